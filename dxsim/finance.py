@@ -1,0 +1,135 @@
+"""Pure cash-flow mathematics, vectorised along the last axis.
+
+Conventions (as numpy-financial): ``flows[..., 0]`` happens at time 0 and
+``flows[..., k]`` at the end of period ``k``; a ``rate`` is per period (per
+month in dxsim) and broadcasts against the leading axes of ``flows``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["discount_factors", "gain_profile", "npv", "payback_period", "ramp_integral"]
+
+
+def discount_factors(rate: ArrayLike, periods: int) -> NDArray[np.float64]:
+    """``(1 + rate) ** -k`` for ``k = 0 .. periods - 1``; shape ``rate.shape + (periods,)``."""
+    r = np.asarray(rate, dtype=np.float64)[..., None]
+    return np.asarray((1.0 + r) ** -np.arange(periods, dtype=np.float64))
+
+
+def npv(rate: ArrayLike, flows: ArrayLike) -> NDArray[np.float64]:
+    """Net present value of ``flows`` at ``rate`` per period.
+
+    Parameters
+    ----------
+    rate : float or array
+        Discount rate per period; broadcasts against ``flows[..., 0]``.
+    flows : array
+        Cash flows (yuan), ``flows[..., k]`` at the end of period ``k``.
+
+    Returns
+    -------
+    array
+        ``sum_k flows[..., k] / (1 + rate) ** k`` (yuan).
+
+    Examples
+    --------
+    >>> float(npv(0.1, [-100, 110]))
+    0.0
+    """
+    f = np.asarray(flows, dtype=np.float64)
+    return np.asarray(np.sum(f * discount_factors(rate, f.shape[-1]), axis=-1))
+
+
+def payback_period(flows: ArrayLike, rate: ArrayLike | None = None) -> NDArray[np.float64]:
+    """Periods until the running total of ``flows`` first reaches zero.
+
+    The crossing is interpolated linearly inside the period where it happens.
+
+    Parameters
+    ----------
+    flows : array
+        Cash flows (yuan) along the last axis.
+    rate : float or array, optional
+        Discount rate per period; if given the discounted payback is returned.
+
+    Returns
+    -------
+    array
+        Fractional periods; 0 where ``flows[..., 0] >= 0``; NaN where the
+        running total never reaches 0 (censored).
+
+    Examples
+    --------
+    >>> float(payback_period([-100, 40, 40, 40]))
+    2.5
+    >>> bool(np.isnan(payback_period([-100, 10])))
+    True
+    """
+    f = np.asarray(flows, dtype=np.float64)
+    if rate is not None:
+        f = f * discount_factors(rate, f.shape[-1])
+    cum = np.cumsum(f, axis=-1)
+    reached = cum >= 0.0
+    first = np.argmax(reached, axis=-1)
+    ever = reached.any(axis=-1)
+    k = np.maximum(first, 1)
+    prev = np.take_along_axis(cum, (k - 1)[..., None], axis=-1)[..., 0]
+    step = np.take_along_axis(f, k[..., None], axis=-1)[..., 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(step > 0, -prev / step, 1.0)
+    out = np.where(first == 0, 0.0, (k - 1) + frac)
+    return np.asarray(np.where(ever, out, np.nan))
+
+
+def ramp_integral(s: ArrayLike, ramp: ArrayLike, lifetime: ArrayLike) -> NDArray[np.float64]:
+    """Integral over [0, s] of the gain profile r(u) = min(u / ramp, 1) on [0, lifetime).
+
+    Units: months of full gain.  ``ramp = 0`` means the full gain at once.
+    """
+    s_arr = np.clip(np.asarray(s, dtype=np.float64), 0.0, None)
+    ramp_a = np.asarray(ramp, dtype=np.float64)
+    life = np.asarray(lifetime, dtype=np.float64)
+    rmp = np.minimum(ramp_a, life)
+    u = np.minimum(s_arr, life)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        in_ramp = np.where(rmp > 0, u * u / (2.0 * rmp), 0.0)
+    return np.asarray(np.where(u <= rmp, in_ramp, rmp / 2.0 + (u - rmp)))
+
+
+def gain_profile(
+    gain: ArrayLike, golive: ArrayLike, ramp: ArrayLike, lifetime: ArrayLike, months: int
+) -> NDArray[np.float64]:
+    """Gain realised in each month ``[m, m + 1)`` for ``m = 0 .. months - 1``.
+
+    Parameters
+    ----------
+    gain : array
+        Full monthly gain (yuan / month) once ramped up.
+    golive : array
+        Go-live time (months, on the same clock as ``m``).
+    ramp, lifetime : array
+        Ramp-up and lifetime of the gain (months).
+    months : int
+        Number of months returned.
+
+    Returns
+    -------
+    array, shape ``gain.shape + (months,)``
+        Yuan per month: ``gain x (R(m + 1 - golive) - R(m - golive))`` with
+        ``R`` the :func:`ramp_integral`.
+
+    Examples
+    --------
+    >>> gain_profile(1.0, 0.0, 0.0, 2.0, 4).tolist()
+    [1.0, 1.0, 0.0, 0.0]
+    """
+    g = np.asarray(gain, dtype=np.float64)[..., None]
+    t0 = np.asarray(golive, dtype=np.float64)[..., None]
+    rmp = np.asarray(ramp, dtype=np.float64)[..., None]
+    life = np.asarray(lifetime, dtype=np.float64)[..., None]
+    edges = np.arange(months + 1, dtype=np.float64)
+    cum = ramp_integral(edges - t0, rmp, life)
+    return np.asarray(g * np.diff(cum, axis=-1))

@@ -1,0 +1,213 @@
+"""The three-party ledger: every payment is an entry, append-only, columnar.
+
+An entry says who paid whom, in which month, for which contract, of which
+kind, how much (yuan).  ``market`` stands for everyone outside the model
+(customers whose extra sales make the gain, suppliers of delivery work).
+``shortfall`` entries are not cash: they record a part of a contract that was
+never paid, borne by the party named as payer, so that every contract's money
+adds up (see :func:`check_conservation`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["KINDS", "PARTIES", "ConservationError", "Ledger", "LedgerTable", "check_conservation"]
+
+#: Parties of the model, in the order of the Dataset's ``party`` dimension, then ``market``.
+PARTIES = ("government", "platform", "enterprise", "market")
+GOVERNMENT, PLATFORM, ENTERPRISE, MARKET = range(4)
+
+#: Kinds of entries.
+KINDS = (
+    "enterprise_payment",  # enterprise -> platform, towards what it owes on the price
+    "subsidy",  # government -> platform or enterprise, the government's part of the price
+    "reward",  # government -> platform, reward kept by the platform (not part of the price)
+    "delivery_cost",  # platform -> market, cost of a deployment
+    "gain",  # market -> enterprise, incremental profit of a live solution
+    "tax",  # enterprise -> government, tax on the incremental profit
+    "subscription",  # enterprise -> platform, the solution's monthly fee
+    "shortfall",  # not cash: an unpaid part of the price, borne by the payer
+)
+KIND = {name: k for k, name in enumerate(KINDS)}
+
+
+class ConservationError(AssertionError):
+    """Money in a contract does not add up."""
+
+
+@dataclass(frozen=True)
+class LedgerTable:
+    """The ledger's columns after a run (one row per entry)."""
+
+    month: NDArray[np.int64]
+    payer: NDArray[np.int8]
+    payee: NDArray[np.int8]
+    kind: NDArray[np.int8]
+    contract: NDArray[np.int64]
+    platform: NDArray[np.int64]
+    amount: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.amount)
+
+    def select(self, kind: str) -> NDArray[np.bool_]:
+        """Boolean mask of the entries of one kind."""
+        return self.kind == KIND[kind]
+
+    def total(self, mask: NDArray[np.bool_], *, by: str, size: int) -> NDArray[np.float64]:
+        """Sum of the amounts where ``mask`` holds, per value of column ``by`` in ``range(size)``.
+
+        Rows whose ``by`` value lies outside ``range(size)`` are left out.
+        """
+        key = getattr(self, by)
+        keep = mask & (key >= 0) & (key < size)
+        return np.asarray(np.bincount(key[keep], weights=self.amount[keep], minlength=size), dtype=np.float64)
+
+    @property
+    def is_cash(self) -> NDArray[np.bool_]:
+        """Entries that move money (all but shortfalls)."""
+        return self.kind != KIND["shortfall"]
+
+
+class Ledger:
+    """Append-only ledger; entries are added one by one or as whole schedules.
+
+    Examples
+    --------
+    >>> led = Ledger()
+    >>> led.add("enterprise", "platform", 0, contract=0, kind="enterprise_payment", amount=100.0, platform=0)
+    >>> led.add("government", "platform", [3, 4], contract=0, kind="subsidy", amount=[10.0, 5.0], platform=0)
+    >>> t = led.table()
+    >>> len(t), float(t.amount.sum())
+    (3, 115.0)
+    """
+
+    def __init__(self) -> None:
+        self._chunks: list[tuple[NDArray[np.int64], int, int, int, int, int, NDArray[np.float64]]] = []
+
+    def add(
+        self,
+        payer: str,
+        payee: str,
+        month: ArrayLike,
+        *,
+        contract: int,
+        kind: str,
+        amount: ArrayLike,
+        platform: int = -1,
+    ) -> None:
+        """Record a payment (or a schedule of payments) of ``amount`` yuan.
+
+        ``month`` and ``amount`` broadcast; zero amounts are dropped; negative
+        amounts are refused (reverse payer and payee instead).
+        """
+        m, a = np.broadcast_arrays(np.asarray(month, dtype=np.int64), np.asarray(amount, dtype=np.float64))
+        m, a = np.atleast_1d(m), np.atleast_1d(a)
+        if (a < 0).any() or not np.isfinite(a).all():
+            raise ConservationError(f"amount(={a[(a < 0) | ~np.isfinite(a)][0]}) must be finite and >= 0 ({kind})")
+        keep = a > 0
+        if not keep.any():
+            return
+        self._chunks.append(
+            (
+                m[keep].copy(),
+                PARTIES.index(payer),
+                PARTIES.index(payee),
+                KIND[kind],
+                contract,
+                platform,
+                a[keep].copy(),
+            )
+        )
+
+    def table(self) -> LedgerTable:
+        """All entries as columns."""
+        if not self._chunks:
+            e = np.zeros(0, dtype=np.int64)
+            return LedgerTable(e, e.astype(np.int8), e.astype(np.int8), e.astype(np.int8), e, e, e.astype(float))
+        sizes = [len(c[0]) for c in self._chunks]
+
+        def col(k: int, dtype: type) -> NDArray[Any]:
+            return np.repeat(np.array([c[k] for c in self._chunks], dtype=dtype), sizes)
+
+        return LedgerTable(
+            month=np.concatenate([c[0] for c in self._chunks]),
+            payer=col(1, np.int8),
+            payee=col(2, np.int8),
+            kind=col(3, np.int8),
+            contract=col(4, np.int64),
+            platform=col(5, np.int64),
+            amount=np.concatenate([c[6] for c in self._chunks]),
+        )
+
+
+def check_conservation(
+    table: LedgerTable,
+    *,
+    price: NDArray[np.float64],
+    government_to_platform: NDArray[np.float64],
+    government_to_enterprise: NDArray[np.float64],
+    platform_discount: NDArray[np.float64],
+    enterprise_part: NDArray[np.float64],
+    outstanding_platform: NDArray[np.float64],
+    outstanding_enterprise: NDArray[np.float64],
+) -> None:
+    """Check that every contract's money adds up; raise :class:`ConservationError` if not.
+
+    Per contract (yuan), with G_p and G_e the government's part paid to the
+    platform and to the enterprise, D the discount, E the enterprise's part:
+
+    1. ``G_p + G_e + D + E = price``;
+    2. each government part is paid, written off (a shortfall borne by the
+       payee) or still outstanding at the end of the run:
+       ``G_x = subsidies to x + shortfalls borne by x + outstanding to x``;
+    3. the platform is owed the price less its discount:
+       ``price = D + enterprise payments + subsidies to the platform
+       + shortfalls it bears + outstanding to it`` (the enterprise's payments
+       include any government part paid to the enterprise, which it advances).
+    """
+    n = len(price)
+    if n == 0:
+        return
+    g = government_to_platform + government_to_enterprise
+
+    def total(kind: str, party_col: NDArray[np.int8] | None = None, party: int = 0) -> NDArray[np.float64]:
+        mask = table.select(kind)
+        if party_col is not None:
+            mask &= party_col == party
+        return table.total(mask, by="contract", size=n)
+
+    sub_p, sub_e = (
+        total("subsidy", table.payee, PLATFORM),
+        total("subsidy", table.payee, ENTERPRISE),
+    )
+    short_p, short_e = (
+        total("shortfall", table.payer, PLATFORM),
+        total("shortfall", table.payer, ENTERPRISE),
+    )
+    paid = total("enterprise_payment")
+    checks = {
+        "parts add to the price": (g + platform_discount + enterprise_part, price),
+        "government part to the platform settled": (
+            sub_p + short_p + outstanding_platform,
+            government_to_platform,
+        ),
+        "government part to the enterprise settled": (
+            sub_e + short_e + outstanding_enterprise,
+            government_to_enterprise,
+        ),
+        "platform receives the price": (
+            platform_discount + paid + sub_p + short_p + outstanding_platform,
+            price,
+        ),
+    }
+    for what, (lhs, rhs) in checks.items():
+        bad = ~np.isclose(lhs, rhs, rtol=1e-9, atol=1e-6)
+        if bad.any():
+            c = int(np.argmax(bad))
+            raise ConservationError(f"contract {c}: {what} fails: {lhs[c]:.2f} != {rhs[c]:.2f}")

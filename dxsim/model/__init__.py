@@ -1,0 +1,1 @@
+"""The SimPy model of one replication (no xarray in here)."""

@@ -1,0 +1,95 @@
+"""Per-replication accounts from the ledger: cash flows, spending, per-adopter records.
+
+Pure numpy; reduces a ledger to the arrays the output Dataset holds, so the
+ledger itself never has to leave the worker that ran the replication.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dxsim.finance import payback_period
+from dxsim.ledger import ENTERPRISE, GOVERNMENT, KIND, PLATFORM, LedgerTable
+
+__all__ = ["adopter_records", "cash_flows", "kind_total", "party_flows"]
+
+
+def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
+    """Net cash flow of government, platform and enterprise per month (yuan), shape (months, 3)."""
+    out = np.zeros((months, 3))
+    cash = table.is_cash
+    for party in (GOVERNMENT, PLATFORM, ENTERPRISE):
+        out[:, party] = table.total(cash & (table.payee == party), by="month", size=months) - table.total(
+            cash & (table.payer == party), by="month", size=months
+        )
+    return out
+
+
+def kind_total(table: LedgerTable, kinds: tuple[str, ...], months: int) -> NDArray[np.float64]:
+    """Total of entries of ``kinds`` per month (yuan), shape (months,)."""
+    keep = np.isin(table.kind, [KIND[k] for k in kinds])
+    return table.total(keep, by="month", size=months)
+
+
+def party_flows(table: LedgerTable, party: int, signed: NDArray[np.float64], months: int) -> NDArray[np.float64]:
+    """Each contract's net cash flow for ``party`` by month since its signing month, within the horizon.
+
+    Shape (contracts, months); entries after the horizon are left out (censored).
+    """
+    n = len(signed)
+    out = np.zeros((n, months))
+    keep = (
+        table.is_cash
+        & (table.contract >= 0)
+        & (table.month < months)
+        & ((table.payer == party) | (table.payee == party))
+    )
+    con = table.contract[keep]
+    rel = table.month[keep] - np.floor(signed[con]).astype(np.int64)
+    sign = np.where(table.payee[keep] == party, 1.0, -1.0)
+    np.add.at(out, (con, rel), sign * table.amount[keep])
+    return out
+
+
+def adopter_records(
+    book: dict[str, NDArray[np.float64]], table: LedgerTable, months: int
+) -> dict[str, NDArray[np.float64]]:
+    """One record per contract: dates, money, payback (months) and flags."""
+    n = len(book["price"])
+    signed = book["signed"]
+    flows = party_flows(table, ENTERPRISE, signed, months)
+    payback = payback_period(flows) if n else np.zeros(0)
+
+    def total(kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:
+        mask = table.select(kind) & (table.month < months)
+        if payer is not None:
+            mask &= table.payer == payer
+        if payee is not None:
+            mask &= table.payee == payee
+        return table.total(mask, by="contract", size=n)
+
+    return {
+        "adopter_industry": book["industry"],
+        "adopter_platform": book["platform"],
+        "signed_month": signed,
+        "wait_months": book["wait"],
+        "golive_month": book["golive"],
+        "price_paid": book["price"],
+        "government_part": book["government_to_platform"] + book["government_to_enterprise"],
+        "platform_discount": book["platform_discount"],
+        "enterprise_part": book["enterprise_part"],
+        "enterprise_paid": total("enterprise_payment") + total("subscription") - total("subsidy", payee=ENTERPRISE),
+        "realised_gain": total("gain"),
+        "payback_months": payback,
+        "payback_censored": np.isnan(payback).astype(float),
+        "accepted_flag": book["accepted"],
+        "lighthouse_flag": book["lighthouse"],
+        "failed_flag": book["failed"],
+        "adopter_revenue": book["revenue"],
+        "adopter_liquidity": book["liquidity"],
+        "adopter_hurdle_rate": book["hurdle_rate"],
+        "adopter_perceived_failure": book["perceived_failure"],
+        "maturity_before": book["maturity_before"],
+        "maturity_after": book["maturity_after"],
+    }

@@ -1,0 +1,134 @@
+"""Contracts: the split of the price and the enterprise's payment schedule.
+
+Pure functions; the register of signed contracts is :class:`ContractBook`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from dxsim.ledger import ConservationError
+from dxsim.scenario.schema import Installments, Upfront
+
+__all__ = ["ContractBook", "payment_schedule", "split_price"]
+
+
+def split_price(
+    price: ArrayLike, government_part: ArrayLike, discount_share: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Split prices into (government part, platform discount, enterprise part), yuan.
+
+    The discount is ``discount_share x price``; the government part is bounded
+    by what the discount leaves; the enterprise pays the rest.  The three
+    parts always add up to the price.
+
+    Examples
+    --------
+    >>> [float(x) for x in split_price(100.0, 30.0, 0.1)]
+    [30.0, 10.0, 60.0]
+    """
+    p = np.asarray(price, dtype=np.float64)
+    d = discount_share * p
+    g = np.minimum(np.asarray(government_part, dtype=np.float64), p - d)
+    e = np.maximum(p - d - g, 0.0)
+    return g, d, e
+
+
+def payment_schedule(scheme: Upfront | Installments, owed: ArrayLike, months: int) -> NDArray[np.float64]:
+    """What the enterprise pays the platform in each month after signing (month 0 = signing).
+
+    Parameters
+    ----------
+    scheme : Upfront or Installments
+        The payment scheme.
+    owed : array
+        Total owed to the platform (yuan).
+    months : int
+        Length of the schedule returned; payments falling later are added to
+        the last month only when ``months`` is too short to hold them, so the
+        total is always ``owed``.
+
+    Returns
+    -------
+    array, shape ``owed.shape + (months,)``
+        Yuan per month.
+
+    Examples
+    --------
+    >>> payment_schedule(Installments(scheme="installments", months=4), 100.0, 6).tolist()
+    [25.0, 25.0, 25.0, 25.0, 0.0, 0.0]
+    """
+    a = np.asarray(owed, dtype=np.float64)
+    out = np.zeros((*a.shape, months))
+    if isinstance(scheme, Installments):
+        n = scheme.months
+        each = a / n
+        out[..., : min(n, months)] = each[..., None]
+        if n > months:
+            out[..., -1] += each * (n - months)
+    else:
+        out[..., 0] = a
+    return out
+
+
+@dataclass
+class ContractBook:
+    """Signed contracts as growing columns (one row per contract, yuan and months)."""
+
+    columns: dict[str, list[float]] = field(default_factory=dict)
+
+    NAMES = (
+        "enterprise",
+        "industry",
+        "platform",
+        "signed",
+        "price",
+        "government_to_platform",
+        "government_to_enterprise",
+        "platform_discount",
+        "enterprise_part",
+        "wait",
+        "golive",
+        "accepted",
+        "lighthouse",
+        "failed",
+        "revenue",
+        "liquidity",
+        "hurdle_rate",
+        "perceived_failure",
+        "maturity_before",
+        "maturity_after",
+    )
+
+    def __post_init__(self) -> None:
+        self.columns = {name: [] for name in self.NAMES}
+
+    def __len__(self) -> int:
+        return len(self.columns["price"])
+
+    def sign(self, **values: float) -> int:
+        """Register a contract; check that its parts add up to its price; return its id."""
+        price = values["price"]
+        parts = (
+            values["government_to_platform"]
+            + values["government_to_enterprise"]
+            + values["platform_discount"]
+            + values["enterprise_part"]
+        )
+        if not np.isclose(parts, price, rtol=1e-9, atol=1e-6):
+            raise ConservationError(f"contract parts add to {parts:.2f}, price is {price:.2f}")
+        cid = len(self)
+        for name in self.NAMES:
+            self.columns[name].append(values.get(name, np.nan))
+        return cid
+
+    def set(self, cid: int, name: str, value: float) -> None:
+        """Record a later fact (go-live time, acceptance) of contract ``cid``."""
+        self.columns[name][cid] = value
+
+    def arrays(self) -> dict[str, NDArray[np.float64]]:
+        """The columns as float arrays."""
+        return {k: np.asarray(v, dtype=np.float64) for k, v in self.columns.items()}

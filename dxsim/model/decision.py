@@ -1,0 +1,120 @@
+"""The adoption decision (MODEL.md mechanism 2), pure and vectorised.
+
+An enterprise values the offer over months m = 0, 1, ... after signing, with
+its monthly hurdle rate rho = (1 + r) ** (1/12) - 1:
+
+* success: after-tax gain ramping up from the expected go-live, less what it
+  pays the platform (and any subscription), plus programme money paid to it;
+* failure (probability pi): no gain, the same payments (under upfront and
+  installments it still pays), programme money paid at acceptance lost;
+* V = (1 - pi) NPV_ok + pi NPV_fail over the evaluation horizon H.
+
+It adopts when V > 0, its success-case payback is within its maximum
+acceptable payback, and what it must pay at signing fits its liquidity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dxsim.finance import gain_profile, npv, payback_period
+from dxsim.model.contracts import payment_schedule
+from dxsim.scenario.schema import Installments, Upfront
+
+__all__ = ["Decision", "Offer", "decide", "perceived_failure"]
+
+#: Longest schedule the decision looks at (months), whatever the payback limits.
+MAX_MONTHS = 600
+
+
+def perceived_failure(initial: float, peer_learning: float, adoption_share: NDArray[np.float64]) -> NDArray[np.float64]:
+    """pi = initial x exp(-peer_learning x A / N) (畏难心理, hesitancy falling as peers adopt)."""
+    return np.asarray(initial * np.exp(-peer_learning * np.asarray(adoption_share, dtype=np.float64)))
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The terms an enterprise considers (arrays, one entry per enterprise; yuan and months).
+
+    ``owed`` is what it pays the platform under ``scheme``; ``receive_*`` is
+    programme money paid to the enterprise itself at signing, go-live and
+    acceptance (the last one only if the project succeeds).
+    """
+
+    owed: NDArray[np.float64]
+    scheme: Upfront | Installments
+    receive_signing: NDArray[np.float64]
+    receive_golive: NDArray[np.float64]
+    receive_acceptance: NDArray[np.float64]
+    golive: NDArray[np.float64]  # expected months from signing to go-live
+    acceptance_delay: float
+    subscription: NDArray[np.float64]  # yuan / month after go-live
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Outcome of :func:`decide` (arrays)."""
+
+    adopt: NDArray[np.bool_]
+    value: NDArray[np.float64]  # V, yuan
+    payback: NDArray[np.float64]  # success case, months (NaN = never)
+    due_at_signing: NDArray[np.float64]  # yuan
+
+
+def decide(
+    offer: Offer,
+    *,
+    gain: NDArray[np.float64],
+    ramp: NDArray[np.float64],
+    lifetime: NDArray[np.float64],
+    hurdle_rate: NDArray[np.float64],
+    failure: NDArray[np.float64],
+    horizon: int,
+    max_payback: NDArray[np.float64],
+    liquidity: NDArray[np.float64],
+) -> Decision:
+    """Evaluate the adoption decision for many enterprises at once.
+
+    Parameters
+    ----------
+    offer : Offer
+        Contract terms.
+    gain : array
+        Perceived full monthly gain after tax, yuan / month.
+    ramp, lifetime : array
+        Ramp-up and lifetime of the gain, months.
+    hurdle_rate : array
+        Required return, 1 / year.
+    failure : array
+        Perceived failure probability.
+    horizon : int
+        Evaluation horizon H, months.
+    max_payback : array
+        Longest acceptable success-case payback, months.
+    liquidity : array
+        Cash the enterprise can pay at signing, yuan.
+    """
+    n = len(gain)
+    finite_pb = max_payback[np.isfinite(max_payback)]
+    months = int(min(MAX_MONTHS, max(horizon, np.ceil(finite_pb.max()) + 2 if len(finite_pb) else horizon)))
+    pay = payment_schedule(offer.scheme, offer.owed, months)
+    receipts_fail = np.zeros((n, months))
+    receipts_fail[:, 0] += offer.receive_signing
+    rows = np.arange(n)
+    golive_col = np.minimum(np.floor(offer.golive).astype(np.int64), months - 1)
+    receipts_fail[rows, golive_col] += offer.receive_golive
+    receipts_ok = receipts_fail.copy()
+    accept_col = np.minimum(np.floor(offer.golive + offer.acceptance_delay).astype(np.int64), months - 1)
+    receipts_ok[rows, accept_col] += offer.receive_acceptance
+    ok = gain_profile(gain, offer.golive, ramp, lifetime, months) - pay + receipts_ok
+    ok -= gain_profile(offer.subscription, offer.golive, 0.0, lifetime, months)
+    fail = receipts_fail - pay
+    rho = (1.0 + hurdle_rate) ** (1.0 / 12.0) - 1.0
+    value = (1.0 - failure) * npv(rho, ok[:, :horizon]) + failure * npv(rho, fail[:, :horizon])
+    payback = payback_period(ok)
+    due = pay[:, 0] - offer.receive_signing
+    adopt = (value > 0) & (payback <= max_payback) & (due <= liquidity)
+    return Decision(adopt=adopt, value=value, payback=payback, due_at_signing=due)

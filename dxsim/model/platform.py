@@ -1,0 +1,133 @@
+"""Platforms as columns: Wright's-law costs, cost-following prices, capacity and queues."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from dxsim.random import Keys
+from dxsim.scenario.schema import Industry, PlatformSpec, Solution
+
+__all__ = ["Occupancy", "Platforms", "wright_cost"]
+
+
+def wright_cost(
+    first_cost: NDArray[np.float64] | float,
+    n: NDArray[np.float64] | float,
+    progress_ratio: NDArray[np.float64] | float,
+) -> NDArray[np.float64]:
+    """Wright's law: cost of deployment number ``n`` (n >= 1) is ``c_1 * n ** log2(PR)``.
+
+    Examples
+    --------
+    >>> float(wright_cost(100.0, 2, 0.8))
+    80.0
+    """
+    return np.asarray(first_cost * np.power(n, np.log2(progress_ratio)))
+
+
+class Platforms:
+    """All platforms of a replication, one array slot each.
+
+    Experience of platform p: its own deployments plus ``spillover`` times the
+    other platforms' deployments in its industry; the next deployment costs
+    ``c_1 (n + 1) ** log2(PR)``; the quoted price is the industry's solution
+    price times ``(unit cost / c_1) ** pass_through``.
+    """
+
+    def __init__(
+        self,
+        specs: Sequence[PlatformSpec],
+        industries: Sequence[Industry],
+        solutions: dict[str, Solution],
+        keys: Keys,
+        env: simpy.Environment,
+    ) -> None:
+        index = {ind.name: i for i, ind in enumerate(industries)}
+        self.names = [s.name for s in specs]
+        self.industry = np.array([index[s.industry] for s in specs], dtype=np.int64)
+        self.first_cost = np.array([s.delivery_cost for s in specs], dtype=float)
+        self.progress_ratio = np.array([s.progress_ratio for s in specs], dtype=float)
+        self.spillover = np.array([s.spillover for s in specs], dtype=float)
+        self.pass_through = np.array([s.pass_through for s in specs], dtype=float)
+        self.base_price = np.array([solutions[industries[i].solution].price for i in self.industry], dtype=float)
+        self.capacity = np.array([np.inf if s.capacity is None else s.capacity for s in specs], dtype=float)
+        ids = np.arange(len(specs))
+        self.quality = np.array(
+            [float(s.quality.ppf(keys.uniform("platform_quality", k))) for k, s in zip(ids, specs, strict=True)]
+        )
+        self.own = np.zeros(len(specs))
+        self.industry_deployments = np.zeros(len(industries))
+        self.resources: list[simpy.Resource | None] = [
+            None if s.capacity is None else simpy.Resource(env, capacity=s.capacity) for s in specs
+        ]
+        members: list[list[int]] = [[] for _ in industries]
+        for p, i in enumerate(self.industry):
+            members[i].append(p)
+        width = max((len(m) for m in members), default=0)
+        #: Platforms serving each industry, padded with -1: shape (industries, max platforms).
+        self.by_industry = np.full((len(industries), max(width, 1)), -1, dtype=np.int64)
+        for i, m in enumerate(members):
+            self.by_industry[i, : len(m)] = m
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def experience(self) -> NDArray[np.float64]:
+        """Effective experience n: own deployments + spillover x others' in the industry."""
+        others = self.industry_deployments[self.industry] - self.own
+        return self.own + self.spillover * others
+
+    @property
+    def unit_cost(self) -> NDArray[np.float64]:
+        """Cost of the next deployment, yuan."""
+        return wright_cost(self.first_cost, self.experience + 1.0, self.progress_ratio)
+
+    def quote(self) -> NDArray[np.float64]:
+        """List price each platform quotes now, yuan."""
+        return np.asarray(self.base_price * (self.unit_cost / self.first_cost) ** self.pass_through)
+
+    def start_deployment(self, p: int) -> float:
+        """Start a deployment at platform ``p``; return its delivery cost (yuan)."""
+        cost = float(self.unit_cost[p])
+        self.own[p] += 1.0
+        self.industry_deployments[self.industry[p]] += 1.0
+        return cost
+
+
+class Occupancy:
+    """Time integrals of the number waiting and the number in service, per platform.
+
+    ``change`` is called at every arrival, start and end of service; ``close``
+    returns the month's time averages and starts the next month.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.waiting = np.zeros(n)
+        self.busy = np.zeros(n)
+        self._last = np.zeros(n)
+        self._area_wait = np.zeros(n)
+        self._area_busy = np.zeros(n)
+
+    def change(self, p: int, now: float, *, waiting: int = 0, busy: int = 0) -> None:
+        """Add ``waiting`` and ``busy`` (may be negative) at platform ``p`` at time ``now``."""
+        dt = now - self._last[p]
+        self._area_wait[p] += self.waiting[p] * dt
+        self._area_busy[p] += self.busy[p] * dt
+        self._last[p] = now
+        self.waiting[p] += waiting
+        self.busy[p] += busy
+
+    def close(self, end: float, length: float = 1.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Time-average waiting and busy counts over ``[end - length, end)``."""
+        dt = end - self._last
+        wait = (self._area_wait + self.waiting * dt) / length
+        busy = (self._area_busy + self.busy * dt) / length
+        self._area_wait[:] = 0.0
+        self._area_busy[:] = 0.0
+        self._last[:] = end
+        return wait, busy

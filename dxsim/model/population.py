@@ -1,0 +1,226 @@
+"""Enterprises as columns: keyed consideration thresholds and attributes.
+
+Consideration (MODEL.md mechanism 1) is a time change of one unit-exponential
+clock per enterprise.  Within industry i every enterprise that has not yet
+considered has the hazard h_i(t) in month t; enterprise j considers when the
+industry's integrated hazard Lambda_i passes its keyed threshold E_j, at time
+``t + (E_j - Lambda_i(t)) / h_i(t)`` inside the month.  The thresholds are
+generated in increasing order as Renyi's representation of exponential order
+statistics, ``S_k = S_{k-1} + X_k / (N - k + 1)``, and the enterprise holding
+the k-th smallest is a keyed permutation of the industry's ids; so the cost of a
+month is proportional to the enterprises that consider in it, not to N, and
+enterprise j's threshold depends on the seed and j only (common random numbers).
+A rejecter draws its next threshold ``E_j + X'_j`` into a heap.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dxsim.random import Keys
+from dxsim.scenario.schema import Behaviour, Industry, Solution
+
+__all__ = ["Attributes", "Considerers", "Population", "maturity_level"]
+
+#: Score bands of the digital-level assessment (FACTS row 15): L1 20-40 ... L4 80-100.
+_BAND_LOW = np.array([20.0, 40.0, 60.0])
+_BAND_HIGH = np.array([40.0, 60.0, 100.0])
+
+
+def maturity_level(score: NDArray[np.float64] | float) -> NDArray[np.int64]:
+    """Digital maturity level 1-4 of a score (L2 from 40, L3 from 60, L4 from 80)."""
+    s = np.asarray(score, dtype=np.float64)
+    return np.asarray(1 + (s >= 40) + (s >= 60) + (s >= 80), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Considerers:
+    """Enterprises considering adoption in one month (arrays of equal length)."""
+
+    ids: NDArray[np.int64]
+    industry: NDArray[np.int64]
+    time: NDArray[np.float64]  # months since start, inside the month
+    threshold: NDArray[np.float64]
+    attempt: NDArray[np.int64]  # 0 at the first consideration
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def subset(self, mask: NDArray[np.bool_]) -> Considerers:
+        """The considerers where ``mask`` holds."""
+        return Considerers(
+            self.ids[mask],
+            self.industry[mask],
+            self.time[mask],
+            self.threshold[mask],
+            self.attempt[mask],
+        )
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """Keyed attributes of some enterprises (yuan, months, shares, per year)."""
+
+    revenue: NDArray[np.float64]  # yuan / year
+    benefit: NDArray[np.float64]  # profit gain, share of revenue / year
+    hurdle_rate: NDArray[np.float64]  # 1 / year
+    max_payback: NDArray[np.float64]  # months
+    liquidity: NDArray[np.float64]  # yuan available at signing
+    implementation: NDArray[np.float64]  # months
+    fails: NDArray[np.bool_]
+    maturity: NDArray[np.float64]  # score before
+    maturity_gain: NDArray[np.float64]  # score points if the project succeeds
+
+
+class Population:
+    """The enterprises of one replication: thresholds, heaps of rejecters, attributes."""
+
+    def __init__(
+        self,
+        industries: Sequence[Industry],
+        solutions: dict[str, Solution],
+        behaviour: Behaviour,
+        keys: Keys,
+    ) -> None:
+        self.industries = list(industries)
+        self.solutions = [solutions[ind.solution] for ind in industries]
+        self.behaviour = behaviour
+        self.keys = keys
+        self.size = np.array([ind.enterprises for ind in industries], dtype=np.int64)
+        self.offset = np.concatenate([[0], np.cumsum(self.size)[:-1]]).astype(np.int64)
+        n_ind = len(industries)
+        self.integrated = np.zeros(n_ind)  # Lambda_i
+        self._generated = [0] * n_ind  # order statistics generated so far
+        self._last = [0.0] * n_ind  # value of the last one generated
+        self._buffer: list[NDArray[np.float64]] = [np.zeros(0)] * n_ind
+        self._buffer_k: list[NDArray[np.int64]] = [np.zeros(0, dtype=np.int64)] * n_ind
+        self._heaps: list[list[tuple[float, int, int]]] = [[] for _ in range(n_ind)]
+
+    def industry_of(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Industry index of global enterprise ids."""
+        return np.asarray(np.searchsorted(self.offset, ids, side="right") - 1, dtype=np.int64)
+
+    def step(self, hazard: NDArray[np.float64], month: int) -> Considerers:
+        """Advance every industry's clock by one month at ``hazard`` (per month).
+
+        Returns the enterprises whose threshold falls inside the month, with
+        the time at which each considers.
+        """
+        parts: list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64], int]] = []
+        for i in np.flatnonzero(hazard > 0):
+            lo = self.integrated[i]
+            hi = lo + hazard[i]
+            self.integrated[i] = hi
+            first_ids, first_e = self._first_thresholds(int(i), hi)
+            heap = self._heaps[i]
+            again: list[tuple[float, int, int]] = []
+            while heap and heap[0][0] <= hi:
+                again.append(heapq.heappop(heap))
+            if len(first_ids) == 0 and not again:
+                continue
+            ids = np.concatenate([first_ids, np.array([a[1] for a in again], dtype=np.int64)])
+            e = np.concatenate([first_e, np.array([a[0] for a in again], dtype=float)])
+            attempt = np.concatenate(
+                [
+                    np.zeros(len(first_ids), dtype=np.int64),
+                    np.array([a[2] for a in again], dtype=np.int64),
+                ]
+            )
+            parts.append((ids, e, attempt, int(i)))
+        if not parts:
+            empty_i = np.zeros(0, dtype=np.int64)
+            return Considerers(empty_i, empty_i, np.zeros(0), np.zeros(0), empty_i)
+        ids = np.concatenate([p[0] for p in parts])
+        e = np.concatenate([p[1] for p in parts])
+        attempt = np.concatenate([p[2] for p in parts])
+        industry = np.concatenate([np.full(len(p[0]), p[3], dtype=np.int64) for p in parts])
+        lo = self.integrated[industry] - hazard[industry]
+        time = month + np.clip((e - lo) / hazard[industry], 0.0, 1.0)
+        return Considerers(ids, industry, time, e, attempt)
+
+    def _first_thresholds(self, i: int, upto: float) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Pop the first-time thresholds of industry ``i`` that are <= ``upto``."""
+        n = int(self.size[i])
+        while (len(self._buffer[i]) == 0 or self._buffer[i][-1] <= upto) and self._generated[i] < n:
+            self._extend(i, upto)
+        buf = self._buffer[i]
+        cut = int(np.searchsorted(buf, upto, side="right"))
+        if cut == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        ks = self._buffer_k[i][:cut]
+        values = buf[:cut]
+        self._buffer[i] = buf[cut:]
+        self._buffer_k[i] = self._buffer_k[i][cut:]
+        holders = self.offset[i] + self.keys.permutation_index(f"holder:{i}", n, ks - 1)
+        return holders, values
+
+    def _extend(self, i: int, upto: float) -> None:
+        n = int(self.size[i])
+        k0 = self._generated[i]
+        remaining = n - k0
+        expected = remaining * -np.expm1(-(max(upto - self._last[i], 0.0)))
+        chunk = int(min(remaining, max(64, 2 * expected + 16)))
+        ks = np.arange(k0 + 1, k0 + chunk + 1, dtype=np.int64)
+        x = self.keys.exponential("threshold", i, ks)
+        values = self._last[i] + np.cumsum(x / (n - ks + 1))
+        self._buffer[i] = np.concatenate([self._buffer[i], values])
+        self._buffer_k[i] = np.concatenate([self._buffer_k[i], ks])
+        self._generated[i] = k0 + chunk
+        self._last[i] = float(values[-1])
+
+    def reconsider(self, considerers: Considerers) -> None:
+        """Rejecters draw their next threshold and wait in their industry's heap."""
+        if len(considerers) == 0:
+            return
+        step = self.keys.exponential("reconsider", considerers.ids, considerers.attempt)
+        nxt = considerers.threshold + step
+        for e, j, a, i in zip(
+            nxt.tolist(),
+            considerers.ids.tolist(),
+            considerers.attempt.tolist(),
+            considerers.industry.tolist(),
+            strict=True,
+        ):
+            heapq.heappush(self._heaps[i], (e, j, a + 1))
+
+    def attributes(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
+        """Keyed attributes of enterprises ``ids`` (a pure function of seed and id)."""
+        k = self.keys
+        n = len(ids)
+        revenue = np.zeros(n)
+        benefit = np.zeros(n)
+        implementation = np.zeros(n)
+        fail_p = np.zeros(n)
+        gain = np.zeros(n)
+        maturity = np.zeros(n)
+        for i in np.unique(industry):
+            m = industry == i
+            sub = ids[m]
+            ind, sol = self.industries[i], self.solutions[i]
+            revenue[m] = ind.revenue.ppf(k.uniform("revenue", sub))
+            benefit[m] = sol.benefit.ppf(k.uniform("benefit", sub))
+            implementation[m] = sol.implementation_months.ppf(k.uniform("implementation", sub))
+            fail_p[m] = sol.failure_probability
+            gain[m] = sol.maturity_gain.ppf(k.uniform("maturity_gain", sub))
+            split = np.cumsum([ind.maturity.exploration, ind.maturity.practice])
+            band = np.searchsorted(split, k.uniform("maturity_band", sub), side="right").clip(0, 2)
+            u = k.uniform("maturity_score", sub)
+            maturity[m] = _BAND_LOW[band] + u * (_BAND_HIGH[band] - _BAND_LOW[band])
+        b = self.behaviour
+        liquidity_months = np.clip(b.liquidity_months.ppf(k.uniform("liquidity", ids)), 0.0, None)
+        return Attributes(
+            revenue=np.clip(revenue, 0.0, None),
+            benefit=benefit,
+            hurdle_rate=b.hurdle_rate.ppf(k.uniform("hurdle_rate", ids)),
+            max_payback=b.max_payback_months.ppf(k.uniform("max_payback", ids)),
+            liquidity=liquidity_months * np.clip(revenue, 0.0, None) / 12.0,
+            implementation=np.clip(implementation, 0.0, None),
+            fails=k.uniform("failure", ids) < fail_p,
+            maturity=maturity,
+            maturity_gain=np.clip(gain, 0.0, None),
+        )

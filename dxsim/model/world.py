@@ -1,0 +1,530 @@
+"""One replication: the SimPy world of programme, platforms and enterprises.
+
+Each month a driver process draws the month's considerers (vectorised, see
+:mod:`dxsim.model.population`), evaluates their decisions at the month's quoted
+prices and programme terms (:mod:`dxsim.model.decision`), and starts one
+:func:`~dxsim.model.enterprise.applicant` process per adopter at its own time
+inside the month.  Money with a known schedule (instalments, gains, tax) is
+written to the ledger as whole arrays when the schedule is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from dxsim.finance import gain_profile
+from dxsim.ledger import (
+    Ledger,
+    LedgerTable,
+    check_conservation,
+)
+from dxsim.model.accounts import adopter_records, cash_flows, kind_total
+from dxsim.model.contracts import ContractBook, payment_schedule, split_price
+from dxsim.model.decision import Decision, Offer, decide, perceived_failure
+from dxsim.model.enterprise import Application, applicant
+from dxsim.model.platform import Occupancy, Platforms
+from dxsim.model.population import Attributes, Considerers, Population, maturity_level
+from dxsim.model.programme import Grant, ProgrammeState
+from dxsim.random import Keys
+from dxsim.scenario.schema import Scenario
+
+__all__ = ["RunResult", "World", "run_replication"]
+
+
+class CountingEnvironment(simpy.Environment):
+    """A SimPy environment that counts the events it schedules."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scheduled = 0
+
+    def schedule(self, event: simpy.Event, priority: Any = 1, delay: float = 0) -> None:
+        self.scheduled += 1
+        super().schedule(event, priority, delay)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything one replication produced, as numpy arrays (no xarray here)."""
+
+    monthly: dict[str, NDArray[np.float64]]  # (month, industry)
+    platform: dict[str, NDArray[np.float64]]  # (month, platform)
+    budget_remaining: NDArray[np.float64]  # (month,)
+    public_spending: NDArray[np.float64]  # (month,) subsidies and rewards paid
+    tax_revenue: NDArray[np.float64]  # (month,) tax on incremental profit
+    cash_flow: NDArray[np.float64]  # (month, party)
+    adopters: dict[str, NDArray[np.float64]]  # (adopter,)
+    ledger: LedgerTable
+    events: int
+
+
+@dataclass
+class _Month:
+    """The arrays of one month's considerers who decided to adopt (row-aligned)."""
+
+    attributes: Attributes
+    decision: Decision
+    failure: NDArray[np.float64]
+
+
+class World:
+    """The model of one replication; build it and call :meth:`run`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    key : int
+        Replication key (see :func:`dxsim.random.replication_key`).
+    """
+
+    def __init__(self, scenario: Scenario, key: int) -> None:
+        self.scenario = scenario
+        self.keys = Keys(key)
+        self.env = CountingEnvironment()
+        self.horizon = scenario.horizon_months
+        industries = scenario.resolved_industries
+        self.population = Population(industries, scenario.solutions, scenario.behaviour, self.keys)
+        self.platforms = Platforms(scenario.resolved_platforms, industries, scenario.solutions, self.keys, self.env)
+        self.programme = ProgrammeState(scenario, len(self.platforms), self.env)
+        self.occupancy = Occupancy(len(self.platforms))
+        self.ledger = Ledger()
+        self.book = ContractBook()
+        sols = [scenario.solutions[ind.solution] for ind in industries]
+        self.ramp = np.array([s.ramp_months for s in sols])
+        self.lifetime = np.array([s.lifetime_months for s in sols])
+        self.subscription = np.array([s.subscription for s in sols])
+        self.mean_implementation = np.array([max(s.implementation_months.mean, 0.0) for s in sols])
+        self.innovation = np.array([ind.innovation for ind in industries])
+        self.imitation = np.array([ind.imitation for ind in industries])
+        self.demonstration = np.array([ind.demonstration for ind in industries])
+        self.tax_rate = scenario.programme.tax_rate
+        self.discount = scenario.contract.platform_discount
+        n_ind, n_plat, t_max = len(industries), len(self.platforms), self.horizon
+        self.counts = {
+            name: np.zeros((t_max + 1, n_ind))
+            for name in ("considering", "adoptions", "in_use", "accepted", "lighthouses")
+        }
+        self.platform_stats = {
+            name: np.zeros((t_max, n_plat))
+            for name in ("queue_length", "utilisation", "experience", "unit_cost", "price")
+        }
+        self.budget_remaining = np.zeros(t_max)
+        self.quote = self.platforms.quote()
+        self._grants: list[list[Grant]] = []
+        self._apps: list[Application] = []
+
+    # ----------------------------------------------------------------- driver
+    def run(self) -> RunResult:
+        """Run the replication to the horizon and collect its results."""
+        self.env.process(self._months())
+        self.env.run(until=self.horizon)
+        return self._result()
+
+    def _months(self) -> Generator[simpy.Event, Any, None]:
+        size = self.population.size.astype(float)
+        for t in range(self.horizon):
+            adopting = self.counts["in_use"][:t].sum(axis=0)
+            lighthouses = self.counts["lighthouses"][:t].sum(axis=0)
+            self.quote = self.platforms.quote()
+            self.platform_stats["price"][t] = self.quote
+            hazard = self.innovation + (self.imitation * adopting + self.demonstration * lighthouses) / size
+            considerers = self.population.step(hazard, t)
+            if len(considerers):
+                self._consider(considerers, t, adopting / size)
+            yield self.env.timeout(1.0)
+            wait, busy = self.occupancy.close(float(t + 1))
+            stats = self.platform_stats
+            stats["queue_length"][t] = wait
+            with np.errstate(invalid="ignore"):
+                stats["utilisation"][t] = np.where(
+                    np.isfinite(self.platforms.capacity), busy / self.platforms.capacity, np.nan
+                )
+            stats["experience"][t] = self.platforms.experience
+            stats["unit_cost"][t] = self.platforms.unit_cost
+            self.budget_remaining[t] = self.programme.remaining
+
+    # ------------------------------------------------------------- decisions
+    def _consider(self, c: Considerers, t: int, adoption_share: NDArray[np.float64]) -> None:
+        self.counts["considering"][t] += np.bincount(c.industry, minlength=self.counts["considering"].shape[1])
+        att = self.population.attributes(c.ids, c.industry)
+        platform, has_platform = self._choose_platform(c)
+        price = np.where(has_platform, self.quote[platform], 0.0)
+        batch = self.programme.batch_at(float(t))
+        budget = self.programme.level(batch) if self.programme.active else 0.0
+        amount, to_price = self.programme.entitlements(price, platform, price * (1.0 - self.discount), budget)
+        pb = self.scenario.behaviour.perceived_failure
+        failure = perceived_failure(pb.initial, pb.peer_learning, adoption_share[c.industry])
+        decision = self._evaluate(c.industry, platform, price, amount, to_price, att, failure)
+        adopt = decision.adopt & has_platform
+        self.population.reconsider(c.subset(~adopt))
+        month = _Month(att, decision, failure)
+        expected = amount.sum(axis=0)
+        for row in np.flatnonzero(adopt):
+            app = Application(
+                enterprise=int(c.ids[row]),
+                industry=int(c.industry[row]),
+                platform=int(platform[row]),
+                time=float(c.time[row]),
+                threshold=float(c.threshold[row]),
+                attempt=int(c.attempt[row]),
+                price=float(price[row]),
+                expected_grant=float(expected[row]),
+                row=int(row),
+                month=month,
+            )
+            self.env.process(applicant(self, app))
+
+    def _choose_platform(self, c: Considerers) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+        """Logit choice among the industry's platforms (exact, by Gumbel maxima)."""
+        pc = self.scenario.behaviour.platform_choice
+        cand = self.platforms.by_industry[c.industry]
+        valid = cand >= 0
+        safe = np.where(valid, cand, 0)
+        p = self.platforms
+        utility = (
+            pc.quality_weight * p.quality[safe]
+            - pc.price_weight * self.quote[safe] / p.base_price[safe]
+            - pc.queue_weight * self.occupancy.waiting[safe]
+        )
+        slots = np.arange(cand.shape[1])
+        utility = utility + self.keys.gumbel(
+            "platform_choice", c.ids[:, None], c.attempt[:, None] * cand.shape[1] + slots
+        )
+        utility = np.where(valid, utility, -np.inf)
+        pick = np.argmax(utility, axis=1)
+        return safe[np.arange(len(cand)), pick], np.asarray(valid.any(axis=1))
+
+    def _evaluate(
+        self,
+        industry: NDArray[np.int64],
+        platform: NDArray[np.int64],
+        price: NDArray[np.float64],
+        amount: NDArray[np.float64],
+        to_price: NDArray[np.float64],
+        att: Attributes,
+        failure: NDArray[np.float64],
+    ) -> Decision:
+        """Decide on offers built from instrument amounts (instruments x enterprises)."""
+        offer = self._offer(industry, platform, price, amount, to_price)
+        gain = att.revenue / 12.0 * att.benefit * (1.0 - self.tax_rate)
+        return decide(
+            offer,
+            gain=gain,
+            ramp=self.ramp[industry],
+            lifetime=self.lifetime[industry],
+            hurdle_rate=att.hurdle_rate,
+            failure=failure,
+            horizon=self.scenario.behaviour.evaluation_months,
+            max_payback=att.max_payback,
+            liquidity=att.liquidity,
+        )
+
+    def _offer(
+        self,
+        industry: NDArray[np.int64],
+        platform: NDArray[np.int64],
+        price: NDArray[np.float64],
+        amount: NDArray[np.float64],
+        to_price: NDArray[np.float64],
+    ) -> Offer:
+        instruments = self.programme.instruments
+        to_enterprise = np.array([inst.paid_to == "enterprise" for inst in instruments], dtype=bool)
+        when = np.array([inst.paid_at for inst in instruments])
+
+        def receive(at: str) -> NDArray[np.float64]:
+            mask = to_enterprise & (when == at)
+            return to_price[mask].sum(axis=0) if mask.any() else np.zeros(len(price))
+
+        gov = to_price.sum(axis=0) if len(instruments) else np.zeros(len(price))
+        gov_e = to_price[to_enterprise].sum(axis=0) if to_enterprise.any() else np.zeros(len(price))
+        _, _, enterprise_part = split_price(price, gov, self.discount)
+        capacity = self.platforms.capacity[platform]
+        wait = np.where(
+            np.isfinite(capacity),
+            self.occupancy.waiting[platform] * self.mean_implementation[industry] / capacity,
+            0.0,
+        )
+        return Offer(
+            owed=enterprise_part + gov_e,
+            scheme=self.scenario.contract.payment,
+            receive_signing=receive("signing"),
+            receive_golive=receive("golive"),
+            receive_acceptance=receive("acceptance"),
+            golive=wait + self.mean_implementation[industry],
+            acceptance_delay=self.scenario.programme.acceptance.delay_months,
+            subscription=self.subscription[industry],
+        )
+
+    # --------------------------------------------------- applicant's actions
+    def try_sign(self, app: Application) -> int | float | None:
+        """Sign at ``env.now`` if the terms still hold.
+
+        Returns the contract id, a time to wait until (the next batch opens,
+        rule ``wait``), or None when the applicant is turned away or no longer
+        willing (it may consider again later).
+        """
+        now = self.env.now
+        room = app.price * (1.0 - self.discount)
+        grants = self.programme.commit(now, app.price, app.platform, room) if self.programme.active else []
+        got = sum(g.amount for g in grants)
+        if got < app.expected_grant - 1e-6:
+            rule = self.scenario.programme.when_budget_exhausted
+            if not grants and rule in ("wait", "reject"):
+                nxt = self.programme.next_opening(now) if rule == "wait" else None
+                if nxt is not None:
+                    return nxt
+                self._turn_away(app)
+                return None
+            if not self._still_adopts(app, grants):
+                for g in grants:
+                    self.programme.release(g, app.platform)
+                self._turn_away(app)
+                return None
+        return self._sign(app, grants)
+
+    def _still_adopts(self, app: Application, grants: list[Grant]) -> bool:
+        k = len(self.programme.instruments)
+        amount = np.zeros((k, 1))
+        to_price = np.zeros((k, 1))
+        for g in grants:
+            amount[g.instrument, 0] += g.amount
+            to_price[g.instrument, 0] += g.to_price
+        m, r = app.month, app.row
+        att = Attributes(*(np.atleast_1d(getattr(m.attributes, f)[r]) for f in Attributes.__dataclass_fields__))
+        one = np.array([app.industry])
+        decision = self._evaluate(
+            one,
+            np.array([app.platform]),
+            np.array([app.price]),
+            amount,
+            to_price,
+            att,
+            m.failure[r : r + 1],
+        )
+        return bool(decision.adopt[0])
+
+    def _turn_away(self, app: Application) -> None:
+        one = np.array([app.enterprise])
+        self.population.reconsider(
+            Considerers(
+                one,
+                np.array([app.industry]),
+                np.array([app.time]),
+                np.array([app.threshold]),
+                np.array([app.attempt]),
+            )
+        )
+
+    def _sign(self, app: Application, grants: list[Grant]) -> int:
+        now = self.env.now
+        month = int(now)
+        gov_p = sum(g.to_price for g in grants if g.paid_to == "platform")
+        gov_e = sum(g.to_price for g in grants if g.paid_to == "enterprise")
+        _, discount, enterprise_part = (float(x) for x in split_price(app.price, gov_p + gov_e, self.discount))
+        att, r = app.month.attributes, app.row
+        cid = self.book.sign(
+            enterprise=app.enterprise,
+            industry=app.industry,
+            platform=app.platform,
+            signed=now,
+            price=app.price,
+            government_to_platform=gov_p,
+            government_to_enterprise=gov_e,
+            platform_discount=discount,
+            enterprise_part=enterprise_part,
+            failed=float(att.fails[r]),
+            revenue=float(att.revenue[r]),
+            liquidity=float(att.liquidity[r]),
+            hurdle_rate=float(att.hurdle_rate[r]),
+            perceived_failure=float(app.month.failure[r]),
+            maturity_before=float(att.maturity[r]),
+            accepted=0.0,
+            lighthouse=0.0,
+        )
+        self._grants.append(grants)
+        self._apps.append(app)
+        scheme = self.scenario.contract.payment
+        n_pay = getattr(scheme, "months", 1)
+        schedule = payment_schedule(scheme, enterprise_part + gov_e, n_pay)
+        self.ledger.add(
+            "enterprise", "platform", month + np.arange(n_pay), contract=cid, kind="enterprise_payment",
+            amount=schedule, platform=app.platform,
+        )  # fmt: skip
+        self._pay_grants(cid, "signing")
+        self.counts["adoptions"][month, app.industry] += 1
+        return cid
+
+    def start_implementation(self, cid: int) -> float:
+        """Capacity is free: pay the delivery cost, gain experience; return the duration (months)."""
+        app = self._apps[cid]
+        cost = self.platforms.start_deployment(app.platform)
+        self.ledger.add(
+            "platform",
+            "market",
+            int(self.env.now),
+            contract=cid,
+            kind="delivery_cost",
+            amount=cost,
+            platform=app.platform,
+        )
+        self.book.set(cid, "wait", self.env.now - self.book.columns["signed"][cid])
+        return float(app.month.attributes.implementation[app.row])
+
+    def go_live(self, cid: int) -> float:
+        """Go live: schedule the gain, its tax and subscriptions; return the delay to acceptance."""
+        now = self.env.now
+        app = self._apps[cid]
+        self.book.set(cid, "golive", now)
+        self._pay_grants(cid, "golive")
+        att, r, i = app.month.attributes, app.row, app.industry
+        if not att.fails[r]:
+            m0 = int(now)
+            life = float(self.lifetime[i])
+            length = int(np.ceil(now + life)) - m0 + 1
+            months = m0 + np.arange(length)
+            full = float(att.revenue[r] / 12.0 * att.benefit[r])
+            gain = gain_profile(max(full, 0.0), now - m0, self.ramp[i], life, length)
+            sub = gain_profile(self.subscription[i], now - m0, 0.0, life, length)
+            p = app.platform
+            self.ledger.add("market", "enterprise", months, contract=cid, kind="gain", amount=gain, platform=p)
+            self.ledger.add(
+                "enterprise",
+                "government",
+                months,
+                contract=cid,
+                kind="tax",
+                amount=self.tax_rate * gain,
+                platform=p,
+            )
+            self.ledger.add(
+                "enterprise",
+                "platform",
+                months,
+                contract=cid,
+                kind="subscription",
+                amount=sub,
+                platform=p,
+            )
+            self.counts["in_use"][m0, i] += 1
+            end = int(now + life)
+            if end < self.horizon:
+                self.counts["in_use"][end, i] -= 1
+        return float(self.scenario.programme.acceptance.delay_months)
+
+    def assess(self, cid: int) -> None:
+        """Acceptance: maturity level after the project; pay or release acceptance money."""
+        app = self._apps[cid]
+        att, r = app.month.attributes, app.row
+        after = att.maturity[r] + (0.0 if att.fails[r] else att.maturity_gain[r])
+        level = int(maturity_level(after))
+        prog = self.scenario.programme
+        accepted = (not att.fails[r]) and level >= prog.acceptance.min_level
+        lighthouse = accepted and level >= prog.lighthouse.min_level
+        self.book.set(cid, "maturity_after", float(after))
+        self.book.set(cid, "accepted", float(accepted))
+        self.book.set(cid, "lighthouse", float(lighthouse))
+        month = int(self.env.now)
+        if accepted:
+            self.counts["accepted"][month, app.industry] += 1
+            self._pay_grants(cid, "acceptance")
+        else:
+            self._forfeit_grants(cid, "acceptance")
+        if lighthouse:
+            self.counts["lighthouses"][month, app.industry] += 1
+
+    def _pay_grants(self, cid: int, at: str) -> None:
+        month = int(self.env.now)
+        p = self._apps[cid].platform
+        for g in self._grants[cid]:
+            if g.paid_at != at or g.settled:
+                continue
+            self.ledger.add(
+                "government",
+                g.paid_to,
+                month,
+                contract=cid,
+                kind="subsidy",
+                amount=g.to_price,
+                platform=p,
+            )
+            self.ledger.add(
+                "government",
+                "platform",
+                month,
+                contract=cid,
+                kind="reward",
+                amount=g.amount - g.to_price,
+                platform=p,
+            )
+            g.settled = True
+
+    def _forfeit_grants(self, cid: int, at: str) -> None:
+        month = int(self.env.now)
+        p = self._apps[cid].platform
+        for g in self._grants[cid]:
+            if g.paid_at != at or g.settled:
+                continue
+            self.programme.release(g, p)
+            self.ledger.add(
+                g.paid_to,
+                "government",
+                month,
+                contract=cid,
+                kind="shortfall",
+                amount=g.to_price,
+                platform=p,
+            )
+
+    # ----------------------------------------------------------------- output
+    def _result(self) -> RunResult:
+        t_max = self.horizon
+        c = self.counts
+        monthly = {
+            "considering": c["considering"][:t_max],
+            "adoptions": c["adoptions"][:t_max],
+            "adopters": np.cumsum(c["adoptions"][:t_max], axis=0),
+            "in_use": np.cumsum(c["in_use"][:t_max], axis=0),
+            "accepted": np.cumsum(c["accepted"][:t_max], axis=0),
+            "lighthouses": np.cumsum(c["lighthouses"][:t_max], axis=0),
+        }
+        table = self.ledger.table()
+        book = self.book.arrays()
+        n = len(self.book)
+        outstanding = {"platform": np.zeros(n), "enterprise": np.zeros(n)}
+        for cid, grants in enumerate(self._grants):
+            for g in grants:
+                if not g.settled:
+                    outstanding[g.paid_to][cid] += g.to_price
+        check_conservation(
+            table,
+            price=book["price"],
+            government_to_platform=book["government_to_platform"],
+            government_to_enterprise=book["government_to_enterprise"],
+            platform_discount=book["platform_discount"],
+            enterprise_part=book["enterprise_part"],
+            outstanding_platform=outstanding["platform"],
+            outstanding_enterprise=outstanding["enterprise"],
+        )
+        return RunResult(
+            monthly=monthly,
+            platform=self.platform_stats,
+            budget_remaining=self.budget_remaining,
+            public_spending=kind_total(table, ("subsidy", "reward"), t_max),
+            tax_revenue=kind_total(table, ("tax",), t_max),
+            cash_flow=cash_flows(table, t_max),
+            adopters=adopter_records(book, table, t_max),
+            ledger=table,
+            events=self.env.scheduled,
+        )
+
+
+def run_replication(scenario: Scenario, key: int) -> RunResult:
+    """Run one replication of ``scenario`` with replication key ``key``."""
+    return World(scenario, key).run()

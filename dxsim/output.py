@@ -1,0 +1,182 @@
+"""The output Dataset: schema of variables, assembly from runs, netCDF I/O.
+
+Every variable has ``units`` and ``long_name``; ``ds.attrs`` holds the
+scenario as TOML text, the seed and the dxsim version, so a file alone
+reproduces its numbers (:func:`scenario_of`).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from dxsim._version import __version__
+from dxsim.model.world import RunResult
+from dxsim.scenario.schema import Scenario
+
+__all__ = ["VARIABLES", "build_dataset", "scenario_of", "write_netcdf"]
+
+_MI = ("month", "industry")
+_MP = ("month", "platform")
+_A = ("adopter",)
+
+#: name -> (dims besides replication, units, long_name)
+VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "considering": (_MI, "enterprises / month", "enterprises considering adoption in the month"),
+    "adoptions": (_MI, "contracts / month", "contracts signed in the month"),
+    "adopters": (_MI, "enterprises", "contracts signed so far (end of month)"),
+    "in_use": (_MI, "enterprises", "enterprises with a live, working solution (end of month)"),
+    "accepted": (_MI, "enterprises", "enterprises that passed acceptance so far (end of month)"),
+    "lighthouses": (_MI, "enterprises", "little-lighthouse enterprises so far (end of month)"),
+    "queue_length": (_MP, "enterprises", "time-average number waiting for capacity in the month"),
+    "utilisation": (_MP, "1", "time-average busy share of capacity (NaN when unlimited)"),
+    "experience": (_MP, "deployments", "deployments started so far, with spillover (end of month)"),
+    "unit_cost": (_MP, "yuan", "delivery cost of the next deployment (end of month)"),
+    "price": (_MP, "yuan", "list price the platform quotes in the month"),
+    "budget_remaining": (("month",), "yuan", "uncommitted programme budget (end of month)"),
+    "public_spending": (
+        ("month",),
+        "yuan / month",
+        "subsidies and rewards paid by the government in the month",
+    ),
+    "tax_revenue": (("month",), "yuan / month", "tax on incremental profit received in the month"),
+    "cash_flow": (("month", "party"), "yuan / month", "net cash flow of each party in the month"),
+    "adopter_industry": (_A, "1", "industry index of the adopter (see coordinate industry)"),
+    "adopter_platform": (_A, "1", "platform index of the contract (see coordinate platform)"),
+    "signed_month": (_A, "months since start", "time the contract was signed"),
+    "wait_months": (_A, "months", "time waiting for platform capacity"),
+    "golive_month": (_A, "months since start", "time the solution went live (NaN = not yet)"),
+    "price_paid": (_A, "yuan", "contract price"),
+    "government_part": (_A, "yuan", "government's part of the price"),
+    "platform_discount": (_A, "yuan", "platform's discount"),
+    "enterprise_part": (_A, "yuan", "enterprise's part of the price"),
+    "enterprise_paid": (
+        _A,
+        "yuan",
+        "paid by the enterprise within the horizon, net of subsidies it received",
+    ),
+    "realised_gain": (_A, "yuan", "incremental profit realised within the horizon"),
+    "payback_months": (_A, "months", "enterprise payback from the signing month (NaN = censored)"),
+    "payback_censored": (_A, "1", "1 if the enterprise had not paid back by the horizon"),
+    "accepted_flag": (_A, "1", "1 if the enterprise passed acceptance"),
+    "lighthouse_flag": (_A, "1", "1 if the enterprise became a lighthouse"),
+    "failed_flag": (_A, "1", "1 if the project delivered no gain"),
+    "adopter_revenue": (_A, "yuan / year", "adopter's annual revenue"),
+    "adopter_liquidity": (_A, "yuan", "cash the adopter could pay at signing"),
+    "adopter_hurdle_rate": (_A, "1 / year", "adopter's hurdle rate"),
+    "adopter_perceived_failure": (
+        _A,
+        "1",
+        "adopter's perceived failure probability when it decided",
+    ),
+    "maturity_before": (_A, "score points", "digital-maturity score before the project"),
+    "maturity_after": (
+        _A,
+        "score points",
+        "digital-maturity score at acceptance (NaN = not yet assessed)",
+    ),
+}
+
+
+def _month_coord(scenario: Scenario) -> pd.DatetimeIndex:
+    return pd.date_range(pd.Timestamp(scenario.start), periods=scenario.horizon_months, freq="MS")
+
+
+def build_dataset(scenario: Scenario, runs: Sequence[RunResult], *, seed: int) -> xr.Dataset:
+    """Assemble replication results into the output Dataset.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario that was run.
+    runs : sequence of RunResult
+        One per replication, in replication order.
+    seed : int
+        The seed the replications were derived from.
+    """
+    n_adopters = max((len(r.adopters["price_paid"]) for r in runs), default=0)
+    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
+    for name, (dims, _, _) in VARIABLES.items():
+        if dims == _MI:
+            arr = np.stack([r.monthly[name] for r in runs])
+        elif dims == _MP:
+            arr = np.stack([r.platform[name] for r in runs])
+        elif name in ("budget_remaining", "public_spending", "tax_revenue", "cash_flow"):
+            arr = np.stack([getattr(r, name) for r in runs])
+        else:
+            arr = np.full((len(runs), n_adopters), np.nan)
+            for k, r in enumerate(runs):
+                values = r.adopters[name]
+                arr[k, : len(values)] = values
+        data[name] = (("replication", *dims), arr)
+    ds = xr.Dataset(
+        {name: xr.Variable(dims, arr) for name, (dims, arr) in data.items()},
+        coords={
+            "replication": np.arange(len(runs)),
+            "month": _month_coord(scenario),
+            "industry": [i.name for i in scenario.resolved_industries],
+            "platform": [p.name for p in scenario.resolved_platforms],
+            "party": ["government", "platform", "enterprise"],
+            "adopter": np.arange(n_adopters),
+        },
+    )
+    for name, (_, units, long_name) in VARIABLES.items():
+        ds[name].attrs.update(units=units, long_name=long_name)
+    ds["platform_industry"] = xr.DataArray(
+        [p.industry for p in scenario.resolved_platforms],
+        dims="platform",
+        attrs={"units": "1", "long_name": "industry the platform serves"},
+    )
+    ds["enterprises"] = xr.DataArray(
+        [i.enterprises for i in scenario.resolved_industries],
+        dims="industry",
+        attrs={"units": "enterprises", "long_name": "SMEs in scope per industry"},
+    )
+    ds["events"] = xr.DataArray(
+        [r.events for r in runs],
+        dims="replication",
+        attrs={"units": "events", "long_name": "SimPy events scheduled"},
+    )
+    ds.attrs.update(
+        scenario=scenario.to_toml(),
+        scenario_name=scenario.name,
+        seed=int(seed),
+        dxsim_version=__version__,
+        horizon_months=scenario.horizon_months,
+        Conventions="CF-1.8",
+        title=f"dxsim results: {scenario.name}",
+    )
+    return ds
+
+
+def scenario_of(ds: xr.Dataset) -> Scenario:
+    """The scenario a Dataset was computed from (read from its attrs)."""
+    import tomllib
+
+    from dxsim.scenario.load import scenario_from_dict
+
+    return scenario_from_dict(tomllib.loads(ds.attrs["scenario"]), source="<dataset attrs>")
+
+
+def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write ``ds`` to netCDF (h5netcdf) atomically: a temporary file, then a rename.
+
+    A crash or an interrupt never leaves a partial file at ``path``.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp, engine="h5netcdf")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,596 @@
+"""The scenario schema: frozen pydantic models, unknown keys refused.
+
+Units: money in yuan, durations in months, rates per year unless the name says
+otherwise, shares and probabilities in [0, 1].  The field tables of
+docs/model.md list every parameter with its meaning and default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    model_validator,
+)
+
+from dxsim.dists import Dist
+from dxsim.scenario.errors import FieldError
+
+__all__ = [
+    "Acceptance",
+    "Batch",
+    "Behaviour",
+    "Contract",
+    "CostShare",
+    "Industry",
+    "IndustryEntry",
+    "Installments",
+    "Lighthouse",
+    "Maturity",
+    "PerceivedFailure",
+    "PlatformChoice",
+    "PlatformDefaults",
+    "PlatformReward",
+    "PlatformSpec",
+    "Programme",
+    "Scenario",
+    "Solution",
+    "Upfront",
+    "Voucher",
+]
+
+
+def _nonneg(x: float) -> float:
+    if x < 0:
+        raise ValueError("must be >= 0")
+    return x
+
+
+def _unit(x: float) -> float:
+    if not 0.0 <= x <= 1.0:
+        raise ValueError("must be between 0 and 1")
+    return x
+
+
+def _progress_ratio(x: float) -> float:
+    if not 0.0 < x <= 1.0:
+        raise ValueError("must be in (0, 1]")
+    return x
+
+
+def _positive(x: float) -> float:
+    if x <= 0:
+        raise ValueError("must be > 0")
+    return x
+
+
+Money = Annotated[float, AfterValidator(_nonneg)]
+NonNeg = Annotated[float, AfterValidator(_nonneg)]
+Share = Annotated[float, AfterValidator(_unit)]
+Positive = Annotated[float, AfterValidator(_positive)]
+PosInt = Annotated[int, Field(ge=1)]
+Level = Annotated[int, Field(ge=1, le=4)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Maturity(_Model):
+    """Initial digital-maturity split: exploration (L1), practice (L2), deep (L3+)."""
+
+    exploration: Share
+    practice: Share
+    deep: Share
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> Maturity:
+        total = self.exploration + self.practice + self.deep
+        if abs(total - 1.0) > 1e-6:
+            raise FieldError(
+                ("exploration",),
+                self.exploration,
+                f"maturity shares must sum to 1, they sum to {total:g}",
+            )
+        return self
+
+
+class IndustryEntry(_Model):
+    """An industry as written: every field but ``name`` may come from ``industry_defaults``."""
+
+    name: str | None = None
+    enterprises: PosInt | None = None
+    revenue: Dist | None = None
+    margin: Dist | None = None
+    maturity: Maturity | None = None
+    innovation: NonNeg | None = None
+    imitation: NonNeg | None = None
+    demonstration: NonNeg | None = None
+    solution: str | None = None
+    platforms: Annotated[int, Field(ge=0)] | None = None
+
+
+class Industry(_Model):
+    """A sub-industry (细分行业) with its defaults filled in.
+
+    Parameters
+    ----------
+    enterprises : int
+        SMEs in scope, N_i.
+    revenue : Dist
+        Annual revenue, yuan / year.
+    margin : Dist
+        Profit margin (share of revenue), used for reporting profit levels.
+    maturity : Maturity
+        Initial split over exploration / practice / deep (L1 / L2 / L3+).
+    innovation, imitation, demonstration : float
+        Bass p, q and the weight of lighthouses w, per month.
+    solution : str
+        Name of the solution offered to the industry.
+    platforms : int or None
+        Number of platforms serving the industry (``platforms.per_industry`` if None).
+    """
+
+    name: str
+    enterprises: PosInt
+    revenue: Dist
+    margin: Dist
+    maturity: Maturity
+    innovation: NonNeg
+    imitation: NonNeg
+    demonstration: NonNeg = 0.0
+    solution: str
+    platforms: Annotated[int, Field(ge=0)] | None = None
+
+
+class Solution(_Model):
+    """A lightweight digital solution (小快轻准).
+
+    Parameters
+    ----------
+    price : float
+        List price of the first deployment, yuan.
+    subscription : float
+        Fee per month after go-live, yuan / month (paid by the enterprise).
+    implementation_months : Dist
+        Implementation time, months (draws below 0 count as 0).
+    benefit : Dist
+        Annual profit gain as a share of revenue, 1 / year.
+    ramp_months : float
+        Months for the gain to ramp up linearly to its full level.
+    lifetime_months : float
+        Months the gain lasts after go-live.
+    failure_probability : float
+        Probability that the project delivers no gain.
+    maturity_gain : Dist
+        Digital-maturity score points gained by a successful project.
+    """
+
+    price: Money
+    subscription: Money = 0.0
+    implementation_months: Dist
+    benefit: Dist
+    ramp_months: NonNeg = 6.0
+    lifetime_months: Positive = 60.0
+    failure_probability: Share = 0.0
+    maturity_gain: Dist
+
+
+class _PlatformFields(_Model):
+    capacity: PosInt | None = None
+    delivery_cost: Money
+    progress_ratio: Annotated[float, AfterValidator(_progress_ratio)] = 1.0
+    spillover: Share = 0.0
+    pass_through: NonNeg = 1.0
+    quality: Dist = Dist.model_validate(1.0)
+
+
+class PlatformDefaults(_PlatformFields):
+    """Platforms given per industry: ``per_industry`` copies with these parameters.
+
+    Parameters
+    ----------
+    per_industry : int
+        Platforms per industry (an industry's ``platforms`` overrides it).
+    capacity : int or None
+        Concurrent implementations; None (omitted) = unlimited.
+    delivery_cost : float
+        Cost of the first deployment c_1, yuan.
+    progress_ratio : float
+        Wright's-law progress ratio PR in (0, 1]: unit cost x PR per doubling.
+    spillover : float
+        Share of other platforms' deployments in the industry counted as own experience.
+    pass_through : float
+        Elasticity of price to unit cost: price = list price x (c / c_1) ** pass_through.
+    quality : Dist
+        Quality index of each platform (logit utility units).
+    """
+
+    per_industry: Annotated[int, Field(ge=0)] = 3
+
+
+class PlatformSpec(_PlatformFields):
+    """One platform named explicitly, serving one industry."""
+
+    name: str
+    industry: str
+
+
+def _platforms_tag(v: Any) -> str:
+    return "list" if isinstance(v, list | tuple) else "table"
+
+
+class Upfront(_Model):
+    """The enterprise pays its part at signing."""
+
+    scheme: Literal["upfront"] = "upfront"
+
+
+class Installments(_Model):
+    """The enterprise pays its part in ``months`` equal monthly payments, the first at signing."""
+
+    scheme: Literal["installments"]
+    months: PosInt
+
+
+Payment = Annotated[Upfront | Installments, Field(discriminator="scheme")]
+
+
+class Contract(_Model):
+    """Contract terms: the platform's discount (平台让一点) and the payment scheme."""
+
+    platform_discount: Share = 0.0
+    payment: Payment = Upfront()
+
+
+PaidTo = Literal["platform", "enterprise"]
+PaidAt = Literal["signing", "golive", "acceptance"]
+
+
+class CostShare(_Model):
+    """The government pays ``share`` of the price (政府补一点).
+
+    Caps in yuan per enterprise and per platform (over the whole programme).
+    """
+
+    kind: Literal["cost_share"]
+    share: Share
+    cap_per_enterprise: Money | None = None
+    cap_per_platform: Money | None = None
+    paid_to: PaidTo = "platform"
+    paid_at: PaidAt = "acceptance"
+
+
+class Voucher(_Model):
+    """A fixed amount per enterprise (e.g. cloud vouchers), at most the price."""
+
+    kind: Literal["voucher"]
+    amount: Money
+    cap_per_platform: Money | None = None
+    paid_to: PaidTo = "platform"
+    paid_at: PaidAt = "signing"
+
+
+class PlatformReward(_Model):
+    """A fixed reward to the platform per accepted enterprise, capped per platform.
+
+    ``passed_on`` is the share of the reward the platform takes off the
+    enterprise's price at signing (the 2022 rules: the money goes to the SMEs);
+    the rest is the platform's own reward.
+    """
+
+    kind: Literal["platform_reward"]
+    amount: Money
+    cap_per_platform: Money | None = None
+    passed_on: Share = 1.0
+
+    @property
+    def paid_to(self) -> PaidTo:
+        """Always the platform."""
+        return "platform"
+
+    @property
+    def paid_at(self) -> PaidAt:
+        """Always at acceptance."""
+        return "acceptance"
+
+
+Instrument = Annotated[CostShare | Voucher | PlatformReward, Field(discriminator="kind")]
+
+
+class Batch(_Model):
+    """An application window with its budget (yuan); dates inclusive."""
+
+    name: str
+    opens: dt.date
+    closes: dt.date
+    budget: Money
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Batch:
+        if self.closes < self.opens:
+            raise FieldError(("closes",), self.closes.isoformat(), f"batch closes before it opens ({self.opens})")
+        return self
+
+
+class Acceptance(_Model):
+    """Assessment ``delay_months`` after go-live; pass at maturity level >= ``min_level``."""
+
+    delay_months: NonNeg = 3.0
+    min_level: Level = 2
+
+
+class Lighthouse(_Model):
+    """Accepted enterprises at maturity level >= ``min_level`` become lighthouses (小灯塔)."""
+
+    min_level: Level = 3
+
+
+class Programme(_Model):
+    """Public money: batches, instruments, acceptance, tax. Empty = no programme."""
+
+    when_budget_exhausted: Literal["unsubsidised", "wait", "reject"] = "unsubsidised"
+    tax_rate: Share = 0.25
+    acceptance: Acceptance = Acceptance()
+    lighthouse: Lighthouse = Lighthouse()
+    batches: tuple[Batch, ...] = ()
+    instruments: tuple[Instrument, ...] = ()
+
+
+class PerceivedFailure(_Model):
+    """Perceived failure probability pi = initial x exp(-peer_learning x A / N)."""
+
+    initial: Share = 0.4
+    peer_learning: NonNeg = 2.0
+
+
+class PlatformChoice(_Model):
+    """Logit weights: quality (+), price relative to the solution's list price (-), queue (-)."""
+
+    price_weight: NonNeg = 1.0
+    quality_weight: NonNeg = 1.0
+    queue_weight: NonNeg = 0.2
+
+
+class Behaviour(_Model):
+    """How enterprises decide.
+
+    Parameters
+    ----------
+    hurdle_rate : Dist
+        Required return, 1 / year.
+    evaluation_months : int
+        Horizon H of the adoption NPV, months.
+    max_payback_months : Dist
+        Longest acceptable payback in the success case, months.
+    liquidity_months : Dist
+        Cash the enterprise can put up at signing, in months of revenue.
+    """
+
+    hurdle_rate: Dist = Dist.model_validate({"dist": "uniform", "low": 0.10, "high": 0.30})
+    evaluation_months: PosInt = 36
+    max_payback_months: Dist = Dist.model_validate({"dist": "uniform", "low": 12, "high": 48})
+    liquidity_months: Dist = Dist.model_validate({"dist": "lognormal", "median": 0.5, "sigma": 0.5})
+    perceived_failure: PerceivedFailure = PerceivedFailure()
+    platform_choice: PlatformChoice = PlatformChoice()
+
+
+class Scenario(_Model):
+    """A complete, validated scenario (immutable).
+
+    Load one with :func:`dxsim.load_scenario`; derive variants with
+    :meth:`with_overrides`.  ``industries`` and ``platforms`` keep what the file
+    says; :attr:`resolved_industries` and :attr:`resolved_platforms` fill in
+    the defaults.
+    """
+
+    name: str
+    description: str = ""
+    start: dt.date
+    horizon_months: PosInt = 120
+    seed: int | None = None
+    industry_defaults: IndustryEntry = IndustryEntry()
+    industries: tuple[IndustryEntry, ...]
+    solutions: dict[str, Solution]
+    platforms: Annotated[
+        Annotated[PlatformDefaults, Tag("table")] | Annotated[tuple[PlatformSpec, ...], Tag("list")],
+        Discriminator(_platforms_tag),
+    ]
+    contract: Contract = Contract()
+    programme: Programme = Programme()
+    behaviour: Behaviour = Behaviour()
+
+    _industries: tuple[Industry, ...] = PrivateAttr(())
+    _platforms: tuple[PlatformSpec, ...] = PrivateAttr(())
+
+    @model_validator(mode="after")
+    def _resolve(self) -> Scenario:
+        if self.start.day != 1:
+            raise FieldError(("start",), self.start.isoformat(), "must be the first day of a month")
+        if not self.industries:
+            raise FieldError(("industries",), [], "a scenario needs at least one industry")
+        defaults = self.industry_defaults.model_dump(exclude_none=True, by_alias=True)
+        resolved = []
+        names: set[str] = set()
+        for k, entry in enumerate(self.industries):
+            data = {**defaults, **entry.model_dump(exclude_none=True, by_alias=True)}
+            for field in (
+                "name",
+                "enterprises",
+                "revenue",
+                "margin",
+                "maturity",
+                "innovation",
+                "imitation",
+                "solution",
+            ):
+                if field not in data:
+                    raise FieldError(
+                        ("industries", k, field),
+                        None,
+                        "field required (here or in industry_defaults)",
+                    )
+            ind = Industry.model_validate(data)
+            if ind.name in names:
+                raise FieldError(("industries", k, "name"), ind.name, "industry names must be unique")
+            names.add(ind.name)
+            if ind.solution not in self.solutions:
+                known = ", ".join(sorted(self.solutions)) or "none"
+                raise FieldError(
+                    ("industries", k, "solution"),
+                    ind.solution,
+                    f"no such solution (known: {known})",
+                )
+            resolved.append(ind)
+        self._industries = tuple(resolved)
+        self._platforms = self._resolve_platforms(names)
+        self._check_programme()
+        return self
+
+    def _resolve_platforms(self, industry_names: set[str]) -> tuple[PlatformSpec, ...]:
+        if isinstance(self.platforms, PlatformDefaults):
+            fields = self.platforms.model_dump(exclude={"per_industry"}, by_alias=True)
+            out = []
+            for ind in self._industries:
+                count = self.platforms.per_industry if ind.platforms is None else ind.platforms
+                for k in range(count):
+                    out.append(
+                        PlatformSpec.model_validate({**fields, "name": f"{ind.name}/p{k + 1}", "industry": ind.name})
+                    )
+            return tuple(out)
+        seen: set[str] = set()
+        for k, spec in enumerate(self.platforms):
+            if spec.industry not in industry_names:
+                raise FieldError(("platforms", k, "industry"), spec.industry, "no such industry")
+            if spec.name in seen:
+                raise FieldError(("platforms", k, "name"), spec.name, "platform names must be unique")
+            seen.add(spec.name)
+        return tuple(self.platforms)
+
+    def _check_programme(self) -> None:
+        discount = self.contract.platform_discount
+        share = 0.0
+        for k, inst in enumerate(self.programme.instruments):
+            if isinstance(inst, CostShare):
+                share += inst.share
+                if share + discount > 1.0 + 1e-12:
+                    raise FieldError(
+                        ("programme", "instruments", k, "share"),
+                        inst.share,
+                        f"cost shares + contract.platform_discount must be at most 1 ({share:g} + {discount:g})",
+                    )
+        end = _add_months(self.start, self.horizon_months)
+        for k, batch in enumerate(self.programme.batches):
+            if batch.opens < self.start or batch.opens >= end:
+                raise FieldError(
+                    ("programme", "batches", k, "opens"),
+                    batch.opens.isoformat(),
+                    f"outside the horizon {self.start} to {end}",
+                )
+        if self.programme.instruments and not self.programme.batches:
+            raise FieldError(("programme", "batches"), [], "instruments need at least one batch with a budget")
+
+    @property
+    def resolved_industries(self) -> tuple[Industry, ...]:
+        """Industries with ``industry_defaults`` filled in."""
+        return self._industries
+
+    @property
+    def resolved_platforms(self) -> tuple[PlatformSpec, ...]:
+        """Every platform, one entry each."""
+        return self._platforms
+
+    @property
+    def enterprises(self) -> int:
+        """SMEs in scope, all industries."""
+        return sum(i.enterprises for i in self._industries)
+
+    def month_of(self, date: dt.date, *, end_of_day: bool = False) -> float:
+        """Model time (months since ``start``) of a calendar date."""
+        return date_to_months(self.start, date, end_of_day=end_of_day)
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """A new validated scenario with values set by dotted path.
+
+        Parameters
+        ----------
+        overrides : dict
+            ``{"contract.platform_discount": 0.2, "industries[0].imitation": 0.3}``.
+
+        Raises
+        ------
+        ScenarioError
+            One line per invalid value, naming the path.
+        """
+        from dxsim.scenario.overrides import apply_overrides
+
+        return apply_overrides(self, overrides)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as plain data (TOML-ready: no None values)."""
+        return _drop_none(self.model_dump(mode="python", by_alias=True))
+
+    def to_toml(self) -> str:
+        """The scenario as TOML text that loads back to an equal scenario."""
+        import tomli_w
+
+        return tomli_w.dumps(self.to_dict())
+
+    def summary(self) -> str:
+        """A few lines with the scenario's main numbers."""
+        prog = self.programme
+        budget = sum(b.budget for b in prog.batches)
+        kinds = ", ".join(i.kind for i in prog.instruments) or "none"
+        lines = [
+            f"Scenario {self.name!r}: {self.description}".rstrip(": "),
+            f"  {len(self._industries)} industries, {self.enterprises:,} SMEs, {len(self._platforms)} platforms",
+            f"  start {self.start}, horizon {self.horizon_months} months",
+            f"  programme: {len(prog.batches)} batch(es), budget {budget / 1e6:,.1f}M yuan, instruments: {kinds}",
+            f"  contract: platform discount {self.contract.platform_discount:.0%}, payment {self.contract.payment.scheme}",
+        ]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return "<pre>" + html.escape(self.summary()) + "</pre>"
+
+
+def _add_months(start: dt.date, months: int) -> dt.date:
+    y, m = divmod(start.month - 1 + months, 12)
+    return dt.date(start.year + y, m + 1, 1)
+
+
+def date_to_months(start: dt.date, date: dt.date, *, end_of_day: bool = False) -> float:
+    """Months from ``start`` (a month's first day = whole number) to ``date``.
+
+    Inside a month the fraction is the elapsed share of its days; with
+    ``end_of_day`` the date itself counts as elapsed (inclusive window ends).
+    """
+    import calendar
+
+    whole = (date.year - start.year) * 12 + (date.month - start.month)
+    days = calendar.monthrange(date.year, date.month)[1]
+    elapsed = date.day - (0 if end_of_day else 1)
+    return whole + elapsed / days
+
+
+def _drop_none(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _drop_none(v) for k, v in x.items() if v is not None}
+    if isinstance(x, list | tuple):
+        return [_drop_none(v) for v in x]
+    return x
