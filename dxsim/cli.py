@@ -51,8 +51,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 2
     scenario = load_scenario(args.scenario)
     out = args.output or Path("results") / f"{scenario.name}.nc"
+    if out.is_dir():  # checked before the (long) run, not after
+        print(f"dxsim run: {out}: output is a directory, not a file", file=sys.stderr)
+        return 2
     ds = simulate(scenario, replications=args.replications, seed=args.seed, progress=args.progress)
-    write_netcdf(ds, out)
+    try:
+        write_netcdf(ds, out)
+    except OSError as err:
+        where = f" ({err.filename})" if err.filename else ""
+        print(f"dxsim run: {out}: cannot write: {err.strerror or err}{where}", file=sys.stderr)
+        return 2
     table = headline(ds)
     print(f"{scenario.name}: {args.replications} replications, seed {ds.attrs['seed']} -> {out}")
     print(table.to_string(float_format=lambda x: f"{x:,.1f}"))

@@ -107,6 +107,9 @@ class Dist(BaseModel):
             raise ValueError("a distribution must be a number or a table with 'dist'")
         if isinstance(data, int | float):
             return {"dist": "constant", "value": float(data)}
+        if isinstance(data, dict) and isinstance(data.get("dist"), str) and data["dist"] not in _PARAMS:
+            # One line for an unknown name, rather than one per parameter it does not know.
+            raise DistError("dist", data["dist"], f"unknown distribution (expected {', '.join(DIST_KINDS)})")
         return data
 
     @model_validator(mode="after")
@@ -115,11 +118,14 @@ class Dist(BaseModel):
         given = {k for k, v in self._params().items() if v is not None}
         for name in needed:
             if name not in given:
-                raise DistError(name, None, f"{self.dist} distribution needs '{name}'")
+                raise DistError(name, self._serialize(), f"{self.dist} distribution needs '{name}'")
         allowed = set(needed) | ({"weights"} if self.dist == "empirical" else set())
         for name in sorted(given - allowed):
             raise DistError(name, self._params()[name], f"'{name}' is not a parameter of {self.dist}")
         p = self._params()
+        for name in sorted(given):
+            if np.isnan(p[name]).any():
+                raise DistError(name, p[name], "must be a number, not NaN")
         if self.dist == "uniform" and not p["high"] > p["low"]:
             raise DistError("high", p["high"], f"must be greater than low ({p['low']})")
         if self.dist == "triangular" and not (p["low"] <= p["mode"] <= p["high"] and p["high"] > p["low"]):
@@ -185,13 +191,14 @@ class Dist(BaseModel):
             case "constant":
                 return np.full_like(q, p["value"])
             case "uniform":
-                return np.asarray(p["low"] + q * (p["high"] - p["low"]))
+                # Clipped: rounding may step just outside [low, high].
+                return np.clip(p["low"] + q * (p["high"] - p["low"]), p["low"], p["high"])
             case "triangular":
                 lo, mo, hi = p["low"], p["mode"], p["high"]
                 c = (mo - lo) / (hi - lo)
                 left = lo + np.sqrt(q * (hi - lo) * (mo - lo))
                 right = hi - np.sqrt((1.0 - q) * (hi - lo) * (hi - mo))
-                return np.where(q < c, left, right)
+                return np.clip(np.where(q < c, left, right), lo, hi)
             case "normal":
                 return np.asarray(p["mean"] + p["sd"] * special.ndtri(q))
             case "lognormal":
@@ -201,9 +208,10 @@ class Dist(BaseModel):
             case "beta":
                 return np.asarray(special.betaincinv(p["a"], p["b"], q))
             case _:  # empirical
-                vals = np.asarray(p["values"], dtype=float)
-                w = np.ones(len(vals)) if p["weights"] is None else np.asarray(p["weights"], dtype=float)
-                cum = np.cumsum(w) / w.sum()
+                vals, w = self._empirical()
+                order = np.argsort(vals, kind="stable")  # the inverse CDF needs sorted values
+                vals, w = vals[order], w[order]
+                cum = np.cumsum(w)
                 idx = np.minimum(np.searchsorted(cum, q, side="right"), len(vals) - 1)
                 return vals[idx]
 

@@ -10,8 +10,8 @@ adds up (see :func:`check_conservation`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -81,68 +81,77 @@ class Ledger:
     --------
     >>> led = Ledger()
     >>> led.add("enterprise", "platform", 0, contract=0, kind="enterprise_payment", amount=100.0, platform=0)
-    >>> led.add("government", "platform", [3, 4], contract=0, kind="subsidy", amount=[10.0, 5.0], platform=0)
+    >>> led.add_schedule("government", "platform", [3, 4], contract=0, kind="subsidy", amount=[10.0, 5.0], platform=0)
     >>> t = led.table()
     >>> len(t), float(t.amount.sum())
     (3, 115.0)
     """
 
     def __init__(self) -> None:
-        self._chunks: list[tuple[NDArray[np.int64], int, int, int, int, int, NDArray[np.float64]]] = []
+        self._rows: list[tuple[int, int, int, int, int, int, float]] = []
+        self._chunks: list[tuple[NDArray[np.int64], ...]] = []
+        self._amounts: list[NDArray[np.float64]] = []
 
     def add(
+        self, payer: str, payee: str, month: int, *, contract: int, kind: str, amount: float, platform: int = -1
+    ) -> None:
+        """Record one payment of ``amount`` yuan in ``month`` (zero is dropped, negative refused)."""
+        a = float(amount)
+        if not (a >= 0 and math.isfinite(a)):
+            raise ConservationError(f"amount(={a}) must be finite and >= 0 ({kind})")
+        if a > 0:
+            self._rows.append(
+                (int(month), PARTIES.index(payer), PARTIES.index(payee), KIND[kind], contract, platform, a)
+            )
+
+    def add_schedule(
         self,
         payer: str,
         payee: str,
         month: ArrayLike,
         *,
-        contract: int,
+        contract: ArrayLike,
         kind: str,
         amount: ArrayLike,
-        platform: int = -1,
+        platform: ArrayLike = -1,
     ) -> None:
-        """Record a payment (or a schedule of payments) of ``amount`` yuan.
+        """Record a schedule of payments (yuan) in one call.
 
-        ``month`` and ``amount`` broadcast; zero amounts are dropped; negative
-        amounts are refused (reverse payer and payee instead).
+        ``month``, ``contract``, ``platform`` and ``amount`` broadcast, so one
+        contract's instalments or many contracts' monthly gains are one call.
+        Zero amounts are dropped; negative or non-finite ones are refused
+        (reverse payer and payee instead).
         """
-        m, a = np.broadcast_arrays(np.asarray(month, dtype=np.int64), np.asarray(amount, dtype=np.float64))
-        m, a = np.atleast_1d(m), np.atleast_1d(a)
-        if (a < 0).any() or not np.isfinite(a).all():
-            raise ConservationError(f"amount(={a[(a < 0) | ~np.isfinite(a)][0]}) must be finite and >= 0 ({kind})")
-        keep = a > 0
-        if not keep.any():
-            return
-        self._chunks.append(
-            (
-                m[keep].copy(),
-                PARTIES.index(payer),
-                PARTIES.index(payee),
-                KIND[kind],
-                contract,
-                platform,
-                a[keep].copy(),
-            )
+        m, c, p, a = np.broadcast_arrays(
+            np.asarray(month, dtype=np.int64),
+            np.asarray(contract, dtype=np.int64),
+            np.asarray(platform, dtype=np.int64),
+            np.asarray(amount, dtype=np.float64),
         )
+        ok = (a >= 0) & np.isfinite(a)
+        if not ok.all():
+            raise ConservationError(f"amount(={a[~ok][0]}) must be finite and >= 0 ({kind})")
+        keep = a > 0
+        n = int(keep.sum())
+        if n == 0:
+            return
+        codes = (PARTIES.index(payer), PARTIES.index(payee), KIND[kind])
+        self._chunks.append((m[keep], *(np.full(n, code) for code in codes), c[keep], p[keep]))
+        self._amounts.append(a[keep])
 
     def table(self) -> LedgerTable:
-        """All entries as columns."""
-        if not self._chunks:
-            e = np.zeros(0, dtype=np.int64)
-            return LedgerTable(e, e.astype(np.int8), e.astype(np.int8), e.astype(np.int8), e, e, e.astype(float))
-        sizes = [len(c[0]) for c in self._chunks]
-
-        def col(k: int, dtype: type) -> NDArray[Any]:
-            return np.repeat(np.array([c[k] for c in self._chunks], dtype=dtype), sizes)
-
+        """All entries as columns (single entries first, then schedules, each in the order added)."""
+        rows = np.array([r[:6] for r in self._rows], dtype=np.int64).reshape(-1, 6)
+        cols = [np.concatenate([rows[:, k], *(ch[k] for ch in self._chunks)]) for k in range(6)]
+        amount = np.concatenate([np.array([r[6] for r in self._rows], dtype=np.float64), *self._amounts])
         return LedgerTable(
-            month=np.concatenate([c[0] for c in self._chunks]),
-            payer=col(1, np.int8),
-            payee=col(2, np.int8),
-            kind=col(3, np.int8),
-            contract=col(4, np.int64),
-            platform=col(5, np.int64),
-            amount=np.concatenate([c[6] for c in self._chunks]),
+            month=cols[0],
+            payer=cols[1].astype(np.int8),
+            payee=cols[2].astype(np.int8),
+            kind=cols[3].astype(np.int8),
+            contract=cols[4],
+            platform=cols[5],
+            amount=amount,
         )
 
 

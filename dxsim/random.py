@@ -18,6 +18,7 @@ attribute or decision), an id (enterprise, platform, industry) and an index
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -31,12 +32,25 @@ _TWO_M53 = 2.0**-53
 
 
 def _mix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    """SplitMix64 finaliser: a bijection of uint64 with full avalanche."""
-    with np.errstate(over="ignore"):
-        z = x + _GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * _M1
-        z = (z ^ (z >> np.uint64(27))) * _M2
-        return z ^ (z >> np.uint64(31))
+    """SplitMix64 finaliser on arrays (uint64 arithmetic wraps modulo 2**64)."""
+    z = x + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return np.asarray(z ^ (z >> np.uint64(31)))
+
+
+def _mix_int(x: int) -> int:
+    """SplitMix64 finaliser on a Python int (same function as :func:`_mix`)."""
+    mask = 0xFFFFFFFFFFFFFFFF
+    z = (x + 0x9E3779B97F4A7C15) & mask
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    return z ^ (z >> 31)
+
+
+def _to_unit(z: NDArray[np.uint64]) -> NDArray[np.float64]:
+    """Top 53 bits to a float in the open interval (0, 1)."""
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TWO_M53
 
 
 def stream_id(name: str) -> int:
@@ -75,20 +89,34 @@ class Keys:
 
     def __init__(self, key: int) -> None:
         self.key = int(key) & 0xFFFFFFFFFFFFFFFF
+        self._bases: dict[str, np.uint64] = {}
+
+    def _base(self, stream: str) -> np.uint64:
+        base = self._bases.get(stream)
+        if base is None:
+            base = np.uint64(_mix_int(self.key ^ _mix_int(stream_id(stream))))
+            self._bases[stream] = base
+        return base
 
     def bits(self, stream: str, ids: ArrayLike, index: ArrayLike = 0) -> NDArray[np.uint64]:
         """64 random bits per ``(stream, id, index)``; ``ids`` and ``index`` broadcast."""
-        ids_u = np.asarray(ids, dtype=np.int64).astype(np.uint64)
-        idx_u = np.asarray(index, dtype=np.int64).astype(np.uint64)
-        base = _mix(np.asarray(self.key, dtype=np.uint64) ^ _mix(np.asarray(stream_id(stream), dtype=np.uint64)))
-        with np.errstate(over="ignore"):
-            z = _mix(base ^ _mix(ids_u * _GOLDEN))
-            return _mix(z ^ _mix(idx_u * _M2 + np.uint64(1)))
+        ids_u = np.atleast_1d(np.asarray(ids, dtype=np.int64)).astype(np.uint64)
+        idx_u = np.atleast_1d(np.asarray(index, dtype=np.int64)).astype(np.uint64)
+        z = _mix(self._base(stream) ^ _mix(ids_u * _GOLDEN))
+        return _mix(z ^ _mix(idx_u * _M2 + np.uint64(1)))
+
+    def uniforms(self, streams: Sequence[str], ids: ArrayLike) -> dict[str, NDArray[np.float64]]:
+        """Uniforms of several streams for the same ids (index 0), sharing the id hash.
+
+        Equal to ``{s: self.uniform(s, ids) for s in streams}``, only faster.
+        """
+        ids_mix = _mix(np.atleast_1d(np.asarray(ids, dtype=np.int64)).astype(np.uint64) * _GOLDEN)
+        last = _mix(np.atleast_1d(np.uint64(1)))
+        return {s: _to_unit(_mix(_mix(self._base(s) ^ ids_mix) ^ last)) for s in streams}
 
     def uniform(self, stream: str, ids: ArrayLike, index: ArrayLike = 0) -> NDArray[np.float64]:
         """Uniform draws on the open interval (0, 1), one per broadcast element."""
-        z = self.bits(stream, ids, index)
-        return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TWO_M53
+        return _to_unit(self.bits(stream, ids, index))
 
     def exponential(self, stream: str, ids: ArrayLike, index: ArrayLike = 0) -> NDArray[np.float64]:
         """Unit-rate exponential draws (mean 1)."""

@@ -5,6 +5,7 @@ Pure functions; the register of signed contracts is :class:`ContractBook`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -118,7 +119,7 @@ class ContractBook:
             + values["platform_discount"]
             + values["enterprise_part"]
         )
-        if not np.isclose(parts, price, rtol=1e-9, atol=1e-6):
+        if not math.isclose(parts, price, rel_tol=1e-9, abs_tol=1e-6):
             raise ConservationError(f"contract parts add to {parts:.2f}, price is {price:.2f}")
         cid = len(self)
         for name in self.NAMES:

@@ -88,6 +88,12 @@ def decide(
         Ramp-up and lifetime of the gain, months.
     hurdle_rate : array
         Required return, 1 / year.
+
+    Notes
+    -----
+    ``value`` and ``payback`` are NaN where a quick bound already rules
+    adoption out (what is due at signing exceeds liquidity, or even the full
+    gain from month 0 cannot make V positive).
     failure : array
         Perceived failure probability.
     horizon : int
@@ -97,24 +103,58 @@ def decide(
     liquidity : array
         Cash the enterprise can pay at signing, yuan.
     """
-    n = len(gain)
-    finite_pb = max_payback[np.isfinite(max_payback)]
-    months = int(min(MAX_MONTHS, max(horizon, np.ceil(finite_pb.max()) + 2 if len(finite_pb) else horizon)))
-    pay = payment_schedule(offer.scheme, offer.owed, months)
-    receipts_fail = np.zeros((n, months))
-    receipts_fail[:, 0] += offer.receive_signing
-    rows = np.arange(n)
-    golive_col = np.minimum(np.floor(offer.golive).astype(np.int64), months - 1)
-    receipts_fail[rows, golive_col] += offer.receive_golive
-    receipts_ok = receipts_fail.copy()
-    accept_col = np.minimum(np.floor(offer.golive + offer.acceptance_delay).astype(np.int64), months - 1)
-    receipts_ok[rows, accept_col] += offer.receive_acceptance
-    ok = gain_profile(gain, offer.golive, ramp, lifetime, months) - pay + receipts_ok
-    ok -= gain_profile(offer.subscription, offer.golive, 0.0, lifetime, months)
-    fail = receipts_fail - pay
     rho = (1.0 + hurdle_rate) ** (1.0 / 12.0) - 1.0
-    value = (1.0 - failure) * npv(rho, ok[:, :horizon]) + failure * npv(rho, fail[:, :horizon])
-    payback = payback_period(ok)
-    due = pay[:, 0] - offer.receive_signing
+    n_pay = getattr(offer.scheme, "months", 1)
+    due = offer.owed / n_pay - offer.receive_signing
+    # A quick upper bound on V: full gain from month 0, receipts undiscounted, payments at their latest.
+    bound = (
+        (1.0 - failure) * np.clip(gain, 0.0, None) * horizon
+        + offer.receive_signing
+        + offer.receive_golive
+        + offer.receive_acceptance
+        - offer.owed * (1.0 + rho) ** -(n_pay - 1)
+    )
+    live = np.flatnonzero((due <= liquidity) & (bound > 0))
+    value = np.full(len(gain), np.nan)
+    payback = np.full(len(gain), np.nan)
+    if len(live):
+        value[live], payback[live] = _value_and_payback(
+            offer, live, gain, ramp, lifetime, rho, failure, horizon, max_payback
+        )
     adopt = (value > 0) & (payback <= max_payback) & (due <= liquidity)
     return Decision(adopt=adopt, value=value, payback=payback, due_at_signing=due)
+
+
+def _value_and_payback(
+    offer: Offer,
+    rows: NDArray[np.int64],
+    gain: NDArray[np.float64],
+    ramp: NDArray[np.float64],
+    lifetime: NDArray[np.float64],
+    rho: NDArray[np.float64],
+    failure: NDArray[np.float64],
+    horizon: int,
+    max_payback: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows)."""
+    n = len(rows)
+    finite_pb = max_payback[rows][np.isfinite(max_payback[rows])]
+    months = int(min(MAX_MONTHS, max(horizon, np.ceil(finite_pb.max()) + 2 if len(finite_pb) else horizon)))
+    pay = payment_schedule(offer.scheme, offer.owed[rows], months)
+    receipts_fail = np.zeros((n, months))
+    receipts_fail[:, 0] += offer.receive_signing[rows]
+    at = np.arange(n)
+    golive = offer.golive[rows]
+    receipts_fail[at, np.minimum(golive.astype(np.int64), months - 1)] += offer.receive_golive[rows]
+    receipts_ok = receipts_fail.copy()
+    accept_col = np.minimum((golive + offer.acceptance_delay).astype(np.int64), months - 1)
+    receipts_ok[at, accept_col] += offer.receive_acceptance[rows]
+    life = np.broadcast_to(lifetime, gain.shape)[rows]
+    ok = gain_profile(gain[rows], golive, np.broadcast_to(ramp, gain.shape)[rows], life, months) - pay + receipts_ok
+    subscription = np.broadcast_to(offer.subscription, gain.shape)[rows]
+    if (subscription > 0).any():
+        ok -= gain_profile(subscription, golive, 0.0, life, months)
+    fail = receipts_fail - pay
+    pi = failure[rows]
+    value = (1.0 - pi) * npv(rho[rows], ok[:, :horizon]) + pi * npv(rho[rows], fail[:, :horizon])
+    return value, payback_period(ok)

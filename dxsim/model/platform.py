@@ -57,7 +57,8 @@ class Platforms:
         self.capacity = np.array([np.inf if s.capacity is None else s.capacity for s in specs], dtype=float)
         ids = np.arange(len(specs))
         self.quality = np.array(
-            [float(s.quality.ppf(keys.uniform("platform_quality", k))) for k, s in zip(ids, specs, strict=True)]
+            [s.quality.ppf(keys.uniform("platform_quality", k))[0] for k, s in zip(ids, specs, strict=True)],
+            dtype=float,
         )
         self.own = np.zeros(len(specs))
         self.industry_deployments = np.zeros(len(industries))

@@ -22,10 +22,28 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from dxsim.dists import Dist
 from dxsim.random import Keys
 from dxsim.scenario.schema import Behaviour, Industry, Solution
 
 __all__ = ["Attributes", "Considerers", "Population", "maturity_level"]
+
+#: Keyed streams of enterprise attributes.
+_STREAMS = (
+    "revenue",
+    "benefit",
+    "implementation",
+    "maturity_gain",
+    "maturity_band",
+    "maturity_score",
+    "liquidity",
+    "hurdle_rate",
+    "max_payback",
+    "failure",
+)
+
+#: Industries up to this many enterprises keep their keyed permutation as an array.
+DENSE_LIMIT = 1 << 20
 
 #: Score bands of the digital-level assessment (FACTS row 15): L1 20-40 ... L4 80-100.
 _BAND_LOW = np.array([20.0, 40.0, 60.0])
@@ -77,6 +95,14 @@ class Attributes:
     maturity_gain: NDArray[np.float64]  # score points if the project succeeds
 
 
+def _group(dists: Sequence[Dist]) -> list[tuple[Dist, NDArray[np.int64]]]:
+    """Industries grouped by equal distributions: ``[(dist, industry indices), ...]``."""
+    groups: dict[Dist, list[int]] = {}
+    for i, d in enumerate(dists):
+        groups.setdefault(d, []).append(i)
+    return [(d, np.asarray(members, dtype=np.int64)) for d, members in groups.items()]
+
+
 class Population:
     """The enterprises of one replication: thresholds, heaps of rejecters, attributes."""
 
@@ -100,6 +126,18 @@ class Population:
         self._buffer: list[NDArray[np.float64]] = [np.zeros(0)] * n_ind
         self._buffer_k: list[NDArray[np.int64]] = [np.zeros(0, dtype=np.int64)] * n_ind
         self._heaps: list[list[tuple[float, int, int]]] = [[] for _ in range(n_ind)]
+        self._perm: dict[int, NDArray[np.int64]] = {}
+        per_industry: dict[str, list[Dist]] = {
+            "revenue": [ind.revenue for ind in industries],
+            "benefit": [sol.benefit for sol in self.solutions],
+            "implementation": [sol.implementation_months for sol in self.solutions],
+            "maturity_gain": [sol.maturity_gain for sol in self.solutions],
+        }
+        self._groups = {name: _group(dists) for name, dists in per_industry.items()}
+        self._failure = np.array([sol.failure_probability for sol in self.solutions])
+        self._band_edges = np.array(
+            [[ind.maturity.exploration, ind.maturity.exploration + ind.maturity.practice] for ind in industries]
+        )
 
     def industry_of(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
         """Industry index of global enterprise ids."""
@@ -156,8 +194,22 @@ class Population:
         values = buf[:cut]
         self._buffer[i] = buf[cut:]
         self._buffer_k[i] = self._buffer_k[i][cut:]
-        holders = self.offset[i] + self.keys.permutation_index(f"holder:{i}", n, ks - 1)
-        return holders, values
+        return self.offset[i] + self._holders(i, ks - 1), values
+
+    def _holders(self, i: int, positions: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Which enterprise (local id) holds the given threshold ranks (0-based) in industry ``i``.
+
+        A keyed permutation of ``range(N_i)``: stored whole for industries up
+        to ``DENSE_LIMIT`` enterprises, evaluated rank by rank (Feistel) above.
+        """
+        n = int(self.size[i])
+        if n > DENSE_LIMIT:
+            return self.keys.permutation_index(f"holder:{i}", n, positions)
+        perm = self._perm.get(i)
+        if perm is None:
+            perm = np.argsort(self.keys.bits(f"holder:{i}", np.arange(n)), kind="stable").astype(np.int64)
+            self._perm[i] = perm
+        return perm[positions]
 
     def _extend(self, i: int, upto: float) -> None:
         n = int(self.size[i])
@@ -190,37 +242,32 @@ class Population:
 
     def attributes(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
         """Keyed attributes of enterprises ``ids`` (a pure function of seed and id)."""
-        k = self.keys
-        n = len(ids)
-        revenue = np.zeros(n)
-        benefit = np.zeros(n)
-        implementation = np.zeros(n)
-        fail_p = np.zeros(n)
-        gain = np.zeros(n)
-        maturity = np.zeros(n)
-        for i in np.unique(industry):
-            m = industry == i
-            sub = ids[m]
-            ind, sol = self.industries[i], self.solutions[i]
-            revenue[m] = ind.revenue.ppf(k.uniform("revenue", sub))
-            benefit[m] = sol.benefit.ppf(k.uniform("benefit", sub))
-            implementation[m] = sol.implementation_months.ppf(k.uniform("implementation", sub))
-            fail_p[m] = sol.failure_probability
-            gain[m] = sol.maturity_gain.ppf(k.uniform("maturity_gain", sub))
-            split = np.cumsum([ind.maturity.exploration, ind.maturity.practice])
-            band = np.searchsorted(split, k.uniform("maturity_band", sub), side="right").clip(0, 2)
-            u = k.uniform("maturity_score", sub)
-            maturity[m] = _BAND_LOW[band] + u * (_BAND_HIGH[band] - _BAND_LOW[band])
-        b = self.behaviour
-        liquidity_months = np.clip(b.liquidity_months.ppf(k.uniform("liquidity", ids)), 0.0, None)
-        return Attributes(
-            revenue=np.clip(revenue, 0.0, None),
-            benefit=benefit,
-            hurdle_rate=b.hurdle_rate.ppf(k.uniform("hurdle_rate", ids)),
-            max_payback=b.max_payback_months.ppf(k.uniform("max_payback", ids)),
-            liquidity=liquidity_months * np.clip(revenue, 0.0, None) / 12.0,
-            implementation=np.clip(implementation, 0.0, None),
-            fails=k.uniform("failure", ids) < fail_p,
-            maturity=maturity,
-            maturity_gain=np.clip(gain, 0.0, None),
+        u = self.keys.uniforms(_STREAMS, ids)
+        revenue = np.clip(self._draw("revenue", u["revenue"], industry), 0.0, None)
+        band = (u["maturity_band"] >= self._band_edges[industry, 0]).astype(np.int64) + (
+            u["maturity_band"] >= self._band_edges[industry, 1]
         )
+        b = self.behaviour
+        liquidity_months = np.clip(b.liquidity_months.ppf(u["liquidity"]), 0.0, None)
+        return Attributes(
+            revenue=revenue,
+            benefit=self._draw("benefit", u["benefit"], industry),
+            hurdle_rate=b.hurdle_rate.ppf(u["hurdle_rate"]),
+            max_payback=b.max_payback_months.ppf(u["max_payback"]),
+            liquidity=liquidity_months * revenue / 12.0,
+            implementation=np.clip(self._draw("implementation", u["implementation"], industry), 0.0, None),
+            fails=u["failure"] < self._failure[industry],
+            maturity=_BAND_LOW[band] + u["maturity_score"] * (_BAND_HIGH[band] - _BAND_LOW[band]),
+            maturity_gain=np.clip(self._draw("maturity_gain", u["maturity_gain"], industry), 0.0, None),
+        )
+
+    def _draw(self, attribute: str, u: NDArray[np.float64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Inverse-CDF draws, one distribution per group of industries that share it."""
+        groups = self._groups[attribute]
+        if len(groups) == 1:
+            return groups[0][0].ppf(u)
+        out = np.empty(len(u))
+        for dist, members in groups:
+            m = np.isin(industry, members)
+            out[m] = dist.ppf(u[m])
+        return out

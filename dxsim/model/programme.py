@@ -50,6 +50,7 @@ class ProgrammeState:
         self.instruments = spec.instruments
         self.opens = np.array([scenario.month_of(b.opens) for b in spec.batches], dtype=float)
         self.closes = np.array([scenario.month_of(b.closes, end_of_day=True) for b in spec.batches], dtype=float)
+        self._windows = list(zip(self.opens.tolist(), self.closes.tolist(), strict=True))
         self.budgets = [
             simpy.Container(env, capacity=b.budget, init=b.budget) if b.budget > 0 else None for b in spec.batches
         ]
@@ -63,8 +64,10 @@ class ProgrammeState:
 
     def batch_at(self, t: float) -> int | None:
         """The batch whose window holds time ``t`` (the first one if several)."""
-        hit = np.flatnonzero((self.opens <= t) & (t < self.closes))
-        return int(hit[0]) if len(hit) else None
+        for k, (lo, hi) in enumerate(self._windows):
+            if lo <= t < hi:
+                return k
+        return None
 
     def next_opening(self, t: float) -> float | None:
         """When the next batch opens after ``t`` (None if none does)."""

@@ -32,7 +32,7 @@ from dxsim.model.platform import Occupancy, Platforms
 from dxsim.model.population import Attributes, Considerers, Population, maturity_level
 from dxsim.model.programme import Grant, ProgrammeState
 from dxsim.random import Keys
-from dxsim.scenario.schema import Scenario
+from dxsim.scenario.schema import Installments, Scenario
 
 __all__ = ["RunResult", "World", "run_replication"]
 
@@ -119,12 +119,14 @@ class World:
         self.quote = self.platforms.quote()
         self._grants: list[list[Grant]] = []
         self._apps: list[Application] = []
+        self._live: list[int] = []  # contracts whose solution works
 
     # ----------------------------------------------------------------- driver
     def run(self) -> RunResult:
         """Run the replication to the horizon and collect its results."""
         self.env.process(self._months())
         self.env.run(until=self.horizon)
+        self._close_month(self.horizon - 1)  # the run stops just before the last month's close
         return self._result()
 
     def _months(self) -> Generator[simpy.Event, Any, None]:
@@ -139,16 +141,21 @@ class World:
             if len(considerers):
                 self._consider(considerers, t, adopting / size)
             yield self.env.timeout(1.0)
-            wait, busy = self.occupancy.close(float(t + 1))
-            stats = self.platform_stats
-            stats["queue_length"][t] = wait
-            with np.errstate(invalid="ignore"):
-                stats["utilisation"][t] = np.where(
-                    np.isfinite(self.platforms.capacity), busy / self.platforms.capacity, np.nan
-                )
-            stats["experience"][t] = self.platforms.experience
-            stats["unit_cost"][t] = self.platforms.unit_cost
-            self.budget_remaining[t] = self.programme.remaining
+            if t + 1 < self.horizon:
+                self._close_month(t)
+
+    def _close_month(self, t: int) -> None:
+        """Record the end-of-month state of month ``t`` (called at time t + 1)."""
+        wait, busy = self.occupancy.close(float(t + 1))
+        stats = self.platform_stats
+        stats["queue_length"][t] = wait
+        with np.errstate(invalid="ignore"):
+            stats["utilisation"][t] = np.where(
+                np.isfinite(self.platforms.capacity), busy / self.platforms.capacity, np.nan
+            )
+        stats["experience"][t] = self.platforms.experience
+        stats["unit_cost"][t] = self.platforms.unit_cost
+        self.budget_remaining[t] = self.programme.remaining
 
     # ------------------------------------------------------------- decisions
     def _consider(self, c: Considerers, t: int, adoption_share: NDArray[np.float64]) -> None:
@@ -351,12 +358,23 @@ class World:
         self._grants.append(grants)
         self._apps.append(app)
         scheme = self.scenario.contract.payment
-        n_pay = getattr(scheme, "months", 1)
-        schedule = payment_schedule(scheme, enterprise_part + gov_e, n_pay)
-        self.ledger.add(
-            "enterprise", "platform", month + np.arange(n_pay), contract=cid, kind="enterprise_payment",
-            amount=schedule, platform=app.platform,
-        )  # fmt: skip
+        owed = enterprise_part + gov_e
+        if isinstance(scheme, Installments):
+            schedule = payment_schedule(scheme, owed, scheme.months)
+            self.ledger.add_schedule(
+                "enterprise", "platform", month + np.arange(scheme.months), contract=cid,
+                kind="enterprise_payment", amount=schedule, platform=app.platform,
+            )  # fmt: skip
+        else:
+            self.ledger.add(
+                "enterprise",
+                "platform",
+                month,
+                contract=cid,
+                kind="enterprise_payment",
+                amount=owed,
+                platform=app.platform,
+            )
         self._pay_grants(cid, "signing")
         self.counts["adoptions"][month, app.industry] += 1
         return cid
@@ -385,38 +403,41 @@ class World:
         self._pay_grants(cid, "golive")
         att, r, i = app.month.attributes, app.row, app.industry
         if not att.fails[r]:
-            m0 = int(now)
-            life = float(self.lifetime[i])
-            length = int(np.ceil(now + life)) - m0 + 1
-            months = m0 + np.arange(length)
-            full = float(att.revenue[r] / 12.0 * att.benefit[r])
-            gain = gain_profile(max(full, 0.0), now - m0, self.ramp[i], life, length)
-            sub = gain_profile(self.subscription[i], now - m0, 0.0, life, length)
-            p = app.platform
-            self.ledger.add("market", "enterprise", months, contract=cid, kind="gain", amount=gain, platform=p)
-            self.ledger.add(
-                "enterprise",
-                "government",
-                months,
-                contract=cid,
-                kind="tax",
-                amount=self.tax_rate * gain,
-                platform=p,
-            )
-            self.ledger.add(
-                "enterprise",
-                "platform",
-                months,
-                contract=cid,
-                kind="subscription",
-                amount=sub,
-                platform=p,
-            )
-            self.counts["in_use"][m0, i] += 1
-            end = int(now + life)
+            self._live.append(cid)
+            self.counts["in_use"][int(now), i] += 1
+            end = int(now + self.lifetime[i])
             if end < self.horizon:
                 self.counts["in_use"][end, i] -= 1
         return float(self.scenario.programme.acceptance.delay_months)
+
+    def _book_gains(self) -> None:
+        """Gains, their tax and subscriptions of every live contract, within the horizon, as arrays.
+
+        Their schedules are known at go-live and nothing in the run depends on
+        them, so they are written to the ledger in one batch at the end.
+        """
+        if not self._live:
+            return
+        cids = np.asarray(self._live, dtype=np.int64)
+        golive = np.asarray(self.book.columns["golive"], dtype=float)[cids]
+        apps = [self._apps[c] for c in cids]
+        rows = np.array([a.row for a in apps])
+        industry = np.array([a.industry for a in apps])
+        platform = np.array([a.platform for a in apps])
+        revenue = np.array([a.month.attributes.revenue[r] for a, r in zip(apps, rows, strict=True)])
+        benefit = np.array([a.month.attributes.benefit[r] for a, r in zip(apps, rows, strict=True)])
+        m0 = np.floor(golive).astype(np.int64)
+        width = int(min(self.horizon, np.ceil(self.lifetime[industry].max()) + 2))
+        months = m0[:, None] + np.arange(width)
+        inside = months < self.horizon
+        full = np.clip(revenue / 12.0 * benefit, 0.0, None)
+        life = self.lifetime[industry]
+        gain = gain_profile(full, golive - m0, self.ramp[industry], life, width) * inside
+        sub = gain_profile(self.subscription[industry], golive - m0, 0.0, life, width) * inside
+        owner = {"contract": cids[:, None], "platform": platform[:, None]}
+        self.ledger.add_schedule("market", "enterprise", months, kind="gain", amount=gain, **owner)
+        self.ledger.add_schedule("enterprise", "government", months, kind="tax", amount=self.tax_rate * gain, **owner)
+        self.ledger.add_schedule("enterprise", "platform", months, kind="subscription", amount=sub, **owner)
 
     def assess(self, cid: int) -> None:
         """Acceptance: maturity level after the project; pay or release acceptance money."""
@@ -494,6 +515,7 @@ class World:
             "accepted": np.cumsum(c["accepted"][:t_max], axis=0),
             "lighthouses": np.cumsum(c["lighthouses"][:t_max], axis=0),
         }
+        self._book_gains()
         table = self.ledger.table()
         book = self.book.arrays()
         n = len(self.book)

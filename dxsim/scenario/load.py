@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import tomllib
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,10 @@ def load_scenario(source: str | Path) -> Scenario:
     """
     path = _resolve(source)
     data = _read_with_extends(path, ())
+    ref = data.get("industries")
+    if isinstance(ref, _IndustriesCsv):
+        # Read after the ``extends`` merge, so dotted columns see the final defaults.
+        data["industries"] = _read_industries_csv(ref.path, ref.scenario, data.get("industry_defaults"))
     return scenario_from_dict(data, source=str(path))
 
 
@@ -80,12 +86,22 @@ def _resolve(source: str | Path) -> Path:
     raise ScenarioError([f"{source}: no such file or bundled scenario (bundled: {names})"])
 
 
+@dataclass(frozen=True)
+class _IndustriesCsv:
+    """An industries CSV file named in ``scenario`` (read once ``extends`` is merged)."""
+
+    path: Path
+    scenario: Path
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError([f"{path}: TOML syntax error: {err}"]) from None
+    except UnicodeDecodeError as err:
+        raise _not_utf8(path, err) from None
     except OSError as err:
         raise ScenarioError([f"{path}: cannot read: {err.strerror}"]) from None
 
@@ -98,7 +114,7 @@ def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     data = _read_toml(path)
     parent_ref = data.pop("extends", None)
     if isinstance(data.get("industries"), str):
-        data["industries"] = _read_industries_csv(path.parent / data["industries"], path, data.get("industry_defaults"))
+        data["industries"] = _IndustriesCsv(path.parent / data["industries"], path)
     if parent_ref is None:
         return data
     if not isinstance(parent_ref, str):
@@ -130,30 +146,41 @@ def _read_industries_csv(path: Path, scenario: Path, defaults: Any) -> list[dict
     if not path.is_file():
         raise ScenarioError([f"{scenario}: industries: no such CSV file, got {path.name!r}"])
     defaults = defaults if isinstance(defaults, dict) else {}
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            text = fh.read()
+    except UnicodeDecodeError as err:
+        raise _not_utf8(path, err) from None
+    except OSError as err:
+        raise ScenarioError([f"{path}: cannot read: {err.strerror}"]) from None
     rows = []
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None or "name" not in reader.fieldnames:
-            raise ScenarioError([f"{path}: the header must have a 'name' column"])
-        for line, row in enumerate(reader, start=2):
-            entry: dict[str, Any] = {}
-            for column, cell in row.items():
-                if column is None:
-                    raise ScenarioError([f"{path}: line {line}: more cells than columns"])
-                cell = (cell or "").strip()
-                if cell == "":
-                    continue
-                value = cell if column in ("name", "solution") else _number(cell, path, line, column)
-                field, _, param = column.partition(".")
-                if param:
-                    base = entry.get(field, defaults.get(field))
-                    table = dict(base) if isinstance(base, dict) else {}
-                    table[param] = value
-                    entry[field] = table
-                else:
-                    entry[field] = value
-            rows.append(entry)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if reader.fieldnames is None or "name" not in reader.fieldnames:
+        raise ScenarioError([f"{path}: the header must have a 'name' column"])
+    for row in reader:
+        line = reader.line_num  # counts blank lines, unlike enumerate
+        entry: dict[str, Any] = {}
+        for column, cell in row.items():
+            if column is None:
+                raise ScenarioError([f"{path}: line {line}: more cells than columns, got extra {cell!r}"])
+            cell = (cell or "").strip()
+            if cell == "":
+                continue
+            value = cell if column in ("name", "solution") else _number(cell, path, line, column)
+            field, _, param = column.partition(".")
+            if param:
+                base = entry.get(field, defaults.get(field))
+                table = dict(base) if isinstance(base, dict) else {}
+                table[param] = value
+                entry[field] = table
+            else:
+                entry[field] = value
+        rows.append(entry)
     return rows
+
+
+def _not_utf8(path: Path, err: UnicodeDecodeError) -> ScenarioError:
+    return ScenarioError([f"{path}: not UTF-8 text: byte {err.start}, got {err.object[err.start : err.end]!r}"])
 
 
 def _number(cell: str, path: Path, line: int, column: str) -> int | float:

@@ -49,7 +49,7 @@ __all__ = [
 
 
 def _nonneg(x: float) -> float:
-    if x < 0:
+    if not x >= 0:  # refuses NaN too
         raise ValueError("must be >= 0")
     return x
 
@@ -67,7 +67,7 @@ def _progress_ratio(x: float) -> float:
 
 
 def _positive(x: float) -> float:
-    if x <= 0:
+    if not x > 0:  # refuses NaN too
         raise ValueError("must be > 0")
     return x
 
@@ -96,8 +96,8 @@ class Maturity(_Model):
         total = self.exploration + self.practice + self.deep
         if abs(total - 1.0) > 1e-6:
             raise FieldError(
-                ("exploration",),
-                self.exploration,
+                (),
+                {"exploration": self.exploration, "practice": self.practice, "deep": self.deep},
                 f"maturity shares must sum to 1, they sum to {total:g}",
             )
         return self

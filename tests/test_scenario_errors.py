@@ -1,0 +1,237 @@
+"""Bad scenario files: one line per problem, naming the file, the field path and the bad value.
+
+Each case takes the bundled ``small.toml``, breaks one thing in it by string
+replacement, and checks the single line the loader reports, e.g.
+
+    /tmp/.../bad.toml: programme.instruments[0].share: must be between 0 and 1, got 1.3
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import dxsim as dx
+
+SMALL = Path(dx.bundled_scenarios()["small"]).read_text(encoding="utf-8")
+BENEFIT = 'benefit = { dist = "lognormal", median = 0.02, sigma = 0.5 }'
+INLINE_INDUSTRIES = '[[industries]]\nname = "textiles"\n\n[[industries]]\nname = "machining"\nimitation = 0.3\n'
+
+
+def variant(tmp_path: Path, old: str, new: str, name: str = "bad.toml") -> Path:
+    """Write small.toml with ``old`` (which must occur exactly once) replaced by ``new``."""
+    assert SMALL.count(old) == 1, f"{old!r} must occur once in small.toml"
+    path = tmp_path / name
+    path.write_text(SMALL.replace(old, new), encoding="utf-8")
+    return path
+
+
+def error_lines(source: Path | str) -> list[str]:
+    """The lines of the ScenarioError that loading ``source`` raises."""
+    with pytest.raises(dx.ScenarioError) as info:
+        dx.load_scenario(source)
+    lines = info.value.lines
+    assert str(info.value) == "\n".join(lines)
+    assert all(line and "\n" not in line for line in lines)
+    return lines
+
+
+def only_line(source: Path | str) -> str:
+    lines = error_lines(source)
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def test_the_documented_example(tmp_path):
+    bad = variant(tmp_path, "share = 0.30", "share = 1.3")
+    assert only_line(bad) == f"{bad}: programme.instruments[0].share: must be between 0 and 1, got 1.3"
+
+
+# (old text, new text, field path, the bad value as printed after ", got ")
+CASES = {
+    "unknown key is refused": (
+        "[contract]",
+        "[behaviour]\nhurdle_rat = 0.2\n\n[contract]",
+        "behaviour.hurdle_rat",
+        "0.2",
+    ),
+    "cost share + platform discount > 1": (
+        "share = 0.30",
+        "share = 0.95",
+        "programme.instruments[0].share",
+        "0.95",
+    ),
+    "maturity split does not sum to 1": (
+        "deep = 0.03 }",
+        "deep = 0.3 }",
+        "industry_defaults.maturity",
+        "'deep': 0.3",
+    ),
+    "batch closes before it opens": (
+        "closes = 2023-08-31",
+        "closes = 2022-08-31",
+        "programme.batches[0].closes",
+        "'2022-08-31'",
+    ),
+    "industry names a missing solution": (
+        'solution = "lightweight-mes"',
+        'solution = "heavy-erp"',
+        "industries[0].solution",
+        "'heavy-erp'",
+    ),
+    "negative price": ("price = 300e3", "price = -300e3", "solutions.lightweight-mes.price", "-300000.0"),
+    "negative budget": ("budget = 10e6", "budget = -1", "programme.batches[0].budget", "-1"),
+    "negative delivery cost": ("delivery_cost = 200e3", "delivery_cost = -5", "platforms.delivery_cost", "-5"),
+    "negative cap": (
+        "cap_per_enterprise = 300e3",
+        "cap_per_enterprise = -300e3",
+        "programme.instruments[0].cap_per_enterprise",
+        "-300000.0",
+    ),
+    "NaN price": ("price = 300e3", "price = nan", "solutions.lightweight-mes.price", "nan"),
+    "failure probability above 1": (
+        "failure_probability = 0.1 ",
+        "failure_probability = 1.5 ",
+        "solutions.lightweight-mes.failure_probability",
+        "1.5",
+    ),
+    "perceived failure below 0": (
+        "[contract]",
+        "[behaviour]\nperceived_failure = { initial = -0.2 }\n\n[contract]",
+        "behaviour.perceived_failure.initial",
+        "-0.2",
+    ),
+    "progress ratio 0": ("progress_ratio = 0.85", "progress_ratio = 0", "platforms.progress_ratio", "0"),
+    "progress ratio above 1": ("progress_ratio = 0.85", "progress_ratio = 1.2", "platforms.progress_ratio", "1.2"),
+    "lognormal without sigma": (
+        BENEFIT,
+        'benefit = { dist = "lognormal", median = 0.02 }',
+        "solutions.lightweight-mes.benefit.sigma",
+        "'median': 0.02",
+    ),
+    "unknown distribution": (
+        BENEFIT,
+        'benefit = { dist = "gamma", shape = 2, scale = 0.01 }',
+        "solutions.lightweight-mes.benefit.dist",
+        "'gamma'",
+    ),
+    "distribution parameter NaN": (
+        BENEFIT,
+        'benefit = { dist = "lognormal", median = 0.02, sigma = nan }',
+        "solutions.lightweight-mes.benefit.sigma",
+        "nan",
+    ),
+    "unknown instrument kind": (
+        'kind = "cost_share"',
+        'kind = "loan"',
+        "programme.instruments[0].kind",
+        "'loan'",
+    ),
+    "unknown payment scheme": (
+        'payment = { scheme = "upfront" }',
+        'payment = { scheme = "barter" }',
+        "contract.payment.scheme",
+        "'barter'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_one_line_names_file_field_and_value(tmp_path, case):
+    old, new, field, value = CASES[case]
+    bad = variant(tmp_path, old, new)
+    line = only_line(bad)
+    assert line.startswith(f"{bad}: {field}: "), line
+    _, got, shown = line.rpartition(", got ")
+    assert got, line
+    assert shown == value or (shown.startswith("{") and value in shown), line
+
+
+def test_every_problem_gets_its_own_line(tmp_path):
+    bad = tmp_path / "two.toml"
+    bad.write_text(SMALL.replace("price = 300e3", "price = -1").replace("budget = 10e6", "budget = -2"))
+    lines = error_lines(bad)
+    assert lines == [
+        f"{bad}: solutions.lightweight-mes.price: must be >= 0, got -1",
+        f"{bad}: programme.batches[0].budget: must be >= 0, got -2",
+    ]
+
+
+def test_toml_syntax_error_gives_line_and_column(tmp_path):
+    bad = variant(tmp_path, "seed = 7", "seed = = 7")
+    lineno = bad.read_text().splitlines().index("seed = = 7") + 1
+    line = only_line(bad)
+    assert line.startswith(f"{bad}: TOML syntax error")
+    assert f"line {lineno}, column " in line
+
+
+def test_text_that_is_not_utf8_is_an_error_not_a_crash(tmp_path):
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes(SMALL.encode().replace(b"Two industries", b"Deux industries \xe0"))  # latin-1
+    assert only_line(bad).startswith(f"{bad}: not UTF-8")
+
+
+def test_missing_file(tmp_path):
+    absent = tmp_path / "absent.toml"
+    assert only_line(absent) == f"{absent}: no such file"
+
+
+def test_unknown_name_lists_the_bundled_scenarios():
+    line = only_line("no-such-scenario")
+    assert line.startswith("no-such-scenario: ")
+    assert "small" in line
+
+
+def test_extends_a_missing_file(tmp_path):
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "absent.toml"\nname = "child"\n')
+    assert only_line(child) == f"{child}: extends: no such file, got 'absent.toml'"
+
+
+def test_circular_extends(tmp_path):
+    (tmp_path / "a.toml").write_text('extends = "b.toml"\nname = "a"\n')
+    (tmp_path / "b.toml").write_text('extends = "c.toml"\nname = "b"\n')
+    (tmp_path / "c.toml").write_text('extends = "a.toml"\nname = "c"\n')
+    line = only_line(tmp_path / "a.toml")
+    assert "extends: circular chain" in line
+    assert all(f"{n}.toml" in line for n in "abc")
+
+
+def test_extends_itself(tmp_path):
+    me = tmp_path / "me.toml"
+    me.write_text('extends = "me.toml"\n')
+    assert "circular" in only_line(me)
+
+
+def with_industries_csv(tmp_path: Path, csv_text: str) -> tuple[Path, Path]:
+    """small.toml with its inline industries moved to ``industries.csv``."""
+    csv_path = tmp_path / "industries.csv"
+    csv_path.write_text(csv_text, encoding="utf-8")
+    scenario = tmp_path / "csv.toml"
+    text = SMALL.replace(INLINE_INDUSTRIES, "").replace("seed = 7\n", 'seed = 7\nindustries = "industries.csv"\n')
+    scenario.write_text(text, encoding="utf-8")
+    return scenario, csv_path
+
+
+def test_industries_csv_with_a_non_number_cell(tmp_path):
+    scenario, csv_path = with_industries_csv(
+        tmp_path, "name,enterprises,imitation\ntextiles,200,0.4\nmachining,lots,0.3\n"
+    )
+    assert only_line(scenario) == f"{csv_path}: line 3: enterprises: not a number, got 'lots'"
+
+
+def test_industries_csv_line_numbers_count_blank_lines(tmp_path):
+    scenario, csv_path = with_industries_csv(tmp_path, "name,imitation\n\ntextiles,0.4\n\nmachining,0.3x\n")
+    assert only_line(scenario) == f"{csv_path}: line 5: imitation: not a number, got '0.3x'"
+
+
+def test_industries_csv_that_is_missing(tmp_path):
+    scenario, csv_path = with_industries_csv(tmp_path, "name\n")
+    csv_path.unlink()
+    assert only_line(scenario) == f"{scenario}: industries: no such CSV file, got 'industries.csv'"
+
+
+def test_industries_csv_bad_value_is_named_by_field_path(tmp_path):
+    scenario, _ = with_industries_csv(tmp_path, "name,imitation\ntextiles,0.4\nmachining,-0.3\n")
+    assert only_line(scenario) == f"{scenario}: industries[1].imitation: must be >= 0, got -0.3"
