@@ -36,8 +36,8 @@ def npv(rate: ArrayLike, flows: ArrayLike) -> NDArray[np.float64]:
 
     Examples
     --------
-    >>> float(npv(0.1, [-100, 110]))
-    0.0
+    >>> float(npv(1.0, [-100, 100, 100]))  # -100 + 100/2 + 100/4
+    -25.0
     """
     f = np.asarray(flows, dtype=np.float64)
     return np.asarray(np.sum(f * discount_factors(rate, f.shape[-1]), axis=-1))
