@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -81,7 +82,8 @@ class ContractBook:
 
     columns: dict[str, list[float]] = field(default_factory=dict)
 
-    NAMES = (
+    #: Columns set at signing.
+    SIGNED: ClassVar[tuple[str, ...]] = (
         "enterprise",
         "industry",
         "platform",
@@ -91,21 +93,18 @@ class ContractBook:
         "government_to_enterprise",
         "platform_discount",
         "enterprise_part",
-        "wait",
-        "golive",
-        "accepted",
-        "lighthouse",
-        "failed",
-        "revenue",
-        "liquidity",
-        "hurdle_rate",
-        "perceived_failure",
-        "maturity_before",
-        "maturity_after",
     )
+    #: Columns set later, with their value until then.
+    LATER: ClassVar[dict[str, float]] = {
+        "wait": np.nan,
+        "golive": np.nan,
+        "accepted": 0.0,
+        "lighthouse": 0.0,
+        "maturity_after": np.nan,
+    }
 
     def __post_init__(self) -> None:
-        self.columns = {name: [] for name in self.NAMES}
+        self.columns = {name: [] for name in (*self.SIGNED, *self.LATER)}
 
     def __len__(self) -> int:
         return len(self.columns["price"])
@@ -122,8 +121,10 @@ class ContractBook:
         if not math.isclose(parts, price, rel_tol=1e-9, abs_tol=1e-6):
             raise ConservationError(f"contract parts add to {parts:.2f}, price is {price:.2f}")
         cid = len(self)
-        for name in self.NAMES:
-            self.columns[name].append(values.get(name, np.nan))
+        for name in self.SIGNED:
+            self.columns[name].append(values[name])
+        for name, initial in self.LATER.items():
+            self.columns[name].append(initial)
         return cid
 
     def set(self, cid: int, name: str, value: float) -> None:

@@ -53,6 +53,7 @@ class Platforms:
         self.progress_ratio = np.array([s.progress_ratio for s in specs], dtype=float)
         self.spillover = np.array([s.spillover for s in specs], dtype=float)
         self.pass_through = np.array([s.pass_through for s in specs], dtype=float)
+        self._exponent = np.log2(self.progress_ratio)
         self.base_price = np.array([solutions[industries[i].solution].price for i in self.industry], dtype=float)
         self.capacity = np.array([np.inf if s.capacity is None else s.capacity for s in specs], dtype=float)
         ids = np.arange(len(specs))
@@ -94,7 +95,9 @@ class Platforms:
 
     def start_deployment(self, p: int) -> float:
         """Start a deployment at platform ``p``; return its delivery cost (yuan)."""
-        cost = float(self.unit_cost[p])
+        own = self.own[p]
+        n = own + self.spillover[p] * (self.industry_deployments[self.industry[p]] - own)
+        cost = float(self.first_cost[p] * (n + 1.0) ** self._exponent[p])
         self.own[p] += 1.0
         self.industry_deployments[self.industry[p]] += 1.0
         return cost

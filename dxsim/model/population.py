@@ -10,17 +10,17 @@ statistics, ``S_k = S_{k-1} + X_k / (N - k + 1)``, and the enterprise holding
 the k-th smallest is a keyed permutation of the industry's ids; so the cost of a
 month is proportional to the enterprises that consider in it, not to N, and
 enterprise j's threshold depends on the seed and j only (common random numbers).
-A rejecter draws its next threshold ``E_j + X'_j`` into a heap.
+A rejecter draws its next threshold ``E_j + X'_j`` into a pool of pending ones.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from dxsim.dists import Dist
 from dxsim.random import Keys
@@ -42,18 +42,32 @@ _STREAMS = (
     "failure",
 )
 
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_VALUES = np.zeros(0)
+
 #: Industries up to this many enterprises keep their keyed permutation as an array.
 DENSE_LIMIT = 1 << 20
 
 #: Score bands of the digital-level assessment (FACTS row 15): L1 20-40 ... L4 80-100.
 _BAND_LOW = np.array([20.0, 40.0, 60.0])
 _BAND_HIGH = np.array([40.0, 60.0, 100.0])
+_LEVEL_EDGES = (40.0, 60.0, 80.0)
 
 
-def maturity_level(score: NDArray[np.float64] | float) -> NDArray[np.int64]:
-    """Digital maturity level 1-4 of a score (L2 from 40, L3 from 60, L4 from 80)."""
+def maturity_level(score: ArrayLike) -> Any:
+    """Digital maturity level 1-4 of a score (L2 from 40, L3 from 60, L4 from 80).
+
+    An int for a Python float, an int array for an array.
+
+    Examples
+    --------
+    >>> maturity_level(59.9), maturity_level(60.0)
+    (2, 3)
+    """
+    if isinstance(score, float | int):
+        return 1 + sum(score >= edge for edge in _LEVEL_EDGES)
     s = np.asarray(score, dtype=np.float64)
-    return np.asarray(1 + (s >= 40) + (s >= 60) + (s >= 80), dtype=np.int64)
+    return np.asarray(1 + sum((s >= edge).astype(np.int64) for edge in _LEVEL_EDGES), dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,16 @@ class Attributes:
     maturity_gain: NDArray[np.float64]  # score points if the project succeeds
 
 
+def _concat(parts: Sequence[Considerers]) -> Considerers:
+    """Considerers of several groups in one."""
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return Considerers(empty, empty, np.zeros(0), np.zeros(0), empty)
+    return Considerers(
+        *(np.concatenate([getattr(p, f) for p in parts]) for f in ("ids", "industry", "time", "threshold", "attempt"))
+    )
+
+
 def _group(dists: Sequence[Dist]) -> list[tuple[Dist, NDArray[np.int64]]]:
     """Industries grouped by equal distributions: ``[(dist, industry indices), ...]``."""
     groups: dict[Dist, list[int]] = {}
@@ -125,7 +149,8 @@ class Population:
         self._last = [0.0] * n_ind  # value of the last one generated
         self._buffer: list[NDArray[np.float64]] = [np.zeros(0)] * n_ind
         self._buffer_k: list[NDArray[np.int64]] = [np.zeros(0, dtype=np.int64)] * n_ind
-        self._heaps: list[list[tuple[float, int, int]]] = [[] for _ in range(n_ind)]
+        self._pending = _concat([])  # rejecters waiting for their next threshold
+        self._new_pending: list[Considerers] = []
         self._perm: dict[int, NDArray[np.int64]] = {}
         per_industry: dict[str, list[Dist]] = {
             "revenue": [ind.revenue for ind in industries],
@@ -147,49 +172,45 @@ class Population:
         """Advance every industry's clock by one month at ``hazard`` (per month).
 
         Returns the enterprises whose threshold falls inside the month, with
-        the time at which each considers.
+        the time at which each considers: first-time considerers, then
+        rejecters considering again.
         """
-        parts: list[tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64], int]] = []
-        for i in np.flatnonzero(hazard > 0):
-            lo = self.integrated[i]
-            hi = lo + hazard[i]
-            self.integrated[i] = hi
-            first_ids, first_e = self._first_thresholds(int(i), hi)
-            heap = self._heaps[i]
-            again: list[tuple[float, int, int]] = []
-            while heap and heap[0][0] <= hi:
-                again.append(heapq.heappop(heap))
-            if len(first_ids) == 0 and not again:
-                continue
-            ids = np.concatenate([first_ids, np.array([a[1] for a in again], dtype=np.int64)])
-            e = np.concatenate([first_e, np.array([a[0] for a in again], dtype=float)])
-            attempt = np.concatenate(
-                [
-                    np.zeros(len(first_ids), dtype=np.int64),
-                    np.array([a[2] for a in again], dtype=np.int64),
-                ]
-            )
-            parts.append((ids, e, attempt, int(i)))
-        if not parts:
-            empty_i = np.zeros(0, dtype=np.int64)
-            return Considerers(empty_i, empty_i, np.zeros(0), np.zeros(0), empty_i)
-        ids = np.concatenate([p[0] for p in parts])
-        e = np.concatenate([p[1] for p in parts])
-        attempt = np.concatenate([p[2] for p in parts])
-        industry = np.concatenate([np.full(len(p[0]), p[3], dtype=np.int64) for p in parts])
-        lo = self.integrated[industry] - hazard[industry]
-        time = month + np.clip((e - lo) / hazard[industry], 0.0, 1.0)
+        lo = self.integrated.copy()
+        self.integrated = lo + hazard
+        firsts = [(i, *self._first_thresholds(int(i), self.integrated[i])) for i in np.flatnonzero(hazard > 0)]
+        again = self._take_pending()
+        ids = np.concatenate([f[1] for f in firsts] + [again.ids])
+        industry = np.concatenate([np.full(len(f[1]), f[0], dtype=np.int64) for f in firsts] + [again.industry])
+        e = np.concatenate([f[2] for f in firsts] + [again.threshold])
+        attempt = np.concatenate([np.zeros(len(f[1]), dtype=np.int64) for f in firsts] + [again.attempt])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            time = month + np.clip((e - lo[industry]) / hazard[industry], 0.0, 1.0)
         return Considerers(ids, industry, time, e, attempt)
+
+    def _take_pending(self) -> Considerers:
+        """Remove and return the rejecters whose next threshold the clocks have passed."""
+        if self._new_pending:
+            self._pending = _concat([self._pending, *self._new_pending])
+            self._new_pending = []
+        pool = self._pending
+        due = pool.threshold <= self.integrated[pool.industry]
+        if not due.any():
+            return pool.subset(due)
+        self._pending = pool.subset(~due)
+        return pool.subset(due)
 
     def _first_thresholds(self, i: int, upto: float) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Pop the first-time thresholds of industry ``i`` that are <= ``upto``."""
+        buf = self._buffer[i]
+        if len(buf) and buf[0] > upto:
+            return _EMPTY_IDS, _EMPTY_VALUES
         n = int(self.size[i])
         while (len(self._buffer[i]) == 0 or self._buffer[i][-1] <= upto) and self._generated[i] < n:
             self._extend(i, upto)
         buf = self._buffer[i]
         cut = int(np.searchsorted(buf, upto, side="right"))
         if cut == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
+            return _EMPTY_IDS, _EMPTY_VALUES
         ks = self._buffer_k[i][:cut]
         values = buf[:cut]
         self._buffer[i] = buf[cut:]
@@ -226,19 +247,12 @@ class Population:
         self._last[i] = float(values[-1])
 
     def reconsider(self, considerers: Considerers) -> None:
-        """Rejecters draw their next threshold and wait in their industry's heap."""
+        """Rejecters draw their next threshold ``E + X'`` and wait in the pool of pending ones."""
         if len(considerers) == 0:
             return
         step = self.keys.exponential("reconsider", considerers.ids, considerers.attempt)
-        nxt = considerers.threshold + step
-        for e, j, a, i in zip(
-            nxt.tolist(),
-            considerers.ids.tolist(),
-            considerers.attempt.tolist(),
-            considerers.industry.tolist(),
-            strict=True,
-        ):
-            heapq.heappush(self._heaps[i], (e, j, a + 1))
+        c = considerers
+        self._new_pending.append(Considerers(c.ids, c.industry, c.time, c.threshold + step, c.attempt + 1))
 
     def attributes(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
         """Keyed attributes of enterprises ``ids`` (a pure function of seed and id)."""

@@ -335,7 +335,6 @@ class World:
         gov_p = sum(g.to_price for g in grants if g.paid_to == "platform")
         gov_e = sum(g.to_price for g in grants if g.paid_to == "enterprise")
         _, discount, enterprise_part = (float(x) for x in split_price(app.price, gov_p + gov_e, self.discount))
-        att, r = app.month.attributes, app.row
         cid = self.book.sign(
             enterprise=app.enterprise,
             industry=app.industry,
@@ -346,14 +345,6 @@ class World:
             government_to_enterprise=gov_e,
             platform_discount=discount,
             enterprise_part=enterprise_part,
-            failed=float(att.fails[r]),
-            revenue=float(att.revenue[r]),
-            liquidity=float(att.liquidity[r]),
-            hurdle_rate=float(att.hurdle_rate[r]),
-            perceived_failure=float(app.month.failure[r]),
-            maturity_before=float(att.maturity[r]),
-            accepted=0.0,
-            lighthouse=0.0,
         )
         self._grants.append(grants)
         self._apps.append(app)
@@ -443,12 +434,12 @@ class World:
         """Acceptance: maturity level after the project; pay or release acceptance money."""
         app = self._apps[cid]
         att, r = app.month.attributes, app.row
-        after = att.maturity[r] + (0.0 if att.fails[r] else att.maturity_gain[r])
-        level = int(maturity_level(after))
+        after = float(att.maturity[r] + (0.0 if att.fails[r] else att.maturity_gain[r]))
+        level = maturity_level(after)
         prog = self.scenario.programme
         accepted = (not att.fails[r]) and level >= prog.acceptance.min_level
         lighthouse = accepted and level >= prog.lighthouse.min_level
-        self.book.set(cid, "maturity_after", float(after))
+        self.book.set(cid, "maturity_after", after)
         self.book.set(cid, "accepted", float(accepted))
         self.book.set(cid, "lighthouse", float(lighthouse))
         month = int(self.env.now)
@@ -459,6 +450,28 @@ class World:
             self._forfeit_grants(cid, "acceptance")
         if lighthouse:
             self.counts["lighthouses"][month, app.industry] += 1
+
+    def _adopter_attributes(self) -> dict[str, NDArray[np.float64]]:
+        """Attributes of every contract's enterprise, gathered from the months they decided in."""
+        n = len(self._apps)
+        out = {
+            name: np.full(n, np.nan)
+            for name in ("failed", "revenue", "liquidity", "hurdle_rate", "perceived_failure", "maturity_before")
+        }
+        by_month: dict[int, tuple[_Month, list[int], list[int]]] = {}
+        for cid, app in enumerate(self._apps):
+            entry = by_month.setdefault(id(app.month), (app.month, [], []))
+            entry[1].append(cid)
+            entry[2].append(app.row)
+        for month, cids, rows in by_month.values():
+            att = month.attributes
+            out["failed"][cids] = att.fails[rows]
+            out["revenue"][cids] = att.revenue[rows]
+            out["liquidity"][cids] = att.liquidity[rows]
+            out["hurdle_rate"][cids] = att.hurdle_rate[rows]
+            out["perceived_failure"][cids] = month.failure[rows]
+            out["maturity_before"][cids] = att.maturity[rows]
+        return out
 
     def _pay_grants(self, cid: int, at: str) -> None:
         month = int(self.env.now)
@@ -517,7 +530,7 @@ class World:
         }
         self._book_gains()
         table = self.ledger.table()
-        book = self.book.arrays()
+        book = {**self.book.arrays(), **self._adopter_attributes()}
         n = len(self.book)
         outstanding = {"platform": np.zeros(n), "enterprise": np.zeros(n)}
         for cid, grants in enumerate(self._grants):
