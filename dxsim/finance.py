@@ -87,16 +87,21 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None) -> NDArray[n
 def ramp_integral(s: ArrayLike, ramp: ArrayLike, lifetime: ArrayLike) -> NDArray[np.float64]:
     """Integral over [0, s] of the gain profile r(u) = min(u / ramp, 1) on [0, lifetime).
 
-    Units: months of full gain.  ``ramp = 0`` means the full gain at once.
+    Units: months of full gain.  ``ramp = 0`` means the full gain at once; a
+    lifetime shorter than the ramp ends the gain before it is fully ramped up.
+
+    Examples
+    --------
+    >>> float(ramp_integral(5.0, 10.0, 5.0))  # 5 ** 2 / (2 x 10)
+    1.25
     """
     s_arr = np.clip(np.asarray(s, dtype=np.float64), 0.0, None)
     ramp_a = np.asarray(ramp, dtype=np.float64)
     life = np.asarray(lifetime, dtype=np.float64)
-    rmp = np.minimum(ramp_a, life)
     u = np.minimum(s_arr, life)
     with np.errstate(divide="ignore", invalid="ignore"):
-        in_ramp = np.where(rmp > 0, u * u / (2.0 * rmp), 0.0)
-    return np.asarray(np.where(u <= rmp, in_ramp, rmp / 2.0 + (u - rmp)))
+        in_ramp = np.where(ramp_a > 0, u * u / (2.0 * ramp_a), 0.0)
+    return np.asarray(np.where(u <= ramp_a, in_ramp, ramp_a / 2.0 + (u - ramp_a)))
 
 
 def gain_profile(

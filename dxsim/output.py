@@ -52,6 +52,11 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "signed_month": (_A, "months", "time the contract was signed (months since the scenario start)"),
     "wait_months": (_A, "months", "time waiting for platform capacity"),
     "golive_month": (_A, "months", "time the solution went live (months since the scenario start; NaN = not yet)"),
+    "assessed_month": (
+        _A,
+        "months",
+        "time of the acceptance assessment (months since the scenario start; NaN = not yet)",
+    ),
     "price_paid": (_A, "yuan", "contract price"),
     "government_part": (_A, "yuan", "government's part of the price"),
     "platform_discount": (_A, "yuan", "platform's discount"),

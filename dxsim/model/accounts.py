@@ -75,6 +75,7 @@ def adopter_records(
         "signed_month": signed,
         "wait_months": book["wait"],
         "golive_month": book["golive"],
+        "assessed_month": book["assessed"],
         "price_paid": book["price"],
         "government_part": book["government_to_platform"] + book["government_to_enterprise"],
         "platform_discount": book["platform_discount"],

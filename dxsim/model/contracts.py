@@ -98,6 +98,7 @@ class ContractBook:
     LATER: ClassVar[dict[str, float]] = {
         "wait": np.nan,
         "golive": np.nan,
+        "assessed": np.nan,
         "accepted": 0.0,
         "lighthouse": 0.0,
         "maturity_after": np.nan,

@@ -106,13 +106,14 @@ def decide(
     rho = (1.0 + hurdle_rate) ** (1.0 / 12.0) - 1.0
     n_pay = getattr(offer.scheme, "months", 1)
     due = offer.owed / n_pay - offer.receive_signing
-    # A quick upper bound on V: full gain from month 0, receipts undiscounted, payments at their latest.
+    # A quick upper bound on V: full gain from month 0, receipts undiscounted, and of the
+    # payments inside the horizon each as late as the last of them.
     bound = (
         (1.0 - failure) * np.clip(gain, 0.0, None) * horizon
         + offer.receive_signing
         + offer.receive_golive
         + offer.receive_acceptance
-        - offer.owed * (1.0 + rho) ** -(n_pay - 1)
+        - offer.owed * min(n_pay, horizon) / n_pay * (1.0 + rho) ** -(min(n_pay, horizon) - 1)
     )
     live = np.flatnonzero((due <= liquidity) & (bound > 0))
     value = np.full(len(gain), np.nan)
@@ -139,7 +140,8 @@ def _value_and_payback(
     """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows)."""
     n = len(rows)
     finite_pb = max_payback[rows][np.isfinite(max_payback[rows])]
-    months = int(min(MAX_MONTHS, max(horizon, np.ceil(finite_pb.max()) + 2 if len(finite_pb) else horizon)))
+    longest = np.ceil(finite_pb.max()) + 2 if len(finite_pb) else horizon
+    months = int(max(min(MAX_MONTHS, max(horizon, longest)), getattr(offer.scheme, "months", 1)))
     pay = payment_schedule(offer.scheme, offer.owed[rows], months)
     receipts_fail = np.zeros((n, months))
     receipts_fail[:, 0] += offer.receive_signing[rows]

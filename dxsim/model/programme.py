@@ -34,8 +34,8 @@ class Grant:
 
     instrument: int
     batch: int
-    amount: float
-    to_price: float  # the part of ``amount`` that lowers the enterprise's price
+    amount: float  # committed from the budget
+    to_price: float  # the part of the price it covers (above ``amount`` when a platform cap binds)
     paid_to: PaidTo
     paid_at: PaidAt
     settled: bool = False
@@ -82,10 +82,14 @@ class ProgrammeState:
         assert container is not None
         return float(container.level)
 
-    @property
-    def remaining(self) -> float:
-        """Uncommitted budget of all batches (yuan)."""
-        return float(sum(c.level for c in self.budgets if c is not None))
+    def remaining(self, t: float) -> float:
+        """Uncommitted budget (yuan) of the batches whose window has not closed by time ``t``.
+
+        Money left in a closed batch lapses and is not counted.
+        """
+        return float(
+            sum(c.level for c, (_, hi) in zip(self.budgets, self._windows, strict=True) if c is not None and hi > t)
+        )
 
     def entitlements(
         self,
@@ -94,7 +98,7 @@ class ProgrammeState:
         room: NDArray[np.float64],
         budget: float,
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Money each instrument would grant, per contract, now.
+        """Money each instrument would commit, per contract, now.
 
         Parameters
         ----------
@@ -106,15 +110,19 @@ class ProgrammeState:
             How much of the price the government may still cover (price less
             the platform's discount), yuan.
         budget : float
-            Uncommitted budget available (yuan); each contract is bounded by
-            it on its own (contracts signed together share it in
-            :meth:`commit`).
+            Uncommitted budget available (yuan), bounding each contract on its
+            own (contracts signed one after the other share it in
+            :meth:`commit`); ``inf`` for the terms the programme announces.
 
         Returns
         -------
         amount, to_price : arrays, shape (instruments, contracts)
-            Money committed per instrument, and the part of it that lowers
-            the price.
+            Money committed from the budget per instrument, and the part of
+            the price the instrument covers (yuan).  Instruments paid to the
+            platform cover their share of the price even when the platform's
+            cap leaves less to commit: the platform took it off the price, so
+            the difference is the platform's loss (MODEL.md mechanism 3).
+            Instruments paid to the enterprise cover only what is committed.
         """
         n = len(price)
         amount = np.zeros((len(self.instruments), n))
@@ -122,7 +130,6 @@ class ProgrammeState:
         room = room.copy()
         left = np.full(n, budget)
         for k, inst in enumerate(self.instruments):
-            cap_left = np.inf if inst.cap_per_platform is None else inst.cap_per_platform - self.used[k, platform]
             if isinstance(inst, CostShare):
                 raw = inst.share * price
                 if inst.cap_per_enterprise is not None:
@@ -135,14 +142,15 @@ class ProgrammeState:
                 assert isinstance(inst, PlatformReward)
                 raw = np.full(n, inst.amount)
                 priced_share = inst.passed_on
-            a = np.clip(np.minimum(raw, cap_left), 0.0, None)
             if priced_share > 0:
-                a = np.minimum(a, room / priced_share)
-            a = np.minimum(a, left)
-            amount[k] = a
-            to_price[k] = priced_share * a
+                raw = np.minimum(raw, room / priced_share)
+            raw = np.clip(np.minimum(raw, left), 0.0, None)
+            cap_left = np.inf if inst.cap_per_platform is None else inst.cap_per_platform - self.used[k, platform]
+            committed = np.clip(np.minimum(raw, cap_left), 0.0, None)
+            amount[k] = committed
+            to_price[k] = priced_share * (raw if inst.paid_to == "platform" else committed)
             room = np.clip(room - to_price[k], 0.0, None)
-            left = left - a
+            left = left - committed
         return amount, to_price
 
     def commit(self, t: float, price: float, platform: int, room: float) -> list[Grant]:
@@ -161,12 +169,13 @@ class ProgrammeState:
         )
         grants = []
         for k, inst in enumerate(self.instruments):
-            a = float(amount[k, 0])
-            if a <= 0:
+            a, priced = float(amount[k, 0]), float(to_price[k, 0])
+            if a <= 0 and priced <= 0:
                 continue
-            container.get(a)  # never blocks: a <= level by construction
-            self.used[k, platform] += a
-            grants.append(Grant(k, batch, a, float(to_price[k, 0]), inst.paid_to, inst.paid_at))
+            if a > 0:
+                container.get(a)  # never blocks: a <= level by construction
+                self.used[k, platform] += a
+            grants.append(Grant(k, batch, a, priced, inst.paid_to, inst.paid_at))
         return grants
 
     def release(self, grant: Grant, platform: int) -> None:

@@ -37,18 +37,6 @@ from dxsim.scenario.schema import Installments, Scenario
 __all__ = ["RunResult", "World", "run_replication"]
 
 
-class CountingEnvironment(simpy.Environment):
-    """A SimPy environment that counts the events it schedules."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.scheduled = 0
-
-    def schedule(self, event: simpy.Event, priority: Any = 1, delay: float = 0) -> None:
-        self.scheduled += 1
-        super().schedule(event, priority, delay)
-
-
 @dataclass(frozen=True)
 class RunResult:
     """Everything one replication produced, as numpy arrays (no xarray here)."""
@@ -60,7 +48,7 @@ class RunResult:
     tax_revenue: NDArray[np.float64]  # (month,) tax on incremental profit
     cash_flow: NDArray[np.float64]  # (month, party)
     adopters: dict[str, NDArray[np.float64]]  # (adopter,)
-    ledger: LedgerTable
+    ledger: LedgerTable | None  # None unless asked for (World.run(keep_ledger=True))
     events: int
 
 
@@ -87,7 +75,7 @@ class World:
     def __init__(self, scenario: Scenario, key: int) -> None:
         self.scenario = scenario
         self.keys = Keys(key)
-        self.env = CountingEnvironment()
+        self.env = simpy.Environment()
         self.horizon = scenario.horizon_months
         industries = scenario.resolved_industries
         self.population = Population(industries, scenario.solutions, scenario.behaviour, self.keys)
@@ -122,12 +110,16 @@ class World:
         self._live: list[int] = []  # contracts whose solution works
 
     # ----------------------------------------------------------------- driver
-    def run(self) -> RunResult:
-        """Run the replication to the horizon and collect its results."""
+    def run(self, *, keep_ledger: bool = True) -> RunResult:
+        """Run the replication to the horizon and collect its results.
+
+        With ``keep_ledger=False`` the ledger is reduced to the output arrays
+        and dropped, so that memory does not grow with replications.
+        """
         self.env.process(self._months())
         self.env.run(until=self.horizon)
         self._close_month(self.horizon - 1)  # the run stops just before the last month's close
-        return self._result()
+        return self._result(keep_ledger=keep_ledger)
 
     def _months(self) -> Generator[simpy.Event, Any, None]:
         size = self.population.size.astype(float)
@@ -155,7 +147,7 @@ class World:
             )
         stats["experience"][t] = self.platforms.experience
         stats["unit_cost"][t] = self.platforms.unit_cost
-        self.budget_remaining[t] = self.programme.remaining
+        self.budget_remaining[t] = self.programme.remaining(float(t + 1))
 
     # ------------------------------------------------------------- decisions
     def _consider(self, c: Considerers, t: int, adoption_share: NDArray[np.float64]) -> None:
@@ -163,8 +155,7 @@ class World:
         att = self.population.attributes(c.ids, c.industry)
         platform, has_platform = self._choose_platform(c)
         price = np.where(has_platform, self.quote[platform], 0.0)
-        batch = self.programme.batch_at(float(t))
-        budget = self.programme.level(batch) if self.programme.active else 0.0
+        budget = self._announced_budget(float(t))
         amount, to_price = self.programme.entitlements(price, platform, price * (1.0 - self.discount), budget)
         pb = self.scenario.behaviour.perceived_failure
         failure = perceived_failure(pb.initial, pb.peer_learning, adoption_share[c.industry])
@@ -172,7 +163,7 @@ class World:
         adopt = decision.adopt & has_platform
         self.population.reconsider(c.subset(~adopt))
         month = _Month(att, decision, failure)
-        expected = amount.sum(axis=0)
+        expected = to_price.sum(axis=0)
         for row in np.flatnonzero(adopt):
             app = Application(
                 enterprise=int(c.ids[row]),
@@ -187,6 +178,22 @@ class World:
                 month=month,
             )
             self.env.process(applicant(self, app))
+
+    def _announced_budget(self, t: float) -> float:
+        """The budget an enterprise considering at ``t`` counts on (yuan).
+
+        Outside windows nothing.  Under ``unsubsidised`` what is left now: an
+        exhausted budget means unsubsidised terms.  Under ``wait`` and
+        ``reject`` the programme's full terms: an applicant that then finds
+        the budget exhausted at signing waits for the next batch or is turned
+        away (:meth:`try_sign`).
+        """
+        batch = self.programme.batch_at(t)
+        if batch is None or not self.programme.active:
+            return 0.0
+        if self.scenario.programme.when_budget_exhausted == "unsubsidised":
+            return self.programme.level(batch)
+        return float("inf")
 
     def _choose_platform(self, c: Considerers) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
         """Logit choice among the industry's platforms (exact, by Gumbel maxima)."""
@@ -280,7 +287,7 @@ class World:
         now = self.env.now
         room = app.price * (1.0 - self.discount)
         grants = self.programme.commit(now, app.price, app.platform, room) if self.programme.active else []
-        got = sum(g.amount for g in grants)
+        got = sum(g.to_price for g in grants)
         if got < app.expected_grant - 1e-6:
             rule = self.scenario.programme.when_budget_exhausted
             if not grants and rule in ("wait", "reject"):
@@ -440,6 +447,7 @@ class World:
         accepted = (not att.fails[r]) and level >= prog.acceptance.min_level
         lighthouse = accepted and level >= prog.lighthouse.min_level
         self.book.set(cid, "maturity_after", after)
+        self.book.set(cid, "assessed", self.env.now)
         self.book.set(cid, "accepted", float(accepted))
         self.book.set(cid, "lighthouse", float(lighthouse))
         month = int(self.env.now)
@@ -474,32 +482,21 @@ class World:
         return out
 
     def _pay_grants(self, cid: int, at: str) -> None:
+        """Pay the grants due at ``at``: the price part, the platform's kept reward, any cap shortfall."""
         month = int(self.env.now)
         p = self._apps[cid].platform
         for g in self._grants[cid]:
             if g.paid_at != at or g.settled:
                 continue
-            self.ledger.add(
-                "government",
-                g.paid_to,
-                month,
-                contract=cid,
-                kind="subsidy",
-                amount=g.to_price,
-                platform=p,
-            )
-            self.ledger.add(
-                "government",
-                "platform",
-                month,
-                contract=cid,
-                kind="reward",
-                amount=g.amount - g.to_price,
-                platform=p,
-            )
+            subsidy = min(g.to_price, g.amount)
+            owner = {"contract": cid, "platform": p}
+            self.ledger.add("government", g.paid_to, month, kind="subsidy", amount=subsidy, **owner)
+            self.ledger.add("government", "platform", month, kind="reward", amount=g.amount - subsidy, **owner)
+            self.ledger.add(g.paid_to, "government", month, kind="shortfall", amount=g.to_price - subsidy, **owner)
             g.settled = True
 
     def _forfeit_grants(self, cid: int, at: str) -> None:
+        """Failed acceptance: release the commitment; the price part becomes a shortfall."""
         month = int(self.env.now)
         p = self._apps[cid].platform
         for g in self._grants[cid]:
@@ -507,17 +504,11 @@ class World:
                 continue
             self.programme.release(g, p)
             self.ledger.add(
-                g.paid_to,
-                "government",
-                month,
-                contract=cid,
-                kind="shortfall",
-                amount=g.to_price,
-                platform=p,
+                g.paid_to, "government", month, contract=cid, kind="shortfall", amount=g.to_price, platform=p
             )
 
     # ----------------------------------------------------------------- output
-    def _result(self) -> RunResult:
+    def _result(self, *, keep_ledger: bool) -> RunResult:
         t_max = self.horizon
         c = self.counts
         monthly = {
@@ -555,11 +546,16 @@ class World:
             tax_revenue=kind_total(table, ("tax",), t_max),
             cash_flow=cash_flows(table, t_max),
             adopters=adopter_records(book, table, t_max),
-            ledger=table,
-            events=self.env.scheduled,
+            ledger=table if keep_ledger else None,
+            events=_events_scheduled(self.env),
         )
+
+
+def _events_scheduled(env: simpy.Environment) -> int:
+    """Number of events ``env`` has scheduled: SimPy numbers them with ``itertools.count``."""
+    return int(next(env._eid))  # simpy.core.Environment._eid: count of scheduled events
 
 
 def run_replication(scenario: Scenario, key: int) -> RunResult:
     """Run one replication of ``scenario`` with replication key ``key``."""
-    return World(scenario, key).run()
+    return World(scenario, key).run(keep_ledger=False)

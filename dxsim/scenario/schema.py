@@ -186,7 +186,7 @@ class Solution(_Model):
 
 class _PlatformFields(_Model):
     capacity: PosInt | None = None
-    delivery_cost: Money
+    delivery_cost: Positive
     progress_ratio: Annotated[float, AfterValidator(_progress_ratio)] = 1.0
     spillover: Share = 0.0
     pass_through: NonNeg = 1.0

@@ -1,0 +1,70 @@
+"""Seconds per replication and SimPy events, for platform-pilot-2022 and a 10x population.
+
+The 10x variant multiplies every industry's enterprises by 10 and divides the
+innovation rate p by 10 (imitation and demonstration act through shares A/N
+and L/N; q and w are multiplied by 10 so that q A / N is unchanged with A the
+same), so that the expected number of considerers, and hence of applicants,
+stays the same.  Cost should follow applicants, not population x months.
+
+Run: ``make bench`` or ``.venv/bin/python benchmarks/bench_replication.py [--replications N]``.
+Prints the figures; asserts nothing (machines are noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+import dxsim as dx
+from dxsim.model.world import run_replication
+from dxsim.random import replication_key
+
+
+def scaled(sc: dx.Scenario, factor: int) -> dx.Scenario:
+    """``sc`` with ``factor`` times the enterprises and the same expected considerers."""
+    overrides: dict[str, object] = {}
+    for k, ind in enumerate(sc.resolved_industries):
+        overrides[f"industries[{k}].enterprises"] = ind.enterprises * factor
+        overrides[f"industries[{k}].innovation"] = ind.innovation / factor
+        overrides[f"industries[{k}].imitation"] = ind.imitation
+        overrides[f"industries[{k}].demonstration"] = ind.demonstration
+    return sc.with_overrides(overrides)
+
+
+def measure(sc: dx.Scenario, replications: int, seed: int) -> tuple[float, float, float, float]:
+    """Median seconds per replication, mean events, mean adopters, mean considerers."""
+    seconds, events, adopters, considering = [], [], [], []
+    for k in range(replications):
+        t0 = time.perf_counter()
+        result = run_replication(sc, replication_key(seed, k))
+        seconds.append(time.perf_counter() - t0)
+        events.append(result.events)
+        adopters.append(len(result.adopters["price_paid"]))
+        considering.append(result.monthly["considering"].sum())
+    return float(np.median(seconds)), float(np.mean(events)), float(np.mean(adopters)), float(np.mean(considering))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="platform-pilot-2022")
+    parser.add_argument("--replications", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    base = dx.load_scenario(args.scenario)
+    rows = []
+    for label, sc in (("1x", base), ("10x", scaled(base, 10))):
+        sec, ev, ad, co = measure(sc, args.replications, args.seed)
+        rows.append((label, sc.enterprises, sec, ev, ad, co))
+        print(
+            f"{label:>4}: {sc.enterprises:>9,} SMEs  {sec:6.3f} s/replication  {ev:9,.0f} events  {ad:8,.0f} adopters  {co:9,.0f} considerations"
+        )
+    ratio = rows[1][2] / rows[0][2]
+    print(
+        f"10x population / 1x time ratio: {ratio:.2f} (target < 2); 1x seconds per replication: {rows[0][2]:.3f} (target < 1)"
+    )
+
+
+if __name__ == "__main__":
+    main()
