@@ -75,10 +75,12 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None) -> NDArray[n
     reached = cum >= 0.0
     first = np.argmax(reached, axis=-1)
     ever = reached.any(axis=-1)
+    if f.shape[-1] == 1:
+        return np.asarray(np.where(ever, 0.0, np.nan))
     k = np.maximum(first, 1)
     prev = np.take_along_axis(cum, (k - 1)[..., None], axis=-1)[..., 0]
     step = np.take_along_axis(f, k[..., None], axis=-1)[..., 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         frac = np.where(step > 0, -prev / step, 1.0)
     out = np.where(first == 0, 0.0, (k - 1) + frac)
     return np.asarray(np.where(ever, out, np.nan))
@@ -99,7 +101,7 @@ def ramp_integral(s: ArrayLike, ramp: ArrayLike, lifetime: ArrayLike) -> NDArray
     ramp_a = np.asarray(ramp, dtype=np.float64)
     life = np.asarray(lifetime, dtype=np.float64)
     u = np.minimum(s_arr, life)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         in_ramp = np.where(ramp_a > 0, u * u / (2.0 * ramp_a), 0.0)
     return np.asarray(np.where(u <= ramp_a, in_ramp, ramp_a / 2.0 + (u - ramp_a)))
 

@@ -126,6 +126,13 @@ def decide(
     return Decision(adopt=adopt, value=value, payback=payback, due_at_signing=due)
 
 
+def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount: NDArray[np.float64]) -> None:
+    """Add ``amount`` to each row of ``flows`` in month ``floor(when)``; money due after the window is left out."""
+    col = when.astype(np.int64)
+    inside = col < flows.shape[1]
+    flows[np.flatnonzero(inside), col[inside]] += amount[inside]
+
+
 def _value_and_payback(
     offer: Offer,
     rows: NDArray[np.int64],
@@ -143,14 +150,12 @@ def _value_and_payback(
     longest = np.ceil(finite_pb.max()) + 2 if len(finite_pb) else horizon
     months = int(max(min(MAX_MONTHS, max(horizon, longest)), getattr(offer.scheme, "months", 1)))
     pay = payment_schedule(offer.scheme, offer.owed[rows], months)
+    golive = offer.golive[rows]
     receipts_fail = np.zeros((n, months))
     receipts_fail[:, 0] += offer.receive_signing[rows]
-    at = np.arange(n)
-    golive = offer.golive[rows]
-    receipts_fail[at, np.minimum(golive.astype(np.int64), months - 1)] += offer.receive_golive[rows]
+    _add_at_month(receipts_fail, golive, offer.receive_golive[rows])
     receipts_ok = receipts_fail.copy()
-    accept_col = np.minimum((golive + offer.acceptance_delay).astype(np.int64), months - 1)
-    receipts_ok[at, accept_col] += offer.receive_acceptance[rows]
+    _add_at_month(receipts_ok, golive + offer.acceptance_delay, offer.receive_acceptance[rows])
     life = np.broadcast_to(lifetime, gain.shape)[rows]
     ok = gain_profile(gain[rows], golive, np.broadcast_to(ramp, gain.shape)[rows], life, months) - pay + receipts_ok
     subscription = np.broadcast_to(offer.subscription, gain.shape)[rows]

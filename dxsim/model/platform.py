@@ -89,9 +89,13 @@ class Platforms:
         """Cost of the next deployment, yuan."""
         return wright_cost(self.first_cost, self.experience + 1.0, self.progress_ratio)
 
+    def price_index(self) -> NDArray[np.float64]:
+        """Each platform's price relative to the solution's list price: (c / c_1) ** pass_through."""
+        return np.asarray((self.unit_cost / self.first_cost) ** self.pass_through)
+
     def quote(self) -> NDArray[np.float64]:
         """List price each platform quotes now, yuan."""
-        return np.asarray(self.base_price * (self.unit_cost / self.first_cost) ** self.pass_through)
+        return np.asarray(self.base_price * self.price_index())
 
     def start_deployment(self, p: int) -> float:
         """Start a deployment at platform ``p``; return its delivery cost (yuan)."""

@@ -37,6 +37,22 @@ from dxsim.scenario.schema import Installments, Scenario
 __all__ = ["RunResult", "World", "run_replication"]
 
 
+class _MonthEnd(simpy.Event):
+    """A one-month timeout processed before any other event due at the same time.
+
+    The driver closes month t at time t + 1 and must see the state before any
+    event of month t + 1 (an applicant returning exactly when a batch opens),
+    so it is scheduled with SimPy's ``URGENT`` priority, as a ``Timeout`` is
+    with ``NORMAL``.
+    """
+
+    def __init__(self, env: simpy.Environment) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, simpy.core.URGENT, 1.0)
+
+
 @dataclass(frozen=True)
 class RunResult:
     """Everything one replication produced, as numpy arrays (no xarray here)."""
@@ -104,6 +120,7 @@ class World:
             for name in ("queue_length", "utilisation", "experience", "unit_cost", "price")
         }
         self.budget_remaining = np.zeros(t_max)
+        self.price_index = self.platforms.price_index()
         self.quote = self.platforms.quote()
         self._grants: list[list[Grant]] = []
         self._apps: list[Application] = []
@@ -126,13 +143,14 @@ class World:
         for t in range(self.horizon):
             adopting = self.counts["in_use"][:t].sum(axis=0)
             lighthouses = self.counts["lighthouses"][:t].sum(axis=0)
-            self.quote = self.platforms.quote()
+            self.price_index = self.platforms.price_index()
+            self.quote = self.platforms.base_price * self.price_index
             self.platform_stats["price"][t] = self.quote
             hazard = self.innovation + (self.imitation * adopting + self.demonstration * lighthouses) / size
             considerers = self.population.step(hazard, t)
             if len(considerers):
                 self._consider(considerers, t, adopting / size)
-            yield self.env.timeout(1.0)
+            yield _MonthEnd(self.env)
             if t + 1 < self.horizon:
                 self._close_month(t)
 
@@ -204,7 +222,7 @@ class World:
         p = self.platforms
         utility = (
             pc.quality_weight * p.quality[safe]
-            - pc.price_weight * self.quote[safe] / p.base_price[safe]
+            - pc.price_weight * self.price_index[safe]
             - pc.queue_weight * self.occupancy.waiting[safe]
         )
         slots = np.arange(cand.shape[1])

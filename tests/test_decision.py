@@ -1,0 +1,199 @@
+"""The adoption decision is monotone in money, in perceived failure, and respects liquidity.
+
+Hypothesis draws whole arrays of enterprises (``decide`` evaluates a month's
+considerers together), so the properties are checked row by row on arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dxsim.model.decision import Offer, decide
+from dxsim.scenario.schema import Installments, Upfront
+
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None)
+HORIZON = 36
+
+
+@st.composite
+def cases(draw, *, subscription: bool = True):
+    """An offer and the enterprises' attributes (arrays of one length).
+
+    Go-live, acceptance and instalments may fall after the evaluation horizon H.
+    """
+    n = draw(st.integers(1, 12))
+
+    def arr(lo, hi):
+        return np.array(draw(st.lists(st.floats(lo, hi, allow_subnormal=False), min_size=n, max_size=n)))
+
+    delay = draw(st.floats(0.0, 6.0))
+    scheme = draw(
+        st.one_of(
+            st.just(Upfront()), st.integers(1, HORIZON).map(lambda m: Installments(scheme="installments", months=m))
+        )
+    )
+    offer = Offer(
+        owed=arr(0.0, 5e5),
+        scheme=scheme,
+        receive_signing=arr(0.0, 1e5),
+        receive_golive=arr(0.0, 1e5),
+        receive_acceptance=arr(0.0, 1e5),
+        golive=arr(0.0, 1.5 * HORIZON),
+        acceptance_delay=delay,
+        subscription=arr(0.0, 2e4) if subscription else np.zeros(n),
+    )
+    lifetime = arr(1.0, 120.0)
+    attrs = dict(
+        gain=arr(0.0, 5e4),
+        ramp=arr(0.0, 1.0) * lifetime,
+        lifetime=lifetime,
+        hurdle_rate=arr(0.0, 0.6),
+        failure=arr(0.0, 1.0),
+        horizon=HORIZON,
+        max_payback=arr(1.0, 80.0),
+        liquidity=arr(0.0, 5e5),
+    )
+    return offer, attrs
+
+
+def _more(draw, offer, field):
+    extra = np.array(draw(st.lists(st.floats(0.0, 2e5), min_size=len(offer.owed), max_size=len(offer.owed))))
+    return dataclasses.replace(offer, **{field: getattr(offer, field) + extra})
+
+
+@SETTINGS
+@given(case=cases(), field=st.sampled_from(["receive_signing", "receive_golive", "receive_acceptance"]), data=st.data())
+def test_more_programme_money_never_turns_adoption_into_rejection(case, field, data):
+    offer, attrs = case
+    before = decide(offer, **attrs)
+    after = decide(_more(data.draw, offer, field), **attrs)
+    assert not (before.adopt & ~after.adopt).any()
+
+
+@SETTINGS
+@given(case=cases(), data=st.data())
+def test_owing_less_never_turns_adoption_into_rejection(case, data):
+    offer, attrs = case
+    cut = np.array(data.draw(st.lists(st.floats(0.0, 1.0), min_size=len(offer.owed), max_size=len(offer.owed))))
+    before = decide(offer, **attrs)
+    after = decide(dataclasses.replace(offer, owed=offer.owed * cut), **attrs)
+    assert not (before.adopt & ~after.adopt).any()
+
+
+@SETTINGS
+@given(case=cases(subscription=False), data=st.data())
+def test_higher_perceived_failure_never_turns_rejection_into_adoption(case, data):
+    # Without a subscription success is never worse than failure in any month
+    # (a failed project pays no subscription, so with one the property need not hold).
+    offer, attrs = case
+    rise = np.array(data.draw(st.lists(st.floats(0.0, 1.0), min_size=len(offer.owed), max_size=len(offer.owed))))
+    higher = attrs["failure"] + rise * (1.0 - attrs["failure"])
+    before = decide(offer, **attrs)
+    after = decide(offer, **{**attrs, "failure": higher})
+    assert not (~before.adopt & after.adopt).any()
+
+
+@SETTINGS
+@given(case=cases(), short=st.floats(1e-6, 1.0))
+def test_liquidity_below_what_is_due_at_signing_forces_rejection(case, short):
+    offer, attrs = case
+    n_pay = getattr(offer.scheme, "months", 1)
+    due = offer.owed / n_pay - offer.receive_signing
+    attrs = {**attrs, "liquidity": due - short * (1.0 + np.abs(due))}
+    decision = decide(offer, **attrs)
+    np.testing.assert_allclose(decision.due_at_signing, due)
+    assert not decision.adopt.any()
+
+
+def test_a_free_profitable_project_is_adopted_and_a_costly_useless_one_is_not():
+    one = np.ones(2)
+    offer = Offer(
+        owed=np.array([0.0, 1e6]),
+        scheme=Upfront(),
+        receive_signing=0 * one,
+        receive_golive=0 * one,
+        receive_acceptance=0 * one,
+        golive=one,
+        acceptance_delay=3.0,
+        subscription=0 * one,
+    )
+    d = decide(
+        offer,
+        gain=np.array([1e3, 0.0]),
+        ramp=0 * one,
+        lifetime=60 * one,
+        hurdle_rate=0.1 * one,
+        failure=0.3 * one,
+        horizon=HORIZON,
+        max_payback=24 * one,
+        liquidity=1e7 * one,
+    )
+    np.testing.assert_array_equal(d.adopt, [True, False])
+
+
+# ------------------------------------------- money due after the horizon
+# Regressions: decide() used to put money due at or after its schedule window M
+# into month M - 1, so with M == H money received after the evaluation horizon
+# counted in V, and since M is sized from every screened-in row's max_payback,
+# more money for a neighbour could turn an adoption into a rejection.
+def _late_money_case(receive_acceptance):
+    """Enterprise A: go-live at 26, acceptance 10 months later = month 36 = H, beyond the NPV window."""
+    offer = Offer(
+        owed=np.array([1000.0]),
+        scheme=Upfront(),
+        receive_signing=np.zeros(1),
+        receive_golive=np.zeros(1),
+        receive_acceptance=np.array([receive_acceptance]),
+        golive=np.array([26.0]),
+        acceptance_delay=10.0,
+        subscription=np.zeros(1),
+    )
+    attrs = dict(
+        gain=np.array([300.0]),
+        ramp=np.zeros(1),
+        lifetime=np.array([60.0]),
+        hurdle_rate=np.array([0.6]),
+        failure=np.zeros(1),
+        horizon=HORIZON,
+        max_payback=np.array([30.0]),
+        liquidity=np.array([1e9]),
+    )
+    return offer, attrs
+
+
+def test_money_received_after_the_horizon_does_not_count():
+    with_money = _decide(_late_money_case(500.0))
+    without = _decide(_late_money_case(0.0))
+    np.testing.assert_allclose(with_money.value, without.value)
+
+
+def test_more_money_for_a_neighbour_never_turns_adoption_into_rejection():
+    offer_a, attrs_a = _late_money_case(500.0)
+    b = dict(owed=1e6, receive_signing=0.0, golive=1.0, gain=0.0, hurdle_rate=0.1, max_payback=100.0)
+
+    def both(b_money):
+        offer = Offer(
+            owed=np.r_[offer_a.owed, b["owed"]],
+            scheme=Upfront(),
+            receive_signing=np.r_[offer_a.receive_signing, b_money],
+            receive_golive=np.zeros(2),
+            receive_acceptance=np.r_[offer_a.receive_acceptance, 0.0],
+            golive=np.r_[offer_a.golive, b["golive"]],
+            acceptance_delay=offer_a.acceptance_delay,
+            subscription=np.zeros(2),
+        )
+        attrs = {k: np.r_[v, b.get(k, v[0])] if isinstance(v, np.ndarray) else v for k, v in attrs_a.items()}
+        return decide(offer, **attrs)
+
+    before, after = both(0.0), both(2e6)
+    assert not before.adopt[1] and after.adopt[1]  # B adopts only with the money
+    assert not (before.adopt[0] and not after.adopt[0])  # A's adoption must not flip to rejection
+
+
+def _decide(case):
+    offer, attrs = case
+    return decide(offer, **attrs)

@@ -1,0 +1,167 @@
+"""dxsim.finance against closed forms and invariants (npv, payback, gain profile)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dxsim as dx
+
+npv = dx.finance.npv
+payback_period = dx.finance.payback_period
+gain_profile = dx.finance.gain_profile
+
+FAST = settings(max_examples=60, deadline=None, derandomize=True, database=None)
+
+rates = st.floats(min_value=1e-3, max_value=0.5)
+
+
+# ------------------------------------------------------------------------ npv
+@FAST
+@given(rate=rates, n=st.integers(1, 240), c=st.floats(-1e6, 1e6))
+def test_npv_of_an_annuity_is_the_closed_form(rate, n, c):
+    # sum_{k=1..n} c / (1+r)^k = c (1 - (1+r)^-n) / r
+    flows = np.r_[0.0, np.full(n, c)]
+    expected = c * (1.0 - (1.0 + rate) ** -n) / rate
+    np.testing.assert_allclose(npv(rate, flows), expected, rtol=1e-10, atol=1e-9)
+
+
+@pytest.mark.parametrize("rate", [0.01, 0.05, 0.2])
+def test_npv_of_a_long_annuity_tends_to_the_perpetuity(rate):
+    # c / r is the limit; the tail left out after n periods is (c / r) (1 + r)^-n.
+    c = 1000.0
+    for n in (10, 100, 1000):
+        value = float(npv(rate, np.r_[0.0, np.full(n, c)]))
+        assert c / rate - value == pytest.approx(c / rate * (1.0 + rate) ** -n, rel=1e-9, abs=1e-9 * c / rate)
+    assert float(npv(rate, np.r_[0.0, np.full(5000, c)])) == pytest.approx(c / rate, rel=1e-12)
+
+
+def test_npv_time_zero_is_undiscounted_and_rate_zero_is_the_sum():
+    assert float(npv(0.3, [-123.0])) == -123.0
+    flows = np.array([-5.0, 1.0, 2.0, 3.0])
+    assert float(npv(0.0, flows)) == pytest.approx(flows.sum())
+
+
+def test_npv_broadcasts_rates_over_rows():
+    flows = np.array([[-100.0, 60.0, 60.0], [10.0, 0.0, 121.0]])
+    rate = np.array([0.0, 0.1])
+    np.testing.assert_allclose(npv(rate, flows), [20.0, 110.0])
+    np.testing.assert_allclose(npv(0.1, flows), [npv(0.1, flows[0]), npv(0.1, flows[1])])
+
+
+# -------------------------------------------------------------------- payback
+@pytest.mark.parametrize(
+    ("flows", "expected"),
+    [
+        ([-100, 40, 40, 40], 2.5),  # 20 short after 2 periods, 40 in the third: half of it
+        ([-100, 100], 1.0),  # reached exactly at the end of period 1
+        ([-100, 150], 2.0 / 3.0),
+        ([-100, 0, 100], 2.0),
+        ([-60, -40, 25, 100], 2.75),  # -100 after period 1, 75 short after 2, 100 in the third
+        ([-100, 300, -1000, 5000], 1.0 / 3.0),  # first crossing counts
+        ([0, -5, 10], 0.0),  # flows[0] >= 0
+        ([7, -100, 10], 0.0),
+    ],
+)
+def test_payback_period_examples(flows, expected):
+    assert float(payback_period(flows)) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("flows", [[-100, 10, 10, 10], [-1, 0, 0], [-100, 50, -100, 40]])
+def test_payback_period_is_nan_when_never_reached(flows):
+    assert np.isnan(payback_period(flows))
+
+
+def test_discounted_payback_example():
+    # At 10 %: -100 + 55 / 1.1 = -50 after period 1, then 121 / 1.21 = 100 in period 2: half of it.
+    assert float(payback_period([-100.0, 55.0, 121.0], rate=0.1)) == pytest.approx(1.5, rel=1e-12)
+    assert float(payback_period([-100.0, 55.0, 121.0])) == pytest.approx(1.0 + 45.0 / 121.0, rel=1e-12)
+
+
+# Regression: payback_period used to index period 1 unconditionally, so a single
+# period raised IndexError and a run with horizon_months = 1 crashed.
+@pytest.mark.parametrize(("flows", "expected"), [([5.0], 0.0), ([-1.0], np.nan)])
+def test_payback_period_of_a_single_period(flows, expected):
+    np.testing.assert_array_equal(payback_period(flows), expected)
+    np.testing.assert_array_equal(payback_period([flows, flows]), [expected, expected])
+
+
+def test_payback_period_rows_are_independent():
+    rows = [[-100, 40, 40, 40], [5, -1, -1, -1], [-100, 10, 10, 10], [-100, 0, 0, 300]]
+    table = payback_period(np.array(rows, dtype=float))
+    one_by_one = [float(payback_period(r)) for r in rows]
+    np.testing.assert_array_equal(table, one_by_one)
+    np.testing.assert_allclose(table, [2.5, 0.0, np.nan, 2.0 + 1.0 / 3.0])
+
+
+# Integer flows (as floats) keep the undiscounted running total exact.
+int_flows = st.lists(st.integers(-1000, 1000), min_size=2, max_size=30).map(lambda x: np.array(x, dtype=float))
+
+
+@FAST
+@given(flows=int_flows, rate=rates)
+def test_discounted_payback_is_never_shorter_than_simple_payback(flows, rate):
+    simple = float(payback_period(flows))
+    discounted = float(payback_period(flows, rate=rate))
+    if np.isnan(simple):
+        assert np.isnan(discounted)  # discounting never rescues a project that never pays back
+    elif not np.isnan(discounted):
+        assert discounted >= simple - 1e-9
+
+
+@FAST
+@given(flows=int_flows)
+def test_payback_lies_in_the_period_where_the_running_total_turns_nonnegative(flows):
+    b = float(payback_period(flows))
+    cum = np.cumsum(flows)
+    if np.isnan(b):
+        assert (cum < 0).all()
+        return
+    k = int(np.argmax(cum >= 0))
+    assert (k == 0 and b == 0.0) or (k - 1 < b <= k)
+
+
+# ---------------------------------------------------------------- gain profile
+@FAST
+@given(
+    gain=st.floats(0.0, 1e6, allow_subnormal=False),
+    golive=st.floats(0.0, 5.0, allow_subnormal=False),
+    lifetime=st.floats(0.5, 60.0),
+    ramp_share=st.floats(0.0, 1.0, allow_subnormal=False),
+)
+def test_gain_profile_total_over_the_whole_life(gain, golive, lifetime, ramp_share):
+    # A linear ramp over `ramp` months then the full gain: total = gain (lifetime - ramp / 2).
+    ramp = ramp_share * lifetime
+    months = int(np.ceil(golive + lifetime)) + 1
+    profile = gain_profile(gain, golive, ramp, lifetime, months)
+    assert profile.shape == (months,)
+    assert profile.sum() == pytest.approx(gain * (lifetime - ramp / 2.0), rel=1e-9, abs=1e-9)
+    assert (profile[: int(np.floor(golive))] == 0).all()  # nothing before go-live
+    assert (profile <= gain * (1 + 1e-12)).all()  # never more than the full gain in a month
+
+
+@FAST
+@given(
+    gain=st.floats(0.0, 1e6, allow_subnormal=False),
+    golive=st.floats(-10.0, 30.0, allow_subnormal=False),
+    ramp=st.floats(0.0, 100.0, allow_subnormal=False),
+    lifetime=st.floats(0.01, 100.0),
+    months=st.integers(0, 80),
+)
+def test_gain_profile_is_never_negative(gain, golive, ramp, lifetime, months):
+    profile = gain_profile(gain, golive, ramp, lifetime, months)
+    assert profile.shape == (months,)
+    assert (profile >= 0).all()
+
+
+def test_gain_profile_is_vectorised_over_contracts():
+    gain = np.array([1.0, 2.0, 3.0])
+    golive = np.array([0.0, 0.5, 2.0])
+    ramp = np.array([0.0, 2.0, 1.0])
+    life = np.array([3.0, 10.0, 2.0])
+    table = gain_profile(gain, golive, ramp, life, 6)
+    for j in range(3):
+        np.testing.assert_array_equal(table[j], gain_profile(gain[j], golive[j], ramp[j], life[j], 6))
+    np.testing.assert_allclose(table[0], [1, 1, 1, 0, 0, 0])
