@@ -31,8 +31,11 @@ KINDS = (
     "gain",  # market -> enterprise, incremental profit of a live solution
     "tax",  # enterprise -> government, tax on the incremental profit
     "subscription",  # enterprise -> platform, the solution's monthly fee
-    "shortfall",  # not cash: an unpaid part of the price, borne by the payer
+    "shortfall",  # not cash: an unpaid government part of the price, borne by the payer
+    "payment_shortfall",  # not cash: the enterprise's part it never pays (revenue share), borne by the platform
+    "payment_premium",  # not cash: what the enterprise paid above its part (revenue share, subscription)
 )
+NON_CASH = ("shortfall", "payment_shortfall", "payment_premium")
 KIND = {name: k for k, name in enumerate(KINDS)}
 
 
@@ -70,8 +73,8 @@ class LedgerTable:
 
     @property
     def is_cash(self) -> NDArray[np.bool_]:
-        """Entries that move money (all but shortfalls)."""
-        return self.kind != KIND["shortfall"]
+        """Entries that move money (all but shortfalls and premiums)."""
+        return ~np.isin(self.kind, [KIND[k] for k in NON_CASH])
 
 
 class Ledger:
@@ -165,6 +168,7 @@ def check_conservation(
     enterprise_part: NDArray[np.float64],
     outstanding_platform: NDArray[np.float64],
     outstanding_enterprise: NDArray[np.float64],
+    outstanding_payments: NDArray[np.float64],
 ) -> None:
     """Check that every contract's money adds up; raise :class:`ConservationError` if not.
 
@@ -175,10 +179,14 @@ def check_conservation(
     2. each government part is paid, written off (a shortfall borne by the
        payee) or still outstanding at the end of the run:
        ``G_x = subsidies to x + shortfalls borne by x + outstanding to x``;
-    3. the platform is owed the price less its discount:
-       ``price = D + enterprise payments + subsidies to the platform
-       + shortfalls it bears + outstanding to it`` (the enterprise's payments
-       include any government part paid to the enterprise, which it advances).
+    3. the enterprise owes the platform ``E + G_e`` (it advances a
+       government part paid to itself) and pays it, or more (a premium), or
+       less (a payment shortfall, the platform's loss), or has not yet had
+       it settled (payments from go-live of contracts not live by the end):
+       ``payments - premium + payment shortfall + outstanding = E + G_e``;
+    4. the platform is owed the price less its discount:
+       ``price = D + (payments - premium + payment shortfall + outstanding)
+       + subsidies to it + shortfalls it bears + outstanding to it``.
     """
     n = len(price)
     if n == 0:
@@ -191,29 +199,18 @@ def check_conservation(
             mask &= party_col == party
         return table.total(mask, by="contract", size=n)
 
-    sub_p, sub_e = (
-        total("subsidy", table.payee, PLATFORM),
-        total("subsidy", table.payee, ENTERPRISE),
-    )
-    short_p, short_e = (
-        total("shortfall", table.payer, PLATFORM),
-        total("shortfall", table.payer, ENTERPRISE),
-    )
-    paid = total("enterprise_payment")
+    sub_p, sub_e = total("subsidy", table.payee, PLATFORM), total("subsidy", table.payee, ENTERPRISE)
+    short_p, short_e = total("shortfall", table.payer, PLATFORM), total("shortfall", table.payer, ENTERPRISE)
+    settled = total("enterprise_payment") - total("payment_premium") + total("payment_shortfall") + outstanding_payments
     checks = {
         "parts add to the price": (g + platform_discount + enterprise_part, price),
-        "government part to the platform settled": (
-            sub_p + short_p + outstanding_platform,
-            government_to_platform,
-        ),
+        "government part to the platform settled": (sub_p + short_p + outstanding_platform, government_to_platform),
         "government part to the enterprise settled": (
             sub_e + short_e + outstanding_enterprise,
             government_to_enterprise,
         ),
-        "platform receives the price": (
-            platform_discount + paid + sub_p + short_p + outstanding_platform,
-            price,
-        ),
+        "enterprise's payments settle what it owes": (settled, enterprise_part + government_to_enterprise),
+        "platform receives the price": (platform_discount + settled + sub_p + short_p + outstanding_platform, price),
     }
     for what, (lhs, rhs) in checks.items():
         bad = ~np.isclose(lhs, rhs, rtol=1e-9, atol=1e-6)

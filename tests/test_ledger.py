@@ -61,7 +61,7 @@ def test_negative_or_non_finite_amounts_are_refused(bad):
 
 # ------------------------------------------------------------- conservation
 def _consistent():
-    """Five contracts whose money adds up, settled in different ways (yuan)."""
+    """Eight contracts whose money adds up, settled in different ways (yuan)."""
     led = Ledger()
     e_pay = dict(kind="enterprise_payment")
     # 0: G_p = 30 paid at acceptance, discount 10, enterprise 60 upfront.
@@ -80,18 +80,26 @@ def _consistent():
     led.add("enterprise", "government", 7, contract=4, kind="shortfall", amount=40.0, platform=1)
     led.add("government", "platform", 7, contract=4, kind="subsidy", amount=20.0, platform=1)
     led.add("platform", "government", 7, contract=4, kind="shortfall", amount=5.0, platform=1)
+    # 5: revenue share: part 60, the enterprise pays 20 + 30 and the platform bears a shortfall of 10.
+    led.add_schedule("enterprise", "platform", [5, 6], contract=5, amount=[20.0, 30.0], platform=0, **e_pay)
+    led.add("platform", "enterprise", 8, contract=5, kind="payment_shortfall", amount=10.0, platform=0)
+    # 6: revenue share: part 60, the enterprise pays 70, a premium of 10 for the platform.
+    led.add_schedule("enterprise", "platform", [5, 6], contract=6, amount=[35.0, 35.0], platform=1, **e_pay)
+    led.add("enterprise", "platform", 5, contract=6, kind="payment_premium", amount=10.0, platform=1)
+    # 7: revenue share, not live by the end of the run: its part of 60 is outstanding.
     # Entries outside the price: they never enter the identities.
     led.add("platform", "market", 1, contract=1, kind="delivery_cost", amount=99.0, platform=1)
     led.add("government", "platform", 7, contract=0, kind="reward", amount=11.0, platform=0)
     led.add_schedule("market", "enterprise", [5, 6], contract=0, kind="gain", amount=[3.0, 4.0], platform=0)
     arrays = dict(
-        price=np.array([100.0, 200.0, 100.0, 100.0, 100.0]),
-        government_to_platform=np.array([30.0, 0.0, 30.0, 30.0, 25.0]),
-        government_to_enterprise=np.array([0.0, 50.0, 0.0, 0.0, 40.0]),
-        platform_discount=np.array([10.0, 20.0, 10.0, 0.0, 10.0]),
-        enterprise_part=np.array([60.0, 130.0, 60.0, 70.0, 25.0]),
-        outstanding_platform=np.array([0.0, 0.0, 0.0, 30.0, 0.0]),
-        outstanding_enterprise=np.zeros(5),
+        price=np.array([100.0, 200.0, 100.0, 100.0, 100.0, 100.0, 100.0, 100.0]),
+        government_to_platform=np.array([30.0, 0.0, 30.0, 30.0, 25.0, 30.0, 30.0, 30.0]),
+        government_to_enterprise=np.array([0.0, 50.0, 0.0, 0.0, 40.0, 0.0, 0.0, 0.0]),
+        platform_discount=np.array([10.0, 20.0, 10.0, 0.0, 10.0, 10.0, 10.0, 10.0]),
+        enterprise_part=np.array([60.0, 130.0, 60.0, 70.0, 25.0, 60.0, 60.0, 60.0]),
+        outstanding_platform=np.array([0.0, 0.0, 0.0, 30.0, 0.0, 30.0, 30.0, 30.0]),
+        outstanding_enterprise=np.zeros(8),
+        outstanding_payments=np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 60.0]),
     )
     return led, arrays
 
@@ -112,6 +120,7 @@ def test_conservation_of_no_contracts_is_trivial():
         ("enterprise_part", 0, "parts add to the price"),
         ("outstanding_platform", 3, "government part to the platform settled"),
         ("outstanding_enterprise", 1, "government part to the enterprise settled"),
+        ("outstanding_payments", 7, "enterprise's payments settle what it owes"),
     ],
 )
 def test_conservation_fails_when_one_contract_term_is_altered(field, contract, identity):
@@ -130,7 +139,9 @@ def test_conservation_fails_when_one_contract_term_is_altered(field, contract, i
         (("platform", "government", "shortfall"), 2, "government part to the platform settled"),
         (("government", "enterprise", "subsidy"), 1, "government part to the enterprise settled"),
         (("enterprise", "government", "shortfall"), 4, "government part to the enterprise settled"),
-        (("enterprise", "platform", "enterprise_payment"), 3, "platform receives the price"),
+        (("enterprise", "platform", "enterprise_payment"), 3, "enterprise's payments settle what it owes"),
+        (("platform", "enterprise", "payment_shortfall"), 5, "enterprise's payments settle what it owes"),
+        (("enterprise", "platform", "payment_premium"), 6, "enterprise's payments settle what it owes"),
     ],
 )
 def test_conservation_fails_when_one_ledger_entry_is_altered(entry, contract, identity):

@@ -1,6 +1,6 @@
-"""Contracts: the split of the price and the enterprise's payment schedule.
+"""Contracts: the split of the price and the register of signed contracts.
 
-Pure functions; the register of signed contracts is :class:`ContractBook`.
+Payment schedules per scheme are in :mod:`dxsim.model.schemes`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dxsim.ledger import ConservationError
-from dxsim.scenario.schema import Installments, Upfront
 
-__all__ = ["ContractBook", "payment_schedule", "split_price"]
+__all__ = ["ContractBook", "split_price"]
 
 
 def split_price(
@@ -37,43 +36,6 @@ def split_price(
     g = np.minimum(np.asarray(government_part, dtype=np.float64), p - d)
     e = np.maximum(p - d - g, 0.0)
     return g, d, e
-
-
-def payment_schedule(scheme: Upfront | Installments, owed: ArrayLike, months: int) -> NDArray[np.float64]:
-    """What the enterprise pays the platform in each month after signing (month 0 = signing).
-
-    Parameters
-    ----------
-    scheme : Upfront or Installments
-        The payment scheme.
-    owed : array
-        Total owed to the platform (yuan).
-    months : int
-        Length of the schedule returned; payments falling later are added to
-        the last month only when ``months`` is too short to hold them, so the
-        total is always ``owed``.
-
-    Returns
-    -------
-    array, shape ``owed.shape + (months,)``
-        Yuan per month.
-
-    Examples
-    --------
-    >>> payment_schedule(Installments(scheme="installments", months=4), 100.0, 6).tolist()
-    [25.0, 25.0, 25.0, 25.0, 0.0, 0.0]
-    """
-    a = np.asarray(owed, dtype=np.float64)
-    out = np.zeros((*a.shape, months))
-    if isinstance(scheme, Installments):
-        n = scheme.months
-        each = a / n
-        out[..., : min(n, months)] = each[..., None]
-        if n > months:
-            out[..., -1] += each * (n - months)
-    else:
-        out[..., 0] = a
-    return out
 
 
 @dataclass

@@ -4,9 +4,12 @@ An enterprise values the offer over months m = 0, 1, ... after signing, with
 its monthly hurdle rate rho = (1 + r) ** (1/12) - 1:
 
 * success: after-tax gain ramping up from the expected go-live, less what it
-  pays the platform (and any subscription), plus programme money paid to it;
-* failure (probability pi): no gain, the same payments (under upfront and
-  installments it still pays), programme money paid at acceptance lost;
+  pays the platform under its scheme (:mod:`dxsim.model.schemes`) and any
+  subscription of the solution, plus programme money paid to it;
+* failure (probability pi): no gain; it still pays under upfront,
+  instalments and subscription, and pays nothing from go-live under revenue
+  share (the upfront fraction of a hybrid is paid); programme money paid at
+  acceptance is lost;
 * V = (1 - pi) NPV_ok + pi NPV_fail over the evaluation horizon H.
 
 It adopts when V > 0, its success-case payback is within its maximum
@@ -21,8 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import gain_profile, npv, payback_period
-from dxsim.model.contracts import payment_schedule
-from dxsim.scenario.schema import Installments, Upfront
+from dxsim.model.schemes import deferred_payments, fixed_months, fixed_payments
+from dxsim.scenario.schema import PaymentScheme
 
 __all__ = ["Decision", "Offer", "decide", "perceived_failure"]
 
@@ -45,7 +48,7 @@ class Offer:
     """
 
     owed: NDArray[np.float64]
-    scheme: Upfront | Installments
+    scheme: PaymentScheme
     receive_signing: NDArray[np.float64]
     receive_golive: NDArray[np.float64]
     receive_acceptance: NDArray[np.float64]
@@ -75,6 +78,7 @@ def decide(
     horizon: int,
     max_payback: NDArray[np.float64],
     liquidity: NDArray[np.float64],
+    tax_rate: float = 0.0,
 ) -> Decision:
     """Evaluate the adoption decision for many enterprises at once.
 
@@ -83,17 +87,11 @@ def decide(
     offer : Offer
         Contract terms.
     gain : array
-        Perceived full monthly gain after tax, yuan / month.
+        Perceived full monthly gain (incremental profit before tax), yuan / month.
     ramp, lifetime : array
         Ramp-up and lifetime of the gain, months.
     hurdle_rate : array
         Required return, 1 / year.
-
-    Notes
-    -----
-    ``value`` and ``payback`` are NaN where a quick bound already rules
-    adoption out (what is due at signing exceeds liquidity, or even the full
-    gain from month 0 cannot make V positive).
     failure : array
         Perceived failure probability.
     horizon : int
@@ -102,25 +100,34 @@ def decide(
         Longest acceptable success-case payback, months.
     liquidity : array
         Cash the enterprise can pay at signing, yuan.
+    tax_rate : float
+        Tax on the gain; the enterprise keeps ``1 - tax_rate`` of it.
+
+    Notes
+    -----
+    ``value`` and ``payback`` are NaN where a quick bound already rules
+    adoption out (what is due at signing exceeds liquidity, or even the full
+    after-tax gain from month 0 cannot make V positive).
     """
     rho = (1.0 + hurdle_rate) ** (1.0 / 12.0) - 1.0
-    n_pay = getattr(offer.scheme, "months", 1)
-    due = offer.owed / n_pay - offer.receive_signing
-    # A quick upper bound on V: full gain from month 0, receipts undiscounted, and of the
-    # payments inside the horizon each as late as the last of them.
+    first = fixed_payments(offer.scheme, offer.owed, fixed_months(offer.scheme))
+    due = first[:, 0] - offer.receive_signing
+    # A quick upper bound on V: the full after-tax gain from month 0, receipts undiscounted,
+    # deferred payments left out, and the fixed payments inside the horizon each as late as the last.
+    k = min(first.shape[1], horizon)
     bound = (
-        (1.0 - failure) * np.clip(gain, 0.0, None) * horizon
+        (1.0 - failure) * (1.0 - tax_rate) * np.clip(gain, 0.0, None) * horizon
         + offer.receive_signing
         + offer.receive_golive
         + offer.receive_acceptance
-        - offer.owed * min(n_pay, horizon) / n_pay * (1.0 + rho) ** -(min(n_pay, horizon) - 1)
+        - first[:, :k].sum(axis=1) * (1.0 + rho) ** -(k - 1)
     )
     live = np.flatnonzero((due <= liquidity) & (bound > 0))
     value = np.full(len(gain), np.nan)
     payback = np.full(len(gain), np.nan)
     if len(live):
         value[live], payback[live] = _value_and_payback(
-            offer, live, gain, ramp, lifetime, rho, failure, horizon, max_payback
+            offer, live, gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate
         )
     adopt = (value > 0) & (payback <= max_payback) & (due <= liquidity)
     return Decision(adopt=adopt, value=value, payback=payback, due_at_signing=due)
@@ -143,25 +150,31 @@ def _value_and_payback(
     failure: NDArray[np.float64],
     horizon: int,
     max_payback: NDArray[np.float64],
+    tax_rate: float,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows)."""
     n = len(rows)
     finite_pb = max_payback[rows][np.isfinite(max_payback[rows])]
     longest = np.ceil(finite_pb.max()) + 2 if len(finite_pb) else horizon
-    months = int(max(min(MAX_MONTHS, max(horizon, longest)), getattr(offer.scheme, "months", 1)))
-    pay = payment_schedule(offer.scheme, offer.owed[rows], months)
+    months = int(max(min(MAX_MONTHS, max(horizon, longest)), fixed_months(offer.scheme)))
+    owed = offer.owed[rows]
     golive = offer.golive[rows]
+    life = np.broadcast_to(lifetime, gain.shape)[rows]
+    g = gain_profile(gain[rows], golive, np.broadcast_to(ramp, gain.shape)[rows], life, months)
+    start = golive.astype(np.int64)
+    fixed = fixed_payments(offer.scheme, owed, months)
+    paid_ok = fixed + deferred_payments(offer.scheme, owed, g, start, np.ones(n, dtype=bool))
+    paid_fail = fixed + deferred_payments(offer.scheme, owed, np.zeros_like(g), start, np.zeros(n, dtype=bool))
     receipts_fail = np.zeros((n, months))
     receipts_fail[:, 0] += offer.receive_signing[rows]
     _add_at_month(receipts_fail, golive, offer.receive_golive[rows])
     receipts_ok = receipts_fail.copy()
     _add_at_month(receipts_ok, golive + offer.acceptance_delay, offer.receive_acceptance[rows])
-    life = np.broadcast_to(lifetime, gain.shape)[rows]
-    ok = gain_profile(gain[rows], golive, np.broadcast_to(ramp, gain.shape)[rows], life, months) - pay + receipts_ok
+    ok = (1.0 - tax_rate) * g - paid_ok + receipts_ok
     subscription = np.broadcast_to(offer.subscription, gain.shape)[rows]
     if (subscription > 0).any():
         ok -= gain_profile(subscription, golive, 0.0, life, months)
-    fail = receipts_fail - pay
+    fail = receipts_fail - paid_fail
     pi = failure[rows]
     value = (1.0 - pi) * npv(rho[rows], ok[:, :horizon]) + pi * npv(rho[rows], fail[:, :horizon])
     return value, payback_period(ok)

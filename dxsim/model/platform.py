@@ -139,3 +139,31 @@ class Occupancy:
         self._area_busy[:] = 0.0
         self._last[:] = end
         return wait, busy
+
+
+class Receivables:
+    """What enterprises still owe each platform on their contracts (yuan).
+
+    A contract adds what its enterprise owes at signing; payments (counted up
+    to what is owed) and write-offs of what will never be paid reduce it in
+    the month they fall due.  Months at or after ``months`` are not tracked.
+    """
+
+    def __init__(self, n_platforms: int, months: int) -> None:
+        self.months = months
+        self.owed = np.zeros(n_platforms)
+        self.reduced = np.zeros((months, n_platforms))
+
+    def add(self, p: int, amount: float) -> None:
+        """A contract of platform ``p`` adds ``amount`` yuan owed."""
+        self.owed[p] += amount
+
+    def reduce(self, p: NDArray[np.int64], month: NDArray[np.int64], amount: NDArray[np.float64]) -> None:
+        """Payments or write-offs (yuan) of platforms ``p`` falling due in ``month`` (arrays broadcast)."""
+        p_b, m_b, a_b = np.broadcast_arrays(p, month, amount)
+        keep = (m_b < self.months) & (a_b != 0)
+        np.add.at(self.reduced, (m_b[keep], p_b[keep]), a_b[keep])
+
+    def level(self, month: int) -> NDArray[np.float64]:
+        """Receivables per platform once the payments due up to ``month`` (inclusive) are in."""
+        return np.asarray(self.owed - self.reduced[: month + 1].sum(axis=0))

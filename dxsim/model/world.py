@@ -18,21 +18,22 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from dxsim.finance import gain_profile
 from dxsim.ledger import (
     Ledger,
     LedgerTable,
     check_conservation,
 )
 from dxsim.model.accounts import adopter_records, cash_flows, kind_total
-from dxsim.model.contracts import ContractBook, payment_schedule, split_price
+from dxsim.model.contracts import ContractBook, split_price
 from dxsim.model.decision import Decision, Offer, decide, perceived_failure
 from dxsim.model.enterprise import Application, applicant
-from dxsim.model.platform import Occupancy, Platforms
+from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Attributes, Considerers, Population, maturity_level
 from dxsim.model.programme import Grant, ProgrammeState
+from dxsim.model.schemes import deferred_owed, fixed_months, fixed_payments, is_deferred
+from dxsim.model.settlement import settle
 from dxsim.random import Keys
-from dxsim.scenario.schema import Installments, Scenario
+from dxsim.scenario.schema import Scenario
 
 __all__ = ["RunResult", "World", "run_replication"]
 
@@ -124,7 +125,17 @@ class World:
         self.quote = self.platforms.quote()
         self._grants: list[list[Grant]] = []
         self._apps: list[Application] = []
-        self._live: list[int] = []  # contracts whose solution works
+        self._golive: list[int] = []  # contracts gone live, not yet settled
+        self.scheme = scenario.contract.payment
+        self.deferred = is_deferred(self.scheme)
+        self.receivables = Receivables(n_plat, t_max)
+        self.working_capital_limit = np.array(
+            [
+                np.inf if p.working_capital_limit is None else p.working_capital_limit
+                for p in scenario.resolved_platforms
+            ]
+        )
+        self.platform_stats["receivables"] = np.zeros((t_max, n_plat))
 
     # ----------------------------------------------------------------- driver
     def run(self, *, keep_ledger: bool = True) -> RunResult:
@@ -156,6 +167,8 @@ class World:
 
     def _close_month(self, t: int) -> None:
         """Record the end-of-month state of month ``t`` (called at time t + 1)."""
+        self._settle()
+        self.platform_stats["receivables"][t] = self.receivables.level(t)
         wait, busy = self.occupancy.close(float(t + 1))
         stats = self.platform_stats
         stats["queue_length"][t] = wait
@@ -197,6 +210,11 @@ class World:
             )
             self.env.process(applicant(self, app))
 
+    def _over_limit(self) -> NDArray[np.bool_]:
+        """Platforms whose receivables have reached their working-capital limit."""
+        month = min(int(self.env.now), self.horizon - 1)
+        return np.asarray(self.receivables.level(month) >= self.working_capital_limit)
+
     def _announced_budget(self, t: float) -> float:
         """The budget an enterprise considering at ``t`` counts on (yuan).
 
@@ -218,6 +236,8 @@ class World:
         pc = self.scenario.behaviour.platform_choice
         cand = self.platforms.by_industry[c.industry]
         valid = cand >= 0
+        if self.deferred:
+            valid &= ~self._over_limit()[np.where(valid, cand, 0)]
         safe = np.where(valid, cand, 0)
         p = self.platforms
         utility = (
@@ -245,10 +265,10 @@ class World:
     ) -> Decision:
         """Decide on offers built from instrument amounts (instruments x enterprises)."""
         offer = self._offer(industry, platform, price, amount, to_price)
-        gain = att.revenue / 12.0 * att.benefit * (1.0 - self.tax_rate)
         return decide(
             offer,
-            gain=gain,
+            gain=att.revenue / 12.0 * att.benefit,
+            tax_rate=self.tax_rate,
             ramp=self.ramp[industry],
             lifetime=self.lifetime[industry],
             hurdle_rate=att.hurdle_rate,
@@ -303,6 +323,9 @@ class World:
         willing (it may consider again later).
         """
         now = self.env.now
+        if self.deferred and self._over_limit()[app.platform]:
+            self._turn_away(app)  # the platform signs no more deferred-payment contracts for now
+            return None
         room = app.price * (1.0 - self.discount)
         grants = self.programme.commit(now, app.price, app.platform, room) if self.programme.active else []
         got = sum(g.to_price for g in grants)
@@ -373,24 +396,21 @@ class World:
         )
         self._grants.append(grants)
         self._apps.append(app)
-        scheme = self.scenario.contract.payment
         owed = enterprise_part + gov_e
-        if isinstance(scheme, Installments):
-            schedule = payment_schedule(scheme, owed, scheme.months)
-            self.ledger.add_schedule(
-                "enterprise", "platform", month + np.arange(scheme.months), contract=cid,
-                kind="enterprise_payment", amount=schedule, platform=app.platform,
-            )  # fmt: skip
-        else:
-            self.ledger.add(
-                "enterprise",
-                "platform",
-                month,
-                contract=cid,
-                kind="enterprise_payment",
-                amount=owed,
-                platform=app.platform,
-            )
+        n_fixed = fixed_months(self.scheme)
+        fixed = fixed_payments(self.scheme, np.array([owed]), n_fixed)[0]
+        months = month + np.arange(n_fixed)
+        self.ledger.add_schedule(
+            "enterprise",
+            "platform",
+            months,
+            contract=cid,
+            kind="enterprise_payment",
+            amount=fixed,
+            platform=app.platform,
+        )
+        self.receivables.add(app.platform, owed)
+        self.receivables.reduce(np.asarray(app.platform), months, fixed)
         self._pay_grants(cid, "signing")
         self.counts["adoptions"][month, app.industry] += 1
         return cid
@@ -418,42 +438,63 @@ class World:
         self.book.set(cid, "golive", now)
         self._pay_grants(cid, "golive")
         att, r, i = app.month.attributes, app.row, app.industry
+        self._golive.append(cid)
         if not att.fails[r]:
-            self._live.append(cid)
             self.counts["in_use"][int(now), i] += 1
             end = int(now + self.lifetime[i])
             if end < self.horizon:
                 self.counts["in_use"][end, i] -= 1
         return float(self.scenario.programme.acceptance.delay_months)
 
-    def _book_gains(self) -> None:
-        """Gains, their tax and subscriptions of every live contract, within the horizon, as arrays.
+    def _settle(self) -> None:
+        """Write the schedules of the contracts gone live since the last call (one batch of arrays).
 
-        Their schedules are known at go-live and nothing in the run depends on
-        them, so they are written to the ledger in one batch at the end.
+        Gains and their tax within the horizon; the solution's fees; payments
+        from go-live under the contract's scheme, whatever their month, with
+        the shortfall or premium against the deferred part; receivables.
         """
-        if not self._live:
+        if not self._golive:
             return
-        cids = np.asarray(self._live, dtype=np.int64)
-        golive = np.asarray(self.book.columns["golive"], dtype=float)[cids]
+        cids = np.asarray(self._golive, dtype=np.int64)
+        self._golive = []
         apps = [self._apps[c] for c in cids]
-        rows = np.array([a.row for a in apps])
         industry = np.array([a.industry for a in apps])
         platform = np.array([a.platform for a in apps])
-        revenue = np.array([a.month.attributes.revenue[r] for a, r in zip(apps, rows, strict=True)])
-        benefit = np.array([a.month.attributes.benefit[r] for a, r in zip(apps, rows, strict=True)])
-        m0 = np.floor(golive).astype(np.int64)
-        width = int(min(self.horizon, np.ceil(self.lifetime[industry].max()) + 2))
-        months = m0[:, None] + np.arange(width)
+        revenue = np.array([a.month.attributes.revenue[a.row] for a in apps])
+        benefit = np.array([a.month.attributes.benefit[a.row] for a in apps])
+        works = ~np.array([a.month.attributes.fails[a.row] for a in apps], dtype=bool)
+        book = self.book.columns
+        owed = np.array([book["enterprise_part"][c] + book["government_to_enterprise"][c] for c in cids])
+        st = settle(
+            golive=np.array([book["golive"][c] for c in cids]),
+            monthly_gain=revenue / 12.0 * benefit,
+            works=works,
+            ramp=self.ramp[industry],
+            lifetime=self.lifetime[industry],
+            fee=self.subscription[industry],
+            owed=owed,
+            scheme=self.scheme,
+            acceptance_delay=self.scenario.programme.acceptance.delay_months,
+        )
+        months = st.months
         inside = months < self.horizon
-        full = np.clip(revenue / 12.0 * benefit, 0.0, None)
-        life = self.lifetime[industry]
-        gain = gain_profile(full, golive - m0, self.ramp[industry], life, width) * inside
-        sub = gain_profile(self.subscription[industry], golive - m0, 0.0, life, width) * inside
+        gain = st.gain * inside
         owner = {"contract": cids[:, None], "platform": platform[:, None]}
         self.ledger.add_schedule("market", "enterprise", months, kind="gain", amount=gain, **owner)
         self.ledger.add_schedule("enterprise", "government", months, kind="tax", amount=self.tax_rate * gain, **owner)
-        self.ledger.add_schedule("enterprise", "platform", months, kind="subscription", amount=sub, **owner)
+        self.ledger.add_schedule(
+            "enterprise", "platform", months, kind="subscription", amount=st.subscription * inside, **owner
+        )
+        self.ledger.add_schedule(
+            "enterprise", "platform", months, kind="enterprise_payment", amount=st.payments, **owner
+        )
+        owner = {"contract": cids, "platform": platform}
+        self.ledger.add_schedule(
+            "platform", "enterprise", st.write_off_month, kind="payment_shortfall", amount=st.shortfall, **owner
+        )
+        self.ledger.add_schedule("enterprise", "platform", st.start, kind="payment_premium", amount=st.premium, **owner)
+        self.receivables.reduce(platform[:, None], months, st.collected)
+        self.receivables.reduce(platform, st.write_off_month, st.shortfall)
 
     def assess(self, cid: int) -> None:
         """Acceptance: maturity level after the project; pay or release acceptance money."""
@@ -537,7 +578,7 @@ class World:
             "accepted": np.cumsum(c["accepted"][:t_max], axis=0),
             "lighthouses": np.cumsum(c["lighthouses"][:t_max], axis=0),
         }
-        self._book_gains()
+        self._settle()
         table = self.ledger.table()
         book = {**self.book.arrays(), **self._adopter_attributes()}
         n = len(self.book)
@@ -555,6 +596,11 @@ class World:
             enterprise_part=book["enterprise_part"],
             outstanding_platform=outstanding["platform"],
             outstanding_enterprise=outstanding["enterprise"],
+            outstanding_payments=np.where(
+                np.isnan(book["golive"]),
+                deferred_owed(self.scheme, book["enterprise_part"] + book["government_to_enterprise"]),
+                0.0,
+            ),
         )
         return RunResult(
             monthly=monthly,

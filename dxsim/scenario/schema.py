@@ -30,6 +30,7 @@ __all__ = [
     "Behaviour",
     "Contract",
     "CostShare",
+    "Hybrid",
     "Industry",
     "IndustryEntry",
     "Installments",
@@ -41,8 +42,10 @@ __all__ = [
     "PlatformReward",
     "PlatformSpec",
     "Programme",
+    "RevenueShare",
     "Scenario",
     "Solution",
+    "Subscription",
     "Upfront",
     "Voucher",
 ]
@@ -191,6 +194,7 @@ class _PlatformFields(_Model):
     spillover: Share = 0.0
     pass_through: NonNeg = 1.0
     quality: Dist = Dist.model_validate(1.0)
+    working_capital_limit: Money | None = None
 
 
 class PlatformDefaults(_PlatformFields):
@@ -212,6 +216,10 @@ class PlatformDefaults(_PlatformFields):
         Elasticity of price to unit cost: price = list price x (c / c_1) ** pass_through.
     quality : Dist
         Quality index of each platform (logit utility units).
+    working_capital_limit : float or None
+        Receivables (yuan) above which the platform signs no more contracts
+        with deferred payment (any scheme but upfront) until they fall; None
+        = no limit.
     """
 
     per_industry: Annotated[int, Field(ge=0)] = 3
@@ -241,7 +249,58 @@ class Installments(_Model):
     months: PosInt
 
 
-Payment = Annotated[Upfront | Installments, Field(discriminator="scheme")]
+def _rate(x: float) -> float:
+    if not 0.0 < x <= 1.0:
+        raise ValueError("must be in (0, 1]")
+    return x
+
+
+def _cap_multiple(x: float) -> float:
+    if not x >= 1.0:
+        raise ValueError("must be >= 1 (the enterprise's part at least)")
+    return x
+
+
+class RevenueShare(_Model):
+    """The enterprise pays a share of each month's realised gain (以转型收益支付服务费用).
+
+    From go-live it pays ``rate`` x the month's gain (at least ``floor`` yuan a
+    month while the solution works) until it has paid ``cap_multiple`` x its
+    part or ``term_months`` have passed.  A failed project pays nothing; what
+    falls short of the part is the platform's loss.
+    """
+
+    scheme: Literal["revenue_share"]
+    rate: Annotated[float, AfterValidator(_rate)]
+    cap_multiple: Annotated[float, AfterValidator(_cap_multiple)] = 1.0
+    term_months: PosInt
+    floor: Money = 0.0
+
+
+class Subscription(_Model):
+    """The enterprise pays ``fee`` yuan a month for ``term_months`` from go-live, working or not.
+
+    Without ``fee`` the fee is the enterprise's part divided by the term.
+    """
+
+    scheme: Literal["subscription"]
+    fee: Money | None = None
+    term_months: PosInt
+
+
+class Hybrid(_Model):
+    """``upfront_fraction`` of the part at signing, the rest by revenue share (cap on the rest)."""
+
+    scheme: Literal["hybrid"]
+    upfront_fraction: Share
+    rate: Annotated[float, AfterValidator(_rate)]
+    cap_multiple: Annotated[float, AfterValidator(_cap_multiple)] = 1.0
+    term_months: PosInt
+    floor: Money = 0.0
+
+
+Payment = Annotated[Upfront | Installments | RevenueShare | Subscription | Hybrid, Field(discriminator="scheme")]
+PaymentScheme = Upfront | Installments | RevenueShare | Subscription | Hybrid
 
 
 class Contract(_Model):
@@ -386,7 +445,9 @@ class Behaviour(_Model):
 class Scenario(_Model):
     """A complete, validated scenario (immutable).
 
-    Load one with :func:`dxsim.load_scenario`; derive variants with
+    ``discount_rate`` (1 / year) discounts the parties' cash flows in the
+    outputs (NPV, discounted payback).  Load one with
+    :func:`dxsim.load_scenario`; derive variants with
     :meth:`with_overrides`.  ``industries`` and ``platforms`` keep what the file
     says; :attr:`resolved_industries` and :attr:`resolved_platforms` fill in
     the defaults.
@@ -397,6 +458,7 @@ class Scenario(_Model):
     start: dt.date
     horizon_months: PosInt = 120
     seed: int | None = None
+    discount_rate: NonNeg = 0.06
     industry_defaults: IndustryEntry = IndustryEntry()
     industries: tuple[IndustryEntry, ...]
     solutions: dict[str, Solution]

@@ -1,0 +1,130 @@
+"""Payment schemes: what the enterprise pays the platform, month by month.
+
+Pure and vectorised; the same functions serve the enterprise's decision (on
+perceived gains, months counted from signing) and the realised payments (on
+realised gains, months counted from the signing month).  A scheme's payments
+have two parts:
+
+* fixed: known at signing, counted from the signing month (upfront,
+  instalments, the upfront fraction of a hybrid);
+* deferred: paid from go-live and, for revenue share, depending on the gain
+  (subscription, revenue share, the rest of a hybrid).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dxsim.scenario.schema import Hybrid, Installments, PaymentScheme, RevenueShare, Subscription, Upfront
+
+__all__ = ["deferred_owed", "deferred_payments", "fixed_months", "fixed_payments", "is_deferred", "window"]
+
+
+def is_deferred(scheme: PaymentScheme) -> bool:
+    """True when any of the enterprise's part is paid after signing (receivables arise)."""
+    return not isinstance(scheme, Upfront)
+
+
+def fixed_months(scheme: PaymentScheme) -> int:
+    """Months the fixed part of ``scheme`` spans from the signing month."""
+    return scheme.months if isinstance(scheme, Installments) else 1
+
+
+def window(scheme: PaymentScheme) -> int:
+    """Months after go-live the deferred part can span (0 when there is none)."""
+    return scheme.term_months if isinstance(scheme, RevenueShare | Subscription | Hybrid) else 0
+
+
+def deferred_owed(scheme: PaymentScheme, owed: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The part of ``owed`` (yuan) that ``scheme`` pays from go-live."""
+    if isinstance(scheme, RevenueShare | Subscription):
+        return np.asarray(owed, dtype=np.float64)
+    if isinstance(scheme, Hybrid):
+        return np.asarray((1.0 - scheme.upfront_fraction) * owed)
+    return np.zeros_like(owed, dtype=np.float64)
+
+
+def fixed_payments(scheme: PaymentScheme, owed: NDArray[np.float64], months: int) -> NDArray[np.float64]:
+    """Payments known at signing, per month from the signing month (month 0).
+
+    Parameters
+    ----------
+    scheme : PaymentScheme
+        The payment scheme.
+    owed : array
+        What each enterprise owes the platform on the price (yuan).
+    months : int
+        Width of the schedule; at least :func:`fixed_months`.
+
+    Returns
+    -------
+    array, shape ``owed.shape + (months,)``
+        Yuan per month.
+
+    Examples
+    --------
+    >>> fixed_payments(Installments(scheme="installments", months=4), np.array([100.0]), 6).tolist()
+    [[25.0, 25.0, 25.0, 25.0, 0.0, 0.0]]
+    """
+    a = np.asarray(owed, dtype=np.float64)
+    out = np.zeros((*a.shape, months))
+    if isinstance(scheme, Installments):
+        if months < scheme.months:
+            raise ValueError(f"months(={months}) must be >= the {scheme.months} instalments.")
+        out[..., : scheme.months] = (a / scheme.months)[..., None]
+    elif isinstance(scheme, Upfront):
+        out[..., 0] = a
+    elif isinstance(scheme, Hybrid):
+        out[..., 0] = scheme.upfront_fraction * a
+    return out
+
+
+def deferred_payments(
+    scheme: PaymentScheme,
+    owed: NDArray[np.float64],
+    gain: NDArray[np.float64],
+    golive: NDArray[np.int64],
+    works: NDArray[np.bool_],
+) -> NDArray[np.float64]:
+    """Payments from go-live, per month on the grid of ``gain``.
+
+    Parameters
+    ----------
+    scheme : PaymentScheme
+        The payment scheme.
+    owed : array, shape (n,)
+        What each enterprise owes the platform on the price (yuan).
+    gain : array, shape (n, months)
+        Gain (incremental profit before tax) in each month of the grid, yuan.
+    golive : array of int, shape (n,)
+        Grid month in which the solution goes live; the term starts there.
+    works : array of bool, shape (n,)
+        False for a failed project (it pays nothing under revenue share).
+
+    Returns
+    -------
+    array, shape (n, months)
+        Yuan per month.  Revenue share: ``max(rate x gain, floor)`` while
+        the solution works and the term runs, until ``cap_multiple`` x the
+        deferred part is paid.  Subscription: the fee for the term.
+
+    Examples
+    --------
+    >>> rs = RevenueShare(scheme="revenue_share", rate=0.5, cap_multiple=1.0, term_months=3)
+    >>> deferred_payments(rs, np.array([25.0]), np.full((1, 5), 20.0), np.array([1]), np.array([True])).tolist()
+    [[0.0, 10.0, 10.0, 5.0, 0.0]]
+    """
+    n, months = gain.shape
+    out = np.zeros((n, months))
+    if not isinstance(scheme, RevenueShare | Subscription | Hybrid):
+        return out
+    col = np.arange(months)
+    in_term = (col >= golive[:, None]) & (col < golive[:, None] + scheme.term_months)
+    base = deferred_owed(scheme, owed)
+    if isinstance(scheme, Subscription):
+        fee = base / scheme.term_months if scheme.fee is None else np.full(n, scheme.fee)
+        return np.where(in_term, fee[:, None], 0.0)
+    due = np.where(in_term & works[:, None], np.maximum(scheme.rate * gain, scheme.floor), 0.0)
+    paid = np.minimum(np.cumsum(due, axis=1), (scheme.cap_multiple * base)[:, None])
+    return np.diff(paid, axis=1, prepend=0.0)

@@ -1,0 +1,104 @@
+"""Settlement at go-live: the money of contracts whose schedule becomes known.
+
+When a solution goes live, everything that follows is a known function of its
+go-live time and the enterprise's keyed draws: the gain month by month, its
+tax, the solution's subscription fees, and the payments from go-live under
+subscription, revenue-share and hybrid schemes.  :func:`settle` computes these
+for a batch of contracts at once, as arrays on a grid of months that starts
+at each contract's go-live month; the world writes them to the ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dxsim.finance import gain_profile
+from dxsim.model.schemes import deferred_owed, deferred_payments, window
+from dxsim.scenario.schema import PaymentScheme
+
+__all__ = ["Settlement", "settle"]
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """Schedules of a batch of contracts (rows) over months ``start[:, None] + arange(width)``.
+
+    All money in yuan per month; ``shortfall`` and ``premium`` are totals per
+    contract (yuan): what the deferred payments fall short of, or exceed, the
+    deferred part owed.
+    """
+
+    start: NDArray[np.int64]
+    gain: NDArray[np.float64]
+    subscription: NDArray[np.float64]
+    payments: NDArray[np.float64]
+    collected: NDArray[np.float64]  # payments counted towards the deferred part (at most what is owed)
+    shortfall: NDArray[np.float64]
+    premium: NDArray[np.float64]
+    write_off_month: NDArray[np.int64]  # when the platform writes the shortfall off
+
+    @property
+    def months(self) -> NDArray[np.int64]:
+        """Calendar month (since the scenario start) of every grid cell."""
+        return self.start[:, None] + np.arange(self.gain.shape[1])
+
+
+def settle(
+    *,
+    golive: NDArray[np.float64],
+    monthly_gain: NDArray[np.float64],
+    works: NDArray[np.bool_],
+    ramp: NDArray[np.float64],
+    lifetime: NDArray[np.float64],
+    fee: NDArray[np.float64],
+    owed: NDArray[np.float64],
+    scheme: PaymentScheme,
+    acceptance_delay: float,
+) -> Settlement:
+    """Schedules of contracts going live at ``golive`` (months since start).
+
+    Parameters
+    ----------
+    golive : array
+        Go-live times, months since the scenario start.
+    monthly_gain : array
+        Full monthly gain (incremental profit before tax) once ramped up, yuan / month.
+    works : array of bool
+        False for failed projects (no gain, no fee, nothing paid under revenue share).
+    ramp, lifetime : array
+        Ramp-up and lifetime of the gain, months.
+    fee : array
+        The solution's subscription fee, yuan / month for the lifetime.
+    owed : array
+        What each enterprise owes the platform on the price, yuan.
+    scheme : PaymentScheme
+        The contract's payment scheme.
+    acceptance_delay : float
+        Months from go-live to acceptance, when a failed project's unpaid
+        deferred part is written off.
+    """
+    start = np.floor(golive).astype(np.int64)
+    term = window(scheme)
+    width = int(max(np.ceil(lifetime.max()) + 2 if len(lifetime) else 1, term + 1))
+    offset = golive - start
+    gain = gain_profile(np.where(works, np.clip(monthly_gain, 0.0, None), 0.0), offset, ramp, lifetime, width)
+    subscription = gain_profile(np.where(works, fee, 0.0), offset, 0.0, lifetime, width)
+    payments = deferred_payments(scheme, owed, gain, np.zeros(len(golive), dtype=np.int64), works)
+    base = deferred_owed(scheme, owed)
+    capped = np.minimum(np.cumsum(payments, axis=1), base[:, None])
+    collected = np.diff(capped, axis=1, prepend=0.0)
+    total = payments.sum(axis=1)
+    ends = np.where(works, start + term, start + int(np.ceil(acceptance_delay)))
+    return Settlement(
+        start=start,
+        gain=gain,
+        subscription=subscription,
+        payments=payments,
+        collected=collected,
+        shortfall=np.clip(base - total, 0.0, None),
+        premium=np.clip(total - base, 0.0, None),
+        write_off_month=ends.astype(np.int64),
+    )
