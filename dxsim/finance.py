@@ -10,7 +10,16 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["discount_factors", "gain_profile", "npv", "payback_period", "ramp_integral"]
+__all__ = [
+    "annual_rate",
+    "discount_factors",
+    "gain_profile",
+    "irr",
+    "monthly_rate",
+    "npv",
+    "payback_period",
+    "ramp_integral",
+]
 
 
 def discount_factors(rate: ArrayLike, periods: int) -> NDArray[np.float64]:
@@ -41,6 +50,62 @@ def npv(rate: ArrayLike, flows: ArrayLike) -> NDArray[np.float64]:
     """
     f = np.asarray(flows, dtype=np.float64)
     return np.asarray(np.sum(f * discount_factors(rate, f.shape[-1]), axis=-1))
+
+
+def irr(flows: ArrayLike, *, low: float = -0.5, high: float = 10.0, iterations: int = 200) -> NDArray[np.float64]:
+    """Internal rate of return per period, along the last axis.
+
+    The rate r in ``(low, high)`` at which :func:`npv` is 0, found by
+    bisection (vectorised over the leading axes).  For conventional flows
+    (outflows first, then inflows: one sign change) it is the unique IRR.
+
+    Parameters
+    ----------
+    flows : array
+        Cash flows (yuan), ``flows[..., k]`` at the end of period ``k``.
+    low, high : float
+        Bracket of rates searched, per period.
+    iterations : int
+        Bisection steps (200 halve the bracket far below float precision).
+
+    Returns
+    -------
+    array
+        Rate per period; NaN where the NPV has the same sign at both ends of
+        the bracket (no rate exists there, e.g. flows that never turn positive).
+
+    Examples
+    --------
+    >>> round(float(irr([-100, 110])), 12)
+    0.1
+    >>> bool(np.isnan(irr([-100, 50, 40])))
+    False
+    >>> bool(np.isnan(irr([-100, -10])))
+    True
+    """
+    f = np.asarray(flows, dtype=np.float64)
+    shape = f.shape[:-1]
+    a, b = np.full(shape, low), np.full(shape, high)
+    fa, fb = npv(a, f), npv(b, f)
+    ok = np.isfinite(fa) & np.isfinite(fb) & (np.sign(fa) != np.sign(fb))
+    for _ in range(iterations):
+        mid = (a + b) / 2.0
+        fm = npv(mid, f)
+        left = np.sign(fm) == np.sign(fa)
+        a, fa = np.where(left, mid, a), np.where(left, fm, fa)
+        b = np.where(left, b, mid)
+    exact = fa == 0.0
+    return np.asarray(np.where(ok | exact, np.where(exact, a, (a + b) / 2.0), np.nan))
+
+
+def monthly_rate(annual: ArrayLike) -> NDArray[np.float64]:
+    """The monthly rate equivalent to an annual one: ``(1 + r) ** (1 / 12) - 1``."""
+    return np.asarray((1.0 + np.asarray(annual, dtype=np.float64)) ** (1.0 / 12.0) - 1.0)
+
+
+def annual_rate(monthly: ArrayLike) -> NDArray[np.float64]:
+    """The annual rate equivalent to a monthly one: ``(1 + r) ** 12 - 1``."""
+    return np.asarray((1.0 + np.asarray(monthly, dtype=np.float64)) ** 12 - 1.0)
 
 
 def payback_period(flows: ArrayLike, rate: ArrayLike | None = None) -> NDArray[np.float64]:

@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from dxsim._version import __version__
+from dxsim.finance import annual_rate, irr, monthly_rate, npv
 from dxsim.model.world import RunResult
 from dxsim.scenario.schema import Scenario
 
@@ -39,6 +40,12 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "experience": (_MP, "deployments", "deployments started so far, with spillover (end of month)"),
     "unit_cost": (_MP, "yuan", "delivery cost of the next deployment (end of month)"),
     "price": (_MP, "yuan", "list price the platform quotes in the month"),
+    "receivables": (
+        _MP,
+        "yuan",
+        "owed to the platform on signed contracts, not yet paid nor written off (end of month)",
+    ),
+    "platform_cash_flow": (_MP, "yuan / month", "net cash flow of each platform in the month"),
     "budget_remaining": (("month",), "yuan", "uncommitted programme budget (end of month)"),
     "public_spending": (
         ("month",),
@@ -69,6 +76,35 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "realised_gain": (_A, "yuan", "incremental profit realised within the horizon"),
     "payback_months": (_A, "months", "enterprise payback from the signing month (NaN = censored)"),
     "payback_censored": (_A, "1", "1 if the enterprise had not paid back by the horizon"),
+    "payback_discounted_months": (
+        _A,
+        "months",
+        "enterprise discounted payback at the scenario's discount_rate (NaN = censored)",
+    ),
+    "payback_discounted_censored": (_A, "1", "1 if the enterprise's discounted payback was not reached by the horizon"),
+    "platform_payback_months": (
+        _A,
+        "months",
+        "platform payback on the contract from the signing month (NaN = censored)",
+    ),
+    "platform_payback_censored": (_A, "1", "1 if the platform had not paid back on the contract by the horizon"),
+    "platform_payback_discounted_months": (
+        _A,
+        "months",
+        "platform discounted payback on the contract (NaN = censored)",
+    ),
+    "platform_payback_discounted_censored": (
+        _A,
+        "1",
+        "1 if the platform's discounted payback was not reached by the horizon",
+    ),
+    "recovery_ratio": (_A, "1", "enterprise payments to the platform within the horizon / what it owed on the price"),
+    "delivery_cost": (_A, "yuan", "the platform's cost of delivering the contract (0 = not started)"),
+    "platform_cost_recovered": (
+        _A,
+        "1",
+        "1 if the platform's receipts on the contract covered its delivery cost by the horizon",
+    ),
     "accepted_flag": (_A, "1", "1 if the enterprise passed acceptance"),
     "lighthouse_flag": (_A, "1", "1 if the enterprise became a lighthouse"),
     "failed_flag": (_A, "1", "1 if the project delivered no gain"),
@@ -133,6 +169,7 @@ def build_dataset(scenario: Scenario, runs: Sequence[RunResult], *, seed: int) -
     )
     for name, (_, units, long_name) in VARIABLES.items():
         ds[name].attrs.update(units=units, long_name=long_name)
+    _add_returns(ds, scenario)
     ds["platform_industry"] = xr.DataArray(
         [p.industry for p in scenario.resolved_platforms],
         dims="platform",
@@ -158,6 +195,27 @@ def build_dataset(scenario: Scenario, runs: Sequence[RunResult], *, seed: int) -
         title=f"dxsim results: {scenario.name}",
     )
     return ds
+
+
+def _add_returns(ds: xr.Dataset, scenario: Scenario) -> None:
+    """NPV and IRR of each party and each platform over the horizon, per replication."""
+    rate = float(monthly_rate(scenario.discount_rate))
+    flows = ds["cash_flow"].transpose(..., "month").values
+    plat = ds["platform_cash_flow"].transpose(..., "month").values
+    ds["npv"] = (("replication", "party"), npv(rate, flows))
+    ds["npv"].attrs.update(
+        units="yuan", long_name=f"NPV of each party's cash flow at {scenario.discount_rate:g} / year"
+    )
+    ds["irr"] = (("replication", "party"), annual_rate(irr(flows)))
+    ds["irr"].attrs.update(units="1 / year", long_name="IRR of each party's cash flow, annualised (NaN = none)")
+    ds["platform_npv"] = (("replication", "platform"), npv(rate, plat))
+    ds["platform_npv"].attrs.update(
+        units="yuan", long_name=f"NPV of each platform's cash flow at {scenario.discount_rate:g} / year"
+    )
+    ds["platform_irr"] = (("replication", "platform"), annual_rate(irr(plat)))
+    ds["platform_irr"].attrs.update(
+        units="1 / year", long_name="IRR of each platform's cash flow, annualised (NaN = none)"
+    )
 
 
 def scenario_of(ds: xr.Dataset) -> Scenario:

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from dxsim.finance import payback_period
 from dxsim.ledger import ENTERPRISE, GOVERNMENT, KIND, PLATFORM, LedgerTable
 
-__all__ = ["adopter_records", "cash_flows", "kind_total", "party_flows"]
+__all__ = ["adopter_records", "cash_flows", "kind_total", "party_flows", "paybacks", "platform_cash_flows"]
 
 
 def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
@@ -52,14 +52,32 @@ def party_flows(table: LedgerTable, party: int, signed: NDArray[np.float64], mon
     return out
 
 
+def paybacks(flows: NDArray[np.float64], monthly_discount: float) -> dict[str, NDArray[np.float64]]:
+    """Simple and discounted paybacks (months) of per-contract flows, with censoring flags (1 = not by the horizon)."""
+    simple = payback_period(flows)
+    discounted = payback_period(flows, monthly_discount)
+    return {
+        "months": simple,
+        "censored": np.isnan(simple).astype(float),
+        "discounted_months": discounted,
+        "discounted_censored": np.isnan(discounted).astype(float),
+    }
+
+
 def adopter_records(
-    book: dict[str, NDArray[np.float64]], table: LedgerTable, months: int
+    book: dict[str, NDArray[np.float64]], table: LedgerTable, months: int, monthly_discount: float
 ) -> dict[str, NDArray[np.float64]]:
-    """One record per contract: dates, money, payback (months) and flags."""
+    """One record per contract: dates, money, paybacks of enterprise and platform, flags.
+
+    Paybacks count months from the signing month on the party's cash flows of
+    the contract within the horizon (NaN, with the censoring flag 1, when not
+    reached by the horizon); the discounted ones at ``monthly_discount``.
+    """
     n = len(book["price"])
     signed = book["signed"]
-    flows = party_flows(table, ENTERPRISE, signed, months)
-    payback = payback_period(flows) if n else np.zeros(0)
+    ent = paybacks(party_flows(table, ENTERPRISE, signed, months), monthly_discount)
+    plat_flows = party_flows(table, PLATFORM, signed, months)
+    plat = paybacks(plat_flows, monthly_discount)
 
     def total(kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:
         mask = table.select(kind) & (table.month < months)
@@ -69,6 +87,12 @@ def adopter_records(
             mask &= table.payee == payee
         return table.total(mask, by="contract", size=n)
 
+    owed = book["enterprise_part"] + book["government_to_enterprise"]
+    paid = total("enterprise_payment")
+    delivery = total("delivery_cost")
+    receipts = np.where(plat_flows > 0, plat_flows, 0.0).sum(axis=1) if n else np.zeros(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recovery = np.where(owed > 0, paid / owed, np.nan)
     return {
         "adopter_industry": book["industry"],
         "adopter_platform": book["platform"],
@@ -80,10 +104,19 @@ def adopter_records(
         "government_part": book["government_to_platform"] + book["government_to_enterprise"],
         "platform_discount": book["platform_discount"],
         "enterprise_part": book["enterprise_part"],
-        "enterprise_paid": total("enterprise_payment") + total("subscription") - total("subsidy", payee=ENTERPRISE),
+        "enterprise_paid": paid + total("subscription") - total("subsidy", payee=ENTERPRISE),
         "realised_gain": total("gain"),
-        "payback_months": payback,
-        "payback_censored": np.isnan(payback).astype(float),
+        "payback_months": ent["months"],
+        "payback_censored": ent["censored"],
+        "payback_discounted_months": ent["discounted_months"],
+        "payback_discounted_censored": ent["discounted_censored"],
+        "platform_payback_months": plat["months"],
+        "platform_payback_censored": plat["censored"],
+        "platform_payback_discounted_months": plat["discounted_months"],
+        "platform_payback_discounted_censored": plat["discounted_censored"],
+        "recovery_ratio": recovery,
+        "delivery_cost": delivery,
+        "platform_cost_recovered": np.where(delivery > 0, (receipts >= delivery).astype(float), np.nan),
         "accepted_flag": book["accepted"],
         "lighthouse_flag": book["lighthouse"],
         "failed_flag": book["failed"],
@@ -94,3 +127,14 @@ def adopter_records(
         "maturity_before": book["maturity_before"],
         "maturity_after": book["maturity_after"],
     }
+
+
+def platform_cash_flows(table: LedgerTable, months: int, n_platforms: int) -> NDArray[np.float64]:
+    """Net cash flow of each platform per month (yuan), shape (months, platforms)."""
+    cash = table.is_cash & (table.platform >= 0) & (table.month >= 0) & (table.month < months)
+    out = np.zeros(months * n_platforms)
+    for party_col, sign in ((table.payee, 1.0), (table.payer, -1.0)):
+        m = cash & (party_col == PLATFORM)
+        idx = table.month[m] * n_platforms + table.platform[m]
+        out += sign * np.bincount(idx, weights=table.amount[m], minlength=months * n_platforms)
+    return out.reshape(months, n_platforms)

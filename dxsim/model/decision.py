@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from dxsim.finance import gain_profile, npv, payback_period
+from dxsim.finance import gain_profile, monthly_rate, npv, payback_period
 from dxsim.model.schemes import deferred_payments, fixed_months, fixed_payments
 from dxsim.scenario.schema import PaymentScheme
 
@@ -109,7 +109,7 @@ def decide(
     adoption out (what is due at signing exceeds liquidity, or even the full
     after-tax gain from month 0 cannot make V positive).
     """
-    rho = (1.0 + hurdle_rate) ** (1.0 / 12.0) - 1.0
+    rho = monthly_rate(hurdle_rate)
     first = fixed_payments(offer.scheme, offer.owed, fixed_months(offer.scheme))
     due = first[:, 0] - offer.receive_signing
     # A quick upper bound on V: the full after-tax gain from month 0, receipts undiscounted,

@@ -128,7 +128,7 @@ def _group(dists: Sequence[Dist]) -> list[tuple[Dist, NDArray[np.int64]]]:
 
 
 class Population:
-    """The enterprises of one replication: thresholds, heaps of rejecters, attributes."""
+    """The enterprises of one replication: thresholds, the pool of rejecters, attributes."""
 
     def __init__(
         self,

@@ -143,7 +143,8 @@ class ProgrammeState:
                 raw = np.full(n, inst.amount)
                 priced_share = inst.passed_on
             if priced_share > 0:
-                raw = np.minimum(raw, room / priced_share)
+                with np.errstate(over="ignore"):
+                    raw = np.minimum(raw, room / priced_share)
             raw = np.clip(np.minimum(raw, left), 0.0, None)
             cap_left = np.inf if inst.cap_per_platform is None else inst.cap_per_platform - self.used[k, platform]
             committed = np.clip(np.minimum(raw, cap_left), 0.0, None)

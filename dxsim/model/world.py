@@ -18,12 +18,13 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from dxsim.finance import monthly_rate
 from dxsim.ledger import (
     Ledger,
     LedgerTable,
     check_conservation,
 )
-from dxsim.model.accounts import adopter_records, cash_flows, kind_total
+from dxsim.model.accounts import adopter_records, cash_flows, kind_total, platform_cash_flows
 from dxsim.model.contracts import ContractBook, split_price
 from dxsim.model.decision import Decision, Offer, decide, perceived_failure
 from dxsim.model.enterprise import Application, applicant
@@ -604,12 +605,15 @@ class World:
         )
         return RunResult(
             monthly=monthly,
-            platform=self.platform_stats,
+            platform={
+                **self.platform_stats,
+                "platform_cash_flow": platform_cash_flows(table, t_max, len(self.platforms)),
+            },
             budget_remaining=self.budget_remaining,
             public_spending=kind_total(table, ("subsidy", "reward"), t_max),
             tax_revenue=kind_total(table, ("tax",), t_max),
             cash_flow=cash_flows(table, t_max),
-            adopters=adopter_records(book, table, t_max),
+            adopters=adopter_records(book, table, t_max, float(monthly_rate(self.scenario.discount_rate))),
             ledger=table if keep_ledger else None,
             events=_events_scheduled(self.env),
         )

@@ -131,7 +131,9 @@ class Industry(_Model):
     revenue : Dist
         Annual revenue, yuan / year.
     margin : Dist
-        Profit margin (share of revenue), used for reporting profit levels.
+        Profit margin (share of revenue); validated and kept with the
+        scenario, not used by the model yet (the gain is given directly as a
+        share of revenue, ``Solution.benefit``).
     maturity : Maturity
         Initial split over exploration / practice / deep (L1 / L2 / L3+).
     innovation, imitation, demonstration : float

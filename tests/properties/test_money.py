@@ -1,7 +1,7 @@
 """Money invariants over random programmes (hypothesis).
 
 For random valid variants of ``small`` (instruments, caps, budgets from tiny to
-ample, the three budget rules, payment schemes, capacities, horizons), one
+ample, the three budget rules, payment schemes, working-capital limits, capacities, horizons), one
 replication must run (conservation is checked inside every run, so a
 ``ConservationError`` fails the test) and:
 
@@ -9,7 +9,8 @@ replication must run (conservation is checked inside every run, so a
 * public money paid never exceeds the sum of the batch budgets;
 * no platform's contracts receive more public money than the caps allow;
 * no industry has more adopters than enterprises, and no enterprise signs twice;
-* every contract's parts add up to its price.
+* every contract's parts add up to its price;
+* receivables are never negative, and a failed project pays nothing under revenue share.
 """
 
 from __future__ import annotations
@@ -75,6 +76,30 @@ def instruments(draw, discount: float) -> list[dict]:
 
 
 @st.composite
+def payments(draw) -> dict:
+    """Any payment scheme with valid random parameters."""
+    scheme = draw(st.sampled_from(["upfront", "installments", "revenue_share", "subscription", "hybrid"]))
+    if scheme == "upfront":
+        return {"scheme": scheme}
+    if scheme == "installments":
+        return {"scheme": scheme, "months": draw(st.integers(1, 24))}
+    term = draw(st.integers(1, 48))
+    if scheme == "subscription":
+        fee = draw(st.one_of(st.none(), st.floats(0.0, 3e4)))
+        return {"scheme": scheme, "term_months": term} | ({} if fee is None else {"fee": fee})
+    share = {
+        "scheme": scheme,
+        "rate": draw(st.floats(0.01, 1.0)),
+        "cap_multiple": draw(st.floats(1.0, 2.0)),
+        "term_months": term,
+        "floor": draw(st.sampled_from([0.0, 1e3, 1e4])),
+    }
+    if scheme == "hybrid":
+        share["upfront_fraction"] = draw(st.floats(0.0, 1.0))
+    return share
+
+
+@st.composite
 def scenarios(draw) -> dx.Scenario:
     horizon = draw(st.integers(24, 36))
     discount = draw(st.floats(0.0, 0.5))
@@ -84,8 +109,7 @@ def scenarios(draw) -> dx.Scenario:
         opens = draw(st.integers(first_close, horizon - 1))
         closes = draw(st.integers(opens, horizon + 6))
         batches.append({"name": "b", "opens": month_start(opens), "closes": month_end(closes), "budget": draw(budgets)})
-    months = draw(st.one_of(st.none(), st.integers(1, 24)))
-    payment = {"scheme": "upfront"} if months is None else {"scheme": "installments", "months": months}
+    payment = draw(payments())
     data = BASE.with_overrides(
         {
             "horizon_months": horizon,
@@ -97,6 +121,9 @@ def scenarios(draw) -> dx.Scenario:
             "industry_defaults.innovation": draw(st.floats(0.005, 0.05)),
         }
     ).to_dict()
+    limit = draw(st.one_of(st.none(), st.sampled_from([0.0, 3e5, 2e6])))
+    if limit is not None:
+        data["platforms"]["working_capital_limit"] = limit
     capacity = draw(st.one_of(st.none(), st.integers(1, 4)))
     if capacity is None:
         del data["platforms"]["capacity"]
@@ -128,6 +155,14 @@ def test_money_invariants_of_random_programmes(sc, seed):
     for k, inst in enumerate(prog.instruments):  # and per instrument, committed plus paid
         if inst.cap_per_platform is not None:
             assert (w.programme.used[k] <= inst.cap_per_platform * (1 + 1e-9) + 1e-6).all()
+
+    # Receivables never negative; under revenue share a failed project pays nothing from go-live.
+    assert (r.platform["receivables"] >= -1e-6).all()
+    scheme = sc.contract.payment
+    if scheme.scheme == "revenue_share":
+        failed = np.flatnonzero(a["failed_flag"] == 1)
+        paid = table.total(table.select("enterprise_payment"), by="contract", size=len(a["price_paid"]))
+        assert (paid[failed] == 0).all()
 
     # Adopters.
     sizes = np.array([i.enterprises for i in sc.resolved_industries])
