@@ -9,7 +9,7 @@
 
 from dxsim import finance
 from dxsim._version import __version__
-from dxsim.experiment import simulate
+from dxsim.experiment import enterprises, simulate
 from dxsim.metrics import headline, summarize
 from dxsim.output import scenario_of, write_netcdf
 from dxsim.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario
@@ -19,6 +19,7 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "bundled_scenarios",
+    "enterprises",
     "finance",
     "headline",
     "load_scenario",

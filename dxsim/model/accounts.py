@@ -90,7 +90,7 @@ def adopter_records(
     owed = book["enterprise_part"] + book["government_to_enterprise"]
     paid = total("enterprise_payment")
     delivery = total("delivery_cost")
-    receipts = np.where(plat_flows > 0, plat_flows, 0.0).sum(axis=1) if n else np.zeros(0)
+    receipts = table.total(table.is_cash & (table.payee == PLATFORM) & (table.month < months), by="contract", size=n)
     with np.errstate(divide="ignore", invalid="ignore"):
         recovery = np.where(owed > 0, paid / owed, np.nan)
     return {

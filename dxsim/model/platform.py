@@ -164,6 +164,11 @@ class Receivables:
         keep = (m_b < self.months) & (a_b != 0)
         np.add.at(self.reduced, (m_b[keep], p_b[keep]), a_b[keep])
 
+    def reduce_one(self, p: int, month: int, amount: float) -> None:
+        """One payment or write-off (yuan) of platform ``p`` falling due in ``month``."""
+        if month < self.months:
+            self.reduced[month, p] += amount
+
     def level(self, month: int) -> NDArray[np.float64]:
         """Receivables per platform once the payments due up to ``month`` (inclusive) are in."""
         return np.asarray(self.owed - self.reduced[: month + 1].sum(axis=0))

@@ -191,8 +191,10 @@ class World:
         amount, to_price = self.programme.entitlements(price, platform, price * (1.0 - self.discount), budget)
         pb = self.scenario.behaviour.perceived_failure
         failure = perceived_failure(pb.initial, pb.peer_learning, adoption_share[c.industry])
-        decision = self._evaluate(c.industry, platform, price, amount, to_price, att, failure)
+        offer, decision = self._evaluate(c.industry, platform, price, amount, to_price, att, failure)
         adopt = decision.adopt & has_platform
+        if self.deferred:
+            adopt &= self._within_working_capital(platform, offer.owed, c.time, adopt)
         self.population.reconsider(c.subset(~adopt))
         month = _Month(att, decision, failure)
         expected = to_price.sum(axis=0)
@@ -210,6 +212,30 @@ class World:
                 month=month,
             )
             self.env.process(applicant(self, app))
+
+    def _within_working_capital(
+        self,
+        platform: NDArray[np.int64],
+        owed: NDArray[np.float64],
+        time: NDArray[np.float64],
+        adopt: NDArray[np.bool_],
+    ) -> NDArray[np.bool_]:
+        """Which of the month's would-be adopters their platform can still sign, in order of arrival.
+
+        A platform signs deferred-payment contracts while its receivables are
+        below its working-capital limit; each contract signed adds what its
+        enterprise owes.  Those it cannot sign reconsider later, as rejecters.
+        """
+        headroom = self.working_capital_limit - self.receivables.level(min(int(self.env.now), self.horizon - 1))
+        rows = np.flatnonzero(adopt)
+        order = rows[np.lexsort((time[rows], platform[rows]))]
+        p = platform[order]
+        cum = np.cumsum(owed[order])
+        first = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+        before = cum - owed[order] - np.repeat(cum[first] - owed[order][first], np.diff(np.r_[first, len(p)]))
+        ok = np.ones(len(adopt), dtype=bool)
+        ok[order] = before < headroom[p]
+        return ok
 
     def _over_limit(self) -> NDArray[np.bool_]:
         """Platforms whose receivables have reached their working-capital limit."""
@@ -263,10 +289,10 @@ class World:
         to_price: NDArray[np.float64],
         att: Attributes,
         failure: NDArray[np.float64],
-    ) -> Decision:
+    ) -> tuple[Offer, Decision]:
         """Decide on offers built from instrument amounts (instruments x enterprises)."""
         offer = self._offer(industry, platform, price, amount, to_price)
-        return decide(
+        return offer, decide(
             offer,
             gain=att.revenue / 12.0 * att.benefit,
             tax_rate=self.tax_rate,
@@ -355,7 +381,7 @@ class World:
         m, r = app.month, app.row
         att = Attributes(*(np.atleast_1d(getattr(m.attributes, f)[r]) for f in Attributes.__dataclass_fields__))
         one = np.array([app.industry])
-        decision = self._evaluate(
+        _, decision = self._evaluate(
             one,
             np.array([app.platform]),
             np.array([app.price]),
@@ -398,20 +424,33 @@ class World:
         self._grants.append(grants)
         self._apps.append(app)
         owed = enterprise_part + gov_e
-        n_fixed = fixed_months(self.scheme)
-        fixed = fixed_payments(self.scheme, np.array([owed]), n_fixed)[0]
-        months = month + np.arange(n_fixed)
-        self.ledger.add_schedule(
-            "enterprise",
-            "platform",
-            months,
-            contract=cid,
-            kind="enterprise_payment",
-            amount=fixed,
-            platform=app.platform,
-        )
         self.receivables.add(app.platform, owed)
-        self.receivables.reduce(np.asarray(app.platform), months, fixed)
+        n_fixed = fixed_months(self.scheme)
+        if n_fixed == 1:  # one payment at signing (upfront, or a hybrid's upfront fraction): the common case
+            first = float(fixed_payments(self.scheme, np.array([owed]), 1)[0, 0]) if self.deferred else owed
+            self.ledger.add(
+                "enterprise",
+                "platform",
+                month,
+                contract=cid,
+                kind="enterprise_payment",
+                amount=first,
+                platform=app.platform,
+            )
+            self.receivables.reduce_one(app.platform, month, first)
+        else:
+            fixed = fixed_payments(self.scheme, np.array([owed]), n_fixed)[0]
+            months = month + np.arange(n_fixed)
+            self.ledger.add_schedule(
+                "enterprise",
+                "platform",
+                months,
+                contract=cid,
+                kind="enterprise_payment",
+                amount=fixed,
+                platform=app.platform,
+            )
+            self.receivables.reduce(np.asarray(app.platform), months, fixed)
         self._pay_grants(cid, "signing")
         self.counts["adoptions"][month, app.industry] += 1
         return cid
