@@ -165,3 +165,44 @@ def test_gain_profile_is_vectorised_over_contracts():
     for j in range(3):
         np.testing.assert_array_equal(table[j], gain_profile(gain[j], golive[j], ramp[j], life[j], 6))
     np.testing.assert_allclose(table[0], [1, 1, 1, 0, 0, 0])
+
+
+# ----------------------------------------------------------------------- irr
+def test_irr_of_a_two_period_investment_is_the_simple_return():
+    assert dx.finance.irr([-100.0, 110.0]) == pytest.approx(0.10, abs=1e-12)
+
+
+def test_irr_of_an_annuity_matches_its_closed_form_npv():
+    # 1000 now buys 12 payments of 100: the rate at which the annuity factor is 10
+    r = float(dx.finance.irr([-1000.0] + [100.0] * 12))
+    assert 100.0 * (1 - (1 + r) ** -12) / r == pytest.approx(1000.0, rel=1e-9)
+
+
+def test_irr_is_nan_where_no_rate_exists():
+    assert np.isnan(dx.finance.irr([-100.0, -5.0, -1.0]))
+    assert np.isnan(dx.finance.irr([100.0, 5.0]))
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(
+    outlay=st.floats(1.0, 1e6),
+    inflows=st.lists(st.floats(0.0, 1e6), min_size=1, max_size=30).filter(lambda x: sum(x) > 0),
+)
+def test_npv_at_the_irr_is_zero(outlay, inflows):
+    flows = np.array([-outlay, *inflows])
+    r = dx.finance.irr(flows)
+    if np.isnan(r):  # only when the rate lies outside the searched bracket
+        assert dx.finance.npv(10.0, flows) > 0 or dx.finance.npv(-0.5, flows) < 0
+        return
+    assert abs(float(dx.finance.npv(r, flows))) <= 1e-6 * (outlay + sum(inflows))
+
+
+def test_irr_works_row_by_row():
+    flows = np.array([[-100.0, 110.0], [-100.0, 121.0], [-100.0, -1.0]])
+    out = dx.finance.irr(flows)
+    np.testing.assert_allclose(out[:2], [0.10, 0.21], atol=1e-12)
+    assert np.isnan(out[2])
+
+
+def test_monthly_and_annual_rates_are_inverse():
+    assert float(dx.finance.annual_rate(dx.finance.monthly_rate(0.12))) == pytest.approx(0.12)

@@ -134,7 +134,60 @@ CASES = {
         "contract.payment.scheme",
         "'barter'",
     ),
+    "revenue share rate 0": (
+        'payment = { scheme = "upfront" }',
+        'payment = { scheme = "revenue_share", rate = 0, term_months = 36 }',
+        "contract.payment.rate",
+        "0",
+    ),
+    "revenue share rate above 1": (
+        'payment = { scheme = "upfront" }',
+        'payment = { scheme = "revenue_share", rate = 1.5, term_months = 36 }',
+        "contract.payment.rate",
+        "1.5",
+    ),
+    "revenue share cap multiple below 1": (
+        'payment = { scheme = "upfront" }',
+        'payment = { scheme = "revenue_share", rate = 0.5, cap_multiple = 0.8, term_months = 36 }',
+        "contract.payment.cap_multiple",
+        "0.8",
+    ),
+    "revenue share term 0": (
+        'payment = { scheme = "upfront" }',
+        'payment = { scheme = "revenue_share", rate = 0.5, term_months = 0 }',
+        "contract.payment.term_months",
+        "0",
+    ),
+    "hybrid fraction above 1": (
+        'payment = { scheme = "upfront" }',
+        'payment = { scheme = "hybrid", upfront_fraction = 1.2, rate = 0.5, term_months = 24 }',
+        "contract.payment.upfront_fraction",
+        "1.2",
+    ),
+    "negative subscription fee": (
+        'payment = { scheme = "upfront" }',
+        'payment = { scheme = "subscription", fee = -10, term_months = 24 }',
+        "contract.payment.fee",
+        "-10",
+    ),
+    "negative working-capital limit": (
+        "delivery_cost = 200e3",
+        "delivery_cost = 200e3\nworking_capital_limit = -1",
+        "platforms.working_capital_limit",
+        "-1",
+    ),
+    "revenue-share parameter on an upfront contract": (
+        'payment = { scheme = "upfront" }',
+        'payment = { scheme = "upfront", rate = 0.5 }',
+        "contract.payment.rate",
+        "0.5",
+    ),
 }
+
+
+def test_a_missing_scheme_parameter_is_named(tmp_path):
+    bad = variant(tmp_path, 'payment = { scheme = "upfront" }', 'payment = { scheme = "revenue_share", rate = 0.5 }')
+    assert only_line(bad) == f"{bad}: contract.payment.term_months: field required"
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -227,13 +227,15 @@ class World:
         enterprise owes.  Those it cannot sign reconsider later, as rejecters.
         """
         headroom = self.working_capital_limit - self.receivables.level(min(int(self.env.now), self.horizon - 1))
+        ok = np.ones(len(adopt), dtype=bool)
         rows = np.flatnonzero(adopt)
+        if len(rows) == 0:
+            return ok
         order = rows[np.lexsort((time[rows], platform[rows]))]
         p = platform[order]
-        cum = np.cumsum(owed[order])
+        before = np.cumsum(owed[order]) - owed[order]  # owed by those ahead, all platforms
         first = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
-        before = cum - owed[order] - np.repeat(cum[first] - owed[order][first], np.diff(np.r_[first, len(p)]))
-        ok = np.ones(len(adopt), dtype=bool)
+        before -= np.repeat(before[first], np.diff(np.r_[first, len(p)]))  # ... of the same platform
         ok[order] = before < headroom[p]
         return ok
 

@@ -7,23 +7,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from dxsim.dists import DIST_KINDS, DistError
+from dxsim.dists import DistError
 
 __all__ = ["FieldError", "ScenarioError", "format_path"]
-
-#: Tags of discriminated unions that pydantic puts into an error's location.
-_UNION_TAGS = frozenset(
-    {
-        "table",
-        "list",
-        *DIST_KINDS,
-        "upfront",
-        "installments",
-        "cost_share",
-        "voucher",
-        "platform_reward",
-    }
-)
 
 
 class FieldError(ValueError):
@@ -48,8 +34,12 @@ class ScenarioError(ValueError):
 
     @classmethod
     def from_validation(cls, err: ValidationError, source: str, tags: Iterable[str] = ()) -> ScenarioError:
-        """Turn a pydantic error into one line per problem, prefixed by ``source``."""
-        skip = _UNION_TAGS | set(tags)
+        """Turn a pydantic error into one line per problem, prefixed by ``source``.
+
+        ``tags`` are the tags of discriminated unions, which pydantic puts into
+        an error's location and the user never wrote; they are left out.
+        """
+        skip = set(tags)
         lines = []
         for e in err.errors(include_url=False):
             loc: list[str | int] = [p for p in e["loc"] if not (isinstance(p, str) and p in skip)]

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from dxsim.scenario.errors import ScenarioError
-from dxsim.scenario.schema import Scenario
+from dxsim.scenario.schema import UNION_TAGS, Scenario
 
 __all__ = ["bundled_scenarios", "load_scenario", "scenario_from_dict"]
 
@@ -70,7 +70,7 @@ def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>") -> Scena
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError.from_validation(err, source) from None
+        raise ScenarioError.from_validation(err, source, UNION_TAGS) from None
 
 
 def _resolve(source: str | Path) -> Path:

@@ -8,7 +8,7 @@ docs/model.md list every parameter with its meaning and default.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -305,6 +305,10 @@ Payment = Annotated[Upfront | Installments | RevenueShare | Subscription | Hybri
 PaymentScheme = Upfront | Installments | RevenueShare | Subscription | Hybrid
 
 
+def _tag(model: type[BaseModel], field: str) -> str:
+    return str(get_args(model.model_fields[field].annotation)[0])
+
+
 class Contract(_Model):
     """Contract terms: the platform's discount (平台让一点) and the payment scheme."""
 
@@ -365,6 +369,14 @@ class PlatformReward(_Model):
 
 
 Instrument = Annotated[CostShare | Voucher | PlatformReward, Field(discriminator="kind")]
+
+
+#: Tags of the discriminated unions (pydantic puts them into error locations).
+UNION_TAGS = frozenset(
+    {"table", "list"}
+    | {_tag(m, "scheme") for m in (Upfront, Installments, RevenueShare, Subscription, Hybrid)}
+    | {_tag(m, "kind") for m in (CostShare, Voucher, PlatformReward)}
+)
 
 
 class Batch(_Model):
