@@ -94,6 +94,7 @@ def adopter_records(
     with np.errstate(divide="ignore", invalid="ignore"):
         recovery = np.where(owed > 0, paid / owed, np.nan)
     return {
+        "adopter_enterprise": book["enterprise"],
         "adopter_industry": book["industry"],
         "adopter_platform": book["platform"],
         "signed_month": signed,
