@@ -54,7 +54,11 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     ),
     "tax_revenue": (("month",), "yuan / month", "tax on incremental profit received in the month"),
     "cash_flow": (("month", "party"), "yuan / month", "net cash flow of each party in the month"),
-    "adopter_enterprise": (_A, "1", "enterprise id of the adopter (the same enterprise in every scenario run on one seed)"),
+    "adopter_enterprise": (
+        _A,
+        "1",
+        "enterprise id of the adopter (the same enterprise in every scenario run on one seed)",
+    ),
     "adopter_industry": (_A, "1", "industry index of the adopter (see coordinate industry)"),
     "adopter_platform": (_A, "1", "platform index of the contract (see coordinate platform)"),
     "signed_month": (_A, "months", "time the contract was signed (months since the scenario start)"),

@@ -48,7 +48,7 @@ def traced(sc: dx.Scenario, seed: int = 1):
     def recording(app):
         now = w.env.now
         batch = w.programme.batch_at(now)
-        level = w.programme.level(batch) if w.programme.active else 0.0
+        level = float(w.programme.levels(batch).sum()) if w.programme.active else 0.0
         out = sign(app)
         attempts.append((now, app.enterprise, app.expected_grant, level, out))
         return out
@@ -165,7 +165,7 @@ def test_a_failed_project_gains_nothing_and_its_platform_bears_the_subsidy():
     np.testing.assert_array_equal(months, np.floor(a["assessed_month"][table.contract[short]]))
     # The released commitments are back in the batch; only the unassessed ones are still held.
     held = a["government_part"][~assessed].sum()
-    assert w.programme.level(0) == pytest.approx(sc.programme.batches[0].budget - held, rel=1e-9)
+    assert w.programme.levels(0).sum() == pytest.approx(sc.programme.batches[0].budget - held, rel=1e-9)
 
 
 # ------------------------------------------------------------ known defects

@@ -1,31 +1,39 @@
 """The programme: batches with windows and budgets, instruments, commitments.
 
-Public money is committed (taken out of the batch's budget Container) when a
-contract is signed, and paid or released later; a SimPy ``Container`` cannot
-go below zero, and an amount is only ever taken when the level covers it, so
-the budget can never be over-committed.
+Public money is committed (taken out of a budget Container) when a contract
+is signed, and paid or released later; a SimPy ``Container`` cannot go below
+zero, and an amount is only ever taken when the level covers it, so the
+budget can never be over-committed.  Each batch has one Container per pool
+(one pool, or two when the budget is split between SME transformation and
+platforms and public services).  With ``rollover`` a batch's uncommitted
+budget passes to the next batch when it closes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import simpy
 from numpy.typing import NDArray
 
 from dxsim.scenario.schema import (
+    AnyInstrument,
     CostShare,
     PaidAt,
     PaidTo,
     PlatformReward,
     Programme,
     Scenario,
+    Tiered,
     Voucher,
 )
 
 __all__ = ["Grant", "ProgrammeState"]
+
+POOLS = ("smes", "platforms")
 
 
 @dataclass
@@ -42,25 +50,60 @@ class Grant:
 
 
 class ProgrammeState:
-    """Budgets, windows and instrument caps of one replication."""
+    """Budgets, windows, eligibility, admission and instrument caps of one replication.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    n_platforms : int
+        Number of platforms (for the caps per platform).
+    env : simpy.Environment
+        The replication's environment (budgets are Containers; rollover is a process).
+    """
 
     def __init__(self, scenario: Scenario, n_platforms: int, env: simpy.Environment) -> None:
         spec: Programme = scenario.programme
         self.spec = spec
-        self.instruments = spec.instruments
+        self.env = env
+        self.instruments: tuple[AnyInstrument, ...] = spec.instruments
         self.opens = np.array([scenario.month_of(b.opens) for b in spec.batches], dtype=float)
         self.closes = np.array([scenario.month_of(b.closes, end_of_day=True) for b in spec.batches], dtype=float)
         self._windows = list(zip(self.opens.tolist(), self.closes.tolist(), strict=True))
-        self.budgets = [
-            simpy.Container(env, capacity=b.budget, init=b.budget) if b.budget > 0 else None for b in spec.batches
+        shares = (1.0,) if spec.split is None else (spec.split.smes, spec.split.platforms)
+        #: Budget Containers per batch and pool (None where the pool has no money).
+        self.budgets: list[list[simpy.Container | None]] = [
+            [
+                simpy.Container(env, capacity=float("inf"), init=b.budget * s) if b.budget * s > 0 else None
+                for s in shares
+            ]
+            for b in spec.batches
         ]
+        self.pool_of = np.array(
+            [0 if spec.split is None else POOLS.index(i.pool) for i in self.instruments], dtype=np.int64
+        )
         #: Money committed or paid per instrument and platform (yuan), for the platform caps.
-        self.used = np.zeros((len(spec.instruments), n_platforms))
+        self.used = np.zeros((len(self.instruments), n_platforms))
+        self._admitted: dict[int, NDArray[np.bool_]] = {}
+        self.n_platforms = n_platforms
+        industries = [i.name for i in scenario.resolved_industries]
+        elig = spec.eligibility
+        listed = None if elig is None or elig.industries is None else set(elig.industries)
+        self._eligible_industry = np.array([listed is None or name in listed for name in industries])
+        self._revenue_band = (0.0, np.inf) if elig is None else (elig.revenue_min, elig.revenue_max or np.inf)
+        if spec.rollover:
+            for k in range(len(spec.batches)):
+                env.process(self._roll_over(k))
 
     @property
     def active(self) -> bool:
         """True when the programme has any instrument."""
         return bool(self.instruments)
+
+    @property
+    def n_pools(self) -> int:
+        """1, or 2 when the budget is split."""
+        return 1 if self.spec.split is None else 2
 
     def batch_at(self, t: float) -> int | None:
         """The batch whose window holds time ``t`` (the first one if several)."""
@@ -74,29 +117,41 @@ class ProgrammeState:
         later = self.opens[self.opens > t]
         return float(later.min()) if len(later) else None
 
-    def level(self, batch: int | None) -> float:
-        """Uncommitted budget of ``batch`` (yuan); 0 when there is none."""
-        if batch is None or self.budgets[batch] is None:
-            return 0.0
-        container = self.budgets[batch]
-        assert container is not None
-        return float(container.level)
+    def levels(self, batch: int | None) -> NDArray[np.float64]:
+        """Uncommitted budget of ``batch`` per pool (yuan); zeros when there is none."""
+        if batch is None:
+            return np.zeros(self.n_pools)
+        return np.array([0.0 if c is None else float(c.level) for c in self.budgets[batch]])
 
     def remaining(self, t: float) -> float:
         """Uncommitted budget (yuan) of the batches whose window has not closed by time ``t``.
 
-        Money left in a closed batch lapses and is not counted.
+        Money left in a closed batch lapses (or has rolled over) and is not counted.
         """
-        return float(
-            sum(c.level for c, (_, hi) in zip(self.budgets, self._windows, strict=True) if c is not None and hi > t)
-        )
+        return float(sum(self.levels(k).sum() for k, (_, hi) in enumerate(self._windows) if hi > t))
+
+    def eligible(self, industry: NDArray[np.int64], revenue: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Who may receive programme money: listed industries and the revenue band."""
+        lo, hi = self._revenue_band
+        return np.asarray(self._eligible_industry[industry] & (revenue >= lo) & (revenue <= hi))
+
+    def admitted(self, batch: int, score: Callable[[], NDArray[np.float64]]) -> NDArray[np.bool_]:
+        """Platforms the batch admits (all when it does not limit them); scored once, when first asked."""
+        if batch not in self._admitted:
+            limit = self.spec.batches[batch].platforms
+            chosen = np.ones(self.n_platforms, dtype=bool)
+            if limit is not None and limit < self.n_platforms:
+                chosen[:] = False
+                chosen[np.argsort(-score(), kind="stable")[:limit]] = True
+            self._admitted[batch] = chosen
+        return self._admitted[batch]
 
     def entitlements(
         self,
         price: NDArray[np.float64],
         platform: NDArray[np.int64],
         room: NDArray[np.float64],
-        budget: float,
+        budgets: NDArray[np.float64],
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Money each instrument would commit, per contract, now.
 
@@ -109,10 +164,11 @@ class ProgrammeState:
         room : array
             How much of the price the government may still cover (price less
             the platform's discount), yuan.
-        budget : float
-            Uncommitted budget available (yuan), bounding each contract on its
-            own (contracts signed one after the other share it in
-            :meth:`commit`); ``inf`` for the terms the programme announces.
+        budgets : array, shape (pools,)
+            Uncommitted budget available per pool (yuan), bounding each
+            contract on its own (contracts signed one after the other share
+            it in :meth:`commit`); ``inf`` for the terms the programme
+            announces.
 
         Returns
         -------
@@ -123,50 +179,60 @@ class ProgrammeState:
             cap leaves less to commit: the platform took it off the price, so
             the difference is the platform's loss (MODEL.md mechanism 3).
             Instruments paid to the enterprise cover only what is committed.
+            A tiered instrument commits its largest amount and covers no part
+            of the price (it is a reward for the level reached).
         """
         n = len(price)
         amount = np.zeros((len(self.instruments), n))
         to_price = np.zeros_like(amount)
         room = room.copy()
-        left = np.full(n, budget)
+        left = np.repeat(np.asarray(budgets, dtype=np.float64)[:, None], n, axis=1)
         for k, inst in enumerate(self.instruments):
+            pool = self.pool_of[k]
             if isinstance(inst, CostShare):
                 raw = inst.share * price
-                if inst.cap_per_enterprise is not None:
-                    raw = np.minimum(raw, inst.cap_per_enterprise)
                 priced_share = 1.0
             elif isinstance(inst, Voucher):
                 raw = np.full(n, inst.amount)
                 priced_share = 1.0
+            elif isinstance(inst, Tiered):
+                raw = np.full(n, inst.most)
+                priced_share = 0.0
             else:
                 assert isinstance(inst, PlatformReward)
                 raw = np.full(n, inst.amount)
                 priced_share = inst.passed_on
+            if inst.cap_per_enterprise is not None:
+                raw = np.minimum(raw, inst.cap_per_enterprise)
             if priced_share > 0:
                 with np.errstate(over="ignore"):
                     raw = np.minimum(raw, room / priced_share)
-            raw = np.clip(np.minimum(raw, left), 0.0, None)
+            raw = np.clip(np.minimum(raw, left[pool]), 0.0, None)
             cap_left = np.inf if inst.cap_per_platform is None else inst.cap_per_platform - self.used[k, platform]
             committed = np.clip(np.minimum(raw, cap_left), 0.0, None)
             amount[k] = committed
             to_price[k] = priced_share * (raw if inst.paid_to == "platform" else committed)
             room = np.clip(room - to_price[k], 0.0, None)
-            left = left - committed
+            left[pool] = left[pool] - committed
         return amount, to_price
 
-    def commit(self, t: float, price: float, platform: int, room: float) -> list[Grant]:
-        """Commit the money a contract signed at ``t`` gets; empty outside windows."""
+    def tier_amounts(self, level: NDArray[np.int64], amount: NDArray[np.float64]) -> NDArray[np.float64]:
+        """What each tiered instrument pays for ``level``, bounded by what it committed (instruments x n)."""
+        out = np.zeros_like(amount)
+        for k, inst in enumerate(self.instruments):
+            if isinstance(inst, Tiered):
+                out[k] = np.minimum(inst.amount_for(level), amount[k])
+        return out
+
+    def commit(
+        self, t: float, price: float, platform: int, room: float, admitted: NDArray[np.bool_] | None
+    ) -> list[Grant]:
+        """Commit the money a contract signed at ``t`` gets; empty outside windows or with a platform not admitted."""
         batch = self.batch_at(t)
-        if batch is None or not self.active:
-            return []
-        container = self.budgets[batch]
-        if container is None:
+        if batch is None or not self.active or (admitted is not None and not admitted[platform]):
             return []
         amount, to_price = self.entitlements(
-            np.array([price]),
-            np.array([platform], dtype=np.int64),
-            np.array([room]),
-            float(container.level),
+            np.array([price]), np.array([platform], dtype=np.int64), np.array([room]), self.levels(batch)
         )
         grants = []
         for k, inst in enumerate(self.instruments):
@@ -174,22 +240,58 @@ class ProgrammeState:
             if a <= 0 and priced <= 0:
                 continue
             if a > 0:
+                container = self.budgets[batch][self.pool_of[k]]
+                assert container is not None
                 container.get(a)  # never blocks: a <= level by construction
                 self.used[k, platform] += a
             grants.append(Grant(k, batch, a, priced, inst.paid_to, inst.paid_at))
         return grants
 
-    def release(self, grant: Grant, platform: int) -> None:
-        """Give an unpaid commitment back to its batch's budget."""
-        container = self.budgets[grant.batch]
-        assert container is not None
-        back = min(grant.amount, container.capacity - container.level)  # guard float round-off
+    def release(self, grant: Grant, platform: int, amount: float | None = None) -> None:
+        """Give back an unpaid commitment (or ``amount`` of it) to its budget.
+
+        After the batch has closed the money goes to the next batch with
+        rollover, and lapses (stays in the closed batch) without it.
+        """
+        back = grant.amount if amount is None else amount
         if back > 0:
-            container.put(back)
-        self.used[grant.instrument, platform] -= grant.amount
-        grant.settled = True
+            target = grant.batch
+            nxt = (
+                self._next_batch(grant.batch)
+                if self.spec.rollover and self.env.now >= self.closes[grant.batch]
+                else None
+            )
+            if nxt is not None:
+                target = nxt
+            self._pool(target, grant.instrument).put(back)
+            self.used[grant.instrument, platform] -= back
+        if amount is None:
+            grant.settled = True
 
+    def _pool(self, batch: int, instrument: int) -> simpy.Container:
+        pool = self.pool_of[instrument]
+        container = self.budgets[batch][pool]
+        if container is None:
+            container = simpy.Container(self.env, capacity=float("inf"), init=0.0)
+            self.budgets[batch][pool] = container
+        return container
 
-def grants_by(grants: Sequence[Grant], *, paid_to: PaidTo) -> float:
-    """Total of the price parts in ``grants`` paid to ``paid_to`` (yuan)."""
-    return float(sum(g.to_price for g in grants if g.paid_to == paid_to))
+    def _next_batch(self, batch: int) -> int | None:
+        later = [k for k, lo in enumerate(self.opens) if lo >= self.closes[batch]]
+        return min(later, key=lambda k: self.opens[k]) if later else None
+
+    def _roll_over(self, batch: int) -> Generator[simpy.Event, Any, None]:
+        """At the batch's close, move its uncommitted budget to the next batch."""
+        yield self.env.timeout(max(self.closes[batch] - self.env.now, 0.0))
+        nxt = self._next_batch(batch)
+        if nxt is None:
+            return
+        for pool, container in enumerate(self.budgets[batch]):
+            if container is not None and container.level > 0:
+                amount = float(container.level)
+                container.get(amount)
+                target = self.budgets[nxt][pool]
+                if target is None:
+                    target = simpy.Container(self.env, capacity=float("inf"), init=0.0)
+                    self.budgets[nxt][pool] = target
+                target.put(amount)

@@ -34,7 +34,7 @@ from dxsim.model.programme import Grant, ProgrammeState
 from dxsim.model.schemes import deferred_owed, fixed_months, fixed_payments, is_deferred
 from dxsim.model.settlement import settle
 from dxsim.random import Keys
-from dxsim.scenario.schema import Scenario
+from dxsim.scenario.schema import Scenario, Tiered
 
 __all__ = ["RunResult", "World", "run_replication"]
 
@@ -107,6 +107,7 @@ class World:
         self.lifetime = np.array([s.lifetime_months for s in sols])
         self.subscription = np.array([s.subscription for s in sols])
         self.mean_implementation = np.array([max(s.implementation_months.mean, 0.0) for s in sols])
+        self.mean_maturity_gain = np.array([max(s.maturity_gain.mean, 0.0) for s in sols])
         self.innovation = np.array([ind.innovation for ind in industries])
         self.imitation = np.array([ind.imitation for ind in industries])
         self.demonstration = np.array([ind.demonstration for ind in industries])
@@ -127,6 +128,8 @@ class World:
         self._grants: list[list[Grant]] = []
         self._apps: list[Application] = []
         self._golive: list[int] = []  # contracts gone live, not yet settled
+        self._assessed = np.zeros(n_plat)  # enterprises assessed per platform (for admission scores)
+        self._passed = np.zeros(n_plat)
         self.scheme = scenario.contract.payment
         self.deferred = is_deferred(self.scheme)
         self.receivables = Receivables(n_plat, t_max)
@@ -185,10 +188,16 @@ class World:
     def _consider(self, c: Considerers, t: int, adoption_share: NDArray[np.float64]) -> None:
         self.counts["considering"][t] += np.bincount(c.industry, minlength=self.counts["considering"].shape[1])
         att = self.population.attributes(c.ids, c.industry)
-        platform, has_platform = self._choose_platform(c)
+        platform, has_platform = self._choose_platform(c, float(t))
         price = np.where(has_platform, self.quote[platform], 0.0)
         budget = self._announced_budget(float(t))
         amount, to_price = self.programme.entitlements(price, platform, price * (1.0 - self.discount), budget)
+        covered = self.programme.eligible(c.industry, att.revenue)
+        admitted = self._admitted_now(float(t))
+        if admitted is not None:
+            covered &= admitted[platform]
+        amount[:, ~covered] = 0.0
+        to_price[:, ~covered] = 0.0
         pb = self.scenario.behaviour.perceived_failure
         failure = perceived_failure(pb.initial, pb.peer_learning, adoption_share[c.industry])
         offer, decision = self._evaluate(c.industry, platform, price, amount, to_price, att, failure)
@@ -197,7 +206,7 @@ class World:
             adopt &= self._within_working_capital(platform, offer.owed, c.time, adopt)
         self.population.reconsider(c.subset(~adopt))
         month = _Month(att, decision, failure)
-        expected = to_price.sum(axis=0)
+        expected = self._counted_on(amount, to_price)
         for row in np.flatnonzero(adopt):
             app = Application(
                 enterprise=int(c.ids[row]),
@@ -244,7 +253,26 @@ class World:
         month = min(int(self.env.now), self.horizon - 1)
         return np.asarray(self.receivables.level(month) >= self.working_capital_limit)
 
-    def _announced_budget(self, t: float) -> float:
+    def _counted_on(self, amount: NDArray[np.float64], to_price: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Programme money an enterprise counts on: price parts plus tiered rewards committed (yuan)."""
+        tiered = np.array([isinstance(i, Tiered) for i in self.programme.instruments], dtype=bool)
+        return np.asarray(to_price.sum(axis=0) + (amount[tiered].sum(axis=0) if tiered.any() else 0.0))
+
+    def _admitted_now(self, t: float) -> NDArray[np.bool_] | None:
+        """Platforms admitted by the batch open at ``t`` (None outside windows)."""
+        batch = self.programme.batch_at(t)
+        if batch is None or not self.programme.active:
+            return None
+        return self.programme.admitted(batch, self._platform_score)
+
+    def _platform_score(self) -> NDArray[np.float64]:
+        """Admission score: quality - price index + weight x share of assessed enterprises accepted."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            passed = np.where(self._assessed > 0, self._passed / self._assessed, 0.0)
+        weight = self.scenario.programme.admission.acceptance_weight
+        return np.asarray(self.platforms.quality - self.price_index + weight * passed)
+
+    def _announced_budget(self, t: float) -> NDArray[np.float64]:
         """The budget an enterprise considering at ``t`` counts on (yuan).
 
         Outside windows nothing.  Under ``unsubsidised`` what is left now: an
@@ -255,19 +283,28 @@ class World:
         """
         batch = self.programme.batch_at(t)
         if batch is None or not self.programme.active:
-            return 0.0
+            return np.zeros(self.programme.n_pools)
         if self.scenario.programme.when_budget_exhausted == "unsubsidised":
-            return self.programme.level(batch)
-        return float("inf")
+            return self.programme.levels(batch)
+        return np.full(self.programme.n_pools, np.inf)
 
-    def _choose_platform(self, c: Considerers) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-        """Logit choice among the industry's platforms (exact, by Gumbel maxima)."""
+    def _choose_platform(self, c: Considerers, t: float) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+        """Logit choice among the industry's platforms (exact, by Gumbel maxima).
+
+        While a batch that admits only some platforms is open, enterprises
+        choose among the admitted platforms of their industry (the programme's
+        channel), if it has any.
+        """
         pc = self.scenario.behaviour.platform_choice
         cand = self.platforms.by_industry[c.industry]
-        valid = cand >= 0
+        valid: NDArray[np.bool_] = np.asarray(cand >= 0)
         if self.deferred:
             valid &= ~self._over_limit()[np.where(valid, cand, 0)]
         safe = np.where(valid, cand, 0)
+        admitted = self._admitted_now(t)
+        if admitted is not None and not admitted.all():
+            inside = np.asarray(valid & admitted[safe])
+            valid = np.where(np.asarray(np.any(inside, axis=1))[:, None], inside, valid)
         p = self.platforms
         utility = (
             pc.quality_weight * p.quality[safe]
@@ -293,7 +330,12 @@ class World:
         failure: NDArray[np.float64],
     ) -> tuple[Offer, Decision]:
         """Decide on offers built from instrument amounts (instruments x enterprises)."""
-        offer = self._offer(industry, platform, price, amount, to_price)
+        tier = np.zeros(len(price))
+        if any(isinstance(i, Tiered) for i in self.programme.instruments):
+            level = maturity_level(att.maturity + self.mean_maturity_gain[industry])
+            to_enterprise = np.array([i.paid_to == "enterprise" for i in self.programme.instruments], dtype=bool)
+            tier = self.programme.tier_amounts(level, amount)[to_enterprise].sum(axis=0)
+        offer = self._offer(industry, platform, price, to_price, tier)
         return offer, decide(
             offer,
             gain=att.revenue / 12.0 * att.benefit,
@@ -312,9 +354,10 @@ class World:
         industry: NDArray[np.int64],
         platform: NDArray[np.int64],
         price: NDArray[np.float64],
-        amount: NDArray[np.float64],
         to_price: NDArray[np.float64],
+        tier: NDArray[np.float64],
     ) -> Offer:
+        """The terms on offer; ``tier`` is the tiered reward (yuan) the enterprise expects at acceptance."""
         instruments = self.programme.instruments
         to_enterprise = np.array([inst.paid_to == "enterprise" for inst in instruments], dtype=bool)
         when = np.array([inst.paid_at for inst in instruments])
@@ -337,7 +380,7 @@ class World:
             scheme=self.scenario.contract.payment,
             receive_signing=receive("signing"),
             receive_golive=receive("golive"),
-            receive_acceptance=receive("acceptance"),
+            receive_acceptance=receive("acceptance") + tier,
             golive=wait + self.mean_implementation[industry],
             acceptance_delay=self.scenario.programme.acceptance.delay_months,
             subscription=self.subscription[industry],
@@ -356,8 +399,17 @@ class World:
             self._turn_away(app)  # the platform signs no more deferred-payment contracts for now
             return None
         room = app.price * (1.0 - self.discount)
-        grants = self.programme.commit(now, app.price, app.platform, room) if self.programme.active else []
-        got = sum(g.to_price for g in grants)
+        att, r = app.month.attributes, app.row
+        eligible = bool(self.programme.eligible(np.array([app.industry]), att.revenue[r : r + 1])[0])
+        grants = (
+            self.programme.commit(now, app.price, app.platform, room, self._admitted_now(now))
+            if self.programme.active and eligible
+            else []
+        )
+        got = sum(
+            g.to_price + (g.amount if isinstance(self.programme.instruments[g.instrument], Tiered) else 0.0)
+            for g in grants
+        )
         if got < app.expected_grant - 1e-6:
             rule = self.scenario.programme.when_budget_exhausted
             if not grants and rule in ("wait", "reject"):
@@ -552,9 +604,11 @@ class World:
         self.book.set(cid, "accepted", float(accepted))
         self.book.set(cid, "lighthouse", float(lighthouse))
         month = int(self.env.now)
+        self._assessed[app.platform] += 1
+        self._passed[app.platform] += accepted
         if accepted:
             self.counts["accepted"][month, app.industry] += 1
-            self._pay_grants(cid, "acceptance")
+            self._pay_grants(cid, "acceptance", level)
         else:
             self._forfeit_grants(cid, "acceptance")
         if lighthouse:
@@ -582,18 +636,30 @@ class World:
             out["maturity_before"][cids] = att.maturity[rows]
         return out
 
-    def _pay_grants(self, cid: int, at: str) -> None:
-        """Pay the grants due at ``at``: the price part, the platform's kept reward, any cap shortfall."""
+    def _pay_grants(self, cid: int, at: str, level: int = 0) -> None:
+        """Pay the grants due at ``at``.
+
+        A price part is paid as a subsidy (a platform-cap shortfall is the
+        payee's loss) and what is committed beyond it as the platform's kept
+        reward; a tiered instrument pays the amount for ``level`` as a reward
+        to its payee and releases the rest of its commitment.
+        """
         month = int(self.env.now)
         p = self._apps[cid].platform
+        owner = {"contract": cid, "platform": p}
         for g in self._grants[cid]:
             if g.paid_at != at or g.settled:
                 continue
-            subsidy = min(g.to_price, g.amount)
-            owner = {"contract": cid, "platform": p}
-            self.ledger.add("government", g.paid_to, month, kind="subsidy", amount=subsidy, **owner)
-            self.ledger.add("government", "platform", month, kind="reward", amount=g.amount - subsidy, **owner)
-            self.ledger.add(g.paid_to, "government", month, kind="shortfall", amount=g.to_price - subsidy, **owner)
+            inst = self.programme.instruments[g.instrument]
+            if isinstance(inst, Tiered):
+                due = float(min(inst.amount_for(np.array([level]))[0], g.amount))
+                self.ledger.add("government", g.paid_to, month, kind="reward", amount=due, **owner)
+                self.programme.release(g, p, g.amount - due)
+            else:
+                subsidy = min(g.to_price, g.amount)
+                self.ledger.add("government", g.paid_to, month, kind="subsidy", amount=subsidy, **owner)
+                self.ledger.add("government", "platform", month, kind="reward", amount=g.amount - subsidy, **owner)
+                self.ledger.add(g.paid_to, "government", month, kind="shortfall", amount=g.to_price - subsidy, **owner)
             g.settled = True
 
     def _forfeit_grants(self, cid: int, at: str) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal, get_args
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -46,6 +48,7 @@ __all__ = [
     "Scenario",
     "Solution",
     "Subscription",
+    "Tiered",
     "Upfront",
     "Voucher",
 ]
@@ -320,31 +323,41 @@ PaidTo = Literal["platform", "enterprise"]
 PaidAt = Literal["signing", "golive", "acceptance"]
 
 
-class CostShare(_Model):
-    """The government pays ``share`` of the price (政府补一点).
+Pool = Literal["smes", "platforms"]
 
-    Caps in yuan per enterprise and per platform (over the whole programme).
+
+class _Instrument(_Model):
+    """Fields every instrument has.
+
+    ``cap_per_enterprise`` and ``cap_per_platform`` (yuan, over the whole
+    programme; None = no cap).  ``pool``: the part of a split budget it draws
+    on (``programme.split``): SME transformation or platforms and services.
     """
+
+    cap_per_enterprise: Money | None = None
+    cap_per_platform: Money | None = None
+    pool: Pool = "smes"
+
+
+class CostShare(_Instrument):
+    """The government pays ``share`` of the price (政府补一点)."""
 
     kind: Literal["cost_share"]
     share: Share
-    cap_per_enterprise: Money | None = None
-    cap_per_platform: Money | None = None
     paid_to: PaidTo = "platform"
     paid_at: PaidAt = "acceptance"
 
 
-class Voucher(_Model):
+class Voucher(_Instrument):
     """A fixed amount per enterprise (e.g. cloud vouchers), at most the price."""
 
     kind: Literal["voucher"]
     amount: Money
-    cap_per_platform: Money | None = None
     paid_to: PaidTo = "platform"
     paid_at: PaidAt = "signing"
 
 
-class PlatformReward(_Model):
+class PlatformReward(_Instrument):
     """A fixed reward to the platform per accepted enterprise, capped per platform.
 
     ``passed_on`` is the share of the reward the platform takes off the
@@ -354,8 +367,8 @@ class PlatformReward(_Model):
 
     kind: Literal["platform_reward"]
     amount: Money
-    cap_per_platform: Money | None = None
     passed_on: Share = 1.0
+    pool: Pool = "platforms"
 
     @property
     def paid_to(self) -> PaidTo:
@@ -368,24 +381,74 @@ class PlatformReward(_Model):
         return "acceptance"
 
 
-Instrument = Annotated[CostShare | Voucher | PlatformReward, Field(discriminator="kind")]
+class Tiered(_Instrument):
+    """An amount per maturity level reached after transformation (e.g. Zhongshan, FACTS row 12).
+
+    ``levels`` (strictly increasing, 1-4) and ``amounts`` (yuan, not
+    decreasing): an accepted enterprise that reaches ``levels[k]`` (and not
+    ``levels[k + 1]``) gets ``amounts[k]``, paid at acceptance to ``paid_to``.
+    The money is a reward outside the contract's price.
+    """
+
+    kind: Literal["tiered"]
+    levels: tuple[Level, ...]
+    amounts: tuple[Money, ...]
+    paid_to: PaidTo = "enterprise"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Tiered:
+        if not self.levels:
+            raise FieldError(("levels",), [], "at least one tier")
+        if len(self.amounts) != len(self.levels):
+            raise FieldError(("amounts",), list(self.amounts), f"needs one amount per level ({len(self.levels)})")
+        if any(b <= a for a, b in zip(self.levels, self.levels[1:], strict=False)):
+            raise FieldError(("levels",), list(self.levels), "tiers out of order: levels must increase")
+        if any(b < a for a, b in zip(self.amounts, self.amounts[1:], strict=False)):
+            raise FieldError(("amounts",), list(self.amounts), "tiers out of order: amounts must not decrease")
+        return self
+
+    @property
+    def paid_at(self) -> PaidAt:
+        """Always at acceptance, when the level is known."""
+        return "acceptance"
+
+    def amount_for(self, level: NDArray[np.int64]) -> NDArray[np.float64]:
+        """The amount (yuan) an enterprise reaching ``level`` gets (0 below the first tier)."""
+        idx = np.searchsorted(np.asarray(self.levels), level, side="right") - 1
+        table = np.asarray((0.0, *self.amounts))
+        return np.asarray(table[idx + 1])
+
+    @property
+    def most(self) -> float:
+        """The largest amount, yuan (what is committed at signing)."""
+        return float(self.amounts[-1])
+
+
+Instrument = Annotated[CostShare | Voucher | PlatformReward | Tiered, Field(discriminator="kind")]
+AnyInstrument = CostShare | Voucher | PlatformReward | Tiered
 
 
 #: Tags of the discriminated unions (pydantic puts them into error locations).
 UNION_TAGS = frozenset(
     {"table", "list"}
     | {_tag(m, "scheme") for m in (Upfront, Installments, RevenueShare, Subscription, Hybrid)}
-    | {_tag(m, "kind") for m in (CostShare, Voucher, PlatformReward)}
+    | {_tag(m, "kind") for m in (CostShare, Voucher, PlatformReward, Tiered)}
 )
 
 
 class Batch(_Model):
-    """An application window with its budget (yuan); dates inclusive."""
+    """An application window with its budget (yuan); dates inclusive.
+
+    ``platforms``: how many platforms the batch admits, by score (see
+    :class:`Admission`); None = every platform.  Only contracts with admitted
+    platforms receive the batch's money.
+    """
 
     name: str
     opens: dt.date
     closes: dt.date
     budget: Money
+    platforms: Annotated[int, Field(ge=1)] | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Batch:
@@ -407,13 +470,62 @@ class Lighthouse(_Model):
     min_level: Level = 3
 
 
+class Split(_Model):
+    """A budget split between SME transformation and platforms and public services (FACTS rows 7-8)."""
+
+    smes: Share = 0.8
+    platforms: Share = 0.2
+
+    @model_validator(mode="after")
+    def _at_most_all(self) -> Split:
+        if self.smes + self.platforms > 1.0 + 1e-12:
+            raise FieldError(
+                ("platforms",), self.platforms, f"the split adds to more than 100% ({self.smes + self.platforms:.0%})"
+            )
+        return self
+
+
+class Eligibility(_Model):
+    """Who may receive programme money: priority sub-industries and a revenue band (yuan / year)."""
+
+    industries: tuple[str, ...] | None = None
+    revenue_min: Money = 0.0
+    revenue_max: Money | None = None
+
+    @model_validator(mode="after")
+    def _band(self) -> Eligibility:
+        if self.revenue_max is not None and self.revenue_max < self.revenue_min:
+            raise FieldError(("revenue_max",), self.revenue_max, f"below revenue_min ({self.revenue_min:g})")
+        return self
+
+
+class Admission(_Model):
+    """How batches admit platforms when a batch limits them (``Batch.platforms``).
+
+    Score = quality - price index + ``acceptance_weight`` x the share of the
+    platform's assessed enterprises that passed acceptance (0 before any).
+    """
+
+    acceptance_weight: NonNeg = 1.0
+
+
 class Programme(_Model):
-    """Public money: batches, instruments, acceptance, tax. Empty = no programme."""
+    """Public money: batches, instruments, acceptance, tax. Empty = no programme.
+
+    ``rollover``: the uncommitted budget of a batch passes to the next batch
+    when it closes (and money released later goes there too); otherwise it
+    lapses.  ``split``: each batch's budget split into pools (None = one
+    pool).  ``eligibility``: who may receive money (None = everyone).
+    """
 
     when_budget_exhausted: Literal["unsubsidised", "wait", "reject"] = "unsubsidised"
     tax_rate: Share = 0.25
     acceptance: Acceptance = Acceptance()
     lighthouse: Lighthouse = Lighthouse()
+    rollover: bool = False
+    split: Split | None = None
+    eligibility: Eligibility | None = None
+    admission: Admission = Admission()
     batches: tuple[Batch, ...] = ()
     instruments: tuple[Instrument, ...] = ()
 
@@ -570,6 +682,15 @@ class Scenario(_Model):
                     ("programme", "batches", k, "opens"),
                     batch.opens.isoformat(),
                     f"outside the horizon {self.start} to {end}",
+                )
+        elig = self.programme.eligibility
+        if elig is not None and elig.industries is not None:
+            names = {i.name for i in self._industries}
+            if not names & set(elig.industries):
+                raise FieldError(
+                    ("programme", "eligibility", "industries"),
+                    list(elig.industries),
+                    "excludes every industry of the scenario",
                 )
         if self.programme.instruments and not self.programme.batches:
             raise FieldError(("programme", "batches"), [], "instruments need at least one batch with a budget")
