@@ -176,6 +176,36 @@ CASES = {
         "platforms.working_capital_limit",
         "-1",
     ),
+    "tiers out of order": (
+        'kind = "cost_share"\nshare = 0.30',
+        'kind = "tiered"\nlevels = [3, 2]\namounts = [3e5, 6e5]',
+        "programme.instruments[0].levels",
+        "[3, 2]",
+    ),
+    "tier amounts that fall": (
+        'kind = "cost_share"\nshare = 0.30',
+        'kind = "tiered"\nlevels = [2, 3]\namounts = [6e5, 3e5]',
+        "programme.instruments[0].amounts",
+        "[600000.0, 300000.0]",
+    ),
+    "city split above 100%": (
+        "[[programme.batches]]",
+        "split = { smes = 0.9, platforms = 0.2 }\n\n[[programme.batches]]",
+        "programme.split.platforms",
+        "0.2",
+    ),
+    "eligibility that excludes every industry": (
+        "[[programme.batches]]",
+        'eligibility = { industries = ["mining"] }\n\n[[programme.batches]]',
+        "programme.eligibility.industries",
+        "['mining']",
+    ),
+    "batch window outside the horizon": (
+        "opens = 2022-09-01",
+        "opens = 2021-09-01",
+        "programme.batches[0].opens",
+        "'2021-09-01'",
+    ),
     "revenue-share parameter on an upfront contract": (
         'payment = { scheme = "upfront" }',
         'payment = { scheme = "upfront", rate = 0.5 }',

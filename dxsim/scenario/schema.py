@@ -369,16 +369,8 @@ class PlatformReward(_Instrument):
     amount: Money
     passed_on: Share = 1.0
     pool: Pool = "platforms"
-
-    @property
-    def paid_to(self) -> PaidTo:
-        """Always the platform."""
-        return "platform"
-
-    @property
-    def paid_at(self) -> PaidAt:
-        """Always at acceptance."""
-        return "acceptance"
+    paid_to: Literal["platform"] = "platform"
+    paid_at: Literal["acceptance"] = "acceptance"
 
 
 class Tiered(_Instrument):
@@ -394,6 +386,7 @@ class Tiered(_Instrument):
     levels: tuple[Level, ...]
     amounts: tuple[Money, ...]
     paid_to: PaidTo = "enterprise"
+    paid_at: Literal["acceptance"] = "acceptance"  # when the level is known
 
     @model_validator(mode="after")
     def _ordered(self) -> Tiered:
@@ -406,11 +399,6 @@ class Tiered(_Instrument):
         if any(b < a for a, b in zip(self.amounts, self.amounts[1:], strict=False)):
             raise FieldError(("amounts",), list(self.amounts), "tiers out of order: amounts must not decrease")
         return self
-
-    @property
-    def paid_at(self) -> PaidAt:
-        """Always at acceptance, when the level is known."""
-        return "acceptance"
 
     def amount_for(self, level: NDArray[np.int64]) -> NDArray[np.float64]:
         """The amount (yuan) an enterprise reaching ``level`` gets (0 below the first tier)."""
