@@ -9,7 +9,8 @@
 
 from dxsim import finance
 from dxsim._version import __version__
-from dxsim.experiment import enterprises, simulate
+from dxsim.additionality import additionality, additionality_by_enterprise, compare, counterfactual, shapley
+from dxsim.experiment import enterprises, simulate, sweep
 from dxsim.metrics import headline, summarize
 from dxsim.output import scenario_of, write_netcdf
 from dxsim.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario
@@ -18,13 +19,19 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "additionality",
+    "additionality_by_enterprise",
     "bundled_scenarios",
+    "compare",
+    "counterfactual",
     "enterprises",
     "finance",
     "headline",
     "load_scenario",
     "scenario_of",
+    "shapley",
     "simulate",
     "summarize",
+    "sweep",
     "write_netcdf",
 ]

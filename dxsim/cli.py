@@ -37,6 +37,21 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("scenarios", nargs="+", help="bundled names or TOML files")
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
+
+    cmp_ = sub.add_parser(
+        "compare",
+        help="headline metrics of result files side by side (mean [p5, p95] over replications)",
+        description="One row per metric, one column per file: mean [p5, p95] over replications "
+        "(--format csv: numeric columns mean, p5, p95 per file).",
+    )
+    cmp_.add_argument("results", nargs="+", type=Path, help="netCDF files written by dxsim run")
+    cmp_.add_argument(
+        "--counterfactual",
+        action="store_true",
+        help="also run each file's counterfactual (its scenario without public money, same seed) "
+        "and report additionality",
+    )
+    cmp_.add_argument("--format", choices=("table", "csv", "markdown"), default="table", help="output format")
     return p
 
 
@@ -92,12 +107,33 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from dxsim.additionality import compare, format_comparison, read_run
+
+    runs = {}
+    for path in args.results:
+        try:
+            ds = read_run(path)
+        except ValueError as err:
+            print(f"dxsim compare: {err}", file=sys.stderr)
+            return 2
+        label = path.stem if path.stem not in runs else str(path)
+        runs[label] = ds
+    try:
+        table = compare(runs, counterfactual=args.counterfactual or None)
+    except ValueError as err:
+        print(f"dxsim compare: {err}", file=sys.stderr)
+        return 2
+    print(format_comparison(table, args.format))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dxsim`` command; returns the exit status."""
     from dxsim.scenario.errors import ScenarioError
 
     args = _parser().parse_args(argv)
-    commands = {"run": _cmd_run, "validate": _cmd_validate, "scenarios": _cmd_scenarios}
+    commands = {"run": _cmd_run, "validate": _cmd_validate, "scenarios": _cmd_scenarios, "compare": _cmd_compare}
     try:
         return commands[args.command](args)
     except ScenarioError as err:

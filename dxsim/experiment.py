@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
-import sys
+import itertools
+import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
-from tqdm.auto import tqdm
 
+from dxsim._version import __version__
+from dxsim.executors import run_tasks
 from dxsim.model.population import Population
-from dxsim.model.world import RunResult, run_replication
+from dxsim.model.world import RunResult
 from dxsim.output import build_dataset
 from dxsim.random import Keys, replication_key
 from dxsim.scenario.load import load_scenario
 from dxsim.scenario.schema import Scenario
+from dxsim.store import SweepStore, blocks_of
 
-__all__ = ["enterprises", "simulate"]
+__all__ = ["enterprises", "grid", "simulate", "sweep"]
 
 
 def _as_scenario(scenario: Scenario | str | Path) -> Scenario:
     return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def _seed(sc: Scenario, seed: int | None) -> int:
+    return int(sc.seed if seed is None and sc.seed is not None else (seed or 0))
 
 
 def simulate(
@@ -29,6 +38,8 @@ def simulate(
     replications: int = 1,
     seed: int | None = None,
     *,
+    workers: int = 1,
+    executor: Any = None,
     progress: bool | None = None,
 ) -> xr.Dataset:
     """Run ``replications`` replications of a scenario.
@@ -43,6 +54,11 @@ def simulate(
         Replication ``k`` uses the ``k``-th child of
         ``numpy.random.SeedSequence(seed)``; defaults to the scenario's
         ``seed`` (or 0).
+    workers : int
+        Local processes (a process pool that also works inside Jupyter);
+        1 runs in this process.
+    executor : concurrent.futures.Executor or dask.distributed.Client, optional
+        Where to run the replications instead.
     progress : bool, optional
         Show a progress bar (a widget in Jupyter); by default only when
         standard error is a terminal and there is more than one replication.
@@ -50,7 +66,8 @@ def simulate(
     Returns
     -------
     xarray.Dataset
-        The output Dataset (see ``dxsim.output.VARIABLES``).
+        The output Dataset (see ``dxsim.output.VARIABLES``), identical
+        whatever the workers or executor.
 
     Examples
     --------
@@ -61,12 +78,175 @@ def simulate(
     sc = _as_scenario(scenario)
     if replications < 1:
         raise ValueError(f"replications(={replications}) must be >= 1.")
-    seed = int(sc.seed if seed is None and sc.seed is not None else (seed or 0))
-    show = (sys.stderr.isatty() and replications > 1) if progress is None else progress
-    runs: list[RunResult] = []
-    for k in tqdm(range(replications), desc=sc.name, unit="rep", disable=not show):
-        runs.append(run_replication(sc, replication_key(seed, k)))
+    seed = _seed(sc, seed)
+    tasks = [(sc, seed, k) for k in range(replications)]
+    runs = run_tasks(tasks, workers=workers, executor=executor, progress=progress, desc=sc.name)
     return build_dataset(sc, runs, seed=seed)
+
+
+def sweep(
+    scenario: Scenario | str | Path,
+    params: dict[str, Any] | None = None,
+    *,
+    cases: dict[str, dict[str, Any]] | None = None,
+    replications: int = 1,
+    seed: int | None = None,
+    workers: int = 1,
+    executor: Any = None,
+    store: str | Path | None = None,
+    resume: bool = False,
+    block_size: int = 10,
+    progress: bool | None = None,
+) -> xr.Dataset:
+    """Run a scenario over a grid of parameter values and/or named cases, on common random numbers.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or Path
+        The base scenario.
+    params : dict, optional
+        ``{path: values}`` or ``{alias: (path, values)}``: one dimension per
+        entry, named by the alias or the path, over the product of values.
+    cases : dict, optional
+        ``{label: overrides}``: a dimension ``case``.
+    replications, seed : int
+        Replication k of every point uses the same seed child, so two points
+        differ by their rules, not by noise.
+    workers, executor, progress
+        As in :func:`simulate`.
+    store : str or Path, optional
+        A directory: every finished block of ``block_size`` replications of a
+        point is written there (zarr) and dropped from memory, and the result
+        is opened lazily from the store.
+    resume : bool
+        Continue an interrupted sweep in ``store``: only missing blocks run.
+
+    Returns
+    -------
+    xarray.Dataset
+        The output variables with the sweep's dimensions in front.
+
+    Raises
+    ------
+    ScenarioError
+        Before any work starts, if a parameter does not exist or a value is invalid.
+    """
+    sc = _as_scenario(scenario)
+    if replications < 1:
+        raise ValueError(f"replications(={replications}) must be >= 1.")
+    seed = _seed(sc, seed)
+    dims, points = grid(params, cases)
+    scenarios = [sc.with_overrides(overrides) for _, overrides in points]
+    _same_shape(scenarios)
+    desc = f"{sc.name} sweep"
+    if store is None:
+        tasks = [(s, seed, k) for s in scenarios for k in range(replications)]
+        runs = run_tasks(tasks, workers=workers, executor=executor, progress=progress, desc=desc)
+        parts = [
+            build_dataset(s, runs[i * replications : (i + 1) * replications], seed=seed)
+            for i, s in enumerate(scenarios)
+        ]
+    else:
+        blocks = blocks_of(replications, block_size)
+        manifest = {
+            "dxsim_version": __version__,
+            "scenario": sc.to_toml(),
+            "dims": [[name, list(values)] for name, values in dims],
+            "seed": seed,
+            "replications": replications,
+            "block_size": block_size,
+        }
+        st = SweepStore(store, manifest, resume=resume)
+        _run_blocks(st, scenarios, blocks, seed, workers=workers, executor=executor, progress=progress, desc=desc)
+        parts = [st.open_point(i, len(blocks)) for i in range(len(scenarios))]
+    out = _combine(parts, dims)
+    out.attrs.update(
+        scenario=sc.to_toml(),
+        scenario_name=sc.name,
+        seed=seed,
+        dxsim_version=__version__,
+        horizon_months=sc.horizon_months,
+        sweep=json.dumps({"dims": [[n, list(v)] for n, v in dims], "points": [o for _, o in points]}, default=str),
+    )
+    return out
+
+
+def grid(
+    params: dict[str, Any] | None, cases: dict[str, dict[str, Any]] | None
+) -> tuple[list[tuple[str, list[Any]]], list[tuple[tuple[Any, ...], dict[str, Any]]]]:
+    """The sweep's dimensions and its points (coordinates, overrides), in product order."""
+    dims: list[tuple[str, list[Any]]] = []
+    paths: list[str | None] = []
+    if cases:
+        dims.append(("case", list(cases)))
+        paths.append(None)
+    for name, spec in (params or {}).items():
+        path, values = spec if isinstance(spec, tuple) else (name, spec)
+        dims.append((name, list(values)))
+        paths.append(path)
+    if not dims:
+        raise ValueError("a sweep needs params or cases.")
+    points = []
+    for combo in itertools.product(*(values for _, values in dims)):
+        overrides: dict[str, Any] = {}
+        for path, value in zip(paths, combo, strict=True):
+            overrides.update(cases[value] if path is None and cases else {str(path): value})
+        points.append((combo, overrides))
+    return dims, points
+
+
+def _same_shape(scenarios: list[Scenario]) -> None:
+    first = scenarios[0]
+    for s in scenarios[1:]:
+        if [i.name for i in s.resolved_industries] != [i.name for i in first.resolved_industries] or [
+            p.name for p in s.resolved_platforms
+        ] != [p.name for p in first.resolved_platforms]:
+            raise ValueError("every point of a sweep must have the same industries and platforms.")
+        if s.horizon_months != first.horizon_months or s.start != first.start:
+            raise ValueError("every point of a sweep must have the same start and horizon.")
+
+
+def _run_blocks(
+    st: SweepStore,
+    scenarios: list[Scenario],
+    blocks: Sequence[range],
+    seed: int,
+    **run: Any,
+) -> None:
+    """Run the blocks missing from the store; write each as soon as its replications are done."""
+    todo = [(p, b) for p in range(len(scenarios)) for b in range(len(blocks)) if not st.has(p, b)]
+    tasks: list[tuple[Scenario, int, int]] = []
+    owner: list[tuple[int, int]] = []
+    for p, b in todo:
+        for k in blocks[b]:
+            tasks.append((scenarios[p], seed, k))
+            owner.append((p, b))
+    pending: dict[tuple[int, int], dict[int, RunResult]] = {key: {} for key in todo}
+
+    def finished(i: int, result: RunResult) -> None:
+        p, b = owner[i]
+        got = pending[(p, b)]
+        got[tasks[i][2]] = result
+        if len(got) == len(blocks[b]):
+            ks = sorted(got)
+            st.write(p, b, build_dataset(scenarios[p], [got[k] for k in ks], seed=seed, replications=ks))
+            del pending[(p, b)]
+
+    run_tasks(tasks, on_result=finished, keep=False, **run)
+
+
+def _combine(parts: list[xr.Dataset], dims: list[tuple[str, list[Any]]]) -> xr.Dataset:
+    """Points (in product order) into one Dataset with the sweep's dimensions in front."""
+    labelled = []
+    for part, combo in zip(parts, itertools.product(*(v for _, v in dims)), strict=True):
+        labelled.append(part.expand_dims({name: [value] for (name, _), value in zip(dims, combo, strict=True)}))
+    nested: Any = labelled
+    for _, values in reversed(dims[1:]):
+        n = len(values)
+        nested = [nested[i : i + n] for i in range(0, len(nested), n)]
+    return xr.combine_nested(
+        nested, concat_dim=[name for name, _ in dims], join="outer", combine_attrs="drop_conflicts", data_vars="all"
+    )
 
 
 def enterprises(scenario: Scenario | str | Path, seed: int | None = None, replication: int = 0) -> pd.DataFrame:
@@ -93,7 +273,7 @@ def enterprises(scenario: Scenario | str | Path, seed: int | None = None, replic
     (400, ['machining', 'textiles'])
     """
     sc = _as_scenario(scenario)
-    seed = int(sc.seed if seed is None and sc.seed is not None else (seed or 0))
+    seed = _seed(sc, seed)
     pop = Population(sc.resolved_industries, sc.solutions, sc.behaviour, Keys(replication_key(seed, replication)))
     ids = np.arange(sc.enterprises)
     industry = pop.industry_of(ids)

@@ -108,7 +108,7 @@ def annual_rate(monthly: ArrayLike) -> NDArray[np.float64]:
     return np.asarray((1.0 + np.asarray(monthly, dtype=np.float64)) ** 12 - 1.0)
 
 
-def payback_period(flows: ArrayLike, rate: ArrayLike | None = None) -> NDArray[np.float64]:
+def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bool = False) -> NDArray[np.float64]:
     """Periods until the running total of ``flows`` first reaches zero.
 
     The crossing is interpolated linearly inside the period where it happens.
@@ -119,12 +119,19 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None) -> NDArray[n
         Cash flows (yuan) along the last axis.
     rate : float or array, optional
         Discount rate per period; if given the discounted payback is returned.
+    final : bool
+        Report instead when the running total is non-negative for good: the
+        end of its last dip below zero.  The same for conventional flows
+        (outlays, then returns); it differs when the total starts
+        non-negative and dips later (a platform paid before it delivers),
+        where the first-crossing payback is 0.
 
     Returns
     -------
     array
-        Fractional periods; 0 where ``flows[..., 0] >= 0``; NaN where the
-        running total never reaches 0 (censored).
+        Fractional periods; 0 where ``flows[..., 0] >= 0`` (with ``final``:
+        where the running total is never negative); NaN where the running
+        total never reaches 0 (with ``final``: is negative at the end).
 
     Examples
     --------
@@ -132,23 +139,32 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None) -> NDArray[n
     2.5
     >>> bool(np.isnan(payback_period([-100, 10])))
     True
+    >>> float(payback_period([50, -100, 100])), float(payback_period([50, -100, 100], final=True))
+    (0.0, 1.5)
     """
     f = np.asarray(flows, dtype=np.float64)
     if rate is not None:
         f = f * discount_factors(rate, f.shape[-1])
     cum = np.cumsum(f, axis=-1)
-    reached = cum >= 0.0
-    first = np.argmax(reached, axis=-1)
-    ever = reached.any(axis=-1)
-    if f.shape[-1] == 1:
-        return np.asarray(np.where(ever, 0.0, np.nan))
-    k = np.maximum(first, 1)
+    n = f.shape[-1]
+    if final:
+        negative = cum < 0.0
+        last = n - 1 - np.argmax(negative[..., ::-1], axis=-1)  # the last period with a negative total
+        start = np.where(negative.any(axis=-1), last + 1, 0)  # the period in which it turns non-negative
+        never = negative[..., -1]
+    else:
+        reached = cum >= 0.0
+        start = np.argmax(reached, axis=-1)
+        never = np.asarray(~reached.any(axis=-1))
+    if n == 1:
+        return np.asarray(np.where(never, np.nan, 0.0))
+    k = np.clip(start, 1, n - 1)
     prev = np.take_along_axis(cum, (k - 1)[..., None], axis=-1)[..., 0]
     step = np.take_along_axis(f, k[..., None], axis=-1)[..., 0]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         frac = np.where(step > 0, -prev / step, 1.0)
-    out = np.where(first == 0, 0.0, (k - 1) + frac)
-    return np.asarray(np.where(ever, out, np.nan))
+    out = np.where(start == 0, 0.0, (k - 1) + np.clip(frac, 0.0, 1.0))
+    return np.asarray(np.where(never, np.nan, out))
 
 
 def ramp_integral(s: ArrayLike, ramp: ArrayLike, lifetime: ArrayLike) -> NDArray[np.float64]:

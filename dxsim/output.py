@@ -71,6 +71,7 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     ),
     "price_paid": (_A, "yuan", "contract price"),
     "government_part": (_A, "yuan", "government's part of the price"),
+    "government_paid": (_A, "yuan", "public money paid on the contract within the horizon (subsidies and rewards)"),
     "platform_discount": (_A, "yuan", "platform's discount"),
     "enterprise_part": (_A, "yuan", "enterprise's part of the price"),
     "enterprise_paid": (
@@ -79,7 +80,11 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
         "paid by the enterprise within the horizon, net of subsidies it received",
     ),
     "realised_gain": (_A, "yuan", "incremental profit realised within the horizon"),
-    "payback_months": (_A, "months", "enterprise payback from the signing month (NaN = censored)"),
+    "payback_months": (
+        _A,
+        "months",
+        "enterprise payback from the signing month, when its running total is non-negative for good (NaN = censored)",
+    ),
     "payback_censored": (_A, "1", "1 if the enterprise had not paid back by the horizon"),
     "payback_discounted_months": (
         _A,
@@ -134,7 +139,9 @@ def _month_coord(scenario: Scenario) -> pd.DatetimeIndex:
     return pd.date_range(pd.Timestamp(scenario.start), periods=scenario.horizon_months, freq="MS")
 
 
-def build_dataset(scenario: Scenario, runs: Sequence[RunResult], *, seed: int) -> xr.Dataset:
+def build_dataset(
+    scenario: Scenario, runs: Sequence[RunResult], *, seed: int, replications: Sequence[int] | None = None
+) -> xr.Dataset:
     """Assemble replication results into the output Dataset.
 
     Parameters
@@ -145,6 +152,8 @@ def build_dataset(scenario: Scenario, runs: Sequence[RunResult], *, seed: int) -
         One per replication, in replication order.
     seed : int
         The seed the replications were derived from.
+    replications : sequence of int, optional
+        Their replication numbers (default ``0 .. len(runs) - 1``).
     """
     n_adopters = max((len(r.adopters["price_paid"]) for r in runs), default=0)
     data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
@@ -164,7 +173,7 @@ def build_dataset(scenario: Scenario, runs: Sequence[RunResult], *, seed: int) -
     ds = xr.Dataset(
         {name: xr.Variable(dims, arr) for name, (dims, arr) in data.items()},
         coords={
-            "replication": np.arange(len(runs)),
+            "replication": np.arange(len(runs)) if replications is None else np.asarray(replications),
             "month": _month_coord(scenario),
             "industry": [i.name for i in scenario.resolved_industries],
             "platform": [p.name for p in scenario.resolved_platforms],

@@ -216,8 +216,8 @@ CASES = {
 
 
 def test_a_missing_scheme_parameter_is_named(tmp_path):
-    bad = variant(tmp_path, 'payment = { scheme = "upfront" }', 'payment = { scheme = "revenue_share", rate = 0.5 }')
-    assert only_line(bad) == f"{bad}: contract.payment.term_months: field required"
+    bad = variant(tmp_path, 'payment = { scheme = "upfront" }', 'payment = { scheme = "installments" }')
+    assert only_line(bad) == f"{bad}: contract.payment.months: field required"
 
 
 @pytest.mark.parametrize("case", list(CASES))

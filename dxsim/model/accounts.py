@@ -53,9 +53,14 @@ def party_flows(table: LedgerTable, party: int, signed: NDArray[np.float64], mon
 
 
 def paybacks(flows: NDArray[np.float64], monthly_discount: float) -> dict[str, NDArray[np.float64]]:
-    """Simple and discounted paybacks (months) of per-contract flows, with censoring flags (1 = not by the horizon)."""
-    simple = payback_period(flows)
-    discounted = payback_period(flows, monthly_discount)
+    """Simple and discounted paybacks (months) of per-contract flows, with censoring flags (1 = not by the horizon).
+
+    The payback is when the party's running total turns non-negative for good
+    (``payback_period(..., final=True)``): a platform paid at signing and
+    delivering later has not paid back until its total recovers.
+    """
+    simple = payback_period(flows, final=True)
+    discounted = payback_period(flows, monthly_discount, final=True)
     return {
         "months": simple,
         "censored": np.isnan(simple).astype(float),
@@ -103,6 +108,7 @@ def adopter_records(
         "assessed_month": book["assessed"],
         "price_paid": book["price"],
         "government_part": book["government_to_platform"] + book["government_to_enterprise"],
+        "government_paid": total("subsidy") + total("reward"),
         "platform_discount": book["platform_discount"],
         "enterprise_part": book["enterprise_part"],
         "enterprise_paid": paid + total("subscription") - total("subsidy", payee=ENTERPRISE),

@@ -177,4 +177,4 @@ def _value_and_payback(
     fail = receipts_fail - paid_fail
     pi = failure[rows]
     value = (1.0 - pi) * npv(rho[rows], ok[:, :horizon]) + pi * npv(rho[rows], fail[:, :horizon])
-    return value, payback_period(ok)
+    return value, payback_period(ok, final=True)

@@ -171,4 +171,5 @@ class Receivables:
 
     def level(self, month: int) -> NDArray[np.float64]:
         """Receivables per platform once the payments due up to ``month`` (inclusive) are in."""
-        return np.asarray(self.owed - self.reduced[: month + 1].sum(axis=0))
+        level = self.owed - self.reduced[: month + 1].sum(axis=0)
+        return np.asarray(np.where(np.abs(level) < 1e-6, 0.0, level))  # float round-off, not money

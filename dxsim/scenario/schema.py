@@ -272,13 +272,14 @@ class RevenueShare(_Model):
     From go-live it pays ``rate`` x the month's gain (at least ``floor`` yuan a
     month while the solution works) until it has paid ``cap_multiple`` x its
     part or ``term_months`` have passed.  A failed project pays nothing; what
-    falls short of the part is the platform's loss.
+    falls short of the part is the platform's loss.  Defaults (assumptions,
+    so that a sweep can switch the scheme alone): rate 0.5, cap 1, 36 months.
     """
 
     scheme: Literal["revenue_share"]
-    rate: Annotated[float, AfterValidator(_rate)]
+    rate: Annotated[float, AfterValidator(_rate)] = 0.5
     cap_multiple: Annotated[float, AfterValidator(_cap_multiple)] = 1.0
-    term_months: PosInt
+    term_months: PosInt = 36
     floor: Money = 0.0
 
 
@@ -290,17 +291,17 @@ class Subscription(_Model):
 
     scheme: Literal["subscription"]
     fee: Money | None = None
-    term_months: PosInt
+    term_months: PosInt = 36
 
 
 class Hybrid(_Model):
     """``upfront_fraction`` of the part at signing, the rest by revenue share (cap on the rest)."""
 
     scheme: Literal["hybrid"]
-    upfront_fraction: Share
-    rate: Annotated[float, AfterValidator(_rate)]
+    upfront_fraction: Share = 0.3
+    rate: Annotated[float, AfterValidator(_rate)] = 0.5
     cap_multiple: Annotated[float, AfterValidator(_cap_multiple)] = 1.0
-    term_months: PosInt
+    term_months: PosInt = 36
     floor: Money = 0.0
 
 

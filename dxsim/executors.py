@@ -1,0 +1,116 @@
+"""Running replications on executors: in process, a local process pool, any
+``concurrent.futures.Executor``, or a ``dask.distributed.Client``.
+
+A task is one replication of one scenario: ``(scenario, seed, k)``.  Its
+result depends only on the scenario, the seed and k (the replication key is
+the k-th child of ``SeedSequence(seed)``), so results are identical whatever
+runs them, in whatever order; they are put back in task order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from tqdm.auto import tqdm
+
+from dxsim.model.world import RunResult, run_replication
+from dxsim.random import replication_key
+from dxsim.scenario.schema import Scenario
+
+__all__ = ["Task", "run_tasks", "show_progress"]
+
+Task = tuple[Scenario, int, int]  # scenario, seed, replication
+T = TypeVar("T")
+
+
+def replicate(scenario: Scenario, seed: int, replication: int) -> RunResult:
+    """One replication (a module-level function, so process pools and dask can pickle it)."""
+    return run_replication(scenario, replication_key(seed, replication))
+
+
+def show_progress(progress: bool | None, total: int) -> bool:
+    """Whether to show a bar: as asked, else only on a terminal and for more than one task."""
+    return (sys.stderr.isatty() and total > 1) if progress is None else progress
+
+
+def _is_dask_client(executor: Any) -> bool:
+    return type(executor).__name__ == "Client" and hasattr(executor, "gather") and hasattr(executor, "scatter")
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[Executor]:
+    """A local process pool: forked where the platform can fork (fast, and it works in Jupyter and
+    in scripts without a ``__main__`` guard), spawned elsewhere."""
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+        yield pool
+
+
+def run_tasks(
+    tasks: Sequence[Task],
+    *,
+    workers: int = 1,
+    executor: Any = None,
+    progress: bool | None = None,
+    desc: str = "replications",
+    on_result: Callable[[int, RunResult], None] | None = None,
+    keep: bool = True,
+) -> list[RunResult]:
+    """Run ``tasks`` and return their results in task order.
+
+    Parameters
+    ----------
+    tasks : sequence of (Scenario, seed, replication)
+        The replications to run.
+    workers : int
+        Local processes when no ``executor`` is given (1 = in this process).
+    executor : concurrent.futures.Executor or dask.distributed.Client, optional
+        Where to run the tasks.
+    progress : bool, optional
+        Progress bar (tqdm.auto: a widget in Jupyter); default on a terminal only.
+    on_result : callable, optional
+        Called as ``on_result(index, result)`` as each task finishes (in
+        completion order), e.g. to stream results to a store.
+    keep : bool
+        Keep and return the results; with False only ``on_result`` sees them
+        (memory stays bounded) and an empty list is returned.
+    """
+    if workers < 1:
+        raise ValueError(f"workers(={workers}) must be >= 1.")
+    results: list[RunResult | None] = [None] * len(tasks)
+    bar = tqdm(total=len(tasks), desc=desc, unit="rep", disable=not show_progress(progress, len(tasks)))
+
+    def done(i: int, result: RunResult) -> None:
+        if keep:
+            results[i] = result
+        if on_result is not None:
+            on_result(i, result)
+        bar.update(1)
+
+    try:
+        if executor is None and workers == 1:
+            for i, task in enumerate(tasks):
+                done(i, replicate(*task))
+        elif executor is not None and _is_dask_client(executor):
+            from distributed import as_completed as dask_completed
+
+            futures = {executor.submit(replicate, *task, pure=False): i for i, task in enumerate(tasks)}
+            for future in dask_completed(list(futures)):
+                done(futures[future], future.result())
+        elif executor is not None:
+            cf = {executor.submit(replicate, *task): i for i, task in enumerate(tasks)}
+            for future in as_completed(cf):
+                done(cf[future], future.result())
+        else:
+            with _pool(min(workers, len(tasks))) as pool:
+                cf = {pool.submit(replicate, *task): i for i, task in enumerate(tasks)}
+                for future in as_completed(cf):
+                    done(cf[future], future.result())
+    finally:
+        bar.close()
+    return [r for r in results if r is not None]
