@@ -12,7 +12,7 @@ well as a ``numpy.random.Generator`` (:meth:`sample`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -21,16 +21,8 @@ from scipy import special
 
 __all__ = ["DIST_KINDS", "Dist"]
 
-DIST_KINDS = (
-    "constant",
-    "uniform",
-    "triangular",
-    "normal",
-    "lognormal",
-    "exponential",
-    "beta",
-    "empirical",
-)
+DistKind = Literal["constant", "uniform", "triangular", "normal", "lognormal", "exponential", "beta", "empirical"]
+DIST_KINDS: tuple[str, ...] = get_args(DistKind)
 
 _PARAMS: dict[str, tuple[str, ...]] = {
     "constant": ("value",),
@@ -77,16 +69,7 @@ class Dist(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    dist: Literal[
-        "constant",
-        "uniform",
-        "triangular",
-        "normal",
-        "lognormal",
-        "exponential",
-        "beta",
-        "empirical",
-    ]
+    dist: DistKind
     value: float | None = None
     low: float | None = None
     mode: float | None = None

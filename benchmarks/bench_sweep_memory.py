@@ -1,0 +1,65 @@
+"""Peak memory of many replications streamed to a zarr store.
+
+Target (issue 5): 1,000 replications of ``national`` streamed to a store
+under 1.5 GiB peak RSS.  Each block of replications is written and dropped as
+soon as it is complete, so the peak should not grow with the number of
+replications; the script prints the peak after each tenth of the work so
+that the trend is visible from a shorter run.
+
+Run: ``.venv/bin/python benchmarks/bench_sweep_memory.py [--replications 1000] [--workers 2]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import dxsim as dx
+
+
+def peak_gib() -> float:
+    """Peak RSS of this process and its finished children, GiB (Linux reports KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="national")
+    parser.add_argument("--replications", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--block-size", type=int, default=10)
+    args = parser.parse_args()
+    sc = dx.load_scenario(args.scenario)
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Path(tmp) / "sweep.zarr"
+        step = max(args.block_size, args.replications // 10 // args.block_size * args.block_size)
+        done = 0
+        while done < args.replications:
+            done = min(done + step, args.replications)
+            ds = dx.sweep(
+                sc,
+                cases={"base": {}},
+                replications=done,
+                seed=1,
+                workers=args.workers,
+                store=store,
+                resume=True,
+                block_size=args.block_size,
+                progress=False,
+            )
+            size = sum(f.stat().st_size for f in store.rglob("*") if f.is_file()) / 2**30
+            print(
+                f"{done:5d} replications: peak RSS {peak_gib():.2f} GiB, store {size:.2f} GiB, {time.perf_counter() - t0:.0f} s"
+            )
+        del ds
+    print(f"peak RSS {peak_gib():.2f} GiB for {args.replications} replications (target < 1.5 GiB for 1,000)")
+
+
+if __name__ == "__main__":
+    main()
