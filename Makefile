@@ -38,6 +38,9 @@ test: lint typecheck
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/bench_replication.py
+	$(BIN)/python benchmarks/bench_national.py
+	$(BIN)/python benchmarks/bench_workers.py
+	$(BIN)/python benchmarks/bench_whole_country.py
 
 clean:
 	rm -rf $(VENV) results build dist .pytest_cache .mypy_cache .ruff_cache
