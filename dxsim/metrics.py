@@ -32,8 +32,9 @@ def km_median(times: NDArray[np.float64], censored: NDArray[np.bool_], followup:
     Returns
     -------
     float
-        The smallest t with estimated CDF >= 0.5; NaN if the estimate never
-        reaches one half (or there is no data).
+        The smallest t with estimated CDF >= 0.5; ``inf`` if the estimate
+        never reaches one half within the follow-up (the median lies beyond
+        it: censored, not dropped); NaN without data.
 
     Examples
     --------
@@ -43,11 +44,11 @@ def km_median(times: NDArray[np.float64], censored: NDArray[np.bool_], followup:
     done = times[~censored]
     right = followup[censored]
     if len(done) == 0:
-        return float("nan")
+        return float("inf") if len(right) else float("nan")
     res = stats.ecdf(stats.CensoredData(uncensored=done, right=right))
     q, p = res.cdf.quantiles, res.cdf.probabilities
     hit = np.flatnonzero(p >= 0.5 - 1e-12)
-    return float(q[hit[0]]) if len(hit) else float("nan")
+    return float(q[hit[0]]) if len(hit) else float("inf")
 
 
 def summarize(ds: xr.Dataset) -> pd.DataFrame:
