@@ -7,7 +7,7 @@
 1
 """
 
-from dxsim import finance
+from dxsim import finance, plot
 from dxsim._version import __version__
 from dxsim.additionality import additionality, additionality_by_enterprise, compare, counterfactual, shapley
 from dxsim.experiment import enterprises, simulate, sweep
@@ -28,6 +28,7 @@ __all__ = [
     "finance",
     "headline",
     "load_scenario",
+    "plot",
     "scenario_of",
     "shapley",
     "simulate",
