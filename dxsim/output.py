@@ -77,7 +77,7 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "enterprise_paid": (
         _A,
         "yuan",
-        "paid by the enterprise within the horizon, net of subsidies it received",
+        "paid by the enterprise within the horizon, net of subsidies and rewards it received",
     ),
     "realised_gain": (_A, "yuan", "incremental profit realised within the horizon"),
     "payback_months": (

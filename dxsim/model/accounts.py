@@ -111,7 +111,10 @@ def adopter_records(
         "government_paid": total("subsidy") + total("reward"),
         "platform_discount": book["platform_discount"],
         "enterprise_part": book["enterprise_part"],
-        "enterprise_paid": paid + total("subscription") - total("subsidy", payee=ENTERPRISE),
+        "enterprise_paid": paid
+        + total("subscription")
+        - total("subsidy", payee=ENTERPRISE)
+        - total("reward", payee=ENTERPRISE),
         "realised_gain": total("gain"),
         "payback_months": ent["months"],
         "payback_censored": ent["censored"],

@@ -31,9 +31,28 @@ from dxsim.scenario.schema import (
     Voucher,
 )
 
-__all__ = ["Grant", "ProgrammeState"]
+__all__ = ["Grant", "ProgrammeState", "UrgentTimeout"]
 
 POOLS = ("smes", "platforms")
+
+
+class UrgentTimeout(simpy.Event):
+    """A timeout processed before the ordinary events due at the same time.
+
+    The month's end (the driver closes month t and decides month t + 1 at
+    time t + 1) and the rollover of a batch's budget at its close must come
+    before anything else that happens at that instant, e.g. an applicant
+    returning exactly when a batch opens.  SimPy orders events of one time by
+    priority, then by when they were scheduled: these use ``URGENT`` as a
+    ``Timeout`` uses ``NORMAL``, and a rollover, scheduled at the start, comes
+    before the month end it coincides with.
+    """
+
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, simpy.core.URGENT, delay)
 
 
 @dataclass
@@ -277,12 +296,14 @@ class ProgrammeState:
         return container
 
     def _next_batch(self, batch: int) -> int | None:
-        later = [k for k, lo in enumerate(self.opens) if lo >= self.closes[batch]]
+        """The batch that inherits ``batch``'s money: the first to open after it closes that is still open or to come."""
+        now = self.env.now
+        later = [k for k, lo in enumerate(self.opens) if lo >= self.closes[batch] and self.closes[k] > now]
         return min(later, key=lambda k: self.opens[k]) if later else None
 
     def _roll_over(self, batch: int) -> Generator[simpy.Event, Any, None]:
         """At the batch's close, move its uncommitted budget to the next batch."""
-        yield self.env.timeout(max(self.closes[batch] - self.env.now, 0.0))
+        yield UrgentTimeout(self.env, max(self.closes[batch] - self.env.now, 0.0))
         nxt = self._next_batch(batch)
         if nxt is None:
             return

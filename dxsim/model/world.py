@@ -30,29 +30,13 @@ from dxsim.model.decision import Decision, Offer, decide, perceived_failure
 from dxsim.model.enterprise import Application, applicant
 from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Attributes, Considerers, Population, maturity_level
-from dxsim.model.programme import Grant, ProgrammeState
+from dxsim.model.programme import Grant, ProgrammeState, UrgentTimeout
 from dxsim.model.schemes import deferred_owed, fixed_months, fixed_payments, is_deferred
 from dxsim.model.settlement import settle
 from dxsim.random import Keys
 from dxsim.scenario.schema import Scenario, Tiered
 
 __all__ = ["RunResult", "World", "run_replication"]
-
-
-class _MonthEnd(simpy.Event):
-    """A one-month timeout processed before any other event due at the same time.
-
-    The driver closes month t at time t + 1 and must see the state before any
-    event of month t + 1 (an applicant returning exactly when a batch opens),
-    so it is scheduled with SimPy's ``URGENT`` priority, as a ``Timeout`` is
-    with ``NORMAL``.
-    """
-
-    def __init__(self, env: simpy.Environment) -> None:
-        super().__init__(env)
-        self._ok = True
-        self._value = None
-        env.schedule(self, simpy.core.URGENT, 1.0)
 
 
 @dataclass(frozen=True)
@@ -165,7 +149,7 @@ class World:
             considerers = self.population.step(hazard, t)
             if len(considerers):
                 self._consider(considerers, t, adopting / size)
-            yield _MonthEnd(self.env)
+            yield UrgentTimeout(self.env, 1.0)  # month end: before any other event due then
             if t + 1 < self.horizon:
                 self._close_month(t)
 
