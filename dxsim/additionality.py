@@ -28,7 +28,7 @@ Conventions (yuan, months since the scenario start, enterprises):
   (nothing, for a true counterfactual).
 * Public money of one contract (what a free rider received): what was paid
   on it within the horizon if the Dataset records it per adopter (a variable
-  ``government_paid``); otherwise, as now, the government's part of its price
+  ``government_paid``, as dxsim's outputs do); for older files the government's part of its price
   (``government_part``), committed at signing: what the enterprise got off
   its price.  That counts a part forfeited at a failed acceptance, or not yet
   paid at the horizon, and leaves out money outside the price (the
@@ -38,9 +38,12 @@ Conventions (yuan, months since the scenario start, enterprises):
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
+import os
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +57,7 @@ from tqdm.auto import tqdm
 
 from dxsim._version import __version__
 from dxsim.experiment import simulate
-from dxsim.metrics import headline
+from dxsim.metrics import HEADLINE, headline, paired_difference
 from dxsim.output import scenario_of
 from dxsim.scenario.load import load_scenario, scenario_from_dict
 from dxsim.scenario.schema import Scenario
@@ -68,6 +71,7 @@ __all__ = [
     "format_comparison",
     "read_run",
     "shapley",
+    "write_comparison",
 ]
 
 #: Per-replication variables of :func:`additionality`: name -> (units, long_name).
@@ -571,6 +575,17 @@ def compare(runs: Runs, counterfactual: Counterfactual = None, *, interval: floa
         the mean is the ratio of the means over replications; see
         :data:`ADDITIONALITY` for what each metric means.
 
+        With exactly two runs on the same seed (common random numbers) and
+        replications in common, a second table is attached, not added as
+        rows or columns: ``frame.attrs["paired_difference"]``, a dict with
+        ``minuend`` and ``subtrahend`` (the second and the first label) and
+        ``table``; ``pandas.DataFrame(frame.attrs["paired_difference"]["table"])``
+        is :func:`dxsim.metrics.paired_difference` of the headline metrics,
+        second run minus first (columns ``mean``, ``p5``, ``p95`` of the
+        per-replication difference and ``pairs``).  It is kept as plain dicts
+        so that frames still concatenate; :func:`format_comparison` and
+        :func:`write_comparison` show it.
+
     Examples
     --------
     >>> import dxsim as dx
@@ -609,6 +624,19 @@ def compare(runs: Runs, counterfactual: Counterfactual = None, *, interval: floa
     frame = pd.concat(columns, axis=1, names=["run", "statistic"])
     frame.index.name = "metric"
     frame.attrs["units"] = units
+    if len(labelled) == 2:
+        (first, a), (second, b) = labelled.items()
+        if a.attrs.get("seed") is not None and a.attrs.get("seed") == b.attrs.get("seed"):
+            try:
+                paired = paired_difference(a, b, list(HEADLINE), interval=interval)
+            except ValueError:  # no replication in common: nothing to pair
+                paired = None
+            if paired is not None:
+                frame.attrs["paired_difference"] = {
+                    "minuend": second,
+                    "subtrahend": first,
+                    "table": paired.drop(columns="units").to_dict(),
+                }
     return frame
 
 
@@ -649,35 +677,223 @@ def _number(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 100 else f"{x:,.0f}"
 
 
-def format_comparison(frame: pd.DataFrame, fmt: Literal["table", "csv", "markdown"] = "table") -> str:
+#: Formats of :func:`format_comparison` (text) and :func:`write_comparison` (also ``xlsx``).
+ComparisonFormat = Literal["table", "csv", "markdown", "xlsx"]
+
+
+def _paired(frame: pd.DataFrame) -> tuple[str, pd.DataFrame] | None:
+    """(label ``second - first``, table) of the paired differences attached by :func:`compare`, if any."""
+    info = frame.attrs.get("paired_difference")
+    if not info:
+        return None
+    table = pd.DataFrame(info["table"])
+    table.index.name = "metric"
+    return f"{info['minuend']} - {info['subtrahend']}", table
+
+
+def _cells(sub: pd.DataFrame) -> list[str]:
+    """``mean [low, high]`` of the first three columns of ``sub``."""
+    mean, low, high = (sub.iloc[:, j] for j in range(3))
+    return [f"{_number(m)} [{_number(a)}, {_number(b)}]" for m, a, b in zip(mean, low, high, strict=True)]
+
+
+def _markdown(cells: pd.DataFrame, numeric: int) -> str:
+    header = ["metric", *map(str, cells.columns)]
+    align = ["---"] + ["---:"] * numeric + ["---"] * (len(cells.columns) - numeric)
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
+    for metric, row in cells.iterrows():
+        lines.append("| " + " | ".join([str(metric), *map(str, row.tolist())]) + " |")
+    return "\n".join(lines)
+
+
+def format_comparison(frame: pd.DataFrame, fmt: ComparisonFormat = "table") -> str:
     """Text of a :func:`compare` frame: one row per metric, one column per run.
 
     ``table`` and ``markdown``: each cell ``mean [low, high]``, then the
-    units.  ``csv``: machine-readable numbers, three columns per run
-    (``<run> mean``, ``<run> p5``, ``<run> p95``) and the units.
+    units; the paired differences of two runs on one seed (see
+    :func:`compare`), if attached, follow as a second table, one column
+    ``<second> - <first>`` with the units and the number of pairs.
+    ``csv``: machine-readable numbers, three columns per run (``<run>
+    mean``, ``<run> p5``, ``<run> p95``), the paired differences as three
+    more (``<second> - <first> mean`` ..., empty for the metrics they do not
+    cover), and the units.  ``xlsx`` is not text: see :func:`write_comparison`.
     """
     units = pd.Series(frame.attrs.get("units", {}), dtype=object).reindex(frame.index).fillna("")
     runs = list(dict.fromkeys(frame.columns.get_level_values(0)))
+    paired = _paired(frame)
     if fmt == "csv":
         flat = frame.copy()
         flat.columns = pd.Index([f"{col[0]} {col[1]}" for col in frame.columns])
+        if paired is not None:
+            label, table = paired
+            for stat in table.columns[:3]:
+                flat[f"{label} {stat}"] = table[stat].reindex(frame.index)
         flat["units"] = units
         return str(flat.to_csv(float_format="%.10g"))
+    if fmt == "xlsx":
+        raise ValueError("xlsx is a workbook, not text: use write_comparison(frame, path, 'xlsx')")
+    if fmt not in ("table", "markdown"):
+        raise ValueError(f"unknown format {fmt!r} (table, csv, markdown or xlsx)")
     cells = pd.DataFrame(index=frame.index)
     for run in runs:
-        sub = frame[run]
-        mean, low, high = (sub.iloc[:, j] for j in range(3))
-        cells[run] = [f"{_number(m)} [{_number(a)}, {_number(b)}]" for m, a, b in zip(mean, low, high, strict=True)]
+        cells[run] = _cells(frame[run])
     cells["units"] = units
+    second = None
+    title = ""
+    if paired is not None:
+        label, table = paired
+        second = pd.DataFrame({label: _cells(table)}, index=table.index)
+        second["units"] = units.reindex(table.index).fillna("")
+        second["pairs"] = table["pairs"].astype(int)
+        title = (
+            f"paired difference {label} (same seed, common random numbers): mean [{table.columns[1]}, "
+            f"{table.columns[2]}] of the per-replication difference"
+        )
     if fmt == "table":
-        return str(cells.to_string())
-    if fmt == "markdown":
-        header = ["metric", *cells.columns]
-        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * len(runs) + ["---"]) + "|"]
-        for metric, row in cells.iterrows():
-            lines.append("| " + " | ".join([str(metric), *map(str, row.tolist())]) + " |")
-        return "\n".join(lines)
-    raise ValueError(f"unknown format {fmt!r} (table, csv or markdown)")
+        text = str(cells.to_string())
+        return text if second is None else f"{text}\n\n{title}\n{second.to_string()}"
+    text = _markdown(cells, len(runs))
+    return text if second is None else f"{text}\n\n**{title}**\n\n{_markdown(second, 1)}"
+
+
+#: Excel number formats by units.
+_XLSX_FORMATS = {
+    "yuan": "#,##0",
+    "yuan / enterprise": "#,##0",
+    "enterprises": "#,##0.0",
+    "months": "0.0",
+    "1": "0.000",
+}
+
+
+def _xlsx_value(x: Any) -> Any:
+    """A cell value: numbers as numbers, NaN as an empty cell, +-inf as the text ``inf``/``-inf``."""
+    if isinstance(x, float | np.floating):
+        if math.isnan(x):
+            return None
+        if math.isinf(x):
+            return "inf" if x > 0 else "-inf"
+        return float(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def _xlsx_sheet(
+    book: Any, title: str, groups: Mapping[str, pd.DataFrame], units: pd.Series, extra: pd.DataFrame | None
+) -> None:
+    """One sheet: ``metric``, a group of three columns (mean, low, high) per entry of ``groups``, units, extra."""
+    styles = importlib.import_module("openpyxl.styles")  # openpyxl ships no type hints: used untyped
+    bold, centre = styles.Font(bold=True), styles.Alignment(horizontal="center")
+    ws = book.create_sheet(title)
+    index = units.index
+    ws.cell(row=1, column=1, value="metric").font = bold
+    col = 2
+    for label, sub in groups.items():
+        head = ws.cell(row=1, column=col, value=label)
+        head.font, head.alignment = bold, centre
+        ws.merge_cells(start_row=1, start_column=col, end_row=1, end_column=col + 2)
+        for j, stat in enumerate(sub.columns[:3]):
+            ws.cell(row=2, column=col + j, value=str(stat)).font = bold
+            for i, metric in enumerate(index):
+                cell = ws.cell(row=3 + i, column=col + j, value=_xlsx_value(sub[stat].get(metric, math.nan)))
+                cell.number_format = _XLSX_FORMATS.get(str(units[metric]), "General")
+        col += 3
+    tail = {"units": units, **({} if extra is None else {str(c): extra[c] for c in extra.columns})}
+    for name, values in tail.items():
+        ws.cell(row=1, column=col, value=name).font = bold
+        for i, metric in enumerate(index):
+            ws.cell(row=3 + i, column=col, value=_xlsx_value(values.get(metric)))
+        col += 1
+    for i, metric in enumerate(index):
+        ws.cell(row=3 + i, column=1, value=str(metric))
+    ws.column_dimensions["A"].width = max((len(str(m)) for m in index), default=8) + 2
+    for c in range(2, col):
+        ws.column_dimensions[ws.cell(row=2, column=c).column_letter].width = 14
+    ws.freeze_panes = "B3"
+
+
+def _write_xlsx(frame: pd.DataFrame, path: str) -> None:
+    openpyxl = importlib.import_module("openpyxl")  # openpyxl ships no type hints: used untyped
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    units = pd.Series(frame.attrs.get("units", {}), dtype=object).reindex(frame.index).fillna("")
+    runs = list(dict.fromkeys(frame.columns.get_level_values(0)))
+    _xlsx_sheet(book, "comparison", {str(run): frame[run] for run in runs}, units, None)
+    paired = _paired(frame)
+    if paired is not None:
+        label, table = paired
+        _xlsx_sheet(book, "paired difference", {label: table}, units.reindex(table.index).fillna(""), table[["pairs"]])
+    stats = [str(s) for s in frame[runs[0]].columns[1:3]] if runs else ["p5", "p95"]
+    about = [
+        ("what", "dxsim compare: metrics of each run over its replications"),
+        ("mean", "mean over replications (for ratios, the ratio of the means)"),
+        (f"{stats[0]}, {stats[1]}", "central interval over replications (percentiles)"),
+        ("empty cell", "not defined (n/a); inf: beyond the horizon (censored)"),
+        ("dxsim version", __version__),
+    ]
+    if paired is not None:
+        about.insert(
+            4,
+            (
+                "paired difference",
+                f"{paired[0]}, replication by replication on the same seed (common random numbers): mean and "
+                "central interval of the per-replication difference; pairs = replications with a defined difference",
+            ),
+        )
+    ws = book.create_sheet("about")
+    for i, (key, text) in enumerate(about, start=1):
+        ws.cell(row=i, column=1, value=key)
+        ws.cell(row=i, column=2, value=text)
+    ws.column_dimensions["A"].width = 20
+    ws.column_dimensions["B"].width = 100
+    book.save(path)
+
+
+def write_comparison(frame: pd.DataFrame, path: str | Path, fmt: ComparisonFormat = "xlsx") -> Path:
+    """Write a :func:`compare` frame to ``path`` atomically (a temporary file, then a rename).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Output of :func:`compare`.
+    path : str or Path
+        The file; its folder is created if needed.
+    fmt : {"xlsx", "table", "csv", "markdown"}
+        ``xlsx``: an Excel workbook (openpyxl) with a sheet ``comparison``
+        -- row 1 the run labels, each over a group of three columns, row 2
+        the statistics (``mean``, ``p5``, ``p95``), then one row per metric
+        with its units in the last column; numbers are numbers (NaN an empty
+        cell, infinity the text ``inf``) -- a sheet ``paired difference``
+        when :func:`compare` attached one, laid out the same with a column
+        ``pairs``, and a sheet ``about``.  The text formats: the text of
+        :func:`format_comparison`, UTF-8.
+
+    Returns
+    -------
+    Path
+        ``path``.  A crash or an interrupt never leaves a partial file there.
+    """
+    target = Path(path)
+    if fmt not in ("table", "csv", "markdown", "xlsx"):
+        raise ValueError(f"unknown format {fmt!r} (table, csv, markdown or xlsx)")
+    text = None if fmt == "xlsx" else format_comparison(frame, fmt)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        if text is None:
+            _write_xlsx(frame, tmp)
+        else:
+            Path(tmp).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it the usual mode
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
 
 
 # --------------------------------------------------------------------------- shapley

@@ -7,9 +7,12 @@ never a traceback, and leaves no output file behind.
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from dxsim._version import __version__
 
@@ -33,6 +36,39 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar")
 
+    sw = sub.add_parser(
+        "sweep",
+        help="run a scenario over a grid of values and/or cases into a resumable zarr store",
+        description="Every point runs the same replications on common random numbers (replication k of "
+        "every point uses one seed), so points differ by their rules, not by noise.",
+    )
+    sw.add_argument("scenario", help="bundled scenario name or TOML file")
+    sw.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="[ALIAS:]PATH=V1,V2,...",
+        help="a dimension over the values of a field (int, float, true/false, else text), "
+        "named ALIAS or PATH; repeat for a grid",
+    )
+    sw.add_argument(
+        "--case",
+        dest="cases",
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="a value of the dimension 'case': a TOML file of overrides (tables become dotted paths)",
+    )
+    sw.add_argument("-o", "--output", type=Path, required=True, help="the store, a directory (sweep.zarr)")
+    sw.add_argument("--replications", "-n", type=int, default=10, help="replications per point (default 10)")
+    sw.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
+    sw.add_argument("--workers", type=int, default=1, help="local processes (default 1)")
+    sw.add_argument("--scheduler", metavar="ADDRESS", help="run on a dask cluster (tcp://host:8786)")
+    sw.add_argument("--resume", action="store_true", help="continue an interrupted sweep in the store")
+    sw.add_argument("--block-size", type=int, default=10, help="replications per stored block (default 10)")
+    sw.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar")
+
     val = sub.add_parser("validate", help="check scenario files; exit 0 if all are valid, 2 if not")
     val.add_argument("scenarios", nargs="+", help="bundled names or TOML files")
 
@@ -42,7 +78,8 @@ def _parser() -> argparse.ArgumentParser:
         "compare",
         help="headline metrics of result files side by side (mean [p5, p95] over replications)",
         description="One row per metric, one column per file: mean [p5, p95] over replications "
-        "(--format csv: numeric columns mean, p5, p95 per file).",
+        "(--format csv: numeric columns mean, p5, p95 per file; xlsx: a workbook, one column group per file). "
+        "Two files on the same seed also get the paired difference, replication by replication.",
     )
     cmp_.add_argument("results", nargs="+", type=Path, help="netCDF files written by dxsim run")
     cmp_.add_argument(
@@ -51,7 +88,10 @@ def _parser() -> argparse.ArgumentParser:
         help="also run each file's counterfactual (its scenario without public money, same seed) "
         "and report additionality",
     )
-    cmp_.add_argument("--format", choices=("table", "csv", "markdown"), default="table", help="output format")
+    cmp_.add_argument("--format", choices=("table", "csv", "markdown", "xlsx"), default="table", help="output format")
+    cmp_.add_argument(
+        "-o", "--output", type=Path, help="write to this file (atomically) instead of printing; needed for xlsx"
+    )
     return p
 
 
@@ -82,6 +122,136 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _value(text: str) -> Any:
+    """A --set value: int, float, true/false, else the text."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """TOML tables as dotted-path overrides; a distribution, a payment or an instrument
+    (a table with dist, scheme or kind) and arrays stay whole values."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and not {"dist", "scheme", "kind"} & set(value):
+            out.update(_flatten(value, f"{path}."))
+        else:
+            out[path] = value
+    return out
+
+
+def _sweep_spec(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """--set and --case into the API's params and cases; ValueError names the bad argument."""
+    import tomllib
+
+    params: dict[str, Any] = {}
+    for spec in args.sets:
+        name, eq, values = spec.partition("=")
+        alias, colon, path = name.partition(":")
+        if not colon:
+            alias = path = name
+        if not eq or not alias.strip() or not path.strip() or not values:
+            raise ValueError(f"--set {spec}: expected [ALIAS:]PATH=V1,V2,...")
+        if alias in params:
+            raise ValueError(f"--set {spec}: dimension {alias!r} given twice")
+        parsed = [_value(v.strip()) for v in values.split(",")]
+        params[alias] = (path, parsed) if colon else parsed
+    cases: dict[str, dict[str, Any]] = {}
+    for spec in args.cases:
+        label, eq, file = spec.partition("=")
+        if not eq or not label or not file:
+            raise ValueError(f"--case {spec}: expected NAME=FILE")
+        if label in cases:
+            raise ValueError(f"--case {spec}: case {label!r} given twice")
+        try:
+            cases[label] = _flatten(tomllib.loads(Path(file).read_text(encoding="utf-8")))
+        except OSError as err:
+            raise ValueError(f"{file}: cannot read: {err.strerror or err}") from None
+        except tomllib.TOMLDecodeError as err:
+            raise ValueError(f"{file}: not valid TOML: {err}") from None
+    if not params and not cases:
+        raise ValueError("give at least one --set or --case")
+    return params, cases
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from dxsim.experiment import sweep
+    from dxsim.scenario.errors import ScenarioError
+    from dxsim.scenario.load import load_scenario
+
+    for option, n in (
+        ("--replications", args.replications),
+        ("--workers", args.workers),
+        ("--block-size", args.block_size),
+    ):
+        if n < 1:
+            print(f"dxsim sweep: {option} must be >= 1, got {n}", file=sys.stderr)
+            return 2
+    client = None
+    try:
+        params, cases = _sweep_spec(args)
+        scenario = load_scenario(args.scenario)
+        for spec in args.cases:  # name the case file in its errors (the sweep checks every point again)
+            label, _, file = spec.partition("=")
+            try:
+                scenario.with_overrides(cases[label])
+            except ScenarioError as err:
+                raise ScenarioError(line.replace("<overrides>", file, 1) for line in err.lines) from None
+        if args.scheduler:
+            from distributed import Client
+
+            try:
+                client = Client(args.scheduler, timeout="10s")
+            except (OSError, TimeoutError) as err:
+                print(f"dxsim sweep: cannot connect to the scheduler {args.scheduler}: {err}", file=sys.stderr)
+                return 2
+        ds = sweep(
+            scenario,
+            params or None,
+            cases=cases or None,
+            replications=args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            executor=client,
+            store=args.output,
+            resume=args.resume,
+            block_size=args.block_size,
+            progress=args.progress,
+        )
+    except ScenarioError:
+        raise
+    except ValueError as err:  # bad --set/--case, a sweep that cannot be, a store that cannot be used
+        print(f"dxsim sweep: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        where = err.filename or args.output
+        print(f"dxsim sweep: {where}: cannot write: {err.strerror or err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            f"dxsim sweep: interrupted; finished blocks are in {args.output}, continue with --resume", file=sys.stderr
+        )
+        return 130
+    finally:
+        if client is not None:
+            client.close()
+    dims = [name for name, _ in json.loads(ds.attrs["sweep"])["dims"]]
+    points = math.prod(ds.sizes[name] for name in dims)
+    shape = " x ".join(f"{name} {ds.sizes[name]}" for name in dims)
+    print(
+        f"{scenario.name}: {points} point{'s' * (points != 1)} ({shape}) x {args.replications} replications, "
+        f"seed {ds.attrs['seed']} -> {args.output}"
+    )
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from dxsim.scenario.errors import ScenarioError
     from dxsim.scenario.load import load_scenario
@@ -108,8 +278,14 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from dxsim.additionality import compare, format_comparison, read_run
+    from dxsim.additionality import compare, format_comparison, read_run, write_comparison
 
+    if args.format == "xlsx" and args.output is None:
+        print("dxsim compare: --format xlsx writes a workbook: give -o FILE.xlsx", file=sys.stderr)
+        return 2
+    if args.output is not None and args.output.is_dir():  # checked before the (long) comparison
+        print(f"dxsim compare: {args.output}: output is a directory, not a file", file=sys.stderr)
+        return 2
     runs = {}
     for path in args.results:
         try:
@@ -124,7 +300,16 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"dxsim compare: {err}", file=sys.stderr)
         return 2
-    print(format_comparison(table, args.format))
+    if args.output is None:
+        print(format_comparison(table, args.format))
+        return 0
+    try:
+        write_comparison(table, args.output, args.format)
+    except OSError as err:
+        where = f" ({err.filename})" if err.filename else ""
+        print(f"dxsim compare: {args.output}: cannot write: {err.strerror or err}{where}", file=sys.stderr)
+        return 2
+    print(f"{len(table)} metrics x {len(runs)} runs ({args.format}) -> {args.output}")
     return 0
 
 
@@ -133,7 +318,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dxsim.scenario.errors import ScenarioError
 
     args = _parser().parse_args(argv)
-    commands = {"run": _cmd_run, "validate": _cmd_validate, "scenarios": _cmd_scenarios, "compare": _cmd_compare}
+    commands = {
+        "run": _cmd_run,
+        "sweep": _cmd_sweep,
+        "validate": _cmd_validate,
+        "scenarios": _cmd_scenarios,
+        "compare": _cmd_compare,
+    }
     try:
         return commands[args.command](args)
     except ScenarioError as err:

@@ -13,7 +13,7 @@ import multiprocessing
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 from tqdm.auto import tqdm
@@ -48,7 +48,12 @@ def _pool(workers: int) -> Iterator[Executor]:
     in scripts without a ``__main__`` guard), spawned elsewhere."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-        yield pool
+        try:
+            yield pool
+        except BaseException:
+            # An error or Ctrl-C: drop the queued tasks instead of waiting for all of them.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
 
 def run_tasks(
@@ -100,17 +105,27 @@ def run_tasks(
             from distributed import as_completed as dask_completed
 
             futures = {executor.submit(replicate, *task, pure=False): i for i, task in enumerate(tasks)}
-            for future in dask_completed(list(futures)):
-                done(futures[future], future.result())
+            try:
+                # Futures are dropped as they finish, so that finished results do not pile up.
+                for future in dask_completed(list(futures)):
+                    done(futures.pop(future), future.result())
+            finally:
+                if futures:  # an error or an interrupt: the cluster need not finish the rest
+                    with suppress(Exception):
+                        executor.cancel(list(futures))
         elif executor is not None:
             cf = {executor.submit(replicate, *task): i for i, task in enumerate(tasks)}
-            for future in as_completed(cf):
-                done(cf[future], future.result())
+            try:
+                for future in as_completed(cf):
+                    done(cf.pop(future), future.result())
+            finally:
+                for future in cf:
+                    future.cancel()
         else:
             with _pool(min(workers, len(tasks))) as pool:
                 cf = {pool.submit(replicate, *task): i for i, task in enumerate(tasks)}
                 for future in as_completed(cf):
-                    done(cf[future], future.result())
+                    done(cf.pop(future), future.result())
     finally:
         bar.close()
     return [r for r in results if r is not None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from dxsim._version import __version__
 from dxsim.executors import run_tasks
 from dxsim.model.population import Population
 from dxsim.model.world import RunResult
-from dxsim.output import build_dataset
+from dxsim.output import VARIABLES, build_dataset
 from dxsim.random import Keys, replication_key
 from dxsim.scenario.load import load_scenario
 from dxsim.scenario.schema import Scenario
@@ -152,6 +152,7 @@ def sweep(
             "dxsim_version": __version__,
             "scenario": sc.to_toml(),
             "dims": [[name, list(values)] for name, values in dims],
+            "points": [overrides for _, overrides in points],
             "seed": seed,
             "replications": replications,
             "block_size": block_size,
@@ -181,7 +182,15 @@ def grid(
         dims.append(("case", list(cases)))
         paths.append(None)
     for name, spec in (params or {}).items():
-        path, values = spec if isinstance(spec, tuple) else (name, spec)
+        aliased = isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], str) and _is_values(spec[1])
+        path, values = spec if aliased else (name, spec)
+        if not _is_values(values) or not list(values):
+            raise ValueError(f"sweep parameter {name!r}: values must be a non-empty list, got {values!r}")
+        if name in _RESERVED or (name == "case" and cases):
+            raise ValueError(
+                f"sweep parameter {name!r}: the name is taken by the output Dataset; "
+                "give the dimension another name (an alias)"
+            )
         dims.append((name, list(values)))
         paths.append(path)
     if not dims:
@@ -193,6 +202,17 @@ def grid(
             overrides.update(cases[value] if path is None and cases else {str(path): value})
         points.append((combo, overrides))
     return dims, points
+
+
+#: Dimensions and variables of the output Dataset: a sweep dimension cannot take these names.
+_RESERVED = frozenset(VARIABLES) | {
+    "replication", "month", "industry", "platform", "party", "adopter",
+    "npv", "irr", "platform_npv", "platform_irr", "platform_industry", "enterprises", "events",
+}  # fmt: skip
+
+
+def _is_values(values: Any) -> bool:
+    return isinstance(values, Iterable) and not isinstance(values, str | bytes | dict)
 
 
 def _same_shape(scenarios: list[Scenario]) -> None:

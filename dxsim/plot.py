@@ -25,7 +25,7 @@ import xarray as xr
 from numpy.typing import NDArray
 from scipy import stats
 
-from dxsim.metrics import km_median
+from dxsim.metrics import _fit, _wright_points, km_median, progress_ratio
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -406,67 +406,7 @@ def budget_burndown(ds: xr.Dataset, *, ax: Axes | None = None) -> Axes:
 
 
 # --------------------------------------------------------------------------- Wright's law
-
-
-def _wright_points(
-    ds: xr.Dataset, replication: int | None
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
-    """(log(experience + 1), log(unit cost), platform index) of every platform-month."""
-    if replication is not None:
-        ds = ds.isel(replication=[replication])
-    exp = ds["experience"].transpose("replication", "month", "platform").values
-    cost = ds["unit_cost"].transpose("replication", "month", "platform").values
-    plat = np.broadcast_to(np.arange(exp.shape[-1]), exp.shape)
-    ok = np.isfinite(exp) & np.isfinite(cost) & (cost > 0) & (exp >= 0)
-    return np.log(exp[ok] + 1.0), np.log(cost[ok]), plat[ok].astype(np.int64)
-
-
-def _fit(x: NDArray[np.float64], y: NDArray[np.float64], group: NDArray[np.int64]) -> tuple[float, NDArray[np.float64]]:
-    """Least-squares slope of y on x with one intercept per group; (slope, intercept of each group)."""
-    n_groups = int(group.max()) + 1 if len(group) else 0
-    counts = np.bincount(group, minlength=n_groups).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        xm = np.bincount(group, weights=x, minlength=n_groups) / counts
-        ym = np.bincount(group, weights=y, minlength=n_groups) / counts
-    dx, dy = x - xm[group], y - ym[group]
-    sxx = float(np.sum(dx * dx))
-    slope = float(np.sum(dx * dy) / sxx) if sxx > 0 else float("nan")
-    return slope, ym - slope * xm
-
-
-def progress_ratio(ds: xr.Dataset, *, replication: int | None = None) -> float:
-    """Wright's-law progress ratio estimated from the platforms' costs: ``2 ** slope``.
-
-    The slope is the least-squares fit of ``log(unit_cost)`` on
-    ``log(experience + 1)`` over every platform and month (the model's cost
-    of the next deployment is ``c_1 (n + 1) ** log2(PR)``), with one
-    intercept per platform so that platforms with different first costs
-    share one slope.
-
-    Parameters
-    ----------
-    ds : xarray.Dataset
-        Output of :func:`dxsim.simulate` (or one point of a sweep).
-    replication : int, optional
-        Position of one replication to use; all are pooled by default.
-
-    Returns
-    -------
-    float
-        The progress ratio (dimensionless: unit cost multiplier per
-        doubling of experience); NaN if no platform gained experience.
-
-    Examples
-    --------
-    >>> import dxsim as dx
-    >>> ds = dx.simulate("small", replications=1, seed=1)
-    >>> round(progress_ratio(ds), 3)  # small.toml: progress_ratio = 0.85
-    0.85
-    """
-    ds = _one_point(ds, "progress_ratio")
-    x, y, plat = _wright_points(ds, replication)
-    slope, _ = _fit(x, y, plat)
-    return float(2.0**slope)
+# The estimator, progress_ratio, lives in dxsim.metrics; it is imported above and re-exported here.
 
 
 def _scenario_progress_ratio(ds: xr.Dataset) -> float | None:

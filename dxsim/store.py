@@ -56,8 +56,10 @@ class SweepStore:
             if stored != self.manifest:
                 differ = sorted(k for k in set(stored) | set(self.manifest) if stored.get(k) != self.manifest.get(k))
                 raise StoreError(f"{self.path}: the store holds a different sweep (differs in: {', '.join(differ)})")
+            for stale in self.path.glob(".p*-b*.zarr.*"):  # blocks an interrupted run was writing
+                shutil.rmtree(stale, ignore_errors=True)
         else:
-            if self.path.exists() and any(self.path.iterdir()):
+            if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
                 raise StoreError(f"{self.path}: exists and is not a dxsim sweep store")
             self.path.mkdir(parents=True, exist_ok=True)
             _atomic_write_text(existing, json.dumps(self.manifest, indent=1, sort_keys=True))

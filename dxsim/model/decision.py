@@ -177,4 +177,9 @@ def _value_and_payback(
     fail = receipts_fail - paid_fail
     pi = failure[rows]
     value = (1.0 - pi) * npv(rho[rows], ok[:, :horizon]) + pi * npv(rho[rows], fail[:, :horizon])
-    return value, payback_period(ok, final=True)
+    # Each enterprise looks ahead over its own window (the evaluation horizon, or its maximum payback
+    # plus two months), so its payback does not depend on who else is evaluated with it.
+    mp = max_payback[rows]
+    own = np.minimum(months, np.maximum(horizon, np.where(np.isfinite(mp), np.ceil(mp) + 2, months)))
+    seen = np.where(np.arange(months) < own[:, None], ok, 0.0)
+    return value, payback_period(seen, final=True)
