@@ -206,3 +206,36 @@ def test_irr_works_row_by_row():
 
 def test_monthly_and_annual_rates_are_inverse():
     assert float(dx.finance.annual_rate(dx.finance.monthly_rate(0.12))) == pytest.approx(0.12)
+
+
+# ------------------------------------------------------------ payback, more
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(
+    flows=st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=24),
+    more=st.lists(st.floats(0.0, 1e3), min_size=24, max_size=24),
+    final=st.booleans(),
+)
+def test_payback_is_never_later_when_every_inflow_grows(flows, more, final):
+    base = np.array(flows)
+    richer = base + np.where(base > 0, np.array(more[: len(flows)]), 0.0)
+    before = dx.finance.payback_period(base, final=final)
+    after = dx.finance.payback_period(richer, final=final)
+    if np.isnan(before):
+        return  # never paid back: any payback of the richer flows is earlier
+    assert not np.isnan(after)
+    assert after <= before + 1e-9
+
+
+def test_final_payback_waits_for_the_last_dip():
+    flows = [50.0, -100.0, 100.0]  # paid before delivering, then in the red, then back
+    assert dx.finance.payback_period(flows) == 0.0
+    assert dx.finance.payback_period(flows, final=True) == pytest.approx(1.5)
+    assert np.isnan(dx.finance.payback_period([50.0, -100.0], final=True))
+    assert dx.finance.payback_period([10.0, 5.0], final=True) == 0.0
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(outlay=st.floats(1.0, 1e6), inflows=st.lists(st.floats(0.0, 1e6), min_size=1, max_size=30))
+def test_final_payback_equals_first_crossing_for_conventional_flows(outlay, inflows):
+    flows = np.array([-outlay, *inflows])
+    np.testing.assert_equal(dx.finance.payback_period(flows), dx.finance.payback_period(flows, final=True))
