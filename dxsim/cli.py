@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", type=Path, help="netCDF file (default results/NAME.nc)")
     run.add_argument("--replications", "-n", type=int, default=10, help="replications (default 10)")
     run.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
+    run.add_argument("--workers", type=int, default=1, help="local processes (default 1)")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar")
 
     sw = sub.add_parser(
@@ -104,12 +105,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.replications < 1:
         print(f"dxsim run: --replications must be >= 1, got {args.replications}", file=sys.stderr)
         return 2
+    if args.workers < 1:
+        print(f"dxsim run: --workers must be >= 1, got {args.workers}", file=sys.stderr)
+        return 2
     scenario = load_scenario(args.scenario)
     out = args.output or Path("results") / f"{scenario.name}.nc"
     if out.is_dir():  # checked before the (long) run, not after
         print(f"dxsim run: {out}: output is a directory, not a file", file=sys.stderr)
         return 2
-    ds = simulate(scenario, replications=args.replications, seed=args.seed, progress=args.progress)
+    ds = simulate(
+        scenario, replications=args.replications, seed=args.seed, workers=args.workers, progress=args.progress
+    )
     try:
         write_netcdf(ds, out)
     except OSError as err:

@@ -200,3 +200,20 @@ def test_usage_errors_are_one_line(capsys, argv):
     assert status == 2
     assert len(err.splitlines()) == 1
     assert err.startswith("dxsim: ")
+
+
+def test_run_on_two_workers_writes_the_same_numbers(capsys, tmp_path):
+    one, two = tmp_path / "one.nc", tmp_path / "two.nc"
+    assert run_cli(capsys, "run", "small", "-o", str(one), "--replications", "2", "--seed", "3")[0] == 0
+    assert (
+        run_cli(capsys, "run", "small", "-o", str(two), "--replications", "2", "--seed", "3", "--workers", "2")[0] == 0
+    )
+    with xr.open_dataset(one, engine="h5netcdf") as a, xr.open_dataset(two, engine="h5netcdf") as b:
+        xr.testing.assert_identical(a.load(), b.load())
+
+
+def test_run_with_no_workers(capsys, tmp_path):
+    status, _, err = run_cli(capsys, "run", "small", "-o", str(tmp_path / "out.nc"), "--workers", "0")
+    assert status == 2
+    assert err.splitlines() == ["dxsim run: --workers must be >= 1, got 0"]
+    assert list(tmp_path.iterdir()) == []
