@@ -41,9 +41,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import math
-import os
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,8 +54,9 @@ from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from dxsim._version import __version__
+from dxsim.atomic import atomic_path
 from dxsim.experiment import simulate
-from dxsim.metrics import HEADLINE, headline, paired_difference
+from dxsim.metrics import HEADLINE, headline, paired_difference, quantile
 from dxsim.output import scenario_of
 from dxsim.scenario.load import load_scenario, scenario_from_dict
 from dxsim.scenario.schema import Scenario
@@ -492,21 +491,6 @@ def additionality_by_enterprise(ds: xr.Dataset, cf: xr.Dataset | None = None, re
 
 
 # --------------------------------------------------------------------------- intervals
-def _quantile(values: NDArray[np.float64], q: float) -> float:
-    """Linear-interpolation quantile (numpy's default) that allows +inf; NaN values left out."""
-    x = np.sort(values[~np.isnan(values)])
-    if len(x) == 0:
-        return float("nan")
-    h = (len(x) - 1) * q
-    lo, hi = math.floor(h), math.ceil(h)
-    a, b = float(x[lo]), float(x[hi])
-    if hi == lo or a == b:
-        return a
-    if math.isinf(b):
-        return math.inf
-    return a + (b - a) * (h - lo)
-
-
 def _summary(add: xr.Dataset, names: Sequence[str], interval: float) -> pd.DataFrame:
     """Mean and central ``interval`` over replications of the additionality variables ``names``.
 
@@ -533,8 +517,8 @@ def _summary(add: xr.Dataset, names: Sequence[str], interval: float) -> pd.DataF
             mean = float(np.nanmean(values)) if (~np.isnan(values)).any() else float("nan")
         rows[name] = {
             "mean": mean,
-            f"p{lo * 100:g}": _quantile(values, lo),
-            f"p{hi * 100:g}": _quantile(values, hi),
+            f"p{lo * 100:g}": quantile(values, lo),
+            f"p{hi * 100:g}": quantile(values, hi),
             "units": ADDITIONALITY[name][0],
         }
     frame = pd.DataFrame.from_dict(rows, orient="index")
@@ -878,21 +862,11 @@ def write_comparison(frame: pd.DataFrame, path: str | Path, fmt: ComparisonForma
     if fmt not in ("table", "csv", "markdown", "xlsx"):
         raise ValueError(f"unknown format {fmt!r} (table, csv, markdown or xlsx)")
     text = None if fmt == "xlsx" else format_comparison(frame, fmt)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         if text is None:
-            _write_xlsx(frame, tmp)
+            _write_xlsx(frame, str(tmp))
         else:
-            Path(tmp).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it the usual mode
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     return target
 
 

@@ -465,7 +465,7 @@ def headline(ds: xr.Dataset, *, interval: float = 0.90) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- paired differences
-def _quantile(values: NDArray[np.float64], q: float) -> float:
+def quantile(values: NDArray[np.float64], q: float) -> float:
     """Linear-interpolation quantile (numpy's default) that allows +-inf; NaN values left out."""
     x = np.sort(values[~np.isnan(values)])
     if len(x) == 0:
@@ -552,8 +552,8 @@ def paired_difference(
             mean = float(ok.mean()) if len(ok) else float("nan")
         rows[name] = {
             "mean": mean,
-            f"p{lo * 100:g}": _quantile(d, lo),
-            f"p{hi * 100:g}": _quantile(d, hi),
+            f"p{lo * 100:g}": quantile(d, lo),
+            f"p{hi * 100:g}": quantile(d, hi),
             "units": METRICS[name][0],
             "pairs": len(ok),
         }

@@ -7,8 +7,6 @@ reproduces its numbers (:func:`scenario_of`).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from dxsim._version import __version__
+from dxsim.atomic import atomic_path
 from dxsim.finance import annual_rate, irr, monthly_rate, npv
 from dxsim.model.world import RunResult
 from dxsim.scenario.schema import Scenario
@@ -247,16 +246,6 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     A crash or an interrupt never leaves a partial file at ``path``.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         ds.to_netcdf(tmp, engine="h5netcdf")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it the usual mode
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target

@@ -20,6 +20,8 @@ from typing import Any
 
 import xarray as xr
 
+from dxsim.atomic import atomic_path
+
 __all__ = ["StoreError", "SweepStore"]
 
 MANIFEST = "manifest.json"
@@ -62,7 +64,8 @@ class SweepStore:
             if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
                 raise StoreError(f"{self.path}: exists and is not a dxsim sweep store")
             self.path.mkdir(parents=True, exist_ok=True)
-            _atomic_write_text(existing, json.dumps(self.manifest, indent=1, sort_keys=True))
+            with atomic_path(existing) as tmp:
+                tmp.write_text(json.dumps(self.manifest, indent=1, sort_keys=True), encoding="utf-8")
 
     @staticmethod
     def block_name(point: int, block: int) -> str:
@@ -95,13 +98,6 @@ class SweepStore:
         return xr.concat(
             parts, dim="replication", join="outer", data_vars="minimal", coords="minimal", compat="override"
         )
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def blocks_of(replications: int, block_size: int) -> Sequence[range]:

@@ -15,11 +15,11 @@ import dxsim as dx
 from dxsim.additionality import (
     ADDITIONALITY,
     _fiscal_payback,
-    _quantile,
     _without_instruments,
     format_comparison,
 )
 from dxsim.cli import main
+from dxsim.metrics import quantile
 
 ADOPTION = ("adopters", "in_use", "accepted", "lighthouses")
 REPS, SEED = 3, 1
@@ -182,10 +182,10 @@ def test_fiscal_payback(flows, expected):
 def test_quantile_with_unbounded_values_matches_numpy_when_finite():
     x = np.array([3.0, 1.0, 2.0, 7.0])
     for q in (0.05, 0.5, 0.95):
-        assert _quantile(x, q) == pytest.approx(np.quantile(x, q))
-    assert _quantile(np.array([1.0, 2.0, np.inf]), 0.95) == math.inf
-    assert _quantile(np.array([1.0, 2.0, np.inf]), 0.05) == pytest.approx(1.1)
-    assert _quantile(np.array([np.nan, 4.0]), 0.5) == 4.0
+        assert quantile(x, q) == pytest.approx(np.quantile(x, q))
+    assert quantile(np.array([1.0, 2.0, np.inf]), 0.95) == math.inf
+    assert quantile(np.array([1.0, 2.0, np.inf]), 0.05) == pytest.approx(1.1)
+    assert quantile(np.array([np.nan, 4.0]), 0.5) == 4.0
 
 
 # --------------------------------------------------------------------------- compare
