@@ -93,6 +93,16 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument(
         "-o", "--output", type=Path, help="write to this file (atomically) instead of printing; needed for xlsx"
     )
+
+    rep = sub.add_parser(
+        "report",
+        help="one self-contained HTML page of a run or a sweep: scenario, headline table, figures",
+        description="Figures are embedded as images and nothing is loaded from elsewhere, so the file "
+        "can be mailed or archived on its own.",
+    )
+    rep.add_argument("results", type=Path, help="a netCDF file from dxsim run or a store directory from dxsim sweep")
+    rep.add_argument("-o", "--output", type=Path, help="the HTML file (default: RESULTS with suffix .html)")
+    rep.add_argument("--title", help="the page's title (default: dxsim report: SCENARIO)")
     return p
 
 
@@ -319,6 +329,30 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from dxsim.report import open_results, write_report
+
+    out = args.output or args.results.with_suffix(".html")
+    if out.is_dir():
+        print(f"dxsim report: {out}: output is a directory, not a file", file=sys.stderr)
+        return 2
+    if out.resolve() == args.results.resolve():
+        print(f"dxsim report: {out}: the output would overwrite the results", file=sys.stderr)
+        return 2
+    try:
+        ds = open_results(args.results)
+        write_report(ds, out, title=args.title, source=str(args.results))
+    except OSError as err:
+        where = f" ({err.filename})" if err.filename else ""
+        print(f"dxsim report: {out}: cannot write: {err.strerror or err}{where}", file=sys.stderr)
+        return 2
+    except ValueError as err:  # not dxsim results, an unfinished sweep
+        print(f"dxsim report: {err}", file=sys.stderr)
+        return 2
+    print(f"{ds.attrs.get('scenario_name', args.results)}: report -> {out}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dxsim`` command; returns the exit status."""
     from dxsim.scenario.errors import ScenarioError
@@ -330,6 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "validate": _cmd_validate,
         "scenarios": _cmd_scenarios,
         "compare": _cmd_compare,
+        "report": _cmd_report,
     }
     try:
         return commands[args.command](args)

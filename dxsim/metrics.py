@@ -455,8 +455,8 @@ def headline(ds: xr.Dataset, *, interval: float = 0.90) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "mean": table.mean(),
-            f"p{lo * 100:g}": table.quantile(lo),
-            f"p{hi * 100:g}": table.quantile(hi),
+            f"p{lo * 100:g}": pd.Series({c: quantile(table[c].to_numpy(dtype=float), lo) for c in table}),
+            f"p{hi * 100:g}": pd.Series({c: quantile(table[c].to_numpy(dtype=float), hi) for c in table}),
             "units": pd.Series({name: METRICS[name][0] for name in HEADLINE}),
         }
     )

@@ -22,7 +22,7 @@ import xarray as xr
 
 from dxsim.atomic import atomic_path
 
-__all__ = ["StoreError", "SweepStore"]
+__all__ = ["StoreError", "SweepStore", "open_sweep"]
 
 MANIFEST = "manifest.json"
 
@@ -103,3 +103,60 @@ class SweepStore:
 def blocks_of(replications: int, block_size: int) -> Sequence[range]:
     """Replication ranges of the blocks: ``[range(0, b), range(b, 2b), ...]``."""
     return [range(lo, min(lo + block_size, replications)) for lo in range(0, replications, block_size)]
+
+
+def open_sweep(path: str | Path) -> xr.Dataset:
+    """A finished sweep store, read back as the Dataset :func:`dxsim.sweep` returned (lazily; nothing runs).
+
+    Raises
+    ------
+    StoreError
+        One line naming the path: not a directory, no readable manifest, or
+        blocks missing (an interrupted sweep: finish it with ``--resume``).
+    """
+    import tomllib
+
+    from dxsim.experiment import _combine  # here: dxsim.experiment imports this module
+
+    path = Path(path)
+    if not path.is_dir():
+        raise StoreError(f"{path}: not a directory, so not a dxsim sweep store")
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        dims = [(str(name), list(values)) for name, values in manifest["dims"]]
+        points, replications, block_size = (
+            manifest["points"],
+            int(manifest["replications"]),
+            int(manifest["block_size"]),
+        )
+        if replications < 1 or block_size < 1 or not points:
+            raise ValueError("no replications, blocks or points")
+        base = tomllib.loads(manifest["scenario"])
+        seed = int(manifest["seed"])
+    except FileNotFoundError:
+        raise StoreError(f"{path}: not a dxsim sweep store (no {MANIFEST})") from None
+    except (OSError, ValueError, KeyError, TypeError) as err:  # JSON and TOML errors are ValueErrors
+        raise StoreError(f"{path}: unreadable {MANIFEST} ({type(err).__name__}: {err})") from None
+    blocks = blocks_of(replications, block_size)
+    store = SweepStore.__new__(SweepStore)  # read only: no manifest is written, no stale block removed
+    store.path, store.manifest = path, manifest
+    missing = sum(not store.has(p, b) for p in range(len(points)) for b in range(len(blocks)))
+    if missing:
+        total = len(points) * len(blocks)
+        raise StoreError(
+            f"{path}: unfinished sweep ({total - missing} of {total} blocks); finish it with dxsim sweep ... --resume"
+        )
+    try:
+        out = _combine([store.open_point(p, len(blocks)) for p in range(len(points))], dims)
+    except Exception as err:  # zarr and xarray raise many kinds of errors on damaged blocks
+        first = str(err).splitlines()[0] if str(err) else ""
+        raise StoreError(f"{path}: unreadable blocks ({type(err).__name__}: {first})") from None
+    out.attrs.update(
+        scenario=manifest["scenario"],
+        scenario_name=base.get("name", path.stem),
+        seed=seed,
+        dxsim_version=manifest.get("dxsim_version", "?"),
+        horizon_months=base.get("horizon_months", out.sizes.get("month", 0)),
+        sweep=json.dumps({"dims": [[n, v] for n, v in dims], "points": points}, default=str),
+    )
+    return out

@@ -1,0 +1,497 @@
+"""``dxsim report`` and :mod:`dxsim.report`: one self-contained HTML page (no external resources), the
+headline table, the figures as inline PNG, atomic writing, the CLI on a run and on a sweep store, bad
+input, and the page as headless Chromium draws it (skipped, never failed, when Chromium cannot be had)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+import xarray as xr
+
+import dxsim as dx
+from dxsim import report
+from dxsim.cli import main
+from dxsim.metrics import HEADLINE
+from dxsim.report import open_results, render, write_report
+from dxsim.store import StoreError, open_sweep
+
+DISCOUNT = "contract.platform_discount"
+TAX = "programme.tax_rate"
+PNG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+CHROMIUM = Path("/usr/bin/chromium")
+INSTALL_TIMEOUT = 600  # seconds for apt-get update + install
+RENDER_TIMEOUT = 120
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def short(small: dx.Scenario) -> dx.Scenario:
+    return small.with_overrides({"horizon_months": 12})
+
+
+@pytest.fixture(scope="module")
+def page(small_ds: xr.Dataset) -> str:
+    return render(small_ds)
+
+
+@pytest.fixture(scope="module")
+def run_file(small_ds: xr.Dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return dx.write_netcdf(small_ds, tmp_path_factory.mktemp("run") / "small.nc")
+
+
+@pytest.fixture(scope="module")
+def store(short: dx.Scenario, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished 2 x 2 sweep store, one block per point."""
+    path = tmp_path_factory.mktemp("sweep") / "sweep.zarr"
+    dx.sweep(short, {DISCOUNT: [0.0, 0.2], TAX: [0.2, 0.25]}, replications=2, seed=1, store=path, block_size=2)
+    return path
+
+
+@pytest.fixture(scope="module")
+def sweep_page(store: Path) -> str:
+    return render(open_sweep(store))
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``dxsim ARGV...`` in this process: exit status, stdout, stderr."""
+    try:
+        status = main(list(argv))
+    except SystemExit as exit_:  # argparse exits on bad arguments
+        status = exit_.code if isinstance(exit_.code, int) else 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return status, out, err
+
+
+class _Tables(HTMLParser):
+    """Cells of ``<table id="headline">``: rows of (tag attrs, text) per ``<td>``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = 0
+        self.inside = False
+        self.rows: list[list[tuple[dict[str, str | None], str]]] = []
+        self.headers: list[str] = []
+        self._cell: dict[str, str | None] | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and dict(attrs).get("id") == "headline":
+            self.found += 1
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in ("td", "th"):
+            self._cell, self._text = dict(attrs), ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self.inside = False
+        elif self.inside and tag in ("td", "th") and self._cell is not None:
+            if tag == "th":
+                self.headers.append(self._text)
+            else:
+                self.rows[-1].append((self._cell, self._text))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._text += data
+
+
+def headline_table(page: str) -> _Tables:
+    parser = _Tables()
+    parser.feed(page)
+    assert parser.found == 1
+    return parser
+
+
+def no_leftovers(directory: Path) -> None:
+    """No temporary file of atomic_path is left in ``directory``."""
+    assert not [p.name for p in directory.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")]
+
+
+# --------------------------------------------------------------------------- the page of a run
+
+
+def test_page_has_no_external_resources(page: str):
+    lower = page.lower()
+    for banned in ("http://", "https://", 'src="/', "<link", "<script", "@import", "url(", "<iframe"):
+        assert banned not in lower, banned
+    for attr, value in re.findall(r'\b(src|href)\s*=\s*"([^"]*)"', page):
+        assert value.startswith(("data:", "#")), (attr, value[:40])
+
+
+def test_headline_table_holds_dx_headline(page: str, small_ds: xr.Dataset):
+    table = headline_table(page)
+    expected = dx.headline(small_ds)
+    lo, hi = (c for c in expected.columns if c not in ("mean", "units"))
+    assert table.headers[:5] == ["metric", "mean", lo, hi, "units"]
+    body = [row for row in table.rows if row]
+    assert [row[0][1] for row in body] == list(HEADLINE)
+    for row in body:
+        metric = row[0][1]
+        values = [float(str(cell.get("data-value"))) for cell, _ in row[1:4]]
+        np.testing.assert_allclose(values, expected.loc[metric, ["mean", lo, hi]].to_numpy(float))
+        assert row[4][1] == expected.loc[metric, "units"]
+
+
+def test_figures_are_inline_pngs(page: str):
+    images = PNG.findall(page)
+    assert len(images) >= 5
+    for data in images:
+        raw = base64.b64decode(data, validate=True)
+        assert raw.startswith(b"\x89PNG\r\n\x1a\n")
+    from io import BytesIO
+
+    first = mpimg.imread(BytesIO(base64.b64decode(images[0])), format="png")
+    assert first.shape[:2] == (450, 700)  # 7 x 4.5 inches at 100 dpi
+    assert 'class="missing"' not in page
+
+
+def test_page_has_scenario_and_provenance(page: str, small_ds: xr.Dataset):
+    import html
+
+    scenario = dx.scenario_of(small_ds)
+    assert html.escape(scenario.summary()) in page
+    assert "<details>" in page and html.escape(small_ds.attrs["scenario"]) in page
+    assert "<dt>seed</dt><dd>1</dd>" in page
+    assert "<dt>replications</dt><dd>3</dd>" in page
+    assert f"<dt>dxsim version</dt><dd>{small_ds.attrs['dxsim_version']}</dd>" in page
+    assert re.search(r"<dt>report</dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d UTC", page)
+    assert "<title>dxsim report: small</title>" in page
+
+
+def test_title_and_text_are_escaped(small_ds: xr.Dataset):
+    text = render(small_ds, title='<script>"x" & y</script>', source="a<b>.nc")
+    assert "<script>" not in text
+    assert "&lt;script&gt;&quot;x&quot; &amp; y&lt;/script&gt;" in text
+    assert "a&lt;b&gt;.nc" in text
+
+
+def test_render_rejects_a_dataset_without_results():
+    with pytest.raises(ValueError, match="not a dxsim results file"):
+        render(xr.Dataset({"a": ("x", [1.0])}))
+
+
+def test_a_figure_that_cannot_be_drawn_is_a_note(small_ds: xr.Dataset):
+    none = small_ds.isel(adopter=slice(0, 0))  # no contracts: no payback curve
+    text = render(none)
+    assert "not drawn: no contracts in the Dataset" in text
+    assert len(PNG.findall(text)) == 4
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def test_write_report(small_ds: xr.Dataset, tmp_path: Path):
+    out = write_report(small_ds, tmp_path / "sub" / "r.html")
+    assert out == tmp_path / "sub" / "r.html"
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    no_leftovers(out.parent)
+
+
+def test_write_report_leaves_nothing_when_rendering_fails(tmp_path: Path):
+    out = tmp_path / "r.html"
+    with pytest.raises(ValueError):
+        write_report(xr.Dataset(), out)
+    assert list(tmp_path.iterdir()) == []
+    out.write_text("old", encoding="utf-8")
+    with pytest.raises(ValueError):
+        write_report(xr.Dataset(), out)
+    assert out.read_text(encoding="utf-8") == "old"
+    no_leftovers(tmp_path)
+
+
+def test_write_report_is_atomic_when_writing_fails(small_ds, tmp_path, monkeypatch):
+    out = tmp_path / "r.html"
+    out.write_text("old", encoding="utf-8")
+    real = Path.write_text
+
+    def half_then_fail(self: Path, data: str, *args, **kwargs) -> int:
+        real(self, data[: len(data) // 2], *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", half_then_fail)
+    with pytest.raises(OSError, match="No space left"):
+        write_report(small_ds, out)
+    monkeypatch.undo()
+    assert out.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+
+
+# --------------------------------------------------------------------------- sweeps
+
+
+def test_sweep_page(sweep_page: str, store: Path):
+    table = headline_table(sweep_page)
+    body = [row for row in table.rows if row]
+    assert len(body) == 4  # one row per point
+    metric_cells = [[cell.get("data-metric") for cell, _ in row if cell.get("data-metric")] for row in body]
+    assert metric_cells == [list(HEADLINE)] * 4
+    assert [(row[0][1], row[1][1]) for row in body] == [("0", "0.2"), ("0", "0.25"), ("0.2", "0.2"), ("0.2", "0.25")]
+    # the cells are dx.headline of each point
+    ds = open_sweep(store)
+    point = dx.headline(ds.isel({DISCOUNT: 1, TAX: 0}).load())
+    row = body[2]
+    cells = {cell["data-metric"]: cell for cell, _ in row if cell.get("data-metric")}
+    for metric in HEADLINE:
+        assert float(str(cells[metric]["data-mean"])) == pytest.approx(point.loc[metric, "mean"])
+        assert float(str(cells[metric]["data-p95"])) == pytest.approx(point.loc[metric, "p95"])
+    # two heat maps (adopters, public money over the one pair of dimensions) + five figures of the first point
+    assert len(PNG.findall(sweep_page)) == 7
+    assert f"adopters over {DISCOUNT} and {TAX}" in sweep_page
+    assert f"public money over {DISCOUNT} and {TAX}" in sweep_page
+    assert f"Figures of the first point ({DISCOUNT} = 0, {TAX} = 0.2)" in sweep_page
+    assert "<dt>sweep</dt><dd>4 points" in sweep_page
+    assert "http" not in sweep_page.lower() and "<link" not in sweep_page
+
+
+def test_first_point_figures_use_the_point_scenario(short: dx.Scenario):
+    sw = dx.sweep(short, {"tax": ("programme.tax_rate", [0.3])}, replications=1, seed=1)
+    point = report._first_point(sw)
+    assert "sweep" not in point.attrs
+    assert dx.scenario_of(point).programme.tax_rate == 0.3
+    assert not [d for d in point.dims if d not in report._OWN_DIMS]
+
+
+def test_one_dimensional_sweep_gets_one_row_heat_maps(short: dx.Scenario):
+    sw = dx.sweep(short, {DISCOUNT: [0.0, 0.1, 0.2]}, replications=1, seed=1)
+    text = render(sw)
+    assert len(headline_table(text).rows) == 2 + 3  # two header rows, three points
+    assert f"adopters by {DISCOUNT}" in text and f"public money by {DISCOUNT}" in text
+    assert len(PNG.findall(text)) == 2 + 5
+
+
+def test_three_dimensional_sweep_heat_maps_per_pair_and_point(short: dx.Scenario, monkeypatch):
+    rule = ("programme.when_budget_exhausted", ["unsubsidised"])
+    sw = dx.sweep(short, {DISCOUNT: [0.0, 0.2], TAX: [0.2, 0.25], "rule": rule}, seed=1)
+    maps, left_off = report._heatmaps(sw)
+    assert (len(maps), left_off) == (2, 0)  # a dimension of one value adds no pair
+    three = xr.concat([sw.isel(rule=0, drop=True).expand_dims(copy=[k]) for k in ("a", "b")], dim="copy")
+    monkeypatch.setattr(report, "MAX_HEATMAPS", 4)
+    maps, left_off = report._heatmaps(three)
+    assert len(maps) == 8 and left_off == 2 * (3 * 2 - 4)  # three pairs x two values of the third, per metric
+    captions = re.findall(r"<figcaption>([^<]*)</figcaption>", "".join(maps))
+    assert captions[:4] == [  # pairs in the order of the dimensions, then the values of the third
+        f"adopters over copy and {DISCOUNT} at {TAX} = 0.2",
+        f"adopters over copy and {DISCOUNT} at {TAX} = 0.25",
+        f"adopters over copy and {TAX} at {DISCOUNT} = 0",
+        f"adopters over copy and {TAX} at {DISCOUNT} = 0.2",
+    ]
+
+
+# --------------------------------------------------------------------------- open_sweep
+
+
+def test_open_sweep_is_what_sweep_returned(short: dx.Scenario, tmp_path: Path):
+    path = tmp_path / "s.zarr"
+    sw = dx.sweep(
+        short, {"d": (DISCOUNT, [0.0, 0.2])}, cases={"low": {TAX: 0.2}}, replications=3, block_size=2, store=path
+    )
+    back = open_sweep(path)
+    spec, back.attrs["sweep"] = back.attrs["sweep"], sw.attrs["sweep"]  # the same JSON, keys maybe ordered otherwise
+    xr.testing.assert_identical(back, sw)
+    assert json.loads(spec) == json.loads(sw.attrs["sweep"])
+    assert back.sizes["replication"] == 3  # two blocks per point
+
+
+def test_open_sweep_errors(store: Path, tmp_path: Path):
+    with pytest.raises(StoreError, match="not a directory"):
+        open_sweep(tmp_path / "absent")
+    with pytest.raises(StoreError, match=r"no manifest\.json"):
+        open_sweep(tmp_path)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(StoreError, match=r"unreadable manifest\.json \(JSONDecodeError"):
+        open_sweep(broken)
+    partial = tmp_path / "partial"
+    shutil.copytree(store, partial)
+    shutil.rmtree(partial / "p00003-b00000.zarr")
+    with pytest.raises(StoreError, match=r"unfinished sweep \(3 of 4 blocks\).*--resume"):
+        open_sweep(partial)
+
+
+# --------------------------------------------------------------------------- the command line
+
+
+def test_cli_report_of_a_run(capsys, run_file: Path, tmp_path: Path):
+    out = tmp_path / "report.html"
+    status, stdout, err = run_cli(capsys, "report", str(run_file), "-o", str(out), "--title", "Pilot")
+    assert status == 0, err
+    assert stdout == f"small: report -> {out}\n"
+    text = out.read_text(encoding="utf-8")
+    assert "<h1>Pilot</h1>" in text and f"<dd>{run_file}</dd>" in text
+    assert len(headline_table(text).rows) == 1 + 5
+    assert len(PNG.findall(text)) == 5
+    no_leftovers(tmp_path)
+
+
+def test_cli_report_default_output(capsys, run_file: Path, tmp_path: Path):
+    results = tmp_path / "run.nc"
+    shutil.copy(run_file, results)
+    status, stdout, _ = run_cli(capsys, "report", str(results))
+    assert status == 0
+    assert (tmp_path / "run.html").is_file()
+    assert stdout.endswith(f"-> {tmp_path / 'run.html'}\n")
+
+
+def test_cli_report_of_a_sweep_store(capsys, store: Path, tmp_path: Path):
+    out = tmp_path / "sweep.html"
+    status, stdout, err = run_cli(capsys, "report", str(store), "-o", str(out))
+    assert stdout == f"small: report -> {out}\n"
+    assert status == 0, err
+    text = out.read_text(encoding="utf-8")
+    assert len(headline_table(text).rows) == 2 + 4
+    assert len(PNG.findall(text)) == 7
+
+
+def bad_inputs(tmp: Path, run_file: Path, store: Path) -> dict[str, tuple[Path, str]]:
+    """name -> (RESULTS, expected start of the message after 'dxsim report: ')."""
+    text = tmp / "notes.txt"
+    text.write_text("not netCDF", encoding="utf-8")
+    foreign = tmp / "foreign.nc"
+    xr.Dataset({"a": ("x", [1.0, 2.0])}).to_netcdf(foreign, engine="h5netcdf")
+    plain = tmp / "plain"
+    plain.mkdir()
+    partial = tmp / "partial.zarr"
+    shutil.copytree(store, partial)
+    shutil.rmtree(partial / "p00000-b00000.zarr")
+    return {
+        "missing": (tmp / "absent.nc", f"{tmp / 'absent.nc'}: no such file or directory"),
+        "text": (text, f"{text}: not a netCDF file"),
+        "foreign": (foreign, f"{foreign}: not a dxsim results file"),
+        "plain directory": (plain, f"{plain}: not a dxsim sweep store (no manifest.json)"),
+        "unfinished sweep": (partial, f"{partial}: unfinished sweep (3 of 4 blocks)"),
+    }
+
+
+@pytest.mark.parametrize("case", ["missing", "text", "foreign", "plain directory", "unfinished sweep"])
+def test_cli_bad_input_exits_2_with_one_line(capsys, tmp_path, run_file, store, case):
+    results, message = bad_inputs(tmp_path, run_file, store)[case]
+    out = tmp_path / "out" / "report.html"
+    status, stdout, err = run_cli(capsys, "report", str(results), "-o", str(out))
+    assert status == 2
+    assert stdout == ""
+    assert len(err.splitlines()) == 1 and err.startswith(f"dxsim report: {message}"), err
+    assert not out.exists() and not out.parent.exists()
+    assert not (tmp_path / "plain.html").exists() and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_cli_bad_output(capsys, run_file: Path, tmp_path: Path):
+    status, _, err = run_cli(capsys, "report", str(run_file), "-o", str(tmp_path))
+    assert status == 2 and err == f"dxsim report: {tmp_path}: output is a directory, not a file\n"
+    status, _, err = run_cli(capsys, "report", str(run_file), "-o", str(run_file))
+    assert status == 2 and err == f"dxsim report: {run_file}: the output would overwrite the results\n"
+    with xr.open_dataset(run_file, engine="h5netcdf") as f:  # still the results
+        assert "adopters" in f
+
+
+def test_cli_bad_input_in_a_process(tmp_path: Path):
+    out = tmp_path / "r.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "dxsim", "report", str(tmp_path / "absent.nc"), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == f"dxsim report: {tmp_path / 'absent.nc'}: no such file or directory\n"
+    assert not out.exists()
+
+
+def test_open_results_reads_a_run(run_file: Path, small_ds: xr.Dataset):
+    xr.testing.assert_identical(open_results(run_file), small_ds)
+
+
+# --------------------------------------------------------------------------- headless Chromium
+
+
+def find_or_install_chromium() -> tuple[Path | None, str]:
+    """(Chromium, "") or (None, why not): /usr/bin/chromium, else apt-get install it when root."""
+    if CHROMIUM.exists():
+        return CHROMIUM, ""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None, f"{CHROMIUM} missing and not root, so not installed (apt-get install chromium)"
+    if shutil.which("apt-get") is None:
+        return None, f"{CHROMIUM} missing and no apt-get to install it"
+    try:
+        done = subprocess.run(
+            ["sh", "-c", "apt-get update -qq && apt-get install -y -qq chromium"],
+            capture_output=True,
+            text=True,
+            timeout=INSTALL_TIMEOUT,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+    except subprocess.TimeoutExpired:
+        return None, f"apt-get install chromium took more than {INSTALL_TIMEOUT} s"
+    if done.returncode != 0 or not CHROMIUM.exists():
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        return None, f"apt-get install chromium failed (status {done.returncode}): {tail[0]}"
+    return CHROMIUM, ""
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    found, why = find_or_install_chromium()
+    if found is None:
+        pytest.skip(why)
+    return found
+
+
+def headless(chromium: Path, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            str(chromium),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=RENDER_TIMEOUT,
+    )
+
+
+@pytest.mark.parametrize("kind", ["run", "sweep"])
+def test_chromium_draws_the_page(chromium: Path, tmp_path: Path, page: str, sweep_page: str, kind: str):
+    html_file = tmp_path / "report.html"
+    html_file.write_text(page if kind == "run" else sweep_page, encoding="utf-8")
+    url = html_file.as_uri()
+    shot = tmp_path / "shot.png"
+    done = headless(chromium, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1200,2000", url)
+    assert shot.is_file(), done.stderr[-2000:]
+    pixels = mpimg.imread(shot)[..., :3]
+    assert pixels.shape[:2] == (2000, 1200)
+    assert float(pixels.std()) > 0.03  # not one flat colour
+    assert float((pixels.min(axis=-1) < 0.95).mean()) > 0.02  # not (nearly) all white
+    dom = headless(chromium, tmp_path / "profile", "--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    parsed = headline_table(dom.stdout)
+    rows = [row for row in parsed.rows if row]
+    assert len(rows) == (5 if kind == "run" else 4)
+    shown = [row[0][1] for row in rows] if kind == "run" else [h.replace("\u200b", "") for h in parsed.headers]
+    assert all(metric in shown for metric in HEADLINE)
+    assert dom.stdout.count('<img src="data:image/png;base64,') == (5 if kind == "run" else 7)
