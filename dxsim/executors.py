@@ -87,6 +87,8 @@ def run_tasks(
     """
     if workers < 1:
         raise ValueError(f"workers(={workers}) must be >= 1.")
+    if not tasks:
+        return []  # e.g. a resumed sweep with every block done
     results: list[RunResult | None] = [None] * len(tasks)
     bar = tqdm(total=len(tasks), desc=desc, unit="rep", disable=not show_progress(progress, len(tasks)))
 

@@ -293,3 +293,11 @@ def test_sweep_dask_identical(short, swept, client, tmp_path):
         progress=False,
     )
     xr.testing.assert_identical(stored.load(), swept)
+
+
+def test_resuming_a_finished_store_on_two_workers_runs_nothing(tmp_path):
+    sc = dx.load_scenario("small").with_overrides({"horizon_months": 12})
+    args = dict(replications=2, seed=2, store=tmp_path / "s.zarr", progress=False)
+    first = dx.sweep(sc, {"contract.platform_discount": [0.0, 0.1]}, **args).load()
+    again = dx.sweep(sc, {"contract.platform_discount": [0.0, 0.1]}, workers=2, resume=True, **args).load()
+    xr.testing.assert_identical(first, again)
