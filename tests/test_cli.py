@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import xarray as xr
+from cli_helpers import run_cli
 
 import dxsim as dx
-from dxsim.cli import main
 
 SMALL = Path(dx.bundled_scenarios()["small"]).read_text(encoding="utf-8")
 HEADLINE = ("adopters", "accepted", "lighthouses", "public_money", "median_enterprise_payback")
@@ -34,17 +34,6 @@ def bad(tmp_path) -> Path:
         encoding="utf-8",
     )
     return path
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    """``dxsim ARGV...`` in this process: exit status, stdout, stderr."""
-    try:
-        status = main(list(argv))
-    except SystemExit as exit_:  # argparse exits on bad arguments
-        status = exit_.code if isinstance(exit_.code, int) else 1
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return status, out, err
 
 
 # ---------------------------------------------------------------------------

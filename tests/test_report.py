@@ -18,10 +18,10 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 import xarray as xr
+from cli_helpers import run_cli
 
 import dxsim as dx
 from dxsim import report
-from dxsim.cli import main
 from dxsim.metrics import HEADLINE
 from dxsim.report import open_results, render, write_report
 from dxsim.store import StoreError, open_sweep
@@ -63,17 +63,6 @@ def store(short: dx.Scenario, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def sweep_page(store: Path) -> str:
     return render(open_sweep(store))
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """``dxsim ARGV...`` in this process: exit status, stdout, stderr."""
-    try:
-        status = main(list(argv))
-    except SystemExit as exit_:  # argparse exits on bad arguments
-        status = exit_.code if isinstance(exit_.code, int) else 1
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return status, out, err
 
 
 class _Tables(HTMLParser):

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 import xarray as xr
+from cli_helpers import run_cli
 
 import dxsim as dx
 import dxsim.experiment as experiment
-from dxsim.cli import _value, main
+from dxsim.cli import _value
 from dxsim.store import SweepStore, blocks_of
 
 SMALL = Path(dx.bundled_scenarios()["small"]).read_text(encoding="utf-8")
@@ -28,17 +29,6 @@ def scenario_file(tmp_path: Path, months: int) -> Path:
     path = tmp_path / f"small{months}.toml"
     path.write_text(SMALL.replace("horizon_months = 60", f"horizon_months = {months}"), encoding="utf-8")
     return path
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    """``dxsim ARGV...`` in this process: exit status, stdout, stderr."""
-    try:
-        status = main(list(argv))
-    except SystemExit as exit_:  # argparse exits on bad arguments
-        status = exit_.code if isinstance(exit_.code, int) else 1
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return status, out, err
 
 
 def blocks_in(store: Path) -> dict[str, tuple[int, int]]:
