@@ -6,7 +6,7 @@ SCENARIO ?= platform-pilot-2022
 REPLICATIONS ?= 20
 SEED ?= 2022
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck docs bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -17,9 +17,14 @@ $(VENV)/.run-installed: pyproject.toml $(BIN)/activate
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-# Development environment: editable install with the test extras.
+# Development environment: editable install with the test and docs extras (one environment for both).
 $(VENV)/.test-installed: pyproject.toml $(BIN)/activate
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
+	touch $(VENV)/.run-installed $(VENV)/.docs-installed $@
+
+# Documentation environment: editable install with the docs extras (Sphinx, myst-nb, theme, numpydoc).
+$(VENV)/.docs-installed: pyproject.toml $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
 	touch $(VENV)/.run-installed $@
 
 run: $(VENV)/.run-installed
@@ -33,7 +38,12 @@ lint: $(VENV)/.test-installed
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 
-test: lint typecheck
+# The HTML site in docs/_build/html; any warning fails the build. The pages' >>> examples
+# are run by tests/test_docs.py.
+docs: $(VENV)/.docs-installed
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+test: lint typecheck docs
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.test-installed
@@ -43,4 +53,5 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/bench_whole_country.py
 
 clean:
-	rm -rf $(VENV) results build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) results build dist .pytest_cache .mypy_cache .ruff_cache \
+		docs/_build docs/reference/generated docs/notebooks

@@ -889,7 +889,7 @@ def shapley(
     the batches) on the same seed; the empty subset, the programme with no
     instrument, is the counterfactual.  For each replication r and metric,
     v_r(S) = m_r(S) - m_r(empty), where m_r(S) is the metric of run S against
-    the empty run (:func:`additionality`); the instrument's contribution is
+    the empty run (:func:`additionality`); the instrument's contribution is::
 
         phi_i = sum over S not containing i of |S|! (n - |S| - 1)! / n! x (v(S + i) - v(S)),
 

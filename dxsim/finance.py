@@ -23,7 +23,7 @@ __all__ = [
 
 
 def discount_factors(rate: ArrayLike, periods: int) -> NDArray[np.float64]:
-    """``(1 + rate) ** -k`` for ``k = 0 .. periods - 1``; shape ``rate.shape + (periods,)``."""
+    """``(1 + rate) ** -k`` for ``k = 0, ..., periods - 1``; shape ``rate.shape + (periods,)``."""
     r = np.asarray(rate, dtype=np.float64)[..., None]
     return np.asarray((1.0 + r) ** -np.arange(periods, dtype=np.float64))
 
@@ -190,7 +190,7 @@ def ramp_integral(s: ArrayLike, ramp: ArrayLike, lifetime: ArrayLike) -> NDArray
 def gain_profile(
     gain: ArrayLike, golive: ArrayLike, ramp: ArrayLike, lifetime: ArrayLike, months: int
 ) -> NDArray[np.float64]:
-    """Gain realised in each month ``[m, m + 1)`` for ``m = 0 .. months - 1``.
+    """Gain realised in each month ``[m, m + 1)`` for ``m = 0, ..., months - 1``.
 
     Parameters
     ----------
