@@ -10,18 +10,22 @@
 from dxsim import finance, plot
 from dxsim._version import __version__
 from dxsim.additionality import additionality, additionality_by_enterprise, compare, counterfactual, shapley
+from dxsim.calibrate import Calibration, calibrate
 from dxsim.experiment import enterprises, simulate, sweep
 from dxsim.metrics import headline, summarize
 from dxsim.output import scenario_of, write_netcdf
 from dxsim.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario
+from dxsim.sensitivity import sensitivity
 
 __all__ = [
+    "Calibration",
     "Scenario",
     "ScenarioError",
     "__version__",
     "additionality",
     "additionality_by_enterprise",
     "bundled_scenarios",
+    "calibrate",
     "compare",
     "counterfactual",
     "enterprises",
@@ -30,6 +34,7 @@ __all__ = [
     "load_scenario",
     "plot",
     "scenario_of",
+    "sensitivity",
     "shapley",
     "simulate",
     "summarize",

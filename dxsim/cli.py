@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dxsim._version import __version__
+from dxsim.scenario.errors import ScenarioError
 
 __all__ = ["main"]
 
@@ -70,6 +71,46 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--block-size", type=int, default=10, help="replications per stored block (default 10)")
     sw.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar")
 
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit scenario parameters to targets (simulated method of moments) and write the fitted scenario",
+        description="TARGETS.toml names the statistics to match ([targets.NAME] statistic, month, value, weight, "
+        "se) and the parameters with their bounds ([params] PATH = [LOW, HIGH]); see "
+        "scenarios/targets/platform-pilot-2022.toml (bundled targets can be named: platform-pilot-2022). Every evaluation uses the same seed (common random numbers).",
+    )
+    cal.add_argument("scenario", help="bundled scenario name or TOML file")
+    cal.add_argument("targets", help="the targets TOML file, or the name of a bundled one")
+    cal.add_argument("-o", "--output", type=Path, required=True, help="the fitted scenario (TOML)")
+    cal.add_argument("--replications", "-n", type=int, default=None, help="replications per evaluation")
+    cal.add_argument("--seed", type=int, default=None, help="seed (default: the targets file's, else the scenario's)")
+    cal.add_argument("--method", choices=("nelder-mead", "powell", "differential-evolution"), help="optimiser")
+    cal.add_argument("--maxiter", type=int, default=None, help="iteration limit of the optimiser")
+    _add_engine(cal)
+
+    sen = sub.add_parser(
+        "sensitivity",
+        help="Sobol indices or Morris effects of outputs with respect to bounded parameters (netCDF)",
+        description="Each design point runs the same replications on common random numbers.",
+    )
+    sen.add_argument("scenario", help="bundled scenario name or TOML file")
+    sen.add_argument(
+        "--param", dest="params", action="append", default=[], metavar="PATH=LOW,HIGH", help="a parameter; repeat"
+    )
+    sen.add_argument(
+        "--output-metric",
+        dest="outputs",
+        action="append",
+        default=[],
+        metavar="NAME[@MONTH]",
+        help="a statistic (a dxsim.summarize column, or adopters/accepted/... @MONTH); repeat",
+    )
+    sen.add_argument("-o", "--output", type=Path, required=True, help="the indices (netCDF)")
+    sen.add_argument("--method", choices=("sobol", "morris"), default="sobol", help="default sobol")
+    sen.add_argument("-N", "--samples", type=int, default=64, help="base samples (Sobol) or trajectories (Morris)")
+    sen.add_argument("--replications", "-n", type=int, default=1, help="replications per point (default 1)")
+    sen.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
+    _add_engine(sen)
+
     val = sub.add_parser("validate", help="check scenario files; exit 0 if all are valid, 2 if not")
     val.add_argument("scenarios", nargs="+", help="bundled names or TOML files")
 
@@ -104,6 +145,12 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("-o", "--output", type=Path, help="the HTML file (default: RESULTS with suffix .html)")
     rep.add_argument("--title", help="the page's title (default: dxsim report: SCENARIO)")
     return p
+
+
+def _add_engine(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=1, help="local processes (default 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on a dask cluster (tcp://host:8786)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -199,7 +246,6 @@ def _sweep_spec(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, dic
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from dxsim.experiment import sweep
-    from dxsim.scenario.errors import ScenarioError
     from dxsim.scenario.load import load_scenario
 
     for option, n in (
@@ -220,14 +266,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                 scenario.with_overrides(cases[label])
             except ScenarioError as err:
                 raise ScenarioError(line.replace("<overrides>", file, 1) for line in err.lines) from None
-        if args.scheduler:
-            from distributed import Client
-
-            try:
-                client = Client(args.scheduler, timeout="10s")
-            except (OSError, TimeoutError) as err:
-                print(f"dxsim sweep: cannot connect to the scheduler {args.scheduler}: {err}", file=sys.stderr)
-                return 2
+        client = _connect(args.scheduler)
         ds = sweep(
             scenario,
             params or None,
@@ -268,8 +307,129 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _connect(scheduler: str | None) -> Any:
+    """A dask Client for ``--scheduler``, or None; ValueError if it cannot connect."""
+    if not scheduler:
+        return None
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as err:
+        raise ValueError(f"cannot connect to the scheduler {scheduler}: {err}") from None
+
+
+def _checked_output(command: str, out: Path) -> str | None:
+    """Why ``out`` cannot be written (checked before a long computation), or None."""
+    if out.is_dir():
+        return f"dxsim {command}: {out}: output is a directory, not a file"
+    return None
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from dxsim.calibrate import calibrate
+    from dxsim.scenario.load import load_scenario
+
+    for option, n in (("--replications", args.replications), ("--workers", args.workers), ("--maxiter", args.maxiter)):
+        if n is not None and n < 1:
+            print(f"dxsim calibrate: {option} must be >= 1, got {n}", file=sys.stderr)
+            return 2
+    why = _checked_output("calibrate", args.output)
+    if why:
+        print(why, file=sys.stderr)
+        return 2
+    scenario = load_scenario(args.scenario)
+    client = None
+    try:
+        client = _connect(args.scheduler)
+        fit = calibrate(
+            scenario,
+            args.targets,
+            replications=args.replications,
+            seed=args.seed,
+            method=args.method,
+            maxiter=args.maxiter,
+            workers=args.workers,
+            executor=client,
+            progress=args.progress,
+        )
+        fit.write(args.output)
+    except OSError as err:
+        print(f"dxsim calibrate: {args.output}: cannot write: {err.strerror or err}", file=sys.stderr)
+        return 2
+    except ValueError as err:
+        if isinstance(err, ScenarioError):
+            raise
+        print(f"dxsim calibrate: {err}", file=sys.stderr)
+        return 2
+    finally:
+        if client is not None:
+            client.close()
+    print(fit.summary())
+    print(f"-> {args.output}")
+    return 0
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from dxsim.output import write_netcdf
+    from dxsim.scenario.load import load_scenario
+    from dxsim.sensitivity import sensitivity
+
+    for option, n in (("--samples", args.samples), ("--replications", args.replications), ("--workers", args.workers)):
+        if n < 1:
+            print(f"dxsim sensitivity: {option} must be >= 1, got {n}", file=sys.stderr)
+            return 2
+    why = _checked_output("sensitivity", args.output)
+    if why:
+        print(why, file=sys.stderr)
+        return 2
+    params: dict[str, tuple[float, float]] = {}
+    for spec in args.params:
+        path, _, bounds = spec.partition("=")
+        try:
+            low, high = (float(b) for b in bounds.split(","))
+        except ValueError:
+            print(f"dxsim sensitivity: --param {spec}: expected PATH=LOW,HIGH", file=sys.stderr)
+            return 2
+        params[path] = (low, high)
+    if not params or not args.outputs:
+        print("dxsim sensitivity: give at least one --param and one --output-metric", file=sys.stderr)
+        return 2
+    scenario = load_scenario(args.scenario)
+    client = None
+    try:
+        client = _connect(args.scheduler)
+        si = sensitivity(
+            scenario,
+            params,
+            args.outputs,
+            method=args.method,
+            n=args.samples,
+            replications=args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            executor=client,
+            progress=args.progress,
+        )
+        write_netcdf(si, args.output)
+    except OSError as err:
+        print(f"dxsim sensitivity: {args.output}: cannot write: {err.strerror or err}", file=sys.stderr)
+        return 2
+    except ValueError as err:
+        if isinstance(err, ScenarioError):
+            raise
+        print(f"dxsim sensitivity: {err}", file=sys.stderr)
+        return 2
+    finally:
+        if client is not None:
+            client.close()
+    names = ("S1", "ST") if args.method == "sobol" else ("mu_star", "sigma")
+    print(si[list(names)].to_dataframe().drop(columns="output_units").to_string(float_format=lambda x: f"{x:,.3g}"))
+    print(f"-> {args.output}")
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from dxsim.scenario.errors import ScenarioError
     from dxsim.scenario.load import load_scenario
 
     status = 0
@@ -355,7 +515,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dxsim`` command; returns the exit status."""
-    from dxsim.scenario.errors import ScenarioError
 
     args = _parser().parse_args(argv)
     commands = {
@@ -365,6 +524,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "scenarios": _cmd_scenarios,
         "compare": _cmd_compare,
         "report": _cmd_report,
+        "calibrate": _cmd_calibrate,
+        "sensitivity": _cmd_sensitivity,
     }
     try:
         return commands[args.command](args)

@@ -36,6 +36,7 @@ __all__ = [
     "heatmap",
     "payback_survival",
     "progress_ratio",
+    "sensitivity",
     "who_pays",
     "wrights_law",
 ]
@@ -626,4 +627,68 @@ def heatmap(
     described = f"{label} ({units})" if units else label
     ax.set_title(f"{described}\nmean over {n} replication{'s' if n != 1 else ''}")
     ax.figure.colorbar(image, ax=ax, label=described)
+    return ax
+
+
+def sensitivity(si: xr.Dataset, output: str | None = None, *, ax: Axes | None = None) -> Axes:
+    """Bar chart of the sensitivity indices of one output, with their confidence intervals.
+
+    Parameters
+    ----------
+    si : xarray.Dataset
+        Output of :func:`dxsim.sensitivity`.
+    output : str, optional
+        One of ``si.output`` (e.g. ``"accepted@18"``); default the first.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One group of horizontal bars per parameter: first-order (``S1``) and
+        total (``ST``) Sobol indices, or Morris ``mu_star``; the error bars
+        are the ``_conf`` half-widths.
+
+    Examples
+    --------
+    >>> import dxsim as dx
+    >>> sc = dx.load_scenario("small").with_overrides({"horizon_months": 12})
+    >>> si = dx.sensitivity(sc, {"programme.instruments[0].share": (0.1, 0.5)}, ["adopters"], method="morris", n=2)
+    >>> ax = sensitivity(si)
+    >>> ax.get_xlabel()
+    'mu* (enterprises per full range)'
+    """
+    label = str(si["output"].values[0]) if output is None else output
+    if label not in si["output"].values:
+        raise ValueError(f"output {label!r} is not in the Dataset; it has {', '.join(map(str, si['output'].values))}")
+    one = si.sel(output=label)
+    params = [str(p) for p in si["param"].values]
+    sobol = "S1" in si
+    bars = (
+        [("S1", "first order", "tab:blue"), ("ST", "total", "tab:orange")]
+        if sobol
+        else [("mu_star", "mu*", "tab:blue")]
+    )
+    ax = _axes(ax, figsize=(7.0, 1.0 + 0.6 * len(params) * len(bars)))
+    height = 0.8 / len(bars)
+    y = np.arange(len(params))
+    for i, (name, text, colour) in enumerate(bars):
+        ax.barh(
+            y + (i - (len(bars) - 1) / 2) * height,
+            one[name].values,
+            height,
+            xerr=one[f"{name}_conf"].values,
+            color=colour,
+            label=text,
+            capsize=3,
+        )
+    ax.set_yticks(y, params)
+    ax.invert_yaxis()
+    units = str(one["output_units"].values)
+    ax.set_xlabel("Sobol index (1)" if sobol else f"mu* ({units} per full range)")
+    method = "Sobol indices" if sobol else "Morris elementary effects"
+    ax.set_title(f"{method} of {label} ({units}), {int(si.attrs.get('n', 0))} base samples")
+    if sobol:
+        ax.axvline(0.0, color="grey", linewidth=0.8)
+        ax.legend(loc="best")
     return ax

@@ -1,0 +1,447 @@
+"""Calibration by the simulated method of moments, on common random numbers.
+
+The parameters θ (dotted paths of a scenario, each within bounds) are chosen to
+minimise
+
+    J(θ) = Σ_j w_j g_j(θ)²,   g_j(θ) = (m̄_j(θ) - t_j) / s_j,
+
+where m̄_j(θ) is statistic j (:mod:`dxsim.moments`) averaged over R
+replications, t_j its target, w_j its weight and s_j its scale (by default
+|t_j|, so g_j is a relative deviation).  Every evaluation uses the same seed,
+so replication k of every θ shares its random numbers: J is a deterministic
+function of θ and the optimiser is not chasing noise.
+
+Standard errors follow the SMM sandwich
+
+    V = (G'WG)⁻¹ G'W Ω W G (G'WG)⁻¹,   Ω = diag(se_j / s_j)² + Σ_sim / R,
+
+with G = ∂g/∂θ by central differences on common random numbers, W = diag(w),
+se_j the standard error of target j (given in the targets) and Σ_sim the
+covariance of the scaled statistics across replications at the fit.  They
+need an ``se`` for every target and G of full column rank; otherwise they are
+NaN and :attr:`Calibration.message` says why.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
+from scipy import optimize
+
+from dxsim.atomic import atomic_path
+from dxsim.experiment import _as_scenario, _seed, map_points
+from dxsim.moments import AT_MONTH, Statistic, check_statistic, statistic_units, statistics
+from dxsim.parameters import ParamSpace
+from dxsim.scenario.errors import ScenarioError
+from dxsim.scenario.load import _bundled_dir
+from dxsim.scenario.schema import Scenario
+
+__all__ = ["METHODS", "Calibration", "Target", "Targets", "calibrate", "read_targets"]
+
+Method = Literal["nelder-mead", "powell", "differential-evolution"]
+#: Optimisers :func:`calibrate` accepts (scipy.optimize, on the unit cube of the bounds).
+METHODS: tuple[str, ...] = ("nelder-mead", "powell", "differential-evolution")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Target(_Model):
+    """One moment to match.
+
+    Parameters
+    ----------
+    statistic : str, optional
+        A statistic of :mod:`dxsim.moments` (default: the target's name).
+    month : int, optional
+        Read the statistic at the end of this month (1 .. horizon); None: over the horizon.
+    value : float
+        The target, in the statistic's units.
+    weight : float
+        w_j > 0.
+    se : float, optional
+        Standard error of ``value`` (its units), for the standard errors of the fit.
+    scale : float, optional
+        s_j > 0 (default |value|, or 1 when the value is 0).
+    source : str
+        Where the value comes from (e.g. ``FACTS row 6``).
+    """
+
+    statistic: str | None = None
+    month: int | None = None
+    value: float
+    weight: PositiveFloat = 1.0
+    se: PositiveFloat | None = None
+    scale: PositiveFloat | None = None
+    source: str = ""
+
+    def divisor(self) -> float:
+        """s_j."""
+        return self.scale if self.scale is not None else (abs(self.value) or 1.0)
+
+
+class Targets(_Model):
+    """A targets file: the moments and, optionally, the parameters and settings of the fit.
+
+    Parameters
+    ----------
+    targets : dict of Target
+        By name.
+    params : dict, optional
+        ``{path: [low, high]}``; the ``params`` argument of :func:`calibrate` replaces it.
+    replications, seed, method, maxiter
+        Defaults for :func:`calibrate`'s arguments of the same names.
+    """
+
+    targets: dict[str, Target] = Field(min_length=1)
+    params: dict[str, tuple[float, float]] = {}
+    replications: int | None = Field(default=None, ge=1)
+    seed: int | None = None
+    method: Method | None = None
+    maxiter: int | None = Field(default=None, ge=1)
+
+    def statistics(self) -> list[Statistic]:
+        """The statistic of each target, in order."""
+        return [Statistic(t.statistic or name, t.month) for name, t in self.targets.items()]
+
+
+def read_targets(source: str | Path | Mapping[str, Any] | Targets) -> Targets:
+    """A :class:`Targets` from a TOML file, plain data or itself.
+
+    Plain data may give a target as a number, meaning its value: ``{"adopters": 400}``.
+
+    Raises
+    ------
+    ScenarioError
+        One line per problem, naming the file, the field and the value.
+    """
+    if isinstance(source, Targets):
+        return source
+    name = "targets"
+    if isinstance(source, str | Path):
+        source = _resolve(source)
+        name = str(source)
+        try:
+            data: Any = tomllib.loads(Path(source).read_text(encoding="utf-8"))
+        except OSError as err:
+            raise ScenarioError([f"{name}: cannot read: {err.strerror or err}"]) from None
+        except tomllib.TOMLDecodeError as err:
+            raise ScenarioError([f"{name}: not valid TOML: {err}"]) from None
+    else:
+        data = dict(source)
+        if "targets" not in data:
+            data = {"targets": data}
+    if isinstance(data.get("targets"), dict):
+        data["targets"] = {k: {"value": v} if _is_number(v) else v for k, v in data["targets"].items()}
+    try:
+        return Targets.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError.from_validation(err, name) from None
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What :func:`calibrate` found.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The base scenario with the fitted values.
+    params : pandas.DataFrame
+        One row per parameter (index: path): ``value`` (fitted), ``low``,
+        ``high``, ``start`` (the scenario's value), ``se`` (standard error), in
+        the parameter's units.
+    targets : pandas.DataFrame
+        One row per target: ``statistic``, ``month``, ``units``, ``target``,
+        ``fitted`` (mean over replications), ``sd`` (across replications),
+        ``weight``, ``se``, ``deviation`` (g_j, 1) and ``contribution`` (w_j g_j²).
+    objective : float
+        J at the fit.
+    evaluations : pandas.DataFrame
+        Every point evaluated, in order: the parameters and ``objective``.
+    success : bool
+        The optimiser's own verdict.
+    message : str
+        The optimiser's message, and why standard errors are missing if they are.
+    method : str
+    replications : int
+    seed : int
+    """
+
+    scenario: Scenario
+    params: pd.DataFrame
+    targets: pd.DataFrame
+    objective: float
+    evaluations: pd.DataFrame
+    success: bool
+    message: str
+    method: str
+    replications: int
+    seed: int
+
+    def summary(self) -> str:
+        """The fit in a few lines of text (what ``dxsim calibrate`` prints)."""
+        head = (
+            f"{self.scenario.name}: {self.method}, {len(self.evaluations)} evaluations x {self.replications} "
+            f"replications, seed {self.seed}; objective {self.objective:.4g}"
+        )
+
+        def fmt(x: float) -> str:
+            return f"{x:,.4g}"
+
+        tables = [self.params.to_string(float_format=fmt), self.targets.to_string(float_format=fmt)]
+        return "\n".join([head, self.message, "", tables[0], "", tables[1]])
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+    def to_toml(self) -> str:
+        """The fitted scenario as TOML, headed by comments that say how it was fitted."""
+        lines = [f"# Calibrated by dxsim calibrate ({self.method}, {self.replications} replications, seed {self.seed})"]
+        lines += [f"#   {path} = {row.value:.6g}  (se {row.se:.3g})" for path, row in self.params.iterrows()]
+        lines += [f"# objective {self.objective:.4g}"]
+        return "\n".join(lines) + "\n" + self.scenario.to_toml()
+
+    def write(self, path: str | Path) -> None:
+        """Write :meth:`to_toml` to ``path`` atomically."""
+        with atomic_path(path) as tmp:
+            tmp.write_text(self.to_toml(), encoding="utf-8")
+
+
+def calibrate(
+    scenario: Scenario | str | Path,
+    targets: str | Path | Mapping[str, Any] | Targets,
+    params: Mapping[str, Sequence[float]] | None = None,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    method: str | None = None,
+    maxiter: int | None = None,
+    workers: int = 1,
+    executor: Any = None,
+    progress: bool | None = None,
+) -> Calibration:
+    """Fit parameters of a scenario to targets by the simulated method of moments.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or Path
+        The scenario, a bundled name or a TOML path.
+    targets : str, Path, mapping or Targets
+        A targets TOML file (or the name of a bundled one, e.g.
+        ``"platform-pilot-2022"`` for ``scenarios/targets/platform-pilot-2022.toml``)
+        or ``{name: {"statistic": ..., "month": ..., "value": ..., "weight": ..., "se": ...}}``
+        or ``{statistic: value}``.
+    params : mapping, optional
+        ``{path: (low, high)}``; default: the targets file's ``params``.
+    replications : int, optional
+        Replications per evaluation (default: the targets file's, else 10).
+    seed : int, optional
+        Common random numbers for every evaluation (default: the targets
+        file's, else the scenario's).
+    method : {"nelder-mead", "powell", "differential-evolution"}, optional
+        The scipy.optimize method (default: the targets file's, else
+        Nelder-Mead).  Differential evolution evaluates each generation's
+        points together, in parallel on the workers or executor.
+    maxiter : int, optional
+        Iteration limit of the optimiser (default: the file's, else 50 per parameter).
+    workers, executor, progress
+        As in :func:`dxsim.simulate`: each evaluation's replications (and a
+        generation's points) run there.
+
+    Returns
+    -------
+    Calibration
+        The fitted scenario, parameters with standard errors, each target's
+        fitted value, the objective and every evaluation.
+
+    Raises
+    ------
+    ScenarioError
+        Before any simulation, for an unknown statistic, a month outside the
+        horizon, bounds with low >= high or a path that is not a field.
+
+    Examples
+    --------
+    >>> import dxsim as dx
+    >>> sc = dx.load_scenario("small").with_overrides({"horizon_months": 12})
+    >>> targets = {"early": {"statistic": "adopters", "month": 12, "value": 100}}
+    >>> fit = calibrate(sc, targets, {"industry_defaults.innovation": (0.001, 0.05)}, replications=2, seed=1)
+    >>> bool(abs(fit.targets.loc["early", "fitted"] - 100) < 5)
+    True
+    """
+    sc = _as_scenario(scenario)
+    spec = read_targets(targets)
+    source = str(targets) if isinstance(targets, str | Path) else "targets"
+    wanted = spec.statistics()
+    problems = []
+    for (name, target), stat in zip(spec.targets.items(), wanted, strict=True):
+        why = check_statistic(stat.name, stat.month, sc.horizon_months)
+        if why is not None:
+            field = "month" if target.month is not None and stat.name in AT_MONTH else "statistic"
+            problems.append(f"{source}: targets.{name}.{field}: {why}")
+    if problems:
+        raise ScenarioError(problems)
+    given, origin = (params, "calibrate") if params is not None else (spec.params, source)
+    space = ParamSpace(sc, given, source=origin)
+    reps = replications or spec.replications or 10
+    seed = _seed(sc, seed if seed is not None else spec.seed)
+    method = method or spec.method or "nelder-mead"
+    if method not in METHODS:
+        raise ValueError(f"method(={method!r}) must be one of {', '.join(METHODS)}.")
+    maxiter = maxiter or spec.maxiter or 50 * len(space)
+
+    value = np.array([t.value for t in spec.targets.values()])
+    scale = np.array([t.divisor() for t in spec.targets.values()])
+    weight = np.array([t.weight for t in spec.targets.values()])
+    run = {"replications": reps, "seed": seed, "workers": workers, "executor": executor, "progress": progress}
+    history: list[tuple[NDArray[np.float64], float]] = []
+    cache: dict[bytes, float] = {}
+
+    def moments(theta: NDArray[np.float64]) -> list[NDArray[np.float64]]:
+        """Per-replication scaled deviations at each row of theta: (replications, targets) each."""
+        stats = map_points(space.scenarios(theta), lambda ds: statistics(ds, wanted), desc=f"{sc.name} fit", **run)
+        return [(s - value) / scale for s in stats]
+
+    def objectives(unit: NDArray[np.float64]) -> NDArray[np.float64]:
+        theta = space.values(unit)
+        keys = [row.tobytes() for row in theta]
+        new = [i for i, k in enumerate(keys) if k not in cache]
+        if new:
+            for i, g in zip(new, moments(theta[new]), strict=True):
+                cache[keys[i]] = float(weight @ g.mean(axis=0) ** 2)
+                history.append((theta[i], cache[keys[i]]))
+        return np.array([cache[k] for k in keys])
+
+    start = space.start()
+    bounds = [(0.0, 1.0)] * len(space)
+    if method == "differential-evolution":
+        res = optimize.differential_evolution(
+            lambda u: objectives(np.asarray(u).T),
+            bounds,
+            maxiter=maxiter,
+            seed=seed,
+            x0=start,
+            vectorized=True,
+            updating="deferred",
+            polish=False,
+        )
+    else:
+        options: dict[str, Any] = {"maxiter": maxiter}
+        if method == "nelder-mead":
+            # A wide first simplex: with many enterprises J is smooth only on scales well above one SME.
+            step = np.where(start > 0.5, -0.25, 0.25)
+            options |= {"initial_simplex": np.vstack([start, start + np.diag(step)]), "xatol": 1e-3, "fatol": 1e-6}
+        res = optimize.minimize(
+            lambda u: objectives(np.asarray(u))[0],
+            start,
+            method="Nelder-Mead" if method == "nelder-mead" else "Powell",
+            bounds=bounds,
+            options=options,
+        )
+    best = space.values(np.clip(res.x, 0.0, 1.0))[0]
+    fitted_g, se, why = _standard_errors(space, best, moments, weight, spec, scale, reps)
+    fitted = fitted_g * scale + value
+    message = str(res.message) + (f"; {why}" if why else "")
+    theta_names = space.names
+    params_table = pd.DataFrame(
+        {
+            "value": best,
+            "low": space.low,
+            "high": space.high,
+            "start": space.values(start)[0],
+            "se": se,
+        },
+        index=pd.Index(theta_names, name="param"),
+    )
+    g_mean = fitted_g.mean(axis=0)
+    targets_table = pd.DataFrame(
+        {
+            "statistic": [s.name for s in wanted],
+            "month": [s.month if s.month is not None else np.nan for s in wanted],
+            "units": [statistic_units(s.name) for s in wanted],
+            "target": value,
+            "fitted": fitted.mean(axis=0),
+            "sd": fitted.std(axis=0, ddof=1) if reps > 1 else np.full(len(wanted), np.nan),
+            "weight": weight,
+            "se": [t.se if t.se is not None else np.nan for t in spec.targets.values()],
+            "deviation": g_mean,
+            "contribution": weight * g_mean**2,
+        },
+        index=pd.Index(list(spec.targets), name="target"),
+    )
+    evaluations = pd.DataFrame([h[0] for h in history], columns=theta_names)
+    evaluations["objective"] = [h[1] for h in history]
+    return Calibration(
+        scenario=sc.with_overrides(space.overrides(best)),
+        params=params_table,
+        targets=targets_table,
+        objective=float(weight @ g_mean**2),
+        evaluations=evaluations,
+        success=bool(res.success),
+        message=message,
+        method=method,
+        replications=reps,
+        seed=seed,
+    )
+
+
+def _standard_errors(
+    space: ParamSpace,
+    best: NDArray[np.float64],
+    moments: Any,
+    weight: NDArray[np.float64],
+    spec: Targets,
+    scale: NDArray[np.float64],
+    reps: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], str]:
+    """Scaled deviations per replication at the fit, the sandwich standard errors and why they are NaN if so."""
+    d = len(space)
+    h = 0.05 * (space.high - space.low)
+    up = np.minimum(best + h, space.high)
+    down = np.maximum(best - h, space.low)
+    points = [best]
+    for j in range(d):
+        for end in (up[j], down[j]):
+            p = best.copy()
+            p[j] = end
+            points.append(p)
+    g = moments(np.array(points))
+    at_best = g[0]
+    jac = np.column_stack(
+        [(g[1 + 2 * j].mean(axis=0) - g[2 + 2 * j].mean(axis=0)) / (up[j] - down[j]) for j in range(d)]
+    )
+    nan = np.full(d, np.nan)
+    if any(t.se is None for t in spec.targets.values()):
+        return at_best, nan, "standard errors need an se for every target"
+    w = np.diag(weight)
+    bread = jac.T @ w @ jac
+    if np.linalg.matrix_rank(jac) < d or not math.isfinite(np.linalg.cond(bread)) or np.linalg.cond(bread) > 1e12:
+        return at_best, nan, "standard errors: the targets do not identify every parameter near the fit (G'WG singular)"
+    data = np.diag((np.array([t.se for t in spec.targets.values()], dtype=np.float64) / scale) ** 2)
+    sim = np.atleast_2d(np.cov(at_best, rowvar=False)) / reps if reps > 1 else 0.0
+    omega = data + sim
+    inv = np.linalg.inv(bread)
+    cov = inv @ jac.T @ w @ omega @ w @ jac @ inv
+    return at_best, np.sqrt(np.clip(np.diag(cov), 0.0, None)), ""
+
+
+def _resolve(source: str | Path) -> Path:
+    """A targets file: a path, or the name of a bundled one (``scenarios/targets/NAME.toml``)."""
+    path = Path(source)
+    bundled = _bundled_dir() / "targets" / f"{source}.toml"
+    return bundled if not path.exists() and path.suffix != ".toml" and bundled.is_file() else path
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

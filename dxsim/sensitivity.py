@@ -1,0 +1,239 @@
+"""Global sensitivity analysis with SALib: which parameters drive which outputs.
+
+:func:`sensitivity` samples the box of parameter bounds (Saltelli's scheme
+for Sobol indices, Morris trajectories for elementary effects), runs every
+sample point through the sweep machinery on common random numbers (the
+replications of every point share their seeds, so differences between
+points are the parameters' effects, not noise), averages each output over
+the replications and hands the results to SALib's analysers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+from SALib.analyze import morris as morris_analyze  # type: ignore[import-untyped]
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import morris as morris_sample  # type: ignore[import-untyped]
+from SALib.sample import sobol as sobol_sample
+
+from dxsim._version import __version__
+from dxsim.experiment import _as_scenario, _seed, map_points, sweep
+from dxsim.moments import Statistic, check_statistic, statistic_units, statistics
+from dxsim.parameters import ParamSpace
+from dxsim.scenario.errors import ScenarioError
+from dxsim.scenario.schema import Scenario
+
+__all__ = ["parse_output", "sensitivity"]
+
+
+def parse_output(text: str | Statistic) -> Statistic:
+    """``"accepted@18"`` -> ``Statistic("accepted", 18)``; ``"adopters"`` -> ``Statistic("adopters")``.
+
+    Examples
+    --------
+    >>> parse_output("accepted@18")
+    Statistic(name='accepted', month=18)
+    """
+    if isinstance(text, Statistic):
+        return text
+    name, at, month = str(text).partition("@")
+    if not at:
+        return Statistic(name)
+    try:
+        return Statistic(name, int(month))
+    except ValueError:
+        return Statistic(name, -1)  # refused by check_statistic with the month named
+
+
+def sensitivity(
+    scenario: Scenario | str | Path,
+    params: Mapping[str, Sequence[float]],
+    outputs: Sequence[str | Statistic],
+    *,
+    method: Literal["sobol", "morris"] = "sobol",
+    n: int = 64,
+    replications: int = 1,
+    seed: int | None = None,
+    levels: int = 4,
+    conf_level: float = 0.95,
+    workers: int = 1,
+    executor: Any = None,
+    store: str | Path | None = None,
+    resume: bool = False,
+    progress: bool | None = None,
+) -> xr.Dataset:
+    """Sobol indices or Morris elementary effects of outputs with respect to bounded parameters.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or Path
+        The base scenario.
+    params : mapping
+        ``{path: (low, high)}``, each varied uniformly over its bounds.
+    outputs : sequence of str
+        Statistics of :mod:`dxsim.moments`: a :func:`dxsim.summarize` column
+        (``"adopters"``, ``"public_money_per_lighthouse"``) or ``name@month``
+        (``"accepted@18"``), each averaged over the replications of a point.
+    method : {"sobol", "morris"}
+        Sobol: ``n * (d + 2)`` points (Saltelli sampling, ``n`` a power of 2),
+        first-order and total indices.  Morris: ``n * (d + 1)`` points
+        (``n`` trajectories on a grid of ``levels`` levels), mu, mu* and sigma.
+    n : int
+        Base sample size (Sobol) or number of trajectories (Morris).
+    replications : int
+        Replications per point (common random numbers across points).
+    seed : int, optional
+        Seeds the replications and the sample (default: the scenario's).
+    levels : int
+        Morris grid levels.
+    conf_level : float
+        Confidence level of the bootstrap intervals.
+    workers, executor, progress
+        As in :func:`dxsim.simulate`.
+    store : str or Path, optional
+        Stream every point's runs to this sweep store (zarr) as
+        :func:`dxsim.sweep` does, so a long analysis can be resumed with
+        ``resume=True``; without it only the outputs of each point are kept.
+    resume : bool
+        Continue an interrupted analysis in ``store``.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dimensions ``output`` (e.g. ``accepted@18``) and ``param``; Sobol:
+        ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (1; the ``_conf`` variables
+        are half-widths of the ``conf_level`` interval); Morris: ``mu``,
+        ``mu_star``, ``mu_star_conf``, ``sigma`` (in each output's units,
+        coordinate ``output_units``, per full range of the parameter); and
+        ``sample_value`` (sample, param) and ``sample_output`` (sample,
+        output), the design and the outputs it gave.
+
+    Raises
+    ------
+    ScenarioError
+        Before any simulation: an unknown output, a bad month, bounds with
+        low >= high or a path that is not a field.
+
+    Examples
+    --------
+    >>> import dxsim as dx
+    >>> sc = dx.load_scenario("small").with_overrides({"horizon_months": 12})
+    >>> si = sensitivity(sc, {"programme.instruments[0].share": (0.1, 0.5)}, ["adopters@12"], method="morris", n=2)
+    >>> si["mu_star"].dims
+    ('output', 'param')
+    """
+    sc = _as_scenario(scenario)
+    if method not in ("sobol", "morris"):
+        raise ValueError(f"method(={method!r}) must be 'sobol' or 'morris'.")
+    if n < 2:
+        raise ValueError(f"n(={n}) must be >= 2.")
+    if replications < 1:
+        raise ValueError(f"replications(={replications}) must be >= 1.")
+    wanted = [parse_output(o) for o in outputs]
+    if not wanted:
+        raise ScenarioError(["sensitivity: outputs: give at least one output"])
+    problems = []
+    for text, stat in zip(outputs, wanted, strict=True):
+        why = check_statistic(stat.name, stat.month, sc.horizon_months)
+        if why is not None:
+            problems.append(f"sensitivity: outputs: {text}: {why}")
+    if problems:
+        raise ScenarioError(problems)
+    space = ParamSpace(sc, params, source="sensitivity")
+    seed = _seed(sc, seed)
+    problem = {"num_vars": len(space), "names": space.names, "bounds": np.column_stack([space.low, space.high])}
+    if method == "sobol":
+        x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
+    else:
+        x = morris_sample.sample(problem, n, num_levels=levels, seed=seed)
+    y = _outputs(sc, space, x, wanted, replications, seed, store=store, resume=resume, workers=workers,
+                 executor=executor, progress=progress)  # fmt: skip
+    labels = [w.label() for w in wanted]
+    out = xr.Dataset(
+        coords={
+            "output": labels,
+            "param": space.names,
+            "output_units": ("output", [statistic_units(w.name) for w in wanted]),
+        }
+    )
+    for j, label in enumerate(labels):
+        if method == "sobol":
+            res = sobol_analyze.analyze(problem, y[:, j], calc_second_order=False, conf_level=conf_level, seed=seed)
+            names = ("S1", "S1_conf", "ST", "ST_conf")
+        else:
+            res = morris_analyze.analyze(problem, x, y[:, j], conf_level=conf_level, num_levels=levels, seed=seed)
+            names = ("mu", "mu_star", "mu_star_conf", "sigma")
+        for name in names:
+            if name not in out:
+                out[name] = (("output", "param"), np.full((len(labels), len(space)), np.nan))
+            out[name].loc[{"output": label}] = np.asarray(res[name], dtype=np.float64)
+    for var in out.data_vars.values():
+        var.attrs = _ATTRS[str(var.name)]
+    out["sample_value"] = (("sample", "param"), x, {"units": "the parameter's", "long_name": "design point"})
+    out["sample_output"] = (
+        ("sample", "output"),
+        y,
+        {"units": "the output's (output_units)", "long_name": "output at the design point, mean over replications"},
+    )
+    out.attrs.update(
+        method=method,
+        n=n,
+        replications=replications,
+        seed=seed,
+        conf_level=conf_level,
+        levels=levels,
+        bounds=json.dumps({p: [lo, hi] for p, lo, hi in zip(space.names, space.low, space.high, strict=True)}),
+        scenario=sc.to_toml(),
+        scenario_name=sc.name,
+        dxsim_version=__version__,
+    )
+    return out
+
+
+_ATTRS: dict[str, dict[str, str]] = {
+    "S1": {"units": "1", "long_name": "first-order Sobol index"},
+    "S1_conf": {"units": "1", "long_name": "half-width of the confidence interval of S1"},
+    "ST": {"units": "1", "long_name": "total-order Sobol index"},
+    "ST_conf": {"units": "1", "long_name": "half-width of the confidence interval of ST"},
+    "mu": {"units": "the output's (output_units)", "long_name": "Morris mean elementary effect over the full range"},
+    "mu_star": {"units": "the output's (output_units)", "long_name": "Morris mean absolute elementary effect"},
+    "mu_star_conf": {"units": "the output's (output_units)", "long_name": "half-width of the interval of mu_star"},
+    "sigma": {"units": "the output's (output_units)", "long_name": "standard deviation of the elementary effects"},
+}
+
+
+def _outputs(
+    sc: Scenario,
+    space: ParamSpace,
+    x: NDArray[np.float64],
+    wanted: list[Statistic],
+    replications: int,
+    seed: int,
+    *,
+    store: str | Path | None,
+    resume: bool,
+    **run: Any,
+) -> NDArray[np.float64]:
+    """The outputs at each design point, averaged over replications: shape ``(points, outputs)``."""
+    if store is None:
+        scenarios = space.scenarios(x)
+        means = map_points(
+            scenarios,
+            lambda ds: statistics(ds, wanted).mean(axis=0),
+            replications=replications,
+            seed=seed,
+            desc=f"{sc.name} sensitivity",
+            **run,
+        )
+        return np.array(means)
+    cases: dict[Any, dict[str, Any]] = {i: space.overrides(row) for i, row in enumerate(x)}
+    ds = sweep(sc, cases=cases, replications=replications, seed=seed, store=store, resume=resume,
+               block_size=replications, **run)  # fmt: skip
+    return np.array([statistics(ds.isel(case=i).load(), wanted).mean(axis=0) for i in range(len(x))])

@@ -1,0 +1,193 @@
+"""dx.calibrate: the simulated method of moments recovers parameters from data simulated with them,
+its standard errors follow the sandwich formula, and bad targets or bounds are refused in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cli_helpers import run_cli
+
+import dxsim as dx
+from dxsim.calibrate import Targets, _standard_errors, read_targets
+from dxsim.moments import Statistic, statistics
+from dxsim.parameters import ParamSpace
+
+P, Q = "industry_defaults.innovation", "industry_defaults.imitation"
+TRUTH = {P: 0.01, Q: 0.4}
+BOUNDS = {P: (0.002, 0.05), Q: (0.05, 1.0)}
+MONTHS = (6, 12, 24)
+
+
+@pytest.fixture(scope="module")
+def market(small: dx.Scenario) -> dx.Scenario:
+    """``small`` over 24 months: adoption still rising, so timing tells p from q."""
+    return small.with_overrides({"horizon_months": 24})
+
+
+def observed_targets(scenario: dx.Scenario, seed: int, replications: int) -> dict[str, dict[str, float]]:
+    """Adopters at 6, 12 and 24 months of the true parameters on an unrelated seed, with their standard errors."""
+    data = dx.simulate(scenario.with_overrides(TRUTH), replications=replications, seed=seed)
+    values = statistics(data, [Statistic("adopters", m) for m in MONTHS])
+    se = values.std(axis=0, ddof=1) / np.sqrt(replications)
+    return {
+        f"adopters_{m}": {"statistic": "adopters", "month": m, "value": float(v), "se": float(s)}
+        for m, v, s in zip(MONTHS, values.mean(axis=0), se, strict=True)
+    }
+
+
+def test_recovers_the_bass_parameters_of_simulated_data(market):
+    targets = observed_targets(market, seed=99, replications=20)
+    fit = dx.calibrate(market, targets, BOUNDS, replications=6, seed=1)
+    assert fit.success, fit.message
+    for path, true in TRUTH.items():
+        value, se = fit.params.loc[path, ["value", "se"]]
+        low, high = BOUNDS[path]
+        assert np.isfinite(se) and 0 < se < (high - low) / 4, (path, se)
+        assert abs(value - true) < 3 * se, (path, value, true, se)
+    # The fitted scenario carries the fitted values, and the fit is the best point evaluated.
+    assert fit.scenario.resolved_industries[0].innovation == pytest.approx(fit.params.loc[P, "value"])
+    assert fit.objective == pytest.approx(fit.evaluations["objective"].min(), rel=1e-9, abs=1e-12)
+    assert list(fit.targets.index) == list(targets)
+
+
+def test_the_same_seed_gives_the_same_fit(market):
+    targets = {"a12": {"statistic": "adopters", "month": 12, "value": 120.0}}
+    runs = [dx.calibrate(market, targets, {P: BOUNDS[P]}, replications=2, seed=3, maxiter=6) for _ in range(2)]
+    assert runs[0].params.equals(runs[1].params)
+    assert runs[0].evaluations.equals(runs[1].evaluations)
+
+
+def test_differential_evolution_on_two_workers_equals_one(market):
+    targets = {"a12": {"statistic": "adopters", "month": 12, "value": 120.0}}
+    fits = [
+        dx.calibrate(
+            market, targets, {P: BOUNDS[P]}, replications=2, seed=3, method="differential-evolution", maxiter=1,
+            workers=w,
+        )
+        for w in (1, 2)
+    ]  # fmt: skip
+    assert fits[0].evaluations.equals(fits[1].evaluations)
+    assert len(fits[0].evaluations) > 15  # a generation's points are evaluated together
+    assert fits[0].params.loc[P, "value"] == fits[1].params.loc[P, "value"]
+
+
+def test_sandwich_standard_errors_of_a_linear_model():
+    """g(θ) = A θ - t exactly, with known per-replication noise: V = (A'WA)⁻¹ A'WΩWA (A'WA)⁻¹."""
+    sc = dx.load_scenario("small")
+    space = ParamSpace(sc, {P: (0.0, 0.1), Q: (0.0, 1.0)})
+    a = np.array([[10.0, 1.0], [2.0, 5.0], [1.0, 1.0]])
+    noise = np.random.default_rng(0).normal(size=(8, 3))
+    noise -= noise.mean(axis=0)
+    spec = Targets.model_validate({"targets": {f"t{j}": {"value": 1.0, "se": 0.1 * (j + 1)} for j in range(3)}})
+    weight = np.array([1.0, 2.0, 0.5])
+
+    def moments(theta):
+        return [a @ row + noise for row in theta]
+
+    best = np.array([0.05, 0.5])
+    at_best, se, why = _standard_errors(space, best, moments, weight, spec, np.ones(3), reps=8)
+    assert why == ""
+    np.testing.assert_allclose(at_best.mean(axis=0), a @ best)
+    w = np.diag(weight)
+    omega = np.diag([0.01, 0.04, 0.09]) + np.cov(noise, rowvar=False) / 8
+    inv = np.linalg.inv(a.T @ w @ a)
+    np.testing.assert_allclose(se, np.sqrt(np.diag(inv @ a.T @ w @ omega @ w @ a @ inv)))
+    # A parameter no target moves is not identified: NaN and the reason.
+    _, se, why = _standard_errors(space, best, lambda th: [np.outer(np.ones(8), a[:, 0] * r[0]) for r in th],
+                                  weight, spec, np.ones(3), reps=8)  # fmt: skip
+    assert np.isnan(se).all() and "identify" in why
+
+
+def test_without_an_se_for_every_target_there_are_no_standard_errors(market):
+    fit = dx.calibrate(market, {"adopters": 300.0}, {P: BOUNDS[P]}, replications=2, seed=1, maxiter=4)
+    assert np.isnan(fit.params.loc[P, "se"]) and "se for every target" in fit.message
+
+
+def test_cli_writes_a_fitted_scenario_that_loads(capsys, tmp_path, market):
+    scenario = tmp_path / "market.toml"
+    scenario.write_text(market.to_toml(), encoding="utf-8")
+    targets = tmp_path / "targets.toml"
+    targets.write_text(
+        f"""replications = 2
+seed = 5
+maxiter = 6
+[params]
+"{P}" = [0.002, 0.05]
+[targets.early]
+statistic = "adopters"
+month = 12
+value = 150
+""",
+        encoding="utf-8",
+    )
+    out = tmp_path / "fitted.toml"
+    status, stdout, err = run_cli(capsys, "calibrate", str(scenario), str(targets), "-o", str(out), "--no-progress")
+    assert status == 0, err
+    assert "early" in stdout and str(out) in stdout
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Calibrated by dxsim calibrate")
+    fitted = dx.load_scenario(out)
+    value = float(text.split(f"{P} = ")[1].split()[0])
+    assert fitted.resolved_industries[0].innovation == pytest.approx(value, rel=1e-5)
+    assert fitted.resolved_industries[0].innovation != market.resolved_industries[0].innovation
+
+
+def test_bundled_targets_file_is_valid_for_its_scenario():
+    spec = read_targets("platform-pilot-2022")
+    sc = dx.load_scenario("platform-pilot-2022")
+    ParamSpace(sc, spec.params)
+    assert spec.replications and spec.seed == sc.seed
+    assert all(t.source.startswith("FACTS row") for t in spec.targets.values())
+
+
+# ---------------------------------------------------------------------------
+# Bad targets and bounds: one line naming the file, the field and the value.
+BAD = [
+    ('[params]\n"{P}" = [0.05, 0.01]\n[targets.a]\nvalue = 1\nstatistic = "adopters"',
+     'params."industry_defaults.innovation": low must be < high, got (0.05, 0.01)'),
+    ('[params]\n"{P}" = [0.01, 0.01]\n[targets.a]\nvalue = 1\nstatistic = "adopters"',
+     "low must be < high, got (0.01, 0.01)"),
+    ('[params]\n"industry_defaults.inovation" = [0.0, 0.1]\n[targets.a]\nvalue = 1\nstatistic = "adopters"',
+     "industry_defaults.inovation: unknown field"),
+    ('[params]\n"behaviour.perceived_failure.initial" = [0.1, 2.0]\n[targets.a]\nvalue = 1\nstatistic = "adopters"',
+     "behaviour.perceived_failure.initial: must be between 0 and 1, got 2.0"),
+    ('[params]\n"{P}" = [0.0, 0.1]\n[targets.a]\nvalue = 1\nstatistic = "adoptres"',
+     "targets.a.statistic: unknown statistic"),
+    ('[params]\n"{P}" = [0.0, 0.1]\n[targets.a]\nvalue = 1\nstatistic = "adopters"\nmonth = 400',
+     "targets.a.month: month must be in 1 .. 60 (the horizon), got 400"),
+    ('[params]\n"{P}" = [0.0, 0.1]\n[targets.a]\nvalue = 1\nstatistic = "leverage"\nmonth = 12',
+     "targets.a.statistic: no value at a month for this statistic"),
+    ('[params]\n"{P}" = [0.0, 0.1]\n[targets.a]\nstatistic = "adopters"',
+     "targets.a.value: field required"),
+    ('[params]\n"{P}" = [0.0, 0.1]\n[targets.a]\nvalue = 1\nweight = -1',
+     "targets.a.weight: Input should be greater than 0, got -1"),
+    ('[params]\n"{P}" = "wide"\n[targets.a]\nvalue = 1', "params."),
+    ('[targets]', "targets: Dictionary should have at least 1 item"),
+    ('[params]\n"{P}" = [0.0, 0.1]\n[targets.a\nvalue = 1', "not valid TOML"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD)
+def test_bad_targets_are_refused_in_one_line(capsys, tmp_path, text, expected):
+    targets = tmp_path / "bad.toml"
+    targets.write_text(text.replace("{P}", P), encoding="utf-8")
+    with pytest.raises(dx.ScenarioError) as err:
+        dx.calibrate("small", targets)
+    lines = err.value.lines
+    assert len(lines) == 1 and lines[0].startswith(str(targets)), lines
+    assert expected in lines[0], lines
+    out = tmp_path / "fitted.toml"
+    status, _, stderr = run_cli(capsys, "calibrate", "small", str(targets), "-o", str(out))
+    assert status == 2 and stderr.strip() == lines[0]
+    assert not out.exists()
+
+
+def test_bad_arguments_of_the_api_are_refused(tmp_path: Path):
+    with pytest.raises(dx.ScenarioError, match=r'calibrate: params."industry_defaults.innovation": low must be < high'):
+        dx.calibrate("small", {"adopters": 10}, {P: (0.5, 0.1)})
+    with pytest.raises(ValueError, match="method"):
+        dx.calibrate("small", {"adopters": 10}, {P: (0.0, 0.1)}, method="bfgs")
+    with pytest.raises(dx.ScenarioError, match=r"missing\.toml: cannot read: No such file"):
+        dx.calibrate("small", tmp_path / "missing.toml")
