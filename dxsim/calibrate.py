@@ -36,8 +36,10 @@ import pandas as pd
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
 from scipy import optimize
+from tqdm.auto import tqdm
 
 from dxsim.atomic import atomic_path
+from dxsim.executors import show_progress
 from dxsim.experiment import _as_scenario, _seed, map_points
 from dxsim.moments import AT_MONTH, Statistic, check_statistic, statistic_units, statistics
 from dxsim.parameters import ParamSpace
@@ -304,13 +306,16 @@ def calibrate(
     value = np.array([t.value for t in spec.targets.values()])
     scale = np.array([t.divisor() for t in spec.targets.values()])
     weight = np.array([t.weight for t in spec.targets.values()])
-    run = {"replications": reps, "seed": seed, "workers": workers, "executor": executor, "progress": progress}
+    run = {"replications": reps, "seed": seed, "workers": workers, "executor": executor, "progress": False}
     history: list[tuple[NDArray[np.float64], float]] = []
     cache: dict[bytes, float] = {}
+    # One bar for the whole fit, counting evaluated points (not one bar per evaluation).
+    bar = tqdm(desc=f"{sc.name} calibrate", unit="point", disable=not show_progress(progress, 2))
 
     def moments(theta: NDArray[np.float64]) -> list[NDArray[np.float64]]:
         """Per-replication scaled deviations at each row of theta: (replications, targets) each."""
-        stats = map_points(space.scenarios(theta), lambda ds: statistics(ds, wanted), desc=f"{sc.name} fit", **run)
+        stats = map_points(space.scenarios(theta), lambda ds: statistics(ds, wanted), **run)
+        bar.update(len(theta))
         return [(s - value) / scale for s in stats]
 
     def objectives(unit: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -319,8 +324,10 @@ def calibrate(
         new = [i for i, k in enumerate(keys) if k not in cache]
         if new:
             for i, g in zip(new, moments(theta[new]), strict=True):
-                cache[keys[i]] = float(weight @ g.mean(axis=0) ** 2)
+                j = float(weight @ g.mean(axis=0) ** 2)
+                cache[keys[i]] = j if math.isfinite(j) else math.inf  # e.g. a payback beyond the horizon
                 history.append((theta[i], cache[keys[i]]))
+            bar.set_postfix(objective=f"{min(cache.values()):.4g}", refresh=False)
         return np.array([cache[k] for k in keys])
 
     start = space.start()
@@ -350,7 +357,10 @@ def calibrate(
             options=options,
         )
     best = space.values(np.clip(res.x, 0.0, 1.0))[0]
-    fitted_g, se, why = _standard_errors(space, best, moments, weight, spec, scale, reps)
+    try:
+        fitted_g, se, why = _standard_errors(space, best, moments, weight, spec, scale, reps)
+    finally:
+        bar.close()
     fitted = fitted_g * scale + value
     message = str(res.message) + (f"; {why}" if why else "")
     theta_names = space.names
