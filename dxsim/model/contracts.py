@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from dxsim.ledger import ConservationError
 
-__all__ = ["ContractBook", "split_price"]
+__all__ = ["ContractBook", "split_one", "split_price"]
 
 
 def split_price(
@@ -36,6 +36,19 @@ def split_price(
     g = np.minimum(np.asarray(government_part, dtype=np.float64), p - d)
     e = np.maximum(p - d - g, 0.0)
     return g, d, e
+
+
+def split_one(price: float, government_part: float, discount_share: float) -> tuple[float, float, float]:
+    """:func:`split_price` of one contract, on Python floats (the same arithmetic).
+
+    Examples
+    --------
+    >>> split_one(100.0, 95.0, 0.1)
+    (90.0, 10.0, 0.0)
+    """
+    d = discount_share * price
+    g = min(government_part, price - d)
+    return g, d, max(price - d - g, 0.0)
 
 
 @dataclass
@@ -68,6 +81,8 @@ class ContractBook:
 
     def __post_init__(self) -> None:
         self.columns = {name: [] for name in (*self.SIGNED, *self.LATER)}
+        self._signed = [(name, self.columns[name]) for name in self.SIGNED]
+        self._later = [(self.columns[name], initial) for name, initial in self.LATER.items()]
 
     def __len__(self) -> int:
         return len(self.columns["price"])
@@ -84,10 +99,10 @@ class ContractBook:
         if not math.isclose(parts, price, rel_tol=1e-9, abs_tol=1e-6):
             raise ConservationError(f"contract parts add to {parts:.2f}, price is {price:.2f}")
         cid = len(self)
-        for name in self.SIGNED:
-            self.columns[name].append(values[name])
-        for name, initial in self.LATER.items():
-            self.columns[name].append(initial)
+        for name, column in self._signed:
+            column.append(values[name])
+        for column, initial in self._later:
+            column.append(initial)
         return cid
 
     def set(self, cid: int, name: str, value: float) -> None:

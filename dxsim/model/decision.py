@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import gain_profile, monthly_rate, npv, payback_period
-from dxsim.model.schemes import deferred_payments, fixed_months, fixed_payments
+from dxsim.model.schemes import deferred_payments, fixed_months, fixed_payments, window
 from dxsim.scenario.schema import PaymentScheme
 
 __all__ = ["Decision", "Offer", "decide", "perceived_failure"]
@@ -162,9 +162,10 @@ def _value_and_payback(
     life = np.broadcast_to(lifetime, gain.shape)[rows]
     g = gain_profile(gain[rows], golive, np.broadcast_to(ramp, gain.shape)[rows], life, months)
     start = golive.astype(np.int64)
-    fixed = fixed_payments(offer.scheme, owed, months)
-    paid_ok = fixed + deferred_payments(offer.scheme, owed, g, start, np.ones(n, dtype=bool))
-    paid_fail = fixed + deferred_payments(offer.scheme, owed, np.zeros_like(g), start, np.zeros(n, dtype=bool))
+    paid_ok = paid_fail = fixed_payments(offer.scheme, owed, months)
+    if window(offer.scheme) > 0:  # a deferred part, paid from go-live
+        paid_ok = paid_ok + deferred_payments(offer.scheme, owed, g, start, np.ones(n, dtype=bool))
+        paid_fail = paid_fail + deferred_payments(offer.scheme, owed, np.zeros_like(g), start, np.zeros(n, dtype=bool))
     receipts_fail = np.zeros((n, months))
     receipts_fail[:, 0] += offer.receive_signing[rows]
     _add_at_month(receipts_fail, golive, offer.receive_golive[rows])
@@ -176,7 +177,8 @@ def _value_and_payback(
         ok -= gain_profile(subscription, golive, 0.0, life, months)
     fail = receipts_fail - paid_fail
     pi = failure[rows]
-    value = (1.0 - pi) * npv(rho[rows], ok[:, :horizon]) + pi * npv(rho[rows], fail[:, :horizon])
+    npv_ok, npv_fail = npv(rho[rows], np.stack([ok[:, :horizon], fail[:, :horizon]]))  # one set of discount factors
+    value = (1.0 - pi) * npv_ok + pi * npv_fail
     # Each enterprise looks ahead over its own window (the evaluation horizon, or its maximum payback
     # plus two months), so its payback does not depend on who else is evaluated with it.
     mp = max_payback[rows]

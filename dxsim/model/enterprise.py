@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["Application", "applicant"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Application:
     """An enterprise that decided to adopt at the start of a month (yuan, months)."""
 

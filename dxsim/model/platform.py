@@ -61,8 +61,18 @@ class Platforms:
             [s.quality.ppf(keys.uniform("platform_quality", k))[0] for k, s in zip(ids, specs, strict=True)],
             dtype=float,
         )
-        self.own = np.zeros(len(specs))
-        self.industry_deployments = np.zeros(len(industries))
+        self._own = [0.0] * len(specs)  # deployments started, per platform
+        self._started = [0.0] * len(industries)  # ... per industry
+        # plain floats for start_deployment, called once per contract
+        self._scalars = list(
+            zip(
+                self.industry.tolist(),
+                self.first_cost.tolist(),
+                self.spillover.tolist(),
+                self._exponent.tolist(),
+                strict=True,
+            )
+        )
         self.resources: list[simpy.Resource | None] = [
             None if s.capacity is None else simpy.Resource(env, capacity=s.capacity) for s in specs
         ]
@@ -79,10 +89,21 @@ class Platforms:
         return len(self.names)
 
     @property
+    def own(self) -> NDArray[np.float64]:
+        """Deployments each platform has started."""
+        return np.array(self._own)
+
+    @property
+    def industry_deployments(self) -> NDArray[np.float64]:
+        """Deployments started in each industry, all its platforms together."""
+        return np.array(self._started)
+
+    @property
     def experience(self) -> NDArray[np.float64]:
         """Effective experience n: own deployments + spillover x others' in the industry."""
-        others = self.industry_deployments[self.industry] - self.own
-        return self.own + self.spillover * others
+        own = self.own
+        others = self.industry_deployments[self.industry] - own
+        return own + self.spillover * others
 
     @property
     def unit_cost(self) -> NDArray[np.float64]:
@@ -99,45 +120,53 @@ class Platforms:
 
     def start_deployment(self, p: int) -> float:
         """Start a deployment at platform ``p``; return its delivery cost (yuan)."""
-        own = self.own[p]
-        n = own + self.spillover[p] * (self.industry_deployments[self.industry[p]] - own)
-        cost = float(self.first_cost[p] * (n + 1.0) ** self._exponent[p])
-        self.own[p] += 1.0
-        self.industry_deployments[self.industry[p]] += 1.0
+        industry, first_cost, spillover, exponent = self._scalars[p]
+        own = self._own[p]
+        n = own + spillover * (self._started[industry] - own)
+        cost = first_cost * (n + 1.0) ** exponent
+        self._own[p] += 1.0
+        self._started[industry] += 1.0
         return cost
 
 
 class Occupancy:
     """Time integrals of the number waiting and the number in service, per platform.
 
-    ``change`` is called at every arrival, start and end of service; ``close``
-    returns the month's time averages and starts the next month.
+    ``change`` is called at every arrival, start and end of service (one
+    platform at a time, so on Python floats); ``close`` returns the month's
+    time averages and starts the next month.
     """
 
     def __init__(self, n: int) -> None:
-        self.waiting = np.zeros(n)
-        self.busy = np.zeros(n)
-        self._last = np.zeros(n)
-        self._area_wait = np.zeros(n)
-        self._area_busy = np.zeros(n)
+        self._waiting = [0.0] * n
+        self._busy = [0.0] * n
+        self._last = [0.0] * n
+        self._area_wait = [0.0] * n
+        self._area_busy = [0.0] * n
+
+    @property
+    def waiting(self) -> NDArray[np.float64]:
+        """Number waiting at each platform now."""
+        return np.array(self._waiting)
 
     def change(self, p: int, now: float, *, waiting: int = 0, busy: int = 0) -> None:
         """Add ``waiting`` and ``busy`` (may be negative) at platform ``p`` at time ``now``."""
         dt = now - self._last[p]
-        self._area_wait[p] += self.waiting[p] * dt
-        self._area_busy[p] += self.busy[p] * dt
+        self._area_wait[p] += self._waiting[p] * dt
+        self._area_busy[p] += self._busy[p] * dt
         self._last[p] = now
-        self.waiting[p] += waiting
-        self.busy[p] += busy
+        self._waiting[p] += waiting
+        self._busy[p] += busy
 
     def close(self, end: float, length: float = 1.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Time-average waiting and busy counts over ``[end - length, end)``."""
-        dt = end - self._last
-        wait = (self._area_wait + self.waiting * dt) / length
-        busy = (self._area_busy + self.busy * dt) / length
-        self._area_wait[:] = 0.0
-        self._area_busy[:] = 0.0
-        self._last[:] = end
+        dt = end - np.array(self._last)
+        wait = (np.array(self._area_wait) + np.array(self._waiting) * dt) / length
+        busy = (np.array(self._area_busy) + np.array(self._busy) * dt) / length
+        n = len(self._last)
+        self._area_wait = [0.0] * n
+        self._area_busy = [0.0] * n
+        self._last = [float(end)] * n
         return wait, busy
 
 

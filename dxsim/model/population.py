@@ -65,7 +65,7 @@ def maturity_level(score: ArrayLike) -> Any:
     (2, 3)
     """
     if isinstance(score, float | int):
-        return 1 + sum(score >= edge for edge in _LEVEL_EDGES)
+        return 1 + (score >= _LEVEL_EDGES[0]) + (score >= _LEVEL_EDGES[1]) + (score >= _LEVEL_EDGES[2])
     s = np.asarray(score, dtype=np.float64)
     return np.asarray(1 + sum((s >= edge).astype(np.int64) for edge in _LEVEL_EDGES), dtype=np.int64)
 
@@ -119,12 +119,72 @@ def _concat(parts: Sequence[Considerers]) -> Considerers:
     )
 
 
-def _group(dists: Sequence[Dist]) -> list[tuple[Dist, NDArray[np.int64]]]:
-    """Industries grouped by equal distributions: ``[(dist, industry indices), ...]``."""
-    groups: dict[Dist, list[int]] = {}
-    for i, d in enumerate(dists):
-        groups.setdefault(d, []).append(i)
-    return [(d, np.asarray(members, dtype=np.int64)) for d, members in groups.items()]
+class _Pool:
+    """Rejecters waiting for their next threshold, kept in the order they joined.
+
+    Columns with room at the end: entries join at the end, and an entry that
+    leaves gets an infinite threshold instead of being removed, so that a
+    month's cost follows the entries that join and leave, not the whole pool
+    moving; the columns are compacted once most of them are spent.
+    """
+
+    _FIELDS = ("ids", "industry", "time", "threshold", "attempt")
+
+    def __init__(self) -> None:
+        self._columns = _concat([])
+        self._size = 0  # rows in use, spent ones included
+        self._spent = 0
+        self._joining: list[Considerers] = []
+
+    def join(self, considerers: Considerers) -> None:
+        """Add entries (they count from the next :meth:`take`)."""
+        self._joining.append(considerers)
+
+    def take(self, level: NDArray[np.float64]) -> Considerers:
+        """Remove and return the entries whose threshold is at most their industry's ``level``, in pool order."""
+        self._add_joining()
+        threshold = self._columns.threshold
+        n = self._size
+        due = np.flatnonzero(threshold[:n] <= level[self._columns.industry[:n]])
+        taken = Considerers(*(getattr(self._columns, f)[due] for f in self._FIELDS))
+        threshold[due] = np.inf
+        self._spent += len(due)
+        if self._spent > n // 2:
+            self._compact()
+        return taken
+
+    def _add_joining(self) -> None:
+        if not self._joining:
+            return
+        new = _concat(self._joining)
+        self._joining = []
+        n, k = self._size, len(new)
+        if n + k > len(self._columns):
+            spare = max(n + k, 2 * len(self._columns))
+            self._columns = Considerers(*(_grown(getattr(self._columns, f)[:n], spare) for f in self._FIELDS))
+        for f in self._FIELDS:
+            getattr(self._columns, f)[n : n + k] = getattr(new, f)
+        self._size = n + k
+
+    def _compact(self) -> None:
+        keep = np.flatnonzero(np.isfinite(self._columns.threshold[: self._size]))
+        self._columns = Considerers(*(getattr(self._columns, f)[keep] for f in self._FIELDS))
+        self._size = len(keep)
+        self._spent = 0
+
+
+def _grown(column: NDArray[Any], length: int) -> NDArray[Any]:
+    """``column`` followed by unused room, ``length`` entries in all."""
+    out = np.empty(length, dtype=column.dtype)
+    out[: len(column)] = column
+    return out
+
+
+def _group(dists: Sequence[Dist]) -> tuple[list[Dist], NDArray[np.int64]]:
+    """Industries grouped by equal distributions: the distinct ones, and each industry's index among them."""
+    groups: dict[Dist, int] = {}
+    of = [groups.setdefault(d, len(groups)) for d in dists]
+    return list(groups), np.asarray(of, dtype=np.int64)
 
 
 class Population:
@@ -149,8 +209,7 @@ class Population:
         self._last = [0.0] * n_ind  # value of the last one generated
         self._buffer: list[NDArray[np.float64]] = [np.zeros(0)] * n_ind
         self._buffer_k: list[NDArray[np.int64]] = [np.zeros(0, dtype=np.int64)] * n_ind
-        self._pending = _concat([])  # rejecters waiting for their next threshold
-        self._new_pending: list[Considerers] = []
+        self._pending = _Pool()  # rejecters waiting for their next threshold
         self._perm: dict[int, NDArray[np.int64]] = {}
         per_industry: dict[str, list[Dist]] = {
             "revenue": [ind.revenue for ind in industries],
@@ -177,27 +236,20 @@ class Population:
         """
         lo = self.integrated.copy()
         self.integrated = lo + hazard
-        firsts = [(i, *self._first_thresholds(int(i), self.integrated[i])) for i in np.flatnonzero(hazard > 0)]
-        again = self._take_pending()
-        ids = np.concatenate([f[1] for f in firsts] + [again.ids])
-        industry = np.concatenate([np.full(len(f[1]), f[0], dtype=np.int64) for f in firsts] + [again.industry])
-        e = np.concatenate([f[2] for f in firsts] + [again.threshold])
-        attempt = np.concatenate([np.zeros(len(f[1]), dtype=np.int64) for f in firsts] + [again.attempt])
+        moving = np.flatnonzero(hazard > 0)
+        firsts = [
+            self._first_thresholds(i, upto)
+            for i, upto in zip(moving.tolist(), self.integrated[moving].tolist(), strict=True)
+        ]
+        again = self._pending.take(self.integrated)
+        first_ids = [f[0] for f in firsts]
+        ids = np.concatenate([*first_ids, again.ids])
+        industry = np.concatenate([np.repeat(moving, [len(f) for f in first_ids]), again.industry])
+        e = np.concatenate([*(f[1] for f in firsts), again.threshold])
+        attempt = np.concatenate([np.zeros(len(ids) - len(again), dtype=np.int64), again.attempt])
         with np.errstate(divide="ignore", invalid="ignore"):
             time = month + np.clip((e - lo[industry]) / hazard[industry], 0.0, 1.0)
         return Considerers(ids, industry, time, e, attempt)
-
-    def _take_pending(self) -> Considerers:
-        """Remove and return the rejecters whose next threshold the clocks have passed."""
-        if self._new_pending:
-            self._pending = _concat([self._pending, *self._new_pending])
-            self._new_pending = []
-        pool = self._pending
-        due = pool.threshold <= self.integrated[pool.industry]
-        if not due.any():
-            return pool.subset(due)
-        self._pending = pool.subset(~due)
-        return pool.subset(due)
 
     def _first_thresholds(self, i: int, upto: float) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Pop the first-time thresholds of industry ``i`` that are <= ``upto``."""
@@ -252,7 +304,7 @@ class Population:
             return
         step = self.keys.exponential("reconsider", considerers.ids, considerers.attempt)
         c = considerers
-        self._new_pending.append(Considerers(c.ids, c.industry, c.time, c.threshold + step, c.attempt + 1))
+        self._pending.join(Considerers(c.ids, c.industry, c.time, c.threshold + step, c.attempt + 1))
 
     def attributes(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
         """Keyed attributes of enterprises ``ids`` (a pure function of seed and id)."""
@@ -277,11 +329,12 @@ class Population:
 
     def _draw(self, attribute: str, u: NDArray[np.float64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
         """Inverse-CDF draws, one distribution per group of industries that share it."""
-        groups = self._groups[attribute]
-        if len(groups) == 1:
-            return groups[0][0].ppf(u)
+        dists, group_of = self._groups[attribute]
+        if len(dists) == 1:
+            return dists[0].ppf(u)
         out = np.empty(len(u))
-        for dist, members in groups:
-            m = np.isin(industry, members)
+        which = group_of[industry]
+        for g, dist in enumerate(dists):
+            m = which == g
             out[m] = dist.ppf(u[m])
         return out

@@ -31,7 +31,7 @@ from dxsim.scenario.schema import (
     Voucher,
 )
 
-__all__ = ["Grant", "ProgrammeState", "UrgentTimeout"]
+__all__ = ["Grant", "ProgrammeState", "Terms", "UrgentTimeout"]
 
 POOLS = ("smes", "platforms")
 
@@ -55,7 +55,7 @@ class UrgentTimeout(simpy.Event):
         env.schedule(self, simpy.core.URGENT, delay)
 
 
-@dataclass
+@dataclass(slots=True)
 class Grant:
     """One instrument's money committed to one contract (yuan)."""
 
@@ -66,6 +66,47 @@ class Grant:
     paid_to: PaidTo
     paid_at: PaidAt
     settled: bool = False
+
+
+@dataclass(frozen=True)
+class Terms:
+    """One instrument's rule as plain numbers, read once from the scenario (yuan, shares).
+
+    The base of an instrument is ``share x price`` for a cost share, else
+    ``amount`` (a voucher's or reward's amount, a tiered instrument's largest);
+    no cap is ``inf``.
+    """
+
+    share: float | None  # cost share of the price, None for a fixed amount
+    amount: float
+    cap_per_enterprise: float
+    cap_per_platform: float
+    priced_share: float  # part of the commitment that covers the price (0 for tiered)
+    to_platform: bool
+    pool: int
+
+    @classmethod
+    def of(cls, inst: AnyInstrument, pool: int) -> Terms:
+        """The terms of ``inst`` drawing on ``pool``."""
+        share: float | None = None
+        if isinstance(inst, CostShare):
+            share, amount, priced_share = inst.share, 0.0, 1.0
+        elif isinstance(inst, Voucher):
+            amount, priced_share = inst.amount, 1.0
+        elif isinstance(inst, Tiered):
+            amount, priced_share = inst.most, 0.0
+        else:
+            assert isinstance(inst, PlatformReward)
+            amount, priced_share = inst.amount, inst.passed_on
+        return cls(
+            share=share,
+            amount=float(amount),
+            cap_per_enterprise=np.inf if inst.cap_per_enterprise is None else float(inst.cap_per_enterprise),
+            cap_per_platform=np.inf if inst.cap_per_platform is None else float(inst.cap_per_platform),
+            priced_share=float(priced_share),
+            to_platform=inst.paid_to == "platform",
+            pool=pool,
+        )
 
 
 class ProgrammeState:
@@ -101,6 +142,7 @@ class ProgrammeState:
         self.pool_of = np.array(
             [0 if spec.split is None else POOLS.index(i.pool) for i in self.instruments], dtype=np.int64
         )
+        self.terms = [Terms.of(inst, int(pool)) for inst, pool in zip(self.instruments, self.pool_of, strict=True)]
         #: Money committed or paid per instrument and platform (yuan), for the platform caps.
         self.used = np.zeros((len(self.instruments), n_platforms))
         self._admitted: dict[int, NDArray[np.bool_]] = {}
@@ -154,6 +196,11 @@ class ProgrammeState:
         lo, hi = self._revenue_band
         return np.asarray(self._eligible_industry[industry] & (revenue >= lo) & (revenue <= hi))
 
+    def is_eligible(self, industry: int, revenue: float) -> bool:
+        """:meth:`eligible` for one enterprise."""
+        lo, hi = self._revenue_band
+        return bool(self._eligible_industry[industry]) and lo <= revenue <= hi
+
     def admitted(self, batch: int, score: Callable[[], NDArray[np.float64]]) -> NDArray[np.bool_]:
         """Platforms the batch admits (all when it does not limit them); scored once, when first asked."""
         if batch not in self._admitted:
@@ -206,34 +253,42 @@ class ProgrammeState:
         to_price = np.zeros_like(amount)
         room = room.copy()
         left = np.repeat(np.asarray(budgets, dtype=np.float64)[:, None], n, axis=1)
-        for k, inst in enumerate(self.instruments):
-            pool = self.pool_of[k]
-            if isinstance(inst, CostShare):
-                raw = inst.share * price
-                priced_share = 1.0
-            elif isinstance(inst, Voucher):
-                raw = np.full(n, inst.amount)
-                priced_share = 1.0
-            elif isinstance(inst, Tiered):
-                raw = np.full(n, inst.most)
-                priced_share = 0.0
-            else:
-                assert isinstance(inst, PlatformReward)
-                raw = np.full(n, inst.amount)
-                priced_share = inst.passed_on
-            if inst.cap_per_enterprise is not None:
-                raw = np.minimum(raw, inst.cap_per_enterprise)
-            if priced_share > 0:
+        for k, term in enumerate(self.terms):
+            raw = term.share * price if term.share is not None else np.full(n, term.amount)
+            raw = np.minimum(raw, term.cap_per_enterprise)
+            if term.priced_share > 0:
                 with np.errstate(over="ignore"):
-                    raw = np.minimum(raw, room / priced_share)
-            raw = np.clip(np.minimum(raw, left[pool]), 0.0, None)
-            cap_left = np.inf if inst.cap_per_platform is None else inst.cap_per_platform - self.used[k, platform]
-            committed = np.clip(np.minimum(raw, cap_left), 0.0, None)
+                    raw = np.minimum(raw, room / term.priced_share)
+            raw = np.clip(np.minimum(raw, left[term.pool]), 0.0, None)
+            committed = np.clip(np.minimum(raw, term.cap_per_platform - self.used[k, platform]), 0.0, None)
             amount[k] = committed
-            to_price[k] = priced_share * (raw if inst.paid_to == "platform" else committed)
+            to_price[k] = term.priced_share * (raw if term.to_platform else committed)
             room = np.clip(room - to_price[k], 0.0, None)
-            left[pool] = left[pool] - committed
+            left[term.pool] = left[term.pool] - committed
         return amount, to_price
+
+    def entitlement(self, price: float, platform: int, room: float, budgets: list[float]) -> list[tuple[float, float]]:
+        """:meth:`entitlements` of one contract, on Python floats (the same arithmetic, for the signing).
+
+        Returns
+        -------
+        list of (amount, to_price)
+            One pair per instrument, yuan.
+        """
+        out = []
+        left = list(budgets)
+        used = self.used[:, platform].tolist()
+        for k, term in enumerate(self.terms):
+            raw = min(term.share * price if term.share is not None else term.amount, term.cap_per_enterprise)
+            if term.priced_share > 0:
+                raw = min(raw, room / term.priced_share)
+            raw = max(min(raw, left[term.pool]), 0.0)
+            committed = max(min(raw, term.cap_per_platform - used[k]), 0.0)
+            priced = term.priced_share * (raw if term.to_platform else committed)
+            out.append((committed, priced))
+            room = max(room - priced, 0.0)
+            left[term.pool] = left[term.pool] - committed
+        return out
 
     def tier_amounts(self, level: NDArray[np.int64], amount: NDArray[np.float64]) -> NDArray[np.float64]:
         """What each tiered instrument pays for ``level``, bounded by what it committed (instruments x n)."""
@@ -245,17 +300,14 @@ class ProgrammeState:
 
     def commit(
         self, t: float, price: float, platform: int, room: float, admitted: NDArray[np.bool_] | None
-    ) -> list[Grant]:
+    ) -> tuple[Grant, ...]:
         """Commit the money a contract signed at ``t`` gets; empty outside windows or with a platform not admitted."""
         batch = self.batch_at(t)
         if batch is None or not self.active or (admitted is not None and not admitted[platform]):
-            return []
-        amount, to_price = self.entitlements(
-            np.array([price]), np.array([platform], dtype=np.int64), np.array([room]), self.levels(batch)
-        )
+            return ()
+        pools = [0.0 if c is None else float(c.level) for c in self.budgets[batch]]
         grants = []
-        for k, inst in enumerate(self.instruments):
-            a, priced = float(amount[k, 0]), float(to_price[k, 0])
+        for k, (a, priced) in enumerate(self.entitlement(price, platform, room, pools)):
             if a <= 0 and priced <= 0:
                 continue
             if a > 0:
@@ -263,8 +315,9 @@ class ProgrammeState:
                 assert container is not None
                 container.get(a)  # never blocks: a <= level by construction
                 self.used[k, platform] += a
+            inst = self.instruments[k]
             grants.append(Grant(k, batch, a, priced, inst.paid_to, inst.paid_at))
-        return grants
+        return tuple(grants)  # the empty tuple is shared: contracts without grants add no objects
 
     def release(self, grant: Grant, platform: int, amount: float | None = None) -> None:
         """Give back an unpaid commitment (or ``amount`` of it) to its budget.

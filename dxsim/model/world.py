@@ -25,7 +25,7 @@ from dxsim.ledger import (
     check_conservation,
 )
 from dxsim.model.accounts import adopter_records, cash_flows, kind_total, platform_cash_flows
-from dxsim.model.contracts import ContractBook, split_price
+from dxsim.model.contracts import ContractBook, split_one, split_price
 from dxsim.model.decision import Decision, Offer, decide, perceived_failure
 from dxsim.model.enterprise import Application, applicant
 from dxsim.model.platform import Occupancy, Platforms, Receivables
@@ -96,6 +96,16 @@ class World:
         self.imitation = np.array([ind.imitation for ind in industries])
         self.demonstration = np.array([ind.demonstration for ind in industries])
         self.tax_rate = scenario.programme.tax_rate
+        self.acceptance_delay = float(scenario.programme.acceptance.delay_months)
+        instruments = self.programme.instruments
+        self._tiered = np.array([isinstance(i, Tiered) for i in instruments], dtype=bool)
+        self._to_enterprise = np.array([i.paid_to == "enterprise" for i in instruments], dtype=bool)
+        self._received_at = {
+            at: self._to_enterprise & np.array([i.paid_at == at for i in instruments], dtype=bool)
+            for at in ("signing", "golive", "acceptance")
+        }
+        self.acceptance_level = scenario.programme.acceptance.min_level
+        self.lighthouse_level = scenario.programme.lighthouse.min_level
         self.discount = scenario.contract.platform_discount
         n_ind, n_plat, t_max = len(industries), len(self.platforms), self.horizon
         self.counts = {
@@ -109,13 +119,14 @@ class World:
         self.budget_remaining = np.zeros(t_max)
         self.price_index = self.platforms.price_index()
         self.quote = self.platforms.quote()
-        self._grants: list[list[Grant]] = []
+        self._grants: list[tuple[Grant, ...]] = []
         self._apps: list[Application] = []
         self._golive: list[int] = []  # contracts gone live, not yet settled
         self._assessed = np.zeros(n_plat)  # enterprises assessed per platform (for admission scores)
         self._passed = np.zeros(n_plat)
         self.scheme = scenario.contract.payment
         self.deferred = is_deferred(self.scheme)
+        self.fixed_months = fixed_months(self.scheme)
         self.receivables = Receivables(n_plat, t_max)
         self.working_capital_limit = np.array(
             [
@@ -190,18 +201,31 @@ class World:
             adopt &= self._within_working_capital(platform, offer.owed, c.time, adopt)
         self.population.reconsider(c.subset(~adopt))
         month = _Month(att, decision, failure)
-        expected = self._counted_on(amount, to_price)
-        for row in np.flatnonzero(adopt):
+        rows = np.flatnonzero(adopt)
+        columns = (
+            c.ids,
+            c.industry,
+            platform,
+            c.time,
+            c.threshold,
+            c.attempt,
+            price,
+            self._counted_on(amount, to_price),
+        )
+        # Python scalars column by column: cheaper than numpy scalars one by one
+        for row, (enterprise, industry, chosen, time, threshold, attempt, quoted, expected) in zip(
+            rows.tolist(), zip(*(x[rows].tolist() for x in columns), strict=True), strict=True
+        ):
             app = Application(
-                enterprise=int(c.ids[row]),
-                industry=int(c.industry[row]),
-                platform=int(platform[row]),
-                time=float(c.time[row]),
-                threshold=float(c.threshold[row]),
-                attempt=int(c.attempt[row]),
-                price=float(price[row]),
-                expected_grant=float(expected[row]),
-                row=int(row),
+                enterprise=enterprise,
+                industry=industry,
+                platform=chosen,
+                time=time,
+                threshold=threshold,
+                attempt=attempt,
+                price=quoted,
+                expected_grant=expected,
+                row=row,
                 month=month,
             )
             self.env.process(applicant(self, app))
@@ -239,7 +263,7 @@ class World:
 
     def _counted_on(self, amount: NDArray[np.float64], to_price: NDArray[np.float64]) -> NDArray[np.float64]:
         """Programme money an enterprise counts on: price parts plus tiered rewards committed (yuan)."""
-        tiered = np.array([isinstance(i, Tiered) for i in self.programme.instruments], dtype=bool)
+        tiered = self._tiered
         return np.asarray(to_price.sum(axis=0) + (amount[tiered].sum(axis=0) if tiered.any() else 0.0))
 
     def _admitted_now(self, t: float) -> NDArray[np.bool_] | None:
@@ -315,10 +339,9 @@ class World:
     ) -> tuple[Offer, Decision]:
         """Decide on offers built from instrument amounts (instruments x enterprises)."""
         tier = np.zeros(len(price))
-        if any(isinstance(i, Tiered) for i in self.programme.instruments):
+        if self._tiered.any():
             level = maturity_level(att.maturity + self.mean_maturity_gain[industry])
-            to_enterprise = np.array([i.paid_to == "enterprise" for i in self.programme.instruments], dtype=bool)
-            tier = self.programme.tier_amounts(level, amount)[to_enterprise].sum(axis=0)
+            tier = self.programme.tier_amounts(level, amount)[self._to_enterprise].sum(axis=0)
         offer = self._offer(industry, platform, price, to_price, tier)
         return offer, decide(
             offer,
@@ -342,15 +365,13 @@ class World:
         tier: NDArray[np.float64],
     ) -> Offer:
         """The terms on offer; ``tier`` is the tiered reward (yuan) the enterprise expects at acceptance."""
-        instruments = self.programme.instruments
-        to_enterprise = np.array([inst.paid_to == "enterprise" for inst in instruments], dtype=bool)
-        when = np.array([inst.paid_at for inst in instruments])
+        to_enterprise = self._to_enterprise
 
         def receive(at: str) -> NDArray[np.float64]:
-            mask = to_enterprise & (when == at)
+            mask = self._received_at[at]
             return to_price[mask].sum(axis=0) if mask.any() else np.zeros(len(price))
 
-        gov = to_price.sum(axis=0) if len(instruments) else np.zeros(len(price))
+        gov = to_price.sum(axis=0) if self.programme.active else np.zeros(len(price))
         gov_e = to_price[to_enterprise].sum(axis=0) if to_enterprise.any() else np.zeros(len(price))
         _, _, enterprise_part = split_price(price, gov, self.discount)
         capacity = self.platforms.capacity[platform]
@@ -384,16 +405,13 @@ class World:
             return None
         room = app.price * (1.0 - self.discount)
         att, r = app.month.attributes, app.row
-        eligible = bool(self.programme.eligible(np.array([app.industry]), att.revenue[r : r + 1])[0])
+        eligible = self.programme.is_eligible(app.industry, float(att.revenue[r]))
         grants = (
             self.programme.commit(now, app.price, app.platform, room, self._admitted_now(now))
             if self.programme.active and eligible
-            else []
+            else ()
         )
-        got = sum(
-            g.to_price + (g.amount if isinstance(self.programme.instruments[g.instrument], Tiered) else 0.0)
-            for g in grants
-        )
+        got = sum(g.to_price + (g.amount if self._tiered[g.instrument] else 0.0) for g in grants)
         if got < app.expected_grant - 1e-6:
             rule = self.scenario.programme.when_budget_exhausted
             if not grants and rule in ("wait", "reject"):
@@ -409,7 +427,7 @@ class World:
                 return None
         return self._sign(app, grants)
 
-    def _still_adopts(self, app: Application, grants: list[Grant]) -> bool:
+    def _still_adopts(self, app: Application, grants: tuple[Grant, ...]) -> bool:
         k = len(self.programme.instruments)
         amount = np.zeros((k, 1))
         to_price = np.zeros((k, 1))
@@ -417,7 +435,7 @@ class World:
             amount[g.instrument, 0] += g.amount
             to_price[g.instrument, 0] += g.to_price
         m, r = app.month, app.row
-        att = Attributes(*(np.atleast_1d(getattr(m.attributes, f)[r]) for f in Attributes.__dataclass_fields__))
+        att = Attributes(*(getattr(m.attributes, f)[r : r + 1] for f in Attributes.__dataclass_fields__))
         one = np.array([app.industry])
         _, decision = self._evaluate(
             one,
@@ -442,12 +460,12 @@ class World:
             )
         )
 
-    def _sign(self, app: Application, grants: list[Grant]) -> int:
+    def _sign(self, app: Application, grants: tuple[Grant, ...]) -> int:
         now = self.env.now
         month = int(now)
         gov_p = sum(g.to_price for g in grants if g.paid_to == "platform")
         gov_e = sum(g.to_price for g in grants if g.paid_to == "enterprise")
-        _, discount, enterprise_part = (float(x) for x in split_price(app.price, gov_p + gov_e, self.discount))
+        _, discount, enterprise_part = split_one(app.price, gov_p + gov_e, self.discount)
         cid = self.book.sign(
             enterprise=app.enterprise,
             industry=app.industry,
@@ -463,7 +481,7 @@ class World:
         self._apps.append(app)
         owed = enterprise_part + gov_e
         self.receivables.add(app.platform, owed)
-        n_fixed = fixed_months(self.scheme)
+        n_fixed = self.fixed_months
         if n_fixed == 1:  # one payment at signing (upfront, or a hybrid's upfront fraction): the common case
             first = float(fixed_payments(self.scheme, np.array([owed]), 1)[0, 0]) if self.deferred else owed
             self.ledger.add(
@@ -522,7 +540,7 @@ class World:
             end = int(now + self.lifetime[i])
             if end < self.horizon:
                 self.counts["in_use"][end, i] -= 1
-        return float(self.scenario.programme.acceptance.delay_months)
+        return self.acceptance_delay
 
     def _settle(self) -> None:
         """Write the schedules of the contracts gone live since the last call (one batch of arrays).
@@ -580,9 +598,8 @@ class World:
         att, r = app.month.attributes, app.row
         after = float(att.maturity[r] + (0.0 if att.fails[r] else att.maturity_gain[r]))
         level = maturity_level(after)
-        prog = self.scenario.programme
-        accepted = (not att.fails[r]) and level >= prog.acceptance.min_level
-        lighthouse = accepted and level >= prog.lighthouse.min_level
+        accepted = (not att.fails[r]) and level >= self.acceptance_level
+        lighthouse = accepted and level >= self.lighthouse_level
         self.book.set(cid, "maturity_after", after)
         self.book.set(cid, "assessed", self.env.now)
         self.book.set(cid, "accepted", float(accepted))
@@ -628,10 +645,13 @@ class World:
         reward; a tiered instrument pays the amount for ``level`` as a reward
         to its payee and releases the rest of its commitment.
         """
+        grants = self._grants[cid]
+        if not grants:
+            return
         month = int(self.env.now)
         p = self._apps[cid].platform
         owner = {"contract": cid, "platform": p}
-        for g in self._grants[cid]:
+        for g in grants:
             if g.paid_at != at or g.settled:
                 continue
             inst = self.programme.instruments[g.instrument]
