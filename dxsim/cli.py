@@ -10,7 +10,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -319,29 +319,50 @@ def _connect(scheduler: str | None) -> Any:
         raise ValueError(f"cannot connect to the scheduler {scheduler}: {err}") from None
 
 
-def _checked_output(command: str, out: Path) -> str | None:
-    """Why ``out`` cannot be written (checked before a long computation), or None."""
-    if out.is_dir():
-        return f"dxsim {command}: {out}: output is a directory, not a file"
-    return None
+def _usable(command: str, output: Path, options: Sequence[tuple[str, int | None]]) -> bool:
+    """Check counts (>= 1) and the output path before a long computation; print one line if not usable."""
+    for option, n in options:
+        if n is not None and n < 1:
+            print(f"dxsim {command}: {option} must be >= 1, got {n}", file=sys.stderr)
+            return False
+    if output.is_dir():
+        print(f"dxsim {command}: {output}: output is a directory, not a file", file=sys.stderr)
+        return False
+    return True
+
+
+def _on_engine(command: str, args: argparse.Namespace, work: Callable[[Any], Any]) -> tuple[int, Any]:
+    """``work(client)`` with the dask client of ``--scheduler`` (None: local ``--workers``).
+
+    Returns ``(0, result)``, or ``(2, None)`` after printing one line for a bad value or a file
+    that cannot be written; a ScenarioError goes on to :func:`main`.
+    """
+    client = None
+    try:
+        client = _connect(args.scheduler)
+        return 0, work(client)
+    except OSError as err:
+        print(f"dxsim {command}: {args.output}: cannot write: {err.strerror or err}", file=sys.stderr)
+    except ValueError as err:
+        if isinstance(err, ScenarioError):
+            raise
+        print(f"dxsim {command}: {err}", file=sys.stderr)
+    finally:
+        if client is not None:
+            client.close()
+    return 2, None
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from dxsim.calibrate import calibrate
     from dxsim.scenario.load import load_scenario
 
-    for option, n in (("--replications", args.replications), ("--workers", args.workers), ("--maxiter", args.maxiter)):
-        if n is not None and n < 1:
-            print(f"dxsim calibrate: {option} must be >= 1, got {n}", file=sys.stderr)
-            return 2
-    why = _checked_output("calibrate", args.output)
-    if why:
-        print(why, file=sys.stderr)
+    counts = [("--replications", args.replications), ("--workers", args.workers), ("--maxiter", args.maxiter)]
+    if not _usable("calibrate", args.output, counts):
         return 2
     scenario = load_scenario(args.scenario)
-    client = None
-    try:
-        client = _connect(args.scheduler)
+
+    def fit_and_write(client: Any) -> Any:
         fit = calibrate(
             scenario,
             args.targets,
@@ -354,20 +375,13 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             progress=args.progress,
         )
         fit.write(args.output)
-    except OSError as err:
-        print(f"dxsim calibrate: {args.output}: cannot write: {err.strerror or err}", file=sys.stderr)
-        return 2
-    except ValueError as err:
-        if isinstance(err, ScenarioError):
-            raise
-        print(f"dxsim calibrate: {err}", file=sys.stderr)
-        return 2
-    finally:
-        if client is not None:
-            client.close()
-    print(fit.summary())
-    print(f"-> {args.output}")
-    return 0
+        return fit
+
+    status, fit = _on_engine("calibrate", args, fit_and_write)
+    if status == 0:
+        print(fit.summary())
+        print(f"-> {args.output}")
+    return status
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
@@ -375,13 +389,8 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from dxsim.scenario.load import load_scenario
     from dxsim.sensitivity import sensitivity
 
-    for option, n in (("--samples", args.samples), ("--replications", args.replications), ("--workers", args.workers)):
-        if n < 1:
-            print(f"dxsim sensitivity: {option} must be >= 1, got {n}", file=sys.stderr)
-            return 2
-    why = _checked_output("sensitivity", args.output)
-    if why:
-        print(why, file=sys.stderr)
+    counts = [("--samples", args.samples), ("--replications", args.replications), ("--workers", args.workers)]
+    if not _usable("sensitivity", args.output, counts):
         return 2
     params: dict[str, tuple[float, float]] = {}
     for spec in args.params:
@@ -396,9 +405,8 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         print("dxsim sensitivity: give at least one --param and one --output-metric", file=sys.stderr)
         return 2
     scenario = load_scenario(args.scenario)
-    client = None
-    try:
-        client = _connect(args.scheduler)
+
+    def analyse_and_write(client: Any) -> Any:
         si = sensitivity(
             scenario,
             params,
@@ -412,21 +420,15 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
             progress=args.progress,
         )
         write_netcdf(si, args.output)
-    except OSError as err:
-        print(f"dxsim sensitivity: {args.output}: cannot write: {err.strerror or err}", file=sys.stderr)
-        return 2
-    except ValueError as err:
-        if isinstance(err, ScenarioError):
-            raise
-        print(f"dxsim sensitivity: {err}", file=sys.stderr)
-        return 2
-    finally:
-        if client is not None:
-            client.close()
-    names = ("S1", "ST") if args.method == "sobol" else ("mu_star", "sigma")
-    print(si[list(names)].to_dataframe().drop(columns="output_units").to_string(float_format=lambda x: f"{x:,.3g}"))
-    print(f"-> {args.output}")
-    return 0
+        return si
+
+    status, si = _on_engine("sensitivity", args, analyse_and_write)
+    if status == 0:
+        names = ["S1", "ST"] if args.method == "sobol" else ["mu_star", "sigma"]
+        table = si[names].to_dataframe().drop(columns="output_units")
+        print(table.to_string(float_format=lambda x: f"{x:,.3g}"))
+        print(f"-> {args.output}")
+    return status
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
