@@ -301,3 +301,18 @@ def test_resuming_a_finished_store_on_two_workers_runs_nothing(tmp_path):
     first = dx.sweep(sc, {"contract.platform_discount": [0.0, 0.1]}, **args).load()
     again = dx.sweep(sc, {"contract.platform_discount": [0.0, 0.1]}, workers=2, resume=True, **args).load()
     xr.testing.assert_identical(first, again)
+
+
+def test_calibration_and_sensitivity_on_dask_equal_in_process(short, client):
+    """Both run on the sweep machinery, so a dask cluster gives the same fit and the same indices."""
+    targets = {"a12": {"statistic": "adopters", "month": 12, "value": 120.0}}
+    bounds = {"industry_defaults.innovation": (0.002, 0.05)}
+    fits = [
+        dx.calibrate(short, targets, bounds, replications=2, seed=SEED, maxiter=4, executor=e) for e in (None, client)
+    ]
+    assert fits[0].evaluations.equals(fits[1].evaluations)
+    params = {DISCOUNT: (0.0, 0.3), "programme.instruments[0].share": (0.1, 0.5)}
+    si = [
+        dx.sensitivity(short, params, ["adopters"], method="morris", n=2, seed=SEED, executor=e) for e in (None, client)
+    ]
+    xr.testing.assert_identical(si[0], si[1])
