@@ -19,11 +19,11 @@ from pathlib import Path
 import dxsim as dx
 
 
-def peak_gib() -> float:
-    """Peak RSS of this process and its finished children, GiB (Linux reports KiB)."""
+def peaks_gib() -> tuple[float, float]:
+    """Peak RSS of this process and of its largest finished child (a worker), GiB (Linux reports KiB)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 2**20
+    return own / 2**20, children / 2**20
 
 
 def main() -> None:
@@ -49,9 +49,14 @@ def main() -> None:
         )
         size = sum(f.stat().st_size for f in store.rglob("*") if f.is_file()) / 2**30
         adopters = float(ds["adopters"].isel(month=-1).sum("industry").mean())  # read lazily from the store
+    own, child = peaks_gib()
+    # With workers, the peak of the whole job is at most the parent's plus each worker's peak.
+    total = own + (child * args.workers if args.workers > 1 else 0.0)
     print(
-        f"{sc.name}: {args.replications} replications in {time.perf_counter() - t0:.0f} s, store {size:.2f} GiB, "
-        f"mean adopters {adopters:,.0f}; peak RSS {peak_gib():.2f} GiB (target < 1.5 GiB for 1,000)"
+        f"{sc.name}: {args.replications} replications on {args.workers} worker(s), block size {args.block_size}, "
+        f"in {time.perf_counter() - t0:.0f} s, store {size:.2f} GiB, mean adopters {adopters:,.0f}; peak RSS: "
+        f"parent {own:.2f} GiB, largest worker {child:.2f} GiB, all processes at most {total:.2f} GiB "
+        "(target < 1.5 GiB for 1,000)"
     )
 
 
