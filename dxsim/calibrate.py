@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -409,7 +409,7 @@ def calibrate(
 def _standard_errors(
     space: ParamSpace,
     best: NDArray[np.float64],
-    moments: Any,
+    moments: Callable[[NDArray[np.float64]], list[NDArray[np.float64]]],
     weight: NDArray[np.float64],
     spec: Targets,
     scale: NDArray[np.float64],
