@@ -308,27 +308,36 @@ def calibrate(
     weight = np.array([t.weight for t in spec.targets.values()])
     run = {"replications": reps, "seed": seed, "workers": workers, "executor": executor, "progress": False}
     history: list[tuple[NDArray[np.float64], float]] = []
-    cache: dict[bytes, float] = {}
+    # Every point is run once: the optimiser may return to a point, and the standard errors
+    # start from the fit, which the optimiser has already run.
+    deviations: dict[bytes, NDArray[np.float64]] = {}
+    objective: dict[bytes, float] = {}
     # One bar for the whole fit, counting evaluated points (not one bar per evaluation).
     bar = tqdm(desc=f"{sc.name} calibrate", unit="point", disable=not show_progress(progress, 2))
 
     def moments(theta: NDArray[np.float64]) -> list[NDArray[np.float64]]:
         """Per-replication scaled deviations at each row of theta: (replications, targets) each."""
-        stats = map_points(space.scenarios(theta), lambda ds: statistics(ds, wanted), **run)
-        bar.update(len(theta))
-        return [(s - value) / scale for s in stats]
+        keys = [row.tobytes() for row in theta]
+        new = list({k: i for i, k in enumerate(keys) if k not in deviations}.values())
+        if new:
+            stats = map_points(space.scenarios(theta[new]), lambda ds: statistics(ds, wanted), **run)
+            bar.update(len(new))
+            for i, s in zip(new, stats, strict=True):
+                deviations[keys[i]] = (s - value) / scale
+        return [deviations[k] for k in keys]
 
     def objectives(unit: NDArray[np.float64]) -> NDArray[np.float64]:
         theta = space.values(unit)
-        keys = [row.tobytes() for row in theta]
-        new = [i for i, k in enumerate(keys) if k not in cache]
-        if new:
-            for i, g in zip(new, moments(theta[new]), strict=True):
+        out = []
+        for row, g in zip(theta, moments(theta), strict=True):
+            key = row.tobytes()
+            if key not in objective:
                 j = float(weight @ g.mean(axis=0) ** 2)
-                cache[keys[i]] = j if math.isfinite(j) else math.inf  # e.g. a payback beyond the horizon
-                history.append((theta[i], cache[keys[i]]))
-            bar.set_postfix(objective=f"{min(cache.values()):.4g}", refresh=False)
-        return np.array([cache[k] for k in keys])
+                objective[key] = j if math.isfinite(j) else math.inf  # e.g. a payback beyond the horizon
+                history.append((row, objective[key]))
+                bar.set_postfix(objective=f"{min(objective.values()):.4g}", refresh=False)
+            out.append(objective[key])
+        return np.array(out)
 
     start = space.start()
     bounds = [(0.0, 1.0)] * len(space)
