@@ -1,12 +1,25 @@
 """One replication of ``national`` against a floor: a plain numpy loop doing only consideration and decision.
 
-The floor walks the same population and months with the Bass hazard of the
-scenario, draws the considerers per industry and month (binomial), draws
-their revenue, benefit, hurdle rate and liquidity, and takes the adoption
-decision vectorised (upfront price less the cost share, after-tax gain
-ramping up, NPV over the evaluation horizon, liquidity).  No platforms,
-queues, programme, ledger or outputs: the least any simulation of this
-population must do.  Target (issue 5): dxsim within 10x of the floor.
+The floor walks the same population and months as the model: each
+enterprise draws its attributes once from the scenario's distributions (one
+unkeyed generator); every month each enterprise that has not adopted
+considers with the Bass hazard ``p + q x in use / N`` of its industry (in use:
+adopters within the solution's lifetime, times the share that works) plus
+the demonstration effect of lighthouses (adopters whose project works and
+lifts their maturity score to the lighthouse level, counted from the mean
+implementation time plus the acceptance delay after adopting), and takes the model's own vectorised decision
+(:func:`dxsim.model.decision.decide`: NPV over the evaluation horizon,
+perceived failure, payback limit, liquidity) on an upfront offer at the list
+price less the platform discount and, while a batch is open and its budget
+lasts, the programme's cost share (capped per enterprise; the month's grants
+come out of the budget).  No platforms, queues, budgets, acceptance, ledger or
+outputs: the least any simulation of this population must do.  Target
+(issue 5): dxsim within 10x of the floor.
+
+Both print how many decisions they took: the floor is only a fair yardstick
+if it decides about as often as the model does.  For continuity the first
+floor (a simplified decision without payback limit or perceived failure,
+which made a quarter of the model's decisions) is printed as well.
 
 Run: ``.venv/bin/python benchmarks/bench_national.py [--replications N]``.
 """
@@ -21,12 +34,111 @@ from scipy import special
 
 import dxsim as dx
 from dxsim.finance import gain_profile, monthly_rate, npv
+from dxsim.model.decision import Offer, decide, perceived_failure
+from dxsim.model.population import maturity_level
 from dxsim.model.world import run_replication
 from dxsim.random import replication_key
 
 
-def floor(sc: dx.Scenario, seed: int) -> int:
-    """Consideration and decision only; returns the number of adopters."""
+def _by_group(dists: list[dx.dists.Dist], u: np.ndarray, industry: np.ndarray) -> np.ndarray:
+    """Inverse-CDF draws of each industry's distribution (one ppf call per distinct one)."""
+    out = np.empty(len(u))
+    for d in set(dists):
+        rows = np.flatnonzero(np.array([x == d for x in dists])[industry])
+        out[rows] = d.ppf(u[rows])
+    return out
+
+
+def floor(sc: dx.Scenario, seed: int) -> tuple[int, int]:
+    """Consideration and decision only; returns (adopters, decisions taken)."""
+    rng = np.random.default_rng(seed)
+    inds = sc.resolved_industries
+    sols = [sc.solutions[i.solution] for i in inds]
+    b = sc.behaviour
+    size = np.array([i.enterprises for i in inds], dtype=np.int64)
+    of = np.repeat(np.arange(len(inds)), size)  # industry of each enterprise
+    u = rng.random((9, len(of)))  # each enterprise's attributes, drawn once
+    revenue = _by_group([i.revenue for i in inds], u[0], of)
+    gain = revenue / 12.0 * _by_group([s.benefit for s in sols], u[1], of)
+    hurdle = b.hurdle_rate.ppf(u[2])
+    max_payback = b.max_payback_months.ppf(u[3])
+    liquidity = np.clip(b.liquidity_months.ppf(u[4]), 0.0, None) * revenue / 12.0
+    # lighthouse if the project works and lifts the maturity score to the lighthouse level
+    edges = np.array([[i.maturity.exploration, i.maturity.exploration + i.maturity.practice] for i in inds])[of]
+    band = (u[5] >= edges[:, 0]).astype(np.int64) + (u[5] >= edges[:, 1])
+    low, high = np.array([20.0, 40.0, 60.0])[band], np.array([40.0, 60.0, 100.0])[band]
+    after = low + u[6] * (high - low) + _by_group([s.maturity_gain for s in sols], u[7], of)
+    lighthouse = (maturity_level(after) >= sc.programme.lighthouse.min_level) & (
+        u[8] >= np.array([s.failure_probability for s in sols])[of]
+    )
+    p = np.array([i.innovation for i in inds])
+    q = np.array([i.imitation for i in inds])
+    demonstration = np.array([i.demonstration for i in inds])
+    price = np.array([s.price for s in sols])
+    ramp = np.array([s.ramp_months for s in sols])
+    lifetime = np.array([s.lifetime_months for s in sols])
+    subscription = np.array([s.subscription for s in sols])
+    golive = np.array([s.implementation_months.mean for s in sols])
+    works = 1.0 - np.array([s.failure_probability for s in sols])
+    share = sum(i.share for i in sc.programme.instruments if i.kind == "cost_share")
+    caps = [i.cap_per_enterprise for i in sc.programme.instruments if i.kind == "cost_share"]
+    cap = min((c for c in caps if c is not None), default=np.inf)
+    batches = [(sc.month_of(x.opens), sc.month_of(x.closes, end_of_day=True), x.budget) for x in sc.programme.batches]
+    left = [budget for *_, budget in batches]
+    discount = sc.contract.platform_discount
+    pf = b.perceived_failure
+    adoptions = np.zeros((sc.horizon_months, len(inds)))  # by month of adoption
+    lighthouses = np.zeros((sc.horizon_months + 1, len(inds)))  # by month of acceptance
+    to_acceptance = round(float(golive.mean()) + sc.programme.acceptance.delay_months)
+    adopted = np.zeros(len(of), dtype=bool)
+    decisions = 0
+    for t in range(sc.horizon_months):
+        # in use: adopters within their solution's lifetime whose project works (in expectation)
+        since = np.arange(t)[:, None] >= t - lifetime[None, :]
+        in_use = works * (adoptions[:t] * since).sum(axis=0)
+        hazard = p + (q * in_use + demonstration * lighthouses[:t].sum(axis=0)) / size
+        who = np.flatnonzero(~adopted & (rng.random(len(of)) < -np.expm1(-hazard[of])))
+        industry = of[who]
+        n = len(who)
+        decisions += n
+        if n == 0:
+            continue
+        batch = next((j for j, (lo, hi, _) in enumerate(batches) if lo <= t < hi and left[j] > 0), None)
+        grant = np.minimum(share * price[industry], cap) if batch is not None else np.zeros(n)
+        zero = np.zeros(n)
+        offer = Offer(
+            owed=price[industry] * (1.0 - discount) - grant,
+            scheme=sc.contract.payment,
+            receive_signing=zero,
+            receive_golive=zero,
+            receive_acceptance=zero,
+            golive=golive[industry],
+            acceptance_delay=sc.programme.acceptance.delay_months,
+            subscription=subscription[industry],
+        )
+        adopt = decide(
+            offer,
+            gain=gain[who],
+            tax_rate=sc.programme.tax_rate,
+            ramp=ramp[industry],
+            lifetime=lifetime[industry],
+            hurdle_rate=hurdle[who],
+            failure=perceived_failure(pf.initial, pf.peer_learning, in_use / size)[industry],
+            horizon=b.evaluation_months,
+            max_payback=max_payback[who],
+            liquidity=liquidity[who],
+        ).adopt
+        adopted[who[adopt]] = True
+        adoptions[t] = np.bincount(industry[adopt], minlength=len(inds))
+        lit = adopt & lighthouse[who]
+        lighthouses[min(t + to_acceptance, sc.horizon_months)] += np.bincount(industry[lit], minlength=len(inds))
+        if batch is not None:
+            left[batch] -= grant[adopt].sum()  # the month's grants come out of the batch's budget
+    return int(adopted.sum()), decisions
+
+
+def first_floor(sc: dx.Scenario, seed: int) -> tuple[int, int]:
+    """The first floor: a simplified decision (NPV at the subsidised price and liquidity only)."""
     rng = np.random.default_rng(seed)
     inds = sc.resolved_industries
     sol = sc.solutions[inds[0].solution]
@@ -38,11 +150,13 @@ def floor(sc: dx.Scenario, seed: int) -> int:
     months = b.evaluation_months
     share = sum(i.share for i in sc.programme.instruments if i.kind == "cost_share")
     price = sol.price * (1 - share - sc.contract.platform_discount)
+    decisions = 0
     for _ in range(sc.horizon_months):
         hazard = p + q * adopted / size
         k = rng.binomial(size - adopted, -np.expm1(-hazard))
         industry = np.repeat(np.arange(len(inds)), k)
         n = len(industry)
+        decisions += n
         if n == 0:
             continue
         u = rng.random((5, n))
@@ -57,7 +171,7 @@ def floor(sc: dx.Scenario, seed: int) -> int:
         flows[:, 0] -= price
         adopt = (npv(rho, flows) > 0) & (liquidity >= price)
         adopted += np.bincount(industry[adopt], minlength=len(inds))
-    return int(adopted.sum())
+    return int(adopted.sum()), decisions
 
 
 def main() -> None:
@@ -66,19 +180,29 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=3)
     args = parser.parse_args()
     sc = dx.load_scenario(args.scenario)
-    sim, flo, sim_cpu = [], [], []
+    times: dict[str, list[float]] = {"sim": [], "cpu": [], "floor": [], "first": []}
+    counts: dict[str, list[int]] = {"sim": [], "floor": [], "first": [], "sim_adopters": [], "floor_adopters": []}
     for k in range(args.replications):
         t0, c0 = time.perf_counter(), time.process_time()
-        run_replication(sc, replication_key(1, k))
-        sim.append(time.perf_counter() - t0)
-        sim_cpu.append(time.process_time() - c0)
-        t0 = time.perf_counter()
-        floor(sc, k)
-        flo.append(time.perf_counter() - t0)
-    s, f, c = float(np.median(sim)), float(np.median(flo)), float(np.median(sim_cpu))
+        result = run_replication(sc, replication_key(1, k))
+        times["sim"].append(time.perf_counter() - t0)
+        times["cpu"].append(time.process_time() - c0)
+        counts["sim"].append(int(result.monthly["considering"].sum()))
+        counts["sim_adopters"].append(int(result.monthly["adoptions"].sum()))
+        for name, fn in (("floor", floor), ("first", first_floor)):
+            t0 = time.perf_counter()
+            adopters, decisions = fn(sc, k)
+            times[name].append(time.perf_counter() - t0)
+            counts[name].append(decisions)
+            if name == "floor":
+                counts["floor_adopters"].append(adopters)
+    s, c, f, f1 = (float(np.median(times[x])) for x in ("sim", "cpu", "floor", "first"))
+    d = {x: int(np.median(v)) for x, v in counts.items()}
     print(
-        f"{sc.name}: dxsim {s:.2f} s/replication ({c:.2f} s CPU); "
-        f"floor (numpy consideration + decision) {f:.2f} s; ratio {s / f:.1f} (target < 10)"
+        f"{sc.name}: dxsim {s:.2f} s/replication ({c:.2f} s CPU, {d['sim']:,} decisions, "
+        f"{d['sim_adopters']:,} contracts); floor (numpy consideration + the model's decision) {f:.2f} s "
+        f"({d['floor']:,} decisions, {d['floor_adopters']:,} adopters); ratio {s / f:.1f} (target < 10); "
+        f"first floor (simplified decision) {f1:.2f} s ({d['first']:,} decisions), ratio {s / f1:.1f}"
     )
 
 

@@ -1,21 +1,27 @@
-"""The SimPy process of one applicant: sign, queue, implement, go live, acceptance.
+"""Each applicant's steps as SimPy timeouts: sign, queue, implement, go live, acceptance.
 
-The process only waits and calls the world's actions; every decision and every
-money schedule is a pure function elsewhere.
+An applicant is not a SimPy process: each of its steps is one ``Timeout``
+whose callback calls the world's action for that step and schedules the
+next, so an applicant spends three events (it applies, its implementation
+ends, it is assessed) and no generator.  A platform with a capacity serves
+first come, first served: a contract that finds every server busy joins the
+platform's queue and starts the moment one is released, without an event of
+its own.  Every decision and every money schedule is a pure function
+elsewhere; this module only orders the steps in time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import simpy
 
 if TYPE_CHECKING:
     from dxsim.model.world import World
 
-__all__ = ["Application", "applicant"]
+__all__ = ["Applicants", "Application"]
 
 
 @dataclass(slots=True)
@@ -34,29 +40,66 @@ class Application:
     month: Any  # the month's arrays (see World._consider)
 
 
-def applicant(world: World, app: Application) -> Generator[simpy.Event, Any, None]:
-    """Apply, sign, wait for capacity, implement, go live and be assessed."""
-    env = world.env
-    yield env.timeout(app.time - env.now)
-    while True:
-        outcome = world.try_sign(app)
-        if isinstance(outcome, int):
-            contract = outcome
-            break
+class Applicants:
+    """Schedules the steps of every application of one world.
+
+    Parameters
+    ----------
+    world : World
+        The world whose actions the steps call (``try_sign``,
+        ``start_implementation``, ``go_live``, ``assess``).
+    capacity : list of int or None
+        Servers of each platform (None: unlimited, no one waits).
+    """
+
+    def __init__(self, world: World, capacity: list[int | None]) -> None:
+        self.world = world
+        self.env = world.env
+        self.capacity = capacity
+        self.busy = [0] * len(capacity)  # servers in use, per platform
+        self.waiting: list[deque[tuple[int, int]]] = [deque() for _ in capacity]  # (contract, platform)
+
+    def apply(self, app: Application) -> None:
+        """``app`` applies at ``app.time`` (months, not before now)."""
+        self._after(app.time - self.env.now, self._apply, app)
+
+    def _after(self, delay: float, step: Any, value: Any) -> None:
+        """Call ``step(event)`` ``delay`` months from now; the event's value is ``value``."""
+        simpy.Timeout(self.env, delay, value).callbacks.append(step)
+
+    def _apply(self, event: simpy.Event) -> None:
+        app = cast(Application, event.value)
+        outcome = self.world.try_sign(app)
         if outcome is None:  # turned away or no longer willing: may consider again later
             return
-        yield env.timeout(outcome - env.now)  # wait for the next batch to open
-    resource = world.platforms.resources[app.platform]
-    world.occupancy.change(app.platform, env.now, waiting=1)
-    request = resource.request() if resource is not None else None
-    if request is not None:
-        yield request
-    world.occupancy.change(app.platform, env.now, waiting=-1, busy=1)
-    duration = world.start_implementation(contract)
-    yield env.timeout(duration)
-    if resource is not None and request is not None:
-        resource.release(request)
-    world.occupancy.change(app.platform, env.now, busy=-1)
-    delay = world.go_live(contract)
-    yield env.timeout(delay)
-    world.assess(contract)
+        if not isinstance(outcome, int):  # wait for the next batch to open
+            self._after(outcome - self.env.now, self._apply, app)
+            return
+        p = app.platform
+        self.world.occupancy.change(p, self.env.now, waiting=1)
+        cap = self.capacity[p]
+        if cap is None or self.busy[p] < cap:
+            self.busy[p] += 1
+            self._start(outcome, p)
+        else:
+            self.waiting[p].append((outcome, p))
+
+    def _start(self, contract: int, p: int) -> None:
+        """A server is free: the implementation of ``contract`` at platform ``p`` starts now."""
+        self.world.occupancy.change(p, self.env.now, waiting=-1, busy=1)
+        duration = self.world.start_implementation(contract)
+        self._after(duration, self._go_live, (contract, p))
+
+    def _go_live(self, event: simpy.Event) -> None:
+        contract, p = cast(tuple[int, int], event.value)
+        self.world.occupancy.change(p, self.env.now, busy=-1)
+        delay = self.world.go_live(contract)
+        self._after(delay, self._assess, contract)
+        queue = self.waiting[p]
+        if queue:  # the server passes to the first in the queue
+            self._start(*queue.popleft())
+        else:
+            self.busy[p] -= 1
+
+    def _assess(self, event: simpy.Event) -> None:
+        self.world.assess(cast(int, event.value))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import simpy
 from numpy.typing import NDArray
 
 from dxsim.random import Keys
@@ -44,7 +43,6 @@ class Platforms:
         industries: Sequence[Industry],
         solutions: dict[str, Solution],
         keys: Keys,
-        env: simpy.Environment,
     ) -> None:
         index = {ind.name: i for i, ind in enumerate(industries)}
         self.names = [s.name for s in specs]
@@ -73,9 +71,6 @@ class Platforms:
                 strict=True,
             )
         )
-        self.resources: list[simpy.Resource | None] = [
-            None if s.capacity is None else simpy.Resource(env, capacity=s.capacity) for s in specs
-        ]
         members: list[list[int]] = [[] for _ in industries]
         for p, i in enumerate(self.industry):
             members[i].append(p)

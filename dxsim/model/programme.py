@@ -1,11 +1,13 @@
 """The programme: batches with windows and budgets, instruments, commitments.
 
-Public money is committed (taken out of a budget Container) when a contract
-is signed, and paid or released later; a SimPy ``Container`` cannot go below
-zero, and an amount is only ever taken when the level covers it, so the
-budget can never be over-committed.  Each batch has one Container per pool
-(one pool, or two when the budget is split between SME transformation and
-platforms and public services).  With ``rollover`` a batch's uncommitted
+Public money is committed (taken out of a budget) when a contract is signed,
+and paid or released later; an amount is only ever taken when the level
+covers it (:meth:`ProgrammeState.commit` refuses otherwise), so the budget
+can never be over-committed.  Each batch has one budget level per pool (one
+pool, or two when the budget is split between SME transformation and
+platforms and public services).  Levels are plain floats, changed the moment
+money is committed or released: nothing waits on them, so they spend no
+SimPy events.  With ``rollover`` a batch's uncommitted
 budget passes to the next batch when it closes.
 """
 
@@ -119,7 +121,7 @@ class ProgrammeState:
     n_platforms : int
         Number of platforms (for the caps per platform).
     env : simpy.Environment
-        The replication's environment (budgets are Containers; rollover is a process).
+        The replication's environment (its clock; the rollover is a process).
     """
 
     def __init__(self, scenario: Scenario, n_platforms: int, env: simpy.Environment) -> None:
@@ -131,14 +133,8 @@ class ProgrammeState:
         self.closes = np.array([scenario.month_of(b.closes, end_of_day=True) for b in spec.batches], dtype=float)
         self._windows = list(zip(self.opens.tolist(), self.closes.tolist(), strict=True))
         shares = (1.0,) if spec.split is None else (spec.split.smes, spec.split.platforms)
-        #: Budget Containers per batch and pool (None where the pool has no money).
-        self.budgets: list[list[simpy.Container | None]] = [
-            [
-                simpy.Container(env, capacity=float("inf"), init=b.budget * s) if b.budget * s > 0 else None
-                for s in shares
-            ]
-            for b in spec.batches
-        ]
+        #: Uncommitted budget per batch and pool (yuan).
+        self.budgets: list[list[float]] = [[float(b.budget * s) for s in shares] for b in spec.batches]
         self.pool_of = np.array(
             [0 if spec.split is None else POOLS.index(i.pool) for i in self.instruments], dtype=np.int64
         )
@@ -182,7 +178,7 @@ class ProgrammeState:
         """Uncommitted budget of ``batch`` per pool (yuan); zeros when there is none."""
         if batch is None:
             return np.zeros(self.n_pools)
-        return np.array([0.0 if c is None else float(c.level) for c in self.budgets[batch]])
+        return np.array(self.budgets[batch])
 
     def remaining(self, t: float) -> float:
         """Uncommitted budget (yuan) of the batches whose window has not closed by time ``t``.
@@ -305,15 +301,16 @@ class ProgrammeState:
         batch = self.batch_at(t)
         if batch is None or not self.active or (admitted is not None and not admitted[platform]):
             return ()
-        pools = [0.0 if c is None else float(c.level) for c in self.budgets[batch]]
+        pools = self.budgets[batch]
         grants = []
-        for k, (a, priced) in enumerate(self.entitlement(price, platform, room, pools)):
+        for k, (a, priced) in enumerate(self.entitlement(price, platform, room, list(pools))):
             if a <= 0 and priced <= 0:
                 continue
             if a > 0:
-                container = self.budgets[batch][self.pool_of[k]]
-                assert container is not None
-                container.get(a)  # never blocks: a <= level by construction
+                pool = int(self.pool_of[k])
+                if a > pools[pool]:  # cannot happen: entitlement() bounds a by what is left
+                    raise AssertionError(f"commitment {a} exceeds the budget left {pools[pool]}")
+                pools[pool] -= a
                 self.used[k, platform] += a
             inst = self.instruments[k]
             grants.append(Grant(k, batch, a, priced, inst.paid_to, inst.paid_at))
@@ -335,18 +332,10 @@ class ProgrammeState:
             )
             if nxt is not None:
                 target = nxt
-            self._pool(target, grant.instrument).put(back)
+            self.budgets[target][int(self.pool_of[grant.instrument])] += back
             self.used[grant.instrument, platform] -= back
         if amount is None:
             grant.settled = True
-
-    def _pool(self, batch: int, instrument: int) -> simpy.Container:
-        pool = self.pool_of[instrument]
-        container = self.budgets[batch][pool]
-        if container is None:
-            container = simpy.Container(self.env, capacity=float("inf"), init=0.0)
-            self.budgets[batch][pool] = container
-        return container
 
     def _next_batch(self, batch: int) -> int | None:
         """The batch that inherits ``batch``'s money: the first to open after it closes that is still open or to come."""
@@ -360,12 +349,7 @@ class ProgrammeState:
         nxt = self._next_batch(batch)
         if nxt is None:
             return
-        for pool, container in enumerate(self.budgets[batch]):
-            if container is not None and container.level > 0:
-                amount = float(container.level)
-                container.get(amount)
-                target = self.budgets[nxt][pool]
-                if target is None:
-                    target = simpy.Container(self.env, capacity=float("inf"), init=0.0)
-                    self.budgets[nxt][pool] = target
-                target.put(amount)
+        for pool, amount in enumerate(self.budgets[batch]):
+            if amount > 0:
+                self.budgets[batch][pool] = 0.0
+                self.budgets[nxt][pool] += amount

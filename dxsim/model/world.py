@@ -2,9 +2,9 @@
 
 Each month a driver process draws the month's considerers (vectorised, see
 :mod:`dxsim.model.population`), evaluates their decisions at the month's quoted
-prices and programme terms (:mod:`dxsim.model.decision`), and starts one
-:func:`~dxsim.model.enterprise.applicant` process per adopter at its own time
-inside the month.  Money with a known schedule (instalments, gains, tax) is
+prices and programme terms (:mod:`dxsim.model.decision`), and has each adopter
+apply at its own time inside the month (:class:`~dxsim.model.enterprise.Applicants`
+schedules the steps of every application as SimPy timeouts).  Money with a known schedule (instalments, gains, tax) is
 written to the ledger as whole arrays when the schedule is known.
 """
 
@@ -27,7 +27,7 @@ from dxsim.ledger import (
 from dxsim.model.accounts import adopter_records, cash_flows, kind_total, platform_cash_flows
 from dxsim.model.contracts import ContractBook, split_one, split_price
 from dxsim.model.decision import Decision, Offer, decide, perceived_failure
-from dxsim.model.enterprise import Application, applicant
+from dxsim.model.enterprise import Applicants, Application
 from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Attributes, Considerers, Population, maturity_level
 from dxsim.model.programme import Grant, ProgrammeState, UrgentTimeout
@@ -81,7 +81,8 @@ class World:
         self.horizon = scenario.horizon_months
         industries = scenario.resolved_industries
         self.population = Population(industries, scenario.solutions, scenario.behaviour, self.keys)
-        self.platforms = Platforms(scenario.resolved_platforms, industries, scenario.solutions, self.keys, self.env)
+        self.platforms = Platforms(scenario.resolved_platforms, industries, scenario.solutions, self.keys)
+        self.applicants = Applicants(self, [p.capacity for p in scenario.resolved_platforms])
         self.programme = ProgrammeState(scenario, len(self.platforms), self.env)
         self.occupancy = Occupancy(len(self.platforms))
         self.ledger = Ledger()
@@ -228,7 +229,7 @@ class World:
                 row=row,
                 month=month,
             )
-            self.env.process(applicant(self, app))
+            self.applicants.apply(app)
 
     def _within_working_capital(
         self,
