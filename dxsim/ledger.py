@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -71,9 +72,9 @@ class LedgerTable:
         keep = mask & (key >= 0) & (key < size)
         return np.asarray(np.bincount(key[keep], weights=self.amount[keep], minlength=size), dtype=np.float64)
 
-    @property
+    @cached_property
     def is_cash(self) -> NDArray[np.bool_]:
-        """Entries that move money (all but shortfalls and premiums)."""
+        """Entries that move money (all but shortfalls and premiums); computed once per table."""
         return ~np.isin(self.kind, [KIND[k] for k in NON_CASH])
 
 
@@ -92,7 +93,10 @@ class Ledger:
 
     def __init__(self) -> None:
         self._rows: list[tuple[int, int, int, int, int, int, float]] = []
-        self._chunks: list[tuple[NDArray[np.int64], ...]] = []
+        self._chunks: list[
+            tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+        ] = []  # month, contract, platform
+        self._codes: list[tuple[int, int, int]] = []  # payer, payee, kind of each chunk
         self._amounts: list[NDArray[np.float64]] = []
 
     def add(
@@ -134,27 +138,33 @@ class Ledger:
         ok = (a >= 0) & np.isfinite(a)
         if not ok.all():
             raise ConservationError(f"amount(={a[~ok][0]}) must be finite and >= 0 ({kind})")
-        keep = a > 0
-        n = int(keep.sum())
-        if n == 0:
+        keep = np.flatnonzero(a > 0)
+        if len(keep) == 0:
             return
-        codes = (PARTIES.index(payer), PARTIES.index(payee), KIND[kind])
-        self._chunks.append((m[keep], *(np.full(n, code) for code in codes), c[keep], p[keep]))
-        self._amounts.append(a[keep])
+        self._chunks.append((m.ravel()[keep], c.ravel()[keep], p.ravel()[keep]))
+        self._codes.append((PARTIES.index(payer), PARTIES.index(payee), KIND[kind]))
+        self._amounts.append(a.ravel()[keep])
 
     def table(self) -> LedgerTable:
         """All entries as columns (single entries first, then schedules, each in the order added)."""
-        rows = np.array([r[:6] for r in self._rows], dtype=np.int64).reshape(-1, 6)
-        cols = [np.concatenate([rows[:, k], *(ch[k] for ch in self._chunks)]) for k in range(6)]
-        amount = np.concatenate([np.array([r[6] for r in self._rows], dtype=np.float64), *self._amounts])
+        single = list(zip(*self._rows, strict=True)) or [()] * 7  # columns of the single entries
+        sizes = [len(a) for a in self._amounts]
+
+        def ints(k: int, chunk_k: int) -> NDArray[np.int64]:  # column k of the single entries, then the chunks'
+            return np.concatenate([np.array(single[k], dtype=np.int64), *(ch[chunk_k] for ch in self._chunks)])
+
+        def codes(k: int) -> NDArray[np.int8]:  # payer (0), payee (1) or kind (2) of every entry
+            per_chunk = np.repeat(np.array([c[k] for c in self._codes], dtype=np.int8), sizes)
+            return np.concatenate([np.array(single[1 + k], dtype=np.int8), per_chunk])
+
         return LedgerTable(
-            month=cols[0],
-            payer=cols[1].astype(np.int8),
-            payee=cols[2].astype(np.int8),
-            kind=cols[3].astype(np.int8),
-            contract=cols[4],
-            platform=cols[5],
-            amount=amount,
+            month=ints(0, 0),
+            payer=codes(0),
+            payee=codes(1),
+            kind=codes(2),
+            contract=ints(4, 1),
+            platform=ints(5, 2),
+            amount=np.concatenate([np.array(single[6], dtype=np.float64), *self._amounts]),
         )
 
 

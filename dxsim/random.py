@@ -29,14 +29,18 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _TWO_M53 = 2.0**-53
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 
 
 def _mix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
     """SplitMix64 finaliser on arrays (uint64 arithmetic wraps modulo 2**64)."""
-    z = x + _GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    return np.asarray(z ^ (z >> np.uint64(31)))
+    z = np.asarray(x + _GOLDEN)  # a new array: the steps below work in place
+    z ^= z >> _S30
+    z *= _M1
+    z ^= z >> _S27
+    z *= _M2
+    z ^= z >> _S31
+    return z
 
 
 def _mix_int(x: int) -> int:
