@@ -178,13 +178,26 @@ def ramp_integral(s: ArrayLike, ramp: ArrayLike, lifetime: ArrayLike) -> NDArray
     >>> float(ramp_integral(5.0, 10.0, 5.0))  # 5 ** 2 / (2 x 10)
     1.25
     """
-    s_arr = np.clip(np.asarray(s, dtype=np.float64), 0.0, None)
     ramp_a = np.asarray(ramp, dtype=np.float64)
     life = np.asarray(lifetime, dtype=np.float64)
-    u = np.minimum(s_arr, life)
+    s_arr = np.asarray(s, dtype=np.float64)
+    shape = np.broadcast_shapes(s_arr.shape, ramp_a.shape, life.shape)
+    u = np.minimum(np.clip(s_arr, 0.0, None), life)
+    if u.shape != shape or u.ndim == 0:  # a full array of its own, for the steps in place below
+        u = np.array(np.broadcast_to(u, shape), dtype=np.float64, ndmin=1)
+    # In place on arrays of the result's shape (this runs on every decision): same arithmetic as
+    # where(u <= ramp, u * u / (2 ramp) [0 without a ramp], ramp / 2 + (u - ramp)).
+    out = u * u
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        in_ramp = np.where(ramp_a > 0, u * u / (2.0 * ramp_a), 0.0)
-    return np.asarray(np.where(u <= ramp_a, in_ramp, ramp_a / 2.0 + (u - ramp_a)))
+        out /= 2.0 * ramp_a
+    if not (ramp_a > 0).all():
+        out = np.where(ramp_a > 0, out, 0.0)
+    past = ~(u <= ramp_a)
+    if past.any():
+        u -= ramp_a
+        u += ramp_a / 2.0
+        np.copyto(out, u, where=past)
+    return out.reshape(shape)
 
 
 def gain_profile(

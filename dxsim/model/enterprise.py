@@ -26,8 +26,14 @@ __all__ = ["Applicants", "Application"]
 
 @dataclass(slots=True)
 class Application:
-    """An enterprise that decided to adopt at the start of a month (yuan, months)."""
+    """An enterprise that decided to adopt at the start of a month (yuan, months).
 
+    Its own attributes are copied out of the month's arrays as Python values,
+    which the steps of its application read one at a time.
+    """
+
+    row: int  # its index in the month's arrays of attributes
+    month: Any  # the month's arrays (see World._consider)
     enterprise: int
     industry: int
     platform: int
@@ -36,8 +42,12 @@ class Application:
     attempt: int
     price: float
     expected_grant: float  # programme money it counted on, yuan
-    row: int  # its index in the month's arrays of attributes
-    month: Any  # the month's arrays (see World._consider)
+    revenue: float  # yuan / year
+    benefit: float  # profit gain, share of revenue / year
+    implementation: float  # months
+    fails: bool
+    maturity: float  # score before
+    maturity_gain: float  # score points if the project succeeds
 
 
 class Applicants:

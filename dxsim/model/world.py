@@ -215,24 +215,16 @@ class World:
             c.attempt,
             price,
             self._counted_on(amount, to_price),
+            att.revenue,
+            att.benefit,
+            att.implementation,
+            att.fails,
+            att.maturity,
+            att.maturity_gain,
         )
         # Python scalars column by column: cheaper than numpy scalars one by one
-        for row, (enterprise, industry, chosen, time, threshold, attempt, quoted, expected) in zip(
-            rows.tolist(), zip(*(x[rows].tolist() for x in columns), strict=True), strict=True
-        ):
-            app = Application(
-                enterprise=enterprise,
-                industry=industry,
-                platform=chosen,
-                time=time,
-                threshold=threshold,
-                attempt=attempt,
-                price=quoted,
-                expected_grant=expected,
-                row=row,
-                month=month,
-            )
-            self.applicants.apply(app)
+        for row, values in zip(rows.tolist(), zip(*(x[rows].tolist() for x in columns), strict=True), strict=True):
+            self.applicants.apply(Application(row, month, *values))
 
     def _within_working_capital(
         self,
@@ -408,8 +400,7 @@ class World:
             self._turn_away(app)  # the platform signs no more deferred-payment contracts for now
             return None
         room = app.price * (1.0 - self.discount)
-        att, r = app.month.attributes, app.row
-        eligible = self.programme.is_eligible(app.industry, float(att.revenue[r]))
+        eligible = self.programme.is_eligible(app.industry, app.revenue)
         grants = (
             self.programme.commit(now, app.price, app.platform, room, self._admitted_now(now))
             if self.programme.active and eligible
@@ -529,7 +520,7 @@ class World:
             platform=app.platform,
         )
         self.book.set(cid, "wait", self.env.now - self.book.columns["signed"][cid])
-        return float(app.month.attributes.implementation[app.row])
+        return app.implementation
 
     def go_live(self, cid: int) -> float:
         """Go live: schedule the gain, its tax and subscriptions; return the delay to acceptance."""
@@ -537,9 +528,9 @@ class World:
         app = self._apps[cid]
         self.book.set(cid, "golive", now)
         self._pay_grants(cid, "golive")
-        att, r, i = app.month.attributes, app.row, app.industry
+        i = app.industry
         self._golive.append(cid)
-        if not att.fails[r]:
+        if not app.fails:
             self.counts["in_use"][int(now), i] += 1
             end = int(now + self.lifetime[i])
             if end < self.horizon:
@@ -560,9 +551,9 @@ class World:
         apps = [self._apps[c] for c in cids]
         industry = np.array([a.industry for a in apps])
         platform = np.array([a.platform for a in apps])
-        revenue = np.array([a.month.attributes.revenue[a.row] for a in apps])
-        benefit = np.array([a.month.attributes.benefit[a.row] for a in apps])
-        works = ~np.array([a.month.attributes.fails[a.row] for a in apps], dtype=bool)
+        revenue = np.array([a.revenue for a in apps])
+        benefit = np.array([a.benefit for a in apps])
+        works = ~np.array([a.fails for a in apps], dtype=bool)
         book = self.book.columns
         owed = np.array([book["enterprise_part"][c] + book["government_to_enterprise"][c] for c in cids])
         st = settle(
@@ -599,10 +590,9 @@ class World:
     def assess(self, cid: int) -> None:
         """Acceptance: maturity level after the project; pay or release acceptance money."""
         app = self._apps[cid]
-        att, r = app.month.attributes, app.row
-        after = float(att.maturity[r] + (0.0 if att.fails[r] else att.maturity_gain[r]))
+        after = app.maturity + (0.0 if app.fails else app.maturity_gain)
         level = maturity_level(after)
-        accepted = (not att.fails[r]) and level >= self.acceptance_level
+        accepted = (not app.fails) and level >= self.acceptance_level
         lighthouse = accepted and level >= self.lighthouse_level
         self.book.set(cid, "maturity_after", after)
         self.book.set(cid, "assessed", self.env.now)
