@@ -167,8 +167,10 @@ class _Pool:
         self._size = n + k
 
     def _compact(self) -> None:
+        """Drop the spent rows, keeping as much room as the columns had (the pool grows back)."""
         keep = np.flatnonzero(np.isfinite(self._columns.threshold[: self._size]))
-        self._columns = Considerers(*(getattr(self._columns, f)[keep] for f in self._FIELDS))
+        room = len(self._columns)
+        self._columns = Considerers(*(_grown(getattr(self._columns, f)[keep], room) for f in self._FIELDS))
         self._size = len(keep)
         self._spent = 0
 

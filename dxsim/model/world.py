@@ -92,6 +92,7 @@ class World:
         sols = [scenario.solutions[ind.solution] for ind in industries]
         self.ramp = np.array([s.ramp_months for s in sols])
         self.lifetime = np.array([s.lifetime_months for s in sols])
+        self._lifetime = self.lifetime.tolist()  # read one contract at a time
         self.subscription = np.array([s.subscription for s in sols])
         self.mean_implementation = np.array([max(s.implementation_months.mean, 0.0) for s in sols])
         self.mean_maturity_gain = np.array([max(s.maturity_gain.mean, 0.0) for s in sols])
@@ -532,7 +533,7 @@ class World:
         self._golive.append(cid)
         if not app.fails:
             self.counts["in_use"][int(now), i] += 1
-            end = int(now + self.lifetime[i])
+            end = int(now + self._lifetime[i])
             if end < self.horizon:
                 self.counts["in_use"][end, i] -= 1
         return self.acceptance_delay
