@@ -1,20 +1,28 @@
 """One replication of ``national`` against a floor: a plain numpy loop doing only consideration and decision.
 
-The floor walks the same population and months as the model: each
-enterprise draws its attributes once from the scenario's distributions (one
-unkeyed generator); every month each enterprise that has not adopted
-considers with the Bass hazard ``p + q x in use / N`` of its industry (in use:
-adopters within the solution's lifetime, times the share that works) plus
-the demonstration effect of lighthouses (adopters whose project works and
-lifts their maturity score to the lighthouse level, counted from the mean
-implementation time plus the acceptance delay after adopting), and takes the model's own vectorised decision
-(:func:`dxsim.model.decision.decide`: NPV over the evaluation horizon,
-perceived failure, payback limit, liquidity) on an upfront offer at the list
-price less the platform discount and, while a batch is open and its budget
-lasts, the programme's cost share (capped per enterprise; the month's grants
-come out of the budget).  No platforms, queues, budgets, acceptance, ledger or
-outputs: the least any simulation of this population must do.  Target
-(issue 5): dxsim within 10x of the floor.
+The floor walks the same population and months as the model, in plain
+numpy with one unkeyed generator:
+
+* each enterprise draws its attributes once from the scenario's
+  distributions (revenue, benefit, hurdle rate, payback limit, liquidity,
+  maturity and whether its project works);
+* consideration as in the model: an enterprise considers in the month its
+  industry's integrated Bass hazard ``p + (q x in use + d x lighthouses) / N``
+  passes its threshold (a unit exponential; a rejecter adds another, an
+  adopter leaves); in use are the adopters within the solution's lifetime
+  whose project works, lighthouses those whose project works and lifts them
+  to the lighthouse level, counted from the mean implementation time plus
+  the acceptance delay after adopting;
+* the decision is the model's own vectorised one
+  (:func:`dxsim.model.decision.decide`: NPV over the evaluation horizon,
+  perceived failure, payback limit, liquidity) on an upfront offer at the
+  list price less the platform discount and, while a batch is open and its
+  budget lasts, the programme's cost share (capped per enterprise; the
+  month's grants come out of the budget).
+
+No platforms, queues, contracts, acceptance, ledger or outputs: the least
+any simulation of this population must do.  Target (issue 5): dxsim within
+10x of the floor.
 
 Both print how many decisions they took: the floor is only a fair yardstick
 if it decides about as often as the model does.  For continuity the first
@@ -90,6 +98,10 @@ def floor(sc: dx.Scenario, seed: int) -> tuple[int, int]:
     adoptions = np.zeros((sc.horizon_months, len(inds)))  # by month of adoption
     lighthouses = np.zeros((sc.horizon_months + 1, len(inds)))  # by month of acceptance
     to_acceptance = round(float(golive.mean()) + sc.programme.acceptance.delay_months)
+    # Consideration as in the model: enterprise j considers when its industry's integrated hazard
+    # passes its threshold (unit exponential); a rejecter draws its next threshold, an adopter leaves.
+    threshold = rng.exponential(size=len(of))
+    integrated = np.zeros(len(inds))
     adopted = np.zeros(len(of), dtype=bool)
     decisions = 0
     for t in range(sc.horizon_months):
@@ -97,7 +109,8 @@ def floor(sc: dx.Scenario, seed: int) -> tuple[int, int]:
         since = np.arange(t)[:, None] >= t - lifetime[None, :]
         in_use = works * (adoptions[:t] * since).sum(axis=0)
         hazard = p + (q * in_use + demonstration * lighthouses[:t].sum(axis=0)) / size
-        who = np.flatnonzero(~adopted & (rng.random(len(of)) < -np.expm1(-hazard[of])))
+        integrated += hazard
+        who = np.flatnonzero(threshold <= integrated[of])
         industry = of[who]
         n = len(who)
         decisions += n
@@ -129,6 +142,8 @@ def floor(sc: dx.Scenario, seed: int) -> tuple[int, int]:
             liquidity=liquidity[who],
         ).adopt
         adopted[who[adopt]] = True
+        threshold[who[adopt]] = np.inf
+        threshold[who[~adopt]] += rng.exponential(size=int((~adopt).sum()))
         adoptions[t] = np.bincount(industry[adopt], minlength=len(inds))
         lit = adopt & lighthouse[who]
         lighthouses[min(t + to_acceptance, sc.horizon_months)] += np.bincount(industry[lit], minlength=len(inds))
