@@ -48,6 +48,9 @@ _EMPTY_VALUES = np.zeros(0)
 #: Industries up to this many enterprises keep their keyed permutation as an array.
 DENSE_LIMIT = 1 << 20
 
+#: Populations up to this many enterprises keep the attributes of those drawn (65 bytes each, at most 68 MB).
+CACHE_LIMIT = 1 << 20
+
 #: Score bands of the digital-level assessment (FACTS row 15): L1 20-40 ... L4 80-100.
 _BAND_LOW = np.array([20.0, 40.0, 60.0])
 _BAND_HIGH = np.array([40.0, 60.0, 100.0])
@@ -224,6 +227,18 @@ class Population:
         self._band_edges = np.array(
             [[ind.maturity.exploration, ind.maturity.exploration + ind.maturity.practice] for ind in industries]
         )
+        total = int(self.size.sum())
+        self._cache: tuple[NDArray[np.bool_], dict[str, NDArray[Any]]] | None = (
+            (
+                np.zeros(total, dtype=bool),
+                {
+                    name: np.zeros(total, dtype=bool if name == "fails" else np.float64)
+                    for name in Attributes.__dataclass_fields__
+                },
+            )
+            if total <= CACHE_LIMIT
+            else None
+        )
 
     def industry_of(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
         """Industry index of global enterprise ids."""
@@ -309,7 +324,27 @@ class Population:
         self._pending.join(Considerers(c.ids, c.industry, c.time, c.threshold + step, c.attempt + 1))
 
     def attributes(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
-        """Keyed attributes of enterprises ``ids`` (a pure function of seed and id)."""
+        """Keyed attributes of enterprises ``ids`` (a pure function of seed and id).
+
+        An enterprise considers many times (rejecters come back); in a
+        population of up to ``CACHE_LIMIT`` enterprises its attributes are
+        drawn the first time and kept, one array per attribute, so later
+        considerations only look them up (the same values: they depend on
+        the seed and the id alone).
+        """
+        if self._cache is None:
+            return self._draw_attributes(ids, industry)
+        known, columns = self._cache
+        new = ~known[ids]
+        if new.any():
+            drawn = self._draw_attributes(ids[new], industry[new])
+            for name, column in columns.items():
+                column[ids[new]] = getattr(drawn, name)
+            known[ids[new]] = True
+        return Attributes(**{name: column[ids] for name, column in columns.items()})
+
+    def _draw_attributes(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
+        """Draw the attributes of ``ids`` from their keyed uniforms."""
         u = self.keys.uniforms(_STREAMS, ids)
         revenue = np.clip(self._draw("revenue", u["revenue"], industry), 0.0, None)
         band = (u["maturity_band"] >= self._band_edges[industry, 0]).astype(np.int64) + (

@@ -1,0 +1,72 @@
+"""Keyed attributes: the same enterprise gets the same attributes however and whenever it is drawn."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dxsim as dx
+from dxsim.model import population as population_module
+from dxsim.model.population import Attributes, Population
+from dxsim.model.world import World
+from dxsim.random import Keys, replication_key
+
+SMALL = dx.load_scenario("small")
+
+
+def population(seed: int = 1) -> Population:
+    return Population(SMALL.resolved_industries, SMALL.solutions, SMALL.behaviour, Keys(replication_key(seed, 0)))
+
+
+def assert_same(a: Attributes, b: Attributes) -> None:
+    for name in Attributes.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 399), min_size=1, max_size=40, unique=True), min_size=1, max_size=6))
+def test_cached_attributes_equal_fresh_draws_in_any_chunking(chunks):
+    pop = population()
+    assert pop._cache is not None  # small is far below CACHE_LIMIT
+    for chunk in chunks:
+        ids = np.array(chunk, dtype=np.int64)
+        industry = pop.industry_of(ids)
+        assert_same(pop.attributes(ids, industry), population()._draw_attributes(ids, industry))
+
+
+def test_a_population_above_the_cache_limit_draws_every_time_with_the_same_values(monkeypatch):
+    ids = np.array([5, 317, 5, 123], dtype=np.int64)
+    cached = population()
+    industry = cached.industry_of(ids)
+    expected = cached.attributes(ids, industry)
+    monkeypatch.setattr(population_module, "CACHE_LIMIT", 10)
+    uncached = population()
+    assert uncached._cache is None
+    assert_same(uncached.attributes(ids, industry), expected)
+    assert_same(uncached.attributes(ids, industry), expected)
+
+
+def test_the_cache_does_not_change_a_run(monkeypatch):
+    key = replication_key(3, 0)
+    with_cache = World(SMALL, key).run()
+    monkeypatch.setattr(population_module, "CACHE_LIMIT", 10)
+    without = World(SMALL, key).run()
+    for name, values in with_cache.adopters.items():
+        np.testing.assert_array_equal(values, without.adopters[name], err_msg=name)
+    for name, values in with_cache.monthly.items():
+        np.testing.assert_array_equal(values, without.monthly[name], err_msg=name)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_run_restores_the_garbage_collector(enabled):
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        World(SMALL, replication_key(1, 0)).run()
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
