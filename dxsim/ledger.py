@@ -22,6 +22,7 @@ __all__ = ["KINDS", "PARTIES", "ConservationError", "Ledger", "LedgerTable", "ch
 #: Parties of the model, in the order of the Dataset's ``party`` dimension, then ``market``.
 PARTIES = ("government", "platform", "enterprise", "market")
 GOVERNMENT, PLATFORM, ENTERPRISE, MARKET = range(4)
+PARTY = {name: k for k, name in enumerate(PARTIES)}
 
 #: Kinds of entries.
 KINDS = (
@@ -107,9 +108,7 @@ class Ledger:
         if not (a >= 0 and math.isfinite(a)):
             raise ConservationError(f"amount(={a}) must be finite and >= 0 ({kind})")
         if a > 0:
-            self._rows.append(
-                (int(month), PARTIES.index(payer), PARTIES.index(payee), KIND[kind], contract, platform, a)
-            )
+            self._rows.append((int(month), PARTY[payer], PARTY[payee], KIND[kind], contract, platform, a))
 
     def add_schedule(
         self,
@@ -142,7 +141,7 @@ class Ledger:
         if len(keep) == 0:
             return
         self._chunks.append((m.ravel()[keep], c.ravel()[keep], p.ravel()[keep]))
-        self._codes.append((PARTIES.index(payer), PARTIES.index(payee), KIND[kind]))
+        self._codes.append((PARTY[payer], PARTY[payee], KIND[kind]))
         self._amounts.append(a.ravel()[keep])
 
     def table(self) -> LedgerTable:

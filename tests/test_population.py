@@ -70,3 +70,14 @@ def test_a_run_restores_the_garbage_collector(enabled):
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_an_application_carries_the_attributes_in_their_order():
+    # World._consider fills an Application positionally from the Attributes' columns
+    from dxsim.model.enterprise import Application
+
+    fields = list(Application.__dataclass_fields__)
+    attributes = list(Attributes.__dataclass_fields__)
+    start = fields.index(attributes[0])
+    assert fields[start : start + len(attributes)] == attributes
+    assert fields[start + len(attributes) :] == ["perceived_failure"]

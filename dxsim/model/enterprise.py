@@ -28,12 +28,11 @@ __all__ = ["Applicants", "Application"]
 class Application:
     """An enterprise that decided to adopt at the start of a month (yuan, months).
 
-    Its own attributes are copied out of the month's arrays as Python values,
-    which the steps of its application read one at a time.
+    It carries its own attributes (those of
+    :class:`~dxsim.model.population.Attributes`, in the same order) as
+    Python values, which the steps of its application read one at a time.
     """
 
-    row: int  # its index in the month's arrays of attributes
-    month: Any  # the month's arrays (see World._consider)
     enterprise: int
     industry: int
     platform: int
@@ -44,10 +43,14 @@ class Application:
     expected_grant: float  # programme money it counted on, yuan
     revenue: float  # yuan / year
     benefit: float  # profit gain, share of revenue / year
+    hurdle_rate: float  # 1 / year
+    max_payback: float  # months
+    liquidity: float  # yuan available at signing
     implementation: float  # months
     fails: bool
     maturity: float  # score before
     maturity_gain: float  # score points if the project succeeds
+    perceived_failure: float  # the failure probability it reckoned with
 
 
 class Applicants:

@@ -56,15 +56,6 @@ class RunResult:
     events: int
 
 
-@dataclass
-class _Month:
-    """The arrays of one month's considerers who decided to adopt (row-aligned)."""
-
-    attributes: Attributes
-    decision: Decision
-    failure: NDArray[np.float64]
-
-
 class World:
     """The model of one replication; build it and call :meth:`run`.
 
@@ -205,7 +196,6 @@ class World:
         if self.deferred:
             adopt &= self._within_working_capital(platform, offer.owed, c.time, adopt)
         self.population.reconsider(c.subset(~adopt))
-        month = _Month(att, decision, failure)
         rows = np.flatnonzero(adopt)
         columns = (
             c.ids,
@@ -216,16 +206,12 @@ class World:
             c.attempt,
             price,
             self._counted_on(amount, to_price),
-            att.revenue,
-            att.benefit,
-            att.implementation,
-            att.fails,
-            att.maturity,
-            att.maturity_gain,
+            *(getattr(att, name) for name in Attributes.__dataclass_fields__),
+            failure,
         )
         # Python scalars column by column: cheaper than numpy scalars one by one
-        for row, values in zip(rows.tolist(), zip(*(x[rows].tolist() for x in columns), strict=True), strict=True):
-            self.applicants.apply(Application(row, month, *values))
+        for values in zip(*(x[rows].tolist() for x in columns), strict=True):
+            self.applicants.apply(Application(*values))
 
     def _within_working_capital(
         self,
@@ -430,17 +416,15 @@ class World:
         for g in grants:
             amount[g.instrument, 0] += g.amount
             to_price[g.instrument, 0] += g.to_price
-        m, r = app.month, app.row
-        att = Attributes(*(getattr(m.attributes, f)[r : r + 1] for f in Attributes.__dataclass_fields__))
-        one = np.array([app.industry])
+        att = Attributes(*(np.array([getattr(app, name)]) for name in Attributes.__dataclass_fields__))
         _, decision = self._evaluate(
-            one,
+            np.array([app.industry]),
             np.array([app.platform]),
             np.array([app.price]),
             amount,
             to_price,
             att,
-            m.failure[r : r + 1],
+            np.array([app.perceived_failure]),
         )
         return bool(decision.adopt[0])
 
@@ -459,8 +443,12 @@ class World:
     def _sign(self, app: Application, grants: tuple[Grant, ...]) -> int:
         now = self.env.now
         month = int(now)
-        gov_p = sum(g.to_price for g in grants if g.paid_to == "platform")
-        gov_e = sum(g.to_price for g in grants if g.paid_to == "enterprise")
+        gov_p = gov_e = 0.0
+        for g in grants:
+            if g.paid_to == "platform":
+                gov_p += g.to_price
+            else:
+                gov_e += g.to_price
         _, discount, enterprise_part = split_one(app.price, gov_p + gov_e, self.discount)
         cid = self.book.sign(
             enterprise=app.enterprise,
@@ -595,10 +583,11 @@ class World:
         level = maturity_level(after)
         accepted = (not app.fails) and level >= self.acceptance_level
         lighthouse = accepted and level >= self.lighthouse_level
-        self.book.set(cid, "maturity_after", after)
-        self.book.set(cid, "assessed", self.env.now)
-        self.book.set(cid, "accepted", float(accepted))
-        self.book.set(cid, "lighthouse", float(lighthouse))
+        book = self.book.columns
+        book["maturity_after"][cid] = after
+        book["assessed"][cid] = self.env.now
+        book["accepted"][cid] = float(accepted)
+        book["lighthouse"][cid] = float(lighthouse)
         month = int(self.env.now)
         self._assessed[app.platform] += 1
         self._passed[app.platform] += accepted
@@ -611,26 +600,16 @@ class World:
             self.counts["lighthouses"][month, app.industry] += 1
 
     def _adopter_attributes(self) -> dict[str, NDArray[np.float64]]:
-        """Attributes of every contract's enterprise, gathered from the months they decided in."""
-        n = len(self._apps)
-        out = {
-            name: np.full(n, np.nan)
-            for name in ("failed", "revenue", "liquidity", "hurdle_rate", "perceived_failure", "maturity_before")
+        """Attributes of every contract's enterprise, one array each."""
+        fields = {
+            "failed": "fails",
+            "revenue": "revenue",
+            "liquidity": "liquidity",
+            "hurdle_rate": "hurdle_rate",
+            "perceived_failure": "perceived_failure",
+            "maturity_before": "maturity",
         }
-        by_month: dict[int, tuple[_Month, list[int], list[int]]] = {}
-        for cid, app in enumerate(self._apps):
-            entry = by_month.setdefault(id(app.month), (app.month, [], []))
-            entry[1].append(cid)
-            entry[2].append(app.row)
-        for month, cids, rows in by_month.values():
-            att = month.attributes
-            out["failed"][cids] = att.fails[rows]
-            out["revenue"][cids] = att.revenue[rows]
-            out["liquidity"][cids] = att.liquidity[rows]
-            out["hurdle_rate"][cids] = att.hurdle_rate[rows]
-            out["perceived_failure"][cids] = month.failure[rows]
-            out["maturity_before"][cids] = att.maturity[rows]
-        return out
+        return {name: np.array([getattr(a, f) for a in self._apps], dtype=np.float64) for name, f in fields.items()}
 
     def _pay_grants(self, cid: int, at: str, level: int = 0) -> None:
         """Pay the grants due at ``at``.
