@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,17 +56,6 @@ def test_the_cache_does_not_change_a_run(monkeypatch):
         np.testing.assert_array_equal(values, without.adopters[name], err_msg=name)
     for name, values in with_cache.monthly.items():
         np.testing.assert_array_equal(values, without.monthly[name], err_msg=name)
-
-
-@pytest.mark.parametrize("enabled", [True, False])
-def test_a_run_restores_the_garbage_collector(enabled):
-    was = gc.isenabled()
-    try:
-        gc.enable() if enabled else gc.disable()
-        World(SMALL, replication_key(1, 0)).run()
-        assert gc.isenabled() is enabled
-    finally:
-        gc.enable() if was else gc.disable()
 
 
 def test_an_application_carries_the_attributes_in_their_order():

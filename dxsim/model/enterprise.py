@@ -12,6 +12,7 @@ elsewhere; this module only orders the steps in time.
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -66,7 +67,8 @@ class Applicants:
     """
 
     def __init__(self, world: World, capacity: list[int | None]) -> None:
-        self.world = world
+        # A weak reference: steps still pending at the horizon must not keep the world alive.
+        self.world = weakref.proxy(world)
         self.env = world.env
         self.capacity = capacity
         self.busy = [0] * len(capacity)  # servers in use, per platform

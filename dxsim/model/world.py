@@ -11,6 +11,7 @@ written to the ledger as whole arrays when the schedule is known.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -138,11 +139,17 @@ class World:
         With ``keep_ledger=False`` the ledger is reduced to the output arrays
         and dropped, so that memory does not grow with replications.
         """
+        driver = self._months()
         with _cyclic_gc_paused():
-            self.env.process(self._months())
+            self.env.process(driver)
             self.env.run(until=self.horizon)
             self._close_month(self.horizon - 1)  # the run stops just before the last month's close
-            return self._result(keep_ledger=keep_ledger)
+            result = self._result(keep_ledger=keep_ledger)
+        # The driver waits at the horizon in the environment's queue, and its frame holds the world:
+        # closed, nothing pending refers to the world, which reference counting then frees at once
+        # (the collector, paused during the run, would otherwise find it only at a full collection).
+        driver.close()
+        return result
 
     def _months(self) -> Generator[simpy.Event, Any, None]:
         size = self.population.size.astype(float)
@@ -704,6 +711,10 @@ class World:
         )
 
 
+_pause_lock = threading.Lock()
+_pauses = [0, False]  # runs in progress in this process, and whether the collector was on before the first
+
+
 @contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for the duration of a run.
@@ -712,15 +723,21 @@ def _cyclic_gc_paused() -> Iterator[None]:
     grants, events) that die by reference counting, yet their count triggers
     full collections that walk every live object: about a fifth of the time
     of a ``national`` replication, for nothing to collect.  The collector is
-    restored (if it was on) when the run ends, however it ends.
+    restored (if it was on) when the last run in progress in the process
+    ends, however it ends, so runs in several threads leave it as they found it.
     """
-    enabled = gc.isenabled()
-    gc.disable()
+    with _pause_lock:
+        if _pauses[0] == 0:
+            _pauses[1] = gc.isenabled()
+            gc.disable()
+        _pauses[0] += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _pause_lock:
+            _pauses[0] -= 1
+            if _pauses[0] == 0 and _pauses[1]:
+                gc.enable()
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

@@ -1,0 +1,63 @@
+"""A run pauses the cyclic garbage collector, so it must leave nothing for it to find."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+
+import pytest
+
+import dxsim as dx
+from dxsim.model.world import World
+from dxsim.random import replication_key
+
+SMALL = dx.load_scenario("small")
+
+
+@pytest.fixture
+def collector_off():
+    was = gc.isenabled()
+    gc.disable()
+    yield
+    if was:
+        gc.enable()
+
+
+def test_a_finished_world_is_freed_by_reference_counting(collector_off):
+    world = World(SMALL, replication_key(1, 0))
+    result = world.run()
+    ref = weakref.ref(world)
+    del world
+    assert ref() is None  # nothing pending in the environment holds it
+    assert len(result.adopters["price_paid"]) > 0
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_run_restores_the_garbage_collector(enabled):
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        World(SMALL, replication_key(1, 0)).run()
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+def test_runs_in_threads_restore_the_garbage_collector():
+    assert gc.isenabled()
+    errors = []
+
+    def run(k):
+        try:
+            World(SMALL, replication_key(1, k)).run()
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert gc.isenabled()
