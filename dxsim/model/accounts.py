@@ -10,20 +10,28 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import payback_period
-from dxsim.ledger import ENTERPRISE, GOVERNMENT, KIND, PLATFORM, LedgerTable
+from dxsim.ledger import ENTERPRISE, GOVERNMENT, KIND, PARTIES, PLATFORM, LedgerTable
 
 __all__ = ["adopter_records", "cash_flows", "kind_total", "party_flows", "paybacks", "platform_cash_flows"]
 
 
 def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
-    """Net cash flow of government, platform and enterprise per month (yuan), shape (months, 3)."""
-    out = np.zeros((months, 3))
-    cash = table.is_cash
-    for party in (GOVERNMENT, PLATFORM, ENTERPRISE):
-        out[:, party] = table.total(cash & (table.payee == party), by="month", size=months) - table.total(
-            cash & (table.payer == party), by="month", size=months
-        )
-    return out
+    """Net cash flow of government, platform and enterprise per month (yuan), shape (months, 3).
+
+    One ``bincount`` over (month, party) for what each party receives and one
+    for what it pays: each cell adds its entries in ledger order, as a
+    separate sum per party would.
+    """
+    cash = table.is_cash & (table.month >= 0) & (table.month < months)
+    month = table.month[cash]
+    amount = table.amount[cash]
+    n = len(PARTIES)
+
+    def by_party(party_col: NDArray[np.int8]) -> NDArray[np.float64]:
+        cell = month * n + party_col[cash]
+        return np.asarray(np.bincount(cell, weights=amount, minlength=months * n), dtype=np.float64).reshape(months, n)
+
+    return np.asarray((by_party(table.payee) - by_party(table.payer))[:, [GOVERNMENT, PLATFORM, ENTERPRISE]])
 
 
 def kind_total(table: LedgerTable, kinds: tuple[str, ...], months: int) -> NDArray[np.float64]:
@@ -32,24 +40,28 @@ def kind_total(table: LedgerTable, kinds: tuple[str, ...], months: int) -> NDArr
     return table.total(keep, by="month", size=months)
 
 
-def party_flows(table: LedgerTable, party: int, signed: NDArray[np.float64], months: int) -> NDArray[np.float64]:
-    """Each contract's net cash flow for ``party`` by month since its signing month, within the horizon.
+def party_flows(
+    table: LedgerTable, parties: tuple[int, ...], signed: NDArray[np.float64], months: int
+) -> list[NDArray[np.float64]]:
+    """Each contract's net cash flow for each of ``parties`` by month since its signing month, within the horizon.
 
-    Shape (contracts, months); entries after the horizon are left out (censored).
+    One array of shape (contracts, months) per party; entries after the
+    horizon are left out (censored).  The entries of contracts inside the
+    horizon are selected once for all parties.
     """
     n = len(signed)
-    keep = (
-        table.is_cash
-        & (table.contract >= 0)
-        & (table.month < months)
-        & ((table.payer == party) | (table.payee == party))
-    )
+    keep = np.flatnonzero(table.is_cash & (table.contract >= 0) & (table.month < months))
     con = table.contract[keep]
-    rel = table.month[keep] - np.floor(signed).astype(np.int64)[con]
-    sign = np.where(table.payee[keep] == party, 1.0, -1.0)
-    # bincount adds the entries of each cell in ledger order, as np.add.at would, only faster
-    out = np.bincount(con * months + rel, weights=sign * table.amount[keep], minlength=n * months)
-    return np.asarray(out, dtype=np.float64).reshape(n, months)
+    cell = con * months + (table.month[keep] - np.floor(signed).astype(np.int64)[con])
+    payer, payee, amount = table.payer[keep], table.payee[keep], table.amount[keep]
+    out = []
+    for party in parties:
+        mine = (payer == party) | (payee == party)
+        sign = np.where(payee[mine] == party, 1.0, -1.0)
+        # bincount adds the entries of each cell in ledger order, as np.add.at would, only faster
+        flows = np.bincount(cell[mine], weights=sign * amount[mine], minlength=n * months)
+        out.append(np.asarray(flows, dtype=np.float64).reshape(n, months))
+    return out
 
 
 def paybacks(flows: NDArray[np.float64], monthly_discount: float) -> dict[str, NDArray[np.float64]]:
@@ -80,8 +92,8 @@ def adopter_records(
     """
     n = len(book["price"])
     signed = book["signed"]
-    ent = paybacks(party_flows(table, ENTERPRISE, signed, months), monthly_discount)
-    plat_flows = party_flows(table, PLATFORM, signed, months)
+    ent_flows, plat_flows = party_flows(table, (ENTERPRISE, PLATFORM), signed, months)
+    ent = paybacks(ent_flows, monthly_discount)
     plat = paybacks(plat_flows, monthly_discount)
 
     def total(kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:

@@ -400,7 +400,9 @@ class World:
             if self.programme.active and eligible
             else ()
         )
-        got = sum(g.to_price + (g.amount if self._tiered[g.instrument] else 0.0) for g in grants)
+        got = 0.0
+        for g in grants:
+            got += g.to_price + (g.amount if self._tiered[g.instrument] else 0.0)
         if got < app.expected_grant - 1e-6:
             rule = self.scenario.programme.when_budget_exhausted
             if not grants and rule in ("wait", "reject"):
