@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import weakref
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -78,7 +79,7 @@ class Applicants:
         """``app`` applies at ``app.time`` (months, not before now)."""
         self._after(app.time - self.env.now, self._apply, app)
 
-    def _after(self, delay: float, step: Any, value: Any) -> None:
+    def _after(self, delay: float, step: Callable[[simpy.Event], None], value: Any) -> None:
         """Call ``step(event)`` ``delay`` months from now; the event's value is ``value``."""
         simpy.Timeout(self.env, delay, value).callbacks.append(step)
 
