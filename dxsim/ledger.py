@@ -137,12 +137,12 @@ class Ledger:
         ok = (a >= 0) & np.isfinite(a)
         if not ok.all():
             raise ConservationError(f"amount(={a[~ok][0]}) must be finite and >= 0 ({kind})")
-        keep = np.flatnonzero(a > 0)
-        if len(keep) == 0:
+        keep = a > 0  # a mask: indexing the broadcast views with it copies only the entries kept
+        if not keep.any():
             return
-        self._chunks.append((m.ravel()[keep], c.ravel()[keep], p.ravel()[keep]))
+        self._chunks.append((m[keep], c[keep], p[keep]))
         self._codes.append((PARTY[payer], PARTY[payee], KIND[kind]))
-        self._amounts.append(a.ravel()[keep])
+        self._amounts.append(a[keep])
 
     def table(self) -> LedgerTable:
         """All entries as columns (single entries first, then schedules, each in the order added)."""
