@@ -48,6 +48,9 @@ _EMPTY_VALUES = np.zeros(0)
 #: Industries up to this many enterprises keep their keyed permutation as an array.
 DENSE_LIMIT = 1 << 20
 
+#: Fewest thresholds generated at a time per industry (more per call, fewer calls).
+MIN_CHUNK = 1024
+
 #: Populations up to this many enterprises keep the attributes of those drawn (65 bytes each, at most 68 MB).
 CACHE_LIMIT = 1 << 20
 
@@ -302,14 +305,22 @@ class Population:
         return perm[positions]
 
     def _extend(self, i: int, upto: float) -> None:
+        """Generate the next chunk of industry ``i``'s thresholds, enough to pass ``upto`` most likely.
+
+        The order statistics are summed one after the other from the last
+        one generated (``cumsum`` of ``[last, increments]`` is sequential), so
+        each threshold is the same float however the ranks were chunked:
+        a pure function of the seed, the industry and the rank, whatever the
+        hazard path (two scenarios on one seed share them to the last bit).
+        """
         n = int(self.size[i])
         k0 = self._generated[i]
         remaining = n - k0
         expected = remaining * -np.expm1(-(max(upto - self._last[i], 0.0)))
-        chunk = int(min(remaining, max(64, 2 * expected + 16)))
+        chunk = int(min(remaining, max(MIN_CHUNK, 2 * expected + 16)))
         ks = np.arange(k0 + 1, k0 + chunk + 1, dtype=np.int64)
         x = self.keys.exponential("threshold", i, ks)
-        values = self._last[i] + np.cumsum(x / (n - ks + 1))
+        values = np.cumsum(np.concatenate(([self._last[i]], x / (n - ks + 1))))[1:]
         self._buffer[i] = np.concatenate([self._buffer[i], values])
         self._buffer_k[i] = np.concatenate([self._buffer_k[i], ks])
         self._generated[i] = k0 + chunk
