@@ -98,13 +98,19 @@ class SweepStore:
         largest with ``Dataset.pad`` (a lazy constant block) rather than
         aligned by an outer join, whose masks xarray builds as numpy arrays
         inside the dask graph: with 100 blocks of ``national`` that held
-        about 2 GiB in memory.  The result is the same.
+        about 2 GiB in memory.  Each padded block is then one chunk along
+        ``adopter``: zarr chunks every block differently, and concatenating
+        blocks whose chunks differ made dask unify them in a graph that
+        took 17 s and 0.9 GiB for 100 blocks of 10 ``national``
+        replications (0.7 s and 0.05 GiB as one chunk).  The result is the same.
         """
         parts = [self.open_block(point, b) for b in range(blocks)]
         if len(parts) == 1:
             return parts[0]
         longest = max(p.sizes["adopter"] for p in parts)
-        padded = [p.drop_vars("adopter").pad(adopter=(0, longest - p.sizes["adopter"])) for p in parts]
+        padded = [
+            p.drop_vars("adopter").pad(adopter=(0, longest - p.sizes["adopter"])).chunk(adopter=-1) for p in parts
+        ]
         out = xr.concat(
             padded, dim="replication", join="override", data_vars="minimal", coords="minimal", compat="override"
         )

@@ -316,3 +316,22 @@ def test_calibration_and_sensitivity_on_dask_equal_in_process(short, client):
         dx.sensitivity(short, params, ["adopters"], method="morris", n=2, seed=SEED, executor=e) for e in (None, client)
     ]
     xr.testing.assert_identical(si[0], si[1])
+
+
+def test_a_point_of_blocks_is_one_chunk_along_adopter_padded_with_nan(tmp_path):
+    """Blocks of different lengths are padded and rechunked, so that no graph unifies their chunks."""
+    from dxsim.store import SweepStore
+
+    st = SweepStore(tmp_path / "s.zarr", {"what": "test"})
+    for b, n in enumerate((5, 3, 4)):
+        ds = xr.Dataset(
+            {"price_paid": (("replication", "adopter"), np.arange(2.0 * n).reshape(2, n) + 100 * b)},
+            coords={"replication": [2 * b, 2 * b + 1], "adopter": np.arange(n)},
+        )
+        st.write(0, b, ds.chunk(adopter=2))  # zarr chunks of its own, as a big block would have
+    out = st.open_point(0, 3)
+    price = out["price_paid"]
+    assert price.chunks[price.get_axis_num("adopter")] == (5,)
+    np.testing.assert_array_equal(out["replication"], np.arange(6))
+    np.testing.assert_array_equal(price.values[2], [100.0, 101.0, 102.0, np.nan, np.nan])
+    np.testing.assert_array_equal(price.values[5], [204.0, 205.0, 206.0, 207.0, np.nan])
