@@ -20,7 +20,7 @@ from dxsim.output import VARIABLES, build_dataset
 from dxsim.random import Keys, replication_key
 from dxsim.scenario.load import load_scenario
 from dxsim.scenario.schema import Scenario
-from dxsim.store import SweepStore, blocks_of
+from dxsim.store import SweepStore, blocks_of, pad_adopters
 
 __all__ = ["enterprises", "grid", "map_points", "simulate", "sweep"]
 
@@ -323,17 +323,24 @@ def _run_blocks(
 
 
 def _combine(parts: list[xr.Dataset], dims: list[tuple[str, list[Any]]]) -> xr.Dataset:
-    """Points (in product order) into one Dataset with the sweep's dimensions in front."""
+    """Points (in product order) into one Dataset with the sweep's dimensions in front.
+
+    Points have different numbers of adopters: they are padded to the longest
+    (:func:`dxsim.store.pad_adopters`, the same as an outer join, without its
+    masks in the dask graph of a store's points).
+    """
     labelled = []
-    for part, combo in zip(parts, itertools.product(*(v for _, v in dims)), strict=True):
+    padded = pad_adopters(parts)
+    for part, combo in zip(padded, itertools.product(*(v for _, v in dims)), strict=True):
         labelled.append(part.expand_dims({name: [value] for (name, _), value in zip(dims, combo, strict=True)}))
     nested: Any = labelled
     for _, values in reversed(dims[1:]):
         n = len(values)
         nested = [nested[i : i + n] for i in range(0, len(nested), n)]
-    return xr.combine_nested(
-        nested, concat_dim=[name for name, _ in dims], join="outer", combine_attrs="drop_conflicts", data_vars="all"
+    out = xr.combine_nested(
+        nested, concat_dim=[name for name, _ in dims], join="override", combine_attrs="drop_conflicts", data_vars="all"
     )
+    return out.assign_coords(adopter=np.arange(out.sizes["adopter"]))
 
 
 def enterprises(scenario: Scenario | str | Path, seed: int | None = None, replication: int = 0) -> pd.DataFrame:

@@ -23,7 +23,7 @@ import xarray as xr
 
 from dxsim.atomic import atomic_path
 
-__all__ = ["StoreError", "SweepStore", "open_sweep"]
+__all__ = ["StoreError", "SweepStore", "open_sweep", "pad_adopters"]
 
 MANIFEST = "manifest.json"
 
@@ -94,27 +94,40 @@ class SweepStore:
     def open_point(self, point: int, blocks: int) -> xr.Dataset:
         """All blocks of a point, concatenated along ``replication`` (lazily; adopters padded with NaN).
 
-        Blocks have different numbers of adopters.  Each is padded to the
-        largest with ``Dataset.pad`` (a lazy constant block) rather than
-        aligned by an outer join, whose masks xarray builds as numpy arrays
-        inside the dask graph: with 100 blocks of ``national`` that held
-        about 2 GiB in memory.  Each padded block is then one chunk along
-        ``adopter``: zarr chunks every block differently, and concatenating
-        blocks whose chunks differ made dask unify them in a graph that
-        took 17 s and 0.9 GiB for 100 blocks of 10 ``national``
-        replications (0.7 s and 0.05 GiB as one chunk).  The result is the same.
+        Blocks have different numbers of adopters; they are padded to the
+        longest (:func:`pad_adopters`) rather than aligned by an outer join,
+        whose masks xarray builds as numpy arrays inside the dask graph: with
+        100 blocks of ``national`` that held about 2 GiB in memory.  The
+        result is the same.
         """
         parts = [self.open_block(point, b) for b in range(blocks)]
         if len(parts) == 1:
             return parts[0]
-        longest = max(p.sizes["adopter"] for p in parts)
-        padded = [
-            p.drop_vars("adopter").pad(adopter=(0, longest - p.sizes["adopter"])).chunk(adopter=-1) for p in parts
-        ]
+        padded = pad_adopters(parts)
         out = xr.concat(
             padded, dim="replication", join="override", data_vars="minimal", coords="minimal", compat="override"
         )
-        return out.assign_coords(adopter=np.arange(longest))
+        return out.assign_coords(adopter=np.arange(out.sizes["adopter"]))
+
+
+def pad_adopters(parts: Sequence[xr.Dataset]) -> list[xr.Dataset]:
+    """Datasets padded with NaN to the longest ``adopter`` dimension, without its coordinate.
+
+    The same as aligning them by an outer join on ``adopter`` (whose
+    coordinate is ``0, 1, ...`` in every part), without the masks that the
+    join builds as numpy arrays inside a dask graph.  Lazy parts come out as
+    one chunk along ``adopter`` each: zarr chunks every block differently,
+    and concatenating parts whose chunks differ makes dask unify them in a
+    large graph (17 s and 0.9 GiB for 100 blocks of 10 ``national``
+    replications; 0.7 s and 0.05 GiB as one chunk).  Assign
+    ``adopter=np.arange(n)`` after combining them.
+    """
+    longest = max(p.sizes["adopter"] for p in parts)
+    out = []
+    for p in parts:
+        q = p.drop_vars("adopter").pad(adopter=(0, longest - p.sizes["adopter"]))
+        out.append(q.chunk(adopter=-1) if q.chunks else q)
+    return out
 
 
 def blocks_of(replications: int, block_size: int) -> Sequence[range]:
