@@ -126,7 +126,8 @@ def pad_adopters(parts: Sequence[xr.Dataset]) -> list[xr.Dataset]:
     out = []
     for p in parts:
         q = p.drop_vars("adopter").pad(adopter=(0, longest - p.sizes["adopter"]))
-        out.append(q.chunk(adopter=-1) if q.chunks else q)
+        lazy = any(v.chunks is not None for v in q.variables.values())  # Dataset.chunks refuses mixed chunks
+        out.append(q.chunk(adopter=-1) if lazy else q)
     return out
 
 

@@ -335,3 +335,23 @@ def test_a_point_of_blocks_is_one_chunk_along_adopter_padded_with_nan(tmp_path):
     np.testing.assert_array_equal(out["replication"], np.arange(6))
     np.testing.assert_array_equal(price.values[2], [100.0, 101.0, 102.0, np.nan, np.nan])
     np.testing.assert_array_equal(price.values[5], [204.0, 205.0, 206.0, 207.0, np.nan])
+
+
+def test_padding_accepts_parts_whose_variables_are_chunked_differently():
+    """A stored block's variables have zarr chunks of their own, which Dataset.chunks refuses to merge."""
+    from dxsim.store import pad_adopters
+
+    def part(n):
+        ds = xr.Dataset(
+            {
+                "price_paid": (("replication", "adopter"), np.ones((2, n))),
+                "adopters": (("replication",), np.arange(2.0)),
+            },
+            coords={"adopter": np.arange(n)},
+        )
+        return ds.assign(price_paid=ds["price_paid"].chunk(replication=1), adopters=ds["adopters"].chunk(replication=2))
+
+    padded = pad_adopters([part(3), part(5)])
+    assert [p.sizes["adopter"] for p in padded] == [5, 5]
+    assert padded[0]["price_paid"].chunks == ((1, 1), (5,))
+    assert np.isnan(padded[0]["price_paid"].values[:, 3:]).all()
