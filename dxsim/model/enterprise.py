@@ -73,7 +73,7 @@ class Applicants:
         self.env = world.env
         self.capacity = capacity
         self.busy = [0] * len(capacity)  # servers in use, per platform
-        self.waiting: list[deque[tuple[int, int]]] = [deque() for _ in capacity]  # (contract, platform)
+        self.waiting: list[deque[int]] = [deque() for _ in capacity]  # contracts queued, per platform
 
     def apply(self, app: Application) -> None:
         """``app`` applies at ``app.time`` (months, not before now)."""
@@ -98,7 +98,7 @@ class Applicants:
             self.busy[p] += 1
             self._start(outcome, p)
         else:
-            self.waiting[p].append((outcome, p))
+            self.waiting[p].append(outcome)
 
     def _start(self, contract: int, p: int) -> None:
         """A server is free: the implementation of ``contract`` at platform ``p`` starts now."""
@@ -113,7 +113,7 @@ class Applicants:
         self._after(delay, self._assess, contract)
         queue = self.waiting[p]
         if queue:  # the server passes to the first in the queue
-            self._start(*queue.popleft())
+            self._start(queue.popleft(), p)
         else:
             self.busy[p] -= 1
 

@@ -592,11 +592,10 @@ class World:
         level = maturity_level(after)
         accepted = (not app.fails) and level >= self.acceptance_level
         lighthouse = accepted and level >= self.lighthouse_level
-        book = self.book.columns
-        book["maturity_after"][cid] = after
-        book["assessed"][cid] = self.env.now
-        book["accepted"][cid] = float(accepted)
-        book["lighthouse"][cid] = float(lighthouse)
+        self.book.set(cid, "maturity_after", after)
+        self.book.set(cid, "assessed", self.env.now)
+        self.book.set(cid, "accepted", float(accepted))
+        self.book.set(cid, "lighthouse", float(lighthouse))
         month = int(self.env.now)
         self._assessed[app.platform] += 1
         self._passed[app.platform] += accepted
