@@ -9,13 +9,14 @@
 
 from dxsim import finance, plot
 from dxsim._version import __version__
-from dxsim.additionality import additionality, additionality_by_enterprise, compare, counterfactual, shapley
-from dxsim.calibrate import Calibration, calibrate
-from dxsim.experiment import enterprises, simulate, sweep
-from dxsim.metrics import headline, summarize
-from dxsim.output import scenario_of, write_netcdf
+from dxsim.analysis import metrics as metrics
+from dxsim.analysis.metrics import headline, summarize
+from dxsim.experiment.simulate import enterprises, simulate, sweep
+from dxsim.results.dataset import scenario_of, write_netcdf
 from dxsim.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario
-from dxsim.sensitivity import sensitivity
+from dxsim.studies.additionality import additionality, additionality_by_enterprise, compare, counterfactual, shapley
+from dxsim.studies.calibrate import Calibration, calibrate
+from dxsim.studies.sensitivity import sensitivity
 
 __all__ = [
     "Calibration",

@@ -154,9 +154,9 @@ def _add_engine(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from dxsim.experiment import simulate
-    from dxsim.metrics import headline
-    from dxsim.output import write_netcdf
+    from dxsim.analysis.metrics import headline
+    from dxsim.experiment.simulate import simulate
+    from dxsim.results.dataset import write_netcdf
     from dxsim.scenario.load import load_scenario
 
     if args.replications < 1:
@@ -245,7 +245,7 @@ def _sweep_spec(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, dic
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from dxsim.experiment import sweep
+    from dxsim.experiment.simulate import sweep
     from dxsim.scenario.load import load_scenario
 
     for option, n in (
@@ -354,8 +354,8 @@ def _on_engine(command: str, args: argparse.Namespace, work: Callable[[Any], Any
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from dxsim.calibrate import calibrate
     from dxsim.scenario.load import load_scenario
+    from dxsim.studies.calibrate import calibrate
 
     counts = [("--replications", args.replications), ("--workers", args.workers), ("--maxiter", args.maxiter)]
     if not _usable("calibrate", args.output, counts):
@@ -385,9 +385,9 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    from dxsim.output import write_netcdf
+    from dxsim.results.dataset import write_netcdf
     from dxsim.scenario.load import load_scenario
-    from dxsim.sensitivity import sensitivity
+    from dxsim.studies.sensitivity import sensitivity
 
     counts = [("--samples", args.samples), ("--replications", args.replications), ("--workers", args.workers)]
     if not _usable("sensitivity", args.output, counts):
@@ -456,7 +456,7 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from dxsim.additionality import compare, format_comparison, read_run, write_comparison
+    from dxsim.studies.additionality import compare, format_comparison, read_run, write_comparison
 
     if args.format == "xlsx" and args.output is None:
         print("dxsim compare: --format xlsx writes a workbook: give -o FILE.xlsx", file=sys.stderr)

@@ -25,7 +25,7 @@ import xarray as xr
 from numpy.typing import NDArray
 from scipy import stats
 
-from dxsim.metrics import _fit, _wright_points, km_median, progress_ratio
+from dxsim.analysis.metrics import _fit, _wright_points, km_median, progress_ratio
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -202,7 +202,7 @@ def _payback_sample(
     valid = ~np.isnan(signed)
     times = ds[time_var].values.ravel()[valid].astype(float)
     censored = ds[flag_var].values.ravel()[valid] > 0
-    # as in dxsim.metrics.summarize: a censored contract is followed from its signing month to the horizon
+    # as in dxsim.analysis.metrics.summarize: a censored contract is followed from its signing month to the horizon
     followup = (horizon - np.floor(signed[valid])).astype(float)
     return times, censored, followup
 
@@ -218,7 +218,7 @@ def payback_survival(
 
     Contracts of all replications are pooled. A contract not paid back by
     the horizon is right-censored at its follow-up, ``horizon_months -
-    floor(signed_month)`` months, as in :func:`dxsim.metrics.summarize`;
+    floor(signed_month)`` months, as in :func:`dxsim.analysis.metrics.summarize`;
     the estimate is ``scipy.stats.ecdf`` on ``scipy.stats.CensoredData``.
 
     Parameters
@@ -241,7 +241,7 @@ def payback_survival(
         A step line (survival, dimensionless share, from 1 at 0 months)
         whose legend gives the party, the number of contracts, how many
         are censored and the Kaplan-Meier median
-        (:func:`dxsim.metrics.km_median`; "beyond follow-up" when the curve
+        (:func:`dxsim.analysis.metrics.km_median`; "beyond follow-up" when the curve
         never reaches one half).
 
     Raises
@@ -361,7 +361,7 @@ def _batch_windows(ds: xr.Dataset) -> list[tuple[float, float]]:
     from matplotlib.dates import date2num
 
     try:
-        from dxsim.output import scenario_of
+        from dxsim.results.dataset import scenario_of
 
         batches = scenario_of(ds).programme.batches
     except Exception:  # a Dataset without (or with an unreadable) scenario
@@ -407,13 +407,13 @@ def budget_burndown(ds: xr.Dataset, *, ax: Axes | None = None) -> Axes:
 
 
 # --------------------------------------------------------------------------- Wright's law
-# The estimator, progress_ratio, lives in dxsim.metrics; it is imported above and re-exported here.
+# The estimator, progress_ratio, lives in dxsim.analysis.metrics; it is imported above and re-exported here.
 
 
 def _scenario_progress_ratio(ds: xr.Dataset) -> float | None:
     """The scenario's progress ratio if every platform has the same one, else None."""
     try:
-        from dxsim.output import scenario_of
+        from dxsim.results.dataset import scenario_of
 
         ratios = {p.progress_ratio for p in scenario_of(ds).resolved_platforms}
     except Exception:  # a Dataset without (or with an unreadable) scenario
@@ -636,7 +636,7 @@ def sensitivity(si: xr.Dataset, output: str | None = None, *, ax: Axes | None = 
     Parameters
     ----------
     si : xarray.Dataset
-        Output of :func:`dxsim.sensitivity`.
+        Output of :func:`dxsim.studies.sensitivity`.
     output : str, optional
         One of ``si.output`` (e.g. ``"accepted@18"``); default the first.
     ax : matplotlib.axes.Axes, optional

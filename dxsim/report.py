@@ -37,8 +37,8 @@ import xarray as xr
 
 from dxsim import plot
 from dxsim._version import __version__
+from dxsim.analysis.metrics import HEADLINE, METRICS, headline
 from dxsim.atomic import atomic_path
-from dxsim.metrics import HEADLINE, METRICS, headline
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -98,7 +98,7 @@ def open_results(path: str | Path) -> xr.Dataset:
     """What ``dxsim run`` (a netCDF file) or ``dxsim sweep`` (a store directory) wrote.
 
     A netCDF file is read into memory; a sweep store is opened lazily
-    (:func:`dxsim.store.open_sweep`).
+    (:func:`dxsim.results.store.open_sweep`).
 
     Raises
     ------
@@ -106,7 +106,7 @@ def open_results(path: str | Path) -> xr.Dataset:
         One line naming the path: missing, neither netCDF nor a sweep store,
         not dxsim results, or an unfinished sweep.
     """
-    from dxsim.store import open_sweep
+    from dxsim.results.store import open_sweep
 
     path = Path(path)
     if not path.exists():
@@ -317,7 +317,7 @@ def _first_point(ds: xr.Dataset) -> xr.Dataset:
     point = ds.isel({d: 0 for d in _sweep_dims(ds)}).load()
     spec = json.loads(point.attrs.pop("sweep", "null"))
     if spec and spec.get("points"):
-        from dxsim.output import scenario_of
+        from dxsim.results.dataset import scenario_of
 
         try:
             scenario = scenario_of(point).with_overrides(spec["points"][0])
@@ -407,7 +407,7 @@ def render(ds: xr.Dataset, *, title: str | None = None, source: str | None = Non
     ValueError
         If ``ds`` holds no dxsim results (no scenario and seed in its attrs).
     """
-    from dxsim.output import scenario_of
+    from dxsim.results.dataset import scenario_of
 
     _check(ds)
     scenario = scenario_of(ds)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import dxsim as dx
-from dxsim.output import VARIABLES
+from dxsim.results.dataset import VARIABLES
 
 BUNDLED = sorted(dx.bundled_scenarios())
 

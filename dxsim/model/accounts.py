@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import payback_period
-from dxsim.ledger import ENTERPRISE, GOVERNMENT, KIND, PARTIES, PLATFORM, LedgerTable
+from dxsim.model.ledger import ENTERPRISE, GOVERNMENT, KIND, PARTIES, PLATFORM, LedgerTable
 
 __all__ = ["adopter_records", "cash_flows", "kind_total", "party_flows", "paybacks", "platform_cash_flows"]
 

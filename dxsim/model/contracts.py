@@ -12,7 +12,7 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from dxsim.ledger import ConservationError
+from dxsim.model.ledger import ConservationError
 
 __all__ = ["ContractBook", "split_one", "split_price"]
 

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from dxsim.dists import Dist
 from dxsim.random import Keys
+from dxsim.scenario.dists import Dist
 from dxsim.scenario.schema import Behaviour, Industry, Solution
 
 __all__ = ["Attributes", "Considerers", "Population", "maturity_level"]

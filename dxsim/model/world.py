@@ -22,15 +22,15 @@ import simpy
 from numpy.typing import NDArray
 
 from dxsim.finance import monthly_rate
-from dxsim.ledger import (
-    Ledger,
-    LedgerTable,
-    check_conservation,
-)
 from dxsim.model.accounts import adopter_records, cash_flows, kind_total, platform_cash_flows
 from dxsim.model.contracts import ContractBook, split_one, split_price
 from dxsim.model.decision import Decision, Offer, decide, perceived_failure
 from dxsim.model.enterprise import Applicants, Application
+from dxsim.model.ledger import (
+    Ledger,
+    LedgerTable,
+    check_conservation,
+)
 from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Attributes, Considerers, Population, maturity_level
 from dxsim.model.programme import Grant, ProgrammeState, UrgentTimeout

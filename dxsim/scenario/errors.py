@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from dxsim.dists import DistError
+from dxsim.scenario.dists import DistError
 
 __all__ = ["FieldError", "ScenarioError", "format_path"]
 

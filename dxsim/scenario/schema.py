@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from dxsim.dists import Dist
+from dxsim.scenario.dists import Dist
 from dxsim.scenario.errors import FieldError
 
 __all__ = [

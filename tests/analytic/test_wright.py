@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import dxsim as dx
-from dxsim.ledger import LedgerTable
+from dxsim.model.ledger import LedgerTable
 from dxsim.model.world import World
 from dxsim.random import replication_key
 

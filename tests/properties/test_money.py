@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dxsim as dx
-from dxsim.ledger import GOVERNMENT
+from dxsim.model.ledger import GOVERNMENT
 from dxsim.model.world import World
 from dxsim.random import replication_key
 from dxsim.scenario import scenario_from_dict

@@ -1,4 +1,4 @@
-"""dxsim.metrics: Kaplan-Meier shares, summarize per replication and per sweep point, paired differences,
+"""dxsim.analysis.metrics: Kaplan-Meier shares, summarize per replication and per sweep point, paired differences,
 peer speed-up, and the xlsx export of ``dxsim compare``."""
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import pytest
 import xarray as xr
 
 import dxsim as dx
-from dxsim import metrics, plot
-from dxsim.additionality import format_comparison, write_comparison
+from dxsim import plot
+from dxsim.analysis import metrics
 from dxsim.cli import main
+from dxsim.studies.additionality import format_comparison, write_comparison
 
 REPS, SEED = 3, 1
 BUDGET = "programme.batches[0].budget"

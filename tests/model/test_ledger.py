@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dxsim.ledger import KIND, PARTIES, ConservationError, Ledger, check_conservation
+from dxsim.model.ledger import KIND, PARTIES, ConservationError, Ledger, check_conservation
 
 
 def test_add_and_add_schedule_round_trip():

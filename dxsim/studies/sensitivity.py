@@ -24,11 +24,11 @@ from SALib.sample import morris as morris_sample  # type: ignore[import-untyped]
 from SALib.sample import sobol as sobol_sample
 
 from dxsim._version import __version__
-from dxsim.experiment import _as_scenario, _seed, map_points, sweep
-from dxsim.moments import Statistic, check_statistic, statistic_units, statistics
-from dxsim.parameters import ParamSpace
+from dxsim.analysis.moments import Statistic, check_statistic, statistic_units, statistics
+from dxsim.experiment.simulate import _as_scenario, _seed, map_points, sweep
 from dxsim.scenario.errors import ScenarioError
 from dxsim.scenario.schema import Scenario
+from dxsim.studies.parameters import ParamSpace
 
 __all__ = ["parse_output", "sensitivity"]
 
@@ -78,7 +78,7 @@ def sensitivity(
     params : mapping
         ``{path: (low, high)}``, each varied uniformly over its bounds.
     outputs : sequence of str
-        Statistics of :mod:`dxsim.moments`: a :func:`dxsim.summarize` column
+        Statistics of :mod:`dxsim.analysis.moments`: a :func:`dxsim.summarize` column
         (``"adopters"``, ``"public_money_per_lighthouse"``) or ``name@month``
         (``"accepted@18"``), each averaged over the replications of a point.
     method : {"sobol", "morris"}

@@ -12,14 +12,14 @@ import pytest
 import xarray as xr
 
 import dxsim as dx
-from dxsim.additionality import (
+from dxsim.analysis.metrics import quantile
+from dxsim.cli import main
+from dxsim.studies.additionality import (
     ADDITIONALITY,
     _fiscal_payback,
     _without_instruments,
     format_comparison,
 )
-from dxsim.cli import main
-from dxsim.metrics import quantile
 
 ADOPTION = ("adopters", "in_use", "accepted", "lighthouses")
 REPS, SEED = 3, 1

@@ -10,9 +10,9 @@ import pytest
 from cli_helpers import run_cli
 
 import dxsim as dx
-from dxsim.calibrate import Targets, _standard_errors, read_targets
-from dxsim.moments import Statistic, statistics
-from dxsim.parameters import ParamSpace
+from dxsim.analysis.moments import Statistic, statistics
+from dxsim.studies.calibrate import Targets, _standard_errors, read_targets
+from dxsim.studies.parameters import ParamSpace
 
 P, Q = "industry_defaults.innovation", "industry_defaults.imitation"
 TRUTH = {P: 0.01, Q: 0.4}

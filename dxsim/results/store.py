@@ -147,7 +147,7 @@ def open_sweep(path: str | Path) -> xr.Dataset:
     """
     import tomllib
 
-    from dxsim.experiment import _combine  # here: dxsim.experiment imports this module
+    from dxsim.experiment.simulate import _combine  # here: dxsim.experiment.simulate imports this module
 
     path = Path(path)
     if not path.is_dir():

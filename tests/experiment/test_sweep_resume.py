@@ -15,9 +15,9 @@ import xarray as xr
 from cli_helpers import run_cli
 
 import dxsim as dx
-import dxsim.experiment as experiment
+import dxsim.experiment.simulate as experiment
 from dxsim.cli import _value
-from dxsim.store import SweepStore, blocks_of
+from dxsim.results.store import SweepStore, blocks_of
 
 SMALL = Path(dx.bundled_scenarios()["small"]).read_text(encoding="utf-8")
 DISCOUNT = "contract.platform_discount"

@@ -13,14 +13,14 @@ import pandas as pd
 import xarray as xr
 
 from dxsim._version import __version__
-from dxsim.executors import run_tasks
+from dxsim.experiment.executors import run_tasks
 from dxsim.model.population import Population
 from dxsim.model.world import RunResult
-from dxsim.output import VARIABLES, build_dataset
 from dxsim.random import Keys, replication_key
+from dxsim.results.dataset import VARIABLES, build_dataset
+from dxsim.results.store import SweepStore, blocks_of, pad_adopters
 from dxsim.scenario.load import load_scenario
 from dxsim.scenario.schema import Scenario
-from dxsim.store import SweepStore, blocks_of, pad_adopters
 
 __all__ = ["enterprises", "grid", "map_points", "simulate", "sweep"]
 
@@ -68,7 +68,7 @@ def simulate(
     Returns
     -------
     xarray.Dataset
-        The output Dataset (see ``dxsim.output.VARIABLES``), identical
+        The output Dataset (see ``dxsim.results.dataset.VARIABLES``), identical
         whatever the workers or executor.
 
     Examples
@@ -326,7 +326,7 @@ def _combine(parts: list[xr.Dataset], dims: list[tuple[str, list[Any]]]) -> xr.D
     """Points (in product order) into one Dataset with the sweep's dimensions in front.
 
     Points have different numbers of adopters: they are padded to the longest
-    (:func:`dxsim.store.pad_adopters`, the same as an outer join, without its
+    (:func:`dxsim.results.store.pad_adopters`, the same as an outer join, without its
     masks in the dask graph of a store's points).
     """
     labelled = []

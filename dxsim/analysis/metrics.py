@@ -269,7 +269,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def _point_scenario(ds: xr.Dataset) -> Scenario | None:
     """The scenario of a single run or of one point of a sweep (its scalar sweep coordinates); None if unknown."""
-    from dxsim.output import scenario_of
+    from dxsim.results.dataset import scenario_of
 
     try:
         base = scenario_of(ds)
@@ -625,8 +625,8 @@ def peer_speedup(ds: xr.Dataset, *, replications: Sequence[int] | None = None, w
     >>> bool(peer_speedup(ds).loc[0, "speedup"] > 1)
     True
     """
-    from dxsim.executors import run_tasks
-    from dxsim.output import build_dataset
+    from dxsim.experiment.executors import run_tasks
+    from dxsim.results.dataset import build_dataset
 
     ds = _one_point(ds, "peer_speedup")
     scenario = _point_scenario(ds)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import dxsim as dx
-from dxsim.ledger import PARTIES
+from dxsim.model.ledger import PARTIES
 from dxsim.model.world import World
 from dxsim.random import replication_key
 from dxsim.scenario import scenario_from_dict

@@ -22,9 +22,9 @@ from cli_helpers import run_cli
 
 import dxsim as dx
 from dxsim import report
-from dxsim.metrics import HEADLINE
+from dxsim.analysis.metrics import HEADLINE
 from dxsim.report import open_results, render, write_report
-from dxsim.store import StoreError, open_sweep
+from dxsim.results.store import StoreError, open_sweep
 
 DISCOUNT = "contract.platform_discount"
 TAX = "programme.tax_rate"

@@ -5,7 +5,7 @@ minimise
 
     J(θ) = Σ_j w_j g_j(θ)²,   g_j(θ) = (m̄_j(θ) - t_j) / s_j,
 
-where m̄_j(θ) is statistic j (:mod:`dxsim.moments`) averaged over R
+where m̄_j(θ) is statistic j (:mod:`dxsim.analysis.moments`) averaged over R
 replications, t_j its target, w_j its weight and s_j its scale (by default
 |t_j|, so g_j is a relative deviation).  Every evaluation uses the same seed,
 so replication k of every θ shares its random numbers: J is a deterministic
@@ -38,14 +38,14 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationErro
 from scipy import optimize
 from tqdm.auto import tqdm
 
+from dxsim.analysis.moments import AT_MONTH, Statistic, check_statistic, statistic_units, statistics
 from dxsim.atomic import atomic_path
-from dxsim.executors import show_progress
-from dxsim.experiment import _as_scenario, _seed, map_points
-from dxsim.moments import AT_MONTH, Statistic, check_statistic, statistic_units, statistics
-from dxsim.parameters import ParamSpace
+from dxsim.experiment.executors import show_progress
+from dxsim.experiment.simulate import _as_scenario, _seed, map_points
 from dxsim.scenario.errors import ScenarioError
 from dxsim.scenario.load import _bundled_dir
 from dxsim.scenario.schema import Scenario
+from dxsim.studies.parameters import ParamSpace
 
 __all__ = ["METHODS", "Calibration", "Target", "Targets", "calibrate", "read_targets"]
 
@@ -64,7 +64,7 @@ class Target(_Model):
     Parameters
     ----------
     statistic : str, optional
-        A statistic of :mod:`dxsim.moments` (default: the target's name).
+        A statistic of :mod:`dxsim.analysis.moments` (default: the target's name).
     month : int, optional
         Read the statistic at the end of this month (1 .. horizon); None: over the horizon.
     value : float

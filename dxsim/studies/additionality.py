@@ -54,10 +54,10 @@ from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
 from dxsim._version import __version__
+from dxsim.analysis.metrics import HEADLINE, headline, paired_difference, quantile
 from dxsim.atomic import atomic_path
-from dxsim.experiment import simulate
-from dxsim.metrics import HEADLINE, headline, paired_difference, quantile
-from dxsim.output import scenario_of
+from dxsim.experiment.simulate import simulate
+from dxsim.results.dataset import scenario_of
 from dxsim.scenario.load import load_scenario, scenario_from_dict
 from dxsim.scenario.schema import Scenario
 
@@ -564,7 +564,7 @@ def compare(runs: Runs, counterfactual: Counterfactual = None, *, interval: floa
         rows or columns: ``frame.attrs["paired_difference"]``, a dict with
         ``minuend`` and ``subtrahend`` (the second and the first label) and
         ``table``; ``pandas.DataFrame(frame.attrs["paired_difference"]["table"])``
-        is :func:`dxsim.metrics.paired_difference` of the headline metrics,
+        is :func:`dxsim.analysis.metrics.paired_difference` of the headline metrics,
         second run minus first (columns ``mean``, ``p5``, ``p95`` of the
         per-replication difference and ``pairs``).  It is kept as plain dicts
         so that frames still concatenate; :func:`format_comparison` and

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from dxsim.dists import DIST_KINDS, Dist
+from dxsim.scenario.dists import DIST_KINDS, Dist
 
 #: One distribution of each kind, with the closed-form moments written out
 #: independently of ``Dist.mean`` / ``Dist.variance``.

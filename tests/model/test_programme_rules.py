@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dxsim as dx
-from dxsim.ledger import ENTERPRISE, GOVERNMENT, KIND
+from dxsim.model.ledger import ENTERPRISE, GOVERNMENT, KIND
 from dxsim.model.population import maturity_level
 from dxsim.model.world import World
 from dxsim.random import replication_key

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dxsim as dx
-from dxsim.ledger import KIND
+from dxsim.model.ledger import KIND
 from dxsim.model.schemes import deferred_owed, deferred_payments, fixed_payments
 from dxsim.model.world import World
 from dxsim.random import replication_key

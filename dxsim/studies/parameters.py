@@ -1,7 +1,7 @@
 """Parameters to fit or vary: dotted paths of a scenario with bounds.
 
-Calibration (:func:`dxsim.calibrate`) and sensitivity analysis
-(:func:`dxsim.sensitivity`) take ``params={path: (low, high)}``, for example
+Calibration (:func:`dxsim.studies.calibrate`) and sensitivity analysis
+(:func:`dxsim.studies.sensitivity`) take ``params={path: (low, high)}``, for example
 ``{"industry_defaults.innovation": (0.005, 0.1)}``.  :class:`ParamSpace`
 checks them once against the scenario (the path exists, low < high, both
 ends give a valid scenario) and maps points of the unit cube to scenarios.

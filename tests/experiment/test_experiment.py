@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 
 import dxsim as dx
-import dxsim.experiment as experiment
+import dxsim.experiment.simulate as experiment
 
 REPS = 3
 SEED = 3
@@ -320,7 +320,7 @@ def test_calibration_and_sensitivity_on_dask_equal_in_process(short, client):
 
 def test_a_point_of_blocks_is_one_chunk_along_adopter_padded_with_nan(tmp_path):
     """Blocks of different lengths are padded and rechunked, so that no graph unifies their chunks."""
-    from dxsim.store import SweepStore
+    from dxsim.results.store import SweepStore
 
     st = SweepStore(tmp_path / "s.zarr", {"what": "test"})
     for b, n in enumerate((5, 3, 4)):
@@ -339,7 +339,7 @@ def test_a_point_of_blocks_is_one_chunk_along_adopter_padded_with_nan(tmp_path):
 
 def test_padding_accepts_parts_whose_variables_are_chunked_differently():
     """A stored block's variables have zarr chunks of their own, which Dataset.chunks refuses to merge."""
-    from dxsim.store import pad_adopters
+    from dxsim.results.store import pad_adopters
 
     def part(n):
         ds = xr.Dataset(

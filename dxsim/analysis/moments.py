@@ -3,7 +3,7 @@ sensitivity outputs are made of.
 
 A statistic is a name and, optionally, a month:
 
-* without a month, any column of :func:`dxsim.summarize` (:data:`dxsim.metrics.METRICS`),
+* without a month, any column of :func:`dxsim.summarize` (:data:`dxsim.analysis.metrics.METRICS`),
   at the end of the horizon;
 * with a month ``m`` (months since the scenario start, ``1 .. horizon_months``),
   one of :data:`AT_MONTH`: a stock (``adopters``, ``accepted``, ``lighthouses``,
@@ -24,7 +24,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from dxsim.metrics import METRICS, summarize
+from dxsim.analysis.metrics import METRICS, summarize
 
 __all__ = ["AT_MONTH", "Statistic", "check_statistic", "statistic_units", "statistics"]
 

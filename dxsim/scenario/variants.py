@@ -1,0 +1,82 @@
+"""Variants of a scenario that studies compare it against.
+
+Each is a pure function of a :class:`~dxsim.scenario.schema.Scenario`: the
+scenario's data with one rule changed, validated again.  The variants keep
+everything else (industries, platforms, seed-keyed draws), so a variant run on
+the same seed shares the base run's random numbers where their rules agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dxsim.scenario.load import scenario_from_dict
+from dxsim.scenario.schema import Scenario
+
+__all__ = ["counterfactual", "with_instruments", "without_peer_effects"]
+
+
+def counterfactual(scenario: Scenario) -> Scenario:
+    """The same scenario without public money: no batches, no instruments.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A scenario with a programme.
+
+    Returns
+    -------
+    Scenario
+        ``scenario`` with ``programme.batches = []`` and
+        ``programme.instruments = []``, named ``"<name> (counterfactual)"``;
+        everything else (market, platforms, contract, behaviour, the
+        programme's acceptance and lighthouse rules and tax rate) unchanged.
+
+    Examples
+    --------
+    >>> from dxsim.scenario import load_scenario
+    >>> cf = counterfactual(load_scenario("small"))
+    >>> cf.name, cf.programme.batches, cf.programme.instruments
+    ('small (counterfactual)', (), ())
+    """
+    data = scenario.to_dict()
+    data["name"] = f"{scenario.name} (counterfactual)"
+    programme = dict(data.get("programme", {}))
+    programme["batches"] = []
+    programme["instruments"] = []
+    data["programme"] = programme
+    return scenario_from_dict(data, source=f"<counterfactual of {scenario.name}>")
+
+
+def with_instruments(scenario: Scenario, keep: Sequence[int]) -> Scenario:
+    """``scenario`` keeping only the instruments at positions ``keep`` (batches unchanged).
+
+    Examples
+    --------
+    >>> from dxsim.scenario import load_scenario
+    >>> with_instruments(load_scenario("small"), []).programme.instruments
+    ()
+    """
+    data = scenario.to_dict()
+    programme = dict(data.get("programme", {}))
+    instruments = list(programme.get("instruments", []))
+    programme["instruments"] = [instruments[k] for k in keep]
+    data["programme"] = programme
+    return scenario_from_dict(data, source=f"<{scenario.name}, instruments {list(keep)}>")
+
+
+def without_peer_effects(scenario: Scenario) -> Scenario:
+    """``scenario`` with every industry's imitation (Bass q) and demonstration weight set to 0.
+
+    Examples
+    --------
+    >>> from dxsim.scenario import load_scenario
+    >>> sc = without_peer_effects(load_scenario("small"))
+    >>> {i.imitation for i in sc.resolved_industries}, sc.name
+    ({0.0}, 'small (no peer effects)')
+    """
+    data = scenario.to_dict()
+    data["name"] = f"{scenario.name} (no peer effects)"
+    data["industry_defaults"] = {**data.get("industry_defaults", {}), "imitation": 0.0, "demonstration": 0.0}
+    data["industries"] = [{**entry, "imitation": 0.0, "demonstration": 0.0} for entry in data["industries"]]
+    return scenario_from_dict(data, source=f"<{scenario.name} without peer effects>")
