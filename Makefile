@@ -34,6 +34,7 @@ run: $(VENV)/.run-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check dxsim tests benchmarks
 	$(BIN)/ruff format --check dxsim tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
@@ -47,6 +48,7 @@ test: lint typecheck docs
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.test-installed
+	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_replication.py
 	$(BIN)/python benchmarks/bench_national.py
 	$(BIN)/python benchmarks/bench_workers.py

@@ -135,9 +135,31 @@ def _cli_markdown() -> str:
     return "\n".join(parts)
 
 
+_GLOSSARY_MARKER = "<!-- dxsim-glossary-tables -->"
+
+
+def _glossary_markdown() -> str:
+    """The glossary's tables of output names, from the tables the code itself uses (one copy)."""
+    from dxsim.analysis.additionality import ADDITIONALITY
+    from dxsim.analysis.metrics import METRICS
+    from dxsim.results.schema import VARIABLES
+
+    def table(title: str, rows: dict[str, tuple[str, str]]) -> list[str]:
+        out = [f"## {title}", "", "| name | units | meaning |", "|---|---|---|"]
+        out += [f"| `{name}` | {units} | {meaning.replace('|', '/')} |" for name, (units, meaning) in rows.items()]
+        return [*out, ""]
+
+    parts = table("Dataset variables", {n: (u, m) for n, (_, u, m) in VARIABLES.items()})
+    parts += table("Metrics (`dx.summarize`, `dx.headline`, `dx.compare`)", METRICS)
+    parts += table("Additionality (`dx.additionality`)", ADDITIONALITY)
+    return "\n".join(parts)
+
+
 def _source_read(app: Any, docname: str, source: list[str]) -> None:
     if docname == "reference/cli" and _CLI_MARKER in source[0]:
         source[0] = source[0].replace(_CLI_MARKER, _cli_markdown())
+    if docname == "glossary" and _GLOSSARY_MARKER in source[0]:
+        source[0] = source[0].replace(_GLOSSARY_MARKER, _glossary_markdown())
 
 
 def _signature(

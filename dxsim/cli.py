@@ -1,7 +1,15 @@
 """The ``dxsim`` command line: parse, call the API, print. No model logic here.
 
 Bad input exits with status 2 and one line per problem (file, field, value),
-never a traceback, and leaves no output file behind.
+never a traceback, and leaves no output file behind: a command raises
+:class:`CommandError` (or the scenario's :class:`~dxsim.scenario.errors.ScenarioError`)
+and :func:`main` prints it and returns 2.
+
+Each subcommand is one row of :data:`COMMANDS`: the function that declares
+its arguments and the function that runs it.  Options have the names of the
+Python API's arguments (docs/glossary.md); an option renamed in 0.3.0
+(:data:`RENAMED_OPTIONS`) still works for one release and prints one warning
+line on standard error.
 """
 
 from __future__ import annotations
@@ -10,14 +18,41 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from dxsim._version import __version__
 from dxsim.scenario.errors import ScenarioError
 
-__all__ = ["main"]
+__all__ = ["COMMANDS", "RENAMED_OPTIONS", "Command", "CommandError", "main"]
+
+#: Options renamed in 0.3.0 -> their new name: the old one works until 0.4.0, with a warning on stderr.
+RENAMED_OPTIONS: dict[str, str] = {"--set": "--param", "--output-metric": "--statistic"}
+
+
+class CommandError(Exception):
+    """A bad argument or an unusable path: :func:`main` prints ``dxsim COMMAND: MESSAGE`` and returns 2.
+
+    Parameters
+    ----------
+    command : str
+        The subcommand (``run``, ``sweep``, ...).
+    message : str
+        One line naming the argument or path and the value.
+
+    Examples
+    --------
+    >>> str(CommandError("run", "--replications must be >= 1, got 0"))
+    'dxsim run: --replications must be >= 1, got 0'
+    """
+
+    def __init__(self, command: str, message: str) -> None:
+        super().__init__(f"dxsim {command}: {message}")
+        self.command = command
+        self.message = message
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,36 +60,177 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"dxsim: {message}\n")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="dxsim", description="Simulate SME digital-transformation programmes.")
-    p.add_argument("--version", action="version", version=f"dxsim {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+class _Given(NamedTuple):
+    """One value of a repeatable option, with the option as the user wrote it (for messages)."""
 
-    run = sub.add_parser("run", help="run a scenario and write its Dataset to netCDF")
-    run.add_argument("scenario", help="bundled scenario name or TOML file")
-    run.add_argument("-o", "--output", type=Path, help="netCDF file (default results/NAME.nc)")
-    run.add_argument("--replications", "-n", type=int, default=10, help="replications (default 10)")
-    run.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
-    run.add_argument("--workers", type=int, default=1, help="local processes (default 1)")
-    run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar")
+    option: str
+    value: str
 
-    sw = sub.add_parser(
-        "sweep",
-        help="run a scenario over a grid of values and/or cases into a resumable zarr store",
-        description="Every point runs the same replications on common random numbers (replication k of "
-        "every point uses one seed), so points differ by their rules, not by noise.",
-    )
-    sw.add_argument("scenario", help="bundled scenario name or TOML file")
-    sw.add_argument(
-        "--set",
-        dest="sets",
-        action="append",
-        default=[],
-        metavar="[ALIAS:]PATH=V1,V2,...",
-        help="a dimension over the values of a field (int, float, true/false, else text), "
+
+class _Append(argparse.Action):
+    """``action="append"`` of :class:`_Given` values; records a renamed option for :func:`main` to warn about."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        option = option_string or self.option_strings[0]
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest, None) or []), _Given(option, str(values))])
+        if option in RENAMED_OPTIONS:
+            namespace.renamed_options = [*getattr(namespace, "renamed_options", []), option]
+
+
+def _repeated(
+    p: argparse.ArgumentParser, option: str, dest: str, metavar: str, help: str, *, old: str | None = None
+) -> None:
+    """A repeatable option (values in ``args.DEST``, a list of :class:`_Given`), and its ``old`` name if any."""
+    p.add_argument(option, dest=dest, action=_Append, default=[], metavar=metavar, help=help)
+    if old is not None:
+        assert RENAMED_OPTIONS[old] == option, f"{old} is not a renamed {option}"
+        p.add_argument(old, dest=dest, action=_Append, metavar=metavar, help=f"deprecated: use {option}")
+
+
+# --------------------------------------------------------------------------- checks shared by the commands
+
+
+def _check_counts(command: str, options: Sequence[tuple[str, int | None]]) -> None:
+    """Counts given on the command line (None: not given) must be >= 1."""
+    for option, n in options:
+        if n is not None and n < 1:
+            raise CommandError(command, f"{option} must be >= 1, got {n}")
+
+
+def _check_output(command: str, output: Path) -> None:
+    """The output path must not be a directory: checked before a long computation, not after."""
+    if output.is_dir():
+        raise CommandError(command, f"{output}: output is a directory, not a file")
+
+
+def _cannot_write(command: str, output: Path, err: OSError) -> CommandError:
+    """``OUTPUT: cannot write: REASON (FILE)``."""
+    where = f" ({err.filename})" if err.filename else ""
+    return CommandError(command, f"{output}: cannot write: {err.strerror or err}{where}")
+
+
+def _connect(scheduler: str | None) -> Any:
+    """A dask Client for ``--scheduler``, or None; ValueError if it cannot connect."""
+    if not scheduler:
+        return None
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as err:
+        raise ValueError(f"cannot connect to the scheduler {scheduler}: {err}") from None
+
+
+def _check_interval(command: str, interval: float) -> None:
+    """``--interval`` is a central probability, strictly between 0 and 1."""
+    if not 0 < interval < 1:
+        raise CommandError(command, f"--interval must be between 0 and 1, got {interval}")
+
+
+@contextmanager
+def _engine(scheduler: str | None) -> Iterator[Any]:
+    """The dask Client of ``--scheduler`` (None without it: local ``--workers``), closed afterwards.
+
+    ValueError if it cannot connect.
+    """
+    client = _connect(scheduler)
+    try:
+        yield client
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _on_engine(command: str, scheduler: str | None, output: Path | None, work: Callable[[Any], Any]) -> Any:
+    """``work(client)`` with the dask client of ``--scheduler`` (None: local ``--workers``).
+
+    A bad value or a file that cannot be written (``output``) becomes a
+    :class:`CommandError`; a ScenarioError goes on to :func:`main`.
+    """
+    try:
+        with _engine(scheduler) as client:
+            return work(client)
+    except OSError as err:
+        where = output if output is not None else err.filename
+        raise CommandError(command, f"{where}: cannot write: {err.strerror or err}") from None
+    except ValueError as err:
+        if isinstance(err, ScenarioError):
+            raise
+        raise CommandError(command, str(err)) from None
+
+
+def _add_engine(p: argparse.ArgumentParser, *, progress: bool = True) -> None:
+    """``--workers``, ``--scheduler`` and (if the command shows one) ``--progress``: where runs go."""
+    p.add_argument("--workers", type=int, default=1, help="local processes (default 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on a dask cluster (tcp://host:8786)")
+    if progress:
+        p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar")
+
+
+# --------------------------------------------------------------------------- dxsim run
+
+
+def _run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="bundled scenario name or TOML file")
+    p.add_argument("-o", "--output", type=Path, help="netCDF file (default results/NAME.nc)")
+    p.add_argument("--replications", "-n", type=int, default=10, help="replications (default 10)")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
+    _add_engine(p)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from dxsim.analysis.metrics import headline
+    from dxsim.experiment.simulate import simulate
+    from dxsim.results.io import write_netcdf
+    from dxsim.scenario.load import load_scenario
+
+    _check_counts("run", [("--replications", args.replications), ("--workers", args.workers)])
+    scenario = load_scenario(args.scenario)
+    out = args.output or Path("results") / f"{scenario.name}.nc"
+    _check_output("run", out)
+
+    def run(client: Any) -> Any:
+        return simulate(
+            scenario,
+            replications=args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            executor=client,
+            progress=args.progress,
+        )
+
+    ds = _on_engine("run", args.scheduler, out, run)
+    try:
+        write_netcdf(ds, out)
+    except OSError as err:
+        raise _cannot_write("run", out, err) from None
+    table = headline(ds)
+    print(f"{scenario.name}: {args.replications} replications, seed {ds.attrs['seed']} -> {out}")
+    print(table.to_string(float_format=lambda x: f"{x:,.1f}"))
+    return 0
+
+
+# --------------------------------------------------------------------------- dxsim sweep
+
+
+def _sweep_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="bundled scenario name or TOML file")
+    _repeated(
+        p,
+        "--param",
+        "params",
+        "[ALIAS:]PATH=V1,V2,...",
+        "a dimension over the values of a field (int, float, true/false, else text), "
         "named ALIAS or PATH; repeat for a grid",
+        old="--set",
     )
-    sw.add_argument(
+    p.add_argument(
         "--case",
         dest="cases",
         action="append",
@@ -62,131 +238,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=FILE",
         help="a value of the dimension 'case': a TOML file of overrides (tables become dotted paths)",
     )
-    sw.add_argument("-o", "--output", type=Path, required=True, help="the store, a directory (sweep.zarr)")
-    sw.add_argument("--replications", "-n", type=int, default=10, help="replications per point (default 10)")
-    sw.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
-    sw.add_argument("--workers", type=int, default=1, help="local processes (default 1)")
-    sw.add_argument("--scheduler", metavar="ADDRESS", help="run on a dask cluster (tcp://host:8786)")
-    sw.add_argument("--resume", action="store_true", help="continue an interrupted sweep in the store")
-    sw.add_argument("--block-size", type=int, default=10, help="replications per stored block (default 10)")
-    sw.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar")
-
-    cal = sub.add_parser(
-        "calibrate",
-        help="fit scenario parameters to targets (simulated method of moments) and write the fitted scenario",
-        description="TARGETS.toml names the statistics to match ([targets.NAME] statistic, month, value, weight, "
-        "se) and the parameters with their bounds ([params] PATH = [LOW, HIGH]); see "
-        "scenarios/targets/platform-pilot-2022.toml (bundled targets can be named: platform-pilot-2022). Every evaluation uses the same seed (common random numbers).",
-    )
-    cal.add_argument("scenario", help="bundled scenario name or TOML file")
-    cal.add_argument("targets", help="the targets TOML file, or the name of a bundled one")
-    cal.add_argument("-o", "--output", type=Path, required=True, help="the fitted scenario (TOML)")
-    cal.add_argument("--replications", "-n", type=int, default=None, help="replications per evaluation")
-    cal.add_argument("--seed", type=int, default=None, help="seed (default: the targets file's, else the scenario's)")
-    cal.add_argument("--method", choices=("nelder-mead", "powell", "differential-evolution"), help="optimiser")
-    cal.add_argument("--maxiter", type=int, default=None, help="iteration limit of the optimiser")
-    _add_engine(cal)
-
-    sen = sub.add_parser(
-        "sensitivity",
-        help="Sobol indices or Morris effects of outputs with respect to bounded parameters (netCDF)",
-        description="Each design point runs the same replications on common random numbers.",
-    )
-    sen.add_argument("scenario", help="bundled scenario name or TOML file")
-    sen.add_argument(
-        "--param", dest="params", action="append", default=[], metavar="PATH=LOW,HIGH", help="a parameter; repeat"
-    )
-    sen.add_argument(
-        "--output-metric",
-        dest="outputs",
-        action="append",
-        default=[],
-        metavar="NAME[@MONTH]",
-        help="a statistic (a dxsim.summarize column, or adopters/accepted/... @MONTH); repeat",
-    )
-    sen.add_argument("-o", "--output", type=Path, required=True, help="the indices (netCDF)")
-    sen.add_argument("--method", choices=("sobol", "morris"), default="sobol", help="default sobol")
-    sen.add_argument("-N", "--samples", type=int, default=64, help="base samples (Sobol) or trajectories (Morris)")
-    sen.add_argument("--replications", "-n", type=int, default=1, help="replications per point (default 1)")
-    sen.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
-    _add_engine(sen)
-
-    val = sub.add_parser("validate", help="check scenario files; exit 0 if all are valid, 2 if not")
-    val.add_argument("scenarios", nargs="+", help="bundled names or TOML files")
-
-    sub.add_parser("scenarios", help="list the bundled scenarios")
-
-    cmp_ = sub.add_parser(
-        "compare",
-        help="headline metrics of result files side by side (mean [p5, p95] over replications)",
-        description="One row per metric, one column per file: mean [p5, p95] over replications "
-        "(--format csv: numeric columns mean, p5, p95 per file; xlsx: a workbook, one column group per file). "
-        "Two files on the same seed also get the paired difference, replication by replication.",
-    )
-    cmp_.add_argument("results", nargs="+", type=Path, help="netCDF files written by dxsim run")
-    cmp_.add_argument(
-        "--counterfactual",
-        action="store_true",
-        help="also run each file's counterfactual (its scenario without public money, same seed) "
-        "and report additionality",
-    )
-    cmp_.add_argument("--format", choices=("table", "csv", "markdown", "xlsx"), default="table", help="output format")
-    cmp_.add_argument(
-        "-o", "--output", type=Path, help="write to this file (atomically) instead of printing; needed for xlsx"
-    )
-
-    rep = sub.add_parser(
-        "report",
-        help="one self-contained HTML page of a run or a sweep: scenario, headline table, figures",
-        description="Figures are embedded as images and nothing is loaded from elsewhere, so the file "
-        "can be mailed or archived on its own.",
-    )
-    rep.add_argument("results", type=Path, help="a netCDF file from dxsim run or a store directory from dxsim sweep")
-    rep.add_argument("-o", "--output", type=Path, help="the HTML file (default: RESULTS with suffix .html)")
-    rep.add_argument("--title", help="the page's title (default: dxsim report: SCENARIO)")
-    return p
-
-
-def _add_engine(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=int, default=1, help="local processes (default 1)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="run on a dask cluster (tcp://host:8786)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar")
-
-
-def _cmd_run(args: argparse.Namespace) -> int:
-    from dxsim.analysis.metrics import headline
-    from dxsim.experiment.simulate import simulate
-    from dxsim.results.dataset import write_netcdf
-    from dxsim.scenario.load import load_scenario
-
-    if args.replications < 1:
-        print(f"dxsim run: --replications must be >= 1, got {args.replications}", file=sys.stderr)
-        return 2
-    if args.workers < 1:
-        print(f"dxsim run: --workers must be >= 1, got {args.workers}", file=sys.stderr)
-        return 2
-    scenario = load_scenario(args.scenario)
-    out = args.output or Path("results") / f"{scenario.name}.nc"
-    if out.is_dir():  # checked before the (long) run, not after
-        print(f"dxsim run: {out}: output is a directory, not a file", file=sys.stderr)
-        return 2
-    ds = simulate(
-        scenario, replications=args.replications, seed=args.seed, workers=args.workers, progress=args.progress
-    )
-    try:
-        write_netcdf(ds, out)
-    except OSError as err:
-        where = f" ({err.filename})" if err.filename else ""
-        print(f"dxsim run: {out}: cannot write: {err.strerror or err}{where}", file=sys.stderr)
-        return 2
-    table = headline(ds)
-    print(f"{scenario.name}: {args.replications} replications, seed {ds.attrs['seed']} -> {out}")
-    print(table.to_string(float_format=lambda x: f"{x:,.1f}"))
-    return 0
+    p.add_argument("-o", "--output", type=Path, required=True, help="the store, a directory (sweep.zarr)")
+    p.add_argument("--replications", "-n", type=int, default=10, help="replications per point (default 10)")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted sweep in the store")
+    p.add_argument("--block-size", type=int, default=10, help="replications per stored block (default 10)")
+    _add_engine(p)
 
 
 def _value(text: str) -> Any:
-    """A --set value: int, float, true/false, else the text."""
+    """A value of ``dxsim sweep --param``: int, float, true/false, else the text."""
     if text.lower() in ("true", "false"):
         return text.lower() == "true"
     for kind in (int, float):
@@ -210,24 +271,29 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _sweep_spec(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """--set and --case into the API's params and cases; ValueError names the bad argument."""
-    import tomllib
-
+def _sweep_params(given: Sequence[_Given]) -> dict[str, Any]:
+    """--param into the API's params; ValueError names the bad argument."""
     params: dict[str, Any] = {}
-    for spec in args.sets:
+    for option, spec in given:
         name, eq, values = spec.partition("=")
         alias, colon, path = name.partition(":")
         if not colon:
             alias = path = name
         if not eq or not alias.strip() or not path.strip() or not values:
-            raise ValueError(f"--set {spec}: expected [ALIAS:]PATH=V1,V2,...")
+            raise ValueError(f"{option} {spec}: expected [ALIAS:]PATH=V1,V2,...")
         if alias in params:
-            raise ValueError(f"--set {spec}: dimension {alias!r} given twice")
+            raise ValueError(f"{option} {spec}: dimension {alias!r} given twice")
         parsed = [_value(v.strip()) for v in values.split(",")]
         params[alias] = (path, parsed) if colon else parsed
+    return params
+
+
+def _sweep_cases(specs: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """--case into the API's cases; ValueError names the bad argument or file."""
+    import tomllib
+
     cases: dict[str, dict[str, Any]] = {}
-    for spec in args.cases:
+    for spec in specs:
         label, eq, file = spec.partition("=")
         if not eq or not label or not file:
             raise ValueError(f"--case {spec}: expected NAME=FILE")
@@ -239,34 +305,39 @@ def _sweep_spec(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, dic
             raise ValueError(f"{file}: cannot read: {err.strerror or err}") from None
         except tomllib.TOMLDecodeError as err:
             raise ValueError(f"{file}: not valid TOML: {err}") from None
+    return cases
+
+
+def _sweep_spec(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """--param and --case into the API's params and cases; ValueError names the bad argument."""
+    params = _sweep_params(args.params)
+    cases = _sweep_cases(args.cases)
     if not params and not cases:
-        raise ValueError("give at least one --set or --case")
+        raise ValueError("give at least one --param or --case")
     return params, cases
 
 
-def _cmd_sweep(args: argparse.Namespace) -> int:
-    from dxsim.experiment.simulate import sweep
+def _sweep_inputs(args: argparse.Namespace) -> tuple[Any, dict[str, Any], dict[str, dict[str, Any]]]:
+    """(scenario, params, cases) of ``dxsim sweep``; ValueError or ScenarioError names the bad argument or file."""
     from dxsim.scenario.load import load_scenario
 
-    for option, n in (
-        ("--replications", args.replications),
-        ("--workers", args.workers),
-        ("--block-size", args.block_size),
-    ):
-        if n < 1:
-            print(f"dxsim sweep: {option} must be >= 1, got {n}", file=sys.stderr)
-            return 2
-    client = None
-    try:
-        params, cases = _sweep_spec(args)
-        scenario = load_scenario(args.scenario)
-        for spec in args.cases:  # name the case file in its errors (the sweep checks every point again)
-            label, _, file = spec.partition("=")
-            try:
-                scenario.with_overrides(cases[label])
-            except ScenarioError as err:
-                raise ScenarioError(line.replace("<overrides>", file, 1) for line in err.lines) from None
-        client = _connect(args.scheduler)
+    params, cases = _sweep_spec(args)
+    scenario = load_scenario(args.scenario)
+    for spec in args.cases:  # name the case file in its errors (the sweep checks every point again)
+        label, _, file = spec.partition("=")
+        try:
+            scenario.with_overrides(cases[label])
+        except ScenarioError as err:
+            raise ScenarioError(line.replace("<overrides>", file, 1) for line in err.lines) from None
+    return scenario, params, cases
+
+
+def _sweep_run(args: argparse.Namespace) -> tuple[str, Any]:
+    """Run the sweep of ``args`` (on ``--scheduler`` if given): (the scenario's name, the Dataset)."""
+    from dxsim.experiment.sweep import sweep
+
+    scenario, params, cases = _sweep_inputs(args)
+    with _engine(args.scheduler) as client:
         ds = sweep(
             scenario,
             params or None,
@@ -280,92 +351,69 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             block_size=args.block_size,
             progress=args.progress,
         )
+    return scenario.name, ds
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    counts = [("--replications", args.replications), ("--workers", args.workers), ("--block-size", args.block_size)]
+    _check_counts("sweep", counts)
+    try:
+        scenario_name, ds = _sweep_run(args)
     except ScenarioError:
         raise
-    except ValueError as err:  # bad --set/--case, a sweep that cannot be, a store that cannot be used
-        print(f"dxsim sweep: {err}", file=sys.stderr)
-        return 2
+    except ValueError as err:  # bad --param/--case, a sweep that cannot be, a store that cannot be used
+        raise CommandError("sweep", str(err)) from None
     except OSError as err:
         where = err.filename or args.output
-        print(f"dxsim sweep: {where}: cannot write: {err.strerror or err}", file=sys.stderr)
-        return 2
+        raise CommandError("sweep", f"{where}: cannot write: {err.strerror or err}") from None
     except KeyboardInterrupt:
         print(
             f"dxsim sweep: interrupted; finished blocks are in {args.output}, continue with --resume", file=sys.stderr
         )
         return 130
-    finally:
-        if client is not None:
-            client.close()
     dims = [name for name, _ in json.loads(ds.attrs["sweep"])["dims"]]
     points = math.prod(ds.sizes[name] for name in dims)
     shape = " x ".join(f"{name} {ds.sizes[name]}" for name in dims)
     print(
-        f"{scenario.name}: {points} point{'s' * (points != 1)} ({shape}) x {args.replications} replications, "
+        f"{scenario_name}: {points} point{'s' * (points != 1)} ({shape}) x {args.replications} replications, "
         f"seed {ds.attrs['seed']} -> {args.output}"
     )
     return 0
 
 
-def _connect(scheduler: str | None) -> Any:
-    """A dask Client for ``--scheduler``, or None; ValueError if it cannot connect."""
-    if not scheduler:
-        return None
-    from distributed import Client
-
-    try:
-        return Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError) as err:
-        raise ValueError(f"cannot connect to the scheduler {scheduler}: {err}") from None
+# --------------------------------------------------------------------------- dxsim calibrate
 
 
-def _usable(command: str, output: Path, options: Sequence[tuple[str, int | None]]) -> bool:
-    """Check counts (>= 1) and the output path before a long computation; print one line if not usable."""
-    for option, n in options:
-        if n is not None and n < 1:
-            print(f"dxsim {command}: {option} must be >= 1, got {n}", file=sys.stderr)
-            return False
-    if output.is_dir():
-        print(f"dxsim {command}: {output}: output is a directory, not a file", file=sys.stderr)
-        return False
-    return True
-
-
-def _on_engine(command: str, args: argparse.Namespace, work: Callable[[Any], Any]) -> tuple[int, Any]:
-    """``work(client)`` with the dask client of ``--scheduler`` (None: local ``--workers``).
-
-    Returns ``(0, result)``, or ``(2, None)`` after printing one line for a bad value or a file
-    that cannot be written; a ScenarioError goes on to :func:`main`.
-    """
-    client = None
-    try:
-        client = _connect(args.scheduler)
-        return 0, work(client)
-    except OSError as err:
-        print(f"dxsim {command}: {args.output}: cannot write: {err.strerror or err}", file=sys.stderr)
-    except ValueError as err:
-        if isinstance(err, ScenarioError):
-            raise
-        print(f"dxsim {command}: {err}", file=sys.stderr)
-    finally:
-        if client is not None:
-            client.close()
-    return 2, None
+def _calibrate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="bundled scenario name or TOML file")
+    p.add_argument("targets", help="the targets TOML file, or the name of a bundled one")
+    _repeated(
+        p, "--param", "params", "PATH=LOW,HIGH", "a parameter and its bounds, instead of the targets file's; repeat"
+    )
+    p.add_argument("-o", "--output", type=Path, required=True, help="the fitted scenario (TOML)")
+    p.add_argument("--replications", "-n", type=int, default=None, help="replications per evaluation")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the targets file's, else the scenario's)")
+    p.add_argument("--method", choices=("nelder-mead", "powell", "differential-evolution"), help="optimiser")
+    p.add_argument("--maxiter", type=int, default=None, help="iteration limit of the optimiser")
+    _add_engine(p)
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from dxsim.scenario.load import load_scenario
     from dxsim.studies.calibrate import calibrate
 
-    counts = [("--replications", args.replications), ("--workers", args.workers), ("--maxiter", args.maxiter)]
-    if not _usable("calibrate", args.output, counts):
-        return 2
+    _check_counts(
+        "calibrate", [("--replications", args.replications), ("--workers", args.workers), ("--maxiter", args.maxiter)]
+    )
+    _check_output("calibrate", args.output)
+    params = _bounds("calibrate", args.params)
     scenario = load_scenario(args.scenario)
 
     def fit_and_write(client: Any) -> Any:
         fit = calibrate(
             scenario,
             args.targets,
+            params or None,
             replications=args.replications,
             seed=args.seed,
             method=args.method,
@@ -377,44 +425,75 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         fit.write(args.output)
         return fit
 
-    status, fit = _on_engine("calibrate", args, fit_and_write)
-    if status == 0:
-        print(fit.summary())
-        print(f"-> {args.output}")
-    return status
+    fit = _on_engine("calibrate", args.scheduler, args.output, fit_and_write)
+    print(fit.summary())
+    print(f"-> {args.output}")
+    return 0
 
 
-def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    from dxsim.results.dataset import write_netcdf
-    from dxsim.scenario.load import load_scenario
-    from dxsim.studies.sensitivity import sensitivity
+# --------------------------------------------------------------------------- dxsim sensitivity
 
-    counts = [("--samples", args.samples), ("--replications", args.replications), ("--workers", args.workers)]
-    if not _usable("sensitivity", args.output, counts):
-        return 2
+
+def _sensitivity_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="bundled scenario name or TOML file")
+    _repeated(p, "--param", "params", "PATH=LOW,HIGH", "a parameter and its bounds; repeat")
+    _repeated(
+        p,
+        "--statistic",
+        "statistics",
+        "NAME[@MONTH]",
+        "a statistic (a dxsim.summarize column, or adopters/accepted/... @MONTH); repeat",
+        old="--output-metric",
+    )
+    p.add_argument("-o", "--output", type=Path, required=True, help="the indices (netCDF)")
+    p.add_argument("--method", choices=("sobol", "morris"), default="sobol", help="default sobol")
+    p.add_argument("-N", "--samples", type=int, default=64, help="base samples (Sobol) or trajectories (Morris)")
+    p.add_argument(
+        "--interval", type=float, default=0.95, help="central probability of the bootstrap intervals (default 0.95)"
+    )
+    p.add_argument("--replications", "-n", type=int, default=1, help="replications per point (default 1)")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
+    _add_engine(p)
+
+
+def _bounds(command: str, given: Sequence[_Given]) -> dict[str, tuple[float, float]]:
+    """--param PATH=LOW,HIGH into the API's params."""
     params: dict[str, tuple[float, float]] = {}
-    for spec in args.params:
+    for option, spec in given:
         path, _, bounds = spec.partition("=")
         try:
             low, high = (float(b) for b in bounds.split(","))
         except ValueError:
-            print(f"dxsim sensitivity: --param {spec}: expected PATH=LOW,HIGH", file=sys.stderr)
-            return 2
+            raise CommandError(command, f"{option} {spec}: expected PATH=LOW,HIGH") from None
         params[path] = (low, high)
-    if not params or not args.outputs:
-        print("dxsim sensitivity: give at least one --param and one --output-metric", file=sys.stderr)
-        return 2
+    return params
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from dxsim.results.io import write_netcdf
+    from dxsim.scenario.load import load_scenario
+    from dxsim.studies.sensitivity import sensitivity
+
+    _check_counts(
+        "sensitivity", [("--samples", args.samples), ("--replications", args.replications), ("--workers", args.workers)]
+    )
+    _check_interval("sensitivity", args.interval)
+    _check_output("sensitivity", args.output)
+    params = _bounds("sensitivity", args.params)
+    if not params or not args.statistics:
+        raise CommandError("sensitivity", "give at least one --param and one --statistic")
     scenario = load_scenario(args.scenario)
 
     def analyse_and_write(client: Any) -> Any:
         si = sensitivity(
             scenario,
             params,
-            args.outputs,
+            [given.value for given in args.statistics],
             method=args.method,
-            n=args.samples,
+            samples=args.samples,
             replications=args.replications,
             seed=args.seed,
+            interval=args.interval,
             workers=args.workers,
             executor=client,
             progress=args.progress,
@@ -422,13 +501,19 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         write_netcdf(si, args.output)
         return si
 
-    status, si = _on_engine("sensitivity", args, analyse_and_write)
-    if status == 0:
-        names = ["S1", "ST"] if args.method == "sobol" else ["mu_star", "sigma"]
-        table = si[names].to_dataframe().drop(columns="output_units")
-        print(table.to_string(float_format=lambda x: f"{x:,.3g}"))
-        print(f"-> {args.output}")
-    return status
+    si = _on_engine("sensitivity", args.scheduler, args.output, analyse_and_write)
+    names = ["S1", "ST"] if args.method == "sobol" else ["mu_star", "sigma"]
+    table = si[names].to_dataframe().drop(columns="output_units")
+    print(table.to_string(float_format=lambda x: f"{x:,.3g}"))
+    print(f"-> {args.output}")
+    return 0
+
+
+# --------------------------------------------------------------------------- dxsim validate, dxsim scenarios
+
+
+def _validate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenarios", nargs="+", help="bundled names or TOML files")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -446,6 +531,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
+def _scenarios_arguments(p: argparse.ArgumentParser) -> None:
+    """``dxsim scenarios`` takes no argument."""
+
+
 def _cmd_scenarios(args: argparse.Namespace) -> int:
     from dxsim.scenario.load import bundled_scenarios, load_scenario
 
@@ -455,83 +544,196 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_compare(args: argparse.Namespace) -> int:
-    from dxsim.studies.additionality import compare, format_comparison, read_run, write_comparison
+# --------------------------------------------------------------------------- dxsim compare
 
-    if args.format == "xlsx" and args.output is None:
-        print("dxsim compare: --format xlsx writes a workbook: give -o FILE.xlsx", file=sys.stderr)
-        return 2
-    if args.output is not None and args.output.is_dir():  # checked before the (long) comparison
-        print(f"dxsim compare: {args.output}: output is a directory, not a file", file=sys.stderr)
-        return 2
-    runs = {}
-    for path in args.results:
+
+def _compare_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("results", nargs="+", type=Path, help="netCDF files written by dxsim run")
+    p.add_argument(
+        "--counterfactual",
+        action="store_true",
+        help="also run each file's counterfactual (its scenario without public money, same seed) "
+        "and report additionality",
+    )
+    p.add_argument(
+        "--interval", type=float, default=0.90, help="central probability of the intervals (default 0.90: p5 to p95)"
+    )
+    p.add_argument("--format", choices=("table", "csv", "markdown", "xlsx"), default="table", help="output format")
+    p.add_argument(
+        "-o", "--output", type=Path, help="write to this file (atomically) instead of printing; needed for xlsx"
+    )
+    _add_engine(p, progress=False)
+
+
+def _read_runs(paths: Sequence[Path]) -> dict[str, Any]:
+    """The result files by label (the file's stem, or its path when two stems are the same)."""
+    from dxsim.results.io import read_run
+
+    runs: dict[str, Any] = {}
+    for path in paths:
         try:
             ds = read_run(path)
         except ValueError as err:
-            print(f"dxsim compare: {err}", file=sys.stderr)
-            return 2
-        label = path.stem if path.stem not in runs else str(path)
-        runs[label] = ds
-    try:
-        table = compare(runs, counterfactual=args.counterfactual or None)
-    except ValueError as err:
-        print(f"dxsim compare: {err}", file=sys.stderr)
-        return 2
+            raise CommandError("compare", str(err)) from None
+        runs[path.stem if path.stem not in runs else str(path)] = ds
+    return runs
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from dxsim.studies.compare import compare
+    from dxsim.tables import format_comparison, write_comparison
+
+    if args.format == "xlsx" and args.output is None:
+        raise CommandError("compare", "--format xlsx writes a workbook: give -o FILE.xlsx")
+    if args.output is not None:  # checked before the (long) comparison
+        _check_output("compare", args.output)
+    _check_interval("compare", args.interval)
+    _check_counts("compare", [("--workers", args.workers)])
+    runs = _read_runs(args.results)
+    try:  # only the counterfactuals run anything: without them there is nothing to connect to
+        with _engine(args.scheduler if args.counterfactual else None) as client:
+            comparison = compare(
+                runs,
+                counterfactual=args.counterfactual or None,
+                interval=args.interval,
+                workers=args.workers,
+                executor=client,
+            )
+    except ValueError as err:  # a ScenarioError included: its lines after "dxsim compare: ", as before
+        raise CommandError("compare", str(err)) from None
     if args.output is None:
-        print(format_comparison(table, args.format))
+        print(format_comparison(comparison, args.format))
         return 0
     try:
-        write_comparison(table, args.output, args.format)
+        write_comparison(comparison, args.output, args.format)
     except OSError as err:
-        where = f" ({err.filename})" if err.filename else ""
-        print(f"dxsim compare: {args.output}: cannot write: {err.strerror or err}{where}", file=sys.stderr)
-        return 2
-    print(f"{len(table)} metrics x {len(runs)} runs ({args.format}) -> {args.output}")
+        raise _cannot_write("compare", args.output, err) from None
+    print(f"{len(comparison.metrics)} metrics x {len(runs)} runs ({args.format}) -> {args.output}")
     return 0
 
 
+# --------------------------------------------------------------------------- dxsim report
+
+
+def _report_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("results", type=Path, help="a netCDF file from dxsim run or a store directory from dxsim sweep")
+    p.add_argument("-o", "--output", type=Path, help="the HTML file (default: RESULTS with suffix .html)")
+    p.add_argument("--title", help="the page's title (default: dxsim report: SCENARIO)")
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
-    from dxsim.report import open_results, write_report
+    from dxsim.report import write_report
+    from dxsim.results.io import open_results
 
     out = args.output or args.results.with_suffix(".html")
-    if out.is_dir():
-        print(f"dxsim report: {out}: output is a directory, not a file", file=sys.stderr)
-        return 2
+    _check_output("report", out)
     if out.resolve() == args.results.resolve():
-        print(f"dxsim report: {out}: the output would overwrite the results", file=sys.stderr)
-        return 2
+        raise CommandError("report", f"{out}: the output would overwrite the results")
     try:
         ds = open_results(args.results)
         write_report(ds, out, title=args.title, source=str(args.results))
     except OSError as err:
-        where = f" ({err.filename})" if err.filename else ""
-        print(f"dxsim report: {out}: cannot write: {err.strerror or err}{where}", file=sys.stderr)
-        return 2
+        raise _cannot_write("report", out, err) from None
     except ValueError as err:  # not dxsim results, an unfinished sweep
-        print(f"dxsim report: {err}", file=sys.stderr)
-        return 2
+        raise CommandError("report", str(err)) from None
     print(f"{ds.attrs.get('scenario_name', args.results)}: report -> {out}")
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``dxsim`` command; returns the exit status."""
+# --------------------------------------------------------------------------- the table of commands
 
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand of ``dxsim``: what it declares and what it runs.
+
+    Attributes
+    ----------
+    arguments : callable
+        Adds the subcommand's arguments to its parser.
+    run : callable
+        Runs it on the parsed arguments; returns the exit status (0, or 130
+        when interrupted) or raises :class:`CommandError`.
+    help : str
+        One line for ``dxsim --help``.
+    description : str, optional
+        The paragraph of ``dxsim COMMAND --help``.
+    """
+
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+    help: str
+    description: str | None = None
+
+
+#: The subcommands, in the order ``dxsim --help`` lists them.
+COMMANDS: dict[str, Command] = {
+    "run": Command(_run_arguments, _cmd_run, "run a scenario and write its Dataset to netCDF"),
+    "sweep": Command(
+        _sweep_arguments,
+        _cmd_sweep,
+        "run a scenario over a grid of values and/or cases into a resumable zarr store",
+        "Every point runs the same replications on common random numbers (replication k of "
+        "every point uses one seed), so points differ by their rules, not by noise.",
+    ),
+    "calibrate": Command(
+        _calibrate_arguments,
+        _cmd_calibrate,
+        "fit scenario parameters to targets (simulated method of moments) and write the fitted scenario",
+        "TARGETS.toml names the statistics to match ([targets.NAME] statistic, month, value, weight, "
+        "se) and the parameters with their bounds ([params] PATH = [LOW, HIGH]); see "
+        "scenarios/targets/platform-pilot-2022.toml (bundled targets can be named: platform-pilot-2022). Every evaluation uses the same seed (common random numbers).",
+    ),
+    "sensitivity": Command(
+        _sensitivity_arguments,
+        _cmd_sensitivity,
+        "Sobol indices or Morris effects of statistics with respect to bounded parameters (netCDF)",
+        "Each design point runs the same replications on common random numbers.",
+    ),
+    "validate": Command(_validate_arguments, _cmd_validate, "check scenario files; exit 0 if all are valid, 2 if not"),
+    "scenarios": Command(_scenarios_arguments, _cmd_scenarios, "list the bundled scenarios"),
+    "compare": Command(
+        _compare_arguments,
+        _cmd_compare,
+        "headline metrics of result files side by side (mean [p5, p95] over replications)",
+        "One row per metric, one column per file: mean [p5, p95] over replications "
+        "(other percentiles with --interval; --format csv: numeric columns mean, p5, p95 per file; xlsx: a "
+        "workbook, one column group per file). "
+        "Two files on the same seed also get the paired difference, replication by replication.",
+    ),
+    "report": Command(
+        _report_arguments,
+        _cmd_report,
+        "one self-contained HTML page of a run or a sweep: scenario, headline table, figures",
+        "Figures are embedded as images and nothing is loaded from elsewhere, so the file "
+        "can be mailed or archived on its own.",
+    ),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="dxsim", description="Simulate SME digital-transformation programmes.")
+    p.add_argument("--version", action="version", version=f"dxsim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, command in COMMANDS.items():
+        command.arguments(sub.add_parser(name, help=command.help, description=command.description))
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``dxsim`` command; returns the exit status.
+
+    0 on success; 2 after one line per problem on standard error (a
+    :class:`CommandError`, or a :class:`~dxsim.scenario.errors.ScenarioError`
+    with one line per field); 130 when interrupted.  A renamed option
+    (:data:`RENAMED_OPTIONS`) first prints ``dxsim COMMAND: OLD is deprecated; use NEW``.
+    """
     args = _parser().parse_args(argv)
-    commands = {
-        "run": _cmd_run,
-        "sweep": _cmd_sweep,
-        "validate": _cmd_validate,
-        "scenarios": _cmd_scenarios,
-        "compare": _cmd_compare,
-        "report": _cmd_report,
-        "calibrate": _cmd_calibrate,
-        "sensitivity": _cmd_sensitivity,
-    }
+    for old in dict.fromkeys(getattr(args, "renamed_options", [])):
+        print(f"dxsim {args.command}: {old} is deprecated; use {RENAMED_OPTIONS[old]}", file=sys.stderr)
     try:
-        return commands[args.command](args)
-    except ScenarioError as err:
+        return COMMANDS[args.command].run(args)
+    except (CommandError, ScenarioError) as err:
         print(str(err), file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -16,16 +16,20 @@ attrs); money is shown in million yuan.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 from numpy.typing import NDArray
-from scipy import stats
 
-from dxsim.analysis.metrics import _fit, _wright_points, km_median, progress_ratio
+from dxsim.analysis.survival import kaplan_meier, km_median
+from dxsim.analysis.sweeps import one_point
+from dxsim.analysis.wright import fit_slope, progress_ratio, wright_points
+from dxsim.results.provenance import scenario_of
+from dxsim.results.schema import sweep_dims
+from dxsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -41,8 +45,6 @@ __all__ = [
     "wrights_law",
 ]
 
-#: Dimensions of a single run's Dataset; any other dimension comes from a sweep.
-_OWN_DIMS = frozenset({"replication", "month", "industry", "platform", "party", "adopter"})
 _MILLION = 1e6
 _MONTH_LABEL = "month (calendar)"
 
@@ -86,20 +88,14 @@ def _million(units: str) -> str:
     return units.replace("yuan", "million yuan", 1) if units.startswith("yuan") else f"10^6 {units}"
 
 
-def _sweep_dims(ds: xr.Dataset | xr.DataArray) -> list[Hashable]:
-    return [d for d in ds.dims if d not in _OWN_DIMS]
-
-
 def _one_point(ds: xr.Dataset, func: str) -> xr.Dataset:
-    """``ds`` without sweep dimensions of size one; an error if a sweep dimension has more points."""
-    many = {str(d): int(ds.sizes[d]) for d in _sweep_dims(ds) if ds.sizes[d] > 1}
-    if many:
-        first = next(iter(many))
-        raise ValueError(
-            f"{func} draws one scenario, but the Dataset has sweep dimensions {many}; select a point first, "
-            f"e.g. ds.isel({{{first!r}: 0}}), or use dxsim.plot.heatmap."
-        )
-    return ds.squeeze([d for d in _sweep_dims(ds)], drop=True) if _sweep_dims(ds) else ds
+    """The one point of ``ds`` a figure draws (:func:`dxsim.analysis.sweeps.one_point`)."""
+    return one_point(ds, func, instead="use dxsim.plot.heatmap")
+
+
+def _scenario(ds: xr.Dataset) -> Scenario | None:
+    """The scenario of the run drawn (:func:`dxsim.scenario_of`), for the figures' notes; None if ``ds`` has none."""
+    return scenario_of(ds) if "scenario" in ds.attrs else None
 
 
 def _replications(ds: xr.Dataset) -> int:
@@ -130,7 +126,7 @@ def adoption_fan(
         A variable with dimensions ``(replication, month)`` or
         ``(replication, month, industry)``, e.g. ``adopters`` (enterprises),
         ``adoptions`` (contracts / month), ``in_use`` (enterprises) or
-        ``public_spending`` (yuan / month). Drawn in its own units.
+        ``public_money`` (yuan / month). Drawn in its own units.
     industry : str, optional
         Draw this industry only; by default the sum over industries.
     ax : matplotlib.axes.Axes, optional
@@ -253,7 +249,7 @@ def payback_survival(
     times, censored, followup = _payback_sample(ds, party, discounted)
     if len(times) == 0:
         raise ValueError("no contracts in the Dataset: nothing to estimate")
-    res = stats.ecdf(stats.CensoredData(uncensored=times[~censored], right=followup[censored]))
+    res = kaplan_meier(times, censored, followup)
     x = np.concatenate([[0.0], np.asarray(res.sf.quantiles, dtype=float)])
     y = np.concatenate([[1.0], np.asarray(res.sf.probabilities, dtype=float)])
     median = km_median(times, censored, followup)
@@ -360,12 +356,8 @@ def _batch_windows(ds: xr.Dataset) -> list[tuple[float, float]]:
     """
     from matplotlib.dates import date2num
 
-    try:
-        from dxsim.results.dataset import scenario_of
-
-        batches = scenario_of(ds).programme.batches
-    except Exception:  # a Dataset without (or with an unreadable) scenario
-        return []
+    scenario = _scenario(ds)
+    batches = scenario.programme.batches if scenario is not None else ()
     return [(float(date2num(b.opens)), float(date2num(b.closes))) for b in batches]
 
 
@@ -407,17 +399,15 @@ def budget_burndown(ds: xr.Dataset, *, ax: Axes | None = None) -> Axes:
 
 
 # --------------------------------------------------------------------------- Wright's law
-# The estimator, progress_ratio, lives in dxsim.analysis.metrics; it is imported above and re-exported here.
+# The estimator, progress_ratio, lives in dxsim.analysis.wright; it is imported above and re-exported here.
 
 
 def _scenario_progress_ratio(ds: xr.Dataset) -> float | None:
     """The scenario's progress ratio if every platform has the same one, else None."""
-    try:
-        from dxsim.results.dataset import scenario_of
-
-        ratios = {p.progress_ratio for p in scenario_of(ds).resolved_platforms}
-    except Exception:  # a Dataset without (or with an unreadable) scenario
+    scenario = _scenario(ds)
+    if scenario is None:
         return None
+    ratios = {p.progress_ratio for p in scenario.resolved_platforms}
     return ratios.pop() if len(ratios) == 1 else None
 
 
@@ -443,8 +433,8 @@ def wrights_law(ds: xr.Dataset, *, replication: int | None = -1, ax: Axes | None
         :func:`progress_ratio`).
     """
     ds = _one_point(ds, "wrights_law")
-    x, y, plat = _wright_points(ds, replication)
-    slope, _ = _fit(x, y, plat)
+    x, y, plat = wright_points(ds, replication)
+    slope, _ = fit_slope(x, y, plat)
     pr = 2.0**slope
     names = [str(p) for p in ds["platform"].values]
     ax = _axes(ax)
@@ -513,8 +503,8 @@ def _dataset_grid(
 ) -> tuple[NDArray[np.float64], list[Any], list[Any], str, str, int]:
     for d in (x, y):
         if d not in ds.dims:
-            raise ValueError(f"{d!r} is not a dimension of the Dataset; its sweep dimensions are {_sweep_dims(ds)}")
-    others = {str(d): int(ds.sizes[d]) for d in _sweep_dims(ds) if d not in (x, y) and ds.sizes[d] > 1}
+            raise ValueError(f"{d!r} is not a dimension of the Dataset; its sweep dimensions are {sweep_dims(ds)}")
+    others = {str(d): int(ds.sizes[d]) for d in sweep_dims(ds) if d not in (x, y) and ds.sizes[d] > 1}
     if others:
         raise ValueError(f"select one value of the other sweep dimensions {others} first")
     xs, ys = list(ds[x].values), list(ds[y].values)
@@ -522,8 +512,7 @@ def _dataset_grid(
     label, units = (metric, "") if isinstance(metric, str) else (getattr(metric, "__name__", "metric"), "")
     for j in range(len(ys)):
         for i in range(len(xs)):
-            point = ds.isel({x: i, y: j})
-            point = point.squeeze([d for d in _sweep_dims(point)], drop=True) if _sweep_dims(point) else point
+            point = one_point(ds.isel({x: i, y: j}), "heatmap")
             if isinstance(metric, str):
                 da, units = _reduce_variable(point, metric)
             else:
@@ -565,7 +554,7 @@ def heatmap(
         For a Dataset: a variable name, reduced per replication to its
         end-of-horizon total over industries (and platforms and adopters):
         stocks such as ``adopters`` (enterprises) at the last month, flows
-        such as ``public_spending`` (yuan / month) summed over months,
+        such as ``public_money`` (yuan / month) summed over months,
         per-contract variables such as ``government_paid`` (yuan) summed over
         contracts; or a callable taking one point of the sweep (a Dataset
         like :func:`dxsim.simulate`'s) and returning a DataArray with at

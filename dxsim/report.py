@@ -1,8 +1,8 @@
 """A self-contained HTML report of a run or a sweep: one file, figures embedded, no external resources.
 
 :func:`render` returns the HTML text, :func:`write_report` writes it
-atomically, :func:`open_results` reads what ``dxsim run`` or ``dxsim sweep``
-wrote.  The page has the scenario and its provenance (name, seed, dxsim
+atomically, :func:`open_results` (:func:`dxsim.results.io.open_results`,
+re-exported here) reads what ``dxsim run`` or ``dxsim sweep`` wrote.  The page has the scenario and its provenance (name, seed, dxsim
 version, replications, date), the scenario's summary and TOML, the headline
 table (:func:`dxsim.headline`, ``<table id="headline">``) and the figures of
 :mod:`dxsim.plot` as PNG images inlined as ``data:`` URIs (matplotlib's Agg
@@ -23,10 +23,9 @@ import base64
 import datetime as dt
 import html
 import itertools
-import json
 import math
 import warnings
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,15 +37,17 @@ import xarray as xr
 from dxsim import plot
 from dxsim._version import __version__
 from dxsim.analysis.metrics import HEADLINE, METRICS, headline
+from dxsim.analysis.sweeps import point_indices
 from dxsim.atomic import atomic_path
+from dxsim.results.io import check_results, open_results
+from dxsim.results.provenance import OVERRIDES, scenario_of
+from dxsim.results.schema import sweep_dims
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["open_results", "render", "write_report"]
 
-#: Dimensions of a single run's Dataset; any other dimension comes from a sweep.
-_OWN_DIMS = frozenset({"replication", "month", "industry", "platform", "party", "adopter"})
 _FIGSIZE = (7.0, 4.5)  # inches, as dxsim.plot draws them
 _DPI = 100
 #: At most this many heat maps per metric (a sweep of three or more dimensions has one per pair and point).
@@ -91,47 +92,6 @@ footer { margin-top: 2.5em; font-size: 0.85em; color: #777; }
 """
 
 
-# --------------------------------------------------------------------------- reading results
-
-
-def open_results(path: str | Path) -> xr.Dataset:
-    """What ``dxsim run`` (a netCDF file) or ``dxsim sweep`` (a store directory) wrote.
-
-    A netCDF file is read into memory; a sweep store is opened lazily
-    (:func:`dxsim.results.store.open_sweep`).
-
-    Raises
-    ------
-    ValueError
-        One line naming the path: missing, neither netCDF nor a sweep store,
-        not dxsim results, or an unfinished sweep.
-    """
-    from dxsim.results.store import open_sweep
-
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"{path}: no such file or directory")
-    if path.is_dir():
-        return open_sweep(path)
-    try:
-        with xr.open_dataset(path, engine="h5netcdf") as f:
-            ds = f.load()
-    except Exception as err:  # h5py and xarray raise OSError, ValueError, KeyError, ... on foreign files
-        raise ValueError(f"{path}: not a netCDF file ({type(err).__name__})") from None
-    try:
-        _check(ds)
-    except ValueError as err:
-        raise ValueError(f"{path}: {err}") from None
-    return ds
-
-
-def _check(ds: xr.Dataset) -> None:
-    if not isinstance(ds, xr.Dataset):
-        raise TypeError(f"expected an xarray.Dataset, got {type(ds).__name__}")
-    if "scenario" not in ds.attrs or "seed" not in ds.attrs or "adopters" not in ds:
-        raise ValueError("not a dxsim results file (no scenario and seed in its attributes)")
-
-
 # --------------------------------------------------------------------------- formatting
 
 
@@ -164,10 +124,6 @@ def _label(value: Any) -> str:
     if isinstance(value, np.generic):
         value = value.item()
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _sweep_dims(ds: xr.Dataset) -> list[Hashable]:
-    return [d for d in ds["adopters"].dims if d not in _OWN_DIMS]
 
 
 # --------------------------------------------------------------------------- figures
@@ -222,7 +178,7 @@ def _run_figures(ds: xr.Dataset) -> list[str]:
 
 def public_money(point: xr.Dataset) -> xr.DataArray:
     """Public money paid within the horizon per replication, million yuan (a :func:`dxsim.plot.heatmap` metric)."""
-    da = point["public_spending"].sum("month") / 1e6
+    da = point["public_money"].sum("month") / 1e6
     da.attrs["units"] = "million yuan"
     return da
 
@@ -243,7 +199,7 @@ def _heatmaps(ds: xr.Dataset) -> tuple[list[str], int]:
 
     A sweep of one dimension gets a one-row heat map.  Returns the figures and how many were left out.
     """
-    varying = [str(d) for d in _sweep_dims(ds) if ds.sizes[d] > 1]
+    varying = [str(d) for d in sweep_dims(ds) if ds.sizes[d] > 1]
     metrics: list[tuple[str, plot.Metric]] = [("adopters", "adopters"), ("public money", public_money)]
     figures: list[str] = []
     left_off = 0
@@ -305,25 +261,15 @@ def _headline_table(table: pd.DataFrame) -> str:
     )
 
 
-def _points(ds: xr.Dataset) -> Iterator[dict[Hashable, int]]:
-    dims = _sweep_dims(ds)
-    for idx in itertools.product(*(range(ds.sizes[d]) for d in dims)):
-        yield dict(zip(dims, idx, strict=True))
-
-
 def _first_point(ds: xr.Dataset) -> xr.Dataset:
-    """The sweep's first point as a single run's Dataset, with its own scenario (the base with the
-    point's overrides) in the attrs, so that the figures use its batches, horizon and progress ratio."""
-    point = ds.isel({d: 0 for d in _sweep_dims(ds)}).load()
-    spec = json.loads(point.attrs.pop("sweep", "null"))
-    if spec and spec.get("points"):
-        from dxsim.results.dataset import scenario_of
-
-        try:
-            scenario = scenario_of(point).with_overrides(spec["points"][0])
-        except Exception:  # overrides stored as text (default=str) that no longer validate: keep the base
-            return point
-        point.attrs.update(scenario=scenario.to_toml(), horizon_months=scenario.horizon_months)
+    """The sweep's first point as a single run's Dataset, with its own scenario (:func:`dxsim.scenario_of`:
+    the base with the point's overrides) in the attrs, so that the figures use its batches, horizon and
+    progress ratio."""
+    point = ds.isel({d: 0 for d in sweep_dims(ds)}).load()
+    scenario = scenario_of(point)
+    point = point.drop_vars(OVERRIDES, errors="ignore")
+    point.attrs.pop("sweep", None)
+    point.attrs.update(scenario=scenario.to_toml(), horizon_months=scenario.horizon_months)
     return point
 
 
@@ -332,12 +278,12 @@ def _sweep_headline_table(ds: xr.Dataset) -> str:
 
     Each metric's cell is its mean over replications with the 5-95% interval below it.
     """
-    dims = _sweep_dims(ds)
+    dims = sweep_dims(ds)
     head = "".join(f'<th rowspan="2" class="dim">{_breakable(d)}</th>' for d in dims)
     head += "".join(f'<th title="{_esc(METRICS[m][1])}">{_breakable(m)}</th>' for m in HEADLINE)
     units = "".join(f"<th>{_esc(METRICS[m][0])}</th>" for m in HEADLINE)
     rows = []
-    for at in _points(ds):
+    for at in point_indices(ds):
         point = ds.isel(at).load()
         table = headline(point)
         lo, hi = (c for c in table.columns if c not in ("mean", "units"))
@@ -361,7 +307,7 @@ def _sweep_headline_table(ds: xr.Dataset) -> str:
 
 
 def _provenance(ds: xr.Dataset, source: str | None) -> str:
-    sweep = _sweep_dims(ds)
+    sweep = sweep_dims(ds)
     items: list[tuple[str, str]] = [("scenario", str(ds.attrs.get("scenario_name", "?")))]
     if source:
         items.append(("results", source))
@@ -407,13 +353,11 @@ def render(ds: xr.Dataset, *, title: str | None = None, source: str | None = Non
     ValueError
         If ``ds`` holds no dxsim results (no scenario and seed in its attrs).
     """
-    from dxsim.results.dataset import scenario_of
-
-    _check(ds)
-    scenario = scenario_of(ds)
+    check_results(ds)
+    scenario = scenario_of(ds, base=True)
     name = str(ds.attrs.get("scenario_name", scenario.name))
     title = title or f"dxsim report: {name}"
-    dims = _sweep_dims(ds)
+    dims = sweep_dims(ds)
     parts = [
         f"<h1>{_esc(title)}</h1>",
         _provenance(ds, source),

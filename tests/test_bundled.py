@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import dxsim as dx
-from dxsim.results.dataset import VARIABLES
+from dxsim.results.schema import VARIABLES
 
 BUNDLED = sorted(dx.bundled_scenarios())
 

@@ -7,33 +7,33 @@
 * :func:`headline` -- mean and central interval of the headline metrics.
 * :func:`paired_difference` -- two runs on one seed (common random numbers):
   mean and interval of the per-replication difference.
-* :func:`peer_speedup` -- how much imitation and demonstration speed adoption
-  up, against the same scenario without them on the same seed.
-* :func:`km_median`, :func:`km_share`, :func:`progress_ratio` -- the estimators.
+* :func:`quantile` -- the interval ends, allowing infinite values.
 
-Censored paybacks are handled with the Kaplan-Meier estimator
-(``scipy.stats.ecdf`` on right-censored data): an adopter that has not paid
-back by the horizon counts as "not yet after its follow-up time", never as
-paying back at the horizon and never dropped.  A contract signed at time s
-is followed for ``horizon_months - floor(s)`` months.
+The estimators live in their own modules and are re-exported here:
+:func:`km_median` and :func:`km_share` (Kaplan-Meier, :mod:`dxsim.analysis.survival`;
+a payback not reached by the horizon is censored at its follow-up, never
+dropped) and :func:`progress_ratio` (Wright's law, :mod:`dxsim.analysis.wright`).
+The peer-effect speed-up runs the scenario again, so it is a study:
+:func:`dxsim.studies.peers.peer_speedup`.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import math
-from collections.abc import Hashable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
-from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from numpy.typing import NDArray
 
-if TYPE_CHECKING:
-    from dxsim.scenario.schema import Scenario
+from dxsim.analysis.survival import km_median, km_share
+from dxsim.analysis.sweeps import point_indices
+from dxsim.analysis.wright import fit_slope, progress_ratio, wright_points
+from dxsim.results.provenance import scenario_of
+from dxsim.results.schema import sweep_dims
+from dxsim.scenario.schema import Scenario
 
 __all__ = [
     "EXHAUSTION_SHARE",
@@ -44,8 +44,8 @@ __all__ = [
     "km_median",
     "km_share",
     "paired_difference",
-    "peer_speedup",
     "progress_ratio",
+    "quantile",
     "summarize",
 ]
 
@@ -89,9 +89,6 @@ METRICS: dict[str, tuple[str, str]] = {
 #: Rows of :func:`headline` (and of :func:`dxsim.compare`).
 HEADLINE = ("adopters", "accepted", "lighthouses", "public_money", "median_enterprise_payback")
 
-#: Dimensions of a single run's Dataset; any other dimension comes from a sweep.
-_OWN_DIMS = frozenset({"replication", "month", "industry", "platform", "party", "adopter"})
-
 #: party -> (payback time, censoring flag)
 _PAYBACK = {
     "enterprise": ("payback_months", "payback_censored"),
@@ -99,198 +96,12 @@ _PAYBACK = {
 }
 
 
-# --------------------------------------------------------------------------- Kaplan-Meier
-def _km(times: NDArray[np.float64], censored: NDArray[np.bool_], followup: NDArray[np.float64]) -> Any:
-    return stats.ecdf(stats.CensoredData(uncensored=times[~censored], right=followup[censored]))
-
-
-def km_median(times: NDArray[np.float64], censored: NDArray[np.bool_], followup: NDArray[np.float64]) -> float:
-    """Kaplan-Meier median of right-censored durations.
-
-    Parameters
-    ----------
-    times : array
-        Observed durations (months); ignored where ``censored``.
-    censored : array of bool
-        True where the event had not happened by the end of follow-up.
-    followup : array
-        Follow-up time of each unit (months), used where ``censored``.
-
-    Returns
-    -------
-    float
-        The smallest t with estimated CDF >= 0.5; ``inf`` if the estimate
-        never reaches one half within the follow-up (the median lies beyond
-        it: censored, not dropped); NaN without data.
-
-    Examples
-    --------
-    >>> km_median(np.array([1.0, 2.0, 3.0]), np.array([False, False, False]), np.zeros(3))
-    2.0
-    """
-    done = times[~censored]
-    right = followup[censored]
-    if len(done) == 0:
-        return float("inf") if len(right) else float("nan")
-    res = _km(times, censored, followup)
-    q, p = res.cdf.quantiles, res.cdf.probabilities
-    hit = np.flatnonzero(p >= 0.5 - 1e-12)
-    return float(q[hit[0]]) if len(hit) else float("inf")
-
-
-def km_share(
-    times: NDArray[np.float64], censored: NDArray[np.bool_], followup: NDArray[np.float64], at: ArrayLike
-) -> NDArray[np.float64]:
-    """Kaplan-Meier estimate of the share of units whose event happened within ``at`` months.
-
-    Parameters
-    ----------
-    times, censored, followup : arrays
-        As in :func:`km_median`.
-    at : float or array
-        Durations (months).
-
-    Returns
-    -------
-    numpy.ndarray
-        The estimated CDF, P(T <= t), at each ``t`` in ``at`` (dimensionless,
-        in [0, 1], non-decreasing in t).  NaN where it is not identified: no
-        data, or t beyond the last observation when that observation is
-        censored.  Without censoring it is the empirical share of
-        ``times <= t``.
-
-    Examples
-    --------
-    >>> km_share(np.array([1.0, 2.0, 3.0, 9.0]), np.array([False, False, True, True]), np.array([0, 0, 3.0, 9.0]), [2, 5, 10])
-    array([0.5, 0.5, nan])
-    """
-    t = np.atleast_1d(np.asarray(at, dtype=np.float64))
-    done, right = times[~censored], followup[censored]
-    if len(done) + len(right) == 0:
-        return np.full(t.shape, np.nan)
-    last_event = float(done.max()) if len(done) else -math.inf
-    last_censored = float(right.max()) if len(right) else -math.inf
-    # beyond the last observation the estimate is known only if that observation is an event (S = 0 after it)
-    unknown = (t > max(last_event, last_censored)) & (last_censored >= last_event)
-    if len(done) == 0:
-        share = np.zeros(t.shape)
-    else:
-        share = np.asarray(_km(times, censored, followup).cdf.evaluate(t), dtype=np.float64)
-    return np.where(unknown, np.nan, share)
-
-
-# --------------------------------------------------------------------------- Wright's law
-def _sweep_dims(ds: xr.Dataset) -> list[Hashable]:
-    """Dimensions of ``ds`` that come from a sweep, in the order of its variables."""
-    ref = ds["adopters"].dims if "adopters" in ds else tuple(ds.dims)
-    return [d for d in ref if d not in _OWN_DIMS]
-
-
-def _one_point(ds: xr.Dataset, func: str) -> xr.Dataset:
-    """``ds`` without sweep dimensions of size one; an error if a sweep dimension has more points."""
-    dims = _sweep_dims(ds)
-    many = {str(d): int(ds.sizes[d]) for d in dims if ds.sizes[d] > 1}
-    if many:
-        first = next(iter(many))
-        raise ValueError(
-            f"{func} needs one scenario, but the Dataset has sweep dimensions {many}; select a point first, "
-            f"e.g. ds.isel({{{first!r}: 0}}), or use dxsim.summarize for every point."
-        )
-    return ds.squeeze(dims) if dims else ds
-
-
-def _wright_points(
-    ds: xr.Dataset, replication: int | None
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
-    """(log(experience + 1), log(unit cost), platform index) of every platform-month."""
-    if replication is not None:
-        ds = ds.isel(replication=[replication])
-    exp = ds["experience"].transpose("replication", "month", "platform").values
-    cost = ds["unit_cost"].transpose("replication", "month", "platform").values
-    plat = np.broadcast_to(np.arange(exp.shape[-1]), exp.shape)
-    ok = np.isfinite(exp) & np.isfinite(cost) & (cost > 0) & (exp >= 0)
-    return np.log(exp[ok] + 1.0), np.log(cost[ok]), plat[ok].astype(np.int64)
-
-
-def _fit(x: NDArray[np.float64], y: NDArray[np.float64], group: NDArray[np.int64]) -> tuple[float, NDArray[np.float64]]:
-    """Least-squares slope of y on x with one intercept per group; (slope, intercept of each group)."""
-    n_groups = int(group.max()) + 1 if len(group) else 0
-    counts = np.bincount(group, minlength=n_groups).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        xm = np.bincount(group, weights=x, minlength=n_groups) / counts
-        ym = np.bincount(group, weights=y, minlength=n_groups) / counts
-    dx, dy = x - xm[group], y - ym[group]
-    sxx = float(np.sum(dx * dx))
-    slope = float(np.sum(dx * dy) / sxx) if sxx > 0 else float("nan")
-    return slope, ym - slope * xm
-
-
-def progress_ratio(ds: xr.Dataset, *, replication: int | None = None) -> float:
-    """Wright's-law progress ratio estimated from the platforms' costs: ``2 ** slope``.
-
-    The slope is the least-squares fit of ``log(unit_cost)`` on
-    ``log(experience + 1)`` over every platform and month (the model's cost
-    of the next deployment is ``c_1 (n + 1) ** log2(PR)``), with one
-    intercept per platform so that platforms with different first costs
-    share one slope.  With spillover between platforms the experience
-    includes the others' deployments, so the fit still recovers PR.
-
-    Parameters
-    ----------
-    ds : xarray.Dataset
-        Output of :func:`dxsim.simulate` (or one point of a sweep).
-    replication : int, optional
-        Position of one replication to use; all are pooled by default.
-
-    Returns
-    -------
-    float
-        The progress ratio (dimensionless: unit cost multiplier per
-        doubling of experience); NaN if no platform gained experience.
-
-    Examples
-    --------
-    >>> import dxsim as dx
-    >>> ds = dx.simulate("small", replications=1, seed=1)
-    >>> round(progress_ratio(ds), 3)  # small.toml: progress_ratio = 0.85
-    0.85
-    """
-    ds = _one_point(ds, "progress_ratio")
-    x, y, plat = _wright_points(ds, replication)
-    slope, _ = _fit(x, y, plat)
-    return float(2.0**slope)
-
-
-# --------------------------------------------------------------------------- the scenario of a point
-def _same(a: Any, b: Any) -> bool:
-    a = a.item() if isinstance(a, np.generic) else a
-    return bool(a == b) or str(a) == str(b)
-
-
-def _point_scenario(ds: xr.Dataset) -> Scenario | None:
-    """The scenario of a single run or of one point of a sweep (its scalar sweep coordinates); None if unknown."""
-    from dxsim.results.dataset import scenario_of
-
-    try:
-        base = scenario_of(ds)
-    except Exception:  # no scenario in the attrs, or one this dxsim cannot read
+# --------------------------------------------------------------------------- the scenario of a run
+def _scenario(ds: xr.Dataset) -> Scenario | None:
+    """The scenario of a run or of one point of a sweep (:func:`dxsim.scenario_of`); None if ``ds`` has none."""
+    if "scenario" not in ds.attrs:
         return None
-    spec = json.loads(ds.attrs["sweep"]) if "sweep" in ds.attrs else None
-    if not spec:
-        return base
-    dims = [(str(name), list(values)) for name, values in spec["dims"]]
-    here = {}
-    for name, _ in dims:
-        if name not in ds.coords or ds[name].size != 1:
-            return None
-        here[name] = ds[name].values.reshape(-1)[0]
-    for combo, overrides in zip(itertools.product(*(v for _, v in dims)), spec["points"], strict=True):
-        if all(_same(here[name], value) for (name, _), value in zip(dims, combo, strict=True)):
-            try:
-                return base.with_overrides(overrides)
-            except Exception:  # overrides stored as text (default=str) that no longer validate
-                return None
-    return None
+    return scenario_of(ds)
 
 
 # --------------------------------------------------------------------------- summarize
@@ -336,7 +147,7 @@ def _summarize_run(ds: xr.Dataset, scenario: Scenario | None) -> pd.DataFrame:
 
     signed = adopter("signed_month")
     valid = ~np.isnan(signed)
-    public = np.asarray(ds["public_spending"].sum("month").transpose("replication").values, dtype=np.float64)
+    public = np.asarray(ds["public_money"].sum("month").transpose("replication").values, dtype=np.float64)
     part = np.nan_to_num(adopter("government_part"))
     paid = np.nan_to_num(adopter("government_paid")) if "government_paid" in ds else part
     subsidised = valid & ((part > 0) | (paid > 0))
@@ -371,8 +182,8 @@ def _summarize_run(ds: xr.Dataset, scenario: Scenario | None) -> pd.DataFrame:
     table["public_money_per_lighthouse"] = _ratio(public, table["lighthouses"])
     fits = []
     for k in range(len(reps)):
-        x, y, plat = _wright_points(ds, k)
-        fits.append(2.0 ** _fit(x, y, plat)[0])
+        x, y, plat = wright_points(ds, k)
+        fits.append(2.0 ** fit_slope(x, y, plat)[0])
     table["progress_ratio"] = np.asarray(fits, dtype=np.float64)
     frame = pd.DataFrame({name: table[name] for name in METRICS}, index=pd.Index(reps, name="replication"))
     return frame
@@ -397,7 +208,7 @@ def summarize(ds: xr.Dataset) -> pd.DataFrame:
 
         - ``adopters``, ``accepted``, ``lighthouses`` -- enterprises, all industries;
         - ``public_money`` -- yuan paid by the government within the horizon
-          (``public_spending``);
+          (``public_money``);
         - ``private_money`` -- yuan: enterprise part + platform discount of
           the subsidised contracts (government part or public money > 0);
         - ``leverage`` -- 1: private_money / public_money (NaN without public money);
@@ -427,13 +238,13 @@ def summarize(ds: xr.Dataset) -> pd.DataFrame:
     >>> bool((table["leverage"] > 0).all())
     True
     """
-    dims = _sweep_dims(ds)
+    dims = sweep_dims(ds)
     if not dims:
-        return _summarize_run(ds, _point_scenario(ds))
+        return _summarize_run(ds, _scenario(ds))
     frames = []
-    for idx in itertools.product(*(range(ds.sizes[d]) for d in dims)):
-        point = ds.isel(dict(zip(dims, idx, strict=True))).load()
-        frame = _summarize_run(point, _point_scenario(point))
+    for at in point_indices(ds):
+        point = ds.isel(at).load()
+        frame = _summarize_run(point, _scenario(point))
         keys = [point[d].values.item() for d in dims]
         frame.index = pd.MultiIndex.from_tuples(
             [(*keys, r) for r in frame.index], names=[*(str(d) for d in dims), "replication"]
@@ -448,7 +259,7 @@ def headline(ds: xr.Dataset, *, interval: float = 0.90) -> pd.DataFrame:
     Rows :data:`HEADLINE` (index ``metric``); columns ``mean``, ``p5``,
     ``p95`` (named after ``interval``) and ``units``.
     """
-    if _sweep_dims(ds):
+    if sweep_dims(ds):
         raise ValueError("headline() summarises one run; select a point of the sweep, or use summarize()")
     table = summarize(ds)[list(HEADLINE)]
     lo, hi = (1 - interval) / 2, 1 - (1 - interval) / 2
@@ -466,7 +277,26 @@ def headline(ds: xr.Dataset, *, interval: float = 0.90) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- paired differences
 def quantile(values: NDArray[np.float64], q: float) -> float:
-    """Linear-interpolation quantile (numpy's default) that allows +-inf; NaN values left out."""
+    """Linear-interpolation quantile (numpy's default) that allows +-inf; NaN values left out.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The sample (any units; NaN left out, +-inf allowed).
+    q : float
+        Probability in [0, 1].
+
+    Returns
+    -------
+    float
+        The quantile, in the sample's units: between an infinite and a finite
+        neighbour it is the infinite one (numpy would give NaN); NaN without data.
+
+    Examples
+    --------
+    >>> quantile(np.array([1.0, 2.0, np.inf, np.nan]), 0.5), quantile(np.array([1.0, 2.0, np.inf]), 0.9)
+    (2.0, inf)
+    """
     x = np.sort(values[~np.isnan(values)])
     if len(x) == 0:
         return float("nan")
@@ -560,109 +390,3 @@ def paired_difference(
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "metric"
     return frame
-
-
-# --------------------------------------------------------------------------- peer effects
-def _without_peers(scenario: Scenario) -> Scenario:
-    """``scenario`` with every industry's imitation (q) and demonstration (w) set to 0."""
-    from dxsim.scenario.load import scenario_from_dict
-
-    data = scenario.to_dict()
-    data["name"] = f"{scenario.name} (no peer effects)"
-    data["industry_defaults"] = {**data.get("industry_defaults", {}), "imitation": 0.0, "demonstration": 0.0}
-    data["industries"] = [{**entry, "imitation": 0.0, "demonstration": 0.0} for entry in data["industries"]]
-    return scenario_from_dict(data, source=f"<{scenario.name} without peer effects>")
-
-
-def _kth(signed: NDArray[np.float64], k: int) -> float:
-    """Time of the k-th contract (1-based) signed; inf if fewer were."""
-    times = np.sort(signed[~np.isnan(signed)])
-    return float(times[k - 1]) if 0 < k <= len(times) else math.inf
-
-
-def peer_speedup(ds: xr.Dataset, *, replications: Sequence[int] | None = None, workers: int = 1) -> pd.DataFrame:
-    """Adoption speed-up from peer effects: the run against itself without imitation and demonstration.
-
-    The scenario in ``ds.attrs`` (for one point of a sweep, with the point's
-    overrides) is run again with every industry's ``imitation`` (Bass q) and
-    ``demonstration`` (lighthouse weight w) set to 0, on the same seed and
-    replications (common random numbers); everything else, including the
-    peer learning of the perceived failure probability, is unchanged.
-
-    The speed-up compares the time both runs take to sign the same number
-    of contracts, ``target``: half of the smaller of their final adopters
-    (both reach it within the horizon, so the ratio is finite; with peer
-    effects that raise adoption, it is half of what adoption reaches without
-    them).
-
-    Parameters
-    ----------
-    ds : xarray.Dataset
-        A run (or one point of a sweep).
-    replications : sequence of int, optional
-        Replication numbers to compare (default: all of ``ds``).
-    workers : int
-        Local processes for the runs without peer effects.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index ``replication``; columns:
-
-        - ``target`` -- contracts: ceil(min(adopters, adopters_without) / 2);
-        - ``months``, ``months_without`` -- months since the start until the
-          target-th contract was signed, with and without peer effects;
-        - ``speedup`` -- 1: months_without / months (> 1: peers bring
-          adoption forward; NaN when a run has no adopter);
-        - ``adopters``, ``adopters_without`` -- enterprises, contracts signed
-          by the horizon with and without peer effects;
-        - ``peer_adopters`` -- enterprises: adopters - adopters_without.
-
-    Examples
-    --------
-    >>> import dxsim as dx
-    >>> ds = dx.simulate(dx.load_scenario("small").with_overrides({"horizon_months": 24}), replications=1, seed=1)
-    >>> bool(peer_speedup(ds).loc[0, "speedup"] > 1)
-    True
-    """
-    from dxsim.experiment.executors import run_tasks
-    from dxsim.results.dataset import build_dataset
-
-    ds = _one_point(ds, "peer_speedup")
-    scenario = _point_scenario(ds)
-    if scenario is None or "seed" not in ds.attrs:
-        raise ValueError("peer_speedup needs the scenario and the seed in the Dataset's attrs (a dxsim run)")
-    reps = [int(r) for r in (ds["replication"].values if replications is None else replications)]
-    missing = sorted(set(reps) - {int(r) for r in ds["replication"].values})
-    if missing or not reps:
-        raise ValueError(f"replications {missing or reps} are not in the Dataset")
-    seed = int(ds.attrs["seed"])
-    alone = _without_peers(scenario)
-    runs = run_tasks([(alone, seed, k) for k in reps], workers=workers, progress=False, desc=alone.name)
-    other = build_dataset(alone, runs, seed=seed, replications=reps)
-    rows = []
-    for r in reps:
-        with_ = np.asarray(ds["signed_month"].sel(replication=r).values, dtype=np.float64)
-        without = np.asarray(other["signed_month"].sel(replication=r).values, dtype=np.float64)
-        n_with, n_without = int((~np.isnan(with_)).sum()), int((~np.isnan(without)).sum())
-        k = math.ceil(min(n_with, n_without) / 2)
-        t_with, t_without = (_kth(with_, k), _kth(without, k)) if k else (math.nan, math.nan)
-        if not k:
-            speed = math.nan
-        elif t_with > 0:
-            speed = t_without / t_with
-        else:
-            speed = 1.0 if t_without == t_with else math.inf
-        rows.append(
-            {
-                "replication": r,
-                "target": k,
-                "months": t_with,
-                "months_without": t_without,
-                "speedup": speed,
-                "adopters": float(n_with),
-                "adopters_without": float(n_without),
-                "peer_adopters": float(n_with - n_without),
-            }
-        )
-    return pd.DataFrame(rows).set_index("replication")

@@ -34,7 +34,7 @@ AT_MONTH: dict[str, tuple[str, str, str]] = {
     "accepted": ("accepted", "stock", "enterprises"),
     "lighthouses": ("lighthouses", "stock", "enterprises"),
     "in_use": ("in_use", "stock", "enterprises"),
-    "public_money": ("public_spending", "flow", "yuan"),
+    "public_money": ("public_money", "flow", "yuan"),
     "tax_revenue": ("tax_revenue", "flow", "yuan"),
     "considering": ("considering", "flow", "enterprises"),
 }

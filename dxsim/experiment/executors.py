@@ -9,16 +9,16 @@ runs them, in whatever order; they are put back in task order.
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, as_completed
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 from tqdm.auto import tqdm
 
-from dxsim.model.world import RunResult, run_replication
+from dxsim.model.result import RunResult
+from dxsim.model.world import run_replication
 from dxsim.random import replication_key
 from dxsim.scenario.schema import Scenario
 
@@ -44,16 +44,23 @@ def _is_dask_client(executor: Any) -> bool:
 
 @contextmanager
 def _pool(workers: int) -> Iterator[Executor]:
-    """A local process pool: forked where the platform can fork (fast, and it works in Jupyter and
-    in scripts without a ``__main__`` guard), spawned elsewhere."""
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-        try:
-            yield pool
-        except BaseException:
-            # An error or Ctrl-C: drop the queued tasks instead of waiting for all of them.
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    """A local process pool that is safe in any process and needs no ``__main__`` guard.
+
+    loky's workers start as fresh interpreters (fork then exec: nothing of
+    this process's threads, e.g. dask's or h5py's, is copied into them) and do
+    not import ``__main__`` (the task is a function of dxsim), so the pool
+    works from Jupyter and from a script without ``if __name__ == "__main__"``.
+    """
+    from loky import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        yield pool
+    except BaseException:
+        # An error or Ctrl-C: kill the workers instead of waiting for the queued tasks.
+        pool.shutdown(wait=True, kill_workers=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def run_tasks(

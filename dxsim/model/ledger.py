@@ -41,8 +41,8 @@ NON_CASH = ("shortfall", "payment_shortfall", "payment_premium")
 KIND = {name: k for k, name in enumerate(KINDS)}
 
 
-class ConservationError(AssertionError):
-    """Money in a contract does not add up."""
+class ConservationError(RuntimeError):
+    """Money in a contract does not add up (a defect of the model, raised whatever ``python -O`` says)."""
 
 
 @dataclass(frozen=True)

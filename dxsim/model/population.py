@@ -26,7 +26,7 @@ from dxsim.random import Keys
 from dxsim.scenario.dists import Dist
 from dxsim.scenario.schema import Behaviour, Industry, Solution
 
-__all__ = ["Attributes", "Considerers", "Population", "maturity_level"]
+__all__ = ["AttributeDraws", "Attributes", "Considerers", "Population", "Thresholds", "maturity_level"]
 
 #: Keyed streams of enterprise attributes.
 _STREAMS = (
@@ -195,23 +195,24 @@ def _group(dists: Sequence[Dist]) -> tuple[list[Dist], NDArray[np.int64]]:
     return list(groups), np.asarray(of, dtype=np.int64)
 
 
-class Population:
-    """The enterprises of one replication: thresholds, the pool of rejecters, attributes."""
+class Thresholds:
+    """Keyed consideration thresholds of every industry, and the pool of rejecters waiting for their next.
 
-    def __init__(
-        self,
-        industries: Sequence[Industry],
-        solutions: dict[str, Solution],
-        behaviour: Behaviour,
-        keys: Keys,
-    ) -> None:
-        self.industries = list(industries)
-        self.solutions = [solutions[ind.solution] for ind in industries]
-        self.behaviour = behaviour
+    Parameters
+    ----------
+    size : array of int
+        Enterprises per industry.
+    offset : array of int
+        Global id of each industry's first enterprise.
+    keys : Keys
+        The replication's keyed draws.
+    """
+
+    def __init__(self, size: NDArray[np.int64], offset: NDArray[np.int64], keys: Keys) -> None:
+        self.size = size
+        self.offset = offset
         self.keys = keys
-        self.size = np.array([ind.enterprises for ind in industries], dtype=np.int64)
-        self.offset = np.concatenate([[0], np.cumsum(self.size)[:-1]]).astype(np.int64)
-        n_ind = len(industries)
+        n_ind = len(size)
         self.integrated = np.zeros(n_ind)  # Lambda_i
         self._generated = [0] * n_ind  # order statistics generated so far
         self._last = [0.0] * n_ind  # value of the last one generated
@@ -219,33 +220,6 @@ class Population:
         self._buffer_k: list[NDArray[np.int64]] = [np.zeros(0, dtype=np.int64)] * n_ind
         self._pending = _Pool()  # rejecters waiting for their next threshold
         self._perm: dict[int, NDArray[np.int64]] = {}
-        per_industry: dict[str, list[Dist]] = {
-            "revenue": [ind.revenue for ind in industries],
-            "benefit": [sol.benefit for sol in self.solutions],
-            "implementation": [sol.implementation_months for sol in self.solutions],
-            "maturity_gain": [sol.maturity_gain for sol in self.solutions],
-        }
-        self._groups = {name: _group(dists) for name, dists in per_industry.items()}
-        self._failure = np.array([sol.failure_probability for sol in self.solutions])
-        self._band_edges = np.array(
-            [[ind.maturity.exploration, ind.maturity.exploration + ind.maturity.practice] for ind in industries]
-        )
-        total = int(self.size.sum())
-        self._cache: tuple[NDArray[np.bool_], dict[str, NDArray[Any]]] | None = (
-            (
-                np.zeros(total, dtype=bool),
-                {
-                    name: np.zeros(total, dtype=bool if name == "fails" else np.float64)
-                    for name in Attributes.__dataclass_fields__
-                },
-            )
-            if total <= CACHE_LIMIT
-            else None
-        )
-
-    def industry_of(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
-        """Industry index of global enterprise ids."""
-        return np.asarray(np.searchsorted(self.offset, ids, side="right") - 1, dtype=np.int64)
 
     def step(self, hazard: NDArray[np.float64], month: int) -> Considerers:
         """Advance every industry's clock by one month at ``hazard`` (per month).
@@ -287,9 +261,9 @@ class Population:
         values = buf[:cut]
         self._buffer[i] = buf[cut:]
         self._buffer_k[i] = self._buffer_k[i][cut:]
-        return self.offset[i] + self._holders(i, ks - 1), values
+        return self.offset[i] + self.holders(i, ks - 1), values
 
-    def _holders(self, i: int, positions: NDArray[np.int64]) -> NDArray[np.int64]:
+    def holders(self, i: int, positions: NDArray[np.int64]) -> NDArray[np.int64]:
         """Which enterprise (local id) holds the given threshold ranks (0-based) in industry ``i``.
 
         A keyed permutation of ``range(N_i)``: stored whole for industries up
@@ -334,6 +308,60 @@ class Population:
         c = considerers
         self._pending.join(Considerers(c.ids, c.industry, c.time, c.threshold + step, c.attempt + 1))
 
+
+class AttributeDraws:
+    """Keyed attributes of enterprises from their industry's distributions, kept for small populations.
+
+    Parameters
+    ----------
+    industries : sequence of Industry
+        The industries (revenue, maturity bands).
+    solutions : sequence of Solution
+        Each industry's solution (benefit, implementation, maturity gain, failure).
+    behaviour : Behaviour
+        Hurdle rates, payback limits, liquidity.
+    keys : Keys
+        The replication's keyed draws.
+    """
+
+    def __init__(
+        self,
+        industries: Sequence[Industry],
+        solutions: Sequence[Solution],
+        behaviour: Behaviour,
+        keys: Keys,
+    ) -> None:
+        self.behaviour = behaviour
+        self.keys = keys
+        per_industry: dict[str, list[Dist]] = {
+            "revenue": [ind.revenue for ind in industries],
+            "benefit": [sol.benefit for sol in solutions],
+            "implementation": [sol.implementation_months for sol in solutions],
+            "maturity_gain": [sol.maturity_gain for sol in solutions],
+        }
+        self._groups = {name: _group(dists) for name, dists in per_industry.items()}
+        self._failure = np.array([sol.failure_probability for sol in solutions])
+        self._band_edges = np.array(
+            [[ind.maturity.exploration, ind.maturity.exploration + ind.maturity.practice] for ind in industries]
+        )
+        total = sum(ind.enterprises for ind in industries)
+        self._cache: tuple[NDArray[np.bool_], dict[str, NDArray[Any]]] | None = (
+            (
+                np.zeros(total, dtype=bool),
+                {
+                    name: np.zeros(total, dtype=bool if name == "fails" else np.float64)
+                    for name in Attributes.__dataclass_fields__
+                },
+            )
+            if total <= CACHE_LIMIT
+            else None
+        )
+
+    @property
+    def cached(self) -> bool:
+        """True when the attributes drawn are kept (a population of at most ``CACHE_LIMIT`` enterprises)."""
+        return self._cache is not None
+
     def attributes(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
         """Keyed attributes of enterprises ``ids`` (a pure function of seed and id).
 
@@ -344,18 +372,18 @@ class Population:
         the seed and the id alone).
         """
         if self._cache is None:
-            return self._draw_attributes(ids, industry)
+            return self.draw(ids, industry)
         known, columns = self._cache
         new = ~known[ids]
         if new.any():
-            drawn = self._draw_attributes(ids[new], industry[new])
+            drawn = self.draw(ids[new], industry[new])
             for name, column in columns.items():
                 column[ids[new]] = getattr(drawn, name)
             known[ids[new]] = True
         return Attributes(**{name: column[ids] for name, column in columns.items()})
 
-    def _draw_attributes(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
-        """Draw the attributes of ``ids`` from their keyed uniforms."""
+    def draw(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
+        """Draw the attributes of ``ids`` (of industries ``industry``) from their keyed uniforms, uncached."""
         u = self.keys.uniforms(_STREAMS, ids)
         revenue = np.clip(self._draw("revenue", u["revenue"], industry), 0.0, None)
         band = (u["maturity_band"] >= self._band_edges[industry, 0]).astype(np.int64) + (
@@ -386,3 +414,55 @@ class Population:
             m = which == g
             out[m] = dist.ppf(u[m])
         return out
+
+
+class Population:
+    """The enterprises of one replication: their consideration thresholds and their attributes.
+
+    Parameters
+    ----------
+    industries : sequence of Industry
+        The industries, in order (enterprise ids run through them).
+    solutions : dict of str to Solution
+        The scenario's solutions, by name.
+    behaviour : Behaviour
+        The enterprises' behaviour (hurdle rates, payback limits, liquidity).
+    keys : Keys
+        The replication's keyed draws.
+    """
+
+    def __init__(
+        self,
+        industries: Sequence[Industry],
+        solutions: dict[str, Solution],
+        behaviour: Behaviour,
+        keys: Keys,
+    ) -> None:
+        self.industries = list(industries)
+        #: Enterprises per industry.
+        self.size = np.array([ind.enterprises for ind in industries], dtype=np.int64)
+        #: Global id of each industry's first enterprise.
+        self.offset = np.concatenate([[0], np.cumsum(self.size)[:-1]]).astype(np.int64)
+        self.thresholds = Thresholds(self.size, self.offset, keys)
+        self.draws = AttributeDraws(self.industries, [solutions[ind.solution] for ind in industries], behaviour, keys)
+
+    @property
+    def integrated(self) -> NDArray[np.float64]:
+        """Each industry's integrated hazard so far (Lambda_i)."""
+        return self.thresholds.integrated
+
+    def industry_of(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Industry index of global enterprise ids."""
+        return np.asarray(np.searchsorted(self.offset, ids, side="right") - 1, dtype=np.int64)
+
+    def step(self, hazard: NDArray[np.float64], month: int) -> Considerers:
+        """The considerers of ``month`` at ``hazard`` (per month); see :meth:`Thresholds.step`."""
+        return self.thresholds.step(hazard, month)
+
+    def reconsider(self, considerers: Considerers) -> None:
+        """Rejecters wait for their next threshold; see :meth:`Thresholds.reconsider`."""
+        self.thresholds.reconsider(considerers)
+
+    def attributes(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
+        """Keyed attributes of enterprises ``ids``; see :meth:`AttributeDraws.attributes`."""
+        return self.draws.attributes(ids, industry)

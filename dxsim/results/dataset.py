@@ -1,137 +1,25 @@
-"""The output Dataset: schema of variables, assembly from runs, netCDF I/O.
+"""Building the output Dataset from the results of replications.
 
-Every variable has ``units`` and ``long_name``; ``ds.attrs`` holds the
-scenario as TOML text, the seed and the dxsim version, so a file alone
-reproduces its numbers (:func:`scenario_of`).
+Every variable has ``units`` and ``long_name`` (:data:`dxsim.results.schema.VARIABLES`);
+``ds.attrs`` holds the scenario as TOML text, the seed and the dxsim version, so a
+file alone reproduces its numbers (:func:`dxsim.results.provenance.scenario_of`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from dxsim._version import __version__
-from dxsim.atomic import atomic_path
 from dxsim.finance import annual_rate, irr, monthly_rate, npv
-from dxsim.model.world import RunResult
+from dxsim.model.result import RunResult
+from dxsim.results.schema import MONTH_INDUSTRY, MONTH_PLATFORM, VARIABLES
 from dxsim.scenario.schema import Scenario
 
-__all__ = ["VARIABLES", "build_dataset", "scenario_of", "write_netcdf"]
-
-_MI = ("month", "industry")
-_MP = ("month", "platform")
-_A = ("adopter",)
-
-#: name -> (dims besides replication, units, long_name)
-VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "considering": (_MI, "enterprises / month", "enterprises considering adoption in the month"),
-    "adoptions": (_MI, "contracts / month", "contracts signed in the month"),
-    "adopters": (_MI, "enterprises", "contracts signed so far (end of month)"),
-    "in_use": (_MI, "enterprises", "enterprises with a live, working solution (end of month)"),
-    "accepted": (_MI, "enterprises", "enterprises that passed acceptance so far (end of month)"),
-    "lighthouses": (_MI, "enterprises", "little-lighthouse enterprises so far (end of month)"),
-    "queue_length": (_MP, "enterprises", "time-average number waiting for capacity in the month"),
-    "utilisation": (_MP, "1", "time-average busy share of capacity (NaN when unlimited)"),
-    "experience": (_MP, "deployments", "deployments started so far, with spillover (end of month)"),
-    "unit_cost": (_MP, "yuan", "delivery cost of the next deployment (end of month)"),
-    "price": (_MP, "yuan", "list price the platform quotes in the month"),
-    "receivables": (
-        _MP,
-        "yuan",
-        "owed to the platform on signed contracts, not yet paid nor written off (end of month)",
-    ),
-    "platform_cash_flow": (_MP, "yuan / month", "net cash flow of each platform in the month"),
-    "budget_remaining": (("month",), "yuan", "uncommitted programme budget (end of month)"),
-    "public_spending": (
-        ("month",),
-        "yuan / month",
-        "subsidies and rewards paid by the government in the month",
-    ),
-    "tax_revenue": (("month",), "yuan / month", "tax on incremental profit received in the month"),
-    "cash_flow": (("month", "party"), "yuan / month", "net cash flow of each party in the month"),
-    "adopter_enterprise": (
-        _A,
-        "1",
-        "enterprise id of the adopter (the same enterprise in every scenario run on one seed)",
-    ),
-    "adopter_industry": (_A, "1", "industry index of the adopter (see coordinate industry)"),
-    "adopter_platform": (_A, "1", "platform index of the contract (see coordinate platform)"),
-    "signed_month": (_A, "months", "time the contract was signed (months since the scenario start)"),
-    "wait_months": (_A, "months", "time waiting for platform capacity"),
-    "golive_month": (_A, "months", "time the solution went live (months since the scenario start; NaN = not yet)"),
-    "assessed_month": (
-        _A,
-        "months",
-        "time of the acceptance assessment (months since the scenario start; NaN = not yet)",
-    ),
-    "price_paid": (_A, "yuan", "contract price"),
-    "government_part": (_A, "yuan", "government's part of the price"),
-    "government_paid": (_A, "yuan", "public money paid on the contract within the horizon (subsidies and rewards)"),
-    "platform_discount": (_A, "yuan", "platform's discount"),
-    "enterprise_part": (_A, "yuan", "enterprise's part of the price"),
-    "enterprise_paid": (
-        _A,
-        "yuan",
-        "paid by the enterprise within the horizon, net of subsidies and rewards it received",
-    ),
-    "realised_gain": (_A, "yuan", "incremental profit realised within the horizon"),
-    "payback_months": (
-        _A,
-        "months",
-        "enterprise payback from the signing month, when its running total is non-negative for good (NaN = censored)",
-    ),
-    "payback_censored": (_A, "1", "1 if the enterprise had not paid back by the horizon"),
-    "payback_discounted_months": (
-        _A,
-        "months",
-        "enterprise discounted payback at the scenario's discount_rate (NaN = censored)",
-    ),
-    "payback_discounted_censored": (_A, "1", "1 if the enterprise's discounted payback was not reached by the horizon"),
-    "platform_payback_months": (
-        _A,
-        "months",
-        "platform payback on the contract from the signing month (NaN = censored)",
-    ),
-    "platform_payback_censored": (_A, "1", "1 if the platform had not paid back on the contract by the horizon"),
-    "platform_payback_discounted_months": (
-        _A,
-        "months",
-        "platform discounted payback on the contract (NaN = censored)",
-    ),
-    "platform_payback_discounted_censored": (
-        _A,
-        "1",
-        "1 if the platform's discounted payback was not reached by the horizon",
-    ),
-    "recovery_ratio": (_A, "1", "enterprise payments to the platform within the horizon / what it owed on the price"),
-    "delivery_cost": (_A, "yuan", "the platform's cost of delivering the contract (0 = not started)"),
-    "platform_cost_recovered": (
-        _A,
-        "1",
-        "1 if the platform's receipts on the contract covered its delivery cost by the horizon",
-    ),
-    "accepted_flag": (_A, "1", "1 if the enterprise passed acceptance"),
-    "lighthouse_flag": (_A, "1", "1 if the enterprise became a lighthouse"),
-    "failed_flag": (_A, "1", "1 if the project delivered no gain"),
-    "adopter_revenue": (_A, "yuan / year", "adopter's annual revenue"),
-    "adopter_liquidity": (_A, "yuan", "cash the adopter could pay at signing"),
-    "adopter_hurdle_rate": (_A, "1 / year", "adopter's hurdle rate"),
-    "adopter_perceived_failure": (
-        _A,
-        "1",
-        "adopter's perceived failure probability when it decided",
-    ),
-    "maturity_before": (_A, "score points", "digital-maturity score before the project"),
-    "maturity_after": (
-        _A,
-        "score points",
-        "digital-maturity score at acceptance (NaN = not yet assessed)",
-    ),
-}
+__all__ = ["build_dataset"]
 
 
 def _month_coord(scenario: Scenario) -> pd.DatetimeIndex:
@@ -157,11 +45,11 @@ def build_dataset(
     n_adopters = max((len(r.adopters["price_paid"]) for r in runs), default=0)
     data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
     for name, (dims, _, _) in VARIABLES.items():
-        if dims == _MI:
+        if dims == MONTH_INDUSTRY:
             arr = np.stack([r.monthly[name] for r in runs])
-        elif dims == _MP:
+        elif dims == MONTH_PLATFORM:
             arr = np.stack([r.platform[name] for r in runs])
-        elif name in ("budget_remaining", "public_spending", "tax_revenue", "cash_flow"):
+        elif name in ("budget_remaining", "public_money", "tax_revenue", "cash_flow"):
             arr = np.stack([getattr(r, name) for r in runs])
         else:
             arr = np.full((len(runs), n_adopters), np.nan)
@@ -229,23 +117,3 @@ def _add_returns(ds: xr.Dataset, scenario: Scenario) -> None:
     ds["platform_irr"].attrs.update(
         units="1 / year", long_name="IRR of each platform's cash flow, annualised (NaN = none)"
     )
-
-
-def scenario_of(ds: xr.Dataset) -> Scenario:
-    """The scenario a Dataset was computed from (read from its attrs)."""
-    import tomllib
-
-    from dxsim.scenario.load import scenario_from_dict
-
-    return scenario_from_dict(tomllib.loads(ds.attrs["scenario"]), source="<dataset attrs>")
-
-
-def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
-    """Write ``ds`` to netCDF (h5netcdf) atomically: a temporary file, then a rename.
-
-    A crash or an interrupt never leaves a partial file at ``path``.
-    """
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        ds.to_netcdf(tmp, engine="h5netcdf")
-    return target

@@ -10,10 +10,12 @@ half-written block; a resumed sweep runs only the blocks that are missing.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 import tempfile
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,8 +24,10 @@ import numpy as np
 import xarray as xr
 
 from dxsim.atomic import atomic_path
+from dxsim.results.provenance import SweepSpec, sweep_attrs, with_point_overrides
+from dxsim.results.schema import upgrade
 
-__all__ = ["StoreError", "SweepStore", "open_sweep", "pad_adopters"]
+__all__ = ["StoreError", "SweepStore", "blocks_of", "combine_points", "open_sweep", "pad_adopters"]
 
 MANIFEST = "manifest.json"
 
@@ -49,6 +53,16 @@ class SweepStore:
     def __init__(self, path: str | Path, manifest: dict[str, Any], *, resume: bool = False) -> None:
         self.path = Path(path)
         self.manifest = json.loads(json.dumps(manifest, sort_keys=True, default=str))
+        self._create_or_resume(resume)
+
+    @classmethod
+    def reader(cls, path: str | Path, manifest: dict[str, Any]) -> SweepStore:
+        """A store opened for reading only: no manifest is written, no stale block removed."""
+        store = cls.__new__(cls)
+        store.path, store.manifest = Path(path), manifest
+        return store
+
+    def _create_or_resume(self, resume: bool) -> None:
         existing = self.path / MANIFEST
         if existing.exists():
             if not resume:
@@ -88,8 +102,8 @@ class SweepStore:
             shutil.rmtree(tmp, ignore_errors=True)
 
     def open_block(self, point: int, block: int) -> xr.Dataset:
-        """A stored block, lazily."""
-        return xr.open_zarr(self.path / self.block_name(point, block), consolidated=True)
+        """A stored block, lazily (variables of earlier versions under their current names)."""
+        return upgrade(xr.open_zarr(self.path / self.block_name(point, block), consolidated=True))
 
     def open_point(self, point: int, blocks: int) -> xr.Dataset:
         """All blocks of a point, concatenated along ``replication`` (lazily; adopters padded with NaN).
@@ -136,22 +150,31 @@ def blocks_of(replications: int, block_size: int) -> Sequence[range]:
     return [range(lo, min(lo + block_size, replications)) for lo in range(0, replications, block_size)]
 
 
-def open_sweep(path: str | Path) -> xr.Dataset:
-    """A finished sweep store, read back as the Dataset :func:`dxsim.sweep` returned (lazily; nothing runs).
+def combine_points(parts: list[xr.Dataset], spec: SweepSpec) -> xr.Dataset:
+    """Points (in product order) into one Dataset with the sweep's dimensions in front.
 
-    Raises
-    ------
-    StoreError
-        One line naming the path: not a directory, no readable manifest, or
-        blocks missing (an interrupted sweep: finish it with ``--resume``).
+    Points have different numbers of adopters: they are padded to the longest
+    (:func:`pad_adopters`, the same as an outer join, without its masks in the
+    dask graph of a store's points).  Each point's overrides are kept as the
+    coordinate ``overrides`` (:func:`dxsim.results.provenance.with_point_overrides`).
     """
-    import tomllib
+    dims, _ = spec
+    labelled = []
+    padded = pad_adopters(parts)
+    for part, combo in zip(padded, itertools.product(*(v for _, v in dims)), strict=True):
+        labelled.append(part.expand_dims({name: [value] for (name, _), value in zip(dims, combo, strict=True)}))
+    nested: Any = labelled
+    for _, values in reversed(dims[1:]):
+        n = len(values)
+        nested = [nested[i : i + n] for i in range(0, len(nested), n)]
+    out = xr.combine_nested(
+        nested, concat_dim=[name for name, _ in dims], join="override", combine_attrs="drop_conflicts", data_vars="all"
+    )
+    return with_point_overrides(out.assign_coords(adopter=np.arange(out.sizes["adopter"])), spec)
 
-    from dxsim.experiment.simulate import _combine  # here: dxsim.experiment.simulate imports this module
 
-    path = Path(path)
-    if not path.is_dir():
-        raise StoreError(f"{path}: not a directory, so not a dxsim sweep store")
+def _read_manifest(path: Path) -> tuple[dict[str, Any], SweepSpec, Sequence[range]]:
+    """The manifest of a store, its sweep spec and its blocks (one-line StoreError when unreadable)."""
     try:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
         dims = [(str(name), list(values)) for name, values in manifest["dims"]]
@@ -162,32 +185,46 @@ def open_sweep(path: str | Path) -> xr.Dataset:
         )
         if replications < 1 or block_size < 1 or not points:
             raise ValueError("no replications, blocks or points")
-        base = tomllib.loads(manifest["scenario"])
-        seed = int(manifest["seed"])
+        tomllib.loads(manifest["scenario"])
+        int(manifest["seed"])
     except FileNotFoundError:
         raise StoreError(f"{path}: not a dxsim sweep store (no {MANIFEST})") from None
     except (OSError, ValueError, KeyError, TypeError) as err:  # JSON and TOML errors are ValueErrors
         raise StoreError(f"{path}: unreadable {MANIFEST} ({type(err).__name__}: {err})") from None
-    blocks = blocks_of(replications, block_size)
-    store = SweepStore.__new__(SweepStore)  # read only: no manifest is written, no stale block removed
-    store.path, store.manifest = path, manifest
-    missing = sum(not store.has(p, b) for p in range(len(points)) for b in range(len(blocks)))
+    combos = list(itertools.product(*(values for _, values in dims)))
+    spec: SweepSpec = (dims, [(c, dict(o)) for c, o in zip(combos, points, strict=True)])
+    return manifest, spec, blocks_of(replications, block_size)
+
+
+def open_sweep(path: str | Path) -> xr.Dataset:
+    """A finished sweep store, read back as the Dataset :func:`dxsim.sweep` returned (lazily; nothing runs).
+
+    Raises
+    ------
+    StoreError
+        One line naming the path: not a directory, no readable manifest, or
+        blocks missing (an interrupted sweep: finish it with ``--resume``).
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise StoreError(f"{path}: not a directory, so not a dxsim sweep store")
+    manifest, spec, blocks = _read_manifest(path)
+    n_points = len(spec[1])
+    store = SweepStore.reader(path, manifest)
+    missing = sum(not store.has(p, b) for p in range(n_points) for b in range(len(blocks)))
     if missing:
-        total = len(points) * len(blocks)
+        total = n_points * len(blocks)
         raise StoreError(
             f"{path}: unfinished sweep ({total - missing} of {total} blocks); finish it with dxsim sweep ... --resume"
         )
     try:
-        out = _combine([store.open_point(p, len(blocks)) for p in range(len(points))], dims)
+        out = combine_points([store.open_point(p, len(blocks)) for p in range(n_points)], spec)
     except Exception as err:  # zarr and xarray raise many kinds of errors on damaged blocks
         first = str(err).splitlines()[0] if str(err) else ""
         raise StoreError(f"{path}: unreadable blocks ({type(err).__name__}: {first})") from None
     out.attrs.update(
-        scenario=manifest["scenario"],
-        scenario_name=base.get("name", path.stem),
-        seed=seed,
-        dxsim_version=manifest.get("dxsim_version", "?"),
-        horizon_months=base.get("horizon_months", out.sizes.get("month", 0)),
-        sweep=json.dumps({"dims": [[n, v] for n, v in dims], "points": points}, default=str),
+        sweep_attrs(
+            manifest["scenario"], spec, seed=int(manifest["seed"]), version=str(manifest.get("dxsim_version", "?"))
+        )
     )
     return out

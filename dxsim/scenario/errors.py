@@ -2,23 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
-from dxsim.scenario.dists import DistError
-
-__all__ = ["FieldError", "ScenarioError", "format_path"]
+__all__ = ["DistError", "FieldError", "ScenarioError", "format_path"]
 
 
 class FieldError(ValueError):
-    """A cross-field rule broken at ``path`` (relative to the validated model)."""
+    """A cross-field rule broken at ``path`` (relative to the validated model).
+
+    Parameters
+    ----------
+    path : sequence of str or int
+        Field names and list positions below the model that raises it.
+    value : Any
+        The bad value, shown after ``got``.
+    message : str
+        What is wrong, without the path or the value.
+    """
 
     def __init__(self, path: Sequence[str | int], value: Any, message: str) -> None:
         super().__init__(message)
         self.path = tuple(path)
         self.value = value
+
+
+class DistError(FieldError):
+    """A distribution's parameter ``param`` is missing or inconsistent.
+
+    Parameters
+    ----------
+    param : str
+        The parameter (or ``dist``), appended to the distribution's field path.
+    value : Any
+        The bad value.
+    message : str
+        What is wrong.
+    """
+
+    def __init__(self, param: str, value: Any, message: str) -> None:
+        super().__init__((param,), value, message)
+        self.param = param
 
 
 class ScenarioError(ValueError):
@@ -33,24 +59,33 @@ class ScenarioError(ValueError):
         super().__init__("\n".join(self.lines))
 
     @classmethod
-    def from_validation(cls, err: ValidationError, source: str, tags: Iterable[str] = ()) -> ScenarioError:
+    def from_validation(
+        cls, err: ValidationError, source: str, tags: Iterable[str] = (), data: Any = None
+    ) -> ScenarioError:
         """Turn a pydantic error into one line per problem, prefixed by ``source``.
 
-        ``tags`` are the tags of discriminated unions, which pydantic puts into
-        an error's location and the user never wrote; they are left out.
+        Parameters
+        ----------
+        err : pydantic.ValidationError
+            The error of validating ``data``.
+        source : str
+            The file (or ``<overrides>``, ...) the data came from.
+        tags : iterable of str
+            Tags of discriminated unions, which pydantic puts into an error's
+            location and the user never wrote; they are left out.
+        data : Any, optional
+            The validated data: where a location part is a key the data has at
+            that level (a solution named like a tag), it is kept.
         """
         skip = set(tags)
         lines = []
         for e in err.errors(include_url=False):
-            loc: list[str | int] = [p for p in e["loc"] if not (isinstance(p, str) and p in skip)]
+            loc = _user_path(e["loc"], skip, data)
             value = e.get("input")
             exc = (e.get("ctx") or {}).get("error")
             msg = e["msg"]
             if isinstance(exc, FieldError):
                 loc += list(exc.path)
-                value, msg = exc.value, str(exc)
-            elif isinstance(exc, DistError):
-                loc.append(exc.param)
                 value, msg = exc.value, str(exc)
             for prefix in ("Value error, ", "Assertion failed, "):
                 msg = msg.removeprefix(prefix)
@@ -81,6 +116,30 @@ def format_path(loc: Sequence[str | int]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out or "(scenario)"
+
+
+_ABSENT = object()
+
+
+def _user_path(loc: Sequence[str | int], tags: set[str], data: Any) -> list[str | int]:
+    """``loc`` without the union tags pydantic inserted: a tag is a part the data does not hold there."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        child = _child(node, part)
+        if child is _ABSENT and isinstance(part, str) and part in tags:
+            continue  # a tag: the node it selects a variant of stays the same
+        out.append(part)
+        node = None if child is _ABSENT else child
+    return out
+
+
+def _child(node: Any, part: str | int) -> Any:
+    if isinstance(node, Mapping) and part in node:
+        return node[part]
+    if isinstance(node, list | tuple) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return _ABSENT
 
 
 def _show(value: Any) -> str:

@@ -10,16 +10,22 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from dxsim.scenario.errors import ScenarioError
-from dxsim.scenario.schema import UNION_TAGS, Scenario
+from dxsim.scenario.schema import Scenario, scenario_from_dict
 
-__all__ = ["bundled_scenarios", "load_scenario", "scenario_from_dict"]
+# scenario_from_dict is defined in schema (Scenario.with_overrides needs it); loading uses it and re-exports it.
+__all__ = ["bundled_dir", "bundled_scenarios", "load_scenario", "scenario_from_dict"]
 
 
-def _bundled_dir() -> Path:
-    """The bundled scenarios: inside the installed wheel, or the source tree's scenarios/."""
+def bundled_dir() -> Path:
+    """The folder of the bundled scenarios (and their ``targets/``).
+
+    Returns
+    -------
+    Path
+        Inside the installed wheel (``dxsim/_scenarios``), or the source tree's
+        ``scenarios/``.
+    """
     packaged = Path(str(resources.files("dxsim"))) / "_scenarios"
     if packaged.is_dir():
         return packaged
@@ -28,7 +34,7 @@ def _bundled_dir() -> Path:
 
 def bundled_scenarios() -> dict[str, Path]:
     """Names and paths of the scenarios shipped with dxsim."""
-    return {p.stem: p for p in sorted(_bundled_dir().glob("*.toml"))}
+    return {p.stem: p for p in sorted(bundled_dir().glob("*.toml"))}
 
 
 def load_scenario(source: str | Path) -> Scenario:
@@ -63,14 +69,6 @@ def load_scenario(source: str | Path) -> Scenario:
         # Read after the ``extends`` merge, so dotted columns see the final defaults.
         data["industries"] = _read_industries_csv(ref.path, ref.scenario, data.get("industry_defaults"))
     return scenario_from_dict(data, source=str(path))
-
-
-def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>") -> Scenario:
-    """Validate plain data (as read from TOML) into a :class:`Scenario`."""
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as err:
-        raise ScenarioError.from_validation(err, source, UNION_TAGS) from None
 
 
 def _resolve(source: str | Path) -> Path:

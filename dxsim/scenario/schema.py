@@ -8,49 +8,65 @@ docs/model.md list every parameter with its meaning and default.
 from __future__ import annotations
 
 import datetime as dt
+import html
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
+import tomli_w
 from numpy.typing import NDArray
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    PrivateAttr,
-    Tag,
-    model_validator,
+from pydantic import AfterValidator, Discriminator, Field, PrivateAttr, Tag, ValidationError, model_validator
+
+from dxsim.scenario.base import Frozen
+from dxsim.scenario.dists import DIST_KINDS, Constant, Dist, Lognormal, Uniform
+from dxsim.scenario.errors import FieldError, ScenarioError
+from dxsim.scenario.overrides import set_paths
+from dxsim.scenario.resolve import (
+    check_platform_list,
+    check_programme,
+    check_start,
+    date_to_months,
+    industry_fields,
+    platforms_per_industry,
 )
 
-from dxsim.scenario.dists import Dist
-from dxsim.scenario.errors import FieldError
-
 __all__ = [
+    "UNION_TAGS",
     "Acceptance",
+    "Admission",
+    "AnyInstrument",
     "Batch",
     "Behaviour",
     "Contract",
     "CostShare",
+    "Eligibility",
     "Hybrid",
     "Industry",
     "IndustryEntry",
     "Installments",
+    "Instrument",
     "Lighthouse",
     "Maturity",
+    "PaidAt",
+    "PaidTo",
+    "Payment",
+    "PaymentScheme",
     "PerceivedFailure",
     "PlatformChoice",
     "PlatformDefaults",
     "PlatformReward",
     "PlatformSpec",
+    "Pool",
     "Programme",
     "RevenueShare",
     "Scenario",
     "Solution",
+    "Split",
     "Subscription",
     "Tiered",
     "Upfront",
     "Voucher",
+    "scenario_from_dict",
 ]
 
 
@@ -86,11 +102,7 @@ PosInt = Annotated[int, Field(ge=1)]
 Level = Annotated[int, Field(ge=1, le=4)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Maturity(_Model):
+class Maturity(Frozen):
     """Initial digital-maturity split: exploration (L1), practice (L2), deep (L3+)."""
 
     exploration: Share
@@ -109,7 +121,7 @@ class Maturity(_Model):
         return self
 
 
-class IndustryEntry(_Model):
+class IndustryEntry(Frozen):
     """An industry as written: every field but ``name`` may come from ``industry_defaults``."""
 
     name: str | None = None
@@ -124,7 +136,7 @@ class IndustryEntry(_Model):
     platforms: Annotated[int, Field(ge=0)] | None = None
 
 
-class Industry(_Model):
+class Industry(Frozen):
     """A sub-industry (细分行业) with its defaults filled in.
 
     Parameters
@@ -159,7 +171,7 @@ class Industry(_Model):
     platforms: Annotated[int, Field(ge=0)] | None = None
 
 
-class Solution(_Model):
+class Solution(Frozen):
     """A lightweight digital solution (小快轻准).
 
     Parameters
@@ -192,13 +204,13 @@ class Solution(_Model):
     maturity_gain: Dist
 
 
-class _PlatformFields(_Model):
+class _PlatformFields(Frozen):
     capacity: PosInt | None = None
     delivery_cost: Positive
     progress_ratio: Annotated[float, AfterValidator(_progress_ratio)] = 1.0
     spillover: Share = 0.0
     pass_through: NonNeg = 1.0
-    quality: Dist = Dist.model_validate(1.0)
+    quality: Dist = Constant(value=1.0)
     working_capital_limit: Money | None = None
 
 
@@ -241,13 +253,13 @@ def _platforms_tag(v: Any) -> str:
     return "list" if isinstance(v, list | tuple) else "table"
 
 
-class Upfront(_Model):
+class Upfront(Frozen):
     """The enterprise pays its part at signing."""
 
     scheme: Literal["upfront"] = "upfront"
 
 
-class Installments(_Model):
+class Installments(Frozen):
     """The enterprise pays its part in ``months`` equal monthly payments, the first at signing."""
 
     scheme: Literal["installments"]
@@ -266,7 +278,7 @@ def _cap_multiple(x: float) -> float:
     return x
 
 
-class RevenueShare(_Model):
+class RevenueShare(Frozen):
     """The enterprise pays a share of each month's realised gain (以转型收益支付服务费用).
 
     From go-live it pays ``rate`` x the month's gain (at least ``floor`` yuan a
@@ -283,7 +295,7 @@ class RevenueShare(_Model):
     floor: Money = 0.0
 
 
-class Subscription(_Model):
+class Subscription(Frozen):
     """The enterprise pays ``fee`` yuan a month for ``term_months`` from go-live, working or not.
 
     Without ``fee`` the fee is the enterprise's part divided by the term.
@@ -294,7 +306,7 @@ class Subscription(_Model):
     term_months: PosInt = 36
 
 
-class Hybrid(_Model):
+class Hybrid(Frozen):
     """``upfront_fraction`` of the part at signing, the rest by revenue share (cap on the rest)."""
 
     scheme: Literal["hybrid"]
@@ -309,11 +321,11 @@ Payment = Annotated[Upfront | Installments | RevenueShare | Subscription | Hybri
 PaymentScheme = Upfront | Installments | RevenueShare | Subscription | Hybrid
 
 
-def _tag(model: type[BaseModel], field: str) -> str:
+def _tag(model: type[Frozen], field: str) -> str:
     return str(get_args(model.model_fields[field].annotation)[0])
 
 
-class Contract(_Model):
+class Contract(Frozen):
     """Contract terms: the platform's discount (平台让一点) and the payment scheme."""
 
     platform_discount: Share = 0.0
@@ -327,7 +339,7 @@ PaidAt = Literal["signing", "golive", "acceptance"]
 Pool = Literal["smes", "platforms"]
 
 
-class _Instrument(_Model):
+class _Instrument(Frozen):
     """Fields every instrument has.
 
     ``cap_per_enterprise`` and ``cap_per_platform`` (yuan, over the whole
@@ -422,10 +434,11 @@ UNION_TAGS = frozenset(
     {"table", "list"}
     | {_tag(m, "scheme") for m in (Upfront, Installments, RevenueShare, Subscription, Hybrid)}
     | {_tag(m, "kind") for m in (CostShare, Voucher, PlatformReward, Tiered)}
+    | set(DIST_KINDS)
 )
 
 
-class Batch(_Model):
+class Batch(Frozen):
     """An application window with its budget (yuan); dates inclusive.
 
     ``platforms``: how many platforms the batch admits, by score (see
@@ -446,20 +459,20 @@ class Batch(_Model):
         return self
 
 
-class Acceptance(_Model):
+class Acceptance(Frozen):
     """Assessment ``delay_months`` after go-live; pass at maturity level >= ``min_level``."""
 
     delay_months: NonNeg = 3.0
     min_level: Level = 2
 
 
-class Lighthouse(_Model):
+class Lighthouse(Frozen):
     """Accepted enterprises at maturity level >= ``min_level`` become lighthouses (小灯塔)."""
 
     min_level: Level = 3
 
 
-class Split(_Model):
+class Split(Frozen):
     """A budget split between SME transformation and platforms and public services (FACTS rows 7-8)."""
 
     smes: Share = 0.8
@@ -474,7 +487,7 @@ class Split(_Model):
         return self
 
 
-class Eligibility(_Model):
+class Eligibility(Frozen):
     """Who may receive programme money: priority sub-industries and a revenue band (yuan / year)."""
 
     industries: tuple[str, ...] | None = None
@@ -488,7 +501,7 @@ class Eligibility(_Model):
         return self
 
 
-class Admission(_Model):
+class Admission(Frozen):
     """How batches admit platforms when a batch limits them (``Batch.platforms``).
 
     Score = quality - price index + ``acceptance_weight`` x the share of the
@@ -498,7 +511,7 @@ class Admission(_Model):
     acceptance_weight: NonNeg = 1.0
 
 
-class Programme(_Model):
+class Programme(Frozen):
     """Public money: batches, instruments, acceptance, tax. Empty = no programme.
 
     ``rollover``: the uncommitted budget of a batch passes to the next batch
@@ -519,14 +532,14 @@ class Programme(_Model):
     instruments: tuple[Instrument, ...] = ()
 
 
-class PerceivedFailure(_Model):
+class PerceivedFailure(Frozen):
     """Perceived failure probability pi = initial x exp(-peer_learning x A / N)."""
 
     initial: Share = 0.4
     peer_learning: NonNeg = 2.0
 
 
-class PlatformChoice(_Model):
+class PlatformChoice(Frozen):
     """Logit weights: quality (+), price relative to the solution's list price (-), queue (-)."""
 
     price_weight: NonNeg = 1.0
@@ -534,7 +547,7 @@ class PlatformChoice(_Model):
     queue_weight: NonNeg = 0.2
 
 
-class Behaviour(_Model):
+class Behaviour(Frozen):
     """How enterprises decide.
 
     Parameters
@@ -549,15 +562,15 @@ class Behaviour(_Model):
         Cash the enterprise can put up at signing, in months of revenue.
     """
 
-    hurdle_rate: Dist = Dist.model_validate({"dist": "uniform", "low": 0.10, "high": 0.30})
+    hurdle_rate: Dist = Uniform(low=0.10, high=0.30)
     evaluation_months: PosInt = 36
-    max_payback_months: Dist = Dist.model_validate({"dist": "uniform", "low": 12, "high": 48})
-    liquidity_months: Dist = Dist.model_validate({"dist": "lognormal", "median": 0.5, "sigma": 0.5})
+    max_payback_months: Dist = Uniform(low=12.0, high=48.0)
+    liquidity_months: Dist = Lognormal(median=0.5, sigma=0.5)
     perceived_failure: PerceivedFailure = PerceivedFailure()
     platform_choice: PlatformChoice = PlatformChoice()
 
 
-class Scenario(_Model):
+class Scenario(Frozen):
     """A complete, validated scenario (immutable).
 
     ``discount_rate`` (1 / year) discounts the parties' cash flows in the
@@ -590,99 +603,27 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _resolve(self) -> Scenario:
-        if self.start.day != 1:
-            raise FieldError(("start",), self.start.isoformat(), "must be the first day of a month")
-        if not self.industries:
-            raise FieldError(("industries",), [], "a scenario needs at least one industry")
-        defaults = self.industry_defaults.model_dump(exclude_none=True, by_alias=True)
-        resolved = []
-        names: set[str] = set()
-        for k, entry in enumerate(self.industries):
-            data = {**defaults, **entry.model_dump(exclude_none=True, by_alias=True)}
-            for field in (
-                "name",
-                "enterprises",
-                "revenue",
-                "margin",
-                "maturity",
-                "innovation",
-                "imitation",
-                "solution",
-            ):
-                if field not in data:
-                    raise FieldError(
-                        ("industries", k, field),
-                        None,
-                        "field required (here or in industry_defaults)",
-                    )
-            ind = Industry.model_validate(data)
-            if ind.name in names:
-                raise FieldError(("industries", k, "name"), ind.name, "industry names must be unique")
-            names.add(ind.name)
-            if ind.solution not in self.solutions:
-                known = ", ".join(sorted(self.solutions)) or "none"
-                raise FieldError(
-                    ("industries", k, "solution"),
-                    ind.solution,
-                    f"no such solution (known: {known})",
-                )
-            resolved.append(ind)
-        self._industries = tuple(resolved)
-        self._platforms = self._resolve_platforms(names)
-        self._check_programme()
-        return self
-
-    def _resolve_platforms(self, industry_names: set[str]) -> tuple[PlatformSpec, ...]:
+        check_start(self.start)
+        fields = industry_fields(
+            _given(self.industry_defaults), [_given(entry) for entry in self.industries], self.solutions
+        )
+        self._industries = tuple(Industry.model_validate(f) for f in fields)
         if isinstance(self.platforms, PlatformDefaults):
-            fields = self.platforms.model_dump(exclude={"per_industry"}, by_alias=True)
-            out = []
-            for ind in self._industries:
-                count = self.platforms.per_industry if ind.platforms is None else ind.platforms
-                for k in range(count):
-                    out.append(
-                        PlatformSpec.model_validate({**fields, "name": f"{ind.name}/p{k + 1}", "industry": ind.name})
-                    )
-            return tuple(out)
-        seen: set[str] = set()
-        for k, spec in enumerate(self.platforms):
-            if spec.industry not in industry_names:
-                raise FieldError(("platforms", k, "industry"), spec.industry, "no such industry")
-            if spec.name in seen:
-                raise FieldError(("platforms", k, "name"), spec.name, "platform names must be unique")
-            seen.add(spec.name)
-        return tuple(self.platforms)
-
-    def _check_programme(self) -> None:
-        discount = self.contract.platform_discount
-        share = 0.0
-        for k, inst in enumerate(self.programme.instruments):
-            if isinstance(inst, CostShare):
-                share += inst.share
-                if share + discount > 1.0 + 1e-12:
-                    raise FieldError(
-                        ("programme", "instruments", k, "share"),
-                        inst.share,
-                        f"cost shares + contract.platform_discount must be at most 1 ({share:g} + {discount:g})",
-                    )
-        end = _add_months(self.start, self.horizon_months)
-        for k, batch in enumerate(self.programme.batches):
-            if batch.opens < self.start or batch.opens >= end:
-                raise FieldError(
-                    ("programme", "batches", k, "opens"),
-                    batch.opens.isoformat(),
-                    f"outside the horizon {self.start} to {end}",
-                )
-        elig = self.programme.eligibility
-        if elig is not None and elig.industries is not None:
-            names = {i.name for i in self._industries}
-            if not names & set(elig.industries):
-                raise FieldError(
-                    ("programme", "eligibility", "industries"),
-                    list(elig.industries),
-                    "excludes every industry of the scenario",
-                )
-        if self.programme.instruments and not self.programme.batches:
-            raise FieldError(("programme", "batches"), [], "instruments need at least one batch with a budget")
+            shared = {k: v for k, v in self.platforms if k != "per_industry"}
+            per_industry = [(ind.name, ind.platforms) for ind in self._industries]
+            specs = platforms_per_industry(shared, self.platforms.per_industry, per_industry)
+            self._platforms = tuple(PlatformSpec.model_validate(spec) for spec in specs)
+        else:
+            check_platform_list([(p.name, p.industry) for p in self.platforms], [i.name for i in self._industries])
+            self._platforms = tuple(self.platforms)
+        check_programme(
+            self.programme.model_dump(),
+            start=self.start,
+            horizon_months=self.horizon_months,
+            platform_discount=self.contract.platform_discount,
+            industries=[i.name for i in self._industries],
+        )
+        return self
 
     @property
     def resolved_industries(self) -> tuple[Industry, ...]:
@@ -700,34 +641,44 @@ class Scenario(_Model):
         return sum(i.enterprises for i in self._industries)
 
     def month_of(self, date: dt.date, *, end_of_day: bool = False) -> float:
-        """Model time (months since ``start``) of a calendar date."""
+        """Model time (months since ``start``) of a calendar date (see :func:`~dxsim.scenario.resolve.date_to_months`)."""
         return date_to_months(self.start, date, end_of_day=end_of_day)
 
-    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
         """A new validated scenario with values set by dotted path.
 
         Parameters
         ----------
-        overrides : dict
-            ``{"contract.platform_discount": 0.2, "industries[0].imitation": 0.3}``.
+        overrides : mapping
+            ``{"contract.platform_discount": 0.2, "industries[0].imitation": 0.3}``
+            (see :func:`dxsim.scenario.overrides.set_path`).
+
+        Returns
+        -------
+        Scenario
+            This scenario's data with the values set, validated again.
 
         Raises
         ------
         ScenarioError
             One line per invalid value, naming the path.
-        """
-        from dxsim.scenario.overrides import apply_overrides
 
-        return apply_overrides(self, overrides)
+        Examples
+        --------
+        >>> from dxsim.scenario import load_scenario
+        >>> load_scenario("small").with_overrides({"industries[0].imitation": 0.3}).industries[0].imitation
+        0.3
+        """
+        data = self.to_dict()  # a fresh copy, set in place
+        set_paths(data, overrides)
+        return scenario_from_dict(data, source="<overrides>")
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as plain data (TOML-ready: no None values)."""
-        return _drop_none(self.model_dump(mode="python", by_alias=True))
+        return _drop_none(self.model_dump(mode="python"))
 
     def to_toml(self) -> str:
         """The scenario as TOML text that loads back to an equal scenario."""
-        import tomli_w
-
         return tomli_w.dumps(self.to_dict())
 
     def summary(self) -> str:
@@ -750,28 +701,33 @@ class Scenario(_Model):
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
-        import html
-
         return "<pre>" + html.escape(self.summary()) + "</pre>"
 
 
-def _add_months(start: dt.date, months: int) -> dt.date:
-    y, m = divmod(start.month - 1 + months, 12)
-    return dt.date(start.year + y, m + 1, 1)
+def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenario:
+    """Validate plain data (as read from TOML) into a :class:`Scenario`.
 
+    Parameters
+    ----------
+    data : mapping
+        The scenario's tables, as :meth:`Scenario.to_dict` gives them.
+    source : str
+        Where the data came from, at the start of each error line.
 
-def date_to_months(start: dt.date, date: dt.date, *, end_of_day: bool = False) -> float:
-    """Months from ``start`` (a month's first day = whole number) to ``date``.
-
-    Inside a month the fraction is the elapsed share of its days; with
-    ``end_of_day`` the date itself counts as elapsed (inclusive window ends).
+    Raises
+    ------
+    ScenarioError
+        One line per problem, naming ``source``, the field path and the value.
     """
-    import calendar
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError.from_validation(err, source, UNION_TAGS, data) from None
 
-    whole = (date.year - start.year) * 12 + (date.month - start.month)
-    days = calendar.monthrange(date.year, date.month)[1]
-    elapsed = date.day - (0 if end_of_day else 1)
-    return whole + elapsed / days
+
+def _given(model: Frozen) -> dict[str, Any]:
+    """A model's fields that are not None."""
+    return {k: v for k, v in model if v is not None}
 
 
 def _drop_none(x: Any) -> Any:

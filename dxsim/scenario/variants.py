@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dxsim.scenario.load import scenario_from_dict
-from dxsim.scenario.schema import Scenario
+from dxsim.scenario.schema import Scenario, scenario_from_dict
 
 __all__ = ["counterfactual", "with_instruments", "without_peer_effects"]
 

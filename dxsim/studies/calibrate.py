@@ -34,16 +34,17 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
+from pydantic import Field, PositiveFloat, ValidationError
 from scipy import optimize
 from tqdm.auto import tqdm
 
 from dxsim.analysis.moments import AT_MONTH, Statistic, check_statistic, statistic_units, statistics
 from dxsim.atomic import atomic_path
 from dxsim.experiment.executors import show_progress
-from dxsim.experiment.simulate import _as_scenario, _seed, map_points
+from dxsim.experiment.simulate import as_scenario, map_points, resolve_seed
+from dxsim.scenario.base import Frozen
 from dxsim.scenario.errors import ScenarioError
-from dxsim.scenario.load import _bundled_dir
+from dxsim.scenario.load import bundled_dir
 from dxsim.scenario.schema import Scenario
 from dxsim.studies.parameters import ParamSpace
 
@@ -54,11 +55,7 @@ Method = Literal["nelder-mead", "powell", "differential-evolution"]
 METHODS: tuple[str, ...] = ("nelder-mead", "powell", "differential-evolution")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Target(_Model):
+class Target(Frozen):
     """One moment to match.
 
     Parameters
@@ -92,7 +89,7 @@ class Target(_Model):
         return self.scale if self.scale is not None else (abs(self.value) or 1.0)
 
 
-class Targets(_Model):
+class Targets(Frozen):
     """A targets file: the moments and, optionally, the parameters and settings of the fit.
 
     Parameters
@@ -106,7 +103,7 @@ class Targets(_Model):
     """
 
     targets: dict[str, Target] = Field(min_length=1)
-    params: dict[str, tuple[float, float]] = {}
+    params: dict[str, tuple[float, float]] = Field(default_factory=dict)
     replications: int | None = Field(default=None, ge=1)
     seed: int | None = None
     method: Method | None = None
@@ -282,68 +279,110 @@ def calibrate(
     >>> bool(abs(fit.targets.loc["early", "fitted"] - 100) < 5)
     True
     """
-    sc = _as_scenario(scenario)
+    sc = as_scenario(scenario)
     spec = read_targets(targets)
     source = str(targets) if isinstance(targets, str | Path) else "targets"
+    wanted = _check_targets(spec, sc.horizon_months, source)
+    given, origin = (params, "calibrate") if params is not None else (spec.params, source)
+    space = ParamSpace(sc, given, source=origin)
+    reps = replications or spec.replications or 10
+    seed = resolve_seed(sc, seed if seed is not None else spec.seed)
+    method = method or spec.method or "nelder-mead"
+    if method not in METHODS:
+        raise ValueError(f"method(={method!r}) must be one of {', '.join(METHODS)}.")
+    maxiter = maxiter or spec.maxiter or 50 * len(space)
+    run = {"replications": reps, "seed": seed, "workers": workers, "executor": executor, "progress": False}
+    # One bar for the whole fit, counting evaluated points (not one bar per evaluation).
+    bar = tqdm(desc=f"{sc.name} calibrate", unit="point", disable=not show_progress(progress, 2))
+    objective = _Objective(space, spec, wanted, run, bar)
+    try:
+        res = _minimise(objective, space.start(), method, maxiter, seed)
+        best = space.values(np.clip(res.x, 0.0, 1.0))[0]
+        errors = _standard_errors(space, best, objective.moments, objective.weight, spec, objective.scale, reps)
+    finally:
+        bar.close()
+    return _result(sc, space, spec, wanted, objective, res, best, errors, method=method, seed=seed)
+
+
+def _check_targets(spec: Targets, horizon_months: int, source: str) -> list[Statistic]:
+    """The statistic of each target, checked against the horizon before any simulation.
+
+    Raises
+    ------
+    ScenarioError
+        One line per target whose statistic or month is not one of a run of ``horizon_months`` months.
+    """
     wanted = spec.statistics()
     problems = []
     for (name, target), stat in zip(spec.targets.items(), wanted, strict=True):
-        why = check_statistic(stat.name, stat.month, sc.horizon_months)
+        why = check_statistic(stat.name, stat.month, horizon_months)
         if why is not None:
             field = "month" if target.month is not None and stat.name in AT_MONTH else "statistic"
             problems.append(f"{source}: targets.{name}.{field}: {why}")
     if problems:
         raise ScenarioError(problems)
-    given, origin = (params, "calibrate") if params is not None else (spec.params, source)
-    space = ParamSpace(sc, given, source=origin)
-    reps = replications or spec.replications or 10
-    seed = _seed(sc, seed if seed is not None else spec.seed)
-    method = method or spec.method or "nelder-mead"
-    if method not in METHODS:
-        raise ValueError(f"method(={method!r}) must be one of {', '.join(METHODS)}.")
-    maxiter = maxiter or spec.maxiter or 50 * len(space)
+    return wanted
 
-    value = np.array([t.value for t in spec.targets.values()])
-    scale = np.array([t.divisor() for t in spec.targets.values()])
-    weight = np.array([t.weight for t in spec.targets.values()])
-    run = {"replications": reps, "seed": seed, "workers": workers, "executor": executor, "progress": False}
-    history: list[tuple[NDArray[np.float64], float]] = []
-    # Every point is run once: the optimiser may return to a point, and the standard errors
-    # start from the fit, which the optimiser has already run.
-    deviations: dict[bytes, NDArray[np.float64]] = {}
-    objective: dict[bytes, float] = {}
-    # One bar for the whole fit, counting evaluated points (not one bar per evaluation).
-    bar = tqdm(desc=f"{sc.name} calibrate", unit="point", disable=not show_progress(progress, 2))
 
-    def moments(theta: NDArray[np.float64]) -> list[NDArray[np.float64]]:
+class _Objective:
+    """J(θ) of the targets, each point of θ run once (on the workers or executor) and remembered.
+
+    The optimiser may return to a point, and the standard errors start from the
+    fit, which the optimiser has already run: every point is simulated once.
+    """
+
+    def __init__(
+        self, space: ParamSpace, spec: Targets, wanted: list[Statistic], run: dict[str, Any], bar: tqdm[Any]
+    ) -> None:
+        self.space, self.wanted, self.run, self.bar = space, wanted, run, bar
+        self.value = np.array([t.value for t in spec.targets.values()])
+        self.scale = np.array([t.divisor() for t in spec.targets.values()])
+        self.weight = np.array([t.weight for t in spec.targets.values()])
+        self.deviations: dict[bytes, NDArray[np.float64]] = {}
+        self.objective: dict[bytes, float] = {}
+        self.history: list[tuple[NDArray[np.float64], float]] = []
+
+    def moments(self, theta: NDArray[np.float64]) -> list[NDArray[np.float64]]:
         """Per-replication scaled deviations at each row of theta: (replications, targets) each."""
         keys = [row.tobytes() for row in theta]
-        new = list({k: i for i, k in enumerate(keys) if k not in deviations}.values())
+        new = list({k: i for i, k in enumerate(keys) if k not in self.deviations}.values())
         if new:
-            stats = map_points(space.scenarios(theta[new]), lambda ds: statistics(ds, wanted), **run)
-            bar.update(len(new))
+            wanted = self.wanted
+            stats = map_points(self.space.scenarios(theta[new]), lambda ds: statistics(ds, wanted), **self.run)
+            self.bar.update(len(new))
             for i, s in zip(new, stats, strict=True):
-                deviations[keys[i]] = (s - value) / scale
-        return [deviations[k] for k in keys]
+                self.deviations[keys[i]] = (s - self.value) / self.scale
+        return [self.deviations[k] for k in keys]
 
-    def objectives(unit: NDArray[np.float64]) -> NDArray[np.float64]:
-        theta = space.values(unit)
+    def __call__(self, unit: NDArray[np.float64]) -> NDArray[np.float64]:
+        """J at each row of ``unit`` (points of the unit cube of the bounds)."""
+        theta = self.space.values(unit)
         out = []
-        for row, g in zip(theta, moments(theta), strict=True):
+        for row, g in zip(theta, self.moments(theta), strict=True):
             key = row.tobytes()
-            if key not in objective:
-                j = float(weight @ g.mean(axis=0) ** 2)
-                objective[key] = j if math.isfinite(j) else math.inf  # e.g. a payback beyond the horizon
-                history.append((row, objective[key]))
-                bar.set_postfix(objective=f"{min(objective.values()):.4g}", refresh=False)
-            out.append(objective[key])
+            if key not in self.objective:
+                j = float(self.weight @ g.mean(axis=0) ** 2)
+                self.objective[key] = j if math.isfinite(j) else math.inf  # e.g. a payback beyond the horizon
+                self.history.append((row, self.objective[key]))
+                self.bar.set_postfix(objective=f"{min(self.objective.values()):.4g}", refresh=False)
+            out.append(self.objective[key])
         return np.array(out)
 
-    start = space.start()
-    bounds = [(0.0, 1.0)] * len(space)
+    def evaluations(self) -> pd.DataFrame:
+        """Every point evaluated, in order: the parameters and ``objective``."""
+        frame = pd.DataFrame([h[0] for h in self.history], columns=self.space.names)
+        frame["objective"] = [h[1] for h in self.history]
+        return frame
+
+
+def _minimise(
+    objective: _Objective, start: NDArray[np.float64], method: str, maxiter: int, seed: int
+) -> optimize.OptimizeResult:
+    """Minimise ``objective`` over the unit cube with the scipy.optimize ``method``, from ``start``."""
+    bounds = [(0.0, 1.0)] * len(start)
     if method == "differential-evolution":
-        res = optimize.differential_evolution(
-            lambda u: objectives(np.asarray(u).T),
+        return optimize.differential_evolution(
+            lambda u: objective(np.asarray(u).T),
             bounds,
             maxiter=maxiter,
             seed=seed,
@@ -352,66 +391,79 @@ def calibrate(
             updating="deferred",
             polish=False,
         )
-    else:
-        options: dict[str, Any] = {"maxiter": maxiter}
-        if method == "nelder-mead":
-            # A wide first simplex: with many enterprises J is smooth only on scales well above one SME.
-            step = np.where(start > 0.5, -0.25, 0.25)
-            options |= {"initial_simplex": np.vstack([start, start + np.diag(step)]), "xatol": 1e-3, "fatol": 1e-6}
-        res = optimize.minimize(
-            lambda u: objectives(np.asarray(u))[0],
-            start,
-            method="Nelder-Mead" if method == "nelder-mead" else "Powell",
-            bounds=bounds,
-            options=options,
-        )
-    best = space.values(np.clip(res.x, 0.0, 1.0))[0]
-    try:
-        fitted_g, se, why = _standard_errors(space, best, moments, weight, spec, scale, reps)
-    finally:
-        bar.close()
-    fitted = fitted_g * scale + value
-    message = str(res.message) + (f"; {why}" if why else "")
-    theta_names = space.names
-    params_table = pd.DataFrame(
-        {
-            "value": best,
-            "low": space.low,
-            "high": space.high,
-            "start": space.values(start)[0],
-            "se": se,
-        },
-        index=pd.Index(theta_names, name="param"),
+    options: dict[str, Any] = {"maxiter": maxiter}
+    if method == "nelder-mead":
+        # A wide first simplex: with many enterprises J is smooth only on scales well above one SME.
+        step = np.where(start > 0.5, -0.25, 0.25)
+        options |= {"initial_simplex": np.vstack([start, start + np.diag(step)]), "xatol": 1e-3, "fatol": 1e-6}
+    return optimize.minimize(
+        lambda u: objective(np.asarray(u))[0],
+        start,
+        method="Nelder-Mead" if method == "nelder-mead" else "Powell",
+        bounds=bounds,
+        options=options,
     )
+
+
+def _result(
+    sc: Scenario,
+    space: ParamSpace,
+    spec: Targets,
+    wanted: list[Statistic],
+    objective: _Objective,
+    res: optimize.OptimizeResult,
+    best: NDArray[np.float64],
+    errors: tuple[NDArray[np.float64], NDArray[np.float64], str],
+    *,
+    method: str,
+    seed: int,
+) -> Calibration:
+    """The :class:`Calibration` of the fit ``best``, from :func:`_standard_errors`' ``errors`` at it."""
+    fitted_g, se, why = errors
     g_mean = fitted_g.mean(axis=0)
-    targets_table = pd.DataFrame(
+    return Calibration(
+        scenario=sc.with_overrides(space.overrides(best)),
+        params=_params_table(space, best, se),
+        targets=_targets_table(spec, wanted, objective, fitted_g),
+        objective=float(objective.weight @ g_mean**2),
+        evaluations=objective.evaluations(),
+        success=bool(res.success),
+        message=str(res.message) + (f"; {why}" if why else ""),
+        method=method,
+        replications=int(objective.run["replications"]),
+        seed=seed,
+    )
+
+
+def _params_table(space: ParamSpace, best: NDArray[np.float64], se: NDArray[np.float64]) -> pd.DataFrame:
+    """:attr:`Calibration.params`: one row per parameter, in its units."""
+    return pd.DataFrame(
+        {"value": best, "low": space.low, "high": space.high, "start": space.values(space.start())[0], "se": se},
+        index=pd.Index(space.names, name="param"),
+    )
+
+
+def _targets_table(
+    spec: Targets, wanted: list[Statistic], objective: _Objective, fitted_g: NDArray[np.float64]
+) -> pd.DataFrame:
+    """:attr:`Calibration.targets`: one row per target, from the scaled deviations at the fit."""
+    fitted = fitted_g * objective.scale + objective.value
+    g_mean = fitted_g.mean(axis=0)
+    reps = fitted_g.shape[0]
+    return pd.DataFrame(
         {
             "statistic": [s.name for s in wanted],
             "month": [s.month if s.month is not None else np.nan for s in wanted],
             "units": [statistic_units(s.name) for s in wanted],
-            "target": value,
+            "target": objective.value,
             "fitted": fitted.mean(axis=0),
             "sd": fitted.std(axis=0, ddof=1) if reps > 1 else np.full(len(wanted), np.nan),
-            "weight": weight,
+            "weight": objective.weight,
             "se": [t.se if t.se is not None else np.nan for t in spec.targets.values()],
             "deviation": g_mean,
-            "contribution": weight * g_mean**2,
+            "contribution": objective.weight * g_mean**2,
         },
         index=pd.Index(list(spec.targets), name="target"),
-    )
-    evaluations = pd.DataFrame([h[0] for h in history], columns=theta_names)
-    evaluations["objective"] = [h[1] for h in history]
-    return Calibration(
-        scenario=sc.with_overrides(space.overrides(best)),
-        params=params_table,
-        targets=targets_table,
-        objective=float(weight @ g_mean**2),
-        evaluations=evaluations,
-        success=bool(res.success),
-        message=message,
-        method=method,
-        replications=reps,
-        seed=seed,
     )
 
 
@@ -458,7 +510,7 @@ def _standard_errors(
 def _resolve(source: str | Path) -> Path:
     """A targets file: a path, or the name of a bundled one (``scenarios/targets/NAME.toml``)."""
     path = Path(source)
-    bundled = _bundled_dir() / "targets" / f"{source}.toml"
+    bundled = bundled_dir() / "targets" / f"{source}.toml"
     return bundled if not path.exists() and path.suffix != ".toml" and bundled.is_file() else path
 
 

@@ -123,7 +123,7 @@ class ParamSpace:
                 out[j] = (value - self.low[j]) / (self.high[j] - self.low[j])
         return out
 
-    def overrides(self, values: Sequence[float]) -> dict[str, float]:
+    def overrides(self, values: Sequence[float] | NDArray[np.float64]) -> dict[str, float]:
         """``{path: value}`` for one point (in the parameters' units)."""
         return {path: float(v) for path, v in zip(self.names, values, strict=True)}
 

@@ -4,8 +4,10 @@
 for Sobol indices, Morris trajectories for elementary effects), runs every
 sample point through the sweep machinery on common random numbers (the
 replications of every point share their seeds, so differences between
-points are the parameters' effects, not noise), averages each output over
-the replications and hands the results to SALib's analysers.
+points are the parameters' effects, not noise), averages each statistic over
+the replications and hands the results to SALib's analysers.  The keywords
+renamed in 0.3.0 (``outputs``, ``n``, ``conf_level``) still work, with a
+DeprecationWarning (:func:`dxsim.studies.renamed.renamed`).
 """
 
 from __future__ import annotations
@@ -25,16 +27,18 @@ from SALib.sample import sobol as sobol_sample
 
 from dxsim._version import __version__
 from dxsim.analysis.moments import Statistic, check_statistic, statistic_units, statistics
-from dxsim.experiment.simulate import _as_scenario, _seed, map_points, sweep
+from dxsim.experiment.simulate import as_scenario, map_points, resolve_seed
+from dxsim.experiment.sweep import sweep
 from dxsim.scenario.errors import ScenarioError
 from dxsim.scenario.schema import Scenario
 from dxsim.studies.parameters import ParamSpace
+from dxsim.studies.renamed import renamed
 
 __all__ = ["parse_output", "sensitivity"]
 
 
 def parse_output(text: str | Statistic) -> Statistic:
-    """``"accepted@18"`` -> ``Statistic("accepted", 18)``; ``"adopters"`` -> ``Statistic("adopters")``.
+    """A statistic from its text, ``NAME[@MONTH]``: ``"accepted@18"`` -> ``Statistic("accepted", 18)``.
 
     Examples
     --------
@@ -52,24 +56,25 @@ def parse_output(text: str | Statistic) -> Statistic:
         return Statistic(name, -1)  # refused by check_statistic with the month named
 
 
+@renamed(outputs="statistics", n="samples", conf_level="interval")
 def sensitivity(
     scenario: Scenario | str | Path,
     params: Mapping[str, Sequence[float]],
-    outputs: Sequence[str | Statistic],
+    statistics: Sequence[str | Statistic],
     *,
     method: Literal["sobol", "morris"] = "sobol",
-    n: int = 64,
+    samples: int = 64,
     replications: int = 1,
     seed: int | None = None,
     levels: int = 4,
-    conf_level: float = 0.95,
+    interval: float = 0.95,
     workers: int = 1,
     executor: Any = None,
     store: str | Path | None = None,
     resume: bool = False,
     progress: bool | None = None,
 ) -> xr.Dataset:
-    """Sobol indices or Morris elementary effects of outputs with respect to bounded parameters.
+    """Sobol indices or Morris elementary effects of statistics with respect to bounded parameters.
 
     Parameters
     ----------
@@ -77,102 +82,172 @@ def sensitivity(
         The base scenario.
     params : mapping
         ``{path: (low, high)}``, each varied uniformly over its bounds.
-    outputs : sequence of str
+    statistics : sequence of str
         Statistics of :mod:`dxsim.analysis.moments`: a :func:`dxsim.summarize` column
         (``"adopters"``, ``"public_money_per_lighthouse"``) or ``name@month``
         (``"accepted@18"``), each averaged over the replications of a point.
     method : {"sobol", "morris"}
-        Sobol: ``n * (d + 2)`` points (Saltelli sampling, ``n`` a power of 2),
-        first-order and total indices.  Morris: ``n * (d + 1)`` points
-        (``n`` trajectories on a grid of ``levels`` levels), mu, mu* and sigma.
-    n : int
-        Base sample size (Sobol) or number of trajectories (Morris).
+        Sobol: ``samples * (d + 2)`` points (Saltelli sampling, ``samples`` a
+        power of 2), first-order and total indices.  Morris: ``samples * (d + 1)``
+        points (``samples`` trajectories on a grid of ``levels`` levels), mu, mu*
+        and sigma.
+    samples : int
+        Base samples (Sobol) or trajectories (Morris).
     replications : int
         Replications per point (common random numbers across points).
     seed : int, optional
         Seeds the replications and the sample (default: the scenario's).
     levels : int
         Morris grid levels.
-    conf_level : float
-        Confidence level of the bootstrap intervals.
+    interval : float
+        Central probability of the bootstrap intervals (0.95: the 2.5th to the
+        97.5th percentile).
     workers, executor, progress
         As in :func:`dxsim.simulate`.
     store : str or Path, optional
         Stream every point's runs to this sweep store (zarr) as
         :func:`dxsim.sweep` does, so a long analysis can be resumed with
-        ``resume=True``; without it only the outputs of each point are kept.
+        ``resume=True``; without it only the statistics of each point are kept.
     resume : bool
         Continue an interrupted analysis in ``store``.
 
     Returns
     -------
     xarray.Dataset
-        Dimensions ``output`` (e.g. ``accepted@18``) and ``param``; Sobol:
-        ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (1; the ``_conf`` variables
-        are half-widths of the ``conf_level`` interval); Morris: ``mu``,
-        ``mu_star``, ``mu_star_conf``, ``sigma`` (in each output's units,
+        Dimensions ``output`` (one per statistic, e.g. ``accepted@18``) and
+        ``param``; Sobol: ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (1; the
+        ``_conf`` variables are half-widths of the ``interval``); Morris: ``mu``,
+        ``mu_star``, ``mu_star_conf``, ``sigma`` (in each statistic's units,
         coordinate ``output_units``, per full range of the parameter); and
         ``sample_value`` (sample, param) and ``sample_output`` (sample,
-        output), the design and the outputs it gave.
+        output), the design and the statistics it gave.  Attributes ``method``,
+        ``samples``, ``replications``, ``seed``, ``interval``, ``levels``,
+        ``bounds`` and the scenario.
 
     Raises
     ------
     ScenarioError
-        Before any simulation: an unknown output, a bad month, bounds with
+        Before any simulation: an unknown statistic, a bad month, bounds with
         low >= high or a path that is not a field.
+
+    Notes
+    -----
+    .. deprecated:: 0.3.0
+        ``outputs``, ``n`` and ``conf_level`` are now ``statistics``,
+        ``samples`` and ``interval``; the old names work until 0.4.0, with a
+        DeprecationWarning.
 
     Examples
     --------
     >>> import dxsim as dx
     >>> sc = dx.load_scenario("small").with_overrides({"horizon_months": 12})
-    >>> si = sensitivity(sc, {"programme.instruments[0].share": (0.1, 0.5)}, ["adopters@12"], method="morris", n=2)
+    >>> share = {"programme.instruments[0].share": (0.1, 0.5)}
+    >>> si = sensitivity(sc, share, ["adopters@12"], method="morris", samples=2)
     >>> si["mu_star"].dims
     ('output', 'param')
     """
-    sc = _as_scenario(scenario)
-    if method not in ("sobol", "morris"):
-        raise ValueError(f"method(={method!r}) must be 'sobol' or 'morris'.")
-    if n < 2:
-        raise ValueError(f"n(={n}) must be >= 2.")
-    if replications < 1:
-        raise ValueError(f"replications(={replications}) must be >= 1.")
-    wanted = [parse_output(o) for o in outputs]
-    if not wanted:
-        raise ScenarioError(["sensitivity: outputs: give at least one output"])
-    problems = []
-    for text, stat in zip(outputs, wanted, strict=True):
-        why = check_statistic(stat.name, stat.month, sc.horizon_months)
-        if why is not None:
-            problems.append(f"sensitivity: outputs: {text}: {why}")
-    if problems:
-        raise ScenarioError(problems)
+    sc = as_scenario(scenario)
+    _check_settings(method, samples, replications, interval)
+    wanted = _check_statistics(statistics, sc.horizon_months)
     space = ParamSpace(sc, params, source="sensitivity")
-    seed = _seed(sc, seed)
-    problem = {"num_vars": len(space), "names": space.names, "bounds": np.column_stack([space.low, space.high])}
-    if method == "sobol":
-        x = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
-    else:
-        x = morris_sample.sample(problem, n, num_levels=levels, seed=seed)
+    seed = resolve_seed(sc, seed)
+    problem, x = _design(space, method, samples, levels, seed)
     y = _outputs(sc, space, x, wanted, replications, seed, store=store, resume=resume, workers=workers,
                  executor=executor, progress=progress)  # fmt: skip
+    out = _indices(problem, x, y, wanted, method=method, interval=interval, levels=levels, seed=seed)
+    settings = {"samples": samples, "replications": replications, "seed": seed, "interval": interval}
+    out.attrs.update(method=method, **settings, levels=levels)
+    out.attrs.update(_provenance(sc, space))
+    return out
+
+
+def _provenance(sc: Scenario, space: ParamSpace) -> dict[str, str]:
+    """The attrs that say what was analysed: the bounds (JSON), the scenario (TOML) and the dxsim version."""
+    return {
+        "bounds": json.dumps({p: [lo, hi] for p, lo, hi in zip(space.names, space.low, space.high, strict=True)}),
+        "scenario": sc.to_toml(),
+        "scenario_name": sc.name,
+        "dxsim_version": __version__,
+    }
+
+
+def _check_settings(method: str, samples: int, replications: int, interval: float) -> None:
+    """ValueError naming the value, for a method, a number of samples or replications or an interval that cannot be."""
+    if method not in ("sobol", "morris"):
+        raise ValueError(f"method(={method!r}) must be 'sobol' or 'morris'.")
+    if samples < 2:
+        raise ValueError(f"samples(={samples}) must be >= 2.")
+    if replications < 1:
+        raise ValueError(f"replications(={replications}) must be >= 1.")
+    if not 0 < interval < 1:
+        raise ValueError(f"interval(={interval}) must be between 0 and 1.")
+
+
+def _design(
+    space: ParamSpace, method: str, samples: int, levels: int, seed: int
+) -> tuple[dict[str, Any], NDArray[np.float64]]:
+    """SALib's problem of ``space`` and its design points, shape ``(points, parameters)``, in the
+    parameters' units: Saltelli's scheme (Sobol) or Morris trajectories."""
+    problem = {"num_vars": len(space), "names": space.names, "bounds": np.column_stack([space.low, space.high])}
+    if method == "sobol":
+        x = sobol_sample.sample(problem, samples, calc_second_order=False, seed=seed)
+    else:
+        x = morris_sample.sample(problem, samples, num_levels=levels, seed=seed)
+    return problem, np.asarray(x, dtype=np.float64)
+
+
+def _check_statistics(given: Sequence[str | Statistic], horizon_months: int) -> list[Statistic]:
+    """Each statistic, checked against the horizon before any simulation.
+
+    Raises
+    ------
+    ScenarioError
+        No statistic, or one line per statistic that is not one of a run of ``horizon_months`` months.
+    """
+    wanted = [parse_output(s) for s in given]
+    if not wanted:
+        raise ScenarioError(["sensitivity: statistics: give at least one statistic"])
+    problems = []
+    for text, stat in zip(given, wanted, strict=True):
+        why = check_statistic(stat.name, stat.month, horizon_months)
+        if why is not None:
+            problems.append(f"sensitivity: statistics: {text}: {why}")
+    if problems:
+        raise ScenarioError(problems)
+    return wanted
+
+
+def _indices(
+    problem: dict[str, Any],
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    wanted: list[Statistic],
+    *,
+    method: str,
+    interval: float,
+    levels: int,
+    seed: int,
+) -> xr.Dataset:
+    """SALib's indices of each statistic (column of ``y``) at the design ``x``, with the design and ``y``."""
     labels = [w.label() for w in wanted]
+    params = list(problem["names"])
     out = xr.Dataset(
         coords={
             "output": labels,
-            "param": space.names,
+            "param": params,
             "output_units": ("output", [statistic_units(w.name) for w in wanted]),
         }
     )
     for j, label in enumerate(labels):
         if method == "sobol":
-            res = sobol_analyze.analyze(problem, y[:, j], calc_second_order=False, conf_level=conf_level, seed=seed)
+            res = sobol_analyze.analyze(problem, y[:, j], calc_second_order=False, conf_level=interval, seed=seed)
             names = ("S1", "S1_conf", "ST", "ST_conf")
         else:
-            res = morris_analyze.analyze(problem, x, y[:, j], conf_level=conf_level, num_levels=levels, seed=seed)
+            res = morris_analyze.analyze(problem, x, y[:, j], conf_level=interval, num_levels=levels, seed=seed)
             names = ("mu", "mu_star", "mu_star_conf", "sigma")
         for name in names:
             if name not in out:
-                out[name] = (("output", "param"), np.full((len(labels), len(space)), np.nan))
+                out[name] = (("output", "param"), np.full((len(labels), len(params)), np.nan))
             out[name].loc[{"output": label}] = np.asarray(res[name], dtype=np.float64)
     for var in out.data_vars.values():
         var.attrs = _ATTRS[str(var.name)]
@@ -181,18 +256,6 @@ def sensitivity(
         ("sample", "output"),
         y,
         {"units": "the output's (output_units)", "long_name": "output at the design point, mean over replications"},
-    )
-    out.attrs.update(
-        method=method,
-        n=n,
-        replications=replications,
-        seed=seed,
-        conf_level=conf_level,
-        levels=levels,
-        bounds=json.dumps({p: [lo, hi] for p, lo, hi in zip(space.names, space.low, space.high, strict=True)}),
-        scenario=sc.to_toml(),
-        scenario_name=sc.name,
-        dxsim_version=__version__,
     )
     return out
 
@@ -221,7 +284,7 @@ def _outputs(
     resume: bool,
     **run: Any,
 ) -> NDArray[np.float64]:
-    """The outputs at each design point, averaged over replications: shape ``(points, outputs)``."""
+    """The statistics at each design point, averaged over replications: shape ``(points, statistics)``."""
     if store is None:
         scenarios = space.scenarios(x)
         means = map_points(

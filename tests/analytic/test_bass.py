@@ -184,7 +184,7 @@ def test_keyed_permutation_is_a_bijection(n):
 def test_population_holders_are_a_bijection(industries):
     pop = _population(industries, replication_key(9, 0))
     for i, n in enumerate((40, 25)):
-        holders = pop._holders(i, np.arange(n))
+        holders = pop.thresholds.holders(i, np.arange(n))
         np.testing.assert_array_equal(np.sort(holders), np.arange(n))
     # Over a long enough clock every enterprise considers exactly once for the first time.
     c = pop.step(np.array([60.0, 60.0]), 0)

@@ -10,7 +10,8 @@ import pytest
 import xarray as xr
 
 import dxsim as dx
-import dxsim.experiment.simulate as experiment
+import dxsim.experiment.sweep as experiment
+from dxsim.results.schema import RESERVED
 
 REPS = 3
 SEED = 3
@@ -219,7 +220,7 @@ def test_case_named_like_a_parameter_refused(short):
 
 def test_reserved_names_cover_the_output(serial):
     names = set(serial.dims) | set(serial.variables)
-    assert names <= experiment._RESERVED
+    assert names <= RESERVED
 
 
 def test_store_of_another_sweep_refused(short, tmp_path, monkeypatch):

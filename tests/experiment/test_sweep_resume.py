@@ -15,7 +15,7 @@ import xarray as xr
 from cli_helpers import run_cli
 
 import dxsim as dx
-import dxsim.experiment.simulate as experiment
+import dxsim.experiment.sweep as experiment
 from dxsim.cli import _value
 from dxsim.results.store import SweepStore, blocks_of
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ import xarray as xr
 from cli_helpers import run_cli
 
 import dxsim as dx
+from dxsim.cli import main
 
 SMALL = Path(dx.bundled_scenarios()["small"]).read_text(encoding="utf-8")
 HEADLINE = ("adopters", "accepted", "lighthouses", "public_money", "median_enterprise_payback")
@@ -206,3 +209,205 @@ def test_run_with_no_workers(capsys, tmp_path):
     assert status == 2
     assert err.splitlines() == ["dxsim run: --workers must be >= 1, got 0"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_subcommand_is_one_row_of_the_table(capsys):
+    from dxsim.cli import COMMANDS
+
+    status, out, _ = run_cli(capsys, "--help")
+    assert status == 0
+    listed = out[out.index("{") + 1 : out.index("}")].split(",")
+    assert listed == list(COMMANDS)
+
+
+def test_a_command_error_is_one_line_and_status_2(capsys, monkeypatch):
+    from dxsim import cli
+
+    def broken(args):
+        raise cli.CommandError("run", "something is wrong with --x")
+
+    monkeypatch.setitem(cli.COMMANDS, "run", dataclasses.replace(cli.COMMANDS["run"], run=broken))
+    status, _, err = run_cli(capsys, "run", "small")
+    assert (status, err) == (2, "dxsim run: something is wrong with --x\n")
+
+
+# ---------------------------------------------------------------------------
+# One name per thing (docs/glossary.md): every command that runs simulations takes --workers and
+# --scheduler; an option renamed in 0.3.0 works as its new name, after one warning line on stderr.
+
+DISCOUNT = "contract.platform_discount"
+SHARE = "programme.instruments[0].share"
+RUNNING = ("run", "sweep", "calibrate", "sensitivity", "compare")
+
+
+@pytest.fixture(scope="module")
+def short(tmp_path_factory) -> Path:
+    """``small`` over 12 months, as a file the command line reads."""
+    path = tmp_path_factory.mktemp("short") / "short.toml"
+    assert "horizon_months = 60" in SMALL
+    path.write_text(SMALL.replace("horizon_months = 60", "horizon_months = 12"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def short_run(short, tmp_path_factory) -> Path:
+    """One replication of ``short`` on seed 3, written by ``dxsim run``."""
+    out = tmp_path_factory.mktemp("short_run") / "short.nc"
+    assert main(["run", str(short), "-n", "1", "--seed", "3", "-o", str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize("command", RUNNING)
+def test_every_running_command_takes_workers_and_a_scheduler(capsys, command):
+    status, out, _ = run_cli(capsys, command, "--help")
+    assert status == 0
+    assert "--workers WORKERS" in out and "--scheduler ADDRESS" in out
+
+
+def running_argv(command: str, short: Path, short_run: Path, tmp_path: Path) -> tuple[list[str], Path]:
+    """Arguments that make ``command`` run simulations, and the file it would write."""
+    out = tmp_path / "out"
+    if command == "calibrate":
+        targets = tmp_path / "targets.toml"
+        targets.write_text('[targets.a]\nstatistic = "adopters"\nvalue = 10\n', encoding="utf-8")
+        return ["calibrate", str(short), str(targets), "--param", f"{SHARE}=0.1,0.5", "-o", str(out)], out
+    return {
+        "run": ["run", str(short), "-n", "1", "-o", str(out)],
+        "sweep": ["sweep", str(short), "--param", f"{DISCOUNT}=0,0.1", "-n", "1", "-o", str(out)],
+        "sensitivity": ["sensitivity", str(short), "--param", f"{SHARE}=0.1,0.5", "--statistic", "adopters",
+                        "-o", str(out)],
+        "compare": ["compare", str(short_run), "--counterfactual", "-o", str(out)],
+    }[command], out  # fmt: skip
+
+
+@pytest.mark.parametrize("command", RUNNING)
+def test_every_running_command_goes_to_its_scheduler(capsys, monkeypatch, tmp_path, short, short_run, command):
+    """The scheduler is contacted before any simulation: a refusal is one line, status 2, no file."""
+    import distributed
+
+    def refuse(address, **kwargs):
+        raise OSError(f"Timed out trying to connect to {address}")
+
+    monkeypatch.setattr(distributed, "Client", refuse)
+    argv, out = running_argv(command, short, short_run, tmp_path)
+    status, stdout, err = run_cli(capsys, *argv, "--scheduler", "tcp://127.0.0.1:9", "--workers", "2")
+    assert (status, stdout) == (2, "")
+    assert (
+        err.startswith(f"dxsim {command}: cannot connect to the scheduler tcp://127.0.0.1:9") and err.count("\n") == 1
+    )
+    assert not out.exists()
+
+
+def test_compare_without_counterfactuals_runs_nothing_so_needs_no_scheduler(capsys, monkeypatch, short_run):
+    import distributed
+
+    monkeypatch.setattr(distributed, "Client", lambda *a, **k: pytest.fail("connected"))
+    status, out, err = run_cli(capsys, "compare", str(short_run), "--scheduler", "tcp://127.0.0.1:9")
+    assert (status, err) == (0, "") and "adopters" in out
+
+
+def test_run_on_a_dask_cluster_writes_the_same_numbers(capsys, tmp_path, short, short_run):
+    distributed = pytest.importorskip("distributed")
+    out = tmp_path / "cluster.nc"
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    ) as cluster:
+        argv = ["run", str(short), "-n", "1", "--seed", "3", "-o", str(out), "--scheduler", cluster.scheduler_address]
+        status, _, err = run_cli(capsys, *argv)
+    assert status == 0, err
+    with xr.open_dataset(out, engine="h5netcdf") as a, xr.open_dataset(short_run, engine="h5netcdf") as b:
+        xr.testing.assert_identical(a.load(), b.load())
+
+
+def test_sweep_set_is_param_after_one_warning_line(capsys, tmp_path, short):
+    grid = [f"{DISCOUNT}=0,0.1", "rollover:programme.rollover=true,false"]
+    argv = ["sweep", str(short), "-n", "1", "--seed", "2"]
+    outputs = {}
+    for name, options in {
+        "new": ["--param", "--param"],
+        "old": ["--set", "--set"],
+        "both": ["--set", "--param"],
+    }.items():
+        store = tmp_path / f"{name}.zarr"
+        given = [word for option, spec in zip(options, grid, strict=True) for word in (option, spec)]
+        status, out, err = run_cli(capsys, *argv, *given, "-o", str(store))
+        assert status == 0, err
+        assert err == ("" if name == "new" else "dxsim sweep: --set is deprecated; use --param\n")
+        outputs[name] = (out.replace(str(store), "STORE"), dx.open_results(store).load())
+    assert outputs["new"][0] == f"small: 4 points ({DISCOUNT} 2 x rollover 2) x 1 replications, seed 2 -> STORE\n"
+    for name in ("old", "both"):
+        assert outputs[name][0] == outputs["new"][0]
+        xr.testing.assert_identical(outputs[name][1], outputs["new"][1])
+
+
+@pytest.mark.parametrize("option", ["--param", "--set"])
+def test_sweep_messages_name_the_option_as_given(capsys, monkeypatch, tmp_path, short, option):
+    import dxsim.experiment.sweep as experiment
+
+    monkeypatch.setattr(experiment, "run_tasks", lambda *a, **k: pytest.fail("work started"))
+    warned = [f"dxsim sweep: {option} is deprecated; use --param"] if option == "--set" else []
+    store = tmp_path / "s.zarr"
+    status, _, err = run_cli(capsys, "sweep", str(short), option, DISCOUNT, "-o", str(store))
+    assert status == 2
+    assert err.splitlines() == [*warned, f"dxsim sweep: {option} {DISCOUNT}: expected [ALIAS:]PATH=V1,V2,..."]
+    status, _, err = run_cli(capsys, "sweep", str(short), option, f"d:{DISCOUNT}=0", option, f"d:{DISCOUNT}=1", "-o",
+                             str(store))  # fmt: skip
+    assert status == 2 and err.splitlines() == [
+        *warned,
+        f"dxsim sweep: {option} d:{DISCOUNT}=1: dimension 'd' given twice",
+    ]
+    status, _, err = run_cli(capsys, "sweep", str(short), "-o", str(store))
+    assert status == 2 and err.splitlines() == ["dxsim sweep: give at least one --param or --case"]
+    assert not store.exists()
+
+
+def test_sensitivity_output_metric_is_statistic_after_one_warning_line(capsys, tmp_path, short):
+    argv = ["sensitivity", str(short), "--param", f"{SHARE}=0.1,0.5", "--method", "morris", "-N", "2", "--seed", "2"]
+    results = {}
+    for option in ("--statistic", "--output-metric"):
+        out = tmp_path / f"{option.strip('-')}.nc"
+        status, stdout, err = run_cli(capsys, *argv, option, "adopters@12", option, "accepted", "-o", str(out))
+        assert status == 0, err
+        assert err == ("" if option == "--statistic" else
+                       "dxsim sensitivity: --output-metric is deprecated; use --statistic\n")  # fmt: skip
+        with xr.open_dataset(out, engine="h5netcdf") as si:
+            results[option] = (stdout.replace(str(out), "OUT"), si.load())
+    assert list(results["--statistic"][1]["output"].values) == ["adopters@12", "accepted"]
+    assert results["--statistic"][1].attrs["interval"] == 0.95
+    assert results["--output-metric"][0] == results["--statistic"][0]
+    xr.testing.assert_identical(results["--output-metric"][1], results["--statistic"][1])
+
+
+def test_sensitivity_without_a_statistic(capsys, tmp_path, short):
+    out = tmp_path / "si.nc"
+    status, _, err = run_cli(capsys, "sensitivity", str(short), "--param", f"{SHARE}=0.1,0.5", "-o", str(out))
+    assert status == 2 and err.splitlines() == ["dxsim sensitivity: give at least one --param and one --statistic"]
+    status, _, err = run_cli(capsys, "sensitivity", str(short), "--param", f"{SHARE}=0.1,0.5", "--statistic",
+                             "adopters", "--interval", "0", "-o", str(out))  # fmt: skip
+    assert status == 2 and err.splitlines() == ["dxsim sensitivity: --interval must be between 0 and 1, got 0.0"]
+    assert not out.exists()
+
+
+def test_compare_interval(capsys, short_run):
+    status, out, err = run_cli(capsys, "compare", str(short_run), "--interval", "0.5", "--format", "csv")
+    assert status == 0, err
+    assert out.splitlines()[0].split(",")[:4] == ["metric", "short mean", "short p25", "short p75"]
+    status, out, err = run_cli(capsys, "compare", str(short_run), "--interval", "1.5")
+    assert (status, out) == (2, "") and err.splitlines() == [
+        "dxsim compare: --interval must be between 0 and 1, got 1.5"
+    ]
+
+
+def test_compare_raises_command_errors(tmp_path):
+    from dxsim import cli
+
+    args = argparse.Namespace(
+        results=[tmp_path / "absent.nc"], counterfactual=False, interval=0.9, format="table", output=None,
+        workers=1, scheduler=None,
+    )  # fmt: skip
+    with pytest.raises(cli.CommandError, match=r"^dxsim compare: .*absent\.nc"):
+        cli.COMMANDS["compare"].run(args)
+    with pytest.raises(cli.CommandError, match=r"^dxsim compare: --format xlsx writes a workbook: give -o FILE\.xlsx$"):
+        cli.COMMANDS["compare"].run(argparse.Namespace(**{**vars(args), "format": "xlsx"}))
+    with pytest.raises(cli.CommandError, match=rf"^dxsim compare: {tmp_path}: output is a directory, not a file$"):
+        cli.COMMANDS["compare"].run(argparse.Namespace(**{**vars(args), "output": tmp_path}))

@@ -18,6 +18,7 @@ from matplotlib.image import AxesImage
 
 import dxsim as dx
 from dxsim import plot
+from dxsim.analysis.survival import km_median
 
 DISCOUNT = "contract.platform_discount"
 IMITATION = "industry_defaults.imitation"
@@ -68,9 +69,9 @@ def test_fan_median_is_the_median_over_replications(small_ds: xr.Dataset, indust
 
 def test_fan_of_a_flow_and_of_a_programme_variable(small_ds: xr.Dataset) -> None:
     _labelled(plot.adoption_fan(small_ds, "adoptions"), "contracts / month")
-    ax = plot.adoption_fan(small_ds, "public_spending")
+    ax = plot.adoption_fan(small_ds, "public_money")
     _labelled(ax, "yuan / month")
-    expected = np.median(small_ds["public_spending"].transpose("replication", "month").values, axis=0)
+    expected = np.median(small_ds["public_money"].transpose("replication", "month").values, axis=0)
     np.testing.assert_allclose(_line(ax, "median"), expected)
 
 
@@ -111,7 +112,7 @@ def test_km_median_in_the_legend_is_the_metrics_median(small_ds: xr.Dataset) -> 
     horizon = small_ds.attrs["horizon_months"]
     signed = small_ds["signed_month"].values.ravel()
     ok = ~np.isnan(signed)
-    pooled = dx.metrics.km_median(
+    pooled = km_median(
         small_ds["payback_months"].values.ravel()[ok],
         small_ds["payback_censored"].values.ravel()[ok] > 0,
         horizon - np.floor(signed[ok]),
@@ -230,10 +231,10 @@ def test_heatmap_of_a_variable(sweep_ds: xr.Dataset) -> None:
 
 
 def test_heatmap_of_a_flow_and_of_a_callable(sweep_ds: xr.Dataset) -> None:
-    ax = plot.heatmap(sweep_ds, "public_spending", DISCOUNT, IMITATION, fmt="{:.0f}")
-    expected = sweep_ds["public_spending"].sum("month").mean("replication").transpose(IMITATION, DISCOUNT).values
+    ax = plot.heatmap(sweep_ds, "public_money", DISCOUNT, IMITATION, fmt="{:.0f}")
+    expected = sweep_ds["public_money"].sum("month").mean("replication").transpose(IMITATION, DISCOUNT).values
     np.testing.assert_allclose(np.asarray(ax.images[0].get_array()), expected)
-    assert ax.get_title().startswith("public_spending (yuan)")
+    assert ax.get_title().startswith("public_money (yuan)")
     assert [t.get_text() for t in ax.texts] == [f"{v:.0f}" for v in expected.ravel()]
 
     def enterprise_npv(ds: xr.Dataset) -> xr.DataArray:

@@ -24,6 +24,7 @@ import dxsim as dx
 from dxsim import report
 from dxsim.analysis.metrics import HEADLINE
 from dxsim.report import open_results, render, write_report
+from dxsim.results.schema import RUN_DIMS
 from dxsim.results.store import StoreError, open_sweep
 
 DISCOUNT = "contract.platform_discount"
@@ -254,7 +255,7 @@ def test_first_point_figures_use_the_point_scenario(short: dx.Scenario):
     point = report._first_point(sw)
     assert "sweep" not in point.attrs
     assert dx.scenario_of(point).programme.tax_rate == 0.3
-    assert not [d for d in point.dims if d not in report._OWN_DIMS]
+    assert not [d for d in point.dims if d not in RUN_DIMS]
 
 
 def test_one_dimensional_sweep_gets_one_row_heat_maps(short: dx.Scenario):

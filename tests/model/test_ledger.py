@@ -49,6 +49,14 @@ def test_empty_ledger_has_an_empty_table():
     assert t.amount.dtype == np.float64
 
 
+def test_a_conservation_error_is_a_runtime_error_not_an_assertion():
+    # raised whatever ``python -O`` does to asserts, and not caught as a failed assert by test tools
+    assert issubclass(ConservationError, RuntimeError)
+    assert not issubclass(ConservationError, AssertionError)
+    with pytest.raises(RuntimeError, match="amount"):
+        Ledger().add("government", "platform", 0, contract=0, kind="subsidy", amount=-1.0)
+
+
 @pytest.mark.parametrize("bad", [-1.0, -1e-9, np.nan, np.inf])
 def test_negative_or_non_finite_amounts_are_refused(bad):
     led = Ledger()

@@ -28,11 +28,11 @@ def assert_same(a: Attributes, b: Attributes) -> None:
 @given(st.lists(st.lists(st.integers(0, 399), min_size=1, max_size=40, unique=True), min_size=1, max_size=6))
 def test_cached_attributes_equal_fresh_draws_in_any_chunking(chunks):
     pop = population()
-    assert pop._cache is not None  # small is far below CACHE_LIMIT
+    assert pop.draws.cached  # small is far below CACHE_LIMIT
     for chunk in chunks:
         ids = np.array(chunk, dtype=np.int64)
         industry = pop.industry_of(ids)
-        assert_same(pop.attributes(ids, industry), population()._draw_attributes(ids, industry))
+        assert_same(pop.attributes(ids, industry), population().draws.draw(ids, industry))
 
 
 def test_a_population_above_the_cache_limit_draws_every_time_with_the_same_values(monkeypatch):
@@ -42,7 +42,7 @@ def test_a_population_above_the_cache_limit_draws_every_time_with_the_same_value
     expected = cached.attributes(ids, industry)
     monkeypatch.setattr(population_module, "CACHE_LIMIT", 10)
     uncached = population()
-    assert uncached._cache is None
+    assert not uncached.draws.cached
     assert_same(uncached.attributes(ids, industry), expected)
     assert_same(uncached.attributes(ids, industry), expected)
 
@@ -59,14 +59,11 @@ def test_the_cache_does_not_change_a_run(monkeypatch):
 
 
 def test_an_application_carries_the_attributes_in_their_order():
-    # World._consider fills an Application positionally from the Attributes' columns
-    from dxsim.model.enterprise import Application
+    # Demand.consider fills an application's Traits positionally from the Attributes' columns
+    from dxsim.model.applications import Application, Traits
 
-    fields = list(Application.__dataclass_fields__)
-    attributes = list(Attributes.__dataclass_fields__)
-    start = fields.index(attributes[0])
-    assert fields[start : start + len(attributes)] == attributes
-    assert fields[start + len(attributes) :] == ["perceived_failure"]
+    assert list(Traits.__dataclass_fields__) == list(Attributes.__dataclass_fields__)
+    assert list(Application.__dataclass_fields__)[-1] == "traits"
 
 
 @settings(max_examples=10, deadline=None)

@@ -94,11 +94,11 @@ def two_batches(rollover: bool) -> dict:
 def test_rollover_carries_the_unspent_budget_to_the_next_batch():
     _, r_no = run(two_batches(False))
     _, r_yes = run(two_batches(True))
-    spent_a = r_no.public_spending[:3].sum()
+    spent_a = r_no.public_money[:3].sum()
     assert spent_a < 3e6  # the first batch leaves money unspent
-    assert r_yes.public_spending.sum() > r_no.public_spending.sum()  # the second batch can spend it
-    assert r_yes.public_spending.sum() <= 3e6 + 1e5 + 1e-6
-    assert r_no.public_spending[12:].sum() <= 1e5 + 1e-6  # without rollover the leftover lapses
+    assert r_yes.public_money.sum() > r_no.public_money.sum()  # the second batch can spend it
+    assert r_yes.public_money.sum() <= 3e6 + 1e5 + 1e-6
+    assert r_no.public_money[12:].sum() <= 1e5 + 1e-6  # without rollover the leftover lapses
     month_after_close = 3
     assert r_yes.budget_remaining[month_after_close] > r_no.budget_remaining[month_after_close]
 
@@ -140,5 +140,5 @@ def test_public_money_never_exceeds_the_budget(budget):
             "programme.batches[0].budget": budget,
         }
     )
-    assert r.public_spending.sum() <= budget * (1 + 1e-9) + 1e-6
+    assert r.public_money.sum() <= budget * (1 + 1e-9) + 1e-6
     assert (r.budget_remaining >= 0).all()

@@ -27,9 +27,20 @@ def collector_off():
 def test_a_finished_world_is_freed_by_reference_counting(collector_off):
     world = World(SMALL, replication_key(1, 0))
     result = world.run()
-    ref = weakref.ref(world)
+    refs = {
+        name: weakref.ref(part)
+        for name, part in [
+            ("world", world),
+            ("ledger", world.ledger),
+            ("population", world.population),
+            ("contracting", world.contracting),
+            ("driver", world.driver),
+            ("register", world.register),
+        ]
+    }
     del world
-    assert ref() is None  # nothing pending in the environment holds it
+    # nothing pending in the environment holds the world or its large parts
+    assert {name: ref() is None for name, ref in refs.items()} == dict.fromkeys(refs, True)
     assert len(result.adopters["price_paid"]) > 0
 
 

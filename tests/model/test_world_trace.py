@@ -2,7 +2,7 @@
 
 Each test builds a World from ``small`` with a few overrides, runs it, and
 reads the trace from the contract records, the ledger and the outcomes of the
-applicants' attempts to sign (``World.try_sign``, recorded by a thin wrapper).
+applicants' attempts to sign (``Contracting.try_sign``, recorded by a thin wrapper).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import dxsim as dx
+from dxsim.model.applications import Refused, Waits
 from dxsim.model.ledger import PARTIES
 from dxsim.model.world import World
 from dxsim.random import replication_key
@@ -39,11 +40,11 @@ def traced(sc: dx.Scenario, seed: int = 1):
     """Run one replication; return the world, its result and every attempt to sign.
 
     An attempt is (time, enterprise, expected grant, budget level of the open
-    batch just before, outcome): a contract id, a time to wait until, or None.
+    batch just before, outcome): ``Signed``, ``Waits`` or ``Refused``.
     """
     w = World(sc, replication_key(seed, 0))
     attempts = []
-    sign = w.try_sign
+    sign = w.contracting.try_sign
 
     def recording(app):
         now = w.env.now
@@ -53,7 +54,7 @@ def traced(sc: dx.Scenario, seed: int = 1):
         attempts.append((now, app.enterprise, app.expected_grant, level, out))
         return out
 
-    w.try_sign = recording
+    w.contracting.try_sign = recording
     return w, w.run(), attempts
 
 
@@ -98,10 +99,12 @@ def test_rule_reject_turns_applicants_away_once_the_budget_is_spent():
         {"programme.when_budget_exhausted": "reject", "programme.batches[0].budget": budget, "horizon_months": 36}
     )
     _, r, attempts = traced(sc)
-    assert r.public_spending.sum() <= budget * (1 + 1e-12)
+    assert r.public_money.sum() <= budget * (1 + 1e-12)
     assert (r.budget_remaining >= 0).all()
-    turned = [t for t in attempts if t[4] is None]
+    turned = [t for t in attempts if isinstance(t[4], Refused)]
     assert len(turned) >= 1
+    reasons = {t[4].reason for t in turned}
+    assert "budget" in reasons and reasons <= {"budget", "unwilling"}  # nothing left, or too little to still adopt
     for _, _, expected, level, _ in turned:
         assert level < expected  # turned away only when the budget could not cover what it counted on
     # Inside the window a contract is signed only with public money: the others were turned away.
@@ -126,16 +129,16 @@ def test_rule_wait_holds_applicants_until_the_next_batch_opens():
     second = sc.month_of(sc.programme.batches[1].opens)
     assert second == 6.0
     w, r, attempts = traced(sc)
-    waiting = [t for t in attempts if isinstance(t[4], float)]
+    waiting = [t for t in attempts if isinstance(t[4], Waits)]
     assert len(waiting) >= 1
-    for now, _, expected, level, until in waiting:
-        assert now < second and until == second  # found batch a spent, told to come back when b opens
+    for now, _, expected, level, outcome in waiting:
+        assert now < second and outcome.until == second  # found batch a spent, told to come back when b opens
         assert level < expected
     by_enterprise = dict(zip(w.book.columns["enterprise"], r.adopters["signed_month"], strict=True))
     came_back = [by_enterprise[e] for _, e, *_ in waiting if e in by_enterprise]
     assert len(came_back) >= 1
     assert min(came_back) >= second
-    assert r.public_spending.sum() <= 5.5e6 * (1 + 1e-12)
+    assert r.public_money.sum() <= 5.5e6 * (1 + 1e-12)
 
 
 # ---------------------------------------------------------- failed projects
@@ -151,7 +154,7 @@ def test_a_failed_project_gains_nothing_and_its_platform_bears_the_subsidy():
     np.testing.assert_array_equal(a["realised_gain"], 0.0)
     np.testing.assert_array_equal(a["accepted_flag"], 0.0)
     np.testing.assert_array_equal(r.monthly["in_use"], 0.0)
-    assert not table.select("subsidy").any() and r.public_spending.sum() == 0.0
+    assert not table.select("subsidy").any() and r.public_money.sum() == 0.0
     assessed = ~np.isnan(a["assessed_month"])
     subsidised = a["government_part"] > 0
     assert (assessed & subsidised).sum() >= 5
@@ -201,7 +204,7 @@ def test_end_of_month_experience_counts_the_deployments_booked_by_then():
         unlimited=True,
     )
     _, r, attempts = traced(sc)
-    assert any(isinstance(t[4], float) for t in attempts)  # some applicants waited for batch b
+    assert any(isinstance(t[4], Waits) for t in attempts)  # some applicants waited for batch b
     table = r.ledger
     delivered = table.select("delivery_cost")
     n_plat = len(sc.resolved_platforms)

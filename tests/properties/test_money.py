@@ -143,7 +143,7 @@ def test_money_invariants_of_random_programmes(sc, seed):
     # Budgets: never negative, never overspent.
     assert (r.budget_remaining >= 0).all()
     total_budget = sum(b.budget for b in prog.batches)
-    assert r.public_spending.sum() <= total_budget * (1 + 1e-9) + 1e-6
+    assert r.public_money.sum() <= total_budget * (1 + 1e-9) + 1e-6
     public = (table.payer == GOVERNMENT) & (table.select("subsidy") | table.select("reward"))
     assert table.amount[public].sum() <= total_budget * (1 + 1e-9) + 1e-6
 

@@ -9,6 +9,7 @@ import pydantic
 import pytest
 
 import dxsim as dx
+from dxsim.scenario.dists import Uniform
 
 SMALL = Path(dx.bundled_scenarios()["small"]).read_text(encoding="utf-8")
 INLINE_INDUSTRIES = '[[industries]]\nname = "textiles"\n\n[[industries]]\nname = "machining"\nimitation = 0.3\n'
@@ -74,7 +75,8 @@ def test_extends_a_distribution_is_replaced_not_merged(child):
     benefit = child.solutions["lightweight-mes"].benefit
     assert benefit.dist == "uniform"
     assert (benefit.low, benefit.high) == (0.01, 0.03)
-    assert benefit.median is None and benefit.sigma is None
+    assert benefit == Uniform(low=0.01, high=0.03)  # nothing of the parent's lognormal left
+    assert benefit.model_dump() == {"dist": "uniform", "low": 0.01, "high": 0.03}
 
 
 def test_extends_lists_replace(child):

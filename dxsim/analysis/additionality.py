@@ -1,0 +1,463 @@
+"""Additionality estimators: a programme run against its counterfactual (MODEL.md questions 1 and 4).
+
+Both runs are given: this module never runs a model (the counterfactual run is
+:mod:`dxsim.studies.counterfactual`'s).  The two runs are compared on common
+random numbers: a programme run and its counterfactual (the same scenario with
+an empty programme) on the same seed draw the same enterprises with the same
+attributes and the same consideration clocks, so the difference between the
+two runs is the programme's effect, enterprise by enterprise
+(``adopter_enterprise`` names the enterprise).
+
+* :func:`additionality` -- per replication: additional adopters, accepted and
+  lighthouses, free riders and their public money, cost per additional
+  adopter and lighthouse, leverage, fiscal payback (:data:`ADDITIONALITY`).
+* :func:`additionality_by_enterprise` -- one replication, enterprise by
+  enterprise: additional, free rider or displaced.
+* :func:`fiscal_payback` -- months until a cumulative net flow is back at 0.
+* :func:`interval_summary` -- mean and central interval over replications of
+  the variables of :func:`additionality` (ratios as ratios of means).
+
+Return convention of the analyses: xarray per replication (:func:`additionality`),
+pandas for tables people read (:func:`additionality_by_enterprise`,
+:func:`interval_summary`).
+
+Conventions (yuan, months since the scenario start, enterprises):
+
+* "Adopted" means signed a contract within the horizon.  An enterprise that
+  adopts with the programme and would have adopted without it, however much
+  later, is a free rider; how much earlier the programme made it adopt is
+  ``acceleration_months``.
+* Public money in total is what the government paid within the horizon (the
+  Dataset's ``public_money``), net of what the counterfactual paid
+  (nothing, for a true counterfactual).
+* Public money of one contract (what a free rider received): what was paid
+  on it within the horizon if the Dataset records it per adopter (a variable
+  ``government_paid``, as dxsim's outputs do); for older files the government's part of its price
+  (``government_part``), committed at signing: what the enterprise got off
+  its price.  That counts a part forfeited at a failed acceptance, or not yet
+  paid at the horizon, and leaves out money outside the price (the
+  platform's kept share of a ``platform_reward``).  A contract is subsidised
+  when its government part or its public money is > 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from numpy.typing import NDArray
+
+from dxsim._version import __version__
+from dxsim.analysis.metrics import quantile
+
+__all__ = [
+    "ADDITIONALITY",
+    "STATUS",
+    "additionality",
+    "additionality_by_enterprise",
+    "fiscal_payback",
+    "interval_summary",
+]
+
+#: Per-replication variables of :func:`additionality`: name -> (units, long_name).
+ADDITIONALITY: dict[str, tuple[str, str]] = {
+    "adopters": ("enterprises", "contracts signed with the programme (end of horizon)"),
+    "counterfactual_adopters": ("enterprises", "contracts signed without the programme (end of horizon)"),
+    "additional_adopters": ("enterprises", "adopters with the programme minus without it (end of horizon)"),
+    "additional_accepted": ("enterprises", "accepted with the programme minus without it (end of horizon)"),
+    "additional_lighthouses": ("enterprises", "lighthouses with the programme minus without it (end of horizon)"),
+    "induced_adopters": ("enterprises", "enterprises that adopted with the programme only"),
+    "displaced_adopters": ("enterprises", "enterprises that adopted without the programme only"),
+    "free_riders": ("enterprises", "enterprises that adopted in both worlds"),
+    "free_rider_share": ("1", "free riders / enterprises that adopted with the programme"),
+    "subsidised_adopters": ("enterprises", "enterprises whose contract had public money (see module notes)"),
+    "subsidised_free_riders": ("enterprises", "free riders whose contract had public money"),
+    "deadweight_share": ("1", "subsidised free riders / subsidised adopters"),
+    "free_rider_money": ("yuan", "public money of the free riders' contracts (see module notes)"),
+    "acceleration_months": (
+        "months",
+        "mean of (signing month without - with the programme) over free riders",
+    ),
+    "public_money": ("yuan", "public money paid within the horizon, net of the counterfactual's"),
+    "public_money_per_additional_adopter": (
+        "yuan / enterprise",
+        "public money / additional adopters (NaN when additional adopters <= 0)",
+    ),
+    "public_money_per_additional_accepted": (
+        "yuan / enterprise",
+        "public money / additional accepted (NaN when additional accepted <= 0)",
+    ),
+    "public_money_per_additional_lighthouse": (
+        "yuan / enterprise",
+        "public money / additional lighthouses (NaN when additional lighthouses <= 0)",
+    ),
+    "private_money": (
+        "yuan",
+        "enterprise part + platform discount of the contracts with a government part > 0",
+    ),
+    "leverage": ("1", "private money / public money (NaN when no public money)"),
+    "additional_tax_revenue": ("yuan", "tax on incremental profit with the programme minus without it"),
+    "fiscal_balance": ("yuan", "additional tax revenue - public money, over the horizon"),
+    "fiscal_payback_month": (
+        "months",
+        "months since the scenario start until the cumulative fiscal balance (additional tax - public "
+        "money) is back at 0 after its lowest point (0 = never negative; NaN = censored)",
+    ),
+    "fiscal_payback_censored": ("1", "1 if the fiscal balance had not paid back by the horizon"),
+}
+
+#: Ratios: name -> (numerator, denominator, what an undefined ratio means in an interval).
+#: ``"inf"``: a denominator <= 0 makes the ratio unbounded (no additional lighthouse: infinite
+#: cost per lighthouse), counted as +inf; ``"drop"``: undefined, left out.
+_RATIOS: dict[str, tuple[str, str, Literal["inf", "drop"]]] = {
+    "free_rider_share": ("free_riders", "adopters", "drop"),
+    "deadweight_share": ("subsidised_free_riders", "subsidised_adopters", "drop"),
+    "public_money_per_additional_adopter": ("public_money", "additional_adopters", "inf"),
+    "public_money_per_additional_accepted": ("public_money", "additional_accepted", "inf"),
+    "public_money_per_additional_lighthouse": ("public_money", "additional_lighthouses", "inf"),
+    "leverage": ("private_money", "public_money", "drop"),
+}
+
+#: The statuses of :func:`additionality_by_enterprise`: with the programme only, in both worlds,
+#: without the programme only.
+STATUS = ("additional", "free rider", "displaced")
+
+_ADOPTER_VARIABLES = (
+    "adopter_enterprise",
+    "signed_month",
+    "government_part",
+    "platform_discount",
+    "enterprise_part",
+    "accepted_flag",
+    "lighthouse_flag",
+)
+#: Per-adopter public money actually paid, used instead of ``government_part`` when present.
+_PAID = "government_paid"
+
+
+# --------------------------------------------------------------------------- per replication
+@dataclass(frozen=True)
+class _Contracts:
+    """One replication's adopters, one entry per enterprise (sorted by enterprise id)."""
+
+    enterprise: NDArray[np.int64]
+    signed: NDArray[np.float64]  # first signing month
+    public: NDArray[np.float64]  # public money of its contracts (see the module notes), yuan
+    private: NDArray[np.float64]  # enterprise part + platform discount of its subsidised contracts, yuan
+    subsidised: NDArray[np.bool_]
+    accepted: NDArray[np.bool_]
+    lighthouse: NDArray[np.bool_]
+
+
+def _adopter_arrays(ds: xr.Dataset) -> dict[str, NDArray[np.float64]]:
+    """The per-adopter variables of ``ds`` as (replication, adopter) arrays."""
+    missing = [v for v in _ADOPTER_VARIABLES if v not in ds]
+    if missing:
+        raise ValueError(
+            f"the Dataset lacks {', '.join(missing)}: it was written by an older dxsim; run the scenario again"
+        )
+    names = (*_ADOPTER_VARIABLES, _PAID) if _PAID in ds else _ADOPTER_VARIABLES
+    return {v: np.asarray(ds[v].transpose("replication", "adopter").values, dtype=np.float64) for v in names}
+
+
+def _contracts(arrays: Mapping[str, NDArray[np.float64]], k: int) -> _Contracts:
+    """The contracts of replication position ``k``, grouped by enterprise."""
+    signed = arrays["signed_month"][k]
+    ok = ~np.isnan(signed)
+    ids, inv = np.unique(arrays["adopter_enterprise"][k][ok].astype(np.int64), return_inverse=True)
+    n = len(ids)
+    part = arrays["government_part"][k][ok]
+    gov = np.nan_to_num(arrays[_PAID][k][ok]) if _PAID in arrays else part
+    private = (arrays["enterprise_part"][k][ok] + arrays["platform_discount"][k][ok]) * ((part > 0) | (gov > 0))
+    first = np.full(n, np.inf)
+    np.minimum.at(first, inv, signed[ok])
+
+    def total(x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray(np.bincount(inv, weights=x, minlength=n), dtype=np.float64)
+
+    return _Contracts(
+        enterprise=ids,
+        signed=first,
+        public=total(gov),
+        private=total(private),
+        subsidised=total(((part > 0) | (gov > 0)).astype(np.float64)) > 0,
+        accepted=total(arrays["accepted_flag"][k][ok]) > 0,
+        lighthouse=total(arrays["lighthouse_flag"][k][ok]) > 0,
+    )
+
+
+def _aligned(ds: xr.Dataset, cf: xr.Dataset) -> xr.Dataset:
+    """``cf`` with the replications of ``ds``, after checking that the two runs are comparable."""
+    for name, a, b in (
+        ("seed", ds.attrs.get("seed"), cf.attrs.get("seed")),
+        ("month", ds.sizes.get("month"), cf.sizes.get("month")),
+    ):
+        if a != b:
+            raise ValueError(
+                f"the counterfactual must share the programme run's {name} (common random numbers): {b} != {a}"
+            )
+    if not np.array_equal(ds["month"].values, cf["month"].values):
+        raise ValueError("the counterfactual's months differ from the programme run's (different start)")
+    if list(ds["industry"].values) != list(cf["industry"].values):
+        raise ValueError("the counterfactual's industries differ from the programme run's")
+    reps = ds["replication"].values
+    missing = np.setdiff1d(reps, cf["replication"].values)
+    if len(missing):
+        raise ValueError(f"the counterfactual lacks replications {missing.tolist()} of the programme run")
+    return cf.sel(replication=reps)
+
+
+def fiscal_payback(net: NDArray[np.float64]) -> float:
+    """Months since the start until the cumulative ``net`` flow is back at 0 after its lowest point.
+
+    Month t's flow comes in during month t, linearly.  Counting from the
+    trough (the largest cumulative deficit, its first occurrence) and not from
+    the first deficit keeps a small early outlay, recovered before the bulk of
+    the programme's money goes out, from passing for the payback.
+
+    Parameters
+    ----------
+    net : numpy.ndarray of float
+        Net flow of each month since the start (e.g. additional tax - public
+        money), yuan.
+
+    Returns
+    -------
+    float
+        Months since the start; 0 when the cumulative flow is never negative;
+        NaN (censored) when it is not back at 0 by the horizon.
+
+    Examples
+    --------
+    >>> fiscal_payback(np.array([-10.0, 5.0, 5.0, 5.0]))  # back at 0 at the end of month 2
+    3.0
+    """
+    cum = np.cumsum(net)
+    if len(cum) == 0:
+        return 0.0
+    trough = int(np.argmin(cum))
+    if cum[trough] >= 0:
+        return 0.0
+    back = np.flatnonzero(cum[trough:] >= 0)
+    if len(back) == 0:
+        return float("nan")
+    k = trough + int(back[0])
+    return float(k + (-cum[k - 1] / net[k]))  # net[k] > 0: cum[k - 1] < 0 <= cum[k]
+
+
+def _end_total(ds: xr.Dataset, name: str) -> NDArray[np.float64]:
+    return np.asarray(ds[name].isel(month=-1).sum("industry").transpose("replication").values, dtype=np.float64)
+
+
+def _monthly(ds: xr.Dataset, name: str) -> NDArray[np.float64]:
+    return np.asarray(ds[name].transpose("replication", "month").values, dtype=np.float64)
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den > 0 else float("nan")
+
+
+def _world_totals(ds: xr.Dataset, cf: xr.Dataset, out: dict[str, NDArray[np.float64]]) -> NDArray[np.float64]:
+    """Fill the totals of the two worlds into ``out``; return the monthly net fiscal flow (replication, month)."""
+    adopters, adopters_cf = _end_total(ds, "adopters"), _end_total(cf, "adopters")
+    out["adopters"], out["counterfactual_adopters"] = adopters, adopters_cf
+    out["additional_adopters"] = adopters - adopters_cf
+    out["additional_accepted"] = _end_total(ds, "accepted") - _end_total(cf, "accepted")
+    out["additional_lighthouses"] = _end_total(ds, "lighthouses") - _end_total(cf, "lighthouses")
+    spending = _monthly(ds, "public_money") - _monthly(cf, "public_money")
+    tax = _monthly(ds, "tax_revenue") - _monthly(cf, "tax_revenue")
+    out["public_money"] = spending.sum(axis=1)
+    out["additional_tax_revenue"] = tax.sum(axis=1)
+    out["fiscal_balance"] = out["additional_tax_revenue"] - out["public_money"]
+    return tax - spending
+
+
+def _enterprise_counts(out: dict[str, NDArray[np.float64]], k: int, p: _Contracts, c: _Contracts) -> None:
+    """Fill replication position ``k`` of the enterprise-by-enterprise variables into ``out``."""
+    both, in_p, in_c = np.intersect1d(p.enterprise, c.enterprise, assume_unique=True, return_indices=True)
+    out["induced_adopters"][k] = len(p.enterprise) - len(both)
+    out["displaced_adopters"][k] = len(c.enterprise) - len(both)
+    out["free_riders"][k] = len(both)
+    out["free_rider_share"][k] = _ratio(len(both), len(p.enterprise))
+    out["subsidised_adopters"][k] = np.count_nonzero(p.subsidised)
+    out["subsidised_free_riders"][k] = np.count_nonzero(p.subsidised[in_p])
+    out["free_rider_money"][k] = p.public[in_p].sum()
+    out["acceleration_months"][k] = np.mean(c.signed[in_c] - p.signed[in_p]) if len(both) else np.nan
+    out["private_money"][k] = p.private.sum()
+
+
+def additionality(ds: xr.Dataset, cf: xr.Dataset) -> xr.Dataset:
+    """Additionality of a programme run against its counterfactual, per replication.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A programme run (:func:`dxsim.simulate`).
+    cf : xarray.Dataset
+        Its counterfactual: the same market without public money on the same
+        seed, with (at least) the same replications
+        (:func:`dxsim.studies.counterfactual.counterfactual_run`).  If it
+        spends public money itself, the public money here is net of it (the
+        effect of one programme against another).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dimension ``replication``; the variables of :data:`ADDITIONALITY`,
+        each with ``units`` and ``long_name``.  Adoption counts are taken at
+        the end of the horizon; "adopted" means signed a contract.  Every
+        enterprise that adopted in either world is ``induced`` (with the
+        programme only), a free rider (both) or ``displaced`` (without the
+        programme only), so ``additional_adopters = induced_adopters -
+        displaced_adopters`` when each enterprise signs at most once.
+
+    Raises
+    ------
+    ValueError
+        When the two runs differ in seed, months or industries, or ``cf``
+        lacks a replication of ``ds``.
+
+    Examples
+    --------
+    >>> import dxsim as dx
+    >>> sc = dx.load_scenario("small").with_overrides({"horizon_months": 24})
+    >>> ds = dx.simulate(sc, replications=2, seed=1)
+    >>> add = additionality(ds, dx.simulate(dx.counterfactual(sc), replications=2, seed=1))
+    >>> bool(((0 <= add["free_rider_share"]) & (add["free_rider_share"] <= 1)).all())
+    True
+    """
+    cf = _aligned(ds, cf)
+    n = ds.sizes["replication"]
+    out = {name: np.full(n, np.nan) for name in ADDITIONALITY}
+    net = _world_totals(ds, cf, out)
+    arrays, arrays_cf = _adopter_arrays(ds), _adopter_arrays(cf)
+    for k in range(n):
+        _enterprise_counts(out, k, _contracts(arrays, k), _contracts(arrays_cf, k))
+        payback = fiscal_payback(net[k])
+        out["fiscal_payback_month"][k] = payback
+        out["fiscal_payback_censored"][k] = float(math.isnan(payback))
+    for name, (num, den, _) in _RATIOS.items():
+        out[name] = np.array([_ratio(a, b) for a, b in zip(out[num], out[den], strict=True)])
+    result = xr.Dataset(
+        {name: ("replication", values) for name, values in out.items()},
+        coords={"replication": ds["replication"].values},
+    )
+    for name, (units, long_name) in ADDITIONALITY.items():
+        result[name].attrs.update(units=units, long_name=long_name)
+    result.attrs.update(
+        scenario_name=str(ds.attrs.get("scenario_name", "")),
+        seed=int(ds.attrs["seed"]),
+        dxsim_version=__version__,
+        title="dxsim additionality: programme run against its counterfactual (common random numbers)",
+    )
+    return result
+
+
+def additionality_by_enterprise(ds: xr.Dataset, cf: xr.Dataset, replication: int = 0) -> pd.DataFrame:
+    """Enterprise by enterprise, in one replication: who adopted in which world.
+
+    Parameters
+    ----------
+    ds, cf : xarray.Dataset
+        A programme run and its counterfactual, as in :func:`additionality`
+        (``cf`` needs only the replication ``replication``).
+    replication : int
+        The replication (a value of the ``replication`` coordinate).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per enterprise that adopted in at least one world (index
+        ``enterprise``, sorted): ``adopted_programme``,
+        ``adopted_counterfactual`` (bool), ``status`` (``"additional"``:
+        with the programme only; ``"free rider"``: in both; ``"displaced"``:
+        without the programme only), ``signed_programme``,
+        ``signed_counterfactual`` (months since the start, NaN = did not
+        adopt), ``accepted_programme``, ``lighthouse_programme``,
+        ``accepted_counterfactual``, ``lighthouse_counterfactual`` (bool) and
+        ``public_money`` (yuan: its contract's public money in the
+        programme run, see the module notes).
+    """
+    one = ds.sel(replication=[replication])
+    cf = _aligned(one, cf)
+    p, c = _contracts(_adopter_arrays(one), 0), _contracts(_adopter_arrays(cf), 0)
+    ids = np.union1d(p.enterprise, c.enterprise)
+    in_p, in_c = np.isin(ids, p.enterprise), np.isin(ids, c.enterprise)
+    ip = np.searchsorted(p.enterprise, ids).clip(max=max(len(p.enterprise) - 1, 0))
+    ic = np.searchsorted(c.enterprise, ids).clip(max=max(len(c.enterprise) - 1, 0))
+
+    def pick(x: NDArray[Any], idx: NDArray[np.int64], mask: NDArray[np.bool_], empty: Any) -> NDArray[Any]:
+        return np.where(mask, x[idx], empty) if len(x) else np.full(len(ids), empty)
+
+    status = np.where(in_p & in_c, STATUS[1], np.where(in_p, STATUS[0], STATUS[2]))
+    frame = pd.DataFrame(
+        {
+            "adopted_programme": in_p,
+            "adopted_counterfactual": in_c,
+            "status": pd.Categorical(status, categories=list(STATUS)),
+            "signed_programme": pick(p.signed, ip, in_p, np.nan),
+            "signed_counterfactual": pick(c.signed, ic, in_c, np.nan),
+            "accepted_programme": pick(p.accepted, ip, in_p, False),
+            "lighthouse_programme": pick(p.lighthouse, ip, in_p, False),
+            "accepted_counterfactual": pick(c.accepted, ic, in_c, False),
+            "lighthouse_counterfactual": pick(c.lighthouse, ic, in_c, False),
+            "public_money": pick(p.public, ip, in_p, 0.0),
+        },
+        index=pd.Index(ids, name="enterprise"),
+    )
+    return frame
+
+
+# --------------------------------------------------------------------------- intervals
+def interval_summary(add: xr.Dataset, names: Sequence[str], *, interval: float = 0.90) -> pd.DataFrame:
+    """Mean and central ``interval`` over replications of variables of :func:`additionality`.
+
+    Parameters
+    ----------
+    add : xarray.Dataset
+        Output of :func:`additionality`.
+    names : sequence of str
+        Variables of :data:`ADDITIONALITY` (the rows, in order).
+    interval : float
+        Central probability of the interval (0.90: the 5th and 95th percentiles).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``metric``; columns ``mean``, ``p5``, ``p95`` (named after
+        ``interval``) and ``units``.  Ratios: the mean is the ratio of the
+        means (defined whenever the mean denominator is > 0); the interval is
+        over the per-replication ratios, with an undefined cost per
+        additional adopter or lighthouse counted as +inf.  Fiscal payback:
+        censored replications count as +inf in the interval, and the mean is
+        NaN when any is censored.
+    """
+    lo, hi = (1 - interval) / 2, 1 - (1 - interval) / 2
+    rows = {}
+    for name in names:
+        values = np.asarray(add[name].values, dtype=np.float64)
+        if name in _RATIOS:
+            num, den, undefined = _RATIOS[name]
+            mean = _ratio(float(add[num].mean()), float(add[den].mean()))
+            if undefined == "inf":
+                values = np.where(np.isnan(values), np.inf, values)
+        elif name == "fiscal_payback_month":
+            censored = np.isnan(values)
+            mean = float("nan") if censored.any() else float(values.mean())
+            values = np.where(censored, np.inf, values)
+        else:
+            mean = float(np.nanmean(values)) if (~np.isnan(values)).any() else float("nan")
+        rows[name] = {
+            "mean": mean,
+            f"p{lo * 100:g}": quantile(values, lo),
+            f"p{hi * 100:g}": quantile(values, hi),
+            "units": ADDITIONALITY[name][0],
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "metric"
+    return frame

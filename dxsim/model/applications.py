@@ -1,0 +1,205 @@
+"""Each applicant's steps as SimPy timeouts: sign, queue, implement, go live, acceptance.
+
+An applicant is not a SimPy process: each of its steps is one ``Timeout``
+whose callback calls the action for that step and schedules the next, so an
+applicant spends three events (it applies, its implementation ends, it is
+assessed) and no generator.  A platform with a capacity serves first come,
+first served: a contract that finds every server busy joins the platform's
+queue and starts the moment one is released, without an event of its own.
+
+The actions are whatever satisfies :class:`ApplicantSteps` (in a replication,
+:class:`~dxsim.model.contracting.Contracting`); this module knows nothing of
+the world it runs in.  Every decision and every money schedule is a pure
+function elsewhere; this module only orders the steps in time.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeAlias, cast
+
+import simpy
+
+from dxsim.model.platform import Occupancy
+
+__all__ = [
+    "ApplicantSteps",
+    "Applicants",
+    "Application",
+    "Refusal",
+    "Refused",
+    "SignOutcome",
+    "Signed",
+    "Traits",
+    "Waits",
+]
+
+
+@dataclass(slots=True)
+class Traits:
+    """One enterprise's keyed attributes as Python values (yuan, months, shares, per year).
+
+    The fields of :class:`~dxsim.model.population.Attributes`, in the same order.
+    """
+
+    revenue: float  # yuan / year
+    benefit: float  # profit gain, share of revenue / year
+    hurdle_rate: float  # 1 / year
+    max_payback: float  # months
+    liquidity: float  # yuan available at signing
+    implementation: float  # months
+    fails: bool
+    maturity: float  # score before
+    maturity_gain: float  # score points if the project succeeds
+
+
+@dataclass(slots=True)
+class Application:
+    """An enterprise that decided to adopt at the start of a month (yuan, months).
+
+    It carries its attributes (``traits``) as Python values, which the steps
+    of its application read one at a time.
+    """
+
+    enterprise: int
+    industry: int
+    platform: int
+    time: float  # when it applies, months since start
+    threshold: float  # its consideration threshold (for a later consideration, if turned away)
+    attempt: int  # 0 at its first consideration
+    price: float  # the price it was quoted, yuan
+    expected_grant: float  # programme money it counted on, yuan
+    perceived_failure: float  # the failure probability it reckoned with
+    traits: Traits
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """The applicant signed: its contract is ``contract`` (an id of the contract book)."""
+
+    contract: int
+
+
+@dataclass(frozen=True, slots=True)
+class Waits:
+    """The budget is spent (rule ``wait``): the applicant comes back when the next batch opens.
+
+    ``until`` is that time, months since the start.
+    """
+
+    until: float
+
+
+#: Why an applicant was turned away: its platform is at its working-capital limit, the budget
+#: is spent (rule ``reject``, or ``wait`` with no batch to come), or with the money left it no
+#: longer wants to adopt.
+Refusal: TypeAlias = Literal["working_capital", "budget", "unwilling"]
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """The applicant was turned away (it may consider again later); ``reason`` says why."""
+
+    reason: Refusal
+
+
+#: The outcome of an attempt to sign.
+SignOutcome: TypeAlias = Signed | Waits | Refused
+
+
+class ApplicantSteps(Protocol):
+    """What an application needs from the world it runs in: one action per step.
+
+    Each action happens at the environment's current time.
+    """
+
+    def try_sign(self, app: Application) -> SignOutcome:
+        """Sign ``app`` now if its terms still hold."""
+        ...
+
+    def start_implementation(self, contract: int) -> float:
+        """A server is free: start the project; return its duration (months)."""
+        ...
+
+    def go_live(self, contract: int) -> float:
+        """The project ends: go live; return the delay to the acceptance assessment (months)."""
+        ...
+
+    def assess(self, contract: int) -> None:
+        """The acceptance assessment."""
+        ...
+
+
+class Applicants:
+    """Schedules the steps of every application of one replication.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        The replication's environment (months).
+    steps : ApplicantSteps
+        The actions the steps call.  Held by a weak reference: steps still
+        pending at the horizon must not keep the replication alive.
+    occupancy : Occupancy
+        Records the number waiting and in service at each platform.
+    capacity : list of int or None
+        Servers of each platform (None: unlimited, no one waits).
+    """
+
+    def __init__(
+        self, env: simpy.Environment, steps: ApplicantSteps, occupancy: Occupancy, capacity: list[int | None]
+    ) -> None:
+        self.env = env
+        self.steps: ApplicantSteps = weakref.proxy(steps)
+        self.occupancy = occupancy
+        self.capacity = capacity
+        self.busy = [0] * len(capacity)  # servers in use, per platform
+        self.waiting: list[deque[int]] = [deque() for _ in capacity]  # contracts queued, per platform
+
+    def apply(self, app: Application) -> None:
+        """``app`` applies at ``app.time`` (months, not before now)."""
+        self._after(app.time - self.env.now, self._apply, app)
+
+    def _after(self, delay: float, step: Callable[[simpy.Event], None], value: Any) -> None:
+        """Call ``step(event)`` ``delay`` months from now; the event's value is ``value``."""
+        simpy.Timeout(self.env, delay, value).callbacks.append(step)
+
+    def _apply(self, event: simpy.Event) -> None:
+        app = cast(Application, event.value)
+        outcome = self.steps.try_sign(app)
+        if isinstance(outcome, Waits):
+            self._after(outcome.until - self.env.now, self._apply, app)
+            return
+        if isinstance(outcome, Refused):  # may consider again later
+            return
+        p = app.platform
+        self.occupancy.change(p, self.env.now, waiting=1)
+        cap = self.capacity[p]
+        if cap is None or self.busy[p] < cap:
+            self.busy[p] += 1
+            self._start(outcome.contract, p)
+        else:
+            self.waiting[p].append(outcome.contract)
+
+    def _start(self, contract: int, p: int) -> None:
+        """A server is free: the implementation of ``contract`` at platform ``p`` starts now."""
+        self.occupancy.change(p, self.env.now, waiting=-1, busy=1)
+        duration = self.steps.start_implementation(contract)
+        self._after(duration, self._go_live, (contract, p))
+
+    def _go_live(self, event: simpy.Event) -> None:
+        contract, p = cast(tuple[int, int], event.value)
+        self.occupancy.change(p, self.env.now, busy=-1)
+        delay = self.steps.go_live(contract)
+        self._after(delay, self._assess, contract)
+        queue = self.waiting[p]
+        if queue:  # the server passes to the first in the queue
+            self._start(queue.popleft(), p)
+        else:
+            self.busy[p] -= 1
+
+    def _assess(self, event: simpy.Event) -> None:
+        self.steps.assess(cast(int, event.value))

@@ -1,0 +1,481 @@
+"""Contracting: signing, programme grants, settlement at go-live, acceptance assessment.
+
+:class:`Contracting` is what an application's steps call
+(:class:`~dxsim.model.applications.ApplicantSteps`): it signs an applicant if
+the terms it counted on still hold (or tells it to wait for the next batch,
+or turns it away, as a :data:`~dxsim.model.applications.SignOutcome`), pays
+the delivery cost when its project starts, and at go-live and acceptance
+pays or forfeits the programme's grants (:class:`Grants`).  Contracts gone
+live are counted in use and, at each month's end, their known schedules
+(gain, tax, fees, payments from go-live) are written to the ledger as
+arrays (:class:`LiveContracts`, :func:`dxsim.model.settlement.settle`).
+Every contract is kept in the :class:`Register`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from dxsim.model.applications import Application, Refused, Signed, SignOutcome, Waits
+from dxsim.model.contracts import ContractBook, split_one
+from dxsim.model.demand import Admission, Offers, WorkingCapital
+from dxsim.model.ledger import Ledger
+from dxsim.model.parameters import ContractRules, IndustryParameters
+from dxsim.model.platform import Platforms, Receivables
+from dxsim.model.population import Attributes, Considerers, Population, maturity_level
+from dxsim.model.programme import Grant, ProgrammeState
+from dxsim.model.schemes import fixed_payments
+from dxsim.model.settlement import settle
+from dxsim.scenario.schema import Tiered
+
+__all__ = ["Contracting", "Grants", "LiveContracts", "Register"]
+
+
+@dataclass
+class Register:
+    """Signed contracts: the book's columns, and each contract's application and grants (by contract id)."""
+
+    book: ContractBook = field(default_factory=ContractBook)
+    apps: list[Application] = field(default_factory=list)
+    grants: list[tuple[Grant, ...]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.book)
+
+    def adopter_attributes(self) -> dict[str, NDArray[np.float64]]:
+        """Attributes of every contract's enterprise, one array each."""
+        traits = {
+            "failed": "fails",
+            "revenue": "revenue",
+            "liquidity": "liquidity",
+            "hurdle_rate": "hurdle_rate",
+        }
+        out = {
+            name: np.array([getattr(a.traits, f) for a in self.apps], dtype=np.float64) for name, f in traits.items()
+        }
+        out["perceived_failure"] = np.array([a.perceived_failure for a in self.apps], dtype=np.float64)
+        out["maturity_before"] = np.array([a.traits.maturity for a in self.apps], dtype=np.float64)
+        return out
+
+
+class Grants:
+    """The programme's grants of signed contracts: paid when due, forfeited at a failed acceptance.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        The replication's environment (its clock, months).
+    programme : ProgrammeState
+        The programme (instruments; releases go back to its budgets).
+    ledger : Ledger
+        Where payments are written.
+    register : Register
+        The contracts and their grants.
+    """
+
+    def __init__(self, env: simpy.Environment, programme: ProgrammeState, ledger: Ledger, register: Register) -> None:
+        self.env = env
+        self.programme = programme
+        self.ledger = ledger
+        self.register = register
+
+    def pay(self, cid: int, at: str, level: int = 0) -> None:
+        """Pay the grants of contract ``cid`` due at ``at`` ("signing", "golive" or "acceptance").
+
+        A price part is paid as a subsidy (a platform-cap shortfall is the
+        payee's loss) and what is committed beyond it as the platform's kept
+        reward; a tiered instrument pays the amount for maturity ``level`` as
+        a reward to its payee and releases the rest of its commitment.
+        """
+        grants = self.register.grants[cid]
+        if not grants:
+            return
+        month = int(self.env.now)
+        p = self.register.apps[cid].platform
+        owner = {"contract": cid, "platform": p}
+        for g in grants:
+            if g.paid_at != at or g.settled:
+                continue
+            inst = self.programme.instruments[g.instrument]
+            if isinstance(inst, Tiered):
+                due = float(min(inst.amount_for(np.array([level]))[0], g.amount))
+                self.ledger.add("government", g.paid_to, month, kind="reward", amount=due, **owner)
+                self.programme.release(g, p, g.amount - due)
+            else:
+                subsidy = min(g.to_price, g.amount)
+                self.ledger.add("government", g.paid_to, month, kind="subsidy", amount=subsidy, **owner)
+                self.ledger.add("government", "platform", month, kind="reward", amount=g.amount - subsidy, **owner)
+                self.ledger.add(g.paid_to, "government", month, kind="shortfall", amount=g.to_price - subsidy, **owner)
+            g.settled = True
+
+    def forfeit(self, cid: int, at: str) -> None:
+        """Failed acceptance: release the commitment; the price part becomes a shortfall."""
+        month = int(self.env.now)
+        p = self.register.apps[cid].platform
+        for g in self.register.grants[cid]:
+            if g.paid_at != at or g.settled:
+                continue
+            self.programme.release(g, p)
+            self.ledger.add(
+                g.paid_to, "government", month, contract=cid, kind="shortfall", amount=g.to_price, platform=p
+            )
+
+    def outstanding(self) -> dict[str, NDArray[np.float64]]:
+        """Price parts (yuan) of grants not yet paid or forfeited, per contract, by payee ("platform", "enterprise")."""
+        n = len(self.register)
+        out = {"platform": np.zeros(n), "enterprise": np.zeros(n)}
+        for cid, grants in enumerate(self.register.grants):
+            for g in grants:
+                if not g.settled:
+                    out[g.paid_to][cid] += g.to_price
+        return out
+
+
+class LiveContracts:
+    """Contracts gone live: counted in use for their lifetime, their schedules written at the month's end.
+
+    Parameters
+    ----------
+    register : Register
+        The contracts.
+    ledger : Ledger
+        Where the schedules are written.
+    receivables : Receivables
+        What enterprises still owe each platform.
+    industry : IndustryParameters
+        Ramp, lifetime and fee of each industry's solution.
+    rules : ContractRules
+        Scheme, tax, acceptance delay.
+    in_use : array, shape (months + 1, industries)
+        Monthly changes of the number of solutions in use.
+    """
+
+    def __init__(
+        self,
+        register: Register,
+        ledger: Ledger,
+        receivables: Receivables,
+        industry: IndustryParameters,
+        rules: ContractRules,
+        in_use: NDArray[np.float64],
+    ) -> None:
+        self.register = register
+        self.ledger = ledger
+        self.receivables = receivables
+        self.industry = industry
+        self.rules = rules
+        self.in_use = in_use
+        self.horizon = in_use.shape[0] - 1
+        self.pending: list[int] = []  # contracts gone live, not yet settled
+
+    def add(self, cid: int, now: float) -> None:
+        """Contract ``cid`` went live at ``now``: in use from now for its lifetime if its project works."""
+        app = self.register.apps[cid]
+        i = app.industry
+        self.pending.append(cid)
+        if not app.traits.fails:
+            self.in_use[int(now), i] += 1
+            end = int(now + self.industry.lifetime_months[i])
+            if end < self.horizon:
+                self.in_use[end, i] -= 1
+
+    def settle(self) -> None:
+        """Write the schedules of the contracts gone live since the last call (one batch of arrays).
+
+        Gains and their tax within the horizon; the solution's fees; payments
+        from go-live under the contract's scheme, whatever their month, with
+        the shortfall or premium against the deferred part; receivables.
+        """
+        if not self.pending:
+            return
+        cids = np.asarray(self.pending, dtype=np.int64)
+        self.pending = []
+        apps = [self.register.apps[c] for c in cids]
+        industry = np.array([a.industry for a in apps])
+        platform = np.array([a.platform for a in apps])
+        revenue = np.array([a.traits.revenue for a in apps])
+        benefit = np.array([a.traits.benefit for a in apps])
+        works = ~np.array([a.traits.fails for a in apps], dtype=bool)
+        book = self.register.book.columns
+        owed = np.array([book["enterprise_part"][c] + book["government_to_enterprise"][c] for c in cids])
+        st = settle(
+            golive=np.array([book["golive"][c] for c in cids]),
+            monthly_gain=revenue / 12.0 * benefit,
+            works=works,
+            ramp=self.industry.ramp[industry],
+            lifetime=self.industry.lifetime[industry],
+            fee=self.industry.subscription[industry],
+            owed=owed,
+            scheme=self.rules.scheme,
+            acceptance_delay=self.rules.acceptance_delay,
+        )
+        months = st.months
+        inside = months < self.horizon
+        gain = st.gain * inside
+        ledger = self.ledger
+        owner = {"contract": cids[:, None], "platform": platform[:, None]}
+        ledger.add_schedule("market", "enterprise", months, kind="gain", amount=gain, **owner)
+        ledger.add_schedule("enterprise", "government", months, kind="tax", amount=self.rules.tax_rate * gain, **owner)
+        ledger.add_schedule(
+            "enterprise", "platform", months, kind="subscription", amount=st.subscription * inside, **owner
+        )
+        ledger.add_schedule("enterprise", "platform", months, kind="enterprise_payment", amount=st.payments, **owner)
+        owner = {"contract": cids, "platform": platform}
+        ledger.add_schedule(
+            "platform", "enterprise", st.write_off_month, kind="payment_shortfall", amount=st.shortfall, **owner
+        )
+        ledger.add_schedule("enterprise", "platform", st.start, kind="payment_premium", amount=st.premium, **owner)
+        self.receivables.reduce(platform[:, None], months, st.collected)
+        self.receivables.reduce(platform, st.write_off_month, st.shortfall)
+
+
+class Contracting:
+    """The applicant's steps on the replication: signing, implementation, go-live, assessment.
+
+    Satisfies :class:`~dxsim.model.applications.ApplicantSteps`; every step
+    happens at the environment's current time.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        The replication's environment (its clock, months).
+    programme : ProgrammeState
+        The programme (commitments, eligibility, batches).
+    platforms : Platforms
+        The platforms (their deployments).
+    population : Population
+        The enterprises (those turned away consider again later).
+    offers : Offers
+        Re-evaluates an offer when the grants fall short of what was counted on.
+    admission : Admission
+        Platforms admitted by an open batch, and their assessment record.
+    working_capital : WorkingCapital
+        The platforms' receivables against their limits.
+    rules : ContractRules
+        Discount, scheme, budget rule, acceptance levels.
+    register : Register
+        Where contracts are kept.
+    ledger : Ledger
+        Where payments are written.
+    grants : Grants
+        Pays and forfeits the programme's grants.
+    live : LiveContracts
+        Contracts gone live.
+    counts : dict of str to array, shape (months + 1, industries)
+        Where adoptions, acceptances and lighthouses are counted.
+    """
+
+    def __init__(
+        self,
+        *,
+        env: simpy.Environment,
+        programme: ProgrammeState,
+        platforms: Platforms,
+        population: Population,
+        offers: Offers,
+        admission: Admission,
+        working_capital: WorkingCapital,
+        rules: ContractRules,
+        register: Register,
+        ledger: Ledger,
+        grants: Grants,
+        live: LiveContracts,
+        counts: dict[str, NDArray[np.float64]],
+    ) -> None:
+        self.env = env
+        self.programme = programme
+        self.platforms = platforms
+        self.population = population
+        self.offers = offers
+        self.admission = admission
+        self.working_capital = working_capital
+        self.rules = rules
+        self.register = register
+        self.ledger = ledger
+        self.grants = grants
+        self.live = live
+        self.counts = counts
+
+    # ------------------------------------------------------------- signing
+    def try_sign(self, app: Application) -> SignOutcome:
+        """Sign ``app`` now if the terms it counted on still hold.
+
+        Returns
+        -------
+        SignOutcome
+            :class:`Signed` with the contract id; :class:`Waits` until the
+            next batch opens (rule ``wait``, the budget spent); or
+            :class:`Refused` when the applicant is turned away or no longer
+            willing (it may consider again later).
+        """
+        now = self.env.now
+        rules = self.rules
+        if rules.deferred and self.working_capital.over_limit()[app.platform]:
+            self._turn_away(app)  # the platform signs no more deferred-payment contracts for now
+            return Refused("working_capital")
+        room = app.price * (1.0 - rules.discount)
+        eligible = self.programme.is_eligible(app.industry, app.traits.revenue)
+        grants = (
+            self.programme.commit(now, app.price, app.platform, room, self.admission.admitted_now(now))
+            if self.programme.active and eligible
+            else ()
+        )
+        tiered = self.offers.tiered
+        got = 0.0
+        for g in grants:
+            got += g.to_price + (g.amount if tiered[g.instrument] else 0.0)
+        if got < app.expected_grant - 1e-6:
+            rule = rules.when_budget_exhausted
+            if not grants and rule in ("wait", "reject"):
+                nxt = self.programme.next_opening(now) if rule == "wait" else None
+                if nxt is not None:
+                    return Waits(nxt)
+                self._turn_away(app)
+                return Refused("budget")
+            if not self._still_adopts(app, grants):
+                for g in grants:
+                    self.programme.release(g, app.platform)
+                self._turn_away(app)
+                return Refused("unwilling")
+        return Signed(self._sign(app, grants))
+
+    def _still_adopts(self, app: Application, grants: tuple[Grant, ...]) -> bool:
+        """Whether ``app`` still adopts with ``grants`` instead of what it counted on."""
+        k = len(self.programme.instruments)
+        amount = np.zeros((k, 1))
+        to_price = np.zeros((k, 1))
+        for g in grants:
+            amount[g.instrument, 0] += g.amount
+            to_price[g.instrument, 0] += g.to_price
+        att = Attributes(*(np.array([getattr(app.traits, name)]) for name in Attributes.__dataclass_fields__))
+        _, decision = self.offers.evaluate(
+            np.array([app.industry]),
+            np.array([app.platform]),
+            np.array([app.price]),
+            amount,
+            to_price,
+            att,
+            np.array([app.perceived_failure]),
+        )
+        return bool(decision.adopt[0])
+
+    def _turn_away(self, app: Application) -> None:
+        """``app`` goes back to the population, to consider again later."""
+        self.population.reconsider(
+            Considerers(
+                np.array([app.enterprise]),
+                np.array([app.industry]),
+                np.array([app.time]),
+                np.array([app.threshold]),
+                np.array([app.attempt]),
+            )
+        )
+
+    def _sign(self, app: Application, grants: tuple[Grant, ...]) -> int:
+        """Register the contract of ``app`` with ``grants``; write what is paid at signing; return its id."""
+        now = self.env.now
+        month = int(now)
+        rules = self.rules
+        gov_p = gov_e = 0.0
+        for g in grants:
+            if g.paid_to == "platform":
+                gov_p += g.to_price
+            else:
+                gov_e += g.to_price
+        _, discount, enterprise_part = split_one(app.price, gov_p + gov_e, rules.discount)
+        register = self.register
+        cid = register.book.sign(
+            enterprise=app.enterprise,
+            industry=app.industry,
+            platform=app.platform,
+            signed=now,
+            price=app.price,
+            government_to_platform=gov_p,
+            government_to_enterprise=gov_e,
+            platform_discount=discount,
+            enterprise_part=enterprise_part,
+        )
+        register.grants.append(grants)
+        register.apps.append(app)
+        owed = enterprise_part + gov_e
+        receivables = self.working_capital.receivables
+        receivables.add(app.platform, owed)
+        n_fixed = rules.fixed_months
+        if n_fixed == 1:  # one payment at signing (upfront, or a hybrid's upfront fraction): the common case
+            first = float(fixed_payments(rules.scheme, np.array([owed]), 1)[0, 0]) if rules.deferred else owed
+            self.ledger.add(
+                "enterprise",
+                "platform",
+                month,
+                contract=cid,
+                kind="enterprise_payment",
+                amount=first,
+                platform=app.platform,
+            )
+            receivables.reduce_one(app.platform, month, first)
+        else:
+            fixed = fixed_payments(rules.scheme, np.array([owed]), n_fixed)[0]
+            months = month + np.arange(n_fixed)
+            self.ledger.add_schedule(
+                "enterprise",
+                "platform",
+                months,
+                contract=cid,
+                kind="enterprise_payment",
+                amount=fixed,
+                platform=app.platform,
+            )
+            receivables.reduce(np.asarray(app.platform), months, fixed)
+        self.grants.pay(cid, "signing")
+        self.counts["adoptions"][month, app.industry] += 1
+        return cid
+
+    # ------------------------------------------------------------ delivery
+    def start_implementation(self, contract: int) -> float:
+        """Capacity is free: pay the delivery cost, gain experience; return the duration (months)."""
+        app = self.register.apps[contract]
+        cost = self.platforms.start_deployment(app.platform)
+        now = self.env.now
+        self.ledger.add(
+            "platform", "market", int(now), contract=contract, kind="delivery_cost", amount=cost, platform=app.platform
+        )
+        book = self.register.book
+        book.set(contract, "wait", now - book.columns["signed"][contract])
+        return app.traits.implementation
+
+    def go_live(self, contract: int) -> float:
+        """Go live: pay the grants due; in use from now; return the delay to acceptance (months)."""
+        now = self.env.now
+        self.register.book.set(contract, "golive", now)
+        self.grants.pay(contract, "golive")
+        self.live.add(contract, now)
+        return self.rules.acceptance_delay
+
+    # ---------------------------------------------------------- assessment
+    def assess(self, contract: int) -> None:
+        """Acceptance: maturity level after the project; pay or release acceptance money."""
+        app = self.register.apps[contract]
+        traits = app.traits
+        after = traits.maturity + (0.0 if traits.fails else traits.maturity_gain)
+        level = maturity_level(after)
+        accepted = (not traits.fails) and level >= self.rules.acceptance_level
+        lighthouse = accepted and level >= self.rules.lighthouse_level
+        now = self.env.now
+        book = self.register.book
+        book.set(contract, "maturity_after", after)
+        book.set(contract, "assessed", now)
+        book.set(contract, "accepted", float(accepted))
+        book.set(contract, "lighthouse", float(lighthouse))
+        month = int(now)
+        self.admission.record(app.platform, accepted)
+        if accepted:
+            self.counts["accepted"][month, app.industry] += 1
+            self.grants.pay(contract, "acceptance", level)
+        else:
+            self.grants.forfeit(contract, "acceptance")
+        if lighthouse:
+            self.counts["lighthouses"][month, app.industry] += 1

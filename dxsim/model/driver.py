@@ -1,0 +1,187 @@
+"""The monthly driver: one SimPy process that opens and closes every month of a replication.
+
+At the start of month t the driver reprices the platforms, computes each
+industry's consideration hazard from the enterprises in use and the
+lighthouses so far, draws the month's considerers (vectorised, see
+:mod:`dxsim.model.population`) and hands them to
+:class:`~dxsim.model.demand.Demand`, whose adopters apply at their own times
+inside the month.  At time t + 1 it closes month t: the contracts gone live
+are settled and the month's end state is recorded in the
+:class:`MonthlySeries`.
+
+Order at one instant.  The month's end waits on an
+:class:`~dxsim.model.programme.UrgentTimeout`, processed before the ordinary
+events due at the same time (an applicant returning exactly when a batch
+opens sees the month closed and the next one decided).  A batch's rollover
+(:class:`~dxsim.model.programme.ProgrammeState`) waits on one too, scheduled
+when the programme is built, before the driver starts: at a close that falls
+on a month's end, the budget rolls over first, then the month closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from dxsim.model.contracting import LiveContracts
+from dxsim.model.demand import Demand, Prices
+from dxsim.model.parameters import IndustryParameters
+from dxsim.model.platform import Occupancy, Platforms, Receivables
+from dxsim.model.population import Population
+from dxsim.model.programme import ProgrammeState, UrgentTimeout
+
+__all__ = ["COUNTS", "PLATFORM_SERIES", "MonthlyDriver", "MonthlySeries"]
+
+#: Counts per month and industry (enterprises): considering and adoptions in the month; changes
+#: of those in use; acceptances and lighthouses in the month.
+COUNTS = ("considering", "adoptions", "in_use", "accepted", "lighthouses")
+
+#: End-of-month state per platform: time-average queue length and utilisation, experience
+#: (deployments), unit cost and quoted price (yuan), receivables (yuan).
+PLATFORM_SERIES = ("queue_length", "utilisation", "experience", "unit_cost", "price", "receivables")
+
+
+@dataclass(frozen=True)
+class MonthlySeries:
+    """What a replication records month by month (arrays filled in place during the run).
+
+    Attributes
+    ----------
+    counts : dict of str to array, shape (months + 1, industries)
+        The :data:`COUNTS` of each month (one spare month, for a solution
+        whose lifetime ends at the horizon).
+    platform : dict of str to array, shape (months, platforms)
+        The :data:`PLATFORM_SERIES` at each month's end.
+    budget_remaining : array, shape (months,)
+        Uncommitted budget of the batches not yet closed at each month's end, yuan.
+    """
+
+    counts: dict[str, NDArray[np.float64]]
+    platform: dict[str, NDArray[np.float64]]
+    budget_remaining: NDArray[np.float64]
+
+    @classmethod
+    def zeros(cls, months: int, industries: int, platforms: int) -> MonthlySeries:
+        """Empty series for ``months`` months."""
+        return cls(
+            counts={name: np.zeros((months + 1, industries)) for name in COUNTS},
+            platform={name: np.zeros((months, platforms)) for name in PLATFORM_SERIES},
+            budget_remaining=np.zeros(months),
+        )
+
+    def monthly(self, months: int) -> dict[str, NDArray[np.float64]]:
+        """The counts as output: in the month (considering, adoptions) or cumulated (the rest)."""
+        c = self.counts
+        return {
+            "considering": c["considering"][:months],
+            "adoptions": c["adoptions"][:months],
+            "adopters": np.cumsum(c["adoptions"][:months], axis=0),
+            "in_use": np.cumsum(c["in_use"][:months], axis=0),
+            "accepted": np.cumsum(c["accepted"][:months], axis=0),
+            "lighthouses": np.cumsum(c["lighthouses"][:months], axis=0),
+        }
+
+
+class MonthlyDriver:
+    """Opens and closes the months of one replication.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        The replication's environment (months).
+    population : Population
+        The enterprises (the month's considerers).
+    platforms : Platforms
+        The platforms (their end-of-month state).
+    prices : Prices
+        Repriced at each month's start.
+    industry : IndustryParameters
+        The Bass coefficients of each industry.
+    demand : Demand
+        Decides the month's considerers.
+    live : LiveContracts
+        Contracts gone live, settled at each month's end.
+    programme : ProgrammeState
+        The programme (the budget left at each month's end).
+    receivables : Receivables
+        What enterprises still owe each platform.
+    occupancy : Occupancy
+        Time integrals of the number waiting and in service at each platform.
+    series : MonthlySeries
+        Where the months are recorded.
+    """
+
+    def __init__(
+        self,
+        *,
+        env: simpy.Environment,
+        population: Population,
+        platforms: Platforms,
+        prices: Prices,
+        industry: IndustryParameters,
+        demand: Demand,
+        live: LiveContracts,
+        programme: ProgrammeState,
+        receivables: Receivables,
+        occupancy: Occupancy,
+        series: MonthlySeries,
+    ) -> None:
+        self.env = env
+        self.horizon = len(series.budget_remaining)
+        self.population = population
+        self.platforms = platforms
+        self.prices = prices
+        self.industry = industry
+        self.demand = demand
+        self.live = live
+        self.programme = programme
+        self.receivables = receivables
+        self.occupancy = occupancy
+        self.series = series
+
+    def run(self) -> None:
+        """Run the months to the horizon and close the last one."""
+        months = self.months()
+        self.env.process(months)
+        self.env.run(until=self.horizon)
+        self.close_month(self.horizon - 1)  # the run stops just before the last month's close
+        # The driver waits at the horizon in the environment's queue, and its frame holds the
+        # replication's parts: closed, nothing pending refers to them, and reference counting frees
+        # them with the replication (the collector, paused during runs, would find them only later).
+        months.close()
+
+    def months(self) -> Generator[simpy.Event, Any, None]:
+        """The driver's SimPy process: decide each month at its start, close it at its end."""
+        size = self.population.size.astype(float)
+        counts = self.series.counts
+        ind = self.industry
+        for t in range(self.horizon):
+            adopting = counts["in_use"][:t].sum(axis=0)
+            lighthouses = counts["lighthouses"][:t].sum(axis=0)
+            self.series.platform["price"][t] = self.prices.update()
+            hazard = ind.innovation + (ind.imitation * adopting + ind.demonstration * lighthouses) / size
+            considerers = self.population.step(hazard, t)
+            if len(considerers):
+                self.demand.consider(considerers, t, adopting / size)
+            yield UrgentTimeout(self.env, 1.0)  # month end: before any other event due then
+            if t + 1 < self.horizon:
+                self.close_month(t)
+
+    def close_month(self, t: int) -> None:
+        """Record the end-of-month state of month ``t`` (called at time t + 1)."""
+        self.live.settle()
+        stats = self.series.platform
+        stats["receivables"][t] = self.receivables.level(t)
+        wait, busy = self.occupancy.close(float(t + 1))
+        stats["queue_length"][t] = wait
+        capacity = self.platforms.capacity
+        with np.errstate(invalid="ignore"):
+            stats["utilisation"][t] = np.where(np.isfinite(capacity), busy / capacity, np.nan)
+        stats["experience"][t] = self.platforms.experience
+        stats["unit_cost"][t] = self.platforms.unit_cost
+        self.series.budget_remaining[t] = self.programme.remaining(float(t + 1))

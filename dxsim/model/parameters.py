@@ -1,0 +1,124 @@
+"""The scenario's numbers a replication reads at every step, compiled once per replication.
+
+Pure: plain numpy arrays (indexed by industry) and floats read from a
+validated :class:`~dxsim.scenario.schema.Scenario`, so that the engine does
+not walk the scenario's models in its inner loops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dxsim.model.schemes import fixed_months, is_deferred
+from dxsim.scenario.schema import PaymentScheme, Scenario
+
+__all__ = ["ContractRules", "IndustryParameters"]
+
+
+@dataclass(frozen=True)
+class IndustryParameters:
+    """Per-industry numbers of one replication (arrays indexed by industry).
+
+    Attributes
+    ----------
+    innovation, imitation, demonstration : array
+        Bass coefficients: external influence, and the influence of
+        enterprises in use and of lighthouses (1 / month).
+    ramp : array
+        Ramp-up of the gain after go-live, months.
+    lifetime : array
+        Lifetime of the solution after go-live, months.
+    lifetime_months : list of float
+        ``lifetime`` as Python floats (read one contract at a time).
+    subscription : array
+        The solution's subscription fee, yuan / month.
+    mean_implementation : array
+        Mean implementation time (at least 0), months.
+    mean_maturity_gain : array
+        Mean maturity gain of a successful project (at least 0), score points.
+    """
+
+    innovation: NDArray[np.float64]
+    imitation: NDArray[np.float64]
+    demonstration: NDArray[np.float64]
+    ramp: NDArray[np.float64]
+    lifetime: NDArray[np.float64]
+    lifetime_months: list[Any]
+    subscription: NDArray[np.float64]
+    mean_implementation: NDArray[np.float64]
+    mean_maturity_gain: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> IndustryParameters:
+        """The per-industry numbers of ``scenario``."""
+        industries = scenario.resolved_industries
+        sols = [scenario.solutions[ind.solution] for ind in industries]
+        lifetime = np.array([s.lifetime_months for s in sols])
+        return cls(
+            innovation=np.array([ind.innovation for ind in industries]),
+            imitation=np.array([ind.imitation for ind in industries]),
+            demonstration=np.array([ind.demonstration for ind in industries]),
+            ramp=np.array([s.ramp_months for s in sols]),
+            lifetime=lifetime,
+            lifetime_months=lifetime.tolist(),
+            subscription=np.array([s.subscription for s in sols]),
+            mean_implementation=np.array([max(s.implementation_months.mean, 0.0) for s in sols]),
+            mean_maturity_gain=np.array([max(s.maturity_gain.mean, 0.0) for s in sols]),
+        )
+
+
+@dataclass(frozen=True)
+class ContractRules:
+    """The rules a contract is signed, paid, taxed and assessed under (shares, months, levels).
+
+    Attributes
+    ----------
+    discount : float
+        The platform's discount, share of the price.
+    scheme : PaymentScheme
+        How the enterprise pays the platform.
+    deferred : bool
+        True when part of the enterprise's payment comes after signing
+        (receivables arise, working capital binds).
+    fixed_months : int
+        Months the fixed part of the scheme spans from the signing month.
+    tax_rate : float
+        Tax on incremental profit, share.
+    acceptance_delay : float
+        Months from go-live to the acceptance assessment.
+    acceptance_level, lighthouse_level : int
+        Maturity levels (1-4) to pass acceptance and to become a lighthouse.
+    when_budget_exhausted : {"unsubsidised", "wait", "reject"}
+        What an applicant meets when the budget cannot cover what it counted on.
+    """
+
+    discount: float
+    scheme: PaymentScheme
+    deferred: bool
+    fixed_months: int
+    tax_rate: float
+    acceptance_delay: float
+    acceptance_level: int
+    lighthouse_level: int
+    when_budget_exhausted: Literal["unsubsidised", "wait", "reject"]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> ContractRules:
+        """The contract rules of ``scenario``."""
+        programme = scenario.programme
+        scheme = scenario.contract.payment
+        return cls(
+            discount=scenario.contract.platform_discount,
+            scheme=scheme,
+            deferred=is_deferred(scheme),
+            fixed_months=fixed_months(scheme),
+            tax_rate=programme.tax_rate,
+            acceptance_delay=float(programme.acceptance.delay_months),
+            acceptance_level=programme.acceptance.min_level,
+            lighthouse_level=programme.lighthouse.min_level,
+            when_budget_exhausted=programme.when_budget_exhausted,
+        )

@@ -1,0 +1,60 @@
+"""What one replication returns: :class:`RunResult`, numpy arrays only.
+
+Kept apart from the engine so that reading or combining results (the
+results layer, the experiment's executors) never loads SimPy: this module
+imports numpy and the ledger's table type, nothing that runs a model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dxsim.model.ledger import LedgerTable
+
+__all__ = ["RunResult"]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything one replication produced, as numpy arrays (no xarray, no SimPy).
+
+    Attributes
+    ----------
+    monthly : dict of str to array, shape (months, industries)
+        Counts per month and industry: ``considering`` and ``adoptions`` in
+        the month, ``adopters``, ``in_use``, ``accepted`` and ``lighthouses``
+        cumulated (enterprises).
+    platform : dict of str to array, shape (months, platforms)
+        End-of-month state of each platform: ``queue_length`` and
+        ``utilisation`` (time averages), ``experience`` (deployments),
+        ``unit_cost`` and ``price`` (yuan), ``receivables`` (yuan) and
+        ``platform_cash_flow`` (yuan / month).
+    budget_remaining : array, shape (months,)
+        Uncommitted budget of the batches not yet closed, yuan.
+    public_money : array, shape (months,)
+        Subsidies and rewards paid, yuan / month.
+    tax_revenue : array, shape (months,)
+        Tax on incremental profit, yuan / month.
+    cash_flow : array, shape (months, parties)
+        Net cash flow of government, platform and enterprise, yuan / month.
+    adopters : dict of str to array, shape (adopters,)
+        One record per contract (dates in months, money in yuan, flags).
+    ledger : LedgerTable or None
+        Every payment of the run; None unless asked for
+        (``World.run(keep_ledger=True)``).
+    events : int
+        SimPy events the run scheduled.
+    """
+
+    monthly: dict[str, NDArray[np.float64]]
+    platform: dict[str, NDArray[np.float64]]
+    budget_remaining: NDArray[np.float64]
+    public_money: NDArray[np.float64]
+    tax_revenue: NDArray[np.float64]
+    cash_flow: NDArray[np.float64]
+    adopters: dict[str, NDArray[np.float64]]
+    ledger: LedgerTable | None
+    events: int

@@ -1,0 +1,98 @@
+"""Signing: every attempt ends in one small tagged outcome, ``Signed``, ``Waits`` or ``Refused`` (with why)."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+
+import pytest
+
+import dxsim as dx
+from dxsim.model.applications import Refusal, Refused, Signed, SignOutcome, Waits
+from dxsim.model.world import World
+from dxsim.random import replication_key
+
+TWO_BATCHES = [
+    {"name": "a", "opens": "2022-09-01", "closes": "2023-02-28", "budget": 5e5},
+    {"name": "b", "opens": "2023-03-01", "closes": "2024-02-29", "budget": 5e6},
+]
+
+
+def describe(outcome: SignOutcome) -> str:
+    match outcome:
+        case Signed(contract):
+            return f"contract {contract}"
+        case Waits(until):
+            return f"back at {until:g}"
+        case Refused(reason):
+            return f"turned away: {reason}"
+    raise AssertionError(outcome)  # pragma: no cover - the union is exhausted above
+
+
+def test_sign_outcomes_are_frozen_tagged_values():
+    assert typing.get_args(SignOutcome) == (Signed, Waits, Refused)
+    assert typing.get_args(Refusal) == ("working_capital", "budget", "unwilling")
+    outcomes = [Signed(3), Waits(6.0), Refused("budget")]
+    assert [describe(o) for o in outcomes] == ["contract 3", "back at 6", "turned away: budget"]
+    assert Signed(3) == Signed(3) and Signed(3) != Signed(4) and Waits(6.0) != Signed(6)
+    for o in outcomes:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            o.__setattr__(dataclasses.fields(o)[0].name, 0)
+        assert not hasattr(o, "__dict__")  # slots: one small object per attempt
+
+
+def attempts(overrides: dict, seed: int = 1):
+    """Run ``small`` with ``overrides``; return the world and every attempt to sign.
+
+    An attempt is (time, application, outcome, whether its platform was at its working-capital limit).
+    """
+    w = World(dx.load_scenario("small").with_overrides({"horizon_months": 36, **overrides}), replication_key(seed, 0))
+    seen = []
+    sign = w.contracting.try_sign
+
+    def recording(app):
+        now = w.env.now
+        over = bool(w.contracting.working_capital.over_limit()[app.platform])
+        out = sign(app)
+        seen.append((now, app, out, over))
+        return out
+
+    w.contracting.try_sign = recording
+    w.run()
+    return w, seen
+
+
+def test_signed_outcomes_name_the_contracts_in_the_order_they_were_signed():
+    w, seen = attempts({"programme.when_budget_exhausted": "reject", "programme.batches[0].budget": 1e6})
+    signed = [out.contract for _, _, out, _ in seen if isinstance(out, Signed)]
+    assert signed == list(range(len(w.book)))
+    assert any(isinstance(out, Refused) for _, _, out, _ in seen)
+    for now, app, out, _ in seen:
+        assert isinstance(out, Signed | Waits | Refused)
+        if isinstance(out, Signed):
+            assert w.book.columns["enterprise"][out.contract] == app.enterprise
+            assert w.book.columns["signed"][out.contract] == now
+
+
+def test_a_platform_at_its_working_capital_limit_turns_applicants_away_when_waiters_come_back():
+    # Under a deferred scheme the month's decisions are rationed against each platform's working
+    # capital, so the month's own applicants fit; those told to wait for batch b come back when it
+    # opens, outside that rationing, and may find their platform at its limit, or push it there
+    # before that month's applicants sign.
+    w, seen = attempts(
+        {
+            "contract.payment": {"scheme": "revenue_share"},
+            "platforms.working_capital_limit": 3e5,
+            "programme.when_budget_exhausted": "wait",
+            "programme.batches": TWO_BATCHES,
+        }
+    )
+    second = w.scenario.month_of(w.scenario.programme.batches[1].opens)
+    assert any(isinstance(out, Waits) for _, _, out, _ in seen)
+    assert all(out.until == second for _, _, out, _ in seen if isinstance(out, Waits))
+    refused = [(now, app, over) for now, app, out, over in seen if out == Refused("working_capital")]
+    assert len(refused) >= 3
+    for now, _, over in refused:
+        assert over and int(now) == second
+    # an applicant is refused for working capital exactly when its platform is at its limit
+    assert all(out == Refused("working_capital") for *_, out, over in seen if over)

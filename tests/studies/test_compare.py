@@ -1,0 +1,125 @@
+"""dxsim.studies.compare: runs side by side, their additionality, and the paired difference of two runs."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import dxsim as dx
+from dxsim.analysis.metrics import HEADLINE, paired_difference
+from dxsim.studies.compare import COMPARE_ROWS, Comparison
+
+REPS, SEED = 3, 1
+
+
+@pytest.fixture(scope="module")
+def market(small: dx.Scenario) -> dx.Scenario:
+    """``small`` over 30 months with slower diffusion, so that not every SME adopts anyway."""
+    return small.with_overrides(
+        {"horizon_months": 30, "industry_defaults.innovation": 0.003, "industry_defaults.imitation": 0.1}
+    )
+
+
+@pytest.fixture(scope="module")
+def run(market: dx.Scenario) -> xr.Dataset:
+    return dx.simulate(market, replications=REPS, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def cf_run(market: dx.Scenario) -> xr.Dataset:
+    return dx.simulate(dx.counterfactual(market), replications=REPS, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def add(run: xr.Dataset, cf_run: xr.Dataset) -> xr.Dataset:
+    return dx.additionality(run, cf_run)
+
+
+@pytest.fixture(scope="module")
+def discount(market: dx.Scenario) -> xr.Dataset:
+    """The market with a larger platform discount, two replications on the same seed."""
+    return dx.simulate(market.with_overrides({"contract.platform_discount": 0.25}), replications=2, seed=SEED)
+
+
+def test_compare_puts_headline_metrics_side_by_side(run, cf_run):
+    table = dx.compare({"programme": run, "market": cf_run}).metrics
+    assert list(table.columns.get_level_values(0).unique()) == ["programme", "market"]
+    assert list(table.columns.get_level_values(1).unique()) == ["mean", "p5", "p95"]
+    head = dx.headline(run)
+    pd.testing.assert_frame_equal(table["programme"], head.drop(columns="units"), check_names=False)
+    assert table.attrs["units"]["public_money"] == "yuan"
+    assert table.loc["public_money", ("market", "mean")] == 0
+
+
+def test_compare_with_counterfactual(run, cf_run, add):
+    table = dx.compare({"p": run}, counterfactual=cf_run).metrics
+    assert table.index.tolist() == [*HEADLINE, *COMPARE_ROWS]
+    assert table.loc["additional_adopters", ("p", "mean")] == pytest.approx(float(add["additional_adopters"].mean()))
+    share = float(add["free_riders"].mean() / add["adopters"].mean())
+    assert table.loc["free_rider_share", ("p", "mean")] == pytest.approx(share)
+    low, high = table.loc["additional_adopters", ("p", "p5")], table.loc["additional_adopters", ("p", "p95")]
+    assert low <= table.loc["additional_adopters", ("p", "mean")] <= high
+    assert table.attrs["units"]["leverage"] == "1"
+
+
+def test_compare_runs_each_counterfactual_or_takes_one_per_label(run, cf_run):
+    given = dx.compare({"p": run}, counterfactual={"p": cf_run}).metrics
+    pd.testing.assert_frame_equal(dx.compare({"p": run}, counterfactual=True).metrics, given)
+    with pytest.raises(ValueError, match="no counterfactual for run 'p'"):
+        dx.compare({"p": run}, counterfactual={"q": cf_run})
+    with pytest.raises(ValueError, match=r"^p: the counterfactual must share"):
+        dx.compare({"p": run}, counterfactual=cf_run.assign_attrs(seed=SEED + 1))
+
+
+def test_compare_holds_both_tables(run, discount):
+    cmp = dx.compare({"base": run, "discount": discount})
+    assert isinstance(cmp, Comparison)
+    assert isinstance(cmp.metrics, pd.DataFrame) and isinstance(cmp.paired_difference, pd.DataFrame)
+    assert cmp.to_frame() is cmp.metrics
+    assert (cmp.minuend, cmp.subtrahend, cmp.paired_label) == ("discount", "base", "discount - base")
+    assert cmp.units == cmp.metrics.attrs["units"] and cmp.units["adopters"] == "enterprises"
+    assert "paired_difference" not in cmp.metrics.attrs  # nothing hidden in attrs
+    text, page = repr(cmp), cmp._repr_html_()
+    assert "metrics" in text and "paired difference discount - base" in text
+    assert page.count("<table") == 2 and "paired difference discount - base" in page
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cmp.paired_difference = None  # type: ignore[misc]
+    pd.concat([cmp.metrics, cmp.metrics])  # the table still concatenates
+
+
+def test_compare_of_two_runs_on_one_seed_has_a_paired_difference(market, run, discount):
+    cmp = dx.compare({"base": run, "discount": discount})
+    expected = paired_difference(run, discount, list(HEADLINE))
+    pd.testing.assert_frame_equal(cmp.paired_difference, expected)
+    np.testing.assert_allclose(cmp.paired_difference["mean"], expected["mean"])
+    assert (cmp.paired_difference["pairs"] == 2).all()  # the replications both runs have
+    # no pairs: different seeds, or not exactly two runs
+    assert dx.compare({"a": run, "b": dx.simulate(market, seed=SEED + 1)}).paired_difference is None
+    three = dx.compare({"a": run, "b": discount, "c": run})
+    assert three.paired_difference is None and three.paired_label is None
+    assert dx.compare(run).paired_difference is None
+
+
+def test_the_dataframe_api_of_old_still_works_with_a_deprecation_warning(run, discount):
+    cmp = dx.compare({"base": run, "discount": discount})
+    with pytest.warns(DeprecationWarning, match=r"use \.metrics\.loc"):
+        value = cmp.loc["adopters", ("base", "mean")]
+    assert value == cmp.metrics.loc["adopters", ("base", "mean")]
+    with pytest.warns(DeprecationWarning, match="Comparison"):
+        assert cmp.attrs["units"] == cmp.units
+    with pytest.warns(DeprecationWarning):
+        pd.testing.assert_frame_equal(cmp["base"], cmp.metrics["base"])
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        cmp.nonsense  # noqa: B018
+
+
+def test_compare_refuses_a_bad_interval_and_no_runs(run):
+    with pytest.raises(ValueError, match="interval"):
+        dx.compare(run, interval=1.0)
+    with pytest.raises(ValueError, match="at least one run"):
+        dx.compare({})
+    assert list(dx.compare(run, interval=0.5).metrics[run.attrs["scenario_name"]].columns) == ["mean", "p25", "p75"]
