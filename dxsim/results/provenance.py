@@ -1,0 +1,150 @@
+"""Provenance: the scenario a run, or one point of a sweep, was computed from.
+
+A run's Dataset holds its scenario as TOML in ``attrs["scenario"]``.  A sweep's
+Dataset holds the base scenario there, the sweep's dimensions and points in
+``attrs["sweep"]``, and each point's overrides of the base as the coordinate
+``overrides`` (JSON text, over the sweep's dimensions).  Selecting one point
+(``sw.sel(pr=0.8)``) keeps its overrides, so :func:`scenario_of` returns that
+point's scenario, not the base.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tomllib
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from dxsim.results.schema import sweep_dims
+from dxsim.scenario.schema import Scenario, scenario_from_dict
+
+__all__ = ["OVERRIDES", "SweepSpec", "point_overrides", "scenario_of", "sweep_attrs", "with_point_overrides"]
+
+#: Name of the coordinate holding each sweep point's overrides (JSON text).
+OVERRIDES = "overrides"
+
+#: A sweep's dimensions ``[(name, values), ...]`` and its points ``[(coordinates, overrides), ...]``.
+SweepSpec = tuple[list[tuple[str, list[Any]]], list[tuple[tuple[Any, ...], dict[str, Any]]]]
+
+
+def sweep_attrs(scenario_toml: str, spec: SweepSpec, *, seed: int, version: str) -> dict[str, Any]:
+    """The attributes of a sweep's Dataset: the base scenario, the seed, the version and the sweep.
+
+    Parameters
+    ----------
+    scenario_toml : str
+        The base scenario as TOML (``Scenario.to_toml()``, or a store's manifest).
+    spec : SweepSpec
+        The sweep's dimensions and points.
+    seed : int
+        The seed every point ran on.
+    version : str
+        The dxsim version that ran it.
+    """
+    dims, points = spec
+    base = tomllib.loads(scenario_toml)
+    return {
+        "scenario": scenario_toml,
+        "scenario_name": str(base.get("name", "")),
+        "seed": int(seed),
+        "dxsim_version": version,
+        "horizon_months": int(base["horizon_months"]),
+        "sweep": json.dumps({"dims": [[n, list(v)] for n, v in dims], "points": [o for _, o in points]}, default=str),
+    }
+
+
+def with_point_overrides(ds: xr.Dataset, spec: SweepSpec) -> xr.Dataset:
+    """``ds`` (a sweep, its dimensions in product order) with each point's overrides as a coordinate."""
+    dims, points = spec
+    shape = [len(values) for _, values in dims]
+    text = np.array([json.dumps(o, sort_keys=True, default=str) for _, o in points], dtype=object).reshape(shape)
+    coord = xr.DataArray(
+        text,
+        dims=[name for name, _ in dims],
+        attrs={"units": "1", "long_name": "the point's overrides of the base scenario (JSON: dotted path -> value)"},
+    )
+    return ds.assign_coords({OVERRIDES: coord})
+
+
+def point_overrides(ds: xr.Dataset) -> dict[str, Any] | None:
+    """The overrides of the one sweep point ``ds`` holds; None for a plain run.
+
+    Raises
+    ------
+    ValueError
+        When ``ds`` holds several sweep points: select one first.
+    """
+    if "sweep" not in ds.attrs:
+        return None
+    several = [str(d) for d in sweep_dims(ds) if ds.sizes[d] > 1]
+    if several:
+        raise ValueError(
+            f"the Dataset holds several sweep points (dimensions {', '.join(several)}); "
+            "select one, e.g. ds.sel(" + ", ".join(f"{d}=..." for d in several) + ")"
+        )
+    if OVERRIDES in ds.coords:
+        return dict(json.loads(str(ds.coords[OVERRIDES].values.reshape(-1)[0])))
+    return _overrides_from_attrs(ds)
+
+
+def _overrides_from_attrs(ds: xr.Dataset) -> dict[str, Any]:
+    """A point's overrides from ``attrs["sweep"]`` and its coordinates (stores written before 0.3)."""
+    sweep = json.loads(ds.attrs["sweep"])
+    names = [str(n) for n, _ in sweep["dims"]]
+    combos = list(itertools.product(*(values for _, values in sweep["dims"])))
+    here = tuple(_scalar(ds.coords[n]) for n in names)
+    for combo, overrides in zip(combos, sweep["points"], strict=True):
+        if all(_same(a, b) for a, b in zip(combo, here, strict=True)):
+            return dict(overrides)
+    raise ValueError(f"no point of the sweep has coordinates {dict(zip(names, here, strict=True))}")
+
+
+def _scalar(coord: xr.DataArray) -> Any:
+    values = np.asarray(coord.values).reshape(-1)
+    return values[0].item() if hasattr(values[0], "item") else values[0]
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def scenario_of(ds: xr.Dataset, *, base: bool = False) -> Scenario:
+    """The scenario a Dataset was computed from: a run's, or one sweep point's.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A run, or one point of a sweep (``sw.sel(dim=value, ...)``).
+    base : bool
+        For a sweep, the base scenario the points override (whatever ``ds`` holds).
+
+    Returns
+    -------
+    Scenario
+        For a sweep point, the base scenario with that point's overrides.
+
+    Raises
+    ------
+    ValueError
+        ``ds`` holds several sweep points and ``base`` is false, or has no scenario.
+
+    Examples
+    --------
+    >>> import dxsim as dx
+    >>> sw = dx.sweep("small", {"contract.platform_discount": [0.0, 0.2]}, replications=1, seed=1)
+    >>> scenario_of(sw.sel({"contract.platform_discount": 0.2})).contract.platform_discount
+    0.2
+    >>> scenario_of(sw, base=True).contract.platform_discount
+    0.1
+    """
+    if "scenario" not in ds.attrs or not isinstance(ds.attrs["scenario"], str):
+        raise ValueError("not a dxsim results Dataset (no scenario in its attributes)")
+    sc = scenario_from_dict(tomllib.loads(ds.attrs["scenario"]), source="<dataset attrs>")
+    overrides = None if base else point_overrides(ds)
+    return sc.with_overrides(overrides) if overrides else sc

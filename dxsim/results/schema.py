@@ -1,0 +1,187 @@
+"""The output schema: the dimensions and variables of a run's Dataset, with units (one copy).
+
+Every variable has ``units`` and ``long_name``; the dimensions of one run are
+:data:`RUN_DIMS`; a sweep adds one dimension per swept parameter (or ``case``)
+in front (:func:`sweep_dims`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import xarray as xr
+
+__all__ = [
+    "ADOPTER",
+    "MONTH_INDUSTRY",
+    "MONTH_PLATFORM",
+    "RENAMED_VARIABLES",
+    "RESERVED",
+    "RUN_DIMS",
+    "VARIABLES",
+    "sweep_dims",
+    "upgrade",
+]
+
+#: The dimensions of a single run's Dataset; any other dimension is a sweep's.
+RUN_DIMS = frozenset({"replication", "month", "industry", "platform", "party", "adopter"})
+
+MONTH_INDUSTRY = ("month", "industry")
+MONTH_PLATFORM = ("month", "platform")
+ADOPTER = ("adopter",)
+
+#: name -> (dims besides replication, units, long_name)
+VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "considering": (MONTH_INDUSTRY, "enterprises / month", "enterprises considering adoption in the month"),
+    "adoptions": (MONTH_INDUSTRY, "contracts / month", "contracts signed in the month"),
+    "adopters": (MONTH_INDUSTRY, "enterprises", "contracts signed so far (end of month)"),
+    "in_use": (MONTH_INDUSTRY, "enterprises", "enterprises with a live, working solution (end of month)"),
+    "accepted": (MONTH_INDUSTRY, "enterprises", "enterprises that passed acceptance so far (end of month)"),
+    "lighthouses": (MONTH_INDUSTRY, "enterprises", "little-lighthouse enterprises so far (end of month)"),
+    "queue_length": (MONTH_PLATFORM, "enterprises", "time-average number waiting for capacity in the month"),
+    "utilisation": (MONTH_PLATFORM, "1", "time-average busy share of capacity (NaN when unlimited)"),
+    "experience": (MONTH_PLATFORM, "deployments", "deployments started so far, with spillover (end of month)"),
+    "unit_cost": (MONTH_PLATFORM, "yuan", "delivery cost of the next deployment (end of month)"),
+    "price": (MONTH_PLATFORM, "yuan", "list price the platform quotes in the month"),
+    "receivables": (
+        MONTH_PLATFORM,
+        "yuan",
+        "owed to the platform on signed contracts, not yet paid nor written off (end of month)",
+    ),
+    "platform_cash_flow": (MONTH_PLATFORM, "yuan / month", "net cash flow of each platform in the month"),
+    "budget_remaining": (("month",), "yuan", "uncommitted programme budget (end of month)"),
+    "public_money": (
+        ("month",),
+        "yuan / month",
+        "subsidies and rewards paid by the government in the month",
+    ),
+    "tax_revenue": (("month",), "yuan / month", "tax on incremental profit received in the month"),
+    "cash_flow": (("month", "party"), "yuan / month", "net cash flow of each party in the month"),
+    "adopter_enterprise": (
+        ADOPTER,
+        "1",
+        "enterprise id of the adopter (the same enterprise in every scenario run on one seed)",
+    ),
+    "adopter_industry": (ADOPTER, "1", "industry index of the adopter (see coordinate industry)"),
+    "adopter_platform": (ADOPTER, "1", "platform index of the contract (see coordinate platform)"),
+    "signed_month": (ADOPTER, "months", "time the contract was signed (months since the scenario start)"),
+    "wait_months": (ADOPTER, "months", "time waiting for platform capacity"),
+    "golive_month": (ADOPTER, "months", "time the solution went live (months since the scenario start; NaN = not yet)"),
+    "assessed_month": (
+        ADOPTER,
+        "months",
+        "time of the acceptance assessment (months since the scenario start; NaN = not yet)",
+    ),
+    "price_paid": (ADOPTER, "yuan", "contract price"),
+    "government_part": (ADOPTER, "yuan", "government's part of the price"),
+    "government_paid": (
+        ADOPTER,
+        "yuan",
+        "public money paid on the contract within the horizon (subsidies and rewards)",
+    ),
+    "platform_discount": (ADOPTER, "yuan", "platform's discount"),
+    "enterprise_part": (ADOPTER, "yuan", "enterprise's part of the price"),
+    "enterprise_paid": (
+        ADOPTER,
+        "yuan",
+        "paid by the enterprise within the horizon, net of subsidies and rewards it received",
+    ),
+    "realised_gain": (ADOPTER, "yuan", "incremental profit realised within the horizon"),
+    "payback_months": (
+        ADOPTER,
+        "months",
+        "enterprise payback from the signing month, when its running total is non-negative for good (NaN = censored)",
+    ),
+    "payback_censored": (ADOPTER, "1", "1 if the enterprise had not paid back by the horizon"),
+    "payback_discounted_months": (
+        ADOPTER,
+        "months",
+        "enterprise discounted payback at the scenario's discount_rate (NaN = censored)",
+    ),
+    "payback_discounted_censored": (
+        ADOPTER,
+        "1",
+        "1 if the enterprise's discounted payback was not reached by the horizon",
+    ),
+    "platform_payback_months": (
+        ADOPTER,
+        "months",
+        "platform payback on the contract from the signing month (NaN = censored)",
+    ),
+    "platform_payback_censored": (ADOPTER, "1", "1 if the platform had not paid back on the contract by the horizon"),
+    "platform_payback_discounted_months": (
+        ADOPTER,
+        "months",
+        "platform discounted payback on the contract (NaN = censored)",
+    ),
+    "platform_payback_discounted_censored": (
+        ADOPTER,
+        "1",
+        "1 if the platform's discounted payback was not reached by the horizon",
+    ),
+    "recovery_ratio": (
+        ADOPTER,
+        "1",
+        "enterprise payments to the platform within the horizon / what it owed on the price",
+    ),
+    "delivery_cost": (ADOPTER, "yuan", "the platform's cost of delivering the contract (0 = not started)"),
+    "platform_cost_recovered": (
+        ADOPTER,
+        "1",
+        "1 if the platform's receipts on the contract covered its delivery cost by the horizon",
+    ),
+    "accepted_flag": (ADOPTER, "1", "1 if the enterprise passed acceptance"),
+    "lighthouse_flag": (ADOPTER, "1", "1 if the enterprise became a lighthouse"),
+    "failed_flag": (ADOPTER, "1", "1 if the project delivered no gain"),
+    "adopter_revenue": (ADOPTER, "yuan / year", "adopter's annual revenue"),
+    "adopter_liquidity": (ADOPTER, "yuan", "cash the adopter could pay at signing"),
+    "adopter_hurdle_rate": (ADOPTER, "1 / year", "adopter's hurdle rate"),
+    "adopter_perceived_failure": (
+        ADOPTER,
+        "1",
+        "adopter's perceived failure probability when it decided",
+    ),
+    "maturity_before": (ADOPTER, "score points", "digital-maturity score before the project"),
+    "maturity_after": (
+        ADOPTER,
+        "score points",
+        "digital-maturity score at acceptance (NaN = not yet assessed)",
+    ),
+}
+
+#: Names a sweep dimension cannot take: the run's dimensions and variables, and what a sweep adds.
+RESERVED = (
+    frozenset(VARIABLES)
+    | RUN_DIMS
+    | {"npv", "irr", "platform_npv", "platform_irr", "platform_industry", "enterprises", "events", "overrides"}
+)
+
+
+def sweep_dims(ds: xr.Dataset | xr.DataArray) -> list[Hashable]:
+    """The sweep dimensions of a Dataset or DataArray (those not of a single run), in order.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> sweep_dims(xr.DataArray([[1, 2]], dims=("pr", "replication")))
+    ['pr']
+    """
+    dims = ds["adopters"].dims if isinstance(ds, xr.Dataset) and "adopters" in ds else ds.dims
+    return [d for d in dims if d not in RUN_DIMS]
+
+
+#: Variables renamed since an earlier version: old name -> new name (0.3.0: one name per thing).
+RENAMED_VARIABLES = {"public_spending": "public_money"}
+
+
+def upgrade(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` with the variables of an earlier version under their current names (:data:`RENAMED_VARIABLES`).
+
+    Examples
+    --------
+    >>> old = xr.Dataset({"public_spending": ("month", [1.0, 2.0])})
+    >>> list(upgrade(old).data_vars)
+    ['public_money']
+    """
+    old = {a: b for a, b in RENAMED_VARIABLES.items() if a in ds.variables and b not in ds.variables}
+    return ds.rename_vars(old) if old else ds
