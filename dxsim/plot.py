@@ -642,7 +642,7 @@ def sensitivity(si: xr.Dataset, output: str | None = None, *, ax: Axes | None = 
     --------
     >>> import dxsim as dx
     >>> sc = dx.load_scenario("small").with_overrides({"horizon_months": 12})
-    >>> si = dx.sensitivity(sc, {"programme.instruments[0].share": (0.1, 0.5)}, ["adopters"], method="morris", n=2)
+    >>> si = dx.sensitivity(sc, {"programme.instruments[0].share": (0.1, 0.5)}, ["adopters"], method="morris", samples=2)
     >>> ax = sensitivity(si)
     >>> ax.get_xlabel()
     'mu* (enterprises per full range)'

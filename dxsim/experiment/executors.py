@@ -22,7 +22,7 @@ from dxsim.model.world import run_replication
 from dxsim.random import replication_key
 from dxsim.scenario.schema import Scenario
 
-__all__ = ["Task", "run_tasks", "show_progress"]
+__all__ = ["Task", "replicate", "run_tasks", "show_progress"]
 
 Task = tuple[Scenario, int, int]  # scenario, seed, replication
 T = TypeVar("T")

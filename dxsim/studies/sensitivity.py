@@ -76,6 +76,9 @@ def sensitivity(
 ) -> xr.Dataset:
     """Sobol indices or Morris elementary effects of statistics with respect to bounded parameters.
 
+    .. deprecated:: 0.3.0
+        ``outputs``, ``n``, ``conf_level``: now ``statistics``, ``samples``, ``interval`` (old names until 0.4.0).
+
     Parameters
     ----------
     scenario : Scenario, str or Path
@@ -87,10 +90,8 @@ def sensitivity(
         (``"adopters"``, ``"public_money_per_lighthouse"``) or ``name@month``
         (``"accepted@18"``), each averaged over the replications of a point.
     method : {"sobol", "morris"}
-        Sobol: ``samples * (d + 2)`` points (Saltelli sampling, ``samples`` a
-        power of 2), first-order and total indices.  Morris: ``samples * (d + 1)``
-        points (``samples`` trajectories on a grid of ``levels`` levels), mu, mu*
-        and sigma.
+        Sobol: ``samples * (d + 2)`` points (Saltelli, ``samples`` a power of 2), first-order and
+        total indices.  Morris: ``samples * (d + 1)`` points on ``levels`` levels, mu, mu*, sigma.
     samples : int
         Base samples (Sobol) or trajectories (Morris).
     replications : int
@@ -100,42 +101,30 @@ def sensitivity(
     levels : int
         Morris grid levels.
     interval : float
-        Central probability of the bootstrap intervals (0.95: the 2.5th to the
-        97.5th percentile).
+        Central probability of the bootstrap intervals (0.95: the 2.5th to the 97.5th percentile).
     workers, executor, progress
         As in :func:`dxsim.simulate`.
     store : str or Path, optional
-        Stream every point's runs to this sweep store (zarr) as
-        :func:`dxsim.sweep` does, so a long analysis can be resumed with
-        ``resume=True``; without it only the statistics of each point are kept.
+        Stream every point's runs to this sweep store (zarr), as :func:`dxsim.sweep` does, so that
+        ``resume=True`` continues an interrupted analysis; without it only the statistics are kept.
     resume : bool
         Continue an interrupted analysis in ``store``.
 
     Returns
     -------
     xarray.Dataset
-        Dimensions ``output`` (one per statistic, e.g. ``accepted@18``) and
-        ``param``; Sobol: ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (1; the
-        ``_conf`` variables are half-widths of the ``interval``); Morris: ``mu``,
-        ``mu_star``, ``mu_star_conf``, ``sigma`` (in each statistic's units,
-        coordinate ``output_units``, per full range of the parameter); and
-        ``sample_value`` (sample, param) and ``sample_output`` (sample,
-        output), the design and the statistics it gave.  Attributes ``method``,
-        ``samples``, ``replications``, ``seed``, ``interval``, ``levels``,
-        ``bounds`` and the scenario.
+        Dimensions ``output`` (one per statistic, e.g. ``accepted@18``) and ``param``; Sobol:
+        ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (1; ``_conf``: half-widths of the ``interval``);
+        Morris: ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma`` (in each statistic's units,
+        coordinate ``output_units``, per full range of the parameter); ``sample_value`` (sample,
+        param) and ``sample_output`` (sample, output), the design and the statistics it gave.
+        Attributes: the settings above (``method``, ``samples``, ...), ``bounds``, the scenario.
 
     Raises
     ------
     ScenarioError
         Before any simulation: an unknown statistic, a bad month, bounds with
         low >= high or a path that is not a field.
-
-    Notes
-    -----
-    .. deprecated:: 0.3.0
-        ``outputs``, ``n`` and ``conf_level`` are now ``statistics``,
-        ``samples`` and ``interval``; the old names work until 0.4.0, with a
-        DeprecationWarning.
 
     Examples
     --------
@@ -155,9 +144,8 @@ def sensitivity(
     y = _outputs(sc, space, x, wanted, replications, seed, store=store, resume=resume, workers=workers,
                  executor=executor, progress=progress)  # fmt: skip
     out = _indices(problem, x, y, wanted, method=method, interval=interval, levels=levels, seed=seed)
-    settings = {"samples": samples, "replications": replications, "seed": seed, "interval": interval}
-    out.attrs.update(method=method, **settings, levels=levels)
-    out.attrs.update(_provenance(sc, space))
+    out.attrs.update(method=method, samples=samples, replications=replications, seed=seed, interval=interval)
+    out.attrs.update(levels=levels, **_provenance(sc, space))
     return out
 
 

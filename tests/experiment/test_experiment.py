@@ -314,7 +314,8 @@ def test_calibration_and_sensitivity_on_dask_equal_in_process(short, client):
     assert fits[0].evaluations.equals(fits[1].evaluations)
     params = {DISCOUNT: (0.0, 0.3), "programme.instruments[0].share": (0.1, 0.5)}
     si = [
-        dx.sensitivity(short, params, ["adopters"], method="morris", n=2, seed=SEED, executor=e) for e in (None, client)
+        dx.sensitivity(short, params, ["adopters"], method="morris", samples=2, seed=SEED, executor=e)
+        for e in (None, client)
     ]
     xr.testing.assert_identical(si[0], si[1])
 

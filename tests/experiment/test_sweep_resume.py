@@ -47,7 +47,7 @@ def test_resume_after_sigkill(tmp_path, request):
 
     def command(out: Path) -> list[str]:
         return [
-            *(sys.executable, "-m", "dxsim", "sweep", str(scenario), "--set", f"{DISCOUNT}=0,0.1,0.2"),
+            *(sys.executable, "-m", "dxsim", "sweep", str(scenario), "--param", f"{DISCOUNT}=0,0.1,0.2"),
             *("--replications", str(reps), "--block-size", str(size), "--seed", str(seed), "-o", str(out)),
         ]
 
@@ -135,9 +135,9 @@ def test_sweep_grid_and_cases(capsys, tmp_path, short):
         capsys,
         "sweep",
         str(short),
-        "--set",
+        "--param",
         "scheme:contract.payment.scheme=upfront,installments",
-        "--set",
+        "--param",
         "programme.rollover=true,false",
         "--case",
         f"base={base}",
@@ -160,7 +160,7 @@ def test_sweep_grid_and_cases(capsys, tmp_path, short):
         capsys,
         "sweep",
         str(short),
-        "--set",
+        "--param",
         "rollover:programme.rollover=true,false",
         "--case",
         f"base={base}",
@@ -199,14 +199,14 @@ def test_sweep_grid_and_cases(capsys, tmp_path, short):
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--set", "contract.no_such_field=1,2"], "contract.no_such_field"),
-        (["--set", f"{DISCOUNT}=0.1,1.3"], "1.3"),
-        (["--set", DISCOUNT], "--set"),
-        (["--set", f"{DISCOUNT}=0.1", "--set", f"{DISCOUNT}=0.2"], "twice"),
-        (["--set", f"platform_discount:{DISCOUNT}=0.1"], "platform_discount"),
-        ([], "--set or --case"),
+        (["--param", "contract.no_such_field=1,2"], "contract.no_such_field"),
+        (["--param", f"{DISCOUNT}=0.1,1.3"], "1.3"),
+        (["--param", DISCOUNT], "--param"),
+        (["--param", f"{DISCOUNT}=0.1", "--param", f"{DISCOUNT}=0.2"], "twice"),
+        (["--param", f"platform_discount:{DISCOUNT}=0.1"], "platform_discount"),
+        ([], "--param or --case"),
         (["--case", "a=missing.toml"], "missing.toml"),
-        (["--set", f"{DISCOUNT}=0.1", "--replications", "0"], "--replications"),
+        (["--param", f"{DISCOUNT}=0.1", "--replications", "0"], "--replications"),
     ],
 )
 def test_bad_sweep_exits_2_and_writes_nothing(capsys, monkeypatch, short, tmp_path, args, words):
@@ -229,13 +229,13 @@ def test_bad_case_file_named(capsys, short, tmp_path):
 
 
 def test_output_is_required(capsys, short):
-    status, _, err = run_cli(capsys, "sweep", str(short), "--set", f"{DISCOUNT}=0.1")
+    status, _, err = run_cli(capsys, "sweep", str(short), "--param", f"{DISCOUNT}=0.1")
     assert status == 2 and "-o" in err
 
 
 def test_existing_store_needs_resume_and_the_same_sweep(capsys, monkeypatch, short, tmp_path):
     store = tmp_path / "s.zarr"
-    argv = ["sweep", str(short), "--set", f"{DISCOUNT}=0,0.1", "-n", "1", "-o", str(store)]
+    argv = ["sweep", str(short), "--param", f"{DISCOUNT}=0,0.1", "-n", "1", "-o", str(store)]
     status, out, err = run_cli(capsys, *argv)
     assert status == 0, err
     before = blocks_in(store)
@@ -257,7 +257,7 @@ def test_store_that_cannot_be_written(capsys, short, tmp_path):
     path = tmp_path / "results.nc"
     path.write_bytes(b"x")
     status, _, err = run_cli(
-        capsys, "sweep", str(short), "--set", f"{DISCOUNT}=0.1", "-n", "1", "-o", str(path / "s.zarr")
+        capsys, "sweep", str(short), "--param", f"{DISCOUNT}=0.1", "-n", "1", "-o", str(path / "s.zarr")
     )
     assert status == 2 and err.startswith(f"dxsim sweep: {path / 's.zarr'}: cannot write") and err.count("\n") == 1
 
@@ -265,7 +265,7 @@ def test_store_that_cannot_be_written(capsys, short, tmp_path):
 def test_a_file_is_not_a_store(capsys, short, tmp_path):
     path = tmp_path / "results.nc"
     path.write_bytes(b"x")
-    status, _, err = run_cli(capsys, "sweep", str(short), "--set", f"{DISCOUNT}=0.1", "-n", "1", "-o", str(path))
+    status, _, err = run_cli(capsys, "sweep", str(short), "--param", f"{DISCOUNT}=0.1", "-n", "1", "-o", str(path))
     assert status == 2 and "not a dxsim sweep store" in err
     assert path.read_bytes() == b"x"
 
@@ -279,7 +279,7 @@ def test_unreachable_scheduler(capsys, short, tmp_path, monkeypatch):
     monkeypatch.setattr(distributed, "Client", refuse)
     store = tmp_path / "s.zarr"
     status, _, err = run_cli(
-        capsys, "sweep", str(short), "--set", f"{DISCOUNT}=0.1", "--scheduler", "tcp://127.0.0.1:9", "-o", str(store)
+        capsys, "sweep", str(short), "--param", f"{DISCOUNT}=0.1", "--scheduler", "tcp://127.0.0.1:9", "-o", str(store)
     )
     assert status == 2 and "tcp://127.0.0.1:9" in err and err.count("\n") == 1
     assert not store.exists()

@@ -64,14 +64,14 @@ CLI_ONLY: dict[str, dict[str, str]] = {
 }
 
 
-def actions(command: str) -> list[argparse.Action]:
-    """The arguments of ``dxsim COMMAND``, help and renamed options left out."""
+def actions(command: str, *, renamed: bool = False) -> list[argparse.Action]:
+    """The arguments of ``dxsim COMMAND`` but ``--help``; the renamed options only if ``renamed``."""
     parser = argparse.ArgumentParser()
     COMMANDS[command].arguments(parser)
     return [
         a
         for a in parser._actions
-        if not isinstance(a, argparse._HelpAction) and not set(a.option_strings) & set(RENAMED_OPTIONS)
+        if not isinstance(a, argparse._HelpAction) and (renamed or not set(a.option_strings) & set(RENAMED_OPTIONS))
     ]
 
 
@@ -142,14 +142,8 @@ def test_a_short_option_means_one_thing_in_every_command():
 
 @pytest.mark.parametrize(("old", "new"), list(RENAMED_OPTIONS.items()))
 def test_a_renamed_option_sets_what_its_new_name_sets(old, new):
-    users = [c for c in COMMANDS if any(old in a.option_strings for a in _all_actions(c))]
+    users = [c for c in COMMANDS if any(old in a.option_strings for a in actions(c, renamed=True))]
     assert users, f"{old} is listed as renamed but no command takes it"
     for command in users:
-        dests = {a.dest for a in _all_actions(command) if {old, new} & set(a.option_strings)}
+        dests = {a.dest for a in actions(command, renamed=True) if {old, new} & set(a.option_strings)}
         assert len(dests) == 1, (command, old, new, dests)
-
-
-def _all_actions(command: str) -> list[argparse.Action]:
-    parser = argparse.ArgumentParser()
-    COMMANDS[command].arguments(parser)
-    return list(parser._actions)

@@ -134,6 +134,28 @@ value = 150
     assert fitted.resolved_industries[0].innovation != market.resolved_industries[0].innovation
 
 
+def test_cli_param_replaces_the_targets_files_params(capsys, tmp_path, market):
+    """``--param`` is the ``params`` argument of dx.calibrate: the same fit, of other parameters than the file's."""
+    scenario = tmp_path / "market.toml"
+    scenario.write_text(market.to_toml(), encoding="utf-8")
+    targets = tmp_path / "targets.toml"
+    targets.write_text(
+        f'replications = 1\nseed = 5\nmaxiter = 2\n[params]\n"{P}" = [0.002, 0.05]\n'
+        '[targets.early]\nstatistic = "adopters"\nmonth = 12\nvalue = 150\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "fitted.toml"
+    argv = ["calibrate", str(scenario), str(targets), "--param", f"{Q}=0.05,1.0", "-o", str(out), "--no-progress"]
+    status, _, err = run_cli(capsys, *argv)
+    assert (status, err) == (0, "")
+    fit = dx.calibrate(scenario, targets, {Q: BOUNDS[Q]})
+    assert list(fit.params.index) == [Q]
+    assert out.read_text(encoding="utf-8") == fit.to_toml()
+    status, _, err = run_cli(capsys, *argv[:3], "--param", Q, "-o", str(tmp_path / "bad.toml"))
+    assert status == 2 and err.splitlines() == [f"dxsim calibrate: --param {Q}: expected PATH=LOW,HIGH"]
+    assert not (tmp_path / "bad.toml").exists()
+
+
 def test_bundled_targets_file_is_valid_for_its_scenario():
     spec = read_targets("platform-pilot-2022")
     sc = dx.load_scenario("platform-pilot-2022")

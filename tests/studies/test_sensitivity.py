@@ -191,11 +191,13 @@ def test_an_old_and_a_new_name_together_are_refused(small):
         dx.sensitivity(small, {SHARE: (0.0, 0.1)}, ["adopters"], n=2, samples=2)
 
 
-def test_the_interval_sets_the_width_of_the_bootstrap_intervals(tiny, tiny_new):
+def test_the_interval_sets_the_width_of_the_bootstrap_intervals(tiny):
     sc, kwargs = tiny
-    wide = dx.sensitivity(sc, {SHARE: (0.1, 0.5)}, ["adopters@12"], samples=2, interval=0.99, **kwargs)
-    xr.testing.assert_identical(wide["mu_star"], tiny_new["mu_star"])
-    assert (wide["mu_star_conf"] > tiny_new["mu_star_conf"]).all()
+    narrow, wide = (
+        dx.sensitivity(sc, {SHARE: (0.1, 0.5)}, ["adopters@12"], samples=3, interval=p, **kwargs) for p in (0.5, 0.99)
+    )
+    xr.testing.assert_identical(wide["mu_star"], narrow["mu_star"])
+    assert (wide["mu_star_conf"] > narrow["mu_star_conf"]).all() and (narrow["mu_star_conf"] > 0).all()
 
 
 def test_the_signature_shows_the_new_names_only():
