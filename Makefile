@@ -29,7 +29,7 @@ $(VENV)/.docs-installed: pyproject.toml $(BIN)/activate
 
 run: $(VENV)/.run-installed
 	@mkdir -p results
-	$(BIN)/dxsim run $(SCENARIO) -o results/$(SCENARIO).nc --replications $(REPLICATIONS) --seed $(SEED)
+	$(BIN)/dxsim run $(SCENARIO) -o results/$(SCENARIO).nc --replications $(REPLICATIONS) --seed $(SEED) --counterfactual
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check dxsim tests benchmarks

@@ -5,7 +5,8 @@ numpy with one unkeyed generator:
 
 * each enterprise draws its attributes once from the scenario's
   distributions (revenue, benefit, hurdle rate, payback limit, liquidity,
-  maturity and whether its project works);
+  maturity, whether its project works, its margin and whether it is
+  high-tech: its tax position);
 * consideration as in the model: an enterprise considers in the month its
   industry's integrated Bass hazard ``p + (q x in use + d x lighthouses) / N``
   passes its threshold (a unit exponential; a rejecter adds another, an
@@ -15,7 +16,10 @@ numpy with one unkeyed generator:
   the acceptance delay after adopting;
 * the decision is the model's own vectorised one
   (:func:`dxsim.model.decision.decide`: NPV over the evaluation horizon,
-  perceived failure, payback limit, liquidity) on an upfront offer at the
+  perceived failure, payback limit, liquidity, and each enterprise's own
+  income tax under the scenario's tax law, :class:`dxsim.model.tax.TaxPosition`:
+  its marginal rate on the gain, the deduction of what it pays, its VAT
+  credit) on an upfront offer at the
   list price less the platform discount and, while a batch is open and its
   budget lasts, the programme's cost share (capped per enterprise; the
   month's grants come out of the budget).
@@ -27,7 +31,10 @@ any simulation of this population must do.  Target (issue 5): dxsim within
 Both print how many decisions they took: the floor is only a fair yardstick
 if it decides about as often as the model does.  For continuity the first
 floor (a simplified decision without payback limit or perceived failure,
-which made a quarter of the model's decisions) is printed as well.
+which made a quarter of the model's decisions) is printed as well; it taxes
+each gain at the enterprise's own rate under the tax law (its base profit at
+the industry's median margin, not high-tech, no deduction), where it used the
+flat ``programme.tax_rate`` of dxsim 0.2.0.
 
 Run: ``.venv/bin/python benchmarks/bench_national.py [--replications N]``.
 """
@@ -44,6 +51,7 @@ import dxsim as dx
 from dxsim.finance import gain_profile, monthly_rate, npv
 from dxsim.model.decision import Offer, decide, perceived_failure
 from dxsim.model.population import maturity_level
+from dxsim.model.tax import TaxLaw, TaxPosition
 from dxsim.model.world import run_replication
 from dxsim.random import replication_key
 
@@ -65,12 +73,16 @@ def floor(sc: dx.Scenario, seed: int) -> tuple[int, int]:
     b = sc.behaviour
     size = np.array([i.enterprises for i in inds], dtype=np.int64)
     of = np.repeat(np.arange(len(inds)), size)  # industry of each enterprise
-    u = rng.random((9, len(of)))  # each enterprise's attributes, drawn once
+    u = rng.random((11, len(of)))  # each enterprise's attributes, drawn once
     revenue = _by_group([i.revenue for i in inds], u[0], of)
     gain = revenue / 12.0 * _by_group([s.benefit for s in sols], u[1], of)
     hurdle = b.hurdle_rate.ppf(u[2])
     max_payback = b.max_payback_months.ppf(u[3])
     liquidity = np.clip(b.liquidity_months.ppf(u[4]), 0.0, None) * revenue / 12.0
+    law = TaxLaw.of(sc)  # each enterprise's tax position: base profit, high-tech, general VAT taxpayer
+    base_profit = revenue * _by_group([i.margin for i in inds], u[9], of)
+    high_tech = u[10] < np.array([i.high_tech_share for i in inds])[of]
+    general_vat = law.general_vat(revenue)
     # lighthouse if the project works and lifts the maturity score to the lighthouse level
     edges = np.array([[i.maturity.exploration, i.maturity.exploration + i.maturity.practice] for i in inds])[of]
     band = (u[5] >= edges[:, 0]).astype(np.int64) + (u[5] >= edges[:, 1])
@@ -132,7 +144,7 @@ def floor(sc: dx.Scenario, seed: int) -> tuple[int, int]:
         adopt = decide(
             offer,
             gain=gain[who],
-            tax_rate=sc.programme.tax_rate,
+            tax=TaxPosition(law, base_profit[who], high_tech[who], general_vat[who], t),
             ramp=ramp[industry],
             lifetime=lifetime[industry],
             hurdle_rate=hurdle[who],
@@ -165,8 +177,10 @@ def first_floor(sc: dx.Scenario, seed: int) -> tuple[int, int]:
     months = b.evaluation_months
     share = sum(i.share for i in sc.programme.instruments if i.kind == "cost_share")
     price = sol.price * (1 - share - sc.contract.platform_discount)
+    law = TaxLaw.of(sc)
+    margin = np.array([float(i.margin.ppf(0.5)) for i in inds])  # the industry's median margin
     decisions = 0
-    for _ in range(sc.horizon_months):
+    for t in range(sc.horizon_months):
         hazard = p + q * adopted / size
         k = rng.binomial(size - adopted, -np.expm1(-hazard))
         industry = np.repeat(np.arange(len(inds)), k)
@@ -179,9 +193,10 @@ def first_floor(sc: dx.Scenario, seed: int) -> tuple[int, int]:
         benefit = sol.benefit.ppf(u[1])
         rho = monthly_rate(b.hurdle_rate.ppf(u[2]))
         liquidity = b.liquidity_months.ppf(u[3]) * revenue / 12
-        gain = gain_profile(
-            revenue / 12 * benefit * (1 - sc.programme.tax_rate), 2.0, sol.ramp_months, sol.lifetime_months, months
-        )
+        monthly_gain = revenue / 12 * benefit
+        # the enterprise's own income tax on the gain (its base profit at the median margin, not high-tech)
+        tax = law.incremental(revenue * margin[industry], monthly_gain, 0.0, False, t)
+        gain = gain_profile(monthly_gain - tax, 2.0, sol.ramp_months, sol.lifetime_months, months)
         flows = gain.copy()
         flows[:, 0] -= price
         adopt = (npv(rho, flows) > 0) & (liquidity >= price)

@@ -141,7 +141,9 @@ _GLOSSARY_MARKER = "<!-- dxsim-glossary-tables -->"
 def _glossary_markdown() -> str:
     """The glossary's tables of output names, from the tables the code itself uses (one copy)."""
     from dxsim.analysis.additionality import ADDITIONALITY
+    from dxsim.analysis.appraisal import APPRAISAL
     from dxsim.analysis.metrics import METRICS
+    from dxsim.analysis.payback import PAYBACK_STATISTICS
     from dxsim.results.schema import VARIABLES
 
     def table(title: str, rows: dict[str, tuple[str, str]]) -> list[str]:
@@ -152,6 +154,8 @@ def _glossary_markdown() -> str:
     parts = table("Dataset variables", {n: (u, m) for n, (_, u, m) in VARIABLES.items()})
     parts += table("Metrics (`dx.summarize`, `dx.headline`, `dx.compare`)", METRICS)
     parts += table("Additionality (`dx.additionality`)", ADDITIONALITY)
+    parts += table("Appraisal against the counterfactual (`dx.appraisal`)", APPRAISAL)
+    parts += table("Paybacks of the three parties (`dx.payback`, columns)", PAYBACK_STATISTICS)
     return "\n".join(parts)
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and
     from dxsim.scenario.load import bundled_scenarios, load_scenario
     from dxsim.scenario.schema import Scenario
     from dxsim.scenario.variants import counterfactual
+    from dxsim.studies.appraisal import appraisal, payback
     from dxsim.studies.calibrate import Calibration, calibrate
     from dxsim.studies.compare import Comparison, compare
     from dxsim.studies.counterfactual import additionality, additionality_by_enterprise
@@ -48,6 +49,7 @@ _WHERE: dict[str, str] = {
     "Comparison": "dxsim.studies.compare",
     "additionality": "dxsim.studies.counterfactual",
     "additionality_by_enterprise": "dxsim.studies.counterfactual",
+    "appraisal": "dxsim.studies.appraisal",
     "bundled_scenarios": "dxsim.scenario.load",
     "calibrate": "dxsim.studies.calibrate",
     "compare": "dxsim.studies.compare",
@@ -57,6 +59,7 @@ _WHERE: dict[str, str] = {
     "headline": "dxsim.analysis.metrics",
     "load_scenario": "dxsim.scenario.load",
     "open_results": "dxsim.results.io",
+    "payback": "dxsim.studies.appraisal",
     "peer_speedup": "dxsim.studies.peers",
     "plot": "dxsim.plot",
     "progress_ratio": "dxsim.analysis.wright",
@@ -83,6 +86,7 @@ __all__ = [
     "__version__",
     "additionality",
     "additionality_by_enterprise",
+    "appraisal",
     "bundled_scenarios",
     "calibrate",
     "compare",
@@ -92,6 +96,7 @@ __all__ = [
     "headline",
     "load_scenario",
     "open_results",
+    "payback",
     "peer_speedup",
     "plot",
     "progress_ratio",

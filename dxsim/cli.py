@@ -15,9 +15,13 @@ line on standard error.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import json
 import math
+import re
 import sys
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -181,7 +185,52 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", type=Path, help="netCDF file (default results/NAME.nc)")
     p.add_argument("--replications", "-n", type=int, default=10, help="replications (default 10)")
     p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
+    p.add_argument(
+        "--counterfactual",
+        action="store_true",
+        help="also run the scenario without public money on the same seed, kept in the file "
+        "(dxsim compare --counterfactual and dxsim report then reuse it)",
+    )
     _add_engine(p)
+
+
+_RESULTS_DIR = Path("results")  # dxsim run's default folder, relative to the working directory
+_MAX_NAME = 100  # characters of a file name built from a scenario name (without ``.nc``)
+_MAX_NAME_BYTES = 200  # and its UTF-8 bytes: file systems allow 255 (100 CJK letters are 300)
+_UNSAFE = re.compile(r"[^\w.\-]+")  # \w: Unicode letters (CJK included), digits and ``_``
+
+
+def _safe_name(name: str) -> str:
+    """A file name (never a path) for the scenario ``name``.
+
+    Letters, digits, ``-``, ``_`` and ``.`` stay; every other run of characters
+    (``/``, ``\\``, spaces, NUL, control characters) becomes ``-``; leading
+    and trailing dots and dashes go (no hidden file, no ``..``).  An empty
+    result is ``scenario``; one over 100 characters (or 200 UTF-8 bytes) is cut
+    and ends in 8 hex digits of the name's SHA-256, so long names that differ
+    stay different.
+
+    >>> _safe_name("../../escaped-by-name"), _safe_name(""), _safe_name("城市 试点")
+    ('escaped-by-name', 'scenario', '城市-试点')
+    """
+    safe = _UNSAFE.sub("-", name).strip(".-") or "scenario"
+    if len(safe) > _MAX_NAME or len(safe.encode()) > _MAX_NAME_BYTES:
+        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        cut = safe[: _MAX_NAME - 9]
+        while len(cut.encode()) > _MAX_NAME_BYTES - 9:
+            cut = cut[:-1]
+        safe = f"{cut.rstrip('.-')}-{digest}"
+    return safe
+
+
+def _default_output(command: str, name: str) -> Path:
+    """``results/NAME.nc`` with NAME made safe (:func:`_safe_name`); one stderr line when NAME had to change."""
+    out = _RESULTS_DIR / f"{_safe_name(name)}.nc"
+    if out.parent != _RESULTS_DIR:  # cannot happen (no separator survives); refuse rather than escape
+        raise CommandError(command, f"the scenario name {name!r} cannot be made a file name: give -o FILE.nc")
+    if out.stem != name:
+        print(f"dxsim {command}: the scenario name {name!r} is not a safe file name; writing {out}", file=sys.stderr)
+    return out
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -189,10 +238,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from dxsim.experiment.simulate import simulate
     from dxsim.results.io import write_netcdf
     from dxsim.scenario.load import load_scenario
+    from dxsim.tables import format_headline, format_payback, payback_of
 
     _check_counts("run", [("--replications", args.replications), ("--workers", args.workers)])
     scenario = load_scenario(args.scenario)
-    out = args.output or Path("results") / f"{scenario.name}.nc"
+    if "\x00" in scenario.name:  # netCDF cannot store it: refused now, not after the run
+        raise CommandError("run", f"{args.scenario}: name: a NUL character cannot be stored, got {scenario.name!r}")
+    out = args.output or _default_output("run", scenario.name)
     _check_output("run", out)
 
     def run(client: Any) -> Any:
@@ -203,6 +255,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             workers=args.workers,
             executor=client,
             progress=args.progress,
+            counterfactual=args.counterfactual,
         )
 
     ds = _on_engine("run", args.scheduler, out, run)
@@ -210,9 +263,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         write_netcdf(ds, out)
     except OSError as err:
         raise _cannot_write("run", out, err) from None
-    table = headline(ds)
     print(f"{scenario.name}: {args.replications} replications, seed {ds.attrs['seed']} -> {out}")
-    print(table.to_string(float_format=lambda x: f"{x:,.1f}"))
+    print(format_headline(headline(ds)))
+    print()
+    print(format_payback(payback_of(ds, run_counterfactual=False)))  # the government's needs --counterfactual
     return 0
 
 
@@ -565,18 +619,23 @@ def _compare_arguments(p: argparse.ArgumentParser) -> None:
     _add_engine(p, progress=False)
 
 
-def _read_runs(paths: Sequence[Path]) -> dict[str, Any]:
+def _labelled(command: str, paths: Sequence[Path], read: Callable[[Path], Any]) -> dict[str, Any]:
     """The result files by label (the file's stem, or its path when two stems are the same)."""
-    from dxsim.results.io import read_run
-
     runs: dict[str, Any] = {}
     for path in paths:
         try:
-            ds = read_run(path)
+            ds = read(path)
         except ValueError as err:
-            raise CommandError("compare", str(err)) from None
+            raise CommandError(command, str(err)) from None
         runs[path.stem if path.stem not in runs else str(path)] = ds
     return runs
+
+
+def _read_runs(paths: Sequence[Path]) -> dict[str, Any]:
+    """The result files of ``dxsim compare`` by label."""
+    from dxsim.results.io import read_run
+
+    return _labelled("compare", paths, read_run)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -616,27 +675,64 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _report_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("results", type=Path, help="a netCDF file from dxsim run or a store directory from dxsim sweep")
-    p.add_argument("-o", "--output", type=Path, help="the HTML file (default: RESULTS with suffix .html)")
+    p.add_argument(
+        "results",
+        type=Path,
+        nargs="+",
+        help="a netCDF file from dxsim run or a store directory from dxsim sweep; several run files: side by side",
+    )
+    p.add_argument("-o", "--output", type=Path, help="the HTML file (default: RESULTS with suffix .html; one file)")
     p.add_argument("--title", help="the page's title (default: dxsim report: SCENARIO)")
+    _add_engine(p)
+
+
+def _report_inputs(args: argparse.Namespace) -> tuple[Path, Any, dict[str, str]]:
+    """(output, the Dataset or the runs by label, their sources) of ``dxsim report``; CommandError when unusable."""
+    from dxsim.results.io import open_results
+
+    if len(args.results) > 1 and args.output is None:
+        raise CommandError("report", "several results go on one page: give -o FILE.html")
+    out = args.output or args.results[0].with_suffix(".html")
+    _check_output("report", out)
+    for results in args.results:
+        if out.resolve() == results.resolve():
+            raise CommandError("report", f"{out}: the output would overwrite the results")
+    runs = _labelled("report", args.results, open_results)
+    sources = {label: str(path) for label, path in zip(runs, args.results, strict=True)}
+    if len(runs) == 1:
+        return out, next(iter(runs.values())), sources
+    return out, runs, sources
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from dxsim.report import write_report
-    from dxsim.results.io import open_results
+    from dxsim.results.pairing import counterfactual_of
 
-    out = args.output or args.results.with_suffix(".html")
-    _check_output("report", out)
-    if out.resolve() == args.results.resolve():
-        raise CommandError("report", f"{out}: the output would overwrite the results")
+    _check_counts("report", [("--workers", args.workers)])
+    out, data, sources = _report_inputs(args)
+    datasets = list(data.values()) if isinstance(data, dict) else [data]
+    # a run without its counterfactual runs it for the appraisal: only then is there anything to connect to
+    needs = any(counterfactual_of(ds) is None for ds in datasets)
+    source: Any = sources if isinstance(data, dict) else str(args.results[0])
     try:
-        ds = open_results(args.results)
-        write_report(ds, out, title=args.title, source=str(args.results))
+        with _engine(args.scheduler if needs else None) as client:
+            write_report(
+                data,
+                out,
+                title=args.title,
+                source=source,
+                workers=args.workers,
+                executor=client,
+                progress=args.progress,
+            )
     except OSError as err:
         raise _cannot_write("report", out, err) from None
-    except ValueError as err:  # not dxsim results, an unfinished sweep
+    except ValueError as err:  # not dxsim results, an unfinished sweep, a sweep among runs, no scheduler
+        if isinstance(err, ScenarioError):
+            raise
         raise CommandError("report", str(err)) from None
-    print(f"{ds.attrs.get('scenario_name', args.results)}: report -> {out}")
+    names = ", ".join(sources) if isinstance(data, dict) else datasets[0].attrs.get("scenario_name", args.results[0])
+    print(f"{names}: report -> {out}")
     return 0
 
 
@@ -704,9 +800,11 @@ COMMANDS: dict[str, Command] = {
     "report": Command(
         _report_arguments,
         _cmd_report,
-        "one self-contained HTML page of a run or a sweep: scenario, headline table, figures",
-        "Figures are embedded as images and nothing is loaded from elsewhere, so the file "
-        "can be mailed or archived on its own.",
+        "one self-contained HTML page of a run, of runs side by side, or of a sweep",
+        "Scenario, headline, every party's payback for good, the appraisal against the counterfactual "
+        "(the one a run holds, else it runs now) and figures. Several run files: a column per run in every "
+        "table, a line per run in every figure. Figures are embedded as images and nothing is loaded from "
+        "elsewhere, so the file can be mailed or archived on its own.",
     ),
 }
 
@@ -718,6 +816,28 @@ def _parser() -> argparse.ArgumentParser:
     for name, command in COMMANDS.items():
         command.arguments(sub.add_parser(name, help=command.help, description=command.description))
     return p
+
+
+@contextlib.contextmanager
+def _deprecations_as_lines(command: str) -> Iterator[None]:
+    """dxsim's DeprecationWarnings (e.g. a scenario's ``programme.tax_rate``) as one line each on stderr.
+
+    Python hides DeprecationWarnings outside ``__main__``; a command-line user
+    should see them, once each, without a traceback-like source line.
+    """
+    seen: set[str] = set()
+
+    def show(message: Warning | str, category: type[Warning], filename: str, *_: object, **__: object) -> None:
+        text = str(message)
+        ours = "dxsim" in filename or "pydantic" in filename  # a scenario's deprecated field warns from pydantic
+        if ours and text not in seen:
+            seen.add(text)
+            print(f"dxsim {command}: warning: {text}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", DeprecationWarning)
+        warnings.showwarning = show
+        yield
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -732,7 +852,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for old in dict.fromkeys(getattr(args, "renamed_options", [])):
         print(f"dxsim {args.command}: {old} is deprecated; use {RENAMED_OPTIONS[old]}", file=sys.stderr)
     try:
-        return COMMANDS[args.command].run(args)
+        with _deprecations_as_lines(args.command):
+            return COMMANDS[args.command].run(args)
     except (CommandError, ScenarioError) as err:
         print(str(err), file=sys.stderr)
         return 2

@@ -19,6 +19,7 @@ __all__ = [
     "npv",
     "payback_period",
     "ramp_integral",
+    "straight_line",
 ]
 
 
@@ -53,11 +54,17 @@ def npv(rate: ArrayLike, flows: ArrayLike) -> NDArray[np.float64]:
 
 
 def irr(flows: ArrayLike, *, low: float = -0.5, high: float = 10.0, iterations: int = 200) -> NDArray[np.float64]:
-    """Internal rate of return per period, along the last axis.
+    """Internal rate of return per period, along the last axis; NaN unless the flow is an investment.
 
-    The rate r in ``(low, high)`` at which :func:`npv` is 0, found by
-    bisection (vectorised over the leading axes).  For conventional flows
-    (outflows first, then inflows: one sign change) it is the unique IRR.
+    An IRR means something only for a flow that starts with an outlay (its
+    first non-zero flow is negative) and changes sign (some later flow is
+    positive).  Anything else is NaN: a flow that starts with an inflow (a
+    platform paid before it delivers) has no rate of return, only a rate of
+    borrowing, and a flow that never changes sign has no rate at all.
+    Among investments, the rate r in ``(low, high)`` at which :func:`npv` is
+    0, found by bisection (vectorised over the leading axes); for
+    conventional flows (outlays first, then inflows: one sign change) it is
+    the unique IRR.
 
     Parameters
     ----------
@@ -71,20 +78,30 @@ def irr(flows: ArrayLike, *, low: float = -0.5, high: float = 10.0, iterations: 
     Returns
     -------
     array
-        Rate per period; NaN where the NPV has the same sign at both ends of
-        the bracket (no rate exists there, e.g. flows that never turn positive).
+        Rate per period; NaN where the flow does not start with an outlay,
+        never changes sign, or has the same NPV sign at both ends of the
+        bracket (no rate inside it).
 
     Examples
     --------
     >>> round(float(irr([-100, 110])), 12)
     0.1
+    >>> round(float(irr([0, -100, 110])), 12)  # leading zeros: the outlay is the first flow that counts
+    0.1
     >>> bool(np.isnan(irr([-100, 50, 40])))
     False
-    >>> bool(np.isnan(irr([-100, -10])))
+    >>> bool(np.isnan(irr([-100, -10])))  # never changes sign
+    True
+    >>> bool(np.isnan(irr([100, -110])))  # starts with an inflow: paid before it delivers
+    True
+    >>> bool(np.isnan(irr([0.0, 0.0])))
     True
     """
     f = np.asarray(flows, dtype=np.float64)
     shape = f.shape[:-1]
+    nonzero = f != 0.0
+    first = np.take_along_axis(f, np.argmax(nonzero, axis=-1)[..., None], axis=-1)[..., 0]
+    investment = (first < 0.0) & (f > 0.0).any(axis=-1)  # starts with an outlay, changes sign
     a, b = np.full(shape, low), np.full(shape, high)
     fa, fb = npv(a, f), npv(b, f)
     ok = np.isfinite(fa) & np.isfinite(fb) & (np.sign(fa) != np.sign(fb))
@@ -95,7 +112,8 @@ def irr(flows: ArrayLike, *, low: float = -0.5, high: float = 10.0, iterations: 
         a, fa = np.where(left, mid, a), np.where(left, fm, fa)
         b = np.where(left, b, mid)
     exact = fa == 0.0
-    return np.asarray(np.where(ok | exact, np.where(exact, a, (a + b) / 2.0), np.nan))
+    rate = np.where(exact, a, (a + b) / 2.0)
+    return np.asarray(np.where(investment & (ok | exact), rate, np.nan))
 
 
 def monthly_rate(annual: ArrayLike) -> NDArray[np.float64]:
@@ -234,3 +252,37 @@ def gain_profile(
     edges = np.arange(months + 1, dtype=np.float64)
     cum = ramp_integral(edges - t0, rmp, life)
     return np.asarray(g * np.diff(cum, axis=-1))
+
+
+def straight_line(amount: ArrayLike, start: ArrayLike, length: ArrayLike, months: int) -> NDArray[np.float64]:
+    """``amount`` spread evenly over ``[start, start + length)``: the part in each month ``[m, m + 1)``.
+
+    Straight-line depreciation (or a steady fee) on a grid of ``months``
+    months; a month partly covered gets its share.  The same as
+    :func:`gain_profile` without a ramp, times ``length``, only faster.
+
+    Parameters
+    ----------
+    amount : array
+        Total spread (yuan).
+    start, length : array
+        When the spreading starts and how long it lasts (months, > 0).
+    months : int
+        Number of months returned.
+
+    Returns
+    -------
+    array, shape ``amount.shape + (months,)``
+        Yuan per month: ``amount / length x |[m, m + 1) & [start, start + length)|``.
+
+    Examples
+    --------
+    >>> straight_line(120.0, 0.5, 12.0, 14).tolist()
+    [5.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 5.0, 0.0]
+    """
+    a = np.asarray(amount, dtype=np.float64)[..., None]
+    t0 = np.asarray(start, dtype=np.float64)[..., None]
+    n = np.asarray(length, dtype=np.float64)[..., None]
+    edges = np.arange(months + 1, dtype=np.float64)
+    covered = np.minimum(edges[1:], t0 + n) - np.maximum(edges[:-1], t0)
+    return np.asarray(a / n * np.maximum(covered, 0.0))

@@ -1,9 +1,17 @@
-"""Tables for people: a :func:`dxsim.compare` result as text (table, csv, markdown) or an Excel workbook.
+"""Tables for people: numbers and money as text, a run's headline and paybacks, a :func:`dxsim.compare` result.
 
-The face of :class:`dxsim.studies.compare.Comparison`: :func:`format_comparison`
-gives its text, :func:`write_comparison` writes it to a file atomically (xlsx
-through openpyxl, loaded only then).  Numbers are formatted here and nowhere
-else; the tables themselves are computed in :mod:`dxsim.studies.compare`.
+Numbers are formatted here and nowhere else in dxsim, and money is shown in
+million yuan everywhere people read it (printed tables, the HTML report, figure
+labels): :func:`in_millions` converts a value and its units,
+:func:`format_number` writes a number.  The tables themselves are computed in
+:mod:`dxsim.studies` and :mod:`dxsim.analysis`; here they are put in rows:
+
+* :func:`payback_of` -- the three parties' paybacks of a run (:func:`dxsim.studies.appraisal.payback`),
+  the enterprise and platform rows alone when the run holds no counterfactual and none may run;
+* :func:`payback_rows` -- that table in long form (a row per party and statistic);
+* :func:`appraisal_rows` -- a :func:`dxsim.studies.appraisal.appraisal` Dataset as mean and interval per figure;
+* :func:`format_headline`, :func:`format_payback` -- ``dxsim run``'s printed tables;
+* :func:`format_comparison`, :func:`write_comparison` -- a comparison as text or an xlsx workbook.
 """
 
 from __future__ import annotations
@@ -12,21 +20,45 @@ import importlib
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from dxsim._version import __version__
+from dxsim.analysis.appraisal import APPRAISAL
+from dxsim.analysis.metrics import quantile
+from dxsim.analysis.payback import PARTIES, PAYBACK_STATISTICS, contract_paybacks, payback_table
 from dxsim.atomic import atomic_path
+from dxsim.results.pairing import counterfactual_of
+from dxsim.studies.appraisal import payback
 from dxsim.studies.compare import Comparison
 
-__all__ = ["ComparisonFormat", "format_comparison", "write_comparison"]
+__all__ = [
+    "GOVERNMENT_NEEDS_COUNTERFACTUAL",
+    "MILLION",
+    "ComparisonFormat",
+    "appraisal_rows",
+    "format_comparison",
+    "format_headline",
+    "format_number",
+    "format_payback",
+    "in_millions",
+    "is_money",
+    "million_units",
+    "payback_of",
+    "payback_rows",
+    "write_comparison",
+]
 
 #: Formats of :func:`format_comparison` (text) and :func:`write_comparison` (also ``xlsx``).
 ComparisonFormat = Literal["table", "csv", "markdown", "xlsx"]
 
-#: Excel number formats by units.
+#: Yuan in a million: money is shown in million yuan.
+MILLION = 1e6
+
+#: Excel number formats by units (the workbook keeps the Dataset's units: yuan).
 _XLSX_FORMATS = {
     "yuan": "#,##0",
     "yuan / enterprise": "#,##0",
@@ -34,6 +66,283 @@ _XLSX_FORMATS = {
     "months": "0.0",
     "1": "0.000",
 }
+
+#: The one line printed instead of the government's payback when the run holds no counterfactual.
+GOVERNMENT_NEEDS_COUNTERFACTUAL = (
+    "government: its payback needs the counterfactual: dxsim run --counterfactual "
+    "(dx.simulate(..., counterfactual=True)) stores it"
+)
+
+_Value = TypeVar("_Value", float, np.ndarray, pd.Series, pd.DataFrame, xr.DataArray)
+
+
+# --------------------------------------------------------------------------- numbers and money
+
+
+def is_money(units: str) -> bool:
+    """True for units in yuan (``yuan``, ``yuan / month``, ``yuan / enterprise``).
+
+    Examples
+    --------
+    >>> is_money("yuan / month"), is_money("million yuan"), is_money("enterprises")
+    (True, False, False)
+    """
+    return units == "yuan" or units.startswith("yuan ")
+
+
+def million_units(units: str) -> str:
+    """The units of money shown in millions (``yuan / month`` -> ``million yuan / month``); others unchanged.
+
+    Examples
+    --------
+    >>> million_units("yuan"), million_units("yuan / month"), million_units("months")
+    ('million yuan', 'million yuan / month', 'months')
+    """
+    return f"million {units}" if is_money(units) else units
+
+
+def in_millions(value: _Value, units: str) -> tuple[_Value, str]:
+    """``value`` in the units people read: money divided by a million, its units said so; the rest unchanged.
+
+    Parameters
+    ----------
+    value : float, numpy.ndarray, pandas or xarray object
+        Values in ``units``.
+    units : str
+        Their units (a ``units`` attribute, a ``METRICS`` entry).
+
+    Returns
+    -------
+    (value, units)
+        Money (:func:`is_money`) in million yuan, anything else as given.
+
+    Examples
+    --------
+    >>> in_millions(360_767_528.5, "yuan")
+    (360.7675285, 'million yuan')
+    >>> in_millions(9.7, "months")
+    (9.7, 'months')
+    """
+    if is_money(units):
+        return value / MILLION, million_units(units)
+    return value, units
+
+
+def format_number(x: float, *, infinity: str = "inf") -> str:
+    """A number for a table cell: thousands separators from 100 up, three significant digits below.
+
+    Parameters
+    ----------
+    x : float
+        The number, already in the units shown (see :func:`in_millions`).
+    infinity : str
+        How ``+inf`` is written (``-`` in front for ``-inf``); NaN is ``n/a``.
+
+    Examples
+    --------
+    >>> [format_number(x) for x in (360.7675285, 5.0509, 0.0301, 12345.0, 0.0, float("nan"), -float("inf"))]
+    ['361', '5.05', '0.0301', '12,345', '0', 'n/a', '-inf']
+    """
+    if math.isnan(x):
+        return "n/a"
+    if math.isinf(x):
+        return infinity if x > 0 else f"-{infinity}"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def _interval(mean: float, low: float, high: float) -> str:
+    """``mean [low, high]``."""
+    return f"{format_number(mean)} [{format_number(low)}, {format_number(high)}]"
+
+
+def _shown(frame: pd.DataFrame, units: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """The rows of ``frame`` in the units people read (:func:`in_millions` row by row) and their units."""
+    frame = frame.copy()
+    shown = units.copy()
+    for metric in frame.index:
+        row, shown[metric] = in_millions(frame.loc[metric].astype(float), str(units.get(metric, "")))
+        frame.loc[metric] = row
+    return frame, shown
+
+
+def _stripped(text: str) -> str:
+    """``text`` without spaces at the ends of its lines (pandas pads the index name's line)."""
+    return "\n".join(line.rstrip() for line in text.splitlines())
+
+
+# --------------------------------------------------------------------------- a run's tables
+
+
+def payback_of(
+    ds: xr.Dataset,
+    *,
+    interval: float = 0.90,
+    discounted: bool = False,
+    run_counterfactual: bool = True,
+    workers: int = 1,
+    executor: Any = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """The paybacks for good of a run, as :func:`dxsim.studies.appraisal.payback` gives them.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A run (or one point of a sweep).
+    interval : float
+        Central probability of the intervals over replications.
+    discounted : bool
+        The discounted paybacks.
+    run_counterfactual : bool
+        When ``ds`` holds no counterfactual: run it (True) for the
+        government's row, or leave that row out (False).
+    workers, executor, progress
+        Where the counterfactual runs, as in :func:`dxsim.simulate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`dxsim.studies.appraisal.payback`'s table: rows ``enterprise``,
+        ``platform`` and ``government``, or the first two alone.
+
+    Examples
+    --------
+    >>> import dxsim as dx
+    >>> ds = dx.simulate(dx.load_scenario("small").with_overrides({"horizon_months": 24}), replications=2, seed=1)
+    >>> payback_of(ds, run_counterfactual=False).index.tolist()
+    ['enterprise', 'platform']
+    """
+    if run_counterfactual or counterfactual_of(ds) is not None:
+        return payback(
+            ds, interval=interval, discounted=discounted, workers=workers, executor=executor, progress=progress
+        )
+    parts = [contract_paybacks(ds, party, discounted=discounted) for party in PARTIES[:2]]
+    unknown = xr.full_like(parts[0], np.nan)  # payback_table wants every party: the government's is left out below
+    table = payback_table(xr.concat([*parts, unknown], dim=pd.Index(PARTIES, name="party")), interval=interval)
+    return table.drop(index="government")
+
+
+def payback_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`payback_of` table in long form: one row per party and statistic, for a column per run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``<party> <statistic>`` (``enterprise median``, ...); columns
+        ``mean``, ``low``, ``high``, ``units`` and ``meaning``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({s: [1.0] for s in ("median", "median_low", "median_high")}, index=["platform"])
+    >>> rows = payback_rows(table)
+    >>> rows.index.tolist(), float(rows.loc["platform median", "high"]), rows.loc["platform median", "units"]
+    (['platform median'], 1.0, 'months')
+    """
+    rows = {
+        f"{party} {name}": {
+            "mean": float(table.loc[party, name]),
+            "low": float(table.loc[party, f"{name}_low"]),
+            "high": float(table.loc[party, f"{name}_high"]),
+            "units": units,
+            "meaning": f"{party}: {meaning}",
+        }
+        for party in table.index
+        for name, (units, meaning) in PAYBACK_STATISTICS.items()
+        if name in table.columns
+    }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "metric"
+    return frame
+
+
+def appraisal_rows(ap: xr.Dataset, *, interval: float = 0.90) -> pd.DataFrame:
+    """Each figure of an appraisal as its mean and central interval over replications.
+
+    Parameters
+    ----------
+    ap : xarray.Dataset
+        Output of :func:`dxsim.studies.appraisal.appraisal`.
+    interval : float
+        Central probability of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per variable over ``replication`` alone (in the order of
+        :data:`dxsim.analysis.appraisal.APPRAISAL`), one per window of
+        ``deadweight_within`` (``deadweight_within_6`` ...); columns ``mean``,
+        ``low``, ``high`` (:func:`dxsim.analysis.metrics.quantile`),
+        ``units`` and ``meaning``, in the Dataset's units (yuan: see
+        :func:`in_millions`).  A payback month not reached (NaN: censored)
+        counts as beyond the horizon (``inf``).
+    """
+    lo, hi = (1 - interval) / 2, 1 - (1 - interval) / 2
+    rows: dict[str, dict[str, Any]] = {}
+
+    def add(key: str, values: np.ndarray, units: str, meaning: str) -> None:
+        known = values[~np.isnan(values)]
+        mean = float(known.mean()) if len(known) else math.nan
+        rows[key] = {"mean": mean, "low": quantile(values, lo), "high": quantile(values, hi)}
+        rows[key].update(units=units, meaning=meaning)
+
+    for name, (units, meaning) in APPRAISAL.items():
+        if name not in ap or set(ap[name].dims) - {"replication", "window"}:
+            continue
+        values = np.asarray(ap[name].transpose("replication", ...).values, dtype=np.float64)
+        if units == "months":
+            values = np.where(np.isnan(values), np.inf, values)
+        if "window" in ap[name].dims:
+            for j, w in enumerate(ap["window"].values):
+                add(f"{name}_{int(w)}", values[:, j], units, f"{meaning} ({int(w)} months)")
+        else:
+            add(name, values, units, meaning)
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "metric"
+    return frame
+
+
+def format_headline(table: pd.DataFrame) -> str:
+    """:func:`dxsim.headline` as text: one row per metric, money in million yuan.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"mean": [360_767_528.5], "p5": [3e8], "p95": [4e8], "units": ["yuan"]},
+    ...                      index=pd.Index(["public_money"], name="metric"))
+    >>> print(format_headline(table))
+                 mean   p5  p95         units
+    metric
+    public_money  361  300  400  million yuan
+    """
+    numbers = [c for c in table.columns if c != "units"]
+    shown, units = _shown(table[numbers], table["units"].astype(str))
+    cells = shown.map(lambda x: format_number(float(x)))
+    cells["units"] = units
+    return _stripped(cells.to_string())
+
+
+def format_payback(table: pd.DataFrame, *, interval: float = 0.90) -> str:
+    """A :func:`payback_of` table as text: a row per party, ``mean [low, high]`` per statistic, units in the header.
+
+    A table without the government's row ends with one line saying how to get it.
+    """
+    units = table.attrs.get("units", {})
+    cells = pd.DataFrame(index=table.index)
+    for name in PAYBACK_STATISTICS:
+        header = f"{name} ({units.get(name, PAYBACK_STATISTICS[name][0])})"
+        cells[header] = [
+            _interval(*(float(table.loc[party, c]) for c in (name, f"{name}_low", f"{name}_high")))
+            for party in table.index
+        ]
+    lo, hi = (1 - interval) / 2 * 100, (1 + interval) / 2 * 100
+    text = f"payback for good: mean [p{lo:g}, p{hi:g}] over replications\n{_stripped(cells.to_string())}"
+    if "government" not in table.index:
+        text += f"\n{GOVERNMENT_NEEDS_COUNTERFACTUAL}"
+    return text
+
+
+# --------------------------------------------------------------------------- comparisons
 
 
 def _parts(comparison: Comparison | pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, tuple[str, pd.DataFrame] | None]:
@@ -46,20 +355,10 @@ def _parts(comparison: Comparison | pd.DataFrame) -> tuple[pd.DataFrame, pd.Seri
     return frame, units, None if paired is None or label is None else (label, paired)
 
 
-def _number(x: float) -> str:
-    if math.isnan(x):
-        return "n/a"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if x != 0 and (abs(x) >= 1e4 or abs(x) < 1e-2):
-        return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.2e}"
-    return f"{x:.3g}" if abs(x) < 100 else f"{x:,.0f}"
-
-
 def _cells(sub: pd.DataFrame) -> list[str]:
     """``mean [low, high]`` of the first three columns of ``sub``."""
     mean, low, high = (sub.iloc[:, j] for j in range(3))
-    return [f"{_number(m)} [{_number(a)}, {_number(b)}]" for m, a, b in zip(mean, low, high, strict=True)]
+    return [_interval(m, a, b) for m, a, b in zip(mean, low, high, strict=True)]
 
 
 def _markdown(cells: pd.DataFrame, numeric: int) -> str:
@@ -83,6 +382,13 @@ def _csv(frame: pd.DataFrame, units: pd.Series, paired: tuple[str, pd.DataFrame]
     return str(flat.to_csv(float_format="%.10g"))
 
 
+def _shown_paired(table: pd.DataFrame, units: pd.Series) -> pd.DataFrame:
+    """The paired difference with its mean and interval in the units people read (``pairs`` unchanged)."""
+    numbers = list(table.columns[:3])
+    shown, _ = _shown(table[numbers], units.reindex(table.index).fillna(""))
+    return pd.concat([shown, table.drop(columns=numbers)], axis=1)
+
+
 def _paired_cells(units: pd.Series, paired: tuple[str, pd.DataFrame]) -> tuple[str, pd.DataFrame]:
     """(title, cells) of the paired difference: ``mean [low, high]``, units and pairs."""
     label, table = paired
@@ -104,11 +410,12 @@ def format_comparison(comparison: Comparison | pd.DataFrame, fmt: ComparisonForm
     comparison : Comparison or pandas.DataFrame
         Output of :func:`dxsim.compare` (or its ``.metrics`` table alone).
     fmt : {"table", "csv", "markdown"}
-        ``table`` and ``markdown``: each cell ``mean [low, high]``, then the
-        units; the paired difference of two runs on one seed, if any, follows
+        ``table`` and ``markdown``: each cell ``mean [low, high]`` (money in
+        million yuan, :func:`in_millions`), then the units; the paired difference of two runs on one seed, if any, follows
         as a second table, one column ``<second> - <first>`` with the units
         and the number of pairs.  ``csv``: machine-readable numbers, three
-        columns per run (``<run> mean``, ``<run> p5``, ``<run> p95``), the
+        columns per run (``<run> mean``, ``<run> p5``, ``<run> p95``; in the
+        Dataset's units, money in yuan), the
         paired difference as three more (``<second> - <first> mean`` ...,
         empty for the metrics it does not cover), and the units.  ``xlsx`` is
         not text: see :func:`write_comparison`.
@@ -126,6 +433,9 @@ def format_comparison(comparison: Comparison | pd.DataFrame, fmt: ComparisonForm
     if fmt not in ("table", "markdown"):
         raise ValueError(f"unknown format {fmt!r} (table, csv, markdown or xlsx)")
     runs = list(dict.fromkeys(frame.columns.get_level_values(0)))
+    if paired is not None:  # money in million yuan, as in every table people read
+        paired = (paired[0], _shown_paired(paired[1], units))
+    frame, units = _shown(frame, units)
     cells = pd.DataFrame(index=frame.index)
     for run in runs:
         cells[run] = _cells(frame[run])

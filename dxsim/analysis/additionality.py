@@ -10,12 +10,18 @@ two runs is the programme's effect, enterprise by enterprise
 
 * :func:`additionality` -- per replication: additional adopters, accepted and
   lighthouses, free riders and their public money, cost per additional
-  adopter and lighthouse, leverage, fiscal payback (:data:`ADDITIONALITY`).
+  adopter and lighthouse, leverage, the fiscal balance and its payback
+  (:data:`ADDITIONALITY`).
 * :func:`additionality_by_enterprise` -- one replication, enterprise by
   enterprise: additional, free rider or displaced.
-* :func:`fiscal_payback` -- months until a cumulative net flow is back at 0.
 * :func:`interval_summary` -- mean and central interval over replications of
   the variables of :func:`additionality` (ratios as ratios of means).
+* :func:`align_counterfactual`, :func:`fiscal_flow`, :func:`running_total`,
+  :func:`adopter_arrays`, :func:`contracts_by_enterprise` -- the building blocks the appraisal
+  (:mod:`dxsim.analysis.appraisal`, :mod:`dxsim.analysis.payback`) shares.
+* :func:`fiscal_payback` -- the 0.2 definition of the fiscal payback (the
+  first return to 0 after the lowest point), kept for callers; dxsim now
+  reports every party's payback "for good" (see docs/appraisal.md).
 
 Return convention of the analyses: xarray per replication (:func:`additionality`),
 pandas for tables people read (:func:`additionality_by_enterprise`,
@@ -25,8 +31,18 @@ Conventions (yuan, months since the scenario start, enterprises):
 
 * "Adopted" means signed a contract within the horizon.  An enterprise that
   adopts with the programme and would have adopted without it, however much
-  later, is a free rider; how much earlier the programme made it adopt is
-  ``acceleration_months``.
+  later within the horizon, is a free rider "any time" (the variables
+  ``*_any_time``; the names without the suffix are the same numbers, kept for
+  callers); how much earlier the programme made it adopt is
+  ``acceleration_months``.  Free riders within a window of months of the
+  subsidised signing are :func:`dxsim.analysis.appraisal.deadweight_within`'s.
+* The fiscal flow of month t is the government's ``cash_flow`` with the
+  programme minus without it: every tax gained (enterprise income tax, and
+  VAT and the platforms' income tax where the model has them) minus public
+  money.  ``fiscal_balance`` is its sum over the horizon and
+  ``fiscal_payback_month`` the month after which its running total never
+  again falls below 0 (:func:`dxsim.finance.payback_period` with
+  ``final=True``), censored (NaN) whenever the balance is negative at the horizon.
 * Public money in total is what the government paid within the horizon (the
   Dataset's ``public_money``), net of what the counterfactual paid
   (nothing, for a true counterfactual).
@@ -42,7 +58,6 @@ Conventions (yuan, months since the scenario start, enterprises):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -54,14 +69,22 @@ from numpy.typing import NDArray
 
 from dxsim._version import __version__
 from dxsim.analysis.metrics import quantile
+from dxsim.finance import payback_period
 
 __all__ = [
     "ADDITIONALITY",
+    "ANY_TIME",
     "STATUS",
+    "EnterpriseContracts",
     "additionality",
     "additionality_by_enterprise",
+    "adopter_arrays",
+    "align_counterfactual",
+    "contracts_by_enterprise",
+    "fiscal_flow",
     "fiscal_payback",
     "interval_summary",
+    "running_total",
 ]
 
 #: Per-replication variables of :func:`additionality`: name -> (units, long_name).
@@ -73,12 +96,38 @@ ADDITIONALITY: dict[str, tuple[str, str]] = {
     "additional_lighthouses": ("enterprises", "lighthouses with the programme minus without it (end of horizon)"),
     "induced_adopters": ("enterprises", "enterprises that adopted with the programme only"),
     "displaced_adopters": ("enterprises", "enterprises that adopted without the programme only"),
-    "free_riders": ("enterprises", "enterprises that adopted in both worlds"),
-    "free_rider_share": ("1", "free riders / enterprises that adopted with the programme"),
+    "free_riders": ("enterprises", "enterprises that adopted in both worlds (= free_riders_any_time)"),
+    "free_rider_share": (
+        "1",
+        "free riders / enterprises that adopted with the programme (= free_rider_share_any_time)",
+    ),
     "subsidised_adopters": ("enterprises", "enterprises whose contract had public money (see module notes)"),
-    "subsidised_free_riders": ("enterprises", "free riders whose contract had public money"),
-    "deadweight_share": ("1", "subsidised free riders / subsidised adopters"),
-    "free_rider_money": ("yuan", "public money of the free riders' contracts (see module notes)"),
+    "subsidised_free_riders": (
+        "enterprises",
+        "free riders whose contract had public money (= subsidised_free_riders_any_time)",
+    ),
+    "deadweight_share": ("1", "subsidised free riders / subsidised adopters (= deadweight_share_any_time)"),
+    "free_rider_money": ("yuan", "public money of the free riders' contracts (= free_rider_money_any_time)"),
+    "free_riders_any_time": (
+        "enterprises",
+        "enterprises that adopted with the programme and without it, at any time within the horizon",
+    ),
+    "free_rider_share_any_time": (
+        "1",
+        "free riders (any time within the horizon) / enterprises that adopted with the programme",
+    ),
+    "subsidised_free_riders_any_time": (
+        "enterprises",
+        "subsidised adopters that adopted without the programme too, at any time within the horizon",
+    ),
+    "deadweight_share_any_time": (
+        "1",
+        "subsidised adopters that adopted without the programme too (any time within the horizon) / subsidised adopters",
+    ),
+    "free_rider_money_any_time": (
+        "yuan",
+        "public money of the contracts of free riders (any time within the horizon; see module notes)",
+    ),
     "acceleration_months": (
         "months",
         "mean of (signing month without - with the programme) over free riders",
@@ -101,14 +150,34 @@ ADDITIONALITY: dict[str, tuple[str, str]] = {
         "enterprise part + platform discount of the contracts with a government part > 0",
     ),
     "leverage": ("1", "private money / public money (NaN when no public money)"),
-    "additional_tax_revenue": ("yuan", "tax on incremental profit with the programme minus without it"),
-    "fiscal_balance": ("yuan", "additional tax revenue - public money, over the horizon"),
+    "additional_tax_revenue": (
+        "yuan",
+        "tax on incremental profit (tax_revenue) with the programme minus without it",
+    ),
+    "additional_taxes": (
+        "yuan",
+        "every tax the government receives (its cash flow + public money) with the programme minus without it",
+    ),
+    "fiscal_balance": (
+        "yuan",
+        "government cash flow with the programme minus without it, summed over the horizon "
+        "(additional taxes - public money)",
+    ),
     "fiscal_payback_month": (
         "months",
-        "months since the scenario start until the cumulative fiscal balance (additional tax - public "
-        "money) is back at 0 after its lowest point (0 = never negative; NaN = censored)",
+        "months since the scenario start after which the running fiscal balance never again falls below 0 "
+        "(0 = never negative; NaN = censored: negative at the horizon)",
     ),
-    "fiscal_payback_censored": ("1", "1 if the fiscal balance had not paid back by the horizon"),
+    "fiscal_payback_censored": ("1", "1 if the running fiscal balance is negative at the horizon"),
+}
+
+#: The all-horizon free-rider figures under names that say so -> the names they had (the same numbers).
+ANY_TIME: dict[str, str] = {
+    "free_riders_any_time": "free_riders",
+    "free_rider_share_any_time": "free_rider_share",
+    "subsidised_free_riders_any_time": "subsidised_free_riders",
+    "deadweight_share_any_time": "deadweight_share",
+    "free_rider_money_any_time": "free_rider_money",
 }
 
 #: Ratios: name -> (numerator, denominator, what an undefined ratio means in an interval).
@@ -117,6 +186,8 @@ ADDITIONALITY: dict[str, tuple[str, str]] = {
 _RATIOS: dict[str, tuple[str, str, Literal["inf", "drop"]]] = {
     "free_rider_share": ("free_riders", "adopters", "drop"),
     "deadweight_share": ("subsidised_free_riders", "subsidised_adopters", "drop"),
+    "free_rider_share_any_time": ("free_riders_any_time", "adopters", "drop"),
+    "deadweight_share_any_time": ("subsidised_free_riders_any_time", "subsidised_adopters", "drop"),
     "public_money_per_additional_adopter": ("public_money", "additional_adopters", "inf"),
     "public_money_per_additional_accepted": ("public_money", "additional_accepted", "inf"),
     "public_money_per_additional_lighthouse": ("public_money", "additional_lighthouses", "inf"),
@@ -142,20 +213,49 @@ _PAID = "government_paid"
 
 # --------------------------------------------------------------------------- per replication
 @dataclass(frozen=True)
-class _Contracts:
-    """One replication's adopters, one entry per enterprise (sorted by enterprise id)."""
+class EnterpriseContracts:
+    """One replication's adopters in one world, one entry per enterprise (sorted by enterprise id).
+
+    Money is summed over the enterprise's contracts signed within the horizon
+    (yuan); ``signed`` is its first signing month (months since the start).
+
+    Attributes
+    ----------
+    enterprise : numpy.ndarray of int
+        Enterprise ids (the same enterprise in every scenario run on one seed).
+    signed : numpy.ndarray of float
+        First signing month, months since the scenario start.
+    public : numpy.ndarray of float
+        Public money of its contracts (see the module notes), yuan.
+    private : numpy.ndarray of float
+        Enterprise part + platform discount of its subsidised contracts, yuan.
+    subsidised, accepted, lighthouse : numpy.ndarray of bool
+        A contract with public money; passed acceptance; became a lighthouse.
+    government_part, enterprise_part, platform_discount : numpy.ndarray of float
+        The parts of the price of all its contracts, yuan (``price = government_part
+        + platform_discount + enterprise_part``).
+    """
 
     enterprise: NDArray[np.int64]
-    signed: NDArray[np.float64]  # first signing month
-    public: NDArray[np.float64]  # public money of its contracts (see the module notes), yuan
-    private: NDArray[np.float64]  # enterprise part + platform discount of its subsidised contracts, yuan
+    signed: NDArray[np.float64]
+    public: NDArray[np.float64]
+    private: NDArray[np.float64]
     subsidised: NDArray[np.bool_]
     accepted: NDArray[np.bool_]
     lighthouse: NDArray[np.bool_]
+    government_part: NDArray[np.float64]
+    enterprise_part: NDArray[np.float64]
+    platform_discount: NDArray[np.float64]
 
 
-def _adopter_arrays(ds: xr.Dataset) -> dict[str, NDArray[np.float64]]:
-    """The per-adopter variables of ``ds`` as (replication, adopter) arrays."""
+def adopter_arrays(ds: xr.Dataset) -> dict[str, NDArray[np.float64]]:
+    """The per-adopter variables :func:`contracts_by_enterprise` needs, as (replication, adopter) arrays.
+
+    Raises
+    ------
+    ValueError
+        The Dataset lacks one of them (written by an older dxsim).
+    """
     missing = [v for v in _ADOPTER_VARIABLES if v not in ds]
     if missing:
         raise ValueError(
@@ -165,34 +265,45 @@ def _adopter_arrays(ds: xr.Dataset) -> dict[str, NDArray[np.float64]]:
     return {v: np.asarray(ds[v].transpose("replication", "adopter").values, dtype=np.float64) for v in names}
 
 
-def _contracts(arrays: Mapping[str, NDArray[np.float64]], k: int) -> _Contracts:
-    """The contracts of replication position ``k``, grouped by enterprise."""
+def contracts_by_enterprise(arrays: Mapping[str, NDArray[np.float64]], k: int) -> EnterpriseContracts:
+    """The contracts of replication position ``k`` of :func:`adopter_arrays`, grouped by enterprise."""
     signed = arrays["signed_month"][k]
     ok = ~np.isnan(signed)
     ids, inv = np.unique(arrays["adopter_enterprise"][k][ok].astype(np.int64), return_inverse=True)
     n = len(ids)
     part = arrays["government_part"][k][ok]
     gov = np.nan_to_num(arrays[_PAID][k][ok]) if _PAID in arrays else part
-    private = (arrays["enterprise_part"][k][ok] + arrays["platform_discount"][k][ok]) * ((part > 0) | (gov > 0))
+    subsidised = (part > 0) | (gov > 0)
+    private = (arrays["enterprise_part"][k][ok] + arrays["platform_discount"][k][ok]) * subsidised
     first = np.full(n, np.inf)
     np.minimum.at(first, inv, signed[ok])
 
     def total(x: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.asarray(np.bincount(inv, weights=x, minlength=n), dtype=np.float64)
 
-    return _Contracts(
+    return EnterpriseContracts(
         enterprise=ids,
         signed=first,
         public=total(gov),
         private=total(private),
-        subsidised=total(((part > 0) | (gov > 0)).astype(np.float64)) > 0,
+        subsidised=total(subsidised.astype(np.float64)) > 0,
         accepted=total(arrays["accepted_flag"][k][ok]) > 0,
         lighthouse=total(arrays["lighthouse_flag"][k][ok]) > 0,
+        government_part=total(part),
+        enterprise_part=total(arrays["enterprise_part"][k][ok]),
+        platform_discount=total(arrays["platform_discount"][k][ok]),
     )
 
 
-def _aligned(ds: xr.Dataset, cf: xr.Dataset) -> xr.Dataset:
-    """``cf`` with the replications of ``ds``, after checking that the two runs are comparable."""
+def align_counterfactual(ds: xr.Dataset, cf: xr.Dataset) -> xr.Dataset:
+    """``cf`` with the replications of ``ds``, after checking that the two runs are comparable.
+
+    Raises
+    ------
+    ValueError
+        The two runs differ in seed, months or industries, or ``cf`` lacks a
+        replication of ``ds``.
+    """
     for name, a, b in (
         ("seed", ds.attrs.get("seed"), cf.attrs.get("seed")),
         ("month", ds.sizes.get("month"), cf.sizes.get("month")),
@@ -212,13 +323,69 @@ def _aligned(ds: xr.Dataset, cf: xr.Dataset) -> xr.Dataset:
     return cf.sel(replication=reps)
 
 
-def fiscal_payback(net: NDArray[np.float64]) -> float:
-    """Months since the start until the cumulative ``net`` flow is back at 0 after its lowest point.
+def fiscal_flow(ds: xr.Dataset, cf: xr.Dataset) -> xr.DataArray:
+    """The fiscal flow of each month: the government's cash flow with the programme minus without it.
 
-    Month t's flow comes in during month t, linearly.  Counting from the
-    trough (the largest cumulative deficit, its first occurrence) and not from
-    the first deficit keeps a small early outlay, recovered before the bulk of
-    the programme's money goes out, from passing for the payback.
+    ``f_t = cash_flow_t(government, with) - cash_flow_t(government, without)``:
+    every tax gained (enterprise income tax, and VAT and the platforms' income
+    tax where the model has them) minus the public money paid, net of the
+    counterfactual's.
+
+    Parameters
+    ----------
+    ds, cf : xarray.Dataset
+        A programme run and its counterfactual, as in :func:`additionality`.
+
+    Returns
+    -------
+    xarray.DataArray
+        Dimensions (replication, month), yuan / month.
+
+    Examples
+    --------
+    >>> import dxsim as dx
+    >>> ds = dx.simulate(dx.load_scenario("small").with_overrides({"horizon_months": 12}), seed=1)
+    >>> float(fiscal_flow(ds, ds).sum())
+    0.0
+    """
+    cf = align_counterfactual(ds, cf)
+
+    def government(run: xr.Dataset) -> xr.DataArray:
+        return run["cash_flow"].sel(party="government", drop=True).transpose("replication", "month")
+
+    flow = government(ds) - government(cf)
+    return flow.assign_attrs(
+        units="yuan / month",
+        long_name="government cash flow with the programme minus without it (taxes gained - public money)",
+    )
+
+
+def running_total(flow: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The total of ``flow`` along its last axis, summed in month order as the running total is.
+
+    ``numpy.sum`` adds in a different order, so its sign can differ from the
+    last running total's when the total is close to 0; with this one a
+    payback is censored exactly when the total is negative.
+
+    Examples
+    --------
+    >>> float(running_total(np.array([0.1, 0.2, -0.3])))
+    5.551115123125783e-17
+    """
+    if flow.shape[-1] == 0:
+        return np.zeros(flow.shape[:-1])
+    return np.asarray(np.cumsum(flow, axis=-1)[..., -1])
+
+
+def fiscal_payback(net: NDArray[np.float64]) -> float:
+    """The 0.2 fiscal payback: months until the cumulative ``net`` flow is back at 0 after its lowest point.
+
+    Superseded by the payback "for good" (the month after which the running
+    total never again falls below 0, :func:`dxsim.finance.payback_period` with
+    ``final=True``), which :func:`additionality` and
+    :mod:`dxsim.analysis.appraisal` report for every party; kept for callers.
+    Month t's flow comes in during month t, linearly, counting from the
+    trough (the largest cumulative deficit, its first occurrence).
 
     Parameters
     ----------
@@ -270,14 +437,17 @@ def _world_totals(ds: xr.Dataset, cf: xr.Dataset, out: dict[str, NDArray[np.floa
     out["additional_accepted"] = _end_total(ds, "accepted") - _end_total(cf, "accepted")
     out["additional_lighthouses"] = _end_total(ds, "lighthouses") - _end_total(cf, "lighthouses")
     spending = _monthly(ds, "public_money") - _monthly(cf, "public_money")
-    tax = _monthly(ds, "tax_revenue") - _monthly(cf, "tax_revenue")
+    flow = np.asarray(fiscal_flow(ds, cf).values, dtype=np.float64)
     out["public_money"] = spending.sum(axis=1)
-    out["additional_tax_revenue"] = tax.sum(axis=1)
-    out["fiscal_balance"] = out["additional_tax_revenue"] - out["public_money"]
-    return tax - spending
+    out["additional_tax_revenue"] = (_monthly(ds, "tax_revenue") - _monthly(cf, "tax_revenue")).sum(axis=1)
+    out["additional_taxes"] = (flow + spending).sum(axis=1)
+    out["fiscal_balance"] = running_total(flow)
+    return flow
 
 
-def _enterprise_counts(out: dict[str, NDArray[np.float64]], k: int, p: _Contracts, c: _Contracts) -> None:
+def _enterprise_counts(
+    out: dict[str, NDArray[np.float64]], k: int, p: EnterpriseContracts, c: EnterpriseContracts
+) -> None:
     """Fill replication position ``k`` of the enterprise-by-enterprise variables into ``out``."""
     both, in_p, in_c = np.intersect1d(p.enterprise, c.enterprise, assume_unique=True, return_indices=True)
     out["induced_adopters"][k] = len(p.enterprise) - len(both)
@@ -331,16 +501,17 @@ def additionality(ds: xr.Dataset, cf: xr.Dataset) -> xr.Dataset:
     >>> bool(((0 <= add["free_rider_share"]) & (add["free_rider_share"] <= 1)).all())
     True
     """
-    cf = _aligned(ds, cf)
+    cf = align_counterfactual(ds, cf)
     n = ds.sizes["replication"]
     out = {name: np.full(n, np.nan) for name in ADDITIONALITY}
-    net = _world_totals(ds, cf, out)
-    arrays, arrays_cf = _adopter_arrays(ds), _adopter_arrays(cf)
+    flow = _world_totals(ds, cf, out)
+    arrays, arrays_cf = adopter_arrays(ds), adopter_arrays(cf)
     for k in range(n):
-        _enterprise_counts(out, k, _contracts(arrays, k), _contracts(arrays_cf, k))
-        payback = fiscal_payback(net[k])
-        out["fiscal_payback_month"][k] = payback
-        out["fiscal_payback_censored"][k] = float(math.isnan(payback))
+        _enterprise_counts(out, k, contracts_by_enterprise(arrays, k), contracts_by_enterprise(arrays_cf, k))
+    out["fiscal_payback_month"] = payback_period(flow, final=True)
+    out["fiscal_payback_censored"] = np.isnan(out["fiscal_payback_month"]).astype(np.float64)
+    for new, old in ANY_TIME.items():
+        out[new] = out[old]
     for name, (num, den, _) in _RATIOS.items():
         out[name] = np.array([_ratio(a, b) for a, b in zip(out[num], out[den], strict=True)])
     result = xr.Dataset(
@@ -384,8 +555,8 @@ def additionality_by_enterprise(ds: xr.Dataset, cf: xr.Dataset, replication: int
         programme run, see the module notes).
     """
     one = ds.sel(replication=[replication])
-    cf = _aligned(one, cf)
-    p, c = _contracts(_adopter_arrays(one), 0), _contracts(_adopter_arrays(cf), 0)
+    cf = align_counterfactual(one, cf)
+    p, c = contracts_by_enterprise(adopter_arrays(one), 0), contracts_by_enterprise(adopter_arrays(cf), 0)
     ids = np.union1d(p.enterprise, c.enterprise)
     in_p, in_c = np.isin(ids, p.enterprise), np.isin(ids, c.enterprise)
     ip = np.searchsorted(p.enterprise, ids).clip(max=max(len(p.enterprise) - 1, 0))

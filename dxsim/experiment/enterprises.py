@@ -30,13 +30,17 @@ def enterprises(scenario: Scenario | str | Path, seed: int | None = None, replic
         One row per enterprise (index ``enterprise``): ``industry`` (name),
         ``revenue`` (yuan / year), ``benefit`` (share of revenue / year),
         ``hurdle_rate`` (1 / year), ``max_payback`` (months), ``liquidity``
-        (yuan), ``maturity`` (score), ``fails`` (bool).
+        (yuan), ``maturity`` (score), ``fails`` (bool), and the tax
+        position: ``margin`` (base profit as a share of revenue: the base
+        annual profit is revenue x margin) and ``high_tech`` (bool).
 
     Examples
     --------
     >>> df = enterprises("small", seed=1)
     >>> len(df), sorted(df["industry"].unique())
     (400, ['machining', 'textiles'])
+    >>> bool((df["revenue"] * df["margin"]).median() > 0)  # base annual profit, yuan / year
+    True
     """
     sc = as_scenario(scenario)
     seed = resolve_seed(sc, seed)
@@ -55,6 +59,8 @@ def enterprises(scenario: Scenario | str | Path, seed: int | None = None, replic
             "liquidity": att.liquidity,
             "maturity": att.maturity,
             "fails": att.fails,
+            "margin": att.margin,
+            "high_tech": att.high_tech,
         },
         index=pd.Index(ids, name="enterprise"),
     )

@@ -11,8 +11,10 @@ import xarray as xr
 from dxsim.experiment.executors import run_tasks
 from dxsim.model.result import RunResult
 from dxsim.results.dataset import build_dataset
+from dxsim.results.pairing import attach_counterfactual
 from dxsim.scenario.load import load_scenario
 from dxsim.scenario.schema import Scenario
+from dxsim.scenario.variants import counterfactual as counterfactual_scenario
 
 __all__ = ["as_scenario", "map_points", "resolve_seed", "simulate"]
 
@@ -37,8 +39,9 @@ def simulate(
     workers: int = 1,
     executor: Any = None,
     progress: bool | None = None,
+    counterfactual: bool = False,
 ) -> xr.Dataset:
-    """Run ``replications`` replications of a scenario.
+    """Run ``replications`` replications of a scenario (and, if asked, of its counterfactual).
 
     Parameters
     ----------
@@ -58,26 +61,45 @@ def simulate(
     progress : bool, optional
         Show a progress bar (a widget in Jupyter); by default only when
         standard error is a terminal and there is more than one replication.
+    counterfactual : bool
+        Also run the paired counterfactual (the scenario without public money,
+        :func:`dxsim.counterfactual`) on the same seed and replications, in the
+        same run of tasks on the same workers or executor, and keep it inside
+        the Dataset (:func:`dxsim.results.pairing.attach_counterfactual`), so
+        that :func:`dxsim.additionality`, :func:`dxsim.payback`,
+        :func:`dxsim.appraisal` and :func:`dxsim.compare` never run it again.
+        :func:`dxsim.sweep` does not take this flag: attach a counterfactual
+        sweep with :func:`dxsim.results.pairing.attach_counterfactual`.
 
     Returns
     -------
     xarray.Dataset
         The output Dataset (see ``dxsim.results.schema.VARIABLES``), identical
-        whatever the workers or executor.
+        whatever the workers or executor; with ``counterfactual``, the same
+        Dataset plus the counterfactual's variables (``counterfactual_<name>``,
+        read back with :func:`dxsim.results.pairing.counterfactual_of`).
 
     Examples
     --------
     >>> ds = simulate("small", replications=2, seed=1)
     >>> ds.sizes["replication"]
     2
+    >>> paired = simulate("small", replications=2, seed=1, counterfactual=True)
+    >>> paired.attrs["counterfactual_scenario_name"], paired[list(ds.data_vars)].equals(ds)
+    ('small (counterfactual)', True)
     """
     sc = as_scenario(scenario)
     if replications < 1:
         raise ValueError(f"replications(={replications}) must be >= 1.")
     seed = resolve_seed(sc, seed)
-    tasks = [(sc, seed, k) for k in range(replications)]
-    runs = run_tasks(tasks, workers=workers, executor=executor, progress=progress, desc=sc.name)
-    return build_dataset(sc, runs, seed=seed)
+    worlds = [sc, counterfactual_scenario(sc)] if counterfactual else [sc]
+    tasks = [(s, seed, k) for s in worlds for k in range(replications)]
+    desc = f"{sc.name} and its counterfactual" if counterfactual else sc.name
+    runs = run_tasks(tasks, workers=workers, executor=executor, progress=progress, desc=desc)
+    ds = build_dataset(sc, runs[:replications], seed=seed)
+    if not counterfactual:
+        return ds
+    return attach_counterfactual(ds, build_dataset(worlds[1], runs[replications:], seed=seed))
 
 
 def map_points(

@@ -96,9 +96,9 @@ def sweep(
             "replications": replications,
             "block_size": block_size,
         }
-        st = SweepStore(store, manifest, resume=resume)
-        _run_blocks(st, scenarios, blocks, seed, workers=workers, executor=executor, progress=progress, desc=desc)
-        parts = [st.open_point(i, len(blocks)) for i in range(len(scenarios))]
+        with SweepStore(store, manifest, resume=resume) as st:  # the store's lock, held until the sweep ends
+            _run_blocks(st, scenarios, blocks, seed, workers=workers, executor=executor, progress=progress, desc=desc)
+            parts = [st.open_point(i, len(blocks)) for i in range(len(scenarios))]
     out = combine_points(parts, spec)
     out.attrs.update(sweep_attrs(sc.to_toml(), spec, seed=seed, version=__version__))
     return out

@@ -18,6 +18,8 @@ Modules, from the top of one replication down:
 - ``decision``: the adoption decision, pure and vectorised.
 - ``schemes``: payment schemes, month by month, pure and vectorised.
 - ``settlement``: the schedules of contracts going live, pure and vectorised.
+- ``closing``: the run's books closed: VAT, income taxes and the platforms' own costs written to the ledger.
+- ``tax``: the tax law (income tax by class, VAT, the platforms' loss carry-forward), pure and vectorised.
 - ``contracts``: the split of the price and the book of signed contracts.
 - ``ledger``: the three-party ledger and the conservation check.
 - ``accounts``: the ledger reduced to cash flows, spending and per-adopter records.

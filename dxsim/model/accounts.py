@@ -12,7 +12,15 @@ from numpy.typing import NDArray
 from dxsim.finance import payback_period
 from dxsim.model.ledger import ENTERPRISE, GOVERNMENT, KIND, PARTIES, PLATFORM, LedgerTable
 
-__all__ = ["adopter_records", "cash_flows", "kind_total", "party_flows", "paybacks", "platform_cash_flows"]
+__all__ = [
+    "adopter_records",
+    "cash_flows",
+    "government_receipts",
+    "kind_total",
+    "party_flows",
+    "paybacks",
+    "platform_cash_flows",
+]
 
 
 def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
@@ -38,6 +46,16 @@ def kind_total(table: LedgerTable, kinds: tuple[str, ...], months: int) -> NDArr
     """Total of entries of ``kinds`` per month (yuan), shape (months,)."""
     keep = np.isin(table.kind, [KIND[k] for k in kinds])
     return table.total(keep, by="month", size=months)
+
+
+def government_receipts(table: LedgerTable, kinds: tuple[str, ...], months: int) -> NDArray[np.float64]:
+    """What the government receives in entries of ``kinds`` less what it pays in them, per month (yuan), shape (months,).
+
+    Tax revenue net of tax savings, VAT net of refunds and credits.
+    """
+    keep = np.isin(table.kind, [KIND[k] for k in kinds])
+    received = table.total(keep & (table.payee == GOVERNMENT), by="month", size=months)
+    return np.asarray(received - table.total(keep & (table.payer == GOVERNMENT), by="month", size=months))
 
 
 def party_flows(

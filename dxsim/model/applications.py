@@ -54,6 +54,8 @@ class Traits:
     fails: bool
     maturity: float  # score before
     maturity_gain: float  # score points if the project succeeds
+    margin: float  # base profit, share of revenue
+    high_tech: bool  # certified high-tech enterprise
 
 
 @dataclass(slots=True)

@@ -7,7 +7,7 @@ or turns it away, as a :data:`~dxsim.model.applications.SignOutcome`), pays
 the delivery cost when its project starts, and at go-live and acceptance
 pays or forfeits the programme's grants (:class:`Grants`).  Contracts gone
 live are counted in use and, at each month's end, their known schedules
-(gain, tax, fees, payments from go-live) are written to the ledger as
+(gain, fees, payments from go-live) are written to the ledger as
 arrays (:class:`LiveContracts`, :func:`dxsim.model.settlement.settle`).
 Every contract is kept in the :class:`Register`.
 """
@@ -59,6 +59,8 @@ class Register:
         }
         out["perceived_failure"] = np.array([a.perceived_failure for a in self.apps], dtype=np.float64)
         out["maturity_before"] = np.array([a.traits.maturity for a in self.apps], dtype=np.float64)
+        out["margin"] = np.array([a.traits.margin for a in self.apps], dtype=np.float64)
+        out["high_tech"] = np.array([a.traits.high_tech for a in self.apps], dtype=np.float64)
         return out
 
 
@@ -149,7 +151,7 @@ class LiveContracts:
     industry : IndustryParameters
         Ramp, lifetime and fee of each industry's solution.
     rules : ContractRules
-        Scheme, tax, acceptance delay.
+        Scheme, acceptance delay.
     in_use : array, shape (months + 1, industries)
         Monthly changes of the number of solutions in use.
     """
@@ -186,9 +188,10 @@ class LiveContracts:
     def settle(self) -> None:
         """Write the schedules of the contracts gone live since the last call (one batch of arrays).
 
-        Gains and their tax within the horizon; the solution's fees; payments
-        from go-live under the contract's scheme, whatever their month, with
-        the shortfall or premium against the deferred part; receivables.
+        Gains within the horizon; the solution's fees; payments from go-live
+        under the contract's scheme, whatever their month, with the shortfall
+        or premium against the deferred part; receivables.  Taxes are
+        written when the run's books close (:mod:`dxsim.model.closing`).
         """
         if not self.pending:
             return
@@ -219,7 +222,6 @@ class LiveContracts:
         ledger = self.ledger
         owner = {"contract": cids[:, None], "platform": platform[:, None]}
         ledger.add_schedule("market", "enterprise", months, kind="gain", amount=gain, **owner)
-        ledger.add_schedule("enterprise", "government", months, kind="tax", amount=self.rules.tax_rate * gain, **owner)
         ledger.add_schedule(
             "enterprise", "platform", months, kind="subscription", amount=st.subscription * inside, **owner
         )
@@ -360,6 +362,7 @@ class Contracting:
             to_price,
             att,
             np.array([app.perceived_failure]),
+            int(self.env.now),
         )
         return bool(decision.adopt[0])
 

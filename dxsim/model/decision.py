@@ -3,14 +3,27 @@
 An enterprise values the offer over months m = 0, 1, ... after signing, with
 its monthly hurdle rate rho = (1 + r) ** (1/12) - 1:
 
-* success: after-tax gain ramping up from the expected go-live, less what it
-  pays the platform under its scheme (:mod:`dxsim.model.schemes`) and any
-  subscription of the solution, plus programme money paid to it;
+* success: the gain ramping up from the expected go-live, less the income
+  tax it adds, less what it pays the platform under its scheme
+  (:mod:`dxsim.model.schemes`) and any subscription of the solution, plus
+  programme money paid to it and the VAT it deducts;
 * failure (probability pi): no gain; it still pays under upfront,
   instalments and subscription, and pays nothing from go-live under revenue
   share (the upfront fraction of a hybrid is paid); programme money paid at
-  acceptance is lost;
+  acceptance is lost; the deduction of what it paid still lowers its tax;
 * V = (1 - pi) NPV_ok + pi NPV_fail over the evaluation horizon H.
+
+Tax (:mod:`dxsim.model.tax`), each enterprise with its own position: in
+month m of its schedule it pays the incremental income tax
+``[T(P + 12 g_m - 12 d_m) - T(P)] / 12`` at its own rates (its class follows
+its profit P including the gain g_m, in the calendar month m falls in), where
+d_m is the straight-line deduction over the solution's lifetime, from the
+expected go-live, of what it pays net of the VAT it deducts and of programme
+money received: so the tax on the gain is at its own marginal rate and the
+deduction is worth that rate (a saving when the project fails).  A general
+VAT taxpayer deducts v / (1 + v) of each payment to the platform, in the
+month it pays.  Under the deprecated flat rate it keeps ``1 - rate`` of the
+gain, without deduction.
 
 It adopts when V > 0, its success-case payback is within its maximum
 acceptable payback, and what it must pay at signing fits its liquidity.
@@ -23,8 +36,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from dxsim.finance import gain_profile, monthly_rate, npv, payback_period
-from dxsim.model.schemes import deferred_payments, fixed_months, fixed_payments, window
+from dxsim.finance import gain_profile, monthly_rate, npv, payback_period, straight_line
+from dxsim.model.schemes import deferred_payments, fixed_months, fixed_payments, most_paid, window
+from dxsim.model.tax import TaxPosition
 from dxsim.scenario.schema import PaymentScheme
 
 __all__ = ["Decision", "Offer", "decide", "perceived_failure"]
@@ -79,6 +93,8 @@ def decide(
     max_payback: NDArray[np.float64],
     liquidity: NDArray[np.float64],
     tax_rate: float = 0.0,
+    tax: TaxPosition | None = None,
+    screen: bool = True,
 ) -> Decision:
     """Evaluate the adoption decision for many enterprises at once.
 
@@ -101,36 +117,94 @@ def decide(
     liquidity : array
         Cash the enterprise can pay at signing, yuan.
     tax_rate : float
-        Tax on the gain; the enterprise keeps ``1 - tax_rate`` of it.
+        Without ``tax``: a flat tax on the gain; the enterprise keeps
+        ``1 - tax_rate`` of it (no deduction, no VAT).
+    tax : TaxPosition, optional
+        Each enterprise's tax position (see the module's docstring); it
+        replaces ``tax_rate``.
+    screen : bool
+        Skip the enterprises a quick upper bound on V rules out (the
+        default); False evaluates every one (the same adoptions, slower).
 
     Notes
     -----
     ``value`` and ``payback`` are NaN where a quick bound already rules
     adoption out (what is due at signing exceeds liquidity, or even the full
-    after-tax gain from month 0 cannot make V positive).
+    gain in every month from the expected go-live, taxed at the enterprise's
+    lowest rate, with the largest tax saving the deduction could bring in
+    every month of the lifetime, cannot make V positive).
     """
     rho = monthly_rate(hurdle_rate)
     first = fixed_payments(offer.scheme, offer.owed, fixed_months(offer.scheme))
     due = first[:, 0] - offer.receive_signing
-    # A quick upper bound on V: the full after-tax gain from month 0, receipts undiscounted,
-    # deferred payments left out, and the fixed payments inside the horizon each as late as the last.
-    k = min(first.shape[1], horizon)
-    bound = (
-        (1.0 - failure) * (1.0 - tax_rate) * np.clip(gain, 0.0, None) * horizon
-        + offer.receive_signing
-        + offer.receive_golive
-        + offer.receive_acceptance
-        - first[:, :k].sum(axis=1) * (1.0 + rho) ** -(k - 1)
+    bound = _upper_bound(
+        offer, first, rho, gain=gain, lifetime=lifetime, failure=failure, horizon=horizon, tax_rate=tax_rate, tax=tax
     )
-    live = np.flatnonzero((due <= liquidity) & (bound > 0))
+    live = np.flatnonzero((due <= liquidity) & ((bound > 0) | (not screen)))
     value = np.full(len(gain), np.nan)
     payback = np.full(len(gain), np.nan)
     if len(live):
         value[live], payback[live] = _value_and_payback(
-            offer, live, gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate
+            offer, live, gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax
         )
     adopt = (value > 0) & (payback <= max_payback) & (due <= liquidity)
     return Decision(adopt=adopt, value=value, payback=payback, due_at_signing=due)
+
+
+def _upper_bound(
+    offer: Offer,
+    first: NDArray[np.float64],
+    rho: NDArray[np.float64],
+    *,
+    gain: NDArray[np.float64],
+    lifetime: NDArray[np.float64],
+    failure: NDArray[np.float64],
+    horizon: int,
+    tax_rate: float,
+    tax: TaxPosition | None,
+) -> NDArray[np.float64]:
+    """A quick upper bound on V (yuan), from the fixed payments ``first`` (months from signing).
+
+    The full gain in every month from the expected go-live to the horizon,
+    taxed at the lowest rate the enterprise can face, plus the largest tax
+    saving of the deduction in every month of the lifetime inside the
+    horizon, both discounted month by month; receipts inside the horizon
+    undiscounted; deferred payments left out (they cost more than their VAT
+    credit); the fixed payments inside the horizon, net of their VAT credit,
+    each as late as the last.
+    """
+    k = min(first.shape[1], horizon)
+    fixed = first[:, :k].sum(axis=1)
+    live_from = np.minimum(np.floor(offer.golive), horizon)
+    kept: NDArray[np.float64] | float = 1.0 - tax_rate  # of the gain, at most
+    saving: NDArray[np.float64] | float = 0.0
+    if tax is not None:
+        life = np.broadcast_to(lifetime, gain.shape)
+        most = most_paid(offer.scheme, offer.owed) / life + np.broadcast_to(offer.subscription, gain.shape)
+        kept = 1.0 - tax.law.lowest_rate(tax.base_profit, most, tax.high_tech)
+        saving = tax.law.largest_saving(tax.base_profit, most, tax.high_tech) * _annuity(
+            rho, live_from, np.minimum(horizon, live_from + np.ceil(life) + 1)
+        )
+        saving = saving + tax.law.vat_share * tax.general_vat * fixed
+    return np.asarray(
+        (1.0 - failure) * kept * np.clip(gain, 0.0, None) * _annuity(rho, live_from, horizon)
+        + saving
+        + offer.receive_signing
+        + np.where(offer.golive < horizon, offer.receive_golive, 0.0)
+        + np.where(offer.golive + offer.acceptance_delay < horizon, offer.receive_acceptance, 0.0)
+        - fixed * (1.0 + rho) ** -(k - 1)
+    )
+
+
+def _annuity(
+    rho: NDArray[np.float64], start: NDArray[np.float64] | float, end: NDArray[np.float64] | float
+) -> NDArray[np.float64]:
+    """Sum of ``(1 + rho) ** -m`` over the months ``m`` from ``start`` up to ``end`` (whole numbers; 0 if none)."""
+    months = np.maximum(np.asarray(end, dtype=np.float64) - start, 0.0)
+    v = 1.0 / (1.0 + rho)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sums = v**start * (1.0 - v**months) / (1.0 - v)
+    return np.asarray(np.where(rho > 0, sums, months))
 
 
 def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount: NDArray[np.float64]) -> None:
@@ -151,6 +225,7 @@ def _value_and_payback(
     horizon: int,
     max_payback: NDArray[np.float64],
     tax_rate: float,
+    tax: TaxPosition | None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows)."""
     n = len(rows)
@@ -171,17 +246,61 @@ def _value_and_payback(
     _add_at_month(receipts_fail, golive, offer.receive_golive[rows])
     receipts_ok = receipts_fail.copy()
     _add_at_month(receipts_ok, golive + offer.acceptance_delay, offer.receive_acceptance[rows])
-    ok = (1.0 - tax_rate) * g - paid_ok + receipts_ok
     subscription = np.broadcast_to(offer.subscription, gain.shape)[rows]
     if (subscription > 0).any():
-        ok -= gain_profile(subscription, golive, 0.0, life, months)
+        paid_ok = paid_ok + gain_profile(subscription, golive, 0.0, life, months)  # the solution's fees
+    # Each enterprise looks ahead over its own window (the evaluation horizon, or its maximum payback
+    # plus two months), so its payback and its deduction do not depend on who else is evaluated with it.
+    mp = max_payback[rows]
+    own = np.minimum(months, np.maximum(horizon, np.where(np.isfinite(mp), np.ceil(mp) + 2, months)))
+    ok = receipts_ok - paid_ok
     fail = receipts_fail - paid_fail
+    if tax is None:
+        ok += (1.0 - tax_rate) * g
+    else:
+        ok_tax, fail_tax = _taxes(tax, rows, g, golive, life, own, (paid_ok, receipts_ok), (paid_fail, receipts_fail))
+        ok += g - ok_tax
+        fail -= fail_tax
     pi = failure[rows]
     npv_ok, npv_fail = npv(rho[rows], np.stack([ok[:, :horizon], fail[:, :horizon]]))  # one set of discount factors
     value = (1.0 - pi) * npv_ok + pi * npv_fail
-    # Each enterprise looks ahead over its own window (the evaluation horizon, or its maximum payback
-    # plus two months), so its payback does not depend on who else is evaluated with it.
-    mp = max_payback[rows]
-    own = np.minimum(months, np.maximum(horizon, np.where(np.isfinite(mp), np.ceil(mp) + 2, months)))
     seen = np.where(np.arange(months) < own[:, None], ok, 0.0)
     return value, payback_period(seen, final=True)
+
+
+def _taxes(
+    tax: TaxPosition,
+    rows: NDArray[np.int64],
+    gain: NDArray[np.float64],
+    golive: NDArray[np.float64],
+    life: NDArray[np.float64],
+    own: NDArray[np.float64],
+    ok: tuple[NDArray[np.float64], NDArray[np.float64]],
+    fail: tuple[NDArray[np.float64], NDArray[np.float64]],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each month's income tax net of the VAT credit (yuan / month), in the success and the failure case.
+
+    ``ok`` and ``fail`` are (what the enterprise pays the platform, what the
+    programme pays it) per month in each case; ``gain`` the success-case gain.
+    What it deducts is what it pays within its own window of ``own`` months.
+    """
+    law = tax.law
+    credit_share = (law.vat_share * tax.general_vat[rows])[:, None]
+    if law.flat_rate is not None:  # the deprecated flat rate on the gain, without deduction
+        return law.flat_rate * gain - credit_share * ok[0], -credit_share * fail[0]
+    months = gain.shape[1]
+    per_yuan = straight_line(1.0, golive, life, months)  # the deduction of one yuan
+    low, high = law.brackets(tax.high_tech[rows][:, None], law.slp_rates(tax.month + np.arange(months)))
+    base = tax.base_profit[rows][:, None]
+    base_tax = law.tax_in_brackets(base, low, high)
+    visible = (np.arange(months) < own[:, None]).astype(np.float64)
+
+    def within(flows: NDArray[np.float64]) -> NDArray[np.float64]:  # the total within each one's own window
+        return np.asarray(np.einsum("ij,ij->i", flows, visible))
+
+    out = []
+    for g, (paid, receipts) in ((gain, ok), (0.0, fail)):
+        deductible = np.clip(within(paid) * (1.0 - credit_share[:, 0]) - within(receipts), 0.0, None)
+        taxable = base + 12.0 * (g - deductible[:, None] * per_yuan)
+        out.append((law.tax_in_brackets(taxable, low, high) - base_tax) / 12.0 - credit_share * paid)
+    return out[0], out[1]

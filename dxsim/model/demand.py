@@ -32,6 +32,7 @@ from dxsim.model.parameters import ContractRules, IndustryParameters
 from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Attributes, Considerers, Population, maturity_level
 from dxsim.model.programme import ProgrammeState
+from dxsim.model.tax import TaxPosition
 from dxsim.random import Keys
 from dxsim.scenario.schema import Behaviour, Scenario, Tiered
 
@@ -235,20 +236,24 @@ class Offers:
         to_price: NDArray[np.float64],
         att: Attributes,
         failure: NDArray[np.float64],
+        month: int,
     ) -> tuple[Offer, Decision]:
         """Decide on offers built from instrument amounts (yuan, instruments x enterprises).
 
-        ``failure`` is each enterprise's perceived failure probability.
+        ``failure`` is each enterprise's perceived failure probability;
+        ``month`` the model month of the decision (its tax calendar).
         """
         tier = np.zeros(len(price))
         if self.tiered.any():
             level = maturity_level(att.maturity + self.industry.mean_maturity_gain[industry])
             tier = self.programme.tier_amounts(level, amount)[self.to_enterprise].sum(axis=0)
         offer = self.offer(industry, platform, price, to_price, tier)
+        law = self.rules.tax
+        tax = TaxPosition(law, att.revenue * att.margin, att.high_tech, law.general_vat(att.revenue), month)
         return offer, decide(
             offer,
             gain=att.revenue / 12.0 * att.benefit,
-            tax_rate=self.rules.tax_rate,
+            tax=tax,
             ramp=self.industry.ramp[industry],
             lifetime=self.industry.lifetime[industry],
             hurdle_rate=att.hurdle_rate,
@@ -379,7 +384,7 @@ class Demand:
         to_price[:, ~covered] = 0.0
         pb = self.behaviour.perceived_failure
         failure = perceived_failure(pb.initial, pb.peer_learning, adoption_share[c.industry])
-        offer, decision = self.offers.evaluate(c.industry, platform, price, amount, to_price, att, failure)
+        offer, decision = self.offers.evaluate(c.industry, platform, price, amount, to_price, att, failure, t)
         adopt = decision.adopt & has_platform
         if self.rules.deferred:
             adopt &= self.working_capital.ration(platform, offer.owed, c.time, adopt)

@@ -2,10 +2,12 @@
 
 An entry says who paid whom, in which month, for which contract, of which
 kind, how much (yuan).  ``market`` stands for everyone outside the model
-(customers whose extra sales make the gain, suppliers of delivery work).
-``shortfall`` entries are not cash: they record a part of a contract that was
-never paid, borne by the party named as payer, so that every contract's money
-adds up (see :func:`check_conservation`).
+(customers whose extra sales make the gain, suppliers of delivery work,
+lenders).  ``shortfall`` entries are not cash: they record a part of a
+contract that was never paid, borne by the party named as payer, so that
+every contract's money adds up (see :func:`check_conservation`).  Entries of
+a platform that belong to no contract (its income tax, fixed and financing
+costs) have contract -1.
 """
 
 from __future__ import annotations
@@ -17,7 +19,16 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["KINDS", "PARTIES", "ConservationError", "Ledger", "LedgerTable", "check_conservation"]
+__all__ = [
+    "DIRECTIONS",
+    "KINDS",
+    "PARTIES",
+    "ConservationError",
+    "Ledger",
+    "LedgerTable",
+    "TaxAccounts",
+    "check_conservation",
+]
 
 #: Parties of the model, in the order of the Dataset's ``party`` dimension, then ``market``.
 PARTIES = ("government", "platform", "enterprise", "market")
@@ -36,9 +47,56 @@ KINDS = (
     "shortfall",  # not cash: an unpaid government part of the price, borne by the payer
     "payment_shortfall",  # not cash: the enterprise's part it never pays (revenue share), borne by the platform
     "payment_premium",  # not cash: what the enterprise paid above its part (revenue share, subscription)
+    "tax_saving",  # government -> enterprise, a negative incremental income tax (the deduction outweighs the gain)
+    "platform_tax",  # platform -> government, income tax on the platform's profit of a calendar year
+    "vat",  # platform -> government, VAT on its receipts; government -> platform, the input VAT it deducts,
+    # which market -> government (its suppliers) paid
+    "vat_credit",  # government -> enterprise, the VAT a general VAT taxpayer deducts on what it pays
+    "fixed_cost",  # platform -> market, the platform's own fixed costs
+    "financing_cost",  # platform -> market, the cost of the money tied up in its receivables
 )
 NON_CASH = ("shortfall", "payment_shortfall", "payment_premium")
 KIND = {name: k for k, name in enumerate(KINDS)}
+
+#: Who pays whom in each kind of entry: the (payer, payee) pairs allowed.
+DIRECTIONS: dict[str, frozenset[tuple[str, str]]] = {
+    "enterprise_payment": frozenset({("enterprise", "platform")}),
+    "subsidy": frozenset({("government", "platform"), ("government", "enterprise")}),
+    "reward": frozenset({("government", "platform"), ("government", "enterprise")}),
+    "delivery_cost": frozenset({("platform", "market")}),
+    "gain": frozenset({("market", "enterprise")}),
+    "tax": frozenset({("enterprise", "government")}),
+    "subscription": frozenset({("enterprise", "platform")}),
+    "shortfall": frozenset({("platform", "government"), ("enterprise", "government")}),
+    "payment_shortfall": frozenset({("platform", "enterprise")}),
+    "payment_premium": frozenset({("enterprise", "platform")}),
+    "tax_saving": frozenset({("government", "enterprise")}),
+    "platform_tax": frozenset({("platform", "government")}),
+    "vat": frozenset({("platform", "government"), ("government", "platform"), ("market", "government")}),
+    "vat_credit": frozenset({("government", "enterprise")}),
+    "fixed_cost": frozenset({("platform", "market")}),
+    "financing_cost": frozenset({("platform", "market")}),
+}
+
+
+def _direction_code(kind: NDArray[np.int8], payer: NDArray[np.int8], payee: NDArray[np.int8]) -> NDArray[np.int64]:
+    """One integer per (kind, payer, payee)."""
+    n = len(PARTIES)
+    return (kind.astype(np.int64) * n + payer) * n + payee
+
+
+#: Which (kind, payer, payee) codes :data:`DIRECTIONS` allows.
+_ALLOWED = np.zeros(len(KINDS) * len(PARTIES) ** 2, dtype=bool)
+_ALLOWED[
+    _direction_code(
+        *(
+            np.array(column, dtype=np.int8)
+            for column in zip(
+                *((KIND[k], PARTY[a], PARTY[b]) for k, pairs in DIRECTIONS.items() for a, b in pairs), strict=True
+            )
+        )
+    )
+] = True
 
 
 class ConservationError(RuntimeError):
@@ -78,6 +136,13 @@ class LedgerTable:
         """Entries that move money (all but shortfalls and premiums); computed once per table."""
         return ~np.isin(self.kind, [KIND[k] for k in NON_CASH])
 
+    def __add__(self, other: LedgerTable) -> LedgerTable:
+        """The entries of ``self``, then those of ``other``."""
+        return LedgerTable(**{name: np.concatenate([getattr(self, name), getattr(other, name)]) for name in _COLUMNS})
+
+
+_COLUMNS = ("month", "payer", "payee", "kind", "contract", "platform", "amount")
+
 
 class Ledger:
     """Append-only ledger; entries are added one by one or as whole schedules.
@@ -93,6 +158,7 @@ class Ledger:
     """
 
     def __init__(self) -> None:
+        self._done: LedgerTable | None = None  # the entries of the last table(), moved out of the lists below
         self._rows: list[tuple[int, int, int, int, int, int, float]] = []
         self._chunks: list[
             tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
@@ -145,7 +211,19 @@ class Ledger:
         self._amounts.append(a[keep])
 
     def table(self) -> LedgerTable:
-        """All entries as columns (single entries first, then schedules, each in the order added)."""
+        """All entries as columns.
+
+        Those of the last call first (a call moves the entries into a table,
+        so a later one only adds what came since); then single entries, then
+        schedules, each in the order added.
+        """
+        new = self._new_entries()
+        self._rows, self._chunks, self._codes, self._amounts = [], [], [], []
+        self._done = new if self._done is None else self._done + new
+        return self._done
+
+    def _new_entries(self) -> LedgerTable:
+        """The entries added since the last :meth:`table`, as columns."""
         single = list(zip(*self._rows, strict=True)) or [()] * 7  # columns of the single entries
         sizes = [len(a) for a in self._amounts]
 
@@ -167,6 +245,33 @@ class Ledger:
         )
 
 
+@dataclass(frozen=True)
+class TaxAccounts:
+    """What a run's taxes and the platforms' own costs must add up to (yuan), for :func:`check_conservation`.
+
+    Attributes
+    ----------
+    vat_share : float
+        v / (1 + v): the VAT inside a price that includes it.
+    input_vat_share : float
+        Share of the delivery cost that bears deductible input VAT.
+    general_vat : array of bool, shape (contracts,)
+        Contracts whose enterprise is a general VAT taxpayer.
+    income_tax : array, shape (contracts,)
+        Each contract's incremental income tax under the law, net of tax savings.
+    platform_tax, fixed_cost, financing_cost : array, shape (platforms,)
+        Each platform's income tax, fixed costs and financing costs.
+    """
+
+    vat_share: float
+    input_vat_share: float
+    general_vat: NDArray[np.bool_]
+    income_tax: NDArray[np.float64]
+    platform_tax: NDArray[np.float64]
+    fixed_cost: NDArray[np.float64]
+    financing_cost: NDArray[np.float64]
+
+
 def check_conservation(
     table: LedgerTable,
     *,
@@ -178,9 +283,11 @@ def check_conservation(
     outstanding_platform: NDArray[np.float64],
     outstanding_enterprise: NDArray[np.float64],
     outstanding_payments: NDArray[np.float64],
+    taxes: TaxAccounts | None = None,
 ) -> None:
     """Check that every contract's money adds up; raise :class:`ConservationError` if not.
 
+    Every entry goes between the parties its kind allows (:data:`DIRECTIONS`).
     Per contract (yuan), with G_p and G_e the government's part paid to the
     platform and to the enterprise, D the discount, E the enterprise's part:
 
@@ -196,20 +303,31 @@ def check_conservation(
     4. the platform is owed the price less its discount:
        ``price = D + (payments - premium + payment shortfall + outstanding)
        + subsidies to it + shortfalls it bears + outstanding to it``.
+
+    With ``taxes`` (without it, the ledger must hold no tax and no platform
+    cost), with v the VAT rate, s the input-VAT share of delivery costs and
+    general = 1 for a general VAT taxpayer:
+
+    5. VAT: the platform pays ``v / (1 + v) x (enterprise payments +
+       subscriptions + subsidies to it)`` less the input VAT refunded to it,
+       ``v / (1 + v) x s x delivery cost``, which its suppliers paid;
+    6. VAT credit: ``general x v / (1 + v) x (enterprise payments +
+       subscriptions)``;
+    7. income tax - tax savings: the contract's incremental income tax;
+
+    and per platform: its income tax, fixed costs and financing costs are
+    those given.
     """
+    code = _check_directions(table)
+    if taxes is None:
+        _no_taxes(table)
     n = len(price)
     if n == 0:
         return
+    total = _ContractTotals(table, code, n)
     g = government_to_platform + government_to_enterprise
-
-    def total(kind: str, party_col: NDArray[np.int8] | None = None, party: int = 0) -> NDArray[np.float64]:
-        mask = table.select(kind)
-        if party_col is not None:
-            mask &= party_col == party
-        return table.total(mask, by="contract", size=n)
-
-    sub_p, sub_e = total("subsidy", table.payee, PLATFORM), total("subsidy", table.payee, ENTERPRISE)
-    short_p, short_e = total("shortfall", table.payer, PLATFORM), total("shortfall", table.payer, ENTERPRISE)
+    sub_p, sub_e = total("subsidy", payee=PLATFORM), total("subsidy", payee=ENTERPRISE)
+    short_p, short_e = total("shortfall", payer=PLATFORM), total("shortfall", payer=ENTERPRISE)
     settled = total("enterprise_payment") - total("payment_premium") + total("payment_shortfall") + outstanding_payments
     checks = {
         "parts add to the price": (g + platform_discount + enterprise_part, price),
@@ -221,8 +339,94 @@ def check_conservation(
         "enterprise's payments settle what it owes": (settled, enterprise_part + government_to_enterprise),
         "platform receives the price": (platform_discount + settled + sub_p + short_p + outstanding_platform, price),
     }
-    for what, (lhs, rhs) in checks.items():
+    if taxes is not None:
+        checks |= _tax_checks(total, taxes)
+    _compare(checks, "contract")
+    if taxes is not None:
+        size = len(taxes.platform_tax)
+        _compare(
+            {
+                f"{kind} of the platform": (
+                    table.total(table.select(kind), by="platform", size=size),
+                    getattr(taxes, kind),
+                )
+                for kind in ("platform_tax", "fixed_cost", "financing_cost")
+            },
+            "platform",
+        )
+
+
+class _ContractTotals:
+    """Totals per contract of one kind of entry, optionally of one payer or payee (yuan).
+
+    One pass over the ledger: the total of every allowed (kind, payer, payee)
+    per contract; a question adds the columns it asks for.
+    """
+
+    def __init__(self, table: LedgerTable, code: NDArray[np.int64], n: int) -> None:
+        self.n = n
+        self.codes = np.flatnonzero(_ALLOWED)
+        column = np.full(len(_ALLOWED), -1, dtype=np.int64)
+        column[self.codes] = np.arange(len(self.codes))
+        keep = (table.contract >= 0) & (table.contract < n)
+        cell = table.contract[keep] * len(self.codes) + column[code[keep]]
+        sums = np.bincount(cell, weights=table.amount[keep], minlength=n * len(self.codes))
+        self.sums = sums.reshape(n, len(self.codes))
+
+    def __call__(self, kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:
+        parties = len(PARTIES)
+        k, a, b = self.codes // parties**2, self.codes // parties % parties, self.codes % parties
+        pick = (
+            (k == KIND[kind])
+            & ((a == payer) if payer is not None else True)
+            & ((b == payee) if payee is not None else True)
+        )
+        return np.asarray(self.sums[:, pick].sum(axis=1))
+
+
+def _tax_checks(
+    total: _ContractTotals, taxes: TaxAccounts
+) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """Identities 5-7 of :func:`check_conservation`: (ledger, expected) per contract."""
+    outlays = total("enterprise_payment") + total("subscription")
+    input_vat = taxes.vat_share * taxes.input_vat_share * total("delivery_cost")
+    return {
+        "VAT on the platform's receipts": (
+            total("vat", payer=PLATFORM) - total("vat", payee=PLATFORM),
+            taxes.vat_share * (outlays + total("subsidy", payee=PLATFORM)) - input_vat,
+        ),
+        "VAT of the platform's suppliers": (total("vat", payer=MARKET), input_vat),
+        "VAT credit of a general VAT taxpayer": (
+            total("vat_credit"),
+            np.where(taxes.general_vat, taxes.vat_share * outlays, 0.0),
+        ),
+        "income tax on the incremental profit": (total("tax") - total("tax_saving"), taxes.income_tax),
+    }
+
+
+def _check_directions(table: LedgerTable) -> NDArray[np.int64]:
+    """Every entry goes between the parties its kind allows (:data:`DIRECTIONS`); return each one's code."""
+    code = _direction_code(table.kind, table.payer, table.payee)
+    bad = ~_ALLOWED[code]
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise ConservationError(
+            f"entry {k}: {KINDS[table.kind[k]]} from {PARTIES[table.payer[k]]} to {PARTIES[table.payee[k]]}"
+        )
+    return code
+
+
+def _no_taxes(table: LedgerTable) -> None:
+    """Without tax accounts the ledger may hold no tax and no platform cost."""
+    for kind in ("tax_saving", "platform_tax", "vat", "vat_credit", "fixed_cost", "financing_cost"):
+        if table.select(kind).any():
+            raise ConservationError(f"{kind} entries without tax accounts to check them against")
+
+
+def _compare(checks: dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]], what: str) -> None:
+    """Raise :class:`ConservationError` at the first ``what`` (contract, platform) where a check fails."""
+    for name, (lhs, rhs) in checks.items():
         bad = ~np.isclose(lhs, rhs, rtol=1e-9, atol=1e-6)
         if bad.any():
             c = int(np.argmax(bad))
-            raise ConservationError(f"contract {c}: {what} fails: {lhs[c]:.2f} != {rhs[c]:.2f}")
+            raise ConservationError(f"{what} {c}: {name} fails: {lhs[c]:.2f} != {rhs[c]:.2f}")

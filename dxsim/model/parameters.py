@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.model.schemes import fixed_months, is_deferred
+from dxsim.model.tax import TaxLaw
 from dxsim.scenario.schema import PaymentScheme, Scenario
 
 __all__ = ["ContractRules", "IndustryParameters"]
@@ -86,8 +87,8 @@ class ContractRules:
         (receivables arise, working capital binds).
     fixed_months : int
         Months the fixed part of the scheme spans from the signing month.
-    tax_rate : float
-        Tax on incremental profit, share.
+    tax : TaxLaw
+        The tax law (income tax by class, VAT).
     acceptance_delay : float
         Months from go-live to the acceptance assessment.
     acceptance_level, lighthouse_level : int
@@ -100,7 +101,7 @@ class ContractRules:
     scheme: PaymentScheme
     deferred: bool
     fixed_months: int
-    tax_rate: float
+    tax: TaxLaw
     acceptance_delay: float
     acceptance_level: int
     lighthouse_level: int
@@ -116,7 +117,7 @@ class ContractRules:
             scheme=scheme,
             deferred=is_deferred(scheme),
             fixed_months=fixed_months(scheme),
-            tax_rate=programme.tax_rate,
+            tax=TaxLaw.of(scenario),
             acceptance_delay=float(programme.acceptance.delay_months),
             acceptance_level=programme.acceptance.min_level,
             lighthouse_level=programme.lighthouse.min_level,

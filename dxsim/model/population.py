@@ -40,6 +40,8 @@ _STREAMS = (
     "hurdle_rate",
     "max_payback",
     "failure",
+    "margin",  # added in 0.3.0, like the next: new streams leave the others' draws as they were
+    "high_tech",
 )
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
@@ -51,7 +53,7 @@ DENSE_LIMIT = 1 << 20
 #: Fewest thresholds generated at a time per industry (more per call, fewer calls).
 MIN_CHUNK = 1024
 
-#: Populations up to this many enterprises keep the attributes of those drawn (65 bytes each, at most 68 MB).
+#: Populations up to this many enterprises keep the attributes of those drawn (74 bytes each, at most 78 MB).
 CACHE_LIMIT = 1 << 20
 
 #: Score bands of the digital-level assessment (FACTS row 15): L1 20-40 ... L4 80-100.
@@ -113,6 +115,8 @@ class Attributes:
     fails: NDArray[np.bool_]
     maturity: NDArray[np.float64]  # score before
     maturity_gain: NDArray[np.float64]  # score points if the project succeeds
+    margin: NDArray[np.float64]  # base profit, share of revenue (the income-tax class)
+    high_tech: NDArray[np.bool_]  # certified high-tech enterprise
 
 
 def _concat(parts: Sequence[Considerers]) -> Considerers:
@@ -315,7 +319,7 @@ class AttributeDraws:
     Parameters
     ----------
     industries : sequence of Industry
-        The industries (revenue, maturity bands).
+        The industries (revenue, margin, maturity bands, high-tech share).
     solutions : sequence of Solution
         Each industry's solution (benefit, implementation, maturity gain, failure).
     behaviour : Behaviour
@@ -338,9 +342,11 @@ class AttributeDraws:
             "benefit": [sol.benefit for sol in solutions],
             "implementation": [sol.implementation_months for sol in solutions],
             "maturity_gain": [sol.maturity_gain for sol in solutions],
+            "margin": [ind.margin for ind in industries],
         }
         self._groups = {name: _group(dists) for name, dists in per_industry.items()}
         self._failure = np.array([sol.failure_probability for sol in solutions])
+        self._high_tech = np.array([ind.high_tech_share for ind in industries])
         self._band_edges = np.array(
             [[ind.maturity.exploration, ind.maturity.exploration + ind.maturity.practice] for ind in industries]
         )
@@ -349,7 +355,7 @@ class AttributeDraws:
             (
                 np.zeros(total, dtype=bool),
                 {
-                    name: np.zeros(total, dtype=bool if name == "fails" else np.float64)
+                    name: np.zeros(total, dtype=bool if name in ("fails", "high_tech") else np.float64)
                     for name in Attributes.__dataclass_fields__
                 },
             )
@@ -401,6 +407,8 @@ class AttributeDraws:
             fails=u["failure"] < self._failure[industry],
             maturity=_BAND_LOW[band] + u["maturity_score"] * (_BAND_HIGH[band] - _BAND_LOW[band]),
             maturity_gain=np.clip(self._draw("maturity_gain", u["maturity_gain"], industry), 0.0, None),
+            margin=self._draw("margin", u["margin"], industry),
+            high_tech=u["high_tech"] < self._high_tech[industry],
         )
 
     def _draw(self, attribute: str, u: NDArray[np.float64], industry: NDArray[np.int64]) -> NDArray[np.float64]:

@@ -208,6 +208,21 @@ class ProgrammeState:
             self._admitted[batch] = chosen
         return self._admitted[batch]
 
+    def start_months(self) -> NDArray[np.int64]:
+        """Month each platform starts (its fixed costs run from it).
+
+        The opening month of the first batch that admitted it in an admission
+        round (a batch with a platform limit, ``Batch.platforms``); month 0
+        for a platform no such batch admitted, and in a scenario without one.
+        A batch asked nothing during its window admitted nobody.
+        """
+        start = np.full(self.n_platforms, np.inf)
+        for k, batch in enumerate(self.spec.batches):
+            admitted = self._admitted.get(k)
+            if batch.platforms is not None and admitted is not None:
+                start = np.where(admitted, np.minimum(start, np.floor(self.opens[k])), start)
+        return np.where(np.isfinite(start), start, 0.0).astype(np.int64)
+
     def entitlements(
         self,
         price: NDArray[np.float64],

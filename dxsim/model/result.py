@@ -37,9 +37,18 @@ class RunResult:
     public_money : array, shape (months,)
         Subsidies and rewards paid, yuan / month.
     tax_revenue : array, shape (months,)
-        Tax on incremental profit, yuan / month.
+        Enterprises' income tax on their incremental profit, net of tax
+        savings, yuan / month.
+    platform_tax : array, shape (months,)
+        The platforms' income tax, yuan / month.
+    vat_revenue : array, shape (months,)
+        VAT net of input VAT refunded and the enterprises' VAT credit, yuan / month.
+    gains : array, shape (months,)
+        The enterprises' realised incremental profit before tax (ledger kind
+        ``gain``), yuan / month.
     cash_flow : array, shape (months, parties)
-        Net cash flow of government, platform and enterprise, yuan / month.
+        Net cash flow of government (all taxes less public money), platform
+        and enterprise, yuan / month.
     adopters : dict of str to array, shape (adopters,)
         One record per contract (dates in months, money in yuan, flags).
     ledger : LedgerTable or None
@@ -54,6 +63,9 @@ class RunResult:
     budget_remaining: NDArray[np.float64]
     public_money: NDArray[np.float64]
     tax_revenue: NDArray[np.float64]
+    platform_tax: NDArray[np.float64]
+    vat_revenue: NDArray[np.float64]
+    gains: NDArray[np.float64]
     cash_flow: NDArray[np.float64]
     adopters: dict[str, NDArray[np.float64]]
     ledger: LedgerTable | None

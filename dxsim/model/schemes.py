@@ -18,7 +18,15 @@ from numpy.typing import NDArray
 
 from dxsim.scenario.schema import Hybrid, Installments, PaymentScheme, RevenueShare, Subscription, Upfront
 
-__all__ = ["deferred_owed", "deferred_payments", "fixed_months", "fixed_payments", "is_deferred", "window"]
+__all__ = [
+    "deferred_owed",
+    "deferred_payments",
+    "fixed_months",
+    "fixed_payments",
+    "is_deferred",
+    "most_paid",
+    "window",
+]
 
 
 def is_deferred(scheme: PaymentScheme) -> bool:
@@ -43,6 +51,27 @@ def deferred_owed(scheme: PaymentScheme, owed: NDArray[np.float64]) -> NDArray[n
     if isinstance(scheme, Hybrid):
         return np.asarray((1.0 - scheme.upfront_fraction) * owed)
     return np.zeros_like(owed, dtype=np.float64)
+
+
+def most_paid(scheme: PaymentScheme, owed: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The most an enterprise can ever pay the platform under ``scheme`` (yuan), fixed and deferred parts.
+
+    Revenue share and hybrid: the deferred part up to ``cap_multiple`` times;
+    subscription with a fee: the fee for the whole term.
+
+    Examples
+    --------
+    >>> rs = RevenueShare(scheme="revenue_share", rate=0.5, cap_multiple=1.5, term_months=3)
+    >>> most_paid(rs, np.array([100.0])).tolist()
+    [150.0]
+    """
+    a = np.asarray(owed, dtype=np.float64)
+    fixed = a - deferred_owed(scheme, a)
+    if isinstance(scheme, RevenueShare | Hybrid):
+        return np.asarray(fixed + scheme.cap_multiple * deferred_owed(scheme, a))
+    if isinstance(scheme, Subscription) and scheme.fee is not None:
+        return np.asarray(fixed + scheme.fee * scheme.term_months)
+    return a
 
 
 def fixed_payments(scheme: PaymentScheme, owed: NDArray[np.float64], months: int) -> NDArray[np.float64]:

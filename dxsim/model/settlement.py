@@ -1,11 +1,12 @@
 """Settlement at go-live: the money of contracts whose schedule becomes known.
 
 When a solution goes live, everything that follows is a known function of its
-go-live time and the enterprise's keyed draws: the gain month by month, its
-tax, the solution's subscription fees, and the payments from go-live under
+go-live time and the enterprise's keyed draws: the gain month by month, the
+solution's subscription fees, and the payments from go-live under
 subscription, revenue-share and hybrid schemes.  :func:`settle` computes these
 for a batch of contracts at once, as arrays on a grid of months that starts
-at each contract's go-live month; the world writes them to the ledger.
+at each contract's go-live month; the world writes them to the ledger (the
+taxes on them when the run's books close, :mod:`dxsim.model.closing`).
 """
 
 from __future__ import annotations

@@ -7,25 +7,28 @@ the applications they make (:mod:`~dxsim.model.applications`), the
 contracting that signs, pays and assesses them
 (:mod:`~dxsim.model.contracting`), and the monthly driver that runs the
 months (:mod:`~dxsim.model.driver`).  Money with a known schedule
-(instalments, gains, tax) is written to the ledger as whole arrays when the
-schedule is known; at the end the ledger is checked for conservation and
-reduced to a :class:`~dxsim.model.result.RunResult`.
+(instalments, gains, fees) is written to the ledger as whole arrays when the
+schedule is known; at the end the books are closed (taxes and the
+platforms' own costs, :mod:`~dxsim.model.closing`), the ledger is checked
+for conservation and reduced to a :class:`~dxsim.model.result.RunResult`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import simpy
+from numpy.typing import NDArray
 
 from dxsim.finance import monthly_rate
-from dxsim.model.accounts import adopter_records, cash_flows, kind_total, platform_cash_flows
+from dxsim.model.accounts import adopter_records, cash_flows, government_receipts, kind_total, platform_cash_flows
 from dxsim.model.applications import Applicants
+from dxsim.model.closing import PlatformCosts, close_books
 from dxsim.model.contracting import Contracting, Grants, LiveContracts, Register
 from dxsim.model.contracts import ContractBook
 from dxsim.model.demand import Admission, Demand, Offers, Prices, WorkingCapital
 from dxsim.model.driver import MonthlyDriver, MonthlySeries
 from dxsim.model.gcpause import cyclic_gc_paused
-from dxsim.model.ledger import Ledger, check_conservation
+from dxsim.model.ledger import Ledger, TaxAccounts, check_conservation
 from dxsim.model.parameters import ContractRules, IndustryParameters
 from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Population
@@ -62,9 +65,9 @@ class World:
         occupancy = Occupancy(len(platforms))
         self.ledger = Ledger()
         self.register = Register()
+        self.rules = rules = ContractRules.of(scenario)
         self.series = MonthlySeries.zeros(horizon, len(industries), len(platforms))
         industry = IndustryParameters.of(scenario)
-        rules = ContractRules.of(scenario)
         receivables = Receivables(len(platforms), horizon)
         prices = Prices(platforms)
         admission = Admission(programme, platforms, prices, scenario.programme.admission.acceptance_weight)
@@ -138,8 +141,9 @@ class World:
         t_max = self.horizon
         monthly = self.series.monthly(t_max)
         self.live.settle()
-        table = self.ledger.table()
         book = {**self.register.book.arrays(), **self.register.adopter_attributes()}
+        taxes = self._close_books(book)
+        table = self.ledger.table()
         outstanding = self.grants.outstanding()
         scheme = self.scenario.contract.payment
         check_conservation(
@@ -156,6 +160,7 @@ class World:
                 deferred_owed(scheme, book["enterprise_part"] + book["government_to_enterprise"]),
                 0.0,
             ),
+            taxes=taxes,
         )
         return RunResult(
             monthly=monthly,
@@ -165,11 +170,32 @@ class World:
             },
             budget_remaining=self.series.budget_remaining,
             public_money=kind_total(table, ("subsidy", "reward"), t_max),
-            tax_revenue=kind_total(table, ("tax",), t_max),
+            tax_revenue=government_receipts(table, ("tax", "tax_saving"), t_max),
+            platform_tax=government_receipts(table, ("platform_tax",), t_max),
+            vat_revenue=government_receipts(table, ("vat", "vat_credit"), t_max),
+            gains=kind_total(table, ("gain",), t_max),
             cash_flow=cash_flows(table, t_max),
             adopters=adopter_records(book, table, t_max, float(monthly_rate(self.scenario.discount_rate))),
             ledger=table if keep_ledger else None,
             events=_events_scheduled(self.env),
+        )
+
+    def _close_books(self, book: dict[str, NDArray[np.float64]]) -> TaxAccounts:
+        """Write the taxes and the platforms' own costs (:func:`~dxsim.model.closing.close_books`)."""
+        specs = self.scenario.resolved_platforms
+        costs = PlatformCosts(
+            fixed_per_year=np.array([p.fixed_cost_per_year for p in specs], dtype=np.float64),
+            cost_of_capital=np.array([p.cost_of_capital for p in specs], dtype=np.float64),
+            start=self.programme.start_months(),
+            receivables=self.series.platform["receivables"],
+        )
+        return close_books(
+            self.ledger,
+            book,
+            law=self.rules.tax,
+            lifetime=self.live.industry.lifetime[book["industry"].astype(np.int64)],
+            costs=costs,
+            first_month=self.scenario.start.month - 1,
         )
 
 

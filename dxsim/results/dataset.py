@@ -21,6 +21,9 @@ from dxsim.scenario.schema import Scenario
 
 __all__ = ["build_dataset"]
 
+#: Variables that are attributes of :class:`~dxsim.model.result.RunResult` of their own (month series).
+_SERIES = ("budget_remaining", "public_money", "tax_revenue", "platform_tax", "vat_revenue", "gains", "cash_flow")
+
 
 def _month_coord(scenario: Scenario) -> pd.DatetimeIndex:
     return pd.date_range(pd.Timestamp(scenario.start), periods=scenario.horizon_months, freq="MS")
@@ -49,7 +52,7 @@ def build_dataset(
             arr = np.stack([r.monthly[name] for r in runs])
         elif dims == MONTH_PLATFORM:
             arr = np.stack([r.platform[name] for r in runs])
-        elif name in ("budget_remaining", "public_money", "tax_revenue", "cash_flow"):
+        elif name in _SERIES:
             arr = np.stack([getattr(r, name) for r in runs])
         else:
             arr = np.full((len(runs), n_adopters), np.nan)

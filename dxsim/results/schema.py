@@ -7,7 +7,7 @@ in front (:func:`sweep_dims`).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 
 import xarray as xr
 
@@ -18,7 +18,9 @@ __all__ = [
     "RENAMED_VARIABLES",
     "RESERVED",
     "RUN_DIMS",
+    "TAX_LAW_VARIABLES",
     "VARIABLES",
+    "require",
     "sweep_dims",
     "upgrade",
 ]
@@ -55,8 +57,27 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
         "yuan / month",
         "subsidies and rewards paid by the government in the month",
     ),
-    "tax_revenue": (("month",), "yuan / month", "tax on incremental profit received in the month"),
-    "cash_flow": (("month", "party"), "yuan / month", "net cash flow of each party in the month"),
+    "tax_revenue": (
+        ("month",),
+        "yuan / month",
+        "enterprise income tax on the adopters' incremental profit in the month, net of tax savings",
+    ),
+    "platform_tax": (("month",), "yuan / month", "enterprise income tax paid by the platforms in the month"),
+    "vat_revenue": (
+        ("month",),
+        "yuan / month",
+        "VAT on the contracts in the month, net of the platforms' input VAT and the enterprises' VAT credit",
+    ),
+    "gains": (
+        ("month",),
+        "yuan / month",
+        "incremental profit before tax the adopters realised in the month (ledger kind gain)",
+    ),
+    "cash_flow": (
+        ("month", "party"),
+        "yuan / month",
+        "net cash flow of each party in the month (government: all taxes less public money)",
+    ),
     "adopter_enterprise": (
         ADOPTER,
         "1",
@@ -173,9 +194,16 @@ def sweep_dims(ds: xr.Dataset | xr.DataArray) -> list[Hashable]:
 #: Variables renamed since an earlier version: old name -> new name (0.3.0: one name per thing).
 RENAMED_VARIABLES = {"public_spending": "public_money"}
 
+#: Monthly variables that came with the tax law (0.3.0): files written before lack them, and
+#: :func:`upgrade` does not invent them (their government ``cash_flow`` has no VAT and no platform tax).
+TAX_LAW_VARIABLES = ("platform_tax", "vat_revenue", "gains")
+
 
 def upgrade(ds: xr.Dataset) -> xr.Dataset:
     """``ds`` with the variables of an earlier version under their current names (:data:`RENAMED_VARIABLES`).
+
+    Variables an earlier version did not compute (:data:`TAX_LAW_VARIABLES`)
+    stay missing: an analysis that needs one says so (:func:`require`).
 
     Examples
     --------
@@ -185,3 +213,40 @@ def upgrade(ds: xr.Dataset) -> xr.Dataset:
     """
     old = {a: b for a, b in RENAMED_VARIABLES.items() if a in ds.variables and b not in ds.variables}
     return ds.rename_vars(old) if old else ds
+
+
+def require(ds: xr.Dataset, names: Sequence[str], *, what: str = "the Dataset") -> None:
+    """Check that ``ds`` has the variables ``names``; raise a one-line error naming the first it lacks.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A run's Dataset (or its counterfactual).
+    names : sequence of str
+        The variables an analysis needs.
+    what : str
+        How the message calls ``ds`` (e.g. "the run", "its counterfactual").
+
+    Raises
+    ------
+    ValueError
+        ``"<what> lacks the variable '<name>' (...): run the scenario again"``,
+        with the dxsim version that wrote it when known.
+
+    Examples
+    --------
+    >>> old = xr.Dataset({"tax_revenue": ("month", [1.0])}, attrs={"dxsim_version": "0.2.0"})
+    >>> require(old, ("tax_revenue", "vat_revenue"), what="the run")
+    Traceback (most recent call last):
+    ...
+    ValueError: the run lacks the variable 'vat_revenue' (VAT on the contracts in the month, ...): it was written by dxsim 0.2.0, before the variable existed; run the scenario again
+    """
+    for name in names:
+        if name not in ds.variables:
+            meaning = VARIABLES[name][2] if name in VARIABLES else "a variable of the current output"
+            version = ds.attrs.get("dxsim_version")
+            by = f"dxsim {version}" if version else "an older dxsim"
+            raise ValueError(
+                f"{what} lacks the variable {name!r} ({meaning}): it was written by {by}, "
+                "before the variable existed; run the scenario again"
+            )

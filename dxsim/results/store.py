@@ -6,18 +6,34 @@ one zarr store per finished block of replications of one point,
 ``p00003-b00002.zarr``.  A block is written under a temporary name and
 renamed when complete, so a reader (or a resumed sweep) never sees a
 half-written block; a resumed sweep runs only the blocks that are missing.
+
+One writer at a time: a writer holds the lock file ``.lock`` (its pid, host
+and start time) for as long as it runs, and a second writer is refused with
+one line saying who holds it; a lock left by a dead process on the same host
+is taken over.  Temporary blocks carry their writer's pid
+(``.p00003-b00002.zarr.<pid>.<random>``); only their writer, or the taker of
+a stale lock, removes them.  Every block holds the SHA-256 of each of its
+files (``checksums.sha256``, written into the block before its rename), checked
+when the block is opened: a missing or damaged chunk is one
+:class:`StoreError` naming the block, never NaN data.  Blocks written before
+checksums existed (no ``checksums.sha256``) open unchecked.
 """
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import itertools
 import json
 import os
+import re
 import shutil
+import socket
 import tempfile
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -27,9 +43,21 @@ from dxsim.atomic import atomic_path
 from dxsim.results.provenance import SweepSpec, sweep_attrs, with_point_overrides
 from dxsim.results.schema import upgrade
 
-__all__ = ["StoreError", "SweepStore", "blocks_of", "combine_points", "open_sweep", "pad_adopters"]
+__all__ = [
+    "StoreError",
+    "SweepStore",
+    "block_checksums",
+    "blocks_of",
+    "combine_points",
+    "open_sweep",
+    "pad_adopters",
+    "take_lock",
+    "verify_block",
+]
 
 MANIFEST = "manifest.json"
+LOCK = ".lock"
+CHECKSUMS = "checksums.sha256"
 
 
 class StoreError(ValueError):
@@ -53,16 +81,46 @@ class SweepStore:
     def __init__(self, path: str | Path, manifest: dict[str, Any], *, resume: bool = False) -> None:
         self.path = Path(path)
         self.manifest = json.loads(json.dumps(manifest, sort_keys=True, default=str))
+        self._locked = False
         self._create_or_resume(resume)
+
+    def __enter__(self) -> SweepStore:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the store's lock (a writer holds it from its creation; a reader never does)."""
+        if self._locked:
+            self._locked = False
+            (self.path / LOCK).unlink(missing_ok=True)
 
     @classmethod
     def reader(cls, path: str | Path, manifest: dict[str, Any]) -> SweepStore:
-        """A store opened for reading only: no manifest is written, no stale block removed."""
+        """A store opened for reading only: no lock taken, no manifest written, no stale block removed."""
         store = cls.__new__(cls)
-        store.path, store.manifest = Path(path), manifest
+        store.path, store.manifest, store._locked = Path(path), manifest, False
         return store
 
     def _create_or_resume(self, resume: bool) -> None:
+        try:
+            _make_directory(self.path)  # atomic: of two creators, one makes it; the other finds it locked or made
+        except FileExistsError:
+            if not self.path.is_dir():
+                raise StoreError(f"{self.path}: exists and is not a dxsim sweep store") from None
+            if not (self.path / MANIFEST).exists() and not all(_is_ours(e.name) for e in self.path.iterdir()):
+                raise StoreError(f"{self.path}: exists and is not a dxsim sweep store") from None
+        stale = take_lock(self.path / LOCK)
+        self._locked = True
+        try:
+            self._check_or_write_manifest(resume)
+            _remove_temporary_blocks(self.path, stale)
+        except BaseException:
+            self.close()
+            raise
+
+    def _check_or_write_manifest(self, resume: bool) -> None:
         existing = self.path / MANIFEST
         if existing.exists():
             if not resume:
@@ -73,12 +131,7 @@ class SweepStore:
             if stored != self.manifest:
                 differ = sorted(k for k in set(stored) | set(self.manifest) if stored.get(k) != self.manifest.get(k))
                 raise StoreError(f"{self.path}: the store holds a different sweep (differs in: {', '.join(differ)})")
-            for stale in self.path.glob(".p*-b*.zarr.*"):  # blocks an interrupted run was writing
-                shutil.rmtree(stale, ignore_errors=True)
         else:
-            if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
-                raise StoreError(f"{self.path}: exists and is not a dxsim sweep store")
-            self.path.mkdir(parents=True, exist_ok=True)
             with atomic_path(existing) as tmp:
                 tmp.write_text(json.dumps(self.manifest, indent=1, sort_keys=True), encoding="utf-8")
 
@@ -92,18 +145,31 @@ class SweepStore:
         return (self.path / self.block_name(point, block)).is_dir()
 
     def write(self, point: int, block: int, ds: xr.Dataset) -> None:
-        """Write one block atomically: a temporary directory, then a rename."""
+        """Write one block atomically: a temporary directory named by this process, checksums, then a rename."""
         final = self.path / self.block_name(point, block)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=self.path))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.{os.getpid()}.", dir=self.path))
         try:
-            ds.to_zarr(tmp / "data.zarr", mode="w", consolidated=True, zarr_format=2)
-            os.replace(tmp / "data.zarr", final)
+            data = tmp / "data.zarr"
+            ds.to_zarr(data, mode="w", consolidated=True, zarr_format=2)
+            lines = "".join(f"{digest}  {name}\n" for name, digest in block_checksums(data).items())
+            (data / CHECKSUMS).write_text(lines, encoding="utf-8")
+            os.replace(data, final)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
     def open_block(self, point: int, block: int) -> xr.Dataset:
-        """A stored block, lazily (variables of earlier versions under their current names)."""
-        return upgrade(xr.open_zarr(self.path / self.block_name(point, block), consolidated=True))
+        """A stored block, lazily, after its checksums are checked (variables of earlier versions renamed).
+
+        Raises
+        ------
+        StoreError
+            One line naming the block when a file is missing or its bytes
+            differ from the checksum written with the block.  A block written
+            before checksums existed opens unchecked.
+        """
+        path = self.path / self.block_name(point, block)
+        verify_block(path)
+        return upgrade(xr.open_zarr(path, consolidated=True))
 
     def open_point(self, point: int, blocks: int) -> xr.Dataset:
         """All blocks of a point, concatenated along ``replication`` (lazily; adopters padded with NaN).
@@ -143,6 +209,159 @@ def pad_adopters(parts: Sequence[xr.Dataset]) -> list[xr.Dataset]:
         lazy = any(v.chunks is not None for v in q.variables.values())  # Dataset.chunks refuses mixed chunks
         out.append(q.chunk(adopter=-1) if lazy else q)
     return out
+
+
+def _make_directory(path: Path) -> None:
+    """``os.mkdir``, creating missing parents first (FileExistsError if ``path`` exists)."""
+    try:
+        os.mkdir(path)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.mkdir(path)
+
+
+def take_lock(lock: Path) -> dict[str, Any] | None:
+    """Take a store's lock file atomically; the stale lock taken over, if any.
+
+    The lock (``{"pid", "host", "since"}`` as JSON) is written to a
+    temporary file and hard-linked to ``lock``, which fails if the lock
+    exists: the lock never exists half-written.  A lock whose process is not
+    alive on this host is taken over; any other is refused.
+
+    Raises
+    ------
+    StoreError
+        ``{store}: in use by pid N on HOST since TIME``.
+    """
+    mine = {"pid": os.getpid(), "host": socket.gethostname(), "since": datetime.datetime.now().astimezone().isoformat()}
+    fd, name = tempfile.mkstemp(prefix=f"{lock.name}.{os.getpid()}.", suffix=".tmp", dir=lock.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(mine, f)
+        stale = None
+        for _ in range(3):
+            try:
+                os.link(name, lock)
+                return stale
+            except FileExistsError:
+                holder = _read_lock(lock)
+                if holder is None or not _is_stale(holder):
+                    break
+                stale = holder
+                _remove_if_unchanged(lock, holder)
+        holder = _read_lock(lock) or {}
+        who = f"pid {holder.get('pid', '?')} on {holder.get('host', '?')} since {holder.get('since', '?')}"
+        raise StoreError(f"{lock.parent}: in use by {who} (lock file {lock.name})")
+    finally:
+        os.unlink(name)
+
+
+def _read_lock(lock: Path) -> dict[str, Any] | None:
+    """A lock's owner, or None if the lock vanished; an unreadable lock is a live one of unknown owner."""
+    try:
+        holder = json.loads(lock.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}
+    return holder if isinstance(holder, dict) else {}
+
+
+def _is_stale(holder: dict[str, Any]) -> bool:
+    """True when the lock's process is dead on this host (a lock of another host is never stale here)."""
+    pid = holder.get("pid")
+    if not isinstance(pid, int) or pid <= 0 or holder.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, owned by someone else
+        return False
+    return False
+
+
+def _remove_if_unchanged(lock: Path, holder: dict[str, Any]) -> None:
+    """Remove a stale lock, unless another taker replaced it meanwhile (then put that one back)."""
+    moved = lock.with_name(f"{lock.name}.{os.getpid()}.stale")
+    try:
+        os.rename(lock, moved)
+    except FileNotFoundError:
+        return
+    if _read_lock(moved) != holder:
+        try:
+            os.link(moved, lock)  # someone's fresh lock: restore it, unless a newer one exists
+        except FileExistsError:
+            pass
+    moved.unlink(missing_ok=True)
+
+
+TEMPORARY = re.compile(r"\.p\d{5}-b\d{5}\.zarr\.(?:(\d+)\.)?|\.lock\.(\d+)\.")
+
+
+def _is_ours(name: str) -> bool:
+    """True for the lock and the temporary entries a writer makes (found in a store without a manifest)."""
+    return name == LOCK or TEMPORARY.match(name) is not None
+
+
+def _remove_temporary_blocks(store: Path, stale: dict[str, Any] | None) -> None:
+    """Remove temporary entries of the stale lock's process, of dead processes, and unnamed ones of old versions."""
+    for tmp in store.iterdir():
+        found = TEMPORARY.match(tmp.name)
+        if found is None:
+            continue
+        digits = found.group(1) or found.group(2)
+        pid = int(digits) if digits else None
+        dead = pid is not None and _is_stale({"pid": pid, "host": socket.gethostname()})
+        if pid is None or dead or (stale is not None and pid == stale.get("pid")):
+            if tmp.is_dir():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.unlink(missing_ok=True)
+
+
+def block_checksums(block: Path) -> dict[str, str]:
+    """SHA-256 of every file of a zarr block, by path relative to it (sorted; the checksum file excluded)."""
+    out = {}
+    for f in sorted(p for p in block.rglob("*") if p.is_file()):
+        name = f.relative_to(block).as_posix()
+        if name != CHECKSUMS:
+            out[name] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return out
+
+
+def verify_block(block: Path) -> None:
+    """Check a block's files against its ``checksums.sha256`` (none: a block of an earlier version, unchecked).
+
+    Raises
+    ------
+    StoreError
+        One line naming the block and the first missing, damaged or unexpected file.
+    """
+    try:
+        text = (block / CHECKSUMS).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as err:
+        raise StoreError(f"{block}: damaged block (unreadable {CHECKSUMS}: {type(err).__name__})") from None
+    want = {}
+    for line in text.splitlines():
+        digest, _, name = line.partition("  ")
+        want[name] = digest
+    try:
+        got = block_checksums(block)
+    except OSError as err:
+        raise StoreError(f"{block}: damaged block ({type(err).__name__}: {err.strerror})") from None
+    for name in sorted(set(want) | set(got)):
+        if name not in got:
+            problem = "missing"
+        elif name not in want:
+            problem = "not in its checksums"
+        elif got[name] != want[name]:
+            problem = "checksum differs"
+        else:
+            continue
+        raise StoreError(f"{block}: damaged block ({name} {problem}); delete it and resume the sweep (--resume)")
 
 
 def blocks_of(replications: int, block_size: int) -> Sequence[range]:
@@ -202,8 +421,10 @@ def open_sweep(path: str | Path) -> xr.Dataset:
     Raises
     ------
     StoreError
-        One line naming the path: not a directory, no readable manifest, or
-        blocks missing (an interrupted sweep: finish it with ``--resume``).
+        One line naming the path: not a directory, no readable manifest,
+        blocks missing (an interrupted sweep: finish it with ``--resume``), or
+        a block whose files do not match its checksums (one line naming the
+        block; blocks of stores written before checksums are not checked).
     """
     path = Path(path)
     if not path.is_dir():
@@ -219,6 +440,8 @@ def open_sweep(path: str | Path) -> xr.Dataset:
         )
     try:
         out = combine_points([store.open_point(p, len(blocks)) for p in range(n_points)], spec)
+    except StoreError:
+        raise
     except Exception as err:  # zarr and xarray raise many kinds of errors on damaged blocks
         first = str(err).splitlines()[0] if str(err) else ""
         raise StoreError(f"{path}: unreadable blocks ({type(err).__name__}: {first})") from None

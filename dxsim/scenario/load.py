@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
+import warnings
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -37,14 +38,21 @@ def bundled_scenarios() -> dict[str, Path]:
     return {p.stem: p for p in sorted(bundled_dir().glob("*.toml"))}
 
 
-def load_scenario(source: str | Path) -> Scenario:
+def load_scenario(source: str | Path, *, allow_outside: bool = False) -> Scenario:
     """Load and validate a scenario.
 
     Parameters
     ----------
     source : str or Path
         A path to a TOML file, or the name of a bundled scenario
-        (see ``dxsim scenarios``).
+        (see ``dxsim scenarios``).  A file wins over a bundled name; a
+        folder does not: ``small`` with a folder ``./small`` loads the bundled
+        scenario, with a warning saying so.
+    allow_outside : bool, default False
+        The files a scenario names (``extends``, an ``industries`` CSV) must
+        lie in the folder of the file that names them or its subfolders (or
+        among the bundled scenarios); absolute paths and ``../`` escapes are
+        refused.  True allows any path.
 
     Returns
     -------
@@ -63,7 +71,7 @@ def load_scenario(source: str | Path) -> Scenario:
     'small'
     """
     path = _resolve(source)
-    data = _read_with_extends(path, ())
+    data = _read_with_extends(path, (), allow_outside=allow_outside)
     ref = data.get("industries")
     if isinstance(ref, _IndustriesCsv):
         # Read after the ``extends`` merge, so dotted columns see the final defaults.
@@ -73,13 +81,19 @@ def load_scenario(source: str | Path) -> Scenario:
 
 def _resolve(source: str | Path) -> Path:
     path = Path(source)
-    if path.suffix == ".toml" or path.exists():
-        if not path.is_file():
-            raise ScenarioError([f"{path}: no such file"])
-        return path
     bundled = bundled_scenarios()
-    if str(source) in bundled:
-        return bundled[str(source)]
+    name = str(source)
+    if path.is_file():
+        if name in bundled:
+            warnings.warn(f"{name}: the file ./{name} (not the bundled scenario)", UserWarning, stacklevel=1)
+        return path
+    if name in bundled:
+        if path.exists():
+            kind = "a folder" if path.is_dir() else "not a file"
+            warnings.warn(f"{name}: the bundled scenario (./{name} is {kind})", UserWarning, stacklevel=1)
+        return bundled[name]
+    if path.suffix == ".toml" or path.exists():
+        raise ScenarioError([f"{path}: no such file"])
     names = ", ".join(bundled) or "none"
     raise ScenarioError([f"{source}: no such file or bundled scenario (bundled: {names})"])
 
@@ -104,23 +118,57 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError([f"{path}: cannot read: {err.strerror}"]) from None
 
 
-def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+def _inside(path: Path, field: str, ref: str, *, allow_outside: bool) -> Path:
+    """The file ``ref`` that ``path`` names in ``field``, refused if outside ``path``'s folder tree.
+
+    Inside means in the folder of ``path`` or a subfolder (symbolic links
+    followed), or among the bundled scenarios (dxsim's own files).
+    """
+    if "\x00" in ref:
+        raise ScenarioError([f"{path}: {field}: a file name cannot hold a NUL character, got {ref!r}"])
+    target = path.parent / ref  # an absolute ``ref`` replaces path.parent
+    if allow_outside:
+        return target
+    try:
+        real = target.resolve()
+    except (OSError, RuntimeError) as err:  # RuntimeError: a loop of symbolic links (Python < 3.13)
+        raise ScenarioError([f"{path}: {field}: cannot resolve the path ({err}), got {ref!r}"]) from None
+    roots = (path.parent.resolve(), bundled_dir().resolve())
+    if any(real.is_relative_to(root) for root in roots):
+        return target
+    where = "an absolute path" if Path(ref).is_absolute() else "outside the scenario's folder"
+    raise ScenarioError([f"{path}: {field}: {where} is not allowed (load_scenario(allow_outside=True)), got {ref!r}"])
+
+
+def _check_parent_keys(path: Path, data: dict[str, Any], child: Path) -> None:
+    """Top-level keys of an extended file must be scenario fields; the error names the key, never its value."""
+    unknown = [key for key in data if key not in Scenario.model_fields]
+    if unknown:
+        raise ScenarioError([f"{path}: {key}: unknown field (in the file {child} extends)" for key in unknown])
+
+
+def _read_with_extends(
+    path: Path, seen: tuple[Path, ...], *, allow_outside: bool, child: Path | None = None
+) -> dict[str, Any]:
     real = path.resolve()
     if real in seen:
         chain = " -> ".join(str(p) for p in (*seen, real))
         raise ScenarioError([f"{path}: extends: circular chain {chain}"])
     data = _read_toml(path)
     parent_ref = data.pop("extends", None)
+    if child is not None:
+        _check_parent_keys(path, data, child)
     if isinstance(data.get("industries"), str):
-        data["industries"] = _IndustriesCsv(path.parent / data["industries"], path)
+        csv_path = _inside(path, "industries", data["industries"], allow_outside=allow_outside)
+        data["industries"] = _IndustriesCsv(csv_path, path)
     if parent_ref is None:
         return data
     if not isinstance(parent_ref, str):
         raise ScenarioError([f"{path}: extends: must be a file name, got {parent_ref!r}"])
-    parent_path = (path.parent / parent_ref) if not Path(parent_ref).is_absolute() else Path(parent_ref)
+    parent_path = _inside(path, "extends", parent_ref, allow_outside=allow_outside)
     if not parent_path.is_file():
         raise ScenarioError([f"{path}: extends: no such file, got {parent_ref!r}"])
-    parent = _read_with_extends(parent_path, (*seen, real))
+    parent = _read_with_extends(parent_path, (*seen, real), allow_outside=allow_outside, child=path)
     return _deep_merge(parent, data)
 
 
@@ -145,7 +193,7 @@ def _read_industries_csv(path: Path, scenario: Path, defaults: Any) -> list[dict
         raise ScenarioError([f"{scenario}: industries: no such CSV file, got {path.name!r}"])
     defaults = defaults if isinstance(defaults, dict) else {}
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
+        with path.open(newline="", encoding="utf-8-sig") as fh:  # utf-8-sig: Excel's byte-order mark
             text = fh.read()
     except UnicodeDecodeError as err:
         raise _not_utf8(path, err) from None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
+import warnings
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, get_args
 
@@ -35,6 +37,7 @@ __all__ = [
     "Acceptance",
     "Admission",
     "AnyInstrument",
+    "Appraisal",
     "Batch",
     "Behaviour",
     "Contract",
@@ -63,6 +66,7 @@ __all__ = [
     "Solution",
     "Split",
     "Subscription",
+    "Tax",
     "Tiered",
     "Upfront",
     "Voucher",
@@ -94,7 +98,20 @@ def _positive(x: float) -> float:
     return x
 
 
+def _finite_nonneg(x: float) -> float:
+    if not (x >= 0 and math.isfinite(x)):  # refuses NaN too
+        raise ValueError("must be finite and >= 0")
+    return x
+
+
+def _at_least_one(x: float) -> float:
+    if not (x >= 1 and math.isfinite(x)):  # refuses NaN too
+        raise ValueError("must be finite and >= 1")
+    return x
+
+
 Money = Annotated[float, AfterValidator(_nonneg)]
+FiniteMoney = Annotated[float, AfterValidator(_finite_nonneg)]
 NonNeg = Annotated[float, AfterValidator(_nonneg)]
 Share = Annotated[float, AfterValidator(_unit)]
 Positive = Annotated[float, AfterValidator(_positive)]
@@ -134,6 +151,7 @@ class IndustryEntry(Frozen):
     demonstration: NonNeg | None = None
     solution: str | None = None
     platforms: Annotated[int, Field(ge=0)] | None = None
+    high_tech_share: Share | None = None
 
 
 class Industry(Frozen):
@@ -146,9 +164,10 @@ class Industry(Frozen):
     revenue : Dist
         Annual revenue, yuan / year.
     margin : Dist
-        Profit margin (share of revenue); validated and kept with the
-        scenario, not used by the model yet (the gain is given directly as a
-        share of revenue, ``Solution.benefit``).
+        Profit margin before the project (share of revenue): an enterprise's
+        base annual profit is revenue x margin (keyed draws), which sets its
+        income-tax class (:class:`Tax`).  The project's gain is given
+        separately, as a share of revenue (``Solution.benefit``).
     maturity : Maturity
         Initial split over exploration / practice / deep (L1 / L2 / L3+).
     innovation, imitation, demonstration : float
@@ -157,6 +176,10 @@ class Industry(Frozen):
         Name of the solution offered to the industry.
     platforms : int or None
         Number of platforms serving the industry (``platforms.per_industry`` if None).
+    high_tech_share : float
+        Share of the industry's enterprises certified high-tech (a keyed draw
+        per enterprise), taxed at ``tax.high_tech_rate`` above the
+        small-low-profit threshold.  Default 0 (assumption: no figure found).
     """
 
     name: str
@@ -169,6 +192,7 @@ class Industry(Frozen):
     demonstration: NonNeg = 0.0
     solution: str
     platforms: Annotated[int, Field(ge=0)] | None = None
+    high_tech_share: Share = 0.0
 
 
 class Solution(Frozen):
@@ -212,6 +236,8 @@ class _PlatformFields(Frozen):
     pass_through: NonNeg = 1.0
     quality: Dist = Constant(value=1.0)
     working_capital_limit: Money | None = None
+    fixed_cost_per_year: FiniteMoney = 0.0
+    cost_of_capital: Share = 0.10
 
 
 class PlatformDefaults(_PlatformFields):
@@ -237,6 +263,13 @@ class PlatformDefaults(_PlatformFields):
         Receivables (yuan) above which the platform signs no more contracts
         with deferred payment (any scheme but upfront) until they fall; None
         = no limit.
+    fixed_cost_per_year : float
+        The platform's own fixed costs (joining the programme, developing the
+        solution, selling), yuan / year from its start: the opening month of
+        the first batch that admits it, or month 0 without one.
+    cost_of_capital : float
+        Cost of the money tied up in receivables, 1 / year (assumption 0.10):
+        the platform pays ``cost_of_capital / 12`` x its receivables each month.
     """
 
     per_industry: Annotated[int, Field(ge=0)] = 3
@@ -326,9 +359,15 @@ def _tag(model: type[Frozen], field: str) -> str:
 
 
 class Contract(Frozen):
-    """Contract terms: the platform's discount (平台让一点) and the payment scheme."""
+    """Contract terms: the platform's discount (平台让一点) and the payment scheme.
+
+    ``platform_discount_contingent``: the discount is given only because of
+    the programme, so the counterfactual without the programme drops it
+    (:func:`dxsim.scenario.variants.counterfactual`).
+    """
 
     platform_discount: Share = 0.0
+    platform_discount_contingent: bool = True
     payment: Payment = Upfront()
 
 
@@ -511,17 +550,27 @@ class Admission(Frozen):
     acceptance_weight: NonNeg = 1.0
 
 
+#: What loading a scenario that sets ``programme.tax_rate`` warns (it is kept for one release).
+TAX_RATE_DEPRECATED = (
+    "programme.tax_rate is deprecated (a flat rate on every enterprise's incremental profit, as in dxsim 0.2.0) "
+    "and will be removed in the next release; remove it to apply the tax law of the [tax] table"
+)
+
+
 class Programme(Frozen):
-    """Public money: batches, instruments, acceptance, tax. Empty = no programme.
+    """Public money: batches, instruments, acceptance rules. Empty = no programme.
 
     ``rollover``: the uncommitted budget of a batch passes to the next batch
     when it closes (and money released later goes there too); otherwise it
     lapses.  ``split``: each batch's budget split into pools (None = one
     pool).  ``eligibility``: who may receive money (None = everyone).
+    ``tax_rate`` (deprecated, None = the tax law of :class:`Tax`): a flat
+    rate every enterprise pays on its incremental profit, without classes or
+    deduction (the 0.2.0 behaviour); setting it warns (DeprecationWarning).
     """
 
     when_budget_exhausted: Literal["unsubsidised", "wait", "reject"] = "unsubsidised"
-    tax_rate: Share = 0.25
+    tax_rate: Share | None = None
     acceptance: Acceptance = Acceptance()
     lighthouse: Lighthouse = Lighthouse()
     rollover: bool = False
@@ -530,6 +579,92 @@ class Programme(Frozen):
     admission: Admission = Admission()
     batches: tuple[Batch, ...] = ()
     instruments: tuple[Instrument, ...] = ()
+
+    @model_validator(mode="after")
+    def _deprecated_tax_rate(self) -> Programme:
+        if self.tax_rate is not None:
+            warnings.warn(TAX_RATE_DEPRECATED, DeprecationWarning, stacklevel=2)
+        return self
+
+
+class Tax(Frozen):
+    """The tax law: enterprise income tax (EIT) by class, VAT, the platforms' EIT (FACTS rows 24, 31).
+
+    Parameters
+    ----------
+    general_rate : float
+        EIT of enterprises in no preferential class (FACTS row 24: 25%).
+    high_tech_rate : float
+        EIT of certified high-tech enterprises (FACTS row 24: 15%); see
+        ``Industry.high_tech_share``.
+    small_low_profit_rate : float
+        Effective EIT of small low-profit enterprises (SLP, annual taxable
+        profit at most ``small_low_profit_threshold``) until
+        ``small_low_profit_until`` (FACTS row 24: 20% on 25% of the profit, 5%).
+    small_low_profit_until : datetime.date
+        Last day of the SLP rate (FACTS row 24: 2027-12-31); months that
+        start after it pay ``small_low_profit_rate_after``.
+    small_low_profit_rate_after : float
+        The SLP rate afterwards (assumption: the statutory 20% of EIT law
+        art. 28, if the relief is not extended).
+    small_low_profit_threshold : float
+        Annual taxable profit up to which an enterprise is SLP, yuan / year
+        (FACTS row 24: 3M).
+    platform_rate : float
+        EIT on the platforms' profit (25%), losses carried forward 5 years.
+    vat_rate : float
+        VAT on software and IT services (FACTS row 31: 6%); prices include it.
+    platform_input_vat_share : float
+        Share of a platform's delivery cost that bears deductible input VAT
+        (assumption: 0.5; the rest is its own staff).
+    small_scale_vat_threshold : float
+        Annual revenue above which an enterprise is a general VAT taxpayer
+        and deducts the VAT on what it pays for the solution, yuan / year
+        (assumption, the VAT rules since 2018: 5M).
+
+    A preferential rate (high-tech, SLP before and after) must be at most
+    ``general_rate``, so that tax never falls as profit rises.
+    """
+
+    general_rate: Share = 0.25
+    high_tech_rate: Share = 0.15
+    small_low_profit_rate: Share = 0.05
+    small_low_profit_until: dt.date = dt.date(2027, 12, 31)
+    small_low_profit_rate_after: Share = 0.20
+    small_low_profit_threshold: FiniteMoney = 3e6
+    platform_rate: Share = 0.25
+    vat_rate: Share = 0.06
+    platform_input_vat_share: Share = 0.5
+    small_scale_vat_threshold: FiniteMoney = 5e6
+
+    @model_validator(mode="after")
+    def _preferential(self) -> Tax:
+        for name in ("high_tech_rate", "small_low_profit_rate", "small_low_profit_rate_after"):
+            rate = getattr(self, name)
+            if rate > self.general_rate:
+                raise FieldError(
+                    (name,), rate, f"a preferential rate must be at most general_rate ({self.general_rate:g})"
+                )
+        return self
+
+
+class Appraisal(Frozen):
+    """Settings of the public appraisal against the counterfactual (FACTS row 25).
+
+    Parameters
+    ----------
+    social_discount_rate : float
+        The government's discount rate, 1 / year (FACTS row 25: 8%), apart
+        from the enterprises' hurdle rates and the scenario's ``discount_rate``.
+    marginal_cost_of_public_funds : float
+        What a yuan of public money costs society, at least 1 (assumption: 1.2).
+    displacement_share : float
+        Share of the enterprises' gains taken from competitors (assumption: 0).
+    """
+
+    social_discount_rate: Share = 0.08
+    marginal_cost_of_public_funds: Annotated[float, AfterValidator(_at_least_one)] = 1.2
+    displacement_share: Share = 0.0
 
 
 class PerceivedFailure(Frozen):
@@ -574,7 +709,9 @@ class Scenario(Frozen):
     """A complete, validated scenario (immutable).
 
     ``discount_rate`` (1 / year) discounts the parties' cash flows in the
-    outputs (NPV, discounted payback).  Load one with
+    outputs (NPV, discounted payback).  ``tax`` is the tax law
+    (:class:`Tax`); ``appraisal`` the settings of the public appraisal
+    (:class:`Appraisal`).  Load one with
     :func:`dxsim.load_scenario`; derive variants with
     :meth:`with_overrides`.  ``industries`` and ``platforms`` keep what the file
     says; :attr:`resolved_industries` and :attr:`resolved_platforms` fill in
@@ -596,7 +733,9 @@ class Scenario(Frozen):
     ]
     contract: Contract = Contract()
     programme: Programme = Programme()
+    tax: Tax = Tax()
     behaviour: Behaviour = Behaviour()
+    appraisal: Appraisal = Appraisal()
 
     _industries: tuple[Industry, ...] = PrivateAttr(())
     _platforms: tuple[PlatformSpec, ...] = PrivateAttr(())

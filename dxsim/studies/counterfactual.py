@@ -1,15 +1,18 @@
 """The counterfactual of a run, run on its seed, and the additionality it gives (MODEL.md questions 1 and 4).
 
 A programme run's counterfactual is its own scenario (:func:`dxsim.results.provenance.scenario_of`,
-a sweep point's own scenario for a point) without public money
+a sweep point's own scenario for a point) without the programme
 (:func:`dxsim.scenario.variants.counterfactual`), run on the run's seed for its
 replications through :func:`dxsim.experiment.simulate.simulate`, so ``workers=``
-and ``executor=`` apply.  The estimators themselves are
+and ``executor=`` apply.  A run made with ``dx.simulate(..., counterfactual=True)``
+holds its counterfactual (:func:`dxsim.results.pairing.counterfactual_of`), which
+is used instead: nothing runs.  The estimators themselves are
 :mod:`dxsim.analysis.additionality`'s; this module only supplies the
 counterfactual run when the caller has none.
 
 * :func:`counterfactual_run` -- the counterfactual run of a programme run.
-* :func:`additionality` -- per replication, against the given or run counterfactual.
+* :func:`counterfactual_for` -- the given, the stored, or else a fresh counterfactual run.
+* :func:`additionality` -- per replication, against the given, stored or run counterfactual.
 * :func:`additionality_by_enterprise` -- one replication, enterprise by enterprise.
 
 Return convention: xarray per replication, pandas for tables people read.
@@ -25,10 +28,11 @@ import xarray as xr
 
 from dxsim.analysis import additionality as estimators
 from dxsim.experiment.simulate import simulate
+from dxsim.results.pairing import counterfactual_of
 from dxsim.results.provenance import scenario_of
 from dxsim.scenario.variants import counterfactual
 
-__all__ = ["additionality", "additionality_by_enterprise", "counterfactual_run"]
+__all__ = ["additionality", "additionality_by_enterprise", "counterfactual_for", "counterfactual_run"]
 
 
 def counterfactual_run(
@@ -72,8 +76,58 @@ def counterfactual_run(
     return cf if np.array_equal(reps, np.arange(needed)) else cf.sel(replication=reps)
 
 
+def counterfactual_for(
+    ds: xr.Dataset,
+    cf: xr.Dataset | None = None,
+    *,
+    workers: int = 1,
+    executor: Any = None,
+    progress: bool | None = None,
+) -> xr.Dataset:
+    """The counterfactual to compare ``ds`` with: ``cf`` if given, else the one ``ds`` holds, else a fresh run.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A programme run (or one point of a sweep).
+    cf : xarray.Dataset, optional
+        A counterfactual the caller already has.
+    workers, executor, progress
+        Where and how the counterfactual runs when it must
+        (:func:`counterfactual_run`; a progress bar on a terminal by
+        default): only when ``cf`` is None and ``ds`` holds none
+        (:func:`dxsim.results.pairing.counterfactual_of`).
+
+    Returns
+    -------
+    xarray.Dataset
+        The counterfactual run (a stored one without its platform series:
+        what :func:`dxsim.results.pairing.attach_counterfactual` keeps).
+
+    Examples
+    --------
+    >>> import dxsim as dx
+    >>> sc = dx.load_scenario("small").with_overrides({"horizon_months": 12})
+    >>> paired = dx.simulate(sc, replications=2, seed=1, counterfactual=True)
+    >>> stored = counterfactual_for(paired)  # nothing runs
+    >>> stored["adopters"].identical(counterfactual_run(paired)["adopters"]), "queue_length" in stored
+    (True, False)
+    """
+    if cf is not None:
+        return cf
+    stored = counterfactual_of(ds)
+    if stored is not None:
+        return stored
+    return counterfactual_run(ds, workers=workers, executor=executor, progress=progress)
+
+
 def additionality(
-    ds: xr.Dataset, cf: xr.Dataset | None = None, *, workers: int = 1, executor: Any = None
+    ds: xr.Dataset,
+    cf: xr.Dataset | None = None,
+    *,
+    workers: int = 1,
+    executor: Any = None,
+    progress: bool | None = None,
 ) -> xr.Dataset:
     """Additionality of a programme run against its counterfactual, per replication.
 
@@ -82,14 +136,16 @@ def additionality(
     ds : xarray.Dataset
         A programme run (:func:`dxsim.simulate`), or one point of a sweep.
     cf : xarray.Dataset, optional
-        Its counterfactual: the same market without public money on the same
-        seed, with (at least) the same replications.  Run with
-        :func:`counterfactual_run` (the run's own scenario and seed) if
-        omitted.  If it spends public money itself, the public money here is
+        Its counterfactual: the same market without the programme on the
+        same seed, with (at least) the same replications.  If omitted, the
+        one ``ds`` holds (``dx.simulate(..., counterfactual=True)``), else
+        run with :func:`counterfactual_run` (the run's own scenario and
+        seed).  If it spends public money itself, the public money here is
         net of it (the effect of one programme against another).
-    workers, executor
-        Where the counterfactual runs, as in :func:`dxsim.simulate` (unused
-        when ``cf`` is given).
+    workers, executor, progress
+        Where and how the counterfactual runs, as in :func:`dxsim.simulate`
+        (a progress bar on a terminal by default; unused when ``cf`` is given
+        or stored).
 
     Returns
     -------
@@ -110,11 +166,10 @@ def additionality(
     >>> import dxsim as dx
     >>> sc = dx.load_scenario("small").with_overrides({"horizon_months": 24})
     >>> add = additionality(dx.simulate(sc, replications=2, seed=1))
-    >>> bool(((0 <= add["free_rider_share"]) & (add["free_rider_share"] <= 1)).all())
+    >>> bool(((0 <= add["free_rider_share_any_time"]) & (add["free_rider_share_any_time"] <= 1)).all())
     True
     """
-    if cf is None:
-        cf = counterfactual_run(ds, workers=workers, executor=executor)
+    cf = counterfactual_for(ds, cf, workers=workers, executor=executor, progress=progress)
     return estimators.additionality(ds, cf)
 
 
@@ -127,7 +182,8 @@ def additionality_by_enterprise(
     ----------
     ds, cf : xarray.Dataset
         A programme run and its counterfactual, as in :func:`additionality`
-        (the counterfactual of replication ``replication`` is run if ``cf`` is omitted).
+        (if ``cf`` is omitted and ``ds`` holds none, the counterfactual of
+        replication ``replication`` is run).
     replication : int
         The replication (a value of the ``replication`` coordinate).
     workers, executor
@@ -141,6 +197,5 @@ def additionality_by_enterprise(
         (``"additional"``, ``"free rider"``, ``"displaced"``), signing months,
         acceptance and lighthouse flags in both worlds and its public money (yuan).
     """
-    if cf is None:
-        cf = counterfactual_run(ds.sel(replication=[replication]), workers=workers, executor=executor)
+    cf = counterfactual_for(ds.sel(replication=[replication]), cf, workers=workers, executor=executor)
     return estimators.additionality_by_enterprise(ds, cf, replication)

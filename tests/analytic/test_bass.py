@@ -53,6 +53,9 @@ def frictionless() -> dx.Scenario:
         "programme.instruments": [],
         "contract.platform_discount": 0.0,
         "behaviour.perceived_failure.initial": 0.0,
+        # one income-tax rate for all: without the small-low-profit notch a free gain is always worth taking
+        "tax.small_low_profit_rate": 0.25,
+        "tax.small_low_profit_rate_after": 0.25,
     }
     for k, (name, (p, q)) in enumerate(BASS.items()):
         overrides[f"industries[{k}].name"] = name

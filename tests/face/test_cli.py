@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,10 @@ from cli_helpers import run_cli
 
 import dxsim as dx
 from dxsim.cli import main
+from dxsim.studies.appraisal import payback
+from dxsim.tables import GOVERNMENT_NEEDS_COUNTERFACTUAL
 
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = Path(dx.bundled_scenarios()["small"]).read_text(encoding="utf-8")
 HEADLINE = ("adopters", "accepted", "lighthouses", "public_money", "median_enterprise_payback")
 
@@ -136,6 +140,15 @@ def test_run_writes_netcdf_and_prints_the_headline(capsys, tmp_path, monkeypatch
     assert out.splitlines()[0] == "small: 2 replications, seed 1 -> out.nc"
     for word in HEADLINE:
         assert word in out
+    # money in million yuan (once 5,050,936.1 yuan), units in the table
+    public = next(line for line in out.splitlines() if line.startswith("public_money"))
+    assert public.split()[-2:] == ["million", "yuan"] and float(public.split()[1]) < 100
+    assert not re.search(r"\d{1,3}(,\d{3}){2}", out)  # no number in the millions is printed
+    # the paybacks: enterprise and platform; the government's needs the counterfactual, said in one line
+    rows = [line.split()[0] for line in out.splitlines() if line.strip()]
+    assert "enterprise" in rows and "platform" in rows and "government" not in rows
+    assert out.splitlines()[-1] == GOVERNMENT_NEEDS_COUNTERFACTUAL
+    assert "median (months)" in out and "censored_share (1)" in out
 
 
 def test_run_output_opens_with_default_decoding(capsys, tmp_path):
@@ -237,7 +250,7 @@ def test_a_command_error_is_one_line_and_status_2(capsys, monkeypatch):
 
 DISCOUNT = "contract.platform_discount"
 SHARE = "programme.instruments[0].share"
-RUNNING = ("run", "sweep", "calibrate", "sensitivity", "compare")
+RUNNING = ("run", "sweep", "calibrate", "sensitivity", "compare", "report")
 
 
 @pytest.fixture(scope="module")
@@ -277,6 +290,7 @@ def running_argv(command: str, short: Path, short_run: Path, tmp_path: Path) -> 
         "sensitivity": ["sensitivity", str(short), "--param", f"{SHARE}=0.1,0.5", "--statistic", "adopters",
                         "-o", str(out)],
         "compare": ["compare", str(short_run), "--counterfactual", "-o", str(out)],
+        "report": ["report", str(short_run), "-o", str(out)],  # the run holds no counterfactual: it must run
     }[command], out  # fmt: skip
 
 
@@ -317,6 +331,24 @@ def test_run_on_a_dask_cluster_writes_the_same_numbers(capsys, tmp_path, short, 
     assert status == 0, err
     with xr.open_dataset(out, engine="h5netcdf") as a, xr.open_dataset(short_run, engine="h5netcdf") as b:
         xr.testing.assert_identical(a.load(), b.load())
+
+
+def test_run_with_its_counterfactual_keeps_it_in_the_file(capsys, tmp_path, short, short_run):
+    """``dxsim run --counterfactual`` is ``dx.simulate(..., counterfactual=True)``: the run, plus its counterfactual."""
+    out = tmp_path / "paired.nc"
+    status, printed, err = run_cli(
+        capsys, "run", str(short), "-n", "1", "--seed", "3", "-o", str(out), "--counterfactual"
+    )
+    assert (status, err) == (0, "")
+    with xr.open_dataset(out, engine="h5netcdf") as paired, xr.open_dataset(short_run, engine="h5netcdf") as plain:
+        assert "counterfactual_adopters" in paired
+        xr.testing.assert_equal(paired[list(plain.data_vars)].load(), plain.load())
+        table = payback(paired.load())
+    # all three parties' paybacks, the government's from the stored counterfactual
+    government = next(line for line in printed.splitlines() if line.startswith("government"))
+    median = float(table.loc["government", "median"])
+    assert government.split()[1] == ("inf" if median == float("inf") else f"{median:.3g}")
+    assert GOVERNMENT_NEEDS_COUNTERFACTUAL not in printed
 
 
 def test_sweep_set_is_param_after_one_warning_line(capsys, tmp_path, short):
@@ -411,3 +443,16 @@ def test_compare_raises_command_errors(tmp_path):
         cli.COMMANDS["compare"].run(argparse.Namespace(**{**vars(args), "format": "xlsx"}))
     with pytest.raises(cli.CommandError, match=rf"^dxsim compare: {tmp_path}: output is a directory, not a file$"):
         cli.COMMANDS["compare"].run(argparse.Namespace(**{**vars(args), "output": tmp_path}))
+
+
+def test_a_deprecated_scenario_field_is_one_warning_line(capsys, tmp_path):
+    """``programme.tax_rate`` (a flat rate, deprecated in 0.3.0) validates, with one warning line on stderr."""
+    flat = tmp_path / "flat.toml"
+    flat.write_text(f'extends = "{(ROOT / "scenarios" / "small.toml").as_posix()}"\n[programme]\ntax_rate = 0.25\n')
+    status, out, err = run_cli(capsys, "validate", str(flat))
+    assert status == 0 and out.startswith(f"{flat}: ok")
+    assert err.splitlines() == [
+        "dxsim validate: warning: programme.tax_rate is deprecated (a flat rate on every enterprise's incremental "
+        "profit, as in dxsim 0.2.0) and will be removed in the next release; remove it to apply the tax law of the "
+        "[tax] table"
+    ]

@@ -1,4 +1,5 @@
-"""dxsim.plot: every figure returns labelled Axes whose drawn numbers are the Dataset's numbers."""
+"""dxsim.plot: every figure returns labelled Axes whose drawn numbers are the Dataset's numbers; money is in
+million yuan; several runs share an axis in distinct colours under one legend; no legend covers data."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from figure_checks import legend_covers, legends, overlapping_labels, renderer_of, run_colours
 from matplotlib.axes import Axes
 from matplotlib.image import AxesImage
 
 import dxsim as dx
 from dxsim import plot
-from dxsim.analysis.survival import km_median
+from dxsim.analysis.additionality import fiscal_flow
+from dxsim.analysis.survival import kaplan_meier, km_median
+from dxsim.studies.appraisal import appraisal
 
 DISCOUNT = "contract.platform_discount"
 IMITATION = "industry_defaults.imitation"
@@ -35,6 +39,19 @@ def sweep_ds(small: dx.Scenario) -> xr.Dataset:
     """A 2 x 2 sweep of ``small`` over two years, two replications per point."""
     short = small.with_overrides({"horizon_months": 24})
     return dx.sweep(short, {DISCOUNT: [0.0, 0.2], IMITATION: [0.2, 0.4]}, replications=2, seed=1)
+
+
+@pytest.fixture(scope="module")
+def paired(small: dx.Scenario) -> xr.Dataset:
+    """Three replications of ``small`` over two years with their counterfactual inside."""
+    return dx.simulate(small.with_overrides({"horizon_months": 24}), replications=3, seed=1, counterfactual=True)
+
+
+@pytest.fixture(scope="module")
+def other(small: dx.Scenario) -> xr.Dataset:
+    """A second run of ``paired``'s scenario with a larger platform discount, its counterfactual inside."""
+    sc = small.with_overrides({"horizon_months": 24, DISCOUNT: 0.3})
+    return dx.simulate(sc, replications=3, seed=1, counterfactual=True)
 
 
 def _labelled(ax: Axes, *units: str) -> None:
@@ -70,9 +87,26 @@ def test_fan_median_is_the_median_over_replications(small_ds: xr.Dataset, indust
 def test_fan_of_a_flow_and_of_a_programme_variable(small_ds: xr.Dataset) -> None:
     _labelled(plot.adoption_fan(small_ds, "adoptions"), "contracts / month")
     ax = plot.adoption_fan(small_ds, "public_money")
-    _labelled(ax, "yuan / month")
-    expected = np.median(small_ds["public_money"].transpose("replication", "month").values, axis=0)
+    _labelled(ax, "million yuan / month")  # money in million yuan on every axis
+    expected = np.median(small_ds["public_money"].transpose("replication", "month").values, axis=0) / 1e6
     np.testing.assert_allclose(_line(ax, "median"), expected)
+
+
+def test_two_runs_on_one_axis_get_two_colours_and_one_legend(paired: xr.Dataset, other: xr.Dataset) -> None:
+    ax = plot.adoption_fan({"upfront": paired, "discount 30%": other})
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["upfront", "discount 30%"]
+    colours = run_colours(ax)
+    assert len(colours) == 2 and colours[0] != colours[1]
+    assert len(legends(ax.figure)) == 1
+    for name, run in (("upfront", paired), ("discount 30%", other)):
+        np.testing.assert_allclose(_line(ax, name), run["adopters"].sum("industry").median("replication").values)
+    # the same, one call per run on the same Axes
+    again = plot.adoption_fan(paired, label="upfront")
+    plot.adoption_fan(other, label="discount 30%", ax=again)
+    assert run_colours(again) == colours and len(legends(again.figure)) == 1
+    assert [t.get_text() for t in again.get_legend().get_texts()] == ["upfront", "discount 30%"]
+    with pytest.raises(ValueError, match="label= names a single run"):
+        plot.adoption_fan({"a": paired}, label="b")
 
 
 def test_fan_refuses_what_it_cannot_draw(small_ds: xr.Dataset) -> None:
@@ -143,8 +177,81 @@ def test_overlaying_both_parties(small_ds: xr.Dataset) -> None:
     plot.payback_survival(small_ds, party="platform", ax=ax)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any(s.startswith("enterprise") for s in labels) and any(s.startswith("platform") for s in labels)
+    assert len(set(run_colours(ax))) == 2 and len(legends(ax.figure)) == 1
     with pytest.raises(ValueError, match="party"):
-        plot.payback_survival(small_ds, party="government")  # type: ignore[arg-type]
+        plot.payback_survival(small_ds, party="bank")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("party", ["enterprise", "platform"])
+def test_km_band_is_scipys_confidence_interval(small_ds: xr.Dataset, party: str) -> None:
+    """The shade around a curve is ``scipy.stats.ecdf(...).sf.confidence_interval(0.90)``, and holds the curve."""
+    ax = plot.payback_survival(small_ds, party=party)  # type: ignore[arg-type]
+    (band,) = ax.collections
+    polygon = band.get_paths()[0].vertices
+    signed = small_ds["signed_month"].values.ravel()
+    ok = ~np.isnan(signed)
+    column = {"enterprise": "payback", "platform": "platform_payback"}[party]
+    res = kaplan_meier(
+        small_ds[f"{column}_months"].values.ravel()[ok],
+        small_ds[f"{column}_censored"].values.ravel()[ok] > 0,
+        small_ds.attrs["horizon_months"] - np.floor(signed[ok]),
+    )
+    ci = res.sf.confidence_interval(confidence_level=plot.KM_CONFIDENCE)
+    curve = res.sf.probabilities
+    low = np.where(np.isnan(ci.low.probabilities), curve, ci.low.probabilities)
+    high = np.where(np.isnan(ci.high.probabilities), curve, ci.high.probabilities)
+    drawn = np.round(polygon[:, 1], 12)
+    assert np.isin(np.round(low, 12), drawn).all() and np.isin(np.round(high, 12), drawn).all()
+    assert np.all((low <= curve + 1e-12) & (curve <= high + 1e-12))
+    assert f"{plot.KM_CONFIDENCE:.0%} confidence bands" in ax.get_title()
+
+
+def test_payback_of_two_runs(paired: xr.Dataset, other: xr.Dataset) -> None:
+    ax = plot.payback_survival({"10%": paired, "30%": other}, party="platform")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert [label.split("\n")[0] for label in labels] == ["10%", "30%"]
+    assert len(set(run_colours(ax))) == 2 and len(legends(ax.figure)) == 1
+    assert "of the platform" in ax.get_title()
+
+
+def _balance(run: xr.Dataset) -> np.ndarray:
+    """Median over replications of the running fiscal balance from month 0, million yuan."""
+    flow = fiscal_flow(run, dx.simulate(dx.counterfactual(dx.scenario_of(run)), replications=3, seed=1)).values
+    cumulative = np.concatenate([np.zeros((flow.shape[0], 1)), np.cumsum(flow, axis=1)], axis=1) / 1e6
+    return np.median(cumulative, axis=0)
+
+
+def test_government_payback_is_its_cumulative_fiscal_balance(paired: xr.Dataset, other: xr.Dataset) -> None:
+    ax = plot.payback_survival(paired, party="government")
+    _labelled(ax, "million yuan", "months")
+    (line,) = [ln for ln in ax.get_lines() if ln.get_gid() == "dxsim-run"]
+    np.testing.assert_allclose(np.asarray(line.get_ydata(), dtype=float), _balance(paired), atol=1e-9)
+    assert len(ax.collections) == 1  # the 5-95% band over replications
+    ap = appraisal(paired)
+    paid = int((ap["fiscal_payback_censored"] == 0).sum())
+    assert f"paid back for good: {paid}/3 runs" in str(line.get_label())
+    # two runs: two colours, one legend
+    both = plot.payback_survival({"10%": paired, "30%": other}, party="government")
+    assert len(set(run_colours(both))) == 2 and len(legends(both.figure)) == 1
+
+
+def test_government_payback_runs_the_missing_counterfactual(paired: xr.Dataset) -> None:
+    bare = paired[[name for name in paired.data_vars if not str(name).startswith("counterfactual_")]]
+    bare.attrs = {k: v for k, v in paired.attrs.items() if not k.startswith("counterfactual_")}
+    stored = plot.payback_survival(paired, party="government").get_lines()[0].get_ydata()
+    fresh = plot.payback_survival(bare, party="government").get_lines()[0].get_ydata()
+    np.testing.assert_array_equal(fresh, stored)
+
+
+def test_additional_adopters_over_time(paired: xr.Dataset, other: xr.Dataset) -> None:
+    ap = appraisal(paired)
+    ax = plot.additional_adopters(paired)
+    _labelled(ax, "enterprises")
+    np.testing.assert_allclose(_line(ax, "median"), ap["additional_adopters_monthly"].median("replication").values)
+    from_appraisal = plot.additional_adopters(ap)  # an appraisal Dataset draws the same
+    np.testing.assert_array_equal(_line(from_appraisal, "median"), _line(ax, "median"))
+    two = plot.additional_adopters({"10%": paired, "30%": other})
+    assert len(set(run_colours(two))) == 2 and len(legends(two.figure)) == 1
 
 
 # --------------------------------------------------------------------------- money
@@ -189,13 +296,25 @@ def test_progress_ratio_recovers_the_scenario(small: dx.Scenario) -> None:
     assert plot.progress_ratio(ds) == pytest.approx(0.8, rel=0.03)
     assert plot.progress_ratio(ds, replication=-1) == pytest.approx(0.8, rel=0.03)
     ax = plot.wrights_law(ds)
-    _labelled(ax, "yuan", "deployments")
+    _labelled(ax, "million yuan", "deployments")
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert f"fit: progress ratio {plot.progress_ratio(ds, replication=-1):.3f}" in labels
     assert "scenario progress ratio 0.8" in ax.get_title()
     assert len(ax.collections) == ds.sizes["platform"]  # one scatter per platform
     assert plot.wrights_law(ds, replication=None).get_title().count("all replications") == 1
+
+
+def test_wrights_law_groups_many_platforms_in_its_legend(small: dx.Scenario) -> None:
+    sc = small.with_overrides({"horizon_months": 24, "platforms.per_industry": 6})
+    ds = dx.simulate(sc, replications=1, seed=2)
+    assert ds.sizes["platform"] > plot.MAX_LEGEND_ENTRIES
+    ax = plot.wrights_law(ds)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(labels) == plot.MAX_LEGEND_ENTRIES + 1  # the named platforms, "other platforms", the fit
+    rest = ds.sizes["platform"] - (plot.MAX_LEGEND_ENTRIES - 1)
+    assert f"other platforms ({rest})" in labels and labels[-1].startswith("fit: progress ratio")
+    assert legend_covers(ax, renderer_of(ax.figure)) == []
 
 
 def test_progress_ratio_without_experience_is_nan(small_ds: xr.Dataset) -> None:
@@ -231,11 +350,14 @@ def test_heatmap_of_a_variable(sweep_ds: xr.Dataset) -> None:
 
 
 def test_heatmap_of_a_flow_and_of_a_callable(sweep_ds: xr.Dataset) -> None:
-    ax = plot.heatmap(sweep_ds, "public_money", DISCOUNT, IMITATION, fmt="{:.0f}")
-    expected = sweep_ds["public_money"].sum("month").mean("replication").transpose(IMITATION, DISCOUNT).values
-    np.testing.assert_allclose(np.asarray(ax.images[0].get_array()), expected)
-    assert ax.get_title().startswith("public_money (yuan)")
-    assert [t.get_text() for t in ax.texts] == [f"{v:.0f}" for v in expected.ravel()]
+    ax = plot.heatmap(sweep_ds, "public_money", DISCOUNT, IMITATION, fmt="{:.2f}")
+    expected = sweep_ds["public_money"].sum("month").mean("replication").transpose(IMITATION, DISCOUNT).values / 1e6
+    np.testing.assert_allclose(np.asarray(ax.images[0].get_array()), expected)  # money in million yuan
+    assert ax.get_title().startswith("public_money (million yuan)")
+    assert ax.figure.axes[-1].get_ylabel() == "public_money (million yuan)"
+    assert [t.get_text() for t in ax.texts] == [f"{v:.2f}" for v in expected.ravel()]
+    default = plot.heatmap(sweep_ds, "public_money", DISCOUNT, IMITATION)
+    assert all("e+" not in t.get_text() for t in default.texts)
 
     def enterprise_npv(ds: xr.Dataset) -> xr.DataArray:
         out = ds["npv"].sel(party="enterprise") / 1e6
@@ -266,6 +388,52 @@ def test_heatmap_and_sweeps_refuse_what_they_cannot_draw(sweep_ds: xr.Dataset) -
     one = sweep_ds.isel({DISCOUNT: [1], IMITATION: 0})  # size-one sweep dimensions are fine
     _labelled(plot.who_pays(one), "million yuan")
     _labelled(plot.payback_survival(one), "months")
+
+
+def test_who_pays_by_many_groups_lays_bars_flat_with_readable_labels(small: dx.Scenario) -> None:
+    sc = small.with_overrides({"horizon_months": 24, "platforms.per_industry": 6})
+    ds = dx.simulate(sc, replications=1, seed=2)
+    ax = plot.who_pays(ds, by="platform")
+    assert ds.sizes["platform"] > 6
+    widths = np.array([bar.get_width() for bar in ax.containers[0]])  # type: ignore[attr-defined]
+    code = ds["adopter_platform"]
+    expected = [float(ds["government_paid"].where(code == k).sum("adopter").mean("replication")) / 1e6
+                for k in range(ds.sizes["platform"])]  # fmt: skip
+    np.testing.assert_allclose(widths, expected)
+    _labelled(ax, "million yuan")
+    assert ax.get_ylabel() == "platform"
+    renderer = renderer_of(ax.figure)
+    assert overlapping_labels(ax.get_yticklabels(), renderer) == []
+    assert overlapping_labels(ax.texts, renderer) == []  # the totals
+    assert legend_covers(ax, renderer) == []
+
+
+def test_no_legend_covers_data(small_ds: xr.Dataset, paired: xr.Dataset, other: xr.Dataset, sweep_ds) -> None:
+    two = {"10%": paired, "30%": other}
+    axes = [
+        plot.adoption_fan(small_ds),
+        plot.adoption_fan(two),
+        plot.payback_survival(small_ds),
+        plot.payback_survival(two, party="government"),
+        plot.additional_adopters(two),
+        plot.who_pays(small_ds, by="industry"),
+        plot.budget_burndown(two),
+        plot.wrights_law(small_ds),
+        plot.heatmap(sweep_ds, "adopters", DISCOUNT, IMITATION),
+    ]
+    for ax in axes:
+        assert legend_covers(ax, renderer_of(ax.figure)) == [], ax.get_title()
+
+
+def test_the_legend_check_sees_a_legend_over_data() -> None:
+    """The check above would fail: a legend placed over a line and a band is caught."""
+    _, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 1], label="diagonal")
+    ax.fill_between([0, 1], [0.4, 0.4], [0.6, 0.6], label="band")
+    ax.legend(loc="center")
+    assert legend_covers(ax, renderer_of(ax.figure)) == ["line 'diagonal'", "area 'band'"]
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    assert legend_covers(ax, renderer_of(ax.figure)) == []
 
 
 def test_figures_to_disk(small_ds: xr.Dataset, sweep_ds: xr.Dataset, tmp_path) -> None:

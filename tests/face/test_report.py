@@ -1,6 +1,8 @@
 """``dxsim report`` and :mod:`dxsim.report`: one self-contained HTML page (no external resources), the
-headline table, the figures as inline PNG, atomic writing, the CLI on a run and on a sweep store, bad
-input, and the page as headless Chromium draws it (skipped, never failed, when Chromium cannot be had)."""
+headline table, every party's payback, the appraisal against the counterfactual (stored, or run when
+missing), several runs side by side, the figures as inline PNG (no legend over data), atomic writing, the
+CLI on a run, on runs and on a sweep store, bad input, and the page as headless Chromium draws it (skipped,
+never failed, when Chromium cannot be had)."""
 
 from __future__ import annotations
 
@@ -19,20 +21,28 @@ import numpy as np
 import pytest
 import xarray as xr
 from cli_helpers import run_cli
+from figure_checks import legend_covers, legends, renderer_of, run_colours
 
 import dxsim as dx
 from dxsim import report
 from dxsim.analysis.metrics import HEADLINE
+from dxsim.analysis.payback import PAYBACK_STATISTICS
 from dxsim.report import open_results, render, write_report
 from dxsim.results.schema import RUN_DIMS
 from dxsim.results.store import StoreError, open_sweep
+from dxsim.studies.appraisal import appraisal, payback
+from dxsim.tables import appraisal_rows, in_millions, million_units
 
 DISCOUNT = "contract.platform_discount"
-TAX = "programme.tax_rate"
+TAX = "tax.general_rate"  # programme.tax_rate is deprecated (issue 13)
 PNG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 CHROMIUM = Path("/usr/bin/chromium")
 INSTALL_TIMEOUT = 600  # seconds for apt-get update + install
 RENDER_TIMEOUT = 120
+#: Figures of a run's page: two of paybacks, one of the appraisal, four general ones.
+RUN_FIGURES = 7
+#: Figures of runs side by side: three of paybacks (a party each), one of the appraisal, adoption and the budget.
+COMPARED_FIGURES = 6
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -64,6 +74,49 @@ def store(short: dx.Scenario, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def sweep_page(store: Path) -> str:
     return render(open_sweep(store))
+
+
+@pytest.fixture(scope="module")
+def paired(small: dx.Scenario) -> xr.Dataset:
+    """Three replications of ``small`` over two years with their counterfactual inside."""
+    return dx.simulate(small.with_overrides({"horizon_months": 24}), replications=3, seed=1, counterfactual=True)
+
+
+@pytest.fixture(scope="module")
+def other(small: dx.Scenario) -> xr.Dataset:
+    """``paired`` with a 30% platform discount, its counterfactual inside."""
+    sc = small.with_overrides({"horizon_months": 24, DISCOUNT: 0.3})
+    return dx.simulate(sc, replications=3, seed=1, counterfactual=True)
+
+
+@pytest.fixture(scope="module")
+def paired_page(paired: xr.Dataset) -> str:
+    return render(paired)
+
+
+@pytest.fixture(scope="module")
+def compared_page(paired: xr.Dataset, other: xr.Dataset) -> str:
+    return render({"10%": paired, "30%": other})
+
+
+def without_counterfactual(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` as ``dx.simulate`` without ``counterfactual=True`` writes it."""
+    out = ds[[n for n in ds.data_vars if not str(n).startswith("counterfactual_")]]
+    out = out.drop_dims([d for d in out.dims if str(d).startswith("counterfactual_")])
+    out.attrs = {k: v for k, v in ds.attrs.items() if not k.startswith("counterfactual_")}
+    return out
+
+
+def table_cells(page: str, table_id: str) -> list[dict[str, str]]:
+    """The ``data-*`` attributes of every numeric cell of ``<table id=TABLE_ID>``, with the row's and the text."""
+    (table,) = re.findall(rf'<table id="{table_id}"[^>]*>(.*?)</table>', page, flags=re.S)
+    cells = []
+    for row_attrs, row in re.findall(r"<tr([^>]*)>(.*?)</tr>", table, flags=re.S):
+        for cell_attrs, text in re.findall(r'<td class="num"([^>]*)>(.*?)</td>', row, flags=re.S):
+            found = dict(re.findall(r'data-([\w-]+)="([^"]*)"', row_attrs + cell_attrs))
+            found["text"] = re.sub(r"<[^>]+>", " ", text)
+            cells.append(found)
+    return cells
 
 
 class _Tables(HTMLParser):
@@ -136,12 +189,15 @@ def test_headline_table_holds_dx_headline(page: str, small_ds: xr.Dataset):
         metric = row[0][1]
         values = [float(str(cell.get("data-value"))) for cell, _ in row[1:4]]
         np.testing.assert_allclose(values, expected.loc[metric, ["mean", lo, hi]].to_numpy(float))
-        assert row[4][1] == expected.loc[metric, "units"]
+        units = expected.loc[metric, "units"]
+        assert row[4][1] == million_units(units)  # money in million yuan; data-value keeps the Dataset's units
+        shown, _ = in_millions(float(expected.loc[metric, "mean"]), units)
+        assert float(row[1][1].replace(",", "")) == pytest.approx(shown, rel=5e-3)
 
 
 def test_figures_are_inline_pngs(page: str):
     images = PNG.findall(page)
-    assert len(images) >= 5
+    assert len(images) == RUN_FIGURES
     for data in images:
         raw = base64.b64decode(data, validate=True)
         assert raw.startswith(b"\x89PNG\r\n\x1a\n")
@@ -181,7 +237,158 @@ def test_a_figure_that_cannot_be_drawn_is_a_note(small_ds: xr.Dataset):
     none = small_ds.isel(adopter=slice(0, 0))  # no contracts: no payback curve
     text = render(none)
     assert "not drawn: no contracts in the Dataset" in text
-    assert len(PNG.findall(text)) == 4
+    assert len(PNG.findall(text)) == RUN_FIGURES - 1
+
+
+# --------------------------------------------------------------------------- paybacks and appraisal
+
+
+def test_headline_gives_the_three_parties_median_paybacks(paired_page: str, paired: xr.Dataset):
+    (sentence,) = re.findall(r'<p class="note headline-payback">(.*?)</p>', paired_page, flags=re.S)
+    table = payback(paired)
+    for party in ("enterprise", "platform", "government"):
+        median = float(table.loc[party, "median"])
+        assert f"{party} {'∞' if np.isinf(median) else report._number(median)} months" in html_text(sentence)
+
+
+def html_text(fragment: str) -> str:
+    import html
+
+    return html.unescape(fragment)
+
+
+@pytest.mark.parametrize(("table_id", "discounted"), [("payback", False), ("payback-discounted", True)])
+def test_payback_tables_are_dx_payback(paired_page: str, paired: xr.Dataset, table_id: str, discounted: bool):
+    expected = payback(paired, discounted=discounted)
+    cells = table_cells(paired_page, table_id)
+    assert len(cells) == 3 * len(PAYBACK_STATISTICS)
+    assert [c["party"] for c in cells[:: len(PAYBACK_STATISTICS)]] == ["enterprise", "platform", "government"]
+    for cell in cells:
+        party, name = cell["party"], cell["statistic"]
+        for key, column in (("mean", name), ("low", f"{name}_low"), ("high", f"{name}_high")):
+            np.testing.assert_equal(float(cell[key]), float(expected.loc[party, column]))
+
+
+def test_appraisal_table_is_dx_appraisal(paired_page: str, paired: xr.Dataset):
+    ap = appraisal(paired)
+    rows = appraisal_rows(ap)
+    cells = table_cells(paired_page, "appraisal")
+    by_metric = {}
+    for cell in cells:
+        by_metric.setdefault(cell["metric"], []).append(cell)
+    assert list(by_metric) == list(rows.index)
+    assert {"fiscal_balance", "fiscal_npv", "social_npv", "net_leverage", "timing_additionality_months"} <= set(
+        by_metric
+    )
+    assert {"deadweight_within_6", "deadweight_within_12", "deadweight_within_24"} <= set(by_metric)
+    assert {"incidence_enterprise", "incidence_platform"} <= set(by_metric)
+    mean, low, high = (float(c["value"]) for c in by_metric["fiscal_balance"])
+    assert mean == pytest.approx(float(ap["fiscal_balance"].mean()))
+    assert low <= mean <= high
+    shown = float(by_metric["fiscal_balance"][0]["text"].replace(",", ""))
+    assert shown == pytest.approx(mean / 1e6, rel=5e-3, abs=5e-3)  # million yuan
+    assert re.search(r'data-metric="fiscal_balance">.*?<td>million yuan</td>', paired_page, flags=re.S)
+
+
+def test_sections_use_the_stored_counterfactual(paired_page: str, paired: xr.Dataset, monkeypatch):
+    assert "Counterfactual: stored in the results" in paired_page
+    monkeypatch.setattr(report, "counterfactual_run", lambda *a, **k: pytest.fail("ran the counterfactual again"))
+    render(paired)  # nothing runs
+
+
+def test_sections_run_a_missing_counterfactual_once(paired_page: str, paired: xr.Dataset, monkeypatch):
+    calls = []
+    real = report.counterfactual_run
+
+    def counted(ds, **kwargs):
+        calls.append(kwargs)
+        return real(ds, **kwargs)
+
+    monkeypatch.setattr(report, "counterfactual_run", counted)
+    page = render(without_counterfactual(paired))
+    assert len(calls) == 1
+    assert "Counterfactual: run for this report" in page
+    for table_id in ("payback", "payback-discounted", "appraisal"):  # the same seed: the same numbers
+        assert table_cells(page, table_id) == table_cells(paired_page, table_id)
+
+
+def test_a_run_without_contracts_says_what_is_missing(small_ds: xr.Dataset):
+    text = render(small_ds.isel(adopter=slice(0, 0)))
+    assert text.count('class="missing"') >= 1 and "<h2>Payback for good</h2>" in text
+
+
+# --------------------------------------------------------------------------- several runs side by side
+
+
+def test_runs_side_by_side(compared_page: str, paired: xr.Dataset, other: xr.Dataset):
+    runs = {"10%": paired, "30%": other}
+    assert "<title>dxsim report: 10%, 30%</title>" in compared_page
+    for table_id in ("headline", "payback", "payback-discounted", "appraisal"):
+        cells = table_cells(compared_page, table_id)
+        assert [c["run"] for c in cells[:2]] == ["10%", "30%"]  # a column per run
+        assert len(cells) % 2 == 0
+    headline = {(c["metric"], c["run"]): c for c in table_cells(compared_page, "headline")}
+    for name, run in runs.items():
+        expected = dx.headline(run)
+        for metric in HEADLINE:
+            assert float(headline[(metric, name)]["mean"]) == pytest.approx(expected.loc[metric, "mean"])
+    paybacks = {(c["metric"], c["run"]): c for c in table_cells(compared_page, "payback")}
+    for name, run in runs.items():
+        expected = payback(run)
+        assert float(paybacks[("government median", name)]["mean"]) == float(expected.loc["government", "median"])
+        assert float(paybacks[("platform censored_share", name)]["high"]) == pytest.approx(
+            expected.loc["platform", "censored_share_high"]
+        )
+    fiscal = {c["run"]: c for c in table_cells(compared_page, "appraisal") if c["metric"] == "fiscal_npv"}
+    for name, run in runs.items():
+        assert float(fiscal[name]["mean"]) == pytest.approx(float(appraisal(run)["fiscal_npv"].mean()))
+    assert len(PNG.findall(compared_page)) == COMPARED_FIGURES
+    assert '<table id="provenance"' in compared_page and 'class="missing"' not in compared_page
+
+
+def test_runs_side_by_side_refuse_a_sweep(paired: xr.Dataset, store: Path):
+    with pytest.raises(ValueError, match="a sweep is reported alone"):
+        render({"run": paired, "sweep": open_sweep(store)})
+    with pytest.raises(ValueError, match="no runs"):
+        render({})
+
+
+# --------------------------------------------------------------------------- the figures of the page
+
+
+def drawn(drawing: tuple):
+    """The figure of one of the page's drawings, as :func:`dxsim.report._png` draws it, and its renderer."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    _, draw, size = drawing
+    fig = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(fig)
+    draw(fig.subplots())
+    return fig, renderer_of(fig)
+
+
+def page_drawings(runs) -> list[tuple]:
+    return report._payback_drawings(runs) + report._appraisal_drawings(runs) + report._run_drawings(runs)
+
+
+def test_no_legend_of_the_page_covers_data(paired: xr.Dataset, other: xr.Dataset):
+    drawings = page_drawings(paired) + page_drawings({"10%": paired, "30%": other})
+    assert len(drawings) == RUN_FIGURES + COMPARED_FIGURES
+    for drawing in drawings:
+        fig, renderer = drawn(drawing)
+        for ax in fig.axes:
+            assert legend_covers(ax, renderer) == [], drawing[0]
+
+
+def test_runs_of_the_page_get_a_colour_each_and_one_legend(paired: xr.Dataset, other: xr.Dataset):
+    for drawing in page_drawings({"10%": paired, "30%": other}):
+        fig, _ = drawn(drawing)
+        (ax,) = fig.axes
+        colours = run_colours(ax)
+        assert len(colours) == 2 and colours[0] != colours[1], drawing[0]
+        assert len(legends(fig)) == 1, drawing[0]
+        assert [t.get_text().split("\n")[0] for t in ax.get_legend().get_texts()][:2] == ["10%", "30%"], drawing[0]
 
 
 # --------------------------------------------------------------------------- writing
@@ -241,8 +448,9 @@ def test_sweep_page(sweep_page: str, store: Path):
     for metric in HEADLINE:
         assert float(str(cells[metric]["data-mean"])) == pytest.approx(point.loc[metric, "mean"])
         assert float(str(cells[metric]["data-p95"])) == pytest.approx(point.loc[metric, "p95"])
-    # two heat maps (adopters, public money over the one pair of dimensions) + five figures of the first point
-    assert len(PNG.findall(sweep_page)) == 7
+    # two heat maps (adopters, public money over the one pair of dimensions) + the figures of the first point
+    assert len(PNG.findall(sweep_page)) == 2 + RUN_FIGURES
+    assert '<table id="payback"' in sweep_page and '<table id="appraisal"' in sweep_page
     assert f"adopters over {DISCOUNT} and {TAX}" in sweep_page
     assert f"public money over {DISCOUNT} and {TAX}" in sweep_page
     assert f"Figures of the first point ({DISCOUNT} = 0, {TAX} = 0.2)" in sweep_page
@@ -251,10 +459,10 @@ def test_sweep_page(sweep_page: str, store: Path):
 
 
 def test_first_point_figures_use_the_point_scenario(short: dx.Scenario):
-    sw = dx.sweep(short, {"tax": ("programme.tax_rate", [0.3])}, replications=1, seed=1)
+    sw = dx.sweep(short, {"tax": (TAX, [0.3])}, replications=1, seed=1)
     point = report._first_point(sw)
     assert "sweep" not in point.attrs
-    assert dx.scenario_of(point).programme.tax_rate == 0.3
+    assert dx.scenario_of(point).tax.general_rate == 0.3
     assert not [d for d in point.dims if d not in RUN_DIMS]
 
 
@@ -263,7 +471,7 @@ def test_one_dimensional_sweep_gets_one_row_heat_maps(short: dx.Scenario):
     text = render(sw)
     assert len(headline_table(text).rows) == 2 + 3  # two header rows, three points
     assert f"adopters by {DISCOUNT}" in text and f"public money by {DISCOUNT}" in text
-    assert len(PNG.findall(text)) == 2 + 5
+    assert len(PNG.findall(text)) == 2 + RUN_FIGURES
 
 
 def test_three_dimensional_sweep_heat_maps_per_pair_and_point(short: dx.Scenario, monkeypatch):
@@ -327,7 +535,7 @@ def test_cli_report_of_a_run(capsys, run_file: Path, tmp_path: Path):
     text = out.read_text(encoding="utf-8")
     assert "<h1>Pilot</h1>" in text and f"<dd>{run_file}</dd>" in text
     assert len(headline_table(text).rows) == 1 + 5
-    assert len(PNG.findall(text)) == 5
+    assert len(PNG.findall(text)) == RUN_FIGURES
     no_leftovers(tmp_path)
 
 
@@ -347,7 +555,28 @@ def test_cli_report_of_a_sweep_store(capsys, store: Path, tmp_path: Path):
     assert status == 0, err
     text = out.read_text(encoding="utf-8")
     assert len(headline_table(text).rows) == 2 + 4
-    assert len(PNG.findall(text)) == 7
+    assert len(PNG.findall(text)) == 2 + RUN_FIGURES
+
+
+def test_cli_report_of_runs_side_by_side(capsys, paired: xr.Dataset, other: xr.Dataset, tmp_path: Path):
+    a = dx.write_netcdf(paired, tmp_path / "a.nc")
+    b = dx.write_netcdf(other, tmp_path / "b.nc")
+    out = tmp_path / "cmp.html"
+    status, stdout, err = run_cli(capsys, "report", str(a), str(b), "-o", str(out))
+    assert (status, err) == (0, "")
+    assert stdout == f"a, b: report -> {out}\n"
+    text = out.read_text(encoding="utf-8")
+    assert [c["run"] for c in table_cells(text, "headline")[:2]] == ["a", "b"]
+    assert f"<td>{a}</td>" in text and len(PNG.findall(text)) == COMPARED_FIGURES
+    status, stdout, err = run_cli(capsys, "report", str(a), str(b))
+    assert (status, stdout) == (2, "") and err == "dxsim report: several results go on one page: give -o FILE.html\n"
+
+
+def test_cli_report_refuses_a_sweep_among_runs(capsys, run_file: Path, store: Path, tmp_path: Path):
+    out = tmp_path / "cmp.html"
+    status, stdout, err = run_cli(capsys, "report", str(run_file), str(store), "-o", str(out))
+    assert (status, stdout) == (2, "") and err.startswith("dxsim report: ") and "reported alone" in err
+    assert not out.exists()
 
 
 def bad_inputs(tmp: Path, run_file: Path, store: Path) -> dict[str, tuple[Path, str]]:
@@ -484,4 +713,14 @@ def test_chromium_draws_the_page(chromium: Path, tmp_path: Path, page: str, swee
     assert len(rows) == (5 if kind == "run" else 4)
     shown = [row[0][1] for row in rows] if kind == "run" else [h.replace("\u200b", "") for h in parsed.headers]
     assert all(metric in shown for metric in HEADLINE)
-    assert dom.stdout.count('<img src="data:image/png;base64,') == (5 if kind == "run" else 7)
+    assert dom.stdout.count('<img src="data:image/png;base64,') == RUN_FIGURES + (0 if kind == "run" else 2)
+
+
+def test_chromium_draws_runs_side_by_side(chromium: Path, tmp_path: Path, compared_page: str):
+    html_file = tmp_path / "cmp.html"
+    html_file.write_text(compared_page, encoding="utf-8")
+    dom = headless(chromium, tmp_path / "profile", "--dump-dom", html_file.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert dom.stdout.count('<img src="data:image/png;base64,') == COMPARED_FIGURES
+    for table_id in ("headline", "payback", "appraisal"):
+        assert [c["run"] for c in table_cells(dom.stdout, table_id)[:2]] == ["10%", "30%"]

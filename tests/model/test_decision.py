@@ -9,11 +9,14 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dxsim.finance import monthly_rate
 from dxsim.model.decision import Offer, decide
-from dxsim.scenario.schema import Installments, Upfront
+from dxsim.model.tax import TaxLaw, TaxPosition
+from dxsim.scenario.schema import Hybrid, Installments, RevenueShare, Subscription, Upfront
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 HORIZON = 36
@@ -197,3 +200,130 @@ def test_more_money_for_a_neighbour_never_turns_adoption_into_rejection():
 def _decide(case):
     offer, attrs = case
     return decide(offer, **attrs)
+
+
+# ------------------------------------------------------------------ tax
+LAW = TaxLaw(0.25, 0.15, 0.05, 0.20, 24.0, 3e6, 0.25, 0.06, 0.5, 5e6)
+
+
+@st.composite
+def tax_positions(draw, n: int):
+    """A tax law (preferential rates at most the general one, or a flat rate) and n enterprises' positions."""
+    general = draw(st.floats(0.05, 0.4))
+    below = st.floats(0.0, 1.0).map(lambda share: share * general)
+    law = TaxLaw(
+        general,
+        draw(below),
+        draw(below),
+        draw(below),
+        float(draw(st.integers(0, 60))),
+        draw(st.sampled_from([0.0, 1e6, 3e6])),
+        0.25,
+        draw(st.floats(0.0, 0.2)),
+        0.5,
+        5e6,
+        draw(st.one_of(st.none(), st.floats(0.0, 0.4))),
+    )
+
+    def arr(elements):
+        return np.array(draw(st.lists(elements, min_size=n, max_size=n)))
+
+    return TaxPosition(
+        law,
+        arr(st.floats(-1e6, 5e6)),
+        arr(st.booleans()),
+        arr(st.booleans()),
+        draw(st.integers(0, 48)),
+    )
+
+
+schemes = st.sampled_from(
+    [
+        Upfront(),
+        Installments(scheme="installments", months=12),
+        RevenueShare(scheme="revenue_share", rate=0.5, cap_multiple=1.5, term_months=24, floor=1e3),
+        Subscription(scheme="subscription", term_months=24),
+        Subscription(scheme="subscription", fee=2e4, term_months=24),
+        Hybrid(scheme="hybrid", upfront_fraction=0.3, rate=0.5, term_months=24),
+    ]
+)
+
+
+@SETTINGS
+@given(case=cases(), scheme=schemes, data=st.data())
+def test_the_quick_screen_never_changes_a_decision(case, scheme, data):
+    # the bound counts the gain from go-live at the lowest rate and the largest saving the deduction
+    # could bring, both discounted: no enterprise it rules out would adopt
+    offer, attrs = case
+    offer = dataclasses.replace(offer, scheme=scheme)
+    tax = data.draw(st.one_of(st.none(), tax_positions(len(offer.owed))))  # None: no tax at all
+    quick = decide(offer, **attrs, tax=tax)
+    full = decide(offer, **attrs, tax=tax, screen=False)
+    np.testing.assert_array_equal(quick.adopt, full.adopt)
+    seen = ~np.isnan(quick.value)
+    np.testing.assert_array_equal(quick.value[seen], full.value[seen])
+    assert not (full.value[~seen & (full.due_at_signing <= attrs["liquidity"])] > 0).any()
+
+
+def _one(owed: float, gain: float, **tax) -> tuple[Offer, dict]:
+    zero = np.zeros(1)
+    offer = Offer(
+        owed=np.array([owed]),
+        scheme=Upfront(),
+        receive_signing=zero,
+        receive_golive=zero,
+        receive_acceptance=zero,
+        golive=zero,
+        acceptance_delay=3.0,
+        subscription=zero,
+    )
+    attrs = dict(
+        gain=np.array([gain]),
+        ramp=zero,
+        lifetime=np.array([12.0]),
+        hurdle_rate=np.array([0.12]),
+        failure=np.array([0.2]),
+        horizon=HORIZON,
+        max_payback=np.array([60.0]),
+        liquidity=np.array([1e9]),
+    )
+    return offer, attrs
+
+
+def position(base: float, *, high_tech: bool = False, general: bool = False, month: int = 0) -> TaxPosition:
+    return TaxPosition(LAW, np.array([base]), np.array([high_tech]), np.array([general]), month)
+
+
+def test_the_deduction_is_worth_the_enterprises_marginal_rate():
+    # A general firm (P = 4M, 25%) paying 120,000 deducts 10,000 a month over 12 months from go-live
+    # (month 0): 2,500 a month less tax whether the project works or not, on top of 75% of the gain.
+    offer, attrs = _one(120_000.0, 20_000.0)
+    law = decide(offer, **attrs, tax=position(4e6), screen=False)
+    flat = decide(offer, **attrs, tax_rate=0.25, screen=False)
+    rho = float(monthly_rate(0.12))
+    saving = sum(2_500.0 / (1 + rho) ** m for m in range(12))
+    assert float(law.value[0] - flat.value[0]) == pytest.approx(saving, rel=1e-9)
+
+
+def test_a_general_vat_taxpayer_counts_the_vat_it_deducts():
+    # It deducts 120,000 x 0.06 / 1.06 at signing, and deducts from its profit only the rest
+    offer, attrs = _one(120_000.0, 20_000.0)
+    small_scale = decide(offer, **attrs, tax=position(4e6), screen=False)
+    general = decide(offer, **attrs, tax=position(4e6, general=True), screen=False)
+    credit = 120_000.0 * 0.06 / 1.06
+    rho = float(monthly_rate(0.12))
+    deduction_lost = sum(0.25 * credit / 12 / (1 + rho) ** m for m in range(12))
+    assert float(general.value[0] - small_scale.value[0]) == pytest.approx(credit - deduction_lost, rel=1e-9)
+
+
+def test_each_enterprise_is_taxed_at_its_own_rate():
+    # the same gain is worth most to a small low-profit firm (5%), then a high-tech (15%), then a general (25%)
+    offer, attrs = _one(120_000.0, 20_000.0)
+    values = [
+        float(decide(offer, **attrs, tax=tax, screen=False).value[0])
+        for tax in (position(1e6), position(4e6, high_tech=True), position(4e6))
+    ]
+    assert values[0] > values[1] > values[2]
+    # after the relief (month 24 on) the small firm pays 20%: worth less than at 5%
+    later = float(decide(offer, **attrs, tax=position(1e6, month=24), screen=False).value[0])
+    assert values[2] < later < values[0]

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dxsim.model.ledger import KIND, PARTIES, ConservationError, Ledger, check_conservation
+from dxsim.model.ledger import (
+    DIRECTIONS,
+    KIND,
+    KINDS,
+    PARTIES,
+    ConservationError,
+    Ledger,
+    TaxAccounts,
+    check_conservation,
+)
 
 
 def test_add_and_add_schedule_round_trip():
@@ -174,3 +183,128 @@ def test_entries_outside_the_price_do_not_enter_the_identities():
     for kind in ("delivery_cost", "reward", "gain"):
         table.amount[table.select(kind)] *= 3.0
     check_conservation(table, **arrays)
+
+
+# --------------------------------------------------------- taxes and platform costs
+V = 0.06 / 1.06  # VAT inside a price of 6%
+
+
+def _taxed():
+    """The eight contracts of :func:`_consistent` with VAT, income tax and two platforms' costs (yuan).
+
+    Contracts 1 and 6 are general VAT taxpayers; input VAT on half the delivery cost.
+    """
+    led, arrays = _consistent()
+    table = led.table()
+    for c in range(8):
+        mine = table.contract == c
+        receipts = table.amount[
+            mine
+            & (
+                table.select("enterprise_payment")
+                | (table.select("subsidy") & (table.payee == PARTIES.index("platform")))
+            )
+        ].sum()
+        delivery = table.amount[mine & table.select("delivery_cost")].sum()
+        paid = table.amount[mine & table.select("enterprise_payment")].sum()
+        p = int(table.platform[mine][0]) if mine.any() else 0  # contract 7 has no entry yet
+        led.add("platform", "government", 9, contract=c, kind="vat", amount=V * receipts, platform=p)
+        led.add("government", "platform", 9, contract=c, kind="vat", amount=V * 0.5 * delivery, platform=p)
+        led.add("market", "government", 9, contract=c, kind="vat", amount=V * 0.5 * delivery, platform=p)
+        if c in (1, 6):
+            led.add("government", "enterprise", 9, contract=c, kind="vat_credit", amount=V * paid, platform=p)
+    led.add("enterprise", "government", 10, contract=0, kind="tax", amount=5.0, platform=0)
+    led.add("government", "enterprise", 11, contract=0, kind="tax_saving", amount=2.0, platform=0)
+    led.add("government", "enterprise", 11, contract=2, kind="tax_saving", amount=1.5, platform=0)
+    led.add_schedule("platform", "market", [0, 1], contract=-1, kind="fixed_cost", amount=10.0, platform=[[0], [1]])
+    led.add("platform", "market", 3, contract=-1, kind="financing_cost", amount=0.7, platform=1)
+    led.add("platform", "government", 11, contract=-1, kind="platform_tax", amount=4.0, platform=0)
+    general = np.zeros(8, dtype=bool)
+    general[[1, 6]] = True
+    income_tax = np.zeros(8)
+    income_tax[[0, 2]] = [3.0, -1.5]
+    taxes = TaxAccounts(
+        vat_share=V,
+        input_vat_share=0.5,
+        general_vat=general,
+        income_tax=income_tax,
+        platform_tax=np.array([4.0, 0.0]),
+        fixed_cost=np.array([20.0, 20.0]),
+        financing_cost=np.array([0.0, 0.7]),
+    )
+    return led, arrays, taxes
+
+
+def test_conservation_holds_with_taxes_and_platform_costs():
+    led, arrays, taxes = _taxed()
+    check_conservation(led.table(), **arrays, taxes=taxes)
+
+
+def test_taxes_and_platform_costs_need_tax_accounts():
+    led, arrays, _ = _taxed()
+    with pytest.raises(ConservationError, match="entries without tax accounts"):
+        check_conservation(led.table(), **arrays)
+
+
+@pytest.mark.parametrize(
+    ("entry", "where", "identity"),
+    [
+        (("platform", "government", "vat"), "contract 0", "VAT on the platform's receipts"),
+        (("government", "platform", "vat"), "contract 1", "VAT on the platform's receipts"),
+        (("market", "government", "vat"), "contract 1", "VAT of the platform's suppliers"),
+        (("government", "enterprise", "vat_credit"), "contract 6", "VAT credit of a general VAT taxpayer"),
+        (("enterprise", "government", "tax"), "contract 0", "income tax on the incremental profit"),
+        (("government", "enterprise", "tax_saving"), "contract 2", "income tax on the incremental profit"),
+        (("platform", "government", "platform_tax"), "platform 0", "platform_tax of the platform"),
+        (("platform", "market", "fixed_cost"), "platform 0", "fixed_cost of the platform"),
+        (("platform", "market", "financing_cost"), "platform 1", "financing_cost of the platform"),
+    ],
+)
+def test_conservation_fails_when_one_tax_or_cost_entry_is_altered(entry, where, identity):
+    led, arrays, taxes = _taxed()
+    table = led.table()
+    payer, payee, kind = entry
+    rows = np.flatnonzero(
+        (table.payer == PARTIES.index(payer)) & (table.payee == PARTIES.index(payee)) & table.select(kind)
+    )
+    rows = rows[table.amount[rows] > 0]
+    number = int(where.split()[1])
+    rows = rows[(table.contract[rows] if where.startswith("contract") else table.platform[rows]) == number]
+    table.amount[rows[0]] *= 1.01
+    with pytest.raises(ConservationError, match=f"{where}: {identity}"):
+        check_conservation(table, **arrays, taxes=taxes)
+
+
+@pytest.mark.parametrize(
+    ("payer", "payee", "kind"),
+    [
+        ("government", "enterprise", "tax"),  # a saving is its own kind
+        ("enterprise", "government", "vat"),
+        ("market", "platform", "fixed_cost"),
+        ("platform", "government", "gain"),
+    ],
+)
+def test_an_entry_between_the_wrong_parties_is_refused(payer, payee, kind):
+    led, arrays = _consistent()
+    led.add(payer, payee, 2, contract=0, kind=kind, amount=1.0, platform=0)
+    with pytest.raises(ConservationError, match=f"{kind} from {payer} to {payee}"):
+        check_conservation(led.table(), **arrays)
+
+
+def test_every_kind_has_its_directions():
+    assert set(DIRECTIONS) == set(KINDS)
+
+
+def test_a_later_table_adds_the_entries_written_since():
+    led = Ledger()
+    led.add("enterprise", "platform", 0, contract=0, kind="enterprise_payment", amount=60.0, platform=0)
+    first = led.table()
+    led.add_schedule("market", "enterprise", [1, 2], contract=0, kind="gain", amount=[3.0, 4.0], platform=0)
+    led.add("enterprise", "government", 1, contract=0, kind="tax", amount=0.5, platform=0)
+    again = led.table()
+    assert len(first) == 1
+    np.testing.assert_array_equal(
+        again.amount, [60.0, 0.5, 3.0, 4.0]
+    )  # the first table's, then singles, then schedules
+    np.testing.assert_array_equal(again.kind, [KIND[k] for k in ("enterprise_payment", "tax", "gain", "gain")])
+    assert led.table().amount.tolist() == again.amount.tolist()  # nothing new: the same entries

@@ -83,3 +83,22 @@ def test_a_threshold_depends_on_the_seed_industry_and_rank_only(slow, fast):
     common = set(a) & set(b)
     assert len(common) > 300
     assert all(a[i] == b[i] for i in common)
+
+
+def test_margin_and_high_tech_are_keyed_draws_that_leave_the_other_streams_alone():
+    # new streams (0.3.0): margin from the industry's margin distribution, high-tech a keyed uniform
+    # below the industry's share; revenue and the rest are the draws they always were
+    sc = SMALL.with_overrides({"industries[1].high_tech_share": 0.4})
+    keys = Keys(replication_key(3, 0))
+    pop = Population(sc.resolved_industries, sc.solutions, sc.behaviour, keys)
+    ids = np.arange(400, dtype=np.int64)
+    industry = pop.industry_of(ids)
+    att = pop.draws.draw(ids, industry)
+    margin = sc.resolved_industries[0].margin
+    np.testing.assert_array_equal(att.margin, margin.ppf(keys.uniform("margin", ids)))
+    np.testing.assert_array_equal(att.high_tech, (industry == 1) & (keys.uniform("high_tech", ids) < 0.4))
+    assert 0.25 < att.high_tech[industry == 1].mean() < 0.55
+    assert abs(att.margin.mean() - 0.062) < 0.005  # normal(0.062, 0.02)
+    revenue = sc.resolved_industries[0].revenue
+    np.testing.assert_array_equal(att.revenue, np.clip(revenue.ppf(keys.uniform("revenue", ids)), 0.0, None))
+    np.testing.assert_array_equal(att.hurdle_rate, sc.behaviour.hurdle_rate.ppf(keys.uniform("hurdle_rate", ids)))

@@ -10,19 +10,27 @@ replication must run (conservation is checked inside every run, so a
 * no platform's contracts receive more public money than the caps allow;
 * no industry has more adopters than enterprises, and no enterprise signs twice;
 * every contract's parts add up to its price;
-* receivables are never negative, and a failed project pays nothing under revenue share.
+* receivables are never negative, and a failed project pays nothing under revenue share;
+
+and, under a random tax law (rates, thresholds, the end of the small-low-profit
+relief, VAT, high-tech shares, margins, the deprecated flat rate) with random
+platform fixed and financing costs, every tax follows the law contract by
+contract and platform by platform, as worked out here month by month in plain
+Python (a second implementation, independent of :mod:`dxsim.model.closing`),
+and the government's cash flow is its taxes less public money.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dxsim as dx
-from dxsim.model.ledger import GOVERNMENT
+from dxsim.model.ledger import ENTERPRISE, GOVERNMENT, MARKET, PLATFORM
 from dxsim.model.world import World
 from dxsim.random import replication_key
 from dxsim.scenario import scenario_from_dict
@@ -100,6 +108,30 @@ def payments(draw) -> dict:
 
 
 @st.composite
+def tax_laws(draw, horizon: int) -> dict:
+    """A valid [tax] table: preferential rates at most the general one, the relief ending inside the horizon."""
+    general = draw(st.floats(0.05, 0.4))
+    below = st.floats(0.0, 1.0).map(lambda share: share * general)
+    return {
+        "general_rate": general,
+        "high_tech_rate": draw(below),
+        "small_low_profit_rate": draw(below),
+        "small_low_profit_rate_after": draw(below),
+        "small_low_profit_until": month_end(draw(st.integers(0, horizon))),
+        "small_low_profit_threshold": draw(st.sampled_from([0.0, 1e6, 2e6, 3e6, 1e8])),
+        "platform_rate": draw(st.floats(0.0, 0.4)),
+        "vat_rate": draw(st.floats(0.0, 0.2)),
+        "platform_input_vat_share": draw(st.floats(0.0, 1.0)),
+        "small_scale_vat_threshold": draw(st.sampled_from([0.0, 5e6, 3e7, 1e9])),
+    }
+
+
+margins = st.sampled_from(
+    [0.062, {"dist": "normal", "mean": 0.062, "sd": 0.04}, {"dist": "uniform", "low": -0.05, "high": 0.15}]
+)
+
+
+@st.composite
 def scenarios(draw) -> dx.Scenario:
     horizon = draw(st.integers(24, 36))
     discount = draw(st.floats(0.0, 0.5))
@@ -119,8 +151,15 @@ def scenarios(draw) -> dx.Scenario:
             "programme.batches": batches,
             "programme.instruments": draw(instruments(discount)),
             "industry_defaults.innovation": draw(st.floats(0.005, 0.05)),
+            "industry_defaults.margin": draw(margins),
+            "industry_defaults.high_tech_share": draw(st.sampled_from([0.0, 0.3, 1.0])),
+            "tax": draw(tax_laws(horizon)),
+            "platforms.fixed_cost_per_year": draw(st.sampled_from([0.0, 1e5, 2e6])),
+            "platforms.cost_of_capital": draw(st.floats(0.0, 0.3)),
         }
     ).to_dict()
+    if draw(st.integers(0, 4)) == 0:  # the deprecated flat rate, now and then
+        data["programme"]["tax_rate"] = draw(st.floats(0.0, 0.4))
     limit = draw(st.one_of(st.none(), st.sampled_from([0.0, 3e5, 2e6])))
     if limit is not None:
         data["platforms"]["working_capital_limit"] = limit
@@ -129,14 +168,16 @@ def scenarios(draw) -> dx.Scenario:
         del data["platforms"]["capacity"]
     else:
         data["platforms"]["capacity"] = capacity
-    return scenario_from_dict(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return scenario_from_dict(data)
 
 
 @SETTINGS
 @given(sc=scenarios(), seed=st.integers(0, 2**16))
 def test_money_invariants_of_random_programmes(sc, seed):
     w = World(sc, replication_key(seed, 0))
-    r = w.run()  # raises ConservationError if any contract's money does not add up
+    r = w.run()  # raises ConservationError if any contract's (or platform's) money does not add up
     a, table = r.adopters, r.ledger
     prog = sc.programme
 
@@ -176,3 +217,118 @@ def test_money_invariants_of_random_programmes(sc, seed):
     for name in ("government_part", "platform_discount", "enterprise_part"):
         assert (a[name] >= 0).all()
     np.testing.assert_allclose(a["platform_discount"], sc.contract.platform_discount * a["price_paid"], rtol=1e-12)
+
+
+# ------------------------------------------------------------------ taxes, by a second implementation
+def slp_rate(sc: dx.Scenario, month: int) -> float:
+    """The SLP rate of a model month: the relief holds in the months that start on or before ``until``."""
+    tax = sc.tax
+    return (
+        tax.small_low_profit_rate
+        if month_start(month) <= tax.small_low_profit_until
+        else tax.small_low_profit_rate_after
+    )
+
+
+def annual_tax(sc: dx.Scenario, x: float, high_tech: bool, month: int) -> float:
+    """T(x) of the law, written out: the SLP rate up to the threshold (the lower one for high-tech), else 15% / 25%."""
+    tax = sc.tax
+    slp = slp_rate(sc, month)
+    if x <= tax.small_low_profit_threshold:
+        rate = min(slp, tax.high_tech_rate) if high_tech else slp
+    else:
+        rate = tax.high_tech_rate if high_tech else tax.general_rate
+    return rate * max(x, 0.0)
+
+
+def overlap(a: float, b: float, c: float, d: float) -> float:
+    """Length of the intersection of [a, b) and [c, d)."""
+    return max(0.0, min(b, d) - max(a, c))
+
+
+def expected_income_tax(sc, w, r, c: int) -> list[float]:
+    """Contract ``c``'s incremental income tax in each month of the horizon, month by month."""
+    t, a = r.ledger, r.adopters
+    months = sc.horizon_months
+    golive = a["golive_month"][c]
+    if np.isnan(golive):
+        return [0.0] * months
+    traits = w.register.apps[c].traits
+    mine = t.contract == c
+    gain = t.total(t.select("gain") & mine, by="month", size=months)
+    if sc.programme.tax_rate is not None:
+        return list(sc.programme.tax_rate * gain)
+    paid = t.amount[(t.select("enterprise_payment") | t.select("subscription")) & mine].sum()
+    credit = t.amount[t.select("vat_credit") & mine].sum()
+    received = t.amount[(t.select("subsidy") | t.select("reward")) & mine & (t.payee == ENTERPRISE)].sum()
+    deductible = max(paid - credit - received, 0.0)
+    life = sc.solutions[sc.resolved_industries[int(a["adopter_industry"][c])].solution].lifetime_months
+    base = traits.revenue * traits.margin
+    out = []
+    for m in range(months):
+        d = deductible / life * overlap(m, m + 1, golive, golive + life)
+        x = base + 12.0 * (gain[m] - d)
+        out.append((annual_tax(sc, x, traits.high_tech, m) - annual_tax(sc, base, traits.high_tech, m)) / 12.0)
+    return out
+
+
+def expected_platform_tax(sc, r, p: int) -> dict[int, float]:
+    """Platform ``p``'s income tax by the month it is paid: each calendar year's profit, losses used oldest first."""
+    t = r.ledger
+    months = sc.horizon_months
+    mine = (t.platform == p) & t.is_cash & (t.month < months) & ~t.select("platform_tax")
+    flow = t.total(mine & (t.payee == PLATFORM), by="month", size=months)
+    flow -= t.total(mine & (t.payer == PLATFORM), by="month", size=months)
+    years: dict[int, list[int]] = {}
+    for m in range(months):
+        years.setdefault(month_start(m).year, []).append(m)
+    losses: list[list[float]] = []  # [year, loss left], oldest first
+    out = {}
+    for year, ms in years.items():
+        profit = float(flow[ms].sum())
+        losses = [entry for entry in losses if year - entry[0] <= 5]
+        for entry in losses:
+            used = min(entry[1], max(profit, 0.0))
+            entry[1] -= used
+            profit -= used
+        if profit < 0:
+            losses.append([year, -profit])
+        out[ms[-1]] = sc.tax.platform_rate * max(profit, 0.0)
+    return out
+
+
+@SETTINGS
+@given(sc=scenarios(), seed=st.integers(0, 2**16))
+def test_taxes_follow_the_law_contract_by_contract(sc, seed):
+    w = World(sc, replication_key(seed, 0))
+    r = w.run()
+    t, a = r.ledger, r.adopters
+    months = sc.horizon_months
+    scale = 1e-6 * max(1.0, float(t.amount.max()) if len(t) else 1.0)
+
+    def per_month(mask):
+        return t.total(mask, by="month", size=months)
+
+    for c in range(len(a["price_paid"])):
+        mine = t.contract == c
+        got = per_month(t.select("tax") & mine) - per_month(t.select("tax_saving") & mine)
+        np.testing.assert_allclose(got, expected_income_tax(sc, w, r, c), atol=scale)
+    for p in range(len(sc.resolved_platforms)):
+        got = per_month(t.select("platform_tax") & (t.platform == p))
+        want = np.zeros(months)
+        for m, amount in expected_platform_tax(sc, r, p).items():
+            want[m] = amount
+        np.testing.assert_allclose(got, want, atol=scale)
+    # VAT: the platforms' output VAT less the input VAT, which their suppliers paid, less the credits.
+    vat = t.select("vat")
+    assert np.allclose(per_month(vat & (t.payer == MARKET)), per_month(vat & (t.payee == PLATFORM)), atol=scale)
+    np.testing.assert_allclose(
+        r.vat_revenue,
+        per_month(vat & (t.payer == PLATFORM)) - per_month(t.select("vat_credit")),
+        atol=scale,
+    )
+    # The government's cash flow is every tax less public money; the platforms' includes their costs.
+    np.testing.assert_allclose(
+        r.cash_flow[:, 0], r.tax_revenue + r.platform_tax + r.vat_revenue - r.public_money, atol=scale
+    )
+    np.testing.assert_allclose(r.cash_flow[:, 1], r.platform["platform_cash_flow"].sum(axis=1), atol=scale)

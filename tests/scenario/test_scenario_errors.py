@@ -215,6 +215,122 @@ CASES = {
 }
 
 
+def _table(name: str, line: str) -> tuple[str, str]:
+    """Old and new text that add table ``name`` holding ``line`` before ``[contract]``."""
+    return "[contract]", f"[{name}]\n{line}\n\n[contract]"
+
+
+# issue 13: the tax law, platform costs, the contingent discount, the appraisal settings
+CASES |= {
+    "general income-tax rate above 1": (*_table("tax", "general_rate = 1.2"), "tax.general_rate", "1.2"),
+    "high-tech rate above the general rate": (
+        *_table("tax", "high_tech_rate = 0.3"),
+        "tax.high_tech_rate",
+        "0.3",
+    ),
+    "small-low-profit rate above the general rate": (
+        *_table("tax", "general_rate = 0.2\nsmall_low_profit_rate = 0.21"),
+        "tax.small_low_profit_rate",
+        "0.21",
+    ),
+    "small-low-profit rate after the relief above the general rate": (
+        *_table("tax", "small_low_profit_rate_after = 0.26"),
+        "tax.small_low_profit_rate_after",
+        "0.26",
+    ),
+    "end of the relief not a date": (
+        *_table("tax", 'small_low_profit_until = "soon"'),
+        "tax.small_low_profit_until",
+        "'soon'",
+    ),
+    "infinite small-low-profit threshold": (
+        *_table("tax", "small_low_profit_threshold = inf"),
+        "tax.small_low_profit_threshold",
+        "inf",
+    ),
+    "negative small-low-profit threshold": (
+        *_table("tax", "small_low_profit_threshold = -3e6"),
+        "tax.small_low_profit_threshold",
+        "-3000000.0",
+    ),
+    "negative platform income-tax rate": (*_table("tax", "platform_rate = -0.25"), "tax.platform_rate", "-0.25"),
+    "VAT rate NaN": (*_table("tax", "vat_rate = nan"), "tax.vat_rate", "nan"),
+    "input-VAT share above 1": (
+        *_table("tax", "platform_input_vat_share = 1.5"),
+        "tax.platform_input_vat_share",
+        "1.5",
+    ),
+    "infinite small-scale VAT threshold": (
+        *_table("tax", "small_scale_vat_threshold = inf"),
+        "tax.small_scale_vat_threshold",
+        "inf",
+    ),
+    "unknown tax setting": (*_table("tax", "income_rate = 0.25"), "tax.income_rate", "0.25"),
+    "high-tech share above 1": (
+        "enterprises = 200 ",
+        "high_tech_share = 1.5\nenterprises = 200 ",
+        "industry_defaults.high_tech_share",
+        "1.5",
+    ),
+    "negative high-tech share of one industry": (
+        'name = "machining"',
+        'name = "machining"\nhigh_tech_share = -0.1',
+        "industries[1].high_tech_share",
+        "-0.1",
+    ),
+    "infinite platform fixed cost": (
+        "delivery_cost = 200e3",
+        "delivery_cost = 200e3\nfixed_cost_per_year = inf",
+        "platforms.fixed_cost_per_year",
+        "inf",
+    ),
+    "negative platform fixed cost": (
+        "delivery_cost = 200e3",
+        "delivery_cost = 200e3\nfixed_cost_per_year = -1e5",
+        "platforms.fixed_cost_per_year",
+        "-100000.0",
+    ),
+    "cost of capital above 1": (
+        "delivery_cost = 200e3",
+        "delivery_cost = 200e3\ncost_of_capital = 1.5",
+        "platforms.cost_of_capital",
+        "1.5",
+    ),
+    "contingent discount not a boolean": (
+        "platform_discount = 0.10",
+        'platform_discount = 0.10\nplatform_discount_contingent = "maybe"',
+        "contract.platform_discount_contingent",
+        "'maybe'",
+    ),
+    "social discount rate above 1": (
+        *_table("appraisal", "social_discount_rate = 1.08"),
+        "appraisal.social_discount_rate",
+        "1.08",
+    ),
+    "marginal cost of public funds below 1": (
+        *_table("appraisal", "marginal_cost_of_public_funds = 0.8"),
+        "appraisal.marginal_cost_of_public_funds",
+        "0.8",
+    ),
+    "infinite marginal cost of public funds": (
+        *_table("appraisal", "marginal_cost_of_public_funds = inf"),
+        "appraisal.marginal_cost_of_public_funds",
+        "inf",
+    ),
+    "displacement share NaN": (
+        *_table("appraisal", "displacement_share = nan"),
+        "appraisal.displacement_share",
+        "nan",
+    ),
+    "deprecated flat tax rate above 1": (
+        'when_budget_exhausted = "unsubsidised"',
+        'when_budget_exhausted = "unsubsidised"\ntax_rate = 1.25',
+        "programme.tax_rate",
+        "1.25",
+    ),
+}
+
+
 def test_a_missing_scheme_parameter_is_named(tmp_path):
     bad = variant(tmp_path, 'payment = { scheme = "upfront" }', 'payment = { scheme = "installments" }')
     assert only_line(bad) == f"{bad}: contract.payment.months: field required"

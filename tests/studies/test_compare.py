@@ -17,24 +17,6 @@ REPS, SEED = 3, 1
 
 
 @pytest.fixture(scope="module")
-def market(small: dx.Scenario) -> dx.Scenario:
-    """``small`` over 30 months with slower diffusion, so that not every SME adopts anyway."""
-    return small.with_overrides(
-        {"horizon_months": 30, "industry_defaults.innovation": 0.003, "industry_defaults.imitation": 0.1}
-    )
-
-
-@pytest.fixture(scope="module")
-def run(market: dx.Scenario) -> xr.Dataset:
-    return dx.simulate(market, replications=REPS, seed=SEED)
-
-
-@pytest.fixture(scope="module")
-def cf_run(market: dx.Scenario) -> xr.Dataset:
-    return dx.simulate(dx.counterfactual(market), replications=REPS, seed=SEED)
-
-
-@pytest.fixture(scope="module")
 def add(run: xr.Dataset, cf_run: xr.Dataset) -> xr.Dataset:
     return dx.additionality(run, cf_run)
 

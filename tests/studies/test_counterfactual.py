@@ -29,24 +29,6 @@ class CountingExecutor(ThreadPoolExecutor):
 
 
 @pytest.fixture(scope="module")
-def market(small: dx.Scenario) -> dx.Scenario:
-    """``small`` over 30 months with slower diffusion, so that not every SME adopts anyway."""
-    return small.with_overrides(
-        {"horizon_months": 30, "industry_defaults.innovation": 0.003, "industry_defaults.imitation": 0.1}
-    )
-
-
-@pytest.fixture(scope="module")
-def run(market: dx.Scenario) -> xr.Dataset:
-    return dx.simulate(market, replications=REPS, seed=SEED)
-
-
-@pytest.fixture(scope="module")
-def cf_run(market: dx.Scenario) -> xr.Dataset:
-    return dx.simulate(dx.counterfactual(market), replications=REPS, seed=SEED)
-
-
-@pytest.fixture(scope="module")
 def add(run: xr.Dataset, cf_run: xr.Dataset) -> xr.Dataset:
     return dx.additionality(run, cf_run)
 
@@ -55,12 +37,19 @@ def test_counterfactual_empties_the_programme_only(market):
     cf = dx.counterfactual(market)
     assert cf.name == f"{market.name} (counterfactual)"
     assert cf.programme.batches == () and cf.programme.instruments == ()
+    assert market.contract.platform_discount_contingent and cf.contract.platform_discount == 0.0
     a, b = market.to_dict(), cf.to_dict()
     for d in (a, b):
         d.pop("name")
         d["programme"].pop("batches")
         d["programme"].pop("instruments")
+        d["contract"].pop("platform_discount")  # contingent on the programme: the counterfactual drops it
     assert a == b
+
+
+def test_a_discount_given_regardless_of_the_programme_stays_in_the_counterfactual(market):
+    kept = market.with_overrides({"contract.platform_discount_contingent": False})
+    assert dx.counterfactual(kept).contract.platform_discount == market.contract.platform_discount > 0
 
 
 def test_counterfactual_is_built_from_the_attrs_when_not_given(run, cf_run, add):

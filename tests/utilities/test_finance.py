@@ -197,6 +197,32 @@ def test_npv_at_the_irr_is_zero(outlay, inflows):
     assert abs(float(dx.finance.npv(r, flows))) <= 1e-6 * (outlay + sum(inflows))
 
 
+@pytest.mark.parametrize(
+    "flows",
+    [
+        [100.0, -110.0],  # a loan taken, not an investment: its rate (10%) is not a return
+        [50.0, -100.0, 100.0],  # paid before delivering: the NPV changes sign, yet no outlay comes first
+        [0.0, 0.0, 30.0, -10.0],  # the first flow that counts is an inflow
+        [0.0, 0.0, 0.0],  # nothing at all
+        [-100.0, 0.0, -5.0],  # outlays only: no sign change
+        [0.0, -100.0, -5.0],
+    ],
+)
+def test_irr_is_nan_unless_the_flow_starts_with_an_outlay_and_changes_sign(flows):
+    assert np.isnan(dx.finance.irr(flows))
+
+
+def test_irr_skips_leading_zeros_before_the_outlay():
+    assert dx.finance.irr([0.0, 0.0, -100.0, 110.0]) == pytest.approx(0.10, abs=1e-12)
+
+
+def test_irr_is_nan_row_by_row_where_a_row_is_no_investment():
+    flows = np.array([[-100.0, 110.0], [100.0, -110.0], [0.0, 0.0], [-100.0, 121.0]])
+    out = dx.finance.irr(flows)
+    np.testing.assert_allclose(out[[0, 3]], [0.10, 0.21], atol=1e-12)
+    assert np.isnan(out[[1, 2]]).all()
+
+
 def test_irr_works_row_by_row():
     flows = np.array([[-100.0, 110.0], [-100.0, 121.0], [-100.0, -1.0]])
     out = dx.finance.irr(flows)

@@ -1,0 +1,296 @@
+"""Closing the books of a replication: taxes and the platforms' own costs, written to the ledger.
+
+Once the run has reached its horizon, every payment on a contract is known,
+and the taxes on them follow from the tax law (:mod:`dxsim.model.tax`); so
+do the platforms' fixed and financing costs, and then their profit and its
+tax.  :func:`close_books` writes, in this order:
+
+1. ``vat`` and ``vat_credit``, entry by entry, in the month of the payment:
+   for each payment a platform receives for a solution (an enterprise
+   payment, a subscription fee, a subsidy paid to it as the government's
+   part of the price) the platform pays v / (1 + v) of it to the
+   government; for each delivery cost, of which a share s bears VAT, the
+   platform's suppliers (the market) pay the government the VAT they
+   charged, v / (1 + v) x s of it, and the government refunds the platform
+   the same as input VAT; for each payment of a general VAT taxpayer
+   (revenue above the threshold) the government credits it v / (1 + v) of
+   it.  So VAT on the delivery's inputs nets out, as along any VAT chain,
+   and the government keeps the VAT on what the platform receives less the
+   VAT credits of enterprises that are general taxpayers.
+2. ``tax`` and ``tax_saving``: the incremental income tax of each contract
+   gone live in each month of the horizon, ``[T(P + 12 g_m - 12 d_m) - T(P)] / 12``
+   with d_m the straight-line deduction over the solution's lifetime from
+   go-live of what the enterprise paid for it (payments and fees, net of the
+   VAT it deducts and of programme money it received), whether or not the
+   project works; a negative amount is a saving.
+3. ``fixed_cost``: each platform's fixed costs, a twelfth of the yearly
+   amount each month from its start to the horizon; ``financing_cost``:
+   cost_of_capital / 12 x its receivables at each month's end.
+4. ``platform_tax``: each platform's income tax on each calendar year's
+   profit (its net cash flow before the tax), losses carried forward up to
+   five years, paid in the year's last month (or the horizon's last).
+
+It returns the totals each identity of
+:func:`~dxsim.model.ledger.check_conservation` is checked against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dxsim.finance import straight_line
+from dxsim.model.accounts import platform_cash_flows
+from dxsim.model.ledger import ENTERPRISE, PLATFORM, Ledger, LedgerTable, TaxAccounts
+from dxsim.model.tax import TaxLaw, carry_forward_tax
+
+__all__ = ["PlatformCosts", "close_books", "income_tax_schedule"]
+
+
+@dataclass(frozen=True)
+class PlatformCosts:
+    """The platforms' own costs (arrays, one entry per platform).
+
+    Attributes
+    ----------
+    fixed_per_year : array
+        Fixed costs, yuan / year.
+    cost_of_capital : array
+        Cost of the money tied up in receivables, 1 / year.
+    start : array of int
+        Month from which the fixed costs run.
+    receivables : array, shape (months, platforms)
+        Receivables at each month's end, yuan.
+    """
+
+    fixed_per_year: NDArray[np.float64]
+    cost_of_capital: NDArray[np.float64]
+    start: NDArray[np.int64]
+    receivables: NDArray[np.float64]
+
+
+def close_books(
+    ledger: Ledger,
+    book: dict[str, NDArray[np.float64]],
+    *,
+    law: TaxLaw,
+    lifetime: NDArray[np.float64],
+    costs: PlatformCosts,
+    first_month: int,
+) -> TaxAccounts:
+    """Write the run's taxes and the platforms' own costs to ``ledger``; return what they add up to.
+
+    Parameters
+    ----------
+    ledger : Ledger
+        The run's ledger, every payment on the contracts written.
+    book : dict of str to array, shape (contracts,)
+        The contracts: ``golive`` (months, NaN = not live), ``revenue``
+        (yuan / year), ``margin``, ``high_tech`` (0 / 1).
+    law : TaxLaw
+        The tax law.
+    lifetime : array, shape (contracts,)
+        Each contract's solution lifetime, months.
+    costs : PlatformCosts
+        The platforms' own costs; ``costs.receivables`` sets the horizon.
+    first_month : int
+        Calendar month (0 = January) of model month 0.
+    """
+    months, n_platforms = costs.receivables.shape
+    table = ledger.table()
+    general = law.general_vat(book["revenue"])
+    vat_by_platform, credit = _write_vat(ledger, table, law, general, months, n_platforms)
+    income_tax = _write_income_tax(ledger, table, book, law, lifetime, credit, months)
+    fixed, financing = _platform_costs(costs)
+    step = np.arange(months)[:, None]
+    each = np.arange(n_platforms)[None, :]
+    ledger.add_schedule("platform", "market", step, contract=-1, kind="fixed_cost", amount=fixed, platform=each)
+    ledger.add_schedule("platform", "market", step, contract=-1, kind="financing_cost", amount=financing, platform=each)
+    before_tax = platform_cash_flows(table, months, n_platforms) - vat_by_platform - fixed - financing
+    platform_tax, paid_in = _platform_tax(before_tax, law.platform_rate, first_month)
+    ledger.add_schedule(
+        "platform", "government", paid_in[:, None], contract=-1, kind="platform_tax", amount=platform_tax, platform=each
+    )
+    return TaxAccounts(
+        vat_share=law.vat_share,
+        input_vat_share=law.input_vat_share,
+        general_vat=general,
+        income_tax=income_tax,
+        platform_tax=platform_tax.sum(axis=0),
+        fixed_cost=fixed.sum(axis=0),
+        financing_cost=financing.sum(axis=0),
+    )
+
+
+def _outlays(table: LedgerTable) -> NDArray[np.bool_]:
+    """Entries of what an enterprise pays a platform for the solution (payments on the price and fees)."""
+    return np.asarray(table.select("enterprise_payment") | table.select("subscription"))
+
+
+def _write_vat(
+    ledger: Ledger, table: LedgerTable, law: TaxLaw, general: NDArray[np.bool_], months: int, n_platforms: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Write VAT and VAT credits entry by entry.
+
+    Returns each platform's net VAT per month, shape (months, platforms),
+    and each contract's VAT credit (yuan), shape (contracts,).
+    """
+    share = law.vat_share
+    receipts = _outlays(table) | (table.select("subsidy") & (table.payee == PLATFORM))
+    delivery = table.select("delivery_cost")
+    credited = _outlays(table) & (table.contract >= 0)
+    credited &= general[np.clip(table.contract, 0, None)]
+    parts = (
+        ("platform", "government", "vat", receipts, share),
+        ("government", "platform", "vat", delivery, share * law.input_vat_share),
+        ("market", "government", "vat", delivery, share * law.input_vat_share),
+        ("government", "enterprise", "vat_credit", credited, share),
+    )
+    for payer, payee, kind, mask, rate in parts:
+        ledger.add_schedule(
+            payer,
+            payee,
+            table.month[mask],
+            contract=table.contract[mask],
+            kind=kind,
+            amount=rate * table.amount[mask],
+            platform=table.platform[mask],
+        )
+    net = np.zeros(months * n_platforms)
+    for mask, rate in ((receipts, share), (delivery, -share * law.input_vat_share)):
+        inside = mask & (table.platform >= 0) & (table.month < months)
+        cell = table.month[inside] * n_platforms + table.platform[inside]
+        net += rate * np.bincount(cell, weights=table.amount[inside], minlength=months * n_platforms)
+    credit = share * table.total(credited, by="contract", size=len(general))
+    return net.reshape(months, n_platforms), credit
+
+
+def income_tax_schedule(
+    law: TaxLaw,
+    *,
+    base: NDArray[np.float64],
+    high_tech: NDArray[np.bool_],
+    golive: NDArray[np.float64],
+    lifetime: NDArray[np.float64],
+    deductible: NDArray[np.float64],
+    gain: NDArray[np.float64],
+    months: int,
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Monthly incremental income tax of contracts gone live (yuan / month; negative: a saving).
+
+    Parameters
+    ----------
+    law : TaxLaw
+        The tax law.
+    base : array, shape (n,)
+        Base annual profit P of each contract's enterprise, yuan / year.
+    high_tech : array of bool, shape (n,)
+        High-tech enterprises.
+    golive : array, shape (n,)
+        Go-live times, months since the start.
+    lifetime : array, shape (n,)
+        Lifetime of each solution, months.
+    deductible : array, shape (n,)
+        What each enterprise paid for its solution, deducted straight-line over
+        the lifetime from go-live, yuan.
+    gain : array, shape (n, width)
+        Gain in each month of the grid from each go-live month, yuan / month.
+    months : int
+        The horizon: grid months at or after it pay nothing.
+
+    Returns
+    -------
+    (array of int, array)
+        The calendar month of each grid cell and the tax in it, both shape (n, width).
+
+    Examples
+    --------
+    >>> law = TaxLaw(0.25, 0.15, 0.05, 0.20, 64.0, 3e6, 0.25, 0.06, 0.5, 5e6)
+    >>> month, tax = income_tax_schedule(
+    ...     law, base=np.array([2.4e6]), high_tech=np.array([False]), golive=np.array([1.0]),
+    ...     lifetime=np.array([2.0]), deductible=np.array([12_000.0]), gain=np.array([[1_000.0, 1_000.0, 0.0]]),
+    ...     months=120)
+    >>> month.tolist(), tax.tolist()  # 5% of 12 x (1,000 - 6,000) / 12 in each of the two months
+    ([[1, 2, 3]], [[-250.0, -250.0, 0.0]])
+    """
+    width = gain.shape[1]
+    start = np.floor(golive).astype(np.int64)
+    calendar = start[:, None] + np.arange(width)
+    deduction = straight_line(deductible, golive - start, lifetime, width)
+    tax = law.incremental(base[:, None], gain, deduction, high_tech[:, None], calendar)
+    return calendar, np.where(calendar < months, tax, 0.0)
+
+
+def _write_income_tax(
+    ledger: Ledger,
+    table: LedgerTable,
+    book: dict[str, NDArray[np.float64]],
+    law: TaxLaw,
+    lifetime: NDArray[np.float64],
+    credit: NDArray[np.float64],
+    months: int,
+) -> NDArray[np.float64]:
+    """Write each live contract's incremental income tax and tax savings; return each contract's net (yuan)."""
+    n = len(book["golive"])
+    net = np.zeros(n)
+    live = np.flatnonzero(np.isfinite(book["golive"]) & (book["golive"] < months))
+    if len(live) == 0:
+        return net
+    golive = book["golive"][live]
+    start = np.floor(golive).astype(np.int64)
+    width = int(np.ceil(lifetime[live].max())) + 2
+    row = np.full(n, -1)
+    row[live] = np.arange(len(live))
+    gains = table.select("gain") & (table.contract >= 0)
+    r = row[table.contract[gains]]
+    cell = r * width + table.month[gains] - start[r]  # each gain's cell on the grid from its go-live month
+    gain = np.bincount(cell, weights=table.amount[gains], minlength=len(live) * width).astype(np.float64)
+    received = (table.select("subsidy") | table.select("reward")) & (table.payee == ENTERPRISE)
+
+    def by_contract(mask: NDArray[np.bool_]) -> NDArray[np.float64]:
+        return table.total(mask & (table.contract >= 0), by="contract", size=n)
+
+    deductible = np.clip(by_contract(_outlays(table)) - credit - by_contract(received), 0.0, None)
+    calendar, tax = income_tax_schedule(
+        law,
+        base=(book["revenue"] * book["margin"])[live],
+        high_tech=book["high_tech"][live] > 0,
+        golive=golive,
+        lifetime=lifetime[live],
+        deductible=deductible[live],
+        gain=gain.reshape(len(live), width),
+        months=months,
+    )
+    owner = {"contract": live[:, None], "platform": book["platform"][live].astype(np.int64)[:, None]}
+    ledger.add_schedule("enterprise", "government", calendar, kind="tax", amount=np.maximum(tax, 0.0), **owner)
+    ledger.add_schedule("government", "enterprise", calendar, kind="tax_saving", amount=np.maximum(-tax, 0.0), **owner)
+    net[live] = tax.sum(axis=1)
+    return net
+
+
+def _platform_costs(costs: PlatformCosts) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each platform's fixed and financing costs per month (yuan / month), each shape (months, platforms)."""
+    months = costs.receivables.shape[0]
+    running = np.arange(months)[:, None] >= costs.start[None, :]
+    fixed = np.where(running, costs.fixed_per_year / 12.0, 0.0)
+    financing = costs.cost_of_capital / 12.0 * np.maximum(costs.receivables, 0.0)
+    return fixed, financing
+
+
+def _platform_tax(
+    before_tax: NDArray[np.float64], rate: float, first_month: int
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Income tax of each platform per calendar year and the month it is paid in (the year's or the horizon's last).
+
+    ``before_tax`` is each platform's net cash flow before its income tax,
+    shape (months, platforms); returns the tax, shape (years, platforms),
+    and the payment months, shape (years,).
+    """
+    months = before_tax.shape[0]
+    year = (first_month + np.arange(months)) // 12
+    profit = np.zeros((int(year[-1]) + 1, before_tax.shape[1]))
+    np.add.at(profit, year, before_tax)
+    last = np.minimum((np.arange(len(profit)) + 1) * 12 - first_month - 1, months - 1)
+    return carry_forward_tax(profit, rate), last.astype(np.int64)
