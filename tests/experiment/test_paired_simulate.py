@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 import xarray as xr
+from executor_helpers import CountingExecutor
 
 import dxsim as dx
 import dxsim.experiment.simulate as simulate_module
 from dxsim.results.pairing import attach_counterfactual
 
 REPS, SEED = 2, 5
-
-
-class CountingExecutor(ThreadPoolExecutor):
-    """A thread pool that counts the tasks it is given."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=2)
-        self.submitted = 0
-
-    def submit(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        self.submitted += 1
-        return super().submit(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from executor_helpers import CountingExecutor
 
 import dxsim as dx
 import dxsim.studies.counterfactual as counterfactual_module
@@ -16,18 +16,6 @@ from dxsim.analysis.payback import PARTIES, PAYBACK_STATISTICS
 from dxsim.studies.appraisal import appraisal, payback
 
 REPS, SEED = 3, 2
-
-
-class CountingExecutor(ThreadPoolExecutor):
-    """A thread pool that counts the tasks it is given."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=2)
-        self.submitted = 0
-
-    def submit(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        self.submitted += 1
-        return super().submit(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
-
 import pytest
 import xarray as xr
+from executor_helpers import CountingExecutor
 
 import dxsim as dx
 from dxsim.scenario.variants import with_instruments
@@ -14,18 +12,6 @@ from dxsim.studies.counterfactual import additionality, additionality_by_enterpr
 
 ADOPTION = ("adopters", "in_use", "accepted", "lighthouses")
 REPS, SEED = 3, 1
-
-
-class CountingExecutor(ThreadPoolExecutor):
-    """A thread pool that counts the tasks it is given."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=2)
-        self.submitted = 0
-
-    def submit(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        self.submitted += 1
-        return super().submit(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")
