@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import xarray as xr
 
 from dxsim.experiment.executors import run_tasks
@@ -27,7 +28,28 @@ def as_scenario(scenario: Scenario | str | Path) -> Scenario:
 
 
 def resolve_seed(sc: Scenario, seed: int | None) -> int:
-    """The seed a run uses: ``seed`` if given, else the scenario's ``seed``, else 0."""
+    """The seed a run uses: ``seed`` if given, else the scenario's ``seed``, else 0.
+
+    Raises
+    ------
+    ValueError
+        ``seed`` is not a whole number from 0 to 2**64 - 1 (a float, a string or
+        a bool is refused rather than rounded or parsed).
+
+    Examples
+    --------
+    >>> from dxsim.scenario import load_scenario
+    >>> resolve_seed(load_scenario("small"), 7)
+    7
+    >>> resolve_seed(load_scenario("small"), 1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed(=1.5) must be a whole number from 0 to 2**64 - 1
+    """
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= int(seed) < 2**64
+    ):
+        raise ValueError(f"seed(={seed!r}) must be a whole number from 0 to 2**64 - 1")
     return int(sc.seed if seed is None and sc.seed is not None else (seed or 0))
 
 

@@ -17,7 +17,16 @@ from typing import Annotated, Any, Literal, get_args
 import numpy as np
 import tomli_w
 from numpy.typing import NDArray
-from pydantic import AfterValidator, Discriminator, Field, PrivateAttr, Tag, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    StrictInt,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 from dxsim.scenario.base import Frozen
 from dxsim.scenario.dists import DIST_KINDS, Constant, Dist, Lognormal, Uniform
@@ -116,6 +125,8 @@ NonNeg = Annotated[float, AfterValidator(_nonneg)]
 Share = Annotated[float, AfterValidator(_unit)]
 Positive = Annotated[float, AfterValidator(_positive)]
 PosInt = Annotated[int, Field(ge=1)]
+#: A seed: a whole number from 0 to 2**64 - 1 (numpy's SeedSequence takes any; dxsim keys are 64-bit words).
+Seed = Annotated[StrictInt, Field(ge=0, le=2**64 - 1)]
 Level = Annotated[int, Field(ge=1, le=4)]
 
 
@@ -722,7 +733,7 @@ class Scenario(Frozen):
     description: str = ""
     start: dt.date
     horizon_months: PosInt = 120
-    seed: int | None = None
+    seed: Seed | None = None
     discount_rate: NonNeg = 0.06
     industry_defaults: IndustryEntry = IndustryEntry()
     industries: tuple[IndustryEntry, ...]
