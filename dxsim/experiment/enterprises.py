@@ -28,9 +28,12 @@ def enterprises(scenario: Scenario | str | Path, seed: int | None = None, replic
     -------
     pandas.DataFrame
         One row per enterprise (index ``enterprise``): ``industry`` (name),
-        ``revenue`` (yuan / year), ``benefit`` (share of revenue / year),
-        ``hurdle_rate`` (1 / year), ``max_payback`` (months), ``liquidity``
-        (yuan), ``maturity`` (score), ``fails`` (bool), and the tax
+        ``revenue`` (yuan / year), ``benefit`` (potential gain at its
+        starting maturity, share of revenue / year), ``hurdle_rate`` (1 /
+        year), ``max_payback`` (months), ``liquidity`` (yuan), ``maturity``
+        (score), ``failure_draw`` (a keyed uniform: its project fails when
+        the draw is below its platform's failure probability at the time,
+        :func:`dxsim.model.quality.failure_probability`), and the tax
         position: ``margin`` (base profit as a share of revenue: the base
         annual profit is revenue x margin) and ``high_tech`` (bool).
 
@@ -58,7 +61,7 @@ def enterprises(scenario: Scenario | str | Path, seed: int | None = None, replic
             "max_payback": att.max_payback,
             "liquidity": att.liquidity,
             "maturity": att.maturity,
-            "fails": att.fails,
+            "failure_draw": att.failure_draw,
             "margin": att.margin,
             "high_tech": att.high_tech,
         },

@@ -42,20 +42,23 @@ __all__ = [
 class Traits:
     """One enterprise's keyed attributes as Python values (yuan, months, shares, per year).
 
-    The fields of :class:`~dxsim.model.population.Attributes`, in the same order.
+    The fields of :class:`~dxsim.model.population.Attributes`, in the same
+    order, then ``fails``: whether the project fails, known when its
+    implementation starts (it depends on the platform's experience then).
     """
 
     revenue: float  # yuan / year
-    benefit: float  # profit gain, share of revenue / year
+    benefit: float  # potential profit gain, share of revenue / year
     hurdle_rate: float  # 1 / year
     max_payback: float  # months
     liquidity: float  # yuan available at signing
     implementation: float  # months
-    fails: bool
+    failure_draw: float  # keyed uniform: fails if below the platform's failure probability
     maturity: float  # score before
     maturity_gain: float  # score points if the project succeeds
     margin: float  # base profit, share of revenue
     high_tech: bool  # certified high-tech enterprise
+    fails: bool = False  # set when the implementation starts
 
 
 @dataclass(slots=True)
@@ -75,6 +78,7 @@ class Application:
     price: float  # the price it was quoted, yuan
     expected_grant: float  # programme money it counted on, yuan
     perceived_failure: float  # the failure probability it reckoned with
+    benefit_share: float  # the share of its potential gain it counted on
     traits: Traits
 
 

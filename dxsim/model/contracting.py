@@ -23,14 +23,17 @@ from numpy.typing import NDArray
 from dxsim.model.applications import Application, Refused, Signed, SignOutcome, Waits
 from dxsim.model.contracts import ContractBook, split_one
 from dxsim.model.demand import Admission, Offers, WorkingCapital
+from dxsim.model.information import Evidence
 from dxsim.model.ledger import Ledger
+from dxsim.model.lighthouses import Lighthouses
 from dxsim.model.parameters import ContractRules, IndustryParameters
 from dxsim.model.platform import Platforms, Receivables
 from dxsim.model.population import Attributes, Considerers, Population, maturity_level
 from dxsim.model.programme import Grant, ProgrammeState
+from dxsim.model.quality import failure_probability, realised_share
 from dxsim.model.schemes import fixed_payments
 from dxsim.model.settlement import settle
-from dxsim.scenario.schema import Tiered
+from dxsim.scenario.schema import Lighthouse, Tiered
 
 __all__ = ["Contracting", "Grants", "LiveContracts", "Register"]
 
@@ -154,6 +157,10 @@ class LiveContracts:
         Scheme, acceptance delay.
     in_use : array, shape (months + 1, industries)
         Monthly changes of the number of solutions in use.
+    quality : array
+        Each platform's quality: a working project yields
+        :func:`~dxsim.model.quality.realised_share` of it times its
+        enterprise's potential gain.
     """
 
     def __init__(
@@ -164,6 +171,7 @@ class LiveContracts:
         industry: IndustryParameters,
         rules: ContractRules,
         in_use: NDArray[np.float64],
+        quality: NDArray[np.float64],
     ) -> None:
         self.register = register
         self.ledger = ledger
@@ -171,6 +179,7 @@ class LiveContracts:
         self.industry = industry
         self.rules = rules
         self.in_use = in_use
+        self.realised = realised_share(quality)
         self.horizon = in_use.shape[0] - 1
         self.pending: list[int] = []  # contracts gone live, not yet settled
 
@@ -207,7 +216,7 @@ class LiveContracts:
         owed = np.array([book["enterprise_part"][c] + book["government_to_enterprise"][c] for c in cids])
         st = settle(
             golive=np.array([book["golive"][c] for c in cids]),
-            monthly_gain=revenue / 12.0 * benefit,
+            monthly_gain=revenue / 12.0 * benefit * self.realised[platform],
             works=works,
             ramp=self.industry.ramp[industry],
             lifetime=self.industry.lifetime[industry],
@@ -269,6 +278,12 @@ class Contracting:
         Contracts gone live.
     counts : dict of str to array, shape (months + 1, industries)
         Where adoptions, acceptances and lighthouses are counted.
+    industry : IndustryParameters
+        Failure probabilities, learning ratios and internal costs per industry.
+    evidence : Evidence
+        The outcomes each sub-industry has seen (assessments, lighthouses).
+    lighthouses : Lighthouse
+        The programme's lighthouse rule (:class:`~dxsim.model.lighthouses.Lighthouses`).
     """
 
     def __init__(
@@ -287,6 +302,9 @@ class Contracting:
         grants: Grants,
         live: LiveContracts,
         counts: dict[str, NDArray[np.float64]],
+        industry: IndustryParameters,
+        evidence: Evidence,
+        lighthouses: Lighthouse,
     ) -> None:
         self.env = env
         self.programme = programme
@@ -301,6 +319,11 @@ class Contracting:
         self.grants = grants
         self.live = live
         self.counts = counts
+        self.industry = industry
+        self.evidence = evidence
+        self.lighthouses = Lighthouses(
+            env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
+        )
 
     # ------------------------------------------------------------- signing
     def try_sign(self, app: Application) -> SignOutcome:
@@ -361,7 +384,7 @@ class Contracting:
             amount,
             to_price,
             att,
-            np.array([app.perceived_failure]),
+            (np.array([app.perceived_failure]), np.array([app.benefit_share])),
             int(self.env.now),
         )
         return bool(decision.adopt[0])
@@ -434,13 +457,38 @@ class Contracting:
             )
             receivables.reduce(np.asarray(app.platform), months, fixed)
         self.grants.pay(cid, "signing")
-        self.counts["adoptions"][month, app.industry] += 1
+        i = app.industry
+        internal = float(self.industry.internal_share[i]) * app.price + float(self.industry.internal_fixed[i])
+        if internal > 0:
+            self.ledger.add(
+                "enterprise",
+                "market",
+                month,
+                contract=cid,
+                kind="internal_cost",
+                amount=internal,
+                platform=app.platform,
+            )
+        self.counts["adoptions"][month, i] += 1
         return cid
 
     # ------------------------------------------------------------ delivery
     def start_implementation(self, contract: int) -> float:
-        """Capacity is free: pay the delivery cost, gain experience; return the duration (months)."""
+        """Capacity is free: whether the project fails, the delivery cost, experience; return the duration (months).
+
+        The project fails when the enterprise's keyed failure draw is below
+        its platform's failure probability at its experience now
+        (:func:`dxsim.model.quality.failure_probability`).
+        """
         app = self.register.apps[contract]
+        p, i = app.platform, app.industry
+        risk = failure_probability(
+            self.industry.failure[i],
+            self.platforms.quality[p],
+            self.platforms.experience_of(p),
+            self.industry.failure_learning_ratio[i],
+        )
+        app.traits.fails = bool(app.traits.failure_draw < risk)
         cost = self.platforms.start_deployment(app.platform)
         now = self.env.now
         self.ledger.add(
@@ -460,25 +508,32 @@ class Contracting:
 
     # ---------------------------------------------------------- assessment
     def assess(self, contract: int) -> None:
-        """Acceptance: maturity level after the project; pay or release acceptance money."""
+        """Acceptance: maturity level after the project; pay or release acceptance money; lighthouse candidates."""
         app = self.register.apps[contract]
         traits = app.traits
         after = traits.maturity + (0.0 if traits.fails else traits.maturity_gain)
         level = maturity_level(after)
         accepted = (not traits.fails) and level >= self.rules.acceptance_level
-        lighthouse = accepted and level >= self.rules.lighthouse_level
         now = self.env.now
         book = self.register.book
         book.set(contract, "maturity_after", after)
         book.set(contract, "assessed", now)
         book.set(contract, "accepted", float(accepted))
-        book.set(contract, "lighthouse", float(lighthouse))
         month = int(now)
         self.admission.record(app.platform, accepted)
+        self.evidence.assessed(app.industry, not traits.fails)
+        grants = self.register.grants[contract]
         if accepted:
             self.counts["accepted"][month, app.industry] += 1
             self.grants.pay(contract, "acceptance", level)
         else:
             self.grants.forfeit(contract, "acceptance")
-        if lighthouse:
-            self.counts["lighthouses"][month, app.industry] += 1
+        if accepted and grants and level >= self.rules.lighthouse_level:
+            gain = traits.revenue / 12.0 * traits.benefit * float(realised_share(self.platforms.quality[app.platform]))
+            self.lighthouses.candidate(grants[0].batch, (contract, app.platform, app.industry, gain))
+
+    def _designate(self, contract: int, industry: int) -> None:
+        """The programme designates contract ``contract``'s enterprise a lighthouse now."""
+        self.register.book.set(contract, "lighthouse", 1.0)
+        self.counts["lighthouses"][int(self.env.now), industry] += 1
+        self.evidence.designated(industry)

@@ -11,6 +11,10 @@ its monthly hurdle rate rho = (1 + r) ** (1/12) - 1:
   instalments and subscription, and pays nothing from go-live under revenue
   share (the upfront fraction of a hybrid is paid); programme money paid at
   acceptance is lost; the deduction of what it paid still lowers its tax;
+* in both cases it bears its complementary internal costs at signing
+  (staff time, process change, data preparation), which no scheme or
+  programme pays; they are an opportunity cost of its own people, so they
+  are not deducted from its taxable profit and need no cash at signing;
 * V = (1 - pi) NPV_ok + pi NPV_fail over the evaluation horizon H.
 
 Tax (:mod:`dxsim.model.tax`), each enterprise with its own position: in
@@ -41,15 +45,10 @@ from dxsim.model.schemes import deferred_payments, fixed_months, fixed_payments,
 from dxsim.model.tax import TaxPosition
 from dxsim.scenario.schema import PaymentScheme
 
-__all__ = ["Decision", "Offer", "decide", "perceived_failure"]
+__all__ = ["Decision", "Offer", "decide"]
 
 #: Longest schedule the decision looks at (months), whatever the payback limits.
 MAX_MONTHS = 600
-
-
-def perceived_failure(initial: float, peer_learning: float, adoption_share: NDArray[np.float64]) -> NDArray[np.float64]:
-    """pi = initial x exp(-peer_learning x A / N) (畏难心理, hesitancy falling as peers adopt)."""
-    return np.asarray(initial * np.exp(-peer_learning * np.asarray(adoption_share, dtype=np.float64)))
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,8 @@ class Offer:
 
     ``owed`` is what it pays the platform under ``scheme``; ``receive_*`` is
     programme money paid to the enterprise itself at signing, go-live and
-    acceptance (the last one only if the project succeeds).
+    acceptance (the last one only if the project succeeds); ``internal`` its
+    complementary internal costs, borne at signing in any case.
     """
 
     owed: NDArray[np.float64]
@@ -69,6 +69,7 @@ class Offer:
     golive: NDArray[np.float64]  # expected months from signing to go-live
     acceptance_delay: float
     subscription: NDArray[np.float64]  # yuan / month after go-live
+    internal: NDArray[np.float64] | float = 0.0  # yuan at signing
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ def _upper_bound(
         + np.where(offer.golive < horizon, offer.receive_golive, 0.0)
         + np.where(offer.golive + offer.acceptance_delay < horizon, offer.receive_acceptance, 0.0)
         - fixed * (1.0 + rho) ** -(k - 1)
+        - offer.internal
     )
 
 
@@ -255,6 +257,9 @@ def _value_and_payback(
     own = np.minimum(months, np.maximum(horizon, np.where(np.isfinite(mp), np.ceil(mp) + 2, months)))
     ok = receipts_ok - paid_ok
     fail = receipts_fail - paid_fail
+    internal = np.broadcast_to(offer.internal, gain.shape)[rows]
+    ok[:, 0] -= internal
+    fail[:, 0] -= internal
     if tax is None:
         ok += (1.0 - tax_rate) * g
     else:

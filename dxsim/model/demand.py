@@ -27,7 +27,8 @@ from numpy.typing import NDArray
 
 from dxsim.model.applications import Applicants, Application, Traits
 from dxsim.model.contracts import split_price
-from dxsim.model.decision import Decision, Offer, decide, perceived_failure
+from dxsim.model.decision import Decision, Offer, decide
+from dxsim.model.information import Beliefs, Evidence
 from dxsim.model.parameters import ContractRules, IndustryParameters
 from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Attributes, Considerers, Population, maturity_level
@@ -235,14 +236,17 @@ class Offers:
         amount: NDArray[np.float64],
         to_price: NDArray[np.float64],
         att: Attributes,
-        failure: NDArray[np.float64],
+        belief: tuple[NDArray[np.float64], NDArray[np.float64]],
         month: int,
     ) -> tuple[Offer, Decision]:
         """Decide on offers built from instrument amounts (yuan, instruments x enterprises).
 
-        ``failure`` is each enterprise's perceived failure probability;
-        ``month`` the model month of the decision (its tax calendar).
+        ``belief`` is each enterprise's perceived failure probability and the
+        share of its potential gain it counts on
+        (:mod:`dxsim.model.information`); ``month`` the model month of the
+        decision (its tax calendar).
         """
+        failure, benefit_share = belief
         tier = np.zeros(len(price))
         if self.tiered.any():
             level = maturity_level(att.maturity + self.industry.mean_maturity_gain[industry])
@@ -252,7 +256,7 @@ class Offers:
         tax = TaxPosition(law, att.revenue * att.margin, att.high_tech, law.general_vat(att.revenue), month)
         return offer, decide(
             offer,
-            gain=att.revenue / 12.0 * att.benefit,
+            gain=att.revenue / 12.0 * att.benefit * benefit_share,
             tax=tax,
             ramp=self.industry.ramp[industry],
             lifetime=self.industry.lifetime[industry],
@@ -297,6 +301,7 @@ class Offers:
             golive=wait + mean_implementation,
             acceptance_delay=self.rules.acceptance_delay,
             subscription=self.industry.subscription[industry],
+            internal=self.industry.internal_cost(industry, price),
         )
 
 
@@ -306,7 +311,11 @@ class Demand:
     Parameters
     ----------
     behaviour : Behaviour
-        How enterprises choose platforms and perceive failure.
+        How enterprises choose platforms.
+    beliefs : Beliefs
+        How evidence becomes perceived failure and perceived benefit.
+    evidence : Evidence
+        The outcomes each sub-industry has seen so far.
     keys : Keys
         The replication's keyed draws (the Gumbel noise of platform choice).
     population : Population
@@ -337,6 +346,8 @@ class Demand:
         self,
         *,
         behaviour: Behaviour,
+        beliefs: Beliefs,
+        evidence: Evidence,
         keys: Keys,
         population: Population,
         platforms: Platforms,
@@ -351,6 +362,8 @@ class Demand:
         rules: ContractRules,
     ) -> None:
         self.behaviour = behaviour
+        self.beliefs = beliefs
+        self.evidence = evidence
         self.keys = keys
         self.population = population
         self.platforms = platforms
@@ -364,11 +377,8 @@ class Demand:
         self.considering = considering
         self.rules = rules
 
-    def consider(self, c: Considerers, t: int, adoption_share: NDArray[np.float64]) -> None:
-        """Decide the considerers ``c`` of month ``t``; adopters apply, rejecters wait to consider again.
-
-        ``adoption_share`` is each industry's share of enterprises in use.
-        """
+    def consider(self, c: Considerers, t: int) -> None:
+        """Decide the considerers ``c`` of month ``t``; adopters apply, rejecters wait to consider again."""
         self.considering[t] += np.bincount(c.industry, minlength=self.considering.shape[1])
         att = self.population.attributes(c.ids, c.industry)
         platform, has_platform = self.choose_platform(c, float(t))
@@ -382,9 +392,9 @@ class Demand:
             covered &= admitted[platform]
         amount[:, ~covered] = 0.0
         to_price[:, ~covered] = 0.0
-        pb = self.behaviour.perceived_failure
-        failure = perceived_failure(pb.initial, pb.peer_learning, adoption_share[c.industry])
-        offer, decision = self.offers.evaluate(c.industry, platform, price, amount, to_price, att, failure, t)
+        failure = self.beliefs.failure(self.evidence, c.industry)
+        trust = self.beliefs.benefit_share(self.evidence, c.industry)
+        offer, decision = self.offers.evaluate(c.industry, platform, price, amount, to_price, att, (failure, trust), t)
         adopt = decision.adopt & has_platform
         if self.rules.deferred:
             adopt &= self.working_capital.ration(platform, offer.owed, c.time, adopt)
@@ -400,16 +410,17 @@ class Demand:
             price,
             self.offers.counted_on(amount, to_price),
             failure,
+            trust,
         )
         traits = (getattr(att, name) for name in Attributes.__dataclass_fields__)
         # Python scalars column by column: cheaper than numpy scalars one by one
         apply = self.applicants.apply
-        for (who, ind, plat, time, threshold, attempt, quoted, counted, fear), values in zip(
+        for (who, ind, plat, time, threshold, attempt, quoted, counted, fear, hope), values in zip(
             zip(*(x[rows].tolist() for x in head), strict=True),
             zip(*(x[rows].tolist() for x in traits), strict=True),
             strict=True,
         ):
-            apply(Application(who, ind, plat, time, threshold, attempt, quoted, counted, fear, Traits(*values)))
+            apply(Application(who, ind, plat, time, threshold, attempt, quoted, counted, fear, hope, Traits(*values)))
 
     def announced_budget(self, t: float) -> NDArray[np.float64]:
         """The budget an enterprise considering at ``t`` counts on, per pool (yuan).

@@ -102,6 +102,9 @@ class MonthlyDriver:
         Repriced at each month's start.
     industry : IndustryParameters
         The Bass coefficients of each industry.
+    potential : array
+        Each industry's market potential m_i, enterprises
+        (:func:`~dxsim.model.potential.market_potential`).
     demand : Demand
         Decides the month's considerers.
     live : LiveContracts
@@ -124,6 +127,7 @@ class MonthlyDriver:
         platforms: Platforms,
         prices: Prices,
         industry: IndustryParameters,
+        potential: NDArray[np.float64],
         demand: Demand,
         live: LiveContracts,
         programme: ProgrammeState,
@@ -137,6 +141,7 @@ class MonthlyDriver:
         self.platforms = platforms
         self.prices = prices
         self.industry = industry
+        self.potential = potential
         self.demand = demand
         self.live = live
         self.programme = programme
@@ -157,20 +162,34 @@ class MonthlyDriver:
 
     def months(self) -> Generator[simpy.Event, Any, None]:
         """The driver's SimPy process: decide each month at its start, close it at its end."""
-        size = self.population.size.astype(float)
-        counts = self.series.counts
-        ind = self.industry
         for t in range(self.horizon):
-            adopting = counts["in_use"][:t].sum(axis=0)
-            lighthouses = counts["lighthouses"][:t].sum(axis=0)
             self.series.platform["price"][t] = self.prices.update()
-            hazard = ind.innovation + (ind.imitation * adopting + ind.demonstration * lighthouses) / size
-            considerers = self.population.step(hazard, t)
+            considerers = self.population.step(self.hazard(t), t)
             if len(considerers):
-                self.demand.consider(considerers, t, adopting / size)
+                self.demand.consider(considerers, t)
             yield UrgentTimeout(self.env, 1.0)  # month end: before any other event due then
             if t + 1 < self.horizon:
                 self.close_month(t)
+
+    def hazard(self, t: int) -> NDArray[np.float64]:
+        """Each industry's consideration hazard in month ``t`` (1 / month).
+
+        ``p + q min(A / m, 1) + d L / m + o``: Bass innovation p, imitation q
+        on the share of the market potential m in use A, the demonstration
+        weight d of the designated lighthouses L, and the programme's
+        outreach o while a batch is open in the industries it covers.
+        """
+        counts = self.series.counts
+        ind = self.industry
+        adopting = counts["in_use"][:t].sum(axis=0)
+        lighthouses = counts["lighthouses"][:t].sum(axis=0)
+        m = self.potential
+        return np.asarray(
+            ind.innovation
+            + ind.imitation * np.minimum(adopting / m, 1.0)
+            + ind.demonstration * lighthouses / m
+            + self.programme.outreach(float(t))
+        )
 
     def close_month(self, t: int) -> None:
         """Record the end-of-month state of month ``t`` (called at time t + 1)."""

@@ -54,6 +54,7 @@ KINDS = (
     "vat_credit",  # government -> enterprise, the VAT a general VAT taxpayer deducts on what it pays
     "fixed_cost",  # platform -> market, the platform's own fixed costs
     "financing_cost",  # platform -> market, the cost of the money tied up in its receivables
+    "internal_cost",  # enterprise -> market, its complementary internal costs of a project (staff time, ...)
 )
 NON_CASH = ("shortfall", "payment_shortfall", "payment_premium")
 KIND = {name: k for k, name in enumerate(KINDS)}
@@ -76,6 +77,7 @@ DIRECTIONS: dict[str, frozenset[tuple[str, str]]] = {
     "vat_credit": frozenset({("government", "enterprise")}),
     "fixed_cost": frozenset({("platform", "market")}),
     "financing_cost": frozenset({("platform", "market")}),
+    "internal_cost": frozenset({("enterprise", "market")}),
 }
 
 

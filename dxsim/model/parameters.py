@@ -41,6 +41,11 @@ class IndustryParameters:
         Mean implementation time (at least 0), months.
     mean_maturity_gain : array
         Mean maturity gain of a successful project (at least 0), score points.
+    failure, failure_learning_ratio : array
+        The solution's failure probability pi_0 and its learning ratio
+        (:mod:`dxsim.model.quality`).
+    internal_share, internal_fixed : array
+        Complementary internal costs: share of the price, and yuan.
     """
 
     innovation: NDArray[np.float64]
@@ -52,6 +57,10 @@ class IndustryParameters:
     subscription: NDArray[np.float64]
     mean_implementation: NDArray[np.float64]
     mean_maturity_gain: NDArray[np.float64]
+    failure: NDArray[np.float64]
+    failure_learning_ratio: NDArray[np.float64]
+    internal_share: NDArray[np.float64]
+    internal_fixed: NDArray[np.float64]
 
     @classmethod
     def of(cls, scenario: Scenario) -> IndustryParameters:
@@ -69,7 +78,15 @@ class IndustryParameters:
             subscription=np.array([s.subscription for s in sols]),
             mean_implementation=np.array([max(s.implementation_months.mean, 0.0) for s in sols]),
             mean_maturity_gain=np.array([max(s.maturity_gain.mean, 0.0) for s in sols]),
+            failure=np.array([s.failure_probability for s in sols]),
+            failure_learning_ratio=np.array([s.failure_learning_ratio for s in sols]),
+            internal_share=np.array([ind.internal_cost_share for ind in industries]),
+            internal_fixed=np.array([ind.internal_cost_fixed for ind in industries]),
         )
+
+    def internal_cost(self, industry: NDArray[np.int64], price: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Complementary internal costs of projects quoted ``price`` (yuan) in ``industry``, yuan."""
+        return np.asarray(self.internal_share[industry] * price + self.internal_fixed[industry])
 
 
 @dataclass(frozen=True)

@@ -113,12 +113,16 @@ class Platforms:
         """List price each platform quotes now, yuan."""
         return np.asarray(self.base_price * self.price_index())
 
+    def experience_of(self, p: int) -> float:
+        """Effective experience of platform ``p`` now (its entry of :attr:`experience`), deployments."""
+        industry, _, spillover, _ = self._scalars[p]
+        own = self._own[p]
+        return own + spillover * (self._started[industry] - own)
+
     def start_deployment(self, p: int) -> float:
         """Start a deployment at platform ``p``; return its delivery cost (yuan)."""
-        industry, first_cost, spillover, exponent = self._scalars[p]
-        own = self._own[p]
-        n = own + spillover * (self._started[industry] - own)
-        cost = first_cost * (n + 1.0) ** exponent
+        industry, first_cost, _, exponent = self._scalars[p]
+        cost = first_cost * (self.experience_of(p) + 1.0) ** exponent
         self._own[p] += 1.0
         self._started[industry] += 1.0
         return cost

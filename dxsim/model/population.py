@@ -21,12 +21,21 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.special import ndtr, ndtri
 
 from dxsim.random import Keys
 from dxsim.scenario.dists import Dist
 from dxsim.scenario.schema import Behaviour, Industry, Solution
 
-__all__ = ["AttributeDraws", "Attributes", "Considerers", "Population", "Thresholds", "maturity_level"]
+__all__ = [
+    "AttributeDraws",
+    "Attributes",
+    "Considerers",
+    "Population",
+    "Thresholds",
+    "benefit_factor",
+    "maturity_level",
+]
 
 #: Keyed streams of enterprise attributes.
 _STREAMS = (
@@ -78,6 +87,25 @@ def maturity_level(score: ArrayLike) -> Any:
     return np.asarray(1 + sum((s >= edge).astype(np.int64) for edge in _LEVEL_EDGES), dtype=np.int64)
 
 
+def benefit_factor(score: ArrayLike, reference: ArrayLike = 30.0, exponent: ArrayLike = 1.0) -> NDArray[np.float64]:
+    """Multiplier of the potential benefit of an enterprise starting at maturity ``score`` (0-100).
+
+    ``((100 - score) / (100 - reference)) ** exponent``: 1 at the reference
+    score, falling to 0 at a perfect score (more to gain from a low start;
+    MODEL.md "Enterprises weigh every cost"); exponent 0 gives 1 everywhere.
+
+    Examples
+    --------
+    >>> benefit_factor([30.0, 65.0, 100.0]).tolist()
+    [1.0, 0.5, 0.0]
+    >>> benefit_factor([30.0, 65.0], exponent=0.0).tolist()
+    [1.0, 1.0]
+    """
+    s = np.asarray(score, dtype=np.float64)
+    ratio = (100.0 - s) / (100.0 - np.asarray(reference, dtype=np.float64))
+    return np.asarray(ratio ** np.asarray(exponent, dtype=np.float64))
+
+
 @dataclass(frozen=True)
 class Considerers:
     """Enterprises considering adoption in one month (arrays of equal length)."""
@@ -107,12 +135,12 @@ class Attributes:
     """Keyed attributes of some enterprises (yuan, months, shares, per year)."""
 
     revenue: NDArray[np.float64]  # yuan / year
-    benefit: NDArray[np.float64]  # profit gain, share of revenue / year
+    benefit: NDArray[np.float64]  # potential profit gain at its starting maturity, share of revenue / year
     hurdle_rate: NDArray[np.float64]  # 1 / year
     max_payback: NDArray[np.float64]  # months
     liquidity: NDArray[np.float64]  # yuan available at signing
     implementation: NDArray[np.float64]  # months
-    fails: NDArray[np.bool_]
+    failure_draw: NDArray[np.float64]  # keyed uniform: fails if below its platform's failure probability
     maturity: NDArray[np.float64]  # score before
     maturity_gain: NDArray[np.float64]  # score points if the project succeeds
     margin: NDArray[np.float64]  # base profit, share of revenue (the income-tax class)
@@ -345,7 +373,9 @@ class AttributeDraws:
             "margin": [ind.margin for ind in industries],
         }
         self._groups = {name: _group(dists) for name, dists in per_industry.items()}
-        self._failure = np.array([sol.failure_probability for sol in solutions])
+        self._reference = np.array([sol.benefit_reference_score for sol in solutions])
+        self._exponent = np.array([sol.benefit_maturity_exponent for sol in solutions])
+        self._rho = np.array([sol.maturity_benefit_correlation for sol in solutions])
         self._high_tech = np.array([ind.high_tech_share for ind in industries])
         self._band_edges = np.array(
             [[ind.maturity.exploration, ind.maturity.exploration + ind.maturity.practice] for ind in industries]
@@ -355,7 +385,7 @@ class AttributeDraws:
             (
                 np.zeros(total, dtype=bool),
                 {
-                    name: np.zeros(total, dtype=bool if name in ("fails", "high_tech") else np.float64)
+                    name: np.zeros(total, dtype=bool if name == "high_tech" else np.float64)
                     for name in Attributes.__dataclass_fields__
                 },
             )
@@ -397,19 +427,35 @@ class AttributeDraws:
         )
         b = self.behaviour
         liquidity_months = np.clip(b.liquidity_months.ppf(u["liquidity"]), 0.0, None)
+        maturity = _BAND_LOW[band] + u["maturity_score"] * (_BAND_HIGH[band] - _BAND_LOW[band])
+        potential = self._draw("benefit", u["benefit"], industry) * benefit_factor(
+            maturity, self._reference[industry], self._exponent[industry]
+        )
         return Attributes(
             revenue=revenue,
-            benefit=self._draw("benefit", u["benefit"], industry),
+            benefit=potential,
             hurdle_rate=b.hurdle_rate.ppf(u["hurdle_rate"]),
             max_payback=b.max_payback_months.ppf(u["max_payback"]),
             liquidity=liquidity_months * revenue / 12.0,
             implementation=np.clip(self._draw("implementation", u["implementation"], industry), 0.0, None),
-            fails=u["failure"] < self._failure[industry],
-            maturity=_BAND_LOW[band] + u["maturity_score"] * (_BAND_HIGH[band] - _BAND_LOW[band]),
-            maturity_gain=np.clip(self._draw("maturity_gain", u["maturity_gain"], industry), 0.0, None),
+            failure_draw=u["failure"],
+            maturity=maturity,
+            maturity_gain=np.clip(self._draw("maturity_gain", self._coupled(u, industry), industry), 0.0, None),
             margin=self._draw("margin", u["margin"], industry),
             high_tech=u["high_tech"] < self._high_tech[industry],
         )
+
+    def _coupled(self, u: dict[str, NDArray[np.float64]], industry: NDArray[np.int64]) -> NDArray[np.float64]:
+        """The uniform of the maturity gain, coupled to the benefit's by a Gaussian copula.
+
+        ``Phi(rho z_b + sqrt(1 - rho**2) z_m)`` with ``z`` the standard normal
+        scores of the two keyed uniforms and ``rho`` the solution's
+        ``maturity_benefit_correlation``: still uniform, so the maturity gain
+        keeps its distribution.
+        """
+        rho = self._rho[industry]
+        z = rho * ndtri(u["benefit"]) + np.sqrt(1.0 - rho**2) * ndtri(u["maturity_gain"])
+        return np.asarray(ndtr(z))
 
     def _draw(self, attribute: str, u: NDArray[np.float64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
         """Inverse-CDF draws, one distribution per group of industries that share it."""

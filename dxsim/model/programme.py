@@ -208,6 +208,16 @@ class ProgrammeState:
             self._admitted[batch] = chosen
         return self._admitted[batch]
 
+    def outreach(self, t: float) -> NDArray[np.float64]:
+        """The programme's outreach hazard in each industry at time ``t`` (1 / month).
+
+        ``Programme.outreach`` in the industries it covers while a batch is
+        open, 0 elsewhere and without instruments.
+        """
+        if not self.active or self.batch_at(t) is None:
+            return np.zeros(len(self._eligible_industry))
+        return np.where(self._eligible_industry, self.spec.outreach, 0.0)
+
     def start_months(self) -> NDArray[np.int64]:
         """Month each platform starts (its fixed costs run from it).
 

@@ -28,10 +28,12 @@ from dxsim.model.contracts import ContractBook
 from dxsim.model.demand import Admission, Demand, Offers, Prices, WorkingCapital
 from dxsim.model.driver import MonthlyDriver, MonthlySeries
 from dxsim.model.gcpause import cyclic_gc_paused
+from dxsim.model.information import Beliefs, Evidence
 from dxsim.model.ledger import Ledger, TaxAccounts, check_conservation
 from dxsim.model.parameters import ContractRules, IndustryParameters
 from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Population
+from dxsim.model.potential import market_potential
 from dxsim.model.programme import ProgrammeState
 from dxsim.model.result import RunResult
 from dxsim.model.schemes import deferred_owed
@@ -75,7 +77,10 @@ class World:
         offers = Offers(programme, platforms, occupancy, industry, rules, scenario.behaviour.evaluation_months)
         counts = self.series.counts
         self.grants = Grants(env, programme, self.ledger, self.register)
-        self.live = LiveContracts(self.register, self.ledger, receivables, industry, rules, counts["in_use"])
+        self.live = LiveContracts(
+            self.register, self.ledger, receivables, industry, rules, counts["in_use"], platforms.quality
+        )
+        evidence = Evidence.none(len(industries))
         self.contracting = Contracting(
             env=env,
             programme=programme,
@@ -90,10 +95,15 @@ class World:
             grants=self.grants,
             live=self.live,
             counts=counts,
+            industry=industry,
+            evidence=evidence,
+            lighthouses=scenario.programme.lighthouse,
         )
         applicants = Applicants(env, self.contracting, occupancy, [p.capacity for p in scenario.resolved_platforms])
         demand = Demand(
             behaviour=scenario.behaviour,
+            beliefs=Beliefs.of(scenario.behaviour),
+            evidence=evidence,
             keys=keys,
             population=self.population,
             platforms=platforms,
@@ -113,6 +123,9 @@ class World:
             platforms=platforms,
             prices=prices,
             industry=industry,
+            potential=market_potential(
+                self.population, industry, np.array([scenario.solutions[i.solution].price for i in industries])
+            ),
             demand=demand,
             live=self.live,
             programme=programme,
@@ -134,6 +147,7 @@ class World:
         """
         with cyclic_gc_paused():
             self.driver.run()
+            self.contracting.lighthouses.close()
             return self._result(keep_ledger=keep_ledger)
 
     def _result(self, *, keep_ledger: bool) -> RunResult:

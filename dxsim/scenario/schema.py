@@ -42,6 +42,7 @@ from dxsim.scenario.resolve import (
 )
 
 __all__ = [
+    "PEER_LEARNING_DEPRECATED",
     "UNION_TAGS",
     "Acceptance",
     "Admission",
@@ -63,6 +64,7 @@ __all__ = [
     "PaidTo",
     "Payment",
     "PaymentScheme",
+    "PerceivedBenefit",
     "PerceivedFailure",
     "PlatformChoice",
     "PlatformDefaults",
@@ -163,6 +165,8 @@ class IndustryEntry(Frozen):
     solution: str | None = None
     platforms: Annotated[int, Field(ge=0)] | None = None
     high_tech_share: Share | None = None
+    internal_cost_share: Share | None = None
+    internal_cost_fixed: FiniteMoney | None = None
 
 
 class Industry(Frozen):
@@ -191,6 +195,14 @@ class Industry(Frozen):
         Share of the industry's enterprises certified high-tech (a keyed draw
         per enterprise), taxed at ``tax.high_tech_rate`` above the
         small-low-profit threshold.  Default 0 (assumption: no figure found).
+    internal_cost_share, internal_cost_fixed : float
+        The enterprise's complementary internal costs of a project (staff
+        time, process change, data preparation), which no payment scheme or
+        programme pays: ``internal_cost_share`` x the price it is quoted plus
+        ``internal_cost_fixed`` yuan, borne at signing whether or not the
+        project works.  Defaults 0.2 and 20,000 yuan (assumption: about two
+        person-months of staff time and a fifth of the price in process
+        change; no FACTS row measures them).
     """
 
     name: str
@@ -204,6 +216,8 @@ class Industry(Frozen):
     solution: str
     platforms: Annotated[int, Field(ge=0)] | None = None
     high_tech_share: Share = 0.0
+    internal_cost_share: Share = 0.2
+    internal_cost_fixed: FiniteMoney = 20e3
 
 
 class Solution(Frozen):
@@ -226,7 +240,27 @@ class Solution(Frozen):
     failure_probability : float
         Probability that the project delivers no gain.
     maturity_gain : Dist
-        Digital-maturity score points gained by a successful project.
+        Digital-maturity score points gained by a successful project.  One
+        level is 20 points (FACTS row 15); one lightweight project adds
+        about one level on average (FACTS rows 15-16).
+    benefit_reference_score, benefit_maturity_exponent : float
+        Starting maturity score (0-100) at which ``benefit`` is the potential
+        benefit, and how fast it falls with the score: an enterprise starting
+        at score s has the potential benefit ``benefit x ((100 - s) / (100 -
+        benefit_reference_score)) ** benefit_maturity_exponent`` (more to
+        gain from a low start; exponent 0 turns it off).  Defaults 30, the
+        middle of level 1 (FACTS row 16: 89% of SMEs start at level 1), and 1
+        (assumption).
+    maturity_benefit_correlation : float
+        Correlation (Gaussian copula, 0-1) between an enterprise's draws of
+        ``benefit`` and ``maturity_gain``: a project that raises profit more
+        also raises the score more.  Default 0.5 (assumption).
+    failure_learning_ratio : float
+        The true failure probability of a platform's next project is
+        ``failure_probability x (n + 1) ** log2(failure_learning_ratio) /
+        quality``, n its experience (deployments), capped at 1: each doubling
+        of experience multiplies it by the ratio (0-1].  Default 0.9
+        (assumption, like Wright's law for failures).
     """
 
     price: Money
@@ -237,6 +271,10 @@ class Solution(Frozen):
     lifetime_months: Positive = 60.0
     failure_probability: Share = 0.0
     maturity_gain: Dist
+    benefit_reference_score: Annotated[float, Field(ge=0.0, lt=100.0)] = 30.0
+    benefit_maturity_exponent: NonNeg = 1.0
+    maturity_benefit_correlation: Share = 0.5
+    failure_learning_ratio: Annotated[float, Field(gt=0.0, le=1.0)] = 0.9
 
 
 class _PlatformFields(Frozen):
@@ -517,9 +555,34 @@ class Acceptance(Frozen):
 
 
 class Lighthouse(Frozen):
-    """Accepted enterprises at maturity level >= ``min_level`` become lighthouses (小灯塔)."""
+    """How the programme designates lighthouses (小灯塔) among the enterprises it accepted.
+
+    Only enterprises whose contract received programme money, passed
+    acceptance and reached maturity level ``min_level`` are candidates; without
+    a programme there are none.
+
+    Parameters
+    ----------
+    min_level : int
+        Lowest maturity level (1-4) of a candidate.
+    per_platform : int or None
+        Quota: lighthouses each platform may have per batch (None: every
+        candidate is designated).
+    rule : {"first_accepted", "largest_gain"}
+        ``first_accepted``: candidates are designated at their acceptance
+        while their platform's quota for their batch lasts.
+        ``largest_gain``: ``designation_months`` after the batch closes, each
+        platform's candidates of that batch with the largest realised monthly
+        gains (yuan / month) are designated, up to the quota.
+    designation_months : float
+        Months after a batch closes when ``largest_gain`` designates, >= 0
+        (default 12: assumption, time for the last projects to be assessed).
+    """
 
     min_level: Level = 3
+    per_platform: PosInt | None = None
+    rule: Literal["first_accepted", "largest_gain"] = "first_accepted"
+    designation_months: NonNeg = 12.0
 
 
 class Split(Frozen):
@@ -578,6 +641,10 @@ class Programme(Frozen):
     ``tax_rate`` (deprecated, None = the tax law of :class:`Tax`): a flat
     rate every enterprise pays on its incremental profit, without classes or
     deduction (the 0.2.0 behaviour); setting it warns (DeprecationWarning).
+    ``outreach`` (1 / month): the consideration hazard the programme adds
+    while a batch is open, for enterprises of the industries it covers (the
+    platforms it pays bring the solutions to SMEs, MODEL.md mechanism 1);
+    0 without a programme.
     """
 
     when_budget_exhausted: Literal["unsubsidised", "wait", "reject"] = "unsubsidised"
@@ -590,6 +657,7 @@ class Programme(Frozen):
     admission: Admission = Admission()
     batches: tuple[Batch, ...] = ()
     instruments: tuple[Instrument, ...] = ()
+    outreach: NonNeg = 0.0
 
     @model_validator(mode="after")
     def _deprecated_tax_rate(self) -> Programme:
@@ -678,11 +746,55 @@ class Appraisal(Frozen):
     displacement_share: Share = 0.0
 
 
+#: What setting ``behaviour.perceived_failure.peer_learning`` warns (kept for one release).
+PEER_LEARNING_DEPRECATED = (
+    "behaviour.perceived_failure.peer_learning is deprecated and ignored: perceived failure now follows the "
+    "outcomes observed in the sub-industry (a Beta-Binomial update, prior_strength); remove it"
+)
+
+
 class PerceivedFailure(Frozen):
-    """Perceived failure probability pi = initial x exp(-peer_learning x A / N)."""
+    """An enterprise's perceived failure probability: a Beta prior updated by the outcomes it observes.
+
+    pi = (initial x n0 + F) / (n0 + S + F + w L), with n0 = ``prior_strength``,
+    S and F the projects of its sub-industry assessed as working and failed
+    so far, L its designated lighthouses and w
+    ``Behaviour.lighthouse_evidence`` (docs/model.md, "Information").
+
+    Parameters
+    ----------
+    initial : float
+        Prior mean, before any evidence (assumption: 0.4, 畏难心理 in the seed article).
+    prior_strength : float
+        n0, the prior's weight in observations (> 0; assumption: 10).
+    peer_learning : float or None
+        Deprecated and ignored (the 0.3.0 exponential rule); setting it warns.
+    """
 
     initial: Share = 0.4
-    peer_learning: NonNeg = 2.0
+    prior_strength: Positive = 10.0
+    peer_learning: NonNeg | None = None
+
+    @model_validator(mode="after")
+    def _deprecated_peer_learning(self) -> PerceivedFailure:
+        if self.peer_learning is not None:
+            warnings.warn(PEER_LEARNING_DEPRECATED, DeprecationWarning, stacklevel=2)
+        return self
+
+
+class PerceivedBenefit(Frozen):
+    """The share of its potential benefit an enterprise counts on, rising to 1 with evidence.
+
+    kappa = 1 - (1 - initial) x n0 / (n0 + S + w L), the same n0, S, L and w as
+    :class:`PerceivedFailure` (docs/model.md, "Information").
+
+    Parameters
+    ----------
+    initial : float
+        Share counted on before any evidence (assumption: 0.7).
+    """
+
+    initial: Share = 0.7
 
 
 class PlatformChoice(Frozen):
@@ -706,6 +818,12 @@ class Behaviour(Frozen):
         Longest acceptable payback in the success case, months.
     liquidity_months : Dist
         Cash the enterprise can put up at signing, in months of revenue.
+    perceived_failure, perceived_benefit
+        What an enterprise believes before and after the evidence of its
+        sub-industry (:class:`PerceivedFailure`, :class:`PerceivedBenefit`).
+    lighthouse_evidence : float
+        How many observed working projects one designated lighthouse counts
+        as, w >= 0 (assumption: 5, a visited and publicised case).
     """
 
     hurdle_rate: Dist = Uniform(low=0.10, high=0.30)
@@ -713,6 +831,8 @@ class Behaviour(Frozen):
     max_payback_months: Dist = Uniform(low=12.0, high=48.0)
     liquidity_months: Dist = Lognormal(median=0.5, sigma=0.5)
     perceived_failure: PerceivedFailure = PerceivedFailure()
+    perceived_benefit: PerceivedBenefit = PerceivedBenefit()
+    lighthouse_evidence: NonNeg = 5.0
     platform_choice: PlatformChoice = PlatformChoice()
 
 

@@ -99,11 +99,12 @@ def test_leverage_and_cost_per_additional_adopter(run, add):
 
 
 def test_a_programme_that_pays_nothing_equals_its_counterfactual(market, cf_run):
-    """Nothing paid and no programme-contingent discount given: the programme changes nothing."""
+    """Nothing paid, no programme-contingent discount, no outreach: the programme changes nothing."""
     free = market.with_overrides(
         {
             "programme.instruments": [{**COST_SHARE, "share": 0.0}, {**VOUCHER, "amount": 0.0}],
             "contract.platform_discount": 0.0,
+            "programme.outreach": 0.0,  # and reaches no one
         }
     )
     ds = dx.simulate(free, replications=REPS, seed=SEED)

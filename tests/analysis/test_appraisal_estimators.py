@@ -297,7 +297,9 @@ def test_on_a_run_the_fiscal_figures_follow_the_government_cash_flow(paired, ap)
 
 
 def test_a_programme_that_pays_nothing_has_every_difference_exactly_zero(market):
-    free = market.with_overrides({"programme.instruments[0].share": 0.0, "contract.platform_discount": 0.0})
+    free = market.with_overrides(
+        {"programme.instruments[0].share": 0.0, "contract.platform_discount": 0.0, "programme.outreach": 0.0}
+    )
     ds = dx.simulate(free, replications=3, seed=SEED, counterfactual=True)
     ap = appraisal(ds, counterfactual_of(ds))
     for name in APPRAISAL:

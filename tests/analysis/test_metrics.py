@@ -73,7 +73,11 @@ def test_leverage_and_money_per_accepted_from_the_dataset(run, table):
         assert table["public_money"].iloc[k] == pytest.approx(public)
         assert table["leverage"].iloc[k] == pytest.approx(private / public)
         assert table["public_money_per_accepted"].iloc[k] == pytest.approx(public / accepted)
-        assert table["public_money_per_lighthouse"].iloc[k] == pytest.approx(public / lighthouses)
+        per_lighthouse = table["public_money_per_lighthouse"].iloc[k]
+        if lighthouses > 0:
+            assert per_lighthouse == pytest.approx(public / lighthouses)
+        else:  # none designated yet in this replication
+            assert np.isnan(per_lighthouse)
     assert (table["leverage"] > 0).all()
 
 

@@ -1,8 +1,9 @@
 """Consideration is the discrete-time Bass model when every later step is switched off.
 
 MODEL.md mechanism 1: in month t a not-yet-adopted enterprise of industry i
-considers with probability 1 - exp(-h_i(t)), h_i(t) = p_i + q_i A_i(t) / N_i,
-A_i(t) taken at the start of month t.  With free, instant, infallible, everlasting
+considers with probability 1 - exp(-h_i(t)), h_i(t) = p_i + q_i A_i(t) / m_i,
+A_i(t) taken at the start of month t; a free solution with a positive gain is
+worth considering for everyone, so the market potential m_i is N_i.  With free, instant, infallible, everlasting
 solutions and no programme, every considerer adopts and is live in the month it
 considers, so A_i(t) / N_i = F_t and
 
@@ -43,6 +44,8 @@ def frictionless() -> dx.Scenario:
         "horizon_months": MONTHS,
         "industry_defaults.enterprises": N,
         "industry_defaults.demonstration": 0.0,
+        "industry_defaults.internal_cost_share": 0.0,  # nothing to pay, so everyone is in the market potential
+        "industry_defaults.internal_cost_fixed": 0.0,
         "solutions.lightweight-mes.price": 0.0,
         "solutions.lightweight-mes.failure_probability": 0.0,
         "solutions.lightweight-mes.implementation_months": 0,

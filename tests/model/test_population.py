@@ -62,7 +62,7 @@ def test_an_application_carries_the_attributes_in_their_order():
     # Demand.consider fills an application's Traits positionally from the Attributes' columns
     from dxsim.model.applications import Application, Traits
 
-    assert list(Traits.__dataclass_fields__) == list(Attributes.__dataclass_fields__)
+    assert list(Traits.__dataclass_fields__) == [*Attributes.__dataclass_fields__, "fails"]
     assert list(Application.__dataclass_fields__)[-1] == "traits"
 
 

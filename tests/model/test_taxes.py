@@ -216,6 +216,7 @@ def test_a_programme_that_pays_nothing_has_the_taxes_of_its_counterfactual():
     sc = dx.load_scenario("small").with_overrides(
         {
             "programme.batches[0].budget": 0.0,
+            "programme.outreach": 0.0,  # a programme that also reaches no one
             "contract.platform_discount_contingent": False,
             "contract.payment": {"scheme": "revenue_share"},
             "platforms.fixed_cost_per_year": 2e5,

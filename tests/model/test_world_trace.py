@@ -143,7 +143,13 @@ def test_rule_wait_holds_applicants_until_the_next_batch_opens():
 
 # ---------------------------------------------------------- failed projects
 def test_a_failed_project_gains_nothing_and_its_platform_bears_the_subsidy():
-    sc = small({"solutions.lightweight-mes.failure_probability": 1.0, "horizon_months": 36})
+    sc = small(
+        {
+            "solutions.lightweight-mes.failure_probability": 1.0,
+            "solutions.lightweight-mes.failure_learning_ratio": 1.0,  # experience does not lower it
+            "horizon_months": 36,
+        }
+    )
     inst = sc.programme.instruments[0]
     assert (inst.kind, inst.paid_to, inst.paid_at) == ("cost_share", "platform", "acceptance")
     w, r, _ = traced(sc)

@@ -15,7 +15,7 @@ import pytest
 import dxsim as dx
 
 SMALL = Path(dx.bundled_scenarios()["small"]).read_text(encoding="utf-8")
-BENEFIT = 'benefit = { dist = "lognormal", median = 0.02, sigma = 0.5 }'
+BENEFIT = 'benefit = { dist = "lognormal", median = 0.006, sigma = 0.5 }'
 INLINE_INDUSTRIES = '[[industries]]\nname = "textiles"\n\n[[industries]]\nname = "machining"\nimitation = 0.3\n'
 
 

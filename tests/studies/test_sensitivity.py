@@ -35,7 +35,16 @@ STATISTICS = ["adopters@24", "lighthouses@24"]
 
 @pytest.fixture(scope="module")
 def market(small: dx.Scenario) -> dx.Scenario:
-    return small.with_overrides({"horizon_months": 24, "industry_defaults.demonstration": 0.0})
+    # every accepted programme SME at level 3 is a lighthouse at once (no quota), so lighthouses follow
+    # maturity; lighthouses neither raise the hazard nor inform, so adoption ignores maturity
+    return small.with_overrides(
+        {
+            "horizon_months": 24,
+            "industry_defaults.demonstration": 0.0,
+            "behaviour.lighthouse_evidence": 0.0,
+            "programme.lighthouse": {"min_level": 3},
+        }
+    )
 
 
 @pytest.fixture(scope="module")

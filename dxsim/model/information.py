@@ -1,0 +1,116 @@
+"""What enterprises learn from the outcomes around them: perceived failure and perceived benefit.
+
+MODEL.md "Diffusion that can be identified": peers and lighthouses carry
+information, not only timing.  Every enterprise of sub-industry i sees the
+same evidence at time t: S_i projects assessed as working, F_i assessed as
+failed, and L_i designated lighthouses, each counting as ``w`` working
+projects (``behaviour.lighthouse_evidence``).
+
+Perceived failure probability: a Beta prior with mean pi_0
+(``perceived_failure.initial``) and weight n0 observations
+(``perceived_failure.prior_strength``), updated by the binomial evidence
+(the posterior mean of a Beta-Binomial model):
+
+    pi_i = (pi_0 n0 + F_i) / (n0 + S_i + w L_i + F_i),
+
+which tends to the observed failure rate as evidence accumulates.
+
+Perceived benefit: an enterprise counts on the share kappa of its own
+potential gain, rising from kappa_0 (``perceived_benefit.initial``) towards 1
+as it sees working projects, with the same prior weight:
+
+    kappa_i = 1 - (1 - kappa_0) n0 / (n0 + S_i + w L_i).
+
+Both are pure functions of the counts, so two scenarios that share their
+history share their beliefs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dxsim.scenario.schema import Behaviour
+
+__all__ = ["Beliefs", "Evidence", "perceived_benefit_share", "perceived_failure"]
+
+
+def perceived_failure(
+    initial: float, prior_strength: float, working: NDArray[np.float64], failed: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Posterior mean failure probability after ``working`` and ``failed`` observations (see the module).
+
+    Examples
+    --------
+    >>> perceived_failure(0.4, 10.0, np.array([0.0, 90.0]), np.array([0.0, 10.0])).tolist()
+    [0.4, 0.13636363636363635]
+    """
+    return np.asarray((initial * prior_strength + failed) / (prior_strength + working + failed))
+
+
+def perceived_benefit_share(initial: float, prior_strength: float, working: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Share of its potential gain an enterprise counts on after ``working`` observed successes.
+
+    Examples
+    --------
+    >>> perceived_benefit_share(0.7, 10.0, np.array([0.0, 10.0, 1e9])).round(6).tolist()
+    [0.7, 0.85, 1.0]
+    """
+    return np.asarray(1.0 - (1.0 - initial) * prior_strength / (prior_strength + working))
+
+
+@dataclass
+class Evidence:
+    """Outcomes each sub-industry has seen so far (counts, arrays indexed by industry)."""
+
+    working: NDArray[np.float64]
+    failed: NDArray[np.float64]
+    lighthouses: NDArray[np.float64]
+
+    @classmethod
+    def none(cls, industries: int) -> Evidence:
+        """No evidence yet in ``industries`` sub-industries."""
+        return cls(np.zeros(industries), np.zeros(industries), np.zeros(industries))
+
+    def assessed(self, industry: int, works: bool) -> None:
+        """A project of ``industry`` was assessed: it works or it failed."""
+        if works:
+            self.working[industry] += 1.0
+        else:
+            self.failed[industry] += 1.0
+
+    def designated(self, industry: int) -> None:
+        """A lighthouse of ``industry`` was designated."""
+        self.lighthouses[industry] += 1.0
+
+
+@dataclass(frozen=True)
+class Beliefs:
+    """The rules that turn evidence into beliefs (read once from the scenario's behaviour)."""
+
+    failure_prior: float
+    benefit_prior: float
+    prior_strength: float
+    lighthouse_weight: float
+
+    @classmethod
+    def of(cls, behaviour: Behaviour) -> Beliefs:
+        """The beliefs of ``behaviour``."""
+        return cls(
+            failure_prior=behaviour.perceived_failure.initial,
+            benefit_prior=behaviour.perceived_benefit.initial,
+            prior_strength=behaviour.perceived_failure.prior_strength,
+            lighthouse_weight=behaviour.lighthouse_evidence,
+        )
+
+    def failure(self, evidence: Evidence, industry: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Perceived failure probability of enterprises of ``industry`` now."""
+        working = evidence.working[industry] + self.lighthouse_weight * evidence.lighthouses[industry]
+        return perceived_failure(self.failure_prior, self.prior_strength, working, evidence.failed[industry])
+
+    def benefit_share(self, evidence: Evidence, industry: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Share of their potential gain enterprises of ``industry`` count on now."""
+        working = evidence.working[industry] + self.lighthouse_weight * evidence.lighthouses[industry]
+        return perceived_benefit_share(self.benefit_prior, self.prior_strength, working)

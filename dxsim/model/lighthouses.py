@@ -1,0 +1,105 @@
+"""Lighthouses (小灯塔) designated by the programme among the enterprises it accepted.
+
+MODEL.md "Maturity and lighthouses": a lighthouse is a programme designation,
+not a maturity level.  A candidate is a contract that received programme
+money (its batch is its grants' batch), passed acceptance and reached
+``programme.lighthouse.min_level``; without a programme there are no
+candidates and so no lighthouses.  Each platform may have ``per_platform``
+lighthouses per batch (no quota if None).  Two rules:
+
+* ``first_accepted``: a candidate is designated at its acceptance while its
+  platform's quota for its batch lasts;
+* ``largest_gain``: ``designation_months`` after its batch closes, each
+  platform's candidates of that batch with the largest realised monthly
+  gains are designated, up to the quota (candidates assessed later are not).
+
+A designation is counted in the month it happens, marks the contract in the
+book and adds to its sub-industry's evidence (:mod:`dxsim.model.information`),
+and so to the demonstration term of the consideration hazard.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import defaultdict
+from collections.abc import Callable, Generator
+from typing import Any
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from dxsim.scenario.schema import Lighthouse
+
+__all__ = ["Candidate", "Lighthouses"]
+
+#: A candidate: (contract id, platform, industry, realised monthly gain in yuan).
+Candidate = tuple[int, int, int, float]
+
+
+class Lighthouses:
+    """Designates lighthouses by the programme's rule and quota.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        The replication's environment (months).
+    rule : Lighthouse
+        The programme's lighthouse settings.
+    designation_times : array
+        For each batch, when ``largest_gain`` designates (its close plus
+        ``designation_months``), months.
+    designate : bound method
+        ``designate(contract, industry)`` records one designation now.  Held
+        by a weak reference: its owner holds this object, and a cycle would
+        outlive the run (the collector is paused during runs).
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        rule: Lighthouse,
+        designation_times: NDArray[np.float64],
+        designate: Callable[[int, int], None],
+    ) -> None:
+        self._designate = weakref.WeakMethod(designate)
+        self.env = env
+        self.rule = rule
+        self.quota = np.inf if rule.per_platform is None else float(rule.per_platform)
+        self.designated: defaultdict[tuple[int, int], int] = defaultdict(int)  # per (batch, platform)
+        self.candidates: defaultdict[int, list[Candidate]] = defaultdict(list)  # per batch, largest_gain
+        self.closed: set[int] = set()
+        self._pending: list[Generator[simpy.Event, Any, None]] = []
+        if rule.rule == "largest_gain":
+            for batch, when in enumerate(designation_times.tolist()):
+                self._pending.append(self._designate_batch(batch, when))
+                env.process(self._pending[-1])
+
+    def close(self) -> None:
+        """Drop the designations still waiting at the horizon (their frames hold the replication's parts)."""
+        for process in self._pending:
+            process.close()
+
+    def candidate(self, batch: int, who: Candidate) -> None:
+        """An accepted programme contract of ``batch`` reached the minimum level."""
+        if self.rule.rule == "first_accepted":
+            self._try(batch, who)
+        elif batch not in self.closed:
+            self.candidates[batch].append(who)
+
+    def _try(self, batch: int, who: Candidate) -> None:
+        """Designate ``who`` if its platform's quota for ``batch`` is not used up."""
+        contract, platform, industry, _ = who
+        if self.designated[batch, platform] < self.quota:
+            self.designated[batch, platform] += 1
+            designate = self._designate()
+            assert designate is not None, "the contracting that owns the lighthouses is gone"
+            designate(contract, industry)
+
+    def _designate_batch(self, batch: int, when: float) -> Generator[simpy.Event, Any, None]:
+        """At ``when``, designate the batch's candidates with the largest gains, platform by platform."""
+        yield self.env.timeout(max(when - self.env.now, 0.0))
+        self.closed.add(batch)
+        ranked = sorted(self.candidates.pop(batch, []), key=lambda c: (c[1], -c[3], c[0]))
+        for who in ranked:
+            self._try(batch, who)
