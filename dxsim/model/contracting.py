@@ -483,10 +483,10 @@ class Contracting:
         app = self.register.apps[contract]
         p, i = app.platform, app.industry
         risk = failure_probability(
-            self.industry.failure[i],
-            self.platforms.quality[p],
+            float(self.industry.failure[i]),
+            float(self.platforms.quality[p]),
             self.platforms.experience_of(p),
-            self.industry.failure_learning_ratio[i],
+            float(self.industry.failure_learning_ratio[i]),
         )
         app.traits.fails = bool(app.traits.failure_draw < risk)
         cost = self.platforms.start_deployment(app.platform)

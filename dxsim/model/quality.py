@@ -19,40 +19,40 @@ their own potential gain and their perceived failure probability
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["failure_probability", "realised_share"]
 
 
-def failure_probability(
-    base: ArrayLike, quality: ArrayLike, experience: ArrayLike, ratio: ArrayLike
-) -> NDArray[np.float64]:
+def failure_probability(base: float, quality: float, experience: float, ratio: float) -> float:
     """True failure probability of a platform's next project (see the module docstring).
+
+    On Python floats: it is evaluated once per project, as the project starts.
 
     Parameters
     ----------
-    base : array_like
+    base : float
         The solution's failure probability pi_0 (0-1).
-    quality : array_like
+    quality : float
         The platform's quality Q (a quality <= 0 fails every project).
-    experience : array_like
+    experience : float
         The platform's experience n >= 0 before this project, deployments.
-    ratio : array_like
+    ratio : float
         The solution's failure learning ratio r in (0, 1].
 
     Examples
     --------
-    >>> failure_probability(0.1, 1.0, [0.0, 1.0, 3.0], 0.9).round(4).tolist()
+    >>> [round(failure_probability(0.1, 1.0, n, 0.9), 4) for n in (0.0, 1.0, 3.0)]
     [0.1, 0.09, 0.081]
-    >>> float(failure_probability(0.1, 0.5, 0.0, 0.9))
+    >>> failure_probability(0.1, 0.5, 0.0, 0.9)
     0.2
     """
-    q = np.asarray(quality, dtype=np.float64)
-    learned = np.asarray(base, dtype=np.float64) * (np.asarray(experience, dtype=np.float64) + 1.0) ** np.log2(ratio)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pi = np.where(q > 0, learned / np.where(q > 0, q, 1.0), 1.0)
-    return np.asarray(np.clip(pi, 0.0, 1.0))
+    if quality <= 0:
+        return 1.0
+    return min(1.0, base * (experience + 1.0) ** math.log2(ratio) / quality)
 
 
 def realised_share(quality: ArrayLike) -> NDArray[np.float64]:
