@@ -616,9 +616,14 @@ class Demand:
 
 def _offer_rows(offer: Offer, rows: NDArray[np.int64]) -> Offer:
     """The offers of ``rows`` only."""
-    fields = {
-        name: value[rows]
-        for name, value in vars(offer).items()
-        if isinstance(value, np.ndarray) and value.shape[:1] == (len(offer.owed),)
-    }
-    return dataclasses.replace(offer, **fields)
+    revenue = offer.monthly_revenue
+    return dataclasses.replace(
+        offer,
+        owed=offer.owed[rows],
+        receive_signing=offer.receive_signing[rows],
+        receive_golive=offer.receive_golive[rows],
+        receive_acceptance=offer.receive_acceptance[rows],
+        golive=offer.golive[rows],
+        subscription=offer.subscription[rows],
+        monthly_revenue=None if revenue is None else revenue[rows],
+    )

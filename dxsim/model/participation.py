@@ -216,4 +216,3 @@ def valuation(
     receipts = receipts_value(offer, outlook, money, cost_of_capital=cost_of_capital, vat_share=vat_share)
     cost = np.asarray(unit_cost * (1.0 - input_vat_share * vat_share), dtype=np.float64)
     return Valuation(receipts=receipts, cost=cost, required=cost * (1.0 + required_return))
-

@@ -57,7 +57,10 @@ class Platforms:
         list_price = np.array([solutions[industries[i].solution].price for i in self.industry], dtype=float)
         #: Price of each platform's first deployment, yuan: c_1 (1 + markup), or the list price.
         self.base_price = np.array(
-            [lp if s.markup is None else s.delivery_cost * (1.0 + s.markup) for lp, s in zip(list_price, specs)],
+            [
+                lp if s.markup is None else s.delivery_cost * (1.0 + s.markup)
+                for lp, s in zip(list_price, specs, strict=True)
+            ],
             dtype=float,
         )
         #: First price relative to the solution's list price (1 without a markup, or for a free solution).
