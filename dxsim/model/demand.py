@@ -405,10 +405,10 @@ class PlatformScreen:
         if not self.programme.active:
             return ProgrammeMoney(price_part, reward)
         paid = np.minimum(to_price, amount)
-        tier = self.programme.tier_amounts(level, amount) if self.tiered.any() else amount
         for k, at in enumerate(self.paid_at.tolist()):
             if self.tiered[k]:
-                reward[at] += tier[k] if self.to_platform[k] else 0.0
+                if self.to_platform[k]:
+                    reward[at] += self.programme.tier_amounts(level, amount)[k]
                 continue
             if self.to_platform[k]:
                 price_part[at] += paid[k]
