@@ -16,6 +16,7 @@ Modules, from the top of one replication down:
 - ``programme``: batches, budgets, instruments and commitments; the budget's rollover.
 - ``parameters``: the scenario's per-industry numbers and contract rules, compiled once per replication.
 - ``decision``: the adoption decision, pure and vectorised.
+- ``participation``: the platform's participation constraint (does it sign?), pure and vectorised.
 - ``schemes``: payment schemes, month by month, pure and vectorised.
 - ``settlement``: the schedules of contracts going live, pure and vectorised.
 - ``closing``: the run's books closed: VAT, income taxes and the platforms' own costs written to the ledger.

@@ -224,6 +224,7 @@ class LiveContracts:
             owed=owed,
             scheme=self.rules.scheme,
             acceptance_delay=self.rules.acceptance_delay,
+            revenue=revenue / 12.0,
         )
         months = st.months
         inside = months < self.horizon

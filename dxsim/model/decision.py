@@ -8,8 +8,9 @@ its monthly hurdle rate rho = (1 + r) ** (1/12) - 1:
   (:mod:`dxsim.model.schemes`) and any subscription of the solution, plus
   programme money paid to it and the VAT it deducts;
 * failure (probability pi): no gain; it still pays under upfront,
-  instalments and subscription, and pays nothing from go-live under revenue
-  share (the upfront fraction of a hybrid is paid); programme money paid at
+  instalments and subscription, and under a revenue share of revenue, and
+  pays nothing from go-live under a revenue share of the reported gain (the
+  upfront fraction of a hybrid is paid); programme money paid at
   acceptance is lost; the deduction of what it paid still lowers its tax;
 * in both cases it bears its complementary internal costs at signing
   (staff time, process change, data preparation), which no scheme or
@@ -58,7 +59,9 @@ class Offer:
     ``owed`` is what it pays the platform under ``scheme``; ``receive_*`` is
     programme money paid to the enterprise itself at signing, go-live and
     acceptance (the last one only if the project succeeds); ``internal`` its
-    complementary internal costs, borne at signing in any case.
+    complementary internal costs, borne at signing in any case;
+    ``monthly_revenue`` its revenue (yuan / month), the base of a revenue
+    share on revenue (None: no such scheme).
     """
 
     owed: NDArray[np.float64]
@@ -70,6 +73,7 @@ class Offer:
     acceptance_delay: float
     subscription: NDArray[np.float64]  # yuan / month after go-live
     internal: NDArray[np.float64] | float = 0.0  # yuan at signing
+    monthly_revenue: NDArray[np.float64] | None = None
 
 
 @dataclass(frozen=True)
@@ -241,8 +245,11 @@ def _value_and_payback(
     start = golive.astype(np.int64)
     paid_ok = paid_fail = fixed_payments(offer.scheme, owed, months)
     if window(offer.scheme) > 0:  # a deferred part, paid from go-live
-        paid_ok = paid_ok + deferred_payments(offer.scheme, owed, g, start, np.ones(n, dtype=bool))
-        paid_fail = paid_fail + deferred_payments(offer.scheme, owed, np.zeros_like(g), start, np.zeros(n, dtype=bool))
+        revenue = None if offer.monthly_revenue is None else offer.monthly_revenue[rows]
+        paid_ok = paid_ok + deferred_payments(offer.scheme, owed, g, start, np.ones(n, dtype=bool), revenue)
+        paid_fail = paid_fail + deferred_payments(
+            offer.scheme, owed, np.zeros_like(g), start, np.zeros(n, dtype=bool), revenue
+        )
     receipts_fail = np.zeros((n, months))
     receipts_fail[:, 0] += offer.receive_signing[rows]
     _add_at_month(receipts_fail, golive, offer.receive_golive[rows])

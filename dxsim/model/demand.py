@@ -9,10 +9,14 @@ considerers (:mod:`dxsim.model.population`).  Vectorised over them, it
 2. builds each one's offer at the month's quoted price and the programme's
    announced terms (:class:`Offers`) and evaluates it
    (:func:`dxsim.model.decision.decide`);
-3. under a deferred-payment scheme, rations the would-be adopters of each
+3. has each would-be adopter's platform check its participation constraint
+   (:class:`PlatformScreen`, :mod:`dxsim.model.participation`): a platform
+   declines a contract it expects to lose on, and the enterprise reconsiders
+   later;
+4. under a deferred-payment scheme, rations the would-be adopters of each
    platform in order of arrival against its working capital
    (:class:`WorkingCapital`);
-4. sends the rejecters back to the population to consider again later, and
+5. sends the rejecters back to the population to consider again later, and
    has each adopter apply at its own time inside the month
    (:class:`~dxsim.model.applications.Applicants`).
 
@@ -20,6 +24,8 @@ No SimPy event is created here; applying schedules the applicant's first step.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import simpy
@@ -30,14 +36,17 @@ from dxsim.model.contracts import split_price
 from dxsim.model.decision import Decision, Offer, decide
 from dxsim.model.information import Beliefs, Evidence
 from dxsim.model.parameters import ContractRules, IndustryParameters
+from dxsim.model.participation import Outlook, ProgrammeMoney, Valuation, valuation
 from dxsim.model.platform import Occupancy, Platforms, Receivables
-from dxsim.model.population import Attributes, Considerers, Population, maturity_level
+from dxsim.model.population import Attributes, Considerers, Population, benefit_factor, maturity_level
 from dxsim.model.programme import ProgrammeState
+from dxsim.model.quality import failure_probability, realised_share
+from dxsim.model.schemes import on_revenue
 from dxsim.model.tax import TaxPosition
 from dxsim.random import Keys
 from dxsim.scenario.schema import Behaviour, Scenario, Tiered
 
-__all__ = ["Admission", "Demand", "Offers", "Prices", "WorkingCapital"]
+__all__ = ["Admission", "Demand", "Offers", "PlatformScreen", "Prices", "WorkingCapital"]
 
 
 class Prices:
@@ -51,15 +60,12 @@ class Prices:
 
     def __init__(self, platforms: Platforms) -> None:
         self.platforms = platforms
-        #: Each platform's price relative to its solution's list price.
-        self.index = platforms.price_index()
-        #: Each platform's quoted price, yuan.
-        self.quote = platforms.quote()
+        #: Each platform's price relative to its solution's list price, and its quoted price (yuan).
+        self.index, self.quote = platforms.prices()
 
     def update(self) -> NDArray[np.float64]:
         """Reprice from the platforms' current costs; return the quoted prices (yuan)."""
-        self.index = self.platforms.price_index()
-        self.quote = self.platforms.base_price * self.index
+        self.index, self.quote = self.platforms.prices()
         return self.quote
 
 
@@ -251,7 +257,7 @@ class Offers:
         if self.tiered.any():
             level = maturity_level(att.maturity + self.industry.mean_maturity_gain[industry])
             tier = self.programme.tier_amounts(level, amount)[self.to_enterprise].sum(axis=0)
-        offer = self.offer(industry, platform, price, to_price, tier)
+        offer = self.offer(industry, platform, price, to_price, tier, att.revenue)
         law = self.rules.tax
         tax = TaxPosition(law, att.revenue * att.margin, att.high_tech, law.general_vat(att.revenue), month)
         return offer, decide(
@@ -274,8 +280,12 @@ class Offers:
         price: NDArray[np.float64],
         to_price: NDArray[np.float64],
         tier: NDArray[np.float64],
+        revenue: NDArray[np.float64] | None = None,
     ) -> Offer:
-        """The terms on offer; ``tier`` is the tiered reward (yuan) the enterprise expects at acceptance."""
+        """The terms on offer; ``tier`` is the tiered reward (yuan) the enterprise expects at acceptance.
+
+        ``revenue`` (yuan / year) is needed under a revenue share on revenue (its base).
+        """
         to_enterprise = self.to_enterprise
 
         def receive(at: str) -> NDArray[np.float64]:
@@ -302,7 +312,127 @@ class Offers:
             acceptance_delay=self.rules.acceptance_delay,
             subscription=self.industry.subscription[industry],
             internal=self.industry.internal_cost(industry, price),
+            monthly_revenue=revenue / 12.0 if revenue is not None and on_revenue(self.rules.scheme) else None,
         )
+
+
+#: :func:`~dxsim.model.quality.failure_probability` element by element (the platform's own quality and experience).
+_failure_probabilities = np.vectorize(failure_probability, otypes=[np.float64])
+
+
+class PlatformScreen:
+    """Each platform's participation constraint on the contracts it is offered (:mod:`dxsim.model.participation`).
+
+    A platform expects its industry's mean benefit share (times the
+    benefit factor of the starting score and the share of it its own quality
+    realises), its own failure probability at its quality and experience
+    (:mod:`dxsim.model.quality`), and acceptance where the expected level
+    reached passes;
+    it values the enterprise's payments and the programme money paid to it
+    at its cost of capital, against its current unit cost.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario (solutions, platforms' cost of capital and required return).
+    platforms : Platforms
+        The platforms (their current unit cost).
+    programme : ProgrammeState
+        The programme (its instruments: who is paid, when).
+    industry : IndustryParameters
+        Ramp, lifetime and mean maturity gain of each industry's solution.
+    rules : ContractRules
+        Acceptance level, tax law (VAT).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        platforms: Platforms,
+        programme: ProgrammeState,
+        industry: IndustryParameters,
+        rules: ContractRules,
+    ) -> None:
+        self.platforms = platforms
+        self.programme = programme
+        self.industry = industry
+        self.rules = rules
+        sols = [scenario.solutions[ind.solution] for ind in scenario.resolved_industries]
+        self.mean_benefit = np.array([s.benefit.mean for s in sols])
+        self.reference = np.array([s.benefit_reference_score for s in sols])
+        self.exponent = np.array([s.benefit_maturity_exponent for s in sols])
+        specs = scenario.resolved_platforms
+        self.cost_of_capital = np.array([p.cost_of_capital for p in specs], dtype=float)
+        self.required_return = np.array([p.required_return for p in specs], dtype=float)
+        instruments = programme.instruments
+        self.tiered = np.array([isinstance(i, Tiered) for i in instruments], dtype=bool)
+        self.to_platform = np.array([i.paid_to == "platform" for i in instruments], dtype=bool)
+        self.paid_at = np.array([("signing", "golive", "acceptance").index(i.paid_at) for i in instruments])
+
+    def value(
+        self,
+        industry: NDArray[np.int64],
+        platform: NDArray[np.int64],
+        offer: Offer,
+        amount: NDArray[np.float64],
+        to_price: NDArray[np.float64],
+        att: Attributes,
+    ) -> Valuation:
+        """The platforms' valuation of the offers (one per enterprise; instruments x enterprises money)."""
+        p = self.platforms
+        failure = _failure_probabilities(
+            self.industry.failure[industry],
+            p.quality[platform],
+            p.experience[platform],
+            self.industry.failure_learning_ratio[industry],
+        )
+        level = maturity_level(att.maturity + self.industry.mean_maturity_gain[industry])
+        passes = (1.0 - failure) * (level >= self.rules.acceptance_level)
+        factor = benefit_factor(att.maturity, self.reference[industry], self.exponent[industry])
+        outlook = Outlook(
+            gain=att.revenue / 12.0 * self.mean_benefit[industry] * factor * realised_share(p.quality[platform]),
+            ramp=self.industry.ramp[industry],
+            lifetime=self.industry.lifetime[industry],
+            failure=failure,
+            accepted=passes,
+        )
+        law = self.rules.tax
+        return valuation(
+            offer,
+            outlook,
+            self.money(amount, to_price, level),
+            unit_cost=self.platforms.unit_cost[platform],
+            cost_of_capital=self.cost_of_capital[platform],
+            required_return=self.required_return[platform],
+            vat_share=law.vat_share,
+            input_vat_share=law.input_vat_share,
+        )
+
+    def money(
+        self, amount: NDArray[np.float64], to_price: NDArray[np.float64], level: NDArray[np.int64]
+    ) -> ProgrammeMoney:
+        """Programme money the platform expects (as :meth:`Grants.pay <dxsim.model.contracting.Grants.pay>` pays it).
+
+        Of instrument k's commitment, ``min(to_price, amount)`` is paid to its
+        payee as the price part and the rest to the platform as a reward; a
+        tiered instrument paid to the platform pays the amount of the
+        expected ``level``.
+        """
+        n = amount.shape[1]
+        price_part = np.zeros((3, n))
+        reward = np.zeros((3, n))
+        if not self.programme.active:
+            return ProgrammeMoney(price_part, reward)
+        paid = np.minimum(to_price, amount)
+        for k, at in enumerate(self.paid_at.tolist()):
+            if self.tiered[k]:
+                if self.to_platform[k]:
+                    reward[at] += self.programme.tier_amounts(level, amount)[k]
+                continue
+            if self.to_platform[k]:
+                price_part[at] += paid[k]
+            reward[at] += amount[k] - paid[k]
+        return ProgrammeMoney(price_part, reward)
 
 
 class Demand:
@@ -340,6 +470,10 @@ class Demand:
         Where to count the considerers of each month.
     rules : ContractRules
         Discount, scheme, the budget rule.
+    screen : PlatformScreen
+        The platforms' participation constraint.
+    declined : array, shape (months + 1, industries)
+        Where to count the would-be adopters their platform declines each month.
     """
 
     def __init__(
@@ -360,6 +494,8 @@ class Demand:
         applicants: Applicants,
         considering: NDArray[np.float64],
         rules: ContractRules,
+        screen: PlatformScreen,
+        declined: NDArray[np.float64],
     ) -> None:
         self.behaviour = behaviour
         self.beliefs = beliefs
@@ -376,6 +512,8 @@ class Demand:
         self.applicants = applicants
         self.considering = considering
         self.rules = rules
+        self.screen = screen
+        self.declined = declined
 
     def consider(self, c: Considerers, t: int) -> None:
         """Decide the considerers ``c`` of month ``t``; adopters apply, rejecters wait to consider again."""
@@ -396,6 +534,7 @@ class Demand:
         trust = self.beliefs.benefit_share(self.evidence, c.industry)
         offer, decision = self.offers.evaluate(c.industry, platform, price, amount, to_price, att, (failure, trust), t)
         adopt = decision.adopt & has_platform
+        adopt &= self.platforms_sign(c, t, platform, offer, amount, to_price, att, adopt)
         if self.rules.deferred:
             adopt &= self.working_capital.ration(platform, offer.owed, c.time, adopt)
         self.population.reconsider(c.subset(~adopt))
@@ -421,6 +560,35 @@ class Demand:
             strict=True,
         ):
             apply(Application(who, ind, plat, time, threshold, attempt, quoted, counted, fear, hope, Traits(*values)))
+
+    def platforms_sign(
+        self,
+        c: Considerers,
+        t: int,
+        platform: NDArray[np.int64],
+        offer: Offer,
+        amount: NDArray[np.float64],
+        to_price: NDArray[np.float64],
+        att: Attributes,
+        adopt: NDArray[np.bool_],
+    ) -> NDArray[np.bool_]:
+        """Whether each would-be adopter's platform signs (True elsewhere); count the declined in month ``t``."""
+        rows = np.flatnonzero(adopt)
+        signs = np.ones(len(adopt), dtype=bool)
+        if len(rows) == 0:
+            return signs
+        value = self.screen.value(
+            c.industry[rows],
+            platform[rows],
+            _offer_rows(offer, rows),
+            amount[:, rows],
+            to_price[:, rows],
+            Attributes(*(getattr(att, name)[rows] for name in Attributes.__dataclass_fields__)),
+        )
+        signs[rows] = value.signs
+        declined = rows[~value.signs]
+        self.declined[t] += np.bincount(c.industry[declined], minlength=self.declined.shape[1])
+        return signs
 
     def announced_budget(self, t: float) -> NDArray[np.float64]:
         """The budget an enterprise considering at ``t`` counts on, per pool (yuan).
@@ -469,3 +637,18 @@ class Demand:
         utility = np.where(valid, utility, -np.inf)
         pick = np.argmax(utility, axis=1)
         return safe[np.arange(len(cand)), pick], np.asarray(valid.any(axis=1))
+
+
+def _offer_rows(offer: Offer, rows: NDArray[np.int64]) -> Offer:
+    """The offers of ``rows`` only."""
+    revenue = offer.monthly_revenue
+    return dataclasses.replace(
+        offer,
+        owed=offer.owed[rows],
+        receive_signing=offer.receive_signing[rows],
+        receive_golive=offer.receive_golive[rows],
+        receive_acceptance=offer.receive_acceptance[rows],
+        golive=offer.golive[rows],
+        subscription=offer.subscription[rows],
+        monthly_revenue=None if revenue is None else revenue[rows],
+    )

@@ -38,8 +38,9 @@ from dxsim.model.programme import ProgrammeState, UrgentTimeout
 __all__ = ["COUNTS", "PLATFORM_SERIES", "MonthlyDriver", "MonthlySeries"]
 
 #: Counts per month and industry (enterprises): considering and adoptions in the month; changes
-#: of those in use; acceptances and lighthouses in the month.
-COUNTS = ("considering", "adoptions", "in_use", "accepted", "lighthouses")
+#: of those in use; acceptances and lighthouses in the month; would-be adopters their platform
+#: declined in the month.
+COUNTS = ("considering", "adoptions", "in_use", "accepted", "lighthouses", "declined")
 
 #: End-of-month state per platform: time-average queue length and utilisation, experience
 #: (deployments), unit cost and quoted price (yuan), receivables (yuan).
@@ -75,7 +76,7 @@ class MonthlySeries:
         )
 
     def monthly(self, months: int) -> dict[str, NDArray[np.float64]]:
-        """The counts as output: in the month (considering, adoptions) or cumulated (the rest)."""
+        """The counts as output: in the month (considering, adoptions, declined) or cumulated (the rest)."""
         c = self.counts
         return {
             "considering": c["considering"][:months],
@@ -84,6 +85,7 @@ class MonthlySeries:
             "in_use": np.cumsum(c["in_use"][:months], axis=0),
             "accepted": np.cumsum(c["accepted"][:months], axis=0),
             "lighthouses": np.cumsum(c["lighthouses"][:months], axis=0),
+            "declined": c["declined"][:months],
         }
 
 

@@ -33,8 +33,10 @@ class Platforms:
 
     Experience of platform p: its own deployments plus ``spillover`` times the
     other platforms' deployments in its industry; the next deployment costs
-    ``c_1 (n + 1) ** log2(PR)``; the quoted price is the industry's solution
-    price times ``(unit cost / c_1) ** pass_through``.
+    ``c_t = c_1 (n + 1) ** log2(PR)``; the quoted price is
+    ``P_1 (c_t / c_1) ** pass_through`` with P_1 the price of the first
+    deployment: ``c_1 (1 + markup)``, or the solution's list price when the
+    platform's markup is None.
     """
 
     def __init__(
@@ -52,7 +54,17 @@ class Platforms:
         self.spillover = np.array([s.spillover for s in specs], dtype=float)
         self.pass_through = np.array([s.pass_through for s in specs], dtype=float)
         self._exponent = np.log2(self.progress_ratio)
-        self.base_price = np.array([solutions[industries[i].solution].price for i in self.industry], dtype=float)
+        list_price = np.array([solutions[industries[i].solution].price for i in self.industry], dtype=float)
+        #: Price of each platform's first deployment, yuan: c_1 (1 + markup), or the list price.
+        self.base_price = np.array(
+            [
+                lp if s.markup is None else s.delivery_cost * (1.0 + s.markup)
+                for lp, s in zip(list_price, specs, strict=True)
+            ],
+            dtype=float,
+        )
+        #: First price relative to the solution's list price (1 without a markup, or for a free solution).
+        self._relative = np.where(list_price > 0, self.base_price / np.where(list_price > 0, list_price, 1.0), 1.0)
         self.capacity = np.array([np.inf if s.capacity is None else s.capacity for s in specs], dtype=float)
         ids = np.arange(len(specs))
         self.quality = np.array(
@@ -105,13 +117,14 @@ class Platforms:
         """Cost of the next deployment, yuan."""
         return wright_cost(self.first_cost, self.experience + 1.0, self.progress_ratio)
 
-    def price_index(self) -> NDArray[np.float64]:
-        """Each platform's price relative to the solution's list price: (c / c_1) ** pass_through."""
-        return np.asarray((self.unit_cost / self.first_cost) ** self.pass_through)
+    def prices(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Each platform's price relative to the solution's list price, and its quoted price now (yuan).
 
-    def quote(self) -> NDArray[np.float64]:
-        """List price each platform quotes now, yuan."""
-        return np.asarray(self.base_price * self.price_index())
+        The quote is ``P_1 (c / c_1) ** pass_through``; the index is the
+        quote over the list price (``(c / c_1) ** pass_through`` without a markup).
+        """
+        learned = (self.unit_cost / self.first_cost) ** self.pass_through
+        return np.asarray(self._relative * learned), np.asarray(self.base_price * learned)
 
     def experience_of(self, p: int) -> float:
         """Effective experience of platform ``p`` now (its entry of :attr:`experience`), deployments."""

@@ -24,8 +24,9 @@ class RunResult:
     Attributes
     ----------
     monthly : dict of str to array, shape (months, industries)
-        Counts per month and industry: ``considering`` and ``adoptions`` in
-        the month, ``adopters``, ``in_use``, ``accepted`` and ``lighthouses``
+        Counts per month and industry: ``considering``, ``adoptions`` and
+        ``declined`` (would-be adopters their platform declined) in the
+        month, ``adopters``, ``in_use``, ``accepted`` and ``lighthouses``
         cumulated (enterprises).
     platform : dict of str to array, shape (months, platforms)
         End-of-month state of each platform: ``queue_length`` and

@@ -7,8 +7,10 @@ have two parts:
 
 * fixed: known at signing, counted from the signing month (upfront,
   instalments, the upfront fraction of a hybrid);
-* deferred: paid from go-live and, for revenue share, depending on the gain
-  (subscription, revenue share, the rest of a hybrid).
+* deferred: paid from go-live and, for revenue share, depending on its base
+  (subscription, revenue share, the rest of a hybrid): the gain the
+  enterprise reports (``reported_share`` x the realised gain, nothing once
+  the project has failed) or its revenue (whether the project works or not).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = [
     "fixed_payments",
     "is_deferred",
     "most_paid",
+    "on_revenue",
     "window",
 ]
 
@@ -32,6 +35,11 @@ __all__ = [
 def is_deferred(scheme: PaymentScheme) -> bool:
     """True when any of the enterprise's part is paid after signing (receivables arise)."""
     return not isinstance(scheme, Upfront)
+
+
+def on_revenue(scheme: PaymentScheme) -> bool:
+    """True when the deferred part is a share of revenue: due whether or not the project works."""
+    return isinstance(scheme, RevenueShare | Hybrid) and scheme.base == "revenue"
 
 
 def fixed_months(scheme: PaymentScheme) -> int:
@@ -61,7 +69,7 @@ def most_paid(scheme: PaymentScheme, owed: NDArray[np.float64]) -> NDArray[np.fl
 
     Examples
     --------
-    >>> rs = RevenueShare(scheme="revenue_share", rate=0.5, cap_multiple=1.5, term_months=3)
+    >>> rs = RevenueShare(scheme="revenue_share", rate=0.5, cap_multiple=1.5, term_months=36)
     >>> most_paid(rs, np.array([100.0])).tolist()
     [150.0]
     """
@@ -115,6 +123,7 @@ def deferred_payments(
     gain: NDArray[np.float64],
     golive: NDArray[np.int64],
     works: NDArray[np.bool_],
+    revenue: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """Payments from go-live, per month on the grid of ``gain``.
 
@@ -129,20 +138,30 @@ def deferred_payments(
     golive : array of int, shape (n,)
         Grid month in which the solution goes live; the term starts there.
     works : array of bool, shape (n,)
-        False for a failed project (it pays nothing under revenue share).
+        False for a failed project (it pays nothing under a revenue share of
+        the reported gain).
+    revenue : array, shape (n,), optional
+        Each enterprise's revenue, yuan / month: the base of a revenue share
+        on revenue (required then, unused otherwise).
 
     Returns
     -------
     array, shape (n, months)
-        Yuan per month.  Revenue share: ``max(rate x gain, floor)`` while
-        the solution works and the term runs, until ``cap_multiple`` x the
-        deferred part is paid.  Subscription: the fee for the term.
+        Yuan per month.  Revenue share (and a hybrid's rest) while the term
+        runs, until ``cap_multiple`` x the deferred part is paid: on the
+        reported gain ``max(rate x reported_share x gain, floor)`` while the
+        solution works; on revenue ``max(rate x revenue, floor)``, working
+        or not.  Subscription: the fee for the term.
 
     Examples
     --------
-    >>> rs = RevenueShare(scheme="revenue_share", rate=0.5, cap_multiple=1.0, term_months=3)
+    >>> rs = RevenueShare(scheme="revenue_share", rate=0.5, cap_multiple=1.2, term_months=24, reported_share=1.0)
     >>> deferred_payments(rs, np.array([25.0]), np.full((1, 5), 20.0), np.array([1]), np.array([True])).tolist()
-    [[0.0, 10.0, 10.0, 5.0, 0.0]]
+    [[0.0, 10.0, 10.0, 10.0, 0.0]]
+    >>> on_sales = RevenueShare(scheme="revenue_share", base="revenue", rate=0.05, term_months=24)
+    >>> deferred_payments(on_sales, np.array([25.0]), np.zeros((1, 4)), np.array([1]), np.array([False]),
+    ...                   revenue=np.array([200.0])).tolist()  # 5% of 200 a month, failed or not
+    [[0.0, 10.0, 10.0, 10.0]]
     """
     n, months = gain.shape
     out = np.zeros((n, months))
@@ -154,6 +173,12 @@ def deferred_payments(
     if isinstance(scheme, Subscription):
         fee = base / scheme.term_months if scheme.fee is None else np.full(n, scheme.fee)
         return np.where(in_term, fee[:, None], 0.0)
-    due = np.where(in_term & works[:, None], np.maximum(scheme.rate * gain, scheme.floor), 0.0)
+    if on_revenue(scheme):
+        if revenue is None:
+            raise ValueError("a revenue share on revenue needs each enterprise's revenue")
+        due = np.where(in_term, np.maximum(scheme.rate * np.asarray(revenue)[:, None], scheme.floor), 0.0)
+    else:
+        reported = scheme.rate * scheme.reported_share * gain
+        due = np.where(in_term & works[:, None], np.maximum(reported, scheme.floor), 0.0)
     paid = np.minimum(np.cumsum(due, axis=1), (scheme.cap_multiple * base)[:, None])
     return np.diff(paid, axis=1, prepend=0.0)

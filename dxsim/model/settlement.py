@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import gain_profile
-from dxsim.model.schemes import deferred_owed, deferred_payments, window
+from dxsim.model.schemes import deferred_owed, deferred_payments, on_revenue, window
 from dxsim.scenario.schema import PaymentScheme
 
 __all__ = ["Settlement", "settle"]
@@ -58,6 +58,7 @@ def settle(
     owed: NDArray[np.float64],
     scheme: PaymentScheme,
     acceptance_delay: float,
+    revenue: NDArray[np.float64] | None = None,
 ) -> Settlement:
     """Schedules of contracts going live at ``golive`` (months since start).
 
@@ -68,7 +69,8 @@ def settle(
     monthly_gain : array
         Full monthly gain (incremental profit before tax) once ramped up, yuan / month.
     works : array of bool
-        False for failed projects (no gain, no fee, nothing paid under revenue share).
+        False for failed projects (no gain, no fee, nothing paid under a
+        revenue share of the reported gain).
     ramp, lifetime : array
         Ramp-up and lifetime of the gain, months.
     fee : array
@@ -79,7 +81,11 @@ def settle(
         The contract's payment scheme.
     acceptance_delay : float
         Months from go-live to acceptance, when a failed project's unpaid
-        deferred part is written off.
+        deferred part is written off (at the end of the term under a revenue
+        share of revenue, which a failed project keeps paying).
+    revenue : array, optional
+        Each enterprise's revenue, yuan / month: the base of a revenue share
+        on revenue (required then).
     """
     start = np.floor(golive).astype(np.int64)
     term = window(scheme)
@@ -87,12 +93,12 @@ def settle(
     offset = golive - start
     gain = gain_profile(np.where(works, np.clip(monthly_gain, 0.0, None), 0.0), offset, ramp, lifetime, width)
     subscription = gain_profile(np.where(works, fee, 0.0), offset, 0.0, lifetime, width)
-    payments = deferred_payments(scheme, owed, gain, np.zeros(len(golive), dtype=np.int64), works)
+    payments = deferred_payments(scheme, owed, gain, np.zeros(len(golive), dtype=np.int64), works, revenue)
     base = deferred_owed(scheme, owed)
     capped = np.minimum(np.cumsum(payments, axis=1), base[:, None])
     collected = np.diff(capped, axis=1, prepend=0.0)
     total = payments.sum(axis=1)
-    ends = np.where(works, start + term, start + int(np.ceil(acceptance_delay)))
+    ends = np.where(works | on_revenue(scheme), start + term, start + int(np.ceil(acceptance_delay)))
     return Settlement(
         start=start,
         gain=gain,

@@ -25,7 +25,7 @@ from dxsim.model.applications import Applicants
 from dxsim.model.closing import PlatformCosts, close_books
 from dxsim.model.contracting import Contracting, Grants, LiveContracts, Register
 from dxsim.model.contracts import ContractBook
-from dxsim.model.demand import Admission, Demand, Offers, Prices, WorkingCapital
+from dxsim.model.demand import Admission, Demand, Offers, PlatformScreen, Prices, WorkingCapital
 from dxsim.model.driver import MonthlyDriver, MonthlySeries
 from dxsim.model.gcpause import cyclic_gc_paused
 from dxsim.model.information import Beliefs, Evidence
@@ -116,6 +116,8 @@ class World:
             applicants=applicants,
             considering=counts["considering"],
             rules=rules,
+            screen=PlatformScreen(scenario, platforms, programme, industry, rules),
+            declined=counts["declined"],
         )
         self.driver = MonthlyDriver(
             env=env,

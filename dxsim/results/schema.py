@@ -40,6 +40,11 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "in_use": (MONTH_INDUSTRY, "enterprises", "enterprises with a live, working solution (end of month)"),
     "accepted": (MONTH_INDUSTRY, "enterprises", "enterprises that passed acceptance so far (end of month)"),
     "lighthouses": (MONTH_INDUSTRY, "enterprises", "little-lighthouse enterprises so far (end of month)"),
+    "declined": (
+        MONTH_INDUSTRY,
+        "enterprises / month",
+        "would-be adopters their platform declined in the month (participation constraint)",
+    ),
     "queue_length": (MONTH_PLATFORM, "enterprises", "time-average number waiting for capacity in the month"),
     "utilisation": (MONTH_PLATFORM, "1", "time-average busy share of capacity (NaN when unlimited)"),
     "experience": (MONTH_PLATFORM, "deployments", "deployments started so far, with spillover (end of month)"),

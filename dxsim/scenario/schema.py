@@ -12,7 +12,7 @@ import html
 import math
 import warnings
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, Self, get_args
 
 import numpy as np
 import tomli_w
@@ -287,6 +287,8 @@ class _PlatformFields(Frozen):
     working_capital_limit: Money | None = None
     fixed_cost_per_year: FiniteMoney = 0.0
     cost_of_capital: Share = 0.10
+    markup: Annotated[float, AfterValidator(_finite_nonneg)] | None = None
+    required_return: Share = 0.05
 
 
 class PlatformDefaults(_PlatformFields):
@@ -305,7 +307,8 @@ class PlatformDefaults(_PlatformFields):
     spillover : float
         Share of other platforms' deployments in the industry counted as own experience.
     pass_through : float
-        Elasticity of price to unit cost: price = list price x (c / c_1) ** pass_through.
+        Elasticity of price to unit cost:
+        price = c_1 (1 + markup) x (c / c_1) ** pass_through (yuan).
     quality : Dist
         Quality index of each platform (logit utility units).
     working_capital_limit : float or None
@@ -318,7 +321,19 @@ class PlatformDefaults(_PlatformFields):
         the first batch that admits it, or month 0 without one.
     cost_of_capital : float
         Cost of the money tied up in receivables, 1 / year (assumption 0.10):
-        the platform pays ``cost_of_capital / 12`` x its receivables each month.
+        the platform pays ``cost_of_capital / 12`` x its receivables each month,
+        and discounts what a contract will pay it at this rate when it decides
+        whether to sign (:mod:`dxsim.model.participation`).
+    markup : float or None
+        Price over the first deployment's cost, share (finite, >= 0): the
+        price of the first deployment is ``delivery_cost x (1 + markup)``.
+        None (the default) keeps the solution's list price, i.e. markup =
+        ``price / delivery_cost - 1`` (assumption: today's prices).
+    required_return : float
+        Return over the expected delivery cost the platform requires to sign
+        a contract, share in [0, 1] (assumption 0.05): it signs only if the
+        expected present value of its receipts is at least the expected
+        delivery cost x (1 + required_return).
     """
 
     per_industry: Annotated[int, Field(ge=0)] = 3
@@ -355,26 +370,86 @@ def _rate(x: float) -> float:
 
 
 def _cap_multiple(x: float) -> float:
-    if not x >= 1.0:
-        raise ValueError("must be >= 1 (the enterprise's part at least)")
+    if not 1.2 <= x <= 3.0:  # refuses NaN too
+        raise ValueError("must be in [1.2, 3] (FACTS row 30: repayment caps of 1.2-3 times the amount)")
     return x
 
 
-class RevenueShare(Frozen):
-    """The enterprise pays a share of each month's realised gain (以转型收益支付服务费用).
+def _term(x: int) -> int:
+    if not 24 <= x <= 96:
+        raise ValueError("must be in [24, 96] months (FACTS row 30: terms of 2-8 years)")
+    return x
 
-    From go-live it pays ``rate`` x the month's gain (at least ``floor`` yuan a
-    month while the solution works) until it has paid ``cap_multiple`` x its
-    part or ``term_months`` have passed.  A failed project pays nothing; what
-    falls short of the part is the platform's loss.  Defaults (assumptions,
-    so that a sweep can switch the scheme alone): rate 0.5, cap 1, 36 months.
+
+#: Most a revenue share on revenue may take, share of revenue (FACTS row 30: 1-10% of revenue).
+MAX_REVENUE_RATE = 0.10
+
+#: Default rate of a revenue share on revenue (assumption: the middle of FACTS row 30's 1-10%).
+REVENUE_RATE = 0.05
+
+
+class _ShareOfBase(Frozen):
+    """The deferred part paid as a share of a measurable base (revenue share, the rest of a hybrid).
+
+    Parameters
+    ----------
+    rate : float
+        Share of the base paid each month: in (0, 1] of the reported gain, in
+        (0, 0.10] of revenue (FACTS row 30: 1-10% of revenue).  Default 0.5
+        of the reported gain, 0.05 of revenue (assumptions).
+    cap_multiple : float
+        Payments stop once ``cap_multiple`` x the deferred part is paid, in
+        [1.2, 3] (FACTS row 30; default 1.5, assumption).
+    term_months : int
+        Months from the go-live month in which payments fall due, in [24, 96]
+        (FACTS row 30: 2-8 years; default 36, assumption).
+    floor : float
+        Least payment a month while payments run (yuan / month; default 0).
+    base : {"reported_gain", "revenue"}
+        What the rate applies to: the gain the enterprise reports
+        (``reported_share`` x the realised gain, nothing once the project has
+        failed) or its revenue (revenue / 12 a month from go-live, whether
+        the project works or not).  Default ``"reported_gain"``.
+    reported_share : float
+        Share of the realised gain the enterprise reports, in [0, 1]
+        (assumption 0.8: some under-reporting of an unverifiable gain).
+    """
+
+    rate: Annotated[float, AfterValidator(_rate)] = 0.5
+    cap_multiple: Annotated[float, AfterValidator(_cap_multiple)] = 1.5
+    term_months: Annotated[PosInt, AfterValidator(_term)] = 36
+    floor: Money = 0.0
+    base: Literal["reported_gain", "revenue"] = "reported_gain"
+    reported_share: Share = 0.8
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_rate(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("base") == "revenue" and "rate" not in data:
+            return {**data, "rate": REVENUE_RATE}
+        return data
+
+    @model_validator(mode="after")
+    def _rate_of_revenue(self) -> Self:
+        if self.base == "revenue" and self.rate > MAX_REVENUE_RATE:
+            raise FieldError(
+                ("rate",), self.rate, "a share of revenue must be at most 0.1 (FACTS row 30: 1-10% of revenue)"
+            )
+        return self
+
+
+class RevenueShare(_ShareOfBase):
+    """The enterprise pays a share of a measurable base from go-live (以转型收益支付服务费用).
+
+    From go-live it pays ``rate`` x the month's base (at least ``floor`` yuan
+    a month while payments run) until it has paid ``cap_multiple`` x its part
+    or ``term_months`` have passed.  The base (:class:`_ShareOfBase`) is the
+    gain it reports (a failed project pays nothing) or its revenue (it pays
+    whether the project works or not).  What falls short of the part is the
+    platform's loss.
     """
 
     scheme: Literal["revenue_share"]
-    rate: Annotated[float, AfterValidator(_rate)] = 0.5
-    cap_multiple: Annotated[float, AfterValidator(_cap_multiple)] = 1.0
-    term_months: PosInt = 36
-    floor: Money = 0.0
 
 
 class Subscription(Frozen):
@@ -388,15 +463,11 @@ class Subscription(Frozen):
     term_months: PosInt = 36
 
 
-class Hybrid(Frozen):
+class Hybrid(_ShareOfBase):
     """``upfront_fraction`` of the part at signing, the rest by revenue share (cap on the rest)."""
 
     scheme: Literal["hybrid"]
     upfront_fraction: Share = 0.3
-    rate: Annotated[float, AfterValidator(_rate)] = 0.5
-    cap_multiple: Annotated[float, AfterValidator(_cap_multiple)] = 1.0
-    term_months: PosInt = 36
-    floor: Money = 0.0
 
 
 Payment = Annotated[Upfront | Installments | RevenueShare | Subscription | Hybrid, Field(discriminator="scheme")]

@@ -319,7 +319,9 @@ def test_on_a_run_a_displacement_share_of_a_half_lowers_the_social_npv_by_half_t
     base = appraisal(paired, cf, settings=AppraisalSettings(0.08, 1.2, 0.0))
     half = appraisal(paired, cf, settings=AppraisalSettings(0.08, 1.2, 0.5))
     gains = (paired["gains"] - cf["gains"]).transpose("replication", "month").values
-    assert (gains.sum(axis=1) > 0).all()  # the programme adds gains
+    # The programme adds gains on average; not in every replication, since platforms paid the cost share only
+    # at acceptance decline SMEs they expect to fail it (issue 14), whom the counterfactual's platforms sign.
+    assert gains.sum() > 0 and (gains.sum(axis=1) != 0).all()
     discounted = npv(float(monthly_rate(0.08)), gains)  # sum_t delta_t (g_t - g0_t), yuan
     np.testing.assert_allclose(half["social_npv_displacement"], 0.5 * discounted, rtol=1e-12)
     np.testing.assert_allclose(base["social_npv"] - half["social_npv"], 0.5 * discounted, rtol=0, atol=1e-6)

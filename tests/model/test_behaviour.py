@@ -93,8 +93,17 @@ def test_beliefs_tend_to_the_truth():
 
 # ------------------------------------------------------------------ costs, quality, maturity
 def test_a_free_offer_is_not_taken_by_everyone_because_of_internal_costs():
-    free = {"solutions.lightweight-mes.price": 0.0, "programme.outreach": 0.0, "horizon_months": 24}
+    # the programme pays the whole price to the platform at signing: the offer costs the enterprise nothing
+    free = {
+        "programme.instruments[0]": {"kind": "cost_share", "share": 1.0, "paid_at": "signing"},
+        "programme.batches[0].budget": 1e12,
+        "programme.batches[0].closes": "2024-08-31",
+        "contract.platform_discount": 0.0,
+        "programme.outreach": 0.0,
+        "horizon_months": 24,
+    }
     with_costs = dx.simulate(SMALL.with_overrides(free), replications=2, seed=3)
+    assert float(with_costs["enterprise_part"].sum()) == 0.0
     assert float(with_costs["adoptions"].sum()) < float(with_costs["considering"].sum())
     no_costs = {**free, "industry_defaults.internal_cost_share": 0.0, "industry_defaults.internal_cost_fixed": 0.0}
     without = dx.simulate(SMALL.with_overrides(no_costs), replications=2, seed=3)
@@ -180,9 +189,12 @@ def test_first_accepted_designates_until_the_quota_and_never_outside_the_program
 @settings(max_examples=4, deadline=None)
 @given(st.floats(0.0, 0.5), st.floats(0.05, 0.3))
 def test_a_more_generous_cost_share_never_lowers_expected_additional_adopters(low, step):
-    # budgets and caps that never bind: only the share differs between the two programmes
+    # budgets and caps that never bind: only the share differs between the two programmes; the share is
+    # paid at signing (paid at acceptance, a larger share makes platforms decline more of those they
+    # expect to fail acceptance, and adoption may fall: docs/model.md, "Platforms decide")
     base = {
         "horizon_months": 24,
+        "programme.instruments[0].paid_at": "signing",
         "programme.batches[0].budget": 1e12,
         "programme.instruments[0].cap_per_platform": 1e12,
     }

@@ -120,12 +120,14 @@ def test_a_more_generous_share_never_lowers_expected_adopters_when_budgets_do_no
 
     With feedbacks (prices follow costs, queues, peers) adoption is not
     monotone enterprise by enterprise, but the mean over replications is.
+    The share is paid to the platform at signing: paid at acceptance, a
+    larger share is money the platform loses on an enterprise it expects to
+    fail acceptance, and it declines more of them (tests/model/test_participation.py).
     """
 
     def adopters(share: float) -> float:
-        sc = BASE.with_overrides(
-            {"programme.instruments": [COST_SHARE | {"share": share}], "programme.batches[0].budget": 1e12}
-        )
+        share_at_signing = COST_SHARE | {"share": share, "paid_at": "signing"}
+        sc = BASE.with_overrides({"programme.instruments": [share_at_signing], "programme.batches[0].budget": 1e12})
         ds = dx.simulate(sc, replications=3, seed=5)
         return float(ds["adopters"].isel(month=-1).sum("industry").mean())
 

@@ -18,14 +18,15 @@ ROW = np.array([1000.0])
 
 
 def rs(**kw) -> RevenueShare:
-    return RevenueShare(scheme="revenue_share", **({"rate": 0.5, "term_months": 12} | kw))
+    """A revenue share of the whole realised gain (nothing under-reported)."""
+    return RevenueShare(scheme="revenue_share", **({"rate": 0.5, "term_months": 24, "reported_share": 1.0} | kw))
 
 
 def test_fixed_parts_add_up_to_what_is_owed():
     owed = np.array([1000.0, 0.0, 333.0])
     for scheme in (Upfront(), Installments(scheme="installments", months=7)):
         np.testing.assert_allclose(fixed_payments(scheme, owed, 10).sum(axis=1), owed)
-    hybrid = Hybrid(scheme="hybrid", upfront_fraction=0.3, rate=0.5, term_months=12)
+    hybrid = Hybrid(scheme="hybrid", upfront_fraction=0.3, rate=0.5, term_months=24)
     np.testing.assert_allclose(fixed_payments(hybrid, owed, 1)[:, 0], 0.3 * owed)
     np.testing.assert_allclose(deferred_owed(hybrid, owed), 0.7 * owed)
 
@@ -40,10 +41,47 @@ def test_revenue_share_pays_the_rate_until_the_cap():
 
 
 def test_revenue_share_stops_at_the_end_of_the_term_short_of_the_part():
+    gain = np.full((1, 40), 20.0)
+    pay = deferred_payments(rs(term_months=24), ROW, gain, np.array([0]), np.array([True]))
+    assert pay.sum() == pytest.approx(24 * 10.0)
+    assert (pay[0, 24:] == 0).all()
+
+
+def test_the_enterprise_pays_the_rate_of_what_it_reports():
     gain = np.full((1, 30), 100.0)
-    pay = deferred_payments(rs(term_months=6), ROW, gain, np.array([0]), np.array([True]))
-    assert pay.sum() == pytest.approx(6 * 50.0)
-    assert (pay[0, 6:] == 0).all()
+    pay = deferred_payments(rs(reported_share=0.8), ROW, gain, np.array([0]), np.array([True]))
+    np.testing.assert_allclose(pay[0, :24], 0.5 * 0.8 * 100.0)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    rate=st.floats(0.01, 0.10),
+    cap=st.floats(1.2, 3.0),
+    term=st.integers(24, 96),
+    revenue=st.floats(0.0, 2e3),
+    start=st.integers(0, 10),
+    works=st.booleans(),
+)
+def test_a_share_of_revenue_pays_the_rate_of_revenue_each_month_up_to_the_cap_and_term(
+    rate, cap, term, revenue, start, works
+):
+    on_sales = RevenueShare(scheme="revenue_share", base="revenue", rate=rate, cap_multiple=cap, term_months=term)
+    months = 120
+    pay = deferred_payments(
+        on_sales, ROW, np.zeros((1, months)), np.array([start]), np.array([works]), revenue=np.array([revenue])
+    )[0]
+    expected = np.zeros(months)  # month by month: rate x revenue / month, until the cap or the term's end
+    total = 0.0
+    for m in range(start, start + term):
+        expected[m] = min(rate * revenue, cap * 1000.0 - total)
+        total += expected[m]
+    np.testing.assert_allclose(pay, expected, atol=1e-9)  # failed or not
+
+
+def test_a_share_of_revenue_needs_the_revenue():
+    on_sales = RevenueShare(scheme="revenue_share", base="revenue")
+    with pytest.raises(ValueError, match="revenue"):
+        deferred_payments(on_sales, ROW, np.zeros((1, 5)), np.array([0]), np.array([True]))
 
 
 def test_a_failed_project_pays_nothing_under_revenue_share_and_the_fee_under_subscription():
@@ -56,16 +94,16 @@ def test_a_failed_project_pays_nothing_under_revenue_share_and_the_fee_under_sub
 
 
 def test_the_floor_applies_while_the_solution_works():
-    gain = np.zeros((1, 20))
-    pay = deferred_payments(rs(floor=30.0, term_months=5), ROW, gain, np.array([1]), np.array([True]))
-    np.testing.assert_allclose(pay[0, 1:6], 30.0)
+    gain = np.zeros((1, 30))
+    pay = deferred_payments(rs(floor=30.0, term_months=24), ROW, gain, np.array([1]), np.array([True]))
+    np.testing.assert_allclose(pay[0, 1:25], 30.0)
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(
     rate=st.floats(0.01, 1.0),
-    cap=st.floats(1.0, 3.0),
-    term=st.integers(1, 40),
+    cap=st.floats(1.2, 3.0),
+    term=st.integers(24, 40),
     floor=st.floats(0.0, 50.0),
     gains=st.lists(st.floats(0.0, 500.0), min_size=40, max_size=40),
     start=st.integers(0, 10),
@@ -84,6 +122,7 @@ PAYMENTS = {
     "upfront": {"scheme": "upfront"},
     "installments": {"scheme": "installments", "months": 12},
     "revenue_share": {"scheme": "revenue_share", "rate": 0.5, "cap_multiple": 1.2, "term_months": 24},
+    "revenue_share_on_revenue": {"scheme": "revenue_share", "base": "revenue", "rate": 0.05, "term_months": 24},
     "subscription": {"scheme": "subscription", "term_months": 24},
     "hybrid": {"scheme": "hybrid", "upfront_fraction": 0.3, "rate": 0.5, "term_months": 24},
 }
@@ -107,3 +146,7 @@ def test_each_scheme_conserves_money_in_a_run(name):
         assert not (t.kind == KIND["payment_shortfall"]).any()
     if name == "revenue_share":
         assert short[a["failed_flag"] == 1] == pytest.approx(owed[a["failed_flag"] == 1])
+    if name == "revenue_share_on_revenue":  # failed or not, it pays 5% of revenue until 1.5 x its part
+        due = np.minimum(1.5 * owed, 24 * 0.05 * a["adopter_revenue"] / 12.0)
+        np.testing.assert_allclose(paid[settled], due[settled], rtol=1e-9)
+        assert (a["failed_flag"][settled] == 1).any()

@@ -119,7 +119,15 @@ def test_fixed_costs_run_monthly_and_a_loss_is_carried_forward():
     assert not monthly(r, "platform_tax", months=36).any()
 
 
-REVENUE_SHARE = {"contract.payment": {"scheme": "revenue_share", "rate": 0.5, "term_months": 24}}
+REVENUE_SHARE = {
+    "contract.payment": {
+        "scheme": "revenue_share",
+        "rate": 0.5,
+        "reported_share": 1.0,
+        "cap_multiple": 1.2,
+        "term_months": 24,
+    }
+}
 
 
 def paid_back(months: int = 24) -> np.ndarray:
@@ -135,9 +143,10 @@ def test_financing_cost_is_the_cost_of_capital_on_receivables():
 def test_a_loss_is_carried_into_the_next_year():
     # Start in October 2026: months 0-2 are 2026, 3-14 are 2027. In 2026 a platform receives
     # 2 x 25,000 and pays the delivery cost of 100,000 and financing: a loss. In 2027 it receives the
-    # other 190,000; its profit less the 2026 loss is taxed at 25% in December 2027 (month 14).
+    # rest of 1.2 x 240,000, 238,000; its profit less the 2026 loss is taxed at 25% in December 2027
+    # (month 14).
     r, _ = run({**REVENUE_SHARE, "start": "2026-10-01"})
-    receipts = np.diff(240_000.0 - paid_back(), prepend=0.0)  # 25,000 a month, 15,000 in month 10
+    receipts = np.diff(np.minimum(25_000.0 * np.arange(24), 288_000.0), prepend=0.0)  # 13,000 in month 12
     profit = receipts * (1 - 0.06 / 1.06) - 0.10 / 12 * paid_back()
     profit[0] += INPUT_VAT - 100_000.0
     loss_2026, profit_2027 = profit[:3].sum(), profit[3:15].sum()

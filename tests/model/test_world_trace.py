@@ -143,10 +143,12 @@ def test_rule_wait_holds_applicants_until_the_next_batch_opens():
 
 # ---------------------------------------------------------- failed projects
 def test_a_failed_project_gains_nothing_and_its_platform_bears_the_subsidy():
+    # Platforms know every project fails: they sign only when the enterprise's part alone covers the cost.
     sc = small(
         {
             "solutions.lightweight-mes.failure_probability": 1.0,
             "solutions.lightweight-mes.failure_learning_ratio": 1.0,  # experience does not lower it
+            "platforms.delivery_cost": 50e3,
             "horizon_months": 36,
         }
     )
@@ -183,6 +185,7 @@ def test_a_free_solution_is_still_chosen_by_logit():
     sc = small(
         {
             "solutions.lightweight-mes.price": 0.0,
+            "solutions.lightweight-mes.subscription": 10e3,  # what the platforms sign for
             "platforms.per_industry": 3,
             "platforms.capacity": 1000,
             "behaviour.platform_choice.price_weight": 0.0,

@@ -91,15 +91,17 @@ def payments(draw) -> dict:
         return {"scheme": scheme}
     if scheme == "installments":
         return {"scheme": scheme, "months": draw(st.integers(1, 24))}
-    term = draw(st.integers(1, 48))
     if scheme == "subscription":
         fee = draw(st.one_of(st.none(), st.floats(0.0, 3e4)))
-        return {"scheme": scheme, "term_months": term} | ({} if fee is None else {"fee": fee})
+        return {"scheme": scheme, "term_months": draw(st.integers(1, 48))} | ({} if fee is None else {"fee": fee})
+    base = draw(st.sampled_from(["reported_gain", "revenue"]))
     share = {
         "scheme": scheme,
-        "rate": draw(st.floats(0.01, 1.0)),
-        "cap_multiple": draw(st.floats(1.0, 2.0)),
-        "term_months": term,
+        "base": base,
+        "rate": draw(st.floats(0.01, 1.0 if base == "reported_gain" else 0.10)),
+        "reported_share": draw(st.floats(0.0, 1.0)),
+        "cap_multiple": draw(st.floats(1.2, 3.0)),
+        "term_months": draw(st.integers(24, 96)),  # FACTS row 30
         "floor": draw(st.sampled_from([0.0, 1e3, 1e4])),
     }
     if scheme == "hybrid":
@@ -156,6 +158,7 @@ def scenarios(draw) -> dx.Scenario:
             "tax": draw(tax_laws(horizon)),
             "platforms.fixed_cost_per_year": draw(st.sampled_from([0.0, 1e5, 2e6])),
             "platforms.cost_of_capital": draw(st.floats(0.0, 0.3)),
+            "platforms.required_return": draw(st.floats(0.0, 0.3)),
         }
     ).to_dict()
     if draw(st.integers(0, 4)) == 0:  # the deprecated flat rate, now and then
@@ -163,6 +166,9 @@ def scenarios(draw) -> dx.Scenario:
     limit = draw(st.one_of(st.none(), st.sampled_from([0.0, 3e5, 2e6])))
     if limit is not None:
         data["platforms"]["working_capital_limit"] = limit
+    markup = draw(st.one_of(st.none(), st.floats(0.0, 1.0)))
+    if markup is not None:
+        data["platforms"]["markup"] = markup
     capacity = draw(st.one_of(st.none(), st.integers(1, 4)))
     if capacity is None:
         del data["platforms"]["capacity"]
@@ -197,13 +203,21 @@ def test_money_invariants_of_random_programmes(sc, seed):
         if inst.cap_per_platform is not None:
             assert (w.programme.used[k] <= inst.cap_per_platform * (1 + 1e-9) + 1e-6).all()
 
-    # Receivables never negative; under revenue share a failed project pays nothing from go-live.
+    # Receivables never negative; under a revenue share of the reported gain a failed project pays
+    # nothing from go-live; on revenue every project gone live pays rate x revenue / 12 a month (at
+    # least the floor) for the term, up to the cap, failed or not.
     assert (r.platform["receivables"] >= -1e-6).all()
     scheme = sc.contract.payment
-    if scheme.scheme == "revenue_share":
+    paid = table.total(table.select("enterprise_payment"), by="contract", size=len(a["price_paid"]))
+    if scheme.scheme == "revenue_share" and scheme.base == "reported_gain":
         failed = np.flatnonzero(a["failed_flag"] == 1)
-        paid = table.total(table.select("enterprise_payment"), by="contract", size=len(a["price_paid"]))
         assert (paid[failed] == 0).all()
+    if scheme.scheme == "revenue_share" and scheme.base == "revenue":
+        live = ~np.isnan(a["golive_month"])
+        owed = a["enterprise_part"] + w.book.arrays()["government_to_enterprise"]
+        monthly_due = np.maximum(scheme.rate * a["adopter_revenue"] / 12.0, scheme.floor)
+        due = np.minimum(scheme.cap_multiple * owed, scheme.term_months * monthly_due)
+        np.testing.assert_allclose(paid[live], due[live], rtol=1e-9, atol=1e-6)
 
     # Adopters.
     sizes = np.array([i.enterprises for i in sc.resolved_industries])

@@ -146,11 +146,59 @@ CASES = {
         "contract.payment.rate",
         "1.5",
     ),
-    "revenue share cap multiple below 1": (
+    "revenue share cap multiple below 1.2 (FACTS row 30)": (
         'payment = { scheme = "upfront" }',
-        'payment = { scheme = "revenue_share", rate = 0.5, cap_multiple = 0.8, term_months = 36 }',
+        'payment = { scheme = "revenue_share", rate = 0.5, cap_multiple = 1.0, term_months = 36 }',
         "contract.payment.cap_multiple",
-        "0.8",
+        "1.0",
+    ),
+    "revenue share cap multiple above 3": (
+        'payment = { scheme = "upfront" }',
+        'payment = { scheme = "hybrid", cap_multiple = 3.5 }',
+        "contract.payment.cap_multiple",
+        "3.5",
+    ),
+    "revenue share term above 96 months (FACTS row 30)": (
+        'payment = { scheme = "upfront" }',
+        'payment = { scheme = "revenue_share", rate = 0.5, term_months = 120 }',
+        "contract.payment.term_months",
+        "120",
+    ),
+    "revenue share term below 24 months": (
+        'payment = { scheme = "upfront" }',
+        'payment = { scheme = "hybrid", term_months = 12 }',
+        "contract.payment.term_months",
+        "12",
+    ),
+    "a share of revenue above 10% (FACTS row 30)": (
+        'payment = { scheme = "upfront" }',
+        'payment = { scheme = "revenue_share", base = "revenue", rate = 0.2 }',
+        "contract.payment.rate",
+        "0.2",
+    ),
+    "unknown revenue share base": (
+        'payment = { scheme = "upfront" }',
+        'payment = { scheme = "revenue_share", base = "profit" }',
+        "contract.payment.base",
+        "'profit'",
+    ),
+    "reported share above 1": (
+        'payment = { scheme = "upfront" }',
+        'payment = { scheme = "revenue_share", reported_share = 1.1 }',
+        "contract.payment.reported_share",
+        "1.1",
+    ),
+    "negative markup": (
+        "delivery_cost = 200e3",
+        "delivery_cost = 200e3\nmarkup = -0.1",
+        "platforms.markup",
+        "-0.1",
+    ),
+    "required return above 1": (
+        "delivery_cost = 200e3",
+        "delivery_cost = 200e3\nrequired_return = 1.5",
+        "platforms.required_return",
+        "1.5",
     ),
     "revenue share term 0": (
         'payment = { scheme = "upfront" }',
