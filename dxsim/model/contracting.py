@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from dxsim.model.applications import Application, Refused, Signed, SignOutcome, Waits
 from dxsim.model.contracts import ContractBook, split_one
 from dxsim.model.demand import Admission, Offers, WorkingCapital
+from dxsim.model.institutions import ApplicantLog
 from dxsim.model.ledger import Ledger
 from dxsim.model.parameters import ContractRules, IndustryParameters
 from dxsim.model.platform import Platforms, Receivables
@@ -269,6 +270,8 @@ class Contracting:
         Contracts gone live.
     counts : dict of str to array, shape (months + 1, industries)
         Where adoptions, acceptances and lighthouses are counted.
+    applicants : ApplicantLog
+        Where the applicants that count on a batch's money are recorded.
     """
 
     def __init__(
@@ -287,6 +290,7 @@ class Contracting:
         grants: Grants,
         live: LiveContracts,
         counts: dict[str, NDArray[np.float64]],
+        applicants: ApplicantLog,
     ) -> None:
         self.env = env
         self.programme = programme
@@ -301,6 +305,7 @@ class Contracting:
         self.grants = grants
         self.live = live
         self.counts = counts
+        self.applicants = applicants
 
     # ------------------------------------------------------------- signing
     def try_sign(self, app: Application) -> SignOutcome:
@@ -313,6 +318,10 @@ class Contracting:
             next batch opens (rule ``wait``, the budget spent); or
             :class:`Refused` when the applicant is turned away or no longer
             willing (it may consider again later).
+
+        An applicant that counted on programme money, trying inside a
+        window, is recorded in the :class:`~dxsim.model.institutions.ApplicantLog`
+        with whether the batch committed money to it now.
         """
         now = self.env.now
         rules = self.rules
@@ -326,6 +335,9 @@ class Contracting:
             if self.programme.active and eligible
             else ()
         )
+        batch = self.programme.batch_at(now)
+        if app.expected_grant > 0 and batch is not None:
+            self.applicants.add(app.enterprise, int(now), batch, bool(grants))
         tiered = self.offers.tiered
         got = 0.0
         for g in grants:
@@ -389,7 +401,8 @@ class Contracting:
                 gov_p += g.to_price
             else:
                 gov_e += g.to_price
-        _, discount, enterprise_part = split_one(app.price, gov_p + gov_e, rules.discount)
+        share = float(rules.discount_share(bool(grants)))  # grants commit money (ProgrammeState.commit)
+        _, discount, enterprise_part = split_one(app.price, gov_p + gov_e, share)
         register = self.register
         cid = register.book.sign(
             enterprise=app.enterprise,

@@ -9,9 +9,11 @@ considerers (:mod:`dxsim.model.population`).  Vectorised over them, it
 2. builds each one's offer at the month's quoted price and the programme's
    announced terms (:class:`Offers`) and evaluates it
    (:func:`dxsim.model.decision.decide`);
-3. under a deferred-payment scheme, rations the would-be adopters of each
-   platform in order of arrival against its working capital
-   (:class:`WorkingCapital`);
+3. puts the would-be adopters that count on programme money in the
+   programme's allocation order (``programme.allocation``: arrival, score or
+   lottery; :meth:`Demand.allocated_times`); under a deferred-payment scheme,
+   rations the would-be adopters of each platform in that order against its
+   working capital (:class:`WorkingCapital`);
 4. sends the rejecters back to the population to consider again later, and
    has each adopter apply at its own time inside the month
    (:class:`~dxsim.model.applications.Applicants`).
@@ -28,6 +30,7 @@ from numpy.typing import NDArray
 from dxsim.model.applications import Applicants, Application, Traits
 from dxsim.model.contracts import split_price
 from dxsim.model.decision import Decision, Offer, decide, perceived_failure
+from dxsim.model.institutions import LOTTERY_STREAM, allocation_rank
 from dxsim.model.parameters import ContractRules, IndustryParameters
 from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Attributes, Considerers, Population, maturity_level
@@ -241,13 +244,16 @@ class Offers:
         """Decide on offers built from instrument amounts (yuan, instruments x enterprises).
 
         ``failure`` is each enterprise's perceived failure probability;
-        ``month`` the model month of the decision (its tax calendar).
+        ``month`` the model month of the decision (its tax calendar).  A
+        programme-contingent platform discount comes only with programme
+        money (:meth:`~dxsim.model.parameters.ContractRules.discount_share`).
         """
         tier = np.zeros(len(price))
         if self.tiered.any():
             level = maturity_level(att.maturity + self.industry.mean_maturity_gain[industry])
             tier = self.programme.tier_amounts(level, amount)[self.to_enterprise].sum(axis=0)
-        offer = self.offer(industry, platform, price, to_price, tier)
+        discount = self.rules.discount_share(amount.sum(axis=0) > 0)
+        offer = self.offer(industry, platform, price, to_price, tier, discount)
         law = self.rules.tax
         tax = TaxPosition(law, att.revenue * att.margin, att.high_tech, law.general_vat(att.revenue), month)
         return offer, decide(
@@ -270,8 +276,12 @@ class Offers:
         price: NDArray[np.float64],
         to_price: NDArray[np.float64],
         tier: NDArray[np.float64],
+        discount: NDArray[np.float64],
     ) -> Offer:
-        """The terms on offer; ``tier`` is the tiered reward (yuan) the enterprise expects at acceptance."""
+        """The terms on offer; ``tier`` is the tiered reward (yuan) the enterprise expects at acceptance.
+
+        ``discount`` is the platform's discount on each, share of the price.
+        """
         to_enterprise = self.to_enterprise
 
         def receive(at: str) -> NDArray[np.float64]:
@@ -280,7 +290,7 @@ class Offers:
 
         gov = to_price.sum(axis=0) if self.programme.active else np.zeros(len(price))
         gov_e = to_price[to_enterprise].sum(axis=0) if to_enterprise.any() else np.zeros(len(price))
-        _, _, enterprise_part = split_price(price, gov, self.rules.discount)
+        _, _, enterprise_part = split_price(price, gov, discount)
         capacity = self.platforms.capacity[platform]
         mean_implementation = self.industry.mean_implementation[industry]
         wait = np.where(
@@ -375,7 +385,7 @@ class Demand:
         price = np.where(has_platform, self.prices.quote[platform], 0.0)
         budget = self.announced_budget(float(t))
         room = price * (1.0 - self.rules.discount)
-        amount, to_price = self.programme.entitlements(price, platform, room, budget)
+        amount, to_price = self.programme.entitlements(price, platform, room, budget, self.programme.batch_at(t))
         covered = self.programme.eligible(c.industry, att.revenue)
         admitted = self.admission.admitted_now(float(t))
         if admitted is not None:
@@ -386,19 +396,21 @@ class Demand:
         failure = perceived_failure(pb.initial, pb.peer_learning, adoption_share[c.industry])
         offer, decision = self.offers.evaluate(c.industry, platform, price, amount, to_price, att, failure, t)
         adopt = decision.adopt & has_platform
+        counted = self.offers.counted_on(amount, to_price)
+        time = self.allocated_times(c, att, t, adopt & (counted > 0))
         if self.rules.deferred:
-            adopt &= self.working_capital.ration(platform, offer.owed, c.time, adopt)
+            adopt &= self.working_capital.ration(platform, offer.owed, time, adopt)
         self.population.reconsider(c.subset(~adopt))
         rows = np.flatnonzero(adopt)
         head = (
             c.ids,
             c.industry,
             platform,
-            c.time,
+            time,
             c.threshold,
             c.attempt,
             price,
-            self.offers.counted_on(amount, to_price),
+            counted,
             failure,
         )
         traits = (getattr(att, name) for name in Attributes.__dataclass_fields__)
@@ -410,6 +422,30 @@ class Demand:
             strict=True,
         ):
             apply(Application(who, ind, plat, time, threshold, attempt, quoted, counted, fear, Traits(*values)))
+
+    def allocated_times(
+        self, c: Considerers, att: Attributes, t: int, applicants: NDArray[np.bool_]
+    ) -> NDArray[np.float64]:
+        """When each considerer applies: the ``applicants`` (counting on programme money) in allocation order.
+
+        The signing commits against the running budget in order of time, so
+        under ``programme.allocation`` ``score`` or ``lottery`` the month's
+        applicants keep their arrival times as a set and take them in
+        allocation order (:func:`~dxsim.model.institutions.allocation_rank`):
+        the first served applies at the earliest.  The lottery draws are
+        keyed by enterprise and month (stream
+        :data:`~dxsim.model.institutions.LOTTERY_STREAM`).  Under
+        ``arrival`` the times are the considerers' own.
+        """
+        rule = self.rules.allocation
+        rows = np.flatnonzero(applicants)
+        if rule == "arrival" or len(rows) < 2:
+            return c.time
+        draws = self.keys.uniform(LOTTERY_STREAM, c.ids[rows], t) if rule == "lottery" else None
+        rank = allocation_rank(rule, c.time[rows], att.maturity[rows], draws)
+        time = c.time.copy()
+        time[rows[rank]] = np.sort(c.time[rows])
+        return time
 
     def announced_budget(self, t: float) -> NDArray[np.float64]:
         """The budget an enterprise considering at ``t`` counts on, per pool (yuan).

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from dxsim.model.schemes import fixed_months, is_deferred
 from dxsim.model.tax import TaxLaw
@@ -80,6 +80,9 @@ class ContractRules:
     ----------
     discount : float
         The platform's discount, share of the price.
+    discount_contingent : bool
+        The discount is given only on contracts that receive programme money
+        (:meth:`discount_share`).
     scheme : PaymentScheme
         How the enterprise pays the platform.
     deferred : bool
@@ -95,9 +98,12 @@ class ContractRules:
         Maturity levels (1-4) to pass acceptance and to become a lighthouse.
     when_budget_exhausted : {"unsubsidised", "wait", "reject"}
         What an applicant meets when the budget cannot cover what it counted on.
+    allocation : {"arrival", "score", "lottery"}
+        The order in which a batch serves the month's applicants that count on its money.
     """
 
     discount: float
+    discount_contingent: bool
     scheme: PaymentScheme
     deferred: bool
     fixed_months: int
@@ -106,6 +112,7 @@ class ContractRules:
     acceptance_level: int
     lighthouse_level: int
     when_budget_exhausted: Literal["unsubsidised", "wait", "reject"]
+    allocation: Literal["arrival", "score", "lottery"]
 
     @classmethod
     def of(cls, scenario: Scenario) -> ContractRules:
@@ -114,6 +121,7 @@ class ContractRules:
         scheme = scenario.contract.payment
         return cls(
             discount=scenario.contract.platform_discount,
+            discount_contingent=scenario.contract.platform_discount_contingent,
             scheme=scheme,
             deferred=is_deferred(scheme),
             fixed_months=fixed_months(scheme),
@@ -122,4 +130,21 @@ class ContractRules:
             acceptance_level=programme.acceptance.min_level,
             lighthouse_level=programme.lighthouse.min_level,
             when_budget_exhausted=programme.when_budget_exhausted,
+            allocation=programme.allocation,
         )
+
+    def discount_share(self, funded: ArrayLike) -> NDArray[np.float64]:
+        """The platform's discount (share of the price) on contracts ``funded`` by programme money or not.
+
+        A programme-contingent discount is given only while the platform
+        receives programme money for the contract: 0 where ``funded`` is
+        false; a discount that is not contingent is always given.
+
+        Examples
+        --------
+        >>> from dxsim.scenario import load_scenario
+        >>> rules = ContractRules.of(load_scenario("small"))
+        >>> rules.discount, rules.discount_share([True, False]).tolist()
+        (0.1, [0.1, 0.0])
+        """
+        return np.where(np.asarray(funded, dtype=bool) | (not self.discount_contingent), self.discount, 0.0)
