@@ -210,17 +210,26 @@ def pad_adopters(parts: Sequence[xr.Dataset]) -> list[xr.Dataset]:
     out = list(parts)
     for dim, fill in RAGGED_DIMS.items():
         longest = max((p.sizes.get(dim, 0) for p in out), default=0)
-        out = [
-            p.drop_vars(dim, errors="ignore").pad({dim: (0, longest - p.sizes[dim])}, constant_values=fill)
-            if dim in p.dims
-            else p
-            for p in out
-        ]
+        out = [_pad(p, dim, longest, fill) if dim in p.dims else p for p in out]
     chunked = []
     for q in out:
         lazy = any(v.chunks is not None for v in q.variables.values())  # Dataset.chunks refuses mixed chunks
         chunked.append(q.chunk({d: -1 for d in RAGGED_DIMS if d in q.dims}) if lazy else q)
     return chunked
+
+
+def _pad(part: xr.Dataset, dim: str, length: int, fill: float) -> xr.Dataset:
+    """``part`` without the coordinate of ``dim``, padded with ``fill`` to ``length`` along it.
+
+    A lazy variable with nothing along ``dim`` (no applicant in a block) is
+    loaded first: it holds no values, and dask cannot pad an empty chunk.
+    """
+    part = part.drop_vars(dim, errors="ignore")
+    if part.sizes[dim] == length:
+        return part
+    if part.sizes[dim] == 0:
+        part = part.assign({name: var.load() for name, var in part.data_vars.items() if dim in var.dims})
+    return part.pad({dim: (0, length - part.sizes[dim])}, constant_values=fill)
 
 
 def renumber(ds: xr.Dataset) -> xr.Dataset:
