@@ -4,9 +4,10 @@ Pure functions and one recorder, used by :class:`~dxsim.model.programme.Programm
 (admission), :class:`~dxsim.model.demand.Demand` (allocation) and
 :class:`~dxsim.model.contracting.Contracting` (the applicants' record):
 
-* :func:`choose_industries` and :func:`admit_platforms`: a batch first fixes
-  its sub-industries, then admits platforms within them (FACTS row 6: the 2022
-  batch admitted 98 platforms in 38 sub-industries);
+* :class:`BatchAdmission`, :func:`choose_industries` and
+  :func:`admit_platforms`: a batch first fixes its sub-industries, then admits
+  platforms within them (FACTS row 6: the 2022 batch admitted 98 platforms in
+  38 sub-industries);
 * :func:`allocation_rank`: the order in which an oversubscribed batch serves
   the month's applicants that count on its money (``programme.allocation``);
 * :class:`ApplicantLog`: every applicant that counted on a batch's money, and
@@ -18,13 +19,25 @@ The equations are in docs/model.md, "Institutions".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["LOTTERY_STREAM", "TIE_STREAM", "ApplicantLog", "admit_platforms", "allocation_rank", "choose_industries"]
+from dxsim.random import Keys
+from dxsim.scenario.schema import Scenario
+
+__all__ = [
+    "LOTTERY_STREAM",
+    "TIE_STREAM",
+    "ApplicantLog",
+    "BatchAdmission",
+    "admit_platforms",
+    "allocation_rank",
+    "choose_industries",
+]
 
 #: Keyed stream of the lottery draws (one per enterprise and month).
 LOTTERY_STREAM = "allocation_lottery"
@@ -125,6 +138,75 @@ def admit_platforms(
     admitted = np.zeros(len(score), dtype=bool)
     admitted[order[:limit]] = True
     return admitted
+
+
+class BatchAdmission:
+    """Which platforms each batch of a replication admits, fixed once per batch.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario (its batches, industries and platforms).
+    keys : Keys
+        The replication's keyed draws (ties between sub-industries, stream :data:`TIE_STREAM`).
+    """
+
+    def __init__(self, scenario: Scenario, keys: Keys) -> None:
+        self.batches = scenario.programme.batches
+        index = {ind.name: i for i, ind in enumerate(scenario.resolved_industries)}
+        #: Each platform's industry.
+        self.platform_industry = np.array([index[p.industry] for p in scenario.resolved_platforms], dtype=np.int64)
+        self._industries = [
+            np.array([index[n] for n in b.industries]) if isinstance(b.industries, tuple) else b.industries
+            for b in self.batches
+        ]
+        self._taken = np.zeros(len(index), dtype=bool)  # industries a batch has chosen so far
+        self._ties = keys.uniform(TIE_STREAM, np.arange(len(index))[None, :], np.arange(len(self.batches))[:, None])
+        #: Platforms each batch admitted, by batch, once it was asked.
+        self.admitted: dict[int, NDArray[np.bool_]] = {}
+
+    def selects(self, batch: int) -> bool:
+        """Whether ``batch`` holds an admission round (it limits its platforms or fixes its sub-industries)."""
+        b = self.batches[batch]
+        return b.platforms is not None or b.industries is not None
+
+    def admit(self, batch: int, score: Callable[[], NDArray[np.float64]]) -> NDArray[np.bool_]:
+        """Platforms ``batch`` admits; ``score()`` (each platform's admission score) is called once, when first asked.
+
+        A batch with an admission round first fixes its sub-industries
+        (:func:`choose_industries`), then admits platforms within them
+        (:func:`admit_platforms`); one without admits every platform.
+        """
+        if batch not in self.admitted:
+            chosen = np.ones(len(self.platform_industry), dtype=bool)
+            if self.selects(batch):
+                values = score()
+                spec = self.batches[batch]
+                industries = choose_industries(
+                    self._industries[batch], values, self.platform_industry, self._taken, self._ties[batch]
+                )
+                self._taken |= industries
+                chosen = admit_platforms(
+                    values, self.platform_industry, industries, spec.platforms, national=spec.industries is None
+                )
+            self.admitted[batch] = chosen
+        return self.admitted[batch]
+
+    def table(self) -> NDArray[np.int8]:
+        """Platforms each batch admitted, shape (batches, platforms), 1 or 0.
+
+        A batch without an admission round (:meth:`selects`) admits every
+        platform; one that holds a round but was never asked during its window
+        admitted nobody.
+        """
+        out = np.zeros((len(self.batches), len(self.platform_industry)), dtype=np.int8)
+        for k in range(len(self.batches)):
+            admitted = self.admitted.get(k)
+            if admitted is not None:
+                out[k] = admitted
+            elif not self.selects(k):
+                out[k] = 1
+        return out
 
 
 def allocation_rank(

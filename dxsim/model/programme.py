@@ -23,7 +23,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from dxsim.model.institutions import TIE_STREAM, admit_platforms, choose_industries
+from dxsim.model.institutions import BatchAdmission
 from dxsim.random import Keys
 from dxsim.scenario.schema import (
     AnyInstrument,
@@ -147,20 +147,10 @@ class ProgrammeState:
         self.terms = [Terms.of(inst, int(pool)) for inst, pool in zip(self.instruments, self.pool_of, strict=True)]
         #: Money committed or paid per batch, instrument and platform (yuan), for the platform caps.
         self.used = np.zeros((len(spec.batches), len(self.instruments), n_platforms))
-        self._admitted: dict[int, NDArray[np.bool_]] = {}
+        #: Which platforms each batch admits.
+        self.batch_admission = BatchAdmission(scenario, keys)
         self.n_platforms = n_platforms
         industries = [i.name for i in scenario.resolved_industries]
-        index = {name: i for i, name in enumerate(industries)}
-        #: Each platform's industry.
-        self.platform_industry = np.array([index[p.industry] for p in scenario.resolved_platforms], dtype=np.int64)
-        self._batch_industries = [
-            b.industries if not isinstance(b.industries, tuple) else np.array([index[n] for n in b.industries])
-            for b in spec.batches
-        ]
-        self._chosen = np.zeros(len(industries), dtype=bool)  # industries a batch has chosen so far
-        self._ties = keys.uniform(
-            TIE_STREAM, np.arange(len(industries))[None, :], np.arange(len(spec.batches))[:, None]
-        )
         elig = spec.eligibility
         listed = None if elig is None or elig.industries is None else set(elig.industries)
         self._eligible_industry = np.array([listed is None or name in listed for name in industries])
@@ -214,61 +204,25 @@ class ProgrammeState:
         lo, hi = self._revenue_band
         return bool(self._eligible_industry[industry]) and lo <= revenue <= hi
 
-    def selects(self, batch: int) -> bool:
-        """Whether ``batch`` holds an admission round (it limits its platforms or fixes its sub-industries)."""
-        b = self.spec.batches[batch]
-        return b.platforms is not None or b.industries is not None
-
     def admitted(self, batch: int, score: Callable[[], NDArray[np.float64]]) -> NDArray[np.bool_]:
-        """Platforms the batch admits (all when it selects none); scored once, when first asked.
+        """Platforms the batch admits (all when it holds no admission round); scored once, when first asked.
 
-        The batch first fixes its sub-industries
-        (:func:`~dxsim.model.institutions.choose_industries`), then admits
-        platforms within them (:func:`~dxsim.model.institutions.admit_platforms`).
+        See :meth:`~dxsim.model.institutions.BatchAdmission.admit`.
         """
-        if batch not in self._admitted:
-            chosen = np.ones(self.n_platforms, dtype=bool)
-            if self.selects(batch):
-                values = score()
-                spec = self.spec.batches[batch]
-                industries = choose_industries(
-                    self._batch_industries[batch], values, self.platform_industry, self._chosen, self._ties[batch]
-                )
-                self._chosen |= industries
-                chosen = admit_platforms(
-                    values, self.platform_industry, industries, spec.platforms, national=spec.industries is None
-                )
-            self._admitted[batch] = chosen
-        return self._admitted[batch]
-
-    def admission_table(self) -> NDArray[np.int8]:
-        """Platforms each batch admitted, shape (batches, platforms), 1 or 0.
-
-        A batch without an admission round (:meth:`selects`) admits every
-        platform; one that holds a round but was never asked during its window
-        admitted nobody.
-        """
-        out = np.zeros((len(self.spec.batches), self.n_platforms), dtype=np.int8)
-        for k in range(len(self.spec.batches)):
-            admitted = self._admitted.get(k)
-            if admitted is not None:
-                out[k] = admitted
-            elif not self.selects(k):
-                out[k] = 1
-        return out
+        return self.batch_admission.admit(batch, score)
 
     def start_months(self) -> NDArray[np.int64]:
         """Month each platform starts (its fixed costs run from it).
 
         The opening month of the first batch that admitted it in an admission
-        round (:meth:`selects`); month 0 for a platform no such batch
-        admitted, and in a scenario without one.  A batch asked nothing
-        during its window admitted nobody.
+        round (:meth:`~dxsim.model.institutions.BatchAdmission.selects`);
+        month 0 for a platform no such batch admitted, and in a scenario
+        without one.  A batch asked nothing during its window admitted nobody.
         """
         start = np.full(self.n_platforms, np.inf)
         for k in range(len(self.spec.batches)):
-            admitted = self._admitted.get(k)
-            if self.selects(k) and admitted is not None:
+            admitted = self.batch_admission.admitted.get(k)
+            if self.batch_admission.selects(k) and admitted is not None:
                 start = np.where(admitted, np.minimum(start, np.floor(self.opens[k])), start)
         return np.where(np.isfinite(start), start, 0.0).astype(np.int64)
 

@@ -53,7 +53,7 @@ class RunResult:
         One record per contract (dates in months, money in yuan, flags).
     admitted : array of int8, shape (batches, platforms)
         1 where the batch admitted the platform
-        (:meth:`~dxsim.model.programme.ProgrammeState.admission_table`).
+        (:meth:`~dxsim.model.institutions.BatchAdmission.table`).
     applicants : dict of str to array, shape (applicants,)
         One record per attempt to sign on a batch's money:
         ``enterprise``, ``month``, ``batch`` and ``won``

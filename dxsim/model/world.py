@@ -179,7 +179,7 @@ class World:
             gains=kind_total(table, ("gain",), t_max),
             cash_flow=cash_flows(table, t_max),
             adopters=adopter_records(book, table, t_max, float(monthly_rate(self.scenario.discount_rate))),
-            admitted=self.programme.admission_table(),
+            admitted=self.programme.batch_admission.table(),
             applicants=self.applicants.arrays(),
             ledger=table if keep_ledger else None,
             events=_events_scheduled(self.env),
