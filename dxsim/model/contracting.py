@@ -401,7 +401,7 @@ class Contracting:
                 gov_p += g.to_price
             else:
                 gov_e += g.to_price
-        share = float(rules.discount_share(bool(grants)))  # grants commit money (ProgrammeState.commit)
+        share = rules.discount_share(bool(grants))  # grants commit money (ProgrammeState.commit)
         _, discount, enterprise_part = split_one(app.price, gov_p + gov_e, share)
         register = self.register
         cid = register.book.sign(

@@ -8,10 +8,10 @@ not walk the scenario's models in its inner loops.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from dxsim.model.schemes import fixed_months, is_deferred
 from dxsim.model.tax import TaxLaw
@@ -133,18 +133,27 @@ class ContractRules:
             allocation=programme.allocation,
         )
 
-    def discount_share(self, funded: ArrayLike) -> NDArray[np.float64]:
+    @overload
+    def discount_share(self, funded: bool) -> float: ...
+
+    @overload
+    def discount_share(self, funded: NDArray[np.bool_]) -> NDArray[np.float64]: ...
+
+    def discount_share(self, funded: bool | NDArray[np.bool_]) -> float | NDArray[np.float64]:
         """The platform's discount (share of the price) on contracts ``funded`` by programme money or not.
 
         A programme-contingent discount is given only while the platform
         receives programme money for the contract: 0 where ``funded`` is
-        false; a discount that is not contingent is always given.
+        false; a discount that is not contingent is always given.  A float
+        for one contract (a bool), an array for an array.
 
         Examples
         --------
         >>> from dxsim.scenario import load_scenario
         >>> rules = ContractRules.of(load_scenario("small"))
-        >>> rules.discount, rules.discount_share([True, False]).tolist()
-        (0.1, [0.1, 0.0])
+        >>> rules.discount, rules.discount_share(np.array([True, False])).tolist(), rules.discount_share(False)
+        (0.1, [0.1, 0.0], 0.0)
         """
-        return np.where(np.asarray(funded, dtype=bool) | (not self.discount_contingent), self.discount, 0.0)
+        if isinstance(funded, bool):
+            return self.discount if funded or not self.discount_contingent else 0.0
+        return np.where(funded | (not self.discount_contingent), self.discount, 0.0)
