@@ -14,6 +14,7 @@ Modules, from the top of one replication down:
 - ``population``: enterprises as columns: keyed consideration thresholds and attributes.
 - ``platform``: platforms as columns: Wright's-law costs, prices, occupancy, receivables.
 - ``programme``: batches, budgets, instruments and commitments; the budget's rollover.
+- ``institutions``: a batch's sub-industries and platforms, the allocation order of its applicants, their record.
 - ``parameters``: the scenario's per-industry numbers and contract rules, compiled once per replication.
 - ``decision``: the adoption decision, pure and vectorised.
 - ``participation``: the platform's participation constraint (does it sign?), pure and vectorised.

@@ -24,6 +24,7 @@ from dxsim.model.applications import Application, Refused, Signed, SignOutcome, 
 from dxsim.model.contracts import ContractBook, split_one
 from dxsim.model.demand import Admission, Offers, WorkingCapital
 from dxsim.model.information import Evidence
+from dxsim.model.institutions import ApplicantLog
 from dxsim.model.ledger import Ledger
 from dxsim.model.lighthouses import Lighthouses
 from dxsim.model.parameters import ContractRules, IndustryParameters
@@ -285,6 +286,8 @@ class Contracting:
         The outcomes each sub-industry has seen (assessments, lighthouses).
     lighthouses : Lighthouse
         The programme's lighthouse rule (:class:`~dxsim.model.lighthouses.Lighthouses`).
+    applicants : ApplicantLog
+        Where the applicants that count on a batch's money are recorded.
     """
 
     def __init__(
@@ -306,6 +309,7 @@ class Contracting:
         industry: IndustryParameters,
         evidence: Evidence,
         lighthouses: Lighthouse,
+        applicants: ApplicantLog,
     ) -> None:
         self.env = env
         self.programme = programme
@@ -325,6 +329,7 @@ class Contracting:
         self.lighthouses = Lighthouses(
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
         )
+        self.applicants = applicants
 
     # ------------------------------------------------------------- signing
     def try_sign(self, app: Application) -> SignOutcome:
@@ -337,6 +342,10 @@ class Contracting:
             next batch opens (rule ``wait``, the budget spent); or
             :class:`Refused` when the applicant is turned away or no longer
             willing (it may consider again later).
+
+        An applicant that counted on programme money, trying inside a
+        window, is recorded in the :class:`~dxsim.model.institutions.ApplicantLog`
+        with whether the batch committed money to it now.
         """
         now = self.env.now
         rules = self.rules
@@ -350,6 +359,9 @@ class Contracting:
             if self.programme.active and eligible
             else ()
         )
+        batch = self.programme.batch_at(now)
+        if app.expected_grant > 0 and batch is not None:
+            self.applicants.add(app.enterprise, int(now), batch, bool(grants))
         tiered = self.offers.tiered
         got = 0.0
         for g in grants:
@@ -413,7 +425,8 @@ class Contracting:
                 gov_p += g.to_price
             else:
                 gov_e += g.to_price
-        _, discount, enterprise_part = split_one(app.price, gov_p + gov_e, rules.discount)
+        share = rules.discount_share(bool(grants))  # grants commit money (ProgrammeState.commit)
+        _, discount, enterprise_part = split_one(app.price, gov_p + gov_e, share)
         register = self.register
         cid = register.book.sign(
             enterprise=app.enterprise,

@@ -18,11 +18,11 @@ __all__ = ["ContractBook", "split_one", "split_price"]
 
 
 def split_price(
-    price: ArrayLike, government_part: ArrayLike, discount_share: float
+    price: ArrayLike, government_part: ArrayLike, discount_share: ArrayLike
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Split prices into (government part, platform discount, enterprise part), yuan.
 
-    The discount is ``discount_share x price``; the government part is bounded
+    The discount is ``discount_share x price`` (one share, or one per price); the government part is bounded
     by what the discount leaves; the enterprise pays the rest.  The three
     parts always add up to the price.
 
@@ -32,7 +32,7 @@ def split_price(
     [30.0, 10.0, 60.0]
     """
     p = np.asarray(price, dtype=np.float64)
-    d = discount_share * p
+    d = np.asarray(discount_share, dtype=np.float64) * p
     g = np.minimum(np.asarray(government_part, dtype=np.float64), p - d)
     e = np.maximum(p - d - g, 0.0)
     return g, d, e

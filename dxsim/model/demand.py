@@ -13,9 +13,11 @@ considerers (:mod:`dxsim.model.population`).  Vectorised over them, it
    (:class:`PlatformScreen`, :mod:`dxsim.model.participation`): a platform
    declines a contract it expects to lose on, and the enterprise reconsiders
    later;
-4. under a deferred-payment scheme, rations the would-be adopters of each
-   platform in order of arrival against its working capital
-   (:class:`WorkingCapital`);
+4. puts the would-be adopters that count on programme money in the
+   programme's allocation order (``programme.allocation``: arrival, score or
+   lottery; :meth:`Demand.allocated_times`); under a deferred-payment scheme,
+   rations the would-be adopters of each platform in that order against its
+   working capital (:class:`WorkingCapital`);
 5. sends the rejecters back to the population to consider again later, and
    has each adopter apply at its own time inside the month
    (:class:`~dxsim.model.applications.Applicants`).
@@ -35,6 +37,7 @@ from dxsim.model.applications import Applicants, Application, Traits
 from dxsim.model.contracts import split_price
 from dxsim.model.decision import Decision, Offer, decide
 from dxsim.model.information import Beliefs, Evidence
+from dxsim.model.institutions import LOTTERY_STREAM, allocation_rank
 from dxsim.model.parameters import ContractRules, IndustryParameters
 from dxsim.model.participation import Outlook, ProgrammeMoney, Valuation, valuation
 from dxsim.model.platform import Occupancy, Platforms, Receivables
@@ -250,14 +253,17 @@ class Offers:
         ``belief`` is each enterprise's perceived failure probability and the
         share of its potential gain it counts on
         (:mod:`dxsim.model.information`); ``month`` the model month of the
-        decision (its tax calendar).
+        decision (its tax calendar).  A programme-contingent platform
+        discount comes only with programme money
+        (:meth:`~dxsim.model.parameters.ContractRules.discount_share`).
         """
         failure, benefit_share = belief
         tier = np.zeros(len(price))
         if self.tiered.any():
             level = maturity_level(att.maturity + self.industry.mean_maturity_gain[industry])
             tier = self.programme.tier_amounts(level, amount)[self.to_enterprise].sum(axis=0)
-        offer = self.offer(industry, platform, price, to_price, tier, att.revenue)
+        discount = self.rules.discount_share(amount.sum(axis=0) > 0)
+        offer = self.offer(industry, platform, price, to_price, tier, discount, att.revenue)
         law = self.rules.tax
         tax = TaxPosition(law, att.revenue * att.margin, att.high_tech, law.general_vat(att.revenue), month)
         return offer, decide(
@@ -280,10 +286,12 @@ class Offers:
         price: NDArray[np.float64],
         to_price: NDArray[np.float64],
         tier: NDArray[np.float64],
+        discount: NDArray[np.float64],
         revenue: NDArray[np.float64] | None = None,
     ) -> Offer:
         """The terms on offer; ``tier`` is the tiered reward (yuan) the enterprise expects at acceptance.
 
+        ``discount`` is the platform's discount on each, share of the price;
         ``revenue`` (yuan / year) is needed under a revenue share on revenue (its base).
         """
         to_enterprise = self.to_enterprise
@@ -294,7 +302,7 @@ class Offers:
 
         gov = to_price.sum(axis=0) if self.programme.active else np.zeros(len(price))
         gov_e = to_price[to_enterprise].sum(axis=0) if to_enterprise.any() else np.zeros(len(price))
-        _, _, enterprise_part = split_price(price, gov, self.rules.discount)
+        _, _, enterprise_part = split_price(price, gov, discount)
         capacity = self.platforms.capacity[platform]
         mean_implementation = self.industry.mean_implementation[industry]
         wait = np.where(
@@ -523,7 +531,7 @@ class Demand:
         price = np.where(has_platform, self.prices.quote[platform], 0.0)
         budget = self.announced_budget(float(t))
         room = price * (1.0 - self.rules.discount)
-        amount, to_price = self.programme.entitlements(price, platform, room, budget)
+        amount, to_price = self.programme.entitlements(price, platform, room, budget, self.programme.batch_at(t))
         covered = self.programme.eligible(c.industry, att.revenue)
         admitted = self.admission.admitted_now(float(t))
         if admitted is not None:
@@ -535,19 +543,21 @@ class Demand:
         offer, decision = self.offers.evaluate(c.industry, platform, price, amount, to_price, att, (failure, trust), t)
         adopt = decision.adopt & has_platform
         adopt &= self.platforms_sign(c, t, platform, offer, amount, to_price, att, adopt)
+        counted = self.offers.counted_on(amount, to_price)
+        time = self.allocated_times(c, att, t, adopt & (counted > 0))
         if self.rules.deferred:
-            adopt &= self.working_capital.ration(platform, offer.owed, c.time, adopt)
+            adopt &= self.working_capital.ration(platform, offer.owed, time, adopt)
         self.population.reconsider(c.subset(~adopt))
         rows = np.flatnonzero(adopt)
         head = (
             c.ids,
             c.industry,
             platform,
-            c.time,
+            time,
             c.threshold,
             c.attempt,
             price,
-            self.offers.counted_on(amount, to_price),
+            counted,
             failure,
             trust,
         )
@@ -589,6 +599,30 @@ class Demand:
         declined = rows[~value.signs]
         self.declined[t] += np.bincount(c.industry[declined], minlength=self.declined.shape[1])
         return signs
+
+    def allocated_times(
+        self, c: Considerers, att: Attributes, t: int, applicants: NDArray[np.bool_]
+    ) -> NDArray[np.float64]:
+        """When each considerer applies: the ``applicants`` (counting on programme money) in allocation order.
+
+        The signing commits against the running budget in order of time, so
+        under ``programme.allocation`` ``score`` or ``lottery`` the month's
+        applicants keep their arrival times as a set and take them in
+        allocation order (:func:`~dxsim.model.institutions.allocation_rank`):
+        the first served applies at the earliest.  The lottery draws are
+        keyed by enterprise and month (stream
+        :data:`~dxsim.model.institutions.LOTTERY_STREAM`).  Under
+        ``arrival`` the times are the considerers' own.
+        """
+        rule = self.rules.allocation
+        rows = np.flatnonzero(applicants)
+        if rule == "arrival" or len(rows) < 2:
+            return c.time
+        draws = self.keys.uniform(LOTTERY_STREAM, c.ids[rows], t) if rule == "lottery" else None
+        rank = allocation_rank(rule, c.time[rows], att.maturity[rows], draws)
+        time = c.time.copy()
+        time[rows[rank]] = np.sort(c.time[rows])
+        return time
 
     def announced_budget(self, t: float) -> NDArray[np.float64]:
         """The budget an enterprise considering at ``t`` counts on, per pool (yuan).

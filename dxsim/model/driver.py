@@ -190,7 +190,7 @@ class MonthlyDriver:
             ind.innovation
             + ind.imitation * np.minimum(adopting / m, 1.0)
             + ind.demonstration * lighthouses / m
-            + self.programme.outreach(float(t))
+            + self.programme.outreach(float(t), self.demand.admission.admitted_now(float(t)))
         )
 
     def close_month(self, t: int) -> None:

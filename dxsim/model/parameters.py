@@ -8,7 +8,7 @@ not walk the scenario's models in its inner loops.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -97,6 +97,9 @@ class ContractRules:
     ----------
     discount : float
         The platform's discount, share of the price.
+    discount_contingent : bool
+        The discount is given only on contracts that receive programme money
+        (:meth:`discount_share`).
     scheme : PaymentScheme
         How the enterprise pays the platform.
     deferred : bool
@@ -112,9 +115,12 @@ class ContractRules:
         Maturity levels (1-4) to pass acceptance and to become a lighthouse.
     when_budget_exhausted : {"unsubsidised", "wait", "reject"}
         What an applicant meets when the budget cannot cover what it counted on.
+    allocation : {"arrival", "score", "lottery"}
+        The order in which a batch serves the month's applicants that count on its money.
     """
 
     discount: float
+    discount_contingent: bool
     scheme: PaymentScheme
     deferred: bool
     fixed_months: int
@@ -123,6 +129,7 @@ class ContractRules:
     acceptance_level: int
     lighthouse_level: int
     when_budget_exhausted: Literal["unsubsidised", "wait", "reject"]
+    allocation: Literal["arrival", "score", "lottery"]
 
     @classmethod
     def of(cls, scenario: Scenario) -> ContractRules:
@@ -131,6 +138,7 @@ class ContractRules:
         scheme = scenario.contract.payment
         return cls(
             discount=scenario.contract.platform_discount,
+            discount_contingent=scenario.contract.platform_discount_contingent,
             scheme=scheme,
             deferred=is_deferred(scheme),
             fixed_months=fixed_months(scheme),
@@ -139,4 +147,30 @@ class ContractRules:
             acceptance_level=programme.acceptance.min_level,
             lighthouse_level=programme.lighthouse.min_level,
             when_budget_exhausted=programme.when_budget_exhausted,
+            allocation=programme.allocation,
         )
+
+    @overload
+    def discount_share(self, funded: bool) -> float: ...
+
+    @overload
+    def discount_share(self, funded: NDArray[np.bool_]) -> NDArray[np.float64]: ...
+
+    def discount_share(self, funded: bool | NDArray[np.bool_]) -> float | NDArray[np.float64]:
+        """The platform's discount (share of the price) on contracts ``funded`` by programme money or not.
+
+        A programme-contingent discount is given only while the platform
+        receives programme money for the contract: 0 where ``funded`` is
+        false; a discount that is not contingent is always given.  A float
+        for one contract (a bool), an array for an array.
+
+        Examples
+        --------
+        >>> from dxsim.scenario import load_scenario
+        >>> rules = ContractRules.of(load_scenario("small"))
+        >>> rules.discount, rules.discount_share(np.array([True, False])).tolist(), rules.discount_share(False)
+        (0.1, [0.1, 0.0], 0.0)
+        """
+        if isinstance(funded, bool):
+            return self.discount if funded or not self.discount_contingent else 0.0
+        return np.where(funded | (not self.discount_contingent), self.discount, 0.0)

@@ -8,7 +8,9 @@ pool, or two when the budget is split between SME transformation and
 platforms and public services).  Levels are plain floats, changed the moment
 money is committed or released: nothing waits on them, so they spend no
 SimPy events.  With ``rollover`` a batch's uncommitted
-budget passes to the next batch when it closes.
+budget passes to the next batch when it closes.  Caps per platform count per
+batch; a batch fixes its sub-industries, then admits platforms within them
+(:mod:`dxsim.model.institutions`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from dxsim.model.institutions import BatchAdmission
+from dxsim.random import Keys
 from dxsim.scenario.schema import (
     AnyInstrument,
     CostShare,
@@ -122,9 +126,11 @@ class ProgrammeState:
         Number of platforms (for the caps per platform).
     env : simpy.Environment
         The replication's environment (its clock; the rollover is a process).
+    keys : Keys
+        The replication's keyed draws (ties between sub-industries at admission).
     """
 
-    def __init__(self, scenario: Scenario, n_platforms: int, env: simpy.Environment) -> None:
+    def __init__(self, scenario: Scenario, n_platforms: int, env: simpy.Environment, keys: Keys) -> None:
         spec: Programme = scenario.programme
         self.spec = spec
         self.env = env
@@ -139,9 +145,10 @@ class ProgrammeState:
             [0 if spec.split is None else POOLS.index(i.pool) for i in self.instruments], dtype=np.int64
         )
         self.terms = [Terms.of(inst, int(pool)) for inst, pool in zip(self.instruments, self.pool_of, strict=True)]
-        #: Money committed or paid per instrument and platform (yuan), for the platform caps.
-        self.used = np.zeros((len(self.instruments), n_platforms))
-        self._admitted: dict[int, NDArray[np.bool_]] = {}
+        #: Money committed or paid per batch, instrument and platform (yuan), for the platform caps.
+        self.used = np.zeros((len(spec.batches), len(self.instruments), n_platforms))
+        #: Which platforms each batch admits.
+        self.batch_admission = BatchAdmission(scenario, keys)
         self.n_platforms = n_platforms
         industries = [i.name for i in scenario.resolved_industries]
         elig = spec.eligibility
@@ -198,38 +205,40 @@ class ProgrammeState:
         return bool(self._eligible_industry[industry]) and lo <= revenue <= hi
 
     def admitted(self, batch: int, score: Callable[[], NDArray[np.float64]]) -> NDArray[np.bool_]:
-        """Platforms the batch admits (all when it does not limit them); scored once, when first asked."""
-        if batch not in self._admitted:
-            limit = self.spec.batches[batch].platforms
-            chosen = np.ones(self.n_platforms, dtype=bool)
-            if limit is not None and limit < self.n_platforms:
-                chosen[:] = False
-                chosen[np.argsort(-score(), kind="stable")[:limit]] = True
-            self._admitted[batch] = chosen
-        return self._admitted[batch]
+        """Platforms the batch admits (all when it holds no admission round); scored once, when first asked.
 
-    def outreach(self, t: float) -> NDArray[np.float64]:
+        See :meth:`~dxsim.model.institutions.BatchAdmission.admit`.
+        """
+        return self.batch_admission.admit(batch, score)
+
+    def outreach(self, t: float, admitted: NDArray[np.bool_] | None) -> NDArray[np.float64]:
         """The programme's outreach hazard in each industry at time ``t`` (1 / month).
 
-        ``Programme.outreach`` in the industries it covers while a batch is
-        open, 0 elsewhere and without instruments.
+        ``Programme.outreach`` while a batch is open in the industries it
+        covers: eligible ones with a platform among ``admitted`` (the open
+        batch's platforms, None when it admits every platform); 0 elsewhere
+        and without instruments.
         """
         if not self.active or self.batch_at(t) is None:
             return np.zeros(len(self._eligible_industry))
-        return np.where(self._eligible_industry, self.spec.outreach, 0.0)
+        covered = self._eligible_industry.copy()
+        if admitted is not None:
+            platform_industry = self.batch_admission.platform_industry
+            covered &= np.bincount(platform_industry[admitted], minlength=len(covered)) > 0
+        return np.where(covered, self.spec.outreach, 0.0)
 
     def start_months(self) -> NDArray[np.int64]:
         """Month each platform starts (its fixed costs run from it).
 
         The opening month of the first batch that admitted it in an admission
-        round (a batch with a platform limit, ``Batch.platforms``); month 0
-        for a platform no such batch admitted, and in a scenario without one.
-        A batch asked nothing during its window admitted nobody.
+        round (:meth:`~dxsim.model.institutions.BatchAdmission.selects`);
+        month 0 for a platform no such batch admitted, and in a scenario
+        without one.  A batch asked nothing during its window admitted nobody.
         """
         start = np.full(self.n_platforms, np.inf)
-        for k, batch in enumerate(self.spec.batches):
-            admitted = self._admitted.get(k)
-            if batch.platforms is not None and admitted is not None:
+        for k in range(len(self.spec.batches)):
+            admitted = self.batch_admission.admitted.get(k)
+            if self.batch_admission.selects(k) and admitted is not None:
                 start = np.where(admitted, np.minimum(start, np.floor(self.opens[k])), start)
         return np.where(np.isfinite(start), start, 0.0).astype(np.int64)
 
@@ -239,6 +248,7 @@ class ProgrammeState:
         platform: NDArray[np.int64],
         room: NDArray[np.float64],
         budgets: NDArray[np.float64],
+        batch: int | None,
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Money each instrument would commit, per contract, now.
 
@@ -256,6 +266,9 @@ class ProgrammeState:
             contract on its own (contracts signed one after the other share
             it in :meth:`commit`); ``inf`` for the terms the programme
             announces.
+        batch : int or None
+            The batch open now, whose caps per platform bound the amounts
+            (None: no batch open, and ``budgets`` are zero).
 
         Returns
         -------
@@ -264,8 +277,10 @@ class ProgrammeState:
             the price the instrument covers (yuan).  Instruments paid to the
             platform cover their share of the price even when the platform's
             cap leaves less to commit: the platform took it off the price, so
-            the difference is the platform's loss (MODEL.md mechanism 3).
-            Instruments paid to the enterprise cover only what is committed.
+            the difference is the platform's loss (MODEL.md mechanism 3);
+            when the cap leaves nothing, they cover nothing (the platform
+            receives no programme money for the contract and quotes its full
+            price).  Instruments paid to the enterprise cover only what is committed.
             A tiered instrument commits its largest amount and covers no part
             of the price (it is a reward for the level reached).
         """
@@ -274,6 +289,7 @@ class ProgrammeState:
         to_price = np.zeros_like(amount)
         room = room.copy()
         left = np.repeat(np.asarray(budgets, dtype=np.float64)[:, None], n, axis=1)
+        used = self.used[batch] if batch is not None else np.zeros((len(self.terms), self.n_platforms))
         for k, term in enumerate(self.terms):
             raw = term.share * price if term.share is not None else np.full(n, term.amount)
             raw = np.minimum(raw, term.cap_per_enterprise)
@@ -281,15 +297,17 @@ class ProgrammeState:
                 with np.errstate(over="ignore"):
                     raw = np.minimum(raw, room / term.priced_share)
             raw = np.clip(np.minimum(raw, left[term.pool]), 0.0, None)
-            committed = np.clip(np.minimum(raw, term.cap_per_platform - self.used[k, platform]), 0.0, None)
+            committed = np.clip(np.minimum(raw, term.cap_per_platform - used[k, platform]), 0.0, None)
             amount[k] = committed
-            to_price[k] = term.priced_share * (raw if term.to_platform else committed)
+            to_price[k] = term.priced_share * (np.where(committed > 0, raw, 0.0) if term.to_platform else committed)
             room = np.clip(room - to_price[k], 0.0, None)
             left[term.pool] = left[term.pool] - committed
         return amount, to_price
 
-    def entitlement(self, price: float, platform: int, room: float, budgets: list[float]) -> list[tuple[float, float]]:
-        """:meth:`entitlements` of one contract, on Python floats (the same arithmetic, for the signing).
+    def entitlement(
+        self, price: float, platform: int, room: float, budgets: list[float], batch: int
+    ) -> list[tuple[float, float]]:
+        """:meth:`entitlements` of one contract in ``batch``, on Python floats (the same arithmetic, for the signing).
 
         Returns
         -------
@@ -298,14 +316,14 @@ class ProgrammeState:
         """
         out = []
         left = list(budgets)
-        used = self.used[:, platform].tolist()
+        used = self.used[batch, :, platform].tolist()
         for k, term in enumerate(self.terms):
             raw = min(term.share * price if term.share is not None else term.amount, term.cap_per_enterprise)
             if term.priced_share > 0:
                 raw = min(raw, room / term.priced_share)
             raw = max(min(raw, left[term.pool]), 0.0)
             committed = max(min(raw, term.cap_per_platform - used[k]), 0.0)
-            priced = term.priced_share * (raw if term.to_platform else committed)
+            priced = term.priced_share * ((raw if committed > 0 else 0.0) if term.to_platform else committed)
             out.append((committed, priced))
             room = max(room - priced, 0.0)
             left[term.pool] = left[term.pool] - committed
@@ -322,30 +340,34 @@ class ProgrammeState:
     def commit(
         self, t: float, price: float, platform: int, room: float, admitted: NDArray[np.bool_] | None
     ) -> tuple[Grant, ...]:
-        """Commit the money a contract signed at ``t`` gets; empty outside windows or with a platform not admitted."""
+        """Commit the money a contract signed at ``t`` gets; empty outside windows or with a platform not admitted.
+
+        Only instruments that commit money give a grant: one that commits
+        nothing covers no part of the price either (:meth:`entitlements`).
+        """
         batch = self.batch_at(t)
         if batch is None or not self.active or (admitted is not None and not admitted[platform]):
             return ()
         pools = self.budgets[batch]
         grants = []
-        for k, (a, priced) in enumerate(self.entitlement(price, platform, room, list(pools))):
-            if a <= 0 and priced <= 0:
+        for k, (a, priced) in enumerate(self.entitlement(price, platform, room, list(pools), batch)):
+            if a <= 0:
                 continue
-            if a > 0:
-                pool = int(self.pool_of[k])
-                if a > pools[pool]:  # cannot happen: entitlement() bounds a by what is left
-                    raise AssertionError(f"commitment {a} exceeds the budget left {pools[pool]}")
-                pools[pool] -= a
-                self.used[k, platform] += a
+            pool = int(self.pool_of[k])
+            if a > pools[pool]:  # cannot happen: entitlement() bounds a by what is left
+                raise AssertionError(f"commitment {a} exceeds the budget left {pools[pool]}")
+            pools[pool] -= a
+            self.used[batch, k, platform] += a
             inst = self.instruments[k]
             grants.append(Grant(k, batch, a, priced, inst.paid_to, inst.paid_at))
         return tuple(grants)  # the empty tuple is shared: contracts without grants add no objects
 
     def release(self, grant: Grant, platform: int, amount: float | None = None) -> None:
-        """Give back an unpaid commitment (or ``amount`` of it) to its budget.
+        """Give back an unpaid commitment (or ``amount`` of it) to its budget, and to its batch's cap.
 
         After the batch has closed the money goes to the next batch with
-        rollover, and lapses (stays in the closed batch) without it.
+        rollover, and lapses (stays in the closed batch) without it; it is
+        taken off what the platform used of its grant's batch either way.
         """
         back = grant.amount if amount is None else amount
         if back > 0:
@@ -358,7 +380,7 @@ class ProgrammeState:
             if nxt is not None:
                 target = nxt
             self.budgets[target][int(self.pool_of[grant.instrument])] += back
-            self.used[grant.instrument, platform] -= back
+            self.used[grant.batch, grant.instrument, platform] -= back
         if amount is None:
             grant.settled = True
 

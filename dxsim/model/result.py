@@ -52,6 +52,13 @@ class RunResult:
         and enterprise, yuan / month.
     adopters : dict of str to array, shape (adopters,)
         One record per contract (dates in months, money in yuan, flags).
+    admitted : array of int8, shape (batches, platforms)
+        1 where the batch admitted the platform
+        (:meth:`~dxsim.model.institutions.BatchAdmission.table`).
+    applicants : dict of str to array, shape (applicants,)
+        One record per attempt to sign on a batch's money:
+        ``enterprise``, ``month``, ``batch`` and ``won``
+        (:class:`~dxsim.model.institutions.ApplicantLog`).
     ledger : LedgerTable or None
         Every payment of the run; None unless asked for
         (``World.run(keep_ledger=True)``).
@@ -69,5 +76,7 @@ class RunResult:
     gains: NDArray[np.float64]
     cash_flow: NDArray[np.float64]
     adopters: dict[str, NDArray[np.float64]]
+    admitted: NDArray[np.int8]
+    applicants: dict[str, NDArray[np.float64]]
     ledger: LedgerTable | None
     events: int

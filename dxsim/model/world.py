@@ -29,6 +29,7 @@ from dxsim.model.demand import Admission, Demand, Offers, PlatformScreen, Prices
 from dxsim.model.driver import MonthlyDriver, MonthlySeries
 from dxsim.model.gcpause import cyclic_gc_paused
 from dxsim.model.information import Beliefs, Evidence
+from dxsim.model.institutions import ApplicantLog
 from dxsim.model.ledger import Ledger, TaxAccounts, check_conservation
 from dxsim.model.parameters import ContractRules, IndustryParameters
 from dxsim.model.platform import Occupancy, Platforms, Receivables
@@ -63,10 +64,11 @@ class World:
         self.population = Population(industries, scenario.solutions, scenario.behaviour, keys)
         self.platforms = platforms = Platforms(scenario.resolved_platforms, industries, scenario.solutions, keys)
         # the programme schedules its rollovers now, before the driver starts (see dxsim.model.driver)
-        self.programme = programme = ProgrammeState(scenario, len(platforms), env)
+        self.programme = programme = ProgrammeState(scenario, len(platforms), env, keys)
         occupancy = Occupancy(len(platforms))
         self.ledger = Ledger()
         self.register = Register()
+        self.applicants = ApplicantLog()
         self.rules = rules = ContractRules.of(scenario)
         self.series = MonthlySeries.zeros(horizon, len(industries), len(platforms))
         industry = IndustryParameters.of(scenario)
@@ -98,6 +100,7 @@ class World:
             industry=industry,
             evidence=evidence,
             lighthouses=scenario.programme.lighthouse,
+            applicants=self.applicants,
         )
         applicants = Applicants(env, self.contracting, occupancy, [p.capacity for p in scenario.resolved_platforms])
         demand = Demand(
@@ -192,6 +195,8 @@ class World:
             gains=kind_total(table, ("gain",), t_max),
             cash_flow=cash_flows(table, t_max),
             adopters=adopter_records(book, table, t_max, float(monthly_rate(self.scenario.discount_rate))),
+            admitted=self.programme.batch_admission.table(),
+            applicants=self.applicants.arrays(),
             ledger=table if keep_ledger else None,
             events=_events_scheduled(self.env),
         )

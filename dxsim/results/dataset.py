@@ -16,7 +16,7 @@ import xarray as xr
 from dxsim._version import __version__
 from dxsim.finance import annual_rate, irr, monthly_rate, npv
 from dxsim.model.result import RunResult
-from dxsim.results.schema import MONTH_INDUSTRY, MONTH_PLATFORM, VARIABLES
+from dxsim.results.schema import APPLICANT, BATCH_PLATFORM, MONTH_INDUSTRY, MONTH_PLATFORM, VARIABLES
 from dxsim.scenario.schema import Scenario
 
 __all__ = ["build_dataset"]
@@ -46,19 +46,21 @@ def build_dataset(
         Their replication numbers (default ``0 .. len(runs) - 1``).
     """
     n_adopters = max((len(r.adopters["price_paid"]) for r in runs), default=0)
+    n_applicants = max((len(r.applicants["won"]) for r in runs), default=0)
     data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
     for name, (dims, _, _) in VARIABLES.items():
         if dims == MONTH_INDUSTRY:
             arr = np.stack([r.monthly[name] for r in runs])
         elif dims == MONTH_PLATFORM:
             arr = np.stack([r.platform[name] for r in runs])
+        elif dims == BATCH_PLATFORM:
+            arr = np.stack([r.admitted for r in runs]).astype(np.int8)
         elif name in _SERIES:
             arr = np.stack([getattr(r, name) for r in runs])
+        elif dims == APPLICANT:
+            arr = _padded([r.applicants[name.removeprefix("applicant_")] for r in runs], n_applicants)
         else:
-            arr = np.full((len(runs), n_adopters), np.nan)
-            for k, r in enumerate(runs):
-                values = r.adopters[name]
-                arr[k, : len(values)] = values
+            arr = _padded([r.adopters[name] for r in runs], n_adopters)
         data[name] = (("replication", *dims), arr)
     ds = xr.Dataset(
         {name: xr.Variable(dims, arr) for name, (dims, arr) in data.items()},
@@ -69,6 +71,8 @@ def build_dataset(
             "platform": [p.name for p in scenario.resolved_platforms],
             "party": ["government", "platform", "enterprise"],
             "adopter": np.arange(n_adopters),
+            "batch": np.arange(len(scenario.programme.batches)),
+            "applicant": np.arange(n_applicants),
         },
     )
     for name, (_, units, long_name) in VARIABLES.items():
@@ -99,6 +103,14 @@ def build_dataset(
         title=f"dxsim results: {scenario.name}",
     )
     return ds
+
+
+def _padded(columns: Sequence[np.ndarray], length: int) -> np.ndarray:
+    """One row per replication, each ``length`` long, padded with NaN."""
+    arr = np.full((len(columns), length), np.nan)
+    for k, values in enumerate(columns):
+        arr[k, : len(values)] = values
+    return arr
 
 
 def _add_returns(ds: xr.Dataset, scenario: Scenario) -> None:

@@ -10,8 +10,11 @@ Dataset of its own.
 Layout inside the run's Dataset:
 
 * every variable of the counterfactual without a ``platform`` dimension, as
-  ``counterfactual_<name>`` (attributes unchanged); its ``adopter`` dimension
-  becomes ``counterfactual_adopter`` (the two worlds sign different contracts);
+  ``counterfactual_<name>`` (attributes unchanged); its ``adopter`` and
+  ``applicant`` dimensions become ``counterfactual_adopter`` and
+  ``counterfactual_applicant`` (the two worlds sign different contracts); its
+  ``batch`` dimension is not kept (the counterfactual has no batches, and the
+  one variable over it, ``admitted``, has a ``platform`` dimension);
 * its non-dimension coordinates (a sweep's ``overrides``) as
   ``counterfactual_<name>``;
 * every attribute of the counterfactual as ``counterfactual_<key>``, among them
@@ -36,7 +39,8 @@ __all__ = ["PREFIX", "attach_counterfactual", "counterfactual_of"]
 PREFIX = "counterfactual_"
 #: The counterfactual's variables with this dimension are left out (platform series are not needed to appraise).
 _LEFT_OUT_DIM = "platform"
-_ADOPTER = "adopter"
+#: The counterfactual's own dimensions: renamed with the prefix (its contracts and applicants are its own).
+_OWN_DIMS = ("adopter", "applicant")
 
 
 def _check_pair(ds: xr.Dataset, cf: xr.Dataset) -> None:
@@ -52,7 +56,7 @@ def _check_pair(ds: xr.Dataset, cf: xr.Dataset) -> None:
     if len(missing):
         raise ValueError(f"the counterfactual lacks replications {missing.tolist()} of the run")
     for dim in cf.dims:
-        if dim in (_ADOPTER, _LEFT_OUT_DIM, "replication"):
+        if dim in (*_OWN_DIMS, _LEFT_OUT_DIM, "batch", "replication"):
             continue
         if dim not in ds.dims:
             raise ValueError(f"the counterfactual has a dimension {dim!r} the run has not")
@@ -86,7 +90,8 @@ def attach_counterfactual(ds: xr.Dataset, cf: xr.Dataset) -> xr.Dataset:
     xarray.Dataset
         ``ds`` (its variables and attributes unchanged) plus every variable of
         ``cf`` without a ``platform`` dimension as ``counterfactual_<name>``,
-        ``cf``'s ``adopter`` dimension renamed ``counterfactual_adopter`` and
+        ``cf``'s ``adopter`` and ``applicant`` dimensions renamed
+        ``counterfactual_adopter`` and ``counterfactual_applicant``, and
         ``cf``'s attributes as ``counterfactual_<key>`` (among them
         ``counterfactual_scenario``, its scenario as TOML).
 
@@ -112,8 +117,7 @@ def attach_counterfactual(ds: xr.Dataset, cf: xr.Dataset) -> xr.Dataset:
     part = part.drop_vars([c for c in part.coords if _LEFT_OUT_DIM in part[c].dims or c == _LEFT_OUT_DIM])
     renamed: dict[Hashable, str] = {name: f"{PREFIX}{name}" for name in kept}
     renamed.update({c: f"{PREFIX}{c}" for c in part.coords if c not in part.dims})
-    if _ADOPTER in part.dims:
-        renamed[_ADOPTER] = f"{PREFIX}{_ADOPTER}"
+    renamed.update({dim: f"{PREFIX}{dim}" for dim in _OWN_DIMS if dim in part.dims})
     part = part.rename(renamed)
     part.attrs = {}
     out = xr.merge([base, part], join="exact", compat="equals", combine_attrs="override")
@@ -139,7 +143,7 @@ def counterfactual_of(ds: xr.Dataset) -> xr.Dataset | None:
     -------
     xarray.Dataset or None
         The counterfactual's variables under their own names (those without a
-        ``platform`` dimension), its ``adopter`` dimension and its attributes
+        ``platform`` dimension), its ``adopter`` and ``applicant`` dimensions and its attributes
         (``scenario``, ``seed``, ...), with the replications (and sweep point)
         selected in ``ds``; None when ``ds`` holds no counterfactual.
 

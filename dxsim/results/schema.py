@@ -13,8 +13,12 @@ import xarray as xr
 
 __all__ = [
     "ADOPTER",
+    "APPLICANT",
+    "BATCH_PLATFORM",
+    "INSTITUTION_VARIABLES",
     "MONTH_INDUSTRY",
     "MONTH_PLATFORM",
+    "RAGGED_DIMS",
     "RENAMED_VARIABLES",
     "RESERVED",
     "RUN_DIMS",
@@ -26,11 +30,17 @@ __all__ = [
 ]
 
 #: The dimensions of a single run's Dataset; any other dimension is a sweep's.
-RUN_DIMS = frozenset({"replication", "month", "industry", "platform", "party", "adopter"})
+RUN_DIMS = frozenset({"replication", "month", "industry", "platform", "party", "adopter", "batch", "applicant"})
+
+#: Dimensions whose length differs between runs of one scenario (replications, blocks) or between
+#: scenarios (sweep points), padded when runs are combined, with the value a padded entry takes.
+RAGGED_DIMS: dict[str, float] = {"adopter": float("nan"), "applicant": float("nan"), "batch": 0.0}
 
 MONTH_INDUSTRY = ("month", "industry")
 MONTH_PLATFORM = ("month", "platform")
 ADOPTER = ("adopter",)
+BATCH_PLATFORM = ("batch", "platform")
+APPLICANT = ("applicant",)
 
 #: name -> (dims besides replication, units, long_name)
 VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -168,6 +178,23 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
         "adopter's perceived failure probability when it decided",
     ),
     "maturity_before": (ADOPTER, "score points", "digital-maturity score before the project"),
+    "admitted": (
+        BATCH_PLATFORM,
+        "1",
+        "1 if the batch admitted the platform (batch: index of programme.batches; int8)",
+    ),
+    "applicant_enterprise": (
+        APPLICANT,
+        "1",
+        "enterprise id of an applicant counting on a batch's money (one row per attempt to sign in a window)",
+    ),
+    "applicant_month": (APPLICANT, "months", "month of the attempt to sign (months since the scenario start)"),
+    "applicant_batch": (APPLICANT, "1", "batch the applicant applied to (index of programme.batches)"),
+    "applicant_won": (
+        APPLICANT,
+        "1",
+        "1 if the batch committed programme money to the applicant; 0 if its budget or the platform cap left none",
+    ),
     "maturity_after": (
         ADOPTER,
         "score points",
@@ -202,6 +229,10 @@ RENAMED_VARIABLES = {"public_spending": "public_money"}
 #: Monthly variables that came with the tax law (0.3.0): files written before lack them, and
 #: :func:`upgrade` does not invent them (their government ``cash_flow`` has no VAT and no platform tax).
 TAX_LAW_VARIABLES = ("platform_tax", "vat_revenue", "gains")
+
+#: Variables that came with the institutions of issue 14 (admission per batch, the applicants'
+#: allocation): files written before lack them, and :func:`upgrade` does not invent them.
+INSTITUTION_VARIABLES = ("admitted", "applicant_enterprise", "applicant_month", "applicant_batch", "applicant_won")
 
 
 def upgrade(ds: xr.Dataset) -> xr.Dataset:

@@ -41,7 +41,7 @@ import xarray as xr
 
 from dxsim.atomic import atomic_path
 from dxsim.results.provenance import SweepSpec, sweep_attrs, with_point_overrides
-from dxsim.results.schema import upgrade
+from dxsim.results.schema import RAGGED_DIMS, upgrade
 
 __all__ = [
     "StoreError",
@@ -51,6 +51,7 @@ __all__ = [
     "combine_points",
     "open_sweep",
     "pad_adopters",
+    "renumber",
     "take_lock",
     "verify_block",
 ]
@@ -172,9 +173,9 @@ class SweepStore:
         return upgrade(xr.open_zarr(path, consolidated=True))
 
     def open_point(self, point: int, blocks: int) -> xr.Dataset:
-        """All blocks of a point, concatenated along ``replication`` (lazily; adopters padded with NaN).
+        """All blocks of a point, concatenated along ``replication`` (lazily; adopters and applicants padded with NaN).
 
-        Blocks have different numbers of adopters; they are padded to the
+        Blocks have different numbers of adopters (and applicants); they are padded to the
         longest (:func:`pad_adopters`) rather than aligned by an outer join,
         whose masks xarray builds as numpy arrays inside the dask graph: with
         100 blocks of ``national`` that held about 2 GiB in memory.  The
@@ -187,28 +188,53 @@ class SweepStore:
         out = xr.concat(
             padded, dim="replication", join="override", data_vars="minimal", coords="minimal", compat="override"
         )
-        return out.assign_coords(adopter=np.arange(out.sizes["adopter"]))
+        return renumber(out)
 
 
 def pad_adopters(parts: Sequence[xr.Dataset]) -> list[xr.Dataset]:
-    """Datasets padded with NaN to the longest ``adopter`` dimension, without its coordinate.
+    """Datasets padded to the longest of each ragged dimension, without its coordinate.
 
-    The same as aligning them by an outer join on ``adopter`` (whose
-    coordinate is ``0, 1, ...`` in every part), without the masks that the
-    join builds as numpy arrays inside a dask graph.  Lazy parts come out as
-    one chunk along ``adopter`` each: zarr chunks every block differently,
-    and concatenating parts whose chunks differ makes dask unify them in a
-    large graph (17 s and 0.9 GiB for 100 blocks of 10 ``national``
-    replications; 0.7 s and 0.05 GiB as one chunk).  Assign
-    ``adopter=np.arange(n)`` after combining them.
+    The ragged dimensions (:data:`~dxsim.results.schema.RAGGED_DIMS`) are
+    ``adopter`` and ``applicant``, padded with NaN, and ``batch`` (sweep
+    points may have different numbers of batches), padded with 0 (a padded
+    batch admitted no platform); a part without one (a file of an earlier
+    version) is left as it is.  The same as aligning them by an outer join on
+    ``adopter`` (whose coordinate is ``0, 1, ...`` in every part), without
+    the masks that the join builds as numpy arrays inside a dask graph.  Lazy
+    parts come out as one chunk along each ragged dimension: zarr chunks
+    every block differently, and concatenating parts whose chunks differ
+    makes dask unify them in a large graph (17 s and 0.9 GiB for 100 blocks
+    of 10 ``national`` replications; 0.7 s and 0.05 GiB as one chunk).
+    Number them with :func:`renumber` after combining them.
     """
-    longest = max(p.sizes["adopter"] for p in parts)
-    out = []
-    for p in parts:
-        q = p.drop_vars("adopter").pad(adopter=(0, longest - p.sizes["adopter"]))
+    out = list(parts)
+    for dim, fill in RAGGED_DIMS.items():
+        longest = max((p.sizes.get(dim, 0) for p in out), default=0)
+        out = [_pad(p, dim, longest, fill) if dim in p.dims else p for p in out]
+    chunked = []
+    for q in out:
         lazy = any(v.chunks is not None for v in q.variables.values())  # Dataset.chunks refuses mixed chunks
-        out.append(q.chunk(adopter=-1) if lazy else q)
-    return out
+        chunked.append(q.chunk({d: -1 for d in RAGGED_DIMS if d in q.dims}) if lazy else q)
+    return chunked
+
+
+def _pad(part: xr.Dataset, dim: str, length: int, fill: float) -> xr.Dataset:
+    """``part`` without the coordinate of ``dim``, padded with ``fill`` to ``length`` along it.
+
+    A lazy variable with nothing along ``dim`` (no applicant in a block) is
+    loaded first: it holds no values, and dask cannot pad an empty chunk.
+    """
+    part = part.drop_vars(dim, errors="ignore")
+    if part.sizes[dim] == length:
+        return part
+    if part.sizes[dim] == 0:
+        part = part.assign({name: var.load() for name, var in part.data_vars.items() if dim in var.dims})
+    return part.pad({dim: (0, length - part.sizes[dim])}, constant_values=fill)
+
+
+def renumber(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` with the coordinates of its ragged dimensions numbered ``0, 1, ...`` again (after :func:`pad_adopters`)."""
+    return ds.assign_coords({d: np.arange(ds.sizes[d]) for d in RAGGED_DIMS if d in ds.dims})
 
 
 def _make_directory(path: Path) -> None:
@@ -389,7 +415,7 @@ def combine_points(parts: list[xr.Dataset], spec: SweepSpec) -> xr.Dataset:
     out = xr.combine_nested(
         nested, concat_dim=[name for name, _ in dims], join="override", combine_attrs="drop_conflicts", data_vars="all"
     )
-    return with_point_overrides(out.assign_coords(adopter=np.arange(out.sizes["adopter"])), spec)
+    return with_point_overrides(renumber(out), spec)
 
 
 def _read_manifest(path: Path) -> tuple[dict[str, Any], SweepSpec, Sequence[range]]:

@@ -174,8 +174,9 @@ def check_programme(
     ------
     FieldError
         Cost shares and the platform discount above 100%, a batch opening
-        outside the horizon, an eligibility that excludes every industry, or
-        instruments without a batch.
+        outside the horizon, an eligibility that excludes every industry,
+        instruments without a batch, or a batch's ``industries`` naming an
+        industry the scenario lacks or counting more than it has.
     """
     share = 0.0
     for k, inst in enumerate(programme["instruments"]):
@@ -195,6 +196,7 @@ def check_programme(
                 batch["opens"].isoformat(),
                 f"outside the horizon {start} to {end}",
             )
+        _check_batch_industries(batch.get("industries"), k, industries)
     eligible = (programme["eligibility"] or {}).get("industries")
     if eligible is not None and not set(industries) & set(eligible):
         raise FieldError(
@@ -202,6 +204,17 @@ def check_programme(
         )
     if programme["instruments"] and not programme["batches"]:
         raise FieldError(("programme", "batches"), [], "instruments need at least one batch with a budget")
+
+
+def _check_batch_industries(chosen: int | Sequence[str] | None, batch: int, industries: Collection[str]) -> None:
+    """A batch's ``industries``: a count at most the scenario's industries, or names of its industries."""
+    path = ("programme", "batches", batch, "industries")
+    if isinstance(chosen, int) and chosen > len(industries):
+        raise FieldError(path, chosen, f"more than the scenario's {len(industries)} industries")
+    if isinstance(chosen, Sequence):
+        unknown = [name for name in chosen if name not in set(industries)]
+        if unknown:
+            raise FieldError(path, list(chosen), f"not an industry of the scenario: {unknown[0]!r}")
 
 
 def add_months(start: dt.date, months: int) -> dt.date:

@@ -99,7 +99,9 @@ def expected_value(sc: dx.Scenario, w: World, r, c: int) -> tuple[float, float]:
     else:
         assert scheme.scheme == "revenue_share" and scheme.base == "reported_gain" and scheme.floor == 0
         benefit = sol.benefit.median * math.exp(sol.benefit.sigma**2 / 2)  # mean of the lognormal
-        at_start = ((100 - a["maturity_before"][c]) / (100 - sol.benefit_reference_score)) ** sol.benefit_maturity_exponent
+        at_start = (
+            (100 - a["maturity_before"][c]) / (100 - sol.benefit_reference_score)
+        ) ** sol.benefit_maturity_exponent
         full = a["adopter_revenue"][c] / 12.0 * benefit * at_start * max(quality, 0.0)
         paid = 0.0
         for m in range(math.floor(golive), math.floor(golive) + scheme.term_months):

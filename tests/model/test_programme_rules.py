@@ -116,7 +116,7 @@ def test_a_batch_admits_only_its_best_platforms():
 @settings(max_examples=8, deadline=None, derandomize=True)
 @given(low=st.floats(0.0, 0.5), step=st.floats(0.05, 0.3))
 def test_a_more_generous_share_never_lowers_expected_adopters_when_budgets_do_not_bind(low, step):
-    """Common random numbers, three replications, a budget no run can exhaust.
+    """Common random numbers, six replications, a budget no run can exhaust.
 
     With feedbacks (prices follow costs, queues, peers) adoption is not
     monotone enterprise by enterprise, but the mean over replications is.
@@ -125,13 +125,17 @@ def test_a_more_generous_share_never_lowers_expected_adopters_when_budgets_do_no
     fail acceptance, and it declines more of them (tests/model/test_participation.py).
     """
 
-    def adopters(share: float) -> float:
+    def adopters(share: float) -> np.ndarray:
         share_at_signing = COST_SHARE | {"share": share, "paid_at": "signing"}
         sc = BASE.with_overrides({"programme.instruments": [share_at_signing], "programme.batches[0].budget": 1e12})
-        ds = dx.simulate(sc, replications=3, seed=5)
-        return float(ds["adopters"].isel(month=-1).sum("industry").mean())
+        ds = dx.simulate(sc, replications=6, seed=5)
+        return ds["adopters"].isel(month=-1).sum("industry").values
 
-    assert adopters(low + step) >= adopters(low)
+    # paired on common random numbers; since 0.4.0 beliefs and platforms' screens feed back on
+    # adoption, so "expected" is tested as the paired mean difference within three standard errors
+    diff = adopters(low + step) - adopters(low)
+    se = diff.std(ddof=1) / np.sqrt(len(diff))
+    assert diff.mean() >= -3.0 * se
 
 
 @pytest.mark.parametrize("budget", [0.0, 1.0, 2e5, 5e6])

@@ -7,9 +7,10 @@ replication must run (conservation is checked inside every run, so a
 
 * the uncommitted budget is never negative;
 * public money paid never exceeds the sum of the batch budgets;
-* no platform's contracts receive more public money than the caps allow;
+* no platform's contracts receive more public money than the caps allow, batch by batch;
 * no industry has more adopters than enterprises, and no enterprise signs twice;
-* every contract's parts add up to its price;
+* every contract's parts add up to its price, and a programme-contingent
+  platform discount is given exactly on the contracts that receive programme money;
 * receivables are never negative, and a failed project pays nothing under revenue share;
 
 and, under a random tax law (rates, thresholds, the end of the small-low-profit
@@ -139,6 +140,7 @@ def scenarios(draw) -> dx.Scenario:
     discount = draw(st.floats(0.0, 0.5))
     first_close = draw(st.integers(1, 12))
     batches = [{"name": "a", "opens": month_start(0), "closes": month_end(first_close - 1), "budget": draw(budgets)}]
+    batches[0] |= draw(st.sampled_from([{}, {"platforms": 1}, {"industries": 1}, {"industries": 1, "platforms": 1}]))
     if draw(st.booleans()):
         opens = draw(st.integers(first_close, horizon - 1))
         closes = draw(st.integers(opens, horizon + 6))
@@ -149,6 +151,8 @@ def scenarios(draw) -> dx.Scenario:
             "horizon_months": horizon,
             "contract.platform_discount": discount,
             "contract.payment": payment,
+            "contract.platform_discount_contingent": draw(st.booleans()),
+            "programme.allocation": draw(st.sampled_from(["arrival", "score", "lottery"])),
             "programme.when_budget_exhausted": draw(st.sampled_from(["unsubsidised", "wait", "reject"])),
             "programme.batches": batches,
             "programme.instruments": draw(instruments(discount)),
@@ -194,14 +198,14 @@ def test_money_invariants_of_random_programmes(sc, seed):
     public = (table.payer == GOVERNMENT) & (table.select("subsidy") | table.select("reward"))
     assert table.amount[public].sum() <= total_budget * (1 + 1e-9) + 1e-6
 
-    # Caps per platform, from the ledger: public money for a platform's contracts.
+    # Caps per platform and batch, from the ledger: public money for a platform's contracts.
     n_plat = len(sc.resolved_platforms)
     by_platform = table.total(public, by="platform", size=n_plat)
     cap_total = sum(np.inf if i.cap_per_platform is None else i.cap_per_platform for i in prog.instruments)
-    assert (by_platform <= cap_total * (1 + 1e-9) + 1e-6).all()
-    for k, inst in enumerate(prog.instruments):  # and per instrument, committed plus paid
+    assert (by_platform <= cap_total * len(prog.batches) * (1 + 1e-9) + 1e-6).all()
+    for k, inst in enumerate(prog.instruments):  # and per batch and instrument, committed plus paid
         if inst.cap_per_platform is not None:
-            assert (w.programme.used[k] <= inst.cap_per_platform * (1 + 1e-9) + 1e-6).all()
+            assert (w.programme.used[:, k] <= inst.cap_per_platform * (1 + 1e-9) + 1e-6).all()
 
     # Receivables never negative; under a revenue share of the reported gain a failed project pays
     # nothing from go-live; on revenue every project gone live pays rate x revenue / 12 a month (at
@@ -230,7 +234,10 @@ def test_money_invariants_of_random_programmes(sc, seed):
     np.testing.assert_allclose(parts, a["price_paid"], rtol=1e-9, atol=1e-6)
     for name in ("government_part", "platform_discount", "enterprise_part"):
         assert (a[name] >= 0).all()
-    np.testing.assert_allclose(a["platform_discount"], sc.contract.platform_discount * a["price_paid"], rtol=1e-12)
+    funded = np.array([any(g.amount > 0 for g in grants) for grants in w.register.grants], dtype=bool)
+    given = funded | (not sc.contract.platform_discount_contingent)
+    expected = np.where(given, sc.contract.platform_discount, 0.0) * a["price_paid"]
+    np.testing.assert_allclose(a["platform_discount"], expected, rtol=1e-12)
 
 
 # ------------------------------------------------------------------ taxes, by a second implementation
