@@ -21,6 +21,8 @@ No SimPy event is created here; applying schedules the applicant's first step.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import simpy
 from numpy.typing import NDArray
@@ -28,6 +30,7 @@ from numpy.typing import NDArray
 from dxsim.model.applications import Applicants, Application, Traits
 from dxsim.model.contracts import split_price
 from dxsim.model.decision import Decision, Offer, decide, perceived_failure
+from dxsim.model.lifecycle import Lifecycle
 from dxsim.model.parameters import ContractRules, IndustryParameters
 from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Attributes, Considerers, Population, maturity_level
@@ -237,15 +240,21 @@ class Offers:
         att: Attributes,
         failure: NDArray[np.float64],
         month: int,
+        renewing: NDArray[np.bool_] | None = None,
     ) -> tuple[Offer, Decision]:
         """Decide on offers built from instrument amounts (yuan, instruments x enterprises).
 
         ``failure`` is each enterprise's perceived failure probability;
-        ``month`` the model month of the decision (its tax calendar).
+        ``month`` the model month of the decision (its tax calendar);
+        ``renewing`` marks former users renewing their solution, which expect
+        no further maturity gain from it.
         """
         tier = np.zeros(len(price))
         if self.tiered.any():
-            level = maturity_level(att.maturity + self.industry.mean_maturity_gain[industry])
+            gain = self.industry.mean_maturity_gain[industry]
+            if renewing is not None:
+                gain = np.where(renewing, 0.0, gain)
+            level = maturity_level(att.maturity + gain)
             tier = self.programme.tier_amounts(level, amount)[self.to_enterprise].sum(axis=0)
         offer = self.offer(industry, platform, price, to_price, tier)
         law = self.rules.tax
@@ -331,6 +340,8 @@ class Demand:
         Where to count the considerers of each month.
     rules : ContractRules
         Discount, scheme, the budget rule.
+    lifecycle : Lifecycle
+        Exit times (exited enterprises do not consider) and former users (renewers).
     """
 
     def __init__(
@@ -349,6 +360,7 @@ class Demand:
         applicants: Applicants,
         considering: NDArray[np.float64],
         rules: ContractRules,
+        lifecycle: Lifecycle,
     ) -> None:
         self.behaviour = behaviour
         self.keys = keys
@@ -363,14 +375,33 @@ class Demand:
         self.applicants = applicants
         self.considering = considering
         self.rules = rules
+        self.lifecycle = lifecycle
 
     def consider(self, c: Considerers, t: int, adoption_share: NDArray[np.float64]) -> None:
         """Decide the considerers ``c`` of month ``t``; adopters apply, rejecters wait to consider again.
 
         ``adoption_share`` is each industry's share of enterprises in use.
+        Enterprises that have exited by their consideration time drop out
+        for good.  Former users (:meth:`~dxsim.model.lifecycle.Renewals.former_scores`)
+        decide as renewers: at the maturity score they reached, which the
+        solution does not raise again, and with no perceived failure (their
+        project worked, and in this model an enterprise's failure is its own
+        keyed draw).
         """
+        exit_at = self.lifecycle.exits.time(c.ids, c.industry)
+        staying = exit_at > c.time
+        if not staying.all():
+            c, exit_at = c.subset(staying), exit_at[staying]
         self.considering[t] += np.bincount(c.industry, minlength=self.considering.shape[1])
         att = self.population.attributes(c.ids, c.industry)
+        score = self.lifecycle.renewals.former_scores(c.ids)
+        renewing = ~np.isnan(score)
+        if renewing.any():
+            att = replace(
+                att,
+                maturity=np.where(renewing, score, att.maturity),
+                maturity_gain=np.where(renewing, 0.0, att.maturity_gain),
+            )
         platform, has_platform = self.choose_platform(c, float(t))
         price = np.where(has_platform, self.prices.quote[platform], 0.0)
         budget = self.announced_budget(float(t))
@@ -384,7 +415,8 @@ class Demand:
         to_price[:, ~covered] = 0.0
         pb = self.behaviour.perceived_failure
         failure = perceived_failure(pb.initial, pb.peer_learning, adoption_share[c.industry])
-        offer, decision = self.offers.evaluate(c.industry, platform, price, amount, to_price, att, failure, t)
+        failure = np.where(renewing, 0.0, failure)
+        offer, decision = self.offers.evaluate(c.industry, platform, price, amount, to_price, att, failure, t, renewing)
         adopt = decision.adopt & has_platform
         if self.rules.deferred:
             adopt &= self.working_capital.ration(platform, offer.owed, c.time, adopt)
@@ -400,16 +432,22 @@ class Demand:
             price,
             self.offers.counted_on(amount, to_price),
             failure,
+            renewing,
+            exit_at,
         )
         traits = (getattr(att, name) for name in Attributes.__dataclass_fields__)
         # Python scalars column by column: cheaper than numpy scalars one by one
         apply = self.applicants.apply
-        for (who, ind, plat, time, threshold, attempt, quoted, counted, fear), values in zip(
+        for (who, ind, plat, time, threshold, attempt, quoted, counted, fear, renew, leaves), values in zip(
             zip(*(x[rows].tolist() for x in head), strict=True),
             zip(*(x[rows].tolist() for x in traits), strict=True),
             strict=True,
         ):
-            apply(Application(who, ind, plat, time, threshold, attempt, quoted, counted, fear, Traits(*values)))
+            apply(
+                Application(
+                    who, ind, plat, time, threshold, attempt, quoted, counted, fear, Traits(*values), renew, leaves
+                )
+            )
 
     def announced_budget(self, t: float) -> NDArray[np.float64]:
         """The budget an enterprise considering at ``t`` counts on, per pool (yuan).

@@ -3,7 +3,9 @@
 At the start of month t the driver reprices the platforms, computes each
 industry's consideration hazard from the enterprises in use and the
 lighthouses so far, draws the month's considerers (vectorised, see
-:mod:`dxsim.model.population`) and hands them to
+:mod:`dxsim.model.population`), adds the enterprises whose solution's
+lifetime ends in the month (:class:`~dxsim.model.lifecycle.Renewals`) and
+hands them to
 :class:`~dxsim.model.demand.Demand`, whose adopters apply at their own times
 inside the month.  At time t + 1 it closes month t: the contracts gone live
 are settled and the month's end state is recorded in the
@@ -30,6 +32,7 @@ from numpy.typing import NDArray
 
 from dxsim.model.contracting import LiveContracts
 from dxsim.model.demand import Demand, Prices
+from dxsim.model.lifecycle import Renewals
 from dxsim.model.parameters import IndustryParameters
 from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Population
@@ -38,8 +41,8 @@ from dxsim.model.programme import ProgrammeState, UrgentTimeout
 __all__ = ["COUNTS", "PLATFORM_SERIES", "MonthlyDriver", "MonthlySeries"]
 
 #: Counts per month and industry (enterprises): considering and adoptions in the month; changes
-#: of those in use; acceptances and lighthouses in the month.
-COUNTS = ("considering", "adoptions", "in_use", "accepted", "lighthouses")
+#: of those in use; acceptances and lighthouses in the month; renewals and exits in the month.
+COUNTS = ("considering", "adoptions", "in_use", "accepted", "lighthouses", "renewals", "exits")
 
 #: End-of-month state per platform: time-average queue length and utilisation, experience
 #: (deployments), unit cost and quoted price (yuan), receivables (yuan).
@@ -75,11 +78,13 @@ class MonthlySeries:
         )
 
     def monthly(self, months: int) -> dict[str, NDArray[np.float64]]:
-        """The counts as output: in the month (considering, adoptions) or cumulated (the rest)."""
+        """The counts as output: in the month (considering, adoptions, renewals, exits) or cumulated (the rest)."""
         c = self.counts
         return {
             "considering": c["considering"][:months],
             "adoptions": c["adoptions"][:months],
+            "renewals": c["renewals"][:months],
+            "exits": c["exits"][:months],
             "adopters": np.cumsum(c["adoptions"][:months], axis=0),
             "in_use": np.cumsum(c["in_use"][:months], axis=0),
             "accepted": np.cumsum(c["accepted"][:months], axis=0),
@@ -114,6 +119,8 @@ class MonthlyDriver:
         Time integrals of the number waiting and in service at each platform.
     series : MonthlySeries
         Where the months are recorded.
+    renewals : Renewals
+        The enterprises whose solution's lifetime ends, month by month.
     """
 
     def __init__(
@@ -130,6 +137,7 @@ class MonthlyDriver:
         receivables: Receivables,
         occupancy: Occupancy,
         series: MonthlySeries,
+        renewals: Renewals,
     ) -> None:
         self.env = env
         self.horizon = len(series.budget_remaining)
@@ -143,6 +151,7 @@ class MonthlyDriver:
         self.receivables = receivables
         self.occupancy = occupancy
         self.series = series
+        self.renewals = renewals
 
     def run(self) -> None:
         """Run the months to the horizon and close the last one."""
@@ -166,6 +175,9 @@ class MonthlyDriver:
             self.series.platform["price"][t] = self.prices.update()
             hazard = ind.innovation + (ind.imitation * adopting + ind.demonstration * lighthouses) / size
             considerers = self.population.step(hazard, t)
+            renewing = self.renewals.due(t, self.population.integrated, hazard)
+            if len(renewing):
+                considerers = considerers + renewing
             if len(considerers):
                 self.demand.consider(considerers, t, adopting / size)
             yield UrgentTimeout(self.env, 1.0)  # month end: before any other event due then

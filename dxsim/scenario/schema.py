@@ -227,6 +227,12 @@ class Solution(Frozen):
         Probability that the project delivers no gain.
     maturity_gain : Dist
         Digital-maturity score points gained by a successful project.
+    renewal : bool
+        At the end of a working solution's lifetime (go-live + ``lifetime_months``)
+        the enterprise decides again, at the then price and programme terms,
+        whether to sign a new contract (default true, assumption: software
+        is re-bought or re-subscribed when it wears out; false = the first
+        edition's one-off adoption).
     """
 
     price: Money
@@ -237,6 +243,7 @@ class Solution(Frozen):
     lifetime_months: Positive = 60.0
     failure_probability: Share = 0.0
     maturity_gain: Dist
+    renewal: bool = True
 
 
 class _PlatformFields(Frozen):
@@ -706,6 +713,11 @@ class Behaviour(Frozen):
         Longest acceptable payback in the success case, months.
     liquidity_months : Dist
         Cash the enterprise can put up at signing, in months of revenue.
+    exit_rate : float
+        Rate at which firms exit (close, merge, leave the scope), 1 / year,
+        in [0, 1]; each enterprise's exit time is exponential with this rate
+        (keyed draws).  Default 0.05 (assumption: no figure for the pilot's
+        SMEs; 0 = no firm exits, the first edition).
     """
 
     hurdle_rate: Dist = Uniform(low=0.10, high=0.30)
@@ -714,6 +726,7 @@ class Behaviour(Frozen):
     liquidity_months: Dist = Lognormal(median=0.5, sigma=0.5)
     perceived_failure: PerceivedFailure = PerceivedFailure()
     platform_choice: PlatformChoice = PlatformChoice()
+    exit_rate: Share = 0.05  # 1 / year; Share: finite, in [0, 1]
 
 
 class Scenario(Frozen):
