@@ -103,7 +103,11 @@ def test_each_scheme_conserves_money_in_a_run(name):
     owed = a["enterprise_part"]  # no subsidy is paid to the enterprise in small
     # enterprise paid - enterprise part = the platform's revenue-share gain or loss
     np.testing.assert_allclose((paid - owed)[settled], (premium - short)[settled], atol=1e-6)
-    if name in ("upfront", "installments"):
+    if name == "upfront":
         assert not (t.kind == KIND["payment_shortfall"]).any()
+    if name == "installments":  # only the instalments after an enterprise's exit are written off
+        owes_at_exit = a["exit_month"] < np.floor(a["signed_month"]) + 11  # exits before its last instalment
+        assert (short > 0).any()
+        np.testing.assert_array_equal(short > 0, owes_at_exit)
     if name == "revenue_share":
         assert short[a["failed_flag"] == 1] == pytest.approx(owed[a["failed_flag"] == 1])
