@@ -83,9 +83,13 @@ class Exits:
                 u = keys.uniform("exit_count", industries, m)
                 self.counts[m] = stats.binom.ppf(u, alive, q)
                 alive = alive - self.counts[m]
-        self._cumulated = np.cumsum(self.counts, axis=0).T.copy()  # (industries, months)
+        cumulated = np.cumsum(self.counts, axis=0).T  # (industries, months)
         #: True when some enterprise exits within the horizon.
-        self.any = bool(self._cumulated[:, -1].any()) if months else False
+        self.any = bool(cumulated[:, -1].any()) if months else False
+        self.months = months
+        # Global ranks exited by each month's end, industry after industry: one increasing sequence,
+        # since industry i's ranks run from offset[i] to offset[i] + size[i] <= offset[i + 1].
+        self._global = (cumulated + offset[:, None]).ravel()
 
     def time(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
         """Exit time of enterprises ``ids`` of industries ``industry`` (months since start; inf = not within the horizon)."""
@@ -93,10 +97,9 @@ class Exits:
         if not self.any or len(ids) == 0:
             return out
         rank = self.keys.permutation_indices("exit_rank", self.size[industry], ids - self.offset[industry], industry)
-        cum = self._cumulated
-        months = cum.shape[1]
-        # the month in which rank r exits: the number of months whose cumulated count is <= r
-        month = (cum[industry] <= rank[:, None]).sum(axis=1)
+        # the month in which rank r exits: the number of months by whose end fewer than r + 1 have exited
+        months = self.months
+        month = np.searchsorted(self._global, rank + self.offset[industry], side="right") - industry * months
         inside = month < months
         lam = self.hazard
         u = self.keys.uniform("exit_time", ids[inside])
@@ -122,7 +125,9 @@ class Renewals:
         #: The last month whose considerers were drawn (a lifetime ending in it waits for the next).
         self.opened = -1
         self._due: defaultdict[int, list[tuple[int, int, float, int, float]]] = defaultdict(list)
-        self._former: dict[int, float] = {}  # enterprise -> maturity score reached, once its solution ended
+        # former users (their solution ended) in increasing id, and the maturity score each reached
+        self._former_ids = np.zeros(0, dtype=np.int64)
+        self._former_scores = np.zeros(0)
 
     def schedule(self, enterprise: int, industry: int, end: float, attempt: int, score: float) -> None:
         """A working solution of ``enterprise`` ends at ``end`` (months); ``attempt`` its consideration, ``score`` reached.
@@ -157,17 +162,30 @@ class Renewals:
             empty = np.zeros(0, dtype=np.int64)
             return Considerers(empty, empty, np.zeros(0), np.zeros(0), empty)
         enterprise, industry, time, attempt, score = (np.array(col) for col in zip(*rows, strict=True))
-        self._former.update(zip(enterprise.tolist(), score.tolist(), strict=True))
+        self._remember(enterprise.astype(np.int64), score)
         industry = industry.astype(np.int64)
         threshold = level[industry] - hazard[industry] * (month + 1 - time)
         return Considerers(enterprise.astype(np.int64), industry, time, threshold, attempt.astype(np.int64))
 
+    def _remember(self, enterprise: NDArray[np.int64], score: NDArray[np.float64]) -> None:
+        """Record former users (each at most once in ``enterprise``) and their scores, the latest kept."""
+        order = np.argsort(enterprise)
+        enterprise, score = enterprise[order], score[order]
+        known = self._former_ids
+        at = np.searchsorted(known, enterprise)
+        seen = at < len(known)
+        seen[seen] = known[at[seen]] == enterprise[seen]
+        self._former_scores[at[seen]] = score[seen]
+        self._former_ids = np.insert(known, at[~seen], enterprise[~seen])
+        self._former_scores = np.insert(self._former_scores, at[~seen], score[~seen])
+
     def former_scores(self, ids: NDArray[np.int64]) -> NDArray[np.float64]:
         """Maturity score reached by each of ``ids`` whose solution has ended (NaN: not a former user)."""
-        if not self._former:
+        known = self._former_ids
+        if len(known) == 0:
             return np.full(len(ids), np.nan)
-        get = self._former.get
-        return np.array([get(e, np.nan) for e in ids.tolist()], dtype=np.float64)
+        at = np.minimum(np.searchsorted(known, ids), len(known) - 1)
+        return np.where(known[at] == ids, self._former_scores[at], np.nan)
 
 
 @dataclass(frozen=True)
