@@ -3,7 +3,7 @@
 MODEL.md mechanism 1: in month t a not-yet-adopted enterprise of industry i
 considers with probability 1 - exp(-h_i(t)), h_i(t) = p_i + q_i A_i(t) / N_i,
 A_i(t) taken at the start of month t.  With free, instant, infallible, everlasting
-solutions and no programme, every considerer adopts and is live in the month it
+solutions, no firm exit and no programme, every considerer adopts and is live in the month it
 considers, so A_i(t) / N_i = F_t and
 
     F_{t+1} = F_t + (1 - F_t) (1 - exp(-(p + q F_t))),  F_0 = 0.
@@ -53,6 +53,7 @@ def frictionless() -> dx.Scenario:
         "programme.instruments": [],
         "contract.platform_discount": 0.0,
         "behaviour.perceived_failure.initial": 0.0,
+        "behaviour.exit_rate": 0.0,  # firms that never exit (everlasting solutions, everlasting firms)
         # one income-tax rate for all: without the small-low-profit notch a free gain is always worth taking
         "tax.small_low_profit_rate": 0.25,
         "tax.small_low_profit_rate_after": 0.25,
