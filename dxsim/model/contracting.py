@@ -507,9 +507,10 @@ class Contracting:
     def assess(self, contract: int) -> None:
         """Acceptance: maturity level after the project; pay or release acceptance money.
 
-        An enterprise that has exited by then fails acceptance.  A renewal
-        is assessed like any contract (its acceptance money is paid), but
-        its enterprise is not counted again among the accepted and the
+        An enterprise that has exited by then fails acceptance (its
+        platform's admission record does not count it).  A renewal is
+        assessed like any contract (its acceptance money is paid), but its
+        enterprise is not counted again among the accepted and the
         lighthouses.
         """
         app = self.register.apps[contract]
@@ -525,7 +526,8 @@ class Contracting:
         book.set(contract, "accepted", float(accepted))
         book.set(contract, "lighthouse", float(lighthouse))
         month = int(now)
-        self.admission.record(app.platform, accepted)
+        if app.exit > now:  # an enterprise gone is not assessed: no mark against its platform
+            self.admission.record(app.platform, accepted)
         first = not app.renewal  # an enterprise is counted once: a renewal keeps the level it reached
         if accepted:
             self.counts["accepted"][month, app.industry] += first
