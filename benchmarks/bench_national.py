@@ -221,7 +221,7 @@ def main() -> None:
         times["sim"].append(time.perf_counter() - t0)
         times["cpu"].append(time.process_time() - c0)
         counts["sim"].append(int(result.monthly["considering"].sum()))
-        counts["sim_adopters"].append(int(result.monthly["adoptions"].sum()))
+        counts["sim_adopters"].append(int(result.monthly["adoptions"].sum() + result.monthly["renewals"].sum()))
         for name, fn in (("floor", floor), ("first", first_floor)):
             t0 = time.perf_counter()
             adopters, decisions = fn(sc, k)

@@ -151,6 +151,46 @@ class Keys:
             todo[todo] = y >= np.uint64(n)
         return out.astype(np.int64)
 
+    def permutation_indices(self, stream: str, n: ArrayLike, k: ArrayLike, group: ArrayLike) -> NDArray[np.int64]:
+        """Element at positions ``k`` of keyed random permutations of ``range(n)``, one per ``group``.
+
+        :meth:`permutation_index` for many permutations at once: element
+        ``e`` is position ``k[e]`` of the permutation of ``range(n[e])`` of
+        group ``group[e]`` (``n``, ``k`` and ``group`` broadcast; ``group``
+        a non-negative int).  The same Feistel network, each element on its
+        own domain, the rounds keyed by ``(stream, right half, 4 x group +
+        round)``: group 0 gives :meth:`permutation_index`'s permutation.
+
+        Examples
+        --------
+        >>> k = Keys(7)
+        >>> p = k.permutation_indices("p", [5, 5, 5, 5, 5, 3, 3, 3], [0, 1, 2, 3, 4, 0, 1, 2], [1, 1, 1, 1, 1, 2, 2, 2])
+        >>> sorted(p[:5].tolist()), sorted(p[5:].tolist())
+        ([0, 1, 2, 3, 4], [0, 1, 2])
+        >>> bool((k.permutation_indices("p", 9, [4, 8], 0) == k.permutation_index("p", 9, [4, 8])).all())
+        True
+        """
+        n_a, k_a, g_a = np.broadcast_arrays(
+            np.asarray(n, dtype=np.int64), np.asarray(k, dtype=np.int64), np.asarray(group, dtype=np.int64)
+        )
+        out = k_a.astype(np.uint64).ravel()  # a copy
+        size = n_a.ravel().astype(np.uint64)
+        half = np.maximum(1, np.ceil(np.log2(np.maximum(n_a.ravel(), 2)) / 2)).astype(np.uint64)
+        mask = (np.uint64(1) << half) - np.uint64(1)
+        rounds = g_a.ravel() * 4
+        todo = np.flatnonzero(n_a.ravel() > 1)
+        out[n_a.ravel() <= 1] = 0
+        while len(todo):
+            h, m = half[todo], mask[todo]
+            left, right = out[todo] >> h, out[todo] & m
+            for r in range(4):
+                f = self.bits(stream, right.astype(np.int64), rounds[todo] + r) & m
+                left, right = right, left ^ f
+            y = (left << h) | right
+            out[todo] = y
+            todo = todo[y >= size[todo]]
+        return out.astype(np.int64).reshape(n_a.shape)
+
     def _feistel(self, x: NDArray[np.uint64], stream: str, half: int, mask: np.uint64) -> NDArray[np.uint64]:
         left = x >> np.uint64(half)
         right = x & mask

@@ -166,6 +166,8 @@ def adopter_records(
         "adopter_perceived_failure": book["perceived_failure"],
         "maturity_before": book["maturity_before"],
         "maturity_after": book["maturity_after"],
+        "renewal_flag": book["renewal"],
+        "exit_month": np.where(book["exit"] < months, book["exit"], np.nan),
     }
 
 

@@ -15,6 +15,7 @@ function elsewhere; this module only orders the steps in time.
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections import deque
 from collections.abc import Callable
@@ -80,6 +81,8 @@ class Application:
     perceived_failure: float  # the failure probability it reckoned with
     benefit_share: float  # the share of its potential gain it counted on
     traits: Traits
+    renewal: bool = False  # a former user renewing its solution (dxsim.model.lifecycle)
+    exit: float = math.inf  # when the enterprise exits, months since start (inf: not within the horizon)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +104,8 @@ class Waits:
 
 #: Why an applicant was turned away: its platform is at its working-capital limit, the budget
 #: is spent (rule ``reject``, or ``wait`` with no batch to come), or with the money left it no
-#: longer wants to adopt.
-Refusal: TypeAlias = Literal["working_capital", "budget", "unwilling"]
+#: longer wants to adopt; or it no longer applies: it has exited (while waiting for a batch).
+Refusal: TypeAlias = Literal["working_capital", "budget", "unwilling", "exited"]
 
 
 @dataclass(frozen=True, slots=True)

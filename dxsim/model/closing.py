@@ -22,7 +22,9 @@ tax.  :func:`close_books` writes, in this order:
    with d_m the straight-line deduction over the solution's lifetime from
    go-live of what the enterprise paid for it (payments and fees, net of the
    VAT it deducts and of programme money it received), whether or not the
-   project works; a negative amount is a saving.
+   project works; a negative amount is a saving.  An enterprise that exits
+   pays (or saves) it for the months it begins in business, and not after
+   (the deductions left are lost with it).
 3. ``fixed_cost``: each platform's fixed costs, a twelfth of the yearly
    amount each month from its start to the horizon; ``financing_cost``:
    cost_of_capital / 12 x its receivables at each month's end.
@@ -88,7 +90,8 @@ def close_books(
         The run's ledger, every payment on the contracts written.
     book : dict of str to array, shape (contracts,)
         The contracts: ``golive`` (months, NaN = not live), ``revenue``
-        (yuan / year), ``margin``, ``high_tech`` (0 / 1).
+        (yuan / year), ``margin``, ``high_tech`` (0 / 1), and optionally
+        ``exit`` (the enterprise's exit time, months; inf = none).
     law : TaxLaw
         The tax law.
     lifetime : array, shape (contracts,)
@@ -177,6 +180,7 @@ def income_tax_schedule(
     deductible: NDArray[np.float64],
     gain: NDArray[np.float64],
     months: int,
+    exit_time: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Monthly incremental income tax of contracts gone live (yuan / month; negative: a saving).
 
@@ -199,6 +203,9 @@ def income_tax_schedule(
         Gain in each month of the grid from each go-live month, yuan / month.
     months : int
         The horizon: grid months at or after it pay nothing.
+    exit_time : array, shape (n,), optional
+        When each enterprise exits (months since the start; inf or omitted:
+        not within the horizon): grid months that begin at or after it pay nothing.
 
     Returns
     -------
@@ -220,7 +227,10 @@ def income_tax_schedule(
     calendar = start[:, None] + np.arange(width)
     deduction = straight_line(deductible, golive - start, lifetime, width)
     tax = law.incremental(base[:, None], gain, deduction, high_tech[:, None], calendar)
-    return calendar, np.where(calendar < months, tax, 0.0)
+    paying = calendar < months
+    if exit_time is not None:
+        paying &= calendar < exit_time[:, None]
+    return calendar, np.where(paying, tax, 0.0)
 
 
 def _write_income_tax(
@@ -262,6 +272,7 @@ def _write_income_tax(
         deductible=deductible[live],
         gain=gain.reshape(len(live), width),
         months=months,
+        exit_time=book["exit"][live] if "exit" in book else None,
     )
     owner = {"contract": live[:, None], "platform": book["platform"][live].astype(np.int64)[:, None]}
     ledger.add_schedule("enterprise", "government", calendar, kind="tax", amount=np.maximum(tax, 0.0), **owner)

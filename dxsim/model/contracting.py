@@ -26,6 +26,7 @@ from dxsim.model.demand import Admission, Offers, WorkingCapital
 from dxsim.model.information import Evidence
 from dxsim.model.institutions import ApplicantLog
 from dxsim.model.ledger import Ledger
+from dxsim.model.lifecycle import Renewals
 from dxsim.model.lighthouses import Lighthouses
 from dxsim.model.parameters import ContractRules, IndustryParameters
 from dxsim.model.platform import Platforms, Receivables
@@ -65,6 +66,8 @@ class Register:
         out["maturity_before"] = np.array([a.traits.maturity for a in self.apps], dtype=np.float64)
         out["margin"] = np.array([a.traits.margin for a in self.apps], dtype=np.float64)
         out["high_tech"] = np.array([a.traits.high_tech for a in self.apps], dtype=np.float64)
+        out["exit"] = np.array([a.exit for a in self.apps], dtype=np.float64)
+        out["renewal"] = np.array([a.renewal for a in self.apps], dtype=np.float64)
         return out
 
 
@@ -162,6 +165,8 @@ class LiveContracts:
         Each platform's quality: a working project yields
         :func:`~dxsim.model.quality.realised_share` of it times its
         enterprise's potential gain.
+    renewals : Renewals
+        Where a working solution's end is announced, for its enterprise to consider renewing.
     """
 
     def __init__(
@@ -173,6 +178,7 @@ class LiveContracts:
         rules: ContractRules,
         in_use: NDArray[np.float64],
         quality: NDArray[np.float64],
+        renewals: Renewals,
     ) -> None:
         self.register = register
         self.ledger = ledger
@@ -181,19 +187,29 @@ class LiveContracts:
         self.rules = rules
         self.in_use = in_use
         self.realised = realised_share(quality)
+        self.renewals = renewals
         self.horizon = in_use.shape[0] - 1
         self.pending: list[int] = []  # contracts gone live, not yet settled
 
     def add(self, cid: int, now: float) -> None:
-        """Contract ``cid`` went live at ``now``: in use from now for its lifetime if its project works."""
+        """Contract ``cid`` went live at ``now``: in use from now for its lifetime if its project works.
+
+        In use until the lifetime ends or the enterprise exits, whichever
+        comes first; at the lifetime's end, if the enterprise is still in
+        business, it considers renewing (:class:`~dxsim.model.lifecycle.Renewals`).
+        """
         app = self.register.apps[cid]
         i = app.industry
         self.pending.append(cid)
-        if not app.traits.fails:
+        if not app.traits.fails and app.exit > now:
             self.in_use[int(now), i] += 1
-            end = int(now + self.industry.lifetime_months[i])
+            lifetime_end = now + self.industry.lifetime_months[i]
+            end = int(min(lifetime_end, app.exit))
             if end < self.horizon:
                 self.in_use[end, i] -= 1
+            if lifetime_end < app.exit:
+                score = app.traits.maturity + app.traits.maturity_gain
+                self.renewals.schedule(app.enterprise, i, lifetime_end, app.attempt, score)
 
     def settle(self) -> None:
         """Write the schedules of the contracts gone live since the last call (one batch of arrays).
@@ -213,6 +229,7 @@ class LiveContracts:
         revenue = np.array([a.traits.revenue for a in apps])
         benefit = np.array([a.traits.benefit for a in apps])
         works = ~np.array([a.traits.fails for a in apps], dtype=bool)
+        exit_at = np.array([a.exit for a in apps])
         book = self.register.book.columns
         owed = np.array([book["enterprise_part"][c] + book["government_to_enterprise"][c] for c in cids])
         st = settle(
@@ -226,6 +243,7 @@ class LiveContracts:
             scheme=self.rules.scheme,
             acceptance_delay=self.rules.acceptance_delay,
             revenue=revenue / 12.0,
+            exit_time=exit_at,
         )
         months = st.months
         inside = months < self.horizon
@@ -349,6 +367,8 @@ class Contracting:
         """
         now = self.env.now
         rules = self.rules
+        if app.exit <= now:
+            return Refused("exited")  # it left while waiting for a batch: it never considers again
         if rules.deferred and self.working_capital.over_limit()[app.platform]:
             self._turn_away(app)  # the platform signs no more deferred-payment contracts for now
             return Refused("working_capital")
@@ -399,6 +419,7 @@ class Contracting:
             att,
             (np.array([app.perceived_failure]), np.array([app.benefit_share])),
             int(self.env.now),
+            np.array([app.renewal]),
         )
         return bool(decision.adopt[0])
 
@@ -441,7 +462,32 @@ class Contracting:
         )
         register.grants.append(grants)
         register.apps.append(app)
-        owed = enterprise_part + gov_e
+        self._pay_fixed(app, cid, enterprise_part + gov_e)
+        self.grants.pay(cid, "signing")
+        i = app.industry
+        internal = float(self.industry.internal_share[i]) * app.price + float(self.industry.internal_fixed[i])
+        if internal > 0:
+            self.ledger.add(
+                "enterprise",
+                "market",
+                month,
+                contract=cid,
+                kind="internal_cost",
+                amount=internal,
+                platform=app.platform,
+            )
+        self.counts["renewals" if app.renewal else "adoptions"][month, i] += 1
+        return cid
+
+    def _pay_fixed(self, app: Application, cid: int, owed: float) -> None:
+        """Write the payments of contract ``cid`` known at signing (yuan); ``owed`` is what the enterprise owes.
+
+        The enterprise pays an instalment in each month it begins in
+        business; the instalments after its exit are written off, a payment
+        shortfall the platform bears in the exit month.
+        """
+        month = int(self.env.now)
+        rules = self.rules
         receivables = self.working_capital.receivables
         receivables.add(app.platform, owed)
         n_fixed = rules.fixed_months
@@ -457,34 +503,33 @@ class Contracting:
                 platform=app.platform,
             )
             receivables.reduce_one(app.platform, month, first)
-        else:
-            fixed = fixed_payments(rules.scheme, np.array([owed]), n_fixed)[0]
-            months = month + np.arange(n_fixed)
-            self.ledger.add_schedule(
-                "enterprise",
-                "platform",
-                months,
-                contract=cid,
-                kind="enterprise_payment",
-                amount=fixed,
-                platform=app.platform,
-            )
-            receivables.reduce(np.asarray(app.platform), months, fixed)
-        self.grants.pay(cid, "signing")
-        i = app.industry
-        internal = float(self.industry.internal_share[i]) * app.price + float(self.industry.internal_fixed[i])
-        if internal > 0:
+            return
+        fixed = fixed_payments(rules.scheme, np.array([owed]), n_fixed)[0]
+        months = month + np.arange(n_fixed)
+        unpaid = float(fixed[months >= app.exit].sum())
+        if unpaid > 0:
+            fixed = np.where(months < app.exit, fixed, 0.0)
+            gone = int(app.exit)
             self.ledger.add(
+                "platform",
                 "enterprise",
-                "market",
-                month,
+                gone,
                 contract=cid,
-                kind="internal_cost",
-                amount=internal,
+                kind="payment_shortfall",
+                amount=unpaid,
                 platform=app.platform,
             )
-        self.counts["adoptions"][month, i] += 1
-        return cid
+            receivables.reduce_one(app.platform, gone, unpaid)
+        self.ledger.add_schedule(
+            "enterprise",
+            "platform",
+            months,
+            contract=cid,
+            kind="enterprise_payment",
+            amount=fixed,
+            platform=app.platform,
+        )
+        receivables.reduce(np.asarray(app.platform), months, fixed)
 
     # ------------------------------------------------------------ delivery
     def start_implementation(self, contract: int) -> float:
@@ -522,27 +567,36 @@ class Contracting:
 
     # ---------------------------------------------------------- assessment
     def assess(self, contract: int) -> None:
-        """Acceptance: maturity level after the project; pay or release acceptance money; lighthouse candidates."""
+        """Acceptance: maturity level after the project; pay or release acceptance money; lighthouse candidates.
+
+        An enterprise that has exited by then fails acceptance (its
+        platform's admission record does not count it).  A renewal is
+        assessed like any contract (its acceptance money is paid), but its
+        enterprise is not counted again among the accepted, nor is it a
+        lighthouse candidate again.
+        """
         app = self.register.apps[contract]
         traits = app.traits
         after = traits.maturity + (0.0 if traits.fails else traits.maturity_gain)
         level = maturity_level(after)
-        accepted = (not traits.fails) and level >= self.rules.acceptance_level
         now = self.env.now
+        accepted = (not traits.fails) and level >= self.rules.acceptance_level and app.exit > now
         book = self.register.book
         book.set(contract, "maturity_after", after)
         book.set(contract, "assessed", now)
         book.set(contract, "accepted", float(accepted))
         month = int(now)
-        self.admission.record(app.platform, accepted)
-        self.evidence.assessed(app.industry, not traits.fails)
+        if app.exit > now:  # an enterprise gone is not assessed: no mark against its platform
+            self.admission.record(app.platform, accepted)
+            self.evidence.assessed(app.industry, not traits.fails)
+        first = not app.renewal  # an enterprise is counted once: a renewal keeps the level it reached
         grants = self.register.grants[contract]
         if accepted:
-            self.counts["accepted"][month, app.industry] += 1
+            self.counts["accepted"][month, app.industry] += first
             self.grants.pay(contract, "acceptance", level)
         else:
             self.grants.forfeit(contract, "acceptance")
-        if accepted and grants and level >= self.rules.lighthouse_level:
+        if first and accepted and grants and level >= self.rules.lighthouse_level:
             gain = traits.revenue / 12.0 * traits.benefit * float(realised_share(self.platforms.quality[app.platform]))
             self.lighthouses.candidate(grants[0].batch, (contract, app.platform, app.industry, gain))
 

@@ -28,6 +28,7 @@ No SimPy event is created here; applying schedules the applicant's first step.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 
 import numpy as np
 import simpy
@@ -38,6 +39,7 @@ from dxsim.model.contracts import split_price
 from dxsim.model.decision import Decision, Offer, decide
 from dxsim.model.information import Beliefs, Evidence
 from dxsim.model.institutions import LOTTERY_STREAM, allocation_rank
+from dxsim.model.lifecycle import Lifecycle
 from dxsim.model.parameters import ContractRules, IndustryParameters
 from dxsim.model.participation import Outlook, ProgrammeMoney, Valuation, valuation
 from dxsim.model.platform import Occupancy, Platforms, Receivables
@@ -247,6 +249,7 @@ class Offers:
         att: Attributes,
         belief: tuple[NDArray[np.float64], NDArray[np.float64]],
         month: int,
+        renewing: NDArray[np.bool_] | None = None,
     ) -> tuple[Offer, Decision]:
         """Decide on offers built from instrument amounts (yuan, instruments x enterprises).
 
@@ -256,11 +259,16 @@ class Offers:
         decision (its tax calendar).  A programme-contingent platform
         discount comes only with programme money
         (:meth:`~dxsim.model.parameters.ContractRules.discount_share`).
+        ``renewing`` marks former users renewing their solution, which expect
+        no further maturity gain from it.
         """
         failure, benefit_share = belief
         tier = np.zeros(len(price))
         if self.tiered.any():
-            level = maturity_level(att.maturity + self.industry.mean_maturity_gain[industry])
+            gain = self.industry.mean_maturity_gain[industry]
+            if renewing is not None:
+                gain = np.where(renewing, 0.0, gain)
+            level = maturity_level(att.maturity + gain)
             tier = self.programme.tier_amounts(level, amount)[self.to_enterprise].sum(axis=0)
         discount = self.rules.discount_share(amount.sum(axis=0) > 0)
         offer = self.offer(industry, platform, price, to_price, tier, discount, att.revenue)
@@ -482,6 +490,8 @@ class Demand:
         The platforms' participation constraint.
     declined : array, shape (months + 1, industries)
         Where to count the would-be adopters their platform declines each month.
+    lifecycle : Lifecycle
+        Exit times (exited enterprises do not consider) and former users (renewers).
     """
 
     def __init__(
@@ -504,6 +514,7 @@ class Demand:
         rules: ContractRules,
         screen: PlatformScreen,
         declined: NDArray[np.float64],
+        lifecycle: Lifecycle,
     ) -> None:
         self.behaviour = behaviour
         self.beliefs = beliefs
@@ -522,11 +533,31 @@ class Demand:
         self.rules = rules
         self.screen = screen
         self.declined = declined
+        self.lifecycle = lifecycle
 
     def consider(self, c: Considerers, t: int) -> None:
-        """Decide the considerers ``c`` of month ``t``; adopters apply, rejecters wait to consider again."""
+        """Decide the considerers ``c`` of month ``t``; adopters apply, rejecters wait to consider again.
+
+        Enterprises that have exited by their consideration time drop out
+        for good.  Former users (:meth:`~dxsim.model.lifecycle.Renewals.former_scores`)
+        decide as renewers: at the maturity score they reached, which the
+        solution does not raise again, with no perceived failure and counting
+        on their whole potential gain (they have used it).
+        """
+        exit_at = self.lifecycle.exits.time(c.ids, c.industry)
+        staying = exit_at > c.time
+        if not staying.all():
+            c, exit_at = c.subset(staying), exit_at[staying]
         self.considering[t] += np.bincount(c.industry, minlength=self.considering.shape[1])
         att = self.population.attributes(c.ids, c.industry)
+        score = self.lifecycle.renewals.former_scores(c.ids)
+        renewing = ~np.isnan(score)
+        if renewing.any():
+            att = replace(
+                att,
+                maturity=np.where(renewing, score, att.maturity),
+                maturity_gain=np.where(renewing, 0.0, att.maturity_gain),
+            )
         platform, has_platform = self.choose_platform(c, float(t))
         price = np.where(has_platform, self.prices.quote[platform], 0.0)
         budget = self.announced_budget(float(t))
@@ -538,9 +569,11 @@ class Demand:
             covered &= admitted[platform]
         amount[:, ~covered] = 0.0
         to_price[:, ~covered] = 0.0
-        failure = self.beliefs.failure(self.evidence, c.industry)
-        trust = self.beliefs.benefit_share(self.evidence, c.industry)
-        offer, decision = self.offers.evaluate(c.industry, platform, price, amount, to_price, att, (failure, trust), t)
+        failure = np.where(renewing, 0.0, self.beliefs.failure(self.evidence, c.industry))
+        trust = np.where(renewing, 1.0, self.beliefs.benefit_share(self.evidence, c.industry))
+        offer, decision = self.offers.evaluate(
+            c.industry, platform, price, amount, to_price, att, (failure, trust), t, renewing
+        )
         adopt = decision.adopt & has_platform
         adopt &= self.platforms_sign(c, t, platform, offer, amount, to_price, att, adopt)
         counted = self.offers.counted_on(amount, to_price)
@@ -560,16 +593,34 @@ class Demand:
             counted,
             failure,
             trust,
+            renewing,
+            exit_at,
         )
         traits = (getattr(att, name) for name in Attributes.__dataclass_fields__)
         # Python scalars column by column: cheaper than numpy scalars one by one
         apply = self.applicants.apply
-        for (who, ind, plat, time, threshold, attempt, quoted, counted, fear, hope), values in zip(
+        for (who, ind, plat, time, threshold, attempt, quoted, counted, fear, hope, renew, leaves), values in zip(
             zip(*(x[rows].tolist() for x in head), strict=True),
             zip(*(x[rows].tolist() for x in traits), strict=True),
             strict=True,
         ):
-            apply(Application(who, ind, plat, time, threshold, attempt, quoted, counted, fear, hope, Traits(*values)))
+            apply(
+                Application(
+                    who,
+                    ind,
+                    plat,
+                    time,
+                    threshold,
+                    attempt,
+                    quoted,
+                    counted,
+                    fear,
+                    hope,
+                    Traits(*values),
+                    renew,
+                    leaves,
+                )
+            )
 
     def platforms_sign(
         self,

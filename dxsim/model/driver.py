@@ -3,7 +3,9 @@
 At the start of month t the driver reprices the platforms, computes each
 industry's consideration hazard from the enterprises in use and the
 lighthouses so far, draws the month's considerers (vectorised, see
-:mod:`dxsim.model.population`) and hands them to
+:mod:`dxsim.model.population`), adds the enterprises whose solution's
+lifetime ends in the month (:class:`~dxsim.model.lifecycle.Renewals`) and
+hands them to
 :class:`~dxsim.model.demand.Demand`, whose adopters apply at their own times
 inside the month.  At time t + 1 it closes month t: the contracts gone live
 are settled and the month's end state is recorded in the
@@ -30,6 +32,7 @@ from numpy.typing import NDArray
 
 from dxsim.model.contracting import LiveContracts
 from dxsim.model.demand import Demand, Prices
+from dxsim.model.lifecycle import Renewals
 from dxsim.model.parameters import IndustryParameters
 from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Population
@@ -39,8 +42,8 @@ __all__ = ["COUNTS", "PLATFORM_SERIES", "MonthlyDriver", "MonthlySeries"]
 
 #: Counts per month and industry (enterprises): considering and adoptions in the month; changes
 #: of those in use; acceptances and lighthouses in the month; would-be adopters their platform
-#: declined in the month.
-COUNTS = ("considering", "adoptions", "in_use", "accepted", "lighthouses", "declined")
+#: declined in the month; renewals and exits in the month.
+COUNTS = ("considering", "adoptions", "in_use", "accepted", "lighthouses", "declined", "renewals", "exits")
 
 #: End-of-month state per platform: time-average queue length and utilisation, experience
 #: (deployments), unit cost and quoted price (yuan), receivables (yuan).
@@ -76,11 +79,13 @@ class MonthlySeries:
         )
 
     def monthly(self, months: int) -> dict[str, NDArray[np.float64]]:
-        """The counts as output: in the month (considering, adoptions, declined) or cumulated (the rest)."""
+        """The counts as output: in the month (considering, adoptions, declined, renewals, exits) or cumulated (the rest)."""
         c = self.counts
         return {
             "considering": c["considering"][:months],
             "adoptions": c["adoptions"][:months],
+            "renewals": c["renewals"][:months],
+            "exits": c["exits"][:months],
             "adopters": np.cumsum(c["adoptions"][:months], axis=0),
             "in_use": np.cumsum(c["in_use"][:months], axis=0),
             "accepted": np.cumsum(c["accepted"][:months], axis=0),
@@ -119,6 +124,8 @@ class MonthlyDriver:
         Time integrals of the number waiting and in service at each platform.
     series : MonthlySeries
         Where the months are recorded.
+    renewals : Renewals
+        The enterprises whose solution's lifetime ends, month by month.
     """
 
     def __init__(
@@ -136,6 +143,7 @@ class MonthlyDriver:
         receivables: Receivables,
         occupancy: Occupancy,
         series: MonthlySeries,
+        renewals: Renewals,
     ) -> None:
         self.env = env
         self.horizon = len(series.budget_remaining)
@@ -150,6 +158,7 @@ class MonthlyDriver:
         self.receivables = receivables
         self.occupancy = occupancy
         self.series = series
+        self.renewals = renewals
 
     def run(self) -> None:
         """Run the months to the horizon and close the last one."""
@@ -166,7 +175,11 @@ class MonthlyDriver:
         """The driver's SimPy process: decide each month at its start, close it at its end."""
         for t in range(self.horizon):
             self.series.platform["price"][t] = self.prices.update()
-            considerers = self.population.step(self.hazard(t), t)
+            hazard = self.hazard(t)
+            considerers = self.population.step(hazard, t)
+            renewing = self.renewals.due(t, self.population.integrated, hazard)
+            if len(renewing):
+                considerers = considerers + renewing
             if len(considerers):
                 self.demand.consider(considerers, t)
             yield UrgentTimeout(self.env, 1.0)  # month end: before any other event due then
@@ -179,13 +192,16 @@ class MonthlyDriver:
         ``p + q min(A / m, 1) + d L / m + o``: Bass innovation p, imitation q
         on the share of the market potential m in use A, the demonstration
         weight d of the designated lighthouses L, and the programme's
-        outreach o while a batch is open in the industries it covers.
+        outreach o while a batch is open in the industries it covers.  The
+        market potential shrinks with the enterprises that have exited:
+        ``m(t) = max(1, m (N - exited) / N)``.
         """
         counts = self.series.counts
         ind = self.industry
         adopting = counts["in_use"][:t].sum(axis=0)
         lighthouses = counts["lighthouses"][:t].sum(axis=0)
-        m = self.potential
+        size = self.population.size
+        m = np.maximum(self.potential * (size - counts["exits"][:t].sum(axis=0)) / size, 1.0)
         return np.asarray(
             ind.innovation
             + ind.imitation * np.minimum(adopting / m, 1.0)

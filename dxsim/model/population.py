@@ -119,6 +119,10 @@ class Considerers:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def __add__(self, other: Considerers) -> Considerers:
+        """The considerers of ``self``, then those of ``other``."""
+        return _concat([self, other])
+
     def subset(self, mask: NDArray[np.bool_]) -> Considerers:
         """The considerers where ``mask`` holds."""
         return Considerers(

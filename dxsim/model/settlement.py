@@ -7,6 +7,12 @@ subscription, revenue-share and hybrid schemes.  :func:`settle` computes these
 for a batch of contracts at once, as arrays on a grid of months that starts
 at each contract's go-live month; the world writes them to the ledger (the
 taxes on them when the run's books close, :mod:`dxsim.model.closing`).
+
+An enterprise that exits (:mod:`dxsim.model.lifecycle`) realises its gain
+and pays the solution's fee until its exit time, and pays the platform in
+each month it begins in business; what it then still owes on the deferred
+part is a payment shortfall the platform writes off in the exit month (or
+at go-live, if it left before).
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ def settle(
     scheme: PaymentScheme,
     acceptance_delay: float,
     revenue: NDArray[np.float64] | None = None,
+    exit_time: NDArray[np.float64] | None = None,
 ) -> Settlement:
     """Schedules of contracts going live at ``golive`` (months since start).
 
@@ -82,23 +89,32 @@ def settle(
     acceptance_delay : float
         Months from go-live to acceptance, when a failed project's unpaid
         deferred part is written off (at the end of the term under a revenue
-        share of revenue, which a failed project keeps paying).
+        share of revenue, which a failed project keeps paying, or at the
+        enterprise's exit).
     revenue : array, optional
         Each enterprise's revenue, yuan / month: the base of a revenue share
         on revenue (required then).
+    exit_time : array, optional
+        When each enterprise exits, months since the start (inf or omitted:
+        not within the horizon).
     """
     start = np.floor(golive).astype(np.int64)
     term = window(scheme)
     width = int(max(np.ceil(lifetime.max()) + 2 if len(lifetime) else 1, term + 1))
     offset = golive - start
-    gain = gain_profile(np.where(works, np.clip(monthly_gain, 0.0, None), 0.0), offset, ramp, lifetime, width)
-    subscription = gain_profile(np.where(works, fee, 0.0), offset, 0.0, lifetime, width)
+    gone = np.full(len(golive), np.inf) if exit_time is None else exit_time
+    life = np.minimum(lifetime, np.maximum(gone - golive, 0.0))  # the gain and the fee stop at the exit
+    gain = gain_profile(np.where(works, np.clip(monthly_gain, 0.0, None), 0.0), offset, ramp, life, width)
+    subscription = gain_profile(np.where(works, fee, 0.0), offset, 0.0, life, width)
     payments = deferred_payments(scheme, owed, gain, np.zeros(len(golive), dtype=np.int64), works, revenue)
+    if np.isfinite(gone).any():  # the enterprise pays in the months it begins in business
+        payments = np.where(start[:, None] + np.arange(width) < gone[:, None], payments, 0.0)
     base = deferred_owed(scheme, owed)
     capped = np.minimum(np.cumsum(payments, axis=1), base[:, None])
     collected = np.diff(capped, axis=1, prepend=0.0)
     total = payments.sum(axis=1)
     ends = np.where(works | on_revenue(scheme), start + term, start + int(np.ceil(acceptance_delay)))
+    ends = np.where(gone < ends, np.maximum(start, np.floor(gone)), ends)  # written off at the exit
     return Settlement(
         start=start,
         gain=gain,

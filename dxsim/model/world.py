@@ -31,6 +31,7 @@ from dxsim.model.gcpause import cyclic_gc_paused
 from dxsim.model.information import Beliefs, Evidence
 from dxsim.model.institutions import ApplicantLog
 from dxsim.model.ledger import Ledger, TaxAccounts, check_conservation
+from dxsim.model.lifecycle import Exits, Lifecycle, Renewals
 from dxsim.model.parameters import ContractRules, IndustryParameters
 from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Population
@@ -78,9 +79,17 @@ class World:
         working_capital = WorkingCapital.of(scenario, receivables, env)
         offers = Offers(programme, platforms, occupancy, industry, rules, scenario.behaviour.evaluation_months)
         counts = self.series.counts
+        lifecycle = self._lifecycle(keys)
         self.grants = Grants(env, programme, self.ledger, self.register)
         self.live = LiveContracts(
-            self.register, self.ledger, receivables, industry, rules, counts["in_use"], platforms.quality
+            self.register,
+            self.ledger,
+            receivables,
+            industry,
+            rules,
+            counts["in_use"],
+            platforms.quality,
+            lifecycle.renewals,
         )
         evidence = Evidence.none(len(industries))
         self.contracting = Contracting(
@@ -121,6 +130,7 @@ class World:
             rules=rules,
             screen=PlatformScreen(scenario, platforms, programme, industry, rules),
             declined=counts["declined"],
+            lifecycle=lifecycle,
         )
         self.driver = MonthlyDriver(
             env=env,
@@ -137,7 +147,16 @@ class World:
             receivables=receivables,
             occupancy=occupancy,
             series=self.series,
+            renewals=lifecycle.renewals,
         )
+
+    def _lifecycle(self, keys: Keys) -> Lifecycle:
+        """The enterprises' exits (counted in the series) and the renewals of their solutions."""
+        scenario, population = self.scenario, self.population
+        exits = Exits(population.size, population.offset, scenario.behaviour.exit_rate, self.horizon, keys)
+        self.series.counts["exits"][: self.horizon] = exits.counts
+        renewal = np.array([scenario.solutions[ind.solution].renewal for ind in scenario.resolved_industries])
+        return Lifecycle(exits, Renewals(renewal, self.horizon))
 
     @property
     def book(self) -> ContractBook:

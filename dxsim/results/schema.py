@@ -45,8 +45,8 @@ APPLICANT = ("applicant",)
 #: name -> (dims besides replication, units, long_name)
 VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "considering": (MONTH_INDUSTRY, "enterprises / month", "enterprises considering adoption in the month"),
-    "adoptions": (MONTH_INDUSTRY, "contracts / month", "contracts signed in the month"),
-    "adopters": (MONTH_INDUSTRY, "enterprises", "contracts signed so far (end of month)"),
+    "adoptions": (MONTH_INDUSTRY, "contracts / month", "first contracts signed in the month (renewals apart)"),
+    "adopters": (MONTH_INDUSTRY, "enterprises", "enterprises that signed a first contract so far (end of month)"),
     "in_use": (MONTH_INDUSTRY, "enterprises", "enterprises with a live, working solution (end of month)"),
     "accepted": (MONTH_INDUSTRY, "enterprises", "enterprises that passed acceptance so far (end of month)"),
     "lighthouses": (MONTH_INDUSTRY, "enterprises", "little-lighthouse enterprises so far (end of month)"),
@@ -55,6 +55,12 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
         "enterprises / month",
         "would-be adopters their platform declined in the month (participation constraint)",
     ),
+    "renewals": (
+        MONTH_INDUSTRY,
+        "enterprises / month",
+        "contracts signed in the month by former users renewing their solution after its lifetime",
+    ),
+    "exits": (MONTH_INDUSTRY, "enterprises / month", "enterprises that exited in the month (all, adopters or not)"),
     "queue_length": (MONTH_PLATFORM, "enterprises", "time-average number waiting for capacity in the month"),
     "utilisation": (MONTH_PLATFORM, "1", "time-average busy share of capacity (NaN when unlimited)"),
     "experience": (MONTH_PLATFORM, "deployments", "deployments started so far, with spillover (end of month)"),
@@ -199,6 +205,12 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
         ADOPTER,
         "score points",
         "digital-maturity score at acceptance (NaN = not yet assessed)",
+    ),
+    "renewal_flag": (ADOPTER, "1", "1 if the contract renews a solution whose lifetime ended"),
+    "exit_month": (
+        ADOPTER,
+        "months",
+        "time the enterprise exited (months since the scenario start; NaN = not within the horizon)",
     ),
 }
 

@@ -262,6 +262,12 @@ class Solution(Frozen):
         quality``, n its experience (deployments), capped at 1: each doubling
         of experience multiplies it by the ratio (0-1].  Default 0.9
         (assumption, like Wright's law for failures).
+    renewal : bool
+        At the end of a working solution's lifetime (go-live + ``lifetime_months``)
+        the enterprise decides again, at the then price and programme terms,
+        whether to sign a new contract (default true, assumption: software
+        is re-bought or re-subscribed when it wears out; false = the first
+        edition's one-off adoption).
     """
 
     price: Money
@@ -276,6 +282,7 @@ class Solution(Frozen):
     benefit_maturity_exponent: NonNeg = 1.0
     maturity_benefit_correlation: Share = 0.5
     failure_learning_ratio: Annotated[float, Field(gt=0.0, le=1.0)] = 0.9
+    renewal: bool = True
 
 
 class _PlatformFields(Frozen):
@@ -943,6 +950,11 @@ class Behaviour(Frozen):
     lighthouse_evidence : float
         How many observed working projects one designated lighthouse counts
         as, w >= 0 (assumption: 5, a visited and publicised case).
+    exit_rate : float
+        Rate at which firms exit (close, merge, leave the scope), 1 / year,
+        in [0, 1]; each enterprise's exit time is exponential with this rate
+        (keyed draws).  Default 0.05 (assumption: no figure for the pilot's
+        SMEs; 0 = no firm exits, the first edition).
     """
 
     hurdle_rate: Dist = Uniform(low=0.10, high=0.30)
@@ -953,6 +965,7 @@ class Behaviour(Frozen):
     perceived_benefit: PerceivedBenefit = PerceivedBenefit()
     lighthouse_evidence: NonNeg = 5.0
     platform_choice: PlatformChoice = PlatformChoice()
+    exit_rate: Share = 0.05  # 1 / year; Share: finite, in [0, 1]
 
 
 class Scenario(Frozen):

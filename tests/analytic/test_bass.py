@@ -3,8 +3,9 @@
 MODEL.md mechanism 1: in month t a not-yet-adopted enterprise of industry i
 considers with probability 1 - exp(-h_i(t)), h_i(t) = p_i + q_i A_i(t) / m_i,
 A_i(t) taken at the start of month t; a free solution with a positive gain is
-worth considering for everyone, so the market potential m_i is N_i.  With free, instant, infallible, everlasting
-solutions and no programme, every considerer adopts and is live in the month it
+worth considering for everyone, so the market potential m_i is N_i.  With free,
+instant, infallible, everlasting solutions, no firm exit and no programme, every
+considerer adopts and is live in the month it
 considers, so A_i(t) / N_i = F_t and
 
     F_{t+1} = F_t + (1 - F_t) (1 - exp(-(p + q F_t))),  F_0 = 0.
@@ -56,6 +57,11 @@ def frictionless() -> dx.Scenario:
         "programme.instruments": [],
         "contract.platform_discount": 0.0,
         "behaviour.perceived_failure.initial": 0.0,
+        # a one-yuan fee on a one-yuan delivery: the platforms' participation constraint holds for a free solution
+        "solutions.lightweight-mes.subscription": 1.0,
+        "solutions.lightweight-mes.benefit_maturity_exponent": 0.0,  # the same gain whatever the starting score
+        "platforms.delivery_cost": 1.0,
+        "behaviour.exit_rate": 0.0,  # firms that never exit (everlasting solutions, everlasting firms)
         # one income-tax rate for all: without the small-low-profit notch a free gain is always worth taking
         "tax.small_low_profit_rate": 0.25,
         "tax.small_low_profit_rate_after": 0.25,

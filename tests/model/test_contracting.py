@@ -31,7 +31,7 @@ def describe(outcome: SignOutcome) -> str:
 
 def test_sign_outcomes_are_frozen_tagged_values():
     assert typing.get_args(SignOutcome) == (Signed, Waits, Refused)
-    assert typing.get_args(Refusal) == ("working_capital", "budget", "unwilling")
+    assert typing.get_args(Refusal) == ("working_capital", "budget", "unwilling", "exited")
     outcomes = [Signed(3), Waits(6.0), Refused("budget")]
     assert [describe(o) for o in outcomes] == ["contract 3", "back at 6", "turned away: budget"]
     assert Signed(3) == Signed(3) and Signed(3) != Signed(4) and Waits(6.0) != Signed(6)

@@ -1,14 +1,16 @@
 """Money invariants over random programmes (hypothesis).
 
 For random valid variants of ``small`` (instruments, caps, budgets from tiny to
-ample, the three budget rules, payment schemes, working-capital limits, capacities, horizons), one
+ample, the three budget rules, payment schemes, working-capital limits, capacities, horizons,
+firm exit rates, solution lifetimes short enough to be renewed), one
 replication must run (conservation is checked inside every run, so a
 ``ConservationError`` fails the test) and:
 
 * the uncommitted budget is never negative;
 * public money paid never exceeds the sum of the batch budgets;
 * no platform's contracts receive more public money than the caps allow, batch by batch;
-* no industry has more adopters than enterprises, and no enterprise signs twice;
+* no industry has more adopters than enterprises, and an enterprise signs again only to renew,
+  after its solution's lifetime, and never after its exit;
 * every contract's parts add up to its price, and a programme-contingent
   platform discount is given exactly on the contracts that receive programme money;
 * receivables are never negative, and a failed project pays nothing under revenue share;
@@ -163,6 +165,9 @@ def scenarios(draw) -> dx.Scenario:
             "platforms.fixed_cost_per_year": draw(st.sampled_from([0.0, 1e5, 2e6])),
             "platforms.cost_of_capital": draw(st.floats(0.0, 0.3)),
             "platforms.required_return": draw(st.floats(0.0, 0.3)),
+            "behaviour.exit_rate": draw(st.sampled_from([0.0, 0.05, 0.6])),
+            "solutions.lightweight-mes.lifetime_months": draw(st.sampled_from([60.0, 6.0, 0.5])),
+            "solutions.lightweight-mes.renewal": draw(st.booleans()),
         }
     ).to_dict()
     if draw(st.integers(0, 4)) == 0:  # the deprecated flat rate, now and then
@@ -223,11 +228,20 @@ def test_money_invariants_of_random_programmes(sc, seed):
         due = np.minimum(scheme.cap_multiple * owed, scheme.term_months * monthly_due)
         np.testing.assert_allclose(paid[live], due[live], rtol=1e-9, atol=1e-6)
 
-    # Adopters.
+    # Adopters: one first contract each; a later one renews, after the lifetime, before the exit.
     sizes = np.array([i.enterprises for i in sc.resolved_industries])
     assert (r.monthly["adopters"][-1] <= sizes).all()
     enterprises = np.asarray(w.book.columns["enterprise"])
-    assert len(np.unique(enterprises)) == len(enterprises)
+    first = np.unique(enterprises, return_index=True)[1]
+    assert (a["renewal_flag"][first] == 0).all()
+    assert a["renewal_flag"].sum() == len(enterprises) - len(first) == r.monthly["renewals"].sum()
+    life = sc.solutions["lightweight-mes"].lifetime_months
+    for c in np.flatnonzero(a["renewal_flag"] == 1):
+        before = np.flatnonzero(enterprises[:c] == enterprises[c])[-1]
+        assert a["signed_month"][c] >= a["golive_month"][before] + life - 1e-9
+        assert a["failed_flag"][before] == 0 and sc.solutions["lightweight-mes"].renewal
+    exited = np.nan_to_num(a["exit_month"], nan=np.inf)
+    assert (a["signed_month"] < exited).all()
 
     # Every contract's parts add up to its price, and none is negative.
     parts = a["government_part"] + a["platform_discount"] + a["enterprise_part"]
@@ -287,6 +301,9 @@ def expected_income_tax(sc, w, r, c: int) -> list[float]:
     base = traits.revenue * traits.margin
     out = []
     for m in range(months):
+        if m >= w.register.apps[c].exit:  # an enterprise pays no tax from the first month it starts out of business
+            out.append(0.0)
+            continue
         d = deductible / life * overlap(m, m + 1, golive, golive + life)
         x = base + 12.0 * (gain[m] - d)
         out.append((annual_tax(sc, x, traits.high_tech, m) - annual_tax(sc, base, traits.high_tech, m)) / 12.0)

@@ -1,0 +1,196 @@
+"""The enterprises' life cycle: firm exit, and renewal at the end of a solution's lifetime.
+
+Exit.  Each enterprise exits at an exponential time with rate
+``behaviour.exit_rate`` (1 / year), independently of everything else.  Like
+the consideration thresholds (:mod:`dxsim.model.population`) the exit
+times are the population's order statistics, generated so that the cost
+follows the enterprises asked about, not N: the number of industry i's
+enterprises exiting in month m is binomial among those still in business,
+``X_im ~ Bin(S_im, 1 - exp(-rate / 12))``, drawn by inverse CDF from keyed
+uniforms (stream ``exit_count``; O(industries x months) once); enterprise j
+of industry i holds exit rank ``r_j``, a keyed permutation of the industry's
+ids (stream ``exit_rank``), and exits in the month m with
+``C_i(m-1) <= r_j < C_i(m)`` (C the cumulated counts), at a keyed time inside
+it from the exponential truncated to the month (stream ``exit_time``).  The
+counts, which enterprises exit and when are jointly those of N independent
+exponential times; an enterprise's exit time depends on the seed, its
+industry and its id only.  Exits after the horizon are not drawn (infinite
+exit time: the run does not see them).
+
+An exited enterprise never considers again (checked when its consideration
+comes, :meth:`Exits.time`); its solution stops being in use, its gains,
+fees and payments stop (:mod:`dxsim.model.settlement`,
+:mod:`dxsim.model.contracting`) and so do its taxes
+(:mod:`dxsim.model.closing`).
+
+Renewal.  When a working solution reaches the end of its lifetime
+(go-live + ``lifetime_months``) and its enterprise is still in business, the
+enterprise considers again at that time: :class:`Renewals` hands it to the
+month's considerers, and it decides at the month's price and programme
+terms like any considerer, as a former user (:meth:`Renewals.former_scores`:
+its maturity score is the one it reached, and a new project of the same
+solution adds none).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+from dxsim.model.population import Considerers
+from dxsim.random import Keys
+
+__all__ = ["Exits", "Lifecycle", "Renewals"]
+
+
+class Exits:
+    """Keyed exit times of every enterprise, and the number exiting per month and industry.
+
+    Parameters
+    ----------
+    size : array of int
+        Enterprises per industry.
+    offset : array of int
+        Global id of each industry's first enterprise.
+    rate : float
+        Exit rate, 1 / year.
+    months : int
+        The horizon, months: exits after it are not drawn.
+    keys : Keys
+        The replication's keyed draws.
+    """
+
+    def __init__(
+        self, size: NDArray[np.int64], offset: NDArray[np.int64], rate: float, months: int, keys: Keys
+    ) -> None:
+        self.size = size
+        self.offset = offset
+        self.keys = keys
+        #: Monthly hazard, 1 / month.
+        self.hazard = rate / 12.0
+        #: Enterprises exiting in each month, shape (months, industries).
+        self.counts = np.zeros((months, len(size)))
+        if self.hazard > 0:
+            q = -math.expm1(-self.hazard)
+            alive = size.astype(np.float64)
+            industries = np.arange(len(size))
+            for m in range(months):
+                u = keys.uniform("exit_count", industries, m)
+                self.counts[m] = stats.binom.ppf(u, alive, q)
+                alive = alive - self.counts[m]
+        cumulated = np.cumsum(self.counts, axis=0).T  # (industries, months)
+        #: True when some enterprise exits within the horizon.
+        self.any = bool(cumulated[:, -1].any()) if months else False
+        self.months = months
+        # Global ranks exited by each month's end, industry after industry: one increasing sequence,
+        # since industry i's ranks run from offset[i] to offset[i] + size[i] <= offset[i + 1].
+        self._global = (cumulated + offset[:, None]).ravel()
+
+    def time(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Exit time of enterprises ``ids`` of industries ``industry`` (months since start; inf = not within the horizon)."""
+        out = np.full(len(ids), np.inf)
+        if not self.any or len(ids) == 0:
+            return out
+        rank = self.keys.permutation_indices("exit_rank", self.size[industry], ids - self.offset[industry], industry)
+        # the month in which rank r exits: the number of months by whose end fewer than r + 1 have exited
+        months = self.months
+        month = np.searchsorted(self._global, rank + self.offset[industry], side="right") - industry * months
+        inside = month < months
+        lam = self.hazard
+        u = self.keys.uniform("exit_time", ids[inside])
+        within = -np.log1p(-u * -math.expm1(-lam)) / lam  # the exponential truncated to [0, 1)
+        out[inside] = month[inside] + within
+        return out
+
+
+class Renewals:
+    """Solutions reaching the end of their lifetime: their enterprises consider again.
+
+    Parameters
+    ----------
+    renewal : array of bool
+        Whether each industry's solution is renewed (``solutions.<s>.renewal``).
+    months : int
+        The horizon, months: a lifetime ending at or after it is not renewed within the run.
+    """
+
+    def __init__(self, renewal: NDArray[np.bool_], months: int) -> None:
+        self.renewal = renewal
+        self.months = months
+        #: The last month whose considerers were drawn (a lifetime ending in it waits for the next).
+        self.opened = -1
+        self._due: defaultdict[int, list[tuple[int, int, float, int, float]]] = defaultdict(list)
+        # former users (their solution ended) in increasing id, and the maturity score each reached
+        self._former_ids = np.zeros(0, dtype=np.int64)
+        self._former_scores = np.zeros(0)
+
+    def schedule(self, enterprise: int, industry: int, end: float, attempt: int, score: float) -> None:
+        """A working solution of ``enterprise`` ends at ``end`` (months); ``attempt`` its consideration, ``score`` reached.
+
+        Its enterprise considers again at ``end`` (or at the next month's
+        start, if the month of ``end`` has already been drawn: a lifetime
+        shorter than a month), if its industry renews and ``end`` is inside
+        the horizon.
+        """
+        if not self.renewal[industry] or end >= self.months:
+            return
+        month = int(end)
+        if month <= self.opened:
+            month = self.opened + 1
+            end = float(month)
+            if month >= self.months:
+                return
+        self._due[month].append((enterprise, industry, end, attempt + 1, score))
+
+    def due(self, month: int, level: NDArray[np.float64], hazard: NDArray[np.float64]) -> Considerers:
+        """The enterprises whose solution's lifetime ends in ``month``, as considerers.
+
+        ``level`` is each industry's integrated consideration hazard at the
+        month's end and ``hazard`` its rate in the month (1 / month): a
+        renewer's threshold is the industry's integrated hazard at its time,
+        so one that declines considers again later as any rejecter does
+        (:meth:`dxsim.model.population.Thresholds.reconsider`).
+        """
+        self.opened = month
+        rows = self._due.pop(month, [])
+        if not rows:
+            empty = np.zeros(0, dtype=np.int64)
+            return Considerers(empty, empty, np.zeros(0), np.zeros(0), empty)
+        enterprise, industry, time, attempt, score = (np.array(col) for col in zip(*rows, strict=True))
+        self._remember(enterprise.astype(np.int64), score)
+        industry = industry.astype(np.int64)
+        threshold = level[industry] - hazard[industry] * (month + 1 - time)
+        return Considerers(enterprise.astype(np.int64), industry, time, threshold, attempt.astype(np.int64))
+
+    def _remember(self, enterprise: NDArray[np.int64], score: NDArray[np.float64]) -> None:
+        """Record former users (each at most once in ``enterprise``) and their scores, the latest kept."""
+        order = np.argsort(enterprise)
+        enterprise, score = enterprise[order], score[order]
+        known = self._former_ids
+        at = np.searchsorted(known, enterprise)
+        seen = at < len(known)
+        seen[seen] = known[at[seen]] == enterprise[seen]
+        self._former_scores[at[seen]] = score[seen]
+        self._former_ids = np.insert(known, at[~seen], enterprise[~seen])
+        self._former_scores = np.insert(self._former_scores, at[~seen], score[~seen])
+
+    def former_scores(self, ids: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Maturity score reached by each of ``ids`` whose solution has ended (NaN: not a former user)."""
+        known = self._former_ids
+        if len(known) == 0:
+            return np.full(len(ids), np.nan)
+        at = np.minimum(np.searchsorted(known, ids), len(known) - 1)
+        return np.where(known[at] == ids, self._former_scores[at], np.nan)
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """The exits and renewals of one replication."""
+
+    exits: Exits
+    renewals: Renewals

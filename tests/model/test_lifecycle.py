@@ -1,0 +1,252 @@
+"""Firm exit and renewal (issue 14, dxsim.model.lifecycle).
+
+* without exits and renewals a run is the first edition's, to the bit;
+* a working solution's enterprise decides again at go-live + lifetime, exactly, and a renewal is a
+  new contract signed then (counted in ``renewals``, not again among adopters, accepted, lighthouses);
+* the share of enterprises exited by month t is 1 - exp(-rate t / 12), and each enterprise's exit
+  time agrees with the monthly counts;
+* an exited enterprise considers no more, gains, pays and is taxed no more, and is no longer in use;
+* money is conserved per contract under every scheme with exits and renewals (and see
+  tests/properties/test_money.py, which draws exit rates and short lifetimes);
+* renewals keep the solutions in use in the long run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import dxsim as dx
+from dxsim.model.applications import Applicants
+from dxsim.model.lifecycle import Exits
+from dxsim.model.settlement import settle
+from dxsim.model.world import World
+from dxsim.random import Keys, replication_key
+from dxsim.scenario.schema import RevenueShare
+
+GOLDEN = Path(__file__).parents[1] / "regression" / "small_seed5.nc"
+NEW = ("exits", "renewals", "renewal_flag", "exit_month")
+PAYMENTS = {
+    "upfront": {"scheme": "upfront"},
+    "installments": {"scheme": "installments", "months": 12},
+    "revenue_share": {"scheme": "revenue_share", "rate": 0.5, "cap_multiple": 1.2, "term_months": 24},
+    "subscription": {"scheme": "subscription", "term_months": 24},
+    "hybrid": {"scheme": "hybrid", "upfront_fraction": 0.3, "rate": 0.5, "term_months": 24},
+}
+
+
+def without_lifecycle(sc: dx.Scenario) -> dx.Scenario:
+    """``sc`` with no firm exit and no renewal."""
+    return sc.with_overrides({"behaviour.exit_rate": 0.0, **{f"solutions.{s}.renewal": False for s in sc.solutions}})
+
+
+def renewing_run(**overrides):
+    """one-enterprise-each with renewal over 24 months: three firms, live from month 1 for 12 months, that renew."""
+    sc = dx.load_scenario("one-enterprise-each").with_overrides(
+        {"horizon_months": 24, **{f"solutions.{s}.renewal": True for s in ("gain-0_15", "gain-0_012")}, **overrides}
+    )
+    return sc, World(sc, replication_key(1, 0)).run()
+
+
+def test_a_working_solution_is_renewed_at_the_end_of_its_lifetime_exactly():
+    sc, r = renewing_run()
+    a = r.adopters
+    enterprise = a["adopter_enterprise"]
+    assert len(enterprise) == 6 and len(np.unique(enterprise)) == 3  # each firm: a first contract and a renewal
+    for e in np.unique(enterprise):
+        first, second = np.flatnonzero(enterprise == e)
+        assert a["renewal_flag"][first] == 0 and a["renewal_flag"][second] == 1
+        # it considers at go-live + lifetime and, no programme to wait for, signs at once
+        assert a["signed_month"][second] == a["golive_month"][first] + 12.0 == pytest.approx(13.0)
+        assert a["golive_month"][second] + 12.0 > sc.horizon_months  # no third one within the horizon
+    m = r.monthly
+    assert m["renewals"].sum() == 3 and m["adoptions"].sum() == 3 and m["adopters"][-1].sum() == 3
+    assert m["accepted"][-1].sum() == 3  # each firm counted once, though both its contracts pass
+    assert (a["accepted_flag"] == 1).all()
+    # in use from go-live in month 1, but for month 13 (the renewal's implementation: it goes live in month 14)
+    assert a["golive_month"][0] == pytest.approx(1.0) and a["golive_month"][3] == pytest.approx(14.0)
+    np.testing.assert_array_equal(m["in_use"].sum(axis=1), [0] + [3] * 12 + [0] + [3] * 10)
+
+
+def test_renewal_can_be_switched_off_and_needs_the_lifetime_to_end_inside_the_horizon():
+    off = renewing_run(**{f"solutions.{s}.renewal": False for s in ("gain-0_15", "gain-0_012")})[1]
+    assert len(off.adopters["price_paid"]) == 3 and off.monthly["renewals"].sum() == 0
+    long = renewing_run(**{f"solutions.{s}.lifetime_months": 40.0 for s in ("gain-0_15", "gain-0_012")})[1]
+    assert len(long.adopters["price_paid"]) == 3
+
+
+def test_renewal_repeats_at_the_end_of_each_lifetime():
+    _, r = renewing_run(horizon_months=60)
+    assert r.monthly["renewals"].sum() == 3 * 4  # months 13, 26, 39, 52 (one month to go live each time)
+    np.testing.assert_allclose(np.unique(np.round(r.adopters["signed_month"], 6)), [0.0, 13.0, 26.0, 39.0, 52.0])
+
+
+def test_a_renewer_that_declines_considers_again_and_renews_when_the_terms_allow():
+    # 12 months of 50,000 yuan pay back 900,000 only with the programme's 90%: batch a (months 0-2)
+    # pays the first contracts; at month 13 no batch is open and the firms decline, consider again
+    # each month (a huge innovation rate) and renew when batch b opens in month 18.
+    _, r = renewing_run(
+        **{f"solutions.{s}.price": 9e5 for s in ("gain-0_15", "gain-0_012")},
+        **{
+            "programme.batches": [
+                {"name": "a", "opens": dt.date(2026, 1, 1), "closes": dt.date(2026, 3, 31), "budget": 1e7},
+                {"name": "b", "opens": dt.date(2027, 7, 1), "closes": dt.date(2027, 12, 31), "budget": 1e7},
+            ],
+            "programme.instruments": [
+                {"kind": "cost_share", "share": 0.9, "paid_to": "platform", "paid_at": "signing"}
+            ],
+        },
+    )
+    a, m = r.adopters, r.monthly
+    np.testing.assert_allclose(a["signed_month"], [0.0] * 3 + [18.0] * 3, atol=1e-6)
+    np.testing.assert_array_equal(a["renewal_flag"], [0] * 3 + [1] * 3)
+    np.testing.assert_array_equal(a["government_part"], 810_000.0)  # a renewal is an ordinary programme contract
+    np.testing.assert_array_equal(m["considering"].sum(axis=1)[12:19], [0, 3, 3, 3, 3, 3, 3])
+    assert m["adopters"][-1].sum() == 3
+
+
+@pytest.mark.parametrize("n, rate", [(200_000, 0.05), (50_000, 0.5)])
+def test_the_share_exited_by_month_t_is_exponential(n, rate):
+    exits = Exits(np.array([n, n // 2]), np.array([0, n]), rate, 120, Keys(replication_key(3, 0)))
+    share = np.cumsum(exits.counts, axis=0) / np.array([n, n // 2])
+    t = np.arange(1, 121)
+    expected = -np.expm1(-rate * t / 12.0)[:, None]
+    sd = np.sqrt(expected * (1 - expected) / (n // 2))
+    assert (np.abs(share - expected) <= 4.5 * sd + 1e-12).all()
+
+
+def test_each_enterprise_exit_time_agrees_with_the_monthly_counts():
+    size = np.array([3000, 1, 40_000])
+    offset = np.array([0, 3000, 3001])
+    exits = Exits(size, offset, 0.3, 60, Keys(replication_key(4, 0)))
+    ids = np.arange(size.sum())
+    industry = np.repeat(np.arange(3), size)
+    time = exits.time(ids, industry)
+    inside = np.isfinite(time)
+    assert ((time[inside] >= 0) & (time[inside] < 60)).all()
+    counted = np.zeros((60, 3))
+    np.add.at(counted, (np.floor(time[inside]).astype(int), industry[inside]), 1)
+    np.testing.assert_array_equal(counted, exits.counts)
+    # the times within the horizon are those of exponentials with rate 0.3 a year, given they fall in it
+    big = (industry == 2) & inside
+    cdf = lambda x: np.expm1(-0.3 * 5.0 * x) / np.expm1(-0.3 * 5.0)  # noqa: E731
+    assert stats.kstest(time[big] / 60.0, cdf).pvalue > 1e-3
+    # an enterprise's exit time is its own: asked alone, in any order, it is the same
+    pick = np.array([40_000, 7, 3000, 12])
+    np.testing.assert_array_equal(exits.time(ids[pick + 1], industry[pick + 1]), time[pick + 1])
+
+
+def test_settlement_stops_at_the_exit():
+    # full gain 1,000 a month from go-live at 2.0 for 24 months; exit at 5.25; revenue share of 50%
+    # of the gain, capped at 1.2 x 10,000, over 24 months
+    scheme = RevenueShare(scheme="revenue_share", rate=0.5, reported_share=1.0, cap_multiple=1.2, term_months=24)
+    common = dict(
+        golive=np.array([2.0, 2.0]),
+        monthly_gain=np.array([1_000.0, 1_000.0]),
+        works=np.array([True, True]),
+        ramp=np.zeros(2),
+        lifetime=np.full(2, 24.0),
+        fee=np.full(2, 100.0),
+        owed=np.full(2, 10_000.0),
+        scheme=scheme,
+        acceptance_delay=3.0,
+    )
+    st = settle(**common, exit_time=np.array([5.25, np.inf]))
+    assert st.gain[0, :5].tolist() == [1_000.0, 1_000.0, 1_000.0, 250.0, 0.0]  # months 2, 3, 4, a quarter of 5
+    assert st.gain[0, 4:].sum() == 0 and st.subscription[0, 3] == 25.0 and st.subscription[0, 4:].sum() == 0
+    assert st.payments[0, :5].tolist() == [500.0, 500.0, 500.0, 125.0, 0.0]  # month 5 begins in business
+    assert st.shortfall[0] == 10_000.0 - 1_625.0 and st.write_off_month[0] == 5
+    np.testing.assert_array_equal(st.gain[1], settle(**common).gain[1])  # no exit: as without exits
+    assert st.shortfall[1] == 0.0 and st.premium[1] == 2_000.0  # paid up to the cap
+
+
+def test_no_exit_rate_no_exits():
+    exits = Exits(np.array([100]), np.array([0]), 0.0, 24, Keys(1))
+    assert not exits.any and exits.counts.sum() == 0 and np.isinf(exits.time(np.arange(100), np.zeros(100, int))).all()
+
+
+@pytest.fixture(scope="module")
+def exiting() -> dict:
+    """small with many exits and a 6-month lifetime (so also renewals), under each scheme."""
+    runs = {}
+    for name, payment in PAYMENTS.items():
+        sc = dx.load_scenario("small").with_overrides(
+            {
+                "contract.payment": payment,
+                "behaviour.exit_rate": 0.6,
+                "solutions.lightweight-mes.lifetime_months": 6.0,
+                "solutions.lightweight-mes.benefit.median": 0.03,  # gains a revenue share can repay: platforms sign
+                "horizon_months": 48,
+            }
+        )
+        runs[name] = (sc, World(sc, replication_key(3, 0)).run())  # conservation is checked inside the run
+    return runs
+
+
+@pytest.mark.parametrize("name", list(PAYMENTS))
+def test_an_exited_enterprise_gains_pays_and_is_taxed_no_more(exiting, name):
+    _, r = exiting[name]
+    a, t = r.adopters, r.ledger
+    gone = np.nan_to_num(a["exit_month"], nan=np.inf)
+    assert np.isfinite(gone).sum() >= 5 and a["renewal_flag"].sum() >= 5
+    exit_of = gone[np.clip(t.contract, 0, None)]
+    mine = t.contract >= 0
+    for kind in ("gain", "subscription", "enterprise_payment", "tax", "tax_saving", "vat_credit"):
+        after = mine & t.select(kind) & (t.month >= np.ceil(exit_of)) & (t.amount > 0)
+        assert not after.any(), kind
+    # what an exited enterprise still owed is the platform's write-off
+    owed = a["enterprise_part"]  # small pays its subsidy to the platforms
+    n = len(owed)
+    paid = t.total(t.select("enterprise_payment"), by="contract", size=n)
+    short = t.total(t.select("payment_shortfall"), by="contract", size=n)
+    premium = t.total(t.select("payment_premium"), by="contract", size=n)
+    live = ~np.isnan(a["golive_month"]) | (name in ("upfront", "installments"))
+    np.testing.assert_allclose((paid - premium + short)[live], owed[live], atol=1e-6)
+    if name != "upfront":
+        assert (short[np.isfinite(gone)] > 0).any()
+
+
+@pytest.mark.parametrize("name", ["upfront", "revenue_share"])
+def test_in_use_counts_the_working_solutions_until_their_lifetime_or_exit(exiting, name):
+    sc, r = exiting[name]
+    a = r.adopters
+    start = a["golive_month"]
+    end = np.minimum(start + 6.0, np.nan_to_num(a["exit_month"], nan=np.inf))
+    using = (a["failed_flag"] == 0) & ~np.isnan(start) & (end > start)
+    changes = np.zeros(sc.horizon_months + 1)
+    np.add.at(changes, np.floor(start[using]).astype(int), 1)
+    ends = np.floor(end[using]).astype(int)
+    np.add.at(changes, ends[ends < sc.horizon_months], -1)
+    np.testing.assert_array_equal(r.monthly["in_use"].sum(axis=1), np.cumsum(changes)[: sc.horizon_months])
+
+
+def test_an_exited_enterprise_never_applies(monkeypatch):
+    seen = []
+    apply = Applicants.apply
+
+    def spy(self, app):
+        seen.append(app)
+        apply(self, app)
+
+    monkeypatch.setattr(Applicants, "apply", spy)
+    sc = dx.load_scenario("small").with_overrides({"behaviour.exit_rate": 1.0, "horizon_months": 36})
+    World(sc, replication_key(2, 0)).run()
+    assert len(seen) > 50
+    assert all(app.time < app.exit for app in seen)
+    assert any(np.isfinite(app.exit) for app in seen)
+
+
+def test_renewals_keep_solutions_in_use_in_the_long_run():
+    sc = dx.load_scenario("small").with_overrides(
+        {"horizon_months": 96, "solutions.lightweight-mes.lifetime_months": 24.0}
+    )
+    with_renewal = dx.simulate(sc, replications=2, seed=1)["in_use"].sum("industry").mean("replication")
+    without = dx.simulate(sc.with_overrides({"solutions.lightweight-mes.renewal": False}), replications=2, seed=1)
+    late = slice(72, 96)
+    assert float(with_renewal[late].mean()) > 2 * float(
+        without["in_use"].sum("industry").mean("replication")[late].mean()
+    )
