@@ -349,8 +349,8 @@ def _sweep_params(given: Sequence[_Given]) -> dict[str, Any]:
 
 
 def _sweep_cases(specs: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """--case into the API's cases; ValueError names the bad argument or file."""
-    import tomllib
+    """--case into the API's cases; ValueError (or ScenarioError) names the bad argument or file."""
+    from dxsim.scenario.load import parse_toml
 
     cases: dict[str, dict[str, Any]] = {}
     for spec in specs:
@@ -360,11 +360,12 @@ def _sweep_cases(specs: Sequence[str]) -> dict[str, dict[str, Any]]:
         if label in cases:
             raise ValueError(f"--case {spec}: case {label!r} given twice")
         try:
-            cases[label] = _flatten(tomllib.loads(Path(file).read_text(encoding="utf-8")))
+            text = Path(file).read_text(encoding="utf-8")
         except OSError as err:
             raise ValueError(f"{file}: cannot read: {err.strerror or err}") from None
-        except tomllib.TOMLDecodeError as err:
-            raise ValueError(f"{file}: not valid TOML: {err}") from None
+        except UnicodeDecodeError as err:
+            raise ValueError(f"{file}: not UTF-8 text: byte {err.start}") from None
+        cases[label] = _flatten(parse_toml(text, file))
     return cases
 
 
