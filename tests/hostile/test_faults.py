@@ -86,7 +86,7 @@ def test_a_file_size_limit_is_one_line_and_exit_2(command, results, tmp_path):
     }[command]
     before = set(os.listdir(tmp_path))
     proc = dxsim(*argv, limit=LIMIT)
-    stdout, stderr = proc.communicate(timeout=120)
+    _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 2, stderr
     assert stderr.splitlines() == [f"dxsim {command}: {out}{Path(argv[-1]).suffix}: cannot write: File too large"]
     made = leftovers(tmp_path, before)

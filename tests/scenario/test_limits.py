@@ -9,6 +9,7 @@ import time
 import pytest
 
 import dxsim as dx
+from dxsim.scenario import scenario_from_dict
 from dxsim.scenario.limits import (
     MAX_ENTERPRISES,
     MAX_EXTENDS,
@@ -18,7 +19,6 @@ from dxsim.scenario.limits import (
     MAX_PLATFORMS,
     nesting_depth,
 )
-from dxsim.scenario import scenario_from_dict
 from dxsim.scenario.load import parse_toml
 
 
