@@ -7,6 +7,7 @@ reads either back; :func:`read_run` reads a file that must hold a single run.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import xarray as xr
@@ -74,12 +75,26 @@ def check_results(ds: xr.Dataset) -> None:
         raise ValueError(_short(str(err), 200)) from None
     if not isinstance(ds.attrs["scenario"], str):
         raise ValueError(f"{SCENARIO_ATTR}: must be TOML text, got {type(ds.attrs['scenario']).__name__}")
+    _check_sweep_attr(ds.attrs.get("sweep"))
     try:
         sc = scenario_of(ds, base=True)
     except ScenarioError as err:
         more = f" (and {len(err.lines) - 1} more)" if len(err.lines) > 1 else ""
         raise ValueError(err.lines[0] + more) from None
     _check_shape(ds, sc)
+
+
+def _check_sweep_attr(text: object) -> None:
+    """A sweep's ``attrs["sweep"]`` (None for a run) is JSON text with ``dims`` and ``points`` lists."""
+    if text is None:
+        return
+    try:
+        sweep = json.loads(text) if isinstance(text, str) else None
+        ok = isinstance(sweep, dict) and all(isinstance(sweep.get(k), list) for k in ("dims", "points"))
+    except (ValueError, RecursionError):  # JSON errors are ValueErrors; RecursionError: nested too deep
+        ok = False
+    if not ok:
+        raise ValueError(f"attribute 'sweep': not the JSON of a sweep's dims and points, got {_short(text)}")
 
 
 def _check_shape(ds: xr.Dataset, sc: Scenario) -> None:

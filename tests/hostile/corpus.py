@@ -58,9 +58,10 @@ class Case:
     field : str
         Text the line must hold besides the file's name (the field, the option
         or the part of a store); unused for ``ok``.
-    where : str
-        The file the line must name, relative to the folder (default: the
-        first argument after the command).
+    where : str or None
+        The file the line must name, relative to the folder; None: the first
+        argument after the command (the scenario, results file or store);
+        ``""``: no file (a command-line option is at fault).
     """
 
     name: str
@@ -465,6 +466,8 @@ RESULTS = [
     results_file(
         "attr-scenario-other-industries", stored_scenario('name = "machining"', 'name = "mining"'), "industries"
     ),
+    results_file("attr-sweep-not-json", with_attrs(sweep="{"), "attribute 'sweep'", cmd="report"),
+    results_file("attr-sweep-deep", with_attrs(sweep="[" * DEEP + "]" * DEEP), "attribute 'sweep'", cmd="report"),
     results_file("attr-seed-text", with_attrs(seed="abc"), "attribute 'seed'"),
     results_file("attr-seed-negative", with_attrs(seed=-1), "attribute 'seed'"),
     results_file("attr-seed-float", with_attrs(seed=1.5), "attribute 'seed'"),
