@@ -15,8 +15,9 @@ is taken over.  Temporary blocks carry their writer's pid
 a stale lock, removes them.  Every block holds the SHA-256 of each of its
 files (``checksums.sha256``, written into the block before its rename), checked
 when the block is opened: a missing or damaged chunk is one
-:class:`StoreError` naming the block, never NaN data.  Blocks written before
-checksums existed (no ``checksums.sha256``) open unchecked.
+:class:`StoreError` naming the block, never NaN data.  Stores written before
+checksums existed (no ``checksums.sha256`` in any block) open unchecked; a
+block without one in a store whose other blocks have one is damaged.
 """
 
 from __future__ import annotations
@@ -448,8 +449,9 @@ def open_sweep(path: str | Path) -> xr.Dataset:
     StoreError
         One line naming the path: not a directory, no readable manifest,
         blocks missing (an interrupted sweep: finish it with ``--resume``), or
-        a block whose files do not match its checksums (one line naming the
-        block; blocks of stores written before checksums are not checked).
+        a block whose files do not match its checksums, or without checksums
+        in a store whose other blocks have them (one line naming the block;
+        stores written before checksums, none in any block, are not checked).
     """
     path = Path(path)
     if not path.is_dir():
@@ -457,11 +459,19 @@ def open_sweep(path: str | Path) -> xr.Dataset:
     manifest, spec, blocks = _read_manifest(path)
     n_points = len(spec[1])
     store = SweepStore.reader(path, manifest)
-    missing = sum(not store.has(p, b) for p in range(n_points) for b in range(len(blocks)))
+    keys = [(p, b) for p in range(n_points) for b in range(len(blocks))]
+    names = [store.block_name(p, b) for p, b in keys]
+    missing = sum(not store.has(p, b) for p, b in keys)
     if missing:
-        total = n_points * len(blocks)
         raise StoreError(
-            f"{path}: unfinished sweep ({total - missing} of {total} blocks); finish it with dxsim sweep ... --resume"
+            f"{path}: unfinished sweep ({len(names) - missing} of {len(names)} blocks); "
+            "finish it with dxsim sweep ... --resume"
+        )
+    unchecked = [name for name in names if not (path / name / CHECKSUMS).exists()]
+    if 0 < len(unchecked) < len(names):  # a block that lost its checksums would open unchecked
+        raise StoreError(
+            f"{path / unchecked[0]}: damaged block ({CHECKSUMS} missing, which the store's other blocks have); "
+            "delete it and resume the sweep (--resume)"
         )
     try:
         out = combine_points([store.open_point(p, len(blocks)) for p in range(n_points)], spec)

@@ -531,6 +531,12 @@ def flip_chunk(store: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+def drop_checksums_and_a_chunk(store: Path) -> None:
+    """A block made to look older than checksums, then damaged (it would open unchecked, with NaN)."""
+    (store / "p00001-b00000.zarr" / "checksums.sha256").unlink()
+    chunk(store).unlink()
+
+
 def remove_block(store: Path) -> None:
     shutil.rmtree(store / "p00000-b00001.zarr")
 
@@ -563,6 +569,7 @@ STORES = [
     store_case("chunk-corrupt", flip_chunk, "checksum differs"),
     store_case("checksums-unreadable", checksums_folder, "damaged block"),
     store_case("block-missing", remove_block, "unfinished sweep"),
+    store_case("checksums-removed", drop_checksums_and_a_chunk, "checksums.sha256 missing"),
 ]
 
 # --------------------------------------------------------------------------- documented: runs to the end
