@@ -1,14 +1,19 @@
-"""Writing files atomically: nothing a user computed is lost, no partial file is ever visible."""
+"""Writing files atomically: nothing a user computed is lost, no partial file is ever visible.
+
+:func:`check_writable` finds out before a long computation whether its output
+can be written at all.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path"]
+__all__ = ["atomic_path", "check_writable"]
 
 
 @contextmanager
@@ -42,3 +47,37 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def check_writable(target: str | Path) -> None:
+    """Raise ``OSError`` now if ``target`` (a file, or a directory to fill) could not be written later.
+
+    The nearest folder that exists (``target`` itself if it is a directory,
+    else its parent or the first existing ancestor, where the missing
+    folders would be created) must take a new file: a probe file is created
+    there and removed at once.  This asks the file system itself, so
+    permissions, read-only mounts and access-control lists all count.
+
+    Raises
+    ------
+    OSError
+        ``filename`` names the folder that refused (or the ancestor that is
+        not a folder).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> check_writable(pathlib.Path(tempfile.mkdtemp()) / "new" / "out.nc")
+    """
+    path = Path(target)
+    folder = path if path.is_dir() else path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".dxsim-probe.", dir=folder)
+    except OSError as err:
+        raise type(err)(err.errno, err.strerror, str(folder)) from None
+    os.close(fd)
+    os.unlink(probe)

@@ -20,7 +20,9 @@ import hashlib
 import json
 import math
 import re
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -107,10 +109,16 @@ def _check_counts(command: str, options: Sequence[tuple[str, int | None]]) -> No
             raise CommandError(command, f"{option} must be >= 1, got {n}")
 
 
-def _check_output(command: str, output: Path) -> None:
-    """The output path must not be a directory: checked before a long computation, not after."""
-    if output.is_dir():
+def _check_output(command: str, output: Path, *, directory: bool = False) -> None:
+    """The output can be written (and, unless it is a ``directory`` to fill, is not one): checked before any work."""
+    from dxsim.atomic import check_writable
+
+    if not directory and output.is_dir():
         raise CommandError(command, f"{output}: output is a directory, not a file")
+    try:
+        check_writable(output)
+    except OSError as err:
+        raise _cannot_write(command, output, err) from None
 
 
 def _cannot_write(command: str, output: Path, err: OSError) -> CommandError:
@@ -242,8 +250,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     _check_counts("run", [("--replications", args.replications), ("--workers", args.workers)])
     scenario = load_scenario(args.scenario)
-    if "\x00" in scenario.name:  # netCDF cannot store it: refused now, not after the run
-        raise CommandError("run", f"{args.scenario}: name: a NUL character cannot be stored, got {scenario.name!r}")
     out = args.output or _default_output("run", scenario.name)
     _check_output("run", out)
 
@@ -343,8 +349,8 @@ def _sweep_params(given: Sequence[_Given]) -> dict[str, Any]:
 
 
 def _sweep_cases(specs: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """--case into the API's cases; ValueError names the bad argument or file."""
-    import tomllib
+    """--case into the API's cases; ValueError (or ScenarioError) names the bad argument or file."""
+    from dxsim.scenario.load import parse_toml
 
     cases: dict[str, dict[str, Any]] = {}
     for spec in specs:
@@ -354,11 +360,12 @@ def _sweep_cases(specs: Sequence[str]) -> dict[str, dict[str, Any]]:
         if label in cases:
             raise ValueError(f"--case {spec}: case {label!r} given twice")
         try:
-            cases[label] = _flatten(tomllib.loads(Path(file).read_text(encoding="utf-8")))
+            text = Path(file).read_text(encoding="utf-8")
         except OSError as err:
             raise ValueError(f"{file}: cannot read: {err.strerror or err}") from None
-        except tomllib.TOMLDecodeError as err:
-            raise ValueError(f"{file}: not valid TOML: {err}") from None
+        except UnicodeDecodeError as err:
+            raise ValueError(f"{file}: not UTF-8 text: byte {err.start}") from None
+        cases[label] = _flatten(parse_toml(text, file))
     return cases
 
 
@@ -411,6 +418,7 @@ def _sweep_run(args: argparse.Namespace) -> tuple[str, Any]:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     counts = [("--replications", args.replications), ("--workers", args.workers), ("--block-size", args.block_size)]
     _check_counts("sweep", counts)
+    _check_output("sweep", args.output, directory=True)
     try:
         scenario_name, ds = _sweep_run(args)
     except ScenarioError:
@@ -420,11 +428,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     except OSError as err:
         where = err.filename or args.output
         raise CommandError("sweep", f"{where}: cannot write: {err.strerror or err}") from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         print(
             f"dxsim sweep: interrupted; finished blocks are in {args.output}, continue with --resume", file=sys.stderr
         )
-        return 130
+        return _interrupted(err)
     dims = [name for name, _ in json.loads(ds.attrs["sweep"])["dims"]]
     points = math.prod(ds.sizes[name] for name in dims)
     shape = " x ".join(f"{name} {ds.sizes[name]}" for name in dims)
@@ -840,26 +848,58 @@ def _deprecations_as_lines(command: str) -> Iterator[None]:
         yield
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every cleanup runs (temporary files, pool workers, the store's lock)."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While the command runs, SIGTERM raises :class:`_Terminated` in the main thread (then the old handler is back).
+
+    By default SIGTERM ends Python at once: no ``finally`` runs, so a
+    temporary file or a store's lock stayed behind.
+    """
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(err: KeyboardInterrupt) -> int:
+    """The exit status of an interrupted command: 128 + the signal (143 for SIGTERM, 130 for Ctrl-C)."""
+    return 128 + (signal.SIGTERM if isinstance(err, _Terminated) else signal.SIGINT)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dxsim`` command; returns the exit status.
 
     0 on success; 2 after one line per problem on standard error (a
     :class:`CommandError`, or a :class:`~dxsim.scenario.errors.ScenarioError`
-    with one line per field); 130 when interrupted.  A renamed option
-    (:data:`RENAMED_OPTIONS`) first prints ``dxsim COMMAND: OLD is deprecated; use NEW``.
+    with one line per field); 130 when interrupted (Ctrl-C), 143 when
+    terminated (SIGTERM), in both cases after removing temporary files and
+    stopping the workers.  A renamed option (:data:`RENAMED_OPTIONS`) first
+    prints ``dxsim COMMAND: OLD is deprecated; use NEW``.
     """
     args = _parser().parse_args(argv)
     for old in dict.fromkeys(getattr(args, "renamed_options", [])):
         print(f"dxsim {args.command}: {old} is deprecated; use {RENAMED_OPTIONS[old]}", file=sys.stderr)
     try:
-        with _deprecations_as_lines(args.command):
+        with _sigterm_as_interrupt(), _deprecations_as_lines(args.command):
             return COMMANDS[args.command].run(args)
     except (CommandError, ScenarioError) as err:
         print(str(err), file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("dxsim: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as err:
+        print(f"dxsim: {'terminated' if isinstance(err, _Terminated) else 'interrupted'}", file=sys.stderr)
+        return _interrupted(err)
 
 
 if __name__ == "__main__":

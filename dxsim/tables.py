@@ -17,6 +17,7 @@ labels): :func:`in_millions` converts a value and its units,
 from __future__ import annotations
 
 import importlib
+import io
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -521,7 +522,8 @@ def _about(stats: list[str], paired: tuple[str, pd.DataFrame] | None) -> list[tu
     return about
 
 
-def _write_xlsx(comparison: Comparison | pd.DataFrame, path: str) -> None:
+def _xlsx_bytes(comparison: Comparison | pd.DataFrame) -> bytes:
+    """The workbook of :func:`write_comparison`, built in memory (a failed write then leaves no open zip file)."""
     openpyxl = importlib.import_module("openpyxl")  # openpyxl ships no type hints: used untyped
     book = openpyxl.Workbook()
     book.remove(book.active)
@@ -538,7 +540,9 @@ def _write_xlsx(comparison: Comparison | pd.DataFrame, path: str) -> None:
         ws.cell(row=i, column=2, value=text)
     ws.column_dimensions["A"].width = 20
     ws.column_dimensions["B"].width = 100
-    book.save(path)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def write_comparison(comparison: Comparison | pd.DataFrame, path: str | Path, fmt: ComparisonFormat = "xlsx") -> Path:
@@ -568,10 +572,11 @@ def write_comparison(comparison: Comparison | pd.DataFrame, path: str | Path, fm
     target = Path(path)
     if fmt not in ("table", "csv", "markdown", "xlsx"):
         raise ValueError(f"unknown format {fmt!r} (table, csv, markdown or xlsx)")
-    text = None if fmt == "xlsx" else format_comparison(comparison, fmt)
+    if fmt == "xlsx":
+        data = _xlsx_bytes(comparison)
+    else:
+        text = format_comparison(comparison, fmt)
+        data = (text if text.endswith("\n") else text + "\n").encode("utf-8")
     with atomic_path(target) as tmp:
-        if text is None:
-            _write_xlsx(comparison, str(tmp))
-        else:
-            tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        tmp.write_bytes(data)
     return target

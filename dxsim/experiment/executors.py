@@ -9,7 +9,10 @@ runs them, in whatever order; they are put back in task order.
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, as_completed
 from contextlib import contextmanager, suppress
@@ -22,7 +25,7 @@ from dxsim.model.world import run_replication
 from dxsim.random import replication_key
 from dxsim.scenario.schema import Scenario
 
-__all__ = ["Task", "replicate", "run_tasks", "show_progress"]
+__all__ = ["PARENT_CHECK_SECONDS", "Task", "exit_with_parent", "replicate", "run_tasks", "show_progress"]
 
 Task = tuple[Scenario, int, int]  # scenario, seed, replication
 T = TypeVar("T")
@@ -42,6 +45,31 @@ def _is_dask_client(executor: Any) -> bool:
     return type(executor).__name__ == "Client" and hasattr(executor, "gather") and hasattr(executor, "scatter")
 
 
+#: How often a pool worker checks that the process that started it is alive, seconds.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def exit_with_parent(parent: int) -> None:
+    """Make this worker process exit as soon as ``parent`` (the pid that started it) is gone.
+
+    The initializer of the local pool's workers: a daemon thread compares
+    ``os.getppid()`` with ``parent`` every :data:`PARENT_CHECK_SECONDS` and
+    ends the process (``os._exit``, even in the middle of a replication)
+    once the worker has been handed to another parent.  loky's workers
+    otherwise outlive a parent killed by SIGKILL (or by SIGTERM without
+    dxsim's handler): they wait on their call queue, busy or idle, for
+    minutes.  Polling works on every platform (Linux's ``PR_SET_PDEATHSIG``
+    would follow the thread that started the worker, not the process).
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="dxsim-exit-with-parent", daemon=True).start()
+
+
 @contextmanager
 def _pool(workers: int) -> Iterator[Executor]:
     """A local process pool that is safe in any process and needs no ``__main__`` guard.
@@ -50,10 +78,11 @@ def _pool(workers: int) -> Iterator[Executor]:
     this process's threads, e.g. dask's or h5py's, is copied into them) and do
     not import ``__main__`` (the task is a function of dxsim), so the pool
     works from Jupyter and from a script without ``if __name__ == "__main__"``.
+    Each worker exits when this process is gone (:func:`exit_with_parent`).
     """
     from loky import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),))
     try:
         yield pool
     except BaseException:

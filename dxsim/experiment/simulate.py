@@ -6,13 +6,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
 import xarray as xr
 
 from dxsim.experiment.executors import run_tasks
 from dxsim.model.result import RunResult
 from dxsim.results.dataset import build_dataset
 from dxsim.results.pairing import attach_counterfactual
+from dxsim.scenario.limits import check_replications, check_seed
 from dxsim.scenario.load import load_scenario
 from dxsim.scenario.schema import Scenario
 from dxsim.scenario.variants import counterfactual as counterfactual_scenario
@@ -46,11 +46,9 @@ def resolve_seed(sc: Scenario, seed: int | None) -> int:
     ...
     ValueError: seed(=1.5) must be a whole number from 0 to 2**64 - 1
     """
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= int(seed) < 2**64
-    ):
-        raise ValueError(f"seed(={seed!r}) must be a whole number from 0 to 2**64 - 1")
-    return int(sc.seed if seed is None and sc.seed is not None else (seed or 0))
+    if seed is not None:
+        return check_seed(seed)
+    return 0 if sc.seed is None else sc.seed
 
 
 def simulate(
@@ -70,7 +68,8 @@ def simulate(
     scenario : Scenario, str or Path
         A scenario, a bundled scenario's name or a TOML path.
     replications : int
-        Number of replications (>= 1).
+        Number of replications, 1 to :data:`dxsim.scenario.limits.MAX_REPLICATIONS`
+        (checked before anything is loaded or run).
     seed : int, optional
         Replication ``k`` uses the ``k``-th child of
         ``numpy.random.SeedSequence(seed)``; defaults to the scenario's
@@ -110,9 +109,8 @@ def simulate(
     >>> paired.attrs["counterfactual_scenario_name"], paired[list(ds.data_vars)].equals(ds)
     ('small (counterfactual)', True)
     """
+    replications = check_replications(replications)
     sc = as_scenario(scenario)
-    if replications < 1:
-        raise ValueError(f"replications(={replications}) must be >= 1.")
     seed = resolve_seed(sc, seed)
     worlds = [sc, counterfactual_scenario(sc)] if counterfactual else [sc]
     tasks = [(s, seed, k) for s in worlds for k in range(replications)]
@@ -171,8 +169,7 @@ def map_points(
     >>> a <= b
     True
     """
-    if replications < 1:
-        raise ValueError(f"replications(={replications}) must be >= 1.")
+    replications = check_replications(replications)
     tasks = [(s, seed, k) for s in scenarios for k in range(replications)]
     pending: list[dict[int, RunResult]] = [{} for _ in scenarios]
     out: list[Any] = [None] * len(scenarios)

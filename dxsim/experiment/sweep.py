@@ -17,6 +17,7 @@ from dxsim.results.dataset import build_dataset
 from dxsim.results.provenance import SweepSpec, sweep_attrs
 from dxsim.results.schema import RESERVED
 from dxsim.results.store import SweepStore, blocks_of, combine_points
+from dxsim.scenario.limits import check_replications
 from dxsim.scenario.schema import Scenario
 
 __all__ = ["grid", "sweep"]
@@ -58,6 +59,10 @@ def sweep(
         is opened lazily from the store.
     resume : bool
         Continue an interrupted sweep in ``store``: only missing blocks run.
+    block_size : int
+        Replications per stored block.  ``replications`` and ``block_size``
+        are whole numbers from 1 to :data:`dxsim.scenario.limits.MAX_REPLICATIONS`,
+        checked before anything runs or is written.
 
     Returns
     -------
@@ -68,10 +73,12 @@ def sweep(
     ------
     ScenarioError
         Before any work starts, if a parameter does not exist or a value is invalid.
+    ValueError
+        Before any work starts, if ``replications`` or ``block_size`` is out of bounds.
     """
+    replications = check_replications(replications)
+    block_size = check_replications(block_size, "block_size")
     sc = as_scenario(scenario)
-    if replications < 1:
-        raise ValueError(f"replications(={replications}) must be >= 1.")
     seed = resolve_seed(sc, seed)
     spec = grid(params, cases)
     dims, points = spec

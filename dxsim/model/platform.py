@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,7 +43,7 @@ class Platforms:
         self,
         specs: Sequence[PlatformSpec],
         industries: Sequence[Industry],
-        solutions: dict[str, Solution],
+        solutions: Mapping[str, Solution],
         keys: Keys,
     ) -> None:
         index = {ind.name: i for i, ind in enumerate(industries)}

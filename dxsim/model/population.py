@@ -15,7 +15,7 @@ A rejecter draws its next threshold ``E_j + X'_j`` into a pool of pending ones.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -481,7 +481,7 @@ class Population:
     ----------
     industries : sequence of Industry
         The industries, in order (enterprise ids run through them).
-    solutions : dict of str to Solution
+    solutions : mapping of str to Solution
         The scenario's solutions, by name.
     behaviour : Behaviour
         The enterprises' behaviour (hurdle rates, payback limits, liquidity).
@@ -492,7 +492,7 @@ class Population:
     def __init__(
         self,
         industries: Sequence[Industry],
-        solutions: dict[str, Solution],
+        solutions: Mapping[str, Solution],
         behaviour: Behaviour,
         keys: Keys,
     ) -> None:

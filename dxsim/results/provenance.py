@@ -12,19 +12,22 @@ from __future__ import annotations
 
 import itertools
 import json
-import tomllib
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from dxsim.results.schema import sweep_dims
+from dxsim.scenario.load import parse_toml
 from dxsim.scenario.schema import Scenario, scenario_from_dict
 
 __all__ = ["OVERRIDES", "SweepSpec", "point_overrides", "scenario_of", "sweep_attrs", "with_point_overrides"]
 
 #: Name of the coordinate holding each sweep point's overrides (JSON text).
 OVERRIDES = "overrides"
+
+#: Where the errors of a stored scenario say it is (after the file's name, when there is one).
+SCENARIO_ATTR = "attribute 'scenario'"
 
 #: A sweep's dimensions ``[(name, values), ...]`` and its points ``[(coordinates, overrides), ...]``.
 SweepSpec = tuple[list[tuple[str, list[Any]]], list[tuple[tuple[Any, ...], dict[str, Any]]]]
@@ -45,7 +48,7 @@ def sweep_attrs(scenario_toml: str, spec: SweepSpec, *, seed: int, version: str)
         The dxsim version that ran it.
     """
     dims, points = spec
-    base = tomllib.loads(scenario_toml)
+    base = parse_toml(scenario_toml, SCENARIO_ATTR)
     return {
         "scenario": scenario_toml,
         "scenario_name": str(base.get("name", "")),
@@ -132,7 +135,11 @@ def scenario_of(ds: xr.Dataset, *, base: bool = False) -> Scenario:
     Raises
     ------
     ValueError
-        ``ds`` holds several sweep points and ``base`` is false, or has no scenario.
+        ``ds`` holds several sweep points and ``base`` is false, or has no
+        scenario (a text attribute).
+    ScenarioError
+        The stored scenario is not valid TOML, nests too deep, or does not
+        validate (each line starts ``attribute 'scenario'``).
 
     Examples
     --------
@@ -145,6 +152,6 @@ def scenario_of(ds: xr.Dataset, *, base: bool = False) -> Scenario:
     """
     if "scenario" not in ds.attrs or not isinstance(ds.attrs["scenario"], str):
         raise ValueError("not a dxsim results Dataset (no scenario in its attributes)")
-    sc = scenario_from_dict(tomllib.loads(ds.attrs["scenario"]), source="<dataset attrs>")
+    sc = scenario_from_dict(parse_toml(ds.attrs["scenario"], SCENARIO_ATTR), source=SCENARIO_ATTR)
     overrides = None if base else point_overrides(ds)
     return sc.with_overrides(overrides) if overrides else sc

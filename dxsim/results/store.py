@@ -15,8 +15,9 @@ is taken over.  Temporary blocks carry their writer's pid
 a stale lock, removes them.  Every block holds the SHA-256 of each of its
 files (``checksums.sha256``, written into the block before its rename), checked
 when the block is opened: a missing or damaged chunk is one
-:class:`StoreError` naming the block, never NaN data.  Blocks written before
-checksums existed (no ``checksums.sha256``) open unchecked.
+:class:`StoreError` naming the block, never NaN data.  Stores written before
+checksums existed (no ``checksums.sha256`` in any block) open unchecked; a
+block without one in a store whose other blocks have one is damaged.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ import datetime
 import hashlib
 import itertools
 import json
+import math
 import os
 import re
 import shutil
 import socket
 import tempfile
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +43,10 @@ import xarray as xr
 from dxsim.atomic import atomic_path
 from dxsim.results.provenance import SweepSpec, sweep_attrs, with_point_overrides
 from dxsim.results.schema import RAGGED_DIMS, upgrade
+from dxsim.scenario.errors import ScenarioError
+from dxsim.scenario.limits import MAX_NESTING, check_replications, check_seed, nesting_depth
+from dxsim.scenario.load import parse_toml
+from dxsim.scenario.schema import scenario_from_dict
 
 __all__ = [
     "StoreError",
@@ -419,26 +424,47 @@ def combine_points(parts: list[xr.Dataset], spec: SweepSpec) -> xr.Dataset:
 
 
 def _read_manifest(path: Path) -> tuple[dict[str, Any], SweepSpec, Sequence[range]]:
-    """The manifest of a store, its sweep spec and its blocks (one-line StoreError when unreadable)."""
+    """The manifest of a store, its sweep spec and its blocks (one-line StoreError naming the manifest's field)."""
     try:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-        dims = [(str(name), list(values)) for name, values in manifest["dims"]]
-        points, replications, block_size = (
-            manifest["points"],
-            int(manifest["replications"]),
-            int(manifest["block_size"]),
-        )
-        if replications < 1 or block_size < 1 or not points:
-            raise ValueError("no replications, blocks or points")
-        tomllib.loads(manifest["scenario"])
-        int(manifest["seed"])
     except FileNotFoundError:
         raise StoreError(f"{path}: not a dxsim sweep store (no {MANIFEST})") from None
-    except (OSError, ValueError, KeyError, TypeError) as err:  # JSON and TOML errors are ValueErrors
+    except RecursionError:
+        raise StoreError(f"{path}: {MANIFEST}: nested deeper than {MAX_NESTING} levels") from None
+    except (OSError, ValueError) as err:  # JSON errors are ValueErrors
         raise StoreError(f"{path}: unreadable {MANIFEST} ({type(err).__name__}: {err})") from None
+    try:
+        dims, points, replications, block_size = _manifest_fields(manifest)
+    except (ValueError, KeyError, TypeError) as err:
+        field = f"{err.args[0]}: missing" if isinstance(err, KeyError) else str(err)
+        raise StoreError(f"{path}: {MANIFEST}: {field}") from None
     combos = list(itertools.product(*(values for _, values in dims)))
     spec: SweepSpec = (dims, [(c, dict(o)) for c, o in zip(combos, points, strict=True)])
     return manifest, spec, blocks_of(replications, block_size)
+
+
+def _manifest_fields(manifest: Any) -> tuple[list[tuple[str, list[Any]]], list[Any], int, int]:
+    """``(dims, points, replications, block_size)`` of a manifest, checked before anything is allocated.
+
+    Raises ValueError or TypeError starting with the field's name, KeyError
+    naming a missing field.
+    """
+    if not isinstance(manifest, dict) or nesting_depth(manifest) > MAX_NESTING:
+        raise ValueError(f"not a table of at most {MAX_NESTING} levels")
+    check_seed(manifest["seed"])
+    check_replications(manifest["replications"])
+    check_replications(manifest["block_size"], "block_size")
+    dims = [(str(name), list(values)) for name, values in manifest["dims"]]
+    points = manifest["points"]
+    if not isinstance(points, list) or len(points) != math.prod(len(v) for _, v in dims) or not points:
+        raise ValueError(f"points: {len(points)} points for dimensions of sizes {[len(v) for _, v in dims]}")
+    if not isinstance(manifest["scenario"], str):
+        raise TypeError(f"scenario: must be TOML text, got {type(manifest['scenario']).__name__}")
+    try:
+        scenario_from_dict(parse_toml(manifest["scenario"], "scenario"), source="scenario")
+    except ScenarioError as err:
+        raise ValueError(err.lines[0]) from None
+    return dims, points, manifest["replications"], manifest["block_size"]
 
 
 def open_sweep(path: str | Path) -> xr.Dataset:
@@ -449,8 +475,9 @@ def open_sweep(path: str | Path) -> xr.Dataset:
     StoreError
         One line naming the path: not a directory, no readable manifest,
         blocks missing (an interrupted sweep: finish it with ``--resume``), or
-        a block whose files do not match its checksums (one line naming the
-        block; blocks of stores written before checksums are not checked).
+        a block whose files do not match its checksums, or without checksums
+        in a store whose other blocks have them (one line naming the block;
+        stores written before checksums, none in any block, are not checked).
     """
     path = Path(path)
     if not path.is_dir():
@@ -458,11 +485,19 @@ def open_sweep(path: str | Path) -> xr.Dataset:
     manifest, spec, blocks = _read_manifest(path)
     n_points = len(spec[1])
     store = SweepStore.reader(path, manifest)
-    missing = sum(not store.has(p, b) for p in range(n_points) for b in range(len(blocks)))
+    keys = [(p, b) for p in range(n_points) for b in range(len(blocks))]
+    names = [store.block_name(p, b) for p, b in keys]
+    missing = sum(not store.has(p, b) for p, b in keys)
     if missing:
-        total = n_points * len(blocks)
         raise StoreError(
-            f"{path}: unfinished sweep ({total - missing} of {total} blocks); finish it with dxsim sweep ... --resume"
+            f"{path}: unfinished sweep ({len(names) - missing} of {len(names)} blocks); "
+            "finish it with dxsim sweep ... --resume"
+        )
+    unchecked = [name for name in names if not (path / name / CHECKSUMS).exists()]
+    if 0 < len(unchecked) < len(names):  # a block that lost its checksums would open unchecked
+        raise StoreError(
+            f"{path / unchecked[0]}: damaged block ({CHECKSUMS} missing, which the store's other blocks have); "
+            "delete it and resume the sweep (--resume)"
         )
     try:
         out = combine_points([store.open_point(p, len(blocks)) for p in range(n_points)], spec)

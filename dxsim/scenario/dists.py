@@ -71,10 +71,7 @@ class _Distribution(Frozen):
 
     @model_validator(mode="after")
     def _valid(self) -> Self:
-        for name, value in sorted(self._parameters().items()):
-            if any(x != x for x in (value if isinstance(value, tuple) else (value,))):  # x != x: NaN
-                raise DistError(name, value, "must be a number, not NaN")
-        self._check()
+        self._check()  # the parameters are finite numbers (Frozen refuses infinity and NaN)
         return self
 
     def _check(self) -> None:
@@ -416,6 +413,8 @@ _CLASSES: dict[str, type[_Distribution]] = {
 }
 #: The names a ``dist`` key may take, one per distribution class.
 DIST_KINDS: tuple[str, ...] = tuple(_CLASSES)
+#: The largest int that ``float()`` converts without OverflowError (about 1.8e308).
+_FLOAT_MAX_INT = int(np.finfo(np.float64).max)
 #: Every parameter name of some distribution.
 _PARAMETERS = frozenset(name for cls in _CLASSES.values() for name in cls.model_fields) - {"dist"}
 
@@ -427,6 +426,8 @@ def _as_table(data: Any) -> Any:
     if isinstance(data, bool) or not isinstance(data, int | float | dict):
         raise ValueError("a distribution must be a number or a table with 'dist'")
     if not isinstance(data, dict):
+        if isinstance(data, int) and not -_FLOAT_MAX_INT <= data <= _FLOAT_MAX_INT:
+            raise ValueError("must be a finite number of at most 308 digits")  # float() would overflow
         return {"dist": "constant", "value": float(data)}
     if "dist" not in data:
         raise DistError("dist", None, "field required")

@@ -98,8 +98,8 @@ class ScenarioError(ValueError):
                 )
             elif e["type"] == "missing":
                 lines.append(f"{source}: {format_path(loc)}: field required")
-            elif e["type"] == "extra_forbidden":
-                lines.append(f"{source}: {format_path(loc)}: unknown field, got {_show(value)}")
+            elif e["type"] == "extra_forbidden":  # a table's or an array's contents are not echoed
+                lines.append(f"{source}: {format_path(loc)}: unknown field, got {_show_scalar(value)}")
             elif value is None:
                 lines.append(f"{source}: {format_path(loc)}: {msg}")
             else:
@@ -145,3 +145,12 @@ def _child(node: Any, part: str | int) -> Any:
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _show_scalar(value: Any) -> str:
+    """A scalar as :func:`_show` does; a table or an array by its kind and size only (what it holds is not shown)."""
+    if isinstance(value, Mapping):
+        return f"a table of {len(value)} key{'s' * (len(value) != 1)}"
+    if isinstance(value, list | tuple):
+        return f"an array of {len(value)} value{'s' * (len(value) != 1)}"
+    return _show(value)

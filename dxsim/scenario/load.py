@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import tomllib
 import warnings
 from dataclasses import dataclass
@@ -12,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from dxsim.scenario.errors import ScenarioError
+from dxsim.scenario.limits import MAX_EXTENDS, MAX_INDUSTRIES, MAX_NESTING, nesting_depth
 from dxsim.scenario.schema import Scenario, scenario_from_dict
 
 # scenario_from_dict is defined in schema (Scenario.with_overrides needs it); loading uses it and re-exports it.
-__all__ = ["bundled_dir", "bundled_scenarios", "load_scenario", "scenario_from_dict"]
+__all__ = ["bundled_dir", "bundled_scenarios", "load_scenario", "parse_toml", "scenario_from_dict"]
 
 
 def bundled_dir() -> Path:
@@ -106,16 +108,47 @@ class _IndustriesCsv:
     scenario: Path
 
 
+def parse_toml(text: str, source: str | Path) -> dict[str, Any]:
+    """TOML text as data, its tables and arrays at most :data:`~dxsim.scenario.limits.MAX_NESTING` deep.
+
+    Every TOML that dxsim reads goes through here: scenario files, ``--case``
+    files, calibration targets, the scenario stored in a results file or a
+    store's manifest.
+
+    Raises
+    ------
+    ScenarioError
+        One line naming ``source``: a syntax error, or nesting too deep
+        (which would otherwise exhaust Python's recursion limit).
+
+    Examples
+    --------
+    >>> parse_toml("a = " + "[" * 40 + "]" * 40, "deep.toml")
+    Traceback (most recent call last):
+    ...
+    dxsim.scenario.errors.ScenarioError: deep.toml: a: tables and arrays nested deeper than 32 levels
+    """
+    too_deep = f"tables and arrays nested deeper than {MAX_NESTING} levels"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError([f"{source}: TOML syntax error: {err}"]) from None
+    except RecursionError:  # the parser recurses once per level: long before MAX_NESTING is checked
+        raise ScenarioError([f"{source}: {too_deep}"]) from None
+    for key, value in data.items():
+        if nesting_depth(value) >= MAX_NESTING:
+            raise ScenarioError([f"{source}: {key}: {too_deep}"])
+    return data
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError([f"{path}: TOML syntax error: {err}"]) from None
+        text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
         raise _not_utf8(path, err) from None
     except OSError as err:
         raise ScenarioError([f"{path}: cannot read: {err.strerror}"]) from None
+    return parse_toml(text, path)
 
 
 def _inside(path: Path, field: str, ref: str, *, allow_outside: bool) -> Path:
@@ -154,6 +187,8 @@ def _read_with_extends(
     if real in seen:
         chain = " -> ".join(str(p) for p in (*seen, real))
         raise ScenarioError([f"{path}: extends: circular chain {chain}"])
+    if len(seen) >= MAX_EXTENDS:
+        raise ScenarioError([f"{child}: extends: a chain of more than {MAX_EXTENDS} files, got {path.name!r}"])
     data = _read_toml(path)
     parent_ref = data.pop("extends", None)
     if child is not None:
@@ -199,30 +234,39 @@ def _read_industries_csv(path: Path, scenario: Path, defaults: Any) -> list[dict
         raise _not_utf8(path, err) from None
     except OSError as err:
         raise ScenarioError([f"{path}: cannot read: {err.strerror}"]) from None
-    rows = []
+    rows: list[dict[str, Any]] = []
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    if reader.fieldnames is None or "name" not in reader.fieldnames:
-        raise ScenarioError([f"{path}: the header must have a 'name' column"])
-    for row in reader:
-        line = reader.line_num  # counts blank lines, unlike enumerate
-        entry: dict[str, Any] = {}
-        for column, cell in row.items():
-            if column is None:
-                raise ScenarioError([f"{path}: line {line}: more cells than columns, got extra {cell!r}"])
-            cell = (cell or "").strip()
-            if cell == "":
-                continue
-            value = cell if column in ("name", "solution") else _number(cell, path, line, column)
-            field, _, param = column.partition(".")
-            if param:
-                base = entry.get(field, defaults.get(field))
-                table = dict(base) if isinstance(base, dict) else {}
-                table[param] = value
-                entry[field] = table
-            else:
-                entry[field] = value
-        rows.append(entry)
+    try:
+        if reader.fieldnames is None or "name" not in reader.fieldnames:
+            raise ScenarioError([f"{path}: the header must have a 'name' column"])
+        for row in reader:
+            if len(rows) == MAX_INDUSTRIES:
+                raise ScenarioError([f"{path}: line {reader.line_num}: more than {MAX_INDUSTRIES:,} industries"])
+            rows.append(_industry_row(row, path, reader.line_num, defaults))
+    except csv.Error as err:  # e.g. a cell longer than the csv module's field size limit
+        raise ScenarioError([f"{path}: line {reader.line_num}: not CSV ({err})"]) from None
     return rows
+
+
+def _industry_row(row: dict[str | None, Any], path: Path, line: int, defaults: dict[str, Any]) -> dict[str, Any]:
+    """One industry from one CSV row (``line``: the row's line in the file, blank lines counted)."""
+    entry: dict[str, Any] = {}
+    for column, cell in row.items():
+        if column is None:
+            raise ScenarioError([f"{path}: line {line}: more cells than columns, got extra {cell!r}"])
+        cell = (cell or "").strip()
+        if cell == "":
+            continue
+        value = cell if column in ("name", "solution") else _number(cell, path, line, column)
+        field, _, param = column.partition(".")
+        if param:
+            base = entry.get(field, defaults.get(field))
+            table = dict(base) if isinstance(base, dict) else {}
+            table[param] = value
+            entry[field] = table
+        else:
+            entry[field] = value
+    return entry
 
 
 def _not_utf8(path: Path, err: UnicodeDecodeError) -> ScenarioError:
@@ -230,8 +274,17 @@ def _not_utf8(path: Path, err: UnicodeDecodeError) -> ScenarioError:
 
 
 def _number(cell: str, path: Path, line: int, column: str) -> int | float:
+    """A cell as an int (digits only) or a float; one line naming the cell when it is neither, or not finite."""
     try:
         as_float = float(cell)
     except ValueError:
-        raise ScenarioError([f"{path}: line {line}: {column}: not a number, got {cell!r}"]) from None
+        raise ScenarioError([f"{path}: line {line}: {column}: not a number, got {_cell(cell)}"]) from None
+    if not math.isfinite(as_float):  # "inf", "nan", or more digits than a float holds
+        raise ScenarioError([f"{path}: line {line}: {column}: must be a finite number, got {_cell(cell)}"])
     return int(as_float) if as_float.is_integer() and "." not in cell and "e" not in cell.lower() else as_float
+
+
+def _cell(cell: str) -> str:
+    """A cell for a message: its repr, cut to 80 characters."""
+    text = repr(cell)
+    return text if len(text) <= 80 else text[:77] + "..."

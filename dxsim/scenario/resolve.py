@@ -16,12 +16,14 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from dxsim.scenario.errors import FieldError
+from dxsim.scenario.limits import FIRST_MONTH, LAST_MONTH, MAX_ENTERPRISES, MAX_PLATFORMS, MAX_SERIES_CELLS
 
 __all__ = [
     "INDUSTRY_REQUIRED",
     "add_months",
     "check_platform_list",
     "check_programme",
+    "check_sizes",
     "check_start",
     "date_to_months",
     "industry_fields",
@@ -33,7 +35,7 @@ INDUSTRY_REQUIRED = ("name", "enterprises", "revenue", "margin", "maturity", "in
 
 
 def check_start(start: dt.date) -> None:
-    """The scenario starts on the first day of a month.
+    """The scenario starts on the first day of a month, no earlier than :data:`~dxsim.scenario.limits.FIRST_MONTH`.
 
     Examples
     --------
@@ -44,6 +46,57 @@ def check_start(start: dt.date) -> None:
     """
     if start.day != 1:
         raise FieldError(("start",), start.isoformat(), "must be the first day of a month")
+    if start < FIRST_MONTH:
+        raise FieldError(("start",), start.isoformat(), f"must be {FIRST_MONTH} or later (the output's dates)")
+
+
+def check_sizes(start: dt.date, horizon_months: int, enterprises: Sequence[int], platforms: int) -> None:
+    """A scenario's totals within the bounds of :mod:`dxsim.scenario.limits`, checked before anything is allocated.
+
+    Parameters
+    ----------
+    start : datetime.date
+        The first month.
+    horizon_months : int
+        The months simulated.
+    enterprises : sequence of int
+        Each industry's SMEs in scope.
+    platforms : int
+        Platforms in all.
+
+    Raises
+    ------
+    FieldError
+        Too many SMEs in all, a last month beyond
+        :data:`~dxsim.scenario.limits.LAST_MONTH`, or more monthly series
+        cells than :data:`~dxsim.scenario.limits.MAX_SERIES_CELLS`.
+
+    Examples
+    --------
+    >>> check_sizes(dt.date(2250, 1, 1), 240, [100], 3)
+    Traceback (most recent call last):
+    ...
+    dxsim.scenario.errors.FieldError: the last month, 2269-12, is after 2262-04 (the output's dates end there)
+    """
+    total = sum(enterprises)
+    if total > MAX_ENTERPRISES:
+        raise FieldError(("industries",), total, f"SMEs in all industries must be at most {MAX_ENTERPRISES:,}")
+    last = start.year * 12 + start.month - 1 + horizon_months - 1
+    if last > LAST_MONTH.year * 12 + LAST_MONTH.month - 1:
+        year, month = divmod(last, 12)
+        raise FieldError(
+            ("horizon_months",),
+            horizon_months,
+            f"the last month, {year}-{month + 1:02d}, is after {LAST_MONTH:%Y-%m} (the output's dates end there)",
+        )
+    cells = horizon_months * (len(enterprises) + platforms)
+    if cells > MAX_SERIES_CELLS:
+        raise FieldError(
+            ("horizon_months",),
+            horizon_months,
+            f"months x (industries + platforms) = {cells:,} exceeds {MAX_SERIES_CELLS:,} "
+            f"({len(enterprises):,} industries, {platforms:,} platforms)",
+        )
 
 
 def industry_fields(
@@ -120,7 +173,18 @@ def platforms_per_industry(
     --------
     >>> [p["name"] for p in platforms_per_industry({"delivery_cost": 1.0}, 2, [("silk", None), ("dye", 1)])]
     ['silk/p1', 'silk/p2', 'dye/p1']
+
+    Raises
+    ------
+    FieldError
+        More than :data:`~dxsim.scenario.limits.MAX_PLATFORMS` platforms in
+        all (checked before any is made).
     """
+    total = sum(per_industry if own is None else own for _, own in industries)
+    if total > MAX_PLATFORMS:
+        raise FieldError(
+            ("platforms", "per_industry"), per_industry, f"{total:,} platforms in all, more than {MAX_PLATFORMS:,}"
+        )
     out: list[dict[str, Any]] = []
     for name, own in industries:
         count = per_industry if own is None else own

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import unicodedata
 import warnings
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Self, get_args
 
 import numpy as np
 import tomli_w
+from immutabledict import immutabledict
 from numpy.typing import NDArray
 from pydantic import (
     AfterValidator,
@@ -26,16 +28,27 @@ from pydantic import (
     StrictInt,
     Tag,
     ValidationError,
+    WrapSerializer,
     model_validator,
 )
 
 from dxsim.scenario.base import Frozen
 from dxsim.scenario.dists import DIST_KINDS, Constant, Dist, Lognormal, Uniform
 from dxsim.scenario.errors import FieldError, ScenarioError
+from dxsim.scenario.limits import (
+    MAX_DURATION_MONTHS,
+    MAX_ENTERPRISES,
+    MAX_HORIZON_MONTHS,
+    MAX_INDUSTRIES,
+    MAX_PLATFORMS,
+    MAX_PLATFORMS_PER_INDUSTRY,
+    MAX_SEED,
+)
 from dxsim.scenario.overrides import set_paths
 from dxsim.scenario.resolve import (
     check_platform_list,
     check_programme,
+    check_sizes,
     check_start,
     date_to_months,
     industry_fields,
@@ -122,14 +135,48 @@ def _at_least_one(x: float) -> float:
     return x
 
 
+def _printable(text: str) -> str:
+    bad = [c for c in text if unicodedata.category(c) in _UNPRINTABLE]
+    if bad:
+        raise ValueError(f"must not hold control or format characters (found {bad[0]!r})")
+    return text
+
+
+#: Unicode categories a name may not hold: controls (NUL, newline, escape), format characters
+#: (bidirectional overrides, zero-width), surrogates, line and paragraph separators.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def _solutions(value: Mapping[str, Any]) -> immutabledict[str, Any]:
+    for name in value:
+        _printable(name)
+    return immutabledict(value)
+
+
+def _as_dict(value: Mapping[str, Any], handler: Any) -> Any:
+    return handler(dict(value))
+
+
 Money = Annotated[float, AfterValidator(_nonneg)]
+#: A budget, yuan: infinity (``inf``) means unlimited.
+Budget = Annotated[float, Field(allow_inf_nan=True), AfterValidator(_nonneg)]
+#: A name shown in outputs and messages (one line, no control characters).
+Name = Annotated[str, AfterValidator(_printable)]
+#: SMEs in scope of one industry (dxsim.scenario.limits.MAX_ENTERPRISES).
+Enterprises = Annotated[int, Field(ge=1, le=MAX_ENTERPRISES)]
+#: Platforms of one industry (dxsim.scenario.limits.MAX_PLATFORMS_PER_INDUSTRY).
+PlatformCount = Annotated[int, Field(ge=0, le=MAX_PLATFORMS_PER_INDUSTRY)]
+#: A whole number of months, 1 to dxsim.scenario.limits.MAX_DURATION_MONTHS.
+Months = Annotated[int, Field(ge=1, le=MAX_DURATION_MONTHS)]
+#: A duration, months, 0 to dxsim.scenario.limits.MAX_DURATION_MONTHS.
+Duration = Annotated[float, AfterValidator(_nonneg), Field(le=MAX_DURATION_MONTHS)]
 FiniteMoney = Annotated[float, AfterValidator(_finite_nonneg)]
 NonNeg = Annotated[float, AfterValidator(_nonneg)]
 Share = Annotated[float, AfterValidator(_unit)]
 Positive = Annotated[float, AfterValidator(_positive)]
 PosInt = Annotated[int, Field(ge=1)]
 #: A seed: a whole number from 0 to 2**64 - 1 (numpy's SeedSequence takes any; dxsim keys are 64-bit words).
-Seed = Annotated[StrictInt, Field(ge=0, le=2**64 - 1)]
+Seed = Annotated[StrictInt, Field(ge=0, le=MAX_SEED)]
 Level = Annotated[int, Field(ge=1, le=4)]
 
 
@@ -155,8 +202,8 @@ class Maturity(Frozen):
 class IndustryEntry(Frozen):
     """An industry as written: every field but ``name`` may come from ``industry_defaults``."""
 
-    name: str | None = None
-    enterprises: PosInt | None = None
+    name: Name | None = None
+    enterprises: Enterprises | None = None
     revenue: Dist | None = None
     margin: Dist | None = None
     maturity: Maturity | None = None
@@ -164,7 +211,7 @@ class IndustryEntry(Frozen):
     imitation: NonNeg | None = None
     demonstration: NonNeg | None = None
     solution: str | None = None
-    platforms: Annotated[int, Field(ge=0)] | None = None
+    platforms: PlatformCount | None = None
     high_tech_share: Share | None = None
     internal_cost_share: Share | None = None
     internal_cost_fixed: FiniteMoney | None = None
@@ -206,8 +253,8 @@ class Industry(Frozen):
         change; no FACTS row measures them).
     """
 
-    name: str
-    enterprises: PosInt
+    name: Name
+    enterprises: Enterprises
     revenue: Dist
     margin: Dist
     maturity: Maturity
@@ -215,7 +262,7 @@ class Industry(Frozen):
     imitation: NonNeg
     demonstration: NonNeg = 0.0
     solution: str
-    platforms: Annotated[int, Field(ge=0)] | None = None
+    platforms: PlatformCount | None = None
     high_tech_share: Share = 0.0
     internal_cost_share: Share = 0.2
     internal_cost_fixed: FiniteMoney = 20e3
@@ -274,8 +321,8 @@ class Solution(Frozen):
     subscription: Money = 0.0
     implementation_months: Dist
     benefit: Dist
-    ramp_months: NonNeg = 6.0
-    lifetime_months: Positive = 60.0
+    ramp_months: Duration = 6.0
+    lifetime_months: Annotated[Positive, Field(le=MAX_DURATION_MONTHS)] = 60.0
     failure_probability: Share = 0.0
     maturity_gain: Dist
     benefit_reference_score: Annotated[float, Field(ge=0.0, lt=100.0)] = 30.0
@@ -344,13 +391,13 @@ class PlatformDefaults(_PlatformFields):
         delivery cost x (1 + required_return).
     """
 
-    per_industry: Annotated[int, Field(ge=0)] = 3
+    per_industry: PlatformCount = 3
 
 
 class PlatformSpec(_PlatformFields):
     """One platform named explicitly, serving one industry."""
 
-    name: str
+    name: Name
     industry: str
 
 
@@ -368,7 +415,7 @@ class Installments(Frozen):
     """The enterprise pays its part in ``months`` equal monthly payments, the first at signing."""
 
     scheme: Literal["installments"]
-    months: PosInt
+    months: Months
 
 
 def _rate(x: float) -> float:
@@ -468,7 +515,7 @@ class Subscription(Frozen):
 
     scheme: Literal["subscription"]
     fee: Money | None = None
-    term_months: PosInt = 36
+    term_months: Months = 36
 
 
 class Hybrid(_ShareOfBase):
@@ -647,10 +694,10 @@ class Batch(Frozen):
         batch admitted 98 platforms in 38 sub-industries.
     """
 
-    name: str
+    name: Name
     opens: dt.date
     closes: dt.date
-    budget: Money
+    budget: Budget
     platforms: Annotated[int, Field(ge=1)] | None = None
     industries: Annotated[int | tuple[str, ...] | None, BeforeValidator(_count_or_names)] = None
 
@@ -669,7 +716,7 @@ class Batch(Frozen):
 class Acceptance(Frozen):
     """Assessment ``delay_months`` after go-live; pass at maturity level >= ``min_level``."""
 
-    delay_months: NonNeg = 3.0
+    delay_months: Duration = 3.0
     min_level: Level = 2
 
 
@@ -958,7 +1005,7 @@ class Behaviour(Frozen):
     """
 
     hurdle_rate: Dist = Uniform(low=0.10, high=0.30)
-    evaluation_months: PosInt = 36
+    evaluation_months: Months = 36
     max_payback_months: Dist = Uniform(low=12.0, high=48.0)
     liquidity_months: Dist = Lognormal(median=0.5, sigma=0.5)
     perceived_failure: PerceivedFailure = PerceivedFailure()
@@ -981,17 +1028,18 @@ class Scenario(Frozen):
     the defaults.
     """
 
-    name: str
+    name: Name
     description: str = ""
     start: dt.date
-    horizon_months: PosInt = 120
+    horizon_months: Annotated[int, Field(ge=1, le=MAX_HORIZON_MONTHS)] = 120
     seed: Seed | None = None
     discount_rate: NonNeg = 0.06
     industry_defaults: IndustryEntry = IndustryEntry()
-    industries: tuple[IndustryEntry, ...]
-    solutions: dict[str, Solution]
+    industries: Annotated[tuple[IndustryEntry, ...], Field(max_length=MAX_INDUSTRIES)]
+    solutions: Annotated[Mapping[str, Solution], AfterValidator(_solutions), WrapSerializer(_as_dict)]
     platforms: Annotated[
-        Annotated[PlatformDefaults, Tag("table")] | Annotated[tuple[PlatformSpec, ...], Tag("list")],
+        Annotated[PlatformDefaults, Tag("table")]
+        | Annotated[tuple[PlatformSpec, ...], Tag("list"), Field(max_length=MAX_PLATFORMS)],
         Discriminator(_platforms_tag),
     ]
     contract: Contract = Contract()
@@ -1018,6 +1066,7 @@ class Scenario(Frozen):
         else:
             check_platform_list([(p.name, p.industry) for p in self.platforms], [i.name for i in self._industries])
             self._platforms = tuple(self.platforms)
+        check_sizes(self.start, self.horizon_months, [i.enterprises for i in self._industries], len(self._platforms))
         check_programme(
             self.programme.model_dump(),
             start=self.start,

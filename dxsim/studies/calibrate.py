@@ -25,7 +25,6 @@ NaN and :attr:`Calibration.message` says why.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +43,7 @@ from dxsim.experiment.executors import show_progress
 from dxsim.experiment.simulate import as_scenario, map_points, resolve_seed
 from dxsim.scenario.base import Frozen
 from dxsim.scenario.errors import ScenarioError
-from dxsim.scenario.load import bundled_dir
+from dxsim.scenario.load import bundled_dir, parse_toml
 from dxsim.scenario.schema import Scenario
 from dxsim.studies.parameters import ParamSpace
 
@@ -131,11 +130,12 @@ def read_targets(source: str | Path | Mapping[str, Any] | Targets) -> Targets:
         source = _resolve(source)
         name = str(source)
         try:
-            data: Any = tomllib.loads(Path(source).read_text(encoding="utf-8"))
+            text = Path(source).read_text(encoding="utf-8")
         except OSError as err:
             raise ScenarioError([f"{name}: cannot read: {err.strerror or err}"]) from None
-        except tomllib.TOMLDecodeError as err:
-            raise ScenarioError([f"{name}: not valid TOML: {err}"]) from None
+        except UnicodeDecodeError as err:
+            raise ScenarioError([f"{name}: not UTF-8 text: byte {err.start}"]) from None
+        data: Any = parse_toml(text, name)
     else:
         data = dict(source)
         if "targets" not in data:

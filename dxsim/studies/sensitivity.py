@@ -30,6 +30,7 @@ from dxsim.analysis.moments import Statistic, check_statistic, statistic_units, 
 from dxsim.experiment.simulate import as_scenario, map_points, resolve_seed
 from dxsim.experiment.sweep import sweep
 from dxsim.scenario.errors import ScenarioError
+from dxsim.scenario.limits import check_replications
 from dxsim.scenario.schema import Scenario
 from dxsim.studies.parameters import ParamSpace
 from dxsim.studies.renamed import renamed
@@ -165,8 +166,7 @@ def _check_settings(method: str, samples: int, replications: int, interval: floa
         raise ValueError(f"method(={method!r}) must be 'sobol' or 'morris'.")
     if samples < 2:
         raise ValueError(f"samples(={samples}) must be >= 2.")
-    if replications < 1:
-        raise ValueError(f"replications(={replications}) must be >= 1.")
+    check_replications(replications)
     if not 0 < interval < 1:
         raise ValueError(f"interval(={interval}) must be between 0 and 1.")
 

@@ -19,11 +19,12 @@ SCENARIO_DIR = Path(dxsim.scenario.__file__).parent
 ORDER = {
     "base": set(),
     "errors": set(),
+    "limits": set(),
     "dists": {"base", "errors"},
     "overrides": {"errors"},
-    "resolve": {"errors"},
-    "schema": {"base", "dists", "errors", "overrides", "resolve"},
-    "load": {"errors", "schema"},
+    "resolve": {"errors", "limits"},
+    "schema": {"base", "dists", "errors", "limits", "overrides", "resolve"},
+    "load": {"errors", "limits", "schema"},
     "variants": {"load", "schema"},
     "__init__": set(),  # lazy: names load when first used
 }

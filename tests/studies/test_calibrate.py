@@ -187,7 +187,7 @@ BAD = [
      "targets.a.weight: Input should be greater than 0, got -1"),
     ('[params]\n"{P}" = "wide"\n[targets.a]\nvalue = 1', "params."),
     ('[targets]', "targets: Dictionary should have at least 1 item"),
-    ('[params]\n"{P}" = [0.0, 0.1]\n[targets.a\nvalue = 1', "not valid TOML"),
+    ('[params]\n"{P}" = [0.0, 0.1]\n[targets.a\nvalue = 1', "TOML syntax error"),
 ]  # fmt: skip
 
 
