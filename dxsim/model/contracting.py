@@ -298,8 +298,6 @@ class Contracting:
         Contracts gone live.
     counts : dict of str to array, shape (months + 1, industries)
         Where adoptions, acceptances and lighthouses are counted.
-    industry : IndustryParameters
-        Failure probabilities, learning ratios and internal costs per industry.
     evidence : Evidence
         The outcomes each sub-industry has seen (assessments, lighthouses).
     lighthouses : Lighthouse
@@ -324,7 +322,6 @@ class Contracting:
         grants: Grants,
         live: LiveContracts,
         counts: dict[str, NDArray[np.float64]],
-        industry: IndustryParameters,
         evidence: Evidence,
         lighthouses: Lighthouse,
         applicants: ApplicantLog,
@@ -342,7 +339,6 @@ class Contracting:
         self.grants = grants
         self.live = live
         self.counts = counts
-        self.industry = industry
         self.evidence = evidence
         self.lighthouses = Lighthouses(
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
@@ -465,7 +461,8 @@ class Contracting:
         self._pay_fixed(app, cid, enterprise_part + gov_e)
         self.grants.pay(cid, "signing")
         i = app.industry
-        internal = float(self.industry.internal_share[i]) * app.price + float(self.industry.internal_fixed[i])
+        industry = self.live.industry  # failure probabilities, learning ratios, internal costs
+        internal = float(industry.internal_share[i]) * app.price + float(industry.internal_fixed[i])
         if internal > 0:
             self.ledger.add(
                 "enterprise",
@@ -542,10 +539,10 @@ class Contracting:
         app = self.register.apps[contract]
         p, i = app.platform, app.industry
         risk = failure_probability(
-            float(self.industry.failure[i]),
+            float(self.live.industry.failure[i]),
             float(self.platforms.quality[p]),
             self.platforms.experience_of(p),
-            float(self.industry.failure_learning_ratio[i]),
+            float(self.live.industry.failure_learning_ratio[i]),
         )
         app.traits.fails = bool(app.traits.failure_draw < risk)
         cost = self.platforms.start_deployment(app.platform)

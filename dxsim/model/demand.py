@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 from dxsim.model.applications import Applicants, Application, Traits
 from dxsim.model.contracts import split_price
 from dxsim.model.decision import Decision, Offer, decide
-from dxsim.model.information import Beliefs, Evidence
+from dxsim.model.information import Beliefs
 from dxsim.model.institutions import LOTTERY_STREAM, allocation_rank
 from dxsim.model.lifecycle import Lifecycle
 from dxsim.model.parameters import ContractRules, IndustryParameters
@@ -359,6 +359,8 @@ class PlatformScreen:
         Ramp, lifetime and mean maturity gain of each industry's solution.
     rules : ContractRules
         Acceptance level, tax law (VAT).
+    declined : array, shape (months + 1, industries)
+        Where the would-be adopters it declines are counted each month.
     """
 
     def __init__(
@@ -368,7 +370,9 @@ class PlatformScreen:
         programme: ProgrammeState,
         industry: IndustryParameters,
         rules: ContractRules,
+        declined: NDArray[np.float64],
     ) -> None:
+        self.declined = declined
         self.platforms = platforms
         self.programme = programme
         self.industry = industry
@@ -459,9 +463,8 @@ class Demand:
     behaviour : Behaviour
         How enterprises choose platforms.
     beliefs : Beliefs
-        How evidence becomes perceived failure and perceived benefit.
-    evidence : Evidence
-        The outcomes each sub-industry has seen so far.
+        The outcomes each sub-industry has seen so far, and how they become
+        perceived failure and perceived benefit.
     keys : Keys
         The replication's keyed draws (the Gumbel noise of platform choice).
     population : Population
@@ -488,8 +491,6 @@ class Demand:
         Discount, scheme, the budget rule.
     screen : PlatformScreen
         The platforms' participation constraint.
-    declined : array, shape (months + 1, industries)
-        Where to count the would-be adopters their platform declines each month.
     lifecycle : Lifecycle
         Exit times (exited enterprises do not consider) and former users (renewers).
     """
@@ -499,7 +500,6 @@ class Demand:
         *,
         behaviour: Behaviour,
         beliefs: Beliefs,
-        evidence: Evidence,
         keys: Keys,
         population: Population,
         platforms: Platforms,
@@ -513,12 +513,10 @@ class Demand:
         considering: NDArray[np.float64],
         rules: ContractRules,
         screen: PlatformScreen,
-        declined: NDArray[np.float64],
         lifecycle: Lifecycle,
     ) -> None:
         self.behaviour = behaviour
         self.beliefs = beliefs
-        self.evidence = evidence
         self.keys = keys
         self.population = population
         self.platforms = platforms
@@ -532,7 +530,6 @@ class Demand:
         self.considering = considering
         self.rules = rules
         self.screen = screen
-        self.declined = declined
         self.lifecycle = lifecycle
 
     def consider(self, c: Considerers, t: int) -> None:
@@ -569,8 +566,8 @@ class Demand:
             covered &= admitted[platform]
         amount[:, ~covered] = 0.0
         to_price[:, ~covered] = 0.0
-        failure = np.where(renewing, 0.0, self.beliefs.failure(self.evidence, c.industry))
-        trust = np.where(renewing, 1.0, self.beliefs.benefit_share(self.evidence, c.industry))
+        failure = np.where(renewing, 0.0, self.beliefs.failure(c.industry))
+        trust = np.where(renewing, 1.0, self.beliefs.benefit_share(c.industry))
         offer, decision = self.offers.evaluate(
             c.industry, platform, price, amount, to_price, att, (failure, trust), t, renewing
         )
@@ -648,7 +645,8 @@ class Demand:
         )
         signs[rows] = value.signs
         declined = rows[~value.signs]
-        self.declined[t] += np.bincount(c.industry[declined], minlength=self.declined.shape[1])
+        count = self.screen.declined
+        count[t] += np.bincount(c.industry[declined], minlength=count.shape[1])
         return signs
 
     def allocated_times(

@@ -88,29 +88,36 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Beliefs:
-    """The rules that turn evidence into beliefs (read once from the scenario's behaviour)."""
+    """The evidence each sub-industry has seen, and the rules (read once from the scenario) that make it beliefs."""
 
+    evidence: Evidence
     failure_prior: float
     benefit_prior: float
     prior_strength: float
     lighthouse_weight: float
 
     @classmethod
-    def of(cls, behaviour: Behaviour) -> Beliefs:
-        """The beliefs of ``behaviour``."""
+    def of(cls, behaviour: Behaviour, evidence: Evidence) -> Beliefs:
+        """The beliefs of ``behaviour`` about ``evidence`` (updated in place as outcomes come in)."""
         return cls(
+            evidence=evidence,
             failure_prior=behaviour.perceived_failure.initial,
             benefit_prior=behaviour.perceived_benefit.initial,
             prior_strength=behaviour.perceived_failure.prior_strength,
             lighthouse_weight=behaviour.lighthouse_evidence,
         )
 
-    def failure(self, evidence: Evidence, industry: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Perceived failure probability of enterprises of ``industry`` now."""
-        working = evidence.working[industry] + self.lighthouse_weight * evidence.lighthouses[industry]
-        return perceived_failure(self.failure_prior, self.prior_strength, working, evidence.failed[industry])
+    def _working(self, industry: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Working projects seen in ``industry``, lighthouses weighted."""
+        e = self.evidence
+        return np.asarray(e.working[industry] + self.lighthouse_weight * e.lighthouses[industry])
 
-    def benefit_share(self, evidence: Evidence, industry: NDArray[np.int64]) -> NDArray[np.float64]:
+    def failure(self, industry: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Perceived failure probability of enterprises of ``industry`` now."""
+        return perceived_failure(
+            self.failure_prior, self.prior_strength, self._working(industry), self.evidence.failed[industry]
+        )
+
+    def benefit_share(self, industry: NDArray[np.int64]) -> NDArray[np.float64]:
         """Share of their potential gain enterprises of ``industry`` count on now."""
-        working = evidence.working[industry] + self.lighthouse_weight * evidence.lighthouses[industry]
-        return perceived_benefit_share(self.benefit_prior, self.prior_strength, working)
+        return perceived_benefit_share(self.benefit_prior, self.prior_strength, self._working(industry))

@@ -81,16 +81,8 @@ class World:
         counts = self.series.counts
         lifecycle = self._lifecycle(keys)
         self.grants = Grants(env, programme, self.ledger, self.register)
-        self.live = LiveContracts(
-            self.register,
-            self.ledger,
-            receivables,
-            industry,
-            rules,
-            counts["in_use"],
-            platforms.quality,
-            lifecycle.renewals,
-        )
+        live_args = (receivables, industry, rules, counts["in_use"], platforms.quality, lifecycle.renewals)
+        self.live = LiveContracts(self.register, self.ledger, *live_args)
         evidence = Evidence.none(len(industries))
         self.contracting = Contracting(
             env=env,
@@ -106,7 +98,6 @@ class World:
             grants=self.grants,
             live=self.live,
             counts=counts,
-            industry=industry,
             evidence=evidence,
             lighthouses=scenario.programme.lighthouse,
             applicants=self.applicants,
@@ -114,8 +105,7 @@ class World:
         applicants = Applicants(env, self.contracting, occupancy, [p.capacity for p in scenario.resolved_platforms])
         demand = Demand(
             behaviour=scenario.behaviour,
-            beliefs=Beliefs.of(scenario.behaviour),
-            evidence=evidence,
+            beliefs=Beliefs.of(scenario.behaviour, evidence),
             keys=keys,
             population=self.population,
             platforms=platforms,
@@ -128,8 +118,7 @@ class World:
             applicants=applicants,
             considering=counts["considering"],
             rules=rules,
-            screen=PlatformScreen(scenario, platforms, programme, industry, rules),
-            declined=counts["declined"],
+            screen=PlatformScreen(scenario, platforms, programme, industry, rules, counts["declined"]),
             lifecycle=lifecycle,
         )
         self.driver = MonthlyDriver(
@@ -138,9 +127,7 @@ class World:
             platforms=platforms,
             prices=prices,
             industry=industry,
-            potential=market_potential(
-                self.population, industry, np.array([scenario.solutions[i.solution].price for i in industries])
-            ),
+            potential=self._market_potential(industry),
             demand=demand,
             live=self.live,
             programme=programme,
@@ -149,6 +136,12 @@ class World:
             series=self.series,
             renewals=lifecycle.renewals,
         )
+
+    def _market_potential(self, industry: IndustryParameters) -> NDArray[np.float64]:
+        """Each industry's market potential at the solution's list price (:func:`~dxsim.model.potential.market_potential`)."""
+        sc = self.scenario
+        price = np.array([sc.solutions[i.solution].price for i in sc.resolved_industries])
+        return market_potential(self.population, industry, price)
 
     def _lifecycle(self, keys: Keys) -> Lifecycle:
         """The enterprises' exits (counted in the series) and the renewals of their solutions."""

@@ -22,8 +22,8 @@ MONTHS = (6, 12, 24)
 
 @pytest.fixture(scope="module")
 def market(small: dx.Scenario) -> dx.Scenario:
-    """``small`` over 24 months: adoption still rising, so timing tells p from q."""
-    return small.with_overrides({"horizon_months": 24})
+    """``small`` over 24 months: adoption still rising, so timing tells p from q (no outreach to blur p)."""
+    return small.with_overrides({"horizon_months": 24, "programme.outreach": 0.0})
 
 
 def observed_targets(scenario: dx.Scenario, seed: int, replications: int) -> dict[str, dict[str, float]]:

@@ -36,10 +36,12 @@ STATISTICS = ["adopters@24", "lighthouses@24"]
 @pytest.fixture(scope="module")
 def market(small: dx.Scenario) -> dx.Scenario:
     # every accepted programme SME at level 3 is a lighthouse at once (no quota), so lighthouses follow
-    # maturity; lighthouses neither raise the hazard nor inform, so adoption ignores maturity
+    # maturity; lighthouses neither raise the hazard nor inform, and the share is paid at signing (so
+    # platforms do not screen on the acceptance a maturity gain brings): adoption ignores maturity
     return small.with_overrides(
         {
             "horizon_months": 24,
+            "programme.instruments[0].paid_at": "signing",
             "industry_defaults.demonstration": 0.0,
             "behaviour.lighthouse_evidence": 0.0,
             "programme.lighthouse": {"min_level": 3},
