@@ -16,7 +16,10 @@ calibration and prints the figures docs/validation.md reports (run with ``-s``):
 (d) batch 1 of ``platform-pilot-2022``: admission, acceptances and public
     money 18 months after the batch opens (FACTS row 6).
 
-Nothing here is tuned: the scenarios are the bundled ones, overridden only
+Nothing here is tuned to (a)-(c); the programme's outreach of
+``platform-pilot-2022`` is fitted to FACTS rows 1 and 6 (docs/calibration.md),
+so batch 1's totals in (d) check the fit, not the model.  The scenarios are
+the bundled ones, overridden only
 where an experiment needs it (the lottery's rule and budget in (a); in (b) a
 second run without the programme's outreach, a diagnostic of why the figure
 lands where it does).
