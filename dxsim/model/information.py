@@ -45,7 +45,7 @@ def perceived_failure(
     Examples
     --------
     >>> perceived_failure(0.4, 10.0, np.array([0.0, 90.0]), np.array([0.0, 10.0])).tolist()
-    [0.4, 0.13636363636363635]
+    [0.4, 0.12727272727272726]
     """
     return np.asarray((initial * prior_strength + failed) / (prior_strength + working + failed))
 

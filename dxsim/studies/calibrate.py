@@ -273,7 +273,7 @@ def calibrate(
     Examples
     --------
     >>> import dxsim as dx
-    >>> sc = dx.load_scenario("small").with_overrides({"horizon_months": 12})
+    >>> sc = dx.load_scenario("small").with_overrides({"horizon_months": 12, "programme.outreach": 0.0})
     >>> targets = {"early": {"statistic": "adopters", "month": 12, "value": 100}}
     >>> fit = calibrate(sc, targets, {"industry_defaults.innovation": (0.001, 0.05)}, replications=2, seed=1)
     >>> bool(abs(fit.targets.loc["early", "fitted"] - 100) < 5)

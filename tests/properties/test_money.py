@@ -29,7 +29,7 @@ import datetime as dt
 import warnings
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 import dxsim as dx
@@ -191,6 +191,7 @@ def scenarios(draw) -> dx.Scenario:
 @SETTINGS
 @given(sc=scenarios(), seed=st.integers(0, 2**16))
 def test_money_invariants_of_random_programmes(sc, seed):
+    note(sc.to_toml())  # a failing example prints its whole scenario, ready to load
     w = World(sc, replication_key(seed, 0))
     r = w.run()  # raises ConservationError if any contract's (or platform's) money does not add up
     a, table = r.adopters, r.ledger
