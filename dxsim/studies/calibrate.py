@@ -20,6 +20,13 @@ se_j the standard error of target j (given in the targets) and Σ_sim the
 covariance of the scaled statistics across replications at the fit.  They
 need an ``se`` for every target and G of full column rank; otherwise they are
 NaN and :attr:`Calibration.message` says why.
+
+A parameter that the targets cannot identify may be given a prior (``priors``:
+a value μ_k with standard error σ_k from outside evidence, e.g. a
+meta-analysis).  Each prior adds the moment g_k = (θ_k - μ_k)/σ_k, with weight
+1, Jacobian 1/σ_k and Ω entry 1, to J and to the sandwich: the estimate
+combines the evidence of the targets with the prior's, and a parameter the
+targets say nothing about keeps μ_k with standard error σ_k.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ from dxsim.scenario.load import bundled_dir, parse_toml
 from dxsim.scenario.schema import Scenario
 from dxsim.studies.parameters import ParamSpace
 
-__all__ = ["METHODS", "Calibration", "Target", "Targets", "calibrate", "read_targets"]
+__all__ = ["METHODS", "Calibration", "Prior", "Target", "Targets", "calibrate", "read_targets"]
 
 Method = Literal["nelder-mead", "powell", "differential-evolution"]
 #: Optimisers :func:`calibrate` accepts (scipy.optimize, on the unit cube of the bounds).
@@ -88,6 +95,24 @@ class Target(Frozen):
         return self.scale if self.scale is not None else (abs(self.value) or 1.0)
 
 
+class Prior(Frozen):
+    """Outside evidence on a fitted parameter: a value and its standard error.
+
+    Parameters
+    ----------
+    value : float
+        μ_k, in the parameter's units.
+    se : float
+        σ_k > 0, in the parameter's units.
+    source : str
+        Where the value comes from (e.g. ``FACTS row 26``, or ``assumption``).
+    """
+
+    value: float
+    se: PositiveFloat
+    source: str = ""
+
+
 class Targets(Frozen):
     """A targets file: the moments and, optionally, the parameters and settings of the fit.
 
@@ -97,12 +122,15 @@ class Targets(Frozen):
         By name.
     params : dict, optional
         ``{path: [low, high]}``; the ``params`` argument of :func:`calibrate` replaces it.
+    priors : dict of Prior, optional
+        ``{path: Prior}`` for fitted parameters (see the module docstring).
     replications, seed, method, maxiter
         Defaults for :func:`calibrate`'s arguments of the same names.
     """
 
     targets: dict[str, Target] = Field(min_length=1)
     params: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    priors: dict[str, Prior] = Field(default_factory=dict)
     replications: int | None = Field(default=None, ge=1)
     seed: int | None = None
     method: Method | None = None
@@ -285,6 +313,7 @@ def calibrate(
     wanted = _check_targets(spec, sc.horizon_months, source)
     given, origin = (params, "calibrate") if params is not None else (spec.params, source)
     space = ParamSpace(sc, given, source=origin)
+    prior = _prior_moments(space, spec, source)
     reps = replications or spec.replications or 10
     seed = resolve_seed(sc, seed if seed is not None else spec.seed)
     method = method or spec.method or "nelder-mead"
@@ -294,11 +323,13 @@ def calibrate(
     run = {"replications": reps, "seed": seed, "workers": workers, "executor": executor, "progress": False}
     # One bar for the whole fit, counting evaluated points (not one bar per evaluation).
     bar = tqdm(desc=f"{sc.name} calibrate", unit="point", disable=not show_progress(progress, 2))
-    objective = _Objective(space, spec, wanted, run, bar)
+    objective = _Objective(space, spec, wanted, run, bar, prior)
     try:
         res = _minimise(objective, space.start(), method, maxiter, seed)
         best = space.values(np.clip(res.x, 0.0, 1.0))[0]
-        errors = _standard_errors(space, best, objective.moments, objective.weight, spec, objective.scale, reps)
+        errors = _standard_errors(
+            space, best, objective.moments, objective.weight, spec, objective.scale, reps, objective.prior_se
+        )
     finally:
         bar.close()
     return _result(sc, space, spec, wanted, objective, res, best, errors, method=method, seed=seed)
@@ -324,6 +355,29 @@ def _check_targets(spec: Targets, horizon_months: int, source: str) -> list[Stat
     return wanted
 
 
+def _prior_moments(space: ParamSpace, spec: Targets, source: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """μ and σ of each fitted parameter's prior (NaN where it has none).
+
+    Raises
+    ------
+    ScenarioError
+        For a prior on a parameter that is not fitted.
+    """
+    mu = np.full(len(space), np.nan)
+    sigma = np.full(len(space), np.nan)
+    stray = [
+        f"{source}: priors.{path}: not a fitted parameter (params: {', '.join(space.names)})"
+        for path in spec.priors
+        if path not in space.names
+    ]
+    if stray:
+        raise ScenarioError(stray)
+    for path, prior in spec.priors.items():
+        k = space.names.index(path)
+        mu[k], sigma[k] = prior.value, prior.se
+    return mu, sigma
+
+
 class _Objective:
     """J(θ) of the targets, each point of θ run once (on the workers or executor) and remembered.
 
@@ -332,9 +386,16 @@ class _Objective:
     """
 
     def __init__(
-        self, space: ParamSpace, spec: Targets, wanted: list[Statistic], run: dict[str, Any], bar: tqdm[Any]
+        self,
+        space: ParamSpace,
+        spec: Targets,
+        wanted: list[Statistic],
+        run: dict[str, Any],
+        bar: tqdm[Any],
+        prior: tuple[NDArray[np.float64], NDArray[np.float64]],
     ) -> None:
         self.space, self.wanted, self.run, self.bar = space, wanted, run, bar
+        self.prior_mean, self.prior_se = prior
         self.value = np.array([t.value for t in spec.targets.values()])
         self.scale = np.array([t.divisor() for t in spec.targets.values()])
         self.weight = np.array([t.weight for t in spec.targets.values()])
@@ -361,12 +422,16 @@ class _Objective:
         for row, g in zip(theta, self.moments(theta), strict=True):
             key = row.tobytes()
             if key not in self.objective:
-                j = float(self.weight @ g.mean(axis=0) ** 2)
+                j = float(self.weight @ g.mean(axis=0) ** 2) + self.prior_part(row)
                 self.objective[key] = j if math.isfinite(j) else math.inf  # e.g. a payback beyond the horizon
                 self.history.append((row, self.objective[key]))
                 self.bar.set_postfix(objective=f"{min(self.objective.values()):.4g}", refresh=False)
             out.append(self.objective[key])
         return np.array(out)
+
+    def prior_part(self, theta: NDArray[np.float64]) -> float:
+        """Σ_k g_k² of the priors at one point θ (0 without priors)."""
+        return float(np.nansum(((theta - self.prior_mean) / self.prior_se) ** 2))
 
     def evaluations(self) -> pd.DataFrame:
         """Every point evaluated, in order: the parameters and ``objective``."""
@@ -423,9 +488,9 @@ def _result(
     g_mean = fitted_g.mean(axis=0)
     return Calibration(
         scenario=sc.with_overrides(space.overrides(best)),
-        params=_params_table(space, best, se),
+        params=_params_table(space, best, se, objective),
         targets=_targets_table(spec, wanted, objective, fitted_g),
-        objective=float(objective.weight @ g_mean**2),
+        objective=float(objective.weight @ g_mean**2) + objective.prior_part(best),
         evaluations=objective.evaluations(),
         success=bool(res.success),
         message=str(res.message) + (f"; {why}" if why else ""),
@@ -435,10 +500,20 @@ def _result(
     )
 
 
-def _params_table(space: ParamSpace, best: NDArray[np.float64], se: NDArray[np.float64]) -> pd.DataFrame:
+def _params_table(
+    space: ParamSpace, best: NDArray[np.float64], se: NDArray[np.float64], objective: _Objective
+) -> pd.DataFrame:
     """:attr:`Calibration.params`: one row per parameter, in its units."""
     return pd.DataFrame(
-        {"value": best, "low": space.low, "high": space.high, "start": space.values(space.start())[0], "se": se},
+        {
+            "value": best,
+            "low": space.low,
+            "high": space.high,
+            "start": space.values(space.start())[0],
+            "se": se,
+            "prior": objective.prior_mean,
+            "prior_se": objective.prior_se,
+        },
         index=pd.Index(space.names, name="param"),
     )
 
@@ -475,8 +550,13 @@ def _standard_errors(
     spec: Targets,
     scale: NDArray[np.float64],
     reps: int,
+    prior_se: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], str]:
-    """Scaled deviations per replication at the fit, the sandwich standard errors and why they are NaN if so."""
+    """Scaled deviations per replication at the fit, the sandwich standard errors and why they are NaN if so.
+
+    The priors' moments join the targets' (see the module docstring): their
+    rows of G are 1/σ_k on their parameter, their weights and Ω entries 1.
+    """
     d = len(space)
     h = 0.05 * (space.high - space.low)
     up = np.minimum(best + h, space.high)
@@ -489,19 +569,24 @@ def _standard_errors(
             points.append(p)
     g = moments(np.array(points))
     at_best = g[0]
-    jac = np.column_stack(
+    data_jac = np.column_stack(
         [(g[1 + 2 * j].mean(axis=0) - g[2 + 2 * j].mean(axis=0)) / (up[j] - down[j]) for j in range(d)]
     )
     nan = np.full(d, np.nan)
     if any(t.se is None for t in spec.targets.values()):
         return at_best, nan, "standard errors need an se for every target"
-    w = np.diag(weight)
+    sigma = np.full(d, np.nan) if prior_se is None else prior_se
+    has_prior = np.isfinite(sigma)
+    jac = np.vstack([data_jac, np.diag(1.0 / np.where(has_prior, sigma, 1.0))[has_prior]])
+    w = np.diag(np.concatenate([weight, np.ones(int(has_prior.sum()))]))
     bread = jac.T @ w @ jac
     if np.linalg.matrix_rank(jac) < d or not math.isfinite(np.linalg.cond(bread)) or np.linalg.cond(bread) > 1e12:
         return at_best, nan, "standard errors: the targets do not identify every parameter near the fit (G'WG singular)"
-    data = np.diag((np.array([t.se for t in spec.targets.values()], dtype=np.float64) / scale) ** 2)
-    sim = np.atleast_2d(np.cov(at_best, rowvar=False)) / reps if reps > 1 else 0.0
-    omega = data + sim
+    data = (np.array([t.se for t in spec.targets.values()], dtype=np.float64) / scale) ** 2
+    sim = np.atleast_2d(np.cov(at_best, rowvar=False)) / reps if reps > 1 else np.zeros((len(data), len(data)))
+    omega = np.zeros_like(w)
+    omega[: len(data), : len(data)] = np.diag(data) + sim
+    omega[len(data) :, len(data) :] = np.eye(int(has_prior.sum()))
     inv = np.linalg.inv(bread)
     cov = inv @ jac.T @ w @ omega @ w @ jac @ inv
     return at_best, np.sqrt(np.clip(np.diag(cov), 0.0, None)), ""

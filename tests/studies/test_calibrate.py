@@ -100,6 +100,53 @@ def test_sandwich_standard_errors_of_a_linear_model():
     assert np.isnan(se).all() and "identify" in why
 
 
+def test_priors_join_the_sandwich_as_moments_of_known_jacobian():
+    """A prior (μ, σ) adds the row 1/σ to G with weight 1 and Ω entry 1: a parameter no target moves
+    keeps the prior's σ as its standard error, and one the targets move gets the augmented sandwich."""
+    sc = dx.load_scenario("small")
+    space = ParamSpace(sc, {P: (0.0, 0.1), Q: (0.0, 1.0)})
+    a = np.array([[10.0, 0.0], [2.0, 0.0], [1.0, 0.0]])  # no target moves Q
+    noise = np.random.default_rng(1).normal(size=(8, 3))
+    noise -= noise.mean(axis=0)
+    spec = Targets.model_validate({"targets": {f"t{j}": {"value": 1.0, "se": 0.1 * (j + 1)} for j in range(3)}})
+    weight = np.array([1.0, 2.0, 0.5])
+
+    def moments(theta):
+        return [a @ row + noise for row in theta]
+
+    best = np.array([0.05, 0.5])
+    _, se, why = _standard_errors(space, best, moments, weight, spec, np.ones(3), 8, np.array([np.nan, 0.2]))
+    assert why == ""
+    assert se[1] == pytest.approx(0.2)
+    # With priors on both, the closed form of the augmented sandwich.
+    sigma = np.array([0.01, 0.2])
+    _, se, why = _standard_errors(space, best, moments, weight, spec, np.ones(3), 8, sigma)
+    g = np.vstack([a, np.diag(1 / sigma)])
+    w = np.diag(np.concatenate([weight, [1.0, 1.0]]))
+    omega = np.zeros((5, 5))
+    omega[:3, :3] = np.diag([0.01, 0.04, 0.09]) + np.cov(noise, rowvar=False) / 8
+    omega[3:, 3:] = np.eye(2)
+    inv = np.linalg.inv(g.T @ w @ g)
+    np.testing.assert_allclose(se, np.sqrt(np.diag(inv @ g.T @ w @ omega @ w @ g @ inv)))
+    assert se[0] < 0.01  # the targets add to the prior's evidence on P
+
+
+def test_a_tight_prior_holds_its_parameter_and_is_reported(market):
+    targets = {"a12": {"statistic": "adopters", "month": 12, "value": 120.0, "se": 12.0}}
+    spec = {"targets": targets, "priors": {P: {"value": 0.02, "se": 1e-4, "source": "test"}}}
+    fit = dx.calibrate(market, spec, {P: BOUNDS[P]}, replications=2, seed=1, maxiter=40)
+    value, se, prior, prior_se = fit.params.loc[P, ["value", "se", "prior", "prior_se"]]
+    assert (prior, prior_se) == (0.02, 1e-4)
+    assert abs(value - 0.02) < 3e-4 and 0 < se <= 1e-4 * (1 + 1e-9)
+    assert fit.objective >= ((value - 0.02) / 1e-4) ** 2  # the prior's part is in J
+
+
+def test_a_prior_on_a_parameter_not_fitted_is_refused(market):
+    spec = {"targets": {"adopters": 300.0}, "priors": {Q: {"value": 0.4, "se": 0.1}}}
+    with pytest.raises(dx.ScenarioError, match=r"priors\.industry_defaults\.imitation: not a fitted parameter"):
+        dx.calibrate(market, spec, {P: BOUNDS[P]}, replications=1, seed=1, maxiter=2)
+
+
 def test_without_an_se_for_every_target_there_are_no_standard_errors(market):
     fit = dx.calibrate(market, {"adopters": 300.0}, {P: BOUNDS[P]}, replications=2, seed=1, maxiter=4)
     assert np.isnan(fit.params.loc[P, "se"]) and "se for every target" in fit.message
@@ -156,12 +203,17 @@ def test_cli_param_replaces_the_targets_files_params(capsys, tmp_path, market):
     assert not (tmp_path / "bad.toml").exists()
 
 
-def test_bundled_targets_file_is_valid_for_its_scenario():
-    spec = read_targets("platform-pilot-2022")
-    sc = dx.load_scenario("platform-pilot-2022")
-    ParamSpace(sc, spec.params)
+@pytest.mark.parametrize("name", ["platform-pilot-2022", "city-pilot-east"])
+def test_bundled_targets_file_is_valid_for_its_scenario(name):
+    spec = read_targets(name)
+    sc = dx.load_scenario(name)
+    space = ParamSpace(sc, spec.params)
     assert spec.replications and spec.seed == sc.seed
     assert all(t.source.startswith("FACTS row") for t in spec.targets.values())
+    # Every prior is on a fitted parameter, within its bounds, and says where it comes from.
+    for path, prior in spec.priors.items():
+        low, high = spec.params[path]
+        assert path in space.names and low <= prior.value <= high and prior.source
 
 
 # ---------------------------------------------------------------------------
