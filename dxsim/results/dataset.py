@@ -110,7 +110,7 @@ def build_dataset(
     return ds
 
 
-def uncertain_values(scenario: Scenario, seed: int, replications: Sequence[int]) -> xr.DataArray:
+def uncertain_values(scenario: Scenario, seed: int, replications: Sequence[int] | np.ndarray) -> xr.DataArray:
     """The values each replication drew for the scenario's ``[uncertain]`` paths (``uncertain_value``).
 
     Recomputed from the keys (:func:`~dxsim.scenario.uncertain.draw_uncertain`
@@ -123,7 +123,9 @@ def uncertain_values(scenario: Scenario, seed: int, replications: Sequence[int])
         Each column is in the units of the scenario field its path names.
     """
     paths = list(scenario.uncertain.paths)
-    values = [[draw_uncertain(scenario.uncertain, replication_key(seed, int(k)))[p] for p in paths] for k in replications]
+    values = [
+        [draw_uncertain(scenario.uncertain, replication_key(seed, int(k)))[p] for p in paths] for k in replications
+    ]
     return xr.DataArray(
         np.asarray(values, dtype=np.float64).reshape(len(replications), len(paths)),
         dims=("replication", "uncertain"),

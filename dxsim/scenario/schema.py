@@ -45,7 +45,6 @@ from dxsim.scenario.limits import (
     MAX_SEED,
 )
 from dxsim.scenario.overrides import set_paths
-from dxsim.scenario.uncertain import Uncertain, draw_uncertain
 from dxsim.scenario.resolve import (
     check_platform_list,
     check_programme,
@@ -55,6 +54,7 @@ from dxsim.scenario.resolve import (
     industry_fields,
     platforms_per_industry,
 )
+from dxsim.scenario.uncertain import Uncertain, draw_uncertain
 
 __all__ = [
     "PEER_LEARNING_DEPRECATED",
@@ -1080,7 +1080,8 @@ class Scenario(Frozen):
             try:
                 self.with_values(self.uncertain.centre())
             except ScenarioError as err:
-                raise FieldError(("uncertain",), None, f"the central values make no valid scenario ({err.lines[0]})")
+                why = f"the central values make no valid scenario ({err.lines[0]})"
+                raise FieldError(("uncertain",), None, why) from None
         return self
 
     @property

@@ -36,8 +36,8 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Self
 
 import numpy as np
-from numpy.typing import NDArray
 from immutabledict import immutabledict
+from numpy.typing import NDArray
 from pydantic import AfterValidator, Field, model_serializer, model_validator
 from scipy import special
 
@@ -99,7 +99,11 @@ class JointNormal(Frozen):
         tol = 1e-9 * max(1.0, float(np.abs(cov).max()))
         if not np.allclose(cov, cov.T, rtol=0, atol=tol) or float(np.linalg.eigvalsh(cov).min()) < -tol:
             raise FieldError(("covariance",), [list(r) for r in self.covariance], "must be symmetric and PSD")
-        if self.low is not None and self.high is not None and any(a > b for a, b in zip(self.low, self.high)):
+        if (
+            self.low is not None
+            and self.high is not None
+            and any(a > b for a, b in zip(self.low, self.high, strict=True))
+        ):
             raise FieldError(("high",), list(self.high), "must be >= low, path by path")
         return self
 

@@ -59,7 +59,9 @@ def counterfactual(scenario: Scenario) -> Scenario:
     contingent = scenario.contract.platform_discount_contingent
     if contingent:
         data["contract"] = {**data.get("contract", {}), "platform_discount": 0.0}
-    _fix_uncertain(data, scenario, lambda p: _programme_path(p) or (contingent and p[:2] == ["contract", "platform_discount"]))
+    _fix_uncertain(
+        data, scenario, lambda p: _programme_path(p) or (contingent and p[:2] == ["contract", "platform_discount"])
+    )
     return scenario_from_dict(data, source=f"<counterfactual of {scenario.name}>")
 
 
