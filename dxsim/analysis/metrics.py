@@ -247,7 +247,7 @@ def summarize(ds: xr.Dataset, *, split: bool = False) -> pd.DataFrame:
     (2, 18)
     >>> bool((table["leverage"] > 0).all())
     True
-    >>> summarize(ds, split=True).loc["adopters", "parameter"]  # no [uncertain] table: all simulation
+    >>> float(summarize(ds, split=True).loc["adopters", "parameter"])  # no [uncertain] table: all simulation
     0.0
     """
     dims = sweep_dims(ds)
