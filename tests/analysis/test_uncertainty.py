@@ -72,3 +72,16 @@ def test_the_parameter_part_of_a_metric_the_draws_do_not_move_is_zero_in_expecta
     assert param < 0.1  # floored at 0: a small positive bias, nothing like the variance itself
     y = np.arange(30.0)
     assert split_variance(y, y[:, None] ** 0.5)[1] == pytest.approx(np.var(y, ddof=1), rel=0.01)
+
+
+def test_a_paired_counterfactual_keeps_its_own_uncertain_paths_and_shares_the_draws():
+    from dxsim.results.pairing import counterfactual_of
+
+    share = {"programme.instruments[0].share": {"dist": "uniform", "low": 0.2, "high": 0.4}}
+    imitation = {"industry_defaults.imitation": {"dist": "uniform", "low": 0.2, "high": 0.5}}
+    sc = dx.load_scenario("small").with_overrides({"horizon_months": 12, "uncertain": share | imitation})
+    ds = dx.simulate(sc, replications=2, seed=1, counterfactual=True)
+    cf = counterfactual_of(ds)
+    assert list(cf["uncertain"].values) == list(imitation)  # no instruments in the counterfactual
+    mine = ds["uncertain_value"].sel(uncertain=list(imitation)).values
+    assert (cf["uncertain_value"].values == mine).all()
