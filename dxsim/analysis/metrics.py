@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from dxsim.analysis.survival import km_median, km_share
 from dxsim.analysis.sweeps import point_indices
+from dxsim.analysis.uncertainty import variance_split
 from dxsim.analysis.wright import fit_slope, progress_ratio, wright_points
 from dxsim.results.provenance import scenario_of
 from dxsim.results.schema import sweep_dims
@@ -189,15 +190,24 @@ def _summarize_run(ds: xr.Dataset, scenario: Scenario | None) -> pd.DataFrame:
     return frame
 
 
-def summarize(ds: xr.Dataset) -> pd.DataFrame:
-    """Metrics per replication (one row each), and per point of a sweep.
+def summarize(ds: xr.Dataset, *, split: bool = False) -> pd.DataFrame:
+    """Metrics per replication (one row each), and per point of a sweep; or each metric's variance split.
 
     Parameters
     ----------
     ds : xarray.Dataset
         Output of :func:`dxsim.simulate`, or of :func:`dxsim.sweep` (any
-        dimension besides replication, month, industry, platform, party and
-        adopter is a sweep dimension).
+        dimension besides replication, month, industry, platform, party,
+        adopter, batch, applicant and uncertain is a sweep dimension).
+    split : bool
+        Instead of the metrics per replication, each metric's variance over
+        replications split into a parameter part (what the replications'
+        draws of the scenario's ``[uncertain]`` parameters explain) and a
+        simulation part (:func:`dxsim.analysis.uncertainty.variance_split`):
+        index ``metric``, columns ``variance``, ``parameter``, ``simulation``
+        (the metric's units squared), ``parameter_share`` (1),
+        ``replications`` and ``units``.  One run only (select a point of a
+        sweep first).
 
     Returns
     -------
@@ -237,8 +247,14 @@ def summarize(ds: xr.Dataset) -> pd.DataFrame:
     (2, 18)
     >>> bool((table["leverage"] > 0).all())
     True
+    >>> float(summarize(ds, split=True).loc["adopters", "parameter"])  # no [uncertain] table: all simulation
+    0.0
     """
     dims = sweep_dims(ds)
+    if split:
+        if dims:
+            raise ValueError("summarize(split=True) splits one run; select a point of the sweep first")
+        return variance_split(_summarize_run(ds, _scenario(ds)), ds, {k: v[0] for k, v in METRICS.items()})
     if not dims:
         return _summarize_run(ds, _scenario(ds))
     frames = []

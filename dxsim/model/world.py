@@ -51,13 +51,15 @@ class World:
     Parameters
     ----------
     scenario : Scenario
-        The validated scenario.
+        The validated scenario; with an ``[uncertain]`` table, the replication
+        runs with the values ``key`` draws for it
+        (:meth:`~dxsim.scenario.schema.Scenario.drawn`), kept as ``scenario``.
     key : int
         Replication key (see :func:`dxsim.random.replication_key`).
     """
 
     def __init__(self, scenario: Scenario, key: int) -> None:
-        self.scenario = scenario
+        self.scenario = scenario = scenario.drawn(key)
         keys = Keys(key)
         self.env = env = simpy.Environment()
         self.horizon = horizon = scenario.horizon_months
@@ -238,5 +240,5 @@ def _events_scheduled(env: simpy.Environment) -> int:
 
 
 def run_replication(scenario: Scenario, key: int) -> RunResult:
-    """Run one replication of ``scenario`` with replication key ``key``."""
+    """Run one replication of ``scenario`` with replication key ``key`` (its uncertain values drawn by :class:`World`)."""
     return World(scenario, key).run(keep_ledger=False)

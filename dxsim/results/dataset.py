@@ -16,8 +16,10 @@ import xarray as xr
 from dxsim._version import __version__
 from dxsim.finance import annual_rate, irr, monthly_rate, npv
 from dxsim.model.result import RunResult
+from dxsim.random import replication_key
 from dxsim.results.schema import APPLICANT, BATCH_PLATFORM, MONTH_INDUSTRY, MONTH_PLATFORM, VARIABLES
 from dxsim.scenario.schema import Scenario
+from dxsim.scenario.uncertain import draw_uncertain
 
 __all__ = ["build_dataset"]
 
@@ -62,10 +64,11 @@ def build_dataset(
         else:
             arr = _padded([r.adopters[name] for r in runs], n_adopters)
         data[name] = (("replication", *dims), arr)
+    reps = np.arange(len(runs)) if replications is None else np.asarray(replications)
     ds = xr.Dataset(
         {name: xr.Variable(dims, arr) for name, (dims, arr) in data.items()},
         coords={
-            "replication": np.arange(len(runs)) if replications is None else np.asarray(replications),
+            "replication": reps,
             "month": _month_coord(scenario),
             "industry": [i.name for i in scenario.resolved_industries],
             "platform": [p.name for p in scenario.resolved_platforms],
@@ -88,6 +91,8 @@ def build_dataset(
         dims="industry",
         attrs={"units": "enterprises", "long_name": "SMEs in scope per industry"},
     )
+    if scenario.uncertain:
+        ds["uncertain_value"] = uncertain_values(scenario, seed, reps)
     ds["events"] = xr.DataArray(
         [r.events for r in runs],
         dims="replication",
@@ -103,6 +108,33 @@ def build_dataset(
         title=f"dxsim results: {scenario.name}",
     )
     return ds
+
+
+def uncertain_values(scenario: Scenario, seed: int, replications: Sequence[int] | np.ndarray) -> xr.DataArray:
+    """The values each replication drew for the scenario's ``[uncertain]`` paths (``uncertain_value``).
+
+    Recomputed from the keys (:func:`~dxsim.scenario.uncertain.draw_uncertain`
+    of each replication's key): the same values the replications ran with.
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``(replication, uncertain)``; coordinate ``uncertain``: the paths.
+        Each column is in the units of the scenario field its path names.
+    """
+    paths = list(scenario.uncertain.paths)
+    values = [
+        [draw_uncertain(scenario.uncertain, replication_key(seed, int(k)))[p] for p in paths] for k in replications
+    ]
+    return xr.DataArray(
+        np.asarray(values, dtype=np.float64).reshape(len(replications), len(paths)),
+        dims=("replication", "uncertain"),
+        coords={"uncertain": paths},
+        attrs={
+            "units": "of the scenario field each path names",
+            "long_name": "value of each uncertain parameter drawn for the replication ([uncertain])",
+        },
+    )
 
 
 def _padded(columns: Sequence[np.ndarray], length: int) -> np.ndarray:

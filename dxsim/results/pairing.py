@@ -39,8 +39,8 @@ __all__ = ["PREFIX", "attach_counterfactual", "counterfactual_of"]
 PREFIX = "counterfactual_"
 #: The counterfactual's variables with this dimension are left out (platform series are not needed to appraise).
 _LEFT_OUT_DIM = "platform"
-#: The counterfactual's own dimensions: renamed with the prefix (its contracts and applicants are its own).
-_OWN_DIMS = ("adopter", "applicant")
+#: The counterfactual's own dimensions: renamed with the prefix (its contracts, applicants and uncertain paths are its own).
+_OWN_DIMS = ("adopter", "applicant", "uncertain")
 
 
 def _check_pair(ds: xr.Dataset, cf: xr.Dataset) -> None:

@@ -30,7 +30,9 @@ __all__ = [
 ]
 
 #: The dimensions of a single run's Dataset; any other dimension is a sweep's.
-RUN_DIMS = frozenset({"replication", "month", "industry", "platform", "party", "adopter", "batch", "applicant"})
+RUN_DIMS = frozenset(
+    {"replication", "month", "industry", "platform", "party", "adopter", "batch", "applicant", "uncertain"}
+)
 
 #: Dimensions whose length differs between runs of one scenario (replications, blocks) or between
 #: scenarios (sweep points), padded when runs are combined, with the value a padded entry takes.
@@ -219,6 +221,7 @@ RESERVED = (
     frozenset(VARIABLES)
     | RUN_DIMS
     | {"npv", "irr", "platform_npv", "platform_irr", "platform_industry", "enterprises", "events", "overrides"}
+    | {"uncertain_value"}
 )
 
 

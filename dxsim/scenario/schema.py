@@ -54,6 +54,7 @@ from dxsim.scenario.resolve import (
     industry_fields,
     platforms_per_industry,
 )
+from dxsim.scenario.uncertain import Uncertain, draw_uncertain
 
 __all__ = [
     "PEER_LEARNING_DEPRECATED",
@@ -1047,6 +1048,7 @@ class Scenario(Frozen):
     tax: Tax = Tax()
     behaviour: Behaviour = Behaviour()
     appraisal: Appraisal = Appraisal()
+    uncertain: Uncertain = Uncertain()
 
     _industries: tuple[Industry, ...] = PrivateAttr(())
     _platforms: tuple[PlatformSpec, ...] = PrivateAttr(())
@@ -1074,6 +1076,12 @@ class Scenario(Frozen):
             platform_discount=self.contract.platform_discount,
             industries=[i.name for i in self._industries],
         )
+        if self.uncertain:
+            try:
+                self.with_values(self.uncertain.centre())
+            except ScenarioError as err:
+                why = f"the central values make no valid scenario ({err.lines[0]})"
+                raise FieldError(("uncertain",), None, why) from None
         return self
 
     @property
@@ -1123,6 +1131,48 @@ class Scenario(Frozen):
         data = self.to_dict()  # a fresh copy, set in place
         set_paths(data, overrides)
         return scenario_from_dict(data, source="<overrides>")
+
+    def with_values(self, values: Mapping[str, float]) -> Scenario:
+        """This scenario with ``values`` set by dotted path and no ``[uncertain]`` table: one draw of it.
+
+        Parameters
+        ----------
+        values : mapping
+            ``{path: value}``, e.g. one replication's :func:`~dxsim.scenario.uncertain.draw_uncertain`.
+
+        Raises
+        ------
+        ScenarioError
+            A value makes an invalid scenario (one line naming the path and the value).
+
+        Examples
+        --------
+        >>> from dxsim.scenario import load_scenario
+        >>> sc = load_scenario("small").with_overrides(
+        ...     {"uncertain": {"industry_defaults.imitation": {"dist": "uniform", "low": 0.2, "high": 0.4}}})
+        >>> drawn = sc.with_values({"industry_defaults.imitation": 0.25})
+        >>> drawn.industry_defaults.imitation, bool(drawn.uncertain)
+        (0.25, False)
+        """
+        data = self.to_dict()
+        data.pop("uncertain", None)
+        set_paths(data, values, source="<uncertain>")
+        return scenario_from_dict(data, source="<uncertain>")
+
+    def drawn(self, key: int) -> Scenario:
+        """The scenario replication key ``key`` runs: its uncertain parameters drawn (itself if none).
+
+        Parameters
+        ----------
+        key : int
+            The replication key (:func:`dxsim.random.replication_key`).
+
+        Returns
+        -------
+        Scenario
+            :meth:`with_values` of :func:`~dxsim.scenario.uncertain.draw_uncertain`.
+        """
+        return self.with_values(draw_uncertain(self.uncertain, key)) if self.uncertain else self
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as plain data (TOML-ready: no None values)."""

@@ -8,7 +8,8 @@ the same seed shares the base run's random numbers where their rules agree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from dxsim.scenario.schema import Scenario, scenario_from_dict
 
@@ -55,8 +56,12 @@ def counterfactual(scenario: Scenario) -> Scenario:
     programme["batches"] = []
     programme["instruments"] = []
     data["programme"] = programme
-    if scenario.contract.platform_discount_contingent:
+    contingent = scenario.contract.platform_discount_contingent
+    if contingent:
         data["contract"] = {**data.get("contract", {}), "platform_discount": 0.0}
+    _fix_uncertain(
+        data, scenario, lambda p: _programme_path(p) or (contingent and p[:2] == ["contract", "platform_discount"])
+    )
     return scenario_from_dict(data, source=f"<counterfactual of {scenario.name}>")
 
 
@@ -79,9 +84,15 @@ def with_instruments(scenario: Scenario, keep: Sequence[int]) -> Scenario:
     programme = dict(data.get("programme", {}))
     instruments = list(programme.get("instruments", []))
     programme["instruments"] = [instruments[k] for k in keep]
-    if not keep and scenario.contract.platform_discount_contingent:
+    dropped = not keep and scenario.contract.platform_discount_contingent
+    if dropped:
         data["contract"] = {**data.get("contract", {}), "platform_discount": 0.0}
     data["programme"] = programme
+    _fix_uncertain(
+        data,
+        scenario,
+        lambda p: p[:2] == ["programme", "instruments"] or (dropped and p[:2] == ["contract", "platform_discount"]),
+    )
     return scenario_from_dict(data, source=f"<{scenario.name}, instruments {list(keep)}>")
 
 
@@ -99,4 +110,30 @@ def without_peer_effects(scenario: Scenario) -> Scenario:
     data["name"] = f"{scenario.name} (no peer effects)"
     data["industry_defaults"] = {**data.get("industry_defaults", {}), "imitation": 0.0, "demonstration": 0.0}
     data["industries"] = [{**entry, "imitation": 0.0, "demonstration": 0.0} for entry in data["industries"]]
+    _fix_uncertain(data, scenario, lambda p: p[0] in ("industry_defaults", "industries") and p[-1] in _PEER_FIELDS)
     return scenario_from_dict(data, source=f"<{scenario.name} without peer effects>")
+
+
+#: The fields :func:`without_peer_effects` sets to 0, per industry.
+_PEER_FIELDS = ("imitation", "demonstration")
+
+
+def _programme_path(parts: list[str | int]) -> bool:
+    """A path into the programme's batches or instruments (gone in the counterfactual)."""
+    return parts[:1] == ["programme"] and len(parts) > 1 and parts[1] in ("batches", "instruments")
+
+
+def _fix_uncertain(data: dict[str, Any], scenario: Scenario, gone: Callable[[list[str | int]], bool]) -> None:
+    """Leave out of ``data``'s ``[uncertain]`` the paths a variant removed or fixed (``gone``).
+
+    A variant's fixed value must not be drawn over, and a path that leads
+    nowhere in the variant is no parameter of it; the other paths keep their
+    draws (:meth:`~dxsim.scenario.uncertain.Uncertain.dropping`).
+    """
+    if not scenario.uncertain:
+        return
+    kept = scenario.uncertain.dropping(gone).model_dump()
+    if kept is None:
+        data.pop("uncertain", None)
+    else:
+        data["uncertain"] = kept

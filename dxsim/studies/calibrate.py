@@ -31,6 +31,7 @@ targets say nothing about keeps μ_k with standard error σ_k.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -203,6 +204,9 @@ class Calibration:
     method : str
     replications : int
     seed : int
+    covariance : pandas.DataFrame, optional
+        The sandwich covariance V of the fitted values (index and columns:
+        the paths; products of their units); NaN where ``se`` is.
     """
 
     scenario: Scenario
@@ -215,6 +219,7 @@ class Calibration:
     method: str
     replications: int
     seed: int
+    covariance: pd.DataFrame | None = None
 
     def summary(self) -> str:
         """The fit in a few lines of text (what ``dxsim calibrate`` prints)."""
@@ -238,6 +243,71 @@ class Calibration:
         lines += [f"#   {path} = {row.value:.6g}  (se {row.se:.3g})" for path, row in self.params.iterrows()]
         lines += [f"# objective {self.objective:.4g}"]
         return "\n".join(lines) + "\n" + self.scenario.to_toml()
+
+    def to_uncertain(self, *, bounded: bool = True) -> str:
+        """The estimate and its covariance as a joint normal group of a scenario's ``[uncertain]`` table.
+
+        TOML text to paste into a scenario (after its other tables): one
+        ``[[uncertain.joint]]`` group with the fitted paths, ``mean`` (the
+        fitted values), ``covariance`` (:attr:`covariance`) and, with
+        ``bounded``, ``low`` and ``high`` (the bounds the fit searched, to which
+        each draw is clipped).  Each replication of a run then draws the
+        parameters from it (:mod:`dxsim.scenario.uncertain`).
+
+        Parameters
+        ----------
+        bounded : bool
+            Write the search bounds as the group's ``low`` and ``high``.
+
+        Returns
+        -------
+        str
+            TOML text, headed by a comment saying how the values were fitted.
+
+        Raises
+        ------
+        ValueError
+            The fit has no covariance (:attr:`message` says why).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from dxsim.scenario import load_scenario
+        >>> params = pd.DataFrame({"value": [0.1], "low": [0.0], "high": [0.5], "start": [0.04], "se": [0.02]},
+        ...                       index=pd.Index(["programme.outreach"], name="param"))
+        >>> fit = Calibration(load_scenario("small"), params, pd.DataFrame(), 0.0, pd.DataFrame(), True, "", "powell",
+        ...                   8, 1, covariance=pd.DataFrame([[4e-4]], index=params.index, columns=params.index))
+        >>> print(fit.to_uncertain(), end="")
+        # dxsim calibrate (powell, 8 replications, seed 1): estimate and sandwich covariance
+        [[uncertain.joint]]
+        paths = ["programme.outreach"]
+        mean = [0.1]
+        covariance = [
+            [0.0004],
+        ]
+        low = [0.0]
+        high = [0.5]
+        """
+        cov = self.covariance
+        if cov is None or not np.isfinite(cov.to_numpy(dtype=float)).all():
+            raise ValueError(f"the fit has no covariance to draw from: {self.message}")
+
+        def row(values: Any) -> str:
+            return "[" + ", ".join(repr(float(v)) for v in values) + "]"
+
+        lines = [
+            f"# dxsim calibrate ({self.method}, {self.replications} replications, seed {self.seed}): "
+            "estimate and sandwich covariance",
+            "[[uncertain.joint]]",
+            "paths = [" + ", ".join(json.dumps(str(p)) for p in self.params.index) + "]",
+            f"mean = {row(self.params['value'])}",
+            "covariance = [",
+            *(f"    {row(r)}," for r in cov.to_numpy(dtype=float)),
+            "]",
+        ]
+        if bounded:
+            lines += [f"low = {row(self.params['low'])}", f"high = {row(self.params['high'])}"]
+        return "\n".join(lines) + "\n"
 
     def write(self, path: str | Path) -> None:
         """Write :meth:`to_toml` to ``path`` atomically."""
@@ -327,7 +397,7 @@ def calibrate(
     try:
         res = _minimise(objective, space.start(), method, maxiter, seed)
         best = space.values(np.clip(res.x, 0.0, 1.0))[0]
-        errors = _standard_errors(
+        errors = _sandwich(
             space, best, objective.moments, objective.weight, spec, objective.scale, reps, objective.prior_se
         )
     finally:
@@ -483,12 +553,12 @@ def _result(
     method: str,
     seed: int,
 ) -> Calibration:
-    """The :class:`Calibration` of the fit ``best``, from :func:`_standard_errors`' ``errors`` at it."""
-    fitted_g, se, why = errors
+    """The :class:`Calibration` of the fit ``best``, from :func:`_sandwich`'s ``errors`` at it."""
+    fitted_g, cov, why = errors
     g_mean = fitted_g.mean(axis=0)
     return Calibration(
         scenario=sc.with_overrides(space.overrides(best)),
-        params=_params_table(space, best, se, objective),
+        params=_params_table(space, best, np.sqrt(np.clip(np.diag(cov), 0.0, None)), objective),
         targets=_targets_table(spec, wanted, objective, fitted_g),
         objective=float(objective.weight @ g_mean**2) + objective.prior_part(best),
         evaluations=objective.evaluations(),
@@ -497,6 +567,7 @@ def _result(
         method=method,
         replications=int(objective.run["replications"]),
         seed=seed,
+        covariance=pd.DataFrame(cov, index=pd.Index(space.names, name="param"), columns=list(space.names)),
     )
 
 
@@ -552,7 +623,22 @@ def _standard_errors(
     reps: int,
     prior_se: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], str]:
-    """Scaled deviations per replication at the fit, the sandwich standard errors and why they are NaN if so.
+    """Scaled deviations per replication at the fit, the sandwich standard errors and why they are NaN if so."""
+    at_best, cov, why = _sandwich(space, best, moments, weight, spec, scale, reps, prior_se)
+    return at_best, np.sqrt(np.clip(np.diag(cov), 0.0, None)), why
+
+
+def _sandwich(
+    space: ParamSpace,
+    best: NDArray[np.float64],
+    moments: Callable[[NDArray[np.float64]], list[NDArray[np.float64]]],
+    weight: NDArray[np.float64],
+    spec: Targets,
+    scale: NDArray[np.float64],
+    reps: int,
+    prior_se: NDArray[np.float64] | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], str]:
+    """Scaled deviations per replication at the fit, the sandwich covariance V and why it is NaN if so.
 
     The priors' moments join the targets' (see the module docstring): their
     rows of G are 1/σ_k on their parameter, their weights and Ω entries 1.
@@ -572,7 +658,7 @@ def _standard_errors(
     data_jac = np.column_stack(
         [(g[1 + 2 * j].mean(axis=0) - g[2 + 2 * j].mean(axis=0)) / (up[j] - down[j]) for j in range(d)]
     )
-    nan = np.full(d, np.nan)
+    nan = np.full((d, d), np.nan)
     if any(t.se is None for t in spec.targets.values()):
         return at_best, nan, "standard errors need an se for every target"
     sigma = np.full(d, np.nan) if prior_se is None else prior_se
@@ -589,7 +675,7 @@ def _standard_errors(
     omega[len(data) :, len(data) :] = np.eye(int(has_prior.sum()))
     inv = np.linalg.inv(bread)
     cov = inv @ jac.T @ w @ omega @ w @ jac @ inv
-    return at_best, np.sqrt(np.clip(np.diag(cov), 0.0, None)), ""
+    return at_best, (cov + cov.T) / 2, ""
 
 
 def _resolve(source: str | Path) -> Path:

@@ -23,7 +23,8 @@ ORDER = {
     "dists": {"base", "errors"},
     "overrides": {"errors"},
     "resolve": {"errors", "limits"},
-    "schema": {"base", "dists", "errors", "limits", "overrides", "resolve"},
+    "uncertain": {"base", "dists", "errors", "overrides"},
+    "schema": {"base", "dists", "errors", "limits", "overrides", "resolve", "uncertain"},
     "load": {"errors", "limits", "schema"},
     "variants": {"load", "schema"},
     "__init__": set(),  # lazy: names load when first used
