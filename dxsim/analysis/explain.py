@@ -238,7 +238,7 @@ class Explanation:
                 more = (
                     f"... {len(flows)} months with money in all (to_frame('cash_flows'))" if len(flows) > _SHOWN else ""
                 )
-                total = flows.sum().round(0).to_string()
+                total = pd.DataFrame(flows).sum(axis=0).round(0).to_string()
                 lines += ["cash flows by party (yuan / month):", shown, more, "total within the horizon:", total]
         return "\n".join(lines)
 

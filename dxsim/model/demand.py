@@ -579,19 +579,8 @@ class Demand:
         if self.rules.deferred:
             adopt &= self.working_capital.ration(platform, offer.owed, time, adopt)
         if self.offers.decisions is not None:
-            outcome = np.select(
-                [~has_platform, ~would, ~signs, ~adopt], [NO_PLATFORM, REJECTED, DECLINED, RATIONED], APPLIED
-            )
-            self.offers.decisions.add(
-                "consider",
-                (c.ids, c.industry, float(t)),
-                np.where(has_platform, platform, -1),
-                (price, counted),
-                (failure, trust),
-                (offer, decision),
-                outcome,
-                renewing,
-            )
+            steps = (has_platform, would, signs, adopt)
+            self._record(c, t, platform, (price, counted), (failure, trust), (offer, decision), steps, renewing)
         self.population.reconsider(c.subset(~adopt))
         rows = np.flatnonzero(adopt)
         head = (
@@ -633,6 +622,32 @@ class Demand:
                     leaves,
                 )
             )
+
+    def _record(
+        self,
+        c: Considerers,
+        t: int,
+        platform: NDArray[np.int64],
+        money: tuple[NDArray[np.float64], NDArray[np.float64]],
+        belief: tuple[NDArray[np.float64], NDArray[np.float64]],
+        taken: tuple[Offer, Decision],
+        steps: tuple[NDArray[np.bool_], ...],
+        renewing: NDArray[np.bool_],
+    ) -> None:
+        """Record the month's decisions (:mod:`dxsim.model.decisions`).
+
+        ``steps`` says for each considerer whether it had a platform, would
+        adopt, was signed by its platform and kept after rationing.
+        """
+        log = self.offers.decisions
+        if log is None:
+            return
+        has_platform, would, signs, adopt = steps
+        outcome = np.select(
+            [~has_platform, ~would, ~signs, ~adopt], [NO_PLATFORM, REJECTED, DECLINED, RATIONED], APPLIED
+        )
+        where = np.where(has_platform, platform, -1)
+        log.add("consider", (c.ids, c.industry, float(t)), where, money, belief, taken, outcome, renewing)
 
     def platforms_sign(
         self,
