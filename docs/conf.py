@@ -144,7 +144,7 @@ def _glossary_markdown() -> str:
     from dxsim.analysis.appraisal import APPRAISAL
     from dxsim.analysis.metrics import METRICS
     from dxsim.analysis.payback import PAYBACK_STATISTICS
-    from dxsim.results.schema import VARIABLES
+    from dxsim.results.schema import DECISION_VARIABLES, VARIABLES
 
     def table(title: str, rows: dict[str, tuple[str, str]]) -> list[str]:
         out = [f"## {title}", "", "| name | units | meaning |", "|---|---|---|"]
@@ -152,6 +152,10 @@ def _glossary_markdown() -> str:
         return [*out, ""]
 
     parts = table("Dataset variables", {n: (u, m) for n, (_, u, m) in VARIABLES.items()})
+    parts += table(
+        "Decision record (`decisions=True`, read by `dx.explain`)",
+        {n: (u, m) for n, (_, u, m) in DECISION_VARIABLES.items()},
+    )
     parts += table("Metrics (`dx.summarize`, `dx.headline`, `dx.compare`)", METRICS)
     parts += table("Additionality (`dx.additionality`)", ADDITIONALITY)
     parts += table("Appraisal against the counterfactual (`dx.appraisal`)", APPRAISAL)

@@ -22,6 +22,7 @@ from dxsim._version import __version__
 
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and IDEs
     from dxsim import finance, plot
+    from dxsim.analysis.explain import Explanation, explain
     from dxsim.analysis.metrics import headline, summarize
     from dxsim.analysis.wright import progress_ratio
     from dxsim.experiment.enterprises import enterprises
@@ -47,6 +48,7 @@ _WHERE: dict[str, str] = {
     "Scenario": "dxsim.scenario.schema",
     "ScenarioError": "dxsim.scenario.errors",
     "Comparison": "dxsim.studies.compare",
+    "Explanation": "dxsim.analysis.explain",
     "additionality": "dxsim.studies.counterfactual",
     "additionality_by_enterprise": "dxsim.studies.counterfactual",
     "appraisal": "dxsim.studies.appraisal",
@@ -55,6 +57,7 @@ _WHERE: dict[str, str] = {
     "compare": "dxsim.studies.compare",
     "counterfactual": "dxsim.scenario.variants",
     "enterprises": "dxsim.experiment.enterprises",
+    "explain": "dxsim.analysis.explain",
     "finance": "dxsim.finance",
     "headline": "dxsim.analysis.metrics",
     "load_scenario": "dxsim.scenario.load",
@@ -81,6 +84,7 @@ _DEPRECATED: dict[str, tuple[str, str | None, str]] = {
 __all__ = [
     "Calibration",
     "Comparison",
+    "Explanation",
     "Scenario",
     "ScenarioError",
     "__version__",
@@ -92,6 +96,7 @@ __all__ = [
     "compare",
     "counterfactual",
     "enterprises",
+    "explain",
     "finance",
     "headline",
     "load_scenario",

@@ -199,6 +199,12 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
         help="also run the scenario without public money on the same seed, kept in the file "
         "(dxsim compare --counterfactual and dxsim report then reuse it)",
     )
+    p.add_argument(
+        "--decisions",
+        action="store_true",
+        help="also record every enterprise's decisions and each contract's cash flows "
+        "(dxsim explain reads them; national: about 160 MB per replication)",
+    )
     _add_engine(p)
 
 
@@ -262,6 +268,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             executor=client,
             progress=args.progress,
             counterfactual=args.counterfactual,
+            decisions=args.decisions,
         )
 
     ds = _on_engine("run", args.scheduler, out, run)
@@ -273,6 +280,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(format_headline(headline(ds)))
     print()
     print(format_payback(payback_of(ds, run_counterfactual=False)))  # the government's needs --counterfactual
+    return 0
+
+
+# --------------------------------------------------------------------------- dxsim explain
+
+
+def _explain_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("results", type=Path, help="netCDF file written by dxsim run --decisions")
+    p.add_argument("--enterprise", "-k", type=int, required=True, help="the enterprise's id")
+    p.add_argument("--replication", "-r", type=int, default=None, help="replication (default: the first)")
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from dxsim.analysis.explain import explain
+    from dxsim.results.io import open_results
+
+    try:
+        ds = open_results(args.results)
+        why = explain(ds, replication=args.replication, enterprise=args.enterprise)
+    except ValueError as err:
+        raise CommandError("explain", f"{args.results}: {err}") from None
+    print(why)
     return 0
 
 
@@ -793,6 +822,13 @@ COMMANDS: dict[str, Command] = {
         _cmd_sensitivity,
         "Sobol indices or Morris effects of statistics with respect to bounded parameters (netCDF)",
         "Each design point runs the same replications on common random numbers.",
+    ),
+    "explain": Command(
+        _explain_arguments,
+        _cmd_explain,
+        "why an enterprise adopted or not: its attributes, offers, each term of its decisions, its cash flows",
+        "Reads a run written by dxsim run --decisions; the enterprise's attributes are drawn again from the "
+        "run's seed and each decision recomputed with the model's rule, without running the model.",
     ),
     "validate": Command(_validate_arguments, _cmd_validate, "check scenario files; exit 0 if all are valid, 2 if not"),
     "scenarios": Command(_scenarios_arguments, _cmd_scenarios, "list the bundled scenarios"),

@@ -1,7 +1,8 @@
 """Running replications on executors: in process, a local process pool, any
 ``concurrent.futures.Executor``, or a ``dask.distributed.Client``.
 
-A task is one replication of one scenario: ``(scenario, seed, k)``.  Its
+A task is one replication of one scenario: ``(scenario, seed, k)``, or
+``(scenario, seed, k, True)`` to record its decisions.  Its
 result depends only on the scenario, the seed and k (the replication key is
 the k-th child of ``SeedSequence(seed)``), so results are identical whatever
 runs them, in whatever order; they are put back in task order.
@@ -27,13 +28,17 @@ from dxsim.scenario.schema import Scenario
 
 __all__ = ["PARENT_CHECK_SECONDS", "Task", "exit_with_parent", "replicate", "run_tasks", "show_progress"]
 
-Task = tuple[Scenario, int, int]  # scenario, seed, replication
+Task = tuple[Scenario, int, int] | tuple[Scenario, int, int, bool]  # scenario, seed, replication[, decisions]
 T = TypeVar("T")
 
 
-def replicate(scenario: Scenario, seed: int, replication: int) -> RunResult:
-    """One replication (a module-level function, so process pools and dask can pickle it)."""
-    return run_replication(scenario, replication_key(seed, replication))
+def replicate(scenario: Scenario, seed: int, replication: int, decisions: bool = False) -> RunResult:
+    """One replication (a module-level function, so process pools and dask can pickle it).
+
+    With ``decisions`` it records every decision and each contract's cash
+    flows (:mod:`dxsim.model.decisions`); the numbers are the same.
+    """
+    return run_replication(scenario, replication_key(seed, replication), decisions=decisions)
 
 
 def show_progress(progress: bool | None, total: int) -> bool:

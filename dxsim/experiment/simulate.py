@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import xarray as xr
 
-from dxsim.experiment.executors import run_tasks
+from dxsim.experiment.executors import Task, run_tasks
 from dxsim.model.result import RunResult
 from dxsim.results.dataset import build_dataset
 from dxsim.results.pairing import attach_counterfactual
@@ -60,6 +60,7 @@ def simulate(
     executor: Any = None,
     progress: bool | None = None,
     counterfactual: bool = False,
+    decisions: bool = False,
 ) -> xr.Dataset:
     """Run ``replications`` replications of a scenario (and, if asked, of its counterfactual).
 
@@ -91,6 +92,14 @@ def simulate(
         :func:`dxsim.appraisal` and :func:`dxsim.compare` never run it again.
         :func:`dxsim.sweep` does not take this flag: attach a counterfactual
         sweep with :func:`dxsim.results.pairing.attach_counterfactual`.
+    decisions : bool
+        Also record every decision each enterprise took and each contract's
+        cash flows by party and month (the ``decision_*`` variables and
+        ``contract_cash_flow``, :data:`dxsim.results.schema.DECISION_VARIABLES`),
+        which :func:`dxsim.explain` reads.  The other numbers are the same
+        with or without it; it costs memory (``national``: about 160 MB per
+        replication), so it is off by default.  Only the scenario's own
+        replications are recorded, not its counterfactual's.
 
     Returns
     -------
@@ -113,7 +122,7 @@ def simulate(
     sc = as_scenario(scenario)
     seed = resolve_seed(sc, seed)
     worlds = [sc, counterfactual_scenario(sc)] if counterfactual else [sc]
-    tasks = [(s, seed, k) for s in worlds for k in range(replications)]
+    tasks: list[Task] = [(s, seed, k, decisions and s is sc) for s in worlds for k in range(replications)]
     desc = f"{sc.name} and its counterfactual" if counterfactual else sc.name
     runs = run_tasks(tasks, workers=workers, executor=executor, progress=progress, desc=desc)
     ds = build_dataset(sc, runs[:replications], seed=seed)

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from dxsim.model.applications import Application, Refused, Signed, SignOutcome, Waits
 from dxsim.model.contracts import ContractBook, split_one
+from dxsim.model.decisions import APPLIED, REJECTED
 from dxsim.model.demand import Admission, Offers, WorkingCapital
 from dxsim.model.information import Evidence
 from dxsim.model.institutions import ApplicantLog
@@ -406,17 +407,29 @@ class Contracting:
             amount[g.instrument, 0] += g.amount
             to_price[g.instrument, 0] += g.to_price
         att = Attributes(*(np.array([getattr(app.traits, name)]) for name in Attributes.__dataclass_fields__))
-        _, decision = self.offers.evaluate(
+        belief = (np.array([app.perceived_failure]), np.array([app.benefit_share]))
+        offer, decision = self.offers.evaluate(
             np.array([app.industry]),
             np.array([app.platform]),
             np.array([app.price]),
             amount,
             to_price,
             att,
-            (np.array([app.perceived_failure]), np.array([app.benefit_share])),
+            belief,
             int(self.env.now),
             np.array([app.renewal]),
         )
+        if self.offers.decisions is not None:
+            self.offers.decisions.add(
+                "signing",
+                (np.array([app.enterprise]), np.array([app.industry]), float(self.env.now)),
+                np.array([app.platform]),
+                (np.array([app.price]), self.offers.counted_on(amount, to_price)),
+                belief,
+                (offer, decision),
+                np.where(decision.adopt, APPLIED, REJECTED),
+                np.array([app.renewal]),
+            )
         return bool(decision.adopt[0])
 
     def _turn_away(self, app: Application) -> None:

@@ -37,16 +37,21 @@ acceptable payback, and what it must pay at signing fits its liquidity.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import gain_profile, monthly_rate, npv, payback_period, straight_line
 from dxsim.model.schemes import deferred_payments, fixed_months, fixed_payments, most_paid, window
-from dxsim.model.tax import TaxPosition
+from dxsim.model.tax import TaxLaw, TaxPosition
 from dxsim.scenario.schema import PaymentScheme
 
-__all__ = ["Decision", "Offer", "decide"]
+if TYPE_CHECKING:
+    from dxsim.model.parameters import IndustryParameters
+    from dxsim.model.population import Attributes
+
+__all__ = ["Decision", "Offer", "decide", "weigh"]
 
 #: Longest schedule the decision looks at (months), whatever the payback limits.
 MAX_MONTHS = 600
@@ -154,6 +159,61 @@ def decide(
         )
     adopt = (value > 0) & (payback <= max_payback) & (due <= liquidity)
     return Decision(adopt=adopt, value=value, payback=payback, due_at_signing=due)
+
+
+def weigh(
+    offer: Offer,
+    att: Attributes,
+    belief: tuple[NDArray[np.float64], NDArray[np.float64]],
+    *,
+    industry: NDArray[np.int64],
+    params: IndustryParameters,
+    law: TaxLaw,
+    month: int,
+    horizon: int,
+    screen: bool = True,
+) -> Decision:
+    """Enterprises' decisions on ``offer`` from their attributes and beliefs: :func:`decide` as the model calls it.
+
+    Parameters
+    ----------
+    offer : Offer
+        The terms on offer.
+    att : Attributes
+        The enterprises' keyed attributes (revenue, potential benefit, margin,
+        high-tech status, hurdle rate, payback limit, liquidity).
+    belief : (array, array)
+        Perceived failure probability, and the share of the potential gain
+        counted on (:mod:`dxsim.model.information`).
+    industry : array
+        Each one's industry index (ramp and lifetime of the gain).
+    params : IndustryParameters
+        Per-industry numbers.
+    law : TaxLaw
+        The tax law; each enterprise's position follows from its revenue,
+        margin and high-tech status.
+    month : int
+        Model month of the decision (its tax calendar).
+    horizon : int
+        Evaluation horizon, months.
+    screen : bool
+        As :func:`decide`.
+    """
+    failure, benefit_share = belief
+    tax = TaxPosition(law, att.revenue * att.margin, att.high_tech, law.general_vat(att.revenue), month)
+    return decide(
+        offer,
+        gain=att.revenue / 12.0 * att.benefit * benefit_share,
+        tax=tax,
+        ramp=params.ramp[industry],
+        lifetime=params.lifetime[industry],
+        hurdle_rate=att.hurdle_rate,
+        failure=failure,
+        horizon=horizon,
+        max_payback=att.max_payback,
+        liquidity=att.liquidity,
+        screen=screen,
+    )
 
 
 def _upper_bound(

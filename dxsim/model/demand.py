@@ -36,7 +36,8 @@ from numpy.typing import NDArray
 
 from dxsim.model.applications import Applicants, Application, Traits
 from dxsim.model.contracts import split_price
-from dxsim.model.decision import Decision, Offer, decide
+from dxsim.model.decision import Decision, Offer, weigh
+from dxsim.model.decisions import APPLIED, DECLINED, NO_PLATFORM, RATIONED, REJECTED, DecisionLog
 from dxsim.model.information import Beliefs
 from dxsim.model.institutions import LOTTERY_STREAM, allocation_rank
 from dxsim.model.lifecycle import Lifecycle
@@ -47,7 +48,6 @@ from dxsim.model.population import Attributes, Considerers, Population, benefit_
 from dxsim.model.programme import ProgrammeState
 from dxsim.model.quality import failure_probability, realised_share
 from dxsim.model.schemes import on_revenue
-from dxsim.model.tax import TaxPosition
 from dxsim.random import Keys
 from dxsim.scenario.schema import Behaviour, Scenario, Tiered
 
@@ -208,6 +208,9 @@ class Offers:
         Discount, payment scheme, tax, acceptance delay.
     evaluation_months : int
         The enterprises' evaluation horizon, months.
+    decisions : DecisionLog, optional
+        Where the decisions taken on these offers are recorded
+        (:mod:`dxsim.model.decisions`; by :class:`Demand` and at signing); None records nothing.
     """
 
     def __init__(
@@ -218,6 +221,7 @@ class Offers:
         industry: IndustryParameters,
         rules: ContractRules,
         evaluation_months: int,
+        decisions: DecisionLog | None = None,
     ) -> None:
         self.programme = programme
         self.platforms = platforms
@@ -225,6 +229,7 @@ class Offers:
         self.industry = industry
         self.rules = rules
         self.evaluation_months = evaluation_months
+        self.decisions = decisions
         instruments = programme.instruments
         #: Instruments that are tiered rewards.
         self.tiered = np.array([isinstance(i, Tiered) for i in instruments], dtype=bool)
@@ -262,7 +267,6 @@ class Offers:
         ``renewing`` marks former users renewing their solution, which expect
         no further maturity gain from it.
         """
-        failure, benefit_share = belief
         tier = np.zeros(len(price))
         if self.tiered.any():
             gain = self.industry.mean_maturity_gain[industry]
@@ -272,19 +276,15 @@ class Offers:
             tier = self.programme.tier_amounts(level, amount)[self.to_enterprise].sum(axis=0)
         discount = self.rules.discount_share(amount.sum(axis=0) > 0)
         offer = self.offer(industry, platform, price, to_price, tier, discount, att.revenue)
-        law = self.rules.tax
-        tax = TaxPosition(law, att.revenue * att.margin, att.high_tech, law.general_vat(att.revenue), month)
-        return offer, decide(
+        return offer, weigh(
             offer,
-            gain=att.revenue / 12.0 * att.benefit * benefit_share,
-            tax=tax,
-            ramp=self.industry.ramp[industry],
-            lifetime=self.industry.lifetime[industry],
-            hurdle_rate=att.hurdle_rate,
-            failure=failure,
+            att,
+            belief,
+            industry=industry,
+            params=self.industry,
+            law=self.rules.tax,
+            month=month,
             horizon=self.evaluation_months,
-            max_payback=att.max_payback,
-            liquidity=att.liquidity,
         )
 
     def offer(
@@ -571,12 +571,16 @@ class Demand:
         offer, decision = self.offers.evaluate(
             c.industry, platform, price, amount, to_price, att, (failure, trust), t, renewing
         )
-        adopt = decision.adopt & has_platform
-        adopt &= self.platforms_sign(c, t, platform, offer, amount, to_price, att, adopt)
+        would = decision.adopt & has_platform
+        adopt = would & self.platforms_sign(c, t, platform, offer, amount, to_price, att, would)
+        signs = adopt.copy()
         counted = self.offers.counted_on(amount, to_price)
         time = self.allocated_times(c, att, t, adopt & (counted > 0))
         if self.rules.deferred:
             adopt &= self.working_capital.ration(platform, offer.owed, time, adopt)
+        if self.offers.decisions is not None:
+            steps = (has_platform, would, signs, adopt)
+            self._record(c, t, platform, (price, counted), (failure, trust), (offer, decision), steps, renewing)
         self.population.reconsider(c.subset(~adopt))
         rows = np.flatnonzero(adopt)
         head = (
@@ -618,6 +622,32 @@ class Demand:
                     leaves,
                 )
             )
+
+    def _record(
+        self,
+        c: Considerers,
+        t: int,
+        platform: NDArray[np.int64],
+        money: tuple[NDArray[np.float64], NDArray[np.float64]],
+        belief: tuple[NDArray[np.float64], NDArray[np.float64]],
+        taken: tuple[Offer, Decision],
+        steps: tuple[NDArray[np.bool_], ...],
+        renewing: NDArray[np.bool_],
+    ) -> None:
+        """Record the month's decisions (:mod:`dxsim.model.decisions`).
+
+        ``steps`` says for each considerer whether it had a platform, would
+        adopt, was signed by its platform and kept after rationing.
+        """
+        log = self.offers.decisions
+        if log is None:
+            return
+        has_platform, would, signs, adopt = steps
+        outcome = np.select(
+            [~has_platform, ~would, ~signs, ~adopt], [NO_PLATFORM, REJECTED, DECLINED, RATIONED], APPLIED
+        )
+        where = np.where(has_platform, platform, -1)
+        log.add("consider", (c.ids, c.industry, float(t)), where, money, belief, taken, outcome, renewing)
 
     def platforms_sign(
         self,

@@ -64,6 +64,13 @@ class RunResult:
         (``World.run(keep_ledger=True)``).
     events : int
         SimPy events the run scheduled.
+    decisions : dict of str to array, shape (decisions,), optional
+        Every decision taken, one entry per decision
+        (:data:`dxsim.model.decisions.COLUMNS`); None unless asked for
+        (``World(..., decisions=True)``).
+    contract_flows : array, shape (adopters, months, 3), optional
+        Each contract's net cash flow of government, platform and
+        enterprise by calendar month, yuan / month; with ``decisions``.
     """
 
     monthly: dict[str, NDArray[np.float64]]
@@ -80,3 +87,5 @@ class RunResult:
     applicants: dict[str, NDArray[np.float64]]
     ledger: LedgerTable | None
     events: int
+    decisions: dict[str, NDArray[np.float64]] | None = None
+    contract_flows: NDArray[np.float64] | None = None

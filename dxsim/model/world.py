@@ -15,22 +15,32 @@ for conservation and reduced to a :class:`~dxsim.model.result.RunResult`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import simpy
 from numpy.typing import NDArray
 
 from dxsim.finance import monthly_rate
-from dxsim.model.accounts import adopter_records, cash_flows, government_receipts, kind_total, platform_cash_flows
+from dxsim.model.accounts import (
+    adopter_records,
+    cash_flows,
+    government_receipts,
+    kind_total,
+    party_flows,
+    platform_cash_flows,
+)
 from dxsim.model.applications import Applicants
 from dxsim.model.closing import PlatformCosts, close_books
 from dxsim.model.contracting import Contracting, Grants, LiveContracts, Register
 from dxsim.model.contracts import ContractBook
+from dxsim.model.decisions import DecisionLog
 from dxsim.model.demand import Admission, Demand, Offers, PlatformScreen, Prices, WorkingCapital
 from dxsim.model.driver import MonthlyDriver, MonthlySeries
 from dxsim.model.gcpause import cyclic_gc_paused
 from dxsim.model.information import Beliefs, Evidence
 from dxsim.model.institutions import ApplicantLog
-from dxsim.model.ledger import Ledger, TaxAccounts, check_conservation
+from dxsim.model.ledger import ENTERPRISE, GOVERNMENT, PLATFORM, Ledger, LedgerTable, TaxAccounts, check_conservation
 from dxsim.model.lifecycle import Exits, Lifecycle, Renewals
 from dxsim.model.parameters import ContractRules, IndustryParameters
 from dxsim.model.platform import Occupancy, Platforms, Receivables
@@ -56,9 +66,14 @@ class World:
         (:meth:`~dxsim.scenario.schema.Scenario.drawn`), kept as ``scenario``.
     key : int
         Replication key (see :func:`dxsim.random.replication_key`).
+    decisions : bool
+        Record every decision and each contract's cash flows by party
+        (:mod:`dxsim.model.decisions`; ``RunResult.decisions`` and
+        ``RunResult.contract_flows``).  Recording draws nothing and schedules
+        nothing: the run's numbers are the same.
     """
 
-    def __init__(self, scenario: Scenario, key: int) -> None:
+    def __init__(self, scenario: Scenario, key: int, *, decisions: bool = False) -> None:
         self.scenario = scenario = scenario.drawn(key)
         keys = Keys(key)
         self.env = env = simpy.Environment()
@@ -79,7 +94,15 @@ class World:
         prices = Prices(platforms)
         admission = Admission(programme, platforms, prices, scenario.programme.admission.acceptance_weight)
         working_capital = WorkingCapital.of(scenario, receivables, env)
-        offers = Offers(programme, platforms, occupancy, industry, rules, scenario.behaviour.evaluation_months)
+        offers = Offers(
+            programme,
+            platforms,
+            occupancy,
+            industry,
+            rules,
+            scenario.behaviour.evaluation_months,
+            DecisionLog() if decisions else None,
+        )
         counts = self.series.counts
         lifecycle = self._lifecycle(keys)
         self.grants = Grants(env, programme, self.ledger, self.register)
@@ -213,7 +236,17 @@ class World:
             applicants=self.applicants.arrays(),
             ledger=table if keep_ledger else None,
             events=_events_scheduled(self.env),
+            **self._decision_record(table, len(book["price"])),
         )
+
+    def _decision_record(self, table: LedgerTable, contracts: int) -> dict[str, Any]:
+        """The decisions recorded and each contract's net cash flow by calendar month and party (if asked)."""
+        log = self.contracting.offers.decisions
+        if log is None:
+            return {}
+        parties = (GOVERNMENT, PLATFORM, ENTERPRISE)
+        flows = party_flows(table, parties, np.zeros(contracts), self.horizon)
+        return {"decisions": log.arrays(), "contract_flows": np.stack(flows, axis=-1)}
 
     def _close_books(self, book: dict[str, NDArray[np.float64]]) -> TaxAccounts:
         """Write the taxes and the platforms' own costs (:func:`~dxsim.model.closing.close_books`)."""
@@ -239,6 +272,9 @@ def _events_scheduled(env: simpy.Environment) -> int:
     return int(next(env._eid))  # simpy.core.Environment._eid: count of scheduled events
 
 
-def run_replication(scenario: Scenario, key: int) -> RunResult:
-    """Run one replication of ``scenario`` with replication key ``key`` (its uncertain values drawn by :class:`World`)."""
-    return World(scenario, key).run(keep_ledger=False)
+def run_replication(scenario: Scenario, key: int, *, decisions: bool = False) -> RunResult:
+    """Run one replication of ``scenario`` with replication key ``key``.
+
+    Its uncertain values are drawn by :class:`World`; its ``decisions`` are recorded if asked.
+    """
+    return World(scenario, key, decisions=decisions).run(keep_ledger=False)

@@ -17,7 +17,14 @@ from dxsim._version import __version__
 from dxsim.finance import annual_rate, irr, monthly_rate, npv
 from dxsim.model.result import RunResult
 from dxsim.random import replication_key
-from dxsim.results.schema import APPLICANT, BATCH_PLATFORM, MONTH_INDUSTRY, MONTH_PLATFORM, VARIABLES
+from dxsim.results.schema import (
+    APPLICANT,
+    BATCH_PLATFORM,
+    DECISION_VARIABLES,
+    MONTH_INDUSTRY,
+    MONTH_PLATFORM,
+    VARIABLES,
+)
 from dxsim.scenario.schema import Scenario
 from dxsim.scenario.uncertain import draw_uncertain
 
@@ -80,6 +87,8 @@ def build_dataset(
     )
     for name, (_, units, long_name) in VARIABLES.items():
         ds[name].attrs.update(units=units, long_name=long_name)
+    if runs and all(r.decisions is not None for r in runs):
+        _add_decisions(ds, runs, n_adopters)
     _add_returns(ds, scenario)
     ds["platform_industry"] = xr.DataArray(
         [p.industry for p in scenario.resolved_platforms],
@@ -135,6 +144,21 @@ def uncertain_values(scenario: Scenario, seed: int, replications: Sequence[int] 
             "long_name": "value of each uncertain parameter drawn for the replication ([uncertain])",
         },
     )
+
+
+def _add_decisions(ds: xr.Dataset, runs: Sequence[RunResult], n_adopters: int) -> None:
+    """The decision record and the contracts' cash flows (:data:`~dxsim.results.schema.DECISION_VARIABLES`)."""
+    records = [r.decisions or {} for r in runs]
+    length = max(len(d["enterprise"]) for d in records)
+    for name, (dims, units, long_name) in DECISION_VARIABLES.items():
+        if name == "contract_cash_flow":
+            arr = np.full((len(runs), n_adopters, ds.sizes["month"], 3), np.nan)
+            for k, r in enumerate(runs):
+                flows = r.contract_flows if r.contract_flows is not None else np.zeros((0, ds.sizes["month"], 3))
+                arr[k, : len(flows)] = flows
+        else:
+            arr = _padded([d[name.removeprefix("decision_")] for d in records], length)
+        ds[name] = xr.Variable(("replication", *dims), arr, attrs={"units": units, "long_name": long_name})
 
 
 def _padded(columns: Sequence[np.ndarray], length: int) -> np.ndarray:

@@ -15,6 +15,8 @@ __all__ = [
     "ADOPTER",
     "APPLICANT",
     "BATCH_PLATFORM",
+    "DECISION",
+    "DECISION_VARIABLES",
     "INSTITUTION_VARIABLES",
     "MONTH_INDUSTRY",
     "MONTH_PLATFORM",
@@ -31,18 +33,24 @@ __all__ = [
 
 #: The dimensions of a single run's Dataset; any other dimension is a sweep's.
 RUN_DIMS = frozenset(
-    {"replication", "month", "industry", "platform", "party", "adopter", "batch", "applicant", "uncertain"}
+    {"replication", "month", "industry", "platform", "party", "adopter", "batch", "applicant", "uncertain", "decision"}
 )
 
 #: Dimensions whose length differs between runs of one scenario (replications, blocks) or between
 #: scenarios (sweep points), padded when runs are combined, with the value a padded entry takes.
-RAGGED_DIMS: dict[str, float] = {"adopter": float("nan"), "applicant": float("nan"), "batch": 0.0}
+RAGGED_DIMS: dict[str, float] = {
+    "adopter": float("nan"),
+    "applicant": float("nan"),
+    "batch": 0.0,
+    "decision": float("nan"),
+}
 
 MONTH_INDUSTRY = ("month", "industry")
 MONTH_PLATFORM = ("month", "platform")
 ADOPTER = ("adopter",)
 BATCH_PLATFORM = ("batch", "platform")
 APPLICANT = ("applicant",)
+DECISION = ("decision",)
 
 #: name -> (dims besides replication, units, long_name)
 VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -216,9 +224,60 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     ),
 }
 
+#: The decision record (opt-in: ``dx.simulate(..., decisions=True)``, ``dxsim run --decisions``), one entry
+#: per decision an enterprise took (:mod:`dxsim.model.decisions`), and each contract's cash flows by party;
+#: read by :func:`dxsim.explain`.  name -> (dims besides replication, units, long_name).
+DECISION_VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "decision_enterprise": (DECISION, "1", "enterprise id of the decision (as adopter_enterprise)"),
+    "decision_industry": (DECISION, "1", "industry index of the enterprise (see coordinate industry)"),
+    "decision_time": (DECISION, "months", "time of the decision (months since the scenario start)"),
+    "decision_stage": (DECISION, "1", "0 = at a consideration (month start), 1 = again at signing with less money"),
+    "decision_outcome": (
+        DECISION,
+        "1",
+        "what came of it: 0 applied, 1 rejected the offer, 2 no platform, 3 platform declined, 4 rationed",
+    ),
+    "decision_platform": (DECISION, "1", "platform index offered (see coordinate platform; -1 = none)"),
+    "decision_renewal": (DECISION, "1", "1 if a former user renewing its solution"),
+    "decision_price": (DECISION, "yuan", "price the platform quoted"),
+    "decision_counted": (
+        DECISION,
+        "yuan",
+        "programme money the enterprise counted on (price parts and tiered rewards committed)",
+    ),
+    "decision_owed": (DECISION, "yuan", "what the enterprise would owe the platform under the payment scheme"),
+    "decision_receive_signing": (DECISION, "yuan", "programme money it would receive itself at signing"),
+    "decision_receive_golive": (DECISION, "yuan", "programme money it would receive itself at go-live"),
+    "decision_receive_acceptance": (
+        DECISION,
+        "yuan",
+        "programme money it would receive itself at acceptance (tiered reward included), if it passes",
+    ),
+    "decision_golive": (DECISION, "months", "expected months from signing to go-live (queue wait + implementation)"),
+    "decision_perceived_failure": (DECISION, "1", "perceived failure probability the enterprise reckoned with"),
+    "decision_benefit_share": (DECISION, "1", "share of its potential gain the enterprise counted on"),
+    "decision_value": (
+        DECISION,
+        "yuan",
+        "V, the expected NPV of the offer to the enterprise (NaN = ruled out by the quick bound)",
+    ),
+    "decision_payback": (
+        DECISION,
+        "months",
+        "success-case payback the enterprise expected (NaN = never, or ruled out by the quick bound)",
+    ),
+    "decision_due": (DECISION, "yuan", "what the enterprise must pay at signing, net of programme money then"),
+    "contract_cash_flow": (
+        ("adopter", "month", "party"),
+        "yuan / month",
+        "net cash flow of each party on the contract in the calendar month (from the run's ledger)",
+    ),
+}
+
 #: Names a sweep dimension cannot take: the run's dimensions and variables, and what a sweep adds.
 RESERVED = (
     frozenset(VARIABLES)
+    | frozenset(DECISION_VARIABLES)
     | RUN_DIMS
     | {"npv", "irr", "platform_npv", "platform_irr", "platform_industry", "enterprises", "events", "overrides"}
     | {"uncertain_value"}
