@@ -2,8 +2,8 @@
 
 The public API is this module's ``__all__``. Names load when first used
 (PEP 562), so ``import dxsim`` costs little: SimPy loads with the first
-simulation, SALib with the first sensitivity analysis, matplotlib with the
-first figure.
+simulation, SALib with the first sensitivity analysis, optuna with the first
+optimisation, matplotlib with the first figure.
 
 >>> import dxsim as dx
 >>> sc = dx.load_scenario("small")
@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and
     from dxsim.studies.calibrate import Calibration, calibrate
     from dxsim.studies.compare import Comparison, compare
     from dxsim.studies.counterfactual import additionality, additionality_by_enterprise
+    from dxsim.studies.optimize import Optimization, optimize
     from dxsim.studies.peers import peer_speedup
     from dxsim.studies.sensitivity import sensitivity
     from dxsim.studies.shapley import shapley
@@ -47,6 +48,7 @@ _WHERE: dict[str, str] = {
     "Scenario": "dxsim.scenario.schema",
     "ScenarioError": "dxsim.scenario.errors",
     "Comparison": "dxsim.studies.compare",
+    "Optimization": "dxsim.studies.optimize",
     "additionality": "dxsim.studies.counterfactual",
     "additionality_by_enterprise": "dxsim.studies.counterfactual",
     "appraisal": "dxsim.studies.appraisal",
@@ -59,6 +61,7 @@ _WHERE: dict[str, str] = {
     "headline": "dxsim.analysis.metrics",
     "load_scenario": "dxsim.scenario.load",
     "open_results": "dxsim.results.io",
+    "optimize": "dxsim.studies.optimize",
     "payback": "dxsim.studies.appraisal",
     "peer_speedup": "dxsim.studies.peers",
     "plot": "dxsim.plot",
@@ -81,6 +84,7 @@ _DEPRECATED: dict[str, tuple[str, str | None, str]] = {
 __all__ = [
     "Calibration",
     "Comparison",
+    "Optimization",
     "Scenario",
     "ScenarioError",
     "__version__",
@@ -96,6 +100,7 @@ __all__ = [
     "headline",
     "load_scenario",
     "open_results",
+    "optimize",
     "payback",
     "peer_speedup",
     "plot",
