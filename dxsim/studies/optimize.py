@@ -156,7 +156,8 @@ class Optimization:
         except ValueError as err:
             return f"{head}\n{err}"
         lines = [head, f"best (evaluation {best.evaluation}):"]
-        lines += [f"  {path} = {value!r}" for path, value in best.levers.items()]
+        lines += [f"  {path} = {value:.6g}" if isinstance(value, float) else f"  {path} = {value!r}"
+                  for path, value in best.levers.items()]  # fmt: skip
         lines += [f"  {metric}: {value:,.4g}" for metric, value in best.metrics.items()]
         return "\n".join(lines)
 
