@@ -578,7 +578,11 @@ def _optimize_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="bundled scenario name or TOML file")
     _repeated(p, "--lever", "levers", "PATH=LOW:HIGH|A,B,C", "a lever: a range (LOW:HIGH) or choices (A,B,C); repeat")
     _repeated(
-        p, "--objective", "objective", "[max:|min:]METRIC", "a metric to maximise (max:, the default) or minimise; repeat"
+        p,
+        "--objective",
+        "objective",
+        "[max:|min:]METRIC",
+        "a metric to maximise (max:, the default) or minimise; repeat",
     )
     _repeated(p, "--constraint", "constraints", "METRIC<=V|METRIC>=V", "a bound on a metric's mean; repeat")
     p.add_argument("-o", "--output", type=Path, required=True, help="the evaluated designs (netCDF)")

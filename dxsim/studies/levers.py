@@ -15,7 +15,7 @@ and asks an optuna trial for one design.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from dxsim.scenario.errors import ScenarioError
 from dxsim.scenario.schema import Scenario
@@ -61,8 +61,7 @@ class Lever:
             return trial.suggest_int(self.path, int(self.low), int(self.high))
         if self.kind == "float":
             return trial.suggest_float(self.path, self.low, self.high)
-        value: Choice = trial.suggest_categorical(self.path, self.choices)
-        return value
+        return cast(Choice, trial.suggest_categorical(self.path, self.choices))
 
     def holds(self, value: Any) -> bool:
         """Whether ``value`` is a value of this lever (a start design must be)."""

@@ -24,6 +24,7 @@ import json
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -130,9 +131,7 @@ class Optimization:
                 f"no evaluated design of {self.scenario.name} met the constraints "
                 f"{ev.attrs['constraints']} (see .evaluations['mean']); widen the levers or the constraints"
             )
-        keys = [
-            ev["mean"].sel(metric=m).to_numpy()[front] * (-1.0 if s == "max" else 1.0) for m, s in self.objectives
-        ]
+        keys = [ev["mean"].sel(metric=m).to_numpy()[front] * (-1.0 if s == "max" else 1.0) for m, s in self.objectives]
         return self.design(int(front[np.lexsort([front, *reversed(keys)])[0]]))
 
     def design(self, evaluation: int) -> Design:
@@ -240,39 +239,73 @@ def optimize(
     """
     sc = as_scenario(scenario)
     replications = check_replications(replications)
-    for name, n in (("evaluations", evaluations), ("batch", batch)):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"{name}(={n!r}) must be a whole number >= 1.")
+    _check_counts(evaluations=evaluations, batch=batch)
     seed = resolve_seed(sc, seed)
     space = Levers(sc, levers)
     goals, limits = _goals(objective, sc.horizon_months), _limits(constraints or {}, sc.horizon_months)
     metrics = list(dict.fromkeys([m for m, _ in goals] + [m for m, _, _ in limits]))
     run = _Runner(sc, [parse_output(m) for m in metrics], replications, seed, workers, executor)
+    bar = tqdm(
+        total=evaluations, desc=f"{sc.name} optimize", unit="design", disable=not show_progress(progress, evaluations)
+    )
+    with _quiet(), bar:
+        designs, means, ses = _search(space, run, metrics, goals, limits, seed=seed, evaluations=evaluations,
+                                      batch=batch, bar=bar)  # fmt: skip
+    ds = _dataset(space, designs, means, ses, metrics, goals, limits)
+    ds.attrs.update(_provenance(sc, replications, seed))
+    return Optimization(ds, sc)
+
+
+def _check_counts(**counts: int) -> None:
+    """ValueError naming a count that is not a whole number >= 1."""
+    for name, n in counts.items():
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"{name}(={n!r}) must be a whole number >= 1.")
+
+
+def _provenance(sc: Scenario, replications: int, seed: int) -> dict[str, Any]:
+    """The attrs that say how the designs were evaluated: replications, seed, sampler, scenario, versions."""
+    return {
+        "replications": replications,
+        "seed": seed,
+        "sampler": "optuna TPESampler",
+        "optuna_version": optuna.__version__,
+        "scenario": sc.to_toml(),
+        "scenario_name": sc.name,
+        "dxsim_version": __version__,
+        "title": "dxsim optimize: every evaluated design (common random numbers)",
+    }
+
+
+def _search(
+    space: Levers,
+    run: _Runner,
+    metrics: list[str],
+    goals: list[tuple[str, Sense]],
+    limits: list[tuple[str, str, float]],
+    *,
+    seed: int,
+    evaluations: int,
+    batch: int,
+    bar: Any,
+) -> tuple[list[dict[str, Any]], NDArray[np.float64], NDArray[np.float64]]:
+    """Ask, run and tell ``evaluations`` designs, ``batch`` at a time: the designs, the metrics' means and their se."""
+    study = _study(goals, seed, evaluations)
+    if space.start():
+        study.enqueue_trial(space.start())
     designs: list[dict[str, Any]] = []
     means: list[NDArray[np.float64]] = []
     ses: list[NDArray[np.float64]] = []
-    with _quiet(), tqdm(
-        total=evaluations, desc=f"{sc.name} optimize", unit="design", disable=not show_progress(progress, evaluations)
-    ) as bar:
-        study = _study(goals, seed, evaluations)
-        if space.start():
-            study.enqueue_trial(space.start())
-        while len(designs) < evaluations:
-            trials = [study.ask() for _ in range(min(batch, evaluations - len(designs)))]
-            proposed = [space.suggest(t) for t in trials]
-            for trial, design, (mean, se) in zip(trials, proposed, run(proposed), strict=True):
-                _tell(study, trial, [mean[metrics.index(m)] for m, _ in goals], _violations(mean, metrics, limits))
-                designs.append(design)
-                means.append(mean)
-                ses.append(se)
-                bar.update(1)
-    ds = _dataset(space, designs, np.array(means), np.array(ses), metrics, goals, limits)
-    ds.attrs.update(
-        replications=replications, seed=seed, sampler="optuna TPESampler", optuna_version=optuna.__version__,
-        scenario=sc.to_toml(), scenario_name=sc.name, dxsim_version=__version__,
-        title="dxsim optimize: every evaluated design (common random numbers)",
-    )  # fmt: skip
-    return Optimization(ds, sc)
+    while len(designs) < evaluations:
+        trials = [study.ask() for _ in range(min(batch, evaluations - len(designs)))]
+        proposed = [space.suggest(t) for t in trials]
+        for trial, design, (mean, se) in zip(trials, proposed, run(proposed), strict=True):
+            _tell(study, trial, [mean[metrics.index(m)] for m, _ in goals], _violations(mean, metrics, limits))
+            designs.append(design)
+            means.append(mean)
+            ses.append(se)
+            bar.update(1)
+    return designs, np.array(means), np.array(ses)
 
 
 def _goals(objective: str | Sequence[str], horizon_months: int) -> list[tuple[str, Sense]]:
@@ -307,7 +340,9 @@ def _limits(constraints: Mapping[str, Any], horizon_months: int) -> list[tuple[s
         ok = isinstance(spec, tuple | list) and len(spec) == 2 and spec[0] in OPERATORS
         value = spec[1] if ok else None
         if not ok or isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
-            lines.append(f"{where}: expected (op, value) with op one of {', '.join(OPERATORS)} and a number, got {spec!r}")
+            lines.append(
+                f"{where}: expected (op, value) with op one of {', '.join(OPERATORS)} and a number, got {spec!r}"
+            )
         elif (why := check_metric(parse_output(name), horizon_months)) is not None:
             lines.append(f"{where}: {why}")
         else:
@@ -334,7 +369,7 @@ def _study(goals: list[tuple[str, Sense]], seed: int, evaluations: int) -> optun
         n_startup_trials=max(2, min(10, evaluations // 4)),
         multivariate=True,
     )
-    directions = ["maximize" if sense == "max" else "minimize" for _, sense in goals]
+    directions: list[Literal["maximize", "minimize"]] = ["maximize" if s == "max" else "minimize" for _, s in goals]
     return optuna.create_study(sampler=sampler, directions=directions)
 
 
@@ -384,13 +419,13 @@ class _Runner:
             except ScenarioError:  # levers valid one by one, not together: an undefined design
                 self.done[key] = (np.full(len(self.metrics), np.nan), np.full(len(self.metrics), np.nan))
                 continue
-            cf = counterfactual(s).to_toml() if needs_counterfactual(self.metrics) else ""
-            groups.setdefault(cf, []).append((key, s))
+            cf_key = counterfactual(s).to_toml() if needs_counterfactual(self.metrics) else ""
+            groups.setdefault(cf_key, []).append((key, s))
         for cf_toml, members in groups.items():
             cf = self._counterfactual(cf_toml, members[0][1]) if cf_toml else None
             reduced = map_points(
                 [s for _, s in members],
-                lambda ds, cf=cf: metric_values(ds, self.metrics, cf),
+                partial(metric_values, metrics=self.metrics, cf=cf),
                 progress=False,
                 desc="designs",
                 **self.common,
@@ -433,12 +468,22 @@ def _dataset(
 ) -> xr.Dataset:
     """The evaluations as a Dataset (see :class:`Optimization`)."""
     units = [metric_units(parse_output(m)) for m in metrics]
-    ds = xr.Dataset(coords={"evaluation": np.arange(len(designs)), "metric": metrics, "metric_units": ("metric", units)})
+    ds = xr.Dataset(
+        coords={"evaluation": np.arange(len(designs)), "metric": metrics, "metric_units": ("metric", units)}
+    )
     for lever in space.items:
         ds[lever.path] = ("evaluation", [d[lever.path] for d in designs])
         ds[lever.path].attrs.update(units="the field's", long_name=f"lever {lever.path}")
-    ds["mean"] = (("evaluation", "metric"), mean, {"units": "the metric's (metric_units)", "long_name": "mean over replications"})
-    ds["se"] = (("evaluation", "metric"), se, {"units": "the metric's (metric_units)", "long_name": "standard error of the mean"})
+    ds["mean"] = (
+        ("evaluation", "metric"),
+        mean,
+        {"units": "the metric's (metric_units)", "long_name": "mean over replications"},
+    )
+    ds["se"] = (
+        ("evaluation", "metric"),
+        se,
+        {"units": "the metric's (metric_units)", "long_name": "standard error of the mean"},
+    )
     ok = np.ones(len(designs), dtype=bool)
     for name, op, value in limits:
         m = mean[:, metrics.index(name)]

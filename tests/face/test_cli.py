@@ -479,7 +479,10 @@ def test_optimize_writes_every_design_and_prints_the_best(capsys, tmp_path, shor
     ("args", "message"),
     [
         (["--lever", f"{SHARE}=0.1:high"], f"--lever {SHARE}=0.1:high: expected PATH=LOW:HIGH or PATH=A,B,C"),
-        (["--lever", f"{SHARE}=0.1:0.5", "--constraint", "public_money<2e6"], "--constraint public_money<2e6: expected"),
+        (
+            ["--lever", f"{SHARE}=0.1:0.5", "--constraint", "public_money<2e6"],
+            "--constraint public_money<2e6: expected",
+        ),
         (["--lever", f"{SHARE}=0.1:0.5", "--objective", "acepted"], "optimize: objective: acepted: unknown metric"),
         (["--lever", "programme.nope=1:2"], "programme.nope"),
     ],

@@ -82,7 +82,7 @@ def test_nothing_feasible_has_no_best(short):
                       {"accepted": (">=", 1e6)}, evaluations=2)  # fmt: skip
     assert not opt.evaluations["feasible"].any() and opt.front.sizes["evaluation"] == 0
     with pytest.raises(ValueError, match="no evaluated design of small met the constraints"):
-        opt.best
+        _ = opt.best
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,12 @@ def test_nothing_feasible_has_no_best(short):
         ({}, "accepted", None, "give at least one lever"),
         ({SHARE: (0.1, 0.2)}, "acepted", None, "unknown metric"),
         ({SHARE: (0.1, 0.2)}, "best:accepted", None, "expected NAME, max:NAME or min:NAME"),
-        ({SHARE: (0.1, 0.2)}, "accepted", {"public_money": ("<", 1.0)}, "constraints.public_money: expected (op, value)"),
+        (
+            {SHARE: (0.1, 0.2)},
+            "accepted",
+            {"public_money": ("<", 1.0)},
+            "constraints.public_money: expected (op, value)",
+        ),
     ],
 )
 def test_bad_input_is_refused_before_anything_runs(small, monkeypatch, levers, objective, constraints, message):
