@@ -2,8 +2,8 @@
 
 The public API is this module's ``__all__``. Names load when first used
 (PEP 562), so ``import dxsim`` costs little: SimPy loads with the first
-simulation, SALib with the first sensitivity analysis, matplotlib with the
-first figure.
+simulation, SALib with the first sensitivity analysis, optuna with the first
+optimisation, matplotlib with the first figure.
 
 >>> import dxsim as dx
 >>> sc = dx.load_scenario("small")
@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and
     from dxsim.studies.calibrate import Calibration, calibrate
     from dxsim.studies.compare import Comparison, compare
     from dxsim.studies.counterfactual import additionality, additionality_by_enterprise
+    from dxsim.studies.optimize import Optimization, optimize
     from dxsim.studies.peers import peer_speedup
     from dxsim.studies.sensitivity import sensitivity
     from dxsim.studies.shapley import shapley
@@ -49,6 +50,7 @@ _WHERE: dict[str, str] = {
     "ScenarioError": "dxsim.scenario.errors",
     "Comparison": "dxsim.studies.compare",
     "Explanation": "dxsim.analysis.explain",
+    "Optimization": "dxsim.studies.optimize",
     "additionality": "dxsim.studies.counterfactual",
     "additionality_by_enterprise": "dxsim.studies.counterfactual",
     "appraisal": "dxsim.studies.appraisal",
@@ -62,6 +64,7 @@ _WHERE: dict[str, str] = {
     "headline": "dxsim.analysis.metrics",
     "load_scenario": "dxsim.scenario.load",
     "open_results": "dxsim.results.io",
+    "optimize": "dxsim.studies.optimize",
     "payback": "dxsim.studies.appraisal",
     "peer_speedup": "dxsim.studies.peers",
     "plot": "dxsim.plot",
@@ -85,6 +88,7 @@ __all__ = [
     "Calibration",
     "Comparison",
     "Explanation",
+    "Optimization",
     "Scenario",
     "ScenarioError",
     "__version__",
@@ -101,6 +105,7 @@ __all__ = [
     "headline",
     "load_scenario",
     "open_results",
+    "optimize",
     "payback",
     "peer_speedup",
     "plot",

@@ -600,6 +600,95 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- dxsim optimize
+
+
+def _optimize_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="bundled scenario name or TOML file")
+    _repeated(p, "--lever", "levers", "PATH=LOW:HIGH|A,B,C", "a lever: a range (LOW:HIGH) or choices (A,B,C); repeat")
+    _repeated(
+        p,
+        "--objective",
+        "objective",
+        "[max:|min:]METRIC",
+        "a metric to maximise (max:, the default) or minimise; repeat",
+    )
+    _repeated(p, "--constraint", "constraints", "METRIC<=V|METRIC>=V", "a bound on a metric's mean; repeat")
+    p.add_argument("-o", "--output", type=Path, required=True, help="the evaluated designs (netCDF)")
+    p.add_argument("--replications", "-n", type=int, default=1, help="replications per design (default 1)")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
+    p.add_argument("--evaluations", type=int, default=32, help="designs to evaluate (default 32)")
+    p.add_argument("--batch", type=int, default=1, help="designs proposed and run together (default 1)")
+    _add_engine(p)
+
+
+def _levers(given: Sequence[_Given]) -> dict[str, Any]:
+    """--lever PATH=LOW:HIGH or PATH=A,B,C into the API's levers; CommandError names the bad argument."""
+    levers: dict[str, Any] = {}
+    for option, spec in given:
+        path, eq, values = spec.partition("=")
+        low, colon, high = values.partition(":")
+        bounds = (_value(low.strip()), _value(high.strip())) if colon else None
+        if not eq or not path.strip() or not values or (bounds and not all(isinstance(b, int | float) for b in bounds)):
+            raise CommandError("optimize", f"{option} {spec}: expected PATH=LOW:HIGH or PATH=A,B,C")
+        if path in levers:
+            raise CommandError("optimize", f"{option} {spec}: lever {path!r} given twice")
+        levers[path] = bounds if bounds else [_value(v.strip()) for v in values.split(",")]
+    return levers
+
+
+def _constraints(given: Sequence[_Given]) -> dict[str, tuple[str, float]]:
+    """--constraint METRIC<=V or METRIC>=V into the API's constraints; CommandError names the bad argument."""
+    constraints: dict[str, tuple[str, float]] = {}
+    for option, spec in given:
+        op = "<=" if "<=" in spec else ">="
+        metric, _, value = spec.partition(op)
+        try:
+            bound = float(value)
+        except ValueError:
+            raise CommandError("optimize", f"{option} {spec}: expected METRIC<=VALUE or METRIC>=VALUE") from None
+        if not metric.strip() or not math.isfinite(bound) or metric.strip() in constraints:
+            raise CommandError("optimize", f"{option} {spec}: expected METRIC<=VALUE or METRIC>=VALUE, once each")
+        constraints[metric.strip()] = (op, bound)
+    return constraints
+
+
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    from dxsim.results.io import write_netcdf
+    from dxsim.scenario.load import load_scenario
+    from dxsim.studies.optimize import optimize
+
+    counts = [("--replications", args.replications), ("--workers", args.workers), ("--evaluations", args.evaluations)]
+    _check_counts("optimize", [*counts, ("--batch", args.batch)])
+    _check_output("optimize", args.output)
+    levers, constraints = _levers(args.levers), _constraints(args.constraints)
+    if not levers or not args.objective:
+        raise CommandError("optimize", "give at least one --lever and one --objective")
+    scenario = load_scenario(args.scenario)
+
+    def search_and_write(client: Any) -> Any:
+        opt = optimize(
+            scenario,
+            levers,
+            [given.value for given in args.objective],
+            constraints,
+            replications=args.replications,
+            seed=args.seed,
+            evaluations=args.evaluations,
+            batch=args.batch,
+            workers=args.workers,
+            executor=client,
+            progress=args.progress,
+        )
+        write_netcdf(opt.evaluations, args.output)
+        return opt
+
+    opt = _on_engine("optimize", args.scheduler, args.output, search_and_write)
+    print(opt.summary())
+    print(f"-> {args.output}")
+    return 0
+
+
 # --------------------------------------------------------------------------- dxsim validate, dxsim scenarios
 
 
@@ -829,6 +918,14 @@ COMMANDS: dict[str, Command] = {
         "why an enterprise adopted or not: its attributes, offers, each term of its decisions, its cash flows",
         "Reads a run written by dxsim run --decisions; the enterprise's attributes are drawn again from the "
         "run's seed and each decision recomputed with the model's rule, without running the model.",
+    ),
+    "optimize": Command(
+        _optimize_arguments,
+        _cmd_optimize,
+        "search levers for the best design on objectives within constraints (optuna); write every design (netCDF)",
+        "Every design runs the same replications on common random numbers. A metric is a dxsim.summarize column, "
+        "NAME@MONTH, or an additionality variable (additional_accepted: the counterfactual runs too). With two "
+        "--objective the output marks the Pareto front (on_front).",
     ),
     "validate": Command(_validate_arguments, _cmd_validate, "check scenario files; exit 0 if all are valid, 2 if not"),
     "scenarios": Command(_scenarios_arguments, _cmd_scenarios, "list the bundled scenarios"),

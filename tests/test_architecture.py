@@ -200,7 +200,7 @@ def test_no_class_with_too_many_attributes():
     assert bad == {}
 
 
-HEAVY = ["simpy", "SALib", "scipy.optimize", "dask", "distributed", "zarr", "matplotlib", "openpyxl", "loky"]
+HEAVY = ["simpy", "SALib", "scipy.optimize", "dask", "distributed", "zarr", "matplotlib", "openpyxl", "loky", "optuna"]
 
 
 def loaded_after(statement: str) -> list[str]:

@@ -250,7 +250,7 @@ def test_a_command_error_is_one_line_and_status_2(capsys, monkeypatch):
 
 DISCOUNT = "contract.platform_discount"
 SHARE = "programme.instruments[0].share"
-RUNNING = ("run", "sweep", "calibrate", "sensitivity", "compare", "report")
+RUNNING = ("run", "sweep", "calibrate", "sensitivity", "compare", "report", "optimize")
 
 
 @pytest.fixture(scope="module")
@@ -291,6 +291,7 @@ def running_argv(command: str, short: Path, short_run: Path, tmp_path: Path) -> 
                         "-o", str(out)],
         "compare": ["compare", str(short_run), "--counterfactual", "-o", str(out)],
         "report": ["report", str(short_run), "-o", str(out)],  # the run holds no counterfactual: it must run
+        "optimize": ["optimize", str(short), "--lever", f"{SHARE}=0.1:0.5", "--objective", "adopters", "-o", str(out)],
     }[command], out  # fmt: skip
 
 
@@ -456,3 +457,39 @@ def test_a_deprecated_scenario_field_is_one_warning_line(capsys, tmp_path):
         "profit, as in dxsim 0.2.0) and will be removed in the next release; remove it to apply the tax law of the "
         "[tax] table"
     ]
+
+
+# --------------------------------------------------------------------------- dxsim optimize
+
+
+def test_optimize_writes_every_design_and_prints_the_best(capsys, tmp_path, short):
+    out = tmp_path / "opt.nc"
+    argv = ["optimize", str(short), "--lever", f"{SHARE}=0.1:0.5", "--lever", "programme.when_budget_exhausted=unsubsidised,reject",
+            "--objective", "accepted", "--objective", "min:public_money", "--constraint", "public_money<=2e6",
+            "--evaluations", "3", "--seed", "4", "-o", str(out)]  # fmt: skip
+    status, stdout, err = run_cli(capsys, *argv)
+    assert status == 0, err
+    assert "3 evaluations x 1 replications, seed 4; max accepted, min public_money" in stdout and "best (" in stdout
+    with xr.open_dataset(out, engine="h5netcdf") as ev:
+        assert ev.sizes["evaluation"] == 3 and ev.attrs["constraints"] == '{"public_money": ["<=", 2000000.0]}'
+        assert set(ev["programme.when_budget_exhausted"].values) <= {"unsubsidised", "reject"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lever", f"{SHARE}=0.1:high"], f"--lever {SHARE}=0.1:high: expected PATH=LOW:HIGH or PATH=A,B,C"),
+        (
+            ["--lever", f"{SHARE}=0.1:0.5", "--constraint", "public_money<2e6"],
+            "--constraint public_money<2e6: expected",
+        ),
+        (["--lever", f"{SHARE}=0.1:0.5", "--objective", "acepted"], "optimize: objective: acepted: unknown metric"),
+        (["--lever", "programme.nope=1:2"], "programme.nope"),
+    ],
+)
+def test_optimize_bad_input_is_one_line_and_no_file(capsys, tmp_path, short, args, message):
+    out = tmp_path / "opt.nc"
+    objective = [] if "--objective" in args else ["--objective", "accepted"]
+    status, stdout, err = run_cli(capsys, "optimize", str(short), *args, *objective, "-o", str(out))
+    assert (status, stdout) == (2, "") and message in err and err.count("\n") == 1
+    assert not out.exists()
