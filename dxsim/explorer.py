@@ -41,7 +41,7 @@ import datetime as dt
 import html
 import json
 import math
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +88,7 @@ def _number(x: Any) -> float | str | None:
     return float(f"{value:.{_DIGITS}g}")
 
 
-def _triple(table: pd.DataFrame, row: Hashable, columns: tuple[str, str, str]) -> list[float | str | None]:
+def _triple(table: pd.DataFrame, row: Any, columns: tuple[str, str, str]) -> list[float | str | None]:
     """(mean, low, high) of a row of a table, for JSON."""
     return [_number(table.loc[row, c]) for c in columns]
 
@@ -553,10 +553,12 @@ _JS = r"""
       '<path id="adoption-band50" d="' + band(xs, ys, a.p25, a.p75) + '" fill="' + COLOUR + '" fill-opacity="0.3"/>' +
       '<path id="adoption-counterfactual" d="' + line(xs, ys, a.counterfactual) + '" fill="none" stroke="' + GREY +
       '" stroke-width="2" stroke-dasharray="6 4"/>' +
-      '<path id="adoption-median" d="' + line(xs, ys, a.median) + '" fill="none" stroke="' + COLOUR + '" stroke-width="2.5"/>' +
+      '<path id="adoption-median" data-final="' + String(num(a.median[n - 1])) + '" d="' + line(xs, ys, a.median) +
+      '" fill="none" stroke="' + COLOUR + '" stroke-width="2.5"/>' +
       '<text x="' + (L + 10) + '" y="' + (T + 14) + '">median ' + esc(fmt(num(a.median[n - 1]))) + " at " +
       esc(data.months[n - 1]) + "; without the programme " + esc(fmt(num(a.counterfactual[n - 1]))) + "</text>";
-    document.getElementById("adoption").innerHTML = '<svg viewBox="0 0 ' + W + " " + H + '" width="100%">' + s + "</svg>";
+    document.getElementById("adoption").innerHTML = '<svg data-point="' + index() + '" viewBox="0 0 ' + W + " " + H +
+      '" width="100%">' + s + "</svg>";
   }
   var paybackTicks = ticks(Math.max.apply(null, [data.horizon_months].concat(data.points.map(function (p) {
     return Math.max.apply(null, data.parties.map(function (q) {
