@@ -400,8 +400,10 @@ def explore(
     >>> import dxsim as dx
     >>> sc = dx.load_scenario("small").with_overrides({"horizon_months": 12})
     >>> sw = dx.sweep(sc, {"contract.platform_discount": [0.0, 0.2]}, replications=2, seed=1)
-    >>> dx.explore(sw, "explorer.html", progress=False).name
-    'explorer.html'
+    >>> import pathlib, tempfile
+    >>> out = dx.explore(sw, pathlib.Path(tempfile.mkdtemp()) / "explorer.html", progress=False)
+    >>> out.name, out.read_text(encoding="utf-8").count('<input type="range"')  # a slider: one swept dimension
+    ('explorer.html', 1)
     """
     text = render(sweep, title=title, source=source, workers=workers, executor=executor, progress=progress)
     target = Path(path)

@@ -30,6 +30,7 @@ API: dict[str, Callable[..., Any]] = {
     "calibrate": dx.calibrate,
     "sensitivity": dx.sensitivity,
     "compare": dx.compare,
+    "explore": dx.explore,
 }
 
 #: Keyword -> its option when the name differs (documented in docs/glossary.md).
@@ -39,6 +40,7 @@ SPELLED_OTHERWISE: dict[str, dict[str, str]] = {
     "calibrate": {"params": "--param", "executor": "--scheduler"},
     "sensitivity": {"params": "--param", "statistics": "--statistic", "executor": "--scheduler"},
     "compare": {"runs": "results", "executor": "--scheduler"},  # the files, read into the runs
+    "explore": {"path": "--output", "executor": "--scheduler"},
 }
 
 #: Keywords with no option, and why.
@@ -52,6 +54,7 @@ PYTHON_ONLY: dict[str, dict[str, str]] = {
         "resume": "goes with store",
     },
     "compare": {},
+    "explore": {"source": "the command line shows the SWEEP path it was given"},
 }
 
 #: Options with no keyword: what the command does around the call, and why.
@@ -61,6 +64,7 @@ CLI_ONLY: dict[str, dict[str, str]] = {
     "calibrate": {"--output": "the fitted scenario the command writes"},
     "sensitivity": {"--output": "the netCDF file of the indices the command writes"},
     "compare": {"--format": "how the command prints or writes the tables", "--output": "where it writes them"},
+    "explore": {},
 }
 
 
