@@ -1,4 +1,4 @@
-# Two commands set everything up: `make run` and `make test`.
+# Two commands set everything up: `make run` and `make test`. `make lab` opens the notebooks in JupyterLab.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -6,7 +6,7 @@ SCENARIO ?= platform-pilot-2022
 REPLICATIONS ?= 20
 SEED ?= 2022
 
-.PHONY: run test lint typecheck docs bench clean
+.PHONY: run test lab lint typecheck docs bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,20 @@ $(VENV)/.docs-installed: pyproject.toml $(BIN)/activate
 	$(BIN)/python -m pip install --quiet -e '.[docs]'
 	touch $(VENV)/.run-installed $@
 
+# Notebook environment: the notebooks extra (JupyterLab, ipywidgets, ipykernel) in the same virtualenv, and
+# its Python as the notebooks' kernel (python3, installed in .venv: it comes before any python3 kernel elsewhere).
+$(VENV)/.lab-installed: pyproject.toml $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (dxsim .venv)"
+	touch $(VENV)/.run-installed $@
+
 run: $(VENV)/.run-installed
 	@mkdir -p results
 	$(BIN)/dxsim run $(SCENARIO) -o results/$(SCENARIO).nc --replications $(REPLICATIONS) --seed $(SEED) --counterfactual
+
+# JupyterLab on notebooks/, with the kernel of .venv (Ctrl-C twice to stop it).
+lab: $(VENV)/.lab-installed
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --ServerApp.root_dir=notebooks
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check dxsim tests benchmarks

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and
     from dxsim.experiment.enterprises import enterprises
     from dxsim.experiment.simulate import simulate
     from dxsim.experiment.sweep import sweep
+    from dxsim.explorer import explore
     from dxsim.results.io import open_results, write_netcdf
     from dxsim.results.provenance import scenario_of
     from dxsim.scenario.errors import ScenarioError
@@ -60,6 +61,7 @@ _WHERE: dict[str, str] = {
     "counterfactual": "dxsim.scenario.variants",
     "enterprises": "dxsim.experiment.enterprises",
     "explain": "dxsim.analysis.explain",
+    "explore": "dxsim.explorer",
     "finance": "dxsim.finance",
     "headline": "dxsim.analysis.metrics",
     "load_scenario": "dxsim.scenario.load",
@@ -101,6 +103,7 @@ __all__ = [
     "counterfactual",
     "enterprises",
     "explain",
+    "explore",
     "finance",
     "headline",
     "load_scenario",

@@ -862,6 +862,46 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- dxsim explore
+
+
+def _explore_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sweep", type=Path, help="a store directory from dxsim sweep (or a netCDF file of a sweep)")
+    p.add_argument("-o", "--output", type=Path, help="the HTML file (default: SWEEP with suffix .html)")
+    p.add_argument("--title", help="the page's title (default: dxsim explorer: SCENARIO)")
+    _add_engine(p)
+
+
+def _cmd_explore(args: argparse.Namespace) -> int:
+    from dxsim.explorer import explore
+    from dxsim.results.io import open_results
+
+    _check_counts("explore", [("--workers", args.workers)])
+    out = args.output or args.sweep.with_suffix(".html")
+    _check_output("explore", out)
+    if out.resolve() == args.sweep.resolve():
+        raise CommandError("explore", f"{out}: the output would overwrite the sweep")
+    try:
+        sweep = open_results(args.sweep)
+    except ValueError as err:
+        raise CommandError("explore", str(err)) from None
+
+    def write(client: Any) -> Any:
+        return explore(
+            sweep,
+            out,
+            title=args.title,
+            source=str(args.sweep),
+            workers=args.workers,
+            executor=client,
+            progress=args.progress,
+        )
+
+    _on_engine("explore", args.scheduler, out, write)
+    print(f"{sweep.attrs.get('scenario_name', args.sweep)}: explorer -> {out}")
+    return 0
+
+
 # --------------------------------------------------------------------------- the table of commands
 
 
@@ -946,6 +986,15 @@ COMMANDS: dict[str, Command] = {
         "(the one a run holds, else it runs now) and figures. Several run files: a column per run in every "
         "table, a line per run in every figure. Figures are embedded as images and nothing is loaded from "
         "elsewhere, so the file can be mailed or archived on its own.",
+    ),
+    "explore": Command(
+        _explore_arguments,
+        _cmd_explore,
+        "one self-contained HTML page with a slider per swept dimension of a sweep",
+        "Moving the sliders shows the chosen point's headline numbers, adoption curve and the three parties' "
+        "paybacks, all computed when the page is written (each point's counterfactual: the one the sweep holds, "
+        "else run once per distinct counterfactual scenario). Data, script and style are inline: no server, "
+        "no network, so the file can be mailed and opened offline.",
     ),
 }
 

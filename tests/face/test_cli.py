@@ -250,7 +250,7 @@ def test_a_command_error_is_one_line_and_status_2(capsys, monkeypatch):
 
 DISCOUNT = "contract.platform_discount"
 SHARE = "programme.instruments[0].share"
-RUNNING = ("run", "sweep", "calibrate", "sensitivity", "compare", "report", "optimize")
+RUNNING = ("run", "sweep", "calibrate", "sensitivity", "compare", "report", "optimize", "explore")
 
 
 @pytest.fixture(scope="module")
@@ -270,6 +270,14 @@ def short_run(short, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def short_sweep(short, tmp_path_factory) -> Path:
+    """Two points of ``short``, one replication each, written by ``dxsim sweep``."""
+    out = tmp_path_factory.mktemp("short_sweep") / "sweep.zarr"
+    assert main(["sweep", str(short), "--param", f"{DISCOUNT}=0,0.1", "-n", "1", "--seed", "3", "-o", str(out)]) == 0
+    return out
+
+
 @pytest.mark.parametrize("command", RUNNING)
 def test_every_running_command_takes_workers_and_a_scheduler(capsys, command):
     status, out, _ = run_cli(capsys, command, "--help")
@@ -277,7 +285,9 @@ def test_every_running_command_takes_workers_and_a_scheduler(capsys, command):
     assert "--workers WORKERS" in out and "--scheduler ADDRESS" in out
 
 
-def running_argv(command: str, short: Path, short_run: Path, tmp_path: Path) -> tuple[list[str], Path]:
+def running_argv(
+    command: str, short: Path, short_run: Path, tmp_path: Path, short_sweep: Path
+) -> tuple[list[str], Path]:
     """Arguments that make ``command`` run simulations, and the file it would write."""
     out = tmp_path / "out"
     if command == "calibrate":
@@ -292,11 +302,14 @@ def running_argv(command: str, short: Path, short_run: Path, tmp_path: Path) -> 
         "compare": ["compare", str(short_run), "--counterfactual", "-o", str(out)],
         "report": ["report", str(short_run), "-o", str(out)],  # the run holds no counterfactual: it must run
         "optimize": ["optimize", str(short), "--lever", f"{SHARE}=0.1:0.5", "--objective", "adopters", "-o", str(out)],
+        "explore": ["explore", str(short_sweep), "-o", str(out)],  # the sweep holds none: they must run
     }[command], out  # fmt: skip
 
 
 @pytest.mark.parametrize("command", RUNNING)
-def test_every_running_command_goes_to_its_scheduler(capsys, monkeypatch, tmp_path, short, short_run, command):
+def test_every_running_command_goes_to_its_scheduler(
+    capsys, monkeypatch, tmp_path, short, short_run, short_sweep, command
+):
     """The scheduler is contacted before any simulation: a refusal is one line, status 2, no file."""
     import distributed
 
@@ -304,7 +317,7 @@ def test_every_running_command_goes_to_its_scheduler(capsys, monkeypatch, tmp_pa
         raise OSError(f"Timed out trying to connect to {address}")
 
     monkeypatch.setattr(distributed, "Client", refuse)
-    argv, out = running_argv(command, short, short_run, tmp_path)
+    argv, out = running_argv(command, short, short_run, tmp_path, short_sweep)
     status, stdout, err = run_cli(capsys, *argv, "--scheduler", "tcp://127.0.0.1:9", "--workers", "2")
     assert (status, stdout) == (2, "")
     assert (

@@ -31,6 +31,7 @@ API: dict[str, Callable[..., Any]] = {
     "sensitivity": dx.sensitivity,
     "compare": dx.compare,
     "optimize": dx.optimize,
+    "explore": dx.explore,
 }
 
 #: Keyword -> its option when the name differs (documented in docs/glossary.md).
@@ -41,6 +42,7 @@ SPELLED_OTHERWISE: dict[str, dict[str, str]] = {
     "sensitivity": {"params": "--param", "statistics": "--statistic", "executor": "--scheduler"},
     "compare": {"runs": "results", "executor": "--scheduler"},  # the files, read into the runs
     "optimize": {"levers": "--lever", "constraints": "--constraint", "executor": "--scheduler"},
+    "explore": {"path": "--output", "executor": "--scheduler"},
 }
 
 #: Keywords with no option, and why.
@@ -55,6 +57,7 @@ PYTHON_ONLY: dict[str, dict[str, str]] = {
     },
     "compare": {},
     "optimize": {},
+    "explore": {"source": "the command line shows the SWEEP path it was given"},
 }
 
 #: Options with no keyword: what the command does around the call, and why.
@@ -65,6 +68,7 @@ CLI_ONLY: dict[str, dict[str, str]] = {
     "sensitivity": {"--output": "the netCDF file of the indices the command writes"},
     "compare": {"--format": "how the command prints or writes the tables", "--output": "where it writes them"},
     "optimize": {"--output": "the netCDF file of every evaluated design the command writes"},
+    "explore": {},
 }
 
 

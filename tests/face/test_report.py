@@ -2,13 +2,12 @@
 headline table, every party's payback, the appraisal against the counterfactual (stored, or run when
 missing), several runs side by side, the figures as inline PNG (no legend over data), atomic writing, the
 CLI on a run, on runs and on a sweep store, bad input, and the page as headless Chromium draws it (skipped,
-never failed, when Chromium cannot be had)."""
+never failed, when Chromium cannot be had: tests/browser_helpers.py)."""
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 import xarray as xr
+from browser_helpers import headless
 from cli_helpers import run_cli
 from figure_checks import legend_covers, legends, renderer_of, run_colours
 
@@ -36,9 +36,6 @@ from dxsim.tables import appraisal_rows, in_millions, million_units
 DISCOUNT = "contract.platform_discount"
 TAX = "tax.general_rate"  # programme.tax_rate is deprecated (issue 13)
 PNG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
-CHROMIUM = Path("/usr/bin/chromium")
-INSTALL_TIMEOUT = 600  # seconds for apt-get update + install
-RENDER_TIMEOUT = 120
 #: Figures of a run's page: two of paybacks, one of the appraisal, four general ones.
 RUN_FIGURES = 7
 #: Figures of runs side by side: three of paybacks (a party each), one of the appraisal, adoption and the budget.
@@ -639,59 +636,6 @@ def test_open_results_reads_a_run(run_file: Path, small_ds: xr.Dataset):
 
 
 # --------------------------------------------------------------------------- headless Chromium
-
-
-def find_or_install_chromium() -> tuple[Path | None, str]:
-    """(Chromium, "") or (None, why not): /usr/bin/chromium, else apt-get install it when root."""
-    if CHROMIUM.exists():
-        return CHROMIUM, ""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return None, f"{CHROMIUM} missing and not root, so not installed (apt-get install chromium)"
-    if shutil.which("apt-get") is None:
-        return None, f"{CHROMIUM} missing and no apt-get to install it"
-    try:
-        done = subprocess.run(
-            ["sh", "-c", "apt-get update -qq && apt-get install -y -qq chromium"],
-            capture_output=True,
-            text=True,
-            timeout=INSTALL_TIMEOUT,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
-    except subprocess.TimeoutExpired:
-        return None, f"apt-get install chromium took more than {INSTALL_TIMEOUT} s"
-    if done.returncode != 0 or not CHROMIUM.exists():
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        return None, f"apt-get install chromium failed (status {done.returncode}): {tail[0]}"
-    return CHROMIUM, ""
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    found, why = find_or_install_chromium()
-    if found is None:
-        pytest.skip(why)
-    return found
-
-
-def headless(chromium: Path, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            str(chromium),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=RENDER_TIMEOUT,
-    )
 
 
 @pytest.mark.parametrize("kind", ["run", "sweep"])
