@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -31,8 +32,16 @@ def test_the_notebooks_extra_has_the_kernel():
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make")
 def test_make_lab_installs_into_the_virtualenv_and_opens_the_notebooks(tmp_path: Path):
     venv = tmp_path / "venv"
+    # Not as a sub-make of `make test`: without its MAKELEVEL and flags, make prints only the commands.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     done = subprocess.run(
-        ["make", "-n", "lab", f"VENV={venv}"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+        ["make", "--no-print-directory", "-n", "lab", f"VENV={venv}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=env,
     )
     lines = done.stdout.splitlines()
     python = f"{venv}/bin/python"

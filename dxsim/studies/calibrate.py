@@ -613,21 +613,6 @@ def _targets_table(
     )
 
 
-def _standard_errors(
-    space: ParamSpace,
-    best: NDArray[np.float64],
-    moments: Callable[[NDArray[np.float64]], list[NDArray[np.float64]]],
-    weight: NDArray[np.float64],
-    spec: Targets,
-    scale: NDArray[np.float64],
-    reps: int,
-    prior_se: NDArray[np.float64] | None = None,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], str]:
-    """Scaled deviations per replication at the fit, the sandwich standard errors and why they are NaN if so."""
-    at_best, cov, why = _sandwich(space, best, moments, weight, spec, scale, reps, prior_se)
-    return at_best, np.sqrt(np.clip(np.diag(cov), 0.0, None)), why
-
-
 def _sandwich(
     space: ParamSpace,
     best: NDArray[np.float64],

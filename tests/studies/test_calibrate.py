@@ -11,7 +11,7 @@ from cli_helpers import run_cli
 
 import dxsim as dx
 from dxsim.analysis.moments import Statistic, statistics
-from dxsim.studies.calibrate import Targets, _standard_errors, read_targets
+from dxsim.studies.calibrate import Targets, _sandwich, read_targets
 from dxsim.studies.parameters import ParamSpace
 
 P, Q = "industry_defaults.innovation", "industry_defaults.imitation"
@@ -71,6 +71,12 @@ def test_differential_evolution_on_two_workers_equals_one(market):
     assert fits[0].evaluations.equals(fits[1].evaluations)
     assert len(fits[0].evaluations) > 15  # a generation's points are evaluated together
     assert fits[0].params.loc[P, "value"] == fits[1].params.loc[P, "value"]
+
+
+def _standard_errors(*args, **kwargs):
+    """The deviations at the fit, the standard errors (root of the sandwich's diagonal) and why they are NaN."""
+    at_best, cov, why = _sandwich(*args, **kwargs)
+    return at_best, np.sqrt(np.clip(np.diag(cov), 0.0, None)), why
 
 
 def test_sandwich_standard_errors_of_a_linear_model():
