@@ -105,9 +105,11 @@ def speedup(
           target-th contract was signed, with and without peer effects;
         - ``speedup`` -- 1: months_without / months (> 1: peers bring
           adoption forward; NaN when a run has no adopter);
-        - ``adopters``, ``adopters_without`` -- enterprises, contracts signed
-          by the horizon with and without peer effects;
-        - ``peer_adopters`` -- enterprises: adopters - adopters_without.
+        - ``adopters``, ``adopters_without`` -- contracts signed by the
+          horizon with and without peer effects (``signed_month``: renewals
+          included, so more than the Dataset's ``adopters`` when enterprises
+          renew);
+        - ``peer_adopters`` -- contracts: adopters - adopters_without.
 
     Raises
     ------

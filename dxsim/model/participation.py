@@ -15,9 +15,11 @@ cost of capital rho = (1 + r) ** (1/12) - 1 (r = ``cost_of_capital``):
 It cannot observe the enterprise's own benefit and failure draws; it
 expects, from what it observes (industry, revenue, starting maturity score):
 
-* the gain g_m = revenue / 12 x E[benefit] x benefit_factor(score), ramped up
-  from T over the solution's lifetime (:func:`dxsim.finance.gain_profile`);
-* failure with the solution's failure probability pi;
+* the gain g_m = revenue / 12 x E[benefit] x benefit_factor(score) x
+  realised_share(quality), ramped up from T over the solution's lifetime
+  (:func:`dxsim.finance.gain_profile`; :mod:`dxsim.model.quality`);
+* failure with its own failure probability pi at its quality and
+  experience (:func:`dxsim.model.quality.failure_probability`);
 * acceptance with probability a (works, and the expected level reached
   passes the acceptance level).
 

@@ -36,9 +36,10 @@ def peer_speedup(
     The scenario of ``ds`` (:func:`dxsim.scenario_of`: for one point of a
     sweep, the point's own) is run again with every industry's ``imitation``
     (Bass q) and ``demonstration`` (lighthouse weight w) set to 0, on the
-    same seed (common random numbers); everything else, including the peer
-    learning of the perceived failure probability, is unchanged.  The
-    comparison is :func:`dxsim.analysis.peers.speedup`.
+    same seed (common random numbers); everything else, including what
+    enterprises learn from the outcomes in their sub-industry (perceived
+    failure and perceived benefit, :mod:`dxsim.model.information`), is
+    unchanged.  The comparison is :func:`dxsim.analysis.peers.speedup`.
 
     Parameters
     ----------
