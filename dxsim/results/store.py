@@ -210,7 +210,8 @@ class SweepStore:
         for dim, fill in RAGGED_DIMS.items():
             if dim in ds.dims:
                 ds = _pad(ds, dim, lengths[dim], fill)
-        ds = ds.drop_vars([n for n, v in ds.variables.items() if "replication" not in v.dims])
+        # The group has the replication numbers (written with it): only the block's own chunks are written.
+        ds = ds.drop_vars([n for n, v in ds.variables.items() if "replication" not in v.dims or n == "replication"])
         ds.to_zarr(group, region={"replication": slice(reps.start, reps.stop)}, zarr_format=2, write_empty_chunks=True)
         record = {"replications": [reps.start, reps.stop], "sizes": sizes, "chunks": _chunk_files(group, block)}
         with atomic_path(self.path / self.record_name(point, block)) as tmp:
