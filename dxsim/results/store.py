@@ -333,7 +333,7 @@ def _fit(group: Path, sizes: dict[str, int]) -> dict[str, int]:
     while resizing is completed by the next.
     """
     root = zarr.open_group(group, mode="r+", use_consolidated=False, zarr_format=2)
-    arrays = [(a, list(a.attrs.get("_ARRAY_DIMENSIONS", []))) for _, a in root.arrays()]
+    arrays = [(a, _dims(a.attrs.get("_ARRAY_DIMENSIONS"))) for _, a in root.arrays()]
     lengths, stale = {}, False
     consolidated = xr.open_zarr(group, consolidated=True).sizes
     for dim, need in sizes.items():
@@ -348,11 +348,16 @@ def _fit(group: Path, sizes: dict[str, int]) -> dict[str, int]:
     return lengths
 
 
+def _dims(value: object) -> list[str]:
+    """An array's dimension names from its ``_ARRAY_DIMENSIONS`` attribute (xarray's, in zarr format 2)."""
+    return [str(d) for d in value] if isinstance(value, list) else []
+
+
 def _chunk_files(group: Path, block: int) -> dict[str, list[Any]]:
     """``{key: [size, sha256]}`` of the chunk files of a block (index ``block`` along ``replication``)."""
     out: dict[str, list[Any]] = {}
     for var in sorted(p for p in group.iterdir() if p.is_dir()):
-        dims = json.loads((var / ".zattrs").read_text(encoding="utf-8")).get("_ARRAY_DIMENSIONS", [])
+        dims = _dims(json.loads((var / ".zattrs").read_text(encoding="utf-8")).get("_ARRAY_DIMENSIONS"))
         if "replication" not in dims:
             continue
         axis = dims.index("replication")
