@@ -277,11 +277,6 @@ class CheckedStore(LocalStore):
         super().__init__(root, read_only=True)
         self.digests, self.owner = digests, owner
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, CheckedStore) and self.root == other.root and self.digests == other.digests
-
-    __hash__ = None  # type: ignore[assignment]
-
     async def get(
         self, key: str, prototype: BufferPrototype | None = None, byte_range: ByteRequest | None = None
     ) -> Buffer | None:
@@ -514,6 +509,8 @@ def _manifest_fields(manifest: Any) -> tuple[list[tuple[str, list[Any]]], list[A
     check_seed(manifest["seed"])
     check_replications(manifest["replications"])
     check_replications(manifest["block_size"], "block_size")
+    if manifest.get("store_layout", LAYOUT) != LAYOUT:
+        raise ValueError(f"store_layout: {manifest['store_layout']!r}, written by a later dxsim; open it with that one")
     dims = [(str(name), list(values)) for name, values in manifest["dims"]]
     points = manifest["points"]
     if not isinstance(points, list) or len(points) != math.prod(len(v) for _, v in dims) or not points:

@@ -551,6 +551,7 @@ def record_folder(store: Path) -> None:
 STORES = [
     store_case("manifest-replications-1e12", manifest(replications=10**12), "replications"),
     store_case("manifest-block-size-0", manifest(block_size=0), "block_size"),
+    store_case("manifest-layout-later", manifest(store_layout=3), "store_layout"),
     store_case("manifest-seed-negative", manifest(seed=-1), "seed"),
     store_case("manifest-seed-text", manifest(seed="x"), "seed"),
     store_case("manifest-points-mismatch", manifest(points=[{}]), "points"),
