@@ -12,7 +12,7 @@ import xarray as xr
 from dxsim.results.provenance import SweepSpec, with_point_overrides
 from dxsim.results.schema import RAGGED_DIMS
 
-__all__ = ["combine_points", "pad_adopters", "renumber"]
+__all__ = ["combine_points", "pad_adopters", "pad_dim", "renumber"]
 
 
 def pad_adopters(parts: Sequence[xr.Dataset]) -> list[xr.Dataset]:
@@ -34,7 +34,7 @@ def pad_adopters(parts: Sequence[xr.Dataset]) -> list[xr.Dataset]:
     out = list(parts)
     for dim, fill in RAGGED_DIMS.items():
         longest = max((p.sizes.get(dim, 0) for p in out), default=0)
-        out = [_pad(p, dim, longest, fill) if dim in p.dims else p for p in out]
+        out = [pad_dim(p, dim, longest, fill) if dim in p.dims else p for p in out]
     chunked = []
     for q in out:
         lazy = any(v.chunks is not None for v in q.variables.values())  # Dataset.chunks refuses mixed chunks
@@ -42,11 +42,17 @@ def pad_adopters(parts: Sequence[xr.Dataset]) -> list[xr.Dataset]:
     return chunked
 
 
-def _pad(part: xr.Dataset, dim: str, length: int, fill: float) -> xr.Dataset:
+def pad_dim(part: xr.Dataset, dim: str, length: int, fill: float) -> xr.Dataset:
     """``part`` without the coordinate of ``dim``, padded with ``fill`` to ``length`` along it.
 
     A lazy variable with nothing along ``dim`` (no applicant in a block) is
     loaded first: it holds no values, and dask cannot pad an empty chunk.
+
+    Examples
+    --------
+    >>> ds = xr.Dataset({"price_paid": ("adopter", [1.0, 2.0])}, coords={"adopter": [0, 1]})
+    >>> pad_dim(ds, "adopter", 3, float("nan"))["price_paid"].values
+    array([ 1.,  2., nan])
     """
     part = part.drop_vars(dim, errors="ignore")
     if part.sizes[dim] == length:

@@ -61,7 +61,7 @@ from zarr.storage import LocalStore
 
 from dxsim.atomic import atomic_path
 from dxsim.results.blockstore import BlockError, block_checksums, is_block_store, open_blocks, verify_block
-from dxsim.results.combine import _pad, combine_points, pad_adopters, renumber
+from dxsim.results.combine import combine_points, pad_adopters, pad_dim, renumber
 from dxsim.results.provenance import SweepSpec, sweep_attrs
 from dxsim.results.schema import RAGGED_DIMS, upgrade
 from dxsim.scenario.errors import ScenarioError
@@ -209,7 +209,7 @@ class SweepStore:
         lengths = _fit(group, sizes)
         for dim, fill in RAGGED_DIMS.items():
             if dim in ds.dims:
-                ds = _pad(ds, dim, lengths[dim], fill)
+                ds = pad_dim(ds, dim, lengths[dim], fill)
         # The group has the replication numbers (written with it): only the block's own chunks are written.
         ds = ds.drop_vars([n for n, v in ds.variables.items() if "replication" not in v.dims or n == "replication"])
         ds.to_zarr(group, region={"replication": slice(reps.start, reps.stop)}, zarr_format=2, write_empty_chunks=True)
@@ -302,7 +302,7 @@ def _make_group(group: Path, first: xr.Dataset, sizes: dict[str, int], total: in
     lazy = first.assign({n: v.chunk() for n, v in first.data_vars.items() if "replication" in v.dims})
     for dim, fill in RAGGED_DIMS.items():
         if dim in lazy.dims:
-            lazy = _pad(lazy, dim, _room(dim, sizes[dim]), fill)
+            lazy = pad_dim(lazy, dim, _room(dim, sizes[dim]), fill)
     template = lazy.isel(replication=np.zeros(total, dtype=int)).assign_coords(replication=np.arange(total))
     chunks = {"replication": size, **{d: max(1, template.sizes[d]) for d in RAGGED_DIMS if d in template.dims}}
     template = template.chunk(chunks)
