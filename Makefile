@@ -64,6 +64,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/bench_national.py
 	$(BIN)/python benchmarks/bench_workers.py
 	$(BIN)/python benchmarks/bench_whole_country.py
+	$(BIN)/python benchmarks/bench_store_open.py
 
 clean:
 	rm -rf $(VENV) results build dist .pytest_cache .mypy_cache .ruff_cache \

@@ -16,7 +16,7 @@ from dxsim.model.result import RunResult
 from dxsim.results.dataset import build_dataset
 from dxsim.results.provenance import SweepSpec, sweep_attrs
 from dxsim.results.schema import RESERVED
-from dxsim.results.store import SweepStore, blocks_of, combine_points
+from dxsim.results.store import LAYOUT, SweepStore, blocks_of, combine_points
 from dxsim.scenario.limits import check_replications
 from dxsim.scenario.schema import Scenario
 
@@ -55,8 +55,9 @@ def sweep(
         As in :func:`simulate`.
     store : str or Path, optional
         A directory: every finished block of ``block_size`` replications of a
-        point is written there (zarr) and dropped from memory, and the result
-        is opened lazily from the store.
+        point is written into the point's zarr group there and dropped from
+        memory, and the result is opened lazily from the store
+        (:mod:`dxsim.results.store`).
     resume : bool
         Continue an interrupted sweep in ``store``: only missing blocks run.
     block_size : int
@@ -102,6 +103,7 @@ def sweep(
             "seed": seed,
             "replications": replications,
             "block_size": block_size,
+            "store_layout": LAYOUT,
         }
         with SweepStore(store, manifest, resume=resume) as st:  # the store's lock, held until the sweep ends
             _run_blocks(st, scenarios, blocks, seed, workers=workers, executor=executor, progress=progress, desc=desc)

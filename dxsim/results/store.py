@@ -1,23 +1,38 @@
-"""Zarr stores for sweeps: results streamed block by block, resumable, never half-written.
+"""Zarr stores for sweeps: one zarr group per point, written block by block, resumable, opened at once.
 
 A sweep store is a directory holding ``manifest.json`` (what the sweep is:
-base scenario, points, seed, replications, block size, dxsim version) and
-one zarr store per finished block of replications of one point,
-``p00003-b00002.zarr``.  A block is written under a temporary name and
-renamed when complete, so a reader (or a resumed sweep) never sees a
-half-written block; a resumed sweep runs only the blocks that are missing.
+base scenario, points, seed, replications, block size, dxsim version and
+``store_layout`` 2), one zarr group per point, ``p00003.zarr``, and one record
+per finished block of replications, ``blocks/p00003-b00002.json``.
+
+A point's group is made (under a temporary name, then renamed) when its first
+block is written, with every replication of the sweep along ``replication``
+(chunked by ``block_size``, so a block is its own chunks) and the ragged
+dimensions (:data:`~dxsim.results.schema.RAGGED_DIMS`) padded to a fixed
+length: half again the first block's longest (``batch``: its length).  Each
+block is written into its region of the group by xarray (``to_zarr(region=)``),
+then its record is written atomically: the block's lengths along the ragged
+dimensions, and the size and SHA-256 of each chunk file it wrote.  A block is
+finished when its record exists, so a reader or a resumed sweep never counts
+a half-written block, and a resumed sweep writes only the blocks without a
+record (a killed block is written again into the same chunks).  A block
+longer than its group's padded length is rare (the length has half again
+the first block's): the group's arrays are then resized by zarr, with room
+again, before the block is written.
+
+Integrity: opening checks that every record exists and every chunk file it
+names exists with its size (``stat``, no byte read); each chunk's bytes are
+checked against its SHA-256 when the chunk is read (:class:`CheckedStore`),
+so a missing or damaged chunk is one :class:`StoreError` naming the block,
+never NaN data.  :func:`verify_sweep` reads and checks every chunk at once.
 
 One writer at a time: a writer holds the lock file ``.lock`` (its pid, host
 and start time) for as long as it runs, and a second writer is refused with
 one line saying who holds it; a lock left by a dead process on the same host
-is taken over.  Temporary blocks carry their writer's pid
-(``.p00003-b00002.zarr.<pid>.<random>``); only their writer, or the taker of
-a stale lock, removes them.  Every block holds the SHA-256 of each of its
-files (``checksums.sha256``, written into the block before its rename), checked
-when the block is opened: a missing or damaged chunk is one
-:class:`StoreError` naming the block, never NaN data.  Stores written before
-checksums existed (no ``checksums.sha256`` in any block) open unchecked; a
-block without one in a store whose other blocks have one is damaged.
+is taken over.  Temporary groups carry their writer's pid
+(``.p00003.zarr.<pid>.<random>``); only their writer, or the taker of a
+stale lock, removes them.  Stores of dxsim 0.4.0 (one zarr store per block,
+:mod:`dxsim.results.blockstore`) still open; they cannot be resumed.
 """
 
 from __future__ import annotations
@@ -39,9 +54,15 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+import zarr
+from zarr.abc.store import ByteRequest
+from zarr.core.buffer import Buffer, BufferPrototype
+from zarr.storage import LocalStore
 
 from dxsim.atomic import atomic_path
-from dxsim.results.provenance import SweepSpec, sweep_attrs, with_point_overrides
+from dxsim.results.blockstore import BlockError, block_checksums, is_block_store, open_blocks, verify_block
+from dxsim.results.combine import combine_points, pad_adopters, pad_dim, renumber
+from dxsim.results.provenance import SweepSpec, sweep_attrs
 from dxsim.results.schema import RAGGED_DIMS, upgrade
 from dxsim.scenario.errors import ScenarioError
 from dxsim.scenario.limits import MAX_NESTING, check_replications, check_seed, nesting_depth
@@ -49,6 +70,7 @@ from dxsim.scenario.load import parse_toml
 from dxsim.scenario.schema import scenario_from_dict
 
 __all__ = [
+    "CheckedStore",
     "StoreError",
     "SweepStore",
     "block_checksums",
@@ -59,11 +81,16 @@ __all__ = [
     "renumber",
     "take_lock",
     "verify_block",
+    "verify_sweep",
 ]
 
 MANIFEST = "manifest.json"
 LOCK = ".lock"
-CHECKSUMS = "checksums.sha256"
+BLOCKS = "blocks"
+#: The layout this version writes (``store_layout`` in the manifest); 0.4.0's block layout has none.
+LAYOUT = 2
+#: Padded length of a ragged dimension in a new group, relative to its first block's (room for the rest).
+HEADROOM = 1.5
 
 
 class StoreError(ValueError):
@@ -71,14 +98,16 @@ class StoreError(ValueError):
 
 
 class SweepStore:
-    """A directory of per-block zarr stores with a manifest.
+    """A directory of one zarr group per point, written block by block, with a manifest.
 
     Parameters
     ----------
     path : str or Path
         The store's directory (``sweep.zarr``).
     manifest : dict
-        What the sweep is; a resumed sweep must have the same manifest.
+        What the sweep is; a resumed sweep must have the same manifest.  It
+        holds ``replications`` and ``block_size`` (whole numbers), which fix
+        the length and the chunks of every point's ``replication``.
     resume : bool
         Continue a sweep whose store exists; without it an existing store is
         an error (nothing a user computed is overwritten).
@@ -104,7 +133,7 @@ class SweepStore:
 
     @classmethod
     def reader(cls, path: str | Path, manifest: dict[str, Any]) -> SweepStore:
-        """A store opened for reading only: no lock taken, no manifest written, no stale block removed."""
+        """A store opened for reading only: no lock taken, no manifest written, no stale group removed."""
         store = cls.__new__(cls)
         store.path, store.manifest, store._locked = Path(path), manifest, False
         return store
@@ -121,7 +150,7 @@ class SweepStore:
         self._locked = True
         try:
             self._check_or_write_manifest(resume)
-            _remove_temporary_blocks(self.path, stale)
+            _remove_temporary_groups(self.path, stale)
         except BaseException:
             self.close()
             raise
@@ -134,6 +163,11 @@ class SweepStore:
                     f"{self.path}: the store exists; resume it (--resume, resume=True) or choose another path"
                 )
             stored = json.loads(existing.read_text(encoding="utf-8"))
+            if "store_layout" not in stored and is_block_store(self.path):
+                raise StoreError(
+                    f"{self.path}: a store of dxsim 0.4.0 (one zarr store per block): it opens, but only "
+                    "dxsim 0.4.0 resumes it; or run the sweep again into a new store"
+                )
             if stored != self.manifest:
                 differ = sorted(k for k in set(stored) | set(self.manifest) if stored.get(k) != self.manifest.get(k))
                 raise StoreError(f"{self.path}: the store holds a different sweep (differs in: {', '.join(differ)})")
@@ -142,104 +176,192 @@ class SweepStore:
                 tmp.write_text(json.dumps(self.manifest, indent=1, sort_keys=True), encoding="utf-8")
 
     @staticmethod
-    def block_name(point: int, block: int) -> str:
-        """File name of a block's zarr store."""
-        return f"p{point:05d}-b{block:05d}.zarr"
+    def point_name(point: int) -> str:
+        """Directory name of a point's zarr group."""
+        return f"p{point:05d}.zarr"
+
+    @staticmethod
+    def record_name(point: int, block: int) -> str:
+        """Path of a finished block's record, relative to the store."""
+        return f"{BLOCKS}/p{point:05d}-b{block:05d}.json"
 
     def has(self, point: int, block: int) -> bool:
-        """True when the block is complete in the store."""
-        return (self.path / self.block_name(point, block)).is_dir()
+        """True when the block is complete in the store (its record exists)."""
+        return (self.path / self.record_name(point, block)).is_file()
+
+    def _blocks(self) -> Sequence[range]:
+        return blocks_of(int(self.manifest["replications"]), int(self.manifest["block_size"]))
 
     def write(self, point: int, block: int, ds: xr.Dataset) -> None:
-        """Write one block atomically: a temporary directory named by this process, checksums, then a rename."""
-        final = self.path / self.block_name(point, block)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.{os.getpid()}.", dir=self.path))
-        try:
-            data = tmp / "data.zarr"
-            ds.to_zarr(data, mode="w", consolidated=True, zarr_format=2)
-            lines = "".join(f"{digest}  {name}\n" for name, digest in block_checksums(data).items())
-            (data / CHECKSUMS).write_text(lines, encoding="utf-8")
-            os.replace(data, final)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        """Write one block into its region of the point's group, then its record (atomically).
 
-    def open_block(self, point: int, block: int) -> xr.Dataset:
-        """A stored block, lazily, after its checksums are checked (variables of earlier versions renamed).
+        ``ds`` holds the block's replications (``blocks_of(...)[block]``).
+        The group is made when the point's first block is written; a block
+        longer than the group's padded length grows it first.
+        """
+        reps = self._blocks()[block]
+        if list(ds["replication"].values) != list(reps):
+            raise ValueError(f"block {block} holds replications {reps.start}..{reps.stop - 1}")
+        group = self.path / self.point_name(point)
+        sizes = {d: int(ds.sizes[d]) for d in RAGGED_DIMS if d in ds.dims}
+        if not group.is_dir():
+            _make_group(group, ds, sizes, int(self.manifest["replications"]), int(self.manifest["block_size"]))
+        lengths = _fit(group, sizes)
+        for dim, fill in RAGGED_DIMS.items():
+            if dim in ds.dims:
+                ds = pad_dim(ds, dim, lengths[dim], fill)
+        # The group has the replication numbers (written with it): only the block's own chunks are written.
+        ds = ds.drop_vars([n for n, v in ds.variables.items() if "replication" not in v.dims or n == "replication"])
+        ds.to_zarr(group, region={"replication": slice(reps.start, reps.stop)}, zarr_format=2, write_empty_chunks=True)
+        record = {"replications": [reps.start, reps.stop], "sizes": sizes, "chunks": _chunk_files(group, block)}
+        with atomic_path(self.path / self.record_name(point, block)) as tmp:
+            tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+
+    def records(self, point: int, blocks: int) -> list[dict[str, Any]]:
+        """The records of a point's blocks (one-line StoreError naming a missing or unreadable one)."""
+        out = []
+        for b in range(blocks):
+            name = self.path / self.record_name(point, b)
+            try:
+                record = json.loads(name.read_text(encoding="utf-8"))
+                _ = record["sizes"], record["chunks"].items()
+            except FileNotFoundError:
+                raise StoreError(f"{name}: missing; resume the sweep (--resume)") from None
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+                raise StoreError(f"{name}: damaged block record ({type(err).__name__}); delete it and resume") from None
+            out.append(record)
+        return out
+
+    def open_point(self, point: int, blocks: int) -> xr.Dataset:
+        """A point's replications (lazily, every chunk checked when read), its ragged dimensions cut to its longest block.
 
         Raises
         ------
         StoreError
-            One line naming the block when a file is missing or its bytes
-            differ from the checksum written with the block.  A block written
-            before checksums existed opens unchecked.
+            One line naming the block whose record is missing or damaged, or
+            a chunk file of which is missing or of another size.
         """
-        path = self.path / self.block_name(point, block)
-        verify_block(path)
-        return upgrade(xr.open_zarr(path, consolidated=True))
-
-    def open_point(self, point: int, blocks: int) -> xr.Dataset:
-        """All blocks of a point, concatenated along ``replication`` (lazily; adopters and applicants padded with NaN).
-
-        Blocks have different numbers of adopters (and applicants); they are padded to the
-        longest (:func:`pad_adopters`) rather than aligned by an outer join,
-        whose masks xarray builds as numpy arrays inside the dask graph: with
-        100 blocks of ``national`` that held about 2 GiB in memory.  The
-        result is the same.
-        """
-        parts = [self.open_block(point, b) for b in range(blocks)]
-        if len(parts) == 1:
-            return parts[0]
-        padded = pad_adopters(parts)
-        out = xr.concat(
-            padded, dim="replication", join="override", data_vars="minimal", coords="minimal", compat="override"
-        )
-        return renumber(out)
+        records = self.records(point, blocks)
+        group = self.path / self.point_name(point)
+        digests: dict[str, str] = {}
+        owner: dict[str, str] = {}
+        for b, record in enumerate(records):
+            name = f"{self.point_name(point)} block {b}"
+            for key, (size, digest) in record["chunks"].items():
+                try:
+                    found = (group / key).stat().st_size
+                except OSError:
+                    raise StoreError(f"{self.path}: damaged {name} ({key} missing); resume the sweep") from None
+                if found != size:
+                    raise StoreError(f"{self.path}: damaged {name} ({key}: {found} bytes, not {size})")
+                digests[key], owner[key] = digest, f"{self.path}: damaged {name}"
+        ds = upgrade(xr.open_zarr(CheckedStore(group, digests, owner), consolidated=True))
+        longest = {d: max(int(r["sizes"].get(d, 0)) for r in records) for d in RAGGED_DIMS if d in ds.dims}
+        return renumber(ds.isel({d: slice(0, n) for d, n in longest.items()}))
 
 
-def pad_adopters(parts: Sequence[xr.Dataset]) -> list[xr.Dataset]:
-    """Datasets padded to the longest of each ragged dimension, without its coordinate.
+class CheckedStore(LocalStore):
+    """A local zarr store whose chunks are checked against their SHA-256 when read.
 
-    The ragged dimensions (:data:`~dxsim.results.schema.RAGGED_DIMS`) are
-    ``adopter`` and ``applicant``, padded with NaN, and ``batch`` (sweep
-    points may have different numbers of batches), padded with 0 (a padded
-    batch admitted no platform); a part without one (a file of an earlier
-    version) is left as it is.  The same as aligning them by an outer join on
-    ``adopter`` (whose coordinate is ``0, 1, ...`` in every part), without
-    the masks that the join builds as numpy arrays inside a dask graph.  Lazy
-    parts come out as one chunk along each ragged dimension: zarr chunks
-    every block differently, and concatenating parts whose chunks differ
-    makes dask unify them in a large graph (17 s and 0.9 GiB for 100 blocks
-    of 10 ``national`` replications; 0.7 s and 0.05 GiB as one chunk).
-    Number them with :func:`renumber` after combining them.
+    Parameters
+    ----------
+    root : Path
+        The zarr group's directory.
+    digests : dict
+        ``{key: sha256}`` of the chunks to check (other keys are read as they are).
+    owner : dict
+        ``{key: message}``: the start of the error for a damaged chunk (names its block).
     """
-    out = list(parts)
+
+    def __init__(self, root: Path, digests: dict[str, str], owner: dict[str, str]) -> None:
+        super().__init__(root, read_only=True)
+        self.digests, self.owner = digests, owner
+
+    async def get(
+        self, key: str, prototype: BufferPrototype | None = None, byte_range: ByteRequest | None = None
+    ) -> Buffer | None:
+        """The bytes of ``key``; StoreError (naming the block) if a chunk's differ from its SHA-256, or it is gone."""
+        buf = await super().get(key, prototype, byte_range)
+        want = self.digests.get(key)
+        if want is None or byte_range is not None:
+            return buf
+        if buf is None:
+            raise StoreError(f"{self.owner[key]} ({key} missing); resume the sweep")
+        if hashlib.sha256(buf.to_bytes()).hexdigest() != want:
+            raise StoreError(f"{self.owner[key]} ({key} checksum differs); delete its record and resume the sweep")
+        return buf
+
+
+def _make_group(group: Path, first: xr.Dataset, sizes: dict[str, int], total: int, size: int) -> None:
+    """A point's zarr group, metadata only, under a temporary name then renamed.
+
+    ``total`` replications along ``replication``, chunked by ``size`` (the
+    block size), the ragged dimensions padded to :func:`_room`; the values
+    come with the blocks (``to_zarr(region=)``).
+    """
+    lazy = first.assign({n: v.chunk() for n, v in first.data_vars.items() if "replication" in v.dims})
     for dim, fill in RAGGED_DIMS.items():
-        longest = max((p.sizes.get(dim, 0) for p in out), default=0)
-        out = [_pad(p, dim, longest, fill) if dim in p.dims else p for p in out]
-    chunked = []
-    for q in out:
-        lazy = any(v.chunks is not None for v in q.variables.values())  # Dataset.chunks refuses mixed chunks
-        chunked.append(q.chunk({d: -1 for d in RAGGED_DIMS if d in q.dims}) if lazy else q)
-    return chunked
+        if dim in lazy.dims:
+            lazy = pad_dim(lazy, dim, _room(dim, sizes[dim]), fill)
+    template = lazy.isel(replication=np.zeros(total, dtype=int)).assign_coords(replication=np.arange(total))
+    chunks = {"replication": size, **{d: max(1, template.sizes[d]) for d in RAGGED_DIMS if d in template.dims}}
+    template = template.chunk(chunks)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{group.name}.{os.getpid()}.", dir=group.parent))
+    try:
+        template.to_zarr(tmp / "g.zarr", mode="w", compute=False, consolidated=True, zarr_format=2)
+        static = [n for n, v in first.data_vars.items() if "replication" not in v.dims]
+        first[static].to_zarr(tmp / "g.zarr", mode="r+", zarr_format=2)  # what compute=False leaves unwritten
+        os.replace(tmp / "g.zarr", group)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _pad(part: xr.Dataset, dim: str, length: int, fill: float) -> xr.Dataset:
-    """``part`` without the coordinate of ``dim``, padded with ``fill`` to ``length`` along it.
+def _room(dim: str, length: int) -> int:
+    """Padded length of a ragged dimension whose longest block so far is ``length`` (``batch``: ``length``)."""
+    return length if dim == "batch" else max(16, math.ceil(length * HEADROOM))
 
-    A lazy variable with nothing along ``dim`` (no applicant in a block) is
-    loaded first: it holds no values, and dask cannot pad an empty chunk.
+
+def _fit(group: Path, sizes: dict[str, int]) -> dict[str, int]:
+    """The group's padded lengths, grown (zarr ``resize``, then consolidated metadata) where ``sizes`` exceed them.
+
+    The lengths are the longest over the group's arrays, so a writer killed
+    while resizing is completed by the next.
     """
-    part = part.drop_vars(dim, errors="ignore")
-    if part.sizes[dim] == length:
-        return part
-    if part.sizes[dim] == 0:
-        part = part.assign({name: var.load() for name, var in part.data_vars.items() if dim in var.dims})
-    return part.pad({dim: (0, length - part.sizes[dim])}, constant_values=fill)
+    root = zarr.open_group(group, mode="r+", use_consolidated=False, zarr_format=2)
+    arrays = [(a, _dims(a.attrs.get("_ARRAY_DIMENSIONS"))) for _, a in root.arrays()]
+    lengths, stale = {}, False
+    consolidated = xr.open_zarr(group, consolidated=True).sizes
+    for dim, need in sizes.items():
+        have = max((a.shape[d.index(dim)] for a, d in arrays if dim in d), default=0)
+        lengths[dim] = have if need <= have else _room(dim, need)
+        for a, d in arrays:
+            if dim in d and a.shape[d.index(dim)] < lengths[dim]:
+                a.resize(tuple(lengths[dim] if x == dim else n for x, n in zip(d, a.shape, strict=True)))
+        stale = stale or consolidated.get(dim) != lengths[dim]
+    if stale:
+        zarr.consolidate_metadata(group, zarr_format=2)
+    return lengths
 
 
-def renumber(ds: xr.Dataset) -> xr.Dataset:
-    """``ds`` with the coordinates of its ragged dimensions numbered ``0, 1, ...`` again (after :func:`pad_adopters`)."""
-    return ds.assign_coords({d: np.arange(ds.sizes[d]) for d in RAGGED_DIMS if d in ds.dims})
+def _dims(value: object) -> list[str]:
+    """An array's dimension names from its ``_ARRAY_DIMENSIONS`` attribute (xarray's, in zarr format 2)."""
+    return [str(d) for d in value] if isinstance(value, list) else []
+
+
+def _chunk_files(group: Path, block: int) -> dict[str, list[Any]]:
+    """``{key: [size, sha256]}`` of the chunk files of a block (index ``block`` along ``replication``)."""
+    out: dict[str, list[Any]] = {}
+    for var in sorted(p for p in group.iterdir() if p.is_dir()):
+        dims = _dims(json.loads((var / ".zattrs").read_text(encoding="utf-8")).get("_ARRAY_DIMENSIONS"))
+        if "replication" not in dims:
+            continue
+        axis = dims.index("replication")
+        for chunk in sorted(var.iterdir()):
+            parts = chunk.name.split(".")
+            if not chunk.name.startswith(".") and len(parts) == len(dims) and parts[axis] == str(block):
+                data = chunk.read_bytes()
+                out[f"{var.name}/{chunk.name}"] = [len(data), hashlib.sha256(data).hexdigest()]
+    return out
 
 
 def _make_directory(path: Path) -> None:
@@ -327,7 +449,7 @@ def _remove_if_unchanged(lock: Path, holder: dict[str, Any]) -> None:
     moved.unlink(missing_ok=True)
 
 
-TEMPORARY = re.compile(r"\.p\d{5}-b\d{5}\.zarr\.(?:(\d+)\.)?|\.lock\.(\d+)\.")
+TEMPORARY = re.compile(r"\.p\d{5}(?:-b\d{5})?\.zarr\.(?:(\d+)\.)?|\.lock\.(\d+)\.")
 
 
 def _is_ours(name: str) -> bool:
@@ -335,7 +457,7 @@ def _is_ours(name: str) -> bool:
     return name == LOCK or TEMPORARY.match(name) is not None
 
 
-def _remove_temporary_blocks(store: Path, stale: dict[str, Any] | None) -> None:
+def _remove_temporary_groups(store: Path, stale: dict[str, Any] | None) -> None:
     """Remove temporary entries of the stale lock's process, of dead processes, and unnamed ones of old versions."""
     for tmp in store.iterdir():
         found = TEMPORARY.match(tmp.name)
@@ -351,76 +473,9 @@ def _remove_temporary_blocks(store: Path, stale: dict[str, Any] | None) -> None:
                 tmp.unlink(missing_ok=True)
 
 
-def block_checksums(block: Path) -> dict[str, str]:
-    """SHA-256 of every file of a zarr block, by path relative to it (sorted; the checksum file excluded)."""
-    out = {}
-    for f in sorted(p for p in block.rglob("*") if p.is_file()):
-        name = f.relative_to(block).as_posix()
-        if name != CHECKSUMS:
-            out[name] = hashlib.sha256(f.read_bytes()).hexdigest()
-    return out
-
-
-def verify_block(block: Path) -> None:
-    """Check a block's files against its ``checksums.sha256`` (none: a block of an earlier version, unchecked).
-
-    Raises
-    ------
-    StoreError
-        One line naming the block and the first missing, damaged or unexpected file.
-    """
-    try:
-        text = (block / CHECKSUMS).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return
-    except (OSError, ValueError) as err:
-        raise StoreError(f"{block}: damaged block (unreadable {CHECKSUMS}: {type(err).__name__})") from None
-    want = {}
-    for line in text.splitlines():
-        digest, _, name = line.partition("  ")
-        want[name] = digest
-    try:
-        got = block_checksums(block)
-    except OSError as err:
-        raise StoreError(f"{block}: damaged block ({type(err).__name__}: {err.strerror})") from None
-    for name in sorted(set(want) | set(got)):
-        if name not in got:
-            problem = "missing"
-        elif name not in want:
-            problem = "not in its checksums"
-        elif got[name] != want[name]:
-            problem = "checksum differs"
-        else:
-            continue
-        raise StoreError(f"{block}: damaged block ({name} {problem}); delete it and resume the sweep (--resume)")
-
-
 def blocks_of(replications: int, block_size: int) -> Sequence[range]:
     """Replication ranges of the blocks: ``[range(0, b), range(b, 2b), ...]``."""
     return [range(lo, min(lo + block_size, replications)) for lo in range(0, replications, block_size)]
-
-
-def combine_points(parts: list[xr.Dataset], spec: SweepSpec) -> xr.Dataset:
-    """Points (in product order) into one Dataset with the sweep's dimensions in front.
-
-    Points have different numbers of adopters: they are padded to the longest
-    (:func:`pad_adopters`, the same as an outer join, without its masks in the
-    dask graph of a store's points).  Each point's overrides are kept as the
-    coordinate ``overrides`` (:func:`dxsim.results.provenance.with_point_overrides`).
-    """
-    dims, _ = spec
-    labelled = []
-    padded = pad_adopters(parts)
-    for part, combo in zip(padded, itertools.product(*(v for _, v in dims)), strict=True):
-        labelled.append(part.expand_dims({name: [value] for (name, _), value in zip(dims, combo, strict=True)}))
-    nested: Any = labelled
-    for _, values in reversed(dims[1:]):
-        n = len(values)
-        nested = [nested[i : i + n] for i in range(0, len(nested), n)]
-    out = xr.combine_nested(
-        nested, concat_dim=[name for name, _ in dims], join="override", combine_attrs="drop_conflicts", data_vars="all"
-    )
-    return with_point_overrides(renumber(out), spec)
 
 
 def _read_manifest(path: Path) -> tuple[dict[str, Any], SweepSpec, Sequence[range]]:
@@ -454,6 +509,8 @@ def _manifest_fields(manifest: Any) -> tuple[list[tuple[str, list[Any]]], list[A
     check_seed(manifest["seed"])
     check_replications(manifest["replications"])
     check_replications(manifest["block_size"], "block_size")
+    if manifest.get("store_layout", LAYOUT) != LAYOUT:
+        raise ValueError(f"store_layout: {manifest['store_layout']!r}, written by a later dxsim; open it with that one")
     dims = [(str(name), list(values)) for name, values in manifest["dims"]]
     points = manifest["points"]
     if not isinstance(points, list) or len(points) != math.prod(len(v) for _, v in dims) or not points:
@@ -470,45 +527,97 @@ def _manifest_fields(manifest: Any) -> tuple[list[tuple[str, list[Any]]], list[A
 def open_sweep(path: str | Path) -> xr.Dataset:
     """A finished sweep store, read back as the Dataset :func:`dxsim.sweep` returned (lazily; nothing runs).
 
+    Opening reads the manifest, the blocks' records and the groups' metadata,
+    and checks that every chunk file a record names exists with its size; the
+    bytes of a chunk are checked against their SHA-256 when it is read
+    (:class:`CheckedStore`).  A store of dxsim 0.4.0 (one zarr store per
+    block) opens too, every byte checked (:mod:`dxsim.results.blockstore`).
+
     Raises
     ------
     StoreError
         One line naming the path: not a directory, no readable manifest,
         blocks missing (an interrupted sweep: finish it with ``--resume``), or
-        a block whose files do not match its checksums, or without checksums
-        in a store whose other blocks have them (one line naming the block;
-        stores written before checksums, none in any block, are not checked).
+        a block whose record or chunk files are missing or damaged.  Reading
+        a damaged chunk raises it too, naming the block.
+
+    Examples
+    --------
+    >>> import dxsim as dx, tempfile, pathlib
+    >>> sc = dx.load_scenario("small").with_overrides({"horizon_months": 3})
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "s.zarr"
+    >>> _ = dx.sweep(sc, {"contract.platform_discount": [0.0, 0.1]}, replications=2, seed=1, store=path)
+    >>> dict(open_sweep(path)["adopters"].sizes)["replication"]
+    2
     """
     path = Path(path)
     if not path.is_dir():
         raise StoreError(f"{path}: not a directory, so not a dxsim sweep store")
     manifest, spec, blocks = _read_manifest(path)
     n_points = len(spec[1])
-    store = SweepStore.reader(path, manifest)
-    keys = [(p, b) for p in range(n_points) for b in range(len(blocks))]
-    names = [store.block_name(p, b) for p, b in keys]
-    missing = sum(not store.has(p, b) for p, b in keys)
-    if missing:
-        raise StoreError(
-            f"{path}: unfinished sweep ({len(names) - missing} of {len(names)} blocks); "
-            "finish it with dxsim sweep ... --resume"
-        )
-    unchecked = [name for name in names if not (path / name / CHECKSUMS).exists()]
-    if 0 < len(unchecked) < len(names):  # a block that lost its checksums would open unchecked
-        raise StoreError(
-            f"{path / unchecked[0]}: damaged block ({CHECKSUMS} missing, which the store's other blocks have); "
-            "delete it and resume the sweep (--resume)"
-        )
     try:
-        out = combine_points([store.open_point(p, len(blocks)) for p in range(n_points)], spec)
+        if "store_layout" not in manifest and is_block_store(path):
+            parts = open_blocks(path, n_points, len(blocks))
+        else:
+            parts = _open_points(SweepStore.reader(path, manifest), n_points, len(blocks))
+        out = combine_points(parts, spec)
+    except BlockError as err:
+        raise StoreError(str(err)) from None
     except StoreError:
         raise
-    except Exception as err:  # zarr and xarray raise many kinds of errors on damaged blocks
+    except Exception as err:  # zarr and xarray raise many kinds of errors on damaged groups
         first = str(err).splitlines()[0] if str(err) else ""
-        raise StoreError(f"{path}: unreadable blocks ({type(err).__name__}: {first})") from None
+        raise StoreError(f"{path}: unreadable groups ({type(err).__name__}: {first})") from None
     out.attrs.update(
         sweep_attrs(
             manifest["scenario"], spec, seed=int(manifest["seed"]), version=str(manifest.get("dxsim_version", "?"))
         )
     )
     return out
+
+
+def _open_points(store: SweepStore, points: int, blocks: int) -> list[xr.Dataset]:
+    """Every point of a finished store, lazily (one-line StoreError when blocks are missing)."""
+    names = [store.record_name(p, b) for p in range(points) for b in range(blocks)]
+    done = {f"{BLOCKS}/{n.name}" for n in (store.path / BLOCKS).glob("*.json")}
+    missing = sum(n not in done for n in names)
+    if missing:
+        raise StoreError(
+            f"{store.path}: unfinished sweep ({len(names) - missing} of {len(names)} blocks); "
+            "finish it with dxsim sweep ... --resume"
+        )
+    return [store.open_point(p, blocks) for p in range(points)]
+
+
+def verify_sweep(path: str | Path) -> None:
+    """Read every chunk of a finished sweep store and check it against its SHA-256 (slow: every byte is read).
+
+    Raises
+    ------
+    StoreError
+        One line naming the first damaged block, as :func:`open_sweep`.
+
+    Examples
+    --------
+    >>> import dxsim as dx, tempfile, pathlib
+    >>> sc = dx.load_scenario("small").with_overrides({"horizon_months": 3})
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "s.zarr"
+    >>> _ = dx.sweep(sc, {"contract.platform_discount": [0.0]}, replications=2, seed=1, store=path)
+    >>> verify_sweep(path)
+    """
+    path = Path(path)
+    manifest, spec, blocks = _read_manifest(path)
+    if "store_layout" not in manifest and is_block_store(path):
+        open_sweep(path)  # a 0.4.0 store: every byte is checked on opening
+        return
+    store = SweepStore.reader(path, manifest)
+    _open_points(store, len(spec[1]), len(blocks))  # records and sizes
+    for p in range(len(spec[1])):
+        for b, record in enumerate(store.records(p, len(blocks))):
+            for key, (_, digest) in record["chunks"].items():
+                data = (path / store.point_name(p) / key).read_bytes()
+                if hashlib.sha256(data).hexdigest() != digest:
+                    raise StoreError(
+                        f"{path}: damaged {store.point_name(p)} block {b} ({key} checksum differs); "
+                        "delete its record and resume the sweep"
+                    )

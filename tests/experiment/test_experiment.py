@@ -84,8 +84,9 @@ def test_sweep_store_identical(short, swept, tmp_path, block_size):
         short, {DISCOUNT: [0.0, 0.2]}, replications=REPS, seed=SEED, store=store, block_size=block_size, progress=False
     )
     xr.testing.assert_identical(ds.load(), swept)
-    blocks = sorted(p.name for p in store.glob("p*-b*.zarr"))
+    blocks = sorted(p.name for p in store.glob("blocks/p*-b*.json"))
     assert len(blocks) == 2 * -(-REPS // block_size)
+    assert sorted(p.name for p in store.glob("p*.zarr")) == ["p00000.zarr", "p00001.zarr"]  # one group per point
 
 
 def test_sweep_workers_identical(short, swept):
@@ -320,23 +321,26 @@ def test_calibration_and_sensitivity_on_dask_equal_in_process(short, client):
     xr.testing.assert_identical(si[0], si[1])
 
 
-def test_a_point_of_blocks_is_one_chunk_along_adopter_padded_with_nan(tmp_path):
-    """Blocks of different lengths are padded and rechunked, so that no graph unifies their chunks."""
+def test_a_point_of_blocks_is_padded_with_nan_and_grows_past_its_room(tmp_path):
+    """Blocks of different lengths land in one group of a fixed padded length; a longer block grows it."""
     from dxsim.results.store import SweepStore
 
-    st = SweepStore(tmp_path / "s.zarr", {"what": "test"})
-    for b, n in enumerate((5, 3, 4)):
+    st = SweepStore(tmp_path / "s.zarr", {"what": "test", "replications": 8, "block_size": 2})
+    for b, n in ((1, 3), (0, 5), (2, 4), (3, 40)):  # out of order; 40 > the room the first block left (16)
         ds = xr.Dataset(
             {"price_paid": (("replication", "adopter"), np.arange(2.0 * n).reshape(2, n) + 100 * b)},
             coords={"replication": [2 * b, 2 * b + 1], "adopter": np.arange(n)},
         )
-        st.write(0, b, ds.chunk(adopter=2))  # zarr chunks of its own, as a big block would have
-    out = st.open_point(0, 3)
+        st.write(0, b, ds)
+    out = st.open_point(0, 4)
     price = out["price_paid"]
-    assert price.chunks[price.get_axis_num("adopter")] == (5,)
-    np.testing.assert_array_equal(out["replication"], np.arange(6))
-    np.testing.assert_array_equal(price.values[2], [100.0, 101.0, 102.0, np.nan, np.nan])
-    np.testing.assert_array_equal(price.values[5], [204.0, 205.0, 206.0, 207.0, np.nan])
+    assert price.sizes["adopter"] == 40
+    np.testing.assert_array_equal(out["replication"], np.arange(8))
+    np.testing.assert_array_equal(out["adopter"], np.arange(40))
+    np.testing.assert_array_equal(price.values[2, :5], [100.0, 101.0, 102.0, np.nan, np.nan])
+    np.testing.assert_array_equal(price.values[5, :5], [204.0, 205.0, 206.0, 207.0, np.nan])
+    np.testing.assert_array_equal(price.values[7], np.arange(40.0, 80.0) + 300)
+    assert np.isnan(price.values[0, 5:]).all()
 
 
 def test_padding_accepts_parts_whose_variables_are_chunked_differently():

@@ -4,6 +4,7 @@ line and writes nothing."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from cli_helpers import run_cli
 import dxsim as dx
 import dxsim.experiment.sweep as experiment
 from dxsim.cli import _value
-from dxsim.results.store import SweepStore, blocks_of
+from dxsim.results.store import SweepStore, blocks_of, open_sweep
 
 SMALL = Path(dx.bundled_scenarios()["small"]).read_text(encoding="utf-8")
 DISCOUNT = "contract.platform_discount"
@@ -32,8 +33,15 @@ def scenario_file(tmp_path: Path, months: int) -> Path:
 
 
 def blocks_in(store: Path) -> dict[str, tuple[int, int]]:
-    """Finished blocks: name -> (inode, mtime), which change if a block is written again."""
-    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in store.glob("p*-b*.zarr")}
+    """Finished blocks (their records): name -> (inode, mtime), which change if a block is written again."""
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in store.glob("blocks/p*-b*.json")}
+
+
+def chunks_of(store: Path, name: str) -> dict[str, tuple[int, int]]:
+    """A finished block's chunk files: key -> (inode, mtime)."""
+    group = store / f"{name[:6]}.zarr"
+    keys = json.loads((store / "blocks" / name).read_text(encoding="utf-8"))["chunks"]
+    return {k: ((group / k).stat().st_ino, (group / k).stat().st_mtime_ns) for k in keys}
 
 
 # ---------------------------------------------------------------------------
@@ -71,16 +79,19 @@ def test_resume_after_sigkill(tmp_path, request):
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode() if proc.stderr else ""
 
-    # What a reader sees: the manifest, complete blocks, and temporary entries hidden behind a dot.
+    # What a reader sees: the manifest, one group per point begun, the records of complete blocks, and
+    # temporary entries hidden behind a dot.
     finished = blocks_in(store)
     assert 1 <= len(finished) < total
     for entry in store.iterdir():
-        assert entry.name == "manifest.json" or entry.name in finished or entry.name.startswith("."), entry
+        assert entry.name in ("manifest.json", "blocks") or entry.name.startswith((".", "p")), entry
+    chunks = {}
     for name in finished:
         p, b = int(name[1:6]), int(name[8:13])
-        block = xr.open_zarr(store / name, consolidated=True)
-        assert list(block["replication"].values) == list(blocks_of(reps, size)[b]), name
+        record = json.loads((store / "blocks" / name).read_text(encoding="utf-8"))
+        assert record["replications"] == [blocks_of(reps, size)[b].start, blocks_of(reps, size)[b].stop], name
         assert p < points
+        chunks[name] = chunks_of(store, name)
 
     # Resume: only the missing blocks run (the bar counts them), finished ones are not written again.
     resumed = subprocess.run([*argv, "--resume", "--progress"], capture_output=True, text=True, timeout=120)
@@ -92,15 +103,16 @@ def test_resume_after_sigkill(tmp_path, request):
     after = blocks_in(store)
     assert len(after) == total
     assert {name: after[name] for name in finished} == finished
+    assert {name: chunks_of(store, name) for name in finished} == chunks  # their chunks not written again
     assert sorted(p.name for p in store.iterdir() if p.name.startswith(".")) == []  # leftovers cleared
 
     # The same store as the uninterrupted run: the same manifest, and every block identical.
     assert reference.wait(timeout=120) == 0
     assert (store / "manifest.json").read_text() == (whole / "manifest.json").read_text()
     assert sorted(after) == sorted(blocks_in(whole))
-    for name in after:
-        with xr.open_zarr(store / name) as got, xr.open_zarr(whole / name) as want:
-            xr.testing.assert_identical(got.load(), want.load())
+    for name in after:  # the same chunks, byte for byte
+        assert (store / "blocks" / name).read_text() == (whole / "blocks" / name).read_text()
+    xr.testing.assert_identical(open_sweep(store).load(), open_sweep(whole).load())
 
 
 # ---------------------------------------------------------------------------
@@ -250,7 +262,7 @@ def test_existing_store_needs_resume_and_the_same_sweep(capsys, monkeypatch, sho
     status, out, err = run_cli(capsys, *argv, "--resume")  # finished: nothing to run
     assert status == 0 and "2 points" in out
     assert blocks_in(store) == before
-    assert SweepStore.block_name(1, 0) in before
+    assert SweepStore.record_name(1, 0).split("/")[1] in before
 
 
 def test_store_that_cannot_be_written(capsys, short, tmp_path):

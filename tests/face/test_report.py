@@ -516,7 +516,7 @@ def test_open_sweep_errors(store: Path, tmp_path: Path):
         open_sweep(broken)
     partial = tmp_path / "partial"
     shutil.copytree(store, partial)
-    shutil.rmtree(partial / "p00003-b00000.zarr")
+    (partial / "blocks" / "p00003-b00000.json").unlink()
     with pytest.raises(StoreError, match=r"unfinished sweep \(3 of 4 blocks\).*--resume"):
         open_sweep(partial)
 
@@ -586,7 +586,7 @@ def bad_inputs(tmp: Path, run_file: Path, store: Path) -> dict[str, tuple[Path, 
     plain.mkdir()
     partial = tmp / "partial.zarr"
     shutil.copytree(store, partial)
-    shutil.rmtree(partial / "p00000-b00000.zarr")
+    (partial / "blocks" / "p00000-b00000.json").unlink()
     return {
         "missing": (tmp / "absent.nc", f"{tmp / 'absent.nc'}: no such file or directory"),
         "text": (text, f"{text}: not a netCDF file"),

@@ -521,7 +521,9 @@ def manifest_text(text: str) -> Callable[[Path], None]:
 
 
 def chunk(store: Path) -> Path:
-    return next(f for f in sorted((store / "p00001-b00000.zarr" / "price_paid").rglob("*")) if f.is_file())
+    """A chunk of ``price_paid`` written by block 0 of point 1 (its record names it)."""
+    keys = json.loads((store / "blocks" / "p00001-b00000.json").read_text(encoding="utf-8"))["chunks"]
+    return store / "p00001.zarr" / next(k for k in sorted(keys) if k.startswith("price_paid/"))
 
 
 def flip_chunk(store: Path) -> None:
@@ -531,25 +533,25 @@ def flip_chunk(store: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-def drop_checksums_and_a_chunk(store: Path) -> None:
-    """A block made to look older than checksums, then damaged (it would open unchecked, with NaN)."""
-    (store / "p00001-b00000.zarr" / "checksums.sha256").unlink()
-    chunk(store).unlink()
+def grow_chunk(store: Path) -> None:
+    path = chunk(store)
+    path.write_bytes(path.read_bytes() + b"x")
 
 
 def remove_block(store: Path) -> None:
-    shutil.rmtree(store / "p00000-b00001.zarr")
+    (store / "blocks" / "p00000-b00001.json").unlink()
 
 
-def checksums_folder(store: Path) -> None:
-    sums = store / "p00000-b00000.zarr" / "checksums.sha256"
-    sums.unlink()
-    sums.mkdir()
+def record_folder(store: Path) -> None:
+    record = store / "blocks" / "p00000-b00000.json"
+    record.unlink()
+    record.mkdir()
 
 
 STORES = [
     store_case("manifest-replications-1e12", manifest(replications=10**12), "replications"),
     store_case("manifest-block-size-0", manifest(block_size=0), "block_size"),
+    store_case("manifest-layout-later", manifest(store_layout=3), "store_layout"),
     store_case("manifest-seed-negative", manifest(seed=-1), "seed"),
     store_case("manifest-seed-text", manifest(seed="x"), "seed"),
     store_case("manifest-points-mismatch", manifest(points=[{}]), "points"),
@@ -567,9 +569,9 @@ STORES = [
     store_case("manifest-missing-field", manifest_text('{"seed": 1}'), "manifest.json"),
     store_case("chunk-missing", lambda store: chunk(store).unlink(), "missing"),
     store_case("chunk-corrupt", flip_chunk, "checksum differs"),
-    store_case("checksums-unreadable", checksums_folder, "damaged block"),
+    store_case("chunk-longer", grow_chunk, "bytes, not"),
+    store_case("record-unreadable", record_folder, "damaged block record"),
     store_case("block-missing", remove_block, "unfinished sweep"),
-    store_case("checksums-removed", drop_checksums_and_a_chunk, "checksums.sha256 missing"),
 ]
 
 # --------------------------------------------------------------------------- documented: runs to the end

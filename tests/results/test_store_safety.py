@@ -16,7 +16,8 @@ import pytest
 import xarray as xr
 
 import dxsim as dx
-from dxsim.results.store import CHECKSUMS, LOCK, StoreError, SweepStore, open_sweep
+from dxsim.results.blockstore import CHECKSUMS, block_checksums
+from dxsim.results.store import LOCK, StoreError, SweepStore, open_sweep, verify_sweep
 
 SMALL = Path(dx.bundled_scenarios()["small"]).read_text(encoding="utf-8")
 DISCOUNT = "contract.platform_discount"
@@ -78,8 +79,8 @@ def test_second_writer_is_refused_while_the_first_runs(short, whole, tmp_path, m
     assert not (store / LOCK).exists()  # released when the sweep ends
     assert sorted(p.name for p in store.iterdir()) == sorted(p.name for p in whole.iterdir())
     assert (store / "manifest.json").read_text() == (whole / "manifest.json").read_text()
-    for block in whole.glob("p*-b*.zarr"):
-        assert (store / block.name / CHECKSUMS).read_text() == (block / CHECKSUMS).read_text()
+    for record in whole.glob("blocks/p*-b*.json"):  # the same chunks, byte for byte
+        assert (store / "blocks" / record.name).read_text() == record.read_text()
     xr.testing.assert_identical(open_sweep(store).load(), open_sweep(whole).load())
 
 
@@ -101,8 +102,8 @@ def test_stale_lock_is_taken_over_and_only_dead_writers_blocks_removed(short, wh
     pid = dead_pid()
     host = socket.gethostname()
     (store / LOCK).write_text(json.dumps({"pid": pid, "host": host, "since": "then"}), encoding="utf-8")
-    dead = store / f".p00000-b00000.zarr.{pid}.abc"
-    alive = store / f".p00000-b00001.zarr.{os.getppid()}.abc"  # a live process's block: not ours to remove
+    dead = store / f".p00000.zarr.{pid}.abc"
+    alive = store / f".p00001.zarr.{os.getppid()}.abc"  # a live process's group: not ours to remove
     dead.mkdir()
     alive.mkdir()
     run(short, store, resume=True)
@@ -131,38 +132,80 @@ def copy_of(whole: Path, tmp_path: Path) -> Path:
     return store
 
 
-def a_chunk(block: Path) -> Path:
-    """A chunk file of a data variable of the block (not metadata)."""
-    chunk = next(f for f in sorted(block.glob("price_paid/*")) if not f.name.startswith("."))
-    return chunk
+def a_chunk(store: Path, record: str) -> Path:
+    """A chunk file of a data variable written by the block of ``record`` (not metadata)."""
+    keys = json.loads((store / "blocks" / record).read_text(encoding="utf-8"))["chunks"]
+    return store / f"{record[:6]}.zarr" / next(k for k in sorted(keys) if k.startswith("price_paid/"))
 
 
 def test_missing_chunk_is_one_line_naming_the_block(whole, tmp_path):
     store = copy_of(whole, tmp_path)
-    block = store / "p00001-b00000.zarr"
-    chunk = a_chunk(block)
-    chunk.unlink()
+    a_chunk(store, "p00001-b00000.json").unlink()
     with pytest.raises(StoreError) as err:
         open_sweep(store)
     message = str(err.value)
-    assert "\n" not in message and str(block) in message and "missing" in message
+    assert "\n" not in message and "p00001.zarr block 0" in message and "missing" in message
 
 
-def test_corrupt_chunk_is_one_line_naming_the_block(whole, tmp_path):
-    store = copy_of(whole, tmp_path)
-    block = store / "p00000-b00001.zarr"
-    chunk = a_chunk(block)
+def flip(chunk: Path) -> None:
     data = bytearray(chunk.read_bytes())
     data[len(data) // 2] ^= 0xFF
     chunk.write_bytes(bytes(data))
-    with pytest.raises(StoreError) as err:
-        open_sweep(store)
-    message = str(err.value)
-    assert "\n" not in message and str(block) in message and "checksum differs" in message
 
 
-def test_store_without_checksums_still_opens(whole, tmp_path):
+def test_corrupt_chunk_is_one_line_naming_the_block_when_read(whole, tmp_path):
+    """Opening reads no chunk (it stays fast); reading the damaged one, or verifying, names its block."""
     store = copy_of(whole, tmp_path)
-    for sums in store.glob(f"p*-b*.zarr/{CHECKSUMS}"):
-        sums.unlink()
-    xr.testing.assert_identical(open_sweep(store).load(), open_sweep(whole).load())
+    flip(a_chunk(store, "p00000-b00001.json"))
+    ds = open_sweep(store)
+    ds["adopters"].load()  # undamaged chunks read as they are
+    for read in (lambda: ds["price_paid"].load(), lambda: verify_sweep(store)):
+        with pytest.raises(StoreError) as err:
+            read()
+        message = str(err.value)
+        assert "\n" not in message and "p00000.zarr block 1" in message and "checksum differs" in message
+    verify_sweep(whole)
+
+
+def test_chunk_of_another_size_or_a_lost_record(whole, tmp_path):
+    store = copy_of(whole, tmp_path)
+    chunk = a_chunk(store, "p00001-b00001.json")
+    chunk.write_bytes(chunk.read_bytes() + b"x")
+    with pytest.raises(StoreError, match=r"p00001\.zarr block 1 \(price_paid/.*bytes, not"):
+        open_sweep(store)
+    (store / "blocks" / "p00001-b00001.json").write_text("{", encoding="utf-8")
+    with pytest.raises(StoreError, match=r"p00001-b00001\.json: damaged block record"):
+        open_sweep(store)
+
+
+def old_store(path: Path, whole: Path, *, checksums: bool) -> Path:
+    """A store in the block layout of dxsim 0.4.0, of the same sweep as ``whole``."""
+    path.mkdir()
+    manifest = json.loads((whole / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["store_layout"]
+    (path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    sweep = open_sweep(whole).load()
+    for p, discount in enumerate(sweep[DISCOUNT].values):
+        point = sweep.sel({DISCOUNT: discount}, drop=True).drop_vars("overrides", errors="ignore")
+        for b in range(2):
+            block = point.isel(replication=[b]).dropna("adopter", how="all", subset=["price_paid"])
+            name = path / f"p{p:05d}-b{b:05d}.zarr"
+            block.to_zarr(name, consolidated=True, zarr_format=2)
+            if checksums:
+                sums = "".join(f"{d}  {n}\n" for n, d in block_checksums(name).items())
+                (name / CHECKSUMS).write_text(sums, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("checksums", [True, False])
+def test_a_store_of_0_4_0_opens_and_is_not_resumed(short, whole, tmp_path, checksums):
+    store = old_store(tmp_path / "old.zarr", whole, checksums=checksums)
+    got, want = open_sweep(store).load(), open_sweep(whole).load()
+    xr.testing.assert_identical(got.drop_attrs(deep=False), want.drop_attrs(deep=False))
+    with pytest.raises(StoreError, match=r"dxsim 0\.4\.0") as err:
+        run(short, store, resume=True)
+    assert "\n" not in str(err.value)
+    if checksums:
+        flip(next(f for f in sorted((store / "p00001-b00000.zarr" / "price_paid").iterdir()) if f.name[0] != "."))
+        with pytest.raises(StoreError, match=r"p00001-b00000\.zarr: damaged block \(price_paid/.* checksum differs"):
+            open_sweep(store)
