@@ -63,6 +63,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python benchmarks/bench_replication.py
 	$(BIN)/python benchmarks/bench_national.py
 	$(BIN)/python benchmarks/bench_workers.py
+	$(BIN)/python benchmarks/bench_studies.py
 	$(BIN)/python benchmarks/bench_whole_country.py
 	$(BIN)/python benchmarks/bench_store_open.py
 
