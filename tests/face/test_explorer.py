@@ -192,7 +192,7 @@ def bad_input(case: str, tmp: Path, store: Path, run: Path) -> tuple[list[str], 
     if case == "unfinished sweep":
         partial = tmp / "partial.zarr"
         shutil.copytree(store, partial)
-        shutil.rmtree(partial / "p00000-b00000.zarr")
+        (partial / "blocks" / "p00000-b00000.json").unlink()  # a block without its record is unfinished
         return [str(partial), "-o", out], f"{partial}: unfinished sweep (3 of 4 blocks)"
     return {
         "missing": ([str(tmp / "absent.zarr"), "-o", out], f"{tmp / 'absent.zarr'}: no such file or directory"),
