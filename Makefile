@@ -38,9 +38,12 @@ run: $(VENV)/.run-installed
 	@mkdir -p results
 	$(BIN)/dxsim run $(SCENARIO) -o results/$(SCENARIO).nc --replications $(REPLICATIONS) --seed $(SEED) --counterfactual
 
+# JupyterLab refuses root unless told (containers often run as root).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 # JupyterLab on notebooks/, with the kernel of .venv (Ctrl-C twice to stop it).
 lab: $(VENV)/.lab-installed
-	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --ServerApp.root_dir=notebooks
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check dxsim tests benchmarks
