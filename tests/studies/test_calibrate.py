@@ -79,19 +79,24 @@ def _standard_errors(*args, **kwargs):
     return at_best, np.sqrt(np.clip(np.diag(cov), 0.0, None)), why
 
 
-def test_sandwich_standard_errors_of_a_linear_model():
-    """g(θ) = A θ - t exactly, with known per-replication noise: V = (A'WA)⁻¹ A'WΩWA (A'WA)⁻¹."""
-    sc = dx.load_scenario("small")
-    space = ParamSpace(sc, {P: (0.0, 0.1), Q: (0.0, 1.0)})
-    a = np.array([[10.0, 1.0], [2.0, 5.0], [1.0, 1.0]])
-    noise = np.random.default_rng(0).normal(size=(8, 3))
+def linear_model(a, seed):
+    """Two parameters, three targets with se 0.1, 0.2, 0.3, weights (1, 2, 0.5), and g(θ) = A θ plus
+    centred per-replication noise (8 replications): the parts of every closed-form sandwich test."""
+    space = ParamSpace(dx.load_scenario("small"), {P: (0.0, 0.1), Q: (0.0, 1.0)})
+    noise = np.random.default_rng(seed).normal(size=(8, 3))
     noise -= noise.mean(axis=0)
     spec = Targets.model_validate({"targets": {f"t{j}": {"value": 1.0, "se": 0.1 * (j + 1)} for j in range(3)}})
-    weight = np.array([1.0, 2.0, 0.5])
 
     def moments(theta):
         return [a @ row + noise for row in theta]
 
+    return space, spec, np.array([1.0, 2.0, 0.5]), moments, noise
+
+
+def test_sandwich_standard_errors_of_a_linear_model():
+    """g(θ) = A θ - t exactly, with known per-replication noise: V = (A'WA)⁻¹ A'WΩWA (A'WA)⁻¹."""
+    a = np.array([[10.0, 1.0], [2.0, 5.0], [1.0, 1.0]])
+    space, spec, weight, moments, noise = linear_model(a, seed=0)
     best = np.array([0.05, 0.5])
     at_best, se, why = _standard_errors(space, best, moments, weight, spec, np.ones(3), reps=8)
     assert why == ""
@@ -109,17 +114,8 @@ def test_sandwich_standard_errors_of_a_linear_model():
 def test_priors_join_the_sandwich_as_moments_of_known_jacobian():
     """A prior (μ, σ) adds the row 1/σ to G with weight 1 and Ω entry 1: a parameter no target moves
     keeps the prior's σ as its standard error, and one the targets move gets the augmented sandwich."""
-    sc = dx.load_scenario("small")
-    space = ParamSpace(sc, {P: (0.0, 0.1), Q: (0.0, 1.0)})
     a = np.array([[10.0, 0.0], [2.0, 0.0], [1.0, 0.0]])  # no target moves Q
-    noise = np.random.default_rng(1).normal(size=(8, 3))
-    noise -= noise.mean(axis=0)
-    spec = Targets.model_validate({"targets": {f"t{j}": {"value": 1.0, "se": 0.1 * (j + 1)} for j in range(3)}})
-    weight = np.array([1.0, 2.0, 0.5])
-
-    def moments(theta):
-        return [a @ row + noise for row in theta]
-
+    space, spec, weight, moments, noise = linear_model(a, seed=1)
     best = np.array([0.05, 0.5])
     _, se, why = _standard_errors(space, best, moments, weight, spec, np.ones(3), 8, np.array([np.nan, 0.2]))
     assert why == ""
