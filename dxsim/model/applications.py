@@ -19,7 +19,7 @@ import math
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeAlias, cast
 
 import simpy
@@ -30,6 +30,7 @@ __all__ = [
     "ApplicantSteps",
     "Applicants",
     "Application",
+    "Cohort",
     "Refusal",
     "Refused",
     "SignOutcome",
@@ -83,6 +84,26 @@ class Application:
     traits: Traits
     renewal: bool = False  # a former user renewing its solution (dxsim.model.lifecycle)
     exit: float = math.inf  # when the enterprise exits, months since start (inf: not within the horizon)
+    cohort: Cohort | None = None  # the month's applicants counting on programme money, if it is one
+
+
+@dataclass(slots=True)
+class Cohort:
+    """The applicants of one month's consideration that count on programme money.
+
+    If the budget gives one of them nothing when it signs, it decides again
+    on the offer without programme money; the first such re-decision of the
+    month decides it for every member at once
+    (:meth:`~dxsim.model.demand.Offers.adopts_without_money`), and the
+    others reuse their decision while its inputs hold.  ``decided`` maps
+    each member's enterprise to whether it adopts without programme money
+    and the expected go-live that decision counted on (months from
+    signing); it is None until then.
+    """
+
+    month: int
+    members: list[Application] = field(default_factory=list)
+    decided: dict[int, tuple[bool, float]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from dxsim.model.lifecycle import Renewals
 from dxsim.model.lighthouses import Lighthouses
 from dxsim.model.parameters import ContractRules, IndustryParameters
 from dxsim.model.platform import Platforms, Receivables
-from dxsim.model.population import Attributes, Considerers, Population, maturity_level
+from dxsim.model.population import Considerers, Population, maturity_level
 from dxsim.model.programme import Grant, ProgrammeState
 from dxsim.model.quality import failure_probability, realised_share
 from dxsim.model.schemes import fixed_payments
@@ -400,26 +400,20 @@ class Contracting:
 
     def _still_adopts(self, app: Application, grants: tuple[Grant, ...]) -> bool:
         """Whether ``app`` still adopts with ``grants`` instead of what it counted on."""
+        month = int(self.env.now)
+        if not grants and self.offers.decisions is None:  # with nothing, it may be decided with its cohort
+            adopts = self.offers.adopts_without_money(app, month)
+            if adopts is not None:
+                return adopts
         k = len(self.programme.instruments)
         amount = np.zeros((k, 1))
         to_price = np.zeros((k, 1))
         for g in grants:
             amount[g.instrument, 0] += g.amount
             to_price[g.instrument, 0] += g.to_price
-        att = Attributes(*(np.array([getattr(app.traits, name)]) for name in Attributes.__dataclass_fields__))
-        belief = (np.array([app.perceived_failure]), np.array([app.benefit_share]))
-        offer, decision = self.offers.evaluate(
-            np.array([app.industry]),
-            np.array([app.platform]),
-            np.array([app.price]),
-            amount,
-            to_price,
-            att,
-            belief,
-            int(self.env.now),
-            np.array([app.renewal]),
-        )
+        offer, decision = self.offers.evaluate_applicants([app], amount, to_price, month)
         if self.offers.decisions is not None:
+            belief = (np.array([app.perceived_failure]), np.array([app.benefit_share]))
             self.offers.decisions.add(
                 "signing",
                 (np.array([app.enterprise]), np.array([app.industry]), float(self.env.now)),

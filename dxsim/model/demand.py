@@ -34,7 +34,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from dxsim.model.applications import Applicants, Application, Traits
+from dxsim.model.applications import Applicants, Application, Cohort, Traits
 from dxsim.model.contracts import split_price
 from dxsim.model.decision import Decision, Offer, weigh
 from dxsim.model.decisions import APPLIED, DECLINED, NO_PLATFORM, RATIONED, REJECTED, DecisionLog
@@ -287,6 +287,63 @@ class Offers:
             horizon=self.evaluation_months,
         )
 
+    def expected_golive(self, industry: NDArray[np.int64], platform: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Months from signing to go-live an enterprise expects: the queue now at its platform, then its implementation."""
+        capacity = self.platforms.capacity[platform]
+        mean_implementation = self.industry.mean_implementation[industry]
+        wait = np.where(
+            np.isfinite(capacity),
+            self.occupancy.waiting[platform] * mean_implementation / capacity,
+            0.0,
+        )
+        return np.asarray(wait + mean_implementation)
+
+    def evaluate_applicants(
+        self, apps: list[Application], amount: NDArray[np.float64], to_price: NDArray[np.float64], month: int
+    ) -> tuple[Offer, Decision]:
+        """:meth:`evaluate` for applicants, with the beliefs they applied with (yuan, instruments x applicants)."""
+        att = Attributes(
+            *(np.array([getattr(a.traits, name) for a in apps]) for name in Attributes.__dataclass_fields__)
+        )
+        return self.evaluate(
+            np.array([a.industry for a in apps]),
+            np.array([a.platform for a in apps]),
+            np.array([a.price for a in apps]),
+            amount,
+            to_price,
+            att,
+            (np.array([a.perceived_failure for a in apps]), np.array([a.benefit_share for a in apps])),
+            month,
+            np.array([a.renewal for a in apps]),
+        )
+
+    def adopts_without_money(self, app: Application, month: int) -> bool | None:
+        """Whether ``app`` adopts now without programme money, decided with its cohort; None if that does not hold now.
+
+        On the first call for a cohort, every member is decided at once on
+        the offer without programme money (deciding hundreds costs what
+        deciding one does).  A member's decision holds while its inputs are
+        those it was taken on: the same month (the tax calendar) and the
+        same expected go-live (the queue at its platform); otherwise the
+        caller decides it alone.  Everything else the decision reads is the
+        applicant's own (its attributes, beliefs, quoted price), so the
+        answer is the one deciding it alone would give.
+        """
+        cohort = app.cohort
+        if cohort is None or cohort.month != month:
+            return None
+        if cohort.decided is None:
+            members = cohort.members
+            none = np.zeros((len(self.programme.instruments), len(members)))
+            offer, decision = self.evaluate_applicants(members, none, none, month)
+            cohort.decided = {
+                a.enterprise: (adopt, golive)
+                for a, adopt, golive in zip(members, decision.adopt.tolist(), offer.golive.tolist(), strict=True)
+            }
+        adopt, golive = cohort.decided[app.enterprise]
+        now = float(self.expected_golive(np.array([app.industry]), np.array([app.platform]))[0])
+        return adopt if now == golive else None
+
     def offer(
         self,
         industry: NDArray[np.int64],
@@ -311,20 +368,13 @@ class Offers:
         gov = to_price.sum(axis=0) if self.programme.active else np.zeros(len(price))
         gov_e = to_price[to_enterprise].sum(axis=0) if to_enterprise.any() else np.zeros(len(price))
         _, _, enterprise_part = split_price(price, gov, discount)
-        capacity = self.platforms.capacity[platform]
-        mean_implementation = self.industry.mean_implementation[industry]
-        wait = np.where(
-            np.isfinite(capacity),
-            self.occupancy.waiting[platform] * mean_implementation / capacity,
-            0.0,
-        )
         return Offer(
             owed=enterprise_part + gov_e,
             scheme=self.rules.scheme,
             receive_signing=receive("signing"),
             receive_golive=receive("golive"),
             receive_acceptance=receive("acceptance") + tier,
-            golive=wait + mean_implementation,
+            golive=self.expected_golive(industry, platform),
             acceptance_delay=self.rules.acceptance_delay,
             subscription=self.industry.subscription[industry],
             internal=self.industry.internal_cost(industry, price),
@@ -600,28 +650,31 @@ class Demand:
         traits = (getattr(att, name) for name in Attributes.__dataclass_fields__)
         # Python scalars column by column: cheaper than numpy scalars one by one
         apply = self.applicants.apply
+        cohort = Cohort(t)  # those counting on programme money
         for (who, ind, plat, time, threshold, attempt, quoted, counted, fear, hope, renew, leaves), values in zip(
             zip(*(x[rows].tolist() for x in head), strict=True),
             zip(*(x[rows].tolist() for x in traits), strict=True),
             strict=True,
         ):
-            apply(
-                Application(
-                    who,
-                    ind,
-                    plat,
-                    time,
-                    threshold,
-                    attempt,
-                    quoted,
-                    counted,
-                    fear,
-                    hope,
-                    Traits(*values),
-                    renew,
-                    leaves,
-                )
+            app = Application(
+                who,
+                ind,
+                plat,
+                time,
+                threshold,
+                attempt,
+                quoted,
+                counted,
+                fear,
+                hope,
+                Traits(*values),
+                renew,
+                leaves,
+                cohort if counted > 0 else None,
             )
+            if counted > 0:
+                cohort.members.append(app)
+            apply(app)
 
     def _record(
         self,

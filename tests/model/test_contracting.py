@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 
+import numpy as np
 import pytest
 
 import dxsim as dx
@@ -96,3 +97,27 @@ def test_a_platform_at_its_working_capital_limit_turns_applicants_away_when_wait
         assert over and int(now) == second
     # an applicant is refused for working capital exactly when its platform is at its limit
     assert all(out == Refused("working_capital") for *_, out, over in seen if over)
+
+
+def test_a_cohort_decides_each_member_as_deciding_it_alone_would(small, monkeypatch):
+    """Re-decisions without programme money, taken with the month's cohort, are the ones taken alone."""
+    from dxsim.model.demand import Offers
+
+    sc = small.with_overrides({"horizon_months": 36, "programme.batches[0].budget": 5e5, "platforms.capacity": 1})
+    taken = Offers.adopts_without_money
+    answers: list[tuple[bool | None, bool]] = []
+
+    def checked(self: Offers, app, month: int) -> bool | None:
+        with_cohort = taken(self, app, month)
+        none = np.zeros((len(self.programme.instruments), 1))
+        answers.append((with_cohort, bool(self.evaluate_applicants([app], none, none, month)[1].adopt[0])))
+        return with_cohort
+
+    monkeypatch.setattr(Offers, "adopts_without_money", checked)
+    with_cohorts = dx.simulate(sc, replications=3, seed=5, progress=False)
+    reused = [(a, b) for a, b in answers if a is not None]
+    assert len(reused) >= 10 and {b for _, b in reused} == {True, False}  # both answers occur
+    assert all(a == b for a, b in reused)
+    assert len(reused) < len(answers)  # some queues moved: decided alone
+    monkeypatch.setattr(Offers, "adopts_without_money", lambda self, app, month: None)
+    assert dx.simulate(sc, replications=3, seed=5, progress=False).identical(with_cohorts)
