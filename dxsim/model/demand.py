@@ -632,7 +632,6 @@ class Demand:
             steps = (has_platform, would, signs, adopt)
             self._record(c, t, platform, (price, counted), (failure, trust), (offer, decision), steps, renewing)
         self.population.reconsider(c.subset(~adopt))
-        rows = np.flatnonzero(adopt)
         head = (
             c.ids,
             c.industry,
@@ -647,6 +646,17 @@ class Demand:
             renewing,
             exit_at,
         )
+        self._apply(t, np.flatnonzero(adopt), head, att)
+
+    def _apply(self, t: int, rows: NDArray[np.int64], head: tuple[NDArray[np.generic], ...], att: Attributes) -> None:
+        """The considerers ``rows`` apply, each at its own time in month ``t``.
+
+        ``head`` holds the considerers' columns: enterprise, industry,
+        platform, time, threshold, attempt, quoted price, programme money
+        counted on, perceived failure, benefit share, renewing, exit time.
+        Those counting on programme money form the month's
+        :class:`~dxsim.model.applications.Cohort`.
+        """
         traits = (getattr(att, name) for name in Attributes.__dataclass_fields__)
         # Python scalars column by column: cheaper than numpy scalars one by one
         apply = self.applicants.apply

@@ -63,8 +63,8 @@ def test_an_application_carries_the_attributes_in_their_order():
     from dxsim.model.applications import Application, Traits
 
     assert list(Traits.__dataclass_fields__) == [*Attributes.__dataclass_fields__, "fails"]
-    # ... then the renewal flag and the exit time, which it passes after the traits
-    assert list(Application.__dataclass_fields__)[-3:] == ["traits", "renewal", "exit"]
+    # ... then the renewal flag, the exit time and the month's cohort, which it passes after the traits
+    assert list(Application.__dataclass_fields__)[-4:] == ["traits", "renewal", "exit", "cohort"]
 
 
 @settings(max_examples=10, deadline=None)
