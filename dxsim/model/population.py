@@ -15,7 +15,7 @@ A rejecter draws its next threshold ``E_j + X'_j`` into a pool of pending ones.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ __all__ = [
     "AttributeDraws",
     "Attributes",
     "Considerers",
+    "Memo",
     "Population",
     "Thresholds",
     "benefit_factor",
@@ -345,6 +346,48 @@ class Thresholds:
         self._pending.join(Considerers(c.ids, c.industry, c.time, c.threshold + step, c.attempt + 1))
 
 
+class Memo:
+    """Keyed values of enterprises, computed the first time an enterprise is asked about and kept.
+
+    A keyed value depends on the seed and the enterprise's id alone, so the
+    value kept is the value computed again: looking it up changes nothing
+    but the time.  Kept for populations of at most ``CACHE_LIMIT``
+    enterprises (:meth:`of`).
+
+    Parameters
+    ----------
+    size : int
+        Enterprises in the population (ids ``0 .. size - 1``).
+    dtypes : mapping of str to dtype
+        The values kept per enterprise, by name.
+    """
+
+    def __init__(self, size: int, dtypes: Mapping[str, type]) -> None:
+        self.known = np.zeros(size, dtype=bool)
+        self.columns = {name: np.zeros(size, dtype=dtype) for name, dtype in dtypes.items()}
+
+    @classmethod
+    def of(cls, size: int, dtypes: Mapping[str, type]) -> Memo | None:
+        """A memo for a population of ``size`` enterprises, None above ``CACHE_LIMIT``."""
+        return cls(size, dtypes) if size <= CACHE_LIMIT else None
+
+    def get(
+        self,
+        ids: NDArray[np.int64],
+        industry: NDArray[np.int64],
+        compute: Callable[[NDArray[np.int64], NDArray[np.int64]], Mapping[str, NDArray[Any]]],
+    ) -> dict[str, NDArray[Any]]:
+        """The values of enterprises ``ids`` (of industries ``industry``), ``compute`` called for those not yet kept."""
+        new = ~self.known[ids]
+        if new.any():
+            fresh = ids[new]
+            computed = compute(fresh, industry[new])
+            for name, column in self.columns.items():
+                column[fresh] = computed[name]
+            self.known[fresh] = True
+        return {name: column[ids] for name, column in self.columns.items()}
+
+
 class AttributeDraws:
     """Keyed attributes of enterprises from their industry's distributions, kept for small populations.
 
@@ -385,16 +428,8 @@ class AttributeDraws:
             [[ind.maturity.exploration, ind.maturity.exploration + ind.maturity.practice] for ind in industries]
         )
         total = sum(ind.enterprises for ind in industries)
-        self._cache: tuple[NDArray[np.bool_], dict[str, NDArray[Any]]] | None = (
-            (
-                np.zeros(total, dtype=bool),
-                {
-                    name: np.zeros(total, dtype=bool if name == "high_tech" else np.float64)
-                    for name in Attributes.__dataclass_fields__
-                },
-            )
-            if total <= CACHE_LIMIT
-            else None
+        self._cache = Memo.of(
+            total, {name: bool if name == "high_tech" else np.float64 for name in Attributes.__dataclass_fields__}
         )
 
     @property
@@ -413,14 +448,12 @@ class AttributeDraws:
         """
         if self._cache is None:
             return self.draw(ids, industry)
-        known, columns = self._cache
-        new = ~known[ids]
-        if new.any():
-            drawn = self.draw(ids[new], industry[new])
-            for name, column in columns.items():
-                column[ids[new]] = getattr(drawn, name)
-            known[ids[new]] = True
-        return Attributes(**{name: column[ids] for name, column in columns.items()})
+        return Attributes(**self._cache.get(ids, industry, self._draw_columns))
+
+    def _draw_columns(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
+        """:meth:`draw` as columns by name."""
+        drawn = self.draw(ids, industry)
+        return {name: getattr(drawn, name) for name in Attributes.__dataclass_fields__}
 
     def draw(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
         """Draw the attributes of ``ids`` (of industries ``industry``) from their keyed uniforms, uncached."""
