@@ -364,7 +364,7 @@ class Memo:
 
     def __init__(self, size: int, dtypes: Mapping[str, type]) -> None:
         self.known = np.zeros(size, dtype=bool)
-        self.columns = {name: np.zeros(size, dtype=dtype) for name, dtype in dtypes.items()}
+        self.columns: dict[str, NDArray[Any]] = {name: np.zeros(size, dtype=dtype) for name, dtype in dtypes.items()}
 
     @classmethod
     def of(cls, size: int, dtypes: Mapping[str, type]) -> Memo | None:
