@@ -90,18 +90,18 @@ class Exits:
         # Global ranks exited by each month's end, industry after industry: one increasing sequence,
         # since industry i's ranks run from offset[i] to offset[i] + size[i] <= offset[i + 1].
         self._global = (cumulated + offset[:, None]).ravel()
-        self._kept = Memo.of(int(size.sum()), {"exit": np.float64}) if self.any else None
+        self._kept = Memo.of(size, lambda ids, industry: {"exit": self._time(ids, industry)}) if self.any else None
 
     def time(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
         """Exit time of enterprises ``ids`` of industries ``industry`` (months since start; inf = not within the horizon).
 
-        Kept once computed, in a population of at most
-        :data:`~dxsim.model.population.CACHE_LIMIT` enterprises (a rejecter
-        is asked about at each of its considerations).
+        Every enterprise's computed at the first ask and kept, in a population
+        of at most :data:`~dxsim.model.population.CACHE_LIMIT` enterprises
+        (:class:`~dxsim.model.population.Memo`).
         """
         if self._kept is None or len(ids) == 0:
             return self._time(ids, industry)
-        return self._kept.get(ids, industry, lambda i, n: {"exit": self._time(i, n)})["exit"]
+        return self._kept.get(ids)["exit"]
 
     def _time(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
         """:meth:`time`, computed."""

@@ -63,7 +63,7 @@ DENSE_LIMIT = 1 << 20
 #: Fewest thresholds generated at a time per industry (more per call, fewer calls).
 MIN_CHUNK = 1024
 
-#: Populations up to this many enterprises keep the attributes of those drawn (74 bytes each, at most 78 MB).
+#: Populations up to this many enterprises keep every enterprise's attributes and exit time (82 bytes each, at most 86 MB).
 CACHE_LIMIT = 1 << 20
 
 #: Score bands of the digital-level assessment (FACTS row 15): L1 20-40 ... L4 80-100.
@@ -347,45 +347,61 @@ class Thresholds:
 
 
 class Memo:
-    """Keyed values of enterprises, computed the first time an enterprise is asked about and kept.
+    """Keyed values of every enterprise, computed at the first ask and kept.
 
     A keyed value depends on the seed and the enterprise's id alone, so the
     value kept is the value computed again: looking it up changes nothing
-    but the time.  Kept for populations of at most ``CACHE_LIMIT``
-    enterprises (:meth:`of`).
+    but the time.  Every enterprise's values are computed in one vectorised
+    call when the first are asked for (an enterprise is asked about at each
+    of its considerations, and most of a population considers: one call is
+    cheaper than a call a month).  The float values of an enterprise are kept
+    side by side (one row each), so that the values of the enterprises asked
+    about come in one gather.  Kept for populations of at most
+    ``CACHE_LIMIT`` enterprises (:meth:`of`).
 
     Parameters
     ----------
-    size : int
-        Enterprises in the population (ids ``0 .. size - 1``).
-    dtypes : mapping of str to dtype
-        The values kept per enterprise, by name.
+    size : array of int
+        Enterprises per industry (ids run through the industries in order).
+    compute : callable
+        ``compute(ids, industry)``: the values of enterprises ``ids`` of
+        industries ``industry``, one array per name.
     """
 
-    def __init__(self, size: int, dtypes: Mapping[str, type]) -> None:
-        self.known = np.zeros(size, dtype=bool)
-        self.columns: dict[str, NDArray[Any]] = {name: np.zeros(size, dtype=dtype) for name, dtype in dtypes.items()}
+    def __init__(
+        self,
+        size: NDArray[np.int64],
+        compute: Callable[[NDArray[np.int64], NDArray[np.int64]], Mapping[str, NDArray[Any]]],
+    ) -> None:
+        self.size = size
+        self.compute = compute
+        self._kept: tuple[list[str], NDArray[np.float64], dict[str, NDArray[Any]]] | None = None
 
     @classmethod
-    def of(cls, size: int, dtypes: Mapping[str, type]) -> Memo | None:
-        """A memo for a population of ``size`` enterprises, None above ``CACHE_LIMIT``."""
-        return cls(size, dtypes) if size <= CACHE_LIMIT else None
-
-    def get(
-        self,
-        ids: NDArray[np.int64],
-        industry: NDArray[np.int64],
+    def of(
+        cls,
+        size: NDArray[np.int64],
         compute: Callable[[NDArray[np.int64], NDArray[np.int64]], Mapping[str, NDArray[Any]]],
-    ) -> dict[str, NDArray[Any]]:
-        """The values of enterprises ``ids`` (of industries ``industry``), ``compute`` called for those not yet kept."""
-        new = ~self.known[ids]
-        if new.any():
-            fresh = ids[new]
-            computed = compute(fresh, industry[new])
-            for name, column in self.columns.items():
-                column[fresh] = computed[name]
-            self.known[fresh] = True
-        return {name: column[ids] for name, column in self.columns.items()}
+    ) -> Memo | None:
+        """A memo for industries of ``size`` enterprises, None above ``CACHE_LIMIT`` enterprises in all."""
+        return cls(size, compute) if int(size.sum()) <= CACHE_LIMIT else None
+
+    def get(self, ids: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
+        """The values of enterprises ``ids``."""
+        names, rows, columns = self._kept if self._kept is not None else self._keep()
+        # one gather of whole rows: an enterprise's float values lie side by side in memory
+        out = dict(zip(names, np.ascontiguousarray(rows.take(ids, axis=0).T), strict=True))
+        out.update({name: column[ids] for name, column in columns.items()})
+        return out
+
+    def _keep(self) -> tuple[list[str], NDArray[np.float64], dict[str, NDArray[Any]]]:
+        """Compute every enterprise's values: the floats as the rows of one array (their names), the rest as columns."""
+        industry = np.repeat(np.arange(len(self.size)), self.size)
+        values = self.compute(np.arange(len(industry), dtype=np.int64), industry)
+        names = [name for name, v in values.items() if v.dtype == np.float64]
+        rows = np.stack([values[name] for name in names], axis=1)
+        self._kept = (names, rows, {name: v for name, v in values.items() if v.dtype != np.float64})
+        return self._kept
 
 
 class AttributeDraws:
@@ -427,10 +443,8 @@ class AttributeDraws:
         self._band_edges = np.array(
             [[ind.maturity.exploration, ind.maturity.exploration + ind.maturity.practice] for ind in industries]
         )
-        total = sum(ind.enterprises for ind in industries)
-        self._cache = Memo.of(
-            total, {name: bool if name == "high_tech" else np.float64 for name in Attributes.__dataclass_fields__}
-        )
+        size = np.array([ind.enterprises for ind in industries], dtype=np.int64)
+        self._cache = Memo.of(size, self._draw_columns)
 
     @property
     def cached(self) -> bool:
@@ -441,14 +455,14 @@ class AttributeDraws:
         """Keyed attributes of enterprises ``ids`` (a pure function of seed and id).
 
         An enterprise considers many times (rejecters come back); in a
-        population of up to ``CACHE_LIMIT`` enterprises its attributes are
-        drawn the first time and kept, one array per attribute, so later
-        considerations only look them up (the same values: they depend on
-        the seed and the id alone).
+        population of up to ``CACHE_LIMIT`` enterprises every enterprise's
+        attributes are drawn at the first ask and kept, one array per
+        attribute (:class:`Memo`), so considerations only look them up (the
+        same values: they depend on the seed and the id alone).
         """
         if self._cache is None:
             return self.draw(ids, industry)
-        return Attributes(**self._cache.get(ids, industry, self._draw_columns))
+        return Attributes(**self._cache.get(ids))
 
     def _draw_columns(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
         """:meth:`draw` as columns by name."""
