@@ -738,11 +738,12 @@ class Demand:
             inside = np.asarray(valid & admitted[safe])
             valid = np.where(np.asarray(np.any(inside, axis=1))[:, None], inside, valid)
         p = self.platforms
+        # each platform's utility, then each considerer's candidates' (the same floats, fewer of them computed)
         utility = (
-            pc.quality_weight * p.quality[safe]
-            - pc.price_weight * self.prices.index[safe]
-            - pc.queue_weight * self.occupancy.waiting[safe]
-        )
+            pc.quality_weight * p.quality
+            - pc.price_weight * self.prices.index
+            - pc.queue_weight * self.occupancy.waiting
+        )[safe]
         slots = np.arange(cand.shape[1])
         utility = utility + self.keys.gumbel(
             "platform_choice", c.ids[:, None], c.attempt[:, None] * cand.shape[1] + slots
