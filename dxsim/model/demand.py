@@ -400,12 +400,14 @@ class PlatformScreen:
     ) -> Valuation:
         """The platforms' valuation of the offers (one per enterprise; instruments x enterprises money)."""
         p = self.platforms
+        # one evaluation per (industry, platform) pair offered a contract
+        _, one, back = np.unique(industry * len(p.quality) + platform, return_index=True, return_inverse=True)
         failure = _failure_probabilities(
-            self.industry.failure[industry],
-            p.quality[platform],
-            p.experience[platform],
-            self.industry.failure_learning_ratio[industry],
-        )
+            self.industry.failure[industry[one]],
+            p.quality[platform[one]],
+            p.experience[platform[one]],
+            self.industry.failure_learning_ratio[industry[one]],
+        )[back.ravel()]
         level = maturity_level(att.maturity + self.industry.mean_maturity_gain[industry])
         passes = (1.0 - failure) * (level >= self.rules.acceptance_level)
         factor = benefit_factor(att.maturity, self.reference[industry], self.exponent[industry])
