@@ -25,9 +25,9 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["Keys", "replication_key", "stream_id"]
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
+_MASK = 0xFFFFFFFFFFFFFFFF
+_GOLDEN_INT, _M1_INT, _M2_INT = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+_GOLDEN, _M1, _M2 = np.uint64(_GOLDEN_INT), np.uint64(_M1_INT), np.uint64(_M2_INT)
 _TWO_M53 = 2.0**-53
 _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 
@@ -44,12 +44,16 @@ def _mix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
 
 
 def _mix_int(x: int) -> int:
-    """SplitMix64 finaliser on a Python int (same function as :func:`_mix`)."""
-    mask = 0xFFFFFFFFFFFFFFFF
-    z = (x + 0x9E3779B97F4A7C15) & mask
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    """SplitMix64 finaliser on a Python int in ``[0, 2**64)`` (same function as :func:`_mix`)."""
+    z = (x + _GOLDEN_INT) & _MASK
+    z = ((z ^ (z >> 30)) * _M1_INT) & _MASK
+    z = ((z ^ (z >> 27)) * _M2_INT) & _MASK
     return z ^ (z >> 31)
+
+
+def _single(a: NDArray[np.int64]) -> bool:
+    """True for one value that broadcasts like a scalar (0-d, or 1-d of length 1)."""
+    return a.ndim == 0 or a.shape == (1,)
 
 
 def _to_unit(z: NDArray[np.uint64]) -> NDArray[np.float64]:
@@ -103,11 +107,26 @@ class Keys:
         return base
 
     def bits(self, stream: str, ids: ArrayLike, index: ArrayLike = 0) -> NDArray[np.uint64]:
-        """64 random bits per ``(stream, id, index)``; ``ids`` and ``index`` broadcast."""
-        ids_u = np.atleast_1d(np.asarray(ids, dtype=np.int64)).astype(np.uint64)
-        idx_u = np.atleast_1d(np.asarray(index, dtype=np.int64)).astype(np.uint64)
-        z = _mix(self._base(stream) ^ _mix(ids_u * _GOLDEN))
-        return _mix(z ^ _mix(idx_u * _M2 + np.uint64(1)))
+        """64 random bits per ``(stream, id, index)``; ``ids`` and ``index`` broadcast.
+
+        A single id or index is hashed on Python ints (:func:`_mix_int`, the
+        same function), the rest on arrays: the same bits, fewer numpy calls.
+        """
+        ids_a = np.asarray(ids, dtype=np.int64)
+        idx_a = np.asarray(index, dtype=np.int64)
+        base = self._base(stream)
+        z: int | NDArray[np.uint64]
+        if _single(ids_a):
+            z = _mix_int(int(base) ^ _mix_int(int(ids_a.reshape(())) * _GOLDEN_INT & _MASK))
+        else:
+            z = _mix(base ^ _mix(np.atleast_1d(ids_a).astype(np.uint64) * _GOLDEN))
+        if not _single(idx_a):
+            last = _mix(np.atleast_1d(idx_a).astype(np.uint64) * _M2 + np.uint64(1))
+            return _mix(np.uint64(z) ^ last if isinstance(z, int) else z ^ last)
+        last_int = _mix_int((int(idx_a.reshape(())) * _M2_INT + 1) & _MASK)
+        if isinstance(z, int):
+            return np.array([_mix_int(z ^ last_int)], dtype=np.uint64)
+        return _mix(z ^ np.uint64(last_int))
 
     def uniforms(self, streams: Sequence[str], ids: ArrayLike) -> dict[str, NDArray[np.float64]]:
         """Uniforms of several streams for the same ids (index 0), sharing the id hash.

@@ -450,12 +450,14 @@ class PlatformScreen:
     ) -> Valuation:
         """The platforms' valuation of the offers (one per enterprise; instruments x enterprises money)."""
         p = self.platforms
+        # one evaluation per (industry, platform) pair offered a contract
+        _, one, back = np.unique(industry * len(p.quality) + platform, return_index=True, return_inverse=True)
         failure = _failure_probabilities(
-            self.industry.failure[industry],
-            p.quality[platform],
-            p.experience[platform],
-            self.industry.failure_learning_ratio[industry],
-        )
+            self.industry.failure[industry[one]],
+            p.quality[platform[one]],
+            p.experience[platform[one]],
+            self.industry.failure_learning_ratio[industry[one]],
+        )[back.ravel()]
         level = maturity_level(att.maturity + self.industry.mean_maturity_gain[industry])
         passes = (1.0 - failure) * (level >= self.rules.acceptance_level)
         factor = benefit_factor(att.maturity, self.reference[industry], self.exponent[industry])
@@ -801,11 +803,12 @@ class Demand:
             inside = np.asarray(valid & admitted[safe])
             valid = np.where(np.asarray(np.any(inside, axis=1))[:, None], inside, valid)
         p = self.platforms
+        # each platform's utility, then each considerer's candidates' (the same floats, fewer of them computed)
         utility = (
-            pc.quality_weight * p.quality[safe]
-            - pc.price_weight * self.prices.index[safe]
-            - pc.queue_weight * self.occupancy.waiting[safe]
-        )
+            pc.quality_weight * p.quality
+            - pc.price_weight * self.prices.index
+            - pc.queue_weight * self.occupancy.waiting
+        )[safe]
         slots = np.arange(cand.shape[1])
         utility = utility + self.keys.gumbel(
             "platform_choice", c.ids[:, None], c.attempt[:, None] * cand.shape[1] + slots

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from dxsim.model.population import Considerers
+from dxsim.model.population import Considerers, Memo
 from dxsim.random import Keys
 
 __all__ = ["Exits", "Lifecycle", "Renewals"]
@@ -90,9 +90,21 @@ class Exits:
         # Global ranks exited by each month's end, industry after industry: one increasing sequence,
         # since industry i's ranks run from offset[i] to offset[i] + size[i] <= offset[i + 1].
         self._global = (cumulated + offset[:, None]).ravel()
+        self._kept = Memo.of(size, lambda ids, industry: {"exit": self._time(ids, industry)}) if self.any else None
 
     def time(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Exit time of enterprises ``ids`` of industries ``industry`` (months since start; inf = not within the horizon)."""
+        """Exit time of enterprises ``ids`` of industries ``industry`` (months since start; inf = not within the horizon).
+
+        Every enterprise's computed at the first ask and kept, in a population
+        of at most :data:`~dxsim.model.population.CACHE_LIMIT` enterprises
+        (:class:`~dxsim.model.population.Memo`).
+        """
+        if self._kept is None or len(ids) == 0:
+            return self._time(ids, industry)
+        return self._kept.get(ids)["exit"]
+
+    def _time(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
+        """:meth:`time`, computed."""
         out = np.full(len(ids), np.inf)
         if not self.any or len(ids) == 0:
             return out

@@ -15,7 +15,7 @@ A rejecter draws its next threshold ``E_j + X'_j`` into a pool of pending ones.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ __all__ = [
     "AttributeDraws",
     "Attributes",
     "Considerers",
+    "Memo",
     "Population",
     "Thresholds",
     "benefit_factor",
@@ -62,7 +63,7 @@ DENSE_LIMIT = 1 << 20
 #: Fewest thresholds generated at a time per industry (more per call, fewer calls).
 MIN_CHUNK = 1024
 
-#: Populations up to this many enterprises keep the attributes of those drawn (74 bytes each, at most 78 MB).
+#: Populations up to this many enterprises keep every enterprise's attributes and exit time (82 bytes each, at most 86 MB).
 CACHE_LIMIT = 1 << 20
 
 #: Score bands of the digital-level assessment (FACTS row 15): L1 20-40 ... L4 80-100.
@@ -231,8 +232,28 @@ def _group(dists: Sequence[Dist]) -> tuple[list[Dist], NDArray[np.int64]]:
     return list(groups), np.asarray(of, dtype=np.int64)
 
 
+def _ranges(start: NDArray[np.int64], stop: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The positions ``start[j] .. stop[j] - 1`` of every ``j``, one after the other."""
+    n = stop - start
+    return np.repeat(start - np.cumsum(n) + n, n) + np.arange(int(n.sum()), dtype=np.int64)
+
+
+def _keys_of(industry: NDArray[np.int64], value: NDArray[np.float64]) -> NDArray[np.complex128]:
+    """Complex keys ``industry + 1j value``: numpy orders complex numbers by real part, then imaginary part."""
+    out = np.empty(len(industry), dtype=np.complex128)
+    out.real = industry
+    out.imag = value
+    return out
+
+
 class Thresholds:
     """Keyed consideration thresholds of every industry, and the pool of rejecters waiting for their next.
+
+    The thresholds generated and not yet passed are kept in one array,
+    industry after industry, each industry's in increasing order, as the
+    complex numbers ``industry + 1j threshold``: in numpy's order of complex
+    numbers (real part, then imaginary part) the array is sorted, and one
+    ``searchsorted`` finds where every industry's passed thresholds end.
 
     Parameters
     ----------
@@ -250,12 +271,18 @@ class Thresholds:
         self.keys = keys
         n_ind = len(size)
         self.integrated = np.zeros(n_ind)  # Lambda_i
-        self._generated = [0] * n_ind  # order statistics generated so far
-        self._last = [0.0] * n_ind  # value of the last one generated
-        self._buffer: list[NDArray[np.float64]] = [np.zeros(0)] * n_ind
-        self._buffer_k: list[NDArray[np.int64]] = [np.zeros(0, dtype=np.int64)] * n_ind
+        self._generated = np.zeros(n_ind, dtype=np.int64)  # order statistics generated so far
+        self._last = np.zeros(n_ind)  # value of the last one generated
+        self._values = np.zeros(0, dtype=np.complex128)  # industry + 1j threshold, not yet passed
+        self._ranks = np.zeros(0, dtype=np.int64)  # the rank (1-based) of each
+        self._head = np.zeros(n_ind, dtype=np.int64)  # each industry's first not yet passed, in _values
+        self._end = np.zeros(n_ind, dtype=np.int64)  # where each industry's end, in _values
         self._pending = _Pool()  # rejecters waiting for their next threshold
-        self._perm: dict[int, NDArray[np.int64]] = {}
+        # keyed permutations of the industries up to DENSE_LIMIT enterprises, side by side
+        dense = size <= DENSE_LIMIT
+        self._dense_at = np.where(dense, np.cumsum(np.where(dense, size, 0)) - np.where(dense, size, 0), -1)
+        self._holder = np.zeros(int(size[dense].sum()), dtype=np.int64)
+        self._permuted = np.zeros(n_ind, dtype=bool)
 
     def step(self, hazard: NDArray[np.float64], month: int) -> Considerers:
         """Advance every industry's clock by one month at ``hazard`` (per month).
@@ -267,37 +294,37 @@ class Thresholds:
         lo = self.integrated.copy()
         self.integrated = lo + hazard
         moving = np.flatnonzero(hazard > 0)
-        firsts = [
-            self._first_thresholds(i, upto)
-            for i, upto in zip(moving.tolist(), self.integrated[moving].tolist(), strict=True)
-        ]
+        first_ids, first_industry, first_e = self._first_thresholds(moving, self.integrated[moving])
         again = self._pending.take(self.integrated)
-        first_ids = [f[0] for f in firsts]
-        ids = np.concatenate([*first_ids, again.ids])
-        industry = np.concatenate([np.repeat(moving, [len(f) for f in first_ids]), again.industry])
-        e = np.concatenate([*(f[1] for f in firsts), again.threshold])
-        attempt = np.concatenate([np.zeros(len(ids) - len(again), dtype=np.int64), again.attempt])
+        ids = np.concatenate([first_ids, again.ids])
+        industry = np.concatenate([first_industry, again.industry])
+        e = np.concatenate([first_e, again.threshold])
+        attempt = np.concatenate([np.zeros(len(first_ids), dtype=np.int64), again.attempt])
         with np.errstate(divide="ignore", invalid="ignore"):
             time = month + np.clip((e - lo[industry]) / hazard[industry], 0.0, 1.0)
         return Considerers(ids, industry, time, e, attempt)
 
-    def _first_thresholds(self, i: int, upto: float) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """Pop the first-time thresholds of industry ``i`` that are <= ``upto``."""
-        buf = self._buffer[i]
-        if len(buf) and buf[0] > upto:
-            return _EMPTY_IDS, _EMPTY_VALUES
-        n = int(self.size[i])
-        while (len(self._buffer[i]) == 0 or self._buffer[i][-1] <= upto) and self._generated[i] < n:
-            self._extend(i, upto)
-        buf = self._buffer[i]
-        cut = int(np.searchsorted(buf, upto, side="right"))
-        if cut == 0:
-            return _EMPTY_IDS, _EMPTY_VALUES
-        ks = self._buffer_k[i][:cut]
-        values = buf[:cut]
-        self._buffer[i] = buf[cut:]
-        self._buffer_k[i] = self._buffer_k[i][cut:]
-        return self.offset[i] + self.holders(i, ks - 1), values
+    def _first_thresholds(
+        self, moving: NDArray[np.int64], upto: NDArray[np.float64]
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        """Pop the first-time thresholds of industries ``moving`` that are <= their ``upto``: ids, industries, values."""
+        self._fill(moving, upto)
+        head, end = self._head[moving], self._end[moving]
+        cut = np.clip(np.searchsorted(self._values, _keys_of(moving, upto), side="right"), head, end)
+        at = _ranges(head, cut)
+        self._head[moving] = cut
+        industry = np.repeat(moving, cut - head)
+        return self.offset[industry] + self._holders(industry, self._ranks[at] - 1), industry, self._values[at].imag
+
+    def _fill(self, moving: NDArray[np.int64], upto: NDArray[np.float64]) -> None:
+        """Generate thresholds until each industry's pass its ``upto`` or it has none left to generate."""
+        while True:
+            head, end = self._head[moving], self._end[moving]
+            last = self._values.imag[end - 1] if len(self._values) else np.zeros(len(moving))
+            short = ((head == end) | (last <= upto)) & (self._generated[moving] < self.size[moving])
+            if not short.any():
+                return
+            self._extend(moving[short], upto[short])
 
     def holders(self, i: int, positions: NDArray[np.int64]) -> NDArray[np.int64]:
         """Which enterprise (local id) holds the given threshold ranks (0-based) in industry ``i``.
@@ -308,14 +335,46 @@ class Thresholds:
         n = int(self.size[i])
         if n > DENSE_LIMIT:
             return self.keys.permutation_index(f"holder:{i}", n, positions)
-        perm = self._perm.get(i)
-        if perm is None:
-            perm = np.argsort(self.keys.bits(f"holder:{i}", np.arange(n)), kind="stable").astype(np.int64)
-            self._perm[i] = perm
-        return perm[positions]
+        at = int(self._dense_at[i])
+        if not self._permuted[i]:
+            self._holder[at : at + n] = np.argsort(self.keys.bits(f"holder:{i}", np.arange(n)), kind="stable")
+            self._permuted[i] = True
+        return self._holder[at + positions]
 
-    def _extend(self, i: int, upto: float) -> None:
-        """Generate the next chunk of industry ``i``'s thresholds, enough to pass ``upto`` most likely.
+    def _holders(self, industry: NDArray[np.int64], positions: NDArray[np.int64]) -> NDArray[np.int64]:
+        """:meth:`holders` of ranks ``positions`` of industries ``industry`` (those of dense industries permuted)."""
+        at = self._dense_at[industry]
+        sparse = at < 0
+        if not sparse.any():
+            return self._holder[at + positions]
+        out = np.empty(len(positions), dtype=np.int64)
+        out[~sparse] = self._holder[at[~sparse] + positions[~sparse]]
+        for i in np.unique(industry[sparse]).tolist():
+            mine = industry == i
+            out[mine] = self.holders(i, positions[mine])
+        return out
+
+    def _extend(self, which: NDArray[np.int64], upto: NDArray[np.float64]) -> None:
+        """Generate the next chunk of thresholds of industries ``which``, each after its thresholds not yet passed."""
+        chunks = [self._chunk(i, u) for i, u in zip(which.tolist(), upto.tolist(), strict=True)]
+        left = self._end - self._head
+        added = np.zeros(len(left), dtype=np.int64)
+        added[which] = [len(ks) for ks, _ in chunks]
+        end = np.cumsum(left + added)
+        start = end - left - added
+        values = np.empty(int(end[-1]), dtype=np.complex128)
+        ranks = np.empty(int(end[-1]), dtype=np.int64)
+        kept, old = _ranges(start, start + left), _ranges(self._head, self._end)
+        values[kept], ranks[kept] = self._values[old], self._ranks[old]
+        new = _ranges(start[which] + left[which], end[which])
+        ranks[new] = np.concatenate([ks for ks, _ in chunks])
+        values[new] = _keys_of(np.repeat(which, added[which]), np.concatenate([v for _, v in chunks]))
+        self._values, self._ranks, self._head, self._end = values, ranks, start, end
+        for i in which.tolist():
+            self.holders(i, _EMPTY_IDS)  # permute a dense industry once, as its thresholds are first generated
+
+    def _chunk(self, i: int, upto: float) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The next chunk of industry ``i``'s thresholds (ranks, values), enough to pass ``upto`` most likely.
 
         The order statistics are summed one after the other from the last
         one generated (``cumsum`` of ``[last, increments]`` is sequential), so
@@ -324,17 +383,16 @@ class Thresholds:
         hazard path (two scenarios on one seed share them to the last bit).
         """
         n = int(self.size[i])
-        k0 = self._generated[i]
+        k0 = int(self._generated[i])
         remaining = n - k0
-        expected = remaining * -np.expm1(-(max(upto - self._last[i], 0.0)))
+        expected = remaining * -np.expm1(-(max(upto - float(self._last[i]), 0.0)))
         chunk = int(min(remaining, max(MIN_CHUNK, 2 * expected + 16)))
         ks = np.arange(k0 + 1, k0 + chunk + 1, dtype=np.int64)
         x = self.keys.exponential("threshold", i, ks)
-        values = np.cumsum(np.concatenate(([self._last[i]], x / (n - ks + 1))))[1:]
-        self._buffer[i] = np.concatenate([self._buffer[i], values])
-        self._buffer_k[i] = np.concatenate([self._buffer_k[i], ks])
+        values = np.cumsum(np.concatenate(([float(self._last[i])], x / (n - ks + 1))))[1:]
         self._generated[i] = k0 + chunk
         self._last[i] = float(values[-1])
+        return ks, values
 
     def reconsider(self, considerers: Considerers) -> None:
         """Rejecters draw their next threshold ``E + X'`` and wait in the pool of pending ones."""
@@ -343,6 +401,64 @@ class Thresholds:
         step = self.keys.exponential("reconsider", considerers.ids, considerers.attempt)
         c = considerers
         self._pending.join(Considerers(c.ids, c.industry, c.time, c.threshold + step, c.attempt + 1))
+
+
+class Memo:
+    """Keyed values of every enterprise, computed at the first ask and kept.
+
+    A keyed value depends on the seed and the enterprise's id alone, so the
+    value kept is the value computed again: looking it up changes nothing
+    but the time.  Every enterprise's values are computed in one vectorised
+    call when the first are asked for (an enterprise is asked about at each
+    of its considerations, and most of a population considers: one call is
+    cheaper than a call a month).  The float values of an enterprise are kept
+    side by side (one row each), so that the values of the enterprises asked
+    about come in one gather.  Kept for populations of at most
+    ``CACHE_LIMIT`` enterprises (:meth:`of`).
+
+    Parameters
+    ----------
+    size : array of int
+        Enterprises per industry (ids run through the industries in order).
+    compute : callable
+        ``compute(ids, industry)``: the values of enterprises ``ids`` of
+        industries ``industry``, one array per name.
+    """
+
+    def __init__(
+        self,
+        size: NDArray[np.int64],
+        compute: Callable[[NDArray[np.int64], NDArray[np.int64]], Mapping[str, NDArray[Any]]],
+    ) -> None:
+        self.size = size
+        self.compute = compute
+        self._kept: tuple[list[str], NDArray[np.float64], dict[str, NDArray[Any]]] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        size: NDArray[np.int64],
+        compute: Callable[[NDArray[np.int64], NDArray[np.int64]], Mapping[str, NDArray[Any]]],
+    ) -> Memo | None:
+        """A memo for industries of ``size`` enterprises, None above ``CACHE_LIMIT`` enterprises in all."""
+        return cls(size, compute) if int(size.sum()) <= CACHE_LIMIT else None
+
+    def get(self, ids: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
+        """The values of enterprises ``ids``."""
+        names, rows, columns = self._kept if self._kept is not None else self._keep()
+        # one gather of whole rows: an enterprise's float values lie side by side in memory
+        out = dict(zip(names, np.ascontiguousarray(rows.take(ids, axis=0).T), strict=True))
+        out.update({name: column[ids] for name, column in columns.items()})
+        return out
+
+    def _keep(self) -> tuple[list[str], NDArray[np.float64], dict[str, NDArray[Any]]]:
+        """Compute every enterprise's values: the floats as the rows of one array (their names), the rest as columns."""
+        industry = np.repeat(np.arange(len(self.size)), self.size)
+        values = self.compute(np.arange(len(industry), dtype=np.int64), industry)
+        names = [name for name, v in values.items() if v.dtype == np.float64]
+        rows = np.stack([values[name] for name in names], axis=1)
+        self._kept = (names, rows, {name: v for name, v in values.items() if v.dtype != np.float64})
+        return self._kept
 
 
 class AttributeDraws:
@@ -384,18 +500,8 @@ class AttributeDraws:
         self._band_edges = np.array(
             [[ind.maturity.exploration, ind.maturity.exploration + ind.maturity.practice] for ind in industries]
         )
-        total = sum(ind.enterprises for ind in industries)
-        self._cache: tuple[NDArray[np.bool_], dict[str, NDArray[Any]]] | None = (
-            (
-                np.zeros(total, dtype=bool),
-                {
-                    name: np.zeros(total, dtype=bool if name == "high_tech" else np.float64)
-                    for name in Attributes.__dataclass_fields__
-                },
-            )
-            if total <= CACHE_LIMIT
-            else None
-        )
+        size = np.array([ind.enterprises for ind in industries], dtype=np.int64)
+        self._cache = Memo.of(size, self._draw_columns)
 
     @property
     def cached(self) -> bool:
@@ -406,21 +512,19 @@ class AttributeDraws:
         """Keyed attributes of enterprises ``ids`` (a pure function of seed and id).
 
         An enterprise considers many times (rejecters come back); in a
-        population of up to ``CACHE_LIMIT`` enterprises its attributes are
-        drawn the first time and kept, one array per attribute, so later
-        considerations only look them up (the same values: they depend on
-        the seed and the id alone).
+        population of up to ``CACHE_LIMIT`` enterprises every enterprise's
+        attributes are drawn at the first ask and kept, one array per
+        attribute (:class:`Memo`), so considerations only look them up (the
+        same values: they depend on the seed and the id alone).
         """
         if self._cache is None:
             return self.draw(ids, industry)
-        known, columns = self._cache
-        new = ~known[ids]
-        if new.any():
-            drawn = self.draw(ids[new], industry[new])
-            for name, column in columns.items():
-                column[ids[new]] = getattr(drawn, name)
-            known[ids[new]] = True
-        return Attributes(**{name: column[ids] for name, column in columns.items()})
+        return Attributes(**self._cache.get(ids))
+
+    def _draw_columns(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
+        """:meth:`draw` as columns by name."""
+        drawn = self.draw(ids, industry)
+        return {name: getattr(drawn, name) for name in Attributes.__dataclass_fields__}
 
     def draw(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
         """Draw the attributes of ``ids`` (of industries ``industry``) from their keyed uniforms, uncached."""

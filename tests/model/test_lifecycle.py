@@ -21,6 +21,7 @@ import pytest
 from scipy import stats
 
 import dxsim as dx
+from dxsim.model import population as population_module
 from dxsim.model.applications import Applicants
 from dxsim.model.lifecycle import Exits
 from dxsim.model.settlement import settle
@@ -138,6 +139,23 @@ def test_each_enterprise_exit_time_agrees_with_the_monthly_counts():
     # an enterprise's exit time is its own: asked alone, in any order, it is the same
     pick = np.array([40_000, 7, 3000, 12])
     np.testing.assert_array_equal(exits.time(ids[pick + 1], industry[pick + 1]), time[pick + 1])
+
+
+def test_exit_times_kept_equal_those_computed_in_any_chunking(monkeypatch):
+    # the times asked about are kept (a rejecter is asked at each consideration): the same floats
+    size, offset = np.array([500, 2000]), np.array([0, 500])
+    ids = np.array([2400, 3, 3, 777, 499, 1500, 3, 2499])
+    industry = np.searchsorted(offset, ids, side="right") - 1
+    kept = Exits(size, offset, 0.4, 36, Keys(replication_key(5, 0)))
+    chunks = [kept.time(ids[:3], industry[:3]), kept.time(ids, industry), kept.time(ids[::-1], industry[::-1])]
+    monkeypatch.setattr(population_module, "CACHE_LIMIT", 10)
+    computed = Exits(size, offset, 0.4, 36, Keys(replication_key(5, 0)))
+    assert computed._kept is None and kept._kept is not None
+    expected = computed.time(ids, industry)
+    assert np.isfinite(expected).any() and np.isinf(expected).any()
+    np.testing.assert_array_equal(chunks[0], expected[:3])
+    np.testing.assert_array_equal(chunks[1], expected)
+    np.testing.assert_array_equal(chunks[2], expected[::-1])
 
 
 def test_settlement_stops_at_the_exit():

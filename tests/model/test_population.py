@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -103,3 +104,35 @@ def test_margin_and_high_tech_are_keyed_draws_that_leave_the_other_streams_alone
     revenue = sc.resolved_industries[0].revenue
     np.testing.assert_array_equal(att.revenue, np.clip(revenue.ppf(keys.uniform("revenue", ids)), 0.0, None))
     np.testing.assert_array_equal(att.hurdle_rate, sc.behaviour.hurdle_rate.ppf(keys.uniform("hurdle_rate", ids)))
+
+
+def considerers_of(size: list[int], hazards: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+    """Each month's considerers of industries of ``size`` enterprises at ``hazards``, half of them rejecting."""
+    size_a = np.array(size, dtype=np.int64)
+    offset = np.concatenate([[0], np.cumsum(size_a)[:-1]]).astype(np.int64)
+    th = population_module.Thresholds(size_a, offset, Keys(replication_key(6, 0)))
+    out = []
+    for month, hazard in enumerate(hazards):
+        c = th.step(hazard, month)
+        out.append((c.ids, c.industry, c.time, c.threshold, c.attempt))
+        th.reconsider(c.subset(c.ids % 2 == 0))
+    return out
+
+
+@pytest.mark.parametrize("dense_limit", [population_module.DENSE_LIMIT, 600])
+def test_the_considerers_do_not_depend_on_the_chunks(monkeypatch, dense_limit):
+    # the thresholds of all industries sit in one array popped with one searchsorted; generating them
+    # in small chunks must give the same considerers month by month, with the holders stored (dense)
+    # or evaluated rank by rank (Feistel, industries above DENSE_LIMIT)
+    monkeypatch.setattr(population_module, "DENSE_LIMIT", dense_limit)
+    rng = np.random.default_rng(2)
+    size = [700, 0, 1500, 30]
+    hazards = rng.exponential(0.08, (40, len(size))) * (rng.random((40, len(size))) < 0.8)
+    expected = considerers_of(size, hazards)
+    first = np.concatenate([ids[attempt == 0] for ids, _, _, _, attempt in expected])
+    assert len(first) > 1000 and len(np.unique(first)) == len(first)
+    monkeypatch.setattr(population_module, "MIN_CHUNK", 5)
+    for month, (got, want) in enumerate(zip(considerers_of(size, hazards), expected, strict=True)):
+        for a, b in zip(got, want, strict=True):
+            assert a.dtype == b.dtype, month
+            np.testing.assert_array_equal(a, b, err_msg=str(month))

@@ -1,0 +1,30 @@
+"""Keyed draws: a single id or index, hashed on Python ints, gives the bits the array hash gives."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dxsim.random import Keys
+
+int64s = st.integers(-(2**63), 2**63 - 1)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 2**64 - 1), st.lists(int64s, min_size=2, max_size=6), st.lists(int64s, min_size=2, max_size=6))
+def test_one_id_or_index_gives_the_bits_of_the_arrays(key, ids, index):
+    k = Keys(key)
+    ids_a, idx_a = np.array(ids, dtype=np.int64), np.array(index, dtype=np.int64)
+    grid = k.bits("s", ids_a[:, None], idx_a[None, :])  # arrays on both sides
+    assert grid.shape == (len(ids), len(index)) and grid.dtype == np.uint64
+    for r, i in enumerate(ids):
+        np.testing.assert_array_equal(k.bits("s", i, idx_a), grid[r])  # a single id
+        np.testing.assert_array_equal(k.bits("s", [i], idx_a), grid[r])
+        for c, j in enumerate(index):
+            one = k.bits("s", np.int64(i), j)  # both single
+            assert one.shape == (1,) and one.dtype == np.uint64 and one[0] == grid[r, c]
+    for c, j in enumerate(index):
+        np.testing.assert_array_equal(k.bits("s", ids_a, j), grid[:, c])  # a single index
+    # a single id against an index grid keeps the grid's shape
+    assert k.bits("s", ids[0], idx_a.reshape(1, -1).repeat(2, axis=0)).shape == (2, len(index))
