@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import payback_period
-from dxsim.model.ledger import ENTERPRISE, GOVERNMENT, KIND, PARTIES, PLATFORM, LedgerTable
+from dxsim.model.ledger import DIRECTIONS, ENTERPRISE, GOVERNMENT, KINDS, NON_CASH, PARTIES, PLATFORM, LedgerTable
 
 __all__ = [
     "adopter_records",
@@ -44,8 +44,7 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
 
 def kind_total(table: LedgerTable, kinds: tuple[str, ...], months: int) -> NDArray[np.float64]:
     """Total of entries of ``kinds`` per month (yuan), shape (months,)."""
-    keep = np.isin(table.kind, [KIND[k] for k in kinds])
-    return table.total(keep, by="month", size=months)
+    return table.total(table.rows(*kinds), by="month", size=months)
 
 
 def government_receipts(table: LedgerTable, kinds: tuple[str, ...], months: int) -> NDArray[np.float64]:
@@ -53,9 +52,9 @@ def government_receipts(table: LedgerTable, kinds: tuple[str, ...], months: int)
 
     Tax revenue net of tax savings, VAT net of refunds and credits.
     """
-    keep = np.isin(table.kind, [KIND[k] for k in kinds])
-    received = table.total(keep & (table.payee == GOVERNMENT), by="month", size=months)
-    return np.asarray(received - table.total(keep & (table.payer == GOVERNMENT), by="month", size=months))
+    rows = table.rows(*kinds)
+    received = table.total(rows[table.payee[rows] == GOVERNMENT], by="month", size=months)
+    return np.asarray(received - table.total(rows[table.payer[rows] == GOVERNMENT], by="month", size=months))
 
 
 def party_flows(
@@ -64,22 +63,35 @@ def party_flows(
     """Each contract's net cash flow for each of ``parties`` by month since its signing month, within the horizon.
 
     One array of shape (contracts, months) per party; entries after the
-    horizon are left out (censored).  The entries of contracts inside the
-    horizon are selected once for all parties.
+    horizon are left out (censored).  Each cell adds the party's entries in
+    ledger order; the entries of the party's kinds that it neither pays nor
+    receives add 0, which leaves every sum as it is.
     """
     n = len(signed)
-    keep = np.flatnonzero(table.is_cash & (table.contract >= 0) & (table.month < months))
-    con = table.contract[keep]
-    cell = con * months + (table.month[keep] - np.floor(signed).astype(np.int64)[con])
-    payer, payee, amount = table.payer[keep], table.payee[keep], table.amount[keep]
+    start = np.floor(signed).astype(np.int64)
     out = []
     for party in parties:
-        mine = (payer == party) | (payee == party)
-        sign = np.where(payee[mine] == party, 1.0, -1.0)
-        # bincount adds the entries of each cell in ledger order, as np.add.at would, only faster
-        flows = np.bincount(cell[mine], weights=sign * amount[mine], minlength=n * months)
+        rows = table.rows(*_cash_kinds(party))
+        rows = rows[(table.contract[rows] >= 0) & (table.month[rows] < months)]
+        con = table.contract[rows]
+        cell = con * months + (table.month[rows] - start[con])
+        weight = _signs(party)[table.code[rows]] * table.amount[rows]
+        flows = np.bincount(cell, weights=weight, minlength=n * months)  # in ledger order, as np.add.at, only faster
         out.append(np.asarray(flows, dtype=np.float64).reshape(n, months))
     return out
+
+
+def _cash_kinds(party: int) -> tuple[str, ...]:
+    """The kinds of cash entries ``party`` may pay or receive (:data:`~dxsim.model.ledger.DIRECTIONS`)."""
+    name = PARTIES[party]
+    return tuple(k for k, pairs in DIRECTIONS.items() if k not in NON_CASH and any(name in pair for pair in pairs))
+
+
+def _signs(party: int) -> NDArray[np.float64]:
+    """For each (kind, payer, payee) code (:attr:`LedgerTable.code`): 1 if ``party`` receives, -1 if it pays, else 0."""
+    code = np.arange(len(KINDS) * len(PARTIES) ** 2)
+    payer, payee = code // len(PARTIES) % len(PARTIES), code % len(PARTIES)
+    return (payee == party).astype(np.float64) - (payer == party)
 
 
 def paybacks(flows: NDArray[np.float64], monthly_discount: float) -> dict[str, NDArray[np.float64]]:
@@ -115,17 +127,19 @@ def adopter_records(
     plat = paybacks(plat_flows, monthly_discount)
 
     def total(kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:
-        mask = table.select(kind) & (table.month < months)
+        rows = table.rows(kind)
+        mask = table.month[rows] < months
         if payer is not None:
-            mask &= table.payer == payer
+            mask &= table.payer[rows] == payer
         if payee is not None:
-            mask &= table.payee == payee
-        return table.total(mask, by="contract", size=n)
+            mask &= table.payee[rows] == payee
+        return table.total(rows[mask], by="contract", size=n)
 
     owed = book["enterprise_part"] + book["government_to_enterprise"]
     paid = total("enterprise_payment")
     delivery = total("delivery_cost")
-    receipts = table.total(table.is_cash & (table.payee == PLATFORM) & (table.month < months), by="contract", size=n)
+    rows = table.rows(*_cash_kinds(PLATFORM))
+    receipts = table.total(rows[(table.payee[rows] == PLATFORM) & (table.month[rows] < months)], by="contract", size=n)
     with np.errstate(divide="ignore", invalid="ignore"):
         recovery = np.where(owed > 0, paid / owed, np.nan)
     return {

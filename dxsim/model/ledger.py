@@ -81,10 +81,10 @@ DIRECTIONS: dict[str, frozenset[tuple[str, str]]] = {
 }
 
 
-def _direction_code(kind: NDArray[np.int8], payer: NDArray[np.int8], payee: NDArray[np.int8]) -> NDArray[np.int64]:
-    """One integer per (kind, payer, payee)."""
+def _direction_code(kind: NDArray[np.int8], payer: NDArray[np.int8], payee: NDArray[np.int8]) -> NDArray[np.int16]:
+    """One integer per (kind, payer, payee), below ``len(KINDS) * len(PARTIES) ** 2``."""
     n = len(PARTIES)
-    return (kind.astype(np.int64) * n + payer) * n + payee
+    return (kind.astype(np.int16) * n + payer) * n + payee
 
 
 #: Which (kind, payer, payee) codes :data:`DIRECTIONS` allows.
@@ -124,26 +124,40 @@ class LedgerTable:
         """Boolean mask of the entries of one kind."""
         return self.kind == KIND[kind]
 
-    def total(self, mask: NDArray[np.bool_], *, by: str, size: int) -> NDArray[np.float64]:
-        """Sum of the amounts where ``mask`` holds, per value of column ``by`` in ``range(size)``.
+    def total(self, where: NDArray[np.bool_] | NDArray[np.int64], *, by: str, size: int) -> NDArray[np.float64]:
+        """Sum of the amounts of the entries ``where`` selects, per value of column ``by`` in ``range(size)``.
 
-        Rows whose ``by`` value lies outside ``range(size)`` are left out.
+        ``where`` is a boolean mask or the entries' indices in ledger order
+        (:meth:`rows`); each sum adds its entries in ledger order.  Rows whose
+        ``by`` value lies outside ``range(size)`` are left out.
         """
-        key = getattr(self, by)
-        keep = mask & (key >= 0) & (key < size)
-        return np.asarray(np.bincount(key[keep], weights=self.amount[keep], minlength=size), dtype=np.float64)
+        rows = np.flatnonzero(where) if where.dtype == np.bool_ else where
+        key = getattr(self, by)[rows]
+        keep = (key >= 0) & (key < size)
+        return np.asarray(np.bincount(key[keep], weights=self.amount[rows[keep]], minlength=size), dtype=np.float64)
+
+    def rows(self, *kinds: str) -> NDArray[np.int64]:
+        """Indices of the entries of ``kinds``, in ledger order; computed once per table and set of kinds."""
+        key = tuple(sorted(KIND[k] for k in kinds))
+        if key not in self._rows:
+            mask = self.kind == key[0] if len(key) == 1 else np.isin(self.kind, key)
+            self._rows[key] = np.flatnonzero(mask)
+        return self._rows[key]
+
+    @cached_property
+    def _rows(self) -> dict[tuple[int, ...], NDArray[np.int64]]:
+        """The entries of each set of kinds asked for by :meth:`rows`."""
+        return {}
+
+    @cached_property
+    def code(self) -> NDArray[np.int16]:
+        """Each entry's (kind, payer, payee) as one integer (:func:`_direction_code`); computed once per table."""
+        return _direction_code(self.kind, self.payer, self.payee)
 
     @cached_property
     def is_cash(self) -> NDArray[np.bool_]:
         """Entries that move money (all but shortfalls and premiums); computed once per table."""
         return ~np.isin(self.kind, [KIND[k] for k in NON_CASH])
-
-    def __add__(self, other: LedgerTable) -> LedgerTable:
-        """The entries of ``self``, then those of ``other``."""
-        return LedgerTable(**{name: np.concatenate([getattr(self, name), getattr(other, name)]) for name in _COLUMNS})
-
-
-_COLUMNS = ("month", "payer", "payee", "kind", "contract", "platform", "amount")
 
 
 class Ledger:
@@ -219,32 +233,38 @@ class Ledger:
         so a later one only adds what came since); then single entries, then
         schedules, each in the order added.
         """
-        new = self._new_entries()
+        new = self._new_columns()
         self._rows, self._chunks, self._codes, self._amounts = [], [], [], []
-        self._done = new if self._done is None else self._done + new
+        done = self._done
+        self._done = LedgerTable(
+            **{
+                name: np.concatenate([getattr(done, name), *parts] if done is not None else parts)
+                for name, parts in new.items()
+            }
+        )
         return self._done
 
-    def _new_entries(self) -> LedgerTable:
-        """The entries added since the last :meth:`table`, as columns."""
+    def _new_columns(self) -> dict[str, list[NDArray[np.generic]]]:
+        """The entries added since the last :meth:`table`: each column's pieces, to be joined in this order."""
         single = list(zip(*self._rows, strict=True)) or [()] * 7  # columns of the single entries
         sizes = [len(a) for a in self._amounts]
 
-        def ints(k: int, chunk_k: int) -> NDArray[np.int64]:  # column k of the single entries, then the chunks'
-            return np.concatenate([np.array(single[k], dtype=np.int64), *(ch[chunk_k] for ch in self._chunks)])
+        def ints(k: int, chunk_k: int) -> list[NDArray[np.generic]]:  # column k of the single entries, then the chunks'
+            return [np.array(single[k], dtype=np.int64), *(ch[chunk_k] for ch in self._chunks)]
 
-        def codes(k: int) -> NDArray[np.int8]:  # payer (0), payee (1) or kind (2) of every entry
+        def codes(k: int) -> list[NDArray[np.generic]]:  # payer (0), payee (1) or kind (2) of every entry
             per_chunk = np.repeat(np.array([c[k] for c in self._codes], dtype=np.int8), sizes)
-            return np.concatenate([np.array(single[1 + k], dtype=np.int8), per_chunk])
+            return [np.array(single[1 + k], dtype=np.int8), per_chunk]
 
-        return LedgerTable(
-            month=ints(0, 0),
-            payer=codes(0),
-            payee=codes(1),
-            kind=codes(2),
-            contract=ints(4, 1),
-            platform=ints(5, 2),
-            amount=np.concatenate([np.array(single[6], dtype=np.float64), *self._amounts]),
-        )
+        return {
+            "month": ints(0, 0),
+            "payer": codes(0),
+            "payee": codes(1),
+            "kind": codes(2),
+            "contract": ints(4, 1),
+            "platform": ints(5, 2),
+            "amount": [np.array(single[6], dtype=np.float64), *self._amounts],
+        }
 
 
 @dataclass(frozen=True)
@@ -365,7 +385,7 @@ class _ContractTotals:
     per contract; a question adds the columns it asks for.
     """
 
-    def __init__(self, table: LedgerTable, code: NDArray[np.int64], n: int) -> None:
+    def __init__(self, table: LedgerTable, code: NDArray[np.int16], n: int) -> None:
         self.n = n
         self.codes = np.flatnonzero(_ALLOWED)
         column = np.full(len(_ALLOWED), -1, dtype=np.int64)
@@ -406,9 +426,9 @@ def _tax_checks(
     }
 
 
-def _check_directions(table: LedgerTable) -> NDArray[np.int64]:
+def _check_directions(table: LedgerTable) -> NDArray[np.int16]:
     """Every entry goes between the parties its kind allows (:data:`DIRECTIONS`); return each one's code."""
-    code = _direction_code(table.kind, table.payer, table.payee)
+    code = table.code
     bad = ~_ALLOWED[code]
     if bad.any():
         k = int(np.argmax(bad))
