@@ -62,8 +62,9 @@ def party_flows(
 ) -> list[NDArray[np.float64]]:
     """Each contract's net cash flow for each of ``parties`` by month since its signing month, within the horizon.
 
-    One array of shape (contracts, months) per party; entries after the
-    horizon are left out (censored).  Each cell adds the party's entries in
+    One array of shape (contracts, months) per party, months outermost in
+    memory (Fortran order: :func:`~dxsim.finance.payback_period` runs along
+    them fastest); entries after the horizon are left out (censored).  Each cell adds the party's entries in
     ledger order; the entries of the party's kinds that it neither pays nor
     receives add 0, which leaves every sum as it is.
     """
@@ -74,10 +75,10 @@ def party_flows(
         rows = table.rows(*_cash_kinds(party))
         rows = rows[(table.contract[rows] >= 0) & (table.month[rows] < months)]
         con = table.contract[rows]
-        cell = con * months + (table.month[rows] - start[con])
+        cell = (table.month[rows] - start[con]) * n + con
         weight = _signs(party)[table.code[rows]] * table.amount[rows]
-        flows = np.bincount(cell, weights=weight, minlength=n * months)  # in ledger order, as np.add.at, only faster
-        out.append(np.asarray(flows, dtype=np.float64).reshape(n, months))
+        flows = np.bincount(cell, weights=weight, minlength=months * n)  # in ledger order, as np.add.at, only faster
+        out.append(np.asarray(flows, dtype=np.float64).reshape(months, n).T)
     return out
 
 
