@@ -301,5 +301,8 @@ def straight_line(amount: ArrayLike, start: ArrayLike, length: ArrayLike, months
     t0 = np.asarray(start, dtype=np.float64)[..., None]
     n = np.asarray(length, dtype=np.float64)[..., None]
     edges = np.arange(months + 1, dtype=np.float64)
-    covered = np.minimum(edges[1:], t0 + n) - np.maximum(edges[:-1], t0)
-    return np.asarray(a / n * np.maximum(covered, 0.0))
+    covered = np.minimum(edges[1:], t0 + n)
+    covered -= np.maximum(edges[:-1], t0)
+    np.maximum(covered, 0.0, out=covered)
+    covered *= a / n  # in place: the same products as a / n * covered
+    return covered

@@ -227,10 +227,10 @@ def income_tax_schedule(
     calendar = start[:, None] + np.arange(width)
     deduction = straight_line(deductible, golive - start, lifetime, width)
     tax = law.incremental(base[:, None], gain, deduction, high_tech[:, None], calendar)
-    paying = calendar < months
+    tax[calendar >= months] = 0.0
     if exit_time is not None:
-        paying &= calendar < exit_time[:, None]
-    return calendar, np.where(paying, tax, 0.0)
+        tax[calendar >= exit_time[:, None]] = 0.0
+    return calendar, tax
 
 
 def _write_income_tax(

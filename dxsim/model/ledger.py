@@ -246,25 +246,38 @@ class Ledger:
 
     def _new_columns(self) -> dict[str, list[NDArray[np.generic]]]:
         """The entries added since the last :meth:`table`: each column's pieces, to be joined in this order."""
-        single = list(zip(*self._rows, strict=True)) or [()] * 7  # columns of the single entries
+        single = np.fromiter(self._rows, dtype=_ENTRY, count=len(self._rows))  # the single entries
         sizes = [len(a) for a in self._amounts]
 
-        def ints(k: int, chunk_k: int) -> list[NDArray[np.generic]]:  # column k of the single entries, then the chunks'
-            return [np.array(single[k], dtype=np.int64), *(ch[chunk_k] for ch in self._chunks)]
+        def ints(name: str, chunk_k: int) -> list[NDArray[np.generic]]:  # the single entries' column, then the chunks'
+            return [single[name], *(ch[chunk_k] for ch in self._chunks)]
 
-        def codes(k: int) -> list[NDArray[np.generic]]:  # payer (0), payee (1) or kind (2) of every entry
-            per_chunk = np.repeat(np.array([c[k] for c in self._codes], dtype=np.int8), sizes)
-            return [np.array(single[1 + k], dtype=np.int8), per_chunk]
+        def codes(name: str, k: int) -> list[NDArray[np.generic]]:  # payer (0), payee (1) or kind (2) of every entry
+            return [single[name], np.repeat(np.array([c[k] for c in self._codes], dtype=np.int8), sizes)]
 
         return {
-            "month": ints(0, 0),
-            "payer": codes(0),
-            "payee": codes(1),
-            "kind": codes(2),
-            "contract": ints(4, 1),
-            "platform": ints(5, 2),
-            "amount": [np.array(single[6], dtype=np.float64), *self._amounts],
+            "month": ints("month", 0),
+            "payer": codes("payer", 0),
+            "payee": codes("payee", 1),
+            "kind": codes("kind", 2),
+            "contract": ints("contract", 1),
+            "platform": ints("platform", 2),
+            "amount": [single["amount"], *self._amounts],
         }
+
+
+#: A single entry of :meth:`Ledger.add`, in the order of its tuple.
+_ENTRY = np.dtype(
+    [
+        ("month", np.int64),
+        ("payer", np.int8),
+        ("payee", np.int8),
+        ("kind", np.int8),
+        ("contract", np.int64),
+        ("platform", np.int64),
+        ("amount", np.float64),
+    ]
+)
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,8 @@ class TaxLaw:
     ) -> NDArray[np.float64]:
         """Annual EIT T(x) (yuan / year) of annual taxable ``profit`` x with the rates of :meth:`brackets`."""
         x = np.asarray(profit, dtype=np.float64)
-        return np.asarray(np.where(x <= self.slp_threshold, low, high) * np.maximum(x, 0.0))
+        rate = np.where(x <= self.slp_threshold, low, high)  # of the shape of the result: multiplied in place
+        return np.asarray(np.multiply(rate, np.maximum(x, 0.0), out=rate))
 
     def income_tax_at(self, profit: ArrayLike, high_tech: ArrayLike, slp_rate: ArrayLike) -> NDArray[np.float64]:
         """Annual EIT T_j(x) (yuan / year) of annual taxable ``profit`` x at a given SLP rate (arrays broadcast)."""
@@ -192,10 +193,15 @@ class TaxLaw:
         g = np.asarray(gain, dtype=np.float64)
         if self.flat_rate is not None:
             return np.asarray(self.flat_rate * g)
-        low, high = self.brackets(high_tech, self.slp_rates(month))
+        before = np.asarray(month, dtype=np.float64) < self.slp_switch  # as slp_rates
+        (low_before, high), (low_after, _) = (self.brackets(high_tech, r) for r in (self.slp_rate, self.slp_rate_after))
         p = np.asarray(base, dtype=np.float64)
         taxable = p + 12.0 * (g - np.asarray(deduction, dtype=np.float64))
-        return (self.tax_in_brackets(taxable, low, high) - self.tax_in_brackets(p, low, high)) / 12.0
+        tax = self.tax_in_brackets(taxable, np.where(before, low_before, low_after), high)
+        # T(P) takes one of two values per enterprise: each element as tax_in_brackets(p, low, high) gives it
+        tax -= np.where(before, *(self.tax_in_brackets(p, low, high) for low in (low_before, low_after)))
+        tax /= 12.0
+        return tax
 
     def lowest_rate(self, base: ArrayLike, deduction: ArrayLike, high_tech: ArrayLike) -> NDArray[np.float64]:
         """Lower bound of the tax rate on a gain, with a deduction of at most ``deduction`` (yuan / month).
