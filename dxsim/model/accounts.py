@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import payback_period
-from dxsim.model.ledger import DIRECTIONS, ENTERPRISE, GOVERNMENT, KINDS, NON_CASH, PARTIES, PLATFORM, LedgerTable
+from dxsim.model.ledger import ENTERPRISE, GOVERNMENT, PARTIES, PLATFORM, LedgerTable
 
 __all__ = [
     "adopter_records",
@@ -64,35 +64,28 @@ def party_flows(
 
     One array of shape (contracts, months) per party, months outermost in
     memory (Fortran order: :func:`~dxsim.finance.payback_period` runs along
-    them fastest); entries after the horizon are left out (censored).  Each cell adds the party's entries in
-    ledger order; the entries of the party's kinds that it neither pays nor
-    receives add 0, which leaves every sum as it is.
+    them fastest); entries after the horizon are left out (censored).  Each
+    cell adds the party's entries in ledger order.  Large intermediate
+    arrays are few and written in place: fresh memory costs more than the
+    arithmetic.
     """
     n = len(signed)
     start = np.floor(signed).astype(np.int64)
+    inside = table.is_cash & (table.contract >= 0) & (table.month < months)
     out = []
     for party in parties:
-        rows = table.rows(*_cash_kinds(party))
-        rows = rows[(table.contract[rows] >= 0) & (table.month[rows] < months)]
-        con = table.contract[rows]
-        cell = (table.month[rows] - start[con]) * n + con
-        weight = _signs(party)[table.code[rows]] * table.amount[rows]
+        mine = inside & ((table.payer == party) | (table.payee == party))
+        con = table.contract[mine]
+        cell = start[con]
+        np.subtract(table.month[mine], cell, out=cell)  # months since the signing month
+        cell *= n
+        cell += con
+        del con
+        weight = table.amount[mine]
+        np.negative(weight, where=table.payer[mine] == party, out=weight)  # what the party pays
         flows = np.bincount(cell, weights=weight, minlength=months * n)  # in ledger order, as np.add.at, only faster
         out.append(np.asarray(flows, dtype=np.float64).reshape(months, n).T)
     return out
-
-
-def _cash_kinds(party: int) -> tuple[str, ...]:
-    """The kinds of cash entries ``party`` may pay or receive (:data:`~dxsim.model.ledger.DIRECTIONS`)."""
-    name = PARTIES[party]
-    return tuple(k for k, pairs in DIRECTIONS.items() if k not in NON_CASH and any(name in pair for pair in pairs))
-
-
-def _signs(party: int) -> NDArray[np.float64]:
-    """For each (kind, payer, payee) code (:attr:`LedgerTable.code`): 1 if ``party`` receives, -1 if it pays, else 0."""
-    code = np.arange(len(KINDS) * len(PARTIES) ** 2)
-    payer, payee = code // len(PARTIES) % len(PARTIES), code % len(PARTIES)
-    return (payee == party).astype(np.float64) - (payer == party)
 
 
 def paybacks(flows: NDArray[np.float64], monthly_discount: float) -> dict[str, NDArray[np.float64]]:
@@ -123,9 +116,9 @@ def adopter_records(
     """
     n = len(book["price"])
     signed = book["signed"]
-    ent_flows, plat_flows = party_flows(table, (ENTERPRISE, PLATFORM), signed, months)
-    ent = paybacks(ent_flows, monthly_discount)
-    plat = paybacks(plat_flows, monthly_discount)
+    ent, plat = (
+        paybacks(party_flows(table, (p,), signed, months)[0], monthly_discount) for p in (ENTERPRISE, PLATFORM)
+    )
 
     def total(kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:
         rows = table.rows(kind)
@@ -139,8 +132,7 @@ def adopter_records(
     owed = book["enterprise_part"] + book["government_to_enterprise"]
     paid = total("enterprise_payment")
     delivery = total("delivery_cost")
-    rows = table.rows(*_cash_kinds(PLATFORM))
-    receipts = table.total(rows[(table.payee[rows] == PLATFORM) & (table.month[rows] < months)], by="contract", size=n)
+    receipts = table.total(table.is_cash & (table.payee == PLATFORM) & (table.month < months), by="contract", size=n)
     with np.errstate(divide="ignore", invalid="ignore"):
         recovery = np.where(owed > 0, paid / owed, np.nan)
     return {

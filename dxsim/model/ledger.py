@@ -138,10 +138,12 @@ class LedgerTable:
 
     def rows(self, *kinds: str) -> NDArray[np.int64]:
         """Indices of the entries of ``kinds``, in ledger order; computed once per table and set of kinds."""
-        key = tuple(sorted(KIND[k] for k in kinds))
+        key = tuple(sorted({KIND[k] for k in kinds}))
         if key not in self._rows:
-            mask = self.kind == key[0] if len(key) == 1 else np.isin(self.kind, key)
-            self._rows[key] = np.flatnonzero(mask)
+            if len(key) == 1:
+                self._rows[key] = np.flatnonzero(self.kind == key[0])
+            else:  # the kinds' rows merged: a stable sort of sorted runs
+                self._rows[key] = np.sort(np.concatenate([self.rows(KINDS[k]) for k in key]), kind="stable")
         return self._rows[key]
 
     @cached_property
@@ -157,7 +159,10 @@ class LedgerTable:
     @cached_property
     def is_cash(self) -> NDArray[np.bool_]:
         """Entries that move money (all but shortfalls and premiums); computed once per table."""
-        return ~np.isin(self.kind, [KIND[k] for k in NON_CASH])
+        cash = np.ones(len(self), dtype=bool)
+        for k in NON_CASH:
+            cash &= self.kind != KIND[k]
+        return cash
 
 
 class Ledger:

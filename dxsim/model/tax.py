@@ -193,13 +193,18 @@ class TaxLaw:
         g = np.asarray(gain, dtype=np.float64)
         if self.flat_rate is not None:
             return np.asarray(self.flat_rate * g)
-        before = np.asarray(month, dtype=np.float64) < self.slp_switch  # as slp_rates
+        before = np.less(month, self.slp_switch)  # as slp_rates (months compared as float64)
         (low_before, high), (low_after, _) = (self.brackets(high_tech, r) for r in (self.slp_rate, self.slp_rate_after))
         p = np.asarray(base, dtype=np.float64)
-        taxable = p + 12.0 * (g - np.asarray(deduction, dtype=np.float64))
+        taxable = np.asarray(g - np.asarray(deduction, dtype=np.float64))  # then 12 x it, then P +, in place
+        taxable *= 12.0
+        taxable = np.add(
+            p, taxable, out=taxable if taxable.shape == np.broadcast_shapes(p.shape, taxable.shape) else None
+        )
         tax = self.tax_in_brackets(taxable, np.where(before, low_before, low_after), high)
         # T(P) takes one of two values per enterprise: each element as tax_in_brackets(p, low, high) gives it
-        tax -= np.where(before, *(self.tax_in_brackets(p, low, high) for low in (low_before, low_after)))
+        np.subtract(tax, self.tax_in_brackets(p, low_before, high), out=tax, where=before)
+        np.subtract(tax, self.tax_in_brackets(p, low_after, high), out=tax, where=~before)
         tax /= 12.0
         return tax
 
