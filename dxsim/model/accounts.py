@@ -36,7 +36,8 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
     n = len(PARTIES)
 
     def by_party(party_col: NDArray[np.int8]) -> NDArray[np.float64]:
-        cell = month * n + party_col[cash]
+        cell = month * n
+        cell += party_col[cash]
         return np.asarray(np.bincount(cell, weights=amount, minlength=months * n), dtype=np.float64).reshape(months, n)
 
     return np.asarray((by_party(table.payee) - by_party(table.payer))[:, [GOVERNMENT, PLATFORM, ENTERPRISE]])

@@ -134,7 +134,9 @@ class LedgerTable:
         rows = np.flatnonzero(where) if where.dtype == np.bool_ else where
         key = getattr(self, by)[rows]
         keep = (key >= 0) & (key < size)
-        return np.asarray(np.bincount(key[keep], weights=self.amount[rows[keep]], minlength=size), dtype=np.float64)
+        if not keep.all():
+            rows, key = rows[keep], key[keep]
+        return np.asarray(np.bincount(key, weights=self.amount[rows], minlength=size), dtype=np.float64)
 
     def rows(self, *kinds: str) -> NDArray[np.int64]:
         """Indices of the entries of ``kinds``, in ledger order; computed once per table and set of kinds."""
@@ -221,8 +223,8 @@ class Ledger:
             np.asarray(platform, dtype=np.int64),
             np.asarray(amount, dtype=np.float64),
         )
-        ok = (a >= 0) & np.isfinite(a)
-        if not ok.all():
+        if a.size and not (a.min() >= 0 and a.max() < np.inf):  # NaN fails both
+            ok = (a >= 0) & np.isfinite(a)
             raise ConservationError(f"amount(={a[~ok][0]}) must be finite and >= 0 ({kind})")
         keep = a > 0  # a mask: indexing the broadcast views with it copies only the entries kept
         if not keep.any():
@@ -409,7 +411,9 @@ class _ContractTotals:
         column = np.full(len(_ALLOWED), -1, dtype=np.int64)
         column[self.codes] = np.arange(len(self.codes))
         keep = (table.contract >= 0) & (table.contract < n)
-        cell = table.contract[keep] * len(self.codes) + column[code[keep]]
+        cell = table.contract[keep]
+        cell *= len(self.codes)
+        cell += column[code[keep]]
         sums = np.bincount(cell, weights=table.amount[keep], minlength=n * len(self.codes))
         self.sums = sums.reshape(n, len(self.codes))
 
