@@ -163,8 +163,7 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
     f = np.asarray(flows, dtype=np.float64)
     n = f.shape[-1]
     factors = None if rate is None else discount_factors(rate, n)
-    cum = f.copy() if factors is None else f * factors
-    _accumulate(cum)
+    cum = _running_total(f) if factors is None else _running_total(f * factors, overwrite=True)
     if final:
         negative = cum < 0.0
         last = n - 1 - np.argmax(negative[..., ::-1], axis=-1)  # the last period with a negative total
@@ -178,7 +177,7 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
         return np.asarray(np.where(never, np.nan, 0.0))
     k = np.clip(start, 1, n - 1)
     prev = np.take_along_axis(cum, (k - 1)[..., None], axis=-1)[..., 0]
-    step = np.take_along_axis(np.broadcast_to(f, cum.shape), k[..., None], axis=-1)[..., 0]
+    step = np.take_along_axis(f if factors is None else np.broadcast_to(f, cum.shape), k[..., None], axis=-1)[..., 0]
     if factors is not None:  # the discounted flow, the same product as in the running total
         step = step * np.take_along_axis(np.broadcast_to(factors, cum.shape), k[..., None], axis=-1)[..., 0]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -187,19 +186,21 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
     return np.asarray(np.where(never, np.nan, out))
 
 
-def _accumulate(total: NDArray[np.float64]) -> None:
-    """Replace ``total`` by its running total along the last axis, bit for bit ``np.cumsum(total, axis=-1)``.
+def _running_total(f: NDArray[np.float64], *, overwrite: bool = False) -> NDArray[np.float64]:
+    """``np.cumsum(f, axis=-1)``, bit for bit; into ``f`` itself if ``overwrite`` and ``f`` is large.
 
-    When the periods are the outermost axis in memory (Fortran order) and
-    there are many series, one vectorised addition per period, several times
-    faster than numpy's accumulation along the rows.
+    When there are many series (1,024 or more) and the periods are the
+    outermost axis in memory (Fortran order), one vectorised addition per
+    period, several times faster than numpy's accumulation along the rows.
     """
-    periods = np.moveaxis(total, -1, 0)
-    if total.ndim < 2 or not periods.flags.c_contiguous or total.size < 64 * len(periods):
-        np.cumsum(total, axis=-1, out=total)
-        return
+    periods = None if f.size < 1024 * f.shape[-1] else np.moveaxis(f, -1, 0)
+    if periods is None or not periods.flags.c_contiguous:
+        return np.asarray(np.cumsum(f, axis=-1))
+    out = periods if overwrite else np.empty_like(periods)
+    out[0] = periods[0]
     for k in range(1, len(periods)):
-        np.add(periods[k - 1], periods[k], out=periods[k])  # the sum of cumsum, period by period
+        np.add(out[k - 1], periods[k], out=out[k])  # the sum of cumsum, period by period
+    return np.moveaxis(out, 0, -1)
 
 
 def ramp_integral(s: ArrayLike, ramp: ArrayLike, lifetime: ArrayLike) -> NDArray[np.float64]:
