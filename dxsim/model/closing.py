@@ -257,13 +257,15 @@ def _write_income_tax(
     row = np.full(n, -1)
     row[live] = np.arange(len(live))
     gains = table.rows("gain")
-    gains = gains[table.contract[gains] >= 0]
-    r = row[table.contract[gains]]
+    r = table.contract[gains]
+    if (r < 0).any():
+        gains, r = gains[r >= 0], r[r >= 0]
+    r = row[r]
     cell = table.month[gains]  # each gain's cell on the grid from its go-live month, in place
     cell -= start[r]
     r *= width
     cell += r
-    gain = np.bincount(cell, weights=table.amount[gains], minlength=len(live) * width).astype(np.float64)
+    gain = np.asarray(np.bincount(cell, weights=table.amount[gains], minlength=len(live) * width), dtype=np.float64)
     received = table.rows("subsidy", "reward")
     received = received[table.payee[received] == ENTERPRISE]
     paid = table.total(_outlays(table), by="contract", size=n)  # entries of no contract (-1) left out
@@ -280,9 +282,10 @@ def _write_income_tax(
         exit_time=book["exit"][live] if "exit" in book else None,
     )
     owner = {"contract": live[:, None], "platform": book["platform"][live].astype(np.int64)[:, None]}
-    ledger.add_schedule("enterprise", "government", calendar, kind="tax", amount=np.maximum(tax, 0.0), **owner)
-    ledger.add_schedule("government", "enterprise", calendar, kind="tax_saving", amount=np.maximum(-tax, 0.0), **owner)
     net[live] = tax.sum(axis=1)
+    ledger.add_schedule("enterprise", "government", calendar, kind="tax", amount=np.maximum(tax, 0.0), **owner)
+    saving = np.maximum(np.negative(tax, out=tax), 0.0, out=tax)  # in place: the tax is summed and written
+    ledger.add_schedule("government", "enterprise", calendar, kind="tax_saving", amount=saving, **owner)
     return net
 
 

@@ -141,12 +141,22 @@ class TaxLaw:
         return low, np.where(ht, self.high_tech_rate, self.general_rate)
 
     def tax_in_brackets(
-        self, profit: ArrayLike, low: NDArray[np.float64], high: NDArray[np.float64]
+        self, profit: ArrayLike, low: NDArray[np.float64], high: NDArray[np.float64], *, overwrite: bool = False
     ) -> NDArray[np.float64]:
-        """Annual EIT T(x) (yuan / year) of annual taxable ``profit`` x with the rates of :meth:`brackets`."""
+        """Annual EIT T(x) (yuan / year) of annual taxable ``profit`` x with the rates of :meth:`brackets`.
+
+        With ``overwrite``, ``profit`` and ``low`` are the caller's own
+        arrays: of the result's shape, they hold the tax and its parts
+        (large arrays need no more memory).
+        """
         x = np.asarray(profit, dtype=np.float64)
-        rate = np.where(x <= self.slp_threshold, low, high)  # of the shape of the result: multiplied in place
-        return np.asarray(np.multiply(rate, np.maximum(x, 0.0), out=rate))
+        below = x <= self.slp_threshold
+        if overwrite and low.shape == x.shape == np.broadcast_shapes(x.shape, np.shape(high)):
+            np.copyto(low, high, where=~below)  # the rate, as np.where below gives it
+            rate, x = low, np.maximum(x, 0.0, out=x)
+        else:
+            rate, x = np.where(below, low, high), np.maximum(x, 0.0)  # rate: of the shape of the result
+        return np.asarray(np.multiply(rate, x, out=rate))
 
     def income_tax_at(self, profit: ArrayLike, high_tech: ArrayLike, slp_rate: ArrayLike) -> NDArray[np.float64]:
         """Annual EIT T_j(x) (yuan / year) of annual taxable ``profit`` x at a given SLP rate (arrays broadcast)."""
@@ -201,7 +211,7 @@ class TaxLaw:
         taxable = np.add(
             p, taxable, out=taxable if taxable.shape == np.broadcast_shapes(p.shape, taxable.shape) else None
         )
-        tax = self.tax_in_brackets(taxable, np.where(before, low_before, low_after), high)
+        tax = self.tax_in_brackets(taxable, np.where(before, low_before, low_after), high, overwrite=True)
         # T(P) takes one of two values per enterprise: each element as tax_in_brackets(p, low, high) gives it
         np.subtract(tax, self.tax_in_brackets(p, low_before, high), out=tax, where=before)
         np.subtract(tax, self.tax_in_brackets(p, low_after, high), out=tax, where=~before)
