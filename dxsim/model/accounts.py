@@ -31,13 +31,14 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
     separate sum per party would.
     """
     cash = table.is_cash & (table.month >= 0) & (table.month < months)
-    month = table.month[cash]
     amount = table.amount[cash]
     n = len(PARTIES)
+    first = table.month[cash]
+    first *= n  # each entry's first cell (party 0) in its month
+    cell = np.empty_like(first)  # one array for the cells of both
 
     def by_party(party_col: NDArray[np.int8]) -> NDArray[np.float64]:
-        cell = month * n
-        cell += party_col[cash]
+        np.add(first, party_col[cash], out=cell)
         return np.asarray(np.bincount(cell, weights=amount, minlength=months * n), dtype=np.float64).reshape(months, n)
 
     return np.asarray((by_party(table.payee) - by_party(table.payer))[:, [GOVERNMENT, PLATFORM, ENTERPRISE]])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -182,6 +183,7 @@ class Ledger:
 
     def __init__(self) -> None:
         self._done: LedgerTable | None = None  # the entries of the last table(), moved out of the lists below
+        self._room: dict[str, NDArray[Any]] | None = None  # the arrays the last table's columns begin
         self._rows: list[tuple[int, int, int, int, int, int, float]] = []
         self._chunks: list[
             tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
@@ -238,17 +240,22 @@ class Ledger:
 
         Those of the last call first (a call moves the entries into a table,
         so a later one only adds what came since); then single entries, then
-        schedules, each in the order added.
+        schedules, each in the order added.  The columns are the first rows
+        of arrays with room for more (:data:`_ROOM`): a later call writes its
+        entries after them and copies none of the earlier ones unless the
+        room is full.  Room never written takes no memory.
         """
         new = self._new_columns()
         self._rows, self._chunks, self._codes, self._amounts = [], [], [], []
-        done = self._done
-        self._done = LedgerTable(
-            **{
-                name: np.concatenate([getattr(done, name), *parts] if done is not None else parts)
-                for name, parts in new.items()
-            }
-        )
+        done = 0 if self._done is None else len(self._done)
+        size = done + sum(len(a) for a in new["amount"])
+        if self._room is None or size > len(self._room["amount"]):
+            full, self._room = self._room, {name: np.empty(_ROOM * size, parts[0].dtype) for name, parts in new.items()}
+            for name, column in self._room.items():
+                column[:done] = full[name][:done] if full is not None else []
+        for name, parts in new.items():
+            np.concatenate(parts, out=self._room[name][done:size])
+        self._done = LedgerTable(**{name: column[:size] for name, column in self._room.items()})
         return self._done
 
     def _new_columns(self) -> dict[str, list[NDArray[np.generic]]]:
@@ -272,6 +279,10 @@ class Ledger:
             "amount": [single["amount"], *self._amounts],
         }
 
+
+#: Room for entries a table's columns have, as a multiple of their entries: closing the
+#: books about doubles them (an income tax entry per month of gain).
+_ROOM = 3
 
 #: A single entry of :meth:`Ledger.add`, in the order of its tuple.
 _ENTRY = np.dtype(
