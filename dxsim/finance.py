@@ -166,8 +166,8 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
     cum = _running_total(f) if factors is None else _running_total(f * factors, overwrite=True)
     if final:
         negative = cum < 0.0
-        last = n - 1 - np.argmax(negative[..., ::-1], axis=-1)  # the last period with a negative total
-        start = np.where(negative.any(axis=-1), last + 1, 0)  # the period in which it turns non-negative
+        # the period in which it turns non-negative: 1 + the last with a negative total, 0 if none
+        start = np.max(negative * np.arange(1, n + 1, dtype=np.int16 if n < 2**15 else np.int64), axis=-1)
         never = negative[..., -1]
     else:
         reached = cum >= 0.0
