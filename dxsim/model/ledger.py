@@ -228,12 +228,12 @@ class Ledger:
         if a.size and not (a.min() >= 0 and a.max() < np.inf):  # NaN fails both
             ok = (a >= 0) & np.isfinite(a)
             raise ConservationError(f"amount(={a[~ok][0]}) must be finite and >= 0 ({kind})")
-        keep = a > 0  # a mask: indexing the broadcast views with it copies only the entries kept
-        if not keep.any():
+        keep = np.flatnonzero(a > 0)  # the entries kept, in C order: copied out of the broadcast views
+        if not len(keep):
             return
-        self._chunks.append((m[keep], c[keep], p[keep]))
+        self._chunks.append((_kept(m, keep), _kept(c, keep), _kept(p, keep)))
         self._codes.append((PARTY[payer], PARTY[payee], KIND[kind]))
-        self._amounts.append(a[keep])
+        self._amounts.append(_kept(a, keep))
 
     def table(self) -> LedgerTable:
         """All entries as columns.
@@ -278,6 +278,19 @@ class Ledger:
             "platform": ints("platform", 2),
             "amount": [single["amount"], *self._amounts],
         }
+
+
+def _kept(x: NDArray[Any], keep: NDArray[np.int64]) -> NDArray[Any]:
+    """The elements of ``x`` at flat (C-order) indices ``keep``, as a boolean mask would select them.
+
+    Faster than the mask when ``x`` is contiguous or broadcast from one
+    column (a value per row); any other ``x`` is copied first.
+    """
+    if x.flags.c_contiguous:
+        return x.reshape(-1)[keep]
+    if x.strides[-1] == 0 and x[..., 0].flags.c_contiguous:
+        return x[..., 0].reshape(-1)[keep // x.shape[-1]]
+    return x.reshape(-1)[keep]  # a copy of x first
 
 
 #: Room for entries a table's columns have, as a multiple of their entries: closing the
