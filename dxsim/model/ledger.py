@@ -432,7 +432,7 @@ class _ContractTotals:
     def __init__(self, table: LedgerTable, code: NDArray[np.int16], n: int) -> None:
         self.n = n
         self.codes = np.flatnonzero(_ALLOWED)
-        column = np.full(len(_ALLOWED), -1, dtype=np.int64)
+        column = np.full(len(_ALLOWED), -1, dtype=np.int16)  # small: gathered for every entry
         column[self.codes] = np.arange(len(self.codes))
         keep = (table.contract >= 0) & (table.contract < n)
         cell = table.contract[keep]
