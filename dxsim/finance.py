@@ -161,14 +161,13 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
     (0.0, 1.5)
     """
     f = np.asarray(flows, dtype=np.float64)
-    if rate is not None:
-        f = f * discount_factors(rate, f.shape[-1])
-    cum = np.cumsum(f, axis=-1)
     n = f.shape[-1]
+    factors = None if rate is None else discount_factors(rate, n)
+    cum = _running_total(f) if factors is None else _running_total(f * factors, overwrite=True)
     if final:
         negative = cum < 0.0
-        last = n - 1 - np.argmax(negative[..., ::-1], axis=-1)  # the last period with a negative total
-        start = np.where(negative.any(axis=-1), last + 1, 0)  # the period in which it turns non-negative
+        # the period in which it turns non-negative: 1 + the last with a negative total, 0 if none
+        start = np.max(negative * np.arange(1, n + 1, dtype=np.int16 if n < 2**15 else np.int64), axis=-1)
         never = negative[..., -1]
     else:
         reached = cum >= 0.0
@@ -178,11 +177,30 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
         return np.asarray(np.where(never, np.nan, 0.0))
     k = np.clip(start, 1, n - 1)
     prev = np.take_along_axis(cum, (k - 1)[..., None], axis=-1)[..., 0]
-    step = np.take_along_axis(f, k[..., None], axis=-1)[..., 0]
+    step = np.take_along_axis(f if factors is None else np.broadcast_to(f, cum.shape), k[..., None], axis=-1)[..., 0]
+    if factors is not None:  # the discounted flow, the same product as in the running total
+        step = step * np.take_along_axis(np.broadcast_to(factors, cum.shape), k[..., None], axis=-1)[..., 0]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         frac = np.where(step > 0, -prev / step, 1.0)
     out = np.where(start == 0, 0.0, (k - 1) + np.clip(frac, 0.0, 1.0))
     return np.asarray(np.where(never, np.nan, out))
+
+
+def _running_total(f: NDArray[np.float64], *, overwrite: bool = False) -> NDArray[np.float64]:
+    """``np.cumsum(f, axis=-1)``, bit for bit; into ``f`` itself if ``overwrite`` and ``f`` is large.
+
+    When there are many series (1,024 or more) and the periods are the
+    outermost axis in memory (Fortran order), one vectorised addition per
+    period, several times faster than numpy's accumulation along the rows.
+    """
+    periods = None if f.size < 1024 * f.shape[-1] else np.moveaxis(f, -1, 0)
+    if periods is None or not periods.flags.c_contiguous:
+        return np.asarray(np.cumsum(f, axis=-1))
+    out = periods if overwrite else np.empty_like(periods)
+    out[0] = periods[0]
+    for k in range(1, len(periods)):
+        np.add(out[k - 1], periods[k], out=out[k])  # the sum of cumsum, period by period
+    return np.moveaxis(out, 0, -1)
 
 
 def ramp_integral(s: ArrayLike, ramp: ArrayLike, lifetime: ArrayLike) -> NDArray[np.float64]:
@@ -284,5 +302,8 @@ def straight_line(amount: ArrayLike, start: ArrayLike, length: ArrayLike, months
     t0 = np.asarray(start, dtype=np.float64)[..., None]
     n = np.asarray(length, dtype=np.float64)[..., None]
     edges = np.arange(months + 1, dtype=np.float64)
-    covered = np.minimum(edges[1:], t0 + n) - np.maximum(edges[:-1], t0)
-    return np.asarray(a / n * np.maximum(covered, 0.0))
+    covered = np.minimum(edges[1:], t0 + n)
+    covered -= np.maximum(edges[:-1], t0)
+    np.maximum(covered, 0.0, out=covered)
+    covered *= a / n  # in place: the same products as a / n * covered
+    return covered

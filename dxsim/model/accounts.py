@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import payback_period
-from dxsim.model.ledger import ENTERPRISE, GOVERNMENT, KIND, PARTIES, PLATFORM, LedgerTable
+from dxsim.model.ledger import ENTERPRISE, GOVERNMENT, PARTIES, PLATFORM, LedgerTable
 
 __all__ = [
     "adopter_records",
@@ -31,12 +31,14 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
     separate sum per party would.
     """
     cash = table.is_cash & (table.month >= 0) & (table.month < months)
-    month = table.month[cash]
     amount = table.amount[cash]
     n = len(PARTIES)
+    first = table.month[cash]
+    first *= n  # each entry's first cell (party 0) in its month
+    cell = np.empty_like(first)  # one array for the cells of both
 
     def by_party(party_col: NDArray[np.int8]) -> NDArray[np.float64]:
-        cell = month * n + party_col[cash]
+        np.add(first, party_col[cash], out=cell)
         return np.asarray(np.bincount(cell, weights=amount, minlength=months * n), dtype=np.float64).reshape(months, n)
 
     return np.asarray((by_party(table.payee) - by_party(table.payer))[:, [GOVERNMENT, PLATFORM, ENTERPRISE]])
@@ -44,8 +46,7 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
 
 def kind_total(table: LedgerTable, kinds: tuple[str, ...], months: int) -> NDArray[np.float64]:
     """Total of entries of ``kinds`` per month (yuan), shape (months,)."""
-    keep = np.isin(table.kind, [KIND[k] for k in kinds])
-    return table.total(keep, by="month", size=months)
+    return table.total(table.rows(*kinds), by="month", size=months)
 
 
 def government_receipts(table: LedgerTable, kinds: tuple[str, ...], months: int) -> NDArray[np.float64]:
@@ -53,9 +54,9 @@ def government_receipts(table: LedgerTable, kinds: tuple[str, ...], months: int)
 
     Tax revenue net of tax savings, VAT net of refunds and credits.
     """
-    keep = np.isin(table.kind, [KIND[k] for k in kinds])
-    received = table.total(keep & (table.payee == GOVERNMENT), by="month", size=months)
-    return np.asarray(received - table.total(keep & (table.payer == GOVERNMENT), by="month", size=months))
+    rows = table.rows(*kinds)
+    received = table.total(rows[table.payee[rows] == GOVERNMENT], by="month", size=months)
+    return np.asarray(received - table.total(rows[table.payer[rows] == GOVERNMENT], by="month", size=months))
 
 
 def party_flows(
@@ -63,22 +64,29 @@ def party_flows(
 ) -> list[NDArray[np.float64]]:
     """Each contract's net cash flow for each of ``parties`` by month since its signing month, within the horizon.
 
-    One array of shape (contracts, months) per party; entries after the
-    horizon are left out (censored).  The entries of contracts inside the
-    horizon are selected once for all parties.
+    One array of shape (contracts, months) per party, months outermost in
+    memory (Fortran order: :func:`~dxsim.finance.payback_period` runs along
+    them fastest); entries after the horizon are left out (censored).  Each
+    cell adds the party's entries in ledger order.  Large intermediate
+    arrays are few and written in place: fresh memory costs more than the
+    arithmetic.
     """
     n = len(signed)
-    keep = np.flatnonzero(table.is_cash & (table.contract >= 0) & (table.month < months))
-    con = table.contract[keep]
-    cell = con * months + (table.month[keep] - np.floor(signed).astype(np.int64)[con])
-    payer, payee, amount = table.payer[keep], table.payee[keep], table.amount[keep]
+    start = np.floor(signed).astype(np.int64)
+    inside = table.is_cash & (table.contract >= 0) & (table.month < months)
     out = []
     for party in parties:
-        mine = (payer == party) | (payee == party)
-        sign = np.where(payee[mine] == party, 1.0, -1.0)
-        # bincount adds the entries of each cell in ledger order, as np.add.at would, only faster
-        flows = np.bincount(cell[mine], weights=sign * amount[mine], minlength=n * months)
-        out.append(np.asarray(flows, dtype=np.float64).reshape(n, months))
+        mine = inside & ((table.payer == party) | (table.payee == party))
+        con = table.contract[mine]
+        cell = start[con]
+        np.subtract(table.month[mine], cell, out=cell)  # months since the signing month
+        cell *= n
+        cell += con
+        del con
+        weight = table.amount[mine]
+        np.negative(weight, where=table.payer[mine] == party, out=weight)  # what the party pays
+        flows = np.bincount(cell, weights=weight, minlength=months * n)  # in ledger order, as np.add.at, only faster
+        out.append(np.asarray(flows, dtype=np.float64).reshape(months, n).T)
     return out
 
 
@@ -110,17 +118,18 @@ def adopter_records(
     """
     n = len(book["price"])
     signed = book["signed"]
-    ent_flows, plat_flows = party_flows(table, (ENTERPRISE, PLATFORM), signed, months)
-    ent = paybacks(ent_flows, monthly_discount)
-    plat = paybacks(plat_flows, monthly_discount)
+    ent, plat = (
+        paybacks(party_flows(table, (p,), signed, months)[0], monthly_discount) for p in (ENTERPRISE, PLATFORM)
+    )
 
     def total(kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:
-        mask = table.select(kind) & (table.month < months)
+        rows = table.rows(kind)
+        mask = table.month[rows] < months
         if payer is not None:
-            mask &= table.payer == payer
+            mask &= table.payer[rows] == payer
         if payee is not None:
-            mask &= table.payee == payee
-        return table.total(mask, by="contract", size=n)
+            mask &= table.payee[rows] == payee
+        return table.total(rows[mask], by="contract", size=n)
 
     owed = book["enterprise_part"] + book["government_to_enterprise"]
     paid = total("enterprise_payment")

@@ -45,7 +45,7 @@ from numpy.typing import NDArray
 
 from dxsim.finance import straight_line
 from dxsim.model.accounts import platform_cash_flows
-from dxsim.model.ledger import ENTERPRISE, PLATFORM, Ledger, LedgerTable, TaxAccounts
+from dxsim.model.ledger import ENTERPRISE, KIND, PLATFORM, Ledger, LedgerTable, TaxAccounts
 from dxsim.model.tax import TaxLaw, carry_forward_tax
 
 __all__ = ["PlatformCosts", "close_books", "income_tax_schedule"]
@@ -127,9 +127,9 @@ def close_books(
     )
 
 
-def _outlays(table: LedgerTable) -> NDArray[np.bool_]:
-    """Entries of what an enterprise pays a platform for the solution (payments on the price and fees)."""
-    return np.asarray(table.select("enterprise_payment") | table.select("subscription"))
+def _outlays(table: LedgerTable) -> NDArray[np.int64]:
+    """Entries (indices) of what an enterprise pays a platform for the solution (payments on the price and fees)."""
+    return table.rows("enterprise_payment", "subscription")
 
 
 def _write_vat(
@@ -138,32 +138,35 @@ def _write_vat(
     """Write VAT and VAT credits entry by entry.
 
     Returns each platform's net VAT per month, shape (months, platforms),
-    and each contract's VAT credit (yuan), shape (contracts,).
+    and each contract's VAT credit (yuan), shape (contracts,).  Entries are
+    selected by their indices, in ledger order.
     """
     share = law.vat_share
-    receipts = _outlays(table) | (table.select("subsidy") & (table.payee == PLATFORM))
-    delivery = table.select("delivery_cost")
-    credited = _outlays(table) & (table.contract >= 0)
-    credited &= general[np.clip(table.contract, 0, None)]
+    receipts = table.rows("enterprise_payment", "subscription", "subsidy")
+    receipts = receipts[(table.kind[receipts] != KIND["subsidy"]) | (table.payee[receipts] == PLATFORM)]
+    delivery = table.rows("delivery_cost")
+    credited = _outlays(table)
+    contract = table.contract[credited]
+    credited = credited[(contract >= 0) & general[np.clip(contract, 0, None)]]
     parts = (
         ("platform", "government", "vat", receipts, share),
         ("government", "platform", "vat", delivery, share * law.input_vat_share),
         ("market", "government", "vat", delivery, share * law.input_vat_share),
         ("government", "enterprise", "vat_credit", credited, share),
     )
-    for payer, payee, kind, mask, rate in parts:
+    for payer, payee, kind, rows, rate in parts:
         ledger.add_schedule(
             payer,
             payee,
-            table.month[mask],
-            contract=table.contract[mask],
+            table.month[rows],
+            contract=table.contract[rows],
             kind=kind,
-            amount=rate * table.amount[mask],
-            platform=table.platform[mask],
+            amount=rate * table.amount[rows],
+            platform=table.platform[rows],
         )
     net = np.zeros(months * n_platforms)
-    for mask, rate in ((receipts, share), (delivery, -share * law.input_vat_share)):
-        inside = mask & (table.platform >= 0) & (table.month < months)
+    for rows, rate in ((receipts, share), (delivery, -share * law.input_vat_share)):
+        inside = rows[(table.platform[rows] >= 0) & (table.month[rows] < months)]
         cell = table.month[inside] * n_platforms + table.platform[inside]
         net += rate * np.bincount(cell, weights=table.amount[inside], minlength=months * n_platforms)
     credit = share * table.total(credited, by="contract", size=len(general))
@@ -227,10 +230,10 @@ def income_tax_schedule(
     calendar = start[:, None] + np.arange(width)
     deduction = straight_line(deductible, golive - start, lifetime, width)
     tax = law.incremental(base[:, None], gain, deduction, high_tech[:, None], calendar)
-    paying = calendar < months
+    tax[calendar >= months] = 0.0
     if exit_time is not None:
-        paying &= calendar < exit_time[:, None]
-    return calendar, np.where(paying, tax, 0.0)
+        tax[calendar >= exit_time[:, None]] = 0.0
+    return calendar, tax
 
 
 def _write_income_tax(
@@ -253,16 +256,20 @@ def _write_income_tax(
     width = int(np.ceil(lifetime[live].max())) + 2
     row = np.full(n, -1)
     row[live] = np.arange(len(live))
-    gains = table.select("gain") & (table.contract >= 0)
-    r = row[table.contract[gains]]
-    cell = r * width + table.month[gains] - start[r]  # each gain's cell on the grid from its go-live month
-    gain = np.bincount(cell, weights=table.amount[gains], minlength=len(live) * width).astype(np.float64)
-    received = (table.select("subsidy") | table.select("reward")) & (table.payee == ENTERPRISE)
-
-    def by_contract(mask: NDArray[np.bool_]) -> NDArray[np.float64]:
-        return table.total(mask & (table.contract >= 0), by="contract", size=n)
-
-    deductible = np.clip(by_contract(_outlays(table)) - credit - by_contract(received), 0.0, None)
+    gains = table.rows("gain")
+    r = table.contract[gains]
+    if (r < 0).any():
+        gains, r = gains[r >= 0], r[r >= 0]
+    r = row[r]
+    cell = table.month[gains]  # each gain's cell on the grid from its go-live month, in place
+    cell -= start[r]
+    r *= width
+    cell += r
+    gain = np.asarray(np.bincount(cell, weights=table.amount[gains], minlength=len(live) * width), dtype=np.float64)
+    received = table.rows("subsidy", "reward")
+    received = received[table.payee[received] == ENTERPRISE]
+    paid = table.total(_outlays(table), by="contract", size=n)  # entries of no contract (-1) left out
+    deductible = np.clip(paid - credit - table.total(received, by="contract", size=n), 0.0, None)
     calendar, tax = income_tax_schedule(
         law,
         base=(book["revenue"] * book["margin"])[live],
@@ -275,9 +282,10 @@ def _write_income_tax(
         exit_time=book["exit"][live] if "exit" in book else None,
     )
     owner = {"contract": live[:, None], "platform": book["platform"][live].astype(np.int64)[:, None]}
-    ledger.add_schedule("enterprise", "government", calendar, kind="tax", amount=np.maximum(tax, 0.0), **owner)
-    ledger.add_schedule("government", "enterprise", calendar, kind="tax_saving", amount=np.maximum(-tax, 0.0), **owner)
     net[live] = tax.sum(axis=1)
+    ledger.add_schedule("enterprise", "government", calendar, kind="tax", amount=np.maximum(tax, 0.0), **owner)
+    saving = np.maximum(np.negative(tax, out=tax), 0.0, out=tax)  # in place: the tax is summed and written
+    ledger.add_schedule("government", "enterprise", calendar, kind="tax_saving", amount=saving, **owner)
     return net
 
 

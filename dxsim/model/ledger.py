@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -81,10 +82,10 @@ DIRECTIONS: dict[str, frozenset[tuple[str, str]]] = {
 }
 
 
-def _direction_code(kind: NDArray[np.int8], payer: NDArray[np.int8], payee: NDArray[np.int8]) -> NDArray[np.int64]:
-    """One integer per (kind, payer, payee)."""
+def _direction_code(kind: NDArray[np.int8], payer: NDArray[np.int8], payee: NDArray[np.int8]) -> NDArray[np.int16]:
+    """One integer per (kind, payer, payee), below ``len(KINDS) * len(PARTIES) ** 2``."""
     n = len(PARTIES)
-    return (kind.astype(np.int64) * n + payer) * n + payee
+    return (kind.astype(np.int16) * n + payer) * n + payee
 
 
 #: Which (kind, payer, payee) codes :data:`DIRECTIONS` allows.
@@ -124,26 +125,47 @@ class LedgerTable:
         """Boolean mask of the entries of one kind."""
         return self.kind == KIND[kind]
 
-    def total(self, mask: NDArray[np.bool_], *, by: str, size: int) -> NDArray[np.float64]:
-        """Sum of the amounts where ``mask`` holds, per value of column ``by`` in ``range(size)``.
+    def total(self, where: NDArray[np.bool_] | NDArray[np.int64], *, by: str, size: int) -> NDArray[np.float64]:
+        """Sum of the amounts of the entries ``where`` selects, per value of column ``by`` in ``range(size)``.
 
-        Rows whose ``by`` value lies outside ``range(size)`` are left out.
+        ``where`` is a boolean mask or the entries' indices in ledger order
+        (:meth:`rows`); each sum adds its entries in ledger order.  Rows whose
+        ``by`` value lies outside ``range(size)`` are left out.
         """
-        key = getattr(self, by)
-        keep = mask & (key >= 0) & (key < size)
-        return np.asarray(np.bincount(key[keep], weights=self.amount[keep], minlength=size), dtype=np.float64)
+        rows = np.flatnonzero(where) if where.dtype == np.bool_ else where
+        key = getattr(self, by)[rows]
+        keep = (key >= 0) & (key < size)
+        if not keep.all():
+            rows, key = rows[keep], key[keep]
+        return np.asarray(np.bincount(key, weights=self.amount[rows], minlength=size), dtype=np.float64)
+
+    def rows(self, *kinds: str) -> NDArray[np.int64]:
+        """Indices of the entries of ``kinds``, in ledger order; computed once per table and set of kinds."""
+        key = tuple(sorted({KIND[k] for k in kinds}))
+        if key not in self._rows:
+            if len(key) == 1:
+                self._rows[key] = np.flatnonzero(self.kind == key[0])
+            else:  # the kinds' rows merged: a stable sort of sorted runs
+                self._rows[key] = np.sort(np.concatenate([self.rows(KINDS[k]) for k in key]), kind="stable")
+        return self._rows[key]
+
+    @cached_property
+    def _rows(self) -> dict[tuple[int, ...], NDArray[np.int64]]:
+        """The entries of each set of kinds asked for by :meth:`rows`."""
+        return {}
+
+    @cached_property
+    def code(self) -> NDArray[np.int16]:
+        """Each entry's (kind, payer, payee) as one integer (:func:`_direction_code`); computed once per table."""
+        return _direction_code(self.kind, self.payer, self.payee)
 
     @cached_property
     def is_cash(self) -> NDArray[np.bool_]:
         """Entries that move money (all but shortfalls and premiums); computed once per table."""
-        return ~np.isin(self.kind, [KIND[k] for k in NON_CASH])
-
-    def __add__(self, other: LedgerTable) -> LedgerTable:
-        """The entries of ``self``, then those of ``other``."""
-        return LedgerTable(**{name: np.concatenate([getattr(self, name), getattr(other, name)]) for name in _COLUMNS})
-
-
-_COLUMNS = ("month", "payer", "payee", "kind", "contract", "platform", "amount")
+        cash = np.ones(len(self), dtype=bool)
+        for k in NON_CASH:
+            cash &= self.kind != KIND[k]
+        return cash
 
 
 class Ledger:
@@ -161,6 +183,7 @@ class Ledger:
 
     def __init__(self) -> None:
         self._done: LedgerTable | None = None  # the entries of the last table(), moved out of the lists below
+        self._room: dict[str, NDArray[Any]] | None = None  # the arrays the last table's columns begin
         self._rows: list[tuple[int, int, int, int, int, int, float]] = []
         self._chunks: list[
             tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
@@ -202,49 +225,90 @@ class Ledger:
             np.asarray(platform, dtype=np.int64),
             np.asarray(amount, dtype=np.float64),
         )
-        ok = (a >= 0) & np.isfinite(a)
-        if not ok.all():
+        if a.size and not (a.min() >= 0 and a.max() < np.inf):  # NaN fails both
+            ok = (a >= 0) & np.isfinite(a)
             raise ConservationError(f"amount(={a[~ok][0]}) must be finite and >= 0 ({kind})")
-        keep = a > 0  # a mask: indexing the broadcast views with it copies only the entries kept
-        if not keep.any():
+        keep = np.flatnonzero(a > 0)  # the entries kept, in C order: copied out of the broadcast views
+        if not len(keep):
             return
-        self._chunks.append((m[keep], c[keep], p[keep]))
+        self._chunks.append((_kept(m, keep), _kept(c, keep), _kept(p, keep)))
         self._codes.append((PARTY[payer], PARTY[payee], KIND[kind]))
-        self._amounts.append(a[keep])
+        self._amounts.append(_kept(a, keep))
 
     def table(self) -> LedgerTable:
         """All entries as columns.
 
         Those of the last call first (a call moves the entries into a table,
         so a later one only adds what came since); then single entries, then
-        schedules, each in the order added.
+        schedules, each in the order added.  The columns are the first rows
+        of arrays with room for more (:data:`_ROOM`): a later call writes its
+        entries after them and copies none of the earlier ones unless the
+        room is full.  Room never written takes no memory.
         """
-        new = self._new_entries()
+        new = self._new_columns()
         self._rows, self._chunks, self._codes, self._amounts = [], [], [], []
-        self._done = new if self._done is None else self._done + new
+        done = 0 if self._done is None else len(self._done)
+        size = done + sum(len(a) for a in new["amount"])
+        if self._room is None or size > len(self._room["amount"]):
+            full, self._room = self._room, {name: np.empty(_ROOM * size, parts[0].dtype) for name, parts in new.items()}
+            for name, column in self._room.items():
+                column[:done] = full[name][:done] if full is not None else []
+        for name, parts in new.items():
+            np.concatenate(parts, out=self._room[name][done:size])
+        self._done = LedgerTable(**{name: column[:size] for name, column in self._room.items()})
         return self._done
 
-    def _new_entries(self) -> LedgerTable:
-        """The entries added since the last :meth:`table`, as columns."""
-        single = list(zip(*self._rows, strict=True)) or [()] * 7  # columns of the single entries
+    def _new_columns(self) -> dict[str, list[NDArray[np.generic]]]:
+        """The entries added since the last :meth:`table`: each column's pieces, to be joined in this order."""
+        single = np.fromiter(self._rows, dtype=_ENTRY, count=len(self._rows))  # the single entries
         sizes = [len(a) for a in self._amounts]
 
-        def ints(k: int, chunk_k: int) -> NDArray[np.int64]:  # column k of the single entries, then the chunks'
-            return np.concatenate([np.array(single[k], dtype=np.int64), *(ch[chunk_k] for ch in self._chunks)])
+        def ints(name: str, chunk_k: int) -> list[NDArray[np.generic]]:  # the single entries' column, then the chunks'
+            return [single[name], *(ch[chunk_k] for ch in self._chunks)]
 
-        def codes(k: int) -> NDArray[np.int8]:  # payer (0), payee (1) or kind (2) of every entry
-            per_chunk = np.repeat(np.array([c[k] for c in self._codes], dtype=np.int8), sizes)
-            return np.concatenate([np.array(single[1 + k], dtype=np.int8), per_chunk])
+        def codes(name: str, k: int) -> list[NDArray[np.generic]]:  # payer (0), payee (1) or kind (2) of every entry
+            return [single[name], np.repeat(np.array([c[k] for c in self._codes], dtype=np.int8), sizes)]
 
-        return LedgerTable(
-            month=ints(0, 0),
-            payer=codes(0),
-            payee=codes(1),
-            kind=codes(2),
-            contract=ints(4, 1),
-            platform=ints(5, 2),
-            amount=np.concatenate([np.array(single[6], dtype=np.float64), *self._amounts]),
-        )
+        return {
+            "month": ints("month", 0),
+            "payer": codes("payer", 0),
+            "payee": codes("payee", 1),
+            "kind": codes("kind", 2),
+            "contract": ints("contract", 1),
+            "platform": ints("platform", 2),
+            "amount": [single["amount"], *self._amounts],
+        }
+
+
+def _kept(x: NDArray[Any], keep: NDArray[np.int64]) -> NDArray[Any]:
+    """The elements of ``x`` at flat (C-order) indices ``keep``, as a boolean mask would select them.
+
+    Faster than the mask when ``x`` is contiguous or broadcast from one
+    column (a value per row); any other ``x`` is copied first.
+    """
+    if x.flags.c_contiguous:
+        return x.reshape(-1)[keep]
+    if x.strides[-1] == 0 and x[..., 0].flags.c_contiguous:
+        return x[..., 0].reshape(-1)[keep // x.shape[-1]]
+    return x.reshape(-1)[keep]  # a copy of x first
+
+
+#: Room for entries a table's columns have, as a multiple of their entries: closing the
+#: books about doubles them (an income tax entry per month of gain).
+_ROOM = 3
+
+#: A single entry of :meth:`Ledger.add`, in the order of its tuple.
+_ENTRY = np.dtype(
+    [
+        ("month", np.int64),
+        ("payer", np.int8),
+        ("payee", np.int8),
+        ("kind", np.int8),
+        ("contract", np.int64),
+        ("platform", np.int64),
+        ("amount", np.float64),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -365,13 +429,15 @@ class _ContractTotals:
     per contract; a question adds the columns it asks for.
     """
 
-    def __init__(self, table: LedgerTable, code: NDArray[np.int64], n: int) -> None:
+    def __init__(self, table: LedgerTable, code: NDArray[np.int16], n: int) -> None:
         self.n = n
         self.codes = np.flatnonzero(_ALLOWED)
-        column = np.full(len(_ALLOWED), -1, dtype=np.int64)
+        column = np.full(len(_ALLOWED), -1, dtype=np.int16)  # small: gathered for every entry
         column[self.codes] = np.arange(len(self.codes))
         keep = (table.contract >= 0) & (table.contract < n)
-        cell = table.contract[keep] * len(self.codes) + column[code[keep]]
+        cell = table.contract[keep]
+        cell *= len(self.codes)
+        cell += column[code[keep]]
         sums = np.bincount(cell, weights=table.amount[keep], minlength=n * len(self.codes))
         self.sums = sums.reshape(n, len(self.codes))
 
@@ -406,9 +472,9 @@ def _tax_checks(
     }
 
 
-def _check_directions(table: LedgerTable) -> NDArray[np.int64]:
+def _check_directions(table: LedgerTable) -> NDArray[np.int16]:
     """Every entry goes between the parties its kind allows (:data:`DIRECTIONS`); return each one's code."""
-    code = _direction_code(table.kind, table.payer, table.payee)
+    code = table.code
     bad = ~_ALLOWED[code]
     if bad.any():
         k = int(np.argmax(bad))

@@ -141,11 +141,22 @@ class TaxLaw:
         return low, np.where(ht, self.high_tech_rate, self.general_rate)
 
     def tax_in_brackets(
-        self, profit: ArrayLike, low: NDArray[np.float64], high: NDArray[np.float64]
+        self, profit: ArrayLike, low: NDArray[np.float64], high: NDArray[np.float64], *, overwrite: bool = False
     ) -> NDArray[np.float64]:
-        """Annual EIT T(x) (yuan / year) of annual taxable ``profit`` x with the rates of :meth:`brackets`."""
+        """Annual EIT T(x) (yuan / year) of annual taxable ``profit`` x with the rates of :meth:`brackets`.
+
+        With ``overwrite``, ``profit`` and ``low`` are the caller's own
+        arrays: of the result's shape, they hold the tax and its parts
+        (large arrays need no more memory).
+        """
         x = np.asarray(profit, dtype=np.float64)
-        return np.asarray(np.where(x <= self.slp_threshold, low, high) * np.maximum(x, 0.0))
+        below = x <= self.slp_threshold
+        if overwrite and low.shape == x.shape == np.broadcast_shapes(x.shape, np.shape(high)):
+            np.copyto(low, high, where=~below)  # the rate, as np.where below gives it
+            rate, x = low, np.maximum(x, 0.0, out=x)
+        else:
+            rate, x = np.where(below, low, high), np.maximum(x, 0.0)  # rate: of the shape of the result
+        return np.asarray(np.multiply(rate, x, out=rate))
 
     def income_tax_at(self, profit: ArrayLike, high_tech: ArrayLike, slp_rate: ArrayLike) -> NDArray[np.float64]:
         """Annual EIT T_j(x) (yuan / year) of annual taxable ``profit`` x at a given SLP rate (arrays broadcast)."""
@@ -192,10 +203,20 @@ class TaxLaw:
         g = np.asarray(gain, dtype=np.float64)
         if self.flat_rate is not None:
             return np.asarray(self.flat_rate * g)
-        low, high = self.brackets(high_tech, self.slp_rates(month))
+        before = np.less(month, self.slp_switch)  # as slp_rates (months compared as float64)
+        (low_before, high), (low_after, _) = (self.brackets(high_tech, r) for r in (self.slp_rate, self.slp_rate_after))
         p = np.asarray(base, dtype=np.float64)
-        taxable = p + 12.0 * (g - np.asarray(deduction, dtype=np.float64))
-        return (self.tax_in_brackets(taxable, low, high) - self.tax_in_brackets(p, low, high)) / 12.0
+        taxable = np.asarray(g - np.asarray(deduction, dtype=np.float64))  # then 12 x it, then P +, in place
+        taxable *= 12.0
+        taxable = np.add(
+            p, taxable, out=taxable if taxable.shape == np.broadcast_shapes(p.shape, taxable.shape) else None
+        )
+        tax = self.tax_in_brackets(taxable, np.where(before, low_before, low_after), high, overwrite=True)
+        # T(P) takes one of two values per enterprise: each element as tax_in_brackets(p, low, high) gives it
+        np.subtract(tax, self.tax_in_brackets(p, low_before, high), out=tax, where=before)
+        np.subtract(tax, self.tax_in_brackets(p, low_after, high), out=tax, where=~before)
+        tax /= 12.0
+        return tax
 
     def lowest_rate(self, base: ArrayLike, deduction: ArrayLike, high_tech: ArrayLike) -> NDArray[np.float64]:
         """Lower bound of the tax rate on a gain, with a deduction of at most ``deduction`` (yuan / month).

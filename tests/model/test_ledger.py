@@ -308,3 +308,50 @@ def test_a_later_table_adds_the_entries_written_since():
     )  # the first table's, then singles, then schedules
     np.testing.assert_array_equal(again.kind, [KIND[k] for k in ("enterprise_payment", "tax", "gain", "gain")])
     assert led.table().amount.tolist() == again.amount.tolist()  # nothing new: the same entries
+
+
+def test_a_schedule_keeps_its_positive_entries_in_c_order_whatever_the_broadcast():
+    rng = np.random.default_rng(3)
+    amount = np.where(rng.random((5, 7)) < 0.4, 0.0, rng.random((5, 7)))
+    month = np.arange(5)[:, None] + np.arange(7)
+    contract = np.array([[4], [0], [2], [1], [3]])
+    platform = np.array([2, 0, 1, 1, 0, 2, 2])  # one value per column: neither contiguous nor a column
+    led = Ledger()
+    led.add_schedule("market", "enterprise", month, contract=contract, kind="gain", amount=amount, platform=platform)
+    led.add_schedule("market", "enterprise", 9, contract=contract, kind="gain", amount=amount[:, :1])  # scalars too
+    t = led.table()
+    keep = amount > 0
+    shape = amount.shape
+    expected = {
+        "month": [*month[keep], *np.full(keep[:, 0].sum(), 9)],
+        "contract": [*np.broadcast_to(contract, shape)[keep], *contract[keep[:, :1]]],
+        "platform": [*np.broadcast_to(platform, shape)[keep], *np.full(keep[:, 0].sum(), -1)],
+        "amount": [*amount[keep], *amount[:, :1][keep[:, :1]]],
+    }
+    for name, values in expected.items():
+        np.testing.assert_array_equal(getattr(t, name), values)
+
+
+def test_rows_of_kinds_are_the_entries_of_those_kinds_in_ledger_order():
+    led = Ledger()
+    for month, kind in enumerate(("gain", "tax", "gain", "tax_saving", "tax", "gain")):
+        payer, payee = next(iter(DIRECTIONS[kind]))
+        led.add(payer, payee, month, contract=0, kind=kind, amount=1.0 + month)
+    t = led.table()
+    assert t.rows("gain").tolist() == [0, 2, 5]
+    assert t.rows("tax_saving", "tax").tolist() == [1, 3, 4]
+    assert t.rows("subsidy").tolist() == []
+    mask = t.select("tax")
+    np.testing.assert_array_equal(t.total(t.rows("tax"), by="month", size=6), t.total(mask, by="month", size=6))
+
+
+def test_tables_grow_past_their_room_and_earlier_tables_stay_as_they_were():
+    led = Ledger()
+    tables = []
+    for k in range(6):  # each table more than doubles the entries: some fit in the room, some do not
+        led.add_schedule("market", "enterprise", np.arange(3**k), contract=k, kind="gain", amount=1.0 + k)
+        tables.append(led.table())
+    for k, t in enumerate(tables):
+        expected = np.concatenate([np.full(3**j, 1.0 + j) for j in range(k + 1)])
+        np.testing.assert_array_equal(t.amount, expected)
+        np.testing.assert_array_equal(t.contract, np.repeat(np.arange(k + 1), [3**j for j in range(k + 1)]))
