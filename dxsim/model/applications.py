@@ -19,12 +19,15 @@ import math
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeAlias, cast
 
+import numpy as np
 import simpy
+from numpy.typing import NDArray
 
 from dxsim.model.platform import Occupancy
+from dxsim.model.population import Attributes
 
 __all__ = [
     "ApplicantSteps",
@@ -89,20 +92,30 @@ class Application:
 
 @dataclass(slots=True)
 class Cohort:
-    """The applicants of one month's consideration that count on programme money.
+    """The applicants of one month's consideration that count on programme money (arrays, one entry each).
 
     If the budget gives one of them nothing when it signs, it decides again
     on the offer without programme money; the first such re-decision of the
     month decides it for every member at once
     (:meth:`~dxsim.model.demand.Offers.adopts_without_money`), and the
-    others reuse their decision while its inputs hold.  ``decided`` maps
-    each member's enterprise to whether it adopts without programme money
-    and the expected go-live that decision counted on (months from
-    signing); it is None until then.
+    others reuse their decision while its inputs hold.  The cohort holds
+    what that decision reads (enterprise ids, industries, platforms, quoted
+    prices in yuan, attributes, beliefs, renewing), not the applications,
+    so an application and its cohort make no reference cycle (a run leaves
+    nothing for the paused garbage collector).  ``decided`` maps each
+    member's enterprise to whether it adopts without programme money and
+    the expected go-live that decision counted on (months from signing);
+    it is None until then.
     """
 
     month: int
-    members: list[Application] = field(default_factory=list)
+    enterprise: NDArray[np.int64]
+    industry: NDArray[np.int64]
+    platform: NDArray[np.int64]
+    price: NDArray[np.float64]
+    attributes: Attributes
+    belief: tuple[NDArray[np.float64], NDArray[np.float64]]  # perceived failure, share of the gain counted on
+    renewing: NDArray[np.bool_]
     decided: dict[int, tuple[bool, float]] | None = None
 
 

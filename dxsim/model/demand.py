@@ -333,13 +333,25 @@ class Offers:
         if cohort is None or cohort.month != month:
             return None
         if cohort.decided is None:
-            members = cohort.members
-            none = np.zeros((len(self.programme.instruments), len(members)))
-            offer, decision = self.evaluate_applicants(members, none, none, month)
-            cohort.decided = {
-                a.enterprise: (adopt, golive)
-                for a, adopt, golive in zip(members, decision.adopt.tolist(), offer.golive.tolist(), strict=True)
-            }
+            none = np.zeros((len(self.programme.instruments), len(cohort.enterprise)))
+            offer, decision = self.evaluate(
+                cohort.industry,
+                cohort.platform,
+                cohort.price,
+                none,
+                none,
+                cohort.attributes,
+                cohort.belief,
+                month,
+                cohort.renewing,
+            )
+            cohort.decided = dict(
+                zip(
+                    cohort.enterprise.tolist(),
+                    zip(decision.adopt.tolist(), offer.golive.tolist(), strict=True),
+                    strict=True,
+                )
+            )
         adopt, golive = cohort.decided[app.enterprise]
         now = float(self.expected_golive(np.array([app.industry]), np.array([app.platform]))[0])
         return adopt if now == golive else None
@@ -648,45 +660,54 @@ class Demand:
             renewing,
             exit_at,
         )
-        self._apply(t, np.flatnonzero(adopt), head, att)
+        money = adopt & (counted > 0)  # the month's cohort: those counting on programme money
+        cohort = Cohort(
+            t,
+            c.ids[money],
+            c.industry[money],
+            platform[money],
+            price[money],
+            att.take(money),
+            (failure[money], trust[money]),
+            renewing[money],
+        )
+        self._apply(np.flatnonzero(adopt), head, att, cohort)
 
-    def _apply(self, t: int, rows: NDArray[np.int64], head: tuple[NDArray[np.generic], ...], att: Attributes) -> None:
-        """The considerers ``rows`` apply, each at its own time in month ``t``.
+    def _apply(
+        self, rows: NDArray[np.int64], head: tuple[NDArray[np.generic], ...], att: Attributes, cohort: Cohort
+    ) -> None:
+        """The considerers ``rows`` apply, each at its own time; those counting on programme money are of ``cohort``.
 
         ``head`` holds the considerers' columns: enterprise, industry,
         platform, time, threshold, attempt, quoted price, programme money
         counted on, perceived failure, benefit share, renewing, exit time.
-        Those counting on programme money form the month's
-        :class:`~dxsim.model.applications.Cohort`.
         """
         traits = (getattr(att, name) for name in Attributes.__dataclass_fields__)
         # Python scalars column by column: cheaper than numpy scalars one by one
         apply = self.applicants.apply
-        cohort = Cohort(t)  # those counting on programme money
         for (who, ind, plat, time, threshold, attempt, quoted, counted, fear, hope, renew, leaves), values in zip(
             zip(*(x[rows].tolist() for x in head), strict=True),
             zip(*(x[rows].tolist() for x in traits), strict=True),
             strict=True,
         ):
-            app = Application(
-                who,
-                ind,
-                plat,
-                time,
-                threshold,
-                attempt,
-                quoted,
-                counted,
-                fear,
-                hope,
-                Traits(*values),
-                renew,
-                leaves,
-                cohort if counted > 0 else None,
+            apply(
+                Application(
+                    who,
+                    ind,
+                    plat,
+                    time,
+                    threshold,
+                    attempt,
+                    quoted,
+                    counted,
+                    fear,
+                    hope,
+                    Traits(*values),
+                    renew,
+                    leaves,
+                    cohort if counted > 0 else None,
+                )
             )
-            if counted > 0:
-                cohort.members.append(app)
-            apply(app)
 
     def _record(
         self,
@@ -736,7 +757,7 @@ class Demand:
             _offer_rows(offer, rows),
             amount[:, rows],
             to_price[:, rows],
-            Attributes(*(getattr(att, name)[rows] for name in Attributes.__dataclass_fields__)),
+            att.take(rows),
         )
         signs[rows] = value.signs
         declined = rows[~value.signs]

@@ -151,6 +151,10 @@ class Attributes:
     margin: NDArray[np.float64]  # base profit, share of revenue (the income-tax class)
     high_tech: NDArray[np.bool_]  # certified high-tech enterprise
 
+    def take(self, rows: NDArray[np.int64] | NDArray[np.bool_]) -> Attributes:
+        """The attributes of the enterprises ``rows`` (indices or a mask)."""
+        return Attributes(*(getattr(self, name)[rows] for name in Attributes.__dataclass_fields__))
+
 
 def _concat(parts: Sequence[Considerers]) -> Considerers:
     """Considerers of several groups in one."""

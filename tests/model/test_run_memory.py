@@ -72,3 +72,12 @@ def test_runs_in_threads_restore_the_garbage_collector():
         t.join()
     assert not errors
     assert gc.isenabled()
+
+
+def test_a_run_leaves_no_application_for_the_collector(collector_off):
+    # an application and the month's cohort it belongs to must not make a reference cycle
+    from dxsim.model.applications import Application, Cohort
+
+    result = World(SMALL.with_overrides({"programme.batches[0].budget": 5e5}), replication_key(1, 0)).run()
+    assert len(result.adopters["price_paid"]) > 0
+    assert not [o for o in gc.get_objects() if type(o) in (Application, Cohort)]
