@@ -411,7 +411,7 @@ class Contracting:
         for g in grants:
             amount[g.instrument, 0] += g.amount
             to_price[g.instrument, 0] += g.to_price
-        offer, decision = self.offers.evaluate_applicants([app], amount, to_price, month)
+        offer, decision = self.offers.evaluate_applicant(app, amount, to_price, month)
         if self.offers.decisions is not None:
             belief = (np.array([app.perceived_failure]), np.array([app.benefit_share]))
             self.offers.decisions.add(

@@ -298,23 +298,20 @@ class Offers:
         )
         return np.asarray(wait + mean_implementation)
 
-    def evaluate_applicants(
-        self, apps: list[Application], amount: NDArray[np.float64], to_price: NDArray[np.float64], month: int
+    def evaluate_applicant(
+        self, app: Application, amount: NDArray[np.float64], to_price: NDArray[np.float64], month: int
     ) -> tuple[Offer, Decision]:
-        """:meth:`evaluate` for applicants, with the beliefs they applied with (yuan, instruments x applicants)."""
-        att = Attributes(
-            *(np.array([getattr(a.traits, name) for a in apps]) for name in Attributes.__dataclass_fields__)
-        )
+        """:meth:`evaluate` for one applicant, with the beliefs it applied with (yuan, instruments x 1)."""
         return self.evaluate(
-            np.array([a.industry for a in apps]),
-            np.array([a.platform for a in apps]),
-            np.array([a.price for a in apps]),
+            np.array([app.industry]),
+            np.array([app.platform]),
+            np.array([app.price]),
             amount,
             to_price,
-            att,
-            (np.array([a.perceived_failure for a in apps]), np.array([a.benefit_share for a in apps])),
+            Attributes(*(np.array([getattr(app.traits, name)]) for name in Attributes.__dataclass_fields__)),
+            (np.array([app.perceived_failure]), np.array([app.benefit_share])),
             month,
-            np.array([a.renewal for a in apps]),
+            np.array([app.renewal]),
         )
 
     def adopts_without_money(self, app: Application, month: int) -> bool | None:

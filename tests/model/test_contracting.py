@@ -110,7 +110,7 @@ def test_a_cohort_decides_each_member_as_deciding_it_alone_would(small, monkeypa
     def checked(self: Offers, app, month: int) -> bool | None:
         with_cohort = taken(self, app, month)
         none = np.zeros((len(self.programme.instruments), 1))
-        answers.append((with_cohort, bool(self.evaluate_applicants([app], none, none, month)[1].adopt[0])))
+        answers.append((with_cohort, bool(self.evaluate_applicant(app, none, none, month)[1].adopt[0])))
         return with_cohort
 
     monkeypatch.setattr(Offers, "adopts_without_money", checked)
