@@ -229,11 +229,44 @@ class Ledger:
             ok = (a >= 0) & np.isfinite(a)
             raise ConservationError(f"amount(={a[~ok][0]}) must be finite and >= 0 ({kind})")
         keep = np.flatnonzero(a > 0)  # the entries kept, in C order: copied out of the broadcast views
-        if not len(keep):
-            return
-        self._chunks.append((_kept(m, keep), _kept(c, keep), _kept(p, keep)))
+        if len(keep):
+            self._append((payer, payee, kind), _kept(m, keep), _kept(c, keep), _kept(p, keep), _kept(a, keep))
+
+    def add_entries(
+        self,
+        payer: str,
+        payee: str,
+        month: NDArray[np.int64],
+        *,
+        contract: NDArray[np.int64],
+        kind: str,
+        amount: NDArray[np.float64],
+        platform: NDArray[np.int64],
+    ) -> None:
+        """Record payments (yuan) given entry by entry: 1-D arrays of one length, every amount > 0.
+
+        What :meth:`add_schedule` records of a schedule without a zero, in
+        the order given; the ledger keeps the arrays (the caller must not
+        change them).  An amount not positive and finite is refused.
+        """
+        if len(amount) and not (amount.min() > 0 and amount.max() < np.inf):  # NaN fails both
+            raise ConservationError(f"amounts must be finite and > 0 ({kind}), not {amount.min()}..{amount.max()}")
+        if len(amount):
+            self._append((payer, payee, kind), month, contract, platform, amount)
+
+    def _append(
+        self,
+        codes: tuple[str, str, str],
+        month: NDArray[np.int64],
+        contract: NDArray[np.int64],
+        platform: NDArray[np.int64],
+        amount: NDArray[np.float64],
+    ) -> None:
+        """Keep a chunk of entries (1-D columns of one length) of one payer, payee and kind."""
+        payer, payee, kind = codes
+        self._chunks.append((month, contract, platform))
         self._codes.append((PARTY[payer], PARTY[payee], KIND[kind]))
-        self._amounts.append(_kept(a, keep))
+        self._amounts.append(amount)
 
     def table(self) -> LedgerTable:
         """All entries as columns.
@@ -426,22 +459,27 @@ class _ContractTotals:
     """Totals per contract of one kind of entry, optionally of one payer or payee (yuan).
 
     One pass over the ledger: the total of every allowed (kind, payer, payee)
-    per contract; a question adds the columns it asks for.
+    of the kinds the identities read (:data:`_CHECKED_KINDS`) per contract;
+    a question adds the columns it asks for.
     """
 
     def __init__(self, table: LedgerTable, code: NDArray[np.int16], n: int) -> None:
         self.n = n
-        self.codes = np.flatnonzero(_ALLOWED)
+        checked = np.isin(np.arange(len(_ALLOWED)) // len(PARTIES) ** 2, [KIND[k] for k in _CHECKED_KINDS])
+        self.codes = np.flatnonzero(_ALLOWED & checked)
         column = np.full(len(_ALLOWED), -1, dtype=np.int16)  # small: gathered for every entry
         column[self.codes] = np.arange(len(self.codes))
-        keep = (table.contract >= 0) & (table.contract < n)
-        cell = table.contract[keep]
+        columns = column[code]
+        rows = np.flatnonzero((columns >= 0) & (table.contract >= 0) & (table.contract < n))
+        cell = table.contract[rows]
         cell *= len(self.codes)
-        cell += column[code[keep]]
-        sums = np.bincount(cell, weights=table.amount[keep], minlength=n * len(self.codes))
+        cell += columns[rows]
+        sums = np.bincount(cell, weights=table.amount[rows], minlength=n * len(self.codes))
         self.sums = sums.reshape(n, len(self.codes))
 
     def __call__(self, kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:
+        if kind not in _CHECKED_KINDS:
+            raise KeyError(f"{kind} is not totalled per contract")
         parties = len(PARTIES)
         k, a, b = self.codes // parties**2, self.codes // parties % parties, self.codes % parties
         pick = (
@@ -450,6 +488,22 @@ class _ContractTotals:
             & ((b == payee) if payee is not None else True)
         )
         return np.asarray(self.sums[:, pick].sum(axis=1))
+
+
+#: The kinds of entry :func:`check_conservation` totals per contract.
+_CHECKED_KINDS = (
+    "enterprise_payment",
+    "subsidy",
+    "delivery_cost",
+    "subscription",
+    "shortfall",
+    "payment_shortfall",
+    "payment_premium",
+    "vat",
+    "vat_credit",
+    "tax",
+    "tax_saving",
+)
 
 
 def _tax_checks(
