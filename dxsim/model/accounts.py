@@ -118,9 +118,7 @@ def adopter_records(
     """
     n = len(book["price"])
     signed = book["signed"]
-    ent, plat = (
-        paybacks(party_flows(table, (p,), signed, months)[0], monthly_discount) for p in (ENTERPRISE, PLATFORM)
-    )
+    ent, plat = (paybacks(f, monthly_discount) for f in party_flows(table, (ENTERPRISE, PLATFORM), signed, months))
 
     def total(kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:
         rows = table.rows(kind)
