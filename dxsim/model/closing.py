@@ -230,9 +230,8 @@ def income_tax_schedule(
     calendar = start[:, None] + np.arange(width)
     deduction = straight_line(deductible, golive - start, lifetime, width)
     tax = law.incremental(base[:, None], gain, deduction, high_tech[:, None], calendar)
-    tax[calendar >= months] = 0.0
-    if exit_time is not None:
-        tax[calendar >= exit_time[:, None]] = 0.0
+    end = np.full(len(start), float(months)) if exit_time is None else np.fmin(months, np.ceil(exit_time))
+    tax[np.arange(width) >= (end - start)[:, None]] = 0.0  # one mask: calendar >= months, or >= the exit time
     return calendar, tax
 
 
