@@ -132,7 +132,9 @@ def adopter_records(
     owed = book["enterprise_part"] + book["government_to_enterprise"]
     paid = total("enterprise_payment")
     delivery = total("delivery_cost")
-    receipts = table.total(table.is_cash & (table.payee == PLATFORM) & (table.month < months), by="contract", size=n)
+    to_platform = np.flatnonzero(table.payee == PLATFORM)  # few: then only they are read
+    to_platform = to_platform[table.is_cash[to_platform] & (table.month[to_platform] < months)]
+    receipts = table.total(to_platform, by="contract", size=n)
     with np.errstate(divide="ignore", invalid="ignore"):
         recovery = np.where(owed > 0, paid / owed, np.nan)
     return {
