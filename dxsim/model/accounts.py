@@ -118,9 +118,7 @@ def adopter_records(
     """
     n = len(book["price"])
     signed = book["signed"]
-    ent, plat = (
-        paybacks(party_flows(table, (p,), signed, months)[0], monthly_discount) for p in (ENTERPRISE, PLATFORM)
-    )
+    ent, plat = (paybacks(f, monthly_discount) for f in party_flows(table, (ENTERPRISE, PLATFORM), signed, months))
 
     def total(kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:
         rows = table.rows(kind)
@@ -134,7 +132,9 @@ def adopter_records(
     owed = book["enterprise_part"] + book["government_to_enterprise"]
     paid = total("enterprise_payment")
     delivery = total("delivery_cost")
-    receipts = table.total(table.is_cash & (table.payee == PLATFORM) & (table.month < months), by="contract", size=n)
+    to_platform = np.flatnonzero(table.payee == PLATFORM)  # few: then only they are read
+    to_platform = to_platform[table.is_cash[to_platform] & (table.month[to_platform] < months)]
+    receipts = table.total(to_platform, by="contract", size=n)
     with np.errstate(divide="ignore", invalid="ignore"):
         recovery = np.where(owed > 0, paid / owed, np.nan)
     return {
@@ -181,11 +181,17 @@ def adopter_records(
 
 
 def platform_cash_flows(table: LedgerTable, months: int, n_platforms: int) -> NDArray[np.float64]:
-    """Net cash flow of each platform per month (yuan), shape (months, platforms)."""
-    cash = table.is_cash & (table.platform >= 0) & (table.month >= 0) & (table.month < months)
+    """Net cash flow of each platform per month (yuan), shape (months, platforms).
+
+    The platforms' entries (few) are found first and only they are read:
+    each cell adds the entries it receives, and those it pays, in ledger order.
+    """
+    rows = np.flatnonzero((table.payee == PLATFORM) | (table.payer == PLATFORM))
+    month, platform = table.month[rows], table.platform[rows]
+    keep = table.is_cash[rows] & (platform >= 0) & (month >= 0) & (month < months)
+    rows, cell = rows[keep], month[keep] * n_platforms + platform[keep]
     out = np.zeros(months * n_platforms)
     for party_col, sign in ((table.payee, 1.0), (table.payer, -1.0)):
-        m = cash & (party_col == PLATFORM)
-        idx = table.month[m] * n_platforms + table.platform[m]
-        out += sign * np.bincount(idx, weights=table.amount[m], minlength=months * n_platforms)
+        m = party_col[rows] == PLATFORM
+        out += sign * np.bincount(cell[m], weights=table.amount[rows[m]], minlength=months * n_platforms)
     return out.reshape(months, n_platforms)

@@ -45,7 +45,7 @@ from numpy.typing import NDArray
 
 from dxsim.finance import straight_line
 from dxsim.model.accounts import platform_cash_flows
-from dxsim.model.ledger import ENTERPRISE, KIND, PLATFORM, Ledger, LedgerTable, TaxAccounts
+from dxsim.model.ledger import ENTERPRISE, KIND, PLATFORM, ConservationError, Ledger, LedgerTable, TaxAccounts
 from dxsim.model.tax import TaxLaw, carry_forward_tax
 
 __all__ = ["PlatformCosts", "close_books", "income_tax_schedule"]
@@ -230,9 +230,8 @@ def income_tax_schedule(
     calendar = start[:, None] + np.arange(width)
     deduction = straight_line(deductible, golive - start, lifetime, width)
     tax = law.incremental(base[:, None], gain, deduction, high_tech[:, None], calendar)
-    tax[calendar >= months] = 0.0
-    if exit_time is not None:
-        tax[calendar >= exit_time[:, None]] = 0.0
+    end = np.full(len(start), float(months)) if exit_time is None else np.fmin(months, np.ceil(exit_time))
+    tax[np.arange(width) >= (end - start)[:, None]] = 0.0  # one mask: calendar >= months, or >= the exit time
     return calendar, tax
 
 
@@ -281,11 +280,28 @@ def _write_income_tax(
         months=months,
         exit_time=book["exit"][live] if "exit" in book else None,
     )
-    owner = {"contract": live[:, None], "platform": book["platform"][live].astype(np.int64)[:, None]}
     net[live] = tax.sum(axis=1)
-    ledger.add_schedule("enterprise", "government", calendar, kind="tax", amount=np.maximum(tax, 0.0), **owner)
-    saving = np.maximum(np.negative(tax, out=tax), 0.0, out=tax)  # in place: the tax is summed and written
-    ledger.add_schedule("government", "enterprise", calendar, kind="tax_saving", amount=saving, **owner)
+    if not np.isfinite(net).all():
+        raise ConservationError("income tax not finite")
+    platform = book["platform"][live].astype(np.int64)
+    flat = np.ascontiguousarray(tax).reshape(-1)
+    for payer, payee, kind, cells in (
+        ("enterprise", "government", "tax", np.flatnonzero(flat > 0)),
+        ("government", "enterprise", "tax_saving", np.flatnonzero(flat < 0)),
+    ):
+        row = cells // width  # the cells of each kind in C order, as add_schedule would keep them
+        amount = flat[cells]
+        if kind == "tax_saving":  # what is saved: the negative tax
+            np.negative(amount, out=amount)
+        ledger.add_entries(
+            payer,
+            payee,
+            calendar.reshape(-1)[cells],
+            contract=live[row],
+            kind=kind,
+            amount=amount,
+            platform=platform[row],
+        )
     return net
 
 

@@ -15,6 +15,8 @@ Every contract is kept in the :class:`Register`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter
 
 import numpy as np
 import simpy
@@ -53,23 +55,30 @@ class Register:
         return len(self.book)
 
     def adopter_attributes(self) -> dict[str, NDArray[np.float64]]:
-        """Attributes of every contract's enterprise, one array each."""
-        traits = {
-            "failed": "fails",
-            "revenue": "revenue",
-            "liquidity": "liquidity",
-            "hurdle_rate": "hurdle_rate",
-        }
-        out = {
-            name: np.array([getattr(a.traits, f) for a in self.apps], dtype=np.float64) for name, f in traits.items()
-        }
-        out["perceived_failure"] = np.array([a.perceived_failure for a in self.apps], dtype=np.float64)
-        out["maturity_before"] = np.array([a.traits.maturity for a in self.apps], dtype=np.float64)
-        out["margin"] = np.array([a.traits.margin for a in self.apps], dtype=np.float64)
-        out["high_tech"] = np.array([a.traits.high_tech for a in self.apps], dtype=np.float64)
-        out["exit"] = np.array([a.exit for a in self.apps], dtype=np.float64)
-        out["renewal"] = np.array([a.renewal for a in self.apps], dtype=np.float64)
-        return out
+        """Attributes of every contract's enterprise, one array each.
+
+        One pass over the applications: each gives a row of its values
+        (:data:`_ADOPTER_ATTRIBUTES`), and each attribute is a column of the rows.
+        """
+        width = len(_ADOPTER_ATTRIBUTES)
+        values = chain.from_iterable(map(attrgetter(*_ADOPTER_ATTRIBUTES.values()), self.apps))
+        rows = np.fromiter(values, dtype=np.float64, count=width * len(self.apps)).reshape(-1, width)
+        return dict(zip(_ADOPTER_ATTRIBUTES, np.ascontiguousarray(rows.T), strict=True))
+
+
+#: What :meth:`Register.adopter_attributes` reads of each application, by the name it gives it.
+_ADOPTER_ATTRIBUTES = {
+    "failed": "traits.fails",
+    "revenue": "traits.revenue",
+    "liquidity": "traits.liquidity",
+    "hurdle_rate": "traits.hurdle_rate",
+    "perceived_failure": "perceived_failure",
+    "maturity_before": "traits.maturity",
+    "margin": "traits.margin",
+    "high_tech": "traits.high_tech",
+    "exit": "exit",
+    "renewal": "renewal",
+}
 
 
 class Grants:

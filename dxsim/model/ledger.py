@@ -229,11 +229,44 @@ class Ledger:
             ok = (a >= 0) & np.isfinite(a)
             raise ConservationError(f"amount(={a[~ok][0]}) must be finite and >= 0 ({kind})")
         keep = np.flatnonzero(a > 0)  # the entries kept, in C order: copied out of the broadcast views
-        if not len(keep):
-            return
-        self._chunks.append((_kept(m, keep), _kept(c, keep), _kept(p, keep)))
+        if len(keep):
+            self._append((payer, payee, kind), _kept(m, keep), _kept(c, keep), _kept(p, keep), _kept(a, keep))
+
+    def add_entries(
+        self,
+        payer: str,
+        payee: str,
+        month: NDArray[np.int64],
+        *,
+        contract: NDArray[np.int64],
+        kind: str,
+        amount: NDArray[np.float64],
+        platform: NDArray[np.int64],
+    ) -> None:
+        """Record payments (yuan) given entry by entry: 1-D arrays of one length, every amount > 0.
+
+        What :meth:`add_schedule` records of a schedule without a zero, in
+        the order given; the ledger keeps the arrays (the caller must not
+        change them).  An amount not positive and finite is refused.
+        """
+        if len(amount) and not (amount.min() > 0 and amount.max() < np.inf):  # NaN fails both
+            raise ConservationError(f"amounts must be finite and > 0 ({kind}), not {amount.min()}..{amount.max()}")
+        if len(amount):
+            self._append((payer, payee, kind), month, contract, platform, amount)
+
+    def _append(
+        self,
+        codes: tuple[str, str, str],
+        month: NDArray[np.int64],
+        contract: NDArray[np.int64],
+        platform: NDArray[np.int64],
+        amount: NDArray[np.float64],
+    ) -> None:
+        """Keep a chunk of entries (1-D columns of one length) of one payer, payee and kind."""
+        payer, payee, kind = codes
+        self._chunks.append((month, contract, platform))
         self._codes.append((PARTY[payer], PARTY[payee], KIND[kind]))
-        self._amounts.append(_kept(a, keep))
+        self._amounts.append(amount)
 
     def table(self) -> LedgerTable:
         """All entries as columns.
@@ -384,13 +417,13 @@ def check_conservation(
     and per platform: its income tax, fixed costs and financing costs are
     those given.
     """
-    code = _check_directions(table)
+    column = _check_directions(table)
     if taxes is None:
         _no_taxes(table)
     n = len(price)
     if n == 0:
         return
-    total = _ContractTotals(table, code, n)
+    total = _ContractTotals(table, column, n)
     g = government_to_platform + government_to_enterprise
     sub_p, sub_e = total("subsidy", payee=PLATFORM), total("subsidy", payee=ENTERPRISE)
     short_p, short_e = total("shortfall", payer=PLATFORM), total("shortfall", payer=ENTERPRISE)
@@ -422,26 +455,54 @@ def check_conservation(
         )
 
 
+#: The kinds of entry :func:`check_conservation` totals per contract.
+_CHECKED_KINDS = (
+    "enterprise_payment",
+    "subsidy",
+    "delivery_cost",
+    "subscription",
+    "shortfall",
+    "payment_shortfall",
+    "payment_premium",
+    "vat",
+    "vat_credit",
+    "tax",
+    "tax_saving",
+)
+
+
+#: The (kind, payer, payee) codes :class:`_ContractTotals` totals: those of :data:`_CHECKED_KINDS` allowed.
+_CHECKED_CODES = np.flatnonzero(
+    _ALLOWED & np.isin(np.arange(len(_ALLOWED)) // len(PARTIES) ** 2, [KIND[k] for k in _CHECKED_KINDS])
+)
+
+#: Each code's column in :class:`_ContractTotals`: -1 if not totalled, -2 if :data:`DIRECTIONS` forbids it.
+_COLUMN = np.where(_ALLOWED, -1, -2).astype(np.int16)  # small: gathered for every entry
+_COLUMN[_CHECKED_CODES] = np.arange(len(_CHECKED_CODES))
+
+
 class _ContractTotals:
     """Totals per contract of one kind of entry, optionally of one payer or payee (yuan).
 
     One pass over the ledger: the total of every allowed (kind, payer, payee)
-    per contract; a question adds the columns it asks for.
+    of the kinds the identities read (:data:`_CHECKED_KINDS`) per contract;
+    a question adds the columns it asks for.  ``column`` is each entry's
+    column (:data:`_COLUMN` of its code).
     """
 
-    def __init__(self, table: LedgerTable, code: NDArray[np.int16], n: int) -> None:
+    def __init__(self, table: LedgerTable, column: NDArray[np.int16], n: int) -> None:
         self.n = n
-        self.codes = np.flatnonzero(_ALLOWED)
-        column = np.full(len(_ALLOWED), -1, dtype=np.int16)  # small: gathered for every entry
-        column[self.codes] = np.arange(len(self.codes))
-        keep = (table.contract >= 0) & (table.contract < n)
-        cell = table.contract[keep]
+        self.codes = _CHECKED_CODES
+        rows = np.flatnonzero((column >= 0) & (table.contract >= 0) & (table.contract < n))
+        cell = table.contract[rows]
         cell *= len(self.codes)
-        cell += column[code[keep]]
-        sums = np.bincount(cell, weights=table.amount[keep], minlength=n * len(self.codes))
+        cell += column[rows]
+        sums = np.bincount(cell, weights=table.amount[rows], minlength=n * len(self.codes))
         self.sums = sums.reshape(n, len(self.codes))
 
     def __call__(self, kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:
+        if kind not in _CHECKED_KINDS:
+            raise KeyError(f"{kind} is not totalled per contract")
         parties = len(PARTIES)
         k, a, b = self.codes // parties**2, self.codes // parties % parties, self.codes % parties
         pick = (
@@ -473,15 +534,15 @@ def _tax_checks(
 
 
 def _check_directions(table: LedgerTable) -> NDArray[np.int16]:
-    """Every entry goes between the parties its kind allows (:data:`DIRECTIONS`); return each one's code."""
-    code = table.code
-    bad = ~_ALLOWED[code]
+    """Every entry goes between the parties its kind allows (:data:`DIRECTIONS`); return their columns (:data:`_COLUMN`)."""
+    column = _COLUMN[table.code]
+    bad = column == -2
     if bad.any():
         k = int(np.argmax(bad))
         raise ConservationError(
             f"entry {k}: {KINDS[table.kind[k]]} from {PARTIES[table.payer[k]]} to {PARTIES[table.payee[k]]}"
         )
-    return code
+    return column
 
 
 def _no_taxes(table: LedgerTable) -> None:

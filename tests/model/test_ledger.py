@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -73,7 +75,30 @@ def test_negative_or_non_finite_amounts_are_refused(bad):
         led.add("government", "platform", 0, contract=0, kind="subsidy", amount=bad)
     with pytest.raises(ConservationError, match="amount"):
         led.add_schedule("government", "platform", [0, 1], contract=0, kind="subsidy", amount=[1.0, bad])
+    month, given = _two_entries(1.0, bad)
+    with pytest.raises(ConservationError, match="amount"):
+        led.add_entries("government", "platform", month, **given)
     assert len(led.table()) == 0  # nothing half-written
+
+
+def _two_entries(first: float, second: float) -> tuple[np.ndarray, dict[str, Any]]:
+    """Months and keywords of two subsidy entries of contract 0 for :meth:`Ledger.add_entries`."""
+    one = np.zeros(2, dtype=np.int64)
+    return np.array([0, 1]), {"contract": one, "kind": "subsidy", "amount": np.array([first, second]), "platform": one}
+
+
+def test_entries_need_positive_amounts_and_are_kept_as_a_schedule_keeps_them():
+    month, given = _two_entries(1.0, 0.0)
+    with pytest.raises(ConservationError, match="amount"):
+        Ledger().add_entries("government", "platform", month, **given)  # a zero is not an entry
+    month, given = _two_entries(2.0, 3.0)
+    led, schedule = Ledger(), Ledger()
+    led.add("enterprise", "platform", 0, contract=0, kind="enterprise_payment", amount=5.0, platform=0)
+    schedule.add("enterprise", "platform", 0, contract=0, kind="enterprise_payment", amount=5.0, platform=0)
+    led.add_entries("government", "platform", month, **given)
+    schedule.add_schedule("government", "platform", month, **given)
+    for name in ("month", "payer", "payee", "kind", "contract", "platform", "amount"):
+        np.testing.assert_array_equal(getattr(led.table(), name), getattr(schedule.table(), name))
 
 
 # ------------------------------------------------------------- conservation
