@@ -155,11 +155,15 @@ class Occupancy:
         self._last = [0.0] * n
         self._area_wait = [0.0] * n
         self._area_busy = [0.0] * n
+        self._waiting_now: NDArray[np.float64] | None = None  # :attr:`waiting` until the next change of it
 
     @property
     def waiting(self) -> NDArray[np.float64]:
-        """Number waiting at each platform now."""
-        return np.array(self._waiting)
+        """Number waiting at each platform now (read-only: kept until the number changes)."""
+        if self._waiting_now is None:
+            self._waiting_now = np.array(self._waiting)
+            self._waiting_now.flags.writeable = False
+        return self._waiting_now
 
     def change(self, p: int, now: float, *, waiting: int = 0, busy: int = 0) -> None:
         """Add ``waiting`` and ``busy`` (may be negative) at platform ``p`` at time ``now``."""
@@ -167,7 +171,9 @@ class Occupancy:
         self._area_wait[p] += self._waiting[p] * dt
         self._area_busy[p] += self._busy[p] * dt
         self._last[p] = now
-        self._waiting[p] += waiting
+        if waiting:
+            self._waiting[p] += waiting
+            self._waiting_now = None
         self._busy[p] += busy
 
     def close(self, end: float, length: float = 1.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
