@@ -105,7 +105,8 @@ def settle(
     gone = np.full(len(golive), np.inf) if exit_time is None else exit_time
     life = np.minimum(lifetime, np.maximum(gone - golive, 0.0))  # the gain and the fee stop at the exit
     gain = gain_profile(np.where(works, np.clip(monthly_gain, 0.0, None), 0.0), offset, ramp, life, width)
-    subscription = gain_profile(np.where(works, fee, 0.0), offset, 0.0, life, width)
+    charged = np.where(works, fee, 0.0)
+    subscription = gain_profile(charged, offset, 0.0, life, width) if charged.any() else np.zeros_like(gain)
     payments = deferred_payments(scheme, owed, gain, np.zeros(len(golive), dtype=np.int64), works, revenue)
     if np.isfinite(gone).any():  # the enterprise pays in the months it begins in business
         payments = np.where(start[:, None] + np.arange(width) < gone[:, None], payments, 0.0)
