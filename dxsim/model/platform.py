@@ -207,6 +207,8 @@ class Receivables:
 
     def reduce(self, p: NDArray[np.int64], month: NDArray[np.int64], amount: NDArray[np.float64]) -> None:
         """Payments or write-offs (yuan) of platforms ``p`` falling due in ``month`` (arrays broadcast)."""
+        if not np.any(amount):  # e.g. nothing deferred: nothing to reduce
+            return
         p_b, m_b, a_b = np.broadcast_arrays(p, month, amount)
         keep = (m_b < self.months) & (a_b != 0)
         np.add.at(self.reduced, (m_b[keep], p_b[keep]), a_b[keep])
