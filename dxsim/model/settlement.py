@@ -111,9 +111,12 @@ def settle(
     if np.isfinite(gone).any() and payments.any():  # the enterprise pays in the months it begins in business
         payments = np.where(start[:, None] + np.arange(width) < gone[:, None], payments, 0.0)
     base = deferred_owed(scheme, owed)
-    capped = np.minimum(np.cumsum(payments, axis=1), base[:, None])
-    collected = np.diff(capped, axis=1, prepend=0.0)
-    total = payments.sum(axis=1)
+    if payments.any():
+        capped = np.minimum(np.cumsum(payments, axis=1), base[:, None])
+        collected = np.diff(capped, axis=1, prepend=0.0)
+        total = payments.sum(axis=1)
+    else:  # nothing paid from go-live (e.g. upfront): nothing collected (what is owed is never negative)
+        collected, total = np.zeros_like(payments), np.zeros(len(golive))
     ends = np.where(works | on_revenue(scheme), start + term, start + int(np.ceil(acceptance_delay)))
     ends = np.where(gone < ends, np.maximum(start, np.floor(gone)), ends)  # written off at the exit
     return Settlement(
