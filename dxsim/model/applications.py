@@ -229,7 +229,7 @@ class Applicants:
             self.waiting[p].append(outcome.contract)
 
     def _start(self, contract: int, p: int) -> None:
-        """A server is free: the implementation of ``contract`` at platform ``p`` starts now (occupancy counted)."""
+        """A server is free: the implementation of ``contract`` at platform ``p`` starts now (the caller counts it in service)."""
         duration = self.steps.start_implementation(contract)
         self._after(duration, self._go_live, (contract, p))
 

@@ -144,9 +144,9 @@ class Platforms:
 class Occupancy:
     """Time integrals of the number waiting and the number in service, per platform.
 
-    ``change`` is called at every arrival, start and end of service (one
-    platform at a time, so on Python floats); ``close`` returns the month's
-    time averages and starts the next month.
+    ``change`` is called whenever the number waiting or in service at a
+    platform changes (one platform at a time, so on Python floats); ``close``
+    returns the month's time averages and starts the next month.
     """
 
     def __init__(self, n: int) -> None:

@@ -108,10 +108,11 @@ def settle(
     charged = np.where(works, fee, 0.0)
     subscription = gain_profile(charged, offset, 0.0, life, width) if charged.any() else np.zeros_like(gain)
     payments = deferred_payments(scheme, owed, gain, np.zeros(len(golive), dtype=np.int64), works, revenue)
-    if np.isfinite(gone).any() and payments.any():  # the enterprise pays in the months it begins in business
+    paying = bool(payments.any())  # not under an upfront scheme
+    if paying and np.isfinite(gone).any():  # the enterprise pays in the months it begins in business
         payments = np.where(start[:, None] + np.arange(width) < gone[:, None], payments, 0.0)
     base = deferred_owed(scheme, owed)
-    if payments.any():
+    if paying:
         capped = np.minimum(np.cumsum(payments, axis=1), base[:, None])
         collected = np.diff(capped, axis=1, prepend=0.0)
         total = payments.sum(axis=1)
