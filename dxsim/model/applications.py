@@ -219,29 +219,30 @@ class Applicants:
         if isinstance(outcome, Refused):  # may consider again later
             return
         p = app.platform
-        self.occupancy.change(p, self.env.now, waiting=1)
         cap = self.capacity[p]
-        if cap is None or self.busy[p] < cap:
+        if cap is None or self.busy[p] < cap:  # it starts at once: in service without waiting
             self.busy[p] += 1
+            self.occupancy.change(p, self.env.now, busy=1)
             self._start(outcome.contract, p)
         else:
+            self.occupancy.change(p, self.env.now, waiting=1)
             self.waiting[p].append(outcome.contract)
 
     def _start(self, contract: int, p: int) -> None:
-        """A server is free: the implementation of ``contract`` at platform ``p`` starts now."""
-        self.occupancy.change(p, self.env.now, waiting=-1, busy=1)
+        """A server is free: the implementation of ``contract`` at platform ``p`` starts now (the caller counts it in service)."""
         duration = self.steps.start_implementation(contract)
         self._after(duration, self._go_live, (contract, p))
 
     def _go_live(self, event: simpy.Event) -> None:
         contract, p = cast(tuple[int, int], event.value)
-        self.occupancy.change(p, self.env.now, busy=-1)
         delay = self.steps.go_live(contract)
         self._after(delay, self._assess, contract)
         queue = self.waiting[p]
-        if queue:  # the server passes to the first in the queue
+        if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
+            self.occupancy.change(p, self.env.now, waiting=-1)
             self._start(queue.popleft(), p)
         else:
+            self.occupancy.change(p, self.env.now, busy=-1)
             self.busy[p] -= 1
 
     def _assess(self, event: simpy.Event) -> None:

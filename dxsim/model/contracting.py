@@ -115,20 +115,28 @@ class Grants:
             return
         month = int(self.env.now)
         p = self.register.apps[cid].platform
-        owner = {"contract": cid, "platform": p}
+        add = self.ledger.add
         for g in grants:
             if g.paid_at != at or g.settled:
                 continue
             inst = self.programme.instruments[g.instrument]
             if isinstance(inst, Tiered):
                 due = float(min(inst.amount_for(np.array([level]))[0], g.amount))
-                self.ledger.add("government", g.paid_to, month, kind="reward", amount=due, **owner)
+                add("government", g.paid_to, month, kind="reward", amount=due, contract=cid, platform=p)
                 self.programme.release(g, p, g.amount - due)
             else:
                 subsidy = min(g.to_price, g.amount)
-                self.ledger.add("government", g.paid_to, month, kind="subsidy", amount=subsidy, **owner)
-                self.ledger.add("government", "platform", month, kind="reward", amount=g.amount - subsidy, **owner)
-                self.ledger.add(g.paid_to, "government", month, kind="shortfall", amount=g.to_price - subsidy, **owner)
+                add("government", g.paid_to, month, kind="subsidy", amount=subsidy, contract=cid, platform=p)
+                add("government", "platform", month, kind="reward", amount=g.amount - subsidy, contract=cid, platform=p)
+                add(
+                    g.paid_to,
+                    "government",
+                    month,
+                    kind="shortfall",
+                    amount=g.to_price - subsidy,
+                    contract=cid,
+                    platform=p,
+                )
             g.settled = True
 
     def forfeit(self, cid: int, at: str) -> None:
@@ -200,6 +208,22 @@ class LiveContracts:
         self.renewals = renewals
         self.horizon = in_use.shape[0] - 1
         self.pending: list[int] = []  # contracts gone live, not yet settled
+        #: Per industry, as Python floats for the steps of one contract at a time: failure probability
+        #: and its learning ratio, internal costs (share of the price, yuan), lifetime (months).
+        self.per_industry = list(
+            zip(
+                industry.failure.tolist(),
+                industry.failure_learning_ratio.tolist(),
+                industry.internal_share.tolist(),
+                industry.internal_fixed.tolist(),
+                industry.lifetime_months,
+                strict=True,
+            )
+        )
+        #: Per platform, as Python floats: quality, and the share of its potential gain a working project yields.
+        self.per_platform = list(
+            zip(np.asarray(quality, dtype=np.float64).tolist(), self.realised.tolist(), strict=True)
+        )
 
     def add(self, cid: int, now: float) -> None:
         """Contract ``cid`` went live at ``now``: in use from now for its lifetime if its project works.
@@ -213,7 +237,7 @@ class LiveContracts:
         self.pending.append(cid)
         if not app.traits.fails and app.exit > now:
             self.in_use[int(now), i] += 1
-            lifetime_end = now + self.industry.lifetime_months[i]
+            lifetime_end = now + self.per_industry[i][4]
             end = int(min(lifetime_end, app.exit))
             if end < self.horizon:
                 self.in_use[end, i] -= 1
@@ -231,9 +255,9 @@ class LiveContracts:
         """
         if not self.pending:
             return
-        cids = np.asarray(self.pending, dtype=np.int64)
-        self.pending = []
-        apps = [self.register.apps[c] for c in cids]
+        pending, self.pending = self.pending, []  # Python ints: they index lists faster than numpy's
+        cids = np.asarray(pending, dtype=np.int64)
+        apps = [self.register.apps[c] for c in pending]
         industry = np.array([a.industry for a in apps])
         platform = np.array([a.platform for a in apps])
         revenue = np.array([a.traits.revenue for a in apps])
@@ -241,9 +265,10 @@ class LiveContracts:
         works = ~np.array([a.traits.fails for a in apps], dtype=bool)
         exit_at = np.array([a.exit for a in apps])
         book = self.register.book.columns
-        owed = np.array([book["enterprise_part"][c] + book["government_to_enterprise"][c] for c in cids])
+        part, to_enterprise, golive = book["enterprise_part"], book["government_to_enterprise"], book["golive"]
+        owed = np.array([part[c] + to_enterprise[c] for c in pending])
         st = settle(
-            golive=np.array([book["golive"][c] for c in cids]),
+            golive=np.array([golive[c] for c in pending]),
             monthly_gain=revenue / 12.0 * benefit * self.realised[platform],
             works=works,
             ramp=self.industry.ramp[industry],
@@ -379,13 +404,13 @@ class Contracting:
             self._turn_away(app)  # the platform signs no more deferred-payment contracts for now
             return Refused("working_capital")
         room = app.price * (1.0 - rules.discount)
-        eligible = self.programme.is_eligible(app.industry, app.traits.revenue)
+        programme = self.programme
+        batch = programme.batch_at(now)
         grants = (
-            self.programme.commit(now, app.price, app.platform, room, self.admission.admitted_now(now))
-            if self.programme.active and eligible
+            programme.commit(batch, app.price, app.platform, room, self.admission.admitted_now(now))
+            if programme.active and programme.is_eligible(app.industry, app.traits.revenue)
             else ()
         )
-        batch = self.programme.batch_at(now)
         if app.expected_grant > 0 and batch is not None:
             self.applicants.add(app.enterprise, int(now), batch, bool(grants))
         tiered = self.offers.tiered
@@ -477,8 +502,8 @@ class Contracting:
         self._pay_fixed(app, cid, enterprise_part + gov_e)
         self.grants.pay(cid, "signing")
         i = app.industry
-        industry = self.live.industry  # failure probabilities, learning ratios, internal costs
-        internal = float(industry.internal_share[i]) * app.price + float(industry.internal_fixed[i])
+        _, _, internal_share, internal_fixed, _ = self.live.per_industry[i]
+        internal = internal_share * app.price + internal_fixed
         if internal > 0:
             self.ledger.add(
                 "enterprise",
@@ -553,22 +578,20 @@ class Contracting:
         (:func:`dxsim.model.quality.failure_probability`).
         """
         app = self.register.apps[contract]
-        p, i = app.platform, app.industry
-        risk = failure_probability(
-            float(self.live.industry.failure[i]),
-            float(self.platforms.quality[p]),
-            self.platforms.experience_of(p),
-            float(self.live.industry.failure_learning_ratio[i]),
-        )
-        app.traits.fails = bool(app.traits.failure_draw < risk)
-        cost = self.platforms.start_deployment(app.platform)
+        p = app.platform
+        traits = app.traits
+        failure, ratio, _, _, _ = self.live.per_industry[app.industry]
+        quality = self.live.per_platform[p][0]
+        risk = failure_probability(failure, quality, self.platforms.experience_of(p), ratio)
+        traits.fails = traits.failure_draw < risk
+        cost = self.platforms.start_deployment(p)
         now = self.env.now
         self.ledger.add(
-            "platform", "market", int(now), contract=contract, kind="delivery_cost", amount=cost, platform=app.platform
+            "platform", "market", int(now), contract=contract, kind="delivery_cost", amount=cost, platform=p
         )
         book = self.register.book
         book.set(contract, "wait", now - book.columns["signed"][contract])
-        return app.traits.implementation
+        return traits.implementation
 
     def go_live(self, contract: int) -> float:
         """Go live: pay the grants due; in use from now; return the delay to acceptance (months)."""
@@ -610,7 +633,7 @@ class Contracting:
         else:
             self.grants.forfeit(contract, "acceptance")
         if first and accepted and grants and level >= self.rules.lighthouse_level:
-            gain = traits.revenue / 12.0 * traits.benefit * float(realised_share(self.platforms.quality[app.platform]))
+            gain = traits.revenue / 12.0 * traits.benefit * self.live.per_platform[app.platform][1]
             self.lighthouses.candidate(grants[0].batch, (contract, app.platform, app.industry, gain))
 
     def _designate(self, contract: int, industry: int) -> None:

@@ -81,26 +81,43 @@ class ContractBook:
 
     def __post_init__(self) -> None:
         self.columns = {name: [] for name in (*self.SIGNED, *self.LATER)}
-        self._signed = [(name, self.columns[name]) for name in self.SIGNED]
+        self._signed = [self.columns[name] for name in self.SIGNED]
         self._later = [(self.columns[name], initial) for name, initial in self.LATER.items()]
 
     def __len__(self) -> int:
         return len(self.columns["price"])
 
-    def sign(self, **values: float) -> int:
-        """Register a contract; check that its parts add up to its price; return its id."""
-        price = values["price"]
-        parts = (
-            values["government_to_platform"]
-            + values["government_to_enterprise"]
-            + values["platform_discount"]
-            + values["enterprise_part"]
-        )
+    def sign(
+        self,
+        *,
+        enterprise: int,
+        industry: int,
+        platform: int,
+        signed: float,
+        price: float,
+        government_to_platform: float,
+        government_to_enterprise: float,
+        platform_discount: float,
+        enterprise_part: float,
+    ) -> int:
+        """Register a contract (the :attr:`SIGNED` columns); check that its parts add up to its price; return its id."""
+        parts = government_to_platform + government_to_enterprise + platform_discount + enterprise_part
         if not math.isclose(parts, price, rel_tol=1e-9, abs_tol=1e-6):
             raise ConservationError(f"contract parts add to {parts:.2f}, price is {price:.2f}")
         cid = len(self)
-        for name, column in self._signed:
-            column.append(values[name])
+        values = (
+            enterprise,
+            industry,
+            platform,
+            signed,
+            price,
+            government_to_platform,
+            government_to_enterprise,
+            platform_discount,
+            enterprise_part,
+        )
+        for column, value in zip(self._signed, values, strict=True):
+            column.append(value)
         for column, initial in self._later:
             column.append(initial)
         return cid

@@ -196,10 +196,10 @@ class Ledger:
     ) -> None:
         """Record one payment of ``amount`` yuan in ``month`` (zero is dropped, negative refused)."""
         a = float(amount)
-        if not (a >= 0 and math.isfinite(a)):
-            raise ConservationError(f"amount(={a}) must be finite and >= 0 ({kind})")
-        if a > 0:
+        if 0 < a < math.inf:
             self._rows.append((int(month), PARTY[payer], PARTY[payee], KIND[kind], contract, platform, a))
+        elif a != 0:  # negative, infinite or NaN
+            raise ConservationError(f"amount(={a}) must be finite and >= 0 ({kind})")
 
     def add_schedule(
         self,

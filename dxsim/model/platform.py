@@ -144,9 +144,9 @@ class Platforms:
 class Occupancy:
     """Time integrals of the number waiting and the number in service, per platform.
 
-    ``change`` is called at every arrival, start and end of service (one
-    platform at a time, so on Python floats); ``close`` returns the month's
-    time averages and starts the next month.
+    ``change`` is called whenever the number waiting or in service at a
+    platform changes (one platform at a time, so on Python floats); ``close``
+    returns the month's time averages and starts the next month.
     """
 
     def __init__(self, n: int) -> None:
@@ -155,11 +155,15 @@ class Occupancy:
         self._last = [0.0] * n
         self._area_wait = [0.0] * n
         self._area_busy = [0.0] * n
+        self._waiting_now: NDArray[np.float64] | None = None  # :attr:`waiting` until the next change of it
 
     @property
     def waiting(self) -> NDArray[np.float64]:
-        """Number waiting at each platform now."""
-        return np.array(self._waiting)
+        """Number waiting at each platform now (read-only: kept until the number changes)."""
+        if self._waiting_now is None:
+            self._waiting_now = np.array(self._waiting)
+            self._waiting_now.flags.writeable = False
+        return self._waiting_now
 
     def change(self, p: int, now: float, *, waiting: int = 0, busy: int = 0) -> None:
         """Add ``waiting`` and ``busy`` (may be negative) at platform ``p`` at time ``now``."""
@@ -167,7 +171,9 @@ class Occupancy:
         self._area_wait[p] += self._waiting[p] * dt
         self._area_busy[p] += self._busy[p] * dt
         self._last[p] = now
-        self._waiting[p] += waiting
+        if waiting:
+            self._waiting[p] += waiting
+            self._waiting_now = None
         self._busy[p] += busy
 
     def close(self, end: float, length: float = 1.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -201,6 +207,8 @@ class Receivables:
 
     def reduce(self, p: NDArray[np.int64], month: NDArray[np.int64], amount: NDArray[np.float64]) -> None:
         """Payments or write-offs (yuan) of platforms ``p`` falling due in ``month`` (arrays broadcast)."""
+        if not np.any(amount):  # e.g. nothing deferred: nothing to reduce
+            return
         p_b, m_b, a_b = np.broadcast_arrays(p, month, amount)
         keep = (m_b < self.months) & (a_b != 0)
         np.add.at(self.reduced, (m_b[keep], p_b[keep]), a_b[keep])

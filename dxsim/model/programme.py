@@ -338,22 +338,22 @@ class ProgrammeState:
         return out
 
     def commit(
-        self, t: float, price: float, platform: int, room: float, admitted: NDArray[np.bool_] | None
+        self, batch: int | None, price: float, platform: int, room: float, admitted: NDArray[np.bool_] | None
     ) -> tuple[Grant, ...]:
-        """Commit the money a contract signed at ``t`` gets; empty outside windows or with a platform not admitted.
+        """Commit the money a contract signed now in ``batch`` gets (:meth:`batch_at`).
 
-        Only instruments that commit money give a grant: one that commits
-        nothing covers no part of the price either (:meth:`entitlements`).
+        Empty outside windows (``batch`` None) or with a platform not
+        admitted.  Only instruments that commit money give a grant: one that
+        commits nothing covers no part of the price either (:meth:`entitlements`).
         """
-        batch = self.batch_at(t)
         if batch is None or not self.active or (admitted is not None and not admitted[platform]):
             return ()
         pools = self.budgets[batch]
         grants = []
-        for k, (a, priced) in enumerate(self.entitlement(price, platform, room, list(pools), batch)):
+        for k, (a, priced) in enumerate(self.entitlement(price, platform, room, pools, batch)):
             if a <= 0:
                 continue
-            pool = int(self.pool_of[k])
+            pool = self.terms[k].pool
             if a > pools[pool]:  # cannot happen: entitlement() bounds a by what is left
                 raise AssertionError(f"commitment {a} exceeds the budget left {pools[pool]}")
             pools[pool] -= a

@@ -105,14 +105,19 @@ def settle(
     gone = np.full(len(golive), np.inf) if exit_time is None else exit_time
     life = np.minimum(lifetime, np.maximum(gone - golive, 0.0))  # the gain and the fee stop at the exit
     gain = gain_profile(np.where(works, np.clip(monthly_gain, 0.0, None), 0.0), offset, ramp, life, width)
-    subscription = gain_profile(np.where(works, fee, 0.0), offset, 0.0, life, width)
+    charged = np.where(works, fee, 0.0)
+    subscription = gain_profile(charged, offset, 0.0, life, width) if charged.any() else np.zeros_like(gain)
     payments = deferred_payments(scheme, owed, gain, np.zeros(len(golive), dtype=np.int64), works, revenue)
-    if np.isfinite(gone).any():  # the enterprise pays in the months it begins in business
+    paying = bool(payments.any())  # not under an upfront scheme
+    if paying and np.isfinite(gone).any():  # the enterprise pays in the months it begins in business
         payments = np.where(start[:, None] + np.arange(width) < gone[:, None], payments, 0.0)
     base = deferred_owed(scheme, owed)
-    capped = np.minimum(np.cumsum(payments, axis=1), base[:, None])
-    collected = np.diff(capped, axis=1, prepend=0.0)
-    total = payments.sum(axis=1)
+    if paying:
+        capped = np.minimum(np.cumsum(payments, axis=1), base[:, None])
+        collected = np.diff(capped, axis=1, prepend=0.0)
+        total = payments.sum(axis=1)
+    else:  # nothing paid from go-live (e.g. upfront): nothing collected (what is owed is never negative)
+        collected, total = np.zeros_like(payments), np.zeros(len(golive))
     ends = np.where(works | on_revenue(scheme), start + term, start + int(np.ceil(acceptance_delay)))
     ends = np.where(gone < ends, np.maximum(start, np.floor(gone)), ends)  # written off at the exit
     return Settlement(
