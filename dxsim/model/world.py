@@ -30,6 +30,7 @@ from dxsim.model.accounts import (
     party_flows,
     platform_cash_flows,
 )
+from dxsim.model.allocator import keep_freed_memory
 from dxsim.model.applications import Applicants
 from dxsim.model.closing import PlatformCosts, close_books
 from dxsim.model.contracting import Contracting, Grants, LiveContracts, Register
@@ -278,7 +279,9 @@ def run_replication(scenario: Scenario, key: int, *, decisions: bool = False) ->
     Its uncertain values are drawn by :class:`World`; its ``decisions`` are recorded if asked.
     The world dies by reference counting before the cyclic collector resumes: resumed while it
     lives, the collector would walk its hundreds of thousands of objects (about 0.3 s of a
-    ``national`` replication) for nothing to collect.
+    ``national`` replication) for nothing to collect. The process keeps the memory a replication
+    frees for the next one (:mod:`dxsim.model.allocator`).
     """
+    keep_freed_memory()
     with cyclic_gc_paused():
         return World(scenario, key, decisions=decisions).run(keep_ledger=False)
