@@ -56,11 +56,6 @@ __all__ = ["Decision", "Offer", "decide", "weigh"]
 #: Longest schedule the decision looks at (months), whatever the payback limits.
 MAX_MONTHS = 600
 
-#: Enterprise-months evaluated at once: the month-by-month cash flows of this many fit, a dozen
-#: arrays of them, in a core's cache (1 MiB L2 here); a whole batch at once does not, and takes
-#: about twice as long.  Each enterprise's numbers are the same whatever the chunk.
-CELLS_AT_ONCE = 16_384
-
 
 @dataclass(frozen=True)
 class Offer:
@@ -159,11 +154,9 @@ def decide(
     value = np.full(len(gain), np.nan)
     payback = np.full(len(gain), np.nan)
     if len(live):
-        months = _months(offer, max_payback[live], horizon)
-        for part in np.array_split(live, min(len(live), -(-len(live) * months // CELLS_AT_ONCE))):
-            value[part], payback[part] = _value_and_payback(
-                offer, part, gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax, months
-            )
+        value[live], payback[live] = _value_and_payback(
+            offer, live, gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax
+        )
     adopt = (value > 0) & (payback <= max_payback) & (due <= liquidity)
     return Decision(adopt=adopt, value=value, payback=payback, due_at_signing=due)
 
@@ -287,13 +280,6 @@ def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount:
     flows[np.flatnonzero(inside), col[inside]] += amount[inside]
 
 
-def _months(offer: Offer, max_payback: NDArray[np.float64], horizon: int) -> int:
-    """Months of cash flows to evaluate: the horizon, or the longest finite payback limit plus two months."""
-    finite_pb = max_payback[np.isfinite(max_payback)]
-    longest = np.ceil(finite_pb.max()) + 2 if len(finite_pb) else horizon
-    return int(max(min(MAX_MONTHS, max(horizon, longest)), fixed_months(offer.scheme)))
-
-
 def _value_and_payback(
     offer: Offer,
     rows: NDArray[np.int64],
@@ -306,10 +292,12 @@ def _value_and_payback(
     max_payback: NDArray[np.float64],
     tax_rate: float,
     tax: TaxPosition | None,
-    months: int,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows)."""
     n = len(rows)
+    finite_pb = max_payback[rows][np.isfinite(max_payback[rows])]
+    longest = np.ceil(finite_pb.max()) + 2 if len(finite_pb) else horizon
+    months = int(max(min(MAX_MONTHS, max(horizon, longest)), fixed_months(offer.scheme)))
     owed = offer.owed[rows]
     golive = offer.golive[rows]
     life = np.broadcast_to(lifetime, gain.shape)[rows]

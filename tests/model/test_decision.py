@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dxsim.finance import monthly_rate
-from dxsim.model import decision
 from dxsim.model.decision import Offer, decide
 from dxsim.model.tax import TaxLaw, TaxPosition
 from dxsim.scenario.schema import Hybrid, Installments, RevenueShare, Subscription, Upfront
@@ -264,26 +263,6 @@ def test_the_quick_screen_never_changes_a_decision(case, scheme, data):
     seen = ~np.isnan(quick.value)
     np.testing.assert_array_equal(quick.value[seen], full.value[seen])
     assert not (full.value[~seen & (full.due_at_signing <= attrs["liquidity"])] > 0).any()
-
-
-@SETTINGS
-@given(case=cases(), scheme=schemes, rows=st.integers(1, 5), data=st.data())
-def test_each_enterprise_is_valued_the_same_whatever_the_chunk(case, scheme, rows, data):
-    # decide evaluates a batch a few rows at a time (to stay in the cache): each row's value and payback
-    # must be the same bits as when the whole batch is evaluated at once
-    offer, attrs = case
-    offer = dataclasses.replace(offer, scheme=scheme)
-    tax = data.draw(st.one_of(st.none(), tax_positions(len(offer.owed))))
-    whole = decide(offer, **attrs, tax=tax, screen=False)
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(decision, "CELLS_AT_ONCE", rows)  # one row at a time: as many chunks as rows
-        alone = decide(offer, **attrs, tax=tax, screen=False)
-        m.setattr(decision, "CELLS_AT_ONCE", rows * HORIZON)  # a few rows at a time
-        few = decide(offer, **attrs, tax=tax, screen=False)
-    for chunked in (alone, few):
-        np.testing.assert_array_equal(chunked.value.view(np.int64), whole.value.view(np.int64))
-        np.testing.assert_array_equal(chunked.payback.view(np.int64), whole.payback.view(np.int64))
-        np.testing.assert_array_equal(chunked.adopt, whole.adopt)
 
 
 def _one(owed: float, gain: float, **tax) -> tuple[Offer, dict]:
