@@ -141,10 +141,8 @@ class ProgrammeState:
         shares = (1.0,) if spec.split is None else (spec.split.smes, spec.split.platforms)
         #: Uncommitted budget per batch and pool (yuan).
         self.budgets: list[list[float]] = [[float(b.budget * s) for s in shares] for b in spec.batches]
-        self.pool_of = np.array(
-            [0 if spec.split is None else POOLS.index(i.pool) for i in self.instruments], dtype=np.int64
-        )
-        self.terms = [Terms.of(inst, int(pool)) for inst, pool in zip(self.instruments, self.pool_of, strict=True)]
+        #: Each instrument's terms, among them the pool it draws on.
+        self.terms = [Terms.of(inst, 0 if spec.split is None else POOLS.index(inst.pool)) for inst in self.instruments]
         #: Money committed or paid per batch, instrument and platform (yuan), for the platform caps.
         self.used = np.zeros((len(spec.batches), len(self.instruments), n_platforms))
         #: Which platforms each batch admits.
@@ -379,7 +377,7 @@ class ProgrammeState:
             )
             if nxt is not None:
                 target = nxt
-            self.budgets[target][int(self.pool_of[grant.instrument])] += back
+            self.budgets[target][self.terms[grant.instrument].pool] += back
             self.used[grant.batch, grant.instrument, platform] -= back
         if amount is None:
             grant.settled = True
