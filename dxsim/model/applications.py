@@ -19,7 +19,7 @@ import math
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeAlias, cast
 
 import numpy as np
@@ -95,17 +95,19 @@ class Cohort:
     """The applicants of one month's consideration that count on programme money (arrays, one entry each).
 
     If the budget gives one of them nothing when it signs, it decides again
-    on the offer without programme money; the first such re-decision of the
-    month decides it for every member at once
-    (:meth:`~dxsim.model.demand.Offers.adopts_without_money`), and the
-    others reuse their decision while its inputs hold.  The cohort holds
+    on the offer without programme money
+    (:meth:`~dxsim.model.demand.Offers.adopts_without_money`).  What that
+    decision reads that is not the member's own is the month (the tax
+    calendar) and the number waiting at its platform (its expected
+    go-live), so the first re-decision at a number waiting decides every
+    member at once as if that many waited at its platform, and the others
+    that find that many waiting reuse their decision.  The cohort holds
     what that decision reads (enterprise ids, industries, platforms, quoted
     prices in yuan, attributes, beliefs, renewing), not the applications,
     so an application and its cohort make no reference cycle (a run leaves
-    nothing for the paused garbage collector).  ``decided`` maps each
-    member's enterprise to whether it adopts without programme money and
-    the expected go-live that decision counted on (months from signing);
-    it is None until then.
+    nothing for the paused garbage collector).  ``decided`` maps a number
+    waiting to each member's enterprise and whether it adopts without
+    programme money with that many waiting at its platform.
     """
 
     month: int
@@ -116,7 +118,7 @@ class Cohort:
     attributes: Attributes
     belief: tuple[NDArray[np.float64], NDArray[np.float64]]  # perceived failure, share of the gain counted on
     renewing: NDArray[np.bool_]
-    decided: dict[int, tuple[bool, float]] | None = None
+    decided: dict[float, dict[int, bool]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ No SimPy event is created here; applying schedules the applicant's first step.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -255,6 +256,7 @@ class Offers:
         belief: tuple[NDArray[np.float64], NDArray[np.float64]],
         month: int,
         renewing: NDArray[np.bool_] | None = None,
+        waiting: NDArray[np.float64] | None = None,
     ) -> tuple[Offer, Decision]:
         """Decide on offers built from instrument amounts (yuan, instruments x enterprises).
 
@@ -265,7 +267,9 @@ class Offers:
         discount comes only with programme money
         (:meth:`~dxsim.model.parameters.ContractRules.discount_share`).
         ``renewing`` marks former users renewing their solution, which expect
-        no further maturity gain from it.
+        no further maturity gain from it; ``waiting`` is the number waiting
+        at each one's platform that its expected go-live counts (default:
+        the number now, :meth:`expected_golive`).
         """
         tier = np.zeros(len(price))
         if self.tiered.any():
@@ -275,7 +279,7 @@ class Offers:
             level = maturity_level(att.maturity + gain)
             tier = self.programme.tier_amounts(level, amount)[self.to_enterprise].sum(axis=0)
         discount = self.rules.discount_share(amount.sum(axis=0) > 0)
-        offer = self.offer(industry, platform, price, to_price, tier, discount, att.revenue)
+        offer = self.offer(industry, platform, price, to_price, tier, discount, att.revenue, waiting)
         return offer, weigh(
             offer,
             att,
@@ -287,15 +291,21 @@ class Offers:
             horizon=self.evaluation_months,
         )
 
-    def expected_golive(self, industry: NDArray[np.int64], platform: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Months from signing to go-live an enterprise expects: the queue now at its platform, then its implementation."""
+    def expected_golive(
+        self,
+        industry: NDArray[np.int64],
+        platform: NDArray[np.int64],
+        waiting: NDArray[np.float64] | None = None,
+    ) -> NDArray[np.float64]:
+        """Months from signing to go-live an enterprise expects: the queue at its platform, then its implementation.
+
+        ``waiting`` is the number waiting at each one's platform (default: the number now).
+        """
         capacity = self.platforms.capacity[platform]
         mean_implementation = self.industry.mean_implementation[industry]
-        wait = np.where(
-            np.isfinite(capacity),
-            self.occupancy.waiting[platform] * mean_implementation / capacity,
-            0.0,
-        )
+        if waiting is None:
+            waiting = self.occupancy.waiting[platform]
+        wait = np.where(np.isfinite(capacity), waiting * mean_implementation / capacity, 0.0)
         return np.asarray(wait + mean_implementation)
 
     def evaluate_applicant(
@@ -315,23 +325,28 @@ class Offers:
         )
 
     def adopts_without_money(self, app: Application, month: int) -> bool | None:
-        """Whether ``app`` adopts now without programme money, decided with its cohort; None if that does not hold now.
+        """Whether ``app`` adopts now without programme money, decided with its cohort; None if it has none this month.
 
-        On the first call for a cohort, every member is decided at once on
-        the offer without programme money (deciding hundreds costs what
-        deciding one does).  A member's decision holds while its inputs are
-        those it was taken on: the same month (the tax calendar) and the
-        same expected go-live (the queue at its platform); otherwise the
-        caller decides it alone.  Everything else the decision reads is the
-        applicant's own (its attributes, beliefs, quoted price), so the
-        answer is the one deciding it alone would give.
+        The decision reads, besides the applicant's own attributes, beliefs
+        and quoted price, the month (the tax calendar) and the number
+        waiting at its platform (its expected go-live).  So the first call
+        at a number waiting decides every member of the cohort at once as
+        if that many waited at its platform (deciding hundreds costs what
+        deciding one does), and a later member that finds that many waiting
+        at its own platform takes its decision from there: the answer
+        deciding it alone would give.
         """
         cohort = app.cohort
         if cohort is None or cohort.month != month:
             return None
-        if cohort.decided is None:
+        # with no limit to capacity the wait is none whatever the number waiting
+        waiting = (
+            float(self.occupancy.waiting[app.platform]) if math.isfinite(self.platforms.capacity[app.platform]) else 0.0
+        )
+        decided = cohort.decided.get(waiting)
+        if decided is None:
             none = np.zeros((len(self.programme.instruments), len(cohort.enterprise)))
-            offer, decision = self.evaluate(
+            _, decision = self.evaluate(
                 cohort.industry,
                 cohort.platform,
                 cohort.price,
@@ -341,17 +356,12 @@ class Offers:
                 cohort.belief,
                 month,
                 cohort.renewing,
+                np.full(len(cohort.enterprise), waiting),
             )
-            cohort.decided = dict(
-                zip(
-                    cohort.enterprise.tolist(),
-                    zip(decision.adopt.tolist(), offer.golive.tolist(), strict=True),
-                    strict=True,
-                )
+            decided = cohort.decided[waiting] = dict(
+                zip(cohort.enterprise.tolist(), decision.adopt.tolist(), strict=True)
             )
-        adopt, golive = cohort.decided[app.enterprise]
-        now = float(self.expected_golive(np.array([app.industry]), np.array([app.platform]))[0])
-        return adopt if now == golive else None
+        return decided[app.enterprise]
 
     def offer(
         self,
@@ -362,11 +372,13 @@ class Offers:
         tier: NDArray[np.float64],
         discount: NDArray[np.float64],
         revenue: NDArray[np.float64] | None = None,
+        waiting: NDArray[np.float64] | None = None,
     ) -> Offer:
         """The terms on offer; ``tier`` is the tiered reward (yuan) the enterprise expects at acceptance.
 
         ``discount`` is the platform's discount on each, share of the price;
-        ``revenue`` (yuan / year) is needed under a revenue share on revenue (its base).
+        ``revenue`` (yuan / year) is needed under a revenue share on revenue (its base);
+        ``waiting`` as in :meth:`expected_golive`.
         """
         to_enterprise = self.to_enterprise
 
@@ -383,7 +395,7 @@ class Offers:
             receive_signing=receive("signing"),
             receive_golive=receive("golive"),
             receive_acceptance=receive("acceptance") + tier,
-            golive=self.expected_golive(industry, platform),
+            golive=self.expected_golive(industry, platform, waiting),
             acceptance_delay=self.rules.acceptance_delay,
             subscription=self.industry.subscription[industry],
             internal=self.industry.internal_cost(industry, price),
