@@ -175,15 +175,22 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
         never = np.asarray(~reached.any(axis=-1))
     if n == 1:
         return np.asarray(np.where(never, np.nan, 0.0))
-    k = np.clip(start, 1, n - 1)
-    prev = np.take_along_axis(cum, (k - 1)[..., None], axis=-1)[..., 0]
-    step = np.take_along_axis(f if factors is None else np.broadcast_to(f, cum.shape), k[..., None], axis=-1)[..., 0]
+    k = np.minimum(np.maximum(start, 1), n - 1)
+    prev = _at(cum, k - 1)
+    step = _at(f if factors is None else np.broadcast_to(f, cum.shape), k)
     if factors is not None:  # the discounted flow, the same product as in the running total
-        step = step * np.take_along_axis(np.broadcast_to(factors, cum.shape), k[..., None], axis=-1)[..., 0]
+        step = step * _at(np.broadcast_to(factors, cum.shape), k)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        frac = np.where(step > 0, -prev / step, 1.0)
-    out = np.where(start == 0, 0.0, (k - 1) + np.clip(frac, 0.0, 1.0))
+        frac = np.asarray(np.where(step > 0, -prev / step, 1.0))
+    out = np.where(start == 0, 0.0, (k - 1) + frac.clip(0.0, 1.0, out=frac))
     return np.asarray(np.where(never, np.nan, out))
+
+
+def _at(a: NDArray[np.float64], k: NDArray[np.integer]) -> NDArray[np.float64]:
+    """``a[..., k]`` series by series: ``np.take_along_axis`` along the last axis (in fewer calls for a table)."""
+    if a.ndim == 2:
+        return np.asarray(a[np.arange(len(a)), k])
+    return np.asarray(np.take_along_axis(a, k[..., None], axis=-1)[..., 0])
 
 
 def _running_total(f: NDArray[np.float64], *, overwrite: bool = False) -> NDArray[np.float64]:
@@ -217,8 +224,8 @@ def ramp_integral(s: ArrayLike, ramp: ArrayLike, lifetime: ArrayLike) -> NDArray
     ramp_a = np.asarray(ramp, dtype=np.float64)
     life = np.asarray(lifetime, dtype=np.float64)
     s_arr = np.asarray(s, dtype=np.float64)
-    shape = np.broadcast_shapes(s_arr.shape, ramp_a.shape, life.shape)
-    u = np.minimum(np.clip(s_arr, 0.0, None), life)
+    shape = np.broadcast(s_arr, ramp_a, life).shape
+    u = np.minimum(np.maximum(s_arr, 0.0), life)  # np.clip(s, 0, None), in one call
     if u.shape != shape or u.ndim == 0:  # a full array of its own, for the steps in place below
         u = np.array(np.broadcast_to(u, shape), dtype=np.float64, ndmin=1)
     # In place on arrays of the result's shape (this runs on every decision): same arithmetic as
@@ -269,7 +276,8 @@ def gain_profile(
     life = np.asarray(lifetime, dtype=np.float64)[..., None]
     edges = np.arange(months + 1, dtype=np.float64)
     cum = ramp_integral(edges - t0, rmp, life)
-    return np.asarray(g * np.diff(cum, axis=-1))
+    step = np.subtract(cum[..., 1:], cum[..., :-1])  # np.diff, in one call
+    return np.asarray(g * step)
 
 
 def straight_line(amount: ArrayLike, start: ArrayLike, length: ArrayLike, months: int) -> NDArray[np.float64]:

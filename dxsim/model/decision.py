@@ -241,7 +241,7 @@ def _upper_bound(
     tax_rate: float,
     tax: TaxPosition | None,
 ) -> NDArray[np.float64]:
-    """A quick upper bound on V (yuan), from the fixed payments ``first`` (months from signing).
+    """A quick upper bound on V (yuan), from the fixed payments ``first`` (months from signing); only its sign is used.
 
     The full gain in every month from the expected go-live to the horizon,
     taxed at the lowest rate the enterprise can face, plus the largest tax
@@ -266,15 +266,17 @@ def _upper_bound(
         lowest, largest = tax.law.gain_bounds(tax.base_profit, most, tax.high_tech)
         kept = 1.0 - lowest
         saving = largest * annuity[1] + tax.law.vat_share * tax.general_vat * fixed
-    return np.asarray(
-        (1.0 - failure) * kept * np.maximum(gain, 0.0) * annuity[0]
-        + saving
-        + offer.receive_signing
-        + np.where(offer.golive < horizon, offer.receive_golive, 0.0)
-        + np.where(offer.golive + offer.acceptance_delay < horizon, offer.receive_acceptance, 0.0)
-        - fixed * (1.0 + rho) ** -(k - 1)
-        - offer.internal
-    )
+    # Only its sign counts: a term of zeros is not added (it could only change the sign of a zero).
+    bound = np.asarray((1.0 - failure) * kept * np.maximum(gain, 0.0) * annuity[0])
+    bound += saving
+    bound += offer.receive_signing
+    if offer.receive_golive.any():
+        bound += np.where(offer.golive < horizon, offer.receive_golive, 0.0)
+    if offer.receive_acceptance.any():
+        bound += np.where(offer.golive + offer.acceptance_delay < horizon, offer.receive_acceptance, 0.0)
+    bound -= fixed if k == 1 else fixed * (1.0 + rho) ** -(k - 1)  # as late as the last: (1 + rho) ** 0 = 1
+    bound -= offer.internal
+    return bound
 
 
 def _annuity(rho: NDArray[np.float64], start: NDArray[np.float64], end: NDArray[np.float64]) -> NDArray[np.float64]:
