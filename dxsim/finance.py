@@ -50,7 +50,7 @@ def npv(rate: ArrayLike, flows: ArrayLike) -> NDArray[np.float64]:
     -25.0
     """
     f = np.asarray(flows, dtype=np.float64)
-    return np.asarray(np.sum(f * discount_factors(rate, f.shape[-1]), axis=-1))
+    return np.asarray((f * discount_factors(rate, f.shape[-1])).sum(axis=-1))
 
 
 def irr(flows: ArrayLike, *, low: float = -0.5, high: float = 10.0, iterations: int = 200) -> NDArray[np.float64]:
@@ -167,7 +167,7 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
     if final:
         negative = cum < 0.0
         # the period in which it turns non-negative: 1 + the last with a negative total, 0 if none
-        start = np.max(negative * np.arange(1, n + 1, dtype=np.int16 if n < 2**15 else np.int64), axis=-1)
+        start = (negative * np.arange(1, n + 1, dtype=np.int16 if n < 2**15 else np.int64)).max(axis=-1)
         never = negative[..., -1]
     else:
         reached = cum >= 0.0

@@ -419,7 +419,8 @@ def _taxes(
     taxable *= 12.0
     base = tax.base_profit[rows][:, None]
     taxable += base
-    low, high = law.brackets(tax.high_tech[rows][:, None], law.slp_rates(tax.month + np.arange(months)))
+    slp = law.slp_rates(tax.month + np.arange(months))  # a step in time: one rate when both ends have it
+    low, high = law.brackets(tax.high_tech[rows][:, None], slp[:1] if slp[0] == slp[-1] else slp)
     due = law.tax_in_brackets(taxable, low, high)
     due -= law.tax_in_brackets(base, low, high)
     due /= 12.0
