@@ -150,18 +150,7 @@ def decide(
     fits = due <= liquidity
     live = fits
     if screen:
-        bound = _upper_bound(
-            offer,
-            first,
-            rho,
-            gain=gain,
-            lifetime=lifetime,
-            failure=failure,
-            horizon=horizon,
-            tax_rate=tax_rate,
-            tax=tax,
-        )
-        live = fits & (bound > 0)
+        live = fits & (_upper_bound(offer, first, rho, gain, lifetime, failure, horizon, tax_rate, tax) > 0)
     args = (gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax)
     if len(live) and live.all():  # every one evaluated (a single enterprise, mostly): no gaps to fill
         value, payback = _value_and_payback(offer, slice(None), *args)
@@ -233,7 +222,6 @@ def _upper_bound(
     offer: Offer,
     first: NDArray[np.float64],
     rho: NDArray[np.float64],
-    *,
     gain: NDArray[np.float64],
     lifetime: NDArray[np.float64],
     failure: NDArray[np.float64],
