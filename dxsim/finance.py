@@ -50,7 +50,7 @@ def npv(rate: ArrayLike, flows: ArrayLike) -> NDArray[np.float64]:
     -25.0
     """
     f = np.asarray(flows, dtype=np.float64)
-    return np.asarray(np.sum(f * discount_factors(rate, f.shape[-1]), axis=-1))
+    return np.asarray((f * discount_factors(rate, f.shape[-1])).sum(axis=-1))
 
 
 def irr(flows: ArrayLike, *, low: float = -0.5, high: float = 10.0, iterations: int = 200) -> NDArray[np.float64]:
@@ -167,7 +167,7 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
     if final:
         negative = cum < 0.0
         # the period in which it turns non-negative: 1 + the last with a negative total, 0 if none
-        start = np.max(negative * np.arange(1, n + 1, dtype=np.int16 if n < 2**15 else np.int64), axis=-1)
+        start = (negative * np.arange(1, n + 1, dtype=np.int16 if n < 2**15 else np.int64)).max(axis=-1)
         never = negative[..., -1]
     else:
         reached = cum >= 0.0
@@ -175,28 +175,36 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
         never = np.asarray(~reached.any(axis=-1))
     if n == 1:
         return np.asarray(np.where(never, np.nan, 0.0))
-    k = np.clip(start, 1, n - 1)
-    prev = np.take_along_axis(cum, (k - 1)[..., None], axis=-1)[..., 0]
-    step = np.take_along_axis(f if factors is None else np.broadcast_to(f, cum.shape), k[..., None], axis=-1)[..., 0]
+    k = np.minimum(np.maximum(start, 1), n - 1)
+    prev = _at(cum, k - 1)
+    step = _at(f if factors is None else np.broadcast_to(f, cum.shape), k)
     if factors is not None:  # the discounted flow, the same product as in the running total
-        step = step * np.take_along_axis(np.broadcast_to(factors, cum.shape), k[..., None], axis=-1)[..., 0]
+        step = step * _at(np.broadcast_to(factors, cum.shape), k)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        frac = np.where(step > 0, -prev / step, 1.0)
-    out = np.where(start == 0, 0.0, (k - 1) + np.clip(frac, 0.0, 1.0))
+        frac = np.asarray(np.where(step > 0, -prev / step, 1.0))
+    out = np.where(start == 0, 0.0, (k - 1) + frac.clip(0.0, 1.0, out=frac))
     return np.asarray(np.where(never, np.nan, out))
 
 
-def _running_total(f: NDArray[np.float64], *, overwrite: bool = False) -> NDArray[np.float64]:
-    """``np.cumsum(f, axis=-1)``, bit for bit; into ``f`` itself if ``overwrite`` and ``f`` is large.
+def _at(a: NDArray[np.float64], k: NDArray[np.integer]) -> NDArray[np.float64]:
+    """``a[..., k]`` series by series: ``np.take_along_axis`` along the last axis (in fewer calls for a table)."""
+    if a.ndim == 2:
+        return np.asarray(a[np.arange(len(a)), k])
+    return np.asarray(np.take_along_axis(a, k[..., None], axis=-1)[..., 0])
 
-    When there are many series (1,024 or more) and the periods are the
-    outermost axis in memory (Fortran order), one vectorised addition per
-    period, several times faster than numpy's accumulation along the rows.
+
+def _running_total(f: NDArray[np.float64], *, overwrite: bool = False) -> NDArray[np.float64]:
+    """``np.cumsum(f, axis=-1)``, bit for bit; into ``f`` itself if ``overwrite`` and ``f`` is large and in Fortran order.
+
+    When there are many series (512 or more), one vectorised addition per
+    period, faster than numpy's accumulation along the rows (up to several
+    times when the periods are the outermost axis in memory, Fortran order;
+    about twice for a few hundred rows of a few dozen months in C order).
     """
-    periods = None if f.size < 1024 * f.shape[-1] else np.moveaxis(f, -1, 0)
-    if periods is None or not periods.flags.c_contiguous:
+    if f.size < 512 * f.shape[-1]:
         return np.asarray(np.cumsum(f, axis=-1))
-    out = periods if overwrite else np.empty_like(periods)
+    periods = np.moveaxis(f, -1, 0)
+    out = periods if overwrite and periods.flags.c_contiguous else np.empty(periods.shape)
     out[0] = periods[0]
     for k in range(1, len(periods)):
         np.add(out[k - 1], periods[k], out=out[k])  # the sum of cumsum, period by period
@@ -217,8 +225,8 @@ def ramp_integral(s: ArrayLike, ramp: ArrayLike, lifetime: ArrayLike) -> NDArray
     ramp_a = np.asarray(ramp, dtype=np.float64)
     life = np.asarray(lifetime, dtype=np.float64)
     s_arr = np.asarray(s, dtype=np.float64)
-    shape = np.broadcast_shapes(s_arr.shape, ramp_a.shape, life.shape)
-    u = np.minimum(np.clip(s_arr, 0.0, None), life)
+    shape = np.broadcast(s_arr, ramp_a, life).shape
+    u = np.minimum(np.maximum(s_arr, 0.0), life)  # np.clip(s, 0, None), in one call
     if u.shape != shape or u.ndim == 0:  # a full array of its own, for the steps in place below
         u = np.array(np.broadcast_to(u, shape), dtype=np.float64, ndmin=1)
     # In place on arrays of the result's shape (this runs on every decision): same arithmetic as
@@ -269,7 +277,8 @@ def gain_profile(
     life = np.asarray(lifetime, dtype=np.float64)[..., None]
     edges = np.arange(months + 1, dtype=np.float64)
     cum = ramp_integral(edges - t0, rmp, life)
-    return np.asarray(g * np.diff(cum, axis=-1))
+    step = np.subtract(cum[..., 1:], cum[..., :-1])  # np.diff, in one call
+    return np.asarray(g * step)
 
 
 def straight_line(amount: ArrayLike, start: ArrayLike, length: ArrayLike, months: int) -> NDArray[np.float64]:

@@ -147,17 +147,19 @@ def decide(
     rho = monthly_rate(hurdle_rate)
     first = fixed_payments(offer.scheme, offer.owed, fixed_months(offer.scheme))
     due = first[:, 0] - offer.receive_signing
-    bound = _upper_bound(
-        offer, first, rho, gain=gain, lifetime=lifetime, failure=failure, horizon=horizon, tax_rate=tax_rate, tax=tax
-    )
-    live = np.flatnonzero((due <= liquidity) & ((bound > 0) | (not screen)))
-    value = np.full(len(gain), np.nan)
-    payback = np.full(len(gain), np.nan)
-    if len(live):
-        value[live], payback[live] = _value_and_payback(
-            offer, live, gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax
-        )
-    adopt = (value > 0) & (payback <= max_payback) & (due <= liquidity)
+    fits = due <= liquidity
+    live = fits
+    if screen:
+        live = fits & (_upper_bound(offer, first, rho, gain, lifetime, failure, horizon, tax_rate, tax) > 0)
+    args = (gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax)
+    if len(live) and live.all():  # every one evaluated (a single enterprise, mostly): no gaps to fill
+        value, payback = _value_and_payback(offer, slice(None), *args)
+    else:
+        rows = np.flatnonzero(live)
+        value, payback = np.full(len(live), np.nan), np.full(len(live), np.nan)
+        if len(rows):
+            value[rows], payback[rows] = _value_and_payback(offer, rows, *args)
+    adopt = (value > 0) & (payback <= max_payback) & fits
     return Decision(adopt=adopt, value=value, payback=payback, due_at_signing=due)
 
 
@@ -220,7 +222,6 @@ def _upper_bound(
     offer: Offer,
     first: NDArray[np.float64],
     rho: NDArray[np.float64],
-    *,
     gain: NDArray[np.float64],
     lifetime: NDArray[np.float64],
     failure: NDArray[np.float64],
@@ -228,7 +229,7 @@ def _upper_bound(
     tax_rate: float,
     tax: TaxPosition | None,
 ) -> NDArray[np.float64]:
-    """A quick upper bound on V (yuan), from the fixed payments ``first`` (months from signing).
+    """A quick upper bound on V (yuan), from the fixed payments ``first`` (months from signing); only its sign is used.
 
     The full gain in every month from the expected go-live to the horizon,
     taxed at the lowest rate the enterprise can face, plus the largest tax
@@ -241,48 +242,64 @@ def _upper_bound(
     k = min(first.shape[1], horizon)
     fixed = first[:, :k].sum(axis=1)
     live_from = np.minimum(np.floor(offer.golive), horizon)
+    # the months discounted from go-live: to the horizon, and with the tax law to the end of the lifetime too
+    ends = np.full((1 if tax is None else 2, len(gain)), float(horizon))
+    if tax is not None:
+        np.minimum(horizon, live_from + np.ceil(lifetime) + 1, out=ends[1])
+    annuity = _annuity(rho, live_from, ends)
     kept: NDArray[np.float64] | float = 1.0 - tax_rate  # of the gain, at most
     saving: NDArray[np.float64] | float = 0.0
     if tax is not None:
-        life = np.broadcast_to(lifetime, gain.shape)
-        most = most_paid(offer.scheme, offer.owed) / life + np.broadcast_to(offer.subscription, gain.shape)
-        kept = 1.0 - tax.law.lowest_rate(tax.base_profit, most, tax.high_tech)
-        saving = tax.law.largest_saving(tax.base_profit, most, tax.high_tech) * _annuity(
-            rho, live_from, np.minimum(horizon, live_from + np.ceil(life) + 1)
-        )
-        saving = saving + tax.law.vat_share * tax.general_vat * fixed
-    return np.asarray(
-        (1.0 - failure) * kept * np.clip(gain, 0.0, None) * _annuity(rho, live_from, horizon)
-        + saving
-        + offer.receive_signing
-        + np.where(offer.golive < horizon, offer.receive_golive, 0.0)
-        + np.where(offer.golive + offer.acceptance_delay < horizon, offer.receive_acceptance, 0.0)
-        - fixed * (1.0 + rho) ** -(k - 1)
-        - offer.internal
-    )
+        most = most_paid(offer.scheme, offer.owed) / lifetime + offer.subscription
+        lowest, largest = tax.law.gain_bounds(tax.base_profit, most, tax.high_tech)
+        kept = 1.0 - lowest
+        saving = largest * annuity[1] + tax.law.vat_share * tax.general_vat * fixed
+    # Only its sign counts: a term of zeros is not added (it could only change the sign of a zero).
+    bound = np.asarray((1.0 - failure) * kept * np.maximum(gain, 0.0) * annuity[0])
+    bound += saving
+    bound += offer.receive_signing
+    if offer.receive_golive.any():
+        bound += np.where(offer.golive < horizon, offer.receive_golive, 0.0)
+    if offer.receive_acceptance.any():
+        bound += np.where(offer.golive + offer.acceptance_delay < horizon, offer.receive_acceptance, 0.0)
+    bound -= fixed if k == 1 else fixed * (1.0 + rho) ** -(k - 1)  # as late as the last: (1 + rho) ** 0 = 1
+    bound -= offer.internal
+    return bound
 
 
-def _annuity(
-    rho: NDArray[np.float64], start: NDArray[np.float64] | float, end: NDArray[np.float64] | float
-) -> NDArray[np.float64]:
-    """Sum of ``(1 + rho) ** -m`` over the months ``m`` from ``start`` up to ``end`` (whole numbers; 0 if none)."""
-    months = np.maximum(np.asarray(end, dtype=np.float64) - start, 0.0)
+def _annuity(rho: NDArray[np.float64], start: NDArray[np.float64], end: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Sum of ``(1 + rho) ** -m`` over the months ``m`` from ``start`` up to ``end`` (whole numbers; 0 if none).
+
+    ``end`` may have leading axes (several ends for each start), ``rho`` and ``start`` broadcast against it.
+    """
+    months = np.maximum(end - start, 0.0)
     v = 1.0 / (1.0 + rho)
     with np.errstate(divide="ignore", invalid="ignore"):
         sums = v**start * (1.0 - v**months) / (1.0 - v)
     return np.asarray(np.where(rho > 0, sums, months))
 
 
+def _each(x: NDArray[np.float64] | float, rows: NDArray[np.int64] | slice) -> NDArray[np.float64] | float:
+    """The entries of ``x`` (one per enterprise, or one for all) of the enterprises ``rows``."""
+    return x if np.ndim(x) == 0 else np.asarray(x)[rows]
+
+
 def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount: NDArray[np.float64]) -> None:
-    """Add ``amount`` to each row of ``flows`` in month ``floor(when)``; money due after the window is left out."""
+    """Add ``amount`` to each row of ``flows`` (its last two axes) in month ``floor(when)``; money due after the window is left out.
+
+    Nothing to add is skipped: ``flows`` hold receipts, sums of zeros and programme money, never -0.0,
+    so adding zeros would leave them as they are.
+    """
+    if not amount.any():
+        return
     col = when.astype(np.int64)
-    inside = col < flows.shape[1]
-    flows[np.flatnonzero(inside), col[inside]] += amount[inside]
+    inside = col < flows.shape[-1]
+    flows[..., np.flatnonzero(inside), col[inside]] += amount[inside]
 
 
 def _value_and_payback(
     offer: Offer,
-    rows: NDArray[np.int64],
+    rows: NDArray[np.int64] | slice,
     gain: NDArray[np.float64],
     ramp: NDArray[np.float64],
     lifetime: NDArray[np.float64],
@@ -294,85 +311,108 @@ def _value_and_payback(
     tax: TaxPosition | None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows)."""
-    n = len(rows)
-    finite_pb = max_payback[rows][np.isfinite(max_payback[rows])]
-    longest = np.ceil(finite_pb.max()) + 2 if len(finite_pb) else horizon
-    months = int(max(min(MAX_MONTHS, max(horizon, longest)), fixed_months(offer.scheme)))
-    owed = offer.owed[rows]
+    months, inside = _windows(offer.scheme, max_payback[rows], horizon)
     golive = offer.golive[rows]
-    life = np.broadcast_to(lifetime, gain.shape)[rows]
-    g = gain_profile(gain[rows], golive, np.broadcast_to(ramp, gain.shape)[rows], life, months)
-    start = golive.astype(np.int64)
+    life = _each(lifetime, rows)
+    g = gain_profile(gain[rows], golive, _each(ramp, rows), life, months)
+    n = len(g)
+    owed = offer.owed[rows]
     paid_ok = paid_fail = fixed_payments(offer.scheme, owed, months)
     if window(offer.scheme) > 0:  # a deferred part, paid from go-live
+        start = golive.astype(np.int64)
         revenue = None if offer.monthly_revenue is None else offer.monthly_revenue[rows]
         paid_ok = paid_ok + deferred_payments(offer.scheme, owed, g, start, np.ones(n, dtype=bool), revenue)
         paid_fail = paid_fail + deferred_payments(
             offer.scheme, owed, np.zeros_like(g), start, np.zeros(n, dtype=bool), revenue
         )
-    receipts_fail = np.zeros((n, months))
-    receipts_fail[:, 0] += offer.receive_signing[rows]
-    _add_at_month(receipts_fail, golive, offer.receive_golive[rows])
-    receipts_ok = receipts_fail.copy()
-    _add_at_month(receipts_ok, golive + offer.acceptance_delay, offer.receive_acceptance[rows])
-    subscription = np.broadcast_to(offer.subscription, gain.shape)[rows]
+    subscription = np.asarray(_each(offer.subscription, rows))
     if (subscription > 0).any():
         paid_ok = paid_ok + gain_profile(subscription, golive, 0.0, life, months)  # the solution's fees
-    # Each enterprise looks ahead over its own window (the evaluation horizon, or its maximum payback
-    # plus two months), so its payback and its deduction do not depend on who else is evaluated with it.
-    mp = max_payback[rows]
-    own = np.minimum(months, np.maximum(horizon, np.where(np.isfinite(mp), np.ceil(mp) + 2, months)))
-    ok = receipts_ok - paid_ok
-    fail = receipts_fail - paid_fail
-    internal = np.broadcast_to(offer.internal, gain.shape)[rows]
-    ok[:, 0] -= internal
-    fail[:, 0] -= internal
-    if tax is None:
-        ok += (1.0 - tax_rate) * g
+    flows = np.zeros((2, n, months))  # success, failure: what the programme pays, then the net flows
+    flows[:, :, 0] += offer.receive_signing[rows]
+    _add_at_month(flows, golive, offer.receive_golive[rows])
+    _add_at_month(flows[0], golive + offer.acceptance_delay, offer.receive_acceptance[rows])
+    taxes = None if tax is None else _taxes(tax, rows, g, golive, life, inside, (paid_ok, paid_fail), flows)
+    flows[0] -= paid_ok
+    flows[1] -= paid_fail
+    flows[:, :, 0] -= _each(offer.internal, rows)
+    if taxes is None:
+        flows[0] += (1.0 - tax_rate) * g
     else:
-        ok_tax, fail_tax = _taxes(tax, rows, g, golive, life, own, (paid_ok, receipts_ok), (paid_fail, receipts_fail))
-        ok += g - ok_tax
-        fail -= fail_tax
+        ok_tax, fail_tax = taxes
+        flows[0] += np.subtract(g, ok_tax, out=ok_tax)
+        flows[1] -= fail_tax
     pi = failure[rows]
-    npv_ok, npv_fail = npv(rho[rows], np.stack([ok[:, :horizon], fail[:, :horizon]]))  # one set of discount factors
+    npv_ok, npv_fail = npv(rho[rows], flows[:, :, :horizon])  # one set of discount factors
     value = (1.0 - pi) * npv_ok + pi * npv_fail
-    seen = np.where(np.arange(months) < own[:, None], ok, 0.0)
+    seen = flows[0] if inside.all() else np.where(inside, flows[0], 0.0)
     return value, payback_period(seen, final=True)
+
+
+def _windows(scheme: PaymentScheme, max_payback: NDArray[np.float64], horizon: int) -> tuple[int, NDArray[np.bool_]]:
+    """The months of the schedules, and each enterprise's own window in them (months, bool array).
+
+    Each enterprise looks ahead over its own window (the evaluation horizon, or its maximum payback
+    plus two months), so its payback and its deduction do not depend on who else is evaluated with it.
+    """
+    finite = np.isfinite(max_payback)
+    reach = np.ceil(max_payback) + 2
+    longest = reach.max(where=finite, initial=-np.inf)  # -inf: none finite
+    months = int(max(min(MAX_MONTHS, max(horizon, longest)), fixed_months(scheme)))
+    own = np.where(finite, reach, months)
+    np.maximum(own, horizon, out=own)
+    np.minimum(own, months, out=own)
+    return months, np.arange(months) < own[:, None]
 
 
 def _taxes(
     tax: TaxPosition,
-    rows: NDArray[np.int64],
+    rows: NDArray[np.int64] | slice,
     gain: NDArray[np.float64],
     golive: NDArray[np.float64],
-    life: NDArray[np.float64],
-    own: NDArray[np.float64],
-    ok: tuple[NDArray[np.float64], NDArray[np.float64]],
-    fail: tuple[NDArray[np.float64], NDArray[np.float64]],
+    life: NDArray[np.float64] | float,
+    inside: NDArray[np.bool_],
+    paid: tuple[NDArray[np.float64], NDArray[np.float64]],
+    received: NDArray[np.float64],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Each month's income tax net of the VAT credit (yuan / month), in the success and the failure case.
 
-    ``ok`` and ``fail`` are (what the enterprise pays the platform, what the
-    programme pays it) per month in each case; ``gain`` the success-case gain.
-    What it deducts is what it pays within its own window of ``own`` months.
+    ``paid`` is what the enterprise pays the platform per month in each
+    case, ``received`` (success, failure; enterprise; month) what the
+    programme pays it; ``gain`` the success-case gain.  What it deducts is
+    what it pays within its own window, the months ``inside``.
     """
     law = tax.law
-    credit_share = (law.vat_share * tax.general_vat[rows])[:, None]
+    credit = law.vat_share * tax.general_vat[rows]  # the share of a payment it deducts as VAT
+    paid_ok, paid_fail = paid
     if law.flat_rate is not None:  # the deprecated flat rate on the gain, without deduction
-        return law.flat_rate * gain - credit_share * ok[0], -credit_share * fail[0]
+        return law.flat_rate * gain - credit[:, None] * paid_ok, -credit[:, None] * paid_fail
     months = gain.shape[1]
-    per_yuan = straight_line(1.0, golive, life, months)  # the deduction of one yuan
-    low, high = law.brackets(tax.high_tech[rows][:, None], law.slp_rates(tax.month + np.arange(months)))
-    base = tax.base_profit[rows][:, None]
-    base_tax = law.tax_in_brackets(base, low, high)
-    visible = (np.arange(months) < own[:, None]).astype(np.float64)
+    visible = inside.astype(np.float64)
 
     def within(flows: NDArray[np.float64]) -> NDArray[np.float64]:  # the total within each one's own window
         return np.asarray(np.einsum("ij,ij->i", flows, visible))
 
-    out = []
-    for g, (paid, receipts) in ((gain, ok), (0.0, fail)):
-        deductible = np.clip(within(paid) * (1.0 - credit_share[:, 0]) - within(receipts), 0.0, None)
-        taxable = base + 12.0 * (g - deductible[:, None] * per_yuan)
-        out.append((law.tax_in_brackets(taxable, low, high) - base_tax) / 12.0 - credit_share * paid)
-    return out[0], out[1]
+    deductible = np.empty((2, len(gain)))  # success, failure
+    deductible[0] = within(paid_ok)
+    deductible[1] = deductible[0] if paid_fail is paid_ok else within(paid_fail)
+    deductible *= 1.0 - credit
+    if received.any():  # (less nothing: the same)
+        deductible[0] -= within(received[0])
+        deductible[1] -= within(received[1])
+    np.maximum(deductible, 0.0, out=deductible)
+    taxable = deductible[:, :, None] * straight_line(1.0, golive, life, months)  # the deduction of one yuan
+    np.subtract(gain, taxable[0], out=taxable[0])
+    np.subtract(0.0, taxable[1], out=taxable[1])
+    taxable *= 12.0
+    base = tax.base_profit[rows][:, None]
+    taxable += base
+    slp = law.slp_rates(tax.month + np.arange(months))  # a step in time: one rate when both ends have it
+    low, high = law.brackets(tax.high_tech[rows][:, None], slp[:1] if slp[0] == slp[-1] else slp)
+    due = law.tax_in_brackets(taxable, low, high)
+    due -= law.tax_in_brackets(base, low, high)
+    due /= 12.0
+    credited = credit[:, None] * paid_ok
+    due[0] -= credited
+    due[1] -= credited if paid_fail is paid_ok else credit[:, None] * paid_fail
+    return due[0], due[1]

@@ -218,37 +218,35 @@ class TaxLaw:
         tax /= 12.0
         return tax
 
-    def lowest_rate(self, base: ArrayLike, deduction: ArrayLike, high_tech: ArrayLike) -> NDArray[np.float64]:
-        """Lower bound of the tax rate on a gain, with a deduction of at most ``deduction`` (yuan / month).
+    def gain_bounds(
+        self, base: ArrayLike, deduction: ArrayLike, high_tech: ArrayLike
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Bounds on the tax of a gain, with a deduction of at most ``deduction`` (yuan / month).
 
-        T rises at least at the lowest rate an enterprise can face on
-        positive profit (the lower of its rates at or below the threshold,
-        before and after the relief); 0 where the deduction may take the
-        profit below zero (no tax there).  The flat rate under the flat rate.
+        Returns
+        -------
+        lowest : array
+            Lower bound of the tax rate on a gain: T rises at least at the
+            lowest rate an enterprise can face on positive profit (the lower of
+            its rates at or below the threshold, before and after the relief);
+            0 where the deduction may take the profit below zero (no tax
+            there).  The flat rate under the flat rate.
+        saving : array
+            Upper bound of a month's tax saving, yuan / month: ``max over the
+            SLP rates of [T(P) - T(P - 12 d)] / 12``; T is non-decreasing, so
+            no gain >= 0 and deduction <= d saves more.  0 under the flat rate
+            (no deduction).
         """
         p = np.asarray(base, dtype=np.float64)
         if self.flat_rate is not None:
-            return np.full(np.shape(p), self.flat_rate)
-        lows = [self.brackets(high_tech, r)[0] for r in (self.slp_rate, self.slp_rate_after)]
-        positive = p - 12.0 * np.asarray(deduction, dtype=np.float64) >= 0.0
-        return np.asarray(np.where(positive, np.minimum(*lows), 0.0))
-
-    def largest_saving(self, base: ArrayLike, deduction: ArrayLike, high_tech: ArrayLike) -> NDArray[np.float64]:
-        """Upper bound of a month's tax saving with a deduction of at most ``deduction`` (yuan / month).
-
-        ``max over the SLP rates of [T(P) - T(P - 12 d)] / 12``; T is
-        non-decreasing, so no gain >= 0 and deduction <= d saves more.  0
-        under the flat rate (no deduction).
-        """
-        if self.flat_rate is not None:
-            return np.zeros(np.shape(base))
-        p = np.asarray(base, dtype=np.float64)
+            return np.full(np.shape(p), self.flat_rate), np.zeros(np.shape(p))
         less = p - 12.0 * np.asarray(deduction, dtype=np.float64)
-        savings = [
-            self.income_tax_at(p, high_tech, r) - self.income_tax_at(less, high_tech, r)
-            for r in (self.slp_rate, self.slp_rate_after)
-        ]
-        return np.asarray(np.maximum(*savings) / 12.0)
+        # both SLP rates along a first axis of two: one set of brackets, each element as for one rate
+        rates = np.array([self.slp_rate, self.slp_rate_after]).reshape(2, *[1] * max(less.ndim, np.ndim(high_tech)))
+        low, high = self.brackets(high_tech, rates)
+        saving = self.tax_in_brackets(p, low, high) - self.tax_in_brackets(less, low, high)
+        lowest = np.where(less >= 0.0, np.minimum(low[0], low[1]), 0.0)
+        return lowest, np.maximum(saving[0], saving[1]) / 12.0
 
 
 @dataclass(frozen=True)
