@@ -99,11 +99,12 @@ class Cohort:
     (:meth:`~dxsim.model.demand.Offers.adopts_without_money`).  What that
     decision reads that is not the member's own is the month (the tax
     calendar) and the number waiting at its platform (its expected
-    go-live), so the first re-decision at a number waiting decides every
-    member at once as if that many waited at its platform, and the others
-    that find that many waiting reuse their decision.  The cohort holds
-    what that decision reads (enterprise ids, industries, platforms, quoted
-    prices in yuan, attributes, beliefs, renewing), not the applications,
+    go-live), so the first re-decision at a number waiting decides at once
+    every member yet to apply as if that many waited at its platform, and
+    the others that find that many waiting reuse their decision.  The
+    cohort holds what that decision reads (enterprise ids, industries,
+    platforms, quoted prices in yuan, attributes, beliefs, renewing) and
+    when each applies, not the applications,
     so an application and its cohort make no reference cycle (a run leaves
     nothing for the paused garbage collector).  ``decided`` maps a number
     waiting to each member's enterprise and whether it adopts without
@@ -118,6 +119,7 @@ class Cohort:
     attributes: Attributes
     belief: tuple[NDArray[np.float64], NDArray[np.float64]]  # perceived failure, share of the gain counted on
     renewing: NDArray[np.bool_]
+    time: NDArray[np.float64]  # when each applies, months since start
     decided: dict[float, dict[int, bool]] = field(default_factory=dict)
 
 

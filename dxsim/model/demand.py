@@ -332,36 +332,37 @@ class Offers:
         waiting at its platform (its expected go-live).  So the first call
         at a number waiting decides every member of the cohort at once as
         if that many waited at its platform (deciding hundreds costs what
-        deciding one does), and a later member that finds that many waiting
-        at its own platform takes its decision from there: the answer
-        deciding it alone would give.
+        deciding one does), the members that have applied before it left
+        out, and a later member that finds that many waiting at its own
+        platform takes its decision from there: the answer deciding it
+        alone would give.
         """
         cohort = app.cohort
         if cohort is None or cohort.month != month:
             return None
         # with no limit to capacity the wait is none whatever the number waiting
-        waiting = (
-            float(self.occupancy.waiting[app.platform]) if math.isfinite(self.platforms.capacity[app.platform]) else 0.0
-        )
-        decided = cohort.decided.get(waiting)
-        if decided is None:
-            none = np.zeros((len(self.programme.instruments), len(cohort.enterprise)))
+        capacity = self.platforms.capacity[app.platform]
+        waiting = float(self.occupancy.waiting[app.platform]) if math.isfinite(capacity) else 0.0
+        decided = cohort.decided.setdefault(waiting, {})
+        adopt = decided.get(app.enterprise)
+        if adopt is None:
+            rows = np.flatnonzero(cohort.time >= app.time)  # the members yet to apply, it among them
+            none = np.zeros((len(self.programme.instruments), len(rows)))
             _, decision = self.evaluate(
-                cohort.industry,
-                cohort.platform,
-                cohort.price,
+                cohort.industry[rows],
+                cohort.platform[rows],
+                cohort.price[rows],
                 none,
                 none,
-                cohort.attributes,
-                cohort.belief,
+                cohort.attributes.take(rows),
+                (cohort.belief[0][rows], cohort.belief[1][rows]),
                 month,
-                cohort.renewing,
-                np.full(len(cohort.enterprise), waiting),
+                cohort.renewing[rows],
+                np.full(len(rows), waiting),
             )
-            decided = cohort.decided[waiting] = dict(
-                zip(cohort.enterprise.tolist(), decision.adopt.tolist(), strict=True)
-            )
-        return decided[app.enterprise]
+            decided.update(zip(cohort.enterprise[rows].tolist(), decision.adopt.tolist(), strict=True))
+            adopt = decided[app.enterprise]
+        return adopt
 
     def offer(
         self,
@@ -679,6 +680,7 @@ class Demand:
             att.take(money),
             (failure[money], trust[money]),
             renewing[money],
+            time[money],
         )
         self._apply(np.flatnonzero(adopt), head, att, cohort)
 
