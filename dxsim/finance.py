@@ -73,7 +73,9 @@ def irr(flows: ArrayLike, *, low: float = -0.5, high: float = 10.0, iterations: 
     low, high : float
         Bracket of rates searched, per period.
     iterations : int
-        Bisection steps (200 halve the bracket far below float precision).
+        Bisection steps at most (200 halve the bracket far below float
+        precision); they stop once a step changes nothing, as every later
+        one would change nothing either.
 
     Returns
     -------
@@ -109,8 +111,11 @@ def irr(flows: ArrayLike, *, low: float = -0.5, high: float = 10.0, iterations: 
         mid = (a + b) / 2.0
         fm = npv(mid, f)
         left = np.sign(fm) == np.sign(fa)
+        step = a, b, fa
         a, fa = np.where(left, mid, a), np.where(left, fm, fa)
         b = np.where(left, b, mid)
+        if all(new.tobytes() == old.tobytes() for new, old in zip((a, b, fa), step, strict=True)):
+            break  # a step is a function of (a, b, fa) alone: unchanged by one, they stay so to the last
     exact = fa == 0.0
     rate = np.where(exact, a, (a + b) / 2.0)
     return np.asarray(np.where(investment & (ok | exact), rate, np.nan))

@@ -6,6 +6,7 @@ Payment schedules per scheme are in :mod:`dxsim.model.schemes`.
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -53,9 +54,14 @@ def split_one(price: float, government_part: float, discount_share: float) -> tu
 
 @dataclass
 class ContractBook:
-    """Signed contracts as growing columns (one row per contract, yuan and months)."""
+    """Signed contracts as growing columns (one row per contract, yuan and months).
 
-    columns: dict[str, list[float]] = field(default_factory=dict)
+    Each column is an :class:`array.array` of doubles: a value is stored as
+    the float64 it becomes in :meth:`arrays` (no Python float kept per value),
+    so the columns become arrays by one copy each.
+    """
+
+    columns: dict[str, array[float]] = field(default_factory=dict)
 
     #: Columns set at signing.
     SIGNED: ClassVar[tuple[str, ...]] = (
@@ -80,7 +86,7 @@ class ContractBook:
     }
 
     def __post_init__(self) -> None:
-        self.columns = {name: [] for name in (*self.SIGNED, *self.LATER)}
+        self.columns = {name: array("d") for name in (*self.SIGNED, *self.LATER)}
         self._signed = [self.columns[name] for name in self.SIGNED]
         self._later = [(self.columns[name], initial) for name, initial in self.LATER.items()]
 
@@ -127,5 +133,5 @@ class ContractBook:
         self.columns[name][cid] = value
 
     def arrays(self) -> dict[str, NDArray[np.float64]]:
-        """The columns as float arrays."""
-        return {k: np.asarray(v, dtype=np.float64) for k, v in self.columns.items()}
+        """The columns as float arrays (copies: the book may grow on)."""
+        return {k: np.frombuffer(v, dtype=np.float64).copy() for k, v in self.columns.items()}

@@ -184,7 +184,7 @@ class Ledger:
     def __init__(self) -> None:
         self._done: LedgerTable | None = None  # the entries of the last table(), moved out of the lists below
         self._room: dict[str, NDArray[Any]] | None = None  # the arrays the last table's columns begin
-        self._rows: list[tuple[int, int, int, int, int, int, float]] = []
+        self._rows: list[float] = []  # the single entries, one after another, each the values of _ENTRY in order
         self._chunks: list[
             tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
         ] = []  # month, contract, platform
@@ -197,7 +197,7 @@ class Ledger:
         """Record one payment of ``amount`` yuan in ``month`` (zero is dropped, negative refused)."""
         a = float(amount)
         if 0 < a < math.inf:
-            self._rows.append((int(month), PARTY[payer], PARTY[payee], KIND[kind], contract, platform, a))
+            self._rows.extend((int(month), PARTY[payer], PARTY[payee], KIND[kind], contract, platform, a))
         elif a != 0:  # negative, infinite or NaN
             raise ConservationError(f"amount(={a}) must be finite and >= 0 ({kind})")
 
@@ -293,7 +293,8 @@ class Ledger:
 
     def _new_columns(self) -> dict[str, list[NDArray[np.generic]]]:
         """The entries added since the last :meth:`table`: each column's pieces, to be joined in this order."""
-        single = np.fromiter(self._rows, dtype=_ENTRY, count=len(self._rows))  # the single entries
+        values = np.fromiter(self._rows, dtype=np.float64, count=len(self._rows)).reshape(-1, len(_ENTRY))
+        single = {name: values[:, k].astype(dtype) for k, (name, dtype) in enumerate(_ENTRY.items())}
         sizes = [len(a) for a in self._amounts]
 
         def ints(name: str, chunk_k: int) -> list[NDArray[np.generic]]:  # the single entries' column, then the chunks'
@@ -330,18 +331,18 @@ def _kept(x: NDArray[Any], keep: NDArray[np.int64]) -> NDArray[Any]:
 #: books about doubles them (an income tax entry per month of gain).
 _ROOM = 3
 
-#: A single entry of :meth:`Ledger.add`, in the order of its tuple.
-_ENTRY = np.dtype(
-    [
-        ("month", np.int64),
-        ("payer", np.int8),
-        ("payee", np.int8),
-        ("kind", np.int8),
-        ("contract", np.int64),
-        ("platform", np.int64),
-        ("amount", np.float64),
-    ]
-)
+#: The values of a single entry of :meth:`Ledger.add`, in the order it keeps them, and their columns' types.
+#: They are kept as Python numbers and read as float64 at once: exact for the integers (months, contract and
+#: platform numbers are far below 2 ** 53).
+_ENTRY: dict[str, type[np.generic]] = {
+    "month": np.int64,
+    "payer": np.int8,
+    "payee": np.int8,
+    "kind": np.int8,
+    "contract": np.int64,
+    "platform": np.int64,
+    "amount": np.float64,
+}
 
 
 @dataclass(frozen=True)

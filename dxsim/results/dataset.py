@@ -56,8 +56,8 @@ def build_dataset(
     """
     n_adopters = max((len(r.adopters["price_paid"]) for r in runs), default=0)
     n_applicants = max((len(r.applicants["won"]) for r in runs), default=0)
-    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
-    for name, (dims, _, _) in VARIABLES.items():
+    variables: dict[str, xr.Variable] = {}
+    for name, (dims, units, long_name) in VARIABLES.items():
         if dims == MONTH_INDUSTRY:
             arr = np.stack([r.monthly[name] for r in runs])
         elif dims == MONTH_PLATFORM:
@@ -70,10 +70,23 @@ def build_dataset(
             arr = _padded([r.applicants[name.removeprefix("applicant_")] for r in runs], n_applicants)
         else:
             arr = _padded([r.adopters[name] for r in runs], n_adopters)
-        data[name] = (("replication", *dims), arr)
+        variables[name] = xr.Variable(("replication", *dims), arr, attrs={"units": units, "long_name": long_name})
+    recorded = runs and all(r.decisions is not None for r in runs)
+    more = _decisions(runs, n_adopters, scenario.horizon_months) if recorded else {}
+    more |= _returns(variables, scenario)
+    more["platform_industry"] = xr.Variable(
+        "platform",
+        [p.industry for p in scenario.resolved_platforms],
+        attrs={"units": "1", "long_name": "industry the platform serves"},
+    )
+    more["enterprises"] = xr.Variable(
+        "industry",
+        [i.enterprises for i in scenario.resolved_industries],
+        attrs={"units": "enterprises", "long_name": "SMEs in scope per industry"},
+    )
     reps = np.arange(len(runs)) if replications is None else np.asarray(replications)
-    ds = xr.Dataset(
-        {name: xr.Variable(dims, arr) for name, (dims, arr) in data.items()},
+    ds = xr.Dataset(  # the variables added in two merges, not one each (each aligns and copies the Dataset)
+        variables,
         coords={
             "replication": reps,
             "month": _month_coord(scenario),
@@ -85,21 +98,7 @@ def build_dataset(
             "applicant": np.arange(n_applicants),
         },
     )
-    for name, (_, units, long_name) in VARIABLES.items():
-        ds[name].attrs.update(units=units, long_name=long_name)
-    if runs and all(r.decisions is not None for r in runs):
-        _add_decisions(ds, runs, n_adopters)
-    _add_returns(ds, scenario)
-    ds["platform_industry"] = xr.DataArray(
-        [p.industry for p in scenario.resolved_platforms],
-        dims="platform",
-        attrs={"units": "1", "long_name": "industry the platform serves"},
-    )
-    ds["enterprises"] = xr.DataArray(
-        [i.enterprises for i in scenario.resolved_industries],
-        dims="industry",
-        attrs={"units": "enterprises", "long_name": "SMEs in scope per industry"},
-    )
+    ds.update(more)
     if scenario.uncertain:
         ds["uncertain_value"] = uncertain_values(scenario, seed, reps)
     ds["events"] = xr.DataArray(
@@ -146,19 +145,21 @@ def uncertain_values(scenario: Scenario, seed: int, replications: Sequence[int] 
     )
 
 
-def _add_decisions(ds: xr.Dataset, runs: Sequence[RunResult], n_adopters: int) -> None:
+def _decisions(runs: Sequence[RunResult], n_adopters: int, months: int) -> dict[str, xr.Variable]:
     """The decision record and the contracts' cash flows (:data:`~dxsim.results.schema.DECISION_VARIABLES`)."""
     records = [r.decisions or {} for r in runs]
     length = max(len(d["enterprise"]) for d in records)
+    out = {}
     for name, (dims, units, long_name) in DECISION_VARIABLES.items():
         if name == "contract_cash_flow":
-            arr = np.full((len(runs), n_adopters, ds.sizes["month"], 3), np.nan)
+            arr = np.full((len(runs), n_adopters, months, 3), np.nan)
             for k, r in enumerate(runs):
-                flows = r.contract_flows if r.contract_flows is not None else np.zeros((0, ds.sizes["month"], 3))
+                flows = r.contract_flows if r.contract_flows is not None else np.zeros((0, months, 3))
                 arr[k, : len(flows)] = flows
         else:
             arr = _padded([d[name.removeprefix("decision_")] for d in records], length)
-        ds[name] = xr.Variable(("replication", *dims), arr, attrs={"units": units, "long_name": long_name})
+        out[name] = xr.Variable(("replication", *dims), arr, attrs={"units": units, "long_name": long_name})
+    return out
 
 
 def _padded(columns: Sequence[np.ndarray], length: int) -> np.ndarray:
@@ -169,22 +170,32 @@ def _padded(columns: Sequence[np.ndarray], length: int) -> np.ndarray:
     return arr
 
 
-def _add_returns(ds: xr.Dataset, scenario: Scenario) -> None:
+def _returns(variables: dict[str, xr.Variable], scenario: Scenario) -> dict[str, xr.Variable]:
     """NPV and IRR of each party and each platform over the horizon, per replication."""
     rate = float(monthly_rate(scenario.discount_rate))
-    flows = ds["cash_flow"].transpose(..., "month").values
-    plat = ds["platform_cash_flow"].transpose(..., "month").values
-    ds["npv"] = (("replication", "party"), npv(rate, flows))
-    ds["npv"].attrs.update(
-        units="yuan", long_name=f"NPV of each party's cash flow at {scenario.discount_rate:g} / year"
-    )
-    ds["irr"] = (("replication", "party"), annual_rate(irr(flows)))
-    ds["irr"].attrs.update(units="1 / year", long_name="IRR of each party's cash flow, annualised (NaN = none)")
-    ds["platform_npv"] = (("replication", "platform"), npv(rate, plat))
-    ds["platform_npv"].attrs.update(
-        units="yuan", long_name=f"NPV of each platform's cash flow at {scenario.discount_rate:g} / year"
-    )
-    ds["platform_irr"] = (("replication", "platform"), annual_rate(irr(plat)))
-    ds["platform_irr"].attrs.update(
-        units="1 / year", long_name="IRR of each platform's cash flow, annualised (NaN = none)"
-    )
+    flows = variables["cash_flow"].transpose(..., "month").values
+    plat = variables["platform_cash_flow"].transpose(..., "month").values
+    at = f"at {scenario.discount_rate:g} / year"
+    irr_name = "IRR of {} cash flow, annualised (NaN = none)"
+    return {
+        "npv": xr.Variable(
+            ("replication", "party"),
+            npv(rate, flows),
+            attrs={"units": "yuan", "long_name": f"NPV of each party's cash flow {at}"},
+        ),
+        "irr": xr.Variable(
+            ("replication", "party"),
+            annual_rate(irr(flows)),
+            attrs={"units": "1 / year", "long_name": irr_name.format("each party's")},
+        ),
+        "platform_npv": xr.Variable(
+            ("replication", "platform"),
+            npv(rate, plat),
+            attrs={"units": "yuan", "long_name": f"NPV of each platform's cash flow {at}"},
+        ),
+        "platform_irr": xr.Variable(
+            ("replication", "platform"),
+            annual_rate(irr(plat)),
+            attrs={"units": "1 / year", "long_name": irr_name.format("each platform's")},
+        ),
+    }
