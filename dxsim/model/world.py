@@ -30,7 +30,7 @@ from dxsim.model.accounts import (
     party_flows,
     platform_cash_flows,
 )
-from dxsim.model.allocator import keep_freed_memory
+from dxsim.model.allocator import keep_freed_memory, no_huge_page_advice
 from dxsim.model.applications import Applicants
 from dxsim.model.closing import PlatformCosts, close_books
 from dxsim.model.contracting import Contracting, Grants, LiveContracts, Register
@@ -280,8 +280,9 @@ def run_replication(scenario: Scenario, key: int, *, decisions: bool = False) ->
     The world dies by reference counting before the cyclic collector resumes: resumed while it
     lives, the collector would walk its hundreds of thousands of objects (about 0.3 s of a
     ``national`` replication) for nothing to collect. The process keeps the memory a replication
-    frees for the next one (:mod:`dxsim.model.allocator`).
+    frees for the next one, and numpy advises no huge pages (:mod:`dxsim.model.allocator`).
     """
     keep_freed_memory()
+    no_huge_page_advice()
     with cyclic_gc_paused():
         return World(scenario, key, decisions=decisions).run(keep_ledger=False)
