@@ -176,26 +176,17 @@ def _returns(variables: dict[str, xr.Variable], scenario: Scenario) -> dict[str,
     flows = variables["cash_flow"].transpose(..., "month").values
     plat = variables["platform_cash_flow"].transpose(..., "month").values
     at = f"at {scenario.discount_rate:g} / year"
-    irr_name = "IRR of {} cash flow, annualised (NaN = none)"
-    return {
-        "npv": xr.Variable(
-            ("replication", "party"),
-            npv(rate, flows),
-            attrs={"units": "yuan", "long_name": f"NPV of each party's cash flow {at}"},
-        ),
-        "irr": xr.Variable(
-            ("replication", "party"),
-            annual_rate(irr(flows)),
-            attrs={"units": "1 / year", "long_name": irr_name.format("each party's")},
-        ),
-        "platform_npv": xr.Variable(
-            ("replication", "platform"),
-            npv(rate, plat),
-            attrs={"units": "yuan", "long_name": f"NPV of each platform's cash flow {at}"},
-        ),
-        "platform_irr": xr.Variable(
-            ("replication", "platform"),
-            annual_rate(irr(plat)),
-            attrs={"units": "1 / year", "long_name": irr_name.format("each platform's")},
-        ),
-    }
+    out = {}
+    for prefix, dim, f, whose in (
+        ("", "party", flows, "each party's"),
+        ("platform_", "platform", plat, "each platform's"),
+    ):
+        out[f"{prefix}npv"] = xr.Variable(
+            ("replication", dim), npv(rate, f), attrs={"units": "yuan", "long_name": f"NPV of {whose} cash flow {at}"}
+        )
+        out[f"{prefix}irr"] = xr.Variable(
+            ("replication", dim),
+            annual_rate(irr(f)),
+            attrs={"units": "1 / year", "long_name": f"IRR of {whose} cash flow, annualised (NaN = none)"},
+        )
+    return out
