@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from dxsim.finance import gain_profile, monthly_rate, npv, payback_period, straight_line
+from dxsim.finance import gain_profile, monthly_rate, npv, payback_period, ramp_integral, straight_line
 from dxsim.model.schemes import deferred_payments, fixed_months, fixed_payments, most_paid, window
 from dxsim.model.tax import TaxLaw, TaxPosition
 from dxsim.scenario.schema import PaymentScheme
@@ -105,6 +105,7 @@ def decide(
     tax_rate: float = 0.0,
     tax: TaxPosition | None = None,
     screen: bool = True,
+    payback_screen: bool = False,
 ) -> Decision:
     """Evaluate the adoption decision for many enterprises at once.
 
@@ -135,6 +136,12 @@ def decide(
     screen : bool
         Skip the enterprises a quick upper bound on V rules out (the
         default); False evaluates every one (the same adoptions, slower).
+    payback_screen : bool
+        With ``screen``, skip also the enterprises a quick upper bound on the
+        running total of their success-case flows at their payback limit
+        rules out (the same adoptions; NaN value and payback for more of
+        those that do not adopt).  The model uses it when it records no
+        decisions, so that a recorded decision is the one ``screen`` gives.
 
     Notes
     -----
@@ -142,7 +149,9 @@ def decide(
     adoption out (what is due at signing exceeds liquidity, or even the full
     gain in every month from the expected go-live, taxed at the enterprise's
     lowest rate, with the largest tax saving the deduction could bring in
-    every month of the lifetime, cannot make V positive).
+    every month of the lifetime, cannot make V positive; with
+    ``payback_screen``, or the same gain and saving to the end of the month
+    after its payback limit cannot repay what it has paid by then).
     """
     rho = monthly_rate(hurdle_rate)
     first = fixed_payments(offer.scheme, offer.owed, fixed_months(offer.scheme))
@@ -150,7 +159,10 @@ def decide(
     fits = due <= liquidity
     live = fits
     if screen:
-        live = fits & (_upper_bound(offer, first, rho, gain, lifetime, failure, horizon, tax_rate, tax) > 0)
+        kept, saving = _tax_bounds(offer, lifetime, tax_rate, tax)
+        live = fits & (_upper_bound(offer, first, rho, gain, lifetime, failure, horizon, kept, saving) > 0)
+        if payback_screen:
+            live &= _repaid_by_limit(offer, first, gain, ramp, lifetime, max_payback, kept, saving)
     args = (gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax)
     if len(live) and live.all():  # every one evaluated (a single enterprise, mostly): no gaps to fill
         value, payback = _value_and_payback(offer, slice(None), *args)
@@ -174,6 +186,7 @@ def weigh(
     month: int,
     horizon: int,
     screen: bool = True,
+    payback_screen: bool = False,
 ) -> Decision:
     """Enterprises' decisions on ``offer`` from their attributes and beliefs: :func:`decide` as the model calls it.
 
@@ -198,7 +211,7 @@ def weigh(
         Model month of the decision (its tax calendar).
     horizon : int
         Evaluation horizon, months.
-    screen : bool
+    screen, payback_screen : bool
         As :func:`decide`.
     """
     failure, benefit_share = belief
@@ -215,7 +228,24 @@ def weigh(
         max_payback=att.max_payback,
         liquidity=att.liquidity,
         screen=screen,
+        payback_screen=payback_screen,
     )
+
+
+def _tax_bounds(
+    offer: Offer, lifetime: NDArray[np.float64], tax_rate: float, tax: TaxPosition | None
+) -> tuple[NDArray[np.float64] | float, tuple[NDArray[np.float64], NDArray[np.float64]] | None]:
+    """What the quick bounds take of the tax: the share of the gain kept at most, and the tax saving at most.
+
+    The saving (None without the tax law) is the largest tax saving of the deduction in a month of the
+    lifetime (yuan / month, :meth:`~dxsim.model.tax.TaxLaw.gain_bounds`) and the share of a fixed
+    payment deducted as VAT.
+    """
+    if tax is None:
+        return 1.0 - tax_rate, None
+    most = most_paid(offer.scheme, offer.owed) / lifetime + offer.subscription
+    lowest, largest = tax.law.gain_bounds(tax.base_profit, most, tax.high_tech)
+    return 1.0 - lowest, (largest, np.asarray(tax.law.vat_share * tax.general_vat, dtype=np.float64))
 
 
 def _upper_bound(
@@ -226,15 +256,16 @@ def _upper_bound(
     lifetime: NDArray[np.float64],
     failure: NDArray[np.float64],
     horizon: int,
-    tax_rate: float,
-    tax: TaxPosition | None,
+    kept: NDArray[np.float64] | float,
+    saving: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
 ) -> NDArray[np.float64]:
     """A quick upper bound on V (yuan), from the fixed payments ``first`` (months from signing); only its sign is used.
 
     The full gain in every month from the expected go-live to the horizon,
-    taxed at the lowest rate the enterprise can face, plus the largest tax
-    saving of the deduction in every month of the lifetime inside the
-    horizon, both discounted month by month; receipts inside the horizon
+    taxed at the lowest rate the enterprise can face (it keeps ``kept``),
+    plus the largest tax saving of the deduction in every month of the
+    lifetime inside the horizon, both discounted month by month
+    (``saving``, :func:`_tax_bounds`); receipts inside the horizon
     undiscounted; deferred payments left out (they cost more than their VAT
     credit); the fixed payments inside the horizon, net of their VAT credit,
     each as late as the last.
@@ -243,20 +274,15 @@ def _upper_bound(
     fixed = first[:, :k].sum(axis=1)
     live_from = np.minimum(np.floor(offer.golive), horizon)
     # the months discounted from go-live: to the horizon, and with the tax law to the end of the lifetime too
-    ends = np.full((1 if tax is None else 2, len(gain)), float(horizon))
-    if tax is not None:
+    ends = np.full((1 if saving is None else 2, len(gain)), float(horizon))
+    if saving is not None:
         np.minimum(horizon, live_from + np.ceil(lifetime) + 1, out=ends[1])
     annuity = _annuity(rho, live_from, ends)
-    kept: NDArray[np.float64] | float = 1.0 - tax_rate  # of the gain, at most
-    saving: NDArray[np.float64] | float = 0.0
-    if tax is not None:
-        most = most_paid(offer.scheme, offer.owed) / lifetime + offer.subscription
-        lowest, largest = tax.law.gain_bounds(tax.base_profit, most, tax.high_tech)
-        kept = 1.0 - lowest
-        saving = largest * annuity[1] + tax.law.vat_share * tax.general_vat * fixed
     # Only its sign counts: a term of zeros is not added (it could only change the sign of a zero).
     bound = np.asarray((1.0 - failure) * kept * np.maximum(gain, 0.0) * annuity[0])
-    bound += saving
+    if saving is not None:
+        largest, credit = saving
+        bound += largest * annuity[1] + credit * fixed
     bound += offer.receive_signing
     if offer.receive_golive.any():
         bound += np.where(offer.golive < horizon, offer.receive_golive, 0.0)
@@ -265,6 +291,46 @@ def _upper_bound(
     bound -= fixed if k == 1 else fixed * (1.0 + rho) ** -(k - 1)  # as late as the last: (1 + rho) ** 0 = 1
     bound -= offer.internal
     return bound
+
+
+def _repaid_by_limit(
+    offer: Offer,
+    first: NDArray[np.float64],
+    gain: NDArray[np.float64],
+    ramp: NDArray[np.float64],
+    lifetime: NDArray[np.float64],
+    max_payback: NDArray[np.float64],
+    kept: NDArray[np.float64] | float,
+    saving: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
+) -> NDArray[np.bool_]:
+    """Whether a quick upper bound lets the success-case payback be within ``max_payback`` (bool array).
+
+    A payback within M months needs the running total of the success-case
+    flows non-negative at the end of month ``K = floor(M) + 1`` (months
+    0..K from signing; :func:`~dxsim.finance.payback_period` with
+    ``final``).  Its upper bound, undiscounted: the gain to then
+    (:func:`~dxsim.finance.ramp_integral`) of which it keeps ``kept``, the
+    largest tax saving in each month of the lifetime to then, the
+    programme money received by then, less the fixed payments by then net
+    of their VAT credit and the internal costs (deferred payments and fees
+    left out: they cost more than their VAT credit).  A bound short of zero
+    by more than rounding rules the payback out.
+    """
+    limit = np.floor(max_payback) + 1.0
+    by_limit = np.arange(first.shape[1]) <= limit[:, None]
+    fixed = np.einsum("ij,ij->i", first, by_limit) if first.shape[1] > 1 else first[:, 0]
+    earned = kept * np.maximum(gain, 0.0) * ramp_integral(limit + 1.0 - offer.golive, ramp, lifetime)
+    received = earned + offer.receive_signing  # what comes in by then, at most
+    received += np.where(offer.golive < limit + 1.0, offer.receive_golive, 0.0)
+    received += np.where(offer.golive + offer.acceptance_delay < limit + 1.0, offer.receive_acceptance, 0.0)
+    paid = fixed + offer.internal  # what goes out by then, at least
+    if saving is not None:
+        largest, credit = saving
+        received += largest * np.clip(limit + 1.0 - np.floor(offer.golive), 0.0, np.ceil(lifetime) + 1.0)
+        paid -= credit * fixed
+    short = received - paid < -1e-9 * (received + paid + 1.0)  # by more than rounding
+    # a limit beyond the longest schedule: the window ends before month K (MAX_MONTHS)
+    return np.asarray(~short | ~(max_payback <= MAX_MONTHS - 2))
 
 
 def _annuity(rho: NDArray[np.float64], start: NDArray[np.float64], end: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -265,6 +265,42 @@ def test_the_quick_screen_never_changes_a_decision(case, scheme, data):
     assert not (full.value[~seen & (full.due_at_signing <= attrs["liquidity"])] > 0).any()
 
 
+@SETTINGS
+@given(case=cases(), scheme=schemes, data=st.data())
+def test_the_payback_screen_never_changes_a_decision(case, scheme, data):
+    # the bound on the running total at the end of the month after the payback limit counts the gain
+    # to then at the lowest rate and the largest saving in every month of the lifetime to then: no
+    # enterprise it rules out has its payback within its limit, even a limit at the payback itself
+    offer, attrs = case
+    offer = dataclasses.replace(offer, scheme=scheme)
+    tax = data.draw(st.one_of(st.none(), tax_positions(len(offer.owed))))
+    payback = decide(offer, **attrs, tax=tax, screen=False).payback
+    at_margin = np.array(data.draw(st.lists(st.booleans(), min_size=len(payback), max_size=len(payback))))
+    tighter = attrs["max_payback"] * data.draw(st.sampled_from([1.0, 0.3, 0.1]))
+    attrs["max_payback"] = np.where(at_margin & ~np.isnan(payback), payback, tighter)
+    quick = decide(offer, **attrs, tax=tax, payback_screen=True)
+    full = decide(offer, **attrs, tax=tax, screen=False)
+    np.testing.assert_array_equal(quick.adopt, full.adopt)
+    seen = ~np.isnan(quick.value)
+    np.testing.assert_array_equal(quick.value[seen], full.value[seen])
+    np.testing.assert_array_equal(quick.payback[seen], full.payback[seen])
+    ruled_out = ~seen & ~np.isnan(decide(offer, **attrs, tax=tax).value)  # by the payback bound alone
+    assert not (full.payback[ruled_out] <= attrs["max_payback"][ruled_out]).any()
+
+
+def test_the_payback_screen_rules_out_a_payback_beyond_reach():
+    # 1,000 yuan upfront, a gain of 20 yuan / month from signing: 50 months to repay, against a limit
+    # of 24 months; the value over a 600-month horizon is positive
+    offer, attrs = _one(1_000.0, 20.0)
+    attrs = {**attrs, "horizon": 600, "max_payback": np.array([24.0]), "lifetime": np.array([600.0])}
+    full = decide(offer, **attrs)
+    quick = decide(offer, **attrs, payback_screen=True)
+    assert full.value[0] > 0 and full.payback[0] > 24 and not full.adopt[0]
+    assert not quick.adopt[0] and np.isnan(quick.value[0]) and np.isnan(quick.payback[0])
+    later = decide(offer, **{**attrs, "max_payback": np.array([120.0])}, payback_screen=True)
+    assert later.adopt[0] and later.payback[0] == full.payback[0]
+
+
 def _one(owed: float, gain: float, **tax) -> tuple[Offer, dict]:
     zero = np.zeros(1)
     offer = Offer(
