@@ -105,7 +105,7 @@ def decide(
     tax_rate: float = 0.0,
     tax: TaxPosition | None = None,
     screen: bool = True,
-    payback_screen: bool = False,
+    record: bool = True,
 ) -> Decision:
     """Evaluate the adoption decision for many enterprises at once.
 
@@ -136,12 +136,16 @@ def decide(
     screen : bool
         Skip the enterprises a quick upper bound on V rules out (the
         default); False evaluates every one (the same adoptions, slower).
-    payback_screen : bool
-        With ``screen``, skip also the enterprises a quick upper bound on the
-        running total of their success-case flows at their payback limit
-        rules out (the same adoptions; NaN value and payback for more of
-        those that do not adopt).  The model uses it when it records no
-        decisions, so that a recorded decision is the one ``screen`` gives.
+    record : bool
+        Whether ``value`` and ``payback`` are wanted for every enterprise the
+        quick bound on V lets through (as the decision record keeps them).
+        False, with ``screen``, screens harder: a tighter bound on V (the
+        gain's ramp-up, the tax rate of an enterprise whose profit stays
+        above the small-and-low-profit threshold) and a quick bound on the
+        running total of the success-case flows at the payback limit rule
+        out more enterprises (the same adoptions; NaN value and payback for
+        more of those that do not adopt).  The model records decisions only
+        when asked, and screens harder otherwise.
 
     Notes
     -----
@@ -149,9 +153,10 @@ def decide(
     adoption out (what is due at signing exceeds liquidity, or even the full
     gain in every month from the expected go-live, taxed at the enterprise's
     lowest rate, with the largest tax saving the deduction could bring in
-    every month of the lifetime, cannot make V positive; with
-    ``payback_screen``, or the same gain and saving to the end of the month
-    after its payback limit cannot repay what it has paid by then).
+    every month of the lifetime, cannot make V positive; without ``record``,
+    or the same gain less what its ramp-up costs at least, or the same gain
+    and saving to the end of the month after its payback limit cannot repay
+    what it has paid by then).
     """
     rho = monthly_rate(hurdle_rate)
     first = fixed_payments(offer.scheme, offer.owed, fixed_months(offer.scheme))
@@ -159,9 +164,12 @@ def decide(
     fits = due <= liquidity
     live = fits
     if screen:
-        kept, saving = _tax_bounds(offer, lifetime, tax_rate, tax)
-        live = fits & (_upper_bound(offer, first, rho, gain, lifetime, failure, horizon, kept, saving) > 0)
-        if payback_screen:
+        kept, saving = _tax_bounds(offer, lifetime, tax_rate, tax, classes=not record)
+        upper = _upper_bound(offer, first, rho, gain, lifetime, failure, horizon, kept, saving)
+        if not record:
+            upper -= _ramp_cost(offer, rho, gain, ramp, failure, horizon, kept)
+        live = fits & (upper > 0)
+        if not record:
             live &= _repaid_by_limit(offer, first, gain, ramp, lifetime, max_payback, kept, saving)
     args = (gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax)
     if len(live) and live.all():  # every one evaluated (a single enterprise, mostly): no gaps to fill
@@ -186,7 +194,7 @@ def weigh(
     month: int,
     horizon: int,
     screen: bool = True,
-    payback_screen: bool = False,
+    record: bool = True,
 ) -> Decision:
     """Enterprises' decisions on ``offer`` from their attributes and beliefs: :func:`decide` as the model calls it.
 
@@ -211,7 +219,7 @@ def weigh(
         Model month of the decision (its tax calendar).
     horizon : int
         Evaluation horizon, months.
-    screen, payback_screen : bool
+    screen, record : bool
         As :func:`decide`.
     """
     failure, benefit_share = belief
@@ -228,23 +236,23 @@ def weigh(
         max_payback=att.max_payback,
         liquidity=att.liquidity,
         screen=screen,
-        payback_screen=payback_screen,
+        record=record,
     )
 
 
 def _tax_bounds(
-    offer: Offer, lifetime: NDArray[np.float64], tax_rate: float, tax: TaxPosition | None
+    offer: Offer, lifetime: NDArray[np.float64], tax_rate: float, tax: TaxPosition | None, *, classes: bool
 ) -> tuple[NDArray[np.float64] | float, tuple[NDArray[np.float64], NDArray[np.float64]] | None]:
     """What the quick bounds take of the tax: the share of the gain kept at most, and the tax saving at most.
 
     The saving (None without the tax law) is the largest tax saving of the deduction in a month of the
-    lifetime (yuan / month, :meth:`~dxsim.model.tax.TaxLaw.gain_bounds`) and the share of a fixed
-    payment deducted as VAT.
+    lifetime (yuan / month, :meth:`~dxsim.model.tax.TaxLaw.gain_bounds`, with its ``classes``) and the
+    share of a fixed payment deducted as VAT.
     """
     if tax is None:
         return 1.0 - tax_rate, None
     most = most_paid(offer.scheme, offer.owed) / lifetime + offer.subscription
-    lowest, largest = tax.law.gain_bounds(tax.base_profit, most, tax.high_tech)
+    lowest, largest = tax.law.gain_bounds(tax.base_profit, most, tax.high_tech, classes=classes)
     return 1.0 - lowest, (largest, np.asarray(tax.law.vat_share * tax.general_vat, dtype=np.float64))
 
 
@@ -291,6 +299,29 @@ def _upper_bound(
     bound -= fixed if k == 1 else fixed * (1.0 + rho) ** -(k - 1)  # as late as the last: (1 + rho) ** 0 = 1
     bound -= offer.internal
     return bound
+
+
+def _ramp_cost(
+    offer: Offer,
+    rho: NDArray[np.float64],
+    gain: NDArray[np.float64],
+    ramp: NDArray[np.float64],
+    failure: NDArray[np.float64],
+    horizon: int,
+    kept: NDArray[np.float64] | float,
+) -> NDArray[np.float64]:
+    """A lower bound on what the ramp-up takes from the gain :func:`_upper_bound` counts in full (yuan).
+
+    Against the full gain from the month of go-live t0, the ramp-up leaves
+    ``ramp / 2`` months of gain or more unearned (:func:`~dxsim.finance.ramp_integral`),
+    all in months before ``t0 + ramp``: discounted, at least
+    ``(1 + rho) ** -(t0 + ramp)`` each, when the ramp-up ends inside the horizon
+    (0 otherwise).  Of the gain the bound keeps ``kept``, in the success case.
+    """
+    end = offer.golive + ramp
+    with np.errstate(over="ignore"):
+        cost = (1.0 - failure) * kept * np.maximum(gain, 0.0) * (1.0 + rho) ** -end * (ramp / 2.0)
+    return np.asarray(np.where(end <= horizon, cost, 0.0))
 
 
 def _repaid_by_limit(

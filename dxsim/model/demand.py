@@ -289,7 +289,7 @@ class Offers:
             law=self.rules.tax,
             month=month,
             horizon=self.evaluation_months,
-            payback_screen=self.decisions is None,  # a recorded decision is the one the value screen gives
+            record=self.decisions is not None,  # unrecorded, the decision may screen harder
         )
 
     def expected_golive(

@@ -219,7 +219,7 @@ class TaxLaw:
         return tax
 
     def gain_bounds(
-        self, base: ArrayLike, deduction: ArrayLike, high_tech: ArrayLike
+        self, base: ArrayLike, deduction: ArrayLike, high_tech: ArrayLike, *, classes: bool = False
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Bounds on the tax of a gain, with a deduction of at most ``deduction`` (yuan / month).
 
@@ -230,7 +230,10 @@ class TaxLaw:
             lowest rate an enterprise can face on positive profit (the lower of
             its rates at or below the threshold, before and after the relief);
             0 where the deduction may take the profit below zero (no tax
-            there).  The flat rate under the flat rate.
+            there).  With ``classes``, the rate above the threshold
+            (high-tech or general) where the deduction cannot take the profit
+            down to the threshold: every profit it can have is taxed at that
+            rate.  The flat rate under the flat rate.
         saving : array
             Upper bound of a month's tax saving, yuan / month: ``max over the
             SLP rates of [T(P) - T(P - 12 d)] / 12``; T is non-decreasing, so
@@ -246,6 +249,8 @@ class TaxLaw:
         low, high = self.brackets(high_tech, rates)
         saving = self.tax_in_brackets(p, low, high) - self.tax_in_brackets(less, low, high)
         lowest = np.where(less >= 0.0, np.minimum(low[0], low[1]), 0.0)
+        if classes:
+            lowest = np.where(less > self.slp_threshold, high, lowest)
         return lowest, np.maximum(saving[0], saving[1]) / 12.0
 
 

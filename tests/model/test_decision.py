@@ -267,25 +267,52 @@ def test_the_quick_screen_never_changes_a_decision(case, scheme, data):
 
 @SETTINGS
 @given(case=cases(), scheme=schemes, data=st.data())
-def test_the_payback_screen_never_changes_a_decision(case, scheme, data):
-    # the bound on the running total at the end of the month after the payback limit counts the gain
-    # to then at the lowest rate and the largest saving in every month of the lifetime to then: no
-    # enterprise it rules out has its payback within its limit, even a limit at the payback itself
+def test_the_harder_screen_never_changes_a_decision(case, scheme, data):
+    # without a record the screen bounds V with the ramp-up's cost and the tax class, and the running
+    # total at the end of the month after the payback limit: no enterprise it rules out would adopt,
+    # even one with its limit at its payback, or its V a millionth of what it was
     offer, attrs = case
     offer = dataclasses.replace(offer, scheme=scheme)
     tax = data.draw(st.one_of(st.none(), tax_positions(len(offer.owed))))
+    n = len(offer.owed)
+    margin = np.array(data.draw(st.lists(st.sampled_from(["none", "payback", "value"]), min_size=n, max_size=n)))
     payback = decide(offer, **attrs, tax=tax, screen=False).payback
-    at_margin = np.array(data.draw(st.lists(st.booleans(), min_size=len(payback), max_size=len(payback))))
     tighter = attrs["max_payback"] * data.draw(st.sampled_from([1.0, 0.3, 0.1]))
-    attrs["max_payback"] = np.where(at_margin & ~np.isnan(payback), payback, tighter)
-    quick = decide(offer, **attrs, tax=tax, payback_screen=True)
+    attrs["max_payback"] = np.where((margin == "payback") & ~np.isnan(payback), payback, tighter)
+    value = decide(offer, **attrs, tax=tax, screen=False).value  # internal costs lower V, and nothing else
+    offer = dataclasses.replace(offer, internal=np.where((margin == "value") & (value > 0), value * (1 - 1e-6), 0.0))
+    quick = decide(offer, **attrs, tax=tax, record=False)
     full = decide(offer, **attrs, tax=tax, screen=False)
     np.testing.assert_array_equal(quick.adopt, full.adopt)
     seen = ~np.isnan(quick.value)
     np.testing.assert_array_equal(quick.value[seen], full.value[seen])
     np.testing.assert_array_equal(quick.payback[seen], full.payback[seen])
-    ruled_out = ~seen & ~np.isnan(decide(offer, **attrs, tax=tax).value)  # by the payback bound alone
-    assert not (full.payback[ruled_out] <= attrs["max_payback"][ruled_out]).any()
+    would = (full.value > 0) & (full.payback <= attrs["max_payback"])
+    fits = full.due_at_signing <= attrs["liquidity"]
+    assert not (would & fits)[~seen].any()
+
+
+@pytest.mark.parametrize(
+    ("ramp", "base", "margin"),
+    [(6.0, None, "value"), (0.0, 4e6, "value"), (6.0, 4e6, "value"), (0.0, None, "payback"), (6.0, 4e6, "payback")],
+)
+def test_the_harder_screen_lets_through_an_enterprise_at_the_margin(ramp, base, margin):
+    # Cases where the harder screen's bounds are nearly tight (a hurdle rate near zero, no failure, the
+    # gain for the whole horizon from go-live at month 2; the tax, if any, above the small-and-low-profit
+    # threshold at 25%): an enterprise whose V is a millionth of its gain, or whose limit is its payback,
+    # still adopts.  A bound that took twice the ramp-up's cost, or taxed the gain at 30%, would not.
+    offer, attrs = _one(0.0 if margin == "value" else 200_000.0, 10_000.0)
+    offer = dataclasses.replace(offer, golive=np.array([2.0]))
+    attrs = {**attrs, "ramp": np.array([ramp]), "lifetime": np.array([600.0]), "failure": np.zeros(1)}
+    attrs = {**attrs, "hurdle_rate": np.array([1e-4]), "max_payback": np.array([400.0])}
+    tax = {} if base is None else {"tax": position(base)}
+    full = decide(offer, **attrs, **tax, screen=False)
+    if margin == "value":
+        offer = dataclasses.replace(offer, internal=full.value * (1.0 - 1e-6))
+    else:
+        attrs["max_payback"] = full.payback
+    quick, full = decide(offer, **attrs, **tax, record=False), decide(offer, **attrs, **tax, screen=False)
+    assert full.adopt[0] and quick.adopt[0] and quick.value[0] == full.value[0]
 
 
 def test_the_payback_screen_rules_out_a_payback_beyond_reach():
@@ -294,10 +321,10 @@ def test_the_payback_screen_rules_out_a_payback_beyond_reach():
     offer, attrs = _one(1_000.0, 20.0)
     attrs = {**attrs, "horizon": 600, "max_payback": np.array([24.0]), "lifetime": np.array([600.0])}
     full = decide(offer, **attrs)
-    quick = decide(offer, **attrs, payback_screen=True)
+    quick = decide(offer, **attrs, record=False)
     assert full.value[0] > 0 and full.payback[0] > 24 and not full.adopt[0]
     assert not quick.adopt[0] and np.isnan(quick.value[0]) and np.isnan(quick.payback[0])
-    later = decide(offer, **{**attrs, "max_payback": np.array([120.0])}, payback_screen=True)
+    later = decide(offer, **{**attrs, "max_payback": np.array([120.0])}, record=False)
     assert later.adopt[0] and later.payback[0] == full.payback[0]
 
 
