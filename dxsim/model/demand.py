@@ -170,8 +170,9 @@ class Admission:
         self.platforms = platforms
         self.prices = prices
         self.acceptance_weight = acceptance_weight
-        self.assessed = np.zeros(len(platforms))  # enterprises assessed per platform
-        self.passed = np.zeros(len(platforms))  # ... and accepted
+        # Python floats: counted one assessment at a time, read as arrays once per batch
+        self.assessed = [0.0] * len(platforms)  # enterprises assessed per platform
+        self.passed = [0.0] * len(platforms)  # ... and accepted
 
     def admitted_now(self, t: float) -> NDArray[np.bool_] | None:
         """Platforms admitted by the batch open at ``t`` (None outside windows)."""
@@ -182,8 +183,9 @@ class Admission:
 
     def score(self) -> NDArray[np.float64]:
         """Admission score: quality - price index + weight x share of assessed enterprises accepted."""
+        assessed = np.array(self.assessed)
         with np.errstate(invalid="ignore", divide="ignore"):
-            passed = np.where(self.assessed > 0, self.passed / self.assessed, 0.0)
+            passed = np.where(assessed > 0, np.array(self.passed) / assessed, 0.0)
         return np.asarray(self.platforms.quality - self.prices.index + self.acceptance_weight * passed)
 
     def record(self, platform: int, accepted: bool) -> None:

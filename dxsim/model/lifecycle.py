@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from dxsim.model.population import Considerers, Memo
+from dxsim.model.population import CACHE_LIMIT, Considerers, Memo
 from dxsim.random import Keys
 
 __all__ = ["Exits", "Lifecycle", "Renewals"]
@@ -129,15 +129,22 @@ class Renewals:
         Whether each industry's solution is renewed (``solutions.<s>.renewal``).
     months : int
         The horizon, months: a lifetime ending at or after it is not renewed within the run.
+    enterprises : int, optional
+        Enterprises in all: up to :data:`~dxsim.model.population.CACHE_LIMIT`, the former
+        users' scores are kept by id (a look-up is one gather; 8 bytes per enterprise);
+        omitted or above, as the former users in increasing id (a look-up is a search).
     """
 
-    def __init__(self, renewal: NDArray[np.bool_], months: int) -> None:
+    def __init__(self, renewal: NDArray[np.bool_], months: int, enterprises: int | None = None) -> None:
         self.renewal = renewal
         self.months = months
         #: The last month whose considerers were drawn (a lifetime ending in it waits for the next).
         self.opened = -1
         self._due: defaultdict[int, list[tuple[int, int, float, int, float]]] = defaultdict(list)
-        # former users (their solution ended) in increasing id, and the maturity score each reached
+        # the maturity score each former user (its solution ended) reached, NaN for the others, by id
+        small = enterprises is not None and enterprises <= CACHE_LIMIT
+        self._score_of = np.full(enterprises or 0, np.nan) if small else None
+        # ... or the former users in increasing id, and their scores
         self._former_ids = np.zeros(0, dtype=np.int64)
         self._former_scores = np.zeros(0)
 
@@ -181,6 +188,9 @@ class Renewals:
 
     def _remember(self, enterprise: NDArray[np.int64], score: NDArray[np.float64]) -> None:
         """Record former users (each at most once in ``enterprise``) and their scores, the latest kept."""
+        if self._score_of is not None:
+            self._score_of[enterprise] = score
+            return
         order = np.argsort(enterprise)
         enterprise, score = enterprise[order], score[order]
         known = self._former_ids
@@ -193,6 +203,8 @@ class Renewals:
 
     def former_scores(self, ids: NDArray[np.int64]) -> NDArray[np.float64]:
         """Maturity score reached by each of ``ids`` whose solution has ended (NaN: not a former user)."""
+        if self._score_of is not None:
+            return self._score_of[ids]
         known = self._former_ids
         if len(known) == 0:
             return np.full(len(ids), np.nan)

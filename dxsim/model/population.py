@@ -173,18 +173,25 @@ class _Pool:
     leaves gets an infinite threshold instead of being removed, so that a
     month's cost follows the entries that join and leave, not the whole pool
     moving; the columns are compacted once most of them are spent.
+
+    Parameters
+    ----------
+    after : callable
+        The entries that joined since the last :meth:`take` as they wait:
+        ``after(joined)`` gives each its next threshold, all in one call.
     """
 
     _FIELDS = ("ids", "industry", "time", "threshold", "attempt")
 
-    def __init__(self) -> None:
+    def __init__(self, after: Callable[[Considerers], Considerers]) -> None:
+        self.after = after
         self._columns = _concat([])
         self._size = 0  # rows in use, spent ones included
         self._spent = 0
         self._joining: list[Considerers] = []
 
     def join(self, considerers: Considerers) -> None:
-        """Add entries (they count from the next :meth:`take`)."""
+        """Add entries at their last threshold (they wait for the next from the next :meth:`take`)."""
         self._joining.append(considerers)
 
     def take(self, level: NDArray[np.float64]) -> Considerers:
@@ -203,7 +210,7 @@ class _Pool:
     def _add_joining(self) -> None:
         if not self._joining:
             return
-        new = _concat(self._joining)
+        new = self.after(_concat(self._joining))
         self._joining = []
         n, k = self._size, len(new)
         if n + k > len(self._columns):
@@ -281,7 +288,7 @@ class Thresholds:
         self._ranks = np.zeros(0, dtype=np.int64)  # the rank (1-based) of each
         self._head = np.zeros(n_ind, dtype=np.int64)  # each industry's first not yet passed, in _values
         self._end = np.zeros(n_ind, dtype=np.int64)  # where each industry's end, in _values
-        self._pending = _Pool()  # rejecters waiting for their next threshold
+        self._pending = _Pool(self._next_thresholds)  # rejecters waiting for their next threshold
         # keyed permutations of the industries up to DENSE_LIMIT enterprises, side by side
         dense = size <= DENSE_LIMIT
         self._dense_at = np.where(dense, np.cumsum(np.where(dense, size, 0)) - np.where(dense, size, 0), -1)
@@ -399,12 +406,19 @@ class Thresholds:
         return ks, values
 
     def reconsider(self, considerers: Considerers) -> None:
-        """Rejecters draw their next threshold ``E + X'`` and wait in the pool of pending ones."""
-        if len(considerers) == 0:
-            return
-        step = self.keys.exponential("reconsider", considerers.ids, considerers.attempt)
-        c = considerers
-        self._pending.join(Considerers(c.ids, c.industry, c.time, c.threshold + step, c.attempt + 1))
+        """Rejecters wait in the pool of pending ones for their next threshold (:meth:`_next_thresholds`).
+
+        The month's rejecters (the considerers', then each one turned away
+        at signing) draw it together as the pool next takes: one keyed draw,
+        the same values as one draw each.
+        """
+        if len(considerers):
+            self._pending.join(considerers)
+
+    def _next_thresholds(self, c: Considerers) -> Considerers:
+        """Rejecters at their next threshold ``E + X'`` (keyed by enterprise and attempt) and next attempt."""
+        step = self.keys.exponential("reconsider", c.ids, c.attempt)
+        return Considerers(c.ids, c.industry, c.time, c.threshold + step, c.attempt + 1)
 
 
 class Memo:

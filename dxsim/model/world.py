@@ -175,7 +175,7 @@ class World:
         exits = Exits(population.size, population.offset, scenario.behaviour.exit_rate, self.horizon, keys)
         self.series.counts["exits"][: self.horizon] = exits.counts
         renewal = np.array([scenario.solutions[ind.solution].renewal for ind in scenario.resolved_industries])
-        return Lifecycle(exits, Renewals(renewal, self.horizon))
+        return Lifecycle(exits, Renewals(renewal, self.horizon, int(population.size.sum())))
 
     @property
     def book(self) -> ContractBook:

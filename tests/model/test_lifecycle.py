@@ -23,7 +23,7 @@ from scipy import stats
 import dxsim as dx
 from dxsim.model import population as population_module
 from dxsim.model.applications import Applicants
-from dxsim.model.lifecycle import Exits
+from dxsim.model.lifecycle import Exits, Renewals
 from dxsim.model.settlement import settle
 from dxsim.model.world import World
 from dxsim.random import Keys, replication_key
@@ -156,6 +156,20 @@ def test_exit_times_kept_equal_those_computed_in_any_chunking(monkeypatch):
     np.testing.assert_array_equal(chunks[0], expected[:3])
     np.testing.assert_array_equal(chunks[1], expected)
     np.testing.assert_array_equal(chunks[2], expected[::-1])
+
+
+def test_former_scores_kept_by_id_equal_those_searched():
+    # up to CACHE_LIMIT enterprises the former users' scores are kept by id; without the size, searched for
+    by_id, searched = Renewals(np.array([True]), 24, 100), Renewals(np.array([True]), 24)
+    for renewals in (by_id, searched):
+        for month, ended in enumerate(([7, 3], [50, 3, 99], [0])):
+            for e in ended:
+                renewals.schedule(e, 0, month + 0.5, 0, 40.0 + e + month)
+            renewals.due(month, np.ones(1), np.ones(1))
+    ids = np.array([3, 7, 8, 99, 0, 50, 1, 3])
+    scores = by_id.former_scores(ids)
+    np.testing.assert_array_equal(scores, searched.former_scores(ids))
+    np.testing.assert_array_equal(scores, [44.0, 47.0, np.nan, 140.0, 42.0, 91.0, np.nan, 44.0])  # the latest kept
 
 
 def test_settlement_stops_at_the_exit():
