@@ -264,11 +264,10 @@ class LiveContracts:
         benefit = np.array([a.traits.benefit for a in apps])
         works = ~np.array([a.traits.fails for a in apps], dtype=bool)
         exit_at = np.array([a.exit for a in apps])
-        book = self.register.book.columns
-        part, to_enterprise, golive = book["enterprise_part"], book["government_to_enterprise"], book["golive"]
-        owed = np.array([part[c] + to_enterprise[c] for c in pending])
+        book = self.register.book
+        owed = book.take("enterprise_part", cids) + book.take("government_to_enterprise", cids)
         st = settle(
-            golive=np.array([golive[c] for c in pending]),
+            golive=book.take("golive", cids),
             monthly_gain=revenue / 12.0 * benefit * self.realised[platform],
             works=works,
             ramp=self.industry.ramp[industry],
@@ -590,7 +589,7 @@ class Contracting:
             "platform", "market", int(now), contract=contract, kind="delivery_cost", amount=cost, platform=p
         )
         book = self.register.book
-        book.set(contract, "wait", now - book.columns["signed"][contract])
+        book.set(contract, "wait", now - book.get(contract, "signed"))
         return traits.implementation
 
     def go_live(self, contract: int) -> float:

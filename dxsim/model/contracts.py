@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 from array import array
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -52,16 +51,14 @@ def split_one(price: float, government_part: float, discount_share: float) -> tu
     return g, d, max(price - d - g, 0.0)
 
 
-@dataclass
 class ContractBook:
-    """Signed contracts as growing columns (one row per contract, yuan and months).
+    """Signed contracts, one row of doubles each (yuan and months), in one growing array.
 
-    Each column is an :class:`array.array` of doubles: a value is stored as
-    the float64 it becomes in :meth:`arrays` (no Python float kept per value),
-    so the columns become arrays by one copy each.
+    A row holds the :attr:`SIGNED` columns, then the :attr:`LATER` ones.  Each
+    value is stored as the float64 it becomes in :meth:`arrays` (no Python
+    float kept per value), a contract is registered by one extend of the
+    array, and the columns become arrays by one copy each.
     """
-
-    columns: dict[str, array[float]] = field(default_factory=dict)
 
     #: Columns set at signing.
     SIGNED: ClassVar[tuple[str, ...]] = (
@@ -84,14 +81,16 @@ class ContractBook:
         "lighthouse": 0.0,
         "maturity_after": np.nan,
     }
+    #: Each column's place in a row.
+    PLACE: ClassVar[dict[str, int]] = {name: k for k, name in enumerate((*SIGNED, *LATER))}
+    _WIDTH: ClassVar[int] = len(PLACE)
+    _UNSET: ClassVar[tuple[float, ...]] = tuple(LATER.values())
 
-    def __post_init__(self) -> None:
-        self.columns = {name: array("d") for name in (*self.SIGNED, *self.LATER)}
-        self._signed = [self.columns[name] for name in self.SIGNED]
-        self._later = [(self.columns[name], initial) for name, initial in self.LATER.items()]
+    def __init__(self) -> None:
+        self._rows = array("d")
 
     def __len__(self) -> int:
-        return len(self.columns["price"])
+        return len(self._rows) // self._WIDTH
 
     def sign(
         self,
@@ -111,27 +110,35 @@ class ContractBook:
         if not math.isclose(parts, price, rel_tol=1e-9, abs_tol=1e-6):
             raise ConservationError(f"contract parts add to {parts:.2f}, price is {price:.2f}")
         cid = len(self)
-        values = (
-            enterprise,
-            industry,
-            platform,
-            signed,
-            price,
-            government_to_platform,
-            government_to_enterprise,
-            platform_discount,
-            enterprise_part,
+        self._rows.extend(
+            (
+                enterprise,
+                industry,
+                platform,
+                signed,
+                price,
+                government_to_platform,
+                government_to_enterprise,
+                platform_discount,
+                enterprise_part,
+                *self._UNSET,
+            )
         )
-        for column, value in zip(self._signed, values, strict=True):
-            column.append(value)
-        for column, initial in self._later:
-            column.append(initial)
         return cid
+
+    def get(self, cid: int, name: str) -> float:
+        """Column ``name`` of contract ``cid``."""
+        return self._rows[cid * self._WIDTH + self.PLACE[name]]
 
     def set(self, cid: int, name: str, value: float) -> None:
         """Record a later fact (go-live time, acceptance) of contract ``cid``."""
-        self.columns[name][cid] = value
+        self._rows[cid * self._WIDTH + self.PLACE[name]] = value
+
+    def take(self, name: str, cids: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Column ``name`` of contracts ``cids`` (a copy)."""
+        return np.frombuffer(self._rows, dtype=np.float64)[cids * self._WIDTH + self.PLACE[name]]
 
     def arrays(self) -> dict[str, NDArray[np.float64]]:
         """The columns as float arrays (copies: the book may grow on)."""
-        return {k: np.frombuffer(v, dtype=np.float64).copy() for k, v in self.columns.items()}
+        rows = np.frombuffer(self._rows, dtype=np.float64).reshape(-1, self._WIDTH)
+        return {name: rows[:, k].copy() for name, k in self.PLACE.items()}
