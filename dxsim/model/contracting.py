@@ -23,6 +23,7 @@ import simpy
 from numpy.typing import NDArray
 
 from dxsim.model.applications import Application, Refused, Signed, SignOutcome, Waits
+from dxsim.model.cells import cells
 from dxsim.model.contracts import ContractBook, split_one
 from dxsim.model.decisions import APPLIED, REJECTED
 from dxsim.model.demand import Admission, Offers, WorkingCapital
@@ -101,6 +102,7 @@ class Grants:
         self.programme = programme
         self.ledger = ledger
         self.register = register
+        self.paid_at = frozenset(inst.paid_at for inst in programme.instruments)  # when any grant may fall due
 
     def pay(self, cid: int, at: str, level: int = 0) -> None:
         """Pay the grants of contract ``cid`` due at ``at`` ("signing", "golive" or "acceptance").
@@ -110,6 +112,8 @@ class Grants:
         reward; a tiered instrument pays the amount for maturity ``level`` as
         a reward to its payee and releases the rest of its commitment.
         """
+        if at not in self.paid_at:
+            return
         grants = self.register.grants[cid]
         if not grants:
             return
@@ -127,16 +131,11 @@ class Grants:
             else:
                 subsidy = min(g.to_price, g.amount)
                 add("government", g.paid_to, month, kind="subsidy", amount=subsidy, contract=cid, platform=p)
-                add("government", "platform", month, kind="reward", amount=g.amount - subsidy, contract=cid, platform=p)
-                add(
-                    g.paid_to,
-                    "government",
-                    month,
-                    kind="shortfall",
-                    amount=g.to_price - subsidy,
-                    contract=cid,
-                    platform=p,
-                )
+                reward, shortfall = g.amount - subsidy, g.to_price - subsidy  # mostly none (Ledger.add drops zeros)
+                if reward:
+                    add("government", "platform", month, kind="reward", amount=reward, contract=cid, platform=p)
+                if shortfall:
+                    add(g.paid_to, "government", month, kind="shortfall", amount=shortfall, contract=cid, platform=p)
             g.settled = True
 
     def forfeit(self, cid: int, at: str) -> None:
@@ -204,6 +203,7 @@ class LiveContracts:
         self.industry = industry
         self.rules = rules
         self.in_use = in_use
+        self._in_use = cells(in_use)  # changed one contract at a time, on Python floats
         self.realised = realised_share(quality)
         self.renewals = renewals
         self.horizon = in_use.shape[0] - 1
@@ -236,11 +236,11 @@ class LiveContracts:
         i = app.industry
         self.pending.append(cid)
         if not app.traits.fails and app.exit > now:
-            self.in_use[int(now), i] += 1
+            self._in_use[int(now), i] += 1
             lifetime_end = now + self.per_industry[i][4]
             end = int(min(lifetime_end, app.exit))
             if end < self.horizon:
-                self.in_use[end, i] -= 1
+                self._in_use[end, i] -= 1
             if lifetime_end < app.exit:
                 score = app.traits.maturity + app.traits.maturity_gain
                 self.renewals.schedule(app.enterprise, i, lifetime_end, app.attempt, score)
@@ -372,7 +372,7 @@ class Contracting:
         self.ledger = ledger
         self.grants = grants
         self.live = live
-        self.counts = counts
+        self.counts = {name: cells(c) for name, c in counts.items()}  # counted one contract at a time
         self.evidence = evidence
         self.lighthouses = Lighthouses(
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
@@ -402,12 +402,13 @@ class Contracting:
         if rules.deferred and self.working_capital.over_limit()[app.platform]:
             self._turn_away(app)  # the platform signs no more deferred-payment contracts for now
             return Refused("working_capital")
-        room = app.price * (1.0 - rules.discount)
         programme = self.programme
         batch = programme.batch_at(now)
-        grants = (
-            programme.commit(batch, app.price, app.platform, room, self.admission.admitted_now(now))
-            if programme.active and programme.is_eligible(app.industry, app.traits.revenue)
+        grants = (  # outside the windows nothing to commit (ProgrammeState.commit), nor to ask
+            programme.commit(
+                batch, app.price, app.platform, app.price * (1.0 - rules.discount), self.admission.admitted_now(now)
+            )
+            if batch is not None and programme.active and programme.is_eligible(app.industry, app.traits.revenue)
             else ()
         )
         if app.expected_grant > 0 and batch is not None:
@@ -580,10 +581,10 @@ class Contracting:
         p = app.platform
         traits = app.traits
         failure, ratio, _, _, _ = self.live.per_industry[app.industry]
-        quality = self.live.per_platform[p][0]
-        risk = failure_probability(failure, quality, self.platforms.experience_of(p), ratio)
-        traits.fails = traits.failure_draw < risk
-        cost = self.platforms.start_deployment(p)
+        experience, cost = self.platforms.start_deployment(p)
+        traits.fails = traits.failure_draw < failure_probability(
+            failure, self.live.per_platform[p][0], experience, ratio
+        )
         now = self.env.now
         self.ledger.add(
             "platform", "market", int(now), contract=contract, kind="delivery_cost", amount=cost, platform=p
@@ -616,10 +617,7 @@ class Contracting:
         level = maturity_level(after)
         now = self.env.now
         accepted = (not traits.fails) and level >= self.rules.acceptance_level and app.exit > now
-        book = self.register.book
-        book.set(contract, "maturity_after", after)
-        book.set(contract, "assessed", now)
-        book.set(contract, "accepted", float(accepted))
+        self.register.book.assessed(contract, now, accepted, after)
         month = int(now)
         if app.exit > now:  # an enterprise gone is not assessed: no mark against its platform
             self.admission.record(app.platform, accepted)

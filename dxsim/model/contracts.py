@@ -134,6 +134,13 @@ class ContractBook:
         """Record a later fact (go-live time, acceptance) of contract ``cid``."""
         self._rows[cid * self._WIDTH + self.PLACE[name]] = value
 
+    def assessed(self, cid: int, time: float, accepted: bool, maturity_after: float) -> None:
+        """Record the acceptance assessment of contract ``cid``: when (months), whether it passed, the score after."""
+        row, place, rows = cid * self._WIDTH, self.PLACE, self._rows
+        rows[row + place["assessed"]] = time
+        rows[row + place["accepted"]] = accepted
+        rows[row + place["maturity_after"]] = maturity_after
+
     def take(self, name: str, cids: NDArray[np.int64]) -> NDArray[np.float64]:
         """Column ``name`` of contracts ``cids`` (a copy)."""
         return np.frombuffer(self._rows, dtype=np.float64)[cids * self._WIDTH + self.PLACE[name]]

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from dxsim.model.cells import cells
 from dxsim.random import Keys
 from dxsim.scenario.schema import Industry, PlatformSpec, Solution
 
@@ -132,13 +133,13 @@ class Platforms:
         own = self._own[p]
         return own + spillover * (self._started[industry] - own)
 
-    def start_deployment(self, p: int) -> float:
-        """Start a deployment at platform ``p``; return its delivery cost (yuan)."""
+    def start_deployment(self, p: int) -> tuple[float, float]:
+        """Start a deployment at platform ``p``; return the experience before it (deployments) and its delivery cost (yuan)."""
         industry, first_cost, _, exponent = self._scalars[p]
-        cost = first_cost * (self.experience_of(p) + 1.0) ** exponent
+        experience = self.experience_of(p)
         self._own[p] += 1.0
         self._started[industry] += 1.0
-        return cost
+        return experience, first_cost * (experience + 1.0) ** exponent
 
 
 class Occupancy:
@@ -200,10 +201,11 @@ class Receivables:
         self.months = months
         self.owed = np.zeros(n_platforms)
         self.reduced = np.zeros((months, n_platforms))
+        self._owed, self._reduced = cells(self.owed), cells(self.reduced)  # one contract's amounts, on Python floats
 
     def add(self, p: int, amount: float) -> None:
         """A contract of platform ``p`` adds ``amount`` yuan owed."""
-        self.owed[p] += amount
+        self._owed[p] += amount
 
     def reduce(self, p: NDArray[np.int64], month: NDArray[np.int64], amount: NDArray[np.float64]) -> None:
         """Payments or write-offs (yuan) of platforms ``p`` falling due in ``month`` (arrays broadcast)."""
@@ -216,7 +218,7 @@ class Receivables:
     def reduce_one(self, p: int, month: int, amount: float) -> None:
         """One payment or write-off (yuan) of platform ``p`` falling due in ``month``."""
         if month < self.months:
-            self.reduced[month, p] += amount
+            self._reduced[month, p] += amount
 
     def level(self, month: int) -> NDArray[np.float64]:
         """Receivables per platform once the payments due up to ``month`` (inclusive) are in."""
