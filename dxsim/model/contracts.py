@@ -56,8 +56,8 @@ class ContractBook:
 
     A row holds the :attr:`SIGNED` columns, then the :attr:`LATER` ones.  Each
     value is stored as the float64 it becomes in :meth:`arrays` (no Python
-    float kept per value), a contract is registered by one extend of the
-    array, and the columns become arrays by one copy each.
+    float kept per value), a contract is registered by one ``fromlist`` of
+    the array, and the columns become arrays by one copy each.
     """
 
     #: Columns set at signing.
@@ -110,8 +110,8 @@ class ContractBook:
         if not math.isclose(parts, price, rel_tol=1e-9, abs_tol=1e-6):
             raise ConservationError(f"contract parts add to {parts:.2f}, price is {price:.2f}")
         cid = len(self)
-        self._rows.extend(
-            (
+        self._rows.fromlist(  # a list: one allocation, not one per value as from a tuple
+            [
                 enterprise,
                 industry,
                 platform,
@@ -122,7 +122,7 @@ class ContractBook:
                 platform_discount,
                 enterprise_part,
                 *self._UNSET,
-            )
+            ]
         )
         return cid
 
