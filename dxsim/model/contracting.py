@@ -15,8 +15,6 @@ Every contract is kept in the :class:`Register`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import chain
-from operator import attrgetter
 
 import numpy as np
 import simpy
@@ -46,7 +44,7 @@ __all__ = ["Contracting", "Grants", "LiveContracts", "Register"]
 
 @dataclass
 class Register:
-    """Signed contracts: the book's columns, and each contract's application and grants (by contract id)."""
+    """Signed contracts: the book's columns (with their enterprises' attributes), and each contract's application and grants (by contract id)."""
 
     book: ContractBook = field(default_factory=ContractBook)
     apps: list[Application] = field(default_factory=list)
@@ -54,32 +52,6 @@ class Register:
 
     def __len__(self) -> int:
         return len(self.book)
-
-    def adopter_attributes(self) -> dict[str, NDArray[np.float64]]:
-        """Attributes of every contract's enterprise, one array each.
-
-        One pass over the applications: each gives a row of its values
-        (:data:`_ADOPTER_ATTRIBUTES`), and each attribute is a column of the rows.
-        """
-        width = len(_ADOPTER_ATTRIBUTES)
-        values = chain.from_iterable(map(attrgetter(*_ADOPTER_ATTRIBUTES.values()), self.apps))
-        rows = np.fromiter(values, dtype=np.float64, count=width * len(self.apps)).reshape(-1, width)
-        return dict(zip(_ADOPTER_ATTRIBUTES, np.ascontiguousarray(rows.T), strict=True))
-
-
-#: What :meth:`Register.adopter_attributes` reads of each application, by the name it gives it.
-_ADOPTER_ATTRIBUTES = {
-    "failed": "traits.fails",
-    "revenue": "traits.revenue",
-    "liquidity": "traits.liquidity",
-    "hurdle_rate": "traits.hurdle_rate",
-    "perceived_failure": "perceived_failure",
-    "maturity_before": "traits.maturity",
-    "margin": "traits.margin",
-    "high_tech": "traits.high_tech",
-    "exit": "exit",
-    "renewal": "renewal",
-}
 
 
 class Grants:
@@ -487,11 +459,8 @@ class Contracting:
         _, discount, enterprise_part = split_one(app.price, gov_p + gov_e, share)
         register = self.register
         cid = register.book.sign(
-            enterprise=app.enterprise,
-            industry=app.industry,
-            platform=app.platform,
+            app,
             signed=now,
-            price=app.price,
             government_to_platform=gov_p,
             government_to_enterprise=gov_e,
             platform_discount=discount,
@@ -589,8 +558,7 @@ class Contracting:
         self.ledger.add(
             "platform", "market", int(now), contract=contract, kind="delivery_cost", amount=cost, platform=p
         )
-        book = self.register.book
-        book.set(contract, "wait", now - book.get(contract, "signed"))
+        self.register.book.started(contract, now, traits.fails)
         return traits.implementation
 
     def go_live(self, contract: int) -> float:

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import math
 from array import array
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dxsim.model.ledger import ConservationError
+
+if TYPE_CHECKING:
+    from dxsim.model.applications import Application
 
 __all__ = ["ContractBook", "split_one", "split_price"]
 
@@ -54,10 +57,11 @@ def split_one(price: float, government_part: float, discount_share: float) -> tu
 class ContractBook:
     """Signed contracts, one row of doubles each (yuan and months), in one growing array.
 
-    A row holds the :attr:`SIGNED` columns, then the :attr:`LATER` ones.  Each
-    value is stored as the float64 it becomes in :meth:`arrays` (no Python
-    float kept per value), a contract is registered by one ``fromlist`` of
-    the array, and the columns become arrays by one copy each.
+    A row holds the :attr:`SIGNED` columns, the :attr:`LATER` ones, then the
+    :attr:`ADOPTER` ones.  Each value is stored as the float64 it becomes in
+    :meth:`arrays` (no Python float kept per value), a contract is registered
+    by one ``fromlist`` of the array, and the columns become arrays by one
+    copy each.
     """
 
     #: Columns set at signing.
@@ -81,8 +85,22 @@ class ContractBook:
         "lighthouse": 0.0,
         "maturity_after": np.nan,
     }
+    #: The attributes of the contract's enterprise, read from its application at signing; whether
+    #: the project fails is known (:meth:`started`) when its implementation starts.
+    ADOPTER: ClassVar[tuple[str, ...]] = (
+        "failed",
+        "revenue",
+        "liquidity",
+        "hurdle_rate",
+        "perceived_failure",
+        "maturity_before",
+        "margin",
+        "high_tech",
+        "exit",
+        "renewal",
+    )
     #: Each column's place in a row.
-    PLACE: ClassVar[dict[str, int]] = {name: k for k, name in enumerate((*SIGNED, *LATER))}
+    PLACE: ClassVar[dict[str, int]] = {name: k for k, name in enumerate((*SIGNED, *LATER, *ADOPTER))}
     _WIDTH: ClassVar[int] = len(PLACE)
     _UNSET: ClassVar[tuple[float, ...]] = tuple(LATER.values())
 
@@ -94,27 +112,31 @@ class ContractBook:
 
     def sign(
         self,
+        app: Application,
         *,
-        enterprise: int,
-        industry: int,
-        platform: int,
         signed: float,
-        price: float,
         government_to_platform: float,
         government_to_enterprise: float,
         platform_discount: float,
         enterprise_part: float,
     ) -> int:
-        """Register a contract (the :attr:`SIGNED` columns); check that its parts add up to its price; return its id."""
+        """Register the contract of ``app``; check that its parts add up to its price; return its id.
+
+        The :attr:`SIGNED` columns are ``app``'s enterprise, industry,
+        platform and price and the arguments; the :attr:`ADOPTER` ones are
+        read from ``app``.
+        """
+        price = app.price
         parts = government_to_platform + government_to_enterprise + platform_discount + enterprise_part
         if not math.isclose(parts, price, rel_tol=1e-9, abs_tol=1e-6):
             raise ConservationError(f"contract parts add to {parts:.2f}, price is {price:.2f}")
         cid = len(self)
+        traits = app.traits
         self._rows.fromlist(  # a list: one allocation, not one per value as from a tuple
             [
-                enterprise,
-                industry,
-                platform,
+                app.enterprise,
+                app.industry,
+                app.platform,
                 signed,
                 price,
                 government_to_platform,
@@ -122,13 +144,25 @@ class ContractBook:
                 platform_discount,
                 enterprise_part,
                 *self._UNSET,
+                traits.fails,
+                traits.revenue,
+                traits.liquidity,
+                traits.hurdle_rate,
+                app.perceived_failure,
+                traits.maturity,
+                traits.margin,
+                traits.high_tech,
+                app.exit,
+                app.renewal,
             ]
         )
         return cid
 
-    def get(self, cid: int, name: str) -> float:
-        """Column ``name`` of contract ``cid``."""
-        return self._rows[cid * self._WIDTH + self.PLACE[name]]
+    def started(self, cid: int, time: float, failed: bool) -> None:
+        """The implementation of contract ``cid`` started at ``time`` (months): its wait since signing, whether it fails."""
+        row, place, rows = cid * self._WIDTH, self.PLACE, self._rows
+        rows[row + place["wait"]] = time - rows[row + place["signed"]]
+        rows[row + place["failed"]] = failed
 
     def set(self, cid: int, name: str, value: float) -> None:
         """Record a later fact (go-live time, acceptance) of contract ``cid``."""
