@@ -72,8 +72,8 @@ class Platforms:
             [s.quality.ppf(keys.uniform("platform_quality", k))[0] for k, s in zip(ids, specs, strict=True)],
             dtype=float,
         )
-        self._own = [0.0] * len(specs)  # deployments started, per platform
-        self._started = [0.0] * len(industries)  # ... per industry
+        self._deployments = (np.zeros(len(specs)), np.zeros(len(industries)))  # started, per platform and per industry
+        self._own, self._started = map(cells, self._deployments)  # changed one deployment at a time
         # plain floats for start_deployment, called once per contract
         self._scalars = list(
             zip(
@@ -99,12 +99,12 @@ class Platforms:
     @property
     def own(self) -> NDArray[np.float64]:
         """Deployments each platform has started."""
-        return np.array(self._own)
+        return self._deployments[0].copy()
 
     @property
     def industry_deployments(self) -> NDArray[np.float64]:
         """Deployments started in each industry, all its platforms together."""
-        return np.array(self._started)
+        return self._deployments[1].copy()
 
     @property
     def experience(self) -> NDArray[np.float64]:
@@ -151,7 +151,8 @@ class Occupancy:
     """
 
     def __init__(self, n: int) -> None:
-        self._waiting = [0.0] * n
+        self._waiting_all = np.zeros(n)  # an array, so that :attr:`waiting` is one copy
+        self._waiting = cells(self._waiting_all)
         self._busy = [0.0] * n
         self._last = [0.0] * n
         self._area_wait = [0.0] * n
@@ -162,7 +163,7 @@ class Occupancy:
     def waiting(self) -> NDArray[np.float64]:
         """Number waiting at each platform now (read-only: kept until the number changes)."""
         if self._waiting_now is None:
-            self._waiting_now = np.array(self._waiting)
+            self._waiting_now = self._waiting_all.copy()
             self._waiting_now.flags.writeable = False
         return self._waiting_now
 
@@ -180,7 +181,7 @@ class Occupancy:
     def close(self, end: float, length: float = 1.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Time-average waiting and busy counts over ``[end - length, end)``."""
         dt = end - np.array(self._last)
-        wait = (np.array(self._area_wait) + np.array(self._waiting) * dt) / length
+        wait = (np.array(self._area_wait) + self._waiting_all * dt) / length
         busy = (np.array(self._area_busy) + np.array(self._busy) * dt) / length
         n = len(self._last)
         self._area_wait = [0.0] * n
