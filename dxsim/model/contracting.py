@@ -229,14 +229,12 @@ class LiveContracts:
             return
         pending, self.pending = self.pending, []  # Python ints: they index lists faster than numpy's
         cids = np.asarray(pending, dtype=np.int64)
-        apps = [self.register.apps[c] for c in pending]
-        industry = np.array([a.industry for a in apps])
-        platform = np.array([a.platform for a in apps])
-        revenue = np.array([a.traits.revenue for a in apps])
-        benefit = np.array([a.traits.benefit for a in apps])
-        works = ~np.array([a.traits.fails for a in apps], dtype=bool)
-        exit_at = np.array([a.exit for a in apps])
-        book = self.register.book
+        apps = self.register.apps
+        benefit = np.array([apps[c].traits.benefit for c in pending])
+        book = self.register.book  # the rest from the book's columns
+        industry, platform = (book.take(name, cids).astype(np.int64) for name in ("industry", "platform"))
+        revenue, exit_at = book.take("revenue", cids), book.take("exit", cids)
+        works = book.take("failed", cids) == 0.0
         owed = book.take("enterprise_part", cids) + book.take("government_to_enterprise", cids)
         st = settle(
             golive=book.take("golive", cids),
