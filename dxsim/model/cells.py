@@ -4,7 +4,8 @@ Adding to one element of a numpy array (``a[m, i] += 1``) makes a numpy
 scalar and costs about 0.25 us; through a memoryview of the same memory it
 costs about 0.1 us, with the same double-precision arithmetic.  The steps of
 one contract at a time (:mod:`dxsim.model.contracting`) count and sum this
-way into arrays that the month's end and the results read whole.
+way into arrays that the month's end and the results read whole, and the
+platforms count their deployments and queues this way.
 """
 
 from __future__ import annotations

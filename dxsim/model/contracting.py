@@ -174,8 +174,7 @@ class LiveContracts:
         self.receivables = receivables
         self.industry = industry
         self.rules = rules
-        self.in_use = in_use
-        self._in_use = cells(in_use)  # changed one contract at a time, on Python floats
+        self.in_use = cells(in_use)  # changed one contract at a time, on Python floats
         self.realised = realised_share(quality)
         self.renewals = renewals
         self.horizon = in_use.shape[0] - 1
@@ -208,11 +207,11 @@ class LiveContracts:
         i = app.industry
         self.pending.append(cid)
         if not app.traits.fails and app.exit > now:
-            self._in_use[int(now), i] += 1
+            self.in_use[int(now), i] += 1
             lifetime_end = now + self.per_industry[i][4]
             end = int(min(lifetime_end, app.exit))
             if end < self.horizon:
-                self._in_use[end, i] -= 1
+                self.in_use[end, i] -= 1
             if lifetime_end < app.exit:
                 score = app.traits.maturity + app.traits.maturity_gain
                 self.renewals.schedule(app.enterprise, i, lifetime_end, app.attempt, score)
