@@ -1,6 +1,6 @@
 """Each applicant's steps as SimPy timeouts: sign, queue, implement, go live, acceptance.
 
-An applicant is not a SimPy process: each of its steps is one ``Timeout``
+An applicant is not a SimPy process: each of its steps is one timeout
 whose callback calls the action for that step and schedules the next, so an
 applicant spends three events (it applies, its implementation ends, it is
 assessed) and no generator.  A platform with a capacity serves first come,
@@ -20,11 +20,12 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeAlias, cast
+from typing import Any, Literal, Protocol, TypeAlias
 
 import numpy as np
 import simpy
 from numpy.typing import NDArray
+from simpy.events import NORMAL
 
 from dxsim.model.platform import Occupancy
 from dxsim.model.population import Attributes
@@ -208,17 +209,13 @@ class Applicants:
 
     def apply(self, app: Application) -> None:
         """``app`` applies at ``app.time`` (months, not before now)."""
-        self._after(app.time - self.env.now, self._apply, app)
-
-    def _after(self, delay: float, step: Callable[[simpy.Event], None], value: Any) -> None:
-        """Call ``step(event)`` ``delay`` months from now; the event's value is ``value``."""
-        simpy.Timeout(self.env, delay, value).callbacks.append(step)
+        _Step(self.env, app.time - self.env.now, self._apply, app)
 
     def _apply(self, event: simpy.Event) -> None:
-        app = cast(Application, event.value)
+        app: Application = event._value
         outcome = self.steps.try_sign(app)
         if isinstance(outcome, Waits):
-            self._after(outcome.until - self.env.now, self._apply, app)
+            _Step(self.env, outcome.until - self.env.now, self._apply, app)
             return
         if isinstance(outcome, Refused):  # may consider again later
             return
@@ -235,12 +232,12 @@ class Applicants:
     def _start(self, contract: int, p: int) -> None:
         """A server is free: the implementation of ``contract`` at platform ``p`` starts now (the caller counts it in service)."""
         duration = self.steps.start_implementation(contract)
-        self._after(duration, self._go_live, (contract, p))
+        _Step(self.env, duration, self._go_live, (contract, p))
 
     def _go_live(self, event: simpy.Event) -> None:
-        contract, p = cast(tuple[int, int], event.value)
+        contract, p = event._value
         delay = self.steps.go_live(contract)
-        self._after(delay, self._assess, contract)
+        _Step(self.env, delay, self._assess, contract)
         queue = self.waiting[p]
         if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
             self.occupancy.change(p, self.env.now, waiting=-1)
@@ -250,4 +247,22 @@ class Applicants:
             self.busy[p] -= 1
 
     def _assess(self, event: simpy.Event) -> None:
-        self.steps.assess(cast(int, event.value))
+        self.steps.assess(event._value)
+
+
+class _Step(simpy.Event):
+    """A step of an application ``delay`` months from now: a :class:`simpy.Timeout` made in one call.
+
+    Its one callback is ``step``, and its value (what the step reads) is
+    ``value``.  The environment schedules it as a timeout (priority
+    ``NORMAL``), so it numbers and orders it as it would a timeout.
+    """
+
+    def __init__(self, env: simpy.Environment, delay: float, step: Callable[[simpy.Event], None], value: Any) -> None:
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        self.env = env
+        self.callbacks = [step]
+        self._value = value
+        self._ok = True
+        env.schedule(self, NORMAL, delay)

@@ -15,14 +15,13 @@ Every contract is kept in the :class:`Register`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import chain
-from operator import attrgetter
 
 import numpy as np
 import simpy
 from numpy.typing import NDArray
 
 from dxsim.model.applications import Application, Refused, Signed, SignOutcome, Waits
+from dxsim.model.cells import cells
 from dxsim.model.contracts import ContractBook, split_one
 from dxsim.model.decisions import APPLIED, REJECTED
 from dxsim.model.demand import Admission, Offers, WorkingCapital
@@ -45,7 +44,7 @@ __all__ = ["Contracting", "Grants", "LiveContracts", "Register"]
 
 @dataclass
 class Register:
-    """Signed contracts: the book's columns, and each contract's application and grants (by contract id)."""
+    """Signed contracts: the book's columns (with their enterprises' attributes), and each contract's application and grants (by contract id)."""
 
     book: ContractBook = field(default_factory=ContractBook)
     apps: list[Application] = field(default_factory=list)
@@ -53,32 +52,6 @@ class Register:
 
     def __len__(self) -> int:
         return len(self.book)
-
-    def adopter_attributes(self) -> dict[str, NDArray[np.float64]]:
-        """Attributes of every contract's enterprise, one array each.
-
-        One pass over the applications: each gives a row of its values
-        (:data:`_ADOPTER_ATTRIBUTES`), and each attribute is a column of the rows.
-        """
-        width = len(_ADOPTER_ATTRIBUTES)
-        values = chain.from_iterable(map(attrgetter(*_ADOPTER_ATTRIBUTES.values()), self.apps))
-        rows = np.fromiter(values, dtype=np.float64, count=width * len(self.apps)).reshape(-1, width)
-        return dict(zip(_ADOPTER_ATTRIBUTES, np.ascontiguousarray(rows.T), strict=True))
-
-
-#: What :meth:`Register.adopter_attributes` reads of each application, by the name it gives it.
-_ADOPTER_ATTRIBUTES = {
-    "failed": "traits.fails",
-    "revenue": "traits.revenue",
-    "liquidity": "traits.liquidity",
-    "hurdle_rate": "traits.hurdle_rate",
-    "perceived_failure": "perceived_failure",
-    "maturity_before": "traits.maturity",
-    "margin": "traits.margin",
-    "high_tech": "traits.high_tech",
-    "exit": "exit",
-    "renewal": "renewal",
-}
 
 
 class Grants:
@@ -101,6 +74,7 @@ class Grants:
         self.programme = programme
         self.ledger = ledger
         self.register = register
+        self.paid_at = frozenset(inst.paid_at for inst in programme.instruments)  # when any grant may fall due
 
     def pay(self, cid: int, at: str, level: int = 0) -> None:
         """Pay the grants of contract ``cid`` due at ``at`` ("signing", "golive" or "acceptance").
@@ -110,6 +84,8 @@ class Grants:
         reward; a tiered instrument pays the amount for maturity ``level`` as
         a reward to its payee and releases the rest of its commitment.
         """
+        if at not in self.paid_at:
+            return
         grants = self.register.grants[cid]
         if not grants:
             return
@@ -127,16 +103,11 @@ class Grants:
             else:
                 subsidy = min(g.to_price, g.amount)
                 add("government", g.paid_to, month, kind="subsidy", amount=subsidy, contract=cid, platform=p)
-                add("government", "platform", month, kind="reward", amount=g.amount - subsidy, contract=cid, platform=p)
-                add(
-                    g.paid_to,
-                    "government",
-                    month,
-                    kind="shortfall",
-                    amount=g.to_price - subsidy,
-                    contract=cid,
-                    platform=p,
-                )
+                reward, shortfall = g.amount - subsidy, g.to_price - subsidy  # mostly none (Ledger.add drops zeros)
+                if reward:
+                    add("government", "platform", month, kind="reward", amount=reward, contract=cid, platform=p)
+                if shortfall:
+                    add(g.paid_to, "government", month, kind="shortfall", amount=shortfall, contract=cid, platform=p)
             g.settled = True
 
     def forfeit(self, cid: int, at: str) -> None:
@@ -203,7 +174,7 @@ class LiveContracts:
         self.receivables = receivables
         self.industry = industry
         self.rules = rules
-        self.in_use = in_use
+        self.in_use = cells(in_use)  # changed one contract at a time, on Python floats
         self.realised = realised_share(quality)
         self.renewals = renewals
         self.horizon = in_use.shape[0] - 1
@@ -257,18 +228,15 @@ class LiveContracts:
             return
         pending, self.pending = self.pending, []  # Python ints: they index lists faster than numpy's
         cids = np.asarray(pending, dtype=np.int64)
-        apps = [self.register.apps[c] for c in pending]
-        industry = np.array([a.industry for a in apps])
-        platform = np.array([a.platform for a in apps])
-        revenue = np.array([a.traits.revenue for a in apps])
-        benefit = np.array([a.traits.benefit for a in apps])
-        works = ~np.array([a.traits.fails for a in apps], dtype=bool)
-        exit_at = np.array([a.exit for a in apps])
-        book = self.register.book.columns
-        part, to_enterprise, golive = book["enterprise_part"], book["government_to_enterprise"], book["golive"]
-        owed = np.array([part[c] + to_enterprise[c] for c in pending])
+        apps = self.register.apps
+        benefit = np.array([apps[c].traits.benefit for c in pending])
+        book = self.register.book  # the rest from the book's columns
+        industry, platform = (book.take(name, cids).astype(np.int64) for name in ("industry", "platform"))
+        revenue, exit_at = book.take("revenue", cids), book.take("exit", cids)
+        works = book.take("failed", cids) == 0.0
+        owed = book.take("enterprise_part", cids) + book.take("government_to_enterprise", cids)
         st = settle(
-            golive=np.array([golive[c] for c in pending]),
+            golive=book.take("golive", cids),
             monthly_gain=revenue / 12.0 * benefit * self.realised[platform],
             works=works,
             ramp=self.industry.ramp[industry],
@@ -373,7 +341,7 @@ class Contracting:
         self.ledger = ledger
         self.grants = grants
         self.live = live
-        self.counts = counts
+        self.counts = {name: cells(c) for name, c in counts.items()}  # counted one contract at a time
         self.evidence = evidence
         self.lighthouses = Lighthouses(
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
@@ -403,12 +371,13 @@ class Contracting:
         if rules.deferred and self.working_capital.over_limit()[app.platform]:
             self._turn_away(app)  # the platform signs no more deferred-payment contracts for now
             return Refused("working_capital")
-        room = app.price * (1.0 - rules.discount)
         programme = self.programme
         batch = programme.batch_at(now)
-        grants = (
-            programme.commit(batch, app.price, app.platform, room, self.admission.admitted_now(now))
-            if programme.active and programme.is_eligible(app.industry, app.traits.revenue)
+        grants = (  # outside the windows nothing to commit (ProgrammeState.commit), nor to ask
+            programme.commit(
+                batch, app.price, app.platform, app.price * (1.0 - rules.discount), self.admission.admitted_now(now)
+            )
+            if batch is not None and programme.active and programme.is_eligible(app.industry, app.traits.revenue)
             else ()
         )
         if app.expected_grant > 0 and batch is not None:
@@ -487,11 +456,8 @@ class Contracting:
         _, discount, enterprise_part = split_one(app.price, gov_p + gov_e, share)
         register = self.register
         cid = register.book.sign(
-            enterprise=app.enterprise,
-            industry=app.industry,
-            platform=app.platform,
+            app,
             signed=now,
-            price=app.price,
             government_to_platform=gov_p,
             government_to_enterprise=gov_e,
             platform_discount=discount,
@@ -581,16 +547,15 @@ class Contracting:
         p = app.platform
         traits = app.traits
         failure, ratio, _, _, _ = self.live.per_industry[app.industry]
-        quality = self.live.per_platform[p][0]
-        risk = failure_probability(failure, quality, self.platforms.experience_of(p), ratio)
-        traits.fails = traits.failure_draw < risk
-        cost = self.platforms.start_deployment(p)
+        experience, cost = self.platforms.start_deployment(p)
+        traits.fails = traits.failure_draw < failure_probability(
+            failure, self.live.per_platform[p][0], experience, ratio
+        )
         now = self.env.now
         self.ledger.add(
             "platform", "market", int(now), contract=contract, kind="delivery_cost", amount=cost, platform=p
         )
-        book = self.register.book
-        book.set(contract, "wait", now - book.columns["signed"][contract])
+        self.register.book.started(contract, now, traits.fails)
         return traits.implementation
 
     def go_live(self, contract: int) -> float:
@@ -617,10 +582,7 @@ class Contracting:
         level = maturity_level(after)
         now = self.env.now
         accepted = (not traits.fails) and level >= self.rules.acceptance_level and app.exit > now
-        book = self.register.book
-        book.set(contract, "maturity_after", after)
-        book.set(contract, "assessed", now)
-        book.set(contract, "accepted", float(accepted))
+        self.register.book.assessed(contract, now, accepted, after)
         month = int(now)
         if app.exit > now:  # an enterprise gone is not assessed: no mark against its platform
             self.admission.record(app.platform, accepted)

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import math
 from array import array
-from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dxsim.model.ledger import ConservationError
+
+if TYPE_CHECKING:
+    from dxsim.model.applications import Application
 
 __all__ = ["ContractBook", "split_one", "split_price"]
 
@@ -52,16 +54,15 @@ def split_one(price: float, government_part: float, discount_share: float) -> tu
     return g, d, max(price - d - g, 0.0)
 
 
-@dataclass
 class ContractBook:
-    """Signed contracts as growing columns (one row per contract, yuan and months).
+    """Signed contracts, one row of doubles each (yuan and months), in one growing array.
 
-    Each column is an :class:`array.array` of doubles: a value is stored as
-    the float64 it becomes in :meth:`arrays` (no Python float kept per value),
-    so the columns become arrays by one copy each.
+    A row holds the :attr:`SIGNED` columns, the :attr:`LATER` ones, then the
+    :attr:`ADOPTER` ones.  Each value is stored as the float64 it becomes in
+    :meth:`arrays` (no Python float kept per value), a contract is registered
+    by one ``fromlist`` of the array, and the columns become arrays by one
+    copy each.
     """
-
-    columns: dict[str, array[float]] = field(default_factory=dict)
 
     #: Columns set at signing.
     SIGNED: ClassVar[tuple[str, ...]] = (
@@ -84,54 +85,101 @@ class ContractBook:
         "lighthouse": 0.0,
         "maturity_after": np.nan,
     }
+    #: The attributes of the contract's enterprise, read from its application at signing; whether
+    #: the project fails is known (:meth:`started`) when its implementation starts.
+    ADOPTER: ClassVar[tuple[str, ...]] = (
+        "failed",
+        "revenue",
+        "liquidity",
+        "hurdle_rate",
+        "perceived_failure",
+        "maturity_before",
+        "margin",
+        "high_tech",
+        "exit",
+        "renewal",
+    )
+    #: Each column's place in a row.
+    PLACE: ClassVar[dict[str, int]] = {name: k for k, name in enumerate((*SIGNED, *LATER, *ADOPTER))}
+    _WIDTH: ClassVar[int] = len(PLACE)
+    _UNSET: ClassVar[tuple[float, ...]] = tuple(LATER.values())
 
-    def __post_init__(self) -> None:
-        self.columns = {name: array("d") for name in (*self.SIGNED, *self.LATER)}
-        self._signed = [self.columns[name] for name in self.SIGNED]
-        self._later = [(self.columns[name], initial) for name, initial in self.LATER.items()]
+    def __init__(self) -> None:
+        self._rows = array("d")
 
     def __len__(self) -> int:
-        return len(self.columns["price"])
+        return len(self._rows) // self._WIDTH
 
     def sign(
         self,
+        app: Application,
         *,
-        enterprise: int,
-        industry: int,
-        platform: int,
         signed: float,
-        price: float,
         government_to_platform: float,
         government_to_enterprise: float,
         platform_discount: float,
         enterprise_part: float,
     ) -> int:
-        """Register a contract (the :attr:`SIGNED` columns); check that its parts add up to its price; return its id."""
+        """Register the contract of ``app``; check that its parts add up to its price; return its id.
+
+        The :attr:`SIGNED` columns are ``app``'s enterprise, industry,
+        platform and price and the arguments; the :attr:`ADOPTER` ones are
+        read from ``app``.
+        """
+        price = app.price
         parts = government_to_platform + government_to_enterprise + platform_discount + enterprise_part
         if not math.isclose(parts, price, rel_tol=1e-9, abs_tol=1e-6):
             raise ConservationError(f"contract parts add to {parts:.2f}, price is {price:.2f}")
         cid = len(self)
-        values = (
-            enterprise,
-            industry,
-            platform,
-            signed,
-            price,
-            government_to_platform,
-            government_to_enterprise,
-            platform_discount,
-            enterprise_part,
+        traits = app.traits
+        self._rows.fromlist(  # a list: one allocation, not one per value as from a tuple
+            [
+                app.enterprise,
+                app.industry,
+                app.platform,
+                signed,
+                price,
+                government_to_platform,
+                government_to_enterprise,
+                platform_discount,
+                enterprise_part,
+                *self._UNSET,
+                traits.fails,
+                traits.revenue,
+                traits.liquidity,
+                traits.hurdle_rate,
+                app.perceived_failure,
+                traits.maturity,
+                traits.margin,
+                traits.high_tech,
+                app.exit,
+                app.renewal,
+            ]
         )
-        for column, value in zip(self._signed, values, strict=True):
-            column.append(value)
-        for column, initial in self._later:
-            column.append(initial)
         return cid
+
+    def started(self, cid: int, time: float, failed: bool) -> None:
+        """The implementation of contract ``cid`` started at ``time`` (months): its wait since signing, whether it fails."""
+        row, place, rows = cid * self._WIDTH, self.PLACE, self._rows
+        rows[row + place["wait"]] = time - rows[row + place["signed"]]
+        rows[row + place["failed"]] = failed
 
     def set(self, cid: int, name: str, value: float) -> None:
         """Record a later fact (go-live time, acceptance) of contract ``cid``."""
-        self.columns[name][cid] = value
+        self._rows[cid * self._WIDTH + self.PLACE[name]] = value
+
+    def assessed(self, cid: int, time: float, accepted: bool, maturity_after: float) -> None:
+        """Record the acceptance assessment of contract ``cid``: when (months), whether it passed, the score after."""
+        row, place, rows = cid * self._WIDTH, self.PLACE, self._rows
+        rows[row + place["assessed"]] = time
+        rows[row + place["accepted"]] = accepted
+        rows[row + place["maturity_after"]] = maturity_after
+
+    def take(self, name: str, cids: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Column ``name`` of contracts ``cids`` (a copy)."""
+        return np.frombuffer(self._rows, dtype=np.float64)[cids * self._WIDTH + self.PLACE[name]]
 
     def arrays(self) -> dict[str, NDArray[np.float64]]:
         """The columns as float arrays (copies: the book may grow on)."""
-        return {k: np.frombuffer(v, dtype=np.float64).copy() for k, v in self.columns.items()}
+        rows = np.frombuffer(self._rows, dtype=np.float64).reshape(-1, self._WIDTH)
+        return {name: rows[:, k].copy() for name, k in self.PLACE.items()}

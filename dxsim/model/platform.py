@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from dxsim.model.cells import cells
 from dxsim.random import Keys
 from dxsim.scenario.schema import Industry, PlatformSpec, Solution
 
@@ -71,8 +72,8 @@ class Platforms:
             [s.quality.ppf(keys.uniform("platform_quality", k))[0] for k, s in zip(ids, specs, strict=True)],
             dtype=float,
         )
-        self._own = [0.0] * len(specs)  # deployments started, per platform
-        self._started = [0.0] * len(industries)  # ... per industry
+        self._deployments = (np.zeros(len(specs)), np.zeros(len(industries)))  # started, per platform and per industry
+        self._own, self._started = map(cells, self._deployments)  # changed one deployment at a time
         # plain floats for start_deployment, called once per contract
         self._scalars = list(
             zip(
@@ -98,12 +99,12 @@ class Platforms:
     @property
     def own(self) -> NDArray[np.float64]:
         """Deployments each platform has started."""
-        return np.array(self._own)
+        return self._deployments[0].copy()
 
     @property
     def industry_deployments(self) -> NDArray[np.float64]:
         """Deployments started in each industry, all its platforms together."""
-        return np.array(self._started)
+        return self._deployments[1].copy()
 
     @property
     def experience(self) -> NDArray[np.float64]:
@@ -132,13 +133,13 @@ class Platforms:
         own = self._own[p]
         return own + spillover * (self._started[industry] - own)
 
-    def start_deployment(self, p: int) -> float:
-        """Start a deployment at platform ``p``; return its delivery cost (yuan)."""
+    def start_deployment(self, p: int) -> tuple[float, float]:
+        """Start a deployment at platform ``p``; return the experience before it (deployments) and its delivery cost (yuan)."""
         industry, first_cost, _, exponent = self._scalars[p]
-        cost = first_cost * (self.experience_of(p) + 1.0) ** exponent
+        experience = self.experience_of(p)
         self._own[p] += 1.0
         self._started[industry] += 1.0
-        return cost
+        return experience, first_cost * (experience + 1.0) ** exponent
 
 
 class Occupancy:
@@ -150,7 +151,8 @@ class Occupancy:
     """
 
     def __init__(self, n: int) -> None:
-        self._waiting = [0.0] * n
+        self._waiting_all = np.zeros(n)  # an array, so that :attr:`waiting` is one copy
+        self._waiting = cells(self._waiting_all)
         self._busy = [0.0] * n
         self._last = [0.0] * n
         self._area_wait = [0.0] * n
@@ -161,7 +163,7 @@ class Occupancy:
     def waiting(self) -> NDArray[np.float64]:
         """Number waiting at each platform now (read-only: kept until the number changes)."""
         if self._waiting_now is None:
-            self._waiting_now = np.array(self._waiting)
+            self._waiting_now = self._waiting_all.copy()
             self._waiting_now.flags.writeable = False
         return self._waiting_now
 
@@ -179,7 +181,7 @@ class Occupancy:
     def close(self, end: float, length: float = 1.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Time-average waiting and busy counts over ``[end - length, end)``."""
         dt = end - np.array(self._last)
-        wait = (np.array(self._area_wait) + np.array(self._waiting) * dt) / length
+        wait = (np.array(self._area_wait) + self._waiting_all * dt) / length
         busy = (np.array(self._area_busy) + np.array(self._busy) * dt) / length
         n = len(self._last)
         self._area_wait = [0.0] * n
@@ -200,10 +202,11 @@ class Receivables:
         self.months = months
         self.owed = np.zeros(n_platforms)
         self.reduced = np.zeros((months, n_platforms))
+        self._owed, self._reduced = cells(self.owed), cells(self.reduced)  # one contract's amounts, on Python floats
 
     def add(self, p: int, amount: float) -> None:
         """A contract of platform ``p`` adds ``amount`` yuan owed."""
-        self.owed[p] += amount
+        self._owed[p] += amount
 
     def reduce(self, p: NDArray[np.int64], month: NDArray[np.int64], amount: NDArray[np.float64]) -> None:
         """Payments or write-offs (yuan) of platforms ``p`` falling due in ``month`` (arrays broadcast)."""
@@ -216,7 +219,7 @@ class Receivables:
     def reduce_one(self, p: int, month: int, amount: float) -> None:
         """One payment or write-off (yuan) of platform ``p`` falling due in ``month``."""
         if month < self.months:
-            self.reduced[month, p] += amount
+            self._reduced[month, p] += amount
 
     def level(self, month: int) -> NDArray[np.float64]:
         """Receivables per platform once the payments due up to ``month`` (inclusive) are in."""

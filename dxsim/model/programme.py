@@ -23,6 +23,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from dxsim.model.cells import cells
 from dxsim.model.institutions import BatchAdmission
 from dxsim.random import Keys
 from dxsim.scenario.schema import (
@@ -145,6 +146,7 @@ class ProgrammeState:
         self.terms = [Terms.of(inst, 0 if spec.split is None else POOLS.index(inst.pool)) for inst in self.instruments]
         #: Money committed or paid per batch, instrument and platform (yuan), for the platform caps.
         self.used = np.zeros((len(spec.batches), len(self.instruments), n_platforms))
+        self._used = cells(self.used)  # changed one contract at a time, on Python floats
         #: Which platforms each batch admits.
         self.batch_admission = BatchAdmission(scenario, keys)
         self.n_platforms = n_platforms
@@ -314,13 +316,13 @@ class ProgrammeState:
         """
         out = []
         left = list(budgets)
-        used = self.used[batch, :, platform].tolist()
+        used = self._used
         for k, term in enumerate(self.terms):
             raw = min(term.share * price if term.share is not None else term.amount, term.cap_per_enterprise)
             if term.priced_share > 0:
                 raw = min(raw, room / term.priced_share)
             raw = max(min(raw, left[term.pool]), 0.0)
-            committed = max(min(raw, term.cap_per_platform - used[k]), 0.0)
+            committed = max(min(raw, term.cap_per_platform - used[batch, k, platform]), 0.0)
             priced = term.priced_share * ((raw if committed > 0 else 0.0) if term.to_platform else committed)
             out.append((committed, priced))
             room = max(room - priced, 0.0)
@@ -355,7 +357,7 @@ class ProgrammeState:
             if a > pools[pool]:  # cannot happen: entitlement() bounds a by what is left
                 raise AssertionError(f"commitment {a} exceeds the budget left {pools[pool]}")
             pools[pool] -= a
-            self.used[batch, k, platform] += a
+            self._used[batch, k, platform] += a
             inst = self.instruments[k]
             grants.append(Grant(k, batch, a, priced, inst.paid_to, inst.paid_at))
         return tuple(grants)  # the empty tuple is shared: contracts without grants add no objects
@@ -378,7 +380,7 @@ class ProgrammeState:
             if nxt is not None:
                 target = nxt
             self.budgets[target][self.terms[grant.instrument].pool] += back
-            self.used[grant.batch, grant.instrument, platform] -= back
+            self._used[grant.batch, grant.instrument, platform] -= back
         if amount is None:
             grant.settled = True
 

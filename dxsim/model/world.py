@@ -198,7 +198,7 @@ class World:
         t_max = self.horizon
         monthly = self.series.monthly(t_max)
         self.live.settle()
-        book = {**self.register.book.arrays(), **self.register.adopter_attributes()}
+        book = self.register.book.arrays()
         taxes = self._close_books(book)
         table = self.ledger.table()
         outstanding = self.grants.outstanding()

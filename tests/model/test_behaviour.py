@@ -148,7 +148,7 @@ def test_one_lightweight_project_adds_about_one_level():
 # ------------------------------------------------------------------ lighthouses
 def _candidates(world, result):
     """Programme contracts accepted at the lighthouse level: (contract, platform, monthly gain, designated)."""
-    book, quality = world.register.book.columns, world.platforms.quality
+    book, quality = world.register.book.arrays(), world.platforms.quality
     out = []
     for cid, app in enumerate(world.register.apps):
         accepted = book["accepted"][cid] == 1.0

@@ -68,11 +68,12 @@ def test_signed_outcomes_name_the_contracts_in_the_order_they_were_signed():
     signed = [out.contract for _, _, out, _ in seen if isinstance(out, Signed)]
     assert signed == list(range(len(w.book)))
     assert any(isinstance(out, Refused) for _, _, out, _ in seen)
+    book = w.book.arrays()
     for now, app, out, _ in seen:
         assert isinstance(out, Signed | Waits | Refused)
         if isinstance(out, Signed):
-            assert w.book.columns["enterprise"][out.contract] == app.enterprise
-            assert w.book.columns["signed"][out.contract] == now
+            assert book["enterprise"][out.contract] == app.enterprise
+            assert book["signed"][out.contract] == now
 
 
 def test_a_platform_at_its_working_capital_limit_turns_applicants_away_when_waiters_come_back():

@@ -83,7 +83,7 @@ def expected_value(sc: dx.Scenario, w: World, r, c: int) -> tuple[float, float]:
     unit_cost = spec.delivery_cost if t == 0 else r.platform["unit_cost"][t - 1, int(a["adopter_platform"][c])]
     impl = sol.implementation_months
     golive = (impl.low + impl.mode + impl.high) / 3.0
-    book = w.book.columns
+    book = w.book.arrays()
     owed = book["enterprise_part"][c] + book["government_to_enterprise"][c]
     p = int(a["adopter_platform"][c])
     quality = float(w.platforms.quality[p])

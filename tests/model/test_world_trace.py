@@ -134,7 +134,7 @@ def test_rule_wait_holds_applicants_until_the_next_batch_opens():
     for now, _, expected, level, outcome in waiting:
         assert now < second and outcome.until == second  # found batch a spent, told to come back when b opens
         assert level < expected
-    by_enterprise = dict(zip(w.book.columns["enterprise"], r.adopters["signed_month"], strict=True))
+    by_enterprise = dict(zip(w.book.arrays()["enterprise"], r.adopters["signed_month"], strict=True))
     came_back = [by_enterprise[e] for _, e, *_ in waiting if e in by_enterprise]
     assert len(came_back) >= 1
     assert min(came_back) >= second

@@ -232,7 +232,7 @@ def test_money_invariants_of_random_programmes(sc, seed):
     # Adopters: one first contract each; a later one renews, after the lifetime, before the exit.
     sizes = np.array([i.enterprises for i in sc.resolved_industries])
     assert (r.monthly["adopters"][-1] <= sizes).all()
-    enterprises = np.asarray(w.book.columns["enterprise"])
+    enterprises = np.asarray(w.book.arrays()["enterprise"])
     first = np.unique(enterprises, return_index=True)[1]
     assert (a["renewal_flag"][first] == 0).all()
     assert a["renewal_flag"].sum() == len(enterprises) - len(first) == r.monthly["renewals"].sum()

@@ -1,0 +1,34 @@
+"""One cell of a float array at a time, on Python floats: a memoryview of the array's memory.
+
+Adding to one element of a numpy array (``a[m, i] += 1``) makes a numpy
+scalar and costs about 0.25 us; through a memoryview of the same memory it
+costs about 0.1 us, with the same double-precision arithmetic.  The steps of
+one contract at a time (:mod:`dxsim.model.contracting`) count and sum this
+way into arrays that the month's end and the results read whole, and the
+platforms count their deployments and queues this way.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["cells"]
+
+
+def cells(a: NDArray[np.float64]) -> memoryview[float]:
+    """The memory of the float64 array ``a`` as a memoryview indexed like ``a``: writing one writes the other.
+
+    Examples
+    --------
+    >>> a = np.zeros((2, 3))
+    >>> view = cells(a)
+    >>> view[1, 2] += 1.5
+    >>> a[1, 2], view[1, 2]
+    (np.float64(1.5), 1.5)
+    """
+    if a.dtype != np.float64:
+        raise TypeError(f"cells of a float64 array, not {a.dtype}")
+    return cast("memoryview[float]", a.data)
