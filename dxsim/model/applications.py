@@ -20,7 +20,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias, cast
 
 import numpy as np
 import simpy
@@ -212,7 +212,7 @@ class Applicants:
         _Step(self.env, app.time - self.env.now, self._apply, app)
 
     def _apply(self, event: simpy.Event) -> None:
-        app: Application = event._value
+        app = cast(Application, event.value)
         outcome = self.steps.try_sign(app)
         if isinstance(outcome, Waits):
             _Step(self.env, outcome.until - self.env.now, self._apply, app)
@@ -235,7 +235,7 @@ class Applicants:
         _Step(self.env, duration, self._go_live, (contract, p))
 
     def _go_live(self, event: simpy.Event) -> None:
-        contract, p = event._value
+        contract, p = cast(tuple[int, int], event.value)
         delay = self.steps.go_live(contract)
         _Step(self.env, delay, self._assess, contract)
         queue = self.waiting[p]
@@ -247,7 +247,7 @@ class Applicants:
             self.busy[p] -= 1
 
     def _assess(self, event: simpy.Event) -> None:
-        self.steps.assess(event._value)
+        self.steps.assess(cast(int, event.value))
 
 
 class _Step(simpy.Event):

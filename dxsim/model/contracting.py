@@ -229,7 +229,7 @@ class LiveContracts:
         pending, self.pending = self.pending, []  # Python ints: they index lists faster than numpy's
         cids = np.asarray(pending, dtype=np.int64)
         apps = self.register.apps
-        benefit = np.array([apps[c].traits.benefit for c in pending])
+        benefit = np.array([apps[c].traits.benefit for c in pending])  # not a column of the book's: not an output
         book = self.register.book  # the rest from the book's columns
         industry, platform = (book.take(name, cids).astype(np.int64) for name in ("industry", "platform"))
         revenue, exit_at = book.take("revenue", cids), book.take("exit", cids)

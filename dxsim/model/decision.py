@@ -37,7 +37,7 @@ acceptable payback, and what it must pay at signing fits its liquidity.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -164,13 +164,15 @@ def decide(
     fits = due <= liquidity
     live = fits
     if screen:
-        kept, saving = _tax_bounds(offer, lifetime, tax_rate, tax, classes=not record)
-        upper = _upper_bound(offer, first, rho, gain, lifetime, failure, horizon, kept, saving)
-        if not record:
-            upper -= _ramp_cost(offer, rho, gain, ramp, failure, horizon, kept)
-        live = fits & (upper > 0)
-        if not record:
-            live &= _repaid_by_limit(offer, first, gain, ramp, lifetime, max_payback, kept, saving)
+        taxed = _tax_bounds(offer, lifetime, tax_rate, tax, classes=not record)
+        upper = _upper_bound(offer, first, rho, gain, lifetime, failure, horizon, taxed)
+        if record:
+            live = fits & (upper > 0)
+        else:  # harder, with a margin for rounding where the bounds may be tight
+            upper -= _ramp_cost(offer, rho, gain, ramp, failure, horizon, taxed.kept)
+            live = fits & (upper > -1e-9 * _size(offer, gain, horizon))
+            live &= _repaid_by_limit(offer, first, gain, ramp, lifetime, max_payback, taxed)
+        live |= fits & ((rho < 0) | (gain < 0))  # the bounds assume neither: evaluated in full
     args = (gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax)
     if len(live) and live.all():  # every one evaluated (a single enterprise, mostly): no gaps to fill
         value, payback = _value_and_payback(offer, slice(None), *args)
@@ -240,20 +242,29 @@ def weigh(
     )
 
 
+class _Taxed(NamedTuple):
+    """What the quick bounds take of the tax (arrays, one entry per enterprise, or one for all).
+
+    ``kept``: the share of a gain kept after tax, at most; ``saving``: the
+    largest tax saving of the deduction in a month of the lifetime (yuan /
+    month); ``credit``: the share of a payment deducted as VAT.  Without the
+    tax law (a flat rate or none) ``saving`` and ``credit`` are None.
+    """
+
+    kept: NDArray[np.float64] | float
+    saving: NDArray[np.float64] | None
+    credit: NDArray[np.float64] | None
+
+
 def _tax_bounds(
     offer: Offer, lifetime: NDArray[np.float64], tax_rate: float, tax: TaxPosition | None, *, classes: bool
-) -> tuple[NDArray[np.float64] | float, tuple[NDArray[np.float64], NDArray[np.float64]] | None]:
-    """What the quick bounds take of the tax: the share of the gain kept at most, and the tax saving at most.
-
-    The saving (None without the tax law) is the largest tax saving of the deduction in a month of the
-    lifetime (yuan / month, :meth:`~dxsim.model.tax.TaxLaw.gain_bounds`, with its ``classes``) and the
-    share of a fixed payment deducted as VAT.
-    """
+) -> _Taxed:
+    """The tax as the quick bounds take it (:meth:`~dxsim.model.tax.TaxLaw.gain_bounds`, with its ``classes``)."""
     if tax is None:
-        return 1.0 - tax_rate, None
+        return _Taxed(1.0 - tax_rate, None, None)
     most = most_paid(offer.scheme, offer.owed) / lifetime + offer.subscription
     lowest, largest = tax.law.gain_bounds(tax.base_profit, most, tax.high_tech, classes=classes)
-    return 1.0 - lowest, (largest, np.asarray(tax.law.vat_share * tax.general_vat, dtype=np.float64))
+    return _Taxed(1.0 - lowest, largest, np.asarray(tax.law.vat_share * tax.general_vat, dtype=np.float64))
 
 
 def _upper_bound(
@@ -264,16 +275,14 @@ def _upper_bound(
     lifetime: NDArray[np.float64],
     failure: NDArray[np.float64],
     horizon: int,
-    kept: NDArray[np.float64] | float,
-    saving: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
+    taxed: _Taxed,
 ) -> NDArray[np.float64]:
     """A quick upper bound on V (yuan), from the fixed payments ``first`` (months from signing); only its sign is used.
 
     The full gain in every month from the expected go-live to the horizon,
-    taxed at the lowest rate the enterprise can face (it keeps ``kept``),
-    plus the largest tax saving of the deduction in every month of the
-    lifetime inside the horizon, both discounted month by month
-    (``saving``, :func:`_tax_bounds`); receipts inside the horizon
+    taxed at the lowest rate the enterprise can face, plus the largest tax
+    saving of the deduction in every month of the lifetime inside the
+    horizon, both discounted month by month (``taxed``); receipts inside the horizon
     undiscounted; deferred payments left out (they cost more than their VAT
     credit); the fixed payments inside the horizon, net of their VAT credit,
     each as late as the last.
@@ -282,20 +291,15 @@ def _upper_bound(
     fixed = first[:, :k].sum(axis=1)
     live_from = np.minimum(np.floor(offer.golive), horizon)
     # the months discounted from go-live: to the horizon, and with the tax law to the end of the lifetime too
-    ends = np.full((1 if saving is None else 2, len(gain)), float(horizon))
-    if saving is not None:
+    ends = np.full((1 if taxed.saving is None else 2, len(gain)), float(horizon))
+    if taxed.saving is not None:
         np.minimum(horizon, live_from + np.ceil(lifetime) + 1, out=ends[1])
     annuity = _annuity(rho, live_from, ends)
     # Only its sign counts: a term of zeros is not added (it could only change the sign of a zero).
-    bound = np.asarray((1.0 - failure) * kept * np.maximum(gain, 0.0) * annuity[0])
-    if saving is not None:
-        largest, credit = saving
-        bound += largest * annuity[1] + credit * fixed
-    bound += offer.receive_signing
-    if offer.receive_golive.any():
-        bound += np.where(offer.golive < horizon, offer.receive_golive, 0.0)
-    if offer.receive_acceptance.any():
-        bound += np.where(offer.golive + offer.acceptance_delay < horizon, offer.receive_acceptance, 0.0)
+    bound = np.asarray((1.0 - failure) * taxed.kept * np.maximum(gain, 0.0) * annuity[0])
+    if taxed.saving is not None and taxed.credit is not None:
+        bound += taxed.saving * annuity[1] + taxed.credit * fixed
+    _add_received(bound, offer, horizon)
     bound -= fixed if k == 1 else fixed * (1.0 + rho) ** -(k - 1)  # as late as the last: (1 + rho) ** 0 = 1
     bound -= offer.internal
     return bound
@@ -319,9 +323,28 @@ def _ramp_cost(
     (0 otherwise).  Of the gain the bound keeps ``kept``, in the success case.
     """
     end = offer.golive + ramp
-    with np.errstate(over="ignore"):
-        cost = (1.0 - failure) * kept * np.maximum(gain, 0.0) * (1.0 + rho) ** -end * (ramp / 2.0)
-    return np.asarray(np.where(end <= horizon, cost, 0.0))
+    cost = (1.0 - failure) * kept * np.maximum(gain, 0.0) * (1.0 + np.maximum(rho, 0.0)) ** -end * (ramp / 2.0)
+    return np.asarray(np.where(end <= horizon, cost, 0.0))  # (decide evaluates in full where rho < 0)
+
+
+def _add_received(total: NDArray[np.float64], offer: Offer, end: float | NDArray[np.float64]) -> None:
+    """Add to ``total`` (in place) the programme money paid to the enterprise in the months before ``end``, yuan.
+
+    At signing; at go-live and at acceptance (if the project succeeds) when
+    their months are before ``end``.  A term of zeros is not added.
+    """
+    total += offer.receive_signing
+    if offer.receive_golive.any():
+        total += np.where(offer.golive < end, offer.receive_golive, 0.0)
+    if offer.receive_acceptance.any():
+        total += np.where(offer.golive + offer.acceptance_delay < end, offer.receive_acceptance, 0.0)
+
+
+def _size(offer: Offer, gain: NDArray[np.float64], horizon: int) -> NDArray[np.float64]:
+    """The size of the terms of V over the horizon, yuan: for a margin of rounding against a tight bound."""
+    size = np.abs(offer.owed) + np.abs(gain) * horizon + offer.subscription * horizon + 1.0
+    size += offer.receive_signing + offer.receive_golive + offer.receive_acceptance + np.abs(offer.internal)
+    return size
 
 
 def _repaid_by_limit(
@@ -331,8 +354,7 @@ def _repaid_by_limit(
     ramp: NDArray[np.float64],
     lifetime: NDArray[np.float64],
     max_payback: NDArray[np.float64],
-    kept: NDArray[np.float64] | float,
-    saving: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
+    taxed: _Taxed,
 ) -> NDArray[np.bool_]:
     """Whether a quick upper bound lets the success-case payback be within ``max_payback`` (bool array).
 
@@ -340,28 +362,26 @@ def _repaid_by_limit(
     flows non-negative at the end of month ``K = floor(M) + 1`` (months
     0..K from signing; :func:`~dxsim.finance.payback_period` with
     ``final``).  Its upper bound, undiscounted: the gain to then
-    (:func:`~dxsim.finance.ramp_integral`) of which it keeps ``kept``, the
+    (:func:`~dxsim.finance.ramp_integral`) of which it keeps ``taxed.kept``, the
     largest tax saving in each month of the lifetime to then, the
     programme money received by then, less the fixed payments by then net
     of their VAT credit and the internal costs (deferred payments and fees
     left out: they cost more than their VAT credit).  A bound short of zero
-    by more than rounding rules the payback out.
+    by more than rounding (a billionth of what comes in and goes out by
+    then, plus one yuan) rules the payback out; a limit not below 599
+    months, or NaN, rules nothing out (the window may end before month K).
     """
     limit = np.floor(max_payback) + 1.0
     by_limit = np.arange(first.shape[1]) <= limit[:, None]
     fixed = np.einsum("ij,ij->i", first, by_limit) if first.shape[1] > 1 else first[:, 0]
-    earned = kept * np.maximum(gain, 0.0) * ramp_integral(limit + 1.0 - offer.golive, ramp, lifetime)
-    received = earned + offer.receive_signing  # what comes in by then, at most
-    received += np.where(offer.golive < limit + 1.0, offer.receive_golive, 0.0)
-    received += np.where(offer.golive + offer.acceptance_delay < limit + 1.0, offer.receive_acceptance, 0.0)
+    received = taxed.kept * np.maximum(gain, 0.0) * ramp_integral(limit + 1.0 - offer.golive, ramp, lifetime)
+    _add_received(received, offer, limit + 1.0)  # what comes in by then, at most
     paid = fixed + offer.internal  # what goes out by then, at least
-    if saving is not None:
-        largest, credit = saving
-        received += largest * np.clip(limit + 1.0 - np.floor(offer.golive), 0.0, np.ceil(lifetime) + 1.0)
-        paid -= credit * fixed
-    short = received - paid < -1e-9 * (received + paid + 1.0)  # by more than rounding
-    # a limit beyond the longest schedule: the window ends before month K (MAX_MONTHS)
-    return np.asarray(~short | ~(max_payback <= MAX_MONTHS - 2))
+    if taxed.saving is not None and taxed.credit is not None:
+        received += taxed.saving * np.clip(limit + 1.0 - np.floor(offer.golive), 0.0, np.ceil(lifetime) + 1.0)
+        paid -= taxed.credit * fixed
+    short = received - paid < -1e-9 * (received + paid + 1.0)
+    return np.asarray(~short | ~(max_payback <= MAX_MONTHS - 2))  # ~(x <= y): NaN too
 
 
 def _annuity(rho: NDArray[np.float64], start: NDArray[np.float64], end: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -450,13 +470,13 @@ def _windows(scheme: PaymentScheme, max_payback: NDArray[np.float64], horizon: i
     """The months of the schedules, and each enterprise's own window in them (months, bool array).
 
     Each enterprise looks ahead over its own window (the evaluation horizon, or its maximum payback
-    plus two months), so its payback and its deduction do not depend on who else is evaluated with it.
+    plus two months, or :data:`MAX_MONTHS` without a finite maximum payback), so its payback and its
+    deduction do not depend on who else is evaluated with it.
     """
-    finite = np.isfinite(max_payback)
-    reach = np.ceil(max_payback) + 2
-    longest = reach.max(where=finite, initial=-np.inf)  # -inf: none finite
+    reach = np.where(np.isfinite(max_payback), np.ceil(max_payback) + 2, MAX_MONTHS)
+    longest = reach.max(initial=-np.inf)  # -inf: no enterprise
     months = int(max(min(MAX_MONTHS, max(horizon, longest)), fixed_months(scheme)))
-    own = np.where(finite, reach, months)
+    own = reach
     np.maximum(own, horizon, out=own)
     np.minimum(own, months, out=own)
     return months, np.arange(months) < own[:, None]

@@ -42,7 +42,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from dxsim.model.population import CACHE_LIMIT, Considerers, Memo
+from dxsim.model import population
+from dxsim.model.population import Considerers, Memo
 from dxsim.random import Keys
 
 __all__ = ["Exits", "Lifecycle", "Renewals"]
@@ -142,8 +143,8 @@ class Renewals:
         self.opened = -1
         self._due: defaultdict[int, list[tuple[int, int, float, int, float]]] = defaultdict(list)
         # the maturity score each former user (its solution ended) reached, NaN for the others, by id
-        small = enterprises is not None and enterprises <= CACHE_LIMIT
-        self._score_of = np.full(enterprises or 0, np.nan) if small else None
+        limit = population.CACHE_LIMIT  # read now, not at import: a test may lower it to run the search
+        self._score_of = np.full(enterprises, np.nan) if enterprises is not None and enterprises <= limit else None
         # ... or the former users in increasing id, and their scores
         self._former_ids = np.zeros(0, dtype=np.int64)
         self._former_scores = np.zeros(0)

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dxsim.finance import monthly_rate
-from dxsim.model.decision import Offer, decide
+from dxsim.model.decision import Offer, _ramp_cost, _repaid_by_limit, _size, _tax_bounds, _upper_bound, decide
+from dxsim.model.schemes import fixed_months, fixed_payments
 from dxsim.model.tax import TaxLaw, TaxPosition
 from dxsim.scenario.schema import Hybrid, Installments, RevenueShare, Subscription, Upfront
 
@@ -292,6 +293,34 @@ def test_the_harder_screen_never_changes_a_decision(case, scheme, data):
     assert not (would & fits)[~seen].any()
 
 
+@SETTINGS
+@given(case=cases(), scheme=schemes, data=st.data())
+def test_the_harder_bounds_hold_row_by_row(case, scheme, data):
+    # each bound of the harder screen against what it bounds, on every row, half the cases where the
+    # bounds are nearly tight (no discounting, no failure, go-live at a month's start) and the limits
+    # at the paybacks themselves
+    offer, attrs = case
+    offer = dataclasses.replace(offer, scheme=scheme)
+    if data.draw(st.booleans()):
+        zero = np.zeros(len(offer.owed))
+        attrs = {**attrs, "hurdle_rate": zero, "failure": zero}
+        offer = dataclasses.replace(offer, golive=np.floor(offer.golive))
+    tax = data.draw(st.one_of(st.none(), tax_positions(len(offer.owed))))
+    payback = decide(offer, **attrs, tax=tax, screen=False).payback
+    attrs["max_payback"] = np.where(np.isnan(payback), attrs["max_payback"], payback)
+    full = decide(offer, **attrs, tax=tax, screen=False)
+    rho = monthly_rate(attrs["hurdle_rate"])
+    first = fixed_payments(offer.scheme, offer.owed, fixed_months(offer.scheme))
+    gain, ramp, lifetime = attrs["gain"], attrs["ramp"], attrs["lifetime"]
+    taxed = _tax_bounds(offer, lifetime, 0.0, tax, classes=True)
+    upper = _upper_bound(offer, first, rho, gain, lifetime, attrs["failure"], HORIZON, taxed)
+    upper -= _ramp_cost(offer, rho, gain, ramp, attrs["failure"], HORIZON, taxed.kept)
+    seen = ~np.isnan(full.value)  # (what is due at signing fits its liquidity)
+    assert (upper >= full.value - 1e-9 * _size(offer, gain, HORIZON))[seen].all()
+    repaid = _repaid_by_limit(offer, first, gain, ramp, lifetime, attrs["max_payback"], taxed)
+    assert not (~repaid & (full.payback <= attrs["max_payback"])).any()
+
+
 @pytest.mark.parametrize(
     ("ramp", "base", "margin"),
     [(6.0, None, "value"), (0.0, 4e6, "value"), (6.0, 4e6, "value"), (0.0, None, "payback"), (6.0, 4e6, "payback")],
@@ -313,6 +342,20 @@ def test_the_harder_screen_lets_through_an_enterprise_at_the_margin(ramp, base, 
         attrs["max_payback"] = full.payback
     quick, full = decide(offer, **attrs, **tax, record=False), decide(offer, **attrs, **tax, screen=False)
     assert full.adopt[0] and quick.adopt[0] and quick.value[0] == full.value[0]
+
+
+def test_the_payback_bound_counts_the_tax_saving():
+    # 12,000 yuan upfront deducted over a 24-month lifetime saves 125 a month at 25%; with a gain of
+    # 633.33 a month from month 0 (475 after tax) the enterprise has repaid in months 0..19, a payback
+    # of 19, and adopts with a limit of 19. Without the saving the bound would see 475 x 21 = 9,975 <
+    # 12,000 by the end of month 20.
+    offer, attrs = _one(12_000.0, 1_900.0 / 3.0)
+    attrs = {**attrs, "lifetime": np.array([24.0]), "failure": np.zeros(1), "hurdle_rate": np.array([1e-4])}
+    full = decide(offer, **attrs, tax=position(4e6), screen=False)
+    assert full.payback[0] == pytest.approx(19.0, abs=1e-6)
+    attrs["max_payback"] = full.payback
+    quick = decide(offer, **attrs, tax=position(4e6), record=False)
+    assert full.value[0] > 0 and quick.adopt[0] and quick.payback[0] == full.payback[0]
 
 
 def test_the_payback_screen_rules_out_a_payback_beyond_reach():

@@ -1,0 +1,34 @@
+"""An applicant's steps are events the environment numbers and orders as it would timeouts."""
+
+from __future__ import annotations
+
+import pytest
+import simpy
+
+from dxsim.model.applications import _Step
+
+
+def test_a_step_is_numbered_and_ordered_as_a_timeout():
+    # steps and timeouts due at the same times run in the order they were made (their numbers),
+    # each carrying its value; the environment counts one event for each
+    env = simpy.Environment()
+    seen: list[tuple[float, int]] = []
+
+    def record(event: simpy.Event) -> None:
+        seen.append((env.now, event.value))
+
+    for k in range(8):
+        delay = float(k % 3)
+        if k % 2:
+            _Step(env, delay, record, k)
+        else:
+            simpy.Timeout(env, delay, k).callbacks.append(record)
+    made = next(env._eid)  # simpy.core.Environment._eid: count of scheduled events
+    env.run()
+    assert made == 8
+    assert seen == sorted(((float(k % 3), k) for k in range(8)), key=lambda s: s[0])
+
+
+def test_a_step_cannot_go_back_in_time():
+    with pytest.raises(ValueError, match="negative delay"):
+        _Step(simpy.Environment(), -1.0, lambda event: None, None)
