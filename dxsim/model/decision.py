@@ -138,14 +138,11 @@ def decide(
         default); False evaluates every one (the same adoptions, slower).
     record : bool
         Whether ``value`` and ``payback`` are wanted for every enterprise the
-        quick bound on V lets through (as the decision record keeps them).
+        quick bound on V lets through (the decision record keeps them).
         False, with ``screen``, screens harder: a tighter bound on V (the
-        gain's ramp-up, the tax rate of an enterprise whose profit stays
-        above the small-and-low-profit threshold) and a quick bound on the
-        running total of the success-case flows at the payback limit rule
-        out more enterprises (the same adoptions; NaN value and payback for
-        more of those that do not adopt).  The model records decisions only
-        when asked, and screens harder otherwise.
+        ramp-up, the tax class) and one on the running total at the payback
+        limit rule out more enterprises (the same adoptions; NaN value and
+        payback for more of those that do not adopt).
 
     Notes
     -----
