@@ -341,7 +341,8 @@ class Contracting:
         self.ledger = ledger
         self.grants = grants
         self.live = live
-        self.counts = {name: cells(c) for name, c in counts.items()}  # counted one contract at a time
+        # the counts it writes, one contract at a time, on Python floats
+        self.counts = {name: cells(counts[name]) for name in ("adoptions", "renewals", "accepted", "lighthouses")}
         self.evidence = evidence
         self.lighthouses = Lighthouses(
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate

@@ -72,8 +72,9 @@ class Platforms:
             [s.quality.ppf(keys.uniform("platform_quality", k))[0] for k, s in zip(ids, specs, strict=True)],
             dtype=float,
         )
-        self._deployments = (np.zeros(len(specs)), np.zeros(len(industries)))  # started, per platform and per industry
-        self._own, self._started = map(cells, self._deployments)  # changed one deployment at a time
+        self._own_all = np.zeros(len(specs))  # deployments started, per platform
+        self._started_all = np.zeros(len(industries))  # ... per industry
+        self._own, self._started = cells(self._own_all), cells(self._started_all)  # changed one at a time
         # plain floats for start_deployment, called once per contract
         self._scalars = list(
             zip(
@@ -99,12 +100,12 @@ class Platforms:
     @property
     def own(self) -> NDArray[np.float64]:
         """Deployments each platform has started."""
-        return self._deployments[0].copy()
+        return self._own_all.copy()
 
     @property
     def industry_deployments(self) -> NDArray[np.float64]:
         """Deployments started in each industry, all its platforms together."""
-        return self._deployments[1].copy()
+        return self._started_all.copy()
 
     @property
     def experience(self) -> NDArray[np.float64]:
