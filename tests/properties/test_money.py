@@ -215,7 +215,8 @@ def test_money_invariants_of_random_programmes(sc, seed):
 
     # Receivables never negative; under a revenue share of the reported gain a failed project pays
     # nothing from go-live; on revenue every project gone live pays rate x revenue / 12 a month (at
-    # least the floor) for the term, up to the cap, failed or not.
+    # least the floor) for the term, up to the cap, failed or not, if its enterprise stays in business
+    # for the term (payments stop at an exit, dxsim.model.lifecycle).
     assert (r.platform["receivables"] >= -1e-6).all()
     scheme = sc.contract.payment
     paid = table.total(table.select("enterprise_payment"), by="contract", size=len(a["price_paid"]))
@@ -223,7 +224,8 @@ def test_money_invariants_of_random_programmes(sc, seed):
         failed = np.flatnonzero(a["failed_flag"] == 1)
         assert (paid[failed] == 0).all()
     if scheme.scheme == "revenue_share" and scheme.base == "revenue":
-        live = ~np.isnan(a["golive_month"])
+        exit_month = np.nan_to_num(a["exit_month"], nan=np.inf)
+        live = ~np.isnan(a["golive_month"]) & (exit_month >= a["golive_month"] + scheme.term_months)
         owed = a["enterprise_part"] + w.book.arrays()["government_to_enterprise"]
         monthly_due = np.maximum(scheme.rate * a["adopter_revenue"] / 12.0, scheme.floor)
         due = np.minimum(scheme.cap_multiple * owed, scheme.term_months * monthly_due)
