@@ -250,19 +250,19 @@ class LiveContracts:
         )
         months = st.months
         inside = months < self.horizon
-        gain = st.gain * inside
-        ledger = self.ledger
-        owner = {"contract": cids[:, None], "platform": platform[:, None]}
-        ledger.add_schedule("market", "enterprise", months, kind="gain", amount=gain, **owner)
-        ledger.add_schedule(
-            "enterprise", "platform", months, kind="subscription", amount=st.subscription * inside, **owner
-        )
-        ledger.add_schedule("enterprise", "platform", months, kind="enterprise_payment", amount=st.payments, **owner)
-        owner = {"contract": cids, "platform": platform}
-        ledger.add_schedule(
-            "platform", "enterprise", st.write_off_month, kind="payment_shortfall", amount=st.shortfall, **owner
-        )
-        ledger.add_schedule("enterprise", "platform", st.start, kind="payment_premium", amount=st.premium, **owner)
+        grid, each = (cids[:, None], platform[:, None]), (cids, platform)
+        for payer, payee, kind, when, amount, owner, censored in (
+            ("market", "enterprise", "gain", months, st.gain, grid, True),
+            ("enterprise", "platform", "subscription", months, st.subscription, grid, True),
+            ("enterprise", "platform", "enterprise_payment", months, st.payments, grid, False),
+            ("platform", "enterprise", "payment_shortfall", st.write_off_month, st.shortfall, each, False),
+            ("enterprise", "platform", "payment_premium", st.start, st.premium, each, False),
+        ):
+            if amount.any():  # a schedule of zeros writes nothing (e.g. no fee, nothing paid from go-live)
+                amount = amount * inside if censored else amount  # within the horizon
+                self.ledger.add_schedule(
+                    payer, payee, when, contract=owner[0], kind=kind, amount=amount, platform=owner[1]
+                )
         self.receivables.reduce(platform[:, None], months, st.collected)
         self.receivables.reduce(platform, st.write_off_month, st.shortfall)
 
