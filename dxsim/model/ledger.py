@@ -13,6 +13,7 @@ costs) have contract -1.
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -293,7 +294,8 @@ class Ledger:
 
     def _new_columns(self) -> dict[str, list[NDArray[np.generic]]]:
         """The entries added since the last :meth:`table`: each column's pieces, to be joined in this order."""
-        values = np.fromiter(self._rows, dtype=np.float64, count=len(self._rows)).reshape(-1, len(_ENTRY))
+        # array.array reads the Python numbers as doubles about a quarter faster than np.fromiter
+        values = np.frombuffer(array("d", self._rows), dtype=np.float64).reshape(-1, len(_ENTRY))
         single = {name: values[:, k].astype(dtype) for k, (name, dtype) in enumerate(_ENTRY.items())}
         sizes = [len(a) for a in self._amounts]
 
