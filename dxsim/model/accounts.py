@@ -28,18 +28,18 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
 
     One ``bincount`` over (month, party) for what each party receives and one
     for what it pays: each cell adds its entries in ledger order, as a
-    separate sum per party would.
+    separate sum per party would.  Entries not cash or outside the horizon
+    go to cells past the table's end (no copy of the columns without them).
     """
-    cash = table.is_cash & (table.month >= 0) & (table.month < months)
-    amount = table.amount[cash]
     n = len(PARTIES)
-    first = table.month[cash]
-    first *= n  # each entry's first cell (party 0) in its month
+    cash = table.is_cash & (table.month >= 0) & (table.month < months)
+    first = np.where(cash, table.month * n, months * n)  # each entry's first cell (party 0) in its month
     cell = np.empty_like(first)  # one array for the cells of both
 
     def by_party(party_col: NDArray[np.int8]) -> NDArray[np.float64]:
-        np.add(first, party_col[cash], out=cell)
-        return np.asarray(np.bincount(cell, weights=amount, minlength=months * n), dtype=np.float64).reshape(months, n)
+        np.add(first, party_col, out=cell)
+        sums = np.bincount(cell, weights=table.amount, minlength=(months + 1) * n)
+        return np.asarray(sums[: months * n], dtype=np.float64).reshape(months, n)
 
     return np.asarray((by_party(table.payee) - by_party(table.payer))[:, [GOVERNMENT, PLATFORM, ENTERPRISE]])
 
