@@ -20,7 +20,8 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeAlias, cast
+from heapq import heappush
+from typing import Any, Literal, Protocol, TypeAlias
 
 import numpy as np
 import simpy
@@ -212,22 +213,21 @@ class Applicants:
         _Step(self.env, app.time - self.env.now, self._apply, app)
 
     def _apply(self, event: simpy.Event) -> None:
-        app = cast(Application, event.value)
+        app: Application = event._value  # the value a _Step carries (Event.value checks it is set)
         outcome = self.steps.try_sign(app)
-        if isinstance(outcome, Waits):
+        if isinstance(outcome, Signed):  # the common case first
+            p = app.platform
+            cap = self.capacity[p]
+            if cap is None or self.busy[p] < cap:  # it starts at once: in service without waiting
+                self.busy[p] += 1
+                self.occupancy.change(p, self.env.now, busy=1)
+                self._start(outcome.contract, p)
+            else:
+                self.occupancy.change(p, self.env.now, waiting=1)
+                self.waiting[p].append(outcome.contract)
+        elif isinstance(outcome, Waits):
             _Step(self.env, outcome.until - self.env.now, self._apply, app)
-            return
-        if isinstance(outcome, Refused):  # may consider again later
-            return
-        p = app.platform
-        cap = self.capacity[p]
-        if cap is None or self.busy[p] < cap:  # it starts at once: in service without waiting
-            self.busy[p] += 1
-            self.occupancy.change(p, self.env.now, busy=1)
-            self._start(outcome.contract, p)
-        else:
-            self.occupancy.change(p, self.env.now, waiting=1)
-            self.waiting[p].append(outcome.contract)
+        # Refused: it may consider again later
 
     def _start(self, contract: int, p: int) -> None:
         """A server is free: the implementation of ``contract`` at platform ``p`` starts now (the caller counts it in service)."""
@@ -235,7 +235,7 @@ class Applicants:
         _Step(self.env, duration, self._go_live, (contract, p))
 
     def _go_live(self, event: simpy.Event) -> None:
-        contract, p = cast(tuple[int, int], event.value)
+        contract, p = event._value
         delay = self.steps.go_live(contract)
         _Step(self.env, delay, self._assess, contract)
         queue = self.waiting[p]
@@ -247,7 +247,7 @@ class Applicants:
             self.busy[p] -= 1
 
     def _assess(self, event: simpy.Event) -> None:
-        self.steps.assess(cast(int, event.value))
+        self.steps.assess(event._value)
 
 
 class _Step(simpy.Event):
@@ -265,4 +265,4 @@ class _Step(simpy.Event):
         self.callbacks = [step]
         self._value = value
         self._ok = True
-        env.schedule(self, NORMAL, delay)
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))  # env.schedule(self, NORMAL, delay)
