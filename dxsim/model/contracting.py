@@ -206,16 +206,18 @@ class LiveContracts:
         business, it considers renewing (:class:`~dxsim.model.lifecycle.Renewals`).
         """
         app = self.register.apps[cid]
-        i = app.industry
         self.pending.append(cid)
-        if not app.traits.fails and app.exit > now:
-            self.in_use[int(now), i] += 1
+        traits, exit_at = app.traits, app.exit
+        if not traits.fails and exit_at > now:
+            i = app.industry
+            in_use = self.in_use
+            in_use[int(now), i] += 1
             lifetime_end = now + self.per_industry[i][4]
-            end = int(min(lifetime_end, app.exit))
+            end = int(exit_at if exit_at < lifetime_end else lifetime_end)  # min(lifetime_end, exit_at)
             if end < self.horizon:
-                self.in_use[end, i] -= 1
-            if lifetime_end < app.exit:
-                score = app.traits.maturity + app.traits.maturity_gain
+                in_use[end, i] -= 1
+            if lifetime_end < exit_at:
+                score = traits.maturity + traits.maturity_gain
                 self.renewals.schedule(app.enterprise, i, lifetime_end, app.attempt, score)
 
     def settle(self) -> None:
