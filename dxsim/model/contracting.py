@@ -540,8 +540,8 @@ class Contracting:
         receivables.reduce(np.asarray(app.platform), months, fixed)
 
     # ------------------------------------------------------------ delivery
-    def start_implementation(self, contract: int) -> float:
-        """Capacity is free: whether the project fails, the delivery cost, experience; return the duration (months).
+    def start_implementation(self, contract: int, now: float) -> float:
+        """Capacity is free at ``now``: whether the project fails, the delivery cost, experience; return the duration (months).
 
         The project fails when the enterprise's keyed failure draw is below
         its platform's failure probability at its experience now
@@ -556,16 +556,14 @@ class Contracting:
         traits.fails = fails = traits.failure_draw < failure_probability(
             failure, live.per_platform[p][0], experience, ratio
         )
-        now = self.env.now
         self.ledger.add(
             "platform", "market", int(now), contract=contract, kind="delivery_cost", amount=cost, platform=p
         )
         register.book.started(contract, now, fails)
         return traits.implementation
 
-    def go_live(self, contract: int) -> float:
-        """Go live: pay the grants due; in use from now; return the delay to acceptance (months)."""
-        now = self.env.now
+    def go_live(self, contract: int, now: float) -> float:
+        """Go live ``now``: pay the grants due; in use from now; return the delay to acceptance (months)."""
         register = self.register
         register.book.set(contract, "golive", now)
         if register.grants[contract]:
@@ -574,8 +572,8 @@ class Contracting:
         return self.rules.acceptance_delay
 
     # ---------------------------------------------------------- assessment
-    def assess(self, contract: int) -> None:
-        """Acceptance: maturity level after the project; pay or release acceptance money; lighthouse candidates.
+    def assess(self, contract: int, now: float) -> None:
+        """Acceptance ``now``: maturity level after the project; pay or release acceptance money; lighthouse candidates.
 
         An enterprise that has exited by then fails acceptance (its
         platform's admission record does not count it).  A renewal is
@@ -589,7 +587,6 @@ class Contracting:
         works = not traits.fails
         after = traits.maturity + (traits.maturity_gain if works else 0.0)
         level = maturity_level(after)
-        now = self.env.now
         present = app.exit > now  # an enterprise gone is not assessed: no mark against its platform
         accepted = works and level >= self.rules.acceptance_level and present
         register.book.assessed(contract, now, accepted, after)

@@ -169,14 +169,16 @@ class Occupancy:
 
     def change(self, p: int, now: float, *, waiting: int = 0, busy: int = 0) -> None:
         """Add ``waiting`` and ``busy`` (may be negative) at platform ``p`` at time ``now``."""
-        dt = now - self._last[p]
+        last, in_service = self._last, self._busy
+        dt = now - last[p]
         self._area_wait[p] += self._waiting[p] * dt
-        self._area_busy[p] += self._busy[p] * dt
-        self._last[p] = now
+        self._area_busy[p] += in_service[p] * dt
+        last[p] = now
         if waiting:
             self._waiting[p] += waiting
             self._waiting_now = None
-        self._busy[p] += busy
+        if busy:
+            in_service[p] += busy
 
     def close(self, end: float, length: float = 1.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Time-average waiting and busy counts over ``[end - length, end)``."""
