@@ -97,8 +97,9 @@ class Grants:
         for g in grants:
             if g.paid_at != at or g.settled:
                 continue
-            inst = self.programme.instruments[g.instrument]
-            if isinstance(inst, Tiered):
+            if self.tiered[g.instrument]:
+                inst = self.programme.instruments[g.instrument]
+                assert isinstance(inst, Tiered)
                 due = float(min(inst.amount_for(np.array([level]))[0], g.amount))
                 add("government", g.paid_to, month, kind="reward", amount=due, contract=cid, platform=p)
                 self.programme.release(g, p, g.amount - due)
