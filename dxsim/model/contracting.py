@@ -382,8 +382,8 @@ class Contracting:
         grants: tuple[Grant, ...] = ()  # outside the windows nothing to commit (ProgrammeState.commit), nor to ask
         if batch is not None:
             if programme.active and programme.is_eligible(app.industry, app.traits.revenue):
-                price = app.price  # the platforms the open batch admits, as Admission.admitted_now gives them:
-                admitted = programme.admitted(batch, self.admission.score)
+                price = app.price
+                admitted = programme.admitted(batch, self.admission.score)  # = Admission.admitted_now(now)
                 grants = programme.commit(batch, price, app.platform, price * (1.0 - rules.discount), admitted)
             if app.expected_grant > 0:
                 self.applicants.add(app.enterprise, int(now), batch, bool(grants))
