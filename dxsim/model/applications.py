@@ -20,7 +20,8 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeAlias, cast
+from heapq import heappush
+from typing import Any, Literal, Protocol, TypeAlias
 
 import numpy as np
 import simpy
@@ -168,16 +169,16 @@ class ApplicantSteps(Protocol):
         """Sign ``app`` now if its terms still hold."""
         ...
 
-    def start_implementation(self, contract: int) -> float:
-        """A server is free: start the project; return its duration (months)."""
+    def start_implementation(self, contract: int, now: float) -> float:
+        """A server is free at ``now`` (the environment's time): start the project; return its duration (months)."""
         ...
 
-    def go_live(self, contract: int) -> float:
-        """The project ends: go live; return the delay to the acceptance assessment (months)."""
+    def go_live(self, contract: int, now: float) -> float:
+        """The project ends at ``now``: go live; return the delay to the acceptance assessment (months)."""
         ...
 
-    def assess(self, contract: int) -> None:
-        """The acceptance assessment."""
+    def assess(self, contract: int, now: float) -> None:
+        """The acceptance assessment at ``now``."""
         ...
 
 
@@ -212,42 +213,43 @@ class Applicants:
         _Step(self.env, app.time - self.env.now, self._apply, app)
 
     def _apply(self, event: simpy.Event) -> None:
-        app = cast(Application, event.value)
+        app: Application = event._value  # the value a _Step carries (Event.value checks it is set)
         outcome = self.steps.try_sign(app)
-        if isinstance(outcome, Waits):
+        if isinstance(outcome, Signed):  # the common case first
+            p = app.platform
+            cap = self.capacity[p]
+            now = self.env.now
+            if cap is None or self.busy[p] < cap:  # it starts at once: in service without waiting
+                self.busy[p] += 1
+                self.occupancy.change(p, now, busy=1)
+                self._start(outcome.contract, p, now)
+            else:
+                self.occupancy.change(p, now, waiting=1)
+                self.waiting[p].append(outcome.contract)
+        elif isinstance(outcome, Waits):
             _Step(self.env, outcome.until - self.env.now, self._apply, app)
-            return
-        if isinstance(outcome, Refused):  # may consider again later
-            return
-        p = app.platform
-        cap = self.capacity[p]
-        if cap is None or self.busy[p] < cap:  # it starts at once: in service without waiting
-            self.busy[p] += 1
-            self.occupancy.change(p, self.env.now, busy=1)
-            self._start(outcome.contract, p)
-        else:
-            self.occupancy.change(p, self.env.now, waiting=1)
-            self.waiting[p].append(outcome.contract)
+        # Refused: it may consider again later
 
-    def _start(self, contract: int, p: int) -> None:
-        """A server is free: the implementation of ``contract`` at platform ``p`` starts now (the caller counts it in service)."""
-        duration = self.steps.start_implementation(contract)
+    def _start(self, contract: int, p: int, now: float) -> None:
+        """A server is free: the implementation of ``contract`` at platform ``p`` starts ``now`` (the caller counts it in service)."""
+        duration = self.steps.start_implementation(contract, now)
         _Step(self.env, duration, self._go_live, (contract, p))
 
     def _go_live(self, event: simpy.Event) -> None:
-        contract, p = cast(tuple[int, int], event.value)
-        delay = self.steps.go_live(contract)
+        contract, p = event._value
+        now = self.env.now
+        delay = self.steps.go_live(contract, now)
         _Step(self.env, delay, self._assess, contract)
         queue = self.waiting[p]
         if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
-            self.occupancy.change(p, self.env.now, waiting=-1)
-            self._start(queue.popleft(), p)
+            self.occupancy.change(p, now, waiting=-1)
+            self._start(queue.popleft(), p, now)
         else:
-            self.occupancy.change(p, self.env.now, busy=-1)
+            self.occupancy.change(p, now, busy=-1)
             self.busy[p] -= 1
 
     def _assess(self, event: simpy.Event) -> None:
-        self.steps.assess(cast(int, event.value))
+        self.steps.assess(event._value, self.env.now)
 
 
 class _Step(simpy.Event):
@@ -265,4 +267,4 @@ class _Step(simpy.Event):
         self.callbacks = [step]
         self._value = value
         self._ok = True
-        env.schedule(self, NORMAL, delay)
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))  # env.schedule(self, NORMAL, delay)

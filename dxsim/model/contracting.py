@@ -75,6 +75,8 @@ class Grants:
         self.ledger = ledger
         self.register = register
         self.paid_at = frozenset(inst.paid_at for inst in programme.instruments)  # when any grant may fall due
+        #: Whether each instrument is tiered (its commitment counts in full among what an applicant gets).
+        self.tiered = tuple(isinstance(inst, Tiered) for inst in programme.instruments)
 
     def pay(self, cid: int, at: str, level: int = 0) -> None:
         """Pay the grants of contract ``cid`` due at ``at`` ("signing", "golive" or "acceptance").
@@ -95,8 +97,9 @@ class Grants:
         for g in grants:
             if g.paid_at != at or g.settled:
                 continue
-            inst = self.programme.instruments[g.instrument]
-            if isinstance(inst, Tiered):
+            if self.tiered[g.instrument]:
+                inst = self.programme.instruments[g.instrument]
+                assert isinstance(inst, Tiered)
                 due = float(min(inst.amount_for(np.array([level]))[0], g.amount))
                 add("government", g.paid_to, month, kind="reward", amount=due, contract=cid, platform=p)
                 self.programme.release(g, p, g.amount - due)
@@ -204,16 +207,18 @@ class LiveContracts:
         business, it considers renewing (:class:`~dxsim.model.lifecycle.Renewals`).
         """
         app = self.register.apps[cid]
-        i = app.industry
         self.pending.append(cid)
-        if not app.traits.fails and app.exit > now:
-            self.in_use[int(now), i] += 1
+        traits, exit_at = app.traits, app.exit
+        if not traits.fails and exit_at > now:
+            i = app.industry
+            in_use = self.in_use
+            in_use[int(now), i] += 1
             lifetime_end = now + self.per_industry[i][4]
-            end = int(min(lifetime_end, app.exit))
+            end = int(exit_at if exit_at < lifetime_end else lifetime_end)  # min(lifetime_end, exit_at)
             if end < self.horizon:
-                self.in_use[end, i] -= 1
-            if lifetime_end < app.exit:
-                score = app.traits.maturity + app.traits.maturity_gain
+                in_use[end, i] -= 1
+            if lifetime_end < exit_at:
+                score = traits.maturity + traits.maturity_gain
                 self.renewals.schedule(app.enterprise, i, lifetime_end, app.attempt, score)
 
     def settle(self) -> None:
@@ -374,19 +379,19 @@ class Contracting:
             return Refused("working_capital")
         programme = self.programme
         batch = programme.batch_at(now)
-        grants = (  # outside the windows nothing to commit (ProgrammeState.commit), nor to ask
-            programme.commit(
-                batch, app.price, app.platform, app.price * (1.0 - rules.discount), self.admission.admitted_now(now)
-            )
-            if batch is not None and programme.active and programme.is_eligible(app.industry, app.traits.revenue)
-            else ()
-        )
-        if app.expected_grant > 0 and batch is not None:
-            self.applicants.add(app.enterprise, int(now), batch, bool(grants))
-        tiered = self.offers.tiered
+        grants: tuple[Grant, ...] = ()  # outside the windows nothing to commit (ProgrammeState.commit), nor to ask
+        if batch is not None:
+            if programme.active and programme.is_eligible(app.industry, app.traits.revenue):
+                price = app.price
+                admitted = programme.admitted(batch, self.admission.score)  # = Admission.admitted_now(now)
+                grants = programme.commit(batch, price, app.platform, price * (1.0 - rules.discount), admitted)
+            if app.expected_grant > 0:
+                self.applicants.add(app.enterprise, int(now), batch, bool(grants))
         got = 0.0
-        for g in grants:
-            got += g.to_price + (g.amount if tiered[g.instrument] else 0.0)
+        if grants:
+            tiered = self.grants.tiered
+            for g in grants:
+                got += g.to_price + (g.amount if tiered[g.instrument] else 0.0)
         if got < app.expected_grant - 1e-6:
             rule = rules.when_budget_exhausted
             if not grants and rule in ("wait", "reject"):
@@ -400,7 +405,7 @@ class Contracting:
                     self.programme.release(g, app.platform)
                 self._turn_away(app)
                 return Refused("unwilling")
-        return Signed(self._sign(app, grants))
+        return Signed(self._sign(app, grants, now))
 
     def _still_adopts(self, app: Application, grants: tuple[Grant, ...]) -> bool:
         """Whether ``app`` still adopts with ``grants`` instead of what it counted on."""
@@ -442,9 +447,8 @@ class Contracting:
             )
         )
 
-    def _sign(self, app: Application, grants: tuple[Grant, ...]) -> int:
-        """Register the contract of ``app`` with ``grants``; write what is paid at signing; return its id."""
-        now = self.env.now
+    def _sign(self, app: Application, grants: tuple[Grant, ...], now: float) -> int:
+        """Register the contract of ``app`` with ``grants`` signed ``now``; write what is paid then; return its id."""
         month = int(now)
         rules = self.rules
         gov_p = gov_e = 0.0
@@ -466,8 +470,9 @@ class Contracting:
         )
         register.grants.append(grants)
         register.apps.append(app)
-        self._pay_fixed(app, cid, enterprise_part + gov_e)
-        self.grants.pay(cid, "signing")
+        self._pay_fixed(app, cid, enterprise_part + gov_e, month)
+        if grants:
+            self.grants.pay(cid, "signing")
         i = app.industry
         _, _, internal_share, internal_fixed, _ = self.live.per_industry[i]
         internal = internal_share * app.price + internal_fixed
@@ -484,14 +489,13 @@ class Contracting:
         self.counts["renewals" if app.renewal else "adoptions"][month, i] += 1
         return cid
 
-    def _pay_fixed(self, app: Application, cid: int, owed: float) -> None:
-        """Write the payments of contract ``cid`` known at signing (yuan); ``owed`` is what the enterprise owes.
+    def _pay_fixed(self, app: Application, cid: int, owed: float, month: int) -> None:
+        """Write the payments of contract ``cid`` known at signing in ``month`` (yuan); ``owed`` is what the enterprise owes.
 
         The enterprise pays an instalment in each month it begins in
         business; the instalments after its exit are written off, a payment
         shortfall the platform bears in the exit month.
         """
-        month = int(self.env.now)
         rules = self.rules
         receivables = self.working_capital.receivables
         receivables.add(app.platform, owed)
@@ -537,39 +541,40 @@ class Contracting:
         receivables.reduce(np.asarray(app.platform), months, fixed)
 
     # ------------------------------------------------------------ delivery
-    def start_implementation(self, contract: int) -> float:
-        """Capacity is free: whether the project fails, the delivery cost, experience; return the duration (months).
+    def start_implementation(self, contract: int, now: float) -> float:
+        """Capacity is free at ``now``: whether the project fails, the delivery cost, experience; return the duration (months).
 
         The project fails when the enterprise's keyed failure draw is below
         its platform's failure probability at its experience now
         (:func:`dxsim.model.quality.failure_probability`).
         """
-        app = self.register.apps[contract]
+        register, live = self.register, self.live
+        app = register.apps[contract]
         p = app.platform
         traits = app.traits
-        failure, ratio, _, _, _ = self.live.per_industry[app.industry]
+        failure, ratio, _, _, _ = live.per_industry[app.industry]
         experience, cost = self.platforms.start_deployment(p)
-        traits.fails = traits.failure_draw < failure_probability(
-            failure, self.live.per_platform[p][0], experience, ratio
+        traits.fails = fails = traits.failure_draw < failure_probability(
+            failure, live.per_platform[p][0], experience, ratio
         )
-        now = self.env.now
         self.ledger.add(
             "platform", "market", int(now), contract=contract, kind="delivery_cost", amount=cost, platform=p
         )
-        self.register.book.started(contract, now, traits.fails)
+        register.book.started(contract, now, fails)
         return traits.implementation
 
-    def go_live(self, contract: int) -> float:
-        """Go live: pay the grants due; in use from now; return the delay to acceptance (months)."""
-        now = self.env.now
-        self.register.book.set(contract, "golive", now)
-        self.grants.pay(contract, "golive")
+    def go_live(self, contract: int, now: float) -> float:
+        """Go live ``now``: pay the grants due; in use from now; return the delay to acceptance (months)."""
+        register = self.register
+        register.book.set(contract, "golive", now)
+        if register.grants[contract]:
+            self.grants.pay(contract, "golive")
         self.live.add(contract, now)
         return self.rules.acceptance_delay
 
     # ---------------------------------------------------------- assessment
-    def assess(self, contract: int) -> None:
-        """Acceptance: maturity level after the project; pay or release acceptance money; lighthouse candidates.
+    def assess(self, contract: int, now: float) -> None:
+        """Acceptance ``now``: maturity level after the project; pay or release acceptance money; lighthouse candidates.
 
         An enterprise that has exited by then fails acceptance (its
         platform's admission record does not count it).  A renewal is
@@ -577,23 +582,25 @@ class Contracting:
         enterprise is not counted again among the accepted, nor is it a
         lighthouse candidate again.
         """
-        app = self.register.apps[contract]
+        register = self.register
+        app = register.apps[contract]
         traits = app.traits
-        after = traits.maturity + (0.0 if traits.fails else traits.maturity_gain)
+        works = not traits.fails
+        after = traits.maturity + (traits.maturity_gain if works else 0.0)
         level = maturity_level(after)
-        now = self.env.now
-        accepted = (not traits.fails) and level >= self.rules.acceptance_level and app.exit > now
-        self.register.book.assessed(contract, now, accepted, after)
-        month = int(now)
-        if app.exit > now:  # an enterprise gone is not assessed: no mark against its platform
+        present = app.exit > now  # an enterprise gone is not assessed: no mark against its platform
+        accepted = works and level >= self.rules.acceptance_level and present
+        register.book.assessed(contract, now, accepted, after)
+        if present:
             self.admission.record(app.platform, accepted)
-            self.evidence.assessed(app.industry, not traits.fails)
+            self.evidence.assessed(app.industry, works)
         first = not app.renewal  # an enterprise is counted once: a renewal keeps the level it reached
-        grants = self.register.grants[contract]
+        grants = register.grants[contract]
         if accepted:
-            self.counts["accepted"][month, app.industry] += first
-            self.grants.pay(contract, "acceptance", level)
-        else:
+            self.counts["accepted"][int(now), app.industry] += first
+            if grants:
+                self.grants.pay(contract, "acceptance", level)
+        elif grants:
             self.grants.forfeit(contract, "acceptance")
         if first and accepted and grants and level >= self.rules.lighthouse_level:
             gain = traits.revenue / 12.0 * traits.benefit * self.live.per_platform[app.platform][1]

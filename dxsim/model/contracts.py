@@ -102,6 +102,9 @@ class ContractBook:
     #: Each column's place in a row.
     PLACE: ClassVar[dict[str, int]] = {name: k for k, name in enumerate((*SIGNED, *LATER, *ADOPTER))}
     _WIDTH: ClassVar[int] = len(PLACE)
+    #: The places of the columns each contract's later steps write (:meth:`started`, :meth:`assessed`).
+    _SIGNED, _WAIT, _FAILED = PLACE["signed"], PLACE["wait"], PLACE["failed"]
+    _ASSESSED, _ACCEPTED, _AFTER = PLACE["assessed"], PLACE["accepted"], PLACE["maturity_after"]
     _UNSET: ClassVar[tuple[float, ...]] = tuple(LATER.values())
 
     def __init__(self) -> None:
@@ -130,7 +133,7 @@ class ContractBook:
         parts = government_to_platform + government_to_enterprise + platform_discount + enterprise_part
         if not math.isclose(parts, price, rel_tol=1e-9, abs_tol=1e-6):
             raise ConservationError(f"contract parts add to {parts:.2f}, price is {price:.2f}")
-        cid = len(self)
+        cid = len(self._rows) // self._WIDTH  # len(self), without a call
         traits = app.traits
         self._rows.fromlist(  # a list: one allocation, not one per value as from a tuple
             [
@@ -160,9 +163,9 @@ class ContractBook:
 
     def started(self, cid: int, time: float, failed: bool) -> None:
         """The implementation of contract ``cid`` started at ``time`` (months): its wait since signing, whether it fails."""
-        row, place, rows = cid * self._WIDTH, self.PLACE, self._rows
-        rows[row + place["wait"]] = time - rows[row + place["signed"]]
-        rows[row + place["failed"]] = failed
+        row, rows = cid * self._WIDTH, self._rows
+        rows[row + self._WAIT] = time - rows[row + self._SIGNED]
+        rows[row + self._FAILED] = failed
 
     def set(self, cid: int, name: str, value: float) -> None:
         """Record a later fact (go-live time, acceptance) of contract ``cid``."""
@@ -170,10 +173,10 @@ class ContractBook:
 
     def assessed(self, cid: int, time: float, accepted: bool, maturity_after: float) -> None:
         """Record the acceptance assessment of contract ``cid``: when (months), whether it passed, the score after."""
-        row, place, rows = cid * self._WIDTH, self.PLACE, self._rows
-        rows[row + place["assessed"]] = time
-        rows[row + place["accepted"]] = accepted
-        rows[row + place["maturity_after"]] = maturity_after
+        row, rows = cid * self._WIDTH, self._rows
+        rows[row + self._ASSESSED] = time
+        rows[row + self._ACCEPTED] = accepted
+        rows[row + self._AFTER] = maturity_after
 
     def take(self, name: str, cids: NDArray[np.int64]) -> NDArray[np.float64]:
         """Column ``name`` of contracts ``cids`` (a copy)."""

@@ -128,18 +128,17 @@ class Platforms:
         learned = (self.unit_cost / self.first_cost) ** self.pass_through
         return np.asarray(self._relative * learned), np.asarray(self.base_price * learned)
 
-    def experience_of(self, p: int) -> float:
-        """Effective experience of platform ``p`` now (its entry of :attr:`experience`), deployments."""
-        industry, _, spillover, _ = self._scalars[p]
-        own = self._own[p]
-        return own + spillover * (self._started[industry] - own)
-
     def start_deployment(self, p: int) -> tuple[float, float]:
-        """Start a deployment at platform ``p``; return the experience before it (deployments) and its delivery cost (yuan)."""
-        industry, first_cost, _, exponent = self._scalars[p]
-        experience = self.experience_of(p)
-        self._own[p] += 1.0
-        self._started[industry] += 1.0
+        """Start a deployment at platform ``p``; return the experience before it (deployments) and its delivery cost (yuan).
+
+        The experience is platform ``p``'s entry of :attr:`experience`, on Python floats.
+        """
+        industry, first_cost, spillover, exponent = self._scalars[p]
+        own_cells, started = self._own, self._started
+        own = own_cells[p]
+        experience = own + spillover * (started[industry] - own)
+        own_cells[p] = own + 1.0
+        started[industry] += 1.0
         return experience, first_cost * (experience + 1.0) ** exponent
 
 
@@ -170,14 +169,16 @@ class Occupancy:
 
     def change(self, p: int, now: float, *, waiting: int = 0, busy: int = 0) -> None:
         """Add ``waiting`` and ``busy`` (may be negative) at platform ``p`` at time ``now``."""
-        dt = now - self._last[p]
+        last, in_service = self._last, self._busy
+        dt = now - last[p]
         self._area_wait[p] += self._waiting[p] * dt
-        self._area_busy[p] += self._busy[p] * dt
-        self._last[p] = now
+        self._area_busy[p] += in_service[p] * dt
+        last[p] = now
         if waiting:
             self._waiting[p] += waiting
             self._waiting_now = None
-        self._busy[p] += busy
+        if busy:
+            in_service[p] += busy
 
     def close(self, end: float, length: float = 1.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Time-average waiting and busy counts over ``[end - length, end)``."""

@@ -154,6 +154,7 @@ class ProgrammeState:
         elig = spec.eligibility
         listed = None if elig is None or elig.industries is None else set(elig.industries)
         self._eligible_industry = np.array([listed is None or name in listed for name in industries])
+        self._eligible_industries: list[bool] = self._eligible_industry.tolist()  # for one enterprise at a time
         self._revenue_band = (0.0, np.inf) if elig is None else (elig.revenue_min, elig.revenue_max or np.inf)
         if spec.rollover:
             for k in range(len(spec.batches)):
@@ -202,7 +203,7 @@ class ProgrammeState:
     def is_eligible(self, industry: int, revenue: float) -> bool:
         """:meth:`eligible` for one enterprise."""
         lo, hi = self._revenue_band
-        return bool(self._eligible_industry[industry]) and lo <= revenue <= hi
+        return self._eligible_industries[industry] and lo <= revenue <= hi
 
     def admitted(self, batch: int, score: Callable[[], NDArray[np.float64]]) -> NDArray[np.bool_]:
         """Platforms the batch admits (all when it holds no admission round); scored once, when first asked.
