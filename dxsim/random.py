@@ -17,6 +17,7 @@ attribute or decision), an id (enterprise, platform, industry) and an index
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Sequence
 
@@ -30,6 +31,8 @@ _GOLDEN_INT, _M1_INT, _M2_INT = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049
 _GOLDEN, _M1, _M2 = np.uint64(_GOLDEN_INT), np.uint64(_M1_INT), np.uint64(_M2_INT)
 _TWO_M53 = 2.0**-53
 _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+#: Fewest elements of arrays of ids and indices hashed once per pair of values (:func:`_grid`).
+_TABLE_FROM = 1 << 14
 
 
 def _mix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
@@ -49,6 +52,25 @@ def _mix_int(x: int) -> int:
     z = ((z ^ (z >> 30)) * _M1_INT) & _MASK
     z = ((z ^ (z >> 27)) * _M2_INT) & _MASK
     return z ^ (z >> 31)
+
+
+def _grid(ids: NDArray[np.int64], index: NDArray[np.int64]) -> tuple[int, int] | None:
+    """Ids and indices up to which to hash every pair, when their arrays hold many elements of few small values.
+
+    Elements of a Feistel round (:meth:`Keys.permutation_indices`) are pairs
+    of a right half and a round: hashing each pair of values once and
+    gathering gives the same bits.  None when there are fewer than four
+    elements to a pair (or a negative value).
+    """
+    if _single(ids) or _single(index):
+        return None
+    n = math.prod(np.broadcast_shapes(ids.shape, index.shape))
+    if n < _TABLE_FROM:
+        return None
+    pairs = (int(ids.max()) + 1, int(index.max()) + 1)
+    if pairs[0] * pairs[1] > n // 4 or int(ids.min()) < 0 or int(index.min()) < 0:
+        return None
+    return pairs
 
 
 def _single(a: NDArray[np.int64]) -> bool:
@@ -114,6 +136,9 @@ class Keys:
         """
         ids_a = np.asarray(ids, dtype=np.int64)
         idx_a = np.asarray(index, dtype=np.int64)
+        grid = _grid(ids_a, idx_a)
+        if grid is not None:  # few pairs of small values: each pair hashed once
+            return self.bits(stream, np.arange(grid[0])[:, None], np.arange(grid[1]))[ids_a, idx_a]
         base = self._base(stream)
         z: int | NDArray[np.uint64]
         if _single(ids_a):

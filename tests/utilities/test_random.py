@@ -28,3 +28,18 @@ def test_one_id_or_index_gives_the_bits_of_the_arrays(key, ids, index):
         np.testing.assert_array_equal(k.bits("s", ids_a, j), grid[:, c])  # a single index
     # a single id against an index grid keeps the grid's shape
     assert k.bits("s", ids[0], idx_a.reshape(1, -1).repeat(2, axis=0)).shape == (2, len(index))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**64 - 1), st.integers(1, 40), st.integers(1, 12), st.integers(0, 2**32 - 1))
+def test_many_elements_of_few_small_values_give_each_elements_bits(key, ids_up_to, index_up_to, seed):
+    """Arrays of many small ids and indices (a Feistel round's) are hashed once per pair: the same bits."""
+    k = Keys(key)
+    rng = np.random.default_rng(seed)
+    n = 1 << 15
+    ids, index = rng.integers(0, ids_up_to, n), rng.integers(0, index_up_to, n)
+    one_by_one = np.concatenate([k.bits("s", ids[i : i + 1000], index[i : i + 1000]) for i in range(0, n, 1000)])
+    np.testing.assert_array_equal(k.bits("s", ids, index), one_by_one)
+    column, grid = ids.reshape(-1, 8)[:, :1], index.reshape(-1, 8)  # broadcast, as the platform choice's
+    by_rows = np.concatenate([k.bits("s", column[i : i + 1000], grid[i : i + 1000]) for i in range(0, len(grid), 1000)])
+    np.testing.assert_array_equal(k.bits("s", column, grid), by_rows)
