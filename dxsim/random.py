@@ -132,7 +132,9 @@ class Keys:
         """64 random bits per ``(stream, id, index)``; ``ids`` and ``index`` broadcast.
 
         A single id or index is hashed on Python ints (:func:`_mix_int`, the
-        same function), the rest on arrays: the same bits, fewer numpy calls.
+        same function), the rest on arrays: the same bits, fewer numpy calls;
+        many elements of few small values (:func:`_grid`) are hashed once per
+        pair of values and gathered.
         """
         ids_a = np.asarray(ids, dtype=np.int64)
         idx_a = np.asarray(index, dtype=np.int64)

@@ -20,8 +20,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from heapq import heappush
-from typing import Any, Literal, Protocol, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias, cast
 
 import numpy as np
 import simpy
@@ -213,7 +212,7 @@ class Applicants:
         _Step(self.env, app.time - self.env.now, self._apply, app)
 
     def _apply(self, event: simpy.Event) -> None:
-        app: Application = event._value  # the value a _Step carries (Event.value checks it is set)
+        app = cast(Application, event.value)
         outcome = self.steps.try_sign(app)
         if isinstance(outcome, Signed):  # the common case first
             p = app.platform
@@ -228,7 +227,8 @@ class Applicants:
                 self.waiting[p].append(outcome.contract)
         elif isinstance(outcome, Waits):
             _Step(self.env, outcome.until - self.env.now, self._apply, app)
-        # Refused: it may consider again later
+        else:  # refused: it may consider again later
+            assert isinstance(outcome, Refused)
 
     def _start(self, contract: int, p: int, now: float) -> None:
         """A server is free: the implementation of ``contract`` at platform ``p`` starts ``now`` (the caller counts it in service)."""
@@ -236,7 +236,7 @@ class Applicants:
         _Step(self.env, duration, self._go_live, (contract, p))
 
     def _go_live(self, event: simpy.Event) -> None:
-        contract, p = event._value
+        contract, p = cast(tuple[int, int], event.value)
         now = self.env.now
         delay = self.steps.go_live(contract, now)
         _Step(self.env, delay, self._assess, contract)
@@ -249,7 +249,7 @@ class Applicants:
             self.busy[p] -= 1
 
     def _assess(self, event: simpy.Event) -> None:
-        self.steps.assess(event._value, self.env.now)
+        self.steps.assess(cast(int, event.value), self.env.now)
 
 
 class _Step(simpy.Event):
@@ -267,4 +267,4 @@ class _Step(simpy.Event):
         self.callbacks = [step]
         self._value = value
         self._ok = True
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))  # env.schedule(self, NORMAL, delay)
+        env.schedule(self, NORMAL, delay)

@@ -97,9 +97,8 @@ class Grants:
         for g in grants:
             if g.paid_at != at or g.settled:
                 continue
-            if self.tiered[g.instrument]:
-                inst = self.programme.instruments[g.instrument]
-                assert isinstance(inst, Tiered)
+            inst = self.programme.instruments[g.instrument]
+            if isinstance(inst, Tiered):
                 due = float(min(inst.amount_for(np.array([level]))[0], g.amount))
                 add("government", g.paid_to, month, kind="reward", amount=due, contract=cid, platform=p)
                 self.programme.release(g, p, g.amount - due)
@@ -383,7 +382,7 @@ class Contracting:
         if batch is not None:
             if programme.active and programme.is_eligible(app.industry, app.traits.revenue):
                 price = app.price
-                admitted = programme.admitted(batch, self.admission.score)  # = Admission.admitted_now(now)
+                admitted = self.admission.admitted_in(batch)
                 grants = programme.commit(batch, price, app.platform, price * (1.0 - rules.discount), admitted)
             if app.expected_grant > 0:
                 self.applicants.add(app.enterprise, int(now), batch, bool(grants))

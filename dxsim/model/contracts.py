@@ -103,8 +103,12 @@ class ContractBook:
     PLACE: ClassVar[dict[str, int]] = {name: k for k, name in enumerate((*SIGNED, *LATER, *ADOPTER))}
     _WIDTH: ClassVar[int] = len(PLACE)
     #: The places of the columns each contract's later steps write (:meth:`started`, :meth:`assessed`).
-    _SIGNED, _WAIT, _FAILED = PLACE["signed"], PLACE["wait"], PLACE["failed"]
-    _ASSESSED, _ACCEPTED, _AFTER = PLACE["assessed"], PLACE["accepted"], PLACE["maturity_after"]
+    _AT_SIGNED: ClassVar[int] = PLACE["signed"]
+    _AT_WAIT: ClassVar[int] = PLACE["wait"]
+    _AT_FAILED: ClassVar[int] = PLACE["failed"]
+    _AT_ASSESSED: ClassVar[int] = PLACE["assessed"]
+    _AT_ACCEPTED: ClassVar[int] = PLACE["accepted"]
+    _AT_AFTER: ClassVar[int] = PLACE["maturity_after"]
     _UNSET: ClassVar[tuple[float, ...]] = tuple(LATER.values())
 
     def __init__(self) -> None:
@@ -164,8 +168,8 @@ class ContractBook:
     def started(self, cid: int, time: float, failed: bool) -> None:
         """The implementation of contract ``cid`` started at ``time`` (months): its wait since signing, whether it fails."""
         row, rows = cid * self._WIDTH, self._rows
-        rows[row + self._WAIT] = time - rows[row + self._SIGNED]
-        rows[row + self._FAILED] = failed
+        rows[row + self._AT_WAIT] = time - rows[row + self._AT_SIGNED]
+        rows[row + self._AT_FAILED] = failed
 
     def set(self, cid: int, name: str, value: float) -> None:
         """Record a later fact (go-live time, acceptance) of contract ``cid``."""
@@ -174,9 +178,9 @@ class ContractBook:
     def assessed(self, cid: int, time: float, accepted: bool, maturity_after: float) -> None:
         """Record the acceptance assessment of contract ``cid``: when (months), whether it passed, the score after."""
         row, rows = cid * self._WIDTH, self._rows
-        rows[row + self._ASSESSED] = time
-        rows[row + self._ACCEPTED] = accepted
-        rows[row + self._AFTER] = maturity_after
+        rows[row + self._AT_ASSESSED] = time
+        rows[row + self._AT_ACCEPTED] = accepted
+        rows[row + self._AT_AFTER] = maturity_after
 
     def take(self, name: str, cids: NDArray[np.int64]) -> NDArray[np.float64]:
         """Column ``name`` of contracts ``cids`` (a copy)."""

@@ -177,7 +177,11 @@ class Admission:
     def admitted_now(self, t: float) -> NDArray[np.bool_] | None:
         """Platforms admitted by the batch open at ``t`` (None outside windows)."""
         batch = self.programme.batch_at(t)
-        if batch is None or not self.programme.active:
+        return None if batch is None else self.admitted_in(batch)
+
+    def admitted_in(self, batch: int) -> NDArray[np.bool_] | None:
+        """Platforms admitted by batch ``batch`` (None while the programme is not active)."""
+        if not self.programme.active:
             return None
         return self.programme.admitted(batch, self.score)
 
@@ -700,14 +704,14 @@ class Demand:
         platform, time, threshold, attempt, quoted price, programme money
         counted on, perceived failure, benefit share, renewing, exit time.
         """
-        columns = [
-            x[rows].tolist() for x in head
-        ]  # Python scalars column by column: cheaper than numpy scalars one by one
+        # Python scalars column by column: cheaper than numpy scalars one by one
+        columns = [x[rows].tolist() for x in head]
         traits = map(Traits, *(getattr(att, name)[rows].tolist() for name in Attributes.__dataclass_fields__))
         cohorts = [cohort if counted > 0 else None for counted in columns[7]]
         apply = self.applicants.apply
-        for app in map(Application, *columns[:10], traits, *columns[10:], cohorts):
-            apply(app)
+        # the fields in Application's order: the first ten columns of head, the traits, the last two, the cohort
+        for fields in zip(*columns[:10], traits, *columns[10:], cohorts, strict=True):
+            apply(Application(*fields))
 
     def _record(
         self,
@@ -822,7 +826,7 @@ class Demand:
         admitted = self.admission.admitted_now(t)
         if admitted is not None and not admitted.all():
             inside = np.asarray(valid & admitted[safe])
-            valid = np.where(_any_in_row(inside)[:, None], inside, valid)
+            valid = np.where(np.asarray(np.any(inside, axis=1))[:, None], inside, valid)
         p = self.platforms
         # each platform's utility, then each considerer's candidates' (the same floats, fewer of them computed)
         utility = (
@@ -834,32 +838,8 @@ class Demand:
         utility = utility + self.keys.gumbel(
             "platform_choice", c.ids[:, None], c.attempt[:, None] * cand.shape[1] + slots
         )
-        pick = _first_max(np.where(valid, utility, -np.inf))
-        return safe[np.arange(len(cand)), pick], _any_in_row(valid)
-
-
-def _first_max(u: NDArray[np.float64]) -> NDArray[np.intp]:
-    """``np.argmax(u, axis=1)`` (each row's first maximum, or its first NaN), column by column.
-
-    numpy's ``argmax`` along rows of a few columns loops row by row; a few
-    whole-column comparisons give the same indices faster.
-    """
-    best = u[:, 0]
-    pick = np.zeros(len(u), dtype=np.intp)
-    for j in range(1, u.shape[1]):
-        column = u[:, j]
-        better = (column > best) | (np.isnan(column) & ~np.isnan(best))
-        pick[better] = j
-        best = np.where(better, column, best)
-    return pick
-
-
-def _any_in_row(m: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """``m.any(axis=1)``, column by column (faster for a few columns, as :func:`_first_max`)."""
-    out = m[:, 0].copy()
-    for j in range(1, m.shape[1]):
-        out |= m[:, j]
-    return out
+        pick = np.argmax(np.where(valid, utility, -np.inf), axis=1)
+        return safe[np.arange(len(cand)), pick], np.asarray(valid.any(axis=1))
 
 
 def _offer_rows(offer: Offer, rows: NDArray[np.int64]) -> Offer:
