@@ -84,7 +84,9 @@ class Grants:
         A price part is paid as a subsidy (a platform-cap shortfall is the
         payee's loss) and what is committed beyond it as the platform's kept
         reward; a tiered instrument pays the amount for maturity ``level`` as
-        a reward to its payee and releases the rest of its commitment.
+        a reward to its payee and releases the rest of its commitment.  (The
+        contract's steps call it, and :meth:`forfeit`, only for contracts with
+        grants: one call fewer per step for most contracts.)
         """
         if at not in self.paid_at:
             return
@@ -213,7 +215,7 @@ class LiveContracts:
             in_use = self.in_use
             in_use[int(now), i] += 1
             lifetime_end = now + self.per_industry[i][4]
-            end = int(exit_at if exit_at < lifetime_end else lifetime_end)  # min(lifetime_end, exit_at)
+            end = int(min(lifetime_end, exit_at))
             if end < self.horizon:
                 in_use[end, i] -= 1
             if lifetime_end < exit_at:

@@ -137,7 +137,7 @@ class ContractBook:
         parts = government_to_platform + government_to_enterprise + platform_discount + enterprise_part
         if not math.isclose(parts, price, rel_tol=1e-9, abs_tol=1e-6):
             raise ConservationError(f"contract parts add to {parts:.2f}, price is {price:.2f}")
-        cid = len(self._rows) // self._WIDTH  # len(self), without a call
+        cid = len(self)
         traits = app.traits
         self._rows.fromlist(  # a list: one allocation, not one per value as from a tuple
             [

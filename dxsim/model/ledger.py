@@ -60,7 +60,6 @@ KINDS = (
 )
 NON_CASH = ("shortfall", "payment_shortfall", "payment_premium")
 KIND = {name: k for k, name in enumerate(KINDS)}
-_INF = math.inf  # a module constant: one look-up fewer per entry
 
 #: Who pays whom in each kind of entry: the (payer, payee) pairs allowed.
 DIRECTIONS: dict[str, frozenset[tuple[str, str]]] = {
@@ -198,7 +197,7 @@ class Ledger:
     ) -> None:
         """Record one payment of ``amount`` yuan in ``month`` (zero is dropped, negative refused)."""
         a = float(amount)
-        if 0 < a < _INF:
+        if 0 < a < math.inf:
             self._rows.extend((int(month), PARTY[payer], PARTY[payee], KIND[kind], contract, platform, a))
         elif a != 0:  # negative, infinite or NaN
             raise ConservationError(f"amount(={a}) must be finite and >= 0 ({kind})")
