@@ -560,7 +560,7 @@ class AttributeDraws:
         return Attributes(
             revenue=revenue,
             benefit=potential,
-            hurdle_rate=b.hurdle_rate.ppf(u["hurdle_rate"]),
+            hurdle_rate=np.clip(b.hurdle_rate.ppf(u["hurdle_rate"]), 0.0, None),
             max_payback=b.max_payback_months.ppf(u["max_payback"]),
             liquidity=liquidity_months * revenue / 12.0,
             implementation=np.clip(self._draw("implementation", u["implementation"], industry), 0.0, None),
