@@ -8,8 +8,9 @@ and :func:`main` prints it and returns 2.
 Each subcommand is one row of :data:`COMMANDS`: the function that declares
 its arguments and the function that runs it.  Options have the names of the
 Python API's arguments (docs/glossary.md); an option renamed in 0.3.0
-(:data:`RENAMED_OPTIONS`) still works for one release and prints one warning
-line on standard error.
+(:data:`RENAMED_OPTIONS`) still works and prints one warning line on standard
+error (0.3.0 said until 0.4.0; the design's interface still names ``sweep
+--set``, so the old names stay until a release's notes say otherwise).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from dxsim.scenario.errors import ScenarioError
 
 __all__ = ["COMMANDS", "RENAMED_OPTIONS", "Command", "CommandError", "main"]
 
-#: Options renamed in 0.3.0 -> their new name: the old one works until 0.4.0, with a warning on stderr.
+#: Options renamed in 0.3.0 -> their new name: the old one still works, with a warning on stderr.
 RENAMED_OPTIONS: dict[str, str] = {"--set": "--param", "--output-metric": "--statistic"}
 
 

@@ -78,7 +78,7 @@ def sensitivity(
     """Sobol indices or Morris elementary effects of statistics with respect to bounded parameters.
 
     .. deprecated:: 0.3.0
-        ``outputs``, ``n``, ``conf_level``: now ``statistics``, ``samples``, ``interval`` (old names until 0.4.0).
+        ``outputs``, ``n``, ``conf_level``: now ``statistics``, ``samples``, ``interval`` (the old names still work, with a warning).
 
     Parameters
     ----------
