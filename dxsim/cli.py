@@ -713,12 +713,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _scenarios_arguments(p: argparse.ArgumentParser) -> None:
-    """``dxsim scenarios`` takes no argument."""
+    p.add_argument(
+        "--copy",
+        metavar="NAME",
+        help="copy bundled scenario NAME (its TOML file and the industries CSV it names) to edit; "
+        "a scenario it extends stays the bundled one",
+    )
+    p.add_argument("--to", type=Path, default=Path("."), help="folder of the copy (default: the current one)")
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
-    from dxsim.scenario.load import bundled_scenarios, load_scenario
+    from dxsim.scenario.load import bundled_scenarios, copy_scenario, load_scenario
 
+    if args.copy is not None:
+        for path in copy_scenario(args.copy, args.to):
+            print(path)
+        return 0
     for name in bundled_scenarios():
         sc = load_scenario(name)
         print(f"{name:28s} {sc.description}")

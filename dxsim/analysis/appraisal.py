@@ -38,14 +38,20 @@ Social account, all at :math:`r_s`:
 
 .. math::
 
-    \text{social\_npv} = \sum_t \delta_t (\Delta E_t + \Delta P_t + \Delta T_t)
+    \text{social\_npv} = \sum_t \delta_t (\Delta E_t + \Delta P_t + \Delta T_t + \Delta F_t)
         - \lambda \sum_t \delta_t \Delta M_t - s_d \sum_t \delta_t \Delta g_t,
 
 with :math:`g_t` the gains the adopters realise (the monthly ``gains``
-variable: their incremental profit before tax, ledger kind ``gain``).  Its terms are
+variable: their incremental profit before tax, ledger kind ``gain``) and
+:math:`F_t` the platforms' financing costs on their receivables (the monthly
+``financing_cost`` variable).  The platforms pay :math:`F_t` to lenders, who
+are part of society, for money whose time value the social discount rate
+already counts: in the platforms' cash flow it is their cost, in the social
+account a transfer, added back (so a scheme that defers payment is not
+charged twice for the time value of money).  Its terms are
 ``social_npv_enterprises``, ``social_npv_platforms``, ``social_npv_taxes``,
-``social_npv_public_funds`` (:math:`\lambda \times` NPV of public money) and
-``social_npv_displacement``.
+``social_npv_financing``, ``social_npv_public_funds`` (:math:`\lambda \times`
+NPV of public money) and ``social_npv_displacement``.
 
 Additionality over time.  For enterprise :math:`i` let :math:`s_i` be its first
 signing month with the programme and :math:`s_i^0` without it (:math:`\infty`
@@ -119,11 +125,12 @@ from dxsim.analysis.additionality import (
 from dxsim.analysis.payback import government_payback_month
 from dxsim.finance import discount_factors, monthly_rate
 from dxsim.results.provenance import scenario_of
-from dxsim.results.schema import TAX_LAW_VARIABLES, require
+from dxsim.results.schema import FINANCING_VARIABLES, TAX_LAW_VARIABLES, require
 from dxsim.scenario.schema import Scenario
 
 __all__ = [
     "APPRAISAL",
+    "FINANCING",
     "GAINS",
     "WINDOWS",
     "AppraisalSettings",
@@ -139,6 +146,8 @@ __all__ = [
 WINDOWS = (6, 12, 24)
 #: The monthly variable of the gains adopters realise (yuan / month), the base of the displacement term.
 GAINS = "gains"
+#: The monthly variable of the platforms' financing costs (yuan / month), added back in the social account.
+FINANCING = "financing_cost"
 
 #: Variables of :func:`appraisal`: name -> (units, long_name).
 APPRAISAL: dict[str, tuple[str, str]] = {
@@ -157,12 +166,17 @@ APPRAISAL: dict[str, tuple[str, str]] = {
     "public_money": ("yuan", "public money paid within the horizon, net of the counterfactual's"),
     "social_npv": (
         "yuan",
-        "enterprises + platforms + taxes - MCPF x public money - displacement share x gains, NPVs of the "
-        "differences at the social discount rate",
+        "enterprises + platforms + taxes + financing - MCPF x public money - displacement share x gains, NPVs "
+        "of the differences at the social discount rate",
     ),
     "social_npv_enterprises": ("yuan", "NPV of the enterprises' cash flow, with minus without, at the social rate"),
     "social_npv_platforms": ("yuan", "NPV of the platforms' cash flow, with minus without, at the social rate"),
     "social_npv_taxes": ("yuan", "NPV of every tax gained (government cash flow + public money) at the social rate"),
+    "social_npv_financing": (
+        "yuan",
+        "NPV of the platforms' financing costs, with minus without, at the social rate: added back, a transfer "
+        "to lenders whose time value the social discount rate already counts",
+    ),
     "social_npv_public_funds": ("yuan", "marginal cost of public funds x NPV of public money at the social rate"),
     "social_npv_displacement": (
         "yuan",
@@ -380,6 +394,7 @@ def _accounts(ds: xr.Dataset, cf: xr.Dataset, s: AppraisalSettings) -> dict[str,
         ),
         "social_npv_platforms": _npv(_monthly(ds, "cash_flow", "platform") - _monthly(cf, "cash_flow", "platform"), r),
         "social_npv_taxes": _npv(f + money, r),
+        "social_npv_financing": _npv(_monthly(ds, FINANCING) - _monthly(cf, FINANCING), r),
         "social_npv_public_funds": s.marginal_cost_of_public_funds * _npv(money, r),
     }
     out["fiscal_payback_censored"] = np.isnan(out["fiscal_payback_month"]).astype(np.float64)
@@ -388,6 +403,7 @@ def _accounts(ds: xr.Dataset, cf: xr.Dataset, s: AppraisalSettings) -> dict[str,
         out["social_npv_enterprises"]
         + out["social_npv_platforms"]
         + out["social_npv_taxes"]
+        + out["social_npv_financing"]
         - out["social_npv_public_funds"]
         - out["social_npv_displacement"]
     )
@@ -450,7 +466,9 @@ def appraisal(
         The two runs differ in seed, months or industries, ``cf`` lacks a
         replication of ``ds``, or either lacks a variable of
         :data:`~dxsim.results.schema.TAX_LAW_VARIABLES` (written by dxsim
-        before 0.3.0: its government cash flow has no VAT and no platform tax).
+        before 0.3.0: its government cash flow has no VAT and no platform tax)
+        or of :data:`~dxsim.results.schema.FINANCING_VARIABLES` (written before
+        0.5.1: the platforms' financing costs are not recorded apart).
 
     Examples
     --------
@@ -462,8 +480,8 @@ def appraisal(
     >>> bool((dw.diff("window") >= 0).all() and (dw <= ap["deadweight_share_any_time"]).all())
     True
     """
-    require(ds, TAX_LAW_VARIABLES, what="the run")
-    require(cf, TAX_LAW_VARIABLES, what="its counterfactual")
+    require(ds, (*TAX_LAW_VARIABLES, *FINANCING_VARIABLES), what="the run")
+    require(cf, (*TAX_LAW_VARIABLES, *FINANCING_VARIABLES), what="its counterfactual")
     cf = align_counterfactual(ds, cf)
     s = appraisal_settings(ds) if settings is None else settings
     accounts = _accounts(ds, cf, s)

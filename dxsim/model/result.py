@@ -47,6 +47,9 @@ class RunResult:
     gains : array, shape (months,)
         The enterprises' realised incremental profit before tax (ledger kind
         ``gain``), yuan / month.
+    financing_cost : array, shape (months,)
+        The platforms' financing costs on their receivables (ledger kind
+        ``financing_cost``), yuan / month.
     cash_flow : array, shape (months, parties)
         Net cash flow of government (all taxes less public money), platform
         and enterprise, yuan / month.
@@ -81,6 +84,7 @@ class RunResult:
     platform_tax: NDArray[np.float64]
     vat_revenue: NDArray[np.float64]
     gains: NDArray[np.float64]
+    financing_cost: NDArray[np.float64]
     cash_flow: NDArray[np.float64]
     adopters: dict[str, NDArray[np.float64]]
     admitted: NDArray[np.int8]

@@ -231,6 +231,7 @@ class World:
             platform_tax=government_receipts(table, ("platform_tax",), t_max),
             vat_revenue=government_receipts(table, ("vat", "vat_credit"), t_max),
             gains=kind_total(table, ("gain",), t_max),
+            financing_cost=kind_total(table, ("financing_cost",), t_max),
             cash_flow=cash_flows(table, t_max),
             adopters=adopter_records(book, table, t_max, float(monthly_rate(self.scenario.discount_rate))),
             admitted=self.programme.batch_admission.table(),

@@ -31,7 +31,16 @@ from dxsim.scenario.uncertain import draw_uncertain
 __all__ = ["build_dataset"]
 
 #: Variables that are attributes of :class:`~dxsim.model.result.RunResult` of their own (month series).
-_SERIES = ("budget_remaining", "public_money", "tax_revenue", "platform_tax", "vat_revenue", "gains", "cash_flow")
+_SERIES = (
+    "budget_remaining",
+    "public_money",
+    "tax_revenue",
+    "platform_tax",
+    "vat_revenue",
+    "gains",
+    "financing_cost",
+    "cash_flow",
+)
 
 
 def _month_coord(scenario: Scenario) -> pd.DatetimeIndex:

@@ -17,6 +17,7 @@ __all__ = [
     "BATCH_PLATFORM",
     "DECISION",
     "DECISION_VARIABLES",
+    "FINANCING_VARIABLES",
     "INSTITUTION_VARIABLES",
     "MONTH_INDUSTRY",
     "MONTH_PLATFORM",
@@ -103,6 +104,11 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
         ("month",),
         "yuan / month",
         "incremental profit before tax the adopters realised in the month (ledger kind gain)",
+    ),
+    "financing_cost": (
+        ("month",),
+        "yuan / month",
+        "the platforms' financing costs on their receivables in the month (cost of capital / 12 x receivables)",
     ),
     "cash_flow": (
         ("month", "party"),
@@ -303,6 +309,10 @@ RENAMED_VARIABLES = {"public_spending": "public_money"}
 #: Monthly variables that came with the tax law (0.3.0): files written before lack them, and
 #: :func:`upgrade` does not invent them (their government ``cash_flow`` has no VAT and no platform tax).
 TAX_LAW_VARIABLES = ("platform_tax", "vat_revenue", "gains")
+
+#: Monthly variables that came with the social account's treatment of financing (0.5.1): files
+#: written before lack them, and :func:`upgrade` does not invent them.
+FINANCING_VARIABLES = ("financing_cost",)
 
 #: Variables that came with the institutions of issue 14 (admission per batch, the applicants'
 #: allocation): files written before lack them, and :func:`upgrade` does not invent them.

@@ -17,7 +17,7 @@ from dxsim.scenario.limits import MAX_EXTENDS, MAX_INDUSTRIES, MAX_NESTING, nest
 from dxsim.scenario.schema import Scenario, scenario_from_dict
 
 # scenario_from_dict is defined in schema (Scenario.with_overrides needs it); loading uses it and re-exports it.
-__all__ = ["bundled_dir", "bundled_scenarios", "load_scenario", "parse_toml", "scenario_from_dict"]
+__all__ = ["bundled_dir", "bundled_scenarios", "copy_scenario", "load_scenario", "parse_toml", "scenario_from_dict"]
 
 
 def bundled_dir() -> Path:
@@ -98,6 +98,55 @@ def _resolve(source: str | Path) -> Path:
         raise ScenarioError([f"{path}: no such file"])
     names = ", ".join(bundled) or "none"
     raise ScenarioError([f"{source}: no such file or bundled scenario (bundled: {names})"])
+
+
+def copy_scenario(name: str, folder: str | Path) -> list[Path]:
+    """Copy bundled scenario ``name`` into ``folder`` to edit: its TOML file and the industries CSV it names.
+
+    The copy loads as the bundled scenario does: a scenario it ``extends``
+    that is not beside it is the bundled one of that name.
+
+    Parameters
+    ----------
+    name : str
+        A bundled scenario (``dxsim scenarios``).
+    folder : str or Path
+        Where to write the copies (created if missing).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    ScenarioError
+        ``name`` is not bundled, or a file of the copy already exists in
+        ``folder`` (nothing is written then).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     written = copy_scenario("city-pilot-east", tmp)
+    ...     [p.name for p in written], load_scenario(written[0]) == load_scenario("city-pilot-east")
+    (['city-pilot-east.toml', 'industries_city_east.csv'], True)
+    """
+    bundled = bundled_scenarios()
+    if name not in bundled:
+        raise ScenarioError([f"{name}: no such bundled scenario (bundled: {', '.join(bundled)})"])
+    source = bundled[name]
+    csv_name = _read_toml(source).get("industries")
+    sources = [source, *([bundled_dir() / csv_name] if isinstance(csv_name, str) else [])]
+    folder = Path(folder)
+    targets = [folder / s.name for s in sources]
+    existing = [str(t) for t in targets if t.exists()]
+    if existing:
+        raise ScenarioError([f"{existing[0]}: already exists (the copy overwrites nothing)"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for s, t in zip(sources, targets, strict=True):
+        t.write_bytes(s.read_bytes())
+    return targets
 
 
 @dataclass(frozen=True)
@@ -202,7 +251,9 @@ def _read_with_extends(
         raise ScenarioError([f"{path}: extends: must be a file name, got {parent_ref!r}"])
     parent_path = _inside(path, "extends", parent_ref, allow_outside=allow_outside)
     if not parent_path.is_file():
-        raise ScenarioError([f"{path}: extends: no such file, got {parent_ref!r}"])
+        parent_path = bundled_scenarios().get(parent_ref.removesuffix(".toml"), parent_path)
+    if not parent_path.is_file():
+        raise ScenarioError([f"{path}: extends: no such file or bundled scenario, got {parent_ref!r}"])
     parent = _read_with_extends(parent_path, (*seen, real), allow_outside=allow_outside, child=path)
     return _deep_merge(parent, data)
 

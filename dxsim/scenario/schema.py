@@ -106,6 +106,18 @@ def _nonneg(x: float) -> float:
     return x
 
 
+def _required_return(d: Dist) -> Dist:
+    """A required return (1 / year): its lowest value, where it has one, and its mean not below 0.
+
+    An unbounded distribution (normal) may still draw below 0: such draws
+    count as 0 (:meth:`dxsim.model.population.AttributeDraws.draw`).
+    """
+    lowest = float(d.ppf(0.0))
+    if (math.isfinite(lowest) and lowest < 0) or not d.mean >= 0:
+        raise ValueError("must be >= 0 (a required return, 1 / year)")
+    return d
+
+
 def _unit(x: float) -> float:
     if not 0.0 <= x <= 1.0:
         raise ValueError("must be between 0 and 1")
@@ -985,7 +997,8 @@ class Behaviour(Frozen):
     Parameters
     ----------
     hurdle_rate : Dist
-        Required return, 1 / year.
+        Required return, 1 / year; its lowest value (where it has one) and
+        its mean must be >= 0 (draws of an unbounded one below 0 count as 0).
     evaluation_months : int
         Horizon H of the adoption NPV, months.
     max_payback_months : Dist
@@ -1005,7 +1018,7 @@ class Behaviour(Frozen):
         SMEs; 0 = no firm exits, the first edition).
     """
 
-    hurdle_rate: Dist = Uniform(low=0.10, high=0.30)
+    hurdle_rate: Annotated[Dist, AfterValidator(_required_return)] = Uniform(low=0.10, high=0.30)
     evaluation_months: Months = 36
     max_payback_months: Dist = Uniform(low=12.0, high=48.0)
     liquidity_months: Dist = Lognormal(median=0.5, sigma=0.5)
@@ -1183,16 +1196,25 @@ class Scenario(Frozen):
         return tomli_w.dumps(self.to_dict())
 
     def summary(self) -> str:
-        """A few lines with the scenario's main numbers."""
+        """A few lines with the scenario's main numbers: size, time, the programme's money and rules, the terms.
+
+        Each instrument and the payment scheme are shown with all their
+        terms, defaults included (a share's cap multiple, say), so two
+        scenarios that differ only there look different.
+        """
         prog = self.programme
         budget = sum(b.budget for b in prog.batches)
-        kinds = ", ".join(i.kind for i in prog.instruments) or "none"
+        batches = f"{len(prog.batches)} batch{'' if len(prog.batches) == 1 else 'es'}"
+        payment = self.contract.payment
         lines = [
             f"Scenario {self.name!r}: {self.description}".rstrip(": "),
             f"  {len(self._industries)} industries, {self.enterprises:,} SMEs, {len(self._platforms)} platforms",
             f"  start {self.start}, horizon {self.horizon_months} months",
-            f"  programme: {len(prog.batches)} batch(es), budget {budget / 1e6:,.1f}M yuan, instruments: {kinds}",
-            f"  contract: platform discount {self.contract.platform_discount:.0%}, payment {self.contract.payment.scheme}",
+            f"  programme: {batches}, budget {budget / 1e6:,.1f}M yuan"
+            + ("" if prog.instruments else ", no instrument"),
+            *(f"    {inst.kind}{_terms(inst, 'kind')}" for inst in prog.instruments),
+            f"  contract: platform discount {self.contract.platform_discount:.0%}, "
+            f"payment {payment.scheme}{_terms(payment, 'scheme')}",
         ]
         return "\n".join(lines)
 
@@ -1203,6 +1225,30 @@ class Scenario(Frozen):
 
     def _repr_html_(self) -> str:
         return "<pre>" + html.escape(self.summary()) + "</pre>"
+
+
+def _terms(model: Frozen, tag: str) -> str:
+    """`` (name value, ...)`` of the fields of ``model`` but its tag ``tag`` and those unset; empty if none.
+
+    Examples
+    --------
+    >>> _terms(CostShare(kind="cost_share", share=0.3, cap_per_enterprise=300e3), "kind")
+    ' (cap_per_enterprise 300,000, pool smes, share 0.3, paid_to platform, paid_at acceptance)'
+    >>> _terms(Upfront(), "scheme")
+    ''
+    """
+
+    def shown(value: Any) -> str:
+        if isinstance(value, tuple):
+            return f"({', '.join(shown(v) for v in value)})"
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            return f"{int(value):,}"
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    terms = [
+        f"{name} {shown(value)}" for name, value in model.model_dump().items() if name != tag and value is not None
+    ]
+    return f" ({', '.join(terms)})" if terms else ""
 
 
 def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenario:

@@ -28,7 +28,7 @@ from dxsim.analysis.appraisal import (
 )
 from dxsim.finance import monthly_rate, npv, payback_period
 from dxsim.results.pairing import counterfactual_of
-from dxsim.results.schema import TAX_LAW_VARIABLES
+from dxsim.results.schema import FINANCING_VARIABLES, TAX_LAW_VARIABLES
 
 SEED = 1
 SETTINGS = settings(max_examples=80, deadline=None, derandomize=True, database=None)
@@ -44,6 +44,7 @@ def world(
     enterprise: Sequence[float] | None = None,
     platform: Sequence[float] | None = None,
     gains: Sequence[float] | None = None,
+    financing: Sequence[float] | None = None,
 ) -> xr.Dataset:
     """A one-replication results Dataset with the given monthly flows (yuan) and contracts."""
     months = len(government)
@@ -65,6 +66,7 @@ def world(
             "platform_tax": (month, np.zeros((1, months))),
             "vat_revenue": (month, np.zeros((1, months))),
             "gains": (month, np.asarray([gains or zeros], dtype=float)),
+            "financing_cost": (month, np.asarray([financing or zeros], dtype=float)),
             "adopters": (("replication", "month", "industry"), monthly),
             "accepted": (("replication", "month", "industry"), monthly),
             "lighthouses": (("replication", "month", "industry"), np.zeros_like(monthly)),
@@ -238,7 +240,22 @@ def test_a_displacement_share_takes_its_share_of_the_gains_off_the_social_npv():
     assert float(none["social_npv"][0]) == 0.0
 
 
-@pytest.mark.parametrize("name", TAX_LAW_VARIABLES)
+def test_the_platforms_financing_costs_are_a_transfer_the_social_account_adds_back():
+    # a platform pays 10 of interest on what an enterprise owes it (its cash flow -10, net of nothing else):
+    # its own account bears it, the social account does not (the time value is in the discounting)
+    ds = world([0.0, 0.0, 0.0], platform=[0.0, -6.0, -4.0], financing=[0.0, 6.0, 4.0])
+    cf = world([0.0, 0.0, 0.0])
+    ap = appraisal(ds, cf, settings=AppraisalSettings(0.0, 1.2, 0.0))
+    assert float(ap["social_npv_platforms"][0]) == -10.0
+    assert float(ap["social_npv_financing"][0]) == 10.0
+    assert float(ap["social_npv"][0]) == 0.0
+    discounted = appraisal(ds, cf, settings=AppraisalSettings(0.08, 1.2, 0.0))
+    factors = (1.08) ** (-np.arange(3) / 12)
+    assert float(discounted["social_npv_financing"][0]) == pytest.approx(float(factors @ [0.0, 6.0, 4.0]), rel=1e-12)
+    assert float(discounted["social_npv"][0]) == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", [*TAX_LAW_VARIABLES, *FINANCING_VARIABLES])
 def test_a_dataset_written_before_the_tax_law_is_refused_naming_the_variable(name):
     ds, cf = world([0.0, 0.0]), world([0.0, 0.0])
     for old, what in ((ds.drop_vars(name), "the run"), (cf.drop_vars(name), "its counterfactual")):
@@ -326,3 +343,25 @@ def test_on_a_run_a_displacement_share_of_a_half_lowers_the_social_npv_by_half_t
     np.testing.assert_allclose(half["social_npv_displacement"], 0.5 * discounted, rtol=1e-12)
     np.testing.assert_allclose(base["social_npv"] - half["social_npv"], 0.5 * discounted, rtol=0, atol=1e-6)
     assert (base["social_npv_displacement"] == 0).all()
+
+
+def test_on_a_run_the_financing_cost_is_the_cost_of_capital_on_receivables_and_comes_back_in_the_social_account(
+    market,
+):
+    # instalments over 24 months: enterprises owe their platforms, who pay k / 12 on it each month; the social
+    # account adds that interest back, so with and without it differ by exactly its NPV at the social rate
+    sc = market.with_overrides({"contract.payment": {"scheme": "installments", "months": 24}})
+    ds = dx.simulate(sc, replications=1, seed=SEED, counterfactual=True)
+    k = sc.resolved_platforms[0].cost_of_capital
+    assert {p.cost_of_capital for p in sc.resolved_platforms} == {k}
+    owed = ds["receivables"].clip(min=0.0)
+    np.testing.assert_allclose(ds["financing_cost"].values, (k / 12 * owed).sum("platform").values, rtol=1e-12)
+    assert float(ds["financing_cost"].sum()) > 0
+    ap = appraisal(ds, counterfactual_of(ds))
+    cf = counterfactual_of(ds)
+    delta = (ds["financing_cost"] - cf["financing_cost"]).values[0]
+    factors = (1.0 + float(ap.attrs["social_discount_rate"])) ** (-np.arange(len(delta)) / 12)
+    assert float(ap["social_npv_financing"][0]) == pytest.approx(float(factors @ delta), rel=1e-9)
+    terms = ("enterprises", "platforms", "taxes", "financing")
+    total = sum(ap[f"social_npv_{t}"] for t in terms) - ap["social_npv_public_funds"] - ap["social_npv_displacement"]
+    np.testing.assert_allclose(ap["social_npv"].values, total.values, rtol=1e-12)

@@ -199,6 +199,23 @@ def test_scenarios_lists_small(capsys):
     assert "small" in [line.split()[0] for line in out.splitlines()]
 
 
+def test_scenarios_copy_writes_an_editable_copy_and_overwrites_nothing(capsys, tmp_path):
+    # the designer's first step: a copy of city-pilot-east (its TOML and its CSV) that validates as it is;
+    # it extends platform-pilot-2022.toml, which is not beside it: the bundled one
+    status, out, _ = run_cli(capsys, "scenarios", "--copy", "city-pilot-east", "--to", str(tmp_path / "mine"))
+    copy = tmp_path / "mine" / "city-pilot-east.toml"
+    assert status == 0 and out.splitlines() == [str(copy), str(tmp_path / "mine" / "industries_city_east.csv")]
+    status, out, _ = run_cli(capsys, "validate", str(copy))
+    assert status == 0 and out.startswith(f"{copy}: ok (city-pilot-east: 6 industries, 2,400 SMEs)")
+    before = copy.read_bytes()
+    copy.write_text(copy.read_text() + "\n# edited\n")
+    status, _, err = run_cli(capsys, "scenarios", "--copy", "city-pilot-east", "--to", str(tmp_path / "mine"))
+    assert status == 2 and err.splitlines() == [f"{copy}: already exists (the copy overwrites nothing)"]
+    assert copy.read_bytes() == before + b"\n# edited\n"
+    status, _, err = run_cli(capsys, "scenarios", "--copy", "nowhere")
+    assert status == 2 and len(err.splitlines()) == 1 and err.startswith("nowhere: no such bundled scenario")
+
+
 @pytest.mark.parametrize("argv", [[], ["frobnicate"], ["run"]])
 def test_usage_errors_are_one_line(capsys, argv):
     status, _, err = run_cli(capsys, *argv)

@@ -370,6 +370,18 @@ CASES |= {
         "appraisal.displacement_share",
         "nan",
     ),
+    # a required return below 0 (one of -1 or less leaves no discount factor): its lowest value or its mean
+    "negative hurdle rate": (*_table("behaviour", "hurdle_rate = -0.2"), "behaviour.hurdle_rate", "-0.2"),
+    "hurdle rate whose lowest value is negative": (
+        *_table("behaviour", 'hurdle_rate = { dist = "uniform", low = -0.3, high = 0.1 }'),
+        "behaviour.hurdle_rate",
+        "-0.3",
+    ),
+    "hurdle rate whose mean is negative": (
+        *_table("behaviour", 'hurdle_rate = { dist = "normal", mean = -0.2, sd = 0.1 }'),
+        "behaviour.hurdle_rate",
+        "-0.2",
+    ),
     "deprecated flat tax rate above 1": (
         'when_budget_exhausted = "unsubsidised"',
         'when_budget_exhausted = "unsubsidised"\ntax_rate = 1.25',
@@ -433,7 +445,7 @@ def test_unknown_name_lists_the_bundled_scenarios():
 def test_extends_a_missing_file(tmp_path):
     child = tmp_path / "child.toml"
     child.write_text('extends = "absent.toml"\nname = "child"\n')
-    assert only_line(child) == f"{child}: extends: no such file, got 'absent.toml'"
+    assert only_line(child) == f"{child}: extends: no such file or bundled scenario, got 'absent.toml'"
 
 
 def test_circular_extends(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import tomllib
 from pathlib import Path
 
@@ -229,3 +230,34 @@ def test_scenarios_are_frozen(small):
         small.solutions["lightweight-mes"].benefit.sigma = 2.0  # type: ignore[misc]
     assert small.contract.platform_discount == 0.1
     assert isinstance(small.programme.batches, tuple)
+
+
+def test_the_summary_shows_every_term_of_the_instruments_and_the_payment_defaults_included():
+    # two scenarios that differ only in a default term (a revenue share's cap multiple) must not look the same
+    base = dx.load_scenario("revenue-share")
+    other = base.with_overrides({"contract.payment.cap_multiple": 1.5})
+    assert "cap_multiple 1.2" in base.summary() and "cap_multiple 1.5" in other.summary()
+    lines = base.summary().splitlines()
+    assert "  programme: 1 batch, budget 430.0M yuan" in lines
+    assert any(
+        line.startswith("    cost_share (") and "share 0.3" in line and "cap_per_enterprise 300,000" in line
+        for line in lines
+    )
+    assert (
+        dx.load_scenario("no-programme")
+        .summary()
+        .splitlines()[3]
+        .endswith("0 batches, budget 0.0M yuan, no instrument")
+    )
+    assert repr(base) == base.summary() and html.escape(base.summary()) in base._repr_html_()
+
+
+def test_extends_names_a_bundled_scenario_unless_a_file_of_that_name_lies_beside(tmp_path):
+    child = write(tmp_path / "child.toml", 'extends = "small"\nname = "child"\n')
+    assert dx.load_scenario(child).with_overrides({"name": "small"}) == dx.load_scenario("small")
+    write(tmp_path / "small.toml", SMALL.replace("budget = 10e6", "budget = 2e6"))  # a file wins
+    child.write_text('extends = "small.toml"\nname = "child"\n')
+    assert dx.load_scenario(child).programme.batches[0].budget == 2e6
+    child.write_text('extends = "nowhere.toml"\n')
+    with pytest.raises(dx.ScenarioError, match="extends: no such file or bundled scenario, got 'nowhere.toml'"):
+        dx.load_scenario(child)
