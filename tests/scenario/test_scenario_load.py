@@ -259,5 +259,5 @@ def test_extends_names_a_bundled_scenario_unless_a_file_of_that_name_lies_beside
     child.write_text('extends = "small.toml"\nname = "child"\n')
     assert dx.load_scenario(child).programme.batches[0].budget == 2e6
     child.write_text('extends = "nowhere.toml"\n')
-    with pytest.raises(dx.ScenarioError, match="extends: no such file or bundled scenario, got 'nowhere.toml'"):
+    with pytest.raises(dx.ScenarioError, match=r"extends: no such file or bundled scenario, got 'nowhere\.toml'"):
         dx.load_scenario(child)
