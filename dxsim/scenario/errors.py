@@ -7,7 +7,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-__all__ = ["DistError", "FieldError", "ScenarioError", "format_path"]
+__all__ = ["DistError", "FieldError", "Origins", "ScenarioError", "format_path"]
+
+#: Where each part of a scenario's data was written: a field path (names and list positions) -> the
+#: file that set it and whether the path is a row of that file (a CSV row, named ``CSV: line N``, whose
+#: problems are named by their column).  An error's location names the source of its longest prefix.
+Origins = Mapping[tuple[str | int, ...], tuple[str, bool]]
 
 
 class FieldError(ValueError):
@@ -60,7 +65,12 @@ class ScenarioError(ValueError):
 
     @classmethod
     def from_validation(
-        cls, err: ValidationError, source: str, tags: Iterable[str] = (), data: Any = None
+        cls,
+        err: ValidationError,
+        source: str,
+        tags: Iterable[str] = (),
+        data: Any = None,
+        origins: Origins | None = None,
     ) -> ScenarioError:
         """Turn a pydantic error into one line per problem, prefixed by ``source``.
 
@@ -76,6 +86,11 @@ class ScenarioError(ValueError):
         data : Any, optional
             The validated data: where a location part is a key the data has at
             that level (a solution named like a tag), it is kept.
+        origins : Origins, optional
+            Where the parts of ``data`` were written (a file ``source``
+            extends, a row of an industries CSV): a problem is named by the
+            source of its location's longest prefix there, else ``source``;
+            a CSV row's problem by its line and column.
         """
         skip = set(tags)
         lines = []
@@ -87,6 +102,7 @@ class ScenarioError(ValueError):
             if isinstance(exc, FieldError):
                 loc += list(exc.path)
                 value, msg = exc.value, str(exc)
+            where, loc = _origin(loc, origins or {}, source)
             for prefix in ("Value error, ", "Assertion failed, "):
                 msg = msg.removeprefix(prefix)
             if e["type"] == "union_tag_invalid":
@@ -94,16 +110,16 @@ class ScenarioError(ValueError):
                 loc.append(str(ctx.get("discriminator", "kind")).strip("'"))
                 expected = ctx.get("expected_tags", "")
                 lines.append(
-                    f"{source}: {format_path(loc)}: unknown value (expected {expected}), got {ctx.get('tag')!r}"
+                    f"{where}: {format_path(loc)}: unknown value (expected {expected}), got {ctx.get('tag')!r}"
                 )
             elif e["type"] == "missing":
-                lines.append(f"{source}: {format_path(loc)}: field required")
+                lines.append(f"{where}: {format_path(loc)}: field required")
             elif e["type"] == "extra_forbidden":  # a table's or an array's contents are not echoed
-                lines.append(f"{source}: {format_path(loc)}: unknown field, got {_show_scalar(value)}")
+                lines.append(f"{where}: {format_path(loc)}: unknown field, got {_show_scalar(value)}")
             elif value is None:
-                lines.append(f"{source}: {format_path(loc)}: {msg}")
+                lines.append(f"{where}: {format_path(loc)}: {msg}")
             else:
-                lines.append(f"{source}: {format_path(loc)}: {msg}, got {_show(value)}")
+                lines.append(f"{where}: {format_path(loc)}: {msg}, got {_show(value)}")
         return cls(dict.fromkeys(lines))
 
 
@@ -119,6 +135,20 @@ def format_path(loc: Sequence[str | int]) -> str:
 
 
 _ABSENT = object()
+
+
+def _origin(loc: list[str | int], origins: Origins, source: str) -> tuple[str, list[str | int]]:
+    """The source that wrote ``loc`` (its longest prefix in ``origins``) and the path to show after it.
+
+    After a row's source (``CSV: line N``) the path shown is the column, not
+    the row's place in the list.
+    """
+    for k in range(len(loc), 0, -1):
+        found = origins.get(tuple(loc[:k]))
+        if found is not None:
+            where, row = found
+            return where, (loc[k:] if row else loc)
+    return source, loc
 
 
 def _user_path(loc: Sequence[str | int], tags: set[str], data: Any) -> list[str | int]:

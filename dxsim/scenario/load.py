@@ -73,12 +73,13 @@ def load_scenario(source: str | Path, *, allow_outside: bool = False) -> Scenari
     'small'
     """
     path = _resolve(source)
-    data = _read_with_extends(path, (), allow_outside=allow_outside)
+    data, origins = _read_with_extends(path, (), allow_outside=allow_outside)
     ref = data.get("industries")
     if isinstance(ref, _IndustriesCsv):
         # Read after the ``extends`` merge, so dotted columns see the final defaults.
-        data["industries"] = _read_industries_csv(ref.path, ref.scenario, data.get("industry_defaults"))
-    return scenario_from_dict(data, source=str(path))
+        lines, data["industries"] = _read_industries_csv(ref.path, ref.scenario, data.get("industry_defaults"))
+        origins |= {("industries", i): (f"{ref.path}: line {n}", True) for i, n in enumerate(lines)}
+    return scenario_from_dict(data, source=str(path), origins=origins)
 
 
 def _resolve(source: str | Path) -> Path:
@@ -231,7 +232,12 @@ def _check_parent_keys(path: Path, data: dict[str, Any], child: Path) -> None:
 
 def _read_with_extends(
     path: Path, seen: tuple[Path, ...], *, allow_outside: bool, child: Path | None = None
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], dict[tuple[str | int, ...], tuple[str, bool]]]:
+    """The data of ``path`` merged over those of the files it extends, and which file wrote each part.
+
+    The origins name only what a file extended wrote (what ``path`` wrote
+    itself is named by ``path``, the error's default source).
+    """
     real = path.resolve()
     if real in seen:
         chain = " -> ".join(str(p) for p in (*seen, real))
@@ -246,7 +252,7 @@ def _read_with_extends(
         csv_path = _inside(path, "industries", data["industries"], allow_outside=allow_outside)
         data["industries"] = _IndustriesCsv(csv_path, path)
     if parent_ref is None:
-        return data
+        return data, {}
     if not isinstance(parent_ref, str):
         raise ScenarioError([f"{path}: extends: must be a file name, got {parent_ref!r}"])
     parent_path = _inside(path, "extends", parent_ref, allow_outside=allow_outside)
@@ -254,8 +260,22 @@ def _read_with_extends(
         parent_path = bundled_scenarios().get(parent_ref.removesuffix(".toml"), parent_path)
     if not parent_path.is_file():
         raise ScenarioError([f"{path}: extends: no such file or bundled scenario, got {parent_ref!r}"])
-    parent = _read_with_extends(parent_path, (*seen, real), allow_outside=allow_outside, child=path)
-    return _deep_merge(parent, data)
+    parent, origins = _read_with_extends(parent_path, (*seen, real), allow_outside=allow_outside, child=path)
+    origins = {**{leaf: (str(parent_path), False) for leaf in _leaves(parent)}, **origins}
+    for leaf in _leaves(data):  # what this file writes is its own, below it too
+        origins = {key: where for key, where in origins.items() if key[: len(leaf)] != leaf}
+    return _deep_merge(parent, data), origins
+
+
+def _leaves(data: dict[str, Any], prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """The paths of the values :func:`_deep_merge` replaces whole (all but tables that are not distributions)."""
+    out: list[tuple[str | int, ...]] = []
+    for key, value in data.items():
+        if isinstance(value, dict) and "dist" not in value:
+            out += _leaves(value, (*prefix, key))
+        else:
+            out.append((*prefix, key))
+    return out
 
 
 def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -269,11 +289,12 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _read_industries_csv(path: Path, scenario: Path, defaults: Any) -> list[dict[str, Any]]:
+def _read_industries_csv(path: Path, scenario: Path, defaults: Any) -> tuple[list[int], list[dict[str, Any]]]:
     """Industries from a CSV file: one row each; a column ``revenue.median`` sets one parameter.
 
     A dotted column overrides one parameter of the distribution (or table) that
     ``industry_defaults`` gives for that field; an empty cell keeps the default.
+    Returns each row's line in the file (blank lines counted) and the rows.
     """
     if not path.is_file():
         raise ScenarioError([f"{scenario}: industries: no such CSV file, got {path.name!r}"])
@@ -286,6 +307,7 @@ def _read_industries_csv(path: Path, scenario: Path, defaults: Any) -> list[dict
     except OSError as err:
         raise ScenarioError([f"{path}: cannot read: {err.strerror}"]) from None
     rows: list[dict[str, Any]] = []
+    lines: list[int] = []
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         if reader.fieldnames is None or "name" not in reader.fieldnames:
@@ -294,9 +316,10 @@ def _read_industries_csv(path: Path, scenario: Path, defaults: Any) -> list[dict
             if len(rows) == MAX_INDUSTRIES:
                 raise ScenarioError([f"{path}: line {reader.line_num}: more than {MAX_INDUSTRIES:,} industries"])
             rows.append(_industry_row(row, path, reader.line_num, defaults))
+            lines.append(reader.line_num)
     except csv.Error as err:  # e.g. a cell longer than the csv module's field size limit
         raise ScenarioError([f"{path}: line {reader.line_num}: not CSV ({err})"]) from None
-    return rows
+    return lines, rows
 
 
 def _industry_row(row: dict[str | None, Any], path: Path, line: int, defaults: dict[str, Any]) -> dict[str, Any]:

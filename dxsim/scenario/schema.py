@@ -34,7 +34,7 @@ from pydantic import (
 
 from dxsim.scenario.base import Frozen
 from dxsim.scenario.dists import DIST_KINDS, Constant, Dist, Lognormal, Uniform
-from dxsim.scenario.errors import FieldError, ScenarioError
+from dxsim.scenario.errors import FieldError, Origins, ScenarioError
 from dxsim.scenario.limits import (
     MAX_DURATION_MONTHS,
     MAX_ENTERPRISES,
@@ -1251,7 +1251,7 @@ def _terms(model: Frozen, tag: str) -> str:
     return f" ({', '.join(terms)})" if terms else ""
 
 
-def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenario:
+def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", origins: Origins | None = None) -> Scenario:
     """Validate plain data (as read from TOML) into a :class:`Scenario`.
 
     Parameters
@@ -1260,6 +1260,9 @@ def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Sc
         The scenario's tables, as :meth:`Scenario.to_dict` gives them.
     source : str
         Where the data came from, at the start of each error line.
+    origins : Origins, optional
+        Where parts of the data were written, when not in ``source`` (a file
+        it extends, an industries CSV): their problems name that file.
 
     Raises
     ------
@@ -1269,7 +1272,7 @@ def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Sc
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError.from_validation(err, source, UNION_TAGS, data) from None
+        raise ScenarioError.from_validation(err, source, UNION_TAGS, data, origins) from None
 
 
 def _given(model: Frozen) -> dict[str, Any]:

@@ -334,8 +334,9 @@ def csv_with_big_count(folder: Path, base: Base) -> list[str]:
 
 CSV_CASES += [
     Case("csv-missing", csv_missing, field="industries: no such CSV file, got 'industries.csv'"),
-    Case("csv-control-name", csv_with_control_name, field="industries[0].name"),
-    Case("csv-300-digit-count", csv_with_big_count, field="industries[0].enterprises"),
+    # a value the CSV holds is named by the CSV, its line and its column
+    Case("csv-control-name", csv_with_control_name, field="line 2: name", where="industries.csv"),
+    Case("csv-300-digit-count", csv_with_big_count, field="line 2: enterprises", where="industries.csv"),
 ]
 
 # --------------------------------------------------------------------------- command lines and --case files

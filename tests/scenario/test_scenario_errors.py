@@ -491,6 +491,31 @@ def test_industries_csv_that_is_missing(tmp_path):
     assert only_line(scenario) == f"{scenario}: industries: no such CSV file, got 'industries.csv'"
 
 
-def test_industries_csv_bad_value_is_named_by_field_path(tmp_path):
-    scenario, _ = with_industries_csv(tmp_path, "name,imitation\ntextiles,0.4\nmachining,-0.3\n")
-    assert only_line(scenario) == f"{scenario}: industries[1].imitation: must be >= 0, got -0.3"
+def test_industries_csv_bad_value_is_named_by_its_file_line_and_column(tmp_path):
+    # a value the CSV holds is the CSV's problem: its line (blank lines counted) and column, as a cell that
+    # is not a number; what the scenario file itself writes is still named by the scenario file
+    scenario, csv_path = with_industries_csv(tmp_path, "name,imitation\ntextiles,0.4\n\nmachining,-0.3\n")
+    assert only_line(scenario) == f"{csv_path}: line 4: imitation: must be >= 0, got -0.3"
+    scenario.write_text(scenario.read_text().replace("platform_discount = 0.10", "platform_discount = 2", 1))
+    assert sorted(error_lines(scenario)) == sorted(
+        [
+            f"{scenario}: contract.platform_discount: must be between 0 and 1, got 2",
+            f"{csv_path}: line 4: imitation: must be >= 0, got -0.3",
+        ]
+    )
+
+
+def test_a_problem_in_a_file_the_scenario_extends_names_that_file(tmp_path):
+    parent = tmp_path / "parent.toml"
+    parent.write_text(SMALL.replace("capacity = 4", "capacty = 4").replace("budget = 10e6", "budget = -2"))
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "parent.toml"\nname = "child"\n\n[contract]\nplatform_discount = 2\n')
+    assert sorted(error_lines(child)) == sorted(
+        [
+            f"{parent}: platforms.capacty: unknown field, got 4",
+            f"{parent}: programme.batches[0].budget: must be >= 0, got -2",
+            f"{child}: contract.platform_discount: must be between 0 and 1, got 2",
+        ]
+    )
+    child.write_text('extends = "parent.toml"\nname = "child"\n\n[platforms]\ncapacity = 3\n')  # it fixes one
+    assert f"{parent}: platforms.capacty: unknown field, got 4" in error_lines(child)
