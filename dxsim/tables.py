@@ -28,13 +28,14 @@ import pandas as pd
 import xarray as xr
 
 from dxsim._version import __version__
+from dxsim.analysis.additionality import ADDITIONALITY
 from dxsim.analysis.appraisal import APPRAISAL
-from dxsim.analysis.metrics import quantile
+from dxsim.analysis.metrics import METRICS, quantile
 from dxsim.analysis.payback import PARTIES, PAYBACK_STATISTICS, contract_paybacks, payback_table
 from dxsim.atomic import atomic_path
 from dxsim.results.pairing import counterfactual_of
 from dxsim.studies.appraisal import payback
-from dxsim.studies.compare import Comparison
+from dxsim.studies.compare import COMPARE_ROWS, Comparison
 
 __all__ = [
     "GOVERNMENT_NEEDS_COUNTERFACTUAL",
@@ -501,18 +502,47 @@ def _xlsx_sheet(
     ws.freeze_panes = "B3"
 
 
+def _meanings(index: pd.Index) -> pd.Series:
+    """What each row of a comparison is (:data:`dxsim.analysis.metrics.METRICS` or ``ADDITIONALITY``)."""
+
+    def meaning(metric: str) -> str:
+        table = ADDITIONALITY if metric in COMPARE_ROWS or metric not in METRICS else METRICS
+        return table.get(metric, ("", ""))[1]
+
+    return pd.Series([meaning(str(m)) for m in index], index=index, dtype=object)
+
+
 def _about(stats: list[str], paired: tuple[str, pd.DataFrame] | None) -> list[tuple[str, str]]:
     """Rows of the sheet ``about``: what each part of the workbook means."""
     about = [
-        ("what", "dxsim compare: metrics of each run over its replications"),
-        ("mean", "mean over replications (for ratios, the ratio of the means)"),
+        ("what", "dxsim compare: metrics of each run over its replications; the column meaning defines each row"),
+        (
+            "mean",
+            "mean over replications (for ratios, the ratio of the means over the replications in which the "
+            "ratio is defined, i.e. its denominator is > 0)",
+        ),
         (f"{stats[0]}, {stats[1]}", "central interval over replications (percentiles)"),
-        ("empty cell", "not defined (n/a); inf: beyond the horizon (censored)"),
+        (
+            "empty cell",
+            "not defined (n/a): e.g. a cost per additional lighthouse when no replication has an additional "
+            "lighthouse; a replication without a ratio is left out of that row's mean and interval alike",
+        ),
+        (
+            "inf",
+            "not reached within the horizon: median_enterprise_payback beyond the follow-up, "
+            "fiscal_payback_month censored, budget_exhaustion_month for a budget not exhausted "
+            "(budget_exhausted is the share of replications in which it was)",
+        ),
+        (
+            "money rows",
+            "fiscal_balance = additional_taxes - public_money; additional_tax_revenue is the enterprise "
+            "income tax part of additional_taxes",
+        ),
         ("dxsim version", __version__),
     ]
     if paired is not None:
         about.insert(
-            4,
+            len(about) - 1,
             (
                 "paired difference",
                 f"{paired[0]}, replication by replication on the same seed (common random numbers): mean and "
@@ -529,7 +559,8 @@ def _xlsx_bytes(comparison: Comparison | pd.DataFrame) -> bytes:
     book.remove(book.active)
     frame, units, paired = _parts(comparison)
     runs = list(dict.fromkeys(frame.columns.get_level_values(0)))
-    _xlsx_sheet(book, "comparison", {str(run): frame[run] for run in runs}, units, None)
+    meaning = pd.DataFrame({"meaning": _meanings(frame.index)})
+    _xlsx_sheet(book, "comparison", {str(run): frame[run] for run in runs}, units, meaning)
     if paired is not None:
         label, table = paired
         _xlsx_sheet(book, "paired difference", {label: table}, units.reindex(table.index).fillna(""), table[["pairs"]])
@@ -558,8 +589,8 @@ def write_comparison(comparison: Comparison | pd.DataFrame, path: str | Path, fm
         ``xlsx``: an Excel workbook (openpyxl) with a sheet ``comparison``
         -- row 1 the run labels, each over a group of three columns, row 2
         the statistics (``mean``, ``p5``, ``p95``), then one row per metric
-        with its units in the last column; numbers are numbers (NaN an empty
-        cell, infinity the text ``inf``) -- a sheet ``paired difference``
+        with its units and its meaning in the last two columns; numbers are
+        numbers (NaN an empty cell, infinity the text ``inf``) -- a sheet ``paired difference``
         when the comparison has one, laid out the same with a column
         ``pairs``, and a sheet ``about``.  The text formats: the text of
         :func:`format_comparison`, UTF-8.

@@ -58,9 +58,10 @@ Conventions (yuan, months since the scenario start, enterprises):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -152,16 +153,18 @@ ADDITIONALITY: dict[str, tuple[str, str]] = {
     "leverage": ("1", "private money / public money (NaN when no public money)"),
     "additional_tax_revenue": (
         "yuan",
-        "tax on incremental profit (tax_revenue) with the programme minus without it",
+        "enterprise income tax on incremental profit (tax_revenue) with the programme minus without it: "
+        "one part of additional_taxes",
     ),
     "additional_taxes": (
         "yuan",
-        "every tax the government receives (its cash flow + public money) with the programme minus without it",
+        "every tax the government receives (income tax, VAT, the platforms' income tax: its cash flow + "
+        "public money) with the programme minus without it",
     ),
     "fiscal_balance": (
         "yuan",
-        "government cash flow with the programme minus without it, summed over the horizon "
-        "(additional taxes - public money)",
+        "government cash flow with the programme minus without it, summed over the horizon: "
+        "additional_taxes - public_money",
     ),
     "fiscal_payback_month": (
         "months",
@@ -180,18 +183,18 @@ ANY_TIME: dict[str, str] = {
     "free_rider_money_any_time": "free_rider_money",
 }
 
-#: Ratios: name -> (numerator, denominator, what an undefined ratio means in an interval).
-#: ``"inf"``: a denominator <= 0 makes the ratio unbounded (no additional lighthouse: infinite
-#: cost per lighthouse), counted as +inf; ``"drop"``: undefined, left out.
-_RATIOS: dict[str, tuple[str, str, Literal["inf", "drop"]]] = {
-    "free_rider_share": ("free_riders", "adopters", "drop"),
-    "deadweight_share": ("subsidised_free_riders", "subsidised_adopters", "drop"),
-    "free_rider_share_any_time": ("free_riders_any_time", "adopters", "drop"),
-    "deadweight_share_any_time": ("subsidised_free_riders_any_time", "subsidised_adopters", "drop"),
-    "public_money_per_additional_adopter": ("public_money", "additional_adopters", "inf"),
-    "public_money_per_additional_accepted": ("public_money", "additional_accepted", "inf"),
-    "public_money_per_additional_lighthouse": ("public_money", "additional_lighthouses", "inf"),
-    "leverage": ("private_money", "public_money", "drop"),
+#: Ratios: name -> (numerator, denominator).  A ratio is defined in a replication when its
+#: denominator is > 0 (NaN otherwise); undefined replications are left out of the mean and the
+#: interval of :func:`interval_summary` alike.
+_RATIOS: dict[str, tuple[str, str]] = {
+    "free_rider_share": ("free_riders", "adopters"),
+    "deadweight_share": ("subsidised_free_riders", "subsidised_adopters"),
+    "free_rider_share_any_time": ("free_riders_any_time", "adopters"),
+    "deadweight_share_any_time": ("subsidised_free_riders_any_time", "subsidised_adopters"),
+    "public_money_per_additional_adopter": ("public_money", "additional_adopters"),
+    "public_money_per_additional_accepted": ("public_money", "additional_accepted"),
+    "public_money_per_additional_lighthouse": ("public_money", "additional_lighthouses"),
+    "leverage": ("private_money", "public_money"),
 }
 
 #: The statuses of :func:`additionality_by_enterprise`: with the programme only, in both worlds,
@@ -512,7 +515,7 @@ def additionality(ds: xr.Dataset, cf: xr.Dataset) -> xr.Dataset:
     out["fiscal_payback_censored"] = np.isnan(out["fiscal_payback_month"]).astype(np.float64)
     for new, old in ANY_TIME.items():
         out[new] = out[old]
-    for name, (num, den, _) in _RATIOS.items():
+    for name, (num, den) in _RATIOS.items():
         out[name] = np.array([_ratio(a, b) for a, b in zip(out[num], out[den], strict=True)])
     result = xr.Dataset(
         {name: ("replication", values) for name, values in out.items()},
@@ -601,22 +604,32 @@ def interval_summary(add: xr.Dataset, names: Sequence[str], *, interval: float =
     -------
     pandas.DataFrame
         Index ``metric``; columns ``mean``, ``p5``, ``p95`` (named after
-        ``interval``) and ``units``.  Ratios: the mean is the ratio of the
-        means (defined whenever the mean denominator is > 0); the interval is
-        over the per-replication ratios, with an undefined cost per
-        additional adopter or lighthouse counted as +inf.  Fiscal payback:
+        ``interval``) and ``units``.  Ratios: a replication whose
+        denominator is <= 0 has no ratio (NaN: no additional lighthouse, no
+        public money) and is left out of both; the mean is the ratio of the
+        means over the other replications, the interval over their ratios,
+        and both are NaN when no replication has a ratio.  Fiscal payback:
         censored replications count as +inf in the interval, and the mean is
         NaN when any is censored.
+
+    Examples
+    --------
+    >>> add = xr.Dataset({"public_money": ("replication", [5.0, 7.0]),
+    ...                   "additional_lighthouses": ("replication", [0.0, 0.0]),
+    ...                   "public_money_per_additional_lighthouse": ("replication", [np.nan, np.nan])})
+    >>> interval_summary(add, ["public_money_per_additional_lighthouse"]).iloc[0, :3].tolist()
+    [nan, nan, nan]
     """
     lo, hi = (1 - interval) / 2, 1 - (1 - interval) / 2
     rows = {}
     for name in names:
         values = np.asarray(add[name].values, dtype=np.float64)
         if name in _RATIOS:
-            num, den, undefined = _RATIOS[name]
-            mean = _ratio(float(add[num].mean()), float(add[den].mean()))
-            if undefined == "inf":
-                values = np.where(np.isnan(values), np.inf, values)
+            num, den = _RATIOS[name]
+            nums, dens = np.asarray(add[num].values, dtype=np.float64), np.asarray(add[den].values, dtype=np.float64)
+            defined = dens > 0
+            values = np.where(defined, values, np.nan)
+            mean = _ratio(float(nums[defined].sum()), float(dens[defined].sum())) if defined.any() else math.nan
         elif name == "fiscal_payback_month":
             censored = np.isnan(values)
             mean = float("nan") if censored.any() else float(values.mean())

@@ -3,7 +3,8 @@
 * :func:`summarize` -- one row per replication (and per point of a sweep):
   adoption, public money, leverage, payback of each party, budget
   exhaustion, public money per accepted SME and per lighthouse, the progress
-  ratio of the platforms' costs (see :data:`METRICS` for units).
+  ratio of the platforms' costs, the platforms' net cash and the share of
+  them losing money (see :data:`METRICS` for units).
 * :func:`headline` -- mean and central interval of the headline metrics.
 * :func:`paired_difference` -- two runs on one seed (common random numbers):
   mean and interval of the per-replication difference.
@@ -40,6 +41,7 @@ __all__ = [
     "EXHAUSTION_SHARE",
     "HEADLINE",
     "METRICS",
+    "NEVER_AS_INF",
     "PAYBACK_THRESHOLDS",
     "headline",
     "km_median",
@@ -80,12 +82,27 @@ METRICS: dict[str, tuple[str, str]] = {
     "budget_exhaustion_month": (
         "months",
         f"months since the start at the end of the first month in which a batch was open and the uncommitted "
-        f"budget was below {EXHAUSTION_SHARE:.0%} of the total (NaN: never)",
+        f"budget was below {EXHAUSTION_SHARE:.0%} of the total (NaN: never; inf in intervals)",
+    ),
+    "budget_exhausted": (
+        "1",
+        "1 if the budget ran out within the horizon (budget_exhaustion_month is defined), else 0",
     ),
     "public_money_per_accepted": ("yuan / enterprise", "public_money / accepted (NaN without accepted)"),
     "public_money_per_lighthouse": ("yuan / enterprise", "public_money / lighthouses (NaN without lighthouses)"),
     "progress_ratio": ("1", "Wright's-law progress ratio fitted to the platforms' unit costs (see progress_ratio)"),
+    "platform_net_cash": (
+        "yuan",
+        "the platform party's cash_flow summed over the months of the horizon (all platforms; < 0: a loss)",
+    ),
+    "platforms_losing": (
+        "1",
+        "share of the platforms whose platform_cash_flow summed over the horizon is < 0 (NaN without platforms)",
+    ),
 }
+
+#: Metrics whose NaN means "not within the horizon" and counts as +inf in intervals and differences.
+NEVER_AS_INF = ("budget_exhaustion_month",)
 
 #: Rows of :func:`headline` (and of :func:`dxsim.compare`).
 HEADLINE = ("adopters", "accepted", "lighthouses", "public_money", "median_enterprise_payback")
@@ -128,6 +145,19 @@ def _exhaustion_month(remaining: NDArray[np.float64], scenario: Scenario | None)
         if len(first):
             out[k] = end[first[0]]
     return out
+
+
+def _platform_losses(ds: xr.Dataset) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(net cash of the platform party, share of platforms losing money) per replication, over the horizon."""
+    n_rep = ds.sizes["replication"]
+    net, losing = np.full(n_rep, np.nan), np.full(n_rep, np.nan)
+    if "cash_flow" in ds and "platform" in ds["party"].values:
+        flow = ds["cash_flow"].sel(party="platform").sum("month").transpose("replication")
+        net = np.asarray(flow.values, dtype=np.float64)
+    if "platform_cash_flow" in ds and ds.sizes.get("platform", 0) > 0:
+        total = ds["platform_cash_flow"].sum("month").transpose("replication", "platform").values
+        losing = np.mean(np.asarray(total, dtype=np.float64) < 0, axis=1)
+    return net, losing
 
 
 def _ratio(num: NDArray[np.float64], den: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -179,6 +209,7 @@ def _summarize_run(ds: xr.Dataset, scenario: Scenario | None) -> pd.DataFrame:
             table[name] = np.asarray(km[name], dtype=np.float64)
     remaining = np.asarray(ds["budget_remaining"].transpose("replication", "month").values, dtype=np.float64)
     table["budget_exhaustion_month"] = _exhaustion_month(remaining, scenario)
+    table["budget_exhausted"] = (~np.isnan(table["budget_exhaustion_month"])).astype(np.float64)
     table["public_money_per_accepted"] = _ratio(public, table["accepted"])
     table["public_money_per_lighthouse"] = _ratio(public, table["lighthouses"])
     fits = []
@@ -186,6 +217,7 @@ def _summarize_run(ds: xr.Dataset, scenario: Scenario | None) -> pd.DataFrame:
         x, y, plat = wright_points(ds, k)
         fits.append(2.0 ** fit_slope(x, y, plat)[0])
     table["progress_ratio"] = np.asarray(fits, dtype=np.float64)
+    table["platform_net_cash"], table["platforms_losing"] = _platform_losses(ds)
     frame = pd.DataFrame({name: table[name] for name in METRICS}, index=pd.Index(reps, name="replication"))
     return frame
 
@@ -233,10 +265,20 @@ def summarize(ds: xr.Dataset, *, split: bool = False) -> pd.DataFrame:
           (all batches, from the scenario in the attrs); NaN if never (or no
           budget).  A budget used up in a batch's last month cannot be told
           from one that lapses when the batch closes, and is not counted;
+        - ``budget_exhausted`` -- 1: 1 if ``budget_exhaustion_month`` is
+          defined (the budget ran out within the horizon), else 0; its mean
+          over replications is the share of them in which the money ran out;
         - ``public_money_per_accepted``, ``public_money_per_lighthouse`` --
           yuan / enterprise (NaN without any);
         - ``progress_ratio`` -- 1: Wright's-law fit to this replication's
-          platform costs (:func:`progress_ratio`).
+          platform costs (:func:`progress_ratio`);
+        - ``platform_net_cash`` -- yuan: the platform party's ``cash_flow``
+          summed over the months of the horizon, all platforms together
+          (< 0: the platforms lost money within the horizon; flows after it
+          are not counted); NaN if the Dataset has no ``cash_flow``;
+        - ``platforms_losing`` -- 1: share of the platforms whose
+          ``platform_cash_flow`` summed over the horizon is < 0; NaN without
+          platforms or without ``platform_cash_flow``.
 
     Examples
     --------
@@ -244,7 +286,7 @@ def summarize(ds: xr.Dataset, *, split: bool = False) -> pd.DataFrame:
     >>> ds = dx.simulate(dx.load_scenario("small").with_overrides({"horizon_months": 24}), replications=2, seed=1)
     >>> table = summarize(ds)
     >>> table.shape
-    (2, 18)
+    (2, 21)
     >>> bool((table["leverage"] > 0).all())
     True
     >>> float(summarize(ds, split=True).loc["adopters", "parameter"])  # no [uncertain] table: all simulation
@@ -269,22 +311,43 @@ def summarize(ds: xr.Dataset, *, split: bool = False) -> pd.DataFrame:
     return pd.concat(frames)
 
 
-def headline(ds: xr.Dataset, *, interval: float = 0.90) -> pd.DataFrame:
+def headline(ds: xr.Dataset, *, interval: float = 0.90, metrics: Sequence[str] | None = None) -> pd.DataFrame:
     """Mean and central ``interval`` of each headline metric over replications of one run.
 
-    Rows :data:`HEADLINE` (index ``metric``); columns ``mean``, ``p5``,
-    ``p95`` (named after ``interval``) and ``units``.
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        One run (a sweep is refused: select a point).
+    interval : float
+        Central probability of the interval (0.90: the 5th and 95th percentiles).
+    metrics : sequence of str, optional
+        Columns of :func:`summarize`, the rows in order (default :data:`HEADLINE`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``metric``; columns ``mean``, ``p5``, ``p95`` (named after
+        ``interval``; :func:`quantile`) and ``units``.  The mean leaves NaN
+        out; a metric of :data:`NEVER_AS_INF` (a budget never exhausted)
+        counts a NaN as +inf instead, so its mean is inf when any replication
+        did not get there within the horizon.
     """
     if sweep_dims(ds):
         raise ValueError("headline() summarises one run; select a point of the sweep, or use summarize()")
-    table = summarize(ds)[list(HEADLINE)]
+    names = list(HEADLINE if metrics is None else metrics)
+    unknown = [m for m in names if m not in METRICS]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}")
+    table = summarize(ds)[names]
+    for name in set(names) & set(NEVER_AS_INF):
+        table[name] = table[name].fillna(math.inf)
     lo, hi = (1 - interval) / 2, 1 - (1 - interval) / 2
     out = pd.DataFrame(
         {
             "mean": table.mean(),
             f"p{lo * 100:g}": pd.Series({c: quantile(table[c].to_numpy(dtype=float), lo) for c in table}),
             f"p{hi * 100:g}": pd.Series({c: quantile(table[c].to_numpy(dtype=float), hi) for c in table}),
-            "units": pd.Series({name: METRICS[name][0] for name in HEADLINE}),
+            "units": pd.Series({name: METRICS[name][0] for name in names}),
         }
     )
     out.index.name = "metric"
@@ -389,7 +452,7 @@ def paired_difference(
     for name in names:
         x = ta.loc[common, name].to_numpy(dtype=np.float64)
         y = tb.loc[common, name].to_numpy(dtype=np.float64)
-        if name == "budget_exhaustion_month":
+        if name in NEVER_AS_INF:
             x, y = np.where(np.isnan(x), np.inf, x), np.where(np.isnan(y), np.inf, y)
         with np.errstate(invalid="ignore"):
             d = np.where(x == y, 0.0, y - x)

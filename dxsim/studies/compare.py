@@ -33,7 +33,12 @@ from dxsim.analysis.additionality import interval_summary
 from dxsim.analysis.metrics import HEADLINE, headline, paired_difference
 from dxsim.studies.counterfactual import additionality
 
-__all__ = ["COMPARE_ROWS", "Comparison", "Counterfactual", "Runs", "compare"]
+__all__ = ["COMPARE_ROWS", "RUN_ROWS", "Comparison", "Counterfactual", "Runs", "compare"]
+
+#: Rows of :func:`compare` from :func:`dxsim.summarize` after the headline rows, with or without a
+#: counterfactual: when the money runs out (the share of replications in which it does, and the
+#: month, +inf where it does not within the horizon) and the platforms' losses.
+RUN_ROWS = ("budget_exhausted", "budget_exhaustion_month", "platform_net_cash", "platforms_losing")
 
 #: Rows of :func:`compare` with a counterfactual (after the headline rows).
 COMPARE_ROWS = (
@@ -56,6 +61,7 @@ COMPARE_ROWS = (
     "private_money",
     "leverage",
     "additional_tax_revenue",
+    "additional_taxes",
     "fiscal_balance",
     "fiscal_payback_month",
 )
@@ -79,7 +85,7 @@ class Comparison:
         its units.
     paired_difference : pandas.DataFrame or None
         Two runs on one seed with replications in common: the paired
-        difference of the headline metrics, ``minuend - subtrahend``
+        difference of the headline metrics and :data:`RUN_ROWS`, ``minuend - subtrahend``
         replication by replication (:func:`dxsim.analysis.metrics.paired_difference`;
         columns ``mean``, ``p5``, ``p95``, ``units``, ``pairs``).  None otherwise.
     minuend, subtrahend : str or None
@@ -161,7 +167,7 @@ def _paired(labelled: Mapping[str, xr.Dataset], interval: float) -> tuple[pd.Dat
     if a.attrs.get("seed") is None or a.attrs.get("seed") != b.attrs.get("seed"):
         return None, None, None
     try:
-        table = paired_difference(a, b, list(HEADLINE), interval=interval)
+        table = paired_difference(a, b, [*HEADLINE, *RUN_ROWS], interval=interval)
     except ValueError:  # no replication in common: nothing to pair
         return None, None, None
     return table, second, first
@@ -183,7 +189,7 @@ def compare(
         One run, or runs by label (the label of a single run is its
         ``scenario_name``).
     counterfactual : bool, Dataset or mapping, optional
-        None or False: headline metrics only (:func:`dxsim.headline`).
+        None or False: headline metrics and :data:`RUN_ROWS` only (:func:`dxsim.headline`).
         True: run each run's counterfactual from its scenario and seed
         (:func:`dxsim.studies.counterfactual.counterfactual_run`) and add the
         additionality metrics (:func:`dxsim.additionality`).  A Dataset: the
@@ -197,14 +203,23 @@ def compare(
     Returns
     -------
     Comparison
-        ``.metrics``: one row per metric (the headline metrics, then the
-        additionality ones, :data:`COMPARE_ROWS`), columns (run label,
-        statistic) with ``mean``, ``p5``, ``p95``; for ratios the mean is the
-        ratio of the means over replications (see
-        :data:`dxsim.analysis.additionality.ADDITIONALITY`).
+        ``.metrics``: one row per metric (the headline metrics
+        :data:`dxsim.analysis.metrics.HEADLINE`, then :data:`RUN_ROWS`, then
+        with a counterfactual the additionality ones, :data:`COMPARE_ROWS`),
+        columns (run label, statistic) with ``mean``, ``p5``, ``p95``.
+        ``budget_exhausted`` (1) is the share of replications in which the
+        budget ran out; ``budget_exhaustion_month`` (months) counts a
+        budget not exhausted within the horizon as +inf, so its mean is inf
+        when any replication did not run out.  A ratio (cost per additional
+        SME, shares, leverage) is left out of a replication whose
+        denominator is <= 0; its mean is the ratio of the means over the
+        other replications, and mean and interval are NaN when none has one
+        (:func:`dxsim.analysis.additionality.interval_summary`).  Money rows
+        reconcile: ``fiscal_balance = additional_taxes - public_money``, of
+        which ``additional_tax_revenue`` is the enterprise income tax.
         ``.paired_difference``: with exactly two runs on the same seed and
         replications in common, the paired difference of the headline
-        metrics, second run minus first; None otherwise.
+        metrics and :data:`RUN_ROWS`, second run minus first; None otherwise.
 
     Examples
     --------
@@ -225,7 +240,7 @@ def compare(
     columns: dict[str, pd.DataFrame] = {}
     units: dict[str, str] = {}
     for label, ds in labelled.items():
-        table = headline(ds, interval=interval)
+        table = headline(ds, interval=interval, metrics=[*HEADLINE, *RUN_ROWS])
         if counterfactual is not None and counterfactual is not False:
             cf = _counterfactual_of(label, counterfactual)
             try:

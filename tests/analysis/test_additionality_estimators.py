@@ -156,19 +156,23 @@ def test_quantile_with_unbounded_values_matches_numpy_when_finite():
 
 
 def test_interval_summary_of_ratios_and_censored_paybacks():
-    """Ratios: ratio of the means, an undefined cost counted as +inf; a censored payback: no mean, +inf."""
+    """Ratios: a replication without denominator left out of mean and interval; a censored payback: no mean, +inf."""
     per_rep = {
-        "public_money": [100.0, 300.0],
-        "additional_adopters": [10.0, 0.0],  # replication 1: no additional adopter, an unbounded cost
-        "public_money_per_additional_adopter": [10.0, math.nan],
-        "fiscal_payback_month": [12.0, math.nan],  # replication 1 censored
+        "public_money": [100.0, 300.0, 500.0],
+        "additional_adopters": [10.0, 0.0, 20.0],  # replication 1: no additional adopter, no cost per one
+        "additional_lighthouses": [0.0, 0.0, -1.0],  # none in any replication
+        "public_money_per_additional_adopter": [10.0, math.nan, 25.0],
+        "public_money_per_additional_lighthouse": [math.nan] * 3,
+        "fiscal_payback_month": [12.0, math.nan, 14.0],  # replication 1 censored
     }
-    add = xr.Dataset({k: ("replication", v) for k, v in per_rep.items()}, coords={"replication": [0, 1]})
+    add = xr.Dataset({k: ("replication", v) for k, v in per_rep.items()}, coords={"replication": [0, 1, 2]})
     table = interval_summary(add, list(per_rep), interval=0.5)
     assert list(table.columns) == ["mean", "p25", "p75", "units"]
-    assert table.loc["public_money", "mean"] == 200.0
-    assert table.loc["public_money_per_additional_adopter", "mean"] == 200.0 / 5.0  # ratio of the means
-    assert table.loc["public_money_per_additional_adopter", "p75"] == math.inf
+    assert table.loc["public_money", "mean"] == 300.0
+    cost = table.loc["public_money_per_additional_adopter"]
+    assert cost["mean"] == 600.0 / 30.0  # the ratio of the means over replications 0 and 2
+    assert (cost["p25"], cost["p75"]) == (10.0 + 0.25 * 15.0, 10.0 + 0.75 * 15.0)  # replication 1 left out
+    assert table.loc["public_money_per_additional_lighthouse", ["mean", "p25", "p75"]].isna().all()  # not inf
     assert math.isnan(table.loc["fiscal_payback_month", "mean"])
     assert table.loc["fiscal_payback_month", "p75"] == math.inf
     assert table.loc["public_money_per_additional_adopter", "units"] == "yuan / enterprise"

@@ -87,17 +87,48 @@ def test_leverage_is_the_additionality_leverage_against_a_counterfactual_without
 
 
 def test_budget_exhaustion_month(short):
-    ample = dx.summarize(dx.simulate(short.with_overrides({BUDGET: 1e12}), replications=2, seed=SEED))
+    ample_run = dx.simulate(short.with_overrides({BUDGET: 1e12}), replications=2, seed=SEED)
+    ample = dx.summarize(ample_run)
     assert ample["budget_exhaustion_month"].isna().all()
+    assert (ample["budget_exhausted"] == 0).all()
     ds = dx.simulate(short.with_overrides({BUDGET: 1e6}), replications=2, seed=SEED)
     tiny = dx.summarize(ds)["budget_exhaustion_month"]
     assert np.isfinite(tiny).all()
+    assert (dx.summarize(ds)["budget_exhausted"] == 1).all()
+    # headline (and compare): the share of replications in which it ran out; never = +inf, not a NaN left out
+    rows = ["budget_exhausted", "budget_exhaustion_month"]
+    head = dx.headline(ds, metrics=rows)
+    assert head.loc["budget_exhausted", "mean"] == 1.0
+    assert head.loc["budget_exhaustion_month", "mean"] == pytest.approx(tiny.mean())
+    assert head.loc["budget_exhaustion_month", "p95"] == pytest.approx(tiny.quantile(0.95))
+    never = dx.headline(ample_run, metrics=rows)
+    assert never.loc["budget_exhausted", ["mean", "p5", "p95"]].tolist() == [0.0, 0.0, 0.0]
+    assert never.loc["budget_exhaustion_month", ["mean", "p5", "p95"]].tolist() == [np.inf] * 3
+    with pytest.raises(ValueError, match="unknown metric"):
+        dx.headline(ds, metrics=["nonsense"])
     closes = short.month_of(short.programme.batches[0].closes, end_of_day=True)
     for k, month in enumerate(tiny.to_numpy()):
         left = ds["budget_remaining"].isel(replication=k).values
         t = int(month) - 1  # the value is the end of the month: budget_remaining[t] is read at t + 1
         assert month == t + 1 and 0 < month < closes
         assert left[t] < 0.01 * 1e6 and (left[:t] >= 0.01 * 1e6).all()
+
+
+def test_platform_losses_are_the_platforms_cash_flows_over_the_horizon(short, run, table):
+    net = run["cash_flow"].sel(party="platform").sum("month").values
+    np.testing.assert_allclose(table["platform_net_cash"], net, rtol=1e-12)
+    np.testing.assert_allclose(table["platform_net_cash"], run["platform_cash_flow"].sum(["month", "platform"]))
+    assert (table["platform_net_cash"] > 0).all() and (table["platforms_losing"] == 0).all()
+    # fixed costs of 3M a year sink every platform of `short` (about 1.5M net each over two years)
+    costly = dx.simulate(short.with_overrides({"platforms.fixed_cost_per_year": 3e6}), replications=2, seed=SEED)
+    losses = dx.summarize(costly)
+    assert (losses["platform_net_cash"] < 0).all()
+    assert (losses["platforms_losing"] == 1).all()
+    # a share of the platforms: half of them losing
+    sign = xr.DataArray(np.where(np.arange(costly.sizes["platform"]) % 2, -1.0, 1.0), dims="platform")
+    half = costly.assign(platform_cash_flow=costly["platform_cash_flow"] * sign)
+    assert (dx.summarize(half)["platforms_losing"] == 0.5).all()
+    assert np.isnan(dx.summarize(run.drop_vars("platform_cash_flow"))["platforms_losing"]).all()
 
 
 def test_progress_ratio_recovers_the_scenario(small):

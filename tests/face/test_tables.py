@@ -12,8 +12,10 @@ import xarray as xr
 from cli_helpers import run_cli
 
 import dxsim as dx
-from dxsim.analysis.metrics import HEADLINE
+from dxsim.analysis.additionality import ADDITIONALITY
+from dxsim.analysis.metrics import HEADLINE, METRICS
 from dxsim.cli import main
+from dxsim.studies.compare import COMPARE_ROWS, RUN_ROWS
 from dxsim.tables import format_comparison, write_comparison
 
 REPS, SEED = 3, 1
@@ -135,15 +137,17 @@ def test_cli_compare_writes_an_xlsx_workbook(capsys, tmp_path, run, discount):
     assert book.sheetnames == ["comparison", "paired difference", "about"]
     ws = book["comparison"]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0] == ("metric", "base", None, None, "discount", None, None, "units")
+    assert rows[0] == ("metric", "base", None, None, "discount", None, None, "units", "meaning")
     assert rows[1][1:7] == ("mean", "p5", "p95") * 2
-    assert [r[0] for r in rows[2:]] == list(HEADLINE)  # one row per metric
+    assert [r[0] for r in rows[2:]] == [*HEADLINE, *RUN_ROWS]  # one row per metric
     assert {str(m) for m in ws.merged_cells.ranges} == {"B1:D1", "E1:G1"}  # one column group per run
     for r in rows[2:]:
         metric = r[0]
-        assert r[1] == pytest.approx(frame.loc[metric, ("base", "mean")])
-        assert r[4] == pytest.approx(frame.loc[metric, ("discount", "mean")])
+        for cell, run_ in ((r[1], "base"), (r[4], "discount")):
+            mean = frame.loc[metric, (run_, "mean")]
+            assert cell == "inf" if mean == math.inf else cell == pytest.approx(mean)  # a budget never exhausted
         assert r[7] == frame.attrs["units"][metric]
+        assert r[8] == METRICS[metric][1]  # what the row is
     paired = list(book["paired difference"].iter_rows(values_only=True))
     assert paired[0][:2] == ("metric", "discount - base") and paired[0][-1] == "pairs"
     assert paired[2][0] == "adopters" and paired[2][-1] == 2
@@ -157,6 +161,21 @@ def test_cli_compare_writes_text_formats_to_a_file(capsys, tmp_path, run):
     assert frame.loc["adopters", "base mean"] == pytest.approx(dx.summarize(run)["adopters"].mean())
     assert main(["compare", str(a), "-o", str(tmp_path)]) == 2
     assert "directory" in capsys.readouterr().err
+
+
+def test_the_workbook_says_what_each_row_and_each_cell_means(tmp_path, run):
+    openpyxl = pytest.importorskip("openpyxl")
+    cmp = dx.compare({"base": run}, counterfactual=True)
+    book = openpyxl.load_workbook(write_comparison(cmp, Path(tmp_path) / "x.xlsx"))
+    rows = {r[0]: r for r in book["comparison"].iter_rows(min_row=3, values_only=True)}
+    assert list(rows) == [*HEADLINE, *RUN_ROWS, *COMPARE_ROWS]
+    for metric in COMPARE_ROWS:  # the additionality rows mean what dx.additionality's variables mean
+        assert rows[metric][-1] == ADDITIONALITY[metric][1]
+    assert "additional_taxes - public_money" in rows["fiscal_balance"][-1]
+    about = dict(book["about"].iter_rows(values_only=True))
+    assert "beyond the horizon" not in about["empty cell"]
+    assert "public_money_per" not in about["inf"] and "budget_exhaustion_month" in about["inf"]
+    assert about["money rows"].startswith("fiscal_balance = additional_taxes - public_money")
 
 
 def test_infinite_and_undefined_cells_in_the_workbook(tmp_path, run):

@@ -10,8 +10,10 @@ import pytest
 import xarray as xr
 
 import dxsim as dx
+from dxsim.analysis.additionality import interval_summary
 from dxsim.analysis.metrics import HEADLINE, paired_difference
-from dxsim.studies.compare import COMPARE_ROWS, Comparison
+from dxsim.studies.compare import COMPARE_ROWS, RUN_ROWS, Comparison
+from dxsim.tables import format_comparison
 
 REPS, SEED = 3, 1
 
@@ -31,21 +33,82 @@ def test_compare_puts_headline_metrics_side_by_side(run, cf_run):
     table = dx.compare({"programme": run, "market": cf_run}).metrics
     assert list(table.columns.get_level_values(0).unique()) == ["programme", "market"]
     assert list(table.columns.get_level_values(1).unique()) == ["mean", "p5", "p95"]
-    head = dx.headline(run)
+    head = dx.headline(run, metrics=[*HEADLINE, *RUN_ROWS])
     pd.testing.assert_frame_equal(table["programme"], head.drop(columns="units"), check_names=False)
+    pd.testing.assert_frame_equal(
+        table["programme"].loc[list(HEADLINE)], dx.headline(run).drop(columns="units"), check_names=False
+    )
     assert table.attrs["units"]["public_money"] == "yuan"
     assert table.loc["public_money", ("market", "mean")] == 0
 
 
 def test_compare_with_counterfactual(run, cf_run, add):
     table = dx.compare({"p": run}, counterfactual=cf_run).metrics
-    assert table.index.tolist() == [*HEADLINE, *COMPARE_ROWS]
+    assert table.index.tolist() == [*HEADLINE, *RUN_ROWS, *COMPARE_ROWS]
     assert table.loc["additional_adopters", ("p", "mean")] == pytest.approx(float(add["additional_adopters"].mean()))
     share = float(add["free_riders"].mean() / add["adopters"].mean())
     assert table.loc["free_rider_share", ("p", "mean")] == pytest.approx(share)
     low, high = table.loc["additional_adopters", ("p", "p5")], table.loc["additional_adopters", ("p", "p95")]
     assert low <= table.loc["additional_adopters", ("p", "mean")] <= high
     assert table.attrs["units"]["leverage"] == "1"
+
+
+def test_compare_shows_when_the_money_runs_out_and_the_platforms_losses(run, cf_run):
+    table = dx.compare({"p": run, "market": cf_run}).metrics
+    summary = dx.summarize(run)
+    share = float(summary["budget_exhausted"].mean())
+    assert table.loc["budget_exhausted", ("p", "mean")] == pytest.approx(share)
+    months = summary["budget_exhaustion_month"].fillna(np.inf)  # never within the horizon: +inf
+    assert table.loc["budget_exhaustion_month", ("p", "mean")] == pytest.approx(months.mean())
+    assert table.loc["budget_exhaustion_month", ("market", "mean")] == np.inf  # no budget: it never runs out
+    assert table.loc["budget_exhausted", ("market", "mean")] == 0
+    net = run["cash_flow"].sel(party="platform").sum("month")
+    assert table.loc["platform_net_cash", ("p", "mean")] == pytest.approx(float(net.mean()))
+    assert table.attrs["units"]["platform_net_cash"] == "yuan" and table.attrs["units"]["platforms_losing"] == "1"
+    assert 0 <= table.loc["platforms_losing", ("p", "p5")] <= table.loc["platforms_losing", ("p", "p95")] <= 1
+
+
+def test_compare_money_rows_reconcile(run, cf_run, add):
+    table = dx.compare({"p": run}, counterfactual=cf_run).metrics["p"]
+    rows = table.index.tolist()
+    assert rows.index("additional_taxes") == rows.index("additional_tax_revenue") + 1
+    balance = table.loc["additional_taxes", "mean"] - table.loc["public_money", "mean"]
+    assert table.loc["fiscal_balance", "mean"] == pytest.approx(balance, rel=1e-9)
+    np.testing.assert_allclose(add["fiscal_balance"], add["additional_taxes"] - add["public_money"], rtol=1e-9)
+    # the income tax is only a part of every tax gained: VAT and the platforms' income tax come on top
+    assert table.loc["additional_tax_revenue", "mean"] != pytest.approx(table.loc["additional_taxes", "mean"])
+
+
+def test_compare_shows_a_ratio_without_denominator_as_undefined_in_mean_and_interval(run, cf_run, add):
+    none = add.assign(
+        additional_lighthouses=add["additional_lighthouses"] * 0,
+        public_money_per_additional_lighthouse=add["public_money_per_additional_lighthouse"] * np.nan,
+    )
+    table = interval_summary(none, ["public_money_per_additional_lighthouse"])
+    assert table.iloc[0, :3].isna().all()  # n/a [n/a, n/a], never inf
+    # one replication without an additional adopter: left out of the mean and the interval alike
+    one = add.assign(
+        additional_adopters=add["additional_adopters"].where(add["replication"] != add["replication"][0], 0)
+    )
+    one["public_money_per_additional_adopter"] = one["public_money"] / one["additional_adopters"].where(
+        one["additional_adopters"] > 0
+    )
+    row = interval_summary(one, ["public_money_per_additional_adopter"]).iloc[0]
+    kept = one.isel(replication=slice(1, None))
+    assert row["mean"] == pytest.approx(float(kept["public_money"].sum() / kept["additional_adopters"].sum()))
+    assert np.isfinite(row.iloc[:3].astype(float)).all()
+
+
+def test_compare_of_a_run_without_lighthouses_shows_their_cost_as_undefined(small):
+    """``small`` over 24 months designates no lighthouse in either world: n/a [n/a, n/a], as for 'n/a [inf, inf]'."""
+    short = dx.simulate(small.with_overrides({"horizon_months": 24}), replications=2, seed=SEED, counterfactual=True)
+    cmp = dx.compare({"s24": short}, counterfactual=True)
+    assert (cmp.metrics.loc["additional_lighthouses"] == 0).all()
+    assert cmp.metrics.loc["public_money_per_additional_lighthouse"].isna().all()
+    line = next(
+        x for x in format_comparison(cmp).splitlines() if x.startswith("public_money_per_additional_lighthouse")
+    )
+    assert "n/a [n/a, n/a]" in line and "inf" not in line
 
 
 def test_compare_runs_each_counterfactual_or_takes_one_per_label(run, cf_run):
@@ -75,7 +138,7 @@ def test_compare_holds_both_tables(run, discount):
 
 def test_compare_of_two_runs_on_one_seed_has_a_paired_difference(market, run, discount):
     cmp = dx.compare({"base": run, "discount": discount})
-    expected = paired_difference(run, discount, list(HEADLINE))
+    expected = paired_difference(run, discount, [*HEADLINE, *RUN_ROWS])
     pd.testing.assert_frame_equal(cmp.paired_difference, expected)
     np.testing.assert_allclose(cmp.paired_difference["mean"], expected["mean"])
     assert (cmp.paired_difference["pairs"] == 2).all()  # the replications both runs have
