@@ -518,20 +518,20 @@ def _about(stats: list[str], paired: tuple[str, pd.DataFrame] | None) -> list[tu
         ("what", "dxsim compare: metrics of each run over its replications; the column meaning defines each row"),
         (
             "mean",
-            "mean over replications (for ratios, the ratio of the means over the replications in which the "
-            "ratio is defined, i.e. its denominator is > 0)",
+            "mean over replications (for ratios, the ratio of the means)",
         ),
         (f"{stats[0]}, {stats[1]}", "central interval over replications (percentiles)"),
         (
             "empty cell",
-            "not defined (n/a): e.g. a cost per additional lighthouse when no replication has an additional "
-            "lighthouse; a replication without a ratio is left out of that row's mean and interval alike",
+            "not defined (n/a): e.g. a share without denominator, or a cost per additional lighthouse "
+            "where no public money was paid and no lighthouse is additional",
         ),
         (
             "inf",
-            "not reached within the horizon: median_enterprise_payback beyond the follow-up, "
-            "fiscal_payback_month censored, budget_exhaustion_month for a budget not exhausted "
-            "(budget_exhausted is the share of replications in which it was)",
+            "a cost per additional SME, accepted SME or lighthouse where public money was paid and none is "
+            "additional (an unbounded cost); or not reached within the horizon: median_enterprise_payback "
+            "beyond the follow-up, fiscal_payback_month censored, budget_exhaustion_month for a budget not "
+            "exhausted (budget_exhausted is the share of replications in which it was)",
         ),
         (
             "money rows",

@@ -183,18 +183,20 @@ ANY_TIME: dict[str, str] = {
     "free_rider_money_any_time": "free_rider_money",
 }
 
-#: Ratios: name -> (numerator, denominator).  A ratio is defined in a replication when its
-#: denominator is > 0 (NaN otherwise); undefined replications are left out of the mean and the
-#: interval of :func:`interval_summary` alike.
-_RATIOS: dict[str, tuple[str, str]] = {
-    "free_rider_share": ("free_riders", "adopters"),
-    "deadweight_share": ("subsidised_free_riders", "subsidised_adopters"),
-    "free_rider_share_any_time": ("free_riders_any_time", "adopters"),
-    "deadweight_share_any_time": ("subsidised_free_riders_any_time", "subsidised_adopters"),
-    "public_money_per_additional_adopter": ("public_money", "additional_adopters"),
-    "public_money_per_additional_accepted": ("public_money", "additional_accepted"),
-    "public_money_per_additional_lighthouse": ("public_money", "additional_lighthouses"),
-    "leverage": ("private_money", "public_money"),
+#: Ratios: name -> (numerator, denominator, whether it is a cost).  A ratio is NaN in a replication
+#: whose denominator is <= 0.  For a cost per additional SME, accepted SME or lighthouse,
+#: :func:`interval_summary` counts such a replication as +inf when public money was paid (money spent,
+#: nothing additional: an unbounded cost) and leaves it out when none was; a share or the leverage
+#: without denominator is left out.
+_RATIOS: dict[str, tuple[str, str, bool]] = {
+    "free_rider_share": ("free_riders", "adopters", False),
+    "deadweight_share": ("subsidised_free_riders", "subsidised_adopters", False),
+    "free_rider_share_any_time": ("free_riders_any_time", "adopters", False),
+    "deadweight_share_any_time": ("subsidised_free_riders_any_time", "subsidised_adopters", False),
+    "public_money_per_additional_adopter": ("public_money", "additional_adopters", True),
+    "public_money_per_additional_accepted": ("public_money", "additional_accepted", True),
+    "public_money_per_additional_lighthouse": ("public_money", "additional_lighthouses", True),
+    "leverage": ("private_money", "public_money", False),
 }
 
 #: The statuses of :func:`additionality_by_enterprise`: with the programme only, in both worlds,
@@ -515,7 +517,7 @@ def additionality(ds: xr.Dataset, cf: xr.Dataset) -> xr.Dataset:
     out["fiscal_payback_censored"] = np.isnan(out["fiscal_payback_month"]).astype(np.float64)
     for new, old in ANY_TIME.items():
         out[new] = out[old]
-    for name, (num, den) in _RATIOS.items():
+    for name, (num, den, _) in _RATIOS.items():
         out[name] = np.array([_ratio(a, b) for a, b in zip(out[num], out[den], strict=True)])
     result = xr.Dataset(
         {name: ("replication", values) for name, values in out.items()},
@@ -604,13 +606,16 @@ def interval_summary(add: xr.Dataset, names: Sequence[str], *, interval: float =
     -------
     pandas.DataFrame
         Index ``metric``; columns ``mean``, ``p5``, ``p95`` (named after
-        ``interval``) and ``units``.  Ratios: a replication whose
-        denominator is <= 0 has no ratio (NaN: no additional lighthouse, no
-        public money) and is left out of both; the mean is the ratio of the
-        means over the other replications, the interval over their ratios,
-        and both are NaN when no replication has a ratio.  Fiscal payback:
-        censored replications count as +inf in the interval, and the mean is
-        NaN when any is censored.
+        ``interval``) and ``units``.  Ratios: the mean is the ratio of the
+        means over all replications; the interval is over the
+        per-replication ratios.  A cost per additional SME, accepted SME or
+        lighthouse in a replication that paid public money and got none
+        additional is +inf (an unbounded cost), and so is the mean when the
+        mean denominator is <= 0 and public money was paid; a replication
+        without public money and without denominator, and a share without
+        denominator, have no ratio and are left out (NaN when none has one).
+        Fiscal payback: censored replications count as +inf in the interval,
+        and the mean is NaN when any is censored.
 
     Examples
     --------
@@ -618,18 +623,20 @@ def interval_summary(add: xr.Dataset, names: Sequence[str], *, interval: float =
     ...                   "additional_lighthouses": ("replication", [0.0, 0.0]),
     ...                   "public_money_per_additional_lighthouse": ("replication", [np.nan, np.nan])})
     >>> interval_summary(add, ["public_money_per_additional_lighthouse"]).iloc[0, :3].tolist()
-    [nan, nan, nan]
+    [inf, inf, inf]
     """
     lo, hi = (1 - interval) / 2, 1 - (1 - interval) / 2
     rows = {}
     for name in names:
         values = np.asarray(add[name].values, dtype=np.float64)
         if name in _RATIOS:
-            num, den = _RATIOS[name]
+            num, den, cost = _RATIOS[name]
             nums, dens = np.asarray(add[num].values, dtype=np.float64), np.asarray(add[den].values, dtype=np.float64)
-            defined = dens > 0
-            values = np.where(defined, values, np.nan)
-            mean = _ratio(float(nums[defined].sum()), float(dens[defined].sum())) if defined.any() else math.nan
+            unbounded = cost & (dens <= 0) & (nums > 0)  # money spent, nothing additional
+            values = np.where(unbounded, np.inf, values)
+            mean = _ratio(float(nums.mean()), float(dens.mean()))
+            if cost and math.isnan(mean) and nums.mean() > 0:
+                mean = math.inf
         elif name == "fiscal_payback_month":
             censored = np.isnan(values)
             mean = float("nan") if censored.any() else float(values.mean())

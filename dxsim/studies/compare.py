@@ -210,11 +210,11 @@ def compare(
         ``budget_exhausted`` (1) is the share of replications in which the
         budget ran out; ``budget_exhaustion_month`` (months) counts a
         budget not exhausted within the horizon as +inf, so its mean is inf
-        when any replication did not run out.  A ratio (cost per additional
-        SME, shares, leverage) is left out of a replication whose
-        denominator is <= 0; its mean is the ratio of the means over the
-        other replications, and mean and interval are NaN when none has one
-        (:func:`dxsim.analysis.additionality.interval_summary`).  Money rows
+        when any replication did not run out.  A ratio's mean is the ratio
+        of the means; a cost per additional SME, accepted SME or lighthouse
+        is +inf in a replication that paid public money and got none
+        additional, and in the mean when the mean denominator is <= 0 while
+        money was paid (:func:`dxsim.analysis.additionality.interval_summary`).  Money rows
         reconcile: ``fiscal_balance = additional_taxes - public_money``, of
         which ``additional_tax_revenue`` is the enterprise income tax.
         ``.paired_difference``: with exactly two runs on the same seed and

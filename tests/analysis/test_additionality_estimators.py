@@ -156,10 +156,10 @@ def test_quantile_with_unbounded_values_matches_numpy_when_finite():
 
 
 def test_interval_summary_of_ratios_and_censored_paybacks():
-    """Ratios: a replication without denominator left out of mean and interval; a censored payback: no mean, +inf."""
+    """Ratios: the ratio of the means, money spent for nothing +inf; a censored payback: no mean, +inf."""
     per_rep = {
         "public_money": [100.0, 300.0, 500.0],
-        "additional_adopters": [10.0, 0.0, 20.0],  # replication 1: no additional adopter, no cost per one
+        "additional_adopters": [10.0, 0.0, 20.0],  # replication 1: no additional adopter, an unbounded cost
         "additional_lighthouses": [0.0, 0.0, -1.0],  # none in any replication
         "public_money_per_additional_adopter": [10.0, math.nan, 25.0],
         "public_money_per_additional_lighthouse": [math.nan] * 3,
@@ -170,9 +170,12 @@ def test_interval_summary_of_ratios_and_censored_paybacks():
     assert list(table.columns) == ["mean", "p25", "p75", "units"]
     assert table.loc["public_money", "mean"] == 300.0
     cost = table.loc["public_money_per_additional_adopter"]
-    assert cost["mean"] == 600.0 / 30.0  # the ratio of the means over replications 0 and 2
-    assert (cost["p25"], cost["p75"]) == (10.0 + 0.25 * 15.0, 10.0 + 0.75 * 15.0)  # replication 1 left out
-    assert table.loc["public_money_per_additional_lighthouse", ["mean", "p25", "p75"]].isna().all()  # not inf
+    assert cost["mean"] == 900.0 / 30.0  # the ratio of the means, replication 1's money included
+    assert (cost["p25"], cost["p75"]) == (17.5, math.inf)  # of 10, 25 and inf (replication 1)
+    # no additional lighthouse anywhere while money was paid: an unbounded cost, in the mean and the interval
+    assert (table.loc["public_money_per_additional_lighthouse", ["mean", "p25", "p75"]] == math.inf).all()
+    nothing = add.assign(public_money=("replication", [0.0, 0.0, 0.0]))  # no money, nothing: no ratio at all
+    assert interval_summary(nothing, ["public_money_per_additional_lighthouse"]).iloc[0, :3].isna().all()
     assert math.isnan(table.loc["fiscal_payback_month", "mean"])
     assert table.loc["fiscal_payback_month", "p75"] == math.inf
     assert table.loc["public_money_per_additional_adopter", "units"] == "yuan / enterprise"

@@ -79,36 +79,39 @@ def test_compare_money_rows_reconcile(run, cf_run, add):
     assert table.loc["additional_tax_revenue", "mean"] != pytest.approx(table.loc["additional_taxes", "mean"])
 
 
-def test_compare_shows_a_ratio_without_denominator_as_undefined_in_mean_and_interval(run, cf_run, add):
+def test_compare_shows_money_spent_for_nothing_additional_as_an_unbounded_cost_in_mean_and_interval(add):
     none = add.assign(
         additional_lighthouses=add["additional_lighthouses"] * 0,
         public_money_per_additional_lighthouse=add["public_money_per_additional_lighthouse"] * np.nan,
     )
+    assert (none["public_money"] > 0).all()
     table = interval_summary(none, ["public_money_per_additional_lighthouse"])
-    assert table.iloc[0, :3].isna().all()  # n/a [n/a, n/a], never inf
-    # one replication without an additional adopter: left out of the mean and the interval alike
+    assert (table.iloc[0, :3] == np.inf).all()  # inf [inf, inf], not n/a [inf, inf]
+    free = none.assign(public_money=none["public_money"] * 0)  # no money and nothing additional: no ratio
+    assert interval_summary(free, ["public_money_per_additional_lighthouse"]).iloc[0, :3].isna().all()
+    # one replication without an additional adopter: its money counts in the mean, its cost is +inf
     one = add.assign(
         additional_adopters=add["additional_adopters"].where(add["replication"] != add["replication"][0], 0)
     )
     one["public_money_per_additional_adopter"] = one["public_money"] / one["additional_adopters"].where(
         one["additional_adopters"] > 0
     )
-    row = interval_summary(one, ["public_money_per_additional_adopter"]).iloc[0]
-    kept = one.isel(replication=slice(1, None))
-    assert row["mean"] == pytest.approx(float(kept["public_money"].sum() / kept["additional_adopters"].sum()))
-    assert np.isfinite(row.iloc[:3].astype(float)).all()
+    row = interval_summary(one, ["public_money_per_additional_adopter"], interval=0.98).iloc[0]
+    assert row["mean"] == pytest.approx(float(one["public_money"].sum() / one["additional_adopters"].sum()))
+    assert row.iloc[2] == np.inf and np.isfinite(row.iloc[1])
 
 
-def test_compare_of_a_run_without_lighthouses_shows_their_cost_as_undefined(small):
-    """``small`` over 24 months designates no lighthouse in either world: n/a [n/a, n/a], as for 'n/a [inf, inf]'."""
+def test_compare_of_a_run_without_lighthouses_shows_their_cost_as_unbounded(small):
+    """``small`` over 24 months designates no lighthouse in either world but pays public money: inf [inf, inf]."""
     short = dx.simulate(small.with_overrides({"horizon_months": 24}), replications=2, seed=SEED, counterfactual=True)
     cmp = dx.compare({"s24": short}, counterfactual=True)
     assert (cmp.metrics.loc["additional_lighthouses"] == 0).all()
-    assert cmp.metrics.loc["public_money_per_additional_lighthouse"].isna().all()
+    assert (cmp.metrics.loc["public_money", ("s24", "mean")] > 0).all()
+    assert (cmp.metrics.loc["public_money_per_additional_lighthouse"].iloc[:3] == np.inf).all()
     line = next(
         x for x in format_comparison(cmp).splitlines() if x.startswith("public_money_per_additional_lighthouse")
     )
-    assert "n/a [n/a, n/a]" in line and "inf" not in line
+    assert "inf [inf, inf]" in line and "n/a" not in line
 
 
 def test_compare_runs_each_counterfactual_or_takes_one_per_label(run, cf_run):
