@@ -643,6 +643,33 @@ def test_cli_bad_input_exits_2_with_one_line(capsys, tmp_path, run_file, store, 
     assert not (tmp_path / "plain.html").exists() and not list(tmp_path.glob(".*.tmp"))
 
 
+def test_cli_report_of_an_optimisation_says_what_it_is(capsys, short: dx.Scenario, tmp_path: Path):
+    opt = dx.optimize(short, {"programme.instruments[0].share": (0.1, 0.5)}, "accepted", replications=1, seed=1,
+                      evaluations=2)  # fmt: skip
+    path = dx.write_netcdf(opt.evaluations, tmp_path / "opt.nc")
+    out = tmp_path / "r.html"
+    status, stdout, err = run_cli(capsys, "report", str(path), "-o", str(out))
+    assert (status, stdout) == (2, "") and len(err.splitlines()) == 1
+    assert err.startswith(f"dxsim report: {path}: an optimisation result (dxsim optimize, 2 designs), not a run")
+    assert "set its levers in the scenario, dxsim run it and report that file" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("attrs", "variables", "message"),
+    [
+        ({"seed": 1}, {}, r"not a dxsim results file \(no scenario in its attributes\)"),
+        ({}, {}, r"not a dxsim results file \(no scenario and seed in its attributes\)"),
+        ({"seed": 1, "scenario": "x", "method": "sobol", "bounds": "{}"}, {"S1": ("param", [0.5])},
+         r"^sensitivity indices \(dxsim sensitivity\), not a run or a sweep: .*dxsim.plot.sensitivity"),
+        ({"seed": 1, "scenario": "x"}, {"a": ("x", [1.0])}, r"not a dxsim results file \(no variable adopters"),
+    ],
+)  # fmt: skip
+def test_a_file_that_is_no_run_is_named(attrs, variables, message):
+    with pytest.raises(ValueError, match=message):
+        render(xr.Dataset(variables, attrs=attrs))
+
+
 def test_cli_bad_output(capsys, run_file: Path, tmp_path: Path):
     status, _, err = run_cli(capsys, "report", str(run_file), "-o", str(tmp_path))
     assert status == 2 and err == f"dxsim report: {tmp_path}: output is a directory, not a file\n"
