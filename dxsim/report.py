@@ -266,9 +266,10 @@ def _run_drawings(runs: plot.Runs) -> list[_Drawing]:
         (_WHO_PAYS if single else _WHO_PAYS_RUNS, lambda ax: plot.who_pays(runs, ax=ax), _FIGSIZE),
         (_burndown_caption(runs), lambda ax: plot.budget_burndown(runs, ax=ax), _FIGSIZE),
     ]
-    if single:
+    if isinstance(runs, xr.Dataset):
+        one = runs  # narrowed for the lambda
         drawings.append(
-            ("Wright's law of the platforms' delivery cost", lambda ax: plot.wrights_law(runs, ax=ax), _FIGSIZE)
+            ("Wright's law of the platforms' delivery cost", lambda ax: plot.wrights_law(one, ax=ax), _FIGSIZE)
         )
     return drawings
 

@@ -27,17 +27,17 @@ def with_batch_close(ds: xr.Dataset, closes: dt.date) -> xr.Dataset:
         (dt.date(2030, 1, 31), []),  # beyond the horizon: no close to show
     ],
 )
-def test_closing_months(small_ds: xr.Dataset, closes: dt.date, expected: list[int]):
+def test_closing_months(small_ds: xr.Dataset, closes: dt.date, expected: list[int]) -> None:
     assert closing_months(with_batch_close(small_ds, closes)) == expected
 
 
-def test_closing_month_is_where_budget_remaining_leaves_the_batch_out(small_ds: xr.Dataset):
+def test_closing_month_is_where_budget_remaining_leaves_the_batch_out(small_ds: xr.Dataset) -> None:
     (m,) = closing_months(small_ds)
     remaining = small_ds["budget_remaining"].transpose("replication", "month").values
     assert (remaining[:, m - 1] > 0).all() and (remaining[:, m:] == 0).all()
 
 
-def test_budget_account(small_ds: xr.Dataset):
+def test_budget_account(small_ds: xr.Dataset) -> None:
     account = budget_account(small_ds)
     assert list(account.columns) == list(BUDGET_ACCOUNT)
     assert list(account.index) == list(small_ds["replication"].values)
@@ -49,5 +49,5 @@ def test_budget_account(small_ds: xr.Dataset):
     assert (account["fall_at_closes"] > 1e6).all()  # most of it lapses, unspent, when the batch closes
 
 
-def test_budget_remaining_says_that_a_closed_batch_lapses(small_ds: xr.Dataset):
+def test_budget_remaining_says_that_a_closed_batch_lapses(small_ds: xr.Dataset) -> None:
     assert "lapses" in small_ds["budget_remaining"].attrs["long_name"]
