@@ -13,7 +13,8 @@ House style:
   :func:`budget_burndown` and :func:`additional_adopters` take a mapping
   ``{label: Dataset}`` (or one Dataset with ``label=``, drawn again on the
   same ``ax``); each run gets the next colour of the cycle (``C0``, ``C1``,
-  ...) and the Axes keeps one legend, an entry per run.
+  ...) and the Axes keeps one legend, an entry per run.  :func:`who_pays`
+  takes a mapping too: a stacked bar per run, named by its label, on one scale.
 * Legends sit outside the axes, to their right, so they never cover data; a
   figure with many items (Wright's law of 98 platforms) groups them
   (:data:`MAX_LEGEND_ENTRIES`).
@@ -42,6 +43,7 @@ from numpy.typing import NDArray
 
 from dxsim.analysis.additionality import fiscal_flow
 from dxsim.analysis.appraisal import appraisal_settings
+from dxsim.analysis.budget import closing_months
 from dxsim.analysis.payback import government_payback_month
 from dxsim.analysis.survival import kaplan_meier, km_median
 from dxsim.analysis.sweeps import one_point
@@ -547,8 +549,33 @@ def _who_pays_groups(ds: xr.Dataset, by: str) -> tuple[list[str], list[xr.DataAr
     raise ValueError(f"by must be 'total', 'industry' or 'platform', got {by!r}")
 
 
+def _who_pays_bars(ds: Runs, by: str) -> tuple[list[str], dict[str, NDArray[np.float64]], str, list[int]]:
+    """(bar names, million yuan per variable and bar, axis label, replications per run) of :func:`who_pays`.
+
+    One run: a bar per group. Several: a bar per run and group, named by the
+    run (``"10%"``) or by the run and the group (``"10%: manufacturing"``), the runs in their order.
+    """
+    runs = _runs(ds, None)
+    names: list[str] = []
+    lengths: dict[str, list[float]] = {var: [] for _, var, _ in _CONTRIBUTIONS}
+    label, replications = "contracts", []
+    for run_name, run in runs:
+        run = _one_point(run, "who_pays")
+        groups, masks, label = _who_pays_groups(run, by)
+        if run_name is None or not _several(runs):
+            names += groups
+        else:
+            names += [run_name] if by == "total" else [f"{run_name}: {g}" for g in groups]
+        for _, var, _ in _CONTRIBUTIONS:
+            lengths[var] += [float(run[var].where(m).sum("adopter").mean("replication")) / MILLION for m in masks]
+        replications.append(_replications(run))
+    if _several(runs):
+        label = "run" if by == "total" else f"run: {label}"
+    return names, {var: np.array(v) for var, v in lengths.items()}, label, replications
+
+
 def who_pays(
-    ds: xr.Dataset,
+    ds: Runs,
     *,
     by: Literal["total", "industry", "platform"] = "total",
     ax: Axes | None = None,
@@ -563,13 +590,15 @@ def who_pays(
 
     Parameters
     ----------
-    ds : xarray.Dataset
-        Output of :func:`dxsim.simulate` (or one point of a sweep).
+    ds : xarray.Dataset or mapping of str to xarray.Dataset
+        Output of :func:`dxsim.simulate` (or one point of a sweep), or
+        several runs by their labels: their bars side by side on one scale,
+        each named by its run's label (and group).
     by : {"total", "industry", "platform"}
-        One bar for all contracts, or one per industry (``adopter_industry``)
-        or per platform (``adopter_platform``).  More than six groups are
-        drawn as horizontal bars, one readable label per bar (a new figure
-        grows with them).
+        One bar for all contracts (of each run), or one per industry
+        (``adopter_industry``) or per platform (``adopter_platform``).  More
+        than six bars are drawn horizontally, one readable label per bar (a
+        new figure grows with them).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure by default.
 
@@ -578,16 +607,11 @@ def who_pays(
     matplotlib.axes.Axes
         ``ax.containers`` holds one BarContainer per party, in the order
         government, platform, enterprise; bar lengths are in million yuan
-        (heights of upright bars, widths of horizontal ones).  Negative
-        contributions are stacked below zero. The total is written at the
-        end of each bar.
+        (heights of upright bars, widths of horizontal ones), the runs' bars
+        in the mapping's order.  Negative contributions are stacked below
+        zero. The total is written at the end of each bar.
     """
-    ds = _one_point(ds, "who_pays")
-    groups, masks, group_label = _who_pays_groups(ds, by)
-    lengths = {
-        var: np.array([float(ds[var].where(m).sum("adopter").mean("replication")) / MILLION for m in masks])
-        for _, var, _ in _CONTRIBUTIONS
-    }
+    groups, lengths, group_label, replications = _who_pays_bars(ds, by)
     flat = len(groups) > _MAX_UPRIGHT_BARS
     ax = _axes(ax, figsize=(7.0, max(4.5, 0.22 * len(groups) + 1.8)) if flat else (7.0, 4.5))
     xs = np.arange(len(groups))
@@ -602,8 +626,9 @@ def who_pays(
         up += np.where(h >= 0, h, 0.0)
         down += np.where(h < 0, h, 0.0)
     _who_pays_axes(ax, groups, group_label, up, up + down, flat)
-    n = _replications(ds)
-    _title(ax, f"Who pays for the contracts\nmean over {n} replication{'s' if n != 1 else ''}, within the horizon")
+    n = set(replications)
+    over = f"{n.pop()} replication{'s' * (replications[0] != 1)}" if len(n) == 1 else "each run's replications"
+    _title(ax, f"Who pays for the contracts\nmean over {over}, within the horizon")
     _legend(ax, title="party (variable)")
     return ax
 
@@ -653,8 +678,19 @@ def _batch_windows(ds: xr.Dataset) -> list[tuple[float, float]]:
     return [(float(date2num(b.opens)), float(date2num(b.closes))) for b in batches]
 
 
+#: Legend entry of the batch closes on :func:`budget_burndown`, without and with ``programme.rollover``.
+_BATCH_CLOSES = ("batch closes: what it has not committed lapses", "batch closes: what it has not committed rolls over")
+
+
 def budget_burndown(ds: Runs, *, label: str | None = None, ax: Axes | None = None) -> Axes:
-    """Uncommitted programme budget over time: median and 5-95% band over replications, million yuan.
+    """Uncommitted budget of the batches not yet closed over time: median and 5-95% band over replications.
+
+    ``budget_remaining`` counts the batches whose window has not closed by
+    the end of the month (those still to open included).  When a batch
+    closes, the money it has not committed **lapses** (unless
+    ``programme.rollover`` moves it to the next batch): the line falls at the
+    close however much was left, so a fall to 0 at a close is money not
+    spent, not a budget used up.  Each close is marked with a dashed line.
 
     Parameters
     ----------
@@ -671,7 +707,11 @@ def budget_burndown(ds: Runs, *, label: str | None = None, ax: Axes | None = Non
         Per run the median of ``budget_remaining`` (million yuan, end of
         month; ``label="median"`` for an unlabelled run) and its 5-95% band
         against the ``month`` coordinate; the batches' application windows
-        (from the first run's scenario in ``ds.attrs``) are shaded.
+        (from the first run's scenario in ``ds.attrs``) are shaded and each
+        close is marked by a dashed vertical line at the first month whose
+        value leaves the batch out (:func:`dxsim.analysis.budget.closing_months`;
+        legend "batch closes: what it has not committed lapses", or "rolls
+        over" under ``programme.rollover``).
     """
     runs = _runs(ds, label)
     ax = _axes(ax)
@@ -682,10 +722,18 @@ def budget_burndown(ds: Runs, *, label: str | None = None, ax: Axes | None = Non
         _fan(ax, run["month"].values, values, name, bands=_BANDS[:1])
         n = _replications(run)
     if "batch open" not in ax.get_legend_handles_labels()[1]:
-        for k, (opens, closes) in enumerate(_batch_windows(_one_point(runs[0][1], "budget_burndown"))):
+        first = _one_point(runs[0][1], "budget_burndown")
+        windows = _batch_windows(first)
+        for k, (opens, closes) in enumerate(windows):
             ax.axvspan(opens, closes, color="0.5", alpha=0.12, linewidth=0, label="batch open" if k == 0 else None)
+        scenario = _scenario(first)
+        if scenario is not None:
+            closing = _BATCH_CLOSES[scenario.programme.rollover]
+            for k, m in enumerate(closing_months(first)):
+                ax.axvline(first["month"].values[m], color="0.3", linestyle="--", linewidth=1.0,
+                           label=closing if k == 0 else None)  # fmt: skip
     how = "median (line) and 90% band (shade) per run" if _several(runs) else f"{n} replications"
-    _title(ax, f"Programme budget not yet committed\n{how}")
+    _title(ax, f"Budget not yet committed in the batches not yet closed\n{how}")
     ax.set_xlabel(_MONTH_LABEL)
     ax.set_ylabel("budget_remaining (million yuan)")
     ax.set_ylim(bottom=0.0)

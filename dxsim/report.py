@@ -16,7 +16,12 @@ replications, date), the scenario's summary and TOML, and:
   as a table with intervals (``id="appraisal"``: fiscal balance and NPV, social
   NPV, deadweight windows, timing additionality, net leverage, incidence)
   and the additional adopters month by month;
-* Figures: adoption, who pays, the budget, Wright's law.
+* Figures: adoption, who pays for the contracts, the budget burn-down
+  (``budget_remaining``, each batch's close marked: what a batch has not
+  committed at its close lapses, it is not spent) and Wright's law; under
+  them the budget in numbers (``<table id="budget">``,
+  :func:`dxsim.analysis.budget.budget_account`: the budget, the public money
+  paid, the fall of ``budget_remaining`` at the closes, what is left).
 
 The payback and appraisal sections use the counterfactual the run holds
 (``dxsim run --counterfactual``) and run it only when it is missing (the page
@@ -25,7 +30,9 @@ the ``data-*`` attributes keep the Dataset's units).  Figures are PNG images
 inlined as ``data:`` URIs (matplotlib's Agg renderer, no pyplot state).
 
 Several runs (a mapping ``{label: Dataset}``) are put side by side: each
-table has a column per run, each figure a line per run.  For a sweep the
+table has a column per run, each figure a line per run, and who pays a
+stacked bar per run on one scale (Wright's law is drawn for a single run
+only: its points are per platform).  For a sweep the
 headline table has one row per point, heat maps of adopters and public money
 cover every pair of swept dimensions, and the sections above show the sweep's
 first point.
@@ -57,7 +64,8 @@ import xarray as xr
 
 from dxsim import plot
 from dxsim._version import __version__
-from dxsim.analysis.metrics import HEADLINE, METRICS, headline
+from dxsim.analysis.budget import BUDGET_ACCOUNT, budget_account
+from dxsim.analysis.metrics import HEADLINE, METRICS, headline, quantile
 from dxsim.analysis.payback import PAYBACK_STATISTICS
 from dxsim.analysis.sweeps import point_indices
 from dxsim.atomic import atomic_path
@@ -226,19 +234,70 @@ def _appraisal_drawings(runs: plot.Runs) -> list[_Drawing]:
     return [(caption, lambda ax: plot.additional_adopters(runs, ax=ax), _FIGSIZE)]
 
 
+_WHO_PAYS = "Who pays for the contracts: government, platform and enterprise, mean over replications (million yuan)"
+_WHO_PAYS_RUNS = (
+    "Who pays for the contracts: a bar per run, on one scale; government, platform and enterprise, mean over "
+    "replications (million yuan)"
+)
+_BURNDOWN = (
+    "Budget burn-down: budget_remaining, the money not yet committed in the batches not yet closed (those still to "
+    "open included). At a batch's close (dashed line) the money it has not committed lapses: it is not spent, so a "
+    "fall at a close is not a budget used up (the table below gives the money paid and the fall at the closes)"
+)
+_BURNDOWN_ROLLOVER = (
+    "Budget burn-down: budget_remaining, the money not yet committed in the batches not yet closed (those still to "
+    "open included). At a batch's close (dashed line) the money it has not committed rolls over to the next batch "
+    "(programme.rollover), and lapses if none is to come"
+)
+
+
+def _burndown_caption(runs: plot.Runs) -> str:
+    """The burn-down's caption: what a fall at a close means (lapse, or rollover if every run rolls over)."""
+    datasets = [runs] if isinstance(runs, xr.Dataset) else list(runs.values())
+    rollover = all(scenario_of(ds).programme.rollover for ds in datasets)
+    return _BURNDOWN_ROLLOVER if rollover else _BURNDOWN
+
+
 def _run_drawings(runs: plot.Runs) -> list[_Drawing]:
-    """The general figures: adoption, who pays (one run), the budget, Wright's law (one run)."""
+    """The general figures: adoption, who pays (a bar per run), the budget, Wright's law (one run)."""
+    single = isinstance(runs, xr.Dataset)
     drawings: list[_Drawing] = [
         ("Adopters over time: median and 50% / 90% bands", lambda ax: plot.adoption_fan(runs, ax=ax), _FIGSIZE),
+        (_WHO_PAYS if single else _WHO_PAYS_RUNS, lambda ax: plot.who_pays(runs, ax=ax), _FIGSIZE),
+        (_burndown_caption(runs), lambda ax: plot.budget_burndown(runs, ax=ax), _FIGSIZE),
     ]
     if isinstance(runs, xr.Dataset):
-        drawings.append(("Who pays for the contracts", lambda ax: plot.who_pays(runs, ax=ax), _FIGSIZE))
-    drawings.append(("Budget burn-down", lambda ax: plot.budget_burndown(runs, ax=ax), _FIGSIZE))
-    if isinstance(runs, xr.Dataset):
+        one = runs  # narrowed for the lambda
         drawings.append(
-            ("Wright's law of the platforms' delivery cost", lambda ax: plot.wrights_law(runs, ax=ax), _FIGSIZE)
+            ("Wright's law of the platforms' delivery cost", lambda ax: plot.wrights_law(one, ax=ax), _FIGSIZE)
         )
     return drawings
+
+
+def _budget_rows(ds: xr.Dataset) -> pd.DataFrame:
+    """:func:`dxsim.analysis.budget.budget_account` in the long form of the tables (mean, low, high, units, meaning)."""
+    account = budget_account(ds)
+    lo, hi = (1 - _INTERVAL) / 2, 1 - (1 - _INTERVAL) / 2
+    rows = {}
+    for name, (units, meaning) in BUDGET_ACCOUNT.items():
+        v = account[name].to_numpy(dtype=float)
+        rows[name] = {"mean": float(v.mean()), "low": quantile(v, lo), "high": quantile(v, hi), "units": units,
+                      "meaning": meaning}  # fmt: skip
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+_BUDGET_NOTE = (
+    '<p class="note">The budget burn-down in numbers: mean and 90% interval over replications, million yuan. '
+    "Money a batch has not committed when its window closes lapses: budget_remaining falls at the close, "
+    "however much was left, and that money is not spent.</p>"
+)
+
+
+def _budget_section(runs: Mapping[str, xr.Dataset]) -> list[str]:
+    """The budget table under the figures: one run's, or the runs' side by side."""
+    rows = {name: _budget_rows(ds) for name, ds in runs.items()}
+    table = _single_table("budget", next(iter(rows.values()))) if len(rows) == 1 else _runs_table("budget", rows)
+    return ["<h3>Budget: paid, lapsed at the closes, left</h3>", _BUDGET_NOTE, table]
 
 
 def _heatmap_size(nx: int, ny: int) -> tuple[float, float]:
@@ -577,6 +636,7 @@ def _run_parts(ds: xr.Dataset, engine: dict[str, Any]) -> list[str]:
         *_analysis_sections({"run": run}),
         "<h2>Figures</h2>",
         _figures(_run_drawings(ds)),
+        *_budget_section({"run": ds}),
     ]
 
 
@@ -605,6 +665,7 @@ def _sweep_parts(ds: xr.Dataset, engine: dict[str, Any]) -> list[str]:
     parts += [f'<p class="note">The sections below show the first point ({_esc(where)}).</p>']
     parts += _analysis_sections({"first point": _analysed(first, engine)})
     parts += [f"<h2>Figures of the first point ({_esc(where)})</h2>", _figures(_run_drawings(first))]
+    parts += _budget_section({"first point": first})
     return parts
 
 
@@ -634,6 +695,7 @@ def _compared_parts(runs: Mapping[str, xr.Dataset], sources: Mapping[str, str], 
     analysed = {name: _analysed(ds, engine) for name, ds in runs.items()}
     parts += _analysis_sections(analysed)
     parts += ["<h2>Figures</h2>", _figures(_run_drawings({n: a.ds for n, a in analysed.items()}))]
+    parts += _budget_section(runs)
     return parts
 
 

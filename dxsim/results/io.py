@@ -68,7 +68,7 @@ def check_results(ds: xr.Dataset) -> None:
     if not isinstance(ds, xr.Dataset):
         raise TypeError(f"expected an xarray.Dataset, got {type(ds).__name__}")
     if "scenario" not in ds.attrs or "seed" not in ds.attrs or "adopters" not in ds:
-        raise ValueError("not a dxsim results file (no scenario and seed in its attributes)")
+        raise ValueError(_not_results(ds))
     try:
         check_seed(ds.attrs["seed"], "attribute 'seed'")
     except ValueError as err:
@@ -82,6 +82,26 @@ def check_results(ds: xr.Dataset) -> None:
         more = f" (and {len(err.lines) - 1} more)" if len(err.lines) > 1 else ""
         raise ValueError(err.lines[0] + more) from None
     _check_shape(ds, sc)
+
+
+def _not_results(ds: xr.Dataset) -> str:
+    """What ``ds`` is instead of a run or a sweep, and what to do with it: one line (no path)."""
+    missing = [name for name in ("scenario", "seed") if name not in ds.attrs]
+    if missing:
+        return f"not a dxsim results file (no {' and '.join(missing)} in its attributes)"
+    if "objectives" in ds.attrs and "evaluation" in ds.dims:
+        n = ds.sizes["evaluation"]
+        return (
+            f"an optimisation result (dxsim optimize, {n} design{'s' * (n != 1)}), not a run or a sweep: read it "
+            "with xarray.open_dataset (docs/optimize.md); to report a design, set its levers in the scenario, "
+            "dxsim run it and report that file"
+        )
+    if ds.attrs.get("method") in ("sobol", "morris") and "bounds" in ds.attrs:
+        return (
+            "sensitivity indices (dxsim sensitivity), not a run or a sweep: read them with xarray.open_dataset "
+            "and draw them with dxsim.plot.sensitivity"
+        )
+    return "not a dxsim results file (no variable adopters: not what dxsim run or dxsim sweep writes)"
 
 
 def _check_sweep_attr(text: object) -> None:

@@ -83,7 +83,12 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
         "owed to the platform on signed contracts, not yet paid nor written off (end of month)",
     ),
     "platform_cash_flow": (MONTH_PLATFORM, "yuan / month", "net cash flow of each platform in the month"),
-    "budget_remaining": (("month",), "yuan", "uncommitted programme budget (end of month)"),
+    "budget_remaining": (
+        ("month",),
+        "yuan",
+        "budget not yet committed in the batches not yet closed, those to come included (end of month); "
+        "a closed batch's uncommitted money lapses and is not counted",
+    ),
     "public_money": (
         ("month",),
         "yuan / month",

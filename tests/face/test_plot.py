@@ -21,6 +21,7 @@ from matplotlib.image import AxesImage
 import dxsim as dx
 from dxsim import plot
 from dxsim.analysis.additionality import fiscal_flow
+from dxsim.analysis.budget import closing_months
 from dxsim.analysis.survival import kaplan_meier, km_median
 from dxsim.studies.appraisal import appraisal
 
@@ -285,6 +286,33 @@ def test_budget_burndown_median_and_band(small_ds: xr.Dataset) -> None:
     budget = small_ds["budget_remaining"].transpose("replication", "month").values / 1e6
     np.testing.assert_allclose(_line(ax, "median"), np.median(budget, axis=0))
     assert len(ax.collections) == 1
+
+
+def test_budget_burndown_marks_each_close_where_the_money_lapses(small_ds: xr.Dataset) -> None:
+    ax = plot.budget_burndown(small_ds)
+    (close,) = [line for line in ax.lines if line.get_linestyle() == "--"]  # small: one batch
+    (m,) = closing_months(small_ds)
+    assert close.get_xdata()[0] == small_ds["month"].values[m]  # where the line reaches the floor
+    median = _line(ax, "median")
+    assert median[m - 1] > 1.0 and median[m] == 0.0  # millions left a month before: they lapse at the close
+    assert "batch closes: what it has not committed lapses" in ax.get_legend_handles_labels()[1]
+    rollover = dx.scenario_of(small_ds).with_overrides({"programme.rollover": True})
+    ax = plot.budget_burndown(small_ds.assign_attrs(scenario=rollover.to_toml()))
+    assert "batch closes: what it has not committed rolls over" in ax.get_legend_handles_labels()[1]
+
+
+def test_who_pays_of_several_runs_puts_their_bars_side_by_side(paired: xr.Dataset, other: xr.Dataset) -> None:
+    runs = {"10%": paired, "30%": other}
+    ax = plot.who_pays(runs)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10%", "30%"] and ax.get_xlabel() == "run"
+    for container, var in zip(ax.containers, ["government_paid", "platform_discount", "enterprise_paid"], strict=True):
+        heights = [bar.get_height() for bar in container]  # type: ignore[attr-defined]
+        expected = [float(run[var].sum("adopter").mean("replication")) / 1e6 for run in runs.values()]
+        np.testing.assert_allclose(heights, expected)
+    by_industry = plot.who_pays(runs, by="industry")
+    names = [str(i) for i in paired["industry"].values]
+    assert [t.get_text() for t in by_industry.get_xticklabels()] == [f"{r}: {i}" for r in runs for i in names]
+    assert legend_covers(by_industry, renderer_of(by_industry.figure)) == []
 
 
 # --------------------------------------------------------------------------- Wright's law

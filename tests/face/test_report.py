@@ -25,6 +25,7 @@ from figure_checks import legend_covers, legends, renderer_of, run_colours
 
 import dxsim as dx
 from dxsim import report
+from dxsim.analysis.budget import BUDGET_ACCOUNT, budget_account
 from dxsim.analysis.metrics import HEADLINE
 from dxsim.analysis.payback import PAYBACK_STATISTICS
 from dxsim.report import open_results, render, write_report
@@ -38,8 +39,9 @@ TAX = "tax.general_rate"  # programme.tax_rate is deprecated (issue 13)
 PNG = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 #: Figures of a run's page: two of paybacks, one of the appraisal, four general ones.
 RUN_FIGURES = 7
-#: Figures of runs side by side: three of paybacks (a party each), one of the appraisal, adoption and the budget.
-COMPARED_FIGURES = 6
+#: Figures of runs side by side: three of paybacks (a party each), one of the appraisal, adoption, who pays
+#: (a bar per run) and the budget.
+COMPARED_FIGURES = 7
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -380,12 +382,45 @@ def test_no_legend_of_the_page_covers_data(paired: xr.Dataset, other: xr.Dataset
 
 def test_runs_of_the_page_get_a_colour_each_and_one_legend(paired: xr.Dataset, other: xr.Dataset):
     for drawing in page_drawings({"10%": paired, "30%": other}):
+        if drawing[0].startswith("Who pays"):  # a bar per run, coloured by party: the next test
+            continue
         fig, _ = drawn(drawing)
         (ax,) = fig.axes
         colours = run_colours(ax)
         assert len(colours) == 2 and colours[0] != colours[1], drawing[0]
         assert len(legends(fig)) == 1, drawing[0]
         assert [t.get_text().split("\n")[0] for t in ax.get_legend().get_texts()][:2] == ["10%", "30%"], drawing[0]
+
+
+def test_runs_of_the_page_show_who_pays_side_by_side(paired: xr.Dataset, other: xr.Dataset):
+    runs = {"10%": paired, "30%": other}
+    (drawing,) = [d for d in page_drawings(runs) if d[0].startswith("Who pays")]
+    assert "a bar per run, on one scale" in drawing[0]
+    fig, _ = drawn(drawing)
+    (ax,) = fig.axes  # one axis: one scale for both runs
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10%", "30%"]
+    government = [bar.get_height() for bar in ax.containers[0]]  # type: ignore[attr-defined]
+    expected = [float(run["government_paid"].sum("adopter").mean("replication")) / 1e6 for run in runs.values()]
+    np.testing.assert_allclose(government, expected)
+
+
+def test_budget_table_is_the_budget_account(paired_page: str, compared_page: str, paired, other):
+    caption = "At a batch&#x27;s close (dashed line) the money it has not committed lapses: it is not spent"
+    assert caption in paired_page and caption in compared_page
+    single: dict[str, list[float]] = {}
+    for cell in table_cells(paired_page, "budget"):
+        single.setdefault(cell["metric"], []).append(float(cell["value"]))
+    account = budget_account(paired)
+    assert list(single) == list(BUDGET_ACCOUNT)
+    for name, (mean, low, high) in single.items():
+        values = account[name].to_numpy()
+        assert (mean, low, high) == pytest.approx((values.mean(), np.quantile(values, 0.05), np.quantile(values, 0.95)))
+    assert single["fall_at_closes"][0] > 1e6  # millions lapse when the batch closes (small, 24 months)
+    cells = {(c["metric"], c["run"]): float(c["mean"]) for c in table_cells(compared_page, "budget")}
+    for name, run in {"10%": paired, "30%": other}.items():
+        account = budget_account(run)
+        for column in BUDGET_ACCOUNT:
+            assert cells[(column, name)] == pytest.approx(float(account[column].mean()))
 
 
 # --------------------------------------------------------------------------- writing
@@ -606,6 +641,33 @@ def test_cli_bad_input_exits_2_with_one_line(capsys, tmp_path, run_file, store, 
     assert len(err.splitlines()) == 1 and err.startswith(f"dxsim report: {message}"), err
     assert not out.exists() and not out.parent.exists()
     assert not (tmp_path / "plain.html").exists() and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_cli_report_of_an_optimisation_says_what_it_is(capsys, short: dx.Scenario, tmp_path: Path):
+    opt = dx.optimize(short, {"programme.instruments[0].share": (0.1, 0.5)}, "accepted", replications=1, seed=1,
+                      evaluations=2)  # fmt: skip
+    path = dx.write_netcdf(opt.evaluations, tmp_path / "opt.nc")
+    out = tmp_path / "r.html"
+    status, stdout, err = run_cli(capsys, "report", str(path), "-o", str(out))
+    assert (status, stdout) == (2, "") and len(err.splitlines()) == 1
+    assert err.startswith(f"dxsim report: {path}: an optimisation result (dxsim optimize, 2 designs), not a run")
+    assert "set its levers in the scenario, dxsim run it and report that file" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("attrs", "variables", "message"),
+    [
+        ({"seed": 1}, {}, r"not a dxsim results file \(no scenario in its attributes\)"),
+        ({}, {}, r"not a dxsim results file \(no scenario and seed in its attributes\)"),
+        ({"seed": 1, "scenario": "x", "method": "sobol", "bounds": "{}"}, {"S1": ("param", [0.5])},
+         r"^sensitivity indices \(dxsim sensitivity\), not a run or a sweep: .*dxsim.plot.sensitivity"),
+        ({"seed": 1, "scenario": "x"}, {"a": ("x", [1.0])}, r"not a dxsim results file \(no variable adopters"),
+    ],
+)  # fmt: skip
+def test_a_file_that_is_no_run_is_named(attrs, variables, message):
+    with pytest.raises(ValueError, match=message):
+        render(xr.Dataset(variables, attrs=attrs))
 
 
 def test_cli_bad_output(capsys, run_file: Path, tmp_path: Path):
