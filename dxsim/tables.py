@@ -445,7 +445,8 @@ def format_comparison(comparison: Comparison | pd.DataFrame, fmt: ComparisonForm
     if fmt == "table":
         text = str(cells.to_string())
         if paired is None:
-            return text
+            why = comparison.unpaired if isinstance(comparison, Comparison) else None
+            return text if why is None else f"{text}\n\nno paired difference: {why}"
         title, second = _paired_cells(units, paired)
         return f"{text}\n\n{title}\n{second.to_string()}"
     text = _markdown(cells, len(runs))

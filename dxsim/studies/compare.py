@@ -23,7 +23,7 @@ from __future__ import annotations
 import html
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -90,12 +90,17 @@ class Comparison:
         columns ``mean``, ``p5``, ``p95``, ``units``, ``pairs``).  None otherwise.
     minuend, subtrahend : str or None
         The labels of the second and the first run when there is a paired difference.
+    unpaired : str or None
+        Why two or more runs have no paired difference (more than two runs,
+        different seeds, no replication in common); None with one run or
+        with a paired difference.
     """
 
     metrics: pd.DataFrame
     paired_difference: pd.DataFrame | None = None
     minuend: str | None = None
     subtrahend: str | None = None
+    unpaired: str | None = None
 
     @property
     def units(self) -> dict[str, str]:
@@ -114,7 +119,7 @@ class Comparison:
     def __repr__(self) -> str:
         text = f"Comparison: metrics\n{self.metrics.to_string()}"
         if self.paired_difference is None:
-            return text
+            return text if self.unpaired is None else f"{text}\n\nno paired difference: {self.unpaired}"
         return f"{text}\n\npaired difference {self.paired_label}\n{self.paired_difference.to_string()}"
 
     def _repr_html_(self) -> str:
@@ -122,6 +127,8 @@ class Comparison:
         if self.paired_difference is not None:
             label = html.escape(f"paired difference {self.paired_label} (same seed, common random numbers)")
             parts.append(f"<h4>{label}</h4>{self.paired_difference.to_html()}")
+        elif self.unpaired is not None:
+            parts.append(f"<p>no paired difference: {html.escape(self.unpaired)}</p>")
         return "\n".join(parts)
 
     def __getattr__(self, name: str) -> Any:
@@ -159,18 +166,25 @@ def _counterfactual_of(label: str, counterfactual: Counterfactual) -> xr.Dataset
     return counterfactual[label]
 
 
-def _paired(labelled: Mapping[str, xr.Dataset], interval: float) -> tuple[pd.DataFrame | None, str | None, str | None]:
-    """(paired difference, minuend, subtrahend) of exactly two runs on one seed with replications in common."""
+def _paired(labelled: Mapping[str, xr.Dataset], interval: float) -> Comparison:
+    """The paired difference of exactly two runs on one seed with replications in common, or why there is none.
+
+    Returns a :class:`Comparison` without metrics (the caller adds them).
+    """
+    none = pd.DataFrame()
     if len(labelled) != 2:
-        return None, None, None
+        why = None if len(labelled) < 2 else f"{len(labelled)} runs (a paired difference takes exactly two)"
+        return Comparison(none, unpaired=why)
     (first, a), (second, b) = labelled.items()
-    if a.attrs.get("seed") is None or a.attrs.get("seed") != b.attrs.get("seed"):
-        return None, None, None
+    seeds = (a.attrs.get("seed"), b.attrs.get("seed"))
+    if seeds[0] is None or seeds[0] != seeds[1]:
+        why = f"seeds {seeds[0]} and {seeds[1]}: not the same enterprises (no common random numbers)"
+        return Comparison(none, unpaired=why)
     try:
         table = paired_difference(a, b, [*HEADLINE, *RUN_ROWS], interval=interval)
-    except ValueError:  # no replication in common: nothing to pair
-        return None, None, None
-    return table, second, first
+    except ValueError:
+        return Comparison(none, unpaired="no replication in common")
+    return Comparison(none, table, second, first)
 
 
 def compare(
@@ -253,5 +267,4 @@ def compare(
     frame = pd.concat(columns, axis=1, names=["run", "statistic"])
     frame.index.name = "metric"
     frame.attrs["units"] = units
-    paired, minuend, subtrahend = _paired(labelled, interval)
-    return Comparison(frame, paired, minuend, subtrahend)
+    return replace(_paired(labelled, interval), metrics=frame)

@@ -171,3 +171,21 @@ def test_compare_refuses_a_bad_interval_and_no_runs(run):
     with pytest.raises(ValueError, match="at least one run"):
         dx.compare({})
     assert list(dx.compare(run, interval=0.5).metrics[run.attrs["scenario_name"]].columns) == ["mean", "p25", "p75"]
+
+
+def test_compare_says_why_there_is_no_paired_difference(run):
+    other = run.copy()
+    other.attrs = {**run.attrs, "seed": int(run.attrs["seed"]) + 1}
+    cmp = dx.compare({"a": run, "b": other})
+    assert cmp.paired_difference is None
+    assert (
+        cmp.unpaired
+        == f"seeds {run.attrs['seed']} and {other.attrs['seed']}: not the same enterprises (no common random numbers)"
+    )
+    assert repr(cmp).endswith(f"no paired difference: {cmp.unpaired}")
+    assert format_comparison(cmp).endswith(f"no paired difference: {cmp.unpaired}")
+    three = dx.compare({"a": run, "b": run, "c": run})
+    assert three.unpaired == "3 runs (a paired difference takes exactly two)" and three.paired_difference is None
+    assert dx.compare({"a": run}).unpaired is None
+    paired = dx.compare({"a": run, "b": run})
+    assert paired.unpaired is None and paired.paired_difference is not None
