@@ -47,7 +47,7 @@ from dxsim.scenario.variants import counterfactual
 from dxsim.studies.levers import Levers
 from dxsim.studies.sensitivity import parse_output
 
-__all__ = ["Design", "Optimization", "optimize"]
+__all__ = ["FRONT_SHOWN", "Design", "Optimization", "optimize"]
 
 Sense = Literal["max", "min"]
 #: The comparison operators of a constraint.
@@ -142,7 +142,12 @@ class Optimization:
         return Design(evaluation, levers, metrics, self.scenario.with_overrides(levers))
 
     def summary(self) -> str:
-        """The search and its best design in a few lines (what ``dxsim optimize`` prints)."""
+        """The search and its best design in a few lines (what ``dxsim optimize`` prints).
+
+        With several objectives "best" is best on the first one (ties broken
+        by the next), and the trade-off follows: every design on the front
+        (up to :data:`FRONT_SHOWN`), its levers and its objectives.
+        """
         ev = self.evaluations
         goals = ", ".join(f"{s} {m}" for m, s in self.objectives)
         head = (
@@ -154,14 +159,35 @@ class Optimization:
             best = self.best
         except ValueError as err:
             return f"{head}\n{err}"
-        lines = [head, f"best (evaluation {best.evaluation}):"]
+        first = f" on {self.objectives[0][1]} {self.objectives[0][0]}" if len(self.objectives) > 1 else ""
+        lines = [head, f"best{first} (evaluation {best.evaluation}):"]
         lines += [f"  {path} = {value:.6g}" if isinstance(value, float) else f"  {path} = {value!r}"
                   for path, value in best.levers.items()]  # fmt: skip
         lines += [f"  {metric}: {value:,.4g}" for metric, value in best.metrics.items()]
+        if len(self.objectives) > 1:
+            lines += self._trade_off()
         return "\n".join(lines)
+
+    def _trade_off(self) -> list[str]:
+        """Lines of the front: no design on it does at least as well on every objective and better on one."""
+        front = self.front
+        n = front.sizes["evaluation"]
+        lines = [f"the trade-off: {n} designs on the front{'' if n <= FRONT_SHOWN else f', the first {FRONT_SHOWN}'}"]
+        for k in front["evaluation"].values[:FRONT_SHOWN]:
+            design = self.design(int(k))
+            levers = ", ".join(
+                f"{p} = {v:.4g}" if isinstance(v, float) else f"{p} = {v!r}" for p, v in design.levers.items()
+            )
+            goals = ", ".join(f"{m} {design.metrics[m]:,.4g}" for m, _ in self.objectives)
+            lines.append(f"  evaluation {int(k)}: {goals} ({levers})")
+        return lines
 
     def __repr__(self) -> str:
         return self.summary()
+
+
+#: Designs of the front :meth:`Optimization.summary` prints with several objectives.
+FRONT_SHOWN = 10
 
 
 def optimize(

@@ -58,6 +58,18 @@ def test_two_objectives_give_a_feasible_pareto_front(two_goals):
     assert two_goals.best.evaluation == int(front["evaluation"][0])
 
 
+def test_the_summary_of_two_objectives_shows_the_trade_off(two_goals):
+    lines = two_goals.summary().splitlines()
+    front = two_goals.front
+    assert lines[1] == f"best on max accepted (evaluation {two_goals.best.evaluation}):"
+    at = lines.index(f"the trade-off: {front.sizes['evaluation']} designs on the front")
+    shown = [int(line.split(":")[0].split()[-1]) for line in lines[at + 1 :]]
+    assert shown == [int(k) for k in front["evaluation"].values[: dx.studies.optimize.FRONT_SHOWN]]
+    for k, line in zip(shown, lines[at + 1 :], strict=True):
+        money = float(front["mean"].sel(metric="public_money", evaluation=k))
+        assert f"public_money {money:,.4g}" in line
+
+
 def test_the_same_seed_evaluates_the_same_designs(short, two_goals):
     levers = {SHARE: (0.05, 0.6), "programme.when_budget_exhausted": ["unsubsidised", "reject"]}
     again = dx.optimize(
