@@ -713,22 +713,25 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _scenarios_arguments(p: argparse.ArgumentParser) -> None:
+    """``dxsim scenarios [--copy NAME [--to DIR]]``."""
     p.add_argument(
         "--copy",
         metavar="NAME",
         help="copy bundled scenario NAME (its TOML file and the industries CSV it names) to edit; "
         "a scenario it extends stays the bundled one",
     )
-    p.add_argument("--to", type=Path, default=Path("."), help="folder of the copy (default: the current one)")
+    p.add_argument("--to", type=Path, help="with --copy: the folder of the copy (default: the current one)")
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
     from dxsim.scenario.load import bundled_scenarios, copy_scenario, load_scenario
 
     if args.copy is not None:
-        for path in copy_scenario(args.copy, args.to):
+        for path in copy_scenario(args.copy, Path(".") if args.to is None else args.to):
             print(path)
         return 0
+    if args.to is not None:
+        raise CommandError("scenarios", f"--to names the folder of a copy: give --copy NAME too, got --to {args.to}")
     for name in bundled_scenarios():
         sc = load_scenario(name)
         print(f"{name:28s} {sc.description}")

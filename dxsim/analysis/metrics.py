@@ -93,11 +93,17 @@ METRICS: dict[str, tuple[str, str]] = {
     "progress_ratio": ("1", "Wright's-law progress ratio fitted to the platforms' unit costs (see progress_ratio)"),
     "platform_net_cash": (
         "yuan",
-        "the platform party's cash_flow summed over the months of the horizon (all platforms; < 0: a loss)",
+        "the platform party's cash_flow summed over the months of the horizon (all platforms): cash only, "
+        "what enterprises still owe them (platform_receivables) not counted",
+    ),
+    "platform_receivables": (
+        "yuan",
+        "what enterprises still owe the platforms at the horizon (receivables of the last month, all platforms)",
     ),
     "platforms_losing": (
         "1",
-        "share of the platforms whose platform_cash_flow summed over the horizon is < 0 (NaN without platforms)",
+        "share of the platforms that lose money even if all they are owed is paid: cash over the horizon "
+        "+ receivables at its end < 0 (NaN without platforms)",
     ),
 }
 
@@ -147,17 +153,24 @@ def _exhaustion_month(remaining: NDArray[np.float64], scenario: Scenario | None)
     return out
 
 
-def _platform_losses(ds: xr.Dataset) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """(net cash of the platform party, share of platforms losing money) per replication, over the horizon."""
+def _platform_losses(ds: xr.Dataset) -> tuple[NDArray[np.float64], ...]:
+    """Per replication: the platforms' net cash over the horizon, what they are owed at its end, the share losing.
+
+    A platform loses money when its cash over the horizon plus what it is
+    owed at the end (at face value: some of it may never be paid) is < 0.
+    """
     n_rep = ds.sizes["replication"]
-    net, losing = np.full(n_rep, np.nan), np.full(n_rep, np.nan)
+    net, owed, losing = np.full(n_rep, np.nan), np.full(n_rep, np.nan), np.full(n_rep, np.nan)
     if "cash_flow" in ds and "platform" in ds["party"].values:
         flow = ds["cash_flow"].sel(party="platform").sum("month").transpose("replication")
         net = np.asarray(flow.values, dtype=np.float64)
-    if "platform_cash_flow" in ds and ds.sizes.get("platform", 0) > 0:
-        total = ds["platform_cash_flow"].sum("month").transpose("replication", "platform").values
-        losing = np.mean(np.asarray(total, dtype=np.float64) < 0, axis=1)
-    return net, losing
+    if "receivables" in ds and ds.sizes.get("platform", 0) > 0:
+        end = ds["receivables"].isel(month=-1).transpose("replication", "platform")
+        owed = np.asarray(end.sum("platform").values, dtype=np.float64)
+        if "platform_cash_flow" in ds:
+            cash = ds["platform_cash_flow"].sum("month").transpose("replication", "platform")
+            losing = np.mean(np.asarray((cash + end).values, dtype=np.float64) < 0, axis=1)
+    return net, owed, losing
 
 
 def _ratio(num: NDArray[np.float64], den: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -217,7 +230,7 @@ def _summarize_run(ds: xr.Dataset, scenario: Scenario | None) -> pd.DataFrame:
         x, y, plat = wright_points(ds, k)
         fits.append(2.0 ** fit_slope(x, y, plat)[0])
     table["progress_ratio"] = np.asarray(fits, dtype=np.float64)
-    table["platform_net_cash"], table["platforms_losing"] = _platform_losses(ds)
+    table["platform_net_cash"], table["platform_receivables"], table["platforms_losing"] = _platform_losses(ds)
     frame = pd.DataFrame({name: table[name] for name in METRICS}, index=pd.Index(reps, name="replication"))
     return frame
 
@@ -273,12 +286,16 @@ def summarize(ds: xr.Dataset, *, split: bool = False) -> pd.DataFrame:
         - ``progress_ratio`` -- 1: Wright's-law fit to this replication's
           platform costs (:func:`progress_ratio`);
         - ``platform_net_cash`` -- yuan: the platform party's ``cash_flow``
-          summed over the months of the horizon, all platforms together
-          (< 0: the platforms lost money within the horizon; flows after it
-          are not counted); NaN if the Dataset has no ``cash_flow``;
-        - ``platforms_losing`` -- 1: share of the platforms whose
-          ``platform_cash_flow`` summed over the horizon is < 0; NaN without
-          platforms or without ``platform_cash_flow``.
+          summed over the months of the horizon, all platforms together:
+          cash only (what enterprises still owe them is not counted; under
+          a deferred scheme it may be < 0 while they are owed more); NaN if
+          the Dataset has no ``cash_flow``;
+        - ``platform_receivables`` -- yuan: what enterprises still owe the
+          platforms at the horizon (``receivables`` of the last month);
+        - ``platforms_losing`` -- 1: share of the platforms that lose money
+          even if all they are owed is paid (``platform_cash_flow`` summed
+          over the horizon + ``receivables`` at its end < 0); NaN without
+          platforms, ``platform_cash_flow`` or ``receivables``.
 
     Examples
     --------

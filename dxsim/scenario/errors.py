@@ -10,9 +10,10 @@ from pydantic import ValidationError
 __all__ = ["DistError", "FieldError", "Origins", "ScenarioError", "format_path"]
 
 #: Where each part of a scenario's data was written: a field path (names and list positions) -> the
-#: file that set it and whether the path is a row of that file (a CSV row, named ``CSV: line N``, whose
-#: problems are named by their column).  An error's location names the source of its longest prefix.
-Origins = Mapping[tuple[str | int, ...], tuple[str, bool]]
+#: file that set it and how many leading parts of an error's path that file's name replaces (0 for a
+#: TOML file; 2 for a cell of an industries CSV, named ``CSV: line N`` and then its column).  An
+#: error's location is named by the source of its longest prefix.
+Origins = Mapping[tuple[str | int, ...], tuple[str, int]]
 
 
 class FieldError(ValueError):
@@ -140,14 +141,14 @@ _ABSENT = object()
 def _origin(loc: list[str | int], origins: Origins, source: str) -> tuple[str, list[str | int]]:
     """The source that wrote ``loc`` (its longest prefix in ``origins``) and the path to show after it.
 
-    After a row's source (``CSV: line N``) the path shown is the column, not
-    the row's place in the list.
+    After a CSV cell's source (``CSV: line N``) the path shown is the
+    column, not the row's place in the list.
     """
     for k in range(len(loc), 0, -1):
         found = origins.get(tuple(loc[:k]))
         if found is not None:
-            where, row = found
-            return where, (loc[k:] if row else loc)
+            where, skip = found
+            return where, loc[skip:]
     return source, loc
 
 

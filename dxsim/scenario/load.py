@@ -14,7 +14,11 @@ from typing import Any
 
 from dxsim.scenario.errors import ScenarioError
 from dxsim.scenario.limits import MAX_EXTENDS, MAX_INDUSTRIES, MAX_NESTING, nesting_depth
-from dxsim.scenario.schema import Scenario, scenario_from_dict
+from dxsim.scenario.schema import IndustryEntry, Scenario, scenario_from_dict
+
+#: A field path of a scenario's data, and where a value at it was written (:data:`dxsim.scenario.errors.Origins`).
+FieldPath = tuple[str | int, ...]
+Origin = tuple[str, int]
 
 # scenario_from_dict is defined in schema (Scenario.with_overrides needs it); loading uses it and re-exports it.
 __all__ = ["bundled_dir", "bundled_scenarios", "copy_scenario", "load_scenario", "parse_toml", "scenario_from_dict"]
@@ -75,11 +79,55 @@ def load_scenario(source: str | Path, *, allow_outside: bool = False) -> Scenari
     path = _resolve(source)
     data, origins = _read_with_extends(path, (), allow_outside=allow_outside)
     ref = data.get("industries")
+    cells: list[tuple[int, list[tuple[str, ...]]]] | None = None
     if isinstance(ref, _IndustriesCsv):
         # Read after the ``extends`` merge, so dotted columns see the final defaults.
-        lines, data["industries"] = _read_industries_csv(ref.path, ref.scenario, data.get("industry_defaults"))
-        origins |= {("industries", i): (f"{ref.path}: line {n}", True) for i, n in enumerate(lines)}
+        cells, data["industries"] = _read_industries_csv(ref.path, ref.scenario, data.get("industry_defaults"))
+    origins = _industry_origins(data.get("industries"), origins, cells, ref)
     return scenario_from_dict(data, source=str(path), origins=origins)
+
+
+def _industry_origins(
+    rows: Any, origins: dict[FieldPath, Origin], cells: list[tuple[int, list[tuple[str, ...]]]] | None, ref: Any
+) -> dict[FieldPath, Origin]:
+    """``origins`` with each industry field named by what wrote it: its CSV cell, its row, or ``industry_defaults``.
+
+    A field an industry does not write itself comes from
+    ``industry_defaults`` (resolved by the schema), so its problems name the
+    file that wrote that default; a dotted CSV column (``revenue.median``)
+    writes one parameter of a default table, whose other parameters keep
+    the default's file.
+    """
+    if not isinstance(rows, list):
+        return origins
+    out = dict(origins)
+    written_by = _lookup(origins, ("industries",))
+
+    def default(field: str) -> Origin | None:
+        return _lookup(origins, ("industry_defaults", field)) or written_by
+
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            continue
+        for field in IndustryEntry.model_fields:
+            if field not in row and (found := default(field)) is not None:
+                out[("industries", i, field)] = found
+        if cells is None:
+            continue
+        line, written = cells[i]
+        for cell in written:
+            if len(cell) > 1 and (found := default(cell[0])) is not None:
+                out[("industries", i, cell[0])] = found
+            out[("industries", i, *cell)] = (f"{ref.path}: line {line}", 2)
+    return out
+
+
+def _lookup(origins: dict[FieldPath, Origin], key: FieldPath) -> Origin | None:
+    """The origin of ``key``: that of its longest prefix in ``origins``, or None."""
+    for k in range(len(key), 0, -1):
+        if (found := origins.get(key[:k])) is not None:
+            return found
+    return None
 
 
 def _resolve(source: str | Path) -> Path:
@@ -123,7 +171,8 @@ def copy_scenario(name: str, folder: str | Path) -> list[Path]:
     ------
     ScenarioError
         ``name`` is not bundled, or a file of the copy already exists in
-        ``folder`` (nothing is written then).
+        ``folder`` (nothing is written then), or ``folder`` cannot be
+        written (a file, no permission).
 
     Examples
     --------
@@ -144,9 +193,12 @@ def copy_scenario(name: str, folder: str | Path) -> list[Path]:
     existing = [str(t) for t in targets if t.exists()]
     if existing:
         raise ScenarioError([f"{existing[0]}: already exists (the copy overwrites nothing)"])
-    folder.mkdir(parents=True, exist_ok=True)
-    for s, t in zip(sources, targets, strict=True):
-        t.write_bytes(s.read_bytes())
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for s, t in zip(sources, targets, strict=True):
+            t.write_bytes(s.read_bytes())
+    except OSError as err:
+        raise ScenarioError([f"{err.filename or folder}: cannot write the copy: {err.strerror}"]) from None
     return targets
 
 
@@ -232,11 +284,12 @@ def _check_parent_keys(path: Path, data: dict[str, Any], child: Path) -> None:
 
 def _read_with_extends(
     path: Path, seen: tuple[Path, ...], *, allow_outside: bool, child: Path | None = None
-) -> tuple[dict[str, Any], dict[tuple[str | int, ...], tuple[str, bool]]]:
+) -> tuple[dict[str, Any], dict[FieldPath, Origin]]:
     """The data of ``path`` merged over those of the files it extends, and which file wrote each part.
 
-    The origins name only what a file extended wrote (what ``path`` wrote
-    itself is named by ``path``, the error's default source).
+    The origins map every value :func:`_deep_merge` replaces whole to the
+    file that wrote it last; a file that writes inside a value an earlier
+    file wrote (one parameter of a distribution) takes the whole value.
     """
     real = path.resolve()
     if real in seen:
@@ -251,8 +304,9 @@ def _read_with_extends(
     if isinstance(data.get("industries"), str):
         csv_path = _inside(path, "industries", data["industries"], allow_outside=allow_outside)
         data["industries"] = _IndustriesCsv(csv_path, path)
+    own = {leaf: (str(path), 0) for leaf in _leaves(data)}
     if parent_ref is None:
-        return data, {}
+        return data, own
     if not isinstance(parent_ref, str):
         raise ScenarioError([f"{path}: extends: must be a file name, got {parent_ref!r}"])
     parent_path = _inside(path, "extends", parent_ref, allow_outside=allow_outside)
@@ -261,10 +315,13 @@ def _read_with_extends(
     if not parent_path.is_file():
         raise ScenarioError([f"{path}: extends: no such file or bundled scenario, got {parent_ref!r}"])
     parent, origins = _read_with_extends(parent_path, (*seen, real), allow_outside=allow_outside, child=path)
-    origins = {**{leaf: (str(parent_path), False) for leaf in _leaves(parent)}, **origins}
-    for leaf in _leaves(data):  # what this file writes is its own, below it too
-        origins = {key: where for key, where in origins.items() if key[: len(leaf)] != leaf}
-    return _deep_merge(parent, data), origins
+    for leaf in own:  # what this file writes is its own: below it, and the value it writes into
+        origins = {
+            key: (str(path), 0) if key == leaf[: len(key)] else where
+            for key, where in origins.items()
+            if key[: len(leaf)] != leaf
+        }
+    return _deep_merge(parent, data), {**origins, **own}
 
 
 def _leaves(data: dict[str, Any], prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
@@ -289,12 +346,16 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _read_industries_csv(path: Path, scenario: Path, defaults: Any) -> tuple[list[int], list[dict[str, Any]]]:
+def _read_industries_csv(
+    path: Path, scenario: Path, defaults: Any
+) -> tuple[list[tuple[int, list[tuple[str, ...]]]], list[dict[str, Any]]]:
     """Industries from a CSV file: one row each; a column ``revenue.median`` sets one parameter.
 
     A dotted column overrides one parameter of the distribution (or table) that
     ``industry_defaults`` gives for that field; an empty cell keeps the default.
-    Returns each row's line in the file (blank lines counted) and the rows.
+    Returns, for each row, its line in the file (blank lines counted) and the
+    fields its cells write (``("enterprises",)``, ``("revenue", "median")``);
+    and the rows.
     """
     if not path.is_file():
         raise ScenarioError([f"{scenario}: industries: no such CSV file, got {path.name!r}"])
@@ -307,7 +368,7 @@ def _read_industries_csv(path: Path, scenario: Path, defaults: Any) -> tuple[lis
     except OSError as err:
         raise ScenarioError([f"{path}: cannot read: {err.strerror}"]) from None
     rows: list[dict[str, Any]] = []
-    lines: list[int] = []
+    cells: list[tuple[int, list[tuple[str, ...]]]] = []
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         if reader.fieldnames is None or "name" not in reader.fieldnames:
@@ -316,10 +377,11 @@ def _read_industries_csv(path: Path, scenario: Path, defaults: Any) -> tuple[lis
             if len(rows) == MAX_INDUSTRIES:
                 raise ScenarioError([f"{path}: line {reader.line_num}: more than {MAX_INDUSTRIES:,} industries"])
             rows.append(_industry_row(row, path, reader.line_num, defaults))
-            lines.append(reader.line_num)
+            written = [tuple(str(c).split(".", 1)) for c, cell in row.items() if (cell or "").strip()]
+            cells.append((reader.line_num, written))
     except csv.Error as err:  # e.g. a cell longer than the csv module's field size limit
         raise ScenarioError([f"{path}: line {reader.line_num}: not CSV ({err})"]) from None
-    return lines, rows
+    return cells, rows
 
 
 def _industry_row(row: dict[str | None, Any], path: Path, line: int, defaults: dict[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,13 @@ __all__ = ["COMPARE_ROWS", "RUN_ROWS", "Comparison", "Counterfactual", "Runs", "
 #: Rows of :func:`compare` from :func:`dxsim.summarize` after the headline rows, with or without a
 #: counterfactual: when the money runs out (the share of replications in which it does, and the
 #: month, +inf where it does not within the horizon) and the platforms' losses.
-RUN_ROWS = ("budget_exhausted", "budget_exhaustion_month", "platform_net_cash", "platforms_losing")
+RUN_ROWS = (
+    "budget_exhausted",
+    "budget_exhaustion_month",
+    "platform_net_cash",
+    "platform_receivables",
+    "platforms_losing",
+)
 
 #: Rows of :func:`compare` with a counterfactual (after the headline rows).
 COMPARE_ROWS = (
@@ -182,8 +188,8 @@ def _paired(labelled: Mapping[str, xr.Dataset], interval: float) -> Comparison:
         return Comparison(none, unpaired=why)
     try:
         table = paired_difference(a, b, [*HEADLINE, *RUN_ROWS], interval=interval)
-    except ValueError:
-        return Comparison(none, unpaired="no replication in common")
+    except ValueError as err:  # no replication in common, say
+        return Comparison(none, unpaired=str(err))
     return Comparison(none, table, second, first)
 
 

@@ -131,6 +131,22 @@ def test_platform_losses_are_the_platforms_cash_flows_over_the_horizon(short, ru
     assert np.isnan(dx.summarize(run.drop_vars("platform_cash_flow"))["platforms_losing"]).all()
 
 
+def test_a_platform_owed_more_than_its_cash_deficit_is_not_losing(short):
+    # instalments over 24 months: within the horizon the platforms have spent more than they were paid,
+    # yet they are owed more than that; losing is cash + what they are owed at the end < 0 (at face value)
+    deferred = short.with_overrides({"contract.payment": {"scheme": "installments", "months": 24}})
+    ds = dx.simulate(deferred, replications=2, seed=SEED)
+    table = dx.summarize(ds)
+    owed = ds["receivables"].isel(month=-1)
+    np.testing.assert_allclose(table["platform_receivables"], owed.sum("platform").values, rtol=1e-12)
+    cash = ds["platform_cash_flow"].sum("month")
+    np.testing.assert_array_equal(table["platforms_losing"], ((cash + owed) < 0).mean("platform").values)
+    assert (table["platform_net_cash"] < 0).all() and (
+        table["platform_receivables"] > -table["platform_net_cash"]
+    ).all()
+    assert (table["platforms_losing"] < 1).all()
+
+
 def test_progress_ratio_recovers_the_scenario(small):
     sc = small.with_overrides({"platforms.spillover": 0.0, "platforms.progress_ratio": 0.8, "horizon_months": 24})
     ds = dx.simulate(sc, replications=2, seed=3)

@@ -214,6 +214,11 @@ def test_scenarios_copy_writes_an_editable_copy_and_overwrites_nothing(capsys, t
     assert copy.read_bytes() == before + b"\n# edited\n"
     status, _, err = run_cli(capsys, "scenarios", "--copy", "nowhere")
     assert status == 2 and len(err.splitlines()) == 1 and err.startswith("nowhere: no such bundled scenario")
+    (tmp_path / "a-file").write_text("")
+    status, _, err = run_cli(capsys, "scenarios", "--copy", "small", "--to", str(tmp_path / "a-file"))
+    assert status == 2 and err.splitlines() == [f"{tmp_path / 'a-file'}: cannot write the copy: File exists"]
+    status, _, err = run_cli(capsys, "scenarios", "--to", str(tmp_path))
+    assert status == 2 and len(err.splitlines()) == 1 and "give --copy NAME too" in err
 
 
 @pytest.mark.parametrize("argv", [[], ["frobnicate"], ["run"]])

@@ -519,3 +519,27 @@ def test_a_problem_in_a_file_the_scenario_extends_names_that_file(tmp_path):
     )
     child.write_text('extends = "parent.toml"\nname = "child"\n\n[platforms]\ncapacity = 3\n')  # it fixes one
     assert f"{parent}: platforms.capacty: unknown field, got 4" in error_lines(child)
+
+
+def test_a_value_an_industry_inherits_is_named_by_the_file_of_its_default(tmp_path):
+    # industry_defaults is resolved into every industry: a bad default is the file's that wrote the default,
+    # not the CSV's (its rows do not have the column) nor the bundled file's that wrote the industries list
+    scenario, _ = with_industries_csv(tmp_path, "name,enterprises\ntextiles,200\n")
+    scenario.write_text(scenario.read_text().replace('solution = "lightweight-mes"', 'solution = "nope"', 1))
+    assert only_line(scenario) == (
+        f"{scenario}: industries[0].solution: no such solution (known: lightweight-mes), got 'nope'"
+    )
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "small"\nname = "child"\n\n[industry_defaults]\nsolution = "nope"\n')
+    assert only_line(child) == f"{child}: industries[0].solution: no such solution (known: lightweight-mes), got 'nope'"
+    # a dotted column writes one parameter: the others stay the default's
+    scenario, csv_path = with_industries_csv(tmp_path, "name,enterprises,revenue.sigma\ntextiles,200,-1\n")
+    assert only_line(scenario) == f"{csv_path}: line 2: revenue.sigma: must be >= 0, got -1.0"
+
+
+def test_a_file_that_writes_inside_a_value_it_extends_takes_the_whole_value(tmp_path):
+    parent = tmp_path / "parent.toml"
+    parent.write_text('extends = "small"\nname = "p"\n[behaviour]\nhurdle_rate = {dist="uniform", low=0.1, high=0.3}\n')
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "parent.toml"\nname = "c"\n[behaviour.hurdle_rate]\nlow = -0.1\n')
+    assert only_line(child).startswith(f"{child}: behaviour.hurdle_rate: must be >= 0")
