@@ -45,10 +45,10 @@ with :math:`g_t` the gains the adopters realise (the monthly ``gains``
 variable: their incremental profit before tax, ledger kind ``gain``) and
 :math:`F_t` the platforms' financing costs on their receivables (the monthly
 ``financing_cost`` variable).  The platforms pay :math:`F_t` to lenders, who
-are part of society, for money whose time value the social discount rate
-already counts: in the platforms' cash flow it is their cost, in the social
-account a transfer, added back (so a scheme that defers payment is not
-charged twice for the time value of money).  Its terms are
+are part of society: in the platforms' cash flow it is their cost, in the
+social account a transfer, added back (deferring payment moves money
+between the parties and changes no real flow; the cost of the capital tied
+up is in the discounting of the real flows).  Its terms are
 ``social_npv_enterprises``, ``social_npv_platforms``, ``social_npv_taxes``,
 ``social_npv_financing``, ``social_npv_public_funds`` (:math:`\lambda \times`
 NPV of public money) and ``social_npv_displacement``.

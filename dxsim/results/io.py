@@ -14,12 +14,12 @@ import xarray as xr
 
 from dxsim.atomic import atomic_path
 from dxsim.results.provenance import SCENARIO_ATTR, scenario_of
-from dxsim.results.schema import RUN_DIMS, upgrade
+from dxsim.results.schema import RUN_DIMS, VARIABLES, upgrade
 from dxsim.scenario.errors import ScenarioError
 from dxsim.scenario.limits import check_seed
 from dxsim.scenario.schema import Scenario
 
-__all__ = ["check_results", "open_results", "read_run", "write_netcdf"]
+__all__ = ["check_results", "open_results", "read_run", "with_financing_cost", "write_netcdf"]
 
 
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
@@ -175,7 +175,26 @@ def open_results(path: str | Path) -> xr.Dataset:
         check_results(ds)
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None
-    return ds
+    return with_financing_cost(ds)
+
+
+def with_financing_cost(ds: xr.Dataset) -> xr.Dataset:
+    """A run written before 0.5.1 with ``financing_cost`` rebuilt from its receivables (others as they are).
+
+    The platforms pay ``cost_of_capital`` / 12 on what they are owed at each
+    month's end (docs/model.md, "Platforms' own costs and income tax"), so
+    the receivables and the stored scenario give the monthly
+    ``financing_cost`` (yuan / month) exactly.  A sweep (each point with its
+    own scenario) is left as it is.
+    """
+    if "financing_cost" in ds.variables or "receivables" not in ds.variables or "scenario" not in ds.attrs:
+        return ds
+    if set(ds["receivables"].dims) - set(RUN_DIMS):
+        return ds
+    rate = xr.DataArray([p.cost_of_capital for p in scenario_of(ds).resolved_platforms], dims="platform")
+    financing = (rate / 12.0 * ds["receivables"].clip(min=0.0)).sum("platform")
+    units, long_name = VARIABLES["financing_cost"][1:]
+    return ds.assign(financing_cost=financing.assign_attrs(units=units, long_name=long_name))
 
 
 def read_run(path: str | Path) -> xr.Dataset:

@@ -316,7 +316,8 @@ RENAMED_VARIABLES = {"public_spending": "public_money"}
 TAX_LAW_VARIABLES = ("platform_tax", "vat_revenue", "gains")
 
 #: Monthly variables that came with the social account's treatment of financing (0.5.1): files
-#: written before lack them, and :func:`upgrade` does not invent them.
+#: written before lack them; :func:`dxsim.results.io.open_results` rebuilds them for a run (not a
+#: sweep, nor a counterfactual stored in the file) from its receivables and its scenario.
 FINANCING_VARIABLES = ("financing_cost",)
 
 #: Variables that came with the institutions of issue 14 (admission per batch, the applicants'

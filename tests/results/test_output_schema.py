@@ -9,6 +9,7 @@ import pytest
 import xarray as xr
 
 import dxsim as dx
+from dxsim.results.io import with_financing_cost
 from dxsim.results.schema import TAX_LAW_VARIABLES, VARIABLES, require, upgrade
 
 
@@ -51,3 +52,18 @@ def test_require_names_the_first_missing_variable():
     require(ds, ("vat_revenue",))
     with pytest.raises(ValueError, match=r"^the Dataset lacks the variable 'gains' .*an older dxsim"):
         require(ds, ("vat_revenue", "gains", "platform_tax"))
+
+
+def test_a_run_written_before_0_5_1_gets_its_financing_cost_back_from_its_receivables(small, tmp_path):
+    # 0.5.0 did not record financing_cost; the platforms pay cost_of_capital / 12 on their receivables at each
+    # month's end, so open_results rebuilds it exactly from what such a file holds (a sweep it leaves alone)
+    sc = small.with_overrides({"horizon_months": 24, "contract.payment": {"scheme": "installments", "months": 24}})
+    ds = dx.simulate(sc, replications=2, seed=3)
+    assert float(ds["financing_cost"].sum()) > 0
+    old = tmp_path / "old.nc"
+    dx.write_netcdf(ds.drop_vars("financing_cost"), old)
+    back = dx.open_results(old)
+    xr.testing.assert_allclose(back["financing_cost"], ds["financing_cost"], rtol=1e-12, atol=0)
+    assert back["financing_cost"].attrs["units"] == "yuan / month"
+    sweep = dx.sweep(sc, {"contract.platform_discount": [0.0, 0.1]}, replications=1, seed=3, progress=False)
+    assert "financing_cost" not in with_financing_cost(sweep.drop_vars("financing_cost"))
