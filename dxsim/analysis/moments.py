@@ -58,14 +58,16 @@ def check_statistic(name: str, month: int | None, horizon_months: int) -> str | 
     --------
     >>> check_statistic("accepted", 18, 120) is None
     True
-    >>> check_statistic("acepted", None, 120)
-    "unknown statistic (expected one of: accepted, adopters, budget_exhaustion_month, ...), got 'acepted'"
+    >>> check_statistic("acepted", None, 120).startswith("unknown statistic (a dxsim.summarize column: accepted, ")
+    True
     """
     if month is None:
         if name in METRICS:
             return None
-        known = sorted(METRICS)
-        return f"unknown statistic (expected one of: {', '.join(known[:3])}, ...), got {name!r}"
+        return (
+            f"unknown statistic (a dxsim.summarize column: {', '.join(sorted(METRICS))}; "
+            f"or NAME@MONTH with NAME one of: {', '.join(AT_MONTH)}), got {name!r}"
+        )
     if name not in AT_MONTH:
         return f"no value at a month for this statistic (expected one of: {', '.join(AT_MONTH)}), got {name!r}"
     if not 1 <= month <= horizon_months:
