@@ -31,6 +31,7 @@ House style:
 
 from __future__ import annotations
 
+import calendar
 import textwrap
 import warnings
 from collections.abc import Callable, Mapping
@@ -43,7 +44,7 @@ from numpy.typing import NDArray
 
 from dxsim.analysis.additionality import fiscal_flow
 from dxsim.analysis.appraisal import appraisal_settings
-from dxsim.analysis.budget import closing_months
+from dxsim.analysis.budget import batch_closes, batch_windows
 from dxsim.analysis.payback import government_payback_month
 from dxsim.analysis.survival import kaplan_meier, km_median
 from dxsim.analysis.sweeps import one_point
@@ -51,6 +52,7 @@ from dxsim.analysis.wright import fit_slope, progress_ratio, wright_points
 from dxsim.finance import discount_factors, monthly_rate
 from dxsim.results.provenance import scenario_of
 from dxsim.results.schema import sweep_dims
+from dxsim.scenario.resolve import add_months
 from dxsim.scenario.schema import Scenario
 from dxsim.studies.appraisal import appraisal
 from dxsim.studies.counterfactual import counterfactual_for
@@ -667,19 +669,31 @@ def _who_pays_axes(
 
 
 def _batch_windows(ds: xr.Dataset) -> list[tuple[float, float]]:
-    """(opens, closes) of each batch of the programme as matplotlib dates, from the scenario in the attrs.
+    """(opens, closes) of each batch as matplotlib dates: :func:`dxsim.analysis.budget.batch_windows`, in dates.
 
-    None if the attrs hold no readable scenario.
+    Empty if the attrs hold no readable scenario.
     """
+    scenario = _scenario(ds)
+    if scenario is None:
+        return []
+    return [(_date_num(scenario, lo), _date_num(scenario, hi)) for lo, hi in batch_windows(scenario)]
+
+
+def _date_num(scenario: Scenario, months: float) -> float:
+    """Matplotlib date (days) of a model time (months since ``start``): the inverse of ``Scenario.month_of``."""
     from matplotlib.dates import date2num
 
-    scenario = _scenario(ds)
-    batches = scenario.programme.batches if scenario is not None else ()
-    return [(float(date2num(b.opens)), float(date2num(b.closes))) for b in batches]
+    whole = int(np.floor(months))
+    first = add_months(scenario.start, whole)
+    days = calendar.monthrange(first.year, first.month)[1]
+    return float(date2num(first)) + (months - whole) * days
 
 
-#: Legend entry of the batch closes on :func:`budget_burndown`, without and with ``programme.rollover``.
-_BATCH_CLOSES = ("batch closes: what it has not committed lapses", "batch closes: what it has not committed rolls over")
+#: Legend entry of a batch's close on :func:`budget_burndown`: its money lapses, or rolls over (dotted).
+_BATCH_CLOSES = {
+    False: "batch closes: what it has not committed lapses",
+    True: "batch closes: what it has not committed rolls over to the next batch",
+}
 
 
 def budget_burndown(ds: Runs, *, label: str | None = None, ax: Axes | None = None) -> Axes:
@@ -688,9 +702,11 @@ def budget_burndown(ds: Runs, *, label: str | None = None, ax: Axes | None = Non
     ``budget_remaining`` counts the batches whose window has not closed by
     the end of the month (those still to open included).  When a batch
     closes, the money it has not committed **lapses** (unless
-    ``programme.rollover`` moves it to the next batch): the line falls at the
-    close however much was left, so a fall to 0 at a close is money not
-    spent, not a budget used up.  Each close is marked with a dashed line.
+    ``programme.rollover`` moves it to the next batch, the first opening at
+    or after the close; the last batch's money lapses all the same): the
+    line falls at a lapsing close however much was left, so a fall to 0
+    there is money not spent, not a budget used up.  Each close is marked:
+    dashed where the money lapses, dotted where it rolls over.
 
     Parameters
     ----------
@@ -707,11 +723,14 @@ def budget_burndown(ds: Runs, *, label: str | None = None, ax: Axes | None = Non
         Per run the median of ``budget_remaining`` (million yuan, end of
         month; ``label="median"`` for an unlabelled run) and its 5-95% band
         against the ``month`` coordinate; the batches' application windows
-        (from the first run's scenario in ``ds.attrs``) are shaded and each
-        close is marked by a dashed vertical line at the first month whose
-        value leaves the batch out (:func:`dxsim.analysis.budget.closing_months`;
-        legend "batch closes: what it has not committed lapses", or "rolls
-        over" under ``programme.rollover``).
+        (from the first run's scenario in ``ds.attrs``;
+        :func:`dxsim.analysis.budget.batch_windows`, from the start of the
+        opening day to the end of the closing day) are shaded and each close
+        is marked by a vertical line at the first month whose value leaves
+        the batch out (:func:`dxsim.analysis.budget.batch_closes`): dashed,
+        "batch closes: what it has not committed lapses", or dotted, "...
+        rolls over to the next batch" where ``programme.rollover`` has a
+        batch to move it to.
     """
     runs = _runs(ds, label)
     ax = _axes(ax)
@@ -726,12 +745,11 @@ def budget_burndown(ds: Runs, *, label: str | None = None, ax: Axes | None = Non
         windows = _batch_windows(first)
         for k, (opens, closes) in enumerate(windows):
             ax.axvspan(opens, closes, color="0.5", alpha=0.12, linewidth=0, label="batch open" if k == 0 else None)
-        scenario = _scenario(first)
-        if scenario is not None:
-            closing = _BATCH_CLOSES[scenario.programme.rollover]
-            for k, m in enumerate(closing_months(first)):
-                ax.axvline(first["month"].values[m], color="0.3", linestyle="--", linewidth=1.0,
-                           label=closing if k == 0 else None)  # fmt: skip
+        if _scenario(first) is not None:
+            for m, rolls in batch_closes(first).items():
+                entry = _BATCH_CLOSES[rolls]
+                ax.axvline(first["month"].values[m], color="0.3", linestyle=":" if rolls else "--", linewidth=1.0,
+                           label=None if entry in ax.get_legend_handles_labels()[1] else entry)  # fmt: skip
     how = "median (line) and 90% band (shade) per run" if _several(runs) else f"{n} replications"
     _title(ax, f"Budget not yet committed in the batches not yet closed\n{how}")
     ax.set_xlabel(_MONTH_LABEL)

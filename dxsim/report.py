@@ -18,10 +18,12 @@ replications, date), the scenario's summary and TOML, and:
   and the additional adopters month by month;
 * Figures: adoption, who pays for the contracts, the budget burn-down
   (``budget_remaining``, each batch's close marked: what a batch has not
-  committed at its close lapses, it is not spent) and Wright's law; under
-  them the budget in numbers (``<table id="budget">``,
+  committed at its close lapses, it is not spent, or rolls over to the next
+  batch under ``programme.rollover``) and Wright's law; under them the
+  budget in numbers (``<table id="budget">``,
   :func:`dxsim.analysis.budget.budget_account`: the budget, the public money
-  paid, the fall of ``budget_remaining`` at the closes, what is left).
+  paid, the fall of ``budget_remaining`` at the closes (what lapsed plus what
+  was committed in the closing months), what is left).
 
 The payback and appraisal sections use the counterfactual the run holds
 (``dxsim run --counterfactual``) and run it only when it is missing (the page
@@ -246,15 +248,16 @@ _BURNDOWN = (
 )
 _BURNDOWN_ROLLOVER = (
     "Budget burn-down: budget_remaining, the money not yet committed in the batches not yet closed (those still to "
-    "open included). At a batch's close (dashed line) the money it has not committed rolls over to the next batch "
-    "(programme.rollover), and lapses if none is to come"
+    "open included). At a batch's close the money it has not committed rolls over to the next batch under "
+    "programme.rollover (dotted line); it lapses without it and where no batch is to come (dashed line): money that "
+    "lapses is not spent, so a fall at a dashed line is not a budget used up"
 )
 
 
 def _burndown_caption(runs: plot.Runs) -> str:
-    """The burn-down's caption: what a fall at a close means (lapse, or rollover if every run rolls over)."""
+    """The burn-down's caption: what a fall at a close means (lapse, or rollover if any run rolls over)."""
     datasets = [runs] if isinstance(runs, xr.Dataset) else list(runs.values())
-    rollover = all(scenario_of(ds).programme.rollover for ds in datasets)
+    rollover = any(scenario_of(ds).programme.rollover for ds in datasets)
     return _BURNDOWN_ROLLOVER if rollover else _BURNDOWN
 
 
@@ -287,17 +290,34 @@ def _budget_rows(ds: xr.Dataset) -> pd.DataFrame:
 
 
 _BUDGET_NOTE = (
-    '<p class="note">The budget burn-down in numbers: mean and 90% interval over replications, million yuan. '
-    "Money a batch has not committed when its window closes lapses: budget_remaining falls at the close, "
-    "however much was left, and that money is not spent.</p>"
+    "The budget burn-down in numbers: mean and 90% interval over replications, million yuan. fall_at_closes is "
+    "the fall of budget_remaining in the months batches closed: what the closing batches had not committed and "
+    "lapsed (not spent), plus what was committed in those months: an upper bound of the money that lapsed."
 )
+_LAPSES = " Without programme.rollover a batch's uncommitted money lapses at its close, however much was left."
+_ROLLS_OVER = (
+    " Under programme.rollover{which} a batch's uncommitted money moves at its close to the next batch and stays "
+    "in budget_remaining; it lapses only where no batch opens at or after the close (as the last batch's does)."
+)
+
+
+def _budget_note(runs: Mapping[str, xr.Dataset]) -> str:
+    """The note above the budget table: what its fall at the closes holds, lapse or rollover as the runs have it."""
+    rolling = [name for name, ds in runs.items() if scenario_of(ds).programme.rollover]
+    note = _BUDGET_NOTE
+    if len(rolling) < len(runs):
+        note += _LAPSES
+    if rolling:
+        which = "" if len(rolling) == len(runs) else f" ({', '.join(rolling)})"
+        note += _ROLLS_OVER.format(which=which)
+    return f'<p class="note">{_esc(note)}</p>'
 
 
 def _budget_section(runs: Mapping[str, xr.Dataset]) -> list[str]:
     """The budget table under the figures: one run's, or the runs' side by side."""
     rows = {name: _budget_rows(ds) for name, ds in runs.items()}
     table = _single_table("budget", next(iter(rows.values()))) if len(rows) == 1 else _runs_table("budget", rows)
-    return ["<h3>Budget: paid, lapsed at the closes, left</h3>", _BUDGET_NOTE, table]
+    return ["<h3>Budget: paid, fall at the batches' closes, left</h3>", _budget_note(runs), table]
 
 
 def _heatmap_size(nx: int, ny: int) -> tuple[float, float]:

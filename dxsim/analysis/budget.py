@@ -2,18 +2,26 @@
 
 ``budget_remaining`` (yuan, end of month) is the budget not yet committed in
 the batches whose window has not closed (docs/model.md, choice 16).  When a
-batch closes, the money it has not committed lapses (unless
-``programme.rollover`` moves it to the next batch): the series falls at the
-close however much was left, so a fall to 0 there is money not spent, not a
-budget used up.  :func:`closing_months` finds those months and
-:func:`budget_account` puts the figures side by side, per replication.
+batch closes, the money it has not committed lapses, unless
+``programme.rollover`` moves it to the next batch (the first to open at or
+after the close; without one it lapses all the same): the series falls at a
+lapsing close however much was left, so a fall to 0 there is money not
+spent, not a budget used up.  :func:`batch_windows` gives the batches'
+windows in model months (the one conversion every reader of the windows
+uses), :func:`batch_closes` the months a close shows in and whether its money
+rolls over, and :func:`budget_account` puts the figures side by side, per
+replication.
 
 Layer: analysis (a Dataset in, numbers out; the scenario is read from its attrs).
 
 >>> import dxsim as dx
 >>> ds = dx.simulate(dx.load_scenario("small").with_overrides({"horizon_months": 24}), replications=1, seed=1)
->>> closing_months(ds)  # the batch closes on 2023-08-31: month 11 is the first without it
+>>> batch_windows(dx.scenario_of(ds))  # 2022-09-01 to the end of 2023-08-31
+[(0.0, 12.0)]
+>>> closing_months(ds)  # month 11 (August 2023) is the first reading without the batch
 [11]
+>>> batch_closes(ds)  # its money lapses (no rollover)
+{11: False}
 >>> account = budget_account(ds)
 >>> list(account.columns)
 ['budget', 'public_money', 'fall_at_closes', 'budget_remaining']
@@ -29,9 +37,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from dxsim.analysis.sweeps import one_point
 from dxsim.results.provenance import scenario_of
+from dxsim.scenario.schema import Scenario
 
-__all__ = ["BUDGET_ACCOUNT", "budget_account", "closing_months"]
+__all__ = ["BUDGET_ACCOUNT", "batch_closes", "batch_windows", "budget_account", "closing_months", "total_budget"]
 
 #: Columns of :func:`budget_account`: name -> (units, meaning).
 BUDGET_ACCOUNT: dict[str, tuple[str, str]] = {
@@ -39,9 +49,9 @@ BUDGET_ACCOUNT: dict[str, tuple[str, str]] = {
     "public_money": ("yuan", "public money paid within the horizon (subsidies and rewards)"),
     "fall_at_closes": (
         "yuan",
-        "fall of budget_remaining in the months batches closed: what the closing batches had not committed, "
-        "which lapses (it is not spent; under rollover it moves on and does not fall), plus what was committed "
-        "in those months",
+        "fall of budget_remaining in the months batches closed: what the closing batches had not committed and "
+        "lapsed (not spent; money rolled over to a later batch stays in budget_remaining), plus what was "
+        "committed in those months: an upper bound of the lapse",
     ),
     "budget_remaining": (
         "yuan",
@@ -50,13 +60,75 @@ BUDGET_ACCOUNT: dict[str, tuple[str, str]] = {
 }
 
 
-def closing_months(ds: xr.Dataset) -> list[int]:
-    """Positions along ``month`` (from 0) whose ``budget_remaining`` is the first to leave a closed batch out.
+def batch_windows(scenario: Scenario) -> list[tuple[float, float]]:
+    """Each batch's application window in model time: (opens, closes), in months since the start.
+
+    The model's own conversion (``ProgrammeState``): a batch opens at the
+    start of its ``opens`` day and closes at the end of its ``closes`` day,
+    so a batch closing on the last day of a month closes at the next whole
+    month.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario whose ``programme.batches`` are read.
+
+    Returns
+    -------
+    list of tuple of float
+        One (opens, closes) per batch, in the scenario's order (months since ``start``).
+    """
+    return [
+        (scenario.month_of(b.opens), scenario.month_of(b.closes, end_of_day=True)) for b in scenario.programme.batches
+    ]
+
+
+def total_budget(scenario: Scenario) -> float:
+    """The programme's budget: its batches' budgets summed (yuan; 0 without batches)."""
+    return float(sum(b.budget for b in scenario.programme.batches))
+
+
+def _rolls_over(windows: list[tuple[float, float]], batch: int) -> bool:
+    """Whether a batch has one to roll over into: one opening at or after its close and closing after it."""
+    close = windows[batch][1]
+    return any(lo >= close and hi > close for lo, hi in windows)
+
+
+def batch_closes(ds: xr.Dataset) -> dict[int, bool]:
+    """The months in which a batch's close shows in ``budget_remaining``, and whether its money rolls over.
 
     ``budget_remaining`` of month ``t`` is read at the end of the month
     (model time ``t + 1``) and counts a batch while its window closes after
-    that, so a batch closing at model time ``c`` drops out at position
-    ``ceil(c) - 1``.
+    that, so a batch closing at model time ``c`` (:func:`batch_windows`)
+    drops out at position ``ceil(c) - 1``.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        One run of :func:`dxsim.simulate` (or one point of a sweep), with its scenario in the attrs.
+
+    Returns
+    -------
+    dict of int to bool
+        Position along ``month`` (from 0, sorted; only the closes within
+        the horizon) -> True if what the batches closing then have not
+        committed rolls over (``programme.rollover`` and a batch opening at
+        or after the close, as the model's ``ProgrammeState._next_batch``),
+        False if any of it lapses.
+    """
+    scenario = scenario_of(ds)
+    windows = batch_windows(scenario)
+    out: dict[int, bool] = {}
+    for k, (_, close) in enumerate(windows):
+        if close <= ds.sizes["month"]:
+            month = max(math.ceil(close) - 1, 0)
+            rolls = scenario.programme.rollover and _rolls_over(windows, k)
+            out[month] = out.get(month, True) and rolls
+    return dict(sorted(out.items()))
+
+
+def closing_months(ds: xr.Dataset) -> list[int]:
+    """Positions along ``month`` (from 0) whose ``budget_remaining`` is the first to leave a closed batch out.
 
     Parameters
     ----------
@@ -66,11 +138,9 @@ def closing_months(ds: xr.Dataset) -> list[int]:
     Returns
     -------
     list of int
-        Sorted, without repeats; only the closes within the horizon (months).
+        The keys of :func:`batch_closes`: sorted, without repeats; only the closes within the horizon (months).
     """
-    scenario = scenario_of(ds)
-    closes = {scenario.month_of(b.closes, end_of_day=True) for b in scenario.programme.batches}
-    return sorted({max(math.ceil(c) - 1, 0) for c in closes if c <= ds.sizes["month"]})
+    return list(batch_closes(ds))
 
 
 def budget_account(ds: xr.Dataset) -> pd.DataFrame:
@@ -79,22 +149,31 @@ def budget_account(ds: xr.Dataset) -> pd.DataFrame:
     Parameters
     ----------
     ds : xarray.Dataset
-        One run of :func:`dxsim.simulate` (or one point of a sweep), with its scenario in the attrs.
+        One run of :func:`dxsim.simulate`, or one point of a sweep (sweep
+        dimensions of size one, :func:`dxsim.analysis.sweeps.one_point`),
+        with its scenario in the attrs.
 
     Returns
     -------
     pandas.DataFrame
         One row per replication (index ``replication``), the columns of
-        :data:`BUDGET_ACCOUNT`, in yuan: ``budget`` (the batches' budgets,
-        summed), ``public_money`` (paid within the horizon),
-        ``fall_at_closes`` (``budget_remaining`` at the end of the month
-        before each close within the horizon minus at the end of the
-        closing month, summed over the closes; before the first month it
-        is ``budget``) and ``budget_remaining`` (at the last month).
-        Without rollover, ``fall_at_closes`` is the money that lapsed plus
-        what was committed in the closing months: an upper bound of the lapse.
+        :data:`BUDGET_ACCOUNT`, in yuan: ``budget`` (:func:`total_budget`),
+        ``public_money`` (paid within the horizon), ``fall_at_closes``
+        (``budget_remaining`` at the end of the month before each close
+        within the horizon minus at the end of the closing month, summed
+        over the closes; before the first month it is ``budget``) and
+        ``budget_remaining`` (at the last month).  ``fall_at_closes`` is
+        what lapsed at those closes plus what was committed in the closing
+        months: an upper bound of the lapse.  Money that rolls over
+        (``programme.rollover``) stays in ``budget_remaining`` and is not in it.
+
+    Raises
+    ------
+    ValueError
+        If a sweep dimension has more than one point.
     """
-    total = float(sum(b.budget for b in scenario_of(ds).programme.batches))
+    ds = one_point(ds, "budget_account", instead="call it on each point in turn")
+    total = total_budget(scenario_of(ds))
     remaining = np.asarray(ds["budget_remaining"].transpose("replication", "month").values, dtype=np.float64)
     before = np.concatenate([np.full((remaining.shape[0], 1), total), remaining[:, :-1]], axis=1)
     months = closing_months(ds)

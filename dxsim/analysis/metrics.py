@@ -29,6 +29,7 @@ import pandas as pd
 import xarray as xr
 from numpy.typing import NDArray
 
+from dxsim.analysis.budget import batch_windows, total_budget
 from dxsim.analysis.survival import km_median, km_share
 from dxsim.analysis.sweeps import point_indices
 from dxsim.analysis.uncertainty import variance_split
@@ -135,15 +136,13 @@ def _exhaustion_month(remaining: NDArray[np.float64], scenario: Scenario | None)
     out = np.full(n_rep, np.nan)
     if scenario is None or not scenario.programme.batches:
         return out
-    batches = scenario.programme.batches
-    total = float(sum(b.budget for b in batches))
+    total = total_budget(scenario)
     if total <= 0:
         return out
     end = np.arange(1, n_month + 1, dtype=float)  # budget_remaining[t] is read at time t + 1
-    windows = [(scenario.month_of(b.opens), scenario.month_of(b.closes, end_of_day=True)) for b in batches]
     # open at the reading: a batch that closes at t + 1 no longer counts its money (it lapsed)
     open_ = np.zeros(n_month, dtype=bool)
-    for lo, hi in windows:
+    for lo, hi in batch_windows(scenario):
         open_ |= (end > lo) & (end < hi)
     hit = (remaining < EXHAUSTION_SHARE * total) & open_
     for k in range(n_rep):

@@ -5,11 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 
 import dxsim as dx
-from dxsim.analysis.budget import BUDGET_ACCOUNT, budget_account, closing_months
+from dxsim.analysis.budget import (
+    BUDGET_ACCOUNT,
+    batch_closes,
+    batch_windows,
+    budget_account,
+    closing_months,
+    total_budget,
+)
 
 
 def with_batch_close(ds: xr.Dataset, closes: dt.date) -> xr.Dataset:
@@ -49,5 +57,56 @@ def test_budget_account(small_ds: xr.Dataset) -> None:
     assert (account["fall_at_closes"] > 1e6).all()  # most of it lapses, unspent, when the batch closes
 
 
-def test_budget_remaining_says_that_a_closed_batch_lapses(small_ds: xr.Dataset) -> None:
-    assert "lapses" in small_ds["budget_remaining"].attrs["long_name"]
+def two_batches(small: dx.Scenario, *, rollover: bool) -> dx.Scenario:
+    """``small`` over 24 months with two half-year batches (3M, then 8M), a cost share paid at signing.
+
+    Paid at signing, every commitment is paid when it is made and none is
+    released, so the public money of a month is what was committed in it.
+    """
+    return small.with_overrides(
+        {
+            "horizon_months": 24,
+            "programme.rollover": rollover,
+            "programme.instruments[0].paid_at": "signing",
+            "programme.batches": [
+                {"name": "a", "opens": dt.date(2022, 9, 1), "closes": dt.date(2023, 2, 28), "budget": 3e6},
+                {"name": "b", "opens": dt.date(2023, 3, 1), "closes": dt.date(2023, 8, 31), "budget": 8e6},
+            ],
+        }
+    )
+
+
+def test_batch_windows_and_closes(small: dx.Scenario) -> None:
+    scenario = two_batches(small, rollover=True)
+    assert batch_windows(scenario) == [(0.0, 6.0), (6.0, 12.0)]  # model months: start of opens, end of closes
+    assert total_budget(scenario) == 11e6
+    ds = xr.Dataset(coords={"month": np.arange(24)}, attrs={"scenario": scenario.to_toml()})
+    assert batch_closes(ds) == {5: True, 11: False}  # a rolls into b; b has nothing to roll into: it lapses
+    assert batch_closes(ds.assign_attrs(scenario=two_batches(small, rollover=False).to_toml())) == {5: False, 11: False}
+
+
+@pytest.mark.parametrize("rollover", [False, True])
+def test_fall_at_closes_is_the_lapse_plus_what_the_closing_months_committed(small: dx.Scenario, rollover: bool):
+    ds = dx.simulate(two_batches(small, rollover=rollover), replications=2, seed=1)
+    paid = ds["public_money"].transpose("replication", "month").values  # = committed, month by month
+    remaining = ds["budget_remaining"].transpose("replication", "month").values
+    months = closing_months(ds)
+    assert months == [5, 11]
+    lapsed = 11e6 - paid.sum(axis=1)  # all of it committed within the windows, or lapsed
+    assert (lapsed > 0).all() and (remaining[:, 11:] == 0).all()
+    account = budget_account(ds)
+    np.testing.assert_allclose(account["fall_at_closes"], lapsed + paid[:, months].sum(axis=1))
+    fall_a = remaining[:, 4] - remaining[:, 5]
+    if rollover:  # a's money moved on to b: the first close falls by what month 5 committed alone
+        np.testing.assert_allclose(fall_a, paid[:, 5])
+    else:  # a's money lapsed: the fall is what a had left at the end of month 4 (b commits nothing before it opens)
+        np.testing.assert_allclose(fall_a, 3e6 - paid[:, :5].sum(axis=1))
+        assert (fall_a > paid[:, 5]).all()
+
+
+def test_budget_account_of_a_sweep_point(small_ds: xr.Dataset) -> None:
+    sweep = xr.concat([small_ds, small_ds], dim=xr.DataArray([0.1, 0.2], dims="discount", name="discount"))
+    sweep = sweep.assign_attrs(small_ds.attrs)
+    pd.testing.assert_frame_equal(budget_account(sweep.isel(discount=[0])), budget_account(small_ds))
+    with pytest.raises(ValueError, match="budget_account needs one scenario"):
+        budget_account(sweep)

@@ -7,6 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import datetime as dt
 from collections.abc import Iterator
 
 import matplotlib.pyplot as plt
@@ -16,6 +17,7 @@ import pytest
 import xarray as xr
 from figure_checks import legend_covers, legends, overlapping_labels, renderer_of, run_colours
 from matplotlib.axes import Axes
+from matplotlib.dates import date2num
 from matplotlib.image import AxesImage
 
 import dxsim as dx
@@ -298,7 +300,26 @@ def test_budget_burndown_marks_each_close_where_the_money_lapses(small_ds: xr.Da
     assert "batch closes: what it has not committed lapses" in ax.get_legend_handles_labels()[1]
     rollover = dx.scenario_of(small_ds).with_overrides({"programme.rollover": True})
     ax = plot.budget_burndown(small_ds.assign_attrs(scenario=rollover.to_toml()))
-    assert "batch closes: what it has not committed rolls over" in ax.get_legend_handles_labels()[1]
+    labels = ax.get_legend_handles_labels()[1]  # one batch: nothing to roll into, its money lapses
+    assert "batch closes: what it has not committed lapses" in labels and not any("rolls over" in x for x in labels)
+
+
+def test_budget_burndown_under_rollover_marks_the_last_close_as_lapsing(small_ds: xr.Dataset) -> None:
+    batches = [
+        {"name": "a", "opens": dt.date(2022, 9, 1), "closes": dt.date(2023, 2, 28), "budget": 3e6},
+        {"name": "b", "opens": dt.date(2023, 3, 1), "closes": dt.date(2023, 8, 31), "budget": 2e6},
+    ]
+    two = dx.scenario_of(small_ds).with_overrides({"programme.rollover": True, "programme.batches": batches})
+    ax = plot.budget_burndown(small_ds.assign_attrs(scenario=two.to_toml()))  # only the scenario's months are read
+    closes = {line.get_linestyle(): line.get_xdata()[0] for line in ax.lines if line.get_linestyle() in ("--", ":")}
+    months = small_ds["month"].values
+    assert closes == {":": months[5], "--": months[11]}  # a rolls over into b; b's money lapses
+    labels = ax.get_legend_handles_labels()[1]
+    assert "batch closes: what it has not committed rolls over to the next batch" in labels
+    assert "batch closes: what it has not committed lapses" in labels
+    spans = [(p.get_x(), p.get_x() + p.get_width()) for p in ax.patches]  # type: ignore[attr-defined]
+    edges = [dt.date(2022, 9, 1), dt.date(2023, 3, 1), dt.date(2023, 3, 1), dt.date(2023, 9, 1)]
+    np.testing.assert_allclose(np.ravel(spans), date2num(edges))  # from the opening day to the end of the closing day
 
 
 def test_who_pays_of_several_runs_puts_their_bars_side_by_side(paired: xr.Dataset, other: xr.Dataset) -> None:

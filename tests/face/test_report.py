@@ -407,6 +407,8 @@ def test_runs_of_the_page_show_who_pays_side_by_side(paired: xr.Dataset, other: 
 def test_budget_table_is_the_budget_account(paired_page: str, compared_page: str, paired, other):
     caption = "At a batch&#x27;s close (dashed line) the money it has not committed lapses: it is not spent"
     assert caption in paired_page and caption in compared_page
+    assert "<h3>Budget: paid, fall at the batches' closes, left</h3>" in paired_page
+    assert "plus what was committed in those months: an upper bound of the money that lapsed" in paired_page
     single: dict[str, list[float]] = {}
     for cell in table_cells(paired_page, "budget"):
         single.setdefault(cell["metric"], []).append(float(cell["value"]))
@@ -421,6 +423,17 @@ def test_budget_table_is_the_budget_account(paired_page: str, compared_page: str
         account = budget_account(run)
         for column in BUDGET_ACCOUNT:
             assert cells[(column, name)] == pytest.approx(float(account[column].mean()))
+
+
+def test_budget_note_says_what_rolls_over(paired: xr.Dataset) -> None:
+    rolling = paired.assign_attrs(
+        scenario=dx.scenario_of(paired).with_overrides({"programme.rollover": True}).to_toml()
+    )
+    lapses, rolls = "lapses at its close, however much was left", "moves at its close to the next batch"
+    assert lapses in report._budget_note({"run": paired}) and rolls not in report._budget_note({"run": paired})
+    assert rolls in report._budget_note({"run": rolling}) and lapses not in report._budget_note({"run": rolling})
+    both = report._budget_note({"10%": paired, "rolling": rolling})
+    assert lapses in both and "Under programme.rollover (rolling)" in both
 
 
 # --------------------------------------------------------------------------- writing
