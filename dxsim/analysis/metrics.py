@@ -291,10 +291,9 @@ def summarize(ds: xr.Dataset, *, split: bool = False) -> pd.DataFrame:
           the Dataset has no ``cash_flow``;
         - ``platform_receivables`` -- yuan: what enterprises still owe the
           platforms at the horizon (``receivables`` of the last month);
-        - ``platforms_losing`` -- 1: share of the platforms that lose money
-          even if all they are owed is paid (``platform_cash_flow`` summed
-          over the horizon + ``receivables`` at its end < 0); NaN without
-          platforms, ``platform_cash_flow`` or ``receivables``.
+        - ``platforms_losing`` -- 1: share of the platforms losing money even
+          if paid all they are owed (summed ``platform_cash_flow`` + final
+          ``receivables`` < 0); NaN without those variables or platforms.
 
     Examples
     --------
@@ -302,7 +301,7 @@ def summarize(ds: xr.Dataset, *, split: bool = False) -> pd.DataFrame:
     >>> ds = dx.simulate(dx.load_scenario("small").with_overrides({"horizon_months": 24}), replications=2, seed=1)
     >>> table = summarize(ds)
     >>> table.shape
-    (2, 21)
+    (2, 22)
     >>> bool((table["leverage"] > 0).all())
     True
     >>> float(summarize(ds, split=True).loc["adopters", "parameter"])  # no [uncertain] table: all simulation

@@ -504,7 +504,10 @@ def test_optimize_writes_every_design_and_prints_the_best(capsys, tmp_path, shor
             "--evaluations", "3", "--seed", "4", "-o", str(out)]  # fmt: skip
     status, stdout, err = run_cli(capsys, *argv)
     assert status == 0, err
-    assert "3 evaluations x 1 replications, seed 4; max accepted, min public_money" in stdout and "best (" in stdout
+    assert (
+        "3 evaluations x 1 replications, seed 4; max accepted, min public_money" in stdout
+        and "best on max accepted (" in stdout
+    )
     with xr.open_dataset(out, engine="h5netcdf") as ev:
         assert ev.sizes["evaluation"] == 3 and ev.attrs["constraints"] == '{"public_money": ["<=", 2000000.0]}'
         assert set(ev["programme.when_budget_exhausted"].values) <= {"unsubsidised", "reject"}
