@@ -39,7 +39,7 @@ import xarray as xr
 
 from dxsim.analysis.sweeps import one_point
 from dxsim.results.provenance import scenario_of
-from dxsim.scenario.schema import Scenario
+from dxsim.scenario.schema import Scenario, next_batch
 
 __all__ = ["BUDGET_ACCOUNT", "batch_closes", "batch_windows", "budget_account", "closing_months", "total_budget"]
 
@@ -88,12 +88,6 @@ def total_budget(scenario: Scenario) -> float:
     return float(sum(b.budget for b in scenario.programme.batches))
 
 
-def _rolls_over(windows: list[tuple[float, float]], batch: int) -> bool:
-    """Whether a batch has one to roll over into: one opening at or after its close and closing after it."""
-    close = windows[batch][1]
-    return any(lo >= close and hi > close for lo, hi in windows)
-
-
 def batch_closes(ds: xr.Dataset) -> dict[int, bool]:
     """The months in which a batch's close shows in ``budget_remaining``, and whether its money rolls over.
 
@@ -113,16 +107,17 @@ def batch_closes(ds: xr.Dataset) -> dict[int, bool]:
         Position along ``month`` (from 0, sorted; only the closes within
         the horizon) -> True if what the batches closing then have not
         committed rolls over (``programme.rollover`` and a batch opening at
-        or after the close, as the model's ``ProgrammeState._next_batch``),
+        or after the close: :func:`dxsim.scenario.schema.next_batch`),
         False if any of it lapses.
     """
     scenario = scenario_of(ds)
     windows = batch_windows(scenario)
+    opens, closes = [lo for lo, _ in windows], [hi for _, hi in windows]
     out: dict[int, bool] = {}
-    for k, (_, close) in enumerate(windows):
+    for k, close in enumerate(closes):
         if close <= ds.sizes["month"]:
             month = max(math.ceil(close) - 1, 0)
-            rolls = scenario.programme.rollover and _rolls_over(windows, k)
+            rolls = scenario.programme.rollover and next_batch(opens, closes, k, close) is not None
             out[month] = out.get(month, True) and rolls
     return dict(sorted(out.items()))
 

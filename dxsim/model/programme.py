@@ -36,6 +36,7 @@ from dxsim.scenario.schema import (
     Scenario,
     Tiered,
     Voucher,
+    next_batch,
 )
 
 __all__ = ["Grant", "ProgrammeState", "Terms", "UrgentTimeout"]
@@ -386,10 +387,8 @@ class ProgrammeState:
             grant.settled = True
 
     def _next_batch(self, batch: int) -> int | None:
-        """The batch that inherits ``batch``'s money: the first to open after it closes that is still open or to come."""
-        now = self.env.now
-        later = [k for k, lo in enumerate(self.opens) if lo >= self.closes[batch] and self.closes[k] > now]
-        return min(later, key=lambda k: self.opens[k]) if later else None
+        """The batch that inherits ``batch``'s money now (:func:`~dxsim.scenario.schema.next_batch`)."""
+        return next_batch(self.opens, self.closes, batch, self.env.now)
 
     def _roll_over(self, batch: int) -> Generator[simpy.Event, Any, None]:
         """At the batch's close, move its uncommitted budget to the next batch."""

@@ -12,7 +12,7 @@ import html
 import math
 import unicodedata
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, Self, get_args
 
 import numpy as np
@@ -96,6 +96,7 @@ __all__ = [
     "Tiered",
     "Upfront",
     "Voucher",
+    "next_batch",
     "scenario_from_dict",
 ]
 
@@ -1249,6 +1250,23 @@ def _terms(model: Frozen, tag: str) -> str:
         f"{name} {shown(value)}" for name, value in model.model_dump().items() if name != tag and value is not None
     ]
     return f" ({', '.join(terms)})" if terms else ""
+
+
+def next_batch(
+    opens: Sequence[float] | NDArray[np.float64], closes: Sequence[float] | NDArray[np.float64], batch: int, now: float
+) -> int | None:
+    """The batch that inherits ``batch``'s uncommitted money under rollover, or None (it lapses).
+
+    The first to open at or after ``batch`` closes among those still open or
+    to come at ``now`` (months since the start); the model asks at the close.
+
+    Examples
+    --------
+    >>> next_batch([0.0, 12.0, 24.0], [12.0, 24.0, 36.0], 0, 12.0), next_batch([0.0], [12.0], 0, 12.0)
+    (1, None)
+    """
+    later = [k for k, lo in enumerate(opens) if lo >= closes[batch] and closes[k] > now]
+    return min(later, key=lambda k: opens[k]) if later else None
 
 
 def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", origins: Origins | None = None) -> Scenario:
