@@ -22,8 +22,8 @@ replications, date), the scenario's summary and TOML, and:
   batch under ``programme.rollover``) and Wright's law; under them the
   budget in numbers (``<table id="budget">``,
   :func:`dxsim.analysis.budget.budget_account`: the budget, the public money
-  paid, the fall of ``budget_remaining`` at the closes (what lapsed plus what
-  was committed in the closing months), what is left).
+  paid, what is committed and not yet paid, what lapsed at the closes
+  (``budget_lapsed``), what is left).
 
 The payback and appraisal sections use the counterfactual the run holds
 (``dxsim run --counterfactual``) and run it only when it is missing (the page
@@ -290,9 +290,9 @@ def _budget_rows(ds: xr.Dataset) -> pd.DataFrame:
 
 
 _BUDGET_NOTE = (
-    "The budget burn-down in numbers: mean and 90% interval over replications, million yuan. fall_at_closes is "
-    "the fall of budget_remaining in the months batches closed: what the closing batches had not committed and "
-    "lapsed (not spent), plus what was committed in those months: an upper bound of the money that lapsed."
+    "The budget burn-down in numbers: mean and 90% interval over replications, million yuan. The budget is "
+    "paid, committed to signed contracts (paid later, or released), lapsed (not spent: what batches had not "
+    "committed when they closed) or left."
 )
 _LAPSES = " Without programme.rollover a batch's uncommitted money lapses at its close, however much was left."
 _ROLLS_OVER = (
@@ -317,7 +317,7 @@ def _budget_section(runs: Mapping[str, xr.Dataset]) -> list[str]:
     """The budget table under the figures: one run's, or the runs' side by side."""
     rows = {name: _budget_rows(ds) for name, ds in runs.items()}
     table = _single_table("budget", next(iter(rows.values()))) if len(rows) == 1 else _runs_table("budget", rows)
-    return ["<h3>Budget: paid, fall at the batches' closes, left</h3>", _budget_note(runs), table]
+    return ["<h3>Budget: paid, committed, lapsed, left</h3>", _budget_note(runs), table]
 
 
 def _heatmap_size(nx: int, ny: int) -> tuple[float, float]:

@@ -1,4 +1,4 @@
-"""The programme's budget in a run: what was paid, what fell away at the batches' closes, what is left.
+"""The programme's budget in a run: what was paid, what is committed, what lapsed, what is left.
 
 ``budget_remaining`` (yuan, end of month) is the budget not yet committed in
 the batches whose window has not closed (docs/model.md, choice 16).  When a
@@ -10,7 +10,8 @@ spent, not a budget used up.  :func:`batch_windows` gives the batches'
 windows in model months (the one conversion every reader of the windows
 uses), :func:`batch_closes` the months a close shows in and whether its money
 rolls over, and :func:`budget_account` puts the figures side by side, per
-replication.
+replication: paid, committed, lapsed (``budget_lapsed``, the money a close
+left unspent) and left.
 
 Layer: analysis (a Dataset in, numbers out; the scenario is read from its attrs).
 
@@ -24,8 +25,8 @@ Layer: analysis (a Dataset in, numbers out; the scenario is read from its attrs)
 {11: False}
 >>> account = budget_account(ds)
 >>> list(account.columns)
-['budget', 'public_money', 'fall_at_closes', 'budget_remaining']
->>> bool(account.loc[0, "fall_at_closes"] > 0)  # most of the 10M lapsed at the close
+['budget', 'public_money', 'committed', 'lapsed', 'budget_remaining']
+>>> bool(account.loc[0, "lapsed"] > 4e6)  # over 4M of the 10M lapsed, unspent, at the close
 True
 """
 
@@ -47,11 +48,16 @@ __all__ = ["BUDGET_ACCOUNT", "batch_closes", "batch_windows", "budget_account", 
 BUDGET_ACCOUNT: dict[str, tuple[str, str]] = {
     "budget": ("yuan", "the programme's budget: all its batches (the scenario's)"),
     "public_money": ("yuan", "public money paid within the horizon (subsidies and rewards)"),
-    "fall_at_closes": (
+    "committed": (
         "yuan",
-        "fall of budget_remaining in the months batches closed: what the closing batches had not committed and "
-        "lapsed (not spent; money rolled over to a later batch stays in budget_remaining), plus what was "
-        "committed in those months: an upper bound of the lapse",
+        "committed to signed contracts and not paid by the horizon (paid, or released, later): the budget less "
+        "the other columns",
+    ),
+    "lapsed": (
+        "yuan",
+        "lapsed, not spent (budget_lapsed): what batches had not committed when they closed and did not roll "
+        "over to a later batch, and commitments released into a closed batch later; n/a in a file of dxsim "
+        "before 0.5.2",
     ),
     "budget_remaining": (
         "yuan",
@@ -139,7 +145,7 @@ def closing_months(ds: xr.Dataset) -> list[int]:
 
 
 def budget_account(ds: xr.Dataset) -> pd.DataFrame:
-    """The budget of each replication: budget, public money paid, fall at the closes, left at the horizon.
+    """The budget of each replication: paid, committed, lapsed and left at the horizon.
 
     Parameters
     ----------
@@ -153,14 +159,12 @@ def budget_account(ds: xr.Dataset) -> pd.DataFrame:
     pandas.DataFrame
         One row per replication (index ``replication``), the columns of
         :data:`BUDGET_ACCOUNT`, in yuan: ``budget`` (:func:`total_budget`),
-        ``public_money`` (paid within the horizon), ``fall_at_closes``
-        (``budget_remaining`` at the end of the month before each close
-        within the horizon minus at the end of the closing month, summed
-        over the closes; before the first month it is ``budget``) and
-        ``budget_remaining`` (at the last month).  ``fall_at_closes`` is
-        what lapsed at those closes plus what was committed in the closing
-        months: an upper bound of the lapse.  Money that rolls over
-        (``programme.rollover``) stays in ``budget_remaining`` and is not in it.
+        ``public_money`` (paid within the horizon), ``committed`` (to
+        signed contracts, not yet paid), ``lapsed`` (``budget_lapsed``
+        summed: money not spent) and ``budget_remaining`` (at the last
+        month).  The four parts add up to the budget: ``committed`` is what
+        the others leave.  A file written before ``budget_lapsed`` existed
+        (dxsim < 0.5.2) gives NaN for ``lapsed`` and ``committed``.
 
     Raises
     ------
@@ -169,13 +173,17 @@ def budget_account(ds: xr.Dataset) -> pd.DataFrame:
     """
     ds = one_point(ds, "budget_account", instead="call it on each point in turn")
     total = total_budget(scenario_of(ds))
-    remaining = np.asarray(ds["budget_remaining"].transpose("replication", "month").values, dtype=np.float64)
-    before = np.concatenate([np.full((remaining.shape[0], 1), total), remaining[:, :-1]], axis=1)
-    months = closing_months(ds)
+    remaining = np.asarray(ds["budget_remaining"].transpose("replication", "month").values, dtype=np.float64)[:, -1]
+    paid = np.asarray(ds["public_money"].sum("month").transpose("replication").values, dtype=float)
+    if "budget_lapsed" in ds.variables:
+        lapsed = np.asarray(ds["budget_lapsed"].sum("month").transpose("replication").values, dtype=float)
+    else:
+        lapsed = np.full(len(paid), np.nan)
     columns = {
-        "budget": np.full(remaining.shape[0], total),
-        "public_money": np.asarray(ds["public_money"].sum("month").transpose("replication").values, dtype=float),
-        "fall_at_closes": (before[:, months] - remaining[:, months]).sum(axis=1),
-        "budget_remaining": remaining[:, -1],
+        "budget": np.full(len(paid), total),
+        "public_money": paid,
+        "committed": total - paid - lapsed - remaining,
+        "lapsed": lapsed,
+        "budget_remaining": remaining,
     }
     return pd.DataFrame(columns, index=pd.Index(ds["replication"].values, name="replication"))

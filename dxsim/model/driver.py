@@ -63,11 +63,14 @@ class MonthlySeries:
         The :data:`PLATFORM_SERIES` at each month's end.
     budget_remaining : array, shape (months,)
         Uncommitted budget of the batches not yet closed at each month's end, yuan.
+    budget_lapsed : array, shape (months,)
+        Budget lapsed by each month's end (:meth:`~dxsim.model.programme.ProgrammeState.lapsed`), yuan.
     """
 
     counts: dict[str, NDArray[np.float64]]
     platform: dict[str, NDArray[np.float64]]
     budget_remaining: NDArray[np.float64]
+    budget_lapsed: NDArray[np.float64]
 
     @classmethod
     def zeros(cls, months: int, industries: int, platforms: int) -> MonthlySeries:
@@ -76,6 +79,7 @@ class MonthlySeries:
             counts={name: np.zeros((months + 1, industries)) for name in COUNTS},
             platform={name: np.zeros((months, platforms)) for name in PLATFORM_SERIES},
             budget_remaining=np.zeros(months),
+            budget_lapsed=np.zeros(months),
         )
 
     def monthly(self, months: int) -> dict[str, NDArray[np.float64]]:
@@ -222,3 +226,4 @@ class MonthlyDriver:
         stats["experience"][t] = self.platforms.experience
         stats["unit_cost"][t] = self.platforms.unit_cost
         self.series.budget_remaining[t] = self.programme.remaining(float(t + 1))
+        self.series.budget_lapsed[t] = self.programme.lapsed(float(t + 1))

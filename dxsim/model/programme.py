@@ -196,6 +196,24 @@ class ProgrammeState:
         """
         return float(sum(self.levels(k).sum() for k, (_, hi) in enumerate(self._windows) if hi > t))
 
+    def lapsed(self, t: float) -> float:
+        """Budget (yuan) that has lapsed by time ``t``: what the batches closed by then hold uncommitted.
+
+        A closed batch's uncommitted money is not spent: it lapses, unless
+        ``rollover`` has moved it to the next batch at the close (the closed
+        batch then holds nothing; money released later goes to the batch open
+        or to come then, and stays in the closed one, lapsing, where there is
+        none).  A batch closing at ``t`` itself whose rollover is due at that
+        instant (at the horizon, where the run stops first) counts nothing.
+        With :meth:`remaining` it accounts for every batch's uncommitted money.
+        """
+        total = 0.0
+        for k, (_, hi) in enumerate(self._windows):
+            rolls_now = hi == t and self.spec.rollover and next_batch(self.opens, self.closes, k, hi) is not None
+            if hi <= t and not rolls_now:
+                total += sum(self.budgets[k])
+        return total
+
     def eligible(self, industry: NDArray[np.int64], revenue: NDArray[np.float64]) -> NDArray[np.bool_]:
         """Who may receive programme money: listed industries and the revenue band."""
         lo, hi = self._revenue_band

@@ -35,6 +35,9 @@ class RunResult:
         ``platform_cash_flow`` (yuan / month).
     budget_remaining : array, shape (months,)
         Uncommitted budget of the batches not yet closed, yuan.
+    budget_lapsed : array, shape (months,)
+        Budget that lapsed in the month (a closed batch's uncommitted money
+        that did not roll over, and commitments released into it later), yuan / month.
     public_money : array, shape (months,)
         Subsidies and rewards paid, yuan / month.
     tax_revenue : array, shape (months,)
@@ -79,6 +82,7 @@ class RunResult:
     monthly: dict[str, NDArray[np.float64]]
     platform: dict[str, NDArray[np.float64]]
     budget_remaining: NDArray[np.float64]
+    budget_lapsed: NDArray[np.float64]
     public_money: NDArray[np.float64]
     tax_revenue: NDArray[np.float64]
     platform_tax: NDArray[np.float64]

@@ -226,6 +226,7 @@ class World:
                 "platform_cash_flow": platform_cash_flows(table, t_max, len(self.platforms)),
             },
             budget_remaining=self.series.budget_remaining,
+            budget_lapsed=np.diff(self.series.budget_lapsed, prepend=0.0),
             public_money=kind_total(table, ("subsidy", "reward"), t_max),
             tax_revenue=government_receipts(table, ("tax", "tax_saving"), t_max),
             platform_tax=government_receipts(table, ("platform_tax",), t_max),

@@ -33,6 +33,7 @@ __all__ = ["build_dataset"]
 #: Variables that are attributes of :class:`~dxsim.model.result.RunResult` of their own (month series).
 _SERIES = (
     "budget_remaining",
+    "budget_lapsed",
     "public_money",
     "tax_revenue",
     "platform_tax",

@@ -89,6 +89,12 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
         "budget not yet committed in the batches not yet closed, those to come included (end of month); "
         "a closed batch's uncommitted money lapses and is not counted",
     ),
+    "budget_lapsed": (
+        ("month",),
+        "yuan / month",
+        "budget that lapsed in the month, not spent: a closing batch's uncommitted money that does not roll over "
+        "to a later batch, and commitments released into a closed batch later",
+    ),
     "public_money": (
         ("month",),
         "yuan / month",

@@ -51,10 +51,20 @@ def test_budget_account(small_ds: xr.Dataset) -> None:
     assert list(account.index) == list(small_ds["replication"].values)
     remaining = small_ds["budget_remaining"].transpose("replication", "month").values
     np.testing.assert_allclose(account["budget"], 10e6)  # small: one batch of 10M
-    np.testing.assert_allclose(account["fall_at_closes"], remaining[:, 10] - remaining[:, 11])
+    lapsed = small_ds["budget_lapsed"].transpose("replication", "month").values
+    assert (lapsed[:, :11] == 0).all() and (lapsed[:, 11] > 1e6).all()  # most of it lapses when the batch closes
+    np.testing.assert_allclose(account["lapsed"], lapsed.sum(axis=1))
     np.testing.assert_allclose(account["public_money"], small_ds["public_money"].sum("month").values)
     np.testing.assert_allclose(account["budget_remaining"], remaining[:, -1])
-    assert (account["fall_at_closes"] > 1e6).all()  # most of it lapses, unspent, when the batch closes
+    parts = account[["public_money", "committed", "lapsed", "budget_remaining"]].sum(axis=1)
+    np.testing.assert_allclose(parts, account["budget"])
+    assert (account["committed"] > -1e-6).all()
+
+
+def test_budget_account_of_a_file_before_budget_lapsed(small_ds: xr.Dataset) -> None:
+    account = budget_account(small_ds.drop_vars("budget_lapsed"))
+    assert account["lapsed"].isna().all() and account["committed"].isna().all()
+    np.testing.assert_allclose(account["public_money"], budget_account(small_ds)["public_money"])
 
 
 def two_batches(small: dx.Scenario, *, rollover: bool) -> dx.Scenario:
@@ -86,22 +96,20 @@ def test_batch_windows_and_closes(small: dx.Scenario) -> None:
 
 
 @pytest.mark.parametrize("rollover", [False, True])
-def test_fall_at_closes_is_the_lapse_plus_what_the_closing_months_committed(small: dx.Scenario, rollover: bool):
+def test_budget_lapsed_is_what_the_closes_leave_unspent(small: dx.Scenario, rollover: bool):
     ds = dx.simulate(two_batches(small, rollover=rollover), replications=2, seed=1)
     paid = ds["public_money"].transpose("replication", "month").values  # = committed, month by month
-    remaining = ds["budget_remaining"].transpose("replication", "month").values
-    months = closing_months(ds)
-    assert months == [5, 11]
-    lapsed = 11e6 - paid.sum(axis=1)  # all of it committed within the windows, or lapsed
-    assert (lapsed > 0).all() and (remaining[:, 11:] == 0).all()
+    lapsed = ds["budget_lapsed"].transpose("replication", "month").values
+    assert closing_months(ds) == [5, 11]
+    np.testing.assert_array_equal(np.delete(lapsed, [5, 11], axis=1), 0.0)  # only at the closes
+    np.testing.assert_allclose(lapsed.sum(axis=1), 11e6 - paid.sum(axis=1))  # all of it committed, or lapsed
+    if rollover:  # a's money moved on to b: nothing lapses at the first close
+        np.testing.assert_array_equal(lapsed[:, 5], 0.0)
+    else:  # a's money lapsed: what a had not committed by its close (b commits nothing before it opens)
+        np.testing.assert_allclose(lapsed[:, 5], 3e6 - paid[:, :6].sum(axis=1))
+        assert (lapsed[:, 5] > 0).all()
     account = budget_account(ds)
-    np.testing.assert_allclose(account["fall_at_closes"], lapsed + paid[:, months].sum(axis=1))
-    fall_a = remaining[:, 4] - remaining[:, 5]
-    if rollover:  # a's money moved on to b: the first close falls by what month 5 committed alone
-        np.testing.assert_allclose(fall_a, paid[:, 5])
-    else:  # a's money lapsed: the fall is what a had left at the end of month 4 (b commits nothing before it opens)
-        np.testing.assert_allclose(fall_a, 3e6 - paid[:, :5].sum(axis=1))
-        assert (fall_a > paid[:, 5]).all()
+    np.testing.assert_allclose(account["committed"], 0.0, atol=1e-6)  # paid at signing: nothing left to pay
 
 
 def test_budget_account_of_a_sweep_point(small_ds: xr.Dataset) -> None:

@@ -407,8 +407,8 @@ def test_runs_of_the_page_show_who_pays_side_by_side(paired: xr.Dataset, other: 
 def test_budget_table_is_the_budget_account(paired_page: str, compared_page: str, paired, other):
     caption = "At a batch&#x27;s close (dashed line) the money it has not committed lapses: it is not spent"
     assert caption in paired_page and caption in compared_page
-    assert "<h3>Budget: paid, fall at the batches' closes, left</h3>" in paired_page
-    assert "plus what was committed in those months: an upper bound of the money that lapsed" in paired_page
+    assert "<h3>Budget: paid, committed, lapsed, left</h3>" in paired_page
+    assert "lapsed (not spent: what batches had not committed when they closed)" in paired_page
     single: dict[str, list[float]] = {}
     for cell in table_cells(paired_page, "budget"):
         single.setdefault(cell["metric"], []).append(float(cell["value"]))
@@ -417,7 +417,7 @@ def test_budget_table_is_the_budget_account(paired_page: str, compared_page: str
     for name, (mean, low, high) in single.items():
         values = account[name].to_numpy()
         assert (mean, low, high) == pytest.approx((values.mean(), np.quantile(values, 0.05), np.quantile(values, 0.95)))
-    assert single["fall_at_closes"][0] > 1e6  # millions lapse when the batch closes (small, 24 months)
+    assert single["lapsed"][0] > 1e6  # millions lapse when the batch closes (small, 24 months)
     cells = {(c["metric"], c["run"]): float(c["mean"]) for c in table_cells(compared_page, "budget")}
     for name, run in {"10%": paired, "30%": other}.items():
         account = budget_account(run)

@@ -103,6 +103,27 @@ def test_rollover_carries_the_unspent_budget_to_the_next_batch():
     assert r_yes.budget_remaining[month_after_close] > r_no.budget_remaining[month_after_close]
 
 
+@pytest.mark.parametrize(
+    ("overrides", "lapses"),
+    [
+        ({"programme.instruments": [COST_SHARE]}, True),  # released at a failed acceptance, mostly after the close
+        ({"programme.instruments": [{"kind": "tiered", "levels": [2, 3, 4], "amounts": [1e5, 2e5, 4e5]}]}, True),
+        (two_batches(False), True),
+        (two_batches(True), False),  # the first batch's money rolls into the second, which spends it all
+        ({**two_batches(True), "programme.instruments": [COST_SHARE]}, True),
+    ],
+    ids=["cost-share-at-acceptance", "tiered", "two-batches", "two-batches-rollover", "rollover-releases"],
+)
+def test_the_budget_is_paid_committed_lapsed_or_left(overrides: dict, lapses: bool):
+    w, r = run(overrides)
+    budget = sum(b.budget for b in w.scenario.programme.batches)
+    committed = sum(g.amount for grants in w.register.grants for g in grants if not g.settled)
+    assert r.public_money.sum() > 0 and (r.budget_lapsed.sum() > 0) == lapses
+    assert (r.budget_lapsed >= 0).all()
+    accounted = r.public_money.sum() + committed + r.budget_lapsed.sum() + r.budget_remaining[-1]
+    assert accounted == pytest.approx(budget, rel=1e-12)
+
+
 def test_a_batch_admits_only_its_best_platforms():
     overrides = {"programme.instruments": [COST_SHARE], "programme.batches[0].platforms": 2}
     w, r = run(overrides)
