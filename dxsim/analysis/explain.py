@@ -204,10 +204,12 @@ class Explanation:
     decisions : pandas.DataFrame
         One row per decision it took (:meth:`to_frame`): when, the offer
         (platform, price, programme money, scheme), the terms of V, what is due
-        at signing against its liquidity, the payback against its limit, the
-        outcome and what tipped it.
+        at signing against its liquidity and its internal costs then, the
+        payback against its limit, the outcome and what tipped it.
     contracts : pandas.DataFrame
-        One row per contract it signed (adopter index, signing, price parts, flags).
+        One row per contract it signed (adopter index, signing, price parts,
+        flags) and its signing month: what was due to the platform then, the
+        internal costs and the enterprise's net cash flow of that month.
     cash_flows : pandas.DataFrame
         Each contract's net cash flow of government, platform and enterprise
         by calendar month (yuan / month; the months with any money).
@@ -236,7 +238,7 @@ class Explanation:
         for _, row in self.decisions.iterrows():
             lines.append(_decision_text(row))
         for k, row in self.contracts.iterrows():
-            lines += ["", f"contract (adopter {k}):", row.to_string()]
+            lines += ["", f"contract (adopter {k}):", row.to_string(), _signing_text(row)]
             flows = self.cash_flows.xs(k, level="adopter") if k in self.cash_flows.index.get_level_values(0) else None
             if flows is not None:
                 shown = flows.head(_SHOWN).round(0).to_string()
@@ -277,9 +279,25 @@ def _decision_text(row: pd.Series) -> str:
         f"    V {row['value']:,.0f} = (1 - {row['perceived_failure']:.3f}) x {row['value_if_works']:,.0f} "
         f"+ {row['perceived_failure']:.3f} x {row['value_if_fails']:,.0f}; perceived risk costs "
         f"{row['risk_cost']:,.0f}; payback {row['payback']:.1f} of at most {row['max_payback']:.1f} months; "
-        f"due at signing {row['due']:,.0f} of liquidity {row['liquidity']:,.0f}"
+        f"due at signing {row['due']:,.0f} yuan to the platform (net of programme money then) "
+        f"of liquidity {row['liquidity']:,.0f}"
     )
-    return f"{offer}\n{terms}\n    -> {row['outcome']}: {row['tipped']}"
+    internal = (
+        f"    internal costs of {row['internal_cost']:,.0f} yuan at signing are its own staff time "
+        "(in V, not cash the liquidity test counts)"
+    )
+    return f"{offer}\n{terms}\n{internal}\n    -> {row['outcome']}: {row['tipped']}"
+
+
+def _signing_text(row: pd.Series) -> str:
+    """The enterprise's cash flow in a contract's signing month, in its parts."""
+    rest = row["enterprise_flow_at_signing"] + row["due_at_signing"] + row["internal_cost"]
+    return (
+        f"signing month: the enterprise's cash flow {row['enterprise_flow_at_signing']:,.0f} yuan = "
+        f"-{row['due_at_signing']:,.0f} due to the platform (net of programme money then) "
+        f"- {row['internal_cost']:,.0f} internal costs (staff time, outside the liquidity test) "
+        f"{'+' if rest >= 0 else '-'} {abs(rest):,.0f} else (the VAT it deducts; any gain, tax or fee that month)"
+    )
 
 
 def explain(ds: xr.Dataset, replication: int | None = None, enterprise: int = 0) -> Explanation:
@@ -335,16 +353,31 @@ def explain(ds: xr.Dataset, replication: int | None = None, enterprise: int = 0)
     rows = np.flatnonzero(ids == int(enterprise))
     scenario = _scenario(run, rep)
     att, industry = _attributes(scenario, int(run.attrs["seed"]), rep, np.array([int(enterprise)]))
-    mine = run["adopter_enterprise"].values == int(enterprise)
+    mine = np.flatnonzero(run["adopter_enterprise"].values == int(enterprise))
+    params = IndustryParameters.of(scenario)
+
+    def internal(price: NDArray[np.float64]) -> NDArray[np.float64]:  # yuan, as the model books them at signing
+        return params.internal_cost(np.repeat(industry, len(price)), price)
+
+    limits = (float(att.max_payback[0]), float(att.liquidity[0]))
+    decisions = _decision_frame(run, rep, rows, limits, internal(run["decision_price"].values[rows]))
+    due = run["decision_due"].values[_signed_on(run, rows, mine)]
     return Explanation(
         enterprise=int(enterprise),
         replication=rep,
         scenario=scenario.name,
         attributes=_attribute_series(att, str(run["industry"].values[industry[0]])),
-        decisions=_decision_frame(run, rep, rows, float(att.max_payback[0]), float(att.liquidity[0])),
-        contracts=_contract_frame(run, np.flatnonzero(mine)),
-        cash_flows=_cash_flow_frame(run, np.flatnonzero(mine)),
+        decisions=decisions,
+        contracts=_contract_frame(run, mine, due, internal(run["price_paid"].values[mine])),
+        cash_flows=_cash_flow_frame(run, mine),
     )
+
+
+def _signed_on(run: xr.Dataset, rows: NDArray[np.int64], adopters: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The decision (of ``rows``, one enterprise's) each contract of ``adopters`` was signed on: its last application by then."""
+    applied = rows[run["decision_outcome"].values[rows] == OUTCOMES.index("applied")]
+    at = np.searchsorted(run["decision_time"].values[applied], run["signed_month"].values[adopters], side="right")
+    return applied[at - 1]
 
 
 def _attribute_series(att: Attributes, industry: str) -> pd.Series:
@@ -367,14 +400,23 @@ def _attribute_series(att: Attributes, industry: str) -> pd.Series:
 
 
 def _decision_frame(
-    run: xr.Dataset, rep: int, rows: NDArray[np.int64], max_payback: float, liquidity: float
+    run: xr.Dataset,
+    rep: int,
+    rows: NDArray[np.int64],
+    limits: tuple[float, float],
+    internal: NDArray[np.float64],
 ) -> pd.DataFrame:
-    """One row per decision of ``rows``, with the terms of V and what tipped it."""
+    """One row per decision of ``rows``, with the terms of V and what tipped it.
+
+    ``limits`` are the enterprise's maximum payback (months) and liquidity
+    (yuan); ``internal`` its internal costs of each offer (yuan).
+    """
     if len(rows) == 0:
         return pd.DataFrame()
     col = {name: run[f"decision_{name}"].values[rows] for name in DECISION_COLUMNS}
     works, fails = _weigh(run, rep, rows, 0.0), _weigh(run, rep, rows, 1.0)
     pi = col["perceived_failure"]
+    max_payback, liquidity = limits
     platforms = run["platform"].values
     frame = pd.DataFrame(
         {
@@ -399,6 +441,7 @@ def _decision_frame(
             "max_payback": max_payback,
             "due": col["due"],
             "liquidity": liquidity,
+            "internal_cost": internal,
             "outcome": [OUTCOMES[int(o)] for o in col["outcome"]],
         }
     )
@@ -443,8 +486,10 @@ def _tipped(row: pd.Series) -> str:
     return f"all three tests held; the narrowest was {min(slack, key=lambda k: slack[k])}"
 
 
-def _contract_frame(run: xr.Dataset, adopters: NDArray[np.int64]) -> pd.DataFrame:
-    """The contracts (adopter rows) ``adopters`` of ``run``."""
+def _contract_frame(
+    run: xr.Dataset, adopters: NDArray[np.int64], due: NDArray[np.float64], internal: NDArray[np.float64]
+) -> pd.DataFrame:
+    """The contracts (adopter rows) ``adopters`` of ``run``, with what was ``due`` at signing and the ``internal`` costs (yuan)."""
     names = (
         "signed_month",
         "golive_month",
@@ -462,6 +507,10 @@ def _contract_frame(run: xr.Dataset, adopters: NDArray[np.int64]) -> pd.DataFram
         "renewal_flag",
     )
     frame = pd.DataFrame({name: run[name].values[adopters] for name in names}, index=adopters)
+    frame["due_at_signing"] = due
+    frame["internal_cost"] = internal
+    flows = run["contract_cash_flow"].sel(party="enterprise").transpose("adopter", "month").values
+    frame["enterprise_flow_at_signing"] = flows[adopters, np.floor(frame["signed_month"]).astype(np.int64)]
     frame.index.name = "adopter"
     return frame
 

@@ -2,8 +2,11 @@
 
 :func:`speedup` compares a run with a run of the same scenario without peer
 effects (:func:`dxsim.scenario.variants.without_peer_effects`) on the same
-seed (common random numbers).  It runs nothing: :func:`dxsim.studies.peers.peer_speedup`
-makes the run without peer effects and calls it.
+seed (common random numbers).  It counts adopters, enterprises signing
+their first contract (the Dataset's ``adopters``): a renewal at the end of
+a solution's lifetime is no adoption.  It runs nothing:
+:func:`dxsim.studies.peers.peer_speedup` makes the run without peer effects
+and calls it.
 """
 
 from __future__ import annotations
@@ -17,18 +20,19 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from dxsim.analysis.sweeps import one_point
+from dxsim.results.schema import require
 
 __all__ = ["replications_to_compare", "speedup"]
 
 
 def _kth(signed: NDArray[np.float64], k: int) -> float:
-    """Time of the k-th contract (1-based) signed; inf if fewer were."""
+    """Time of the k-th adoption (1-based); inf if fewer were."""
     times = np.sort(signed[~np.isnan(signed)])
     return float(times[k - 1]) if 0 < k <= len(times) else math.inf
 
 
 def _row(with_: NDArray[np.float64], without: NDArray[np.float64]) -> dict[str, float | int]:
-    """The comparison of one replication (``signed_month`` with and without peer effects)."""
+    """The comparison of one replication (the adoption times, :func:`_adoptions`, with and without peer effects)."""
     n_with, n_without = int((~np.isnan(with_)).sum()), int((~np.isnan(without)).sum())
     k = math.ceil(min(n_with, n_without) / 2)
     t_with, t_without = (_kth(with_, k), _kth(without, k)) if k else (math.nan, math.nan)
@@ -47,6 +51,16 @@ def _row(with_: NDArray[np.float64], without: NDArray[np.float64]) -> dict[str, 
         "adopters_without": float(n_without),
         "peer_adopters": float(n_with - n_without),
     }
+
+
+#: What :func:`speedup` reads of each run.
+_NEEDS = ("signed_month", "renewal_flag")
+
+
+def _adoptions(ds: xr.Dataset, replication: int) -> NDArray[np.float64]:
+    """Signing times (months) of the first contracts of ``replication``; NaN for renewals and padding."""
+    run = ds.sel(replication=replication)
+    return np.where(run["renewal_flag"].values == 0, np.asarray(run["signed_month"].values, dtype=np.float64), np.nan)
 
 
 def replications_to_compare(ds: xr.Dataset, replications: Sequence[int] | None = None) -> list[int]:
@@ -78,11 +92,14 @@ def speedup(
 ) -> pd.DataFrame:
     """Adoption speed-up from peer effects: a run against the same scenario without them, on the same seed.
 
-    The speed-up compares the time both runs take to sign the same number
-    of contracts, ``target``: half of the smaller of their final adopters
+    The speed-up compares the time both runs take to reach the same number
+    of adopters, ``target``: half of the smaller of their final adopters
     (both reach it within the horizon, so the ratio is finite; with peer
     effects that raise adoption, it is half of what adoption reaches without
-    them).
+    them).  Adopters are enterprises signing their first contract
+    (``signed_month`` of the contracts with ``renewal_flag`` 0, as the
+    Dataset's ``adopters`` counts them): renewals at the end of a solution's
+    lifetime are left out.
 
     Parameters
     ----------
@@ -100,21 +117,22 @@ def speedup(
     pandas.DataFrame
         Index ``replication``; columns:
 
-        - ``target`` -- contracts: ceil(min(adopters, adopters_without) / 2);
+        - ``target`` -- enterprises: ceil(min(adopters, adopters_without) / 2);
         - ``months``, ``months_without`` -- months since the start until the
-          target-th contract was signed, with and without peer effects;
+          target-th enterprise signed its first contract, with and without
+          peer effects;
         - ``speedup`` -- 1: months_without / months (> 1: peers bring
           adoption forward; NaN when a run has no adopter);
-        - ``adopters``, ``adopters_without`` -- contracts signed by the
-          horizon with and without peer effects (``signed_month``: renewals
-          included, so more than the Dataset's ``adopters`` when enterprises
-          renew);
-        - ``peer_adopters`` -- contracts: adopters - adopters_without.
+        - ``adopters``, ``adopters_without`` -- enterprises that signed a
+          first contract by the horizon with and without peer effects (the
+          Dataset's ``adopters`` at its last month, summed over industries);
+        - ``peer_adopters`` -- enterprises: adopters - adopters_without.
 
     Raises
     ------
     ValueError
-        If a replication is missing from either run, or the runs are on different seeds.
+        If a replication is missing from either run, the runs are on
+        different seeds, or a run lacks ``signed_month`` or ``renewal_flag``.
 
     Examples
     --------
@@ -125,6 +143,8 @@ def speedup(
     """
     with_peers = one_point(with_peers, "peer_speedup")
     without_peers = one_point(without_peers, "peer_speedup")
+    require(with_peers, _NEEDS, what="the run with peer effects")
+    require(without_peers, _NEEDS, what="the run without peer effects")
     seeds = (with_peers.attrs.get("seed"), without_peers.attrs.get("seed"))
     if seeds[0] != seeds[1]:
         raise ValueError(f"the speed-up compares two runs on the same seed (common random numbers): {seeds}")
@@ -134,7 +154,5 @@ def speedup(
         raise ValueError(f"replications {absent} are not in the run without peer effects")
     rows = []
     for r in reps:
-        with_ = np.asarray(with_peers["signed_month"].sel(replication=r).values, dtype=np.float64)
-        without = np.asarray(without_peers["signed_month"].sel(replication=r).values, dtype=np.float64)
-        rows.append({"replication": r, **_row(with_, without)})
+        rows.append({"replication": r, **_row(_adoptions(with_peers, r), _adoptions(without_peers, r))})
     return pd.DataFrame(rows).set_index("replication")

@@ -56,10 +56,11 @@ def peer_speedup(
     Returns
     -------
     pandas.DataFrame
-        Index ``replication``; columns ``target`` (contracts), ``months``,
+        Index ``replication``; columns ``target`` (enterprises), ``months``,
         ``months_without`` (months since the start), ``speedup`` (1),
         ``adopters``, ``adopters_without`` and ``peer_adopters``
-        (enterprises): see :func:`dxsim.analysis.peers.speedup`.
+        (enterprises with a first contract; renewals are no adoptions): see
+        :func:`dxsim.analysis.peers.speedup`.
 
     Raises
     ------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from cli_helpers import run_cli
@@ -148,3 +150,39 @@ def test_dxsim_explain(capsys, tmp_path, recorded):
     assert status == 0 and f"enterprise {k}, replication 1" in out and "cash flows by party" in out
     status, out, err = run_cli(capsys, "explain", str(path), "--enterprise", "-1")
     assert status == 2 and out == "" and len(err.strip().splitlines()) == 1
+
+
+def _amounts(text: str) -> list[float]:
+    """The yuan amounts of a line of ``explain``'s text, signed as printed ("- 80,000" is -80000)."""
+    return [float(a.replace(" ", "").replace(",", "")) for a in re.findall(r"[-+]? ?\d[\d,]*(?:\.\d+)?", text)]
+
+
+@pytest.mark.parametrize("name", ["small", "revenue_share"])
+def test_the_signing_month_is_accounted_for(scenarios, recorded, name):
+    """What an adopter's signing month costs it is what it pays the platform then, net of programme money
+    (nothing under a revenue share), and its internal costs, which need no cash at signing (staff time: the
+    liquidity test leaves them out), less the VAT it deducts: the text says each part, and the parts are the
+    month's flow."""
+    ds, scenario = recorded[name], scenarios[name]
+    law, industries = scenario.tax, scenario.resolved_industries
+    run = ds.isel(replication=0)
+    signed, live = run["signed_month"].values, run["golive_month"].values
+    checked = 0
+    for a in np.flatnonzero(np.floor(live) > np.floor(signed))[:8]:  # no gain nor tax yet in the signing month
+        why = dx.explain(ds, enterprise=int(run["adopter_enterprise"].values[a]))
+        industry = industries[int(run["adopter_industry"].values[a])]
+        internal = industry.internal_cost_share * float(run["price_paid"].values[a]) + industry.internal_cost_fixed
+        applied = why.decisions[(why.decisions["outcome"] == "applied") & (why.decisions["time"] <= signed[a])]
+        due = float(applied["due"].iloc[-1])
+        general = why.attributes["revenue (yuan / year)"] > law.small_scale_vat_threshold
+        credit = due * law.vat_rate / (1 + law.vat_rate) if general else 0.0
+        flow = float(run["contract_cash_flow"].sel(party="enterprise").values[a, int(signed[a])])
+        assert -due - internal + credit == pytest.approx(flow, abs=1e-6)  # the parts, from the run's own numbers
+        text = str(why)
+        assert f"internal costs of {internal:,.0f} yuan at signing" in text
+        line = next(x for x in text.splitlines() if x.startswith("signing month:"))
+        printed = _amounts(line)
+        np.testing.assert_allclose(printed, [flow, -due, -internal, credit], atol=0.5)
+        assert sum(printed[1:]) == pytest.approx(printed[0], abs=2.0)
+        checked += 1
+    assert checked >= 5

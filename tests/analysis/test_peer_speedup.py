@@ -9,15 +9,25 @@ import xarray as xr
 from dxsim.analysis.peers import speedup
 
 
-def runs(signed_with: list[list[float]], signed_without: list[list[float]], seed: int = 1) -> tuple[xr.Dataset, ...]:
-    """Two runs holding only ``signed_month`` (months since the start; NaN: no contract)."""
+def runs(
+    signed_with: list[list[float]],
+    signed_without: list[list[float]],
+    seed: int = 1,
+    renewals: tuple[list[list[float]], list[list[float]]] | None = None,
+) -> tuple[xr.Dataset, ...]:
+    """Two runs holding only ``signed_month`` (months since the start; NaN: no contract) and ``renewal_flag``
+    (``renewals``, one per contract; default: every contract a first one)."""
+    flags = renewals or ([[0.0] * len(r) for r in signed_with], [[0.0] * len(r) for r in signed_without])
     return tuple(
         xr.Dataset(
-            {"signed_month": (("replication", "adopter"), np.array(signed, dtype=float))},
+            {
+                "signed_month": (("replication", "adopter"), np.array(signed, dtype=float)),
+                "renewal_flag": (("replication", "adopter"), np.array(flag, dtype=float)),
+            },
             coords={"replication": np.arange(len(signed))},
             attrs={"seed": seed},
         )
-        for signed in (signed_with, signed_without)
+        for signed, flag in zip((signed_with, signed_without), flags, strict=True)
     )
 
 
@@ -27,6 +37,28 @@ def test_half_of_the_smaller_adoption_signed_sooner_with_peers():
     # target: ceil(min(4, 2) / 2) = 1 contract; signed at 1 with peers, at 2 without
     assert (row["target"], row["months"], row["months_without"], row["speedup"]) == (1, 1.0, 2.0, 2.0)
     assert (row["adopters"], row["adopters_without"], row["peer_adopters"]) == (4.0, 2.0, 2.0)
+
+
+def test_renewals_are_no_adoptions():
+    """A renewal is a contract, not an adopter: it neither counts among the adopters nor moves the target's time."""
+    with_, without = runs(
+        [[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]],
+        [[2.0, 6.0, 7.0, 8.0, np.nan, np.nan]],
+        renewals=([[0, 0, 1, 1, 0, 0]], [[0, 0, 1, 1, 0, 0]]),
+    )
+    row = speedup(with_, without).loc[0]
+    # first contracts: at 1, 2, 5, 6 with peers and at 2, 6 without; target ceil(min(4, 2) / 2) = 1
+    assert (row["adopters"], row["adopters_without"], row["peer_adopters"]) == (4.0, 2.0, 2.0)
+    assert (row["target"], row["months"], row["months_without"], row["speedup"]) == (1, 1.0, 2.0, 2.0)
+    with_, without = runs([[1.0, 2.0, 3.0, 9.0]], [[3.0, 4.0, 5.0, 6.0]], renewals=([[0, 0, 1, 1]], [[0, 1, 1, 1]]))
+    row = speedup(with_, without).loc[0]
+    assert (row["adopters"], row["adopters_without"], row["months"], row["months_without"]) == (2.0, 1.0, 1.0, 3.0)
+
+
+def test_a_run_without_renewal_flags_is_refused():
+    with_, without = runs([[1.0]], [[1.0]])
+    with pytest.raises(ValueError, match="renewal_flag"):
+        speedup(with_.drop_vars("renewal_flag"), without)
 
 
 def test_no_adopter_gives_no_speedup():

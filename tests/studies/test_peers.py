@@ -60,3 +60,21 @@ def test_bad_replications_are_refused_before_anything_runs(run):
         peer_speedup(run, replications=[0, 7])
     with pytest.raises(ValueError, match="scenario and the seed"):
         peer_speedup(_without_attrs(run))
+
+
+def test_renewals_are_no_adoptions(short):
+    """With a six-month lifetime enterprises renew within the horizon: the speed-up counts first contracts only,
+    as the Dataset's ``adopters`` and ``adoptions`` do."""
+    renewing = short.with_overrides({"solutions.lightweight-mes.lifetime_months": 6.0})
+    run = dx.simulate(renewing, replications=1, seed=SEED)
+    alone = dx.simulate(without_peer_effects(renewing), replications=1, seed=SEED)
+    for ds in (run, alone):  # renewals within the horizon: more contracts than adopters
+        assert ds["renewals"].sum() > 0 and (ds["renewal_flag"] == 1).sum() == ds["renewals"].sum()
+    row = peer_speedup(run).loc[0]
+    ends = [float(ds["adopters"].isel(month=-1).sum()) for ds in (run, alone)]
+    assert [row["adopters"], row["adopters_without"]] == ends
+    assert row["peer_adopters"] == ends[0] - ends[1] and row["target"] == np.ceil(min(ends) / 2)
+    # the target-th adoption falls in the first month by whose end the adoptions add up to the target
+    for months, ds in ((row["months"], run), (row["months_without"], alone)):
+        adopted = ds["adoptions"].isel(replication=0).sum("industry").cumsum("month").values
+        assert int(np.floor(months)) == int(np.argmax(adopted >= row["target"]))
