@@ -294,7 +294,7 @@ def _signing_text(row: pd.Series) -> str:
     rest = row["enterprise_flow_at_signing"] + row["due_at_signing"] + row["internal_cost"]
     return (
         f"signing month: the enterprise's cash flow {row['enterprise_flow_at_signing']:,.0f} yuan = "
-        f"-{row['due_at_signing']:,.0f} due to the platform (net of programme money then) "
+        f"{0.0 - row['due_at_signing']:,.0f} due to the platform (net of programme money then) "
         f"- {row['internal_cost']:,.0f} internal costs (staff time, outside the liquidity test) "
         f"{'+' if rest >= 0 else '-'} {abs(rest):,.0f} else (the VAT it deducts; any gain, tax or fee that month)"
     )
