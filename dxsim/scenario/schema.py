@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from dxsim.scenario.base import Frozen
+from dxsim.scenario.bounds import Bounds
 from dxsim.scenario.dists import DIST_KINDS, Constant, Dist, Lognormal, Uniform
 from dxsim.scenario.errors import FieldError, Origins, ScenarioError
 from dxsim.scenario.limits import (
@@ -101,10 +102,8 @@ __all__ = [
 ]
 
 
-def _nonneg(x: float) -> float:
-    if not x >= 0:  # refuses NaN too
-        raise ValueError("must be >= 0")
-    return x
+#: The ranges of numbers: validators that say their range (:func:`dxsim.scenario.bounds.field_bounds`).
+_nonneg = Bounds(0.0, why="must be >= 0")  # infinity included: an unlimited budget
 
 
 def _required_return(d: Dist) -> Dist:
@@ -119,34 +118,11 @@ def _required_return(d: Dist) -> Dist:
     return d
 
 
-def _unit(x: float) -> float:
-    if not 0.0 <= x <= 1.0:
-        raise ValueError("must be between 0 and 1")
-    return x
-
-
-def _progress_ratio(x: float) -> float:
-    if not 0.0 < x <= 1.0:
-        raise ValueError("must be in (0, 1]")
-    return x
-
-
-def _positive(x: float) -> float:
-    if not x > 0:  # refuses NaN too
-        raise ValueError("must be > 0")
-    return x
-
-
-def _finite_nonneg(x: float) -> float:
-    if not (x >= 0 and math.isfinite(x)):  # refuses NaN too
-        raise ValueError("must be finite and >= 0")
-    return x
-
-
-def _at_least_one(x: float) -> float:
-    if not (x >= 1 and math.isfinite(x)):  # refuses NaN too
-        raise ValueError("must be finite and >= 1")
-    return x
+_unit = Bounds(0.0, 1.0, why="must be between 0 and 1")
+_progress_ratio = Bounds(0.0, 1.0, low_open=True, why="must be in (0, 1]")
+_positive = Bounds(0.0, low_open=True, why="must be > 0")
+_finite_nonneg = Bounds(0.0, math.inf, high_open=True, why="must be finite and >= 0")
+_at_least_one = Bounds(1.0, math.inf, high_open=True, why="must be finite and >= 1")
 
 
 def _printable(text: str) -> str:
@@ -432,22 +408,9 @@ class Installments(Frozen):
     months: Months
 
 
-def _rate(x: float) -> float:
-    if not 0.0 < x <= 1.0:
-        raise ValueError("must be in (0, 1]")
-    return x
-
-
-def _cap_multiple(x: float) -> float:
-    if not 1.2 <= x <= 3.0:  # refuses NaN too
-        raise ValueError("must be in [1.2, 3] (FACTS row 30: repayment caps of 1.2-3 times the amount)")
-    return x
-
-
-def _term(x: int) -> int:
-    if not 24 <= x <= 96:
-        raise ValueError("must be in [24, 96] months (FACTS row 30: terms of 2-8 years)")
-    return x
+_rate = Bounds(0.0, 1.0, low_open=True, why="must be in (0, 1]")
+_cap_multiple = Bounds(1.2, 3.0, why="must be in [1.2, 3] (FACTS row 30: repayment caps of 1.2-3 times the amount)")
+_term = Bounds(24, 96, why="must be in [24, 96] months (FACTS row 30: terms of 2-8 years)")
 
 
 #: Most a revenue share on revenue may take, share of revenue (FACTS row 30: 1-10% of revenue).
