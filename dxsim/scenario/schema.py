@@ -12,7 +12,7 @@ import html
 import math
 import unicodedata
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, Literal, Self, get_args
 
 import numpy as np
@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from dxsim.random import replication_key
 from dxsim.scenario.base import Frozen
 from dxsim.scenario.bounds import Bounds
 from dxsim.scenario.dists import DIST_KINDS, Constant, Dist, Lognormal, Uniform
@@ -1059,6 +1060,7 @@ class Scenario(Frozen):
             except ScenarioError as err:
                 why = f"the central values make no valid scenario ({err.lines[0]})"
                 raise FieldError(("uncertain",), None, why) from None
+            self.uncertain.check_ranges(self)
         return self
 
     @property
@@ -1150,6 +1152,54 @@ class Scenario(Frozen):
             :meth:`with_values` of :func:`~dxsim.scenario.uncertain.draw_uncertain`.
         """
         return self.with_values(draw_uncertain(self.uncertain, key)) if self.uncertain else self
+
+    def check_draws(self, seed: int, replications: Iterable[int]) -> None:
+        """Check that every replication's draw of the ``[uncertain]`` table makes a valid scenario.
+
+        Validation refuses a distribution that can draw outside its field's
+        range (:meth:`~dxsim.scenario.uncertain.Uncertain.check_ranges`); a
+        rule between fields (shares that sum to 1, a distribution's
+        parameters) can still refuse one draw.  A run calls this before its
+        first replication, so that such a draw stops it before any work.
+
+        Parameters
+        ----------
+        seed : int
+            The run's seed.
+        replications : iterable of int
+            The replications to check.
+
+        Raises
+        ------
+        ScenarioError
+            One line naming the scenario, the first bad replication, its
+            draw and the reason.
+
+        Examples
+        --------
+        >>> from dxsim.scenario import load_scenario
+        >>> sc = load_scenario("small").with_overrides(
+        ...     {"uncertain": {"behaviour.hurdle_rate.low": {"dist": "uniform", "low": -0.1, "high": 0.2}}})
+        >>> sc.check_draws(7, range(14))  # replications 0 to 13 draw low >= 0
+        >>> sc.check_draws(7, range(20))
+        Traceback (most recent call last):
+        ...
+        dxsim.scenario.errors.ScenarioError: scenario 'small': uncertain: replication 14 of seed 7 draws behaviour.hurdle_rate.low = -0.00263245, which makes an invalid scenario (behaviour.hurdle_rate: must be >= 0 (a required return, 1 / year), got {...}); no replication was run
+        """
+        if not self.uncertain:
+            return
+        for k in replications:
+            values = draw_uncertain(self.uncertain, replication_key(seed, k))
+            try:
+                self.with_values(values)
+            except ScenarioError as err:
+                drawn = ", ".join(f"{path} = {value:.6g}" for path, value in values.items())
+                why = err.lines[0].removeprefix("<uncertain>: ")
+                line = (
+                    f"scenario {self.name!r}: uncertain: replication {k} of seed {seed} draws {drawn}, "
+                    f"which makes an invalid scenario ({why}); no replication was run"
+                )
+                raise ScenarioError([line]) from None
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as plain data (TOML-ready: no None values)."""
