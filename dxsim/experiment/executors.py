@@ -26,7 +26,7 @@ from dxsim.model.world import run_replication
 from dxsim.random import replication_key
 from dxsim.scenario.schema import Scenario
 
-__all__ = ["PARENT_CHECK_SECONDS", "Task", "exit_with_parent", "replicate", "run_tasks", "show_progress"]
+__all__ = ["PARENT_CHECK_SECONDS", "Task", "check_draws", "exit_with_parent", "replicate", "run_tasks", "show_progress"]
 
 Task = tuple[Scenario, int, int] | tuple[Scenario, int, int, bool]  # scenario, seed, replication[, decisions]
 T = TypeVar("T")
@@ -39,6 +39,19 @@ def replicate(scenario: Scenario, seed: int, replication: int, decisions: bool =
     flows (:mod:`dxsim.model.decisions`); the numbers are the same.
     """
     return run_replication(scenario, replication_key(seed, replication), decisions=decisions)
+
+
+def check_draws(tasks: Sequence[Task]) -> None:
+    """Check, before any of them runs, that each task's draw of its scenario's ``[uncertain]`` table is valid.
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the first bad draw and why
+        (:meth:`~dxsim.scenario.schema.Scenario.check_draws`).
+    """
+    for scenario, seed, k, *_ in tasks:
+        scenario.check_draws(seed, [k])
 
 
 def show_progress(progress: bool | None, total: int) -> bool:

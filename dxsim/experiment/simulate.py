@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import xarray as xr
 
-from dxsim.experiment.executors import Task, run_tasks
+from dxsim.experiment.executors import Task, check_draws, run_tasks
 from dxsim.model.result import RunResult
 from dxsim.results.dataset import build_dataset
 from dxsim.results.pairing import attach_counterfactual
@@ -109,6 +109,12 @@ def simulate(
         Dataset plus the counterfactual's variables (``counterfactual_<name>``,
         read back with :func:`dxsim.results.pairing.counterfactual_of`).
 
+    Raises
+    ------
+    ScenarioError
+        Before any replication runs, if one's draw of the ``[uncertain]``
+        table makes an invalid scenario.
+
     Examples
     --------
     >>> ds = simulate("small", replications=2, seed=1)
@@ -123,6 +129,7 @@ def simulate(
     seed = resolve_seed(sc, seed)
     worlds = [sc, counterfactual_scenario(sc)] if counterfactual else [sc]
     tasks: list[Task] = [(s, seed, k, decisions and s is sc) for s in worlds for k in range(replications)]
+    check_draws(tasks)
     desc = f"{sc.name} and its counterfactual" if counterfactual else sc.name
     runs = run_tasks(tasks, workers=workers, executor=executor, progress=progress, desc=desc)
     ds = build_dataset(sc, runs[:replications], seed=seed)
@@ -179,7 +186,8 @@ def map_points(
     True
     """
     replications = check_replications(replications)
-    tasks = [(s, seed, k) for s in scenarios for k in range(replications)]
+    tasks: list[Task] = [(s, seed, k) for s in scenarios for k in range(replications)]
+    check_draws(tasks)
     pending: list[dict[int, RunResult]] = [{} for _ in scenarios]
     out: list[Any] = [None] * len(scenarios)
 

@@ -10,7 +10,7 @@ from typing import Any
 import xarray as xr
 
 from dxsim._version import __version__
-from dxsim.experiment.executors import run_tasks
+from dxsim.experiment.executors import Task, check_draws, run_tasks
 from dxsim.experiment.simulate import as_scenario, resolve_seed
 from dxsim.model.result import RunResult
 from dxsim.results.dataset import build_dataset
@@ -73,7 +73,8 @@ def sweep(
     Raises
     ------
     ScenarioError
-        Before any work starts, if a parameter does not exist or a value is invalid.
+        Before any work starts (no store written), if a parameter does not exist,
+        a value is invalid or a replication's draw of ``[uncertain]`` makes an invalid scenario.
     ValueError
         Before any work starts, if ``replications`` or ``block_size`` is out of bounds.
     """
@@ -85,9 +86,10 @@ def sweep(
     dims, points = spec
     scenarios = [sc.with_overrides(overrides) for _, overrides in points]
     _same_shape(scenarios)
+    tasks: list[Task] = [(s, seed, k) for s in scenarios for k in range(replications)]
+    check_draws(tasks)  # before anything runs or a store is written
     desc = f"{sc.name} sweep"
     if store is None:
-        tasks = [(s, seed, k) for s in scenarios for k in range(replications)]
         runs = run_tasks(tasks, workers=workers, executor=executor, progress=progress, desc=desc)
         parts = [
             build_dataset(s, runs[i * replications : (i + 1) * replications], seed=seed)

@@ -2,7 +2,7 @@
 
 Inside the layer, modules import downwards only::
 
-    load, variants  ->  schema  ->  uncertain  ->  resolve, dists, overrides  ->  errors, base, limits
+    load, variants  ->  schema  ->  uncertain  ->  resolve, dists, overrides  ->  errors, base, limits, bounds
 
 Names load when first used (PEP 562), so importing one module of the layer
 (``dxsim.scenario.overrides``, say) does not load the others.

@@ -12,7 +12,7 @@ import html
 import math
 import unicodedata
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, Literal, Self, get_args
 
 import numpy as np
@@ -32,7 +32,9 @@ from pydantic import (
     model_validator,
 )
 
+from dxsim.random import replication_key
 from dxsim.scenario.base import Frozen
+from dxsim.scenario.bounds import Bounds
 from dxsim.scenario.dists import DIST_KINDS, Constant, Dist, Lognormal, Uniform
 from dxsim.scenario.errors import FieldError, Origins, ScenarioError
 from dxsim.scenario.limits import (
@@ -101,10 +103,8 @@ __all__ = [
 ]
 
 
-def _nonneg(x: float) -> float:
-    if not x >= 0:  # refuses NaN too
-        raise ValueError("must be >= 0")
-    return x
+#: The ranges of numbers: validators that say their range (:func:`dxsim.scenario.bounds.field_bounds`).
+_nonneg = Bounds(0.0, why="must be >= 0")  # infinity included: an unlimited budget
 
 
 def _required_return(d: Dist) -> Dist:
@@ -119,34 +119,11 @@ def _required_return(d: Dist) -> Dist:
     return d
 
 
-def _unit(x: float) -> float:
-    if not 0.0 <= x <= 1.0:
-        raise ValueError("must be between 0 and 1")
-    return x
-
-
-def _progress_ratio(x: float) -> float:
-    if not 0.0 < x <= 1.0:
-        raise ValueError("must be in (0, 1]")
-    return x
-
-
-def _positive(x: float) -> float:
-    if not x > 0:  # refuses NaN too
-        raise ValueError("must be > 0")
-    return x
-
-
-def _finite_nonneg(x: float) -> float:
-    if not (x >= 0 and math.isfinite(x)):  # refuses NaN too
-        raise ValueError("must be finite and >= 0")
-    return x
-
-
-def _at_least_one(x: float) -> float:
-    if not (x >= 1 and math.isfinite(x)):  # refuses NaN too
-        raise ValueError("must be finite and >= 1")
-    return x
+_unit = Bounds(0.0, 1.0, why="must be between 0 and 1")
+_progress_ratio = Bounds(0.0, 1.0, low_open=True, why="must be in (0, 1]")
+_positive = Bounds(0.0, low_open=True, why="must be > 0")
+_finite_nonneg = Bounds(0.0, math.inf, high_open=True, why="must be finite and >= 0")
+_at_least_one = Bounds(1.0, math.inf, high_open=True, why="must be finite and >= 1")
 
 
 def _printable(text: str) -> str:
@@ -432,22 +409,9 @@ class Installments(Frozen):
     months: Months
 
 
-def _rate(x: float) -> float:
-    if not 0.0 < x <= 1.0:
-        raise ValueError("must be in (0, 1]")
-    return x
-
-
-def _cap_multiple(x: float) -> float:
-    if not 1.2 <= x <= 3.0:  # refuses NaN too
-        raise ValueError("must be in [1.2, 3] (FACTS row 30: repayment caps of 1.2-3 times the amount)")
-    return x
-
-
-def _term(x: int) -> int:
-    if not 24 <= x <= 96:
-        raise ValueError("must be in [24, 96] months (FACTS row 30: terms of 2-8 years)")
-    return x
+_rate = Bounds(0.0, 1.0, low_open=True, why="must be in (0, 1]")
+_cap_multiple = Bounds(1.2, 3.0, why="must be in [1.2, 3] (FACTS row 30: repayment caps of 1.2-3 times the amount)")
+_term = Bounds(24, 96, why="must be in [24, 96] months (FACTS row 30: terms of 2-8 years)")
 
 
 #: Most a revenue share on revenue may take, share of revenue (FACTS row 30: 1-10% of revenue).
@@ -1096,6 +1060,7 @@ class Scenario(Frozen):
             except ScenarioError as err:
                 why = f"the central values make no valid scenario ({err.lines[0]})"
                 raise FieldError(("uncertain",), None, why) from None
+            self.uncertain.check_ranges(self)
         return self
 
     @property
@@ -1187,6 +1152,54 @@ class Scenario(Frozen):
             :meth:`with_values` of :func:`~dxsim.scenario.uncertain.draw_uncertain`.
         """
         return self.with_values(draw_uncertain(self.uncertain, key)) if self.uncertain else self
+
+    def check_draws(self, seed: int, replications: Iterable[int]) -> None:
+        """Check that every replication's draw of the ``[uncertain]`` table makes a valid scenario.
+
+        Validation refuses a distribution that can draw outside its field's
+        range (:meth:`~dxsim.scenario.uncertain.Uncertain.check_ranges`); a
+        rule between fields (shares that sum to 1, a distribution's
+        parameters) can still refuse one draw.  A run calls this before its
+        first replication, so that such a draw stops it before any work.
+
+        Parameters
+        ----------
+        seed : int
+            The run's seed.
+        replications : iterable of int
+            The replications to check.
+
+        Raises
+        ------
+        ScenarioError
+            One line naming the scenario, the first bad replication, its
+            draw and the reason.
+
+        Examples
+        --------
+        >>> from dxsim.scenario import load_scenario
+        >>> sc = load_scenario("small").with_overrides(
+        ...     {"uncertain": {"behaviour.hurdle_rate.low": {"dist": "uniform", "low": -0.1, "high": 0.2}}})
+        >>> sc.check_draws(7, range(14))  # replications 0 to 13 draw low >= 0
+        >>> sc.check_draws(7, range(20))
+        Traceback (most recent call last):
+        ...
+        dxsim.scenario.errors.ScenarioError: scenario 'small': uncertain: replication 14 of seed 7 draws behaviour.hurdle_rate.low = -0.00263245, which makes an invalid scenario (behaviour.hurdle_rate: must be >= 0 (a required return, 1 / year), got {...}); no replication was run
+        """
+        if not self.uncertain:
+            return
+        for k in replications:
+            values = draw_uncertain(self.uncertain, replication_key(seed, k))
+            try:
+                self.with_values(values)
+            except ScenarioError as err:
+                drawn = ", ".join(f"{path} = {value:.6g}" for path, value in values.items())
+                why = err.lines[0].removeprefix("<uncertain>: ")
+                line = (
+                    f"scenario {self.name!r}: uncertain: replication {k} of seed {seed} draws {drawn}, "
+                    f"which makes an invalid scenario ({why}); no replication was run"
+                )
+                raise ScenarioError([line]) from None
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as plain data (TOML-ready: no None values)."""

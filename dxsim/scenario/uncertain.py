@@ -28,6 +28,12 @@ its inverse CDF; a joint group turns each path's uniform into a standard normal
 its symmetric square root when the covariance is singular), each value clipped
 to ``[low, high]`` where given.  With the Cholesky factor, the first path of a
 group draws exactly what a ``normal`` marginal of the same path would.
+
+A distribution that can draw outside the range the schema gives its field (a
+``normal`` on a share) is refused when the scenario is validated
+(:meth:`Uncertain.check_ranges`); a draw that a rule between fields refuses
+stops a run before its first replication
+(:meth:`~dxsim.scenario.schema.Scenario.check_draws`).
 """
 
 from __future__ import annotations
@@ -38,16 +44,17 @@ from typing import Annotated, Any, Self
 import numpy as np
 from immutabledict import immutabledict
 from numpy.typing import NDArray
-from pydantic import AfterValidator, Field, model_serializer, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_serializer, model_validator
 from scipy import special
 
 from dxsim.random import Keys, stream_id
 from dxsim.scenario.base import Frozen
-from dxsim.scenario.dists import Dist
+from dxsim.scenario.bounds import Bounds, field_bounds
+from dxsim.scenario.dists import AnyDist, Dist, Empirical
 from dxsim.scenario.errors import FieldError
 from dxsim.scenario.overrides import parse_path
 
-__all__ = ["FIXED", "STREAM", "JointNormal", "Uncertain", "draw_uncertain"]
+__all__ = ["FIXED", "STREAM", "JointNormal", "Uncertain", "draw_uncertain", "support"]
 
 #: The stream of :mod:`dxsim.random` the uncertain parameters are drawn from.
 STREAM = "uncertain"
@@ -127,6 +134,21 @@ class JointNormal(Frozen):
         """The mean clipped to the bounds (what :meth:`draw` gives at ``z = 0``)."""
         return self.draw(np.zeros(len(self.paths)))
 
+    def support(self, i: int) -> Bounds:
+        """The values path ``i`` draws: the clipped mean if its variance is 0, else ``[low, high]`` (unbounded where not given).
+
+        Examples
+        --------
+        >>> j = JointNormal(paths=("a.x", "a.y"), mean=(1, 2), covariance=((4, 0), (0, 0)), low=(0, 0))
+        >>> str(j.support(0)), str(j.support(1))
+        ('[0, inf)', 'whole numbers in [2, 2]')
+        """
+        if self.covariance[i][i] == 0:
+            return _point(float(self.centre()[i]))
+        low = -np.inf if self.low is None else self.low[i]
+        high = np.inf if self.high is None else self.high[i]
+        return Bounds(low, high, low_open=self.low is None, high_open=self.high is None)  # clipping reaches the ends
+
 
 def _frozen(value: Mapping[str, Any]) -> immutabledict[str, Any]:
     return immutabledict(value)
@@ -198,6 +220,33 @@ class Uncertain(Frozen):
             out.update(zip(group.paths, (float(x) for x in group.centre()), strict=True))
         return out
 
+    def check_ranges(self, root: BaseModel) -> None:
+        """Refuse a distribution that can draw values outside the range the schema gives its path's field.
+
+        The range is read from the schema (:func:`~dxsim.scenario.bounds.field_bounds`); a
+        path with no simple range there (a distribution, a field only a
+        cross-field rule bounds) is not checked here.
+
+        Parameters
+        ----------
+        root : pydantic.BaseModel
+            The validated scenario this table belongs to.
+
+        Raises
+        ------
+        FieldError
+            At ``uncertain`` and the path (or the joint group), naming the distribution,
+            what it can draw and the field's range.
+        """
+        for path, dist in self.marginals.items():
+            _check_range(root, ("uncertain", f'"{path}"'), path, support(dist), str(dist))
+        for k, group in enumerate(self.joint):
+            for i, path in enumerate(group.paths):
+                sd = float(np.sqrt(group.covariance[i][i]))
+                what = f"{path}: the joint normal's mean {group.mean[i]:g}, sd {sd:g},"
+                hint = "give the group low and high within it"
+                _check_range(root, ("uncertain", "joint", k), path, group.support(i), what, hint)
+
     def dropping(self, gone: Callable[[list[str | int]], bool]) -> Uncertain:
         """The table without the paths (split by :func:`~dxsim.scenario.overrides.parse_path`) ``gone`` is true of.
 
@@ -235,6 +284,51 @@ def _subgroup(g: JointNormal, idx: list[int]) -> JointNormal:
         low=pick(g.low),
         high=pick(g.high),
     )
+
+
+def support(dist: AnyDist) -> Bounds:
+    """The values ``dist`` draws by its inverse CDF from uniforms in (0, 1).
+
+    A point if its variance is 0; the range of an empirical distribution's
+    values (of positive weight), whole if they all are; else the open
+    interval between the inverse CDF's limits at 0 and 1.
+
+    Examples
+    --------
+    >>> from dxsim.scenario.dists import parse_dist
+    >>> [str(support(parse_dist(d))) for d in (3, {"dist": "normal", "mean": 0.1, "sd": 0.2},
+    ...     {"dist": "lognormal", "median": 1, "sigma": 1}, {"dist": "empirical", "values": [2, 5]})]
+    ['whole numbers in [3, 3]', '(-inf, inf)', '(0, inf)', 'whole numbers in [2, 5]']
+    """
+    if isinstance(dist, Empirical):
+        weights = dist.weights or (1.0,) * len(dist.values)
+        values = [v for v, w in zip(dist.values, weights, strict=True) if w > 0]
+        return Bounds(min(values), max(values), whole=all(float(v).is_integer() for v in values))
+    if dist.variance == 0:
+        return _point(float(dist.ppf(0.5)))
+    return Bounds(float(dist.ppf(0.0)), float(dist.ppf(1.0)), low_open=True, high_open=True)
+
+
+def _point(x: float) -> Bounds:
+    return Bounds(x, x, whole=x.is_integer())
+
+
+def _check_range(
+    root: BaseModel, where: tuple[str | int, ...], path: str, drawn: Bounds, what: str, hint: str | None = None
+) -> None:
+    """Raise :class:`FieldError` at ``where`` if ``drawn``, the values ``what`` draws for ``path``, leave its field's range.
+
+    ``hint`` says how to stay within; by default, distributions that do.
+    """
+    field = field_bounds(root, parse_path(path))
+    if field is None or field.covers(drawn):
+        return
+    if field.whole and not drawn.whole:
+        hint = "the field takes whole numbers: use an empirical distribution of whole numbers"
+    elif hint is None:
+        bounded = np.isfinite(field.low) and np.isfinite(field.high)
+        hint = f"use a distribution within it (e.g. uniform, triangular, {'beta' if bounded else 'lognormal'})"
+    raise FieldError(where, None, f"{what} can draw {drawn}, outside the field's range {field}; {hint}")
 
 
 def draw_uncertain(uncertain: Uncertain, key: int) -> dict[str, float]:
