@@ -486,10 +486,8 @@ def payback_survival(
         of contracts, how many are censored and the Kaplan-Meier median
         (:func:`dxsim.analysis.survival.km_median`; "beyond follow-up" when
         the curve never reaches one half).  Government: the median balance
-        line and its band; the legend gives the balance at the horizon,
-        in how many runs it paid back for good and in how many the programme
-        had no outlay (nothing to pay back), and the median payback month
-        over the runs with an outlay.
+        line and its band; the legend gives the balance at the horizon, in how
+        many runs it paid back for good and in how many it had no outlay.
 
     Raises
     ------
