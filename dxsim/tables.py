@@ -35,7 +35,7 @@ from dxsim.analysis.appraisal import APPRAISAL
 from dxsim.analysis.metrics import METRICS, quantile
 from dxsim.analysis.payback import (
     NO_OUTLAY,
-    NO_OUTLAY_MONTHS,
+    NO_OUTLAY_FIGURES,
     PARTIES,
     PAYBACK_STATISTICS,
     contract_paybacks,
@@ -207,7 +207,7 @@ def no_outlay(table: pd.DataFrame) -> list[str]:
     list of str
         The parties whose ``median`` is NaN; in long form, every row
         ``<party> <statistic>`` of such a party, and the rows of
-        :data:`~dxsim.analysis.payback.NO_OUTLAY_MONTHS` whose mean is NaN.
+        :data:`~dxsim.analysis.payback.NO_OUTLAY_FIGURES` whose mean is NaN.
 
     Examples
     --------
@@ -223,7 +223,7 @@ def no_outlay(table: pd.DataFrame) -> list[str]:
     return [
         str(m)
         for m in mean.index
-        if (m in NO_OUTLAY_MONTHS and math.isnan(mean[m])) or (" " in str(m) and str(m).split(" ")[0] in parties)
+        if (m in NO_OUTLAY_FIGURES and math.isnan(mean[m])) or (" " in str(m) and str(m).split(" ")[0] in parties)
     ]
 
 

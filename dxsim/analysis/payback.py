@@ -63,7 +63,7 @@ from dxsim.analysis.survival import km_median, km_share
 
 __all__ = [
     "NO_OUTLAY",
-    "NO_OUTLAY_MONTHS",
+    "NO_OUTLAY_FIGURES",
     "PARTIES",
     "PAYBACK_STATISTICS",
     "contract_paybacks",
@@ -76,8 +76,8 @@ __all__ = [
 #: What a table shows instead of a payback where the party had no outlay (its figures NaN): nothing to pay back.
 NO_OUTLAY = "no outlay"
 
-#: Per-replication payback months of :func:`dxsim.appraisal` and :func:`dxsim.additionality` whose NaN means no outlay.
-NO_OUTLAY_MONTHS = ("fiscal_payback_month", "fiscal_payback_discounted_month")
+#: The fiscal payback figures of :func:`dxsim.appraisal` and :func:`dxsim.additionality` whose NaN means no outlay.
+NO_OUTLAY_FIGURES = ("fiscal_payback_month", "fiscal_payback_discounted_month", "fiscal_payback_censored")
 
 #: Rows of :func:`payback_table`, in order.
 PARTIES = ("enterprise", "platform", "government")
