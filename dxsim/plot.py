@@ -420,12 +420,14 @@ def _government_balance(ax: Axes, ds: xr.Dataset, name: str, discounted: bool) -
     q = _quantiles(balance, [0.05, 0.5, 0.95])
     colour = _colour(ax)
     ax.fill_between(x, q[0], q[2], color=colour, alpha=0.2, linewidth=0)
-    paid = int(np.count_nonzero(~np.isnan(months)))
-    middle = float(np.median(np.where(np.isnan(months), np.inf, months)))
+    outlay = months[~np.isnan(months)]  # NaN: no outlay, nothing to pay back; inf: not paid back
+    paid = int(np.count_nonzero(np.isfinite(outlay)))
+    middle = float(np.median(outlay)) if len(outlay) else float("nan")
     when = f"\nmedian month {middle:.0f}" if np.isfinite(middle) else ""
+    none = f", no outlay in {len(months) - len(outlay)}" if len(outlay) < len(months) else ""
     label = (
         f"{name}\nhorizon: {format_number(float(q[1, -1]))} million yuan\n"
-        f"paid back for good: {paid}/{len(months)} runs{when}"
+        f"paid back for good: {paid}/{len(months)} runs{none}{when}"
     )
     ax.plot(x, q[1], color=colour, linewidth=2, label=label, gid=_RUN)
     if np.isfinite(middle):
@@ -484,8 +486,8 @@ def payback_survival(
         of contracts, how many are censored and the Kaplan-Meier median
         (:func:`dxsim.analysis.survival.km_median`; "beyond follow-up" when
         the curve never reaches one half).  Government: the median balance
-        line and its band; the legend gives the balance at the horizon and
-        in how many runs it paid back for good.
+        line and its band; the legend gives the balance at the horizon, in how
+        many runs it paid back for good and in how many it had no outlay.
 
     Raises
     ------

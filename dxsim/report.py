@@ -68,7 +68,7 @@ from dxsim import plot
 from dxsim._version import __version__
 from dxsim.analysis.budget import BUDGET_ACCOUNT, budget_account
 from dxsim.analysis.metrics import HEADLINE, METRICS, headline, quantile
-from dxsim.analysis.payback import PAYBACK_STATISTICS
+from dxsim.analysis.payback import NO_OUTLAY, PAYBACK_STATISTICS
 from dxsim.analysis.sweeps import point_indices
 from dxsim.atomic import atomic_path
 from dxsim.results.io import check_results, open_results
@@ -77,7 +77,7 @@ from dxsim.results.provenance import OVERRIDES, scenario_of
 from dxsim.results.schema import sweep_dims
 from dxsim.studies.appraisal import appraisal
 from dxsim.studies.counterfactual import counterfactual_run
-from dxsim.tables import appraisal_rows, format_number, in_millions, payback_of, payback_rows
+from dxsim.tables import appraisal_rows, format_number, in_millions, no_outlay, payback_of, payback_rows
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -384,25 +384,33 @@ def _triple(table: pd.DataFrame, row: Any, columns: tuple[str, str, str]) -> tup
     return mean, low, high
 
 
-def _cell(values: tuple[float, float, float], units: str, attrs: str = "") -> str:
-    """A ``<td>`` of one run: the mean (money in million yuan) over its interval; raw values in ``data-*``."""
+def _cell(values: tuple[float, float, float], units: str, attrs: str = "", *, outlay: bool = True) -> str:
+    """A ``<td>`` of one run: the mean (money in million yuan) over its interval; raw values in ``data-*``.
+
+    Without ``outlay`` (a party that put nothing in, :func:`dxsim.tables.no_outlay`) it reads ``no outlay``.
+    """
     mean, low, high = values
     shown = [in_millions(v, units)[0] for v in values]
+    data = f'<td class="num"{attrs} data-mean="{_raw(mean)}" data-low="{_raw(low)}" data-high="{_raw(high)}">'
+    if not outlay:
+        return f"{data}{_esc(NO_OUTLAY)}</td>"
     return (
-        f'<td class="num"{attrs} data-mean="{_raw(mean)}" data-low="{_raw(low)}" data-high="{_raw(high)}">'
-        f'{_esc(_number(shown[0]))}<br><span class="interval">[{_esc(_number(shown[1]))}, '
+        f'{data}{_esc(_number(shown[0]))}<br><span class="interval">[{_esc(_number(shown[1]))}, '
         f"{_esc(_number(shown[2]))}]</span></td>"
     )
 
 
 def _single_table(table_id: str, table: pd.DataFrame) -> str:
-    """One run's long-form table: a row per metric, columns mean, p5, p95, units, meaning."""
+    """One run's long-form table: a row per metric, columns mean, p5, p95, units, meaning (or ``no outlay``)."""
     rows = []
+    nothing = no_outlay(table)
     for metric, row in table.iterrows():
         units = str(row["units"])
         values = [float(row[c]) for c in ("mean", "low", "high")]
         cells = "".join(
-            f'<td class="num" data-value="{_raw(v)}">{_esc(_number(in_millions(v, units)[0]))}</td>' for v in values
+            f'<td class="num" data-value="{_raw(v)}">'
+            f"{_esc(NO_OUTLAY if metric in nothing else _number(in_millions(v, units)[0]))}</td>"
+            for v in values
         )
         rows.append(
             f'<tr data-metric="{_esc(metric)}"><td class="metric">{_esc(metric)}</td>{cells}'
@@ -419,11 +427,17 @@ def _runs_table(table_id: str, tables: Mapping[str, pd.DataFrame]) -> str:
     """Long-form tables of several runs side by side: a row per metric, a column per run (mean over [p5, p95])."""
     first = next(iter(tables.values()))
     head = "".join(f"<th>{_esc(run)}</th>" for run in tables)
+    nothing = {run: no_outlay(t) for run, t in tables.items()}
     rows = []
     for metric in first.index:
         units = str(first.loc[metric, "units"])
         cells = "".join(
-            _cell(_triple(t, metric, ("mean", "low", "high")), units, f' data-run="{_esc(run)}"')
+            _cell(
+                _triple(t, metric, ("mean", "low", "high")),
+                units,
+                f' data-run="{_esc(run)}"',
+                outlay=metric not in nothing[run],
+            )
             if metric in t.index
             else '<td class="num">n/a</td>'
             for run, t in tables.items()
@@ -442,6 +456,7 @@ def _runs_table(table_id: str, tables: Mapping[str, pd.DataFrame]) -> str:
 def _payback_table(table_id: str, table: pd.DataFrame) -> str:
     """One run's :func:`dxsim.studies.appraisal.payback` table: a row per party, a column per statistic."""
     units = table.attrs.get("units", {})
+    nothing = no_outlay(table)
     head = "".join(
         f'<th title="{_esc(meaning)}">{_breakable(name)} ({_esc(units.get(name, u))})</th>'
         for name, (u, meaning) in PAYBACK_STATISTICS.items()
@@ -449,7 +464,12 @@ def _payback_table(table_id: str, table: pd.DataFrame) -> str:
     rows = []
     for party in table.index:
         cells = "".join(
-            _cell(_triple(table, party, (n, f"{n}_low", f"{n}_high")), "1", f' data-statistic="{n}"')
+            _cell(
+                _triple(table, party, (n, f"{n}_low", f"{n}_high")),
+                "1",
+                f' data-statistic="{n}"',
+                outlay=party not in nothing,
+            )
             for n in PAYBACK_STATISTICS
         )
         rows.append(f'<tr data-party="{_esc(party)}"><td class="metric">{_esc(party)}</td>{cells}</tr>')
@@ -516,21 +536,27 @@ def _analysed(ds: xr.Dataset, engine: dict[str, Any]) -> _Analysed:
 
 
 def _median_paybacks(table: pd.DataFrame) -> str:
-    """One sentence: each party's median payback for good with its interval."""
+    """One sentence: each party's median payback for good with its interval (``no outlay``: nothing to pay back)."""
+    nothing = no_outlay(table)
     parts = [
-        f"{party} {_number(float(table.loc[party, 'median']))} months "
+        f"{party} {NO_OUTLAY}"
+        if party in nothing
+        else f"{party} {_number(float(table.loc[party, 'median']))} months "
         f"[{_number(float(table.loc[party, 'median_low']))}, {_number(float(table.loc[party, 'median_high']))}]"
         for party in table.index
     ]
     return (
         '<p class="note headline-payback">Median payback for good (mean and 90% interval over replications; '
-        f"∞: not paid back within the horizon): {_esc('; '.join(parts))}.</p>"
+        f"∞: not paid back within the horizon; {NO_OUTLAY}: nothing put in, nothing to pay back): "
+        f"{_esc('; '.join(parts))}.</p>"
     )
 
 
 _PAYBACK_NOTE = (
     '<p class="note">Paid back for good: the first month after which the running total never again falls '
-    "below zero; censored when it is negative at the horizon (∞). Enterprise and platform per contract from its "
+    "below zero; censored when it is negative at the horizon (∞); no outlay when the party put nothing in (the "
+    "government: no public money and a fiscal balance never negative), left out of means and shares rather than "
+    "counted as paid back at 0. Enterprise and platform per contract from its "
     "signing (Kaplan-Meier over contracts); the government per run from the start, as the fiscal flow with the "
     "programme minus without it (taxes gained - public money). Each cell: mean over replications, 90% interval "
     "below. Discounted: enterprise and platform at the scenario's discount rate, the government at the social "

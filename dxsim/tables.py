@@ -11,6 +11,8 @@ labels): :func:`in_millions` converts a value and its units,
 * :func:`payback_rows` -- that table in long form (a row per party and statistic);
 * :func:`appraisal_rows` -- a :func:`dxsim.studies.appraisal.appraisal` Dataset as mean and interval per figure;
 * :func:`format_headline`, :func:`format_payback` -- ``dxsim run``'s printed tables;
+* :func:`no_outlay` -- the rows of a payback or appraisal table that read
+  :data:`~dxsim.analysis.payback.NO_OUTLAY` (the party put nothing in) instead of numbers;
 * :func:`format_comparison`, :func:`write_comparison` -- a comparison as text or an xlsx workbook.
 """
 
@@ -31,7 +33,14 @@ from dxsim._version import __version__
 from dxsim.analysis.additionality import ADDITIONALITY
 from dxsim.analysis.appraisal import APPRAISAL
 from dxsim.analysis.metrics import METRICS, quantile
-from dxsim.analysis.payback import PARTIES, PAYBACK_STATISTICS, contract_paybacks, payback_table
+from dxsim.analysis.payback import (
+    NO_OUTLAY,
+    NO_OUTLAY_FIGURES,
+    PARTIES,
+    PAYBACK_STATISTICS,
+    contract_paybacks,
+    payback_table,
+)
 from dxsim.atomic import atomic_path
 from dxsim.results.pairing import counterfactual_of
 from dxsim.studies.appraisal import payback
@@ -49,6 +58,7 @@ __all__ = [
     "in_millions",
     "is_money",
     "million_units",
+    "no_outlay",
     "payback_of",
     "payback_rows",
     "write_comparison",
@@ -177,6 +187,46 @@ def _stripped(text: str) -> str:
 # --------------------------------------------------------------------------- a run's tables
 
 
+def no_outlay(table: pd.DataFrame) -> list[str]:
+    """The rows of a table of paybacks that show :data:`~dxsim.analysis.payback.NO_OUTLAY` instead of numbers.
+
+    A party with no outlay in any replication has nothing to pay back: its
+    figures are NaN (:mod:`dxsim.analysis.payback`), and a table says so
+    rather than "n/a" (not defined for another reason, e.g. a share beyond
+    the follow-up).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`payback_of` table (a row per party, a column ``median``);
+        or a long-form one with a column ``mean`` (:func:`payback_rows`,
+        :func:`appraisal_rows`, one run of a comparison).
+
+    Returns
+    -------
+    list of str
+        The parties whose ``median`` is NaN; in long form, every row
+        ``<party> <statistic>`` of such a party, and the rows of
+        :data:`~dxsim.analysis.payback.NO_OUTLAY_FIGURES` whose mean is NaN.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({s: [17.4, np.nan] for s in ("median", "median_low", "median_high")},
+    ...                      index=["enterprise", "government"])
+    >>> no_outlay(table), no_outlay(payback_rows(table))
+    (['government'], ['government median'])
+    """
+    if "median" in table.columns:
+        return [str(party) for party in table.index if math.isnan(float(table.loc[party, "median"]))]
+    mean = table["mean"].astype(float)
+    parties = {str(m).split(" ")[0] for m in mean.index if str(m).endswith(" median") and math.isnan(mean[m])}
+    return [
+        str(m)
+        for m in mean.index
+        if (m in NO_OUTLAY_FIGURES and math.isnan(mean[m])) or (" " in str(m) and str(m).split(" ")[0] in parties)
+    ]
+
+
 def payback_of(
     ds: xr.Dataset,
     *,
@@ -277,8 +327,10 @@ def appraisal_rows(ap: xr.Dataset, *, interval: float = 0.90) -> pd.DataFrame:
         ``deadweight_within`` (``deadweight_within_6`` ...); columns ``mean``,
         ``low``, ``high`` (:func:`dxsim.analysis.metrics.quantile`),
         ``units`` and ``meaning``, in the Dataset's units (yuan: see
-        :func:`in_millions`).  A payback month not reached (NaN: censored)
-        counts as beyond the horizon (``inf``).
+        :func:`in_millions`).  A payback month not reached within the
+        horizon is ``inf``; one of a replication without outlay (NaN) is left
+        out, and the row is NaN when no replication had an outlay
+        (:func:`no_outlay`).
     """
     lo, hi = (1 - interval) / 2, 1 - (1 - interval) / 2
     rows: dict[str, dict[str, Any]] = {}
@@ -293,8 +345,6 @@ def appraisal_rows(ap: xr.Dataset, *, interval: float = 0.90) -> pd.DataFrame:
         if name not in ap or set(ap[name].dims) - {"replication", "window"}:
             continue
         values = np.asarray(ap[name].transpose("replication", ...).values, dtype=np.float64)
-        if units == "months":
-            values = np.where(np.isnan(values), np.inf, values)
         if "window" in ap[name].dims:
             for j, w in enumerate(ap["window"].values):
                 add(f"{name}_{int(w)}", values[:, j], units, f"{meaning} ({int(w)} months)")
@@ -327,14 +377,26 @@ def format_headline(table: pd.DataFrame) -> str:
 def format_payback(table: pd.DataFrame, *, interval: float = 0.90) -> str:
     """A :func:`payback_of` table as text: a row per party, ``mean [low, high]`` per statistic, units in the header.
 
-    A table without the government's row ends with one line saying how to get it.
+    A party without outlay in any replication (:func:`no_outlay`) reads
+    ``no outlay`` in every column.  A table without the government's row
+    ends with one line saying how to get it.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({f"{s}{e}": [17.4, np.nan] for s in PAYBACK_STATISTICS for e in ("", "_low", "_high")},
+    ...                      index=pd.Index(["enterprise", "government"], name="party"))
+    >>> print(format_payback(table).splitlines()[-1].split()[:3])
+    ['government', 'no', 'outlay']
     """
     units = table.attrs.get("units", {})
     cells = pd.DataFrame(index=table.index)
+    nothing = no_outlay(table)
     for name in PAYBACK_STATISTICS:
         header = f"{name} ({units.get(name, PAYBACK_STATISTICS[name][0])})"
         cells[header] = [
-            _interval(*(float(table.loc[party, c]) for c in (name, f"{name}_low", f"{name}_high")))
+            NO_OUTLAY
+            if party in nothing
+            else _interval(*(float(table.loc[party, c]) for c in (name, f"{name}_low", f"{name}_high")))
             for party in table.index
         ]
     lo, hi = (1 - interval) / 2 * 100, (1 + interval) / 2 * 100
@@ -358,9 +420,13 @@ def _parts(comparison: Comparison | pd.DataFrame) -> tuple[pd.DataFrame, pd.Seri
 
 
 def _cells(sub: pd.DataFrame) -> list[str]:
-    """``mean [low, high]`` of the first three columns of ``sub``."""
+    """``mean [low, high]`` of the first three columns of ``sub``; ``no outlay`` in its rows of :func:`no_outlay`."""
     mean, low, high = (sub.iloc[:, j] for j in range(3))
-    return [_interval(m, a, b) for m, a, b in zip(mean, low, high, strict=True)]
+    nothing = no_outlay(sub.iloc[:, :3].set_axis(["mean", "low", "high"], axis=1))
+    return [
+        NO_OUTLAY if metric in nothing else _interval(m, a, b)
+        for metric, m, a, b in zip(sub.index, mean, low, high, strict=True)
+    ]
 
 
 def _markdown(cells: pd.DataFrame, numeric: int) -> str:
@@ -525,7 +591,9 @@ def _about(stats: list[str], paired: tuple[str, pd.DataFrame] | None) -> list[tu
         (
             "empty cell",
             "not defined (n/a): e.g. a share without denominator, or a cost per additional lighthouse "
-            "where no public money was paid and no lighthouse is additional",
+            "where no public money was paid and no lighthouse is additional; fiscal_payback_month: no outlay in "
+            "any replication (no public money beyond the counterfactual's and a fiscal balance never negative: "
+            "nothing to pay back; the printed table says 'no outlay')",
         ),
         (
             "inf",

@@ -42,7 +42,10 @@ Conventions (yuan, months since the scenario start, enterprises):
   money.  ``fiscal_balance`` is its sum over the horizon and
   ``fiscal_payback_month`` the month after which its running total never
   again falls below 0 (:func:`dxsim.finance.payback_period` with
-  ``final=True``), censored (NaN) whenever the balance is negative at the horizon.
+  ``final=True``), censored (``inf``) whenever the balance is negative at
+  the horizon, and NaN where the programme had no outlay (no public money
+  beyond the counterfactual's and a balance never negative:
+  :func:`fiscal_payback_months`).
 * Public money in total is what the government paid within the horizon (the
   Dataset's ``public_money``), net of what the counterfactual paid
   (nothing, for a true counterfactual).
@@ -70,7 +73,7 @@ from numpy.typing import NDArray
 
 from dxsim._version import __version__
 from dxsim.analysis.metrics import quantile
-from dxsim.finance import payback_period
+from dxsim.finance import monthly_rate, payback_period
 
 __all__ = [
     "ADDITIONALITY",
@@ -84,7 +87,9 @@ __all__ = [
     "contracts_by_enterprise",
     "fiscal_flow",
     "fiscal_payback",
+    "fiscal_payback_months",
     "interval_summary",
+    "payback_censored",
     "running_total",
 ]
 
@@ -169,9 +174,14 @@ ADDITIONALITY: dict[str, tuple[str, str]] = {
     "fiscal_payback_month": (
         "months",
         "months since the scenario start after which the running fiscal balance never again falls below 0 "
-        "(0 = never negative; NaN = censored: negative at the horizon)",
+        "(0 = never negative; inf = censored: negative at the horizon; NaN = no outlay: no public money beyond "
+        "the counterfactual's and never negative)",
     ),
-    "fiscal_payback_censored": ("1", "1 if the running fiscal balance is negative at the horizon"),
+    "fiscal_payback_censored": (
+        "1",
+        "1 if the running fiscal balance is negative at the horizon, else 0; NaN = no outlay (its share over "
+        "replications counts those with an outlay)",
+    ),
 }
 
 #: The all-horizon free-rider figures under names that say so -> the names they had (the same numbers).
@@ -365,6 +375,67 @@ def fiscal_flow(ds: xr.Dataset, cf: xr.Dataset) -> xr.DataArray:
     )
 
 
+def fiscal_payback_months(
+    ds: xr.Dataset, cf: xr.Dataset, *, social_discount_rate: float | None = None
+) -> NDArray[np.float64]:
+    """The government's payback for good per replication, months since the start; inf or NaN when there is none.
+
+    The payback of the fiscal flow :func:`fiscal_flow` (``payback_period(f,
+    final=True)``), with its two cases without a month told apart:
+
+    * ``inf`` -- not paid back within the horizon (censored): the running
+      fiscal balance is negative at the horizon;
+    * ``NaN`` -- no outlay: in no month did the programme pay more public
+      money than the counterfactual (``public_money`` with minus without,
+      never > 0) and the running fiscal balance is never negative.  There is
+      nothing to pay back (an empty programme, a budget of 0), so no payback
+      month, rather than a payback at month 0.
+
+    A programme that pays public money and whose taxes come in first, so that
+    the balance is never negative, pays back at 0 months; one that pays
+    nothing but costs taxes (the balance dips below 0) has a payback as any other.
+
+    Parameters
+    ----------
+    ds, cf : xarray.Dataset
+        A programme run and its counterfactual, as in :func:`additionality`.
+    social_discount_rate : float, optional
+        1 / year: the payback of the flow discounted at this rate; None:
+        undiscounted.  Whether there was an outlay does not depend on it.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Shape (replication,), months since the scenario start.
+
+    Examples
+    --------
+    >>> import dxsim as dx
+    >>> ds = dx.simulate(dx.load_scenario("small").with_overrides({"horizon_months": 12}), seed=1)
+    >>> fiscal_payback_months(ds, ds).tolist()  # nothing against itself: no outlay
+    [nan]
+    """
+    cf = align_counterfactual(ds, cf)
+    flow = np.asarray(fiscal_flow(ds, cf).values, dtype=np.float64)
+    simple = payback_period(flow, final=True)  # 0 exactly when the running total is never negative
+    months = (
+        simple if social_discount_rate is None else payback_period(flow, monthly_rate(social_discount_rate), final=True)
+    )
+    spent = ((_monthly(ds, "public_money") - _monthly(cf, "public_money")) > 0).any(axis=-1)
+    return np.asarray(np.where(~spent & (simple == 0), np.nan, np.where(np.isnan(months), np.inf, months)))
+
+
+def payback_censored(months: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The censoring flag of paybacks as :func:`fiscal_payback_months` gives them: 1 not paid back, 0 paid back, NaN no outlay.
+
+    Examples
+    --------
+    >>> payback_censored(np.array([3.5, np.inf, np.nan])).tolist()
+    [0.0, 1.0, nan]
+    """
+    return np.where(np.isnan(months), np.nan, np.isinf(months).astype(np.float64))
+
+
 def running_total(flow: NDArray[np.float64]) -> NDArray[np.float64]:
     """The total of ``flow`` along its last axis, summed in month order as the running total is.
 
@@ -434,8 +505,8 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else float("nan")
 
 
-def _world_totals(ds: xr.Dataset, cf: xr.Dataset, out: dict[str, NDArray[np.float64]]) -> NDArray[np.float64]:
-    """Fill the totals of the two worlds into ``out``; return the monthly net fiscal flow (replication, month)."""
+def _world_totals(ds: xr.Dataset, cf: xr.Dataset, out: dict[str, NDArray[np.float64]]) -> None:
+    """Fill the totals of the two worlds into ``out``, the fiscal payback included."""
     adopters, adopters_cf = _end_total(ds, "adopters"), _end_total(cf, "adopters")
     out["adopters"], out["counterfactual_adopters"] = adopters, adopters_cf
     out["additional_adopters"] = adopters - adopters_cf
@@ -447,7 +518,8 @@ def _world_totals(ds: xr.Dataset, cf: xr.Dataset, out: dict[str, NDArray[np.floa
     out["additional_tax_revenue"] = (_monthly(ds, "tax_revenue") - _monthly(cf, "tax_revenue")).sum(axis=1)
     out["additional_taxes"] = (flow + spending).sum(axis=1)
     out["fiscal_balance"] = running_total(flow)
-    return flow
+    out["fiscal_payback_month"] = fiscal_payback_months(ds, cf)
+    out["fiscal_payback_censored"] = payback_censored(out["fiscal_payback_month"])
 
 
 def _enterprise_counts(
@@ -509,12 +581,10 @@ def additionality(ds: xr.Dataset, cf: xr.Dataset) -> xr.Dataset:
     cf = align_counterfactual(ds, cf)
     n = ds.sizes["replication"]
     out = {name: np.full(n, np.nan) for name in ADDITIONALITY}
-    flow = _world_totals(ds, cf, out)
+    _world_totals(ds, cf, out)
     arrays, arrays_cf = adopter_arrays(ds), adopter_arrays(cf)
     for k in range(n):
         _enterprise_counts(out, k, contracts_by_enterprise(arrays, k), contracts_by_enterprise(arrays_cf, k))
-    out["fiscal_payback_month"] = payback_period(flow, final=True)
-    out["fiscal_payback_censored"] = np.isnan(out["fiscal_payback_month"]).astype(np.float64)
     for new, old in ANY_TIME.items():
         out[new] = out[old]
     for name, (num, den, _) in _RATIOS.items():
@@ -614,8 +684,9 @@ def interval_summary(add: xr.Dataset, names: Sequence[str], *, interval: float =
         mean denominator is <= 0 and public money was paid; a replication
         without public money and without denominator, and a share without
         denominator, have no ratio and are left out (NaN when none has one).
-        Fiscal payback: censored replications count as +inf in the interval,
-        and the mean is NaN when any is censored.
+        Fiscal payback: over the replications with an outlay (NaN, no outlay,
+        left out); a censored one is +inf, in the interval and in the mean;
+        NaN when no replication had an outlay.
 
     Examples
     --------
@@ -637,10 +708,6 @@ def interval_summary(add: xr.Dataset, names: Sequence[str], *, interval: float =
             mean = _ratio(float(nums.mean()), float(dens.mean()))
             if cost and math.isnan(mean) and nums.mean() > 0:
                 mean = math.inf
-        elif name == "fiscal_payback_month":
-            censored = np.isnan(values)
-            mean = float("nan") if censored.any() else float(values.mean())
-            values = np.where(censored, np.inf, values)
         else:
             mean = float(np.nanmean(values)) if (~np.isnan(values)).any() else float("nan")
         rows[name] = {

@@ -30,8 +30,10 @@ Fiscal account (``fiscal_*``):
 
 and ``fiscal_payback_month`` is the month after which :math:`\sum_{u \le t} f_u`
 never again falls below 0 (paid back for good,
-:func:`dxsim.analysis.payback.government_payback_month`), NaN (censored)
-exactly when ``fiscal_balance`` < 0.  The government's cash flow carries every
+:func:`dxsim.analysis.payback.government_payback_month`), ``inf`` (censored)
+exactly when ``fiscal_balance`` < 0, NaN when the programme had no outlay
+(no public money beyond the counterfactual's and the running total never
+negative: nothing to pay back, rather than a payback at month 0).  The government's cash flow carries every
 tax, so the taxes gained are :math:`\Delta T_t = \Delta G_t + \Delta M_t`.
 
 Social account, all at :math:`r_s`:
@@ -120,6 +122,7 @@ from dxsim.analysis.additionality import (
     align_counterfactual,
     contracts_by_enterprise,
     fiscal_flow,
+    payback_censored,
     running_total,
 )
 from dxsim.analysis.payback import government_payback_month
@@ -156,12 +159,16 @@ APPRAISAL: dict[str, tuple[str, str]] = {
     "fiscal_payback_month": (
         "months",
         "months since the start after which the running fiscal balance never again falls below 0 "
-        "(NaN = censored: negative at the horizon)",
+        "(inf = censored: negative at the horizon; NaN = no outlay: no public money and never negative)",
     ),
-    "fiscal_payback_censored": ("1", "1 if the fiscal balance is negative at the horizon"),
+    "fiscal_payback_censored": (
+        "1",
+        "1 if the fiscal balance is negative at the horizon, else 0; NaN = no outlay (a share over replications "
+        "counts those with an outlay)",
+    ),
     "fiscal_payback_discounted_month": (
         "months",
-        "fiscal payback for good of the flow discounted at the social rate (NaN = censored)",
+        "fiscal payback for good of the flow discounted at the social rate (inf = censored, NaN = no outlay)",
     ),
     "public_money": ("yuan", "public money paid within the horizon, net of the counterfactual's"),
     "social_npv": (
@@ -397,7 +404,7 @@ def _accounts(ds: xr.Dataset, cf: xr.Dataset, s: AppraisalSettings) -> dict[str,
         "social_npv_financing": _npv(_monthly(ds, FINANCING) - _monthly(cf, FINANCING), r),
         "social_npv_public_funds": s.marginal_cost_of_public_funds * _npv(money, r),
     }
-    out["fiscal_payback_censored"] = np.isnan(out["fiscal_payback_month"]).astype(np.float64)
+    out["fiscal_payback_censored"] = payback_censored(out["fiscal_payback_month"])
     out["social_npv_displacement"] = s.displacement_share * _npv(_monthly(ds, GAINS) - _monthly(cf, GAINS), r)
     out["social_npv"] = (
         out["social_npv_enterprises"]

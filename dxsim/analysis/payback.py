@@ -10,9 +10,17 @@ total of its cash flow never again falls below zero
     \tau = \min\{\, t : F_u \ge 0 \text{ for every } u \ge t \,\},
 
 interpolated linearly inside the month in which the total turns
-non-negative; the payback is *censored* (NaN, not paid back) when
+non-negative; the payback is *censored* (not paid back) when
 :math:`F_{T-1} < 0` at the horizon :math:`T`.  Discounted paybacks apply the
 same rule to :math:`x_t (1 + r)^{-t/12}`.
+
+A party that puts nothing in has nothing to pay back: its running total is
+never negative, so :math:`\tau = 0` by the definition, which would read as
+the fastest payback.  Such a party has *no outlay*: its payback month and
+its ``paid_back_*`` and ``censored_share`` statistics are NaN, not 0 and 1,
+and every mean or share over replications counts only the replications in
+which it had an outlay; tables print :data:`NO_OUTLAY` for it.  Months:
+``inf`` = not paid back within the horizon, NaN = no outlay.
 
 * Enterprise and platform, per contract (the Dataset's ``payback_months`` and
   ``platform_payback_months`` and their discounted and censoring variables,
@@ -28,7 +36,12 @@ same rule to :math:`x_t (1 + r)^{-t/12}`.
   ``cash_flow``: taxes gained minus public money,
   :func:`dxsim.analysis.additionality.fiscal_flow`), counted from the scenario
   start; discounted at the social discount rate :math:`r_s`.  Its payback is
-  censored exactly when the fiscal balance :math:`\sum_t f_t` is negative.
+  censored exactly when the fiscal balance :math:`\sum_t f_t` is negative; it
+  had no outlay when the programme paid no public money beyond the
+  counterfactual's in any month and :math:`F_t \ge 0` throughout
+  (:func:`dxsim.analysis.additionality.fiscal_payback_months`: an empty
+  programme, a budget of 0).  Enterprises and platforms: a replication
+  without contracts is one without outlay (NaN statistics, as before).
 * :func:`payback_by_replication` -- the three parties' statistics per replication;
   :func:`payback_table` -- their mean and interval over replications (one row a party).
 
@@ -44,12 +57,13 @@ import pandas as pd
 import xarray as xr
 from numpy.typing import NDArray
 
-from dxsim.analysis.additionality import fiscal_flow
+from dxsim.analysis.additionality import fiscal_payback_months, payback_censored
 from dxsim.analysis.metrics import PAYBACK_THRESHOLDS, quantile
 from dxsim.analysis.survival import km_median, km_share
-from dxsim.finance import monthly_rate, payback_period
 
 __all__ = [
+    "NO_OUTLAY",
+    "NO_OUTLAY_FIGURES",
     "PARTIES",
     "PAYBACK_STATISTICS",
     "contract_paybacks",
@@ -59,6 +73,12 @@ __all__ = [
     "payback_table",
 ]
 
+#: What a table shows instead of a payback where the party had no outlay (its figures NaN): nothing to pay back.
+NO_OUTLAY = "no outlay"
+
+#: The fiscal payback figures of :func:`dxsim.appraisal` and :func:`dxsim.additionality` whose NaN means no outlay.
+NO_OUTLAY_FIGURES = ("fiscal_payback_month", "fiscal_payback_discounted_month", "fiscal_payback_censored")
+
 #: Rows of :func:`payback_table`, in order.
 PARTIES = ("enterprise", "platform", "government")
 
@@ -67,17 +87,22 @@ PAYBACK_STATISTICS: dict[str, tuple[str, str]] = {
     "median": (
         "months",
         "median payback for good: Kaplan-Meier over contracts (enterprise, platform; from signing), "
-        "the run's own payback for the government (from the start); inf = beyond the horizon",
+        "the run's own payback for the government (from the start); inf = beyond the horizon; "
+        "NaN = no outlay (no contract; for the government no public money and never negative)",
     ),
     **{
         f"paid_back_{m}": (
             "1",
             f"share paid back for good within {m} months (Kaplan-Meier over contracts; for the government "
-            "1 or 0 per run); NaN beyond the follow-up",
+            "1 or 0 per run); NaN beyond the follow-up or without an outlay (shares over replications "
+            "count those with an outlay)",
         )
         for m in PAYBACK_THRESHOLDS
     },
-    "censored_share": ("1", "share not paid back at the horizon (contracts; for the government 1 or 0 per run)"),
+    "censored_share": (
+        "1",
+        "share not paid back at the horizon (contracts; for the government 1 or 0 per run); NaN without an outlay",
+    ),
 }
 
 #: party -> (payback variable, censoring flag), simple and discounted.
@@ -151,7 +176,7 @@ def contract_paybacks(ds: xr.Dataset, party: str, *, discounted: bool = False) -
 def government_payback_month(
     ds: xr.Dataset, cf: xr.Dataset, *, social_discount_rate: float | None = None
 ) -> xr.DataArray:
-    """The government's payback for good per replication: months from the start, NaN when censored.
+    """The government's payback for good per replication: months from the start, inf when censored, NaN without outlay.
 
     Parameters
     ----------
@@ -165,27 +190,29 @@ def government_payback_month(
     xarray.DataArray
         Dimension ``replication``, months since the scenario start;
         ``finance.payback_period(f, final=True)`` of the fiscal flow ``f``
-        (:func:`dxsim.analysis.additionality.fiscal_flow`); NaN exactly when
-        the (discounted) fiscal balance is negative at the horizon.
+        (:func:`dxsim.analysis.additionality.fiscal_flow`); ``inf`` exactly
+        when the (discounted) fiscal balance is negative at the horizon; NaN
+        where the programme had no outlay: no public money beyond the
+        counterfactual's in any month and a fiscal balance never negative
+        (:func:`dxsim.analysis.additionality.fiscal_payback_months`).
 
     Examples
     --------
     >>> import dxsim as dx
     >>> ds = dx.simulate(dx.load_scenario("small").with_overrides({"horizon_months": 12}), seed=1)
-    >>> government_payback_month(ds, ds).values.tolist()  # nothing against itself: never negative
-    [0.0]
+    >>> government_payback_month(ds, ds).values.tolist()  # nothing against itself: no outlay
+    [nan]
     """
-    flow = fiscal_flow(ds, cf)
-    rate = None if social_discount_rate is None else monthly_rate(social_discount_rate)
-    months = payback_period(flow.values, rate, final=True)
+    months = fiscal_payback_months(ds, cf, social_discount_rate=social_discount_rate)
     kind = "undiscounted" if social_discount_rate is None else f"discounted at {social_discount_rate:g} / year"
     return xr.DataArray(
         months,
         dims="replication",
-        coords={"replication": flow["replication"].values},
+        coords={"replication": ds["replication"].values},
         attrs={
             "units": "months",
-            "long_name": f"government payback for good ({kind}), months since the start (NaN = censored)",
+            "long_name": f"government payback for good ({kind}), months since the start "
+            "(inf = censored, NaN = no outlay)",
         },
     )
 
@@ -212,16 +239,18 @@ def government_paybacks(
         (``inf`` when censored), ``paid_back_<m>`` is 1 if it paid back for
         good within m months of the start, 0 if not (NaN: censored and m
         beyond the horizon, unknown), ``censored_share`` 1 if censored.
+        A run without outlay (:func:`government_payback_month` NaN) has every
+        statistic NaN, so that means over replications leave it out.
     """
     month = government_payback_month(ds, cf, social_discount_rate=social_discount_rate if discounted else None)
     p = np.asarray(month.values, dtype=np.float64)
-    censored = np.isnan(p)
+    censored = payback_censored(p)  # NaN without outlay
     horizon = ds.sizes["month"]
-    table: dict[str, list[float]] = {"median": np.where(censored, np.inf, p).tolist()}
+    table: dict[str, list[float]] = {"median": p.tolist()}
     for m in PAYBACK_THRESHOLDS:
-        share = np.where(censored, np.where(m <= horizon, 0.0, np.nan), (p <= m).astype(np.float64))
-        table[f"paid_back_{m}"] = share.tolist()
-    table["censored_share"] = censored.astype(np.float64).tolist()
+        within = np.where(np.isinf(p), np.where(m <= horizon, 0.0, np.nan), (p <= m).astype(np.float64))
+        table[f"paid_back_{m}"] = np.where(np.isnan(p), np.nan, within).tolist()
+    table["censored_share"] = censored.tolist()
     return _per_replication(ds, table)
 
 
@@ -270,8 +299,11 @@ def payback_table(per_replication: xr.Dataset, *, interval: float = 0.90) -> pd.
         :data:`PAYBACK_STATISTICS` the columns ``<name>`` (mean over
         replications, NaN left out, ``inf`` when any replication's median is
         beyond the horizon), ``<name>_low`` and ``<name>_high`` (the interval,
-        :func:`dxsim.analysis.metrics.quantile`).  ``attrs["units"]`` maps
-        every column to its units.
+        :func:`dxsim.analysis.metrics.quantile`).  A replication in which the
+        party had no outlay (its statistics NaN) is left out of every
+        column: a share is over the replications with an outlay, and a
+        party's ``median`` is NaN when it had none in any (printed
+        :data:`NO_OUTLAY`).  ``attrs["units"]`` maps every column to its units.
 
     Examples
     --------

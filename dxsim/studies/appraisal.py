@@ -65,7 +65,13 @@ def payback(
         (shares paid back for good within 12, 24, 36 months) and
         ``censored_share`` (not paid back at the horizon), each the mean over
         replications with ``<column>_low`` and ``<column>_high``, the
-        interval (:func:`dxsim.analysis.payback.payback_table`).
+        interval (:func:`dxsim.analysis.payback.payback_table`).  A
+        replication in which a party had no outlay (the government: no
+        public money beyond the counterfactual's and a fiscal balance never
+        negative; enterprises and platforms: no contract) has NaN figures
+        and is left out, so shares are over the replications with an
+        outlay; a party with none in any replication has a NaN ``median``
+        ("no outlay" in the printed tables), not a payback at 0.
         ``attrs["units"]`` maps every column to its units.
 
     Examples

@@ -115,7 +115,8 @@ def test_a_programme_that_pays_nothing_equals_its_counterfactual(market, cf_run)
         assert (add[name] == 0).all(), name
     assert (add["free_rider_share"] == 1).all()
     assert (add["acceleration_months"] == 0).all()
-    assert (add["fiscal_payback_month"] == 0).all()  # nothing spent, never in deficit
+    # nothing spent, never in deficit: no outlay, so no payback month (not a payback at 0) and no censoring flag
+    assert add["fiscal_payback_month"].isnull().all() and add["fiscal_payback_censored"].isnull().all()
 
 
 def test_counterfactual_must_share_the_seed(run, market):
@@ -156,14 +157,14 @@ def test_quantile_with_unbounded_values_matches_numpy_when_finite():
 
 
 def test_interval_summary_of_ratios_and_censored_paybacks():
-    """Ratios: the ratio of the means, money spent for nothing +inf; a censored payback: no mean, +inf."""
+    """Ratios: the ratio of the means, money spent for nothing +inf; a censored payback +inf, no outlay left out."""
     per_rep = {
         "public_money": [100.0, 300.0, 500.0],
         "additional_adopters": [10.0, 0.0, 20.0],  # replication 1: no additional adopter, an unbounded cost
         "additional_lighthouses": [0.0, 0.0, -1.0],  # none in any replication
         "public_money_per_additional_adopter": [10.0, math.nan, 25.0],
         "public_money_per_additional_lighthouse": [math.nan] * 3,
-        "fiscal_payback_month": [12.0, math.nan, 14.0],  # replication 1 censored
+        "fiscal_payback_month": [12.0, math.inf, 14.0],  # replication 1 censored
     }
     add = xr.Dataset({k: ("replication", v) for k, v in per_rep.items()}, coords={"replication": [0, 1, 2]})
     table = interval_summary(add, list(per_rep), interval=0.5)
@@ -176,6 +177,9 @@ def test_interval_summary_of_ratios_and_censored_paybacks():
     assert (table.loc["public_money_per_additional_lighthouse", ["mean", "p25", "p75"]] == math.inf).all()
     nothing = add.assign(public_money=("replication", [0.0, 0.0, 0.0]))  # no money, nothing: no ratio at all
     assert interval_summary(nothing, ["public_money_per_additional_lighthouse"]).iloc[0, :3].isna().all()
-    assert math.isnan(table.loc["fiscal_payback_month", "mean"])
+    assert table.loc["fiscal_payback_month", "mean"] == math.inf  # not paid back in one replication
     assert table.loc["fiscal_payback_month", "p75"] == math.inf
+    outlay = add.assign(fiscal_payback_month=("replication", [12.0, math.nan, 14.0]))  # replication 1: no outlay
+    row = interval_summary(outlay, ["fiscal_payback_month"], interval=0.5).loc["fiscal_payback_month"]
+    assert (row["mean"], row["p25"], row["p75"]) == (13.0, 12.5, 13.5)  # over the two with an outlay
     assert table.loc["public_money_per_additional_adopter", "units"] == "yuan / enterprise"

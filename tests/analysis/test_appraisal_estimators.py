@@ -98,15 +98,20 @@ flows = st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=30)
 def test_fiscal_payback_is_censored_whenever_the_fiscal_balance_is_negative(data):
     with_programme = data.draw(flows)
     without = data.draw(st.lists(st.floats(-1e6, 1e6), min_size=len(with_programme), max_size=len(with_programme)))
-    ap = appraisal(world(with_programme), world(without))
+    ap = appraisal(world(with_programme), world(without))  # no public money in either world
     balance = float(ap["fiscal_balance"][0])
     payback = float(ap["fiscal_payback_month"][0])
-    assert math.isnan(payback) == (balance < 0)
-    assert bool(ap["fiscal_payback_censored"][0]) == (balance < 0)
-    expected = payback_period(np.array(with_programme) - np.array(without), final=True)
-    np.testing.assert_array_equal(payback, expected)
-    # discounted: censored whenever the fiscal NPV is negative
-    assert math.isnan(float(ap["fiscal_payback_discounted_month"][0])) == (float(ap["fiscal_npv"][0]) < 0)
+    months = payback_period(np.array(with_programme) - np.array(without), final=True)
+    no_outlay = bool(months == 0)  # no public money, and the running total never negative: nothing to pay back
+    assert math.isinf(payback) == (balance < 0)
+    assert math.isnan(payback) == no_outlay
+    censored = float(ap["fiscal_payback_censored"][0])
+    assert math.isnan(censored) if no_outlay else censored == float(balance < 0)
+    np.testing.assert_array_equal(payback, np.nan if no_outlay else np.where(np.isnan(months), np.inf, months))
+    # discounted: censored whenever the fiscal NPV is negative; no outlay as the simple one
+    discounted = float(ap["fiscal_payback_discounted_month"][0])
+    assert math.isnan(discounted) == no_outlay
+    assert no_outlay or math.isinf(discounted) == (float(ap["fiscal_npv"][0]) < 0)
 
 
 def test_fiscal_accounts_of_known_flows():
@@ -304,7 +309,7 @@ def test_on_a_run_the_fiscal_figures_follow_the_government_cash_flow(paired, ap)
     cf = counterfactual_of(paired)
     flow = (paired["cash_flow"] - cf["cash_flow"]).sel(party="government").transpose("replication", "month").values
     np.testing.assert_allclose(ap["fiscal_balance"], flow.sum(axis=1))
-    np.testing.assert_array_equal(ap["fiscal_payback_month"], payback_period(flow, final=True))
+    np.testing.assert_array_equal(ap["fiscal_payback_month"], payback_period(flow, final=True))  # paid, paid back
     add = dx.additionality(paired)
     np.testing.assert_array_equal(add["fiscal_balance"], ap["fiscal_balance"])
     np.testing.assert_array_equal(add["fiscal_payback_month"], ap["fiscal_payback_month"])
@@ -327,6 +332,8 @@ def test_a_programme_that_pays_nothing_has_every_difference_exactly_zero(market)
             assert np.isnan(values).all(), name  # no subsidised adopter
         elif name == "free_rider_share_any_time":
             assert (values == 1).all(), name  # everyone adopts anyway
+        elif name.startswith("fiscal_payback"):
+            assert np.isnan(values).all(), name  # no outlay: nothing to pay back, not a payback at month 0
         else:
             assert (values == 0).all(), name
 

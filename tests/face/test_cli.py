@@ -531,3 +531,20 @@ def test_optimize_bad_input_is_one_line_and_no_file(capsys, tmp_path, short, arg
     status, stdout, err = run_cli(capsys, "optimize", str(short), *args, *objective, "-o", str(out))
     assert (status, stdout) == (2, "") and message in err and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_run_prints_no_outlay_for_a_government_that_pays_nothing(capsys, tmp_path):
+    """no-programme against its counterfactual: 'no outlay', not a payback at month 0; a paying programme: numbers."""
+    empty = tmp_path / "empty.toml"
+    empty.write_text(f'extends = "{(ROOT / "scenarios" / "no-programme.toml").as_posix()}"\nhorizon_months = 24\n')
+    for scenario, outlay in ((str(empty), False), ("small", True)):
+        argv = ["run", scenario, "-o", str(tmp_path / "out.nc"), "--replications", "2", "--seed", "1"]
+        status, out, err = run_cli(capsys, *argv, "--counterfactual")
+        assert status == 0, err
+        rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}
+        assert "no outlay" not in " ".join(rows["enterprise"])
+        if outlay:
+            assert "no" not in rows["government"] and float(rows["government"][0]) > 0
+        else:
+            assert rows["government"] == ["no", "outlay"] * 5  # every statistic
+        (tmp_path / "out.nc").unlink()

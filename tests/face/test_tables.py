@@ -188,3 +188,17 @@ def test_infinite_and_undefined_cells_in_the_workbook(tmp_path, run):
     assert rows["median_enterprise_payback"][3] == "inf"
     assert rows["lighthouses"][1] is None
     assert write_comparison(cmp, Path(tmp_path) / "x.md", "markdown").read_text(encoding="utf-8").endswith("|\n")
+
+
+def test_a_programme_without_outlay_reads_no_outlay_in_the_fiscal_payback_row(run, market):
+    """The fiscal payback of an empty programme is not 0 but 'no outlay'; a paying programme's stays a number."""
+    empty = dx.simulate(dx.counterfactual(market), replications=2, seed=SEED)
+    cmp = dx.compare({"paid": run, "empty": empty}, counterfactual=True)
+    assert cmp.metrics.loc["fiscal_payback_month", "empty"].isna().all()
+    assert not math.isnan(cmp.metrics.loc["fiscal_payback_month", ("paid", "mean")])
+    for fmt in ("table", "markdown"):
+        text = format_comparison(cmp, fmt)  # type: ignore[arg-type]
+        row = next(line for line in text.splitlines() if "fiscal_payback_month" in line)
+        assert row.count("no outlay") == 1 and row.count("[") == 1, row  # paid: mean [p5, p95]; empty: no outlay
+        balance = next(line for line in text.splitlines() if "fiscal_balance" in line)
+        assert "no outlay" not in balance  # only the payback: the balance of an empty programme is 0
