@@ -89,6 +89,11 @@ METRICS: dict[str, tuple[str, str]] = {
         "1",
         "1 if the budget ran out within the horizon (budget_exhaustion_month is defined), else 0",
     ),
+    "budget_lapsed": (
+        "yuan",
+        "budget that lapsed within the horizon, not spent (budget_lapsed summed: what batches had not committed "
+        "when they closed and did not roll over; NaN in a file of dxsim before 0.5.2)",
+    ),
     "public_money_per_accepted": ("yuan / enterprise", "public_money / accepted (NaN without accepted)"),
     "public_money_per_lighthouse": ("yuan / enterprise", "public_money / lighthouses (NaN without lighthouses)"),
     "progress_ratio": ("1", "Wright's-law progress ratio fitted to the platforms' unit costs (see progress_ratio)"),
@@ -222,6 +227,11 @@ def _summarize_run(ds: xr.Dataset, scenario: Scenario | None) -> pd.DataFrame:
     remaining = np.asarray(ds["budget_remaining"].transpose("replication", "month").values, dtype=np.float64)
     table["budget_exhaustion_month"] = _exhaustion_month(remaining, scenario)
     table["budget_exhausted"] = (~np.isnan(table["budget_exhaustion_month"])).astype(np.float64)
+    table["budget_lapsed"] = (
+        np.asarray(ds["budget_lapsed"].sum("month").transpose("replication").values, dtype=np.float64)
+        if "budget_lapsed" in ds.variables
+        else np.full(len(reps), np.nan)
+    )
     table["public_money_per_accepted"] = _ratio(public, table["accepted"])
     table["public_money_per_lighthouse"] = _ratio(public, table["lighthouses"])
     fits = []
@@ -301,7 +311,7 @@ def summarize(ds: xr.Dataset, *, split: bool = False) -> pd.DataFrame:
     >>> ds = dx.simulate(dx.load_scenario("small").with_overrides({"horizon_months": 24}), replications=2, seed=1)
     >>> table = summarize(ds)
     >>> table.shape
-    (2, 22)
+    (2, 23)
     >>> bool((table["leverage"] > 0).all())
     True
     >>> float(summarize(ds, split=True).loc["adopters", "parameter"])  # no [uncertain] table: all simulation

@@ -37,10 +37,12 @@ __all__ = ["COMPARE_ROWS", "RUN_ROWS", "Comparison", "Counterfactual", "Runs", "
 
 #: Rows of :func:`compare` from :func:`dxsim.summarize` after the headline rows, with or without a
 #: counterfactual: when the money runs out (the share of replications in which it does, and the
-#: month, +inf where it does not within the horizon) and the platforms' losses.
+#: month, +inf where it does not within the horizon), how much of it lapsed unspent, and the
+#: platforms' losses.
 RUN_ROWS = (
     "budget_exhausted",
     "budget_exhaustion_month",
+    "budget_lapsed",
     "platform_net_cash",
     "platform_receivables",
     "platforms_losing",

@@ -86,6 +86,14 @@ def test_leverage_is_the_additionality_leverage_against_a_counterfactual_without
     np.testing.assert_allclose(table["leverage"].to_numpy(), add["leverage"].values, rtol=1e-12)
 
 
+def test_budget_lapsed_is_the_run_s_lapse(short):
+    ds = dx.simulate(short, replications=2, seed=SEED)
+    lapsed = dx.summarize(ds)["budget_lapsed"].to_numpy()
+    np.testing.assert_allclose(lapsed, ds["budget_lapsed"].sum("month").values)
+    assert (lapsed > 0).all()  # short: the batch closes within the horizon with money left
+    assert dx.summarize(ds.drop_vars("budget_lapsed"))["budget_lapsed"].isna().all()  # a file before 0.5.2
+
+
 def test_budget_exhaustion_month(short):
     ample_run = dx.simulate(short.with_overrides({BUDGET: 1e12}), replications=2, seed=SEED)
     ample = dx.summarize(ample_run)
