@@ -52,9 +52,9 @@ SweepSpec = tuple[list[tuple[str, list[Any]]], list[tuple[tuple[Any, ...], dict[
 def seeded(scenario: Scenario, seed: int) -> Scenario:
     """The scenario as a run on ``seed`` stores it: ``scenario`` with ``seed`` as its own ``seed``.
 
-    Every Dataset stores its scenario so (a run, a sweep's base, a study's
-    scenario), so the stored scenario alone reproduces the run: its ``seed``
-    is the one the run used, not one a ``seed=`` argument overrode.
+    Every Dataset stores its scenario so (a run's, a sweep's base, a
+    study's): its ``seed`` is the one the run used, not one a ``seed=``
+    argument overrode, and the stored scenario alone reproduces the run.
 
     Parameters
     ----------
@@ -84,7 +84,8 @@ def sweep_attrs(scenario_toml: str, spec: SweepSpec, *, seed: int, version: str)
     Parameters
     ----------
     scenario_toml : str
-        The base scenario as TOML (``Scenario.to_toml()``, or a store's manifest).
+        The base scenario as TOML (``seeded(sc, seed).to_toml()``, or a store's
+        manifest; a store of 0.5.1 may hold another seed, which :func:`scenario_of` overrides).
     spec : SweepSpec
         The sweep's dimensions and points.
     seed : int
