@@ -12,12 +12,13 @@ from dxsim.experiment.executors import Task, check_draws, run_tasks
 from dxsim.model.result import RunResult
 from dxsim.results.dataset import build_dataset
 from dxsim.results.pairing import attach_counterfactual
+from dxsim.results.provenance import seeded
 from dxsim.scenario.limits import check_replications, check_seed
 from dxsim.scenario.load import load_scenario
 from dxsim.scenario.schema import Scenario
 from dxsim.scenario.variants import counterfactual as counterfactual_scenario
 
-__all__ = ["as_scenario", "map_points", "resolve_seed", "simulate"]
+__all__ = ["as_scenario", "map_points", "resolve_seed", "scenario_and_seed", "simulate"]
 
 T = TypeVar("T")
 
@@ -51,6 +52,24 @@ def resolve_seed(sc: Scenario, seed: int | None) -> int:
     return 0 if sc.seed is None else sc.seed
 
 
+def scenario_and_seed(scenario: Scenario | str | Path, seed: int | None) -> tuple[Scenario, int]:
+    """The scenario a run uses and stores, and its seed: the seed :func:`resolve_seed` gives, as the scenario's own.
+
+    Every run and study starts from this pair, so what it stores (the
+    scenario, with :func:`~dxsim.results.provenance.seeded`) reproduces it
+    without a ``seed=`` argument.
+
+    Examples
+    --------
+    >>> sc, seed = scenario_and_seed("small", 1)
+    >>> sc.seed, seed, scenario_and_seed("small", None)[1]
+    (1, 1, 7)
+    """
+    sc = as_scenario(scenario)
+    used = resolve_seed(sc, seed)
+    return seeded(sc, used), used
+
+
 def simulate(
     scenario: Scenario | str | Path,
     replications: int = 1,
@@ -74,7 +93,8 @@ def simulate(
     seed : int, optional
         Replication ``k`` uses the ``k``-th child of
         ``numpy.random.SeedSequence(seed)``; defaults to the scenario's
-        ``seed`` (or 0).
+        ``seed`` (or 0).  The Dataset stores the scenario with this seed as
+        its own, so ``simulate(dx.scenario_of(ds), replications)`` reproduces it.
     workers : int
         Local processes (a process pool that also works inside Jupyter);
         1 runs in this process.
@@ -125,8 +145,7 @@ def simulate(
     ('small (counterfactual)', True)
     """
     replications = check_replications(replications)
-    sc = as_scenario(scenario)
-    seed = resolve_seed(sc, seed)
+    sc, seed = scenario_and_seed(scenario, seed)
     worlds = [sc, counterfactual_scenario(sc)] if counterfactual else [sc]
     tasks: list[Task] = [(s, seed, k, decisions and s is sc) for s in worlds for k in range(replications)]
     check_draws(tasks)

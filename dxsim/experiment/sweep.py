@@ -11,7 +11,7 @@ import xarray as xr
 
 from dxsim._version import __version__
 from dxsim.experiment.executors import Task, check_draws, run_tasks
-from dxsim.experiment.simulate import as_scenario, resolve_seed
+from dxsim.experiment.simulate import scenario_and_seed
 from dxsim.model.result import RunResult
 from dxsim.results.dataset import build_dataset
 from dxsim.results.provenance import SweepSpec, sweep_attrs
@@ -50,7 +50,9 @@ def sweep(
         ``{label: overrides}``: a dimension ``case``.
     replications, seed : int
         Replication k of every point uses the same seed child, so two points
-        differ by their rules, not by noise.
+        differ by their rules, not by noise.  The base scenario is stored
+        with this seed as its own (a point that sets ``seed`` is refused), so
+        ``simulate(dx.scenario_of(sw.sel(...)), replications)`` reruns a point.
     workers, executor, progress
         As in :func:`simulate`.
     store : str or Path, optional
@@ -76,16 +78,16 @@ def sweep(
         Before any work starts (no store written), if a parameter does not exist,
         a value is invalid or a replication's draw of ``[uncertain]`` makes an invalid scenario.
     ValueError
-        Before any work starts, if ``replications`` or ``block_size`` is out of bounds.
+        Before any work starts, if ``replications`` or ``block_size`` is out of
+        bounds, or a point sets ``seed`` (every point runs on the sweep's seed).
     """
     replications = check_replications(replications)
     block_size = check_replications(block_size, "block_size")
-    sc = as_scenario(scenario)
-    seed = resolve_seed(sc, seed)
+    sc, seed = scenario_and_seed(scenario, seed)
     spec = grid(params, cases)
     dims, points = spec
     scenarios = [sc.with_overrides(overrides) for _, overrides in points]
-    _same_shape(scenarios)
+    _same_shape(scenarios, seed)
     tasks: list[Task] = [(s, seed, k) for s in scenarios for k in range(replications)]
     check_draws(tasks)  # before anything runs or a store is written
     desc = f"{sc.name} sweep"
@@ -149,8 +151,14 @@ def _is_values(values: Any) -> bool:
     return isinstance(values, Iterable) and not isinstance(values, str | bytes | dict)
 
 
-def _same_shape(scenarios: list[Scenario]) -> None:
+def _same_shape(scenarios: list[Scenario], seed: int) -> None:
+    """ValueError unless every point has the same industries, platforms, start and horizon, and the sweep's seed."""
     first = scenarios[0]
+    if any(s.seed != seed for s in scenarios):
+        raise ValueError(
+            f"every point of a sweep runs on the sweep's seed ({seed}): a point cannot set 'seed'; "
+            "run one sweep per seed instead (seed=)"
+        )
     for s in scenarios[1:]:
         if [i.name for i in s.resolved_industries] != [i.name for i in first.resolved_industries] or [
             p.name for p in s.resolved_platforms

@@ -1,7 +1,8 @@
 """Building the output Dataset from the results of replications.
 
 Every variable has ``units`` and ``long_name`` (:data:`dxsim.results.schema.VARIABLES`);
-``ds.attrs`` holds the scenario as TOML text, the seed and the dxsim version, so a
+``ds.attrs`` holds the scenario as TOML text (its ``seed`` the run's,
+:func:`~dxsim.results.provenance.seeded`), the seed and the dxsim version, so a
 file alone reproduces its numbers (:func:`dxsim.results.provenance.scenario_of`).
 """
 
@@ -17,6 +18,7 @@ from dxsim._version import __version__
 from dxsim.finance import annual_rate, irr, monthly_rate, npv
 from dxsim.model.result import RunResult
 from dxsim.random import replication_key
+from dxsim.results.provenance import seeded
 from dxsim.results.schema import (
     APPLICANT,
     BATCH_PLATFORM,
@@ -56,7 +58,8 @@ def build_dataset(
     Parameters
     ----------
     scenario : Scenario
-        The scenario that was run.
+        The scenario that was run; stored with ``seed`` as its own seed
+        (:func:`~dxsim.results.provenance.seeded`).
     runs : sequence of RunResult
         One per replication, in replication order.
     seed : int
@@ -117,7 +120,7 @@ def build_dataset(
         attrs={"units": "events", "long_name": "SimPy events scheduled"},
     )
     ds.attrs.update(
-        scenario=scenario.to_toml(),
+        scenario=seeded(scenario, seed).to_toml(),
         scenario_name=scenario.name,
         seed=int(seed),
         dxsim_version=__version__,

@@ -6,6 +6,13 @@ Dataset holds the base scenario there, the sweep's dimensions and points in
 ``overrides`` (JSON text, over the sweep's dimensions).  Selecting one point
 (``sw.sel(pr=0.8)``) keeps its overrides, so :func:`scenario_of` returns that
 point's scenario, not the base.
+
+The stored scenario's ``seed`` is the seed the run used (``attrs["seed"]``:
+:func:`seeded`), so ``dx.simulate(scenario_of(ds), replications=R)`` without
+``seed=`` reproduces ``ds``.  Files of dxsim 0.5.1 and before stored the
+scenario as given, with its own seed, which a ``seed=`` argument overrode:
+:func:`scenario_of` gives the seed of ``attrs["seed"]`` for them too (their
+``attrs["scenario"]`` text is left as written).
 """
 
 from __future__ import annotations
@@ -18,10 +25,19 @@ import numpy as np
 import xarray as xr
 
 from dxsim.results.schema import sweep_dims
+from dxsim.scenario.limits import check_seed
 from dxsim.scenario.load import parse_toml
 from dxsim.scenario.schema import Scenario, scenario_from_dict
 
-__all__ = ["OVERRIDES", "SweepSpec", "point_overrides", "scenario_of", "sweep_attrs", "with_point_overrides"]
+__all__ = [
+    "OVERRIDES",
+    "SweepSpec",
+    "point_overrides",
+    "scenario_of",
+    "seeded",
+    "sweep_attrs",
+    "with_point_overrides",
+]
 
 #: Name of the coordinate holding each sweep point's overrides (JSON text).
 OVERRIDES = "overrides"
@@ -33,13 +49,43 @@ SCENARIO_ATTR = "attribute 'scenario'"
 SweepSpec = tuple[list[tuple[str, list[Any]]], list[tuple[tuple[Any, ...], dict[str, Any]]]]
 
 
+def seeded(scenario: Scenario, seed: int) -> Scenario:
+    """The scenario as a run on ``seed`` stores it: ``scenario`` with ``seed`` as its own ``seed``.
+
+    Every Dataset stores its scenario so (a run's, a sweep's base, a
+    study's): its ``seed`` is the one the run used, not one a ``seed=``
+    argument overrode, and the stored scenario alone reproduces the run.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario run.
+    seed : int
+        The seed the run used (:func:`dxsim.experiment.simulate.resolve_seed`).
+
+    Returns
+    -------
+    Scenario
+        ``scenario`` itself when its seed is ``seed``, else a copy with it.
+
+    Examples
+    --------
+    >>> from dxsim.scenario import load_scenario
+    >>> sc = load_scenario("small")
+    >>> sc.seed, seeded(sc, 1).seed, seeded(sc, 7) is sc
+    (7, 1, True)
+    """
+    return scenario if scenario.seed == seed else scenario.with_overrides({"seed": seed})
+
+
 def sweep_attrs(scenario_toml: str, spec: SweepSpec, *, seed: int, version: str) -> dict[str, Any]:
     """The attributes of a sweep's Dataset: the base scenario, the seed, the version and the sweep.
 
     Parameters
     ----------
     scenario_toml : str
-        The base scenario as TOML (``Scenario.to_toml()``, or a store's manifest).
+        The base scenario as TOML (``seeded(sc, seed).to_toml()``, or a store's
+        manifest; a store of 0.5.1 may hold another seed, which :func:`scenario_of` overrides).
     spec : SweepSpec
         The sweep's dimensions and points.
     seed : int
@@ -130,13 +176,17 @@ def scenario_of(ds: xr.Dataset, *, base: bool = False) -> Scenario:
     Returns
     -------
     Scenario
-        For a sweep point, the base scenario with that point's overrides.
+        For a sweep point, the base scenario with that point's overrides.  Its
+        ``seed`` is the run's, ``attrs["seed"]`` (also for files of dxsim 0.5.1
+        and before, whose stored scenario may hold another), so
+        ``dx.simulate(scenario_of(ds), replications=R)`` reproduces ``ds``.
 
     Raises
     ------
     ValueError
         ``ds`` holds several sweep points and ``base`` is false, or has no
-        scenario (a text attribute).
+        scenario (a text attribute), or a seed that is not a whole number from
+        0 to 2**64 - 1.
     ScenarioError
         The stored scenario is not valid TOML, nests too deep, or does not
         validate (each line starts ``attribute 'scenario'``).
@@ -149,9 +199,12 @@ def scenario_of(ds: xr.Dataset, *, base: bool = False) -> Scenario:
     0.2
     >>> scenario_of(sw, base=True).contract.platform_discount
     0.1
+    >>> dx.load_scenario("small").seed, scenario_of(sw, base=True).seed  # the seed the sweep ran on
+    (7, 1)
     """
     if "scenario" not in ds.attrs or not isinstance(ds.attrs["scenario"], str):
         raise ValueError("not a dxsim results Dataset (no scenario in its attributes)")
     sc = scenario_from_dict(parse_toml(ds.attrs["scenario"], SCENARIO_ATTR), source=SCENARIO_ATTR)
     overrides = None if base else point_overrides(ds)
-    return sc.with_overrides(overrides) if overrides else sc
+    sc = sc.with_overrides(overrides) if overrides else sc
+    return seeded(sc, check_seed(ds.attrs["seed"], "attribute 'seed'")) if "seed" in ds.attrs else sc

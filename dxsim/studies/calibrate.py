@@ -48,7 +48,7 @@ from tqdm.auto import tqdm
 from dxsim.analysis.moments import AT_MONTH, Statistic, check_statistic, statistic_units, statistics
 from dxsim.atomic import atomic_path
 from dxsim.experiment.executors import show_progress
-from dxsim.experiment.simulate import as_scenario, map_points, resolve_seed
+from dxsim.experiment.simulate import map_points, scenario_and_seed
 from dxsim.scenario.base import Frozen
 from dxsim.scenario.errors import ScenarioError
 from dxsim.scenario.load import bundled_dir, parse_toml
@@ -184,7 +184,8 @@ class Calibration:
     Attributes
     ----------
     scenario : Scenario
-        The base scenario with the fitted values.
+        The base scenario with the fitted values, its ``seed`` the fit's
+        (:attr:`seed`): run with :attr:`replications`, it gives the fitted moments.
     params : pandas.DataFrame
         One row per parameter (index: path): ``value`` (fitted), ``low``,
         ``high``, ``start`` (the scenario's value), ``se`` (standard error), in
@@ -377,15 +378,14 @@ def calibrate(
     >>> bool(abs(fit.targets.loc["early", "fitted"] - 100) < 5)
     True
     """
-    sc = as_scenario(scenario)
     spec = read_targets(targets)
+    sc, seed = scenario_and_seed(scenario, seed if seed is not None else spec.seed)
     source = str(targets) if isinstance(targets, str | Path) else "targets"
     wanted = _check_targets(spec, sc.horizon_months, source)
     given, origin = (params, "calibrate") if params is not None else (spec.params, source)
     space = ParamSpace(sc, given, source=origin)
     prior = _prior_moments(space, spec, source)
     reps = replications or spec.replications or 10
-    seed = resolve_seed(sc, seed if seed is not None else spec.seed)
     method = method or spec.method or "nelder-mead"
     if method not in METHODS:
         raise ValueError(f"method(={method!r}) must be one of {', '.join(METHODS)}.")

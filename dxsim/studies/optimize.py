@@ -38,7 +38,7 @@ from dxsim._version import __version__
 from dxsim.analysis.moments import Statistic
 from dxsim.analysis.objectives import check_metric, metric_units, metric_values, needs_counterfactual
 from dxsim.experiment.executors import show_progress
-from dxsim.experiment.simulate import as_scenario, map_points, resolve_seed, simulate
+from dxsim.experiment.simulate import map_points, scenario_and_seed, simulate
 from dxsim.random import Keys
 from dxsim.scenario.errors import ScenarioError
 from dxsim.scenario.limits import check_replications
@@ -67,7 +67,8 @@ class Design:
     metrics : dict
         ``{metric: mean over replications}``, in each metric's units.
     scenario : Scenario
-        The base scenario with the levers set: run it, compare it, report it.
+        The base scenario with the levers set, its ``seed`` the search's: run
+        it (without ``seed=`` it gives :attr:`metrics` again), compare it, report it.
     """
 
     evaluation: int
@@ -92,7 +93,7 @@ class Optimization:
         objectives, constraints and levers (JSON), the seed, the replications,
         the sampler and the scenario (TOML).
     scenario : Scenario
-        The base scenario.
+        The base scenario, its ``seed`` the one every design ran on.
     """
 
     evaluations: xr.Dataset
@@ -263,10 +264,9 @@ def optimize(
     >>> opt.evaluations.sizes["evaluation"], opt.best.metrics["public_money"] <= 2e6
     (4, True)
     """
-    sc = as_scenario(scenario)
+    sc, seed = scenario_and_seed(scenario, seed)
     replications = check_replications(replications)
     _check_counts(evaluations=evaluations, batch=batch)
-    seed = resolve_seed(sc, seed)
     space = Levers(sc, levers)
     goals, limits = _goals(objective, sc.horizon_months), _limits(constraints or {}, sc.horizon_months)
     metrics = list(dict.fromkeys([m for m, _ in goals] + [m for m, _, _ in limits]))

@@ -27,7 +27,7 @@ from SALib.sample import sobol as sobol_sample
 
 from dxsim._version import __version__
 from dxsim.analysis.moments import Statistic, check_statistic, statistic_units, statistics
-from dxsim.experiment.simulate import as_scenario, map_points, resolve_seed
+from dxsim.experiment.simulate import map_points, scenario_and_seed
 from dxsim.experiment.sweep import sweep
 from dxsim.scenario.errors import ScenarioError
 from dxsim.scenario.limits import check_replications
@@ -136,11 +136,10 @@ def sensitivity(
     >>> si["mu_star"].dims
     ('output', 'param')
     """
-    sc = as_scenario(scenario)
+    sc, seed = scenario_and_seed(scenario, seed)
     _check_settings(method, samples, replications, interval)
     wanted = _check_statistics(statistics, sc.horizon_months)
     space = ParamSpace(sc, params, source="sensitivity")
-    seed = resolve_seed(sc, seed)
     problem, x = _design(space, method, samples, levels, seed)
     y = _outputs(sc, space, x, wanted, replications, seed, store=store, resume=resume, workers=workers,
                  executor=executor, progress=progress)  # fmt: skip

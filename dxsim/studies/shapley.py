@@ -20,7 +20,7 @@ from xarray import Dataset
 
 from dxsim.analysis.additionality import additionality
 from dxsim.analysis.shapley import Subset, check_metrics, shapley_values, subsets
-from dxsim.experiment.simulate import as_scenario, map_points, simulate
+from dxsim.experiment.simulate import map_points, scenario_and_seed, simulate
 from dxsim.scenario.schema import Scenario
 from dxsim.scenario.variants import with_instruments
 
@@ -125,7 +125,7 @@ def shapley(
     >>> sh["instrument"].values.tolist()
     ['0:cost_share']
     """
-    sc = as_scenario(scenario)
+    sc, seed = scenario_and_seed(scenario, seed)
     _check(sc, replications)
     metrics = check_metrics(metrics)
     names = [f"{k}:{inst.kind}" for k, inst in enumerate(sc.programme.instruments)]

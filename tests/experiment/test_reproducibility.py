@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import xarray as xr
 
 import dxsim as dx
@@ -25,4 +27,27 @@ def test_replication_k_does_not_depend_on_how_many_run(small, small_ds):
 def test_dataset_carries_its_scenario_and_seed(small, small_ds):
     assert small_ds.attrs["seed"] == 1
     assert small_ds.attrs["dxsim_version"] == dx.__version__
-    assert dx.scenario_of(small_ds) == small
+    assert small.seed == 7  # the scenario's own seed, which seed=1 overrode
+    assert dx.scenario_of(small_ds) == small.with_overrides({"seed": 1})
+    assert tomllib.loads(small_ds.attrs["scenario"])["seed"] == 1  # the text stored, not only what scenario_of reads
+
+
+def test_the_stored_scenario_alone_reproduces_the_run(small, small_ds):
+    """``simulate(scenario_of(ds), R)`` without ``seed=`` reruns ``ds``, though ``ds`` was run with a seed= of its own."""
+    again = dx.simulate(dx.scenario_of(small_ds), replications=small_ds.sizes["replication"])
+    xr.testing.assert_identical(again, small_ds)
+
+
+def test_a_scenario_file_without_a_seed_stores_the_seed_0_it_ran_on(tmp_path):
+    path = tmp_path / "unseeded.toml"
+    path.write_text(dx.load_scenario("small").with_overrides({"horizon_months": 6, "seed": None}).to_toml())
+    sc = dx.load_scenario(path)
+    assert sc.seed is None
+    ds = dx.simulate(sc, replications=1)
+    assert ds.attrs["seed"] == 0 == dx.scenario_of(ds).seed
+    xr.testing.assert_identical(dx.simulate(dx.scenario_of(ds)), ds)
+
+
+def test_a_counterfactual_stores_the_seed_it_ran_on(small):
+    paired = dx.simulate(small.with_overrides({"horizon_months": 6}), replications=1, seed=2, counterfactual=True)
+    assert tomllib.loads(paired.attrs["counterfactual_scenario"])["seed"] == paired.attrs["counterfactual_seed"] == 2

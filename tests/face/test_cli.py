@@ -136,7 +136,7 @@ def test_run_writes_netcdf_and_prints_the_headline(capsys, tmp_path, monkeypatch
     with xr.open_dataset(tmp_path / "out.nc", engine="h5netcdf") as ds:
         assert ds.attrs["seed"] == 1
         assert ds.sizes["replication"] == 2
-        assert dx.scenario_of(ds) == dx.load_scenario("small")
+        assert dx.scenario_of(ds) == dx.load_scenario("small").with_overrides({"seed": 1})  # the seed it ran on
     assert out.splitlines()[0] == "small: 2 replications, seed 1 -> out.nc"
     for word in HEADLINE:
         assert word in out
@@ -548,3 +548,15 @@ def test_run_prints_no_outlay_for_a_government_that_pays_nothing(capsys, tmp_pat
         else:
             assert rows["government"] == ["no", "outlay"] * 5  # every statistic
         (tmp_path / "out.nc").unlink()
+
+
+def test_a_run_file_reruns_from_its_scenario_without_a_seed(capsys, tmp_path):
+    """``dxsim run --seed 1`` stores the scenario with seed 1 (not small.toml's 7): that TOML alone reruns the file."""
+    first, again, toml = tmp_path / "first.nc", tmp_path / "again.nc", tmp_path / "stored.toml"
+    assert run_cli(capsys, "run", "small", "-o", str(first), "--replications", "2", "--seed", "1")[0] == 0
+    with xr.open_dataset(first, engine="h5netcdf") as ds:
+        toml.write_text(dx.scenario_of(ds).to_toml(), encoding="utf-8")
+    assert run_cli(capsys, "run", str(toml), "-o", str(again), "--replications", "2")[0] == 0
+    with dx.open_results(first) as a, dx.open_results(again) as b:
+        assert b.attrs["seed"] == 1
+        xr.testing.assert_equal(a, b)

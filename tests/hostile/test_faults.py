@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SMALL = Path(dx.bundled_scenarios()["small"]).read_text(encoding="utf-8")
 #: Bytes a file may have under the file-size limit: far below any output of these commands.
 LIMIT = 4096
+#: Sweep dimensions that change little (a point cannot set the seed: every point runs on the sweep's).
+ONE_POINT, TWO_POINTS = "contract.platform_discount=0.1", "contract.platform_discount=0.1,0.2"
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX resource limits and signals")
 
@@ -80,7 +82,7 @@ def test_a_file_size_limit_is_one_line_and_exit_2(command, results, tmp_path):
     out = tmp_path / "out"
     argv = {
         "run": ["run", str(scenario), "-n", "1", "-o", f"{out}.nc"],
-        "sweep": ["sweep", str(scenario), "--param", "seed=1,2", "-n", "1", "-o", f"{out}.zarr"],
+        "sweep": ["sweep", str(scenario), "--param", TWO_POINTS, "-n", "1", "-o", f"{out}.zarr"],
         "compare": ["compare", str(results), "--format", "xlsx", "-o", f"{out}.xlsx"],
         "report": ["report", str(results), "-o", f"{out}.html"],
     }[command]
@@ -121,7 +123,7 @@ def test_a_full_disk_is_one_line_and_exit_2(command, results, tmp_path, capsys, 
 def test_a_full_disk_during_a_sweep_leaves_a_resumable_store(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(xr.Dataset, "to_zarr", no_space)
     store = tmp_path / "s.zarr"
-    status, _, err = run_cli(capsys, "sweep", str(short(tmp_path)), "--param", "seed=1", "-n", "1", "-o", str(store))
+    status, _, err = run_cli(capsys, "sweep", str(short(tmp_path)), "--param", ONE_POINT, "-n", "1", "-o", str(store))
     assert status == 2 and err.splitlines() == [f"dxsim sweep: {store}: cannot write: No space left on device"]
     assert os.listdir(store) == ["manifest.json"]
 
@@ -131,7 +133,7 @@ def test_an_unwritable_output_is_refused_before_any_work(tmp_path, capsys, monke
     (tmp_path / "file").write_text("", encoding="utf-8")
     for argv, out in (
         (["run", "small", "-o"], tmp_path / "file" / "r.nc"),
-        (["sweep", "small", "--param", "seed=1", "-o"], tmp_path / "file" / "s.zarr"),
+        (["sweep", "small", "--param", ONE_POINT, "-o"], tmp_path / "file" / "s.zarr"),
         (["run", "small", "-o"], Path("/proc/dxsim-test.nc")),
     ):
         started = time.monotonic()
@@ -168,7 +170,7 @@ def alive(processes: list[psutil.Process]) -> list[int]:
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_no_worker_outlives_its_parent(sig, tmp_path):
     store = tmp_path / "s.zarr"
-    proc = dxsim("sweep", "platform-pilot-2022", "--param", "seed=1,2", "-n", "4", "--workers", "2", "-o", str(store))
+    proc = dxsim("sweep", "platform-pilot-2022", "--param", TWO_POINTS, "-n", "4", "--workers", "2", "-o", str(store))
     kids: list[psutil.Process] = []
     try:
         kids = pool_workers(psutil.Process(proc.pid))

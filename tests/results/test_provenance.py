@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import xarray as xr
 
 import dxsim as dx
 from dxsim.results.provenance import OVERRIDES, point_overrides
+from dxsim.results.schema import RAGGED_DIMS
 
 SEED = 7
 REPS = 2
@@ -83,3 +85,72 @@ def test_a_plain_run_has_no_overrides(short):
     ds = dx.simulate(short, replications=1, seed=SEED)
     assert point_overrides(ds) is None
     assert dx.scenario_of(ds) == short
+
+
+#: A seed other than the one ``short`` holds (7), as ``seed=`` and ``--seed`` give.
+OTHER_SEED = 1
+ONE_LEVER = {"share": ("programme.instruments[0].share", [0.1, 0.6])}
+
+
+def _assert_same_run(point: xr.Dataset, run: xr.Dataset) -> None:
+    """Every variable of ``run`` is the point's, the point's ragged dimensions cut to the run's lengths."""
+    cut = point.isel({d: slice(0, run.sizes[d]) for d in RAGGED_DIMS if d in run.dims})
+    for name in run.data_vars:
+        np.testing.assert_array_equal(cut[name].values, run[name].values, err_msg=name)
+
+
+@pytest.mark.parametrize("stored", [False, True])
+def test_a_sweep_point_reruns_from_its_scenario_alone(short, tmp_path, stored):
+    """``simulate(scenario_of(point), R)`` without ``seed=`` reruns the point, in memory and from a store."""
+    store = tmp_path / "s.zarr" if stored else None
+    sw = dx.sweep(short, ONE_LEVER, replications=REPS, seed=OTHER_SEED, store=store, block_size=1)
+    if stored:
+        sw = dx.open_results(store)
+    assert tomllib.loads(sw.attrs["scenario"])["seed"] == OTHER_SEED != short.seed
+    point = sw.sel(share=0.6)
+    sc = dx.scenario_of(point)
+    assert sc.seed == point.attrs["seed"] == OTHER_SEED
+    _assert_same_run(point, dx.simulate(sc, replications=REPS))
+
+
+def test_a_stored_sweep_with_the_seeded_scenario_resumes(short, tmp_path):
+    """The manifest holds the scenario with the sweep's seed, and the same call still resumes the store."""
+    store = tmp_path / "s.zarr"
+    first = dx.sweep(short, ONE_LEVER, replications=REPS, seed=OTHER_SEED, store=store, block_size=1).load()
+    assert tomllib.loads(json.loads((store / "manifest.json").read_text())["scenario"])["seed"] == OTHER_SEED
+    record = store / "blocks" / "p00001-b00001.json"
+    record.unlink()
+    again = dx.sweep(short, ONE_LEVER, replications=REPS, seed=OTHER_SEED, store=store, block_size=1, resume=True)
+    assert record.is_file()
+    xr.testing.assert_identical(again.load(), first)
+
+
+def test_a_point_that_sets_the_seed_is_refused(short):
+    with pytest.raises(ValueError, match=r"runs on the sweep's seed \(1\): a point cannot set 'seed'"):
+        dx.sweep(short, {"seed": [1, 2]}, replications=1, seed=OTHER_SEED)
+
+
+def test_an_old_file_gives_the_seed_its_run_used(short, tmp_path):
+    """dxsim 0.5.1 stored the scenario with its own seed (7) next to attrs seed = seed= (1): the attrs win."""
+    ds = dx.simulate(short, replications=1, seed=OTHER_SEED)
+    old = ds.assign_attrs(scenario=short.to_toml())
+    assert tomllib.loads(old.attrs["scenario"])["seed"] == short.seed != old.attrs["seed"]
+    dx.write_netcdf(old, tmp_path / "old.nc")
+    opened = dx.open_results(tmp_path / "old.nc")
+    assert dx.scenario_of(opened).seed == opened.attrs["seed"] == OTHER_SEED
+    assert dx.scenario_of(opened) == dx.scenario_of(ds)
+    xr.testing.assert_equal(dx.simulate(dx.scenario_of(opened)), ds.drop_attrs())
+
+
+def test_an_old_sweep_store_gives_the_seed_its_points_used(short, tmp_path):
+    """A store whose manifest holds the scenario with its own seed (as 0.5.1 wrote it) opens; its points have the run's seed."""
+    store = tmp_path / "s.zarr"
+    sw = dx.sweep(short, ONE_LEVER, replications=REPS, seed=OTHER_SEED, store=store, block_size=1)
+    manifest = json.loads((store / "manifest.json").read_text())
+    (store / "manifest.json").write_text(json.dumps({**manifest, "scenario": short.to_toml()}))
+    old = dx.open_results(store)
+    assert tomllib.loads(old.attrs["scenario"])["seed"] == short.seed
+    for share in (0.1, 0.6):
+        assert dx.scenario_of(old.sel(share=share)) == dx.scenario_of(sw.sel(share=share))
+        assert dx.scenario_of(old.sel(share=share)).seed == OTHER_SEED
+    assert dx.scenario_of(old, base=True).seed == OTHER_SEED

@@ -57,6 +57,7 @@ def test_the_same_seed_gives_the_same_fit(market):
     runs = [dx.calibrate(market, targets, {P: BOUNDS[P]}, replications=2, seed=3, maxiter=6) for _ in range(2)]
     assert runs[0].params.equals(runs[1].params)
     assert runs[0].evaluations.equals(runs[1].evaluations)
+    assert runs[0].scenario.seed == runs[0].seed == 3 != market.seed  # the fitted scenario reruns the fit's seed
 
 
 def test_differential_evolution_on_two_workers_equals_one(market):

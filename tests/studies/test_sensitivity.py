@@ -75,7 +75,7 @@ def test_the_dataset_says_what_was_run(sobol, market):
         assert var.attrs.get("units") and var.attrs.get("long_name"), name
     assert sobol.attrs["method"] == "sobol" and sobol.attrs["seed"] == 3
     assert (sobol.attrs["samples"], sobol.attrs["interval"], sobol.attrs["replications"]) == (32, 0.95, 1)
-    assert dx.scenario_of(sobol) == market
+    assert dx.scenario_of(sobol) == market.with_overrides({"seed": 3})  # the seed it ran on
     # The sample stays inside the bounds, and each output is the statistic of a run at that point.
     lo = np.array([b[0] for b in PARAMS.values()])
     hi = np.array([b[1] for b in PARAMS.values()])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -48,6 +49,8 @@ def test_shapley_contributions_add_up_to_the_total(market, cf_run):
     assert float(sh["total"].sel(metric="public_money")) > 0
     for name, var in sh.data_vars.items():
         assert var.attrs["units"] and var.attrs["long_name"], name
+    # the stored scenario holds the seed the subsets ran on, not the scenario's own
+    assert tomllib.loads(sh.attrs["scenario"])["seed"] == sh.attrs["seed"] == SEED != market.seed
 
 
 def test_shapley_of_one_instrument_is_its_total_effect(market):
