@@ -53,7 +53,7 @@ from tqdm.auto import tqdm
 from dxsim._version import __version__
 from dxsim.analysis.appraisal import appraisal_settings
 from dxsim.analysis.metrics import HEADLINE, METRICS, headline
-from dxsim.analysis.payback import PARTIES, PAYBACK_STATISTICS, payback_by_replication, payback_table
+from dxsim.analysis.payback import NO_OUTLAY, PARTIES, PAYBACK_STATISTICS, payback_by_replication, payback_table
 from dxsim.analysis.sweeps import point_indices
 from dxsim.atomic import atomic_path
 from dxsim.experiment.executors import show_progress
@@ -200,6 +200,7 @@ def _data(
             name: {"units": units, "meaning": meaning} for name, (units, meaning) in PAYBACK_STATISTICS.items()
         },
         "parties": list(PARTIES),
+        "no_outlay": NO_OUTLAY,
         "points": _points(ds, engine, progress),
     }
 
@@ -488,11 +489,13 @@ _JS = r"""
       row.querySelector("td.meaning").textContent = m.meaning;
     });
   }
-  function paybacks(point) {
+  function paybacks(point) {  // a party whose median is NaN put nothing in (dxsim.tables.no_outlay)
     data.parties.forEach(function (party) {
+      var none = Number.isNaN(num(point.payback[party].median[0]));
       Object.keys(data.statistics).forEach(function (name) {
         var cell = document.querySelector('#payback tr[data-party="' + party + '"] td[data-statistic="' + name + '"]');
         fill(cell, point.payback[party][name]);
+        if (none) { cell.textContent = data.no_outlay; }
       });
     });
   }

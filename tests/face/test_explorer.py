@@ -20,7 +20,7 @@ from cli_helpers import run_cli
 import dxsim as dx
 from dxsim import explorer
 from dxsim.analysis.metrics import HEADLINE
-from dxsim.analysis.payback import PARTIES, PAYBACK_STATISTICS
+from dxsim.analysis.payback import NO_OUTLAY, PARTIES, PAYBACK_STATISTICS
 from dxsim.results.pairing import attach_counterfactual
 
 DISCOUNT = "contract.platform_discount"
@@ -278,3 +278,27 @@ def test_chromium_moves_a_slider(chromium: Path, tmp_path: Path, page: str, swee
                 )
             assert float(state["medians"][party]) == pytest.approx(float(paybacks.loc[party, "median"]), rel=1e-9)
         assert float(state["median"][0]) == pytest.approx(float(np.median(adopters(one)[:, -1])))
+
+
+def test_chromium_says_no_outlay_for_a_party_that_put_nothing_in(chromium: Path, tmp_path: Path, page: str):
+    data = data_of(page)
+    for point in data["points"]:  # as dx.payback gives a government with no outlay: NaN (null) everywhere
+        point["payback"]["government"] = {name: [None, None, None] for name in point["payback"]["government"]}
+    text = json.dumps(data).replace("<", "\\u003c")  # safe inside <script>, as the page writes it
+    edited = re.sub(
+        r'(<script type="application/json" id="explorer-data">).*?(</script>)',
+        lambda m: m.group(1) + text + m.group(2),
+        page,
+        flags=re.S,
+    )
+    path = tmp_path / "explorer.html"
+    path.write_text(edited, encoding="utf-8")
+    done = headless(chromium, tmp_path / "profile", "--dump-dom", path.as_uri())
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = re.sub(r"<script.*?</script>", "", done.stdout, flags=re.S)
+    rows = dict(re.findall(r'<tr data-party="(\w+)">(.*?)</tr>', dom, flags=re.S))
+    cells = {
+        party: re.findall(r"<td[^>]*data-statistic[^>]*>(.*?)</td>", row, flags=re.S) for party, row in rows.items()
+    }
+    assert cells["government"] and all(cell == NO_OUTLAY for cell in cells["government"])
+    assert not any(NO_OUTLAY in cell for cell in cells["enterprise"])
