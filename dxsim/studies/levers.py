@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from dxsim.scenario.errors import ScenarioError
 from dxsim.scenario.schema import Scenario
-from dxsim.studies.parameters import ParamSpace, get_path
+from dxsim.studies.parameters import ParamSpace, get_path, not_a_parameter
 
 if TYPE_CHECKING:  # only the type of what suggest() is handed
     from optuna.trial import Trial
@@ -143,6 +143,8 @@ def _lever(path: str, spec: Any) -> Lever:
 def _check_choices(scenario: Scenario, path: str, choices: list[Any]) -> list[str]:
     """Lines for an empty or repeated list of choices, a choice of the wrong kind, or one the scenario refuses."""
     where = f'optimize: levers."{path}"'
+    if path == "seed":
+        return [not_a_parameter(where)]
     if not choices:
         return [f"{where}: give at least one choice, got []"]
     if len({repr(c) for c in choices}) < len(choices):

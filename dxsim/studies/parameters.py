@@ -20,7 +20,7 @@ from dxsim.scenario.errors import ScenarioError
 from dxsim.scenario.overrides import parse_path
 from dxsim.scenario.schema import Scenario
 
-__all__ = ["ParamSpace", "get_path"]
+__all__ = ["ParamSpace", "get_path", "not_a_parameter"]
 
 
 def get_path(scenario: Scenario, path: str) -> Any:
@@ -81,6 +81,9 @@ class ParamSpace:
         lows, highs = [], []
         for path, bounds in params.items():
             where = f'{source}: params."{path}"'
+            if path == "seed":
+                lines.append(not_a_parameter(where))
+                continue
             pair = _pair(bounds)
             if pair is None:
                 lines.append(f"{where}: expected [low, high], got {bounds!r}")
@@ -130,6 +133,11 @@ class ParamSpace:
     def scenarios(self, values: ArrayLike) -> list[Scenario]:
         """One scenario per row of ``values`` (in the parameters' units)."""
         return [self.scenario.with_overrides(self.overrides(row)) for row in np.atleast_2d(values)]
+
+
+def not_a_parameter(where: str) -> str:
+    """The line refusing ``seed`` as a parameter or lever at ``where``: every point of a study runs on its seed."""
+    return f"{where}: the seed is not a parameter: every point runs on the study's own seed (seed=)"
 
 
 def _pair(bounds: Any) -> tuple[float, float] | None:

@@ -106,6 +106,8 @@ def test_nothing_feasible_has_no_best(short):
         ({SHARE: (0.5, 0.1)}, "accepted", None, 'levers."programme.instruments[0].share": low must be < high'),
         ({SHARE: []}, "accepted", None, "give at least one choice"),
         ({}, "accepted", None, "give at least one lever"),
+        ({"seed": (1, 9)}, "accepted", None, 'levers."seed": the seed is not a parameter'),
+        ({"seed": [1, 2]}, "accepted", None, 'levers."seed": the seed is not a parameter'),
         ({SHARE: (0.1, 0.2)}, "acepted", None, "unknown metric"),
         ({SHARE: (0.1, 0.2)}, "best:accepted", None, "expected NAME, max:NAME or min:NAME"),
         (

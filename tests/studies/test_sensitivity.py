@@ -131,6 +131,7 @@ def test_plot_of_the_indices(sobol):
         ({SHARE: (0.0, 0.1)}, ["adopters@999"], "sensitivity: statistics: adopters@999: month must be in 1 .. 60"),
         ({SHARE: (0.0, 0.1)}, ["leverage@12"], "sensitivity: statistics: leverage@12: no value at a month"),
         ({SHARE: (0.0, 0.1)}, [], "sensitivity: statistics: give at least one statistic"),
+        ({"seed": (1, 9)}, ["adopters"], 'sensitivity: params."seed": the seed is not a parameter'),
     ],
 )
 def test_bad_parameters_and_statistics_are_refused_in_one_line(small, params, statistics, expected):
