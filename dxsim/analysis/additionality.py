@@ -388,7 +388,7 @@ def fiscal_payback_months(
     * ``NaN`` -- no outlay: in no month did the programme pay more public
       money than the counterfactual (``public_money`` with minus without,
       never > 0) and the running fiscal balance is never negative.  There is
-      nothing to pay back (an empty programme, a budget of 0), so no payback
+      nothing to pay back (an empty programme; a budget of 0 only if it changes no tax), so no payback
       month, rather than a payback at month 0.
 
     A programme that pays public money and whose taxes come in first, so that

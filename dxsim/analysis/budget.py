@@ -37,21 +37,31 @@ import math
 import numpy as np
 import pandas as pd
 import xarray as xr
+from numpy.typing import NDArray
 
 from dxsim.analysis.sweeps import one_point
+from dxsim.random import replication_key
 from dxsim.results.provenance import scenario_of
 from dxsim.scenario.schema import Scenario, next_batch
 
-__all__ = ["BUDGET_ACCOUNT", "batch_closes", "batch_windows", "budget_account", "closing_months", "total_budget"]
+__all__ = [
+    "BUDGET_ACCOUNT",
+    "batch_closes",
+    "batch_windows",
+    "budget_account",
+    "closing_months",
+    "replication_budgets",
+    "total_budget",
+]
 
 #: Columns of :func:`budget_account`: name -> (units, meaning).
 BUDGET_ACCOUNT: dict[str, tuple[str, str]] = {
-    "budget": ("yuan", "the programme's budget: all its batches (the scenario's)"),
+    "budget": ("yuan", "the programme's budget: all its batches (as the replication drew them, if uncertain)"),
     "public_money": ("yuan", "public money paid within the horizon (subsidies and rewards)"),
     "committed": (
         "yuan",
-        "committed to signed contracts and not paid by the horizon (paid, or released, later): the budget less "
-        "the other columns",
+        "committed to signed contracts and not paid by the horizon (paid, or released, later): budget_committed "
+        "at the last month; n/a in a file of dxsim before 0.5.2",
     ),
     "lapsed": (
         "yuan",
@@ -144,6 +154,26 @@ def closing_months(ds: xr.Dataset) -> list[int]:
     return list(batch_closes(ds))
 
 
+def replication_budgets(ds: xr.Dataset) -> NDArray[np.float64]:
+    """Each replication's programme budget (yuan): :func:`total_budget` of the scenario it ran.
+
+    The scenario's own with no ``[uncertain]`` table; else each
+    replication's draw of it (the run's seed and the replication number in
+    the attrs and coordinates), as the model drew it.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        One run (or one point of a sweep), with its scenario in the attrs.
+    """
+    scenario = scenario_of(ds)
+    reps = ds["replication"].values
+    if not scenario.uncertain:
+        return np.full(len(reps), total_budget(scenario))
+    seed = int(ds.attrs["seed"])
+    return np.array([total_budget(scenario.drawn(replication_key(seed, int(k)))) for k in reps])
+
+
 def budget_account(ds: xr.Dataset) -> pd.DataFrame:
     """The budget of each replication: paid, committed, lapsed and left at the horizon.
 
@@ -152,19 +182,20 @@ def budget_account(ds: xr.Dataset) -> pd.DataFrame:
     ds : xarray.Dataset
         One run of :func:`dxsim.simulate`, or one point of a sweep (sweep
         dimensions of size one, :func:`dxsim.analysis.sweeps.one_point`),
-        with its scenario in the attrs.
+        with its scenario and seed in the attrs.
 
     Returns
     -------
     pandas.DataFrame
         One row per replication (index ``replication``), the columns of
-        :data:`BUDGET_ACCOUNT`, in yuan: ``budget`` (:func:`total_budget`),
-        ``public_money`` (paid within the horizon), ``committed`` (to
-        signed contracts, not yet paid), ``lapsed`` (``budget_lapsed``
-        summed: money not spent) and ``budget_remaining`` (at the last
-        month).  The four parts add up to the budget: ``committed`` is what
-        the others leave.  A file written before ``budget_lapsed`` existed
-        (dxsim < 0.5.2) gives NaN for ``lapsed`` and ``committed``.
+        :data:`BUDGET_ACCOUNT`, in yuan: ``budget`` (:func:`replication_budgets`),
+        ``public_money`` (paid within the horizon), ``committed``
+        (``budget_committed`` at the last month: to signed contracts, not
+        yet paid), ``lapsed`` (``budget_lapsed`` summed: money not spent)
+        and ``budget_remaining`` (at the last month).  The model measures
+        the four parts apart, and they add up to the budget.  A file written
+        before they were recorded (dxsim < 0.5.2) gives NaN for
+        ``committed`` and ``lapsed``.
 
     Raises
     ------
@@ -172,18 +203,23 @@ def budget_account(ds: xr.Dataset) -> pd.DataFrame:
         If a sweep dimension has more than one point.
     """
     ds = one_point(ds, "budget_account", instead="call it on each point in turn")
-    total = total_budget(scenario_of(ds))
-    remaining = np.asarray(ds["budget_remaining"].transpose("replication", "month").values, dtype=np.float64)[:, -1]
-    paid = np.asarray(ds["public_money"].sum("month").transpose("replication").values, dtype=float)
-    if "budget_lapsed" in ds.variables:
-        lapsed = np.asarray(ds["budget_lapsed"].sum("month").transpose("replication").values, dtype=float)
-    else:
-        lapsed = np.full(len(paid), np.nan)
+    reps = ds["replication"].values
+
+    def at_horizon(name: str) -> NDArray[np.float64]:
+        if name not in ds.variables:
+            return np.full(len(reps), np.nan)
+        return np.asarray(ds[name].isel(month=-1).transpose("replication").values, dtype=np.float64)
+
+    lapsed = (
+        np.asarray(ds["budget_lapsed"].sum("month").transpose("replication").values, dtype=np.float64)
+        if "budget_lapsed" in ds.variables
+        else np.full(len(reps), np.nan)
+    )
     columns = {
-        "budget": np.full(len(paid), total),
-        "public_money": paid,
-        "committed": total - paid - lapsed - remaining,
+        "budget": replication_budgets(ds),
+        "public_money": np.asarray(ds["public_money"].sum("month").transpose("replication").values, dtype=float),
+        "committed": at_horizon("budget_committed"),
         "lapsed": lapsed,
-        "budget_remaining": remaining,
+        "budget_remaining": at_horizon("budget_remaining"),
     }
-    return pd.DataFrame(columns, index=pd.Index(ds["replication"].values, name="replication"))
+    return pd.DataFrame(columns, index=pd.Index(reps, name="replication"))

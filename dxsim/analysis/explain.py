@@ -377,6 +377,8 @@ def _signed_on(run: xr.Dataset, rows: NDArray[np.int64], adopters: NDArray[np.in
     """The decision (of ``rows``, one enterprise's) each contract of ``adopters`` was signed on: its last application by then."""
     applied = rows[run["decision_outcome"].values[rows] == OUTCOMES.index("applied")]
     at = np.searchsorted(run["decision_time"].values[applied], run["signed_month"].values[adopters], side="right")
+    if (at == 0).any():  # every contract follows an application: the record is not this run's
+        raise ValueError("a contract was signed before any application of its enterprise in the decision record")
     return applied[at - 1]
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 import xarray as xr
 from numpy.typing import NDArray
 
-from dxsim.analysis.budget import batch_windows, total_budget
+from dxsim.analysis.budget import batch_windows, replication_budgets
 from dxsim.analysis.survival import km_median, km_share
 from dxsim.analysis.sweeps import point_indices
 from dxsim.analysis.uncertainty import variance_split
@@ -135,21 +135,23 @@ def _scenario(ds: xr.Dataset) -> Scenario | None:
 
 
 # --------------------------------------------------------------------------- summarize
-def _exhaustion_month(remaining: NDArray[np.float64], scenario: Scenario | None) -> NDArray[np.float64]:
-    """First end-of-month time (months since the start) with a batch open and < 1% of the budget left."""
+def _exhaustion_month(ds: xr.Dataset, scenario: Scenario | None) -> NDArray[np.float64]:
+    """First end-of-month time (months since the start) with a batch open and < 1% of the budget left.
+
+    The budget is each replication's (:func:`~dxsim.analysis.budget.replication_budgets`).
+    """
+    remaining = np.asarray(ds["budget_remaining"].transpose("replication", "month").values, dtype=np.float64)
     n_rep, n_month = remaining.shape
     out = np.full(n_rep, np.nan)
     if scenario is None or not scenario.programme.batches:
         return out
-    total = total_budget(scenario)
-    if total <= 0:
-        return out
+    total = replication_budgets(ds)[:, None]
     end = np.arange(1, n_month + 1, dtype=float)  # budget_remaining[t] is read at time t + 1
     # open at the reading: a batch that closes at t + 1 no longer counts its money (it lapsed)
     open_ = np.zeros(n_month, dtype=bool)
     for lo, hi in batch_windows(scenario):
         open_ |= (end > lo) & (end < hi)
-    hit = (remaining < EXHAUSTION_SHARE * total) & open_
+    hit = (remaining < EXHAUSTION_SHARE * total) & open_ & (total > 0)
     for k in range(n_rep):
         first = np.flatnonzero(hit[k])
         if len(first):
@@ -224,8 +226,7 @@ def _summarize_run(ds: xr.Dataset, scenario: Scenario | None) -> pd.DataFrame:
     for name in METRICS:
         if name in km:
             table[name] = np.asarray(km[name], dtype=np.float64)
-    remaining = np.asarray(ds["budget_remaining"].transpose("replication", "month").values, dtype=np.float64)
-    table["budget_exhaustion_month"] = _exhaustion_month(remaining, scenario)
+    table["budget_exhaustion_month"] = _exhaustion_month(ds, scenario)
     table["budget_exhausted"] = (~np.isnan(table["budget_exhaustion_month"])).astype(np.float64)
     table["budget_lapsed"] = (
         np.asarray(ds["budget_lapsed"].sum("month").transpose("replication").values, dtype=np.float64)

@@ -40,7 +40,7 @@ which it had an outlay; tables print :data:`NO_OUTLAY` for it.  Months:
   had no outlay when the programme paid no public money beyond the
   counterfactual's in any month and :math:`F_t \ge 0` throughout
   (:func:`dxsim.analysis.additionality.fiscal_payback_months`: an empty
-  programme, a budget of 0).  Enterprises and platforms: a replication
+  programme; a budget of 0 only if its outreach changes no tax).  Enterprises and platforms: a replication
   without contracts is one without outlay (NaN statistics, as before).
 * :func:`payback_by_replication` -- the three parties' statistics per replication;
   :func:`payback_table` -- their mean and interval over replications (one row a party).

@@ -85,11 +85,7 @@ def sweep(
     block_size = check_replications(block_size, "block_size")
     sc, seed = scenario_and_seed(scenario, seed)
     spec = grid(params, cases)
-    dims, points = spec
-    scenarios = [sc.with_overrides(overrides) for _, overrides in points]
-    _same_shape(scenarios, seed)
-    tasks: list[Task] = [(s, seed, k) for s in scenarios for k in range(replications)]
-    check_draws(tasks)  # before anything runs or a store is written
+    scenarios, tasks = _checked_points(sc, spec, seed, replications)  # before anything runs or a store is written
     desc = f"{sc.name} sweep"
     if store is None:
         runs = run_tasks(tasks, workers=workers, executor=executor, progress=progress, desc=desc)
@@ -99,22 +95,37 @@ def sweep(
         ]
     else:
         blocks = blocks_of(replications, block_size)
-        manifest = {
-            "dxsim_version": __version__,
-            "scenario": sc.to_toml(),
-            "dims": [[name, list(values)] for name, values in dims],
-            "points": [overrides for _, overrides in points],
-            "seed": seed,
-            "replications": replications,
-            "block_size": block_size,
-            "store_layout": LAYOUT,
-        }
+        manifest = _manifest(sc, spec, seed, replications, block_size)
         with SweepStore(store, manifest, resume=resume) as st:  # the store's lock, held until the sweep ends
             _run_blocks(st, scenarios, blocks, seed, workers=workers, executor=executor, progress=progress, desc=desc)
             parts = [st.open_point(i, len(blocks)) for i in range(len(scenarios))]
     out = combine_points(parts, spec)
     out.attrs.update(sweep_attrs(sc.to_toml(), spec, seed=seed, version=__version__))
     return out
+
+
+def _checked_points(sc: Scenario, spec: SweepSpec, seed: int, replications: int) -> tuple[list[Scenario], list[Task]]:
+    """The points' scenarios and their tasks, checked: same shape, the sweep's seed, every draw valid."""
+    scenarios = [sc.with_overrides(overrides) for _, overrides in spec[1]]
+    _same_shape(scenarios, seed)
+    tasks: list[Task] = [(s, seed, k) for s in scenarios for k in range(replications)]
+    check_draws(tasks)
+    return scenarios, tasks
+
+
+def _manifest(sc: Scenario, spec: SweepSpec, seed: int, replications: int, block_size: int) -> dict[str, Any]:
+    """What identifies the sweep in its store (a store holding another is refused, not resumed)."""
+    dims, points = spec
+    return {
+        "dxsim_version": __version__,
+        "scenario": sc.to_toml(),
+        "dims": [[name, list(values)] for name, values in dims],
+        "points": [overrides for _, overrides in points],
+        "seed": seed,
+        "replications": replications,
+        "block_size": block_size,
+        "store_layout": LAYOUT,
+    }
 
 
 def grid(params: dict[str, Any] | None, cases: dict[str, dict[str, Any]] | None) -> SweepSpec:

@@ -103,10 +103,12 @@ class Grants:
             if isinstance(inst, Tiered):
                 due = float(min(inst.amount_for(np.array([level]))[0], g.amount))
                 add("government", g.paid_to, month, kind="reward", amount=due, contract=cid, platform=p)
+                self.programme.paid(due)
                 self.programme.release(g, p, g.amount - due)
             else:
                 subsidy = min(g.to_price, g.amount)
                 add("government", g.paid_to, month, kind="subsidy", amount=subsidy, contract=cid, platform=p)
+                self.programme.paid(g.amount)  # the subsidy and the reward below
                 reward, shortfall = g.amount - subsidy, g.to_price - subsidy  # mostly none (Ledger.add drops zeros)
                 if reward:
                     add("government", "platform", month, kind="reward", amount=reward, contract=cid, platform=p)

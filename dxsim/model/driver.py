@@ -64,13 +64,16 @@ class MonthlySeries:
     budget_remaining : array, shape (months,)
         Uncommitted budget of the batches not yet closed at each month's end, yuan.
     budget_lapsed : array, shape (months,)
-        Budget lapsed by each month's end (:meth:`~dxsim.model.programme.ProgrammeState.lapsed`), yuan.
+        Budget lapsed in each month (:meth:`~dxsim.model.programme.ProgrammeState.take_lapsed`), yuan / month.
+    budget_committed : array, shape (months,)
+        Budget committed to contracts and not yet paid nor released at each month's end, yuan.
     """
 
     counts: dict[str, NDArray[np.float64]]
     platform: dict[str, NDArray[np.float64]]
     budget_remaining: NDArray[np.float64]
     budget_lapsed: NDArray[np.float64]
+    budget_committed: NDArray[np.float64]
 
     @classmethod
     def zeros(cls, months: int, industries: int, platforms: int) -> MonthlySeries:
@@ -80,6 +83,7 @@ class MonthlySeries:
             platform={name: np.zeros((months, platforms)) for name in PLATFORM_SERIES},
             budget_remaining=np.zeros(months),
             budget_lapsed=np.zeros(months),
+            budget_committed=np.zeros(months),
         )
 
     def monthly(self, months: int) -> dict[str, NDArray[np.float64]]:
@@ -226,4 +230,6 @@ class MonthlyDriver:
         stats["experience"][t] = self.platforms.experience
         stats["unit_cost"][t] = self.platforms.unit_cost
         self.series.budget_remaining[t] = self.programme.remaining(float(t + 1))
-        self.series.budget_lapsed[t] = self.programme.lapsed(float(t + 1))
+        self.series.budget_lapsed[t] = self.programme.take_lapsed(float(t + 1))
+        # the running account to a millionth of a yuan: what its additions and subtractions leave of rounding
+        self.series.budget_committed[t] = round(self.programme.committed, 6) + 0.0  # + 0.0: no -0.0

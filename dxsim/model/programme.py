@@ -39,7 +39,7 @@ from dxsim.scenario.schema import (
     next_batch,
 )
 
-__all__ = ["Grant", "ProgrammeState", "Terms", "UrgentTimeout"]
+__all__ = ["BudgetBook", "Grant", "ProgrammeState", "Terms", "UrgentTimeout"]
 
 POOLS = ("smes", "platforms")
 
@@ -61,6 +61,15 @@ class UrgentTimeout(simpy.Event):
         self._ok = True
         self._value = None
         env.schedule(self, simpy.core.URGENT, delay)
+
+
+@dataclass(slots=True)
+class BudgetBook:
+    """Money out of the budgets but not spent (yuan): ``committed`` to contracts, not yet paid nor released;
+    ``lapsed``, per batch, what :meth:`ProgrammeState.take_lapsed` has counted as lapsed so far."""
+
+    committed: float
+    lapsed: list[float]
 
 
 @dataclass(slots=True)
@@ -143,6 +152,8 @@ class ProgrammeState:
         shares = (1.0,) if spec.split is None else (spec.split.smes, spec.split.platforms)
         #: Uncommitted budget per batch and pool (yuan).
         self.budgets: list[list[float]] = [[float(b.budget * s) for s in shares] for b in spec.batches]
+        #: What is committed and not yet paid nor released, and what has been counted as lapsed per batch.
+        self.book = BudgetBook(0.0, [0.0] * len(spec.batches))
         #: Each instrument's terms, among them the pool it draws on.
         self.terms = [Terms.of(inst, 0 if spec.split is None else POOLS.index(inst.pool)) for inst in self.instruments]
         #: Money committed or paid per batch, instrument and platform (yuan), for the platform caps.
@@ -196,23 +207,34 @@ class ProgrammeState:
         """
         return float(sum(self.levels(k).sum() for k, (_, hi) in enumerate(self._windows) if hi > t))
 
-    def lapsed(self, t: float) -> float:
-        """Budget (yuan) that has lapsed by time ``t``: what the batches closed by then hold uncommitted.
+    def take_lapsed(self, t: float) -> float:
+        """Budget (yuan) that has lapsed since the last call, up to time ``t`` (the driver calls it at each month's end).
 
         A closed batch's uncommitted money is not spent: it lapses, unless
         ``rollover`` has moved it to the next batch at the close (the closed
         batch then holds nothing; money released later goes to the batch open
         or to come then, and stays in the closed one, lapsing, where there is
-        none).  A batch closing at ``t`` itself whose rollover is due at that
-        instant (at the horizon, where the run stops first) counts nothing.
-        With :meth:`remaining` it accounts for every batch's uncommitted money.
+        none).  So what the batches closed by ``t`` hold has lapsed, and what
+        lapsed since the last call is what they hold beyond what was counted
+        then, batch by batch (an unlimited budget lapses once, as ``inf``).
         """
         total = 0.0
+        counted = self.book.lapsed
         for k, (_, hi) in enumerate(self._windows):
-            rolls_now = hi == t and self.spec.rollover and next_batch(self.opens, self.closes, k, hi) is not None
-            if hi <= t and not rolls_now:
-                total += sum(self.budgets[k])
+            level = sum(self.budgets[k])
+            if hi <= t and level != counted[k]:
+                total += level - counted[k]
+                counted[k] = level
         return total
+
+    @property
+    def committed(self) -> float:
+        """Money committed to signed contracts and neither paid nor released yet (yuan)."""
+        return self.book.committed
+
+    def paid(self, amount: float) -> None:
+        """``amount`` (yuan) of a commitment was paid out (:class:`~dxsim.model.contracting.Grants`)."""
+        self.book.committed -= amount
 
     def eligible(self, industry: NDArray[np.int64], revenue: NDArray[np.float64]) -> NDArray[np.bool_]:
         """Who may receive programme money: listed industries and the revenue band."""
@@ -377,6 +399,7 @@ class ProgrammeState:
             if a > pools[pool]:  # cannot happen: entitlement() bounds a by what is left
                 raise AssertionError(f"commitment {a} exceeds the budget left {pools[pool]}")
             pools[pool] -= a
+            self.book.committed += a
             self._used[batch, k, platform] += a
             inst = self.instruments[k]
             grants.append(Grant(k, batch, a, priced, inst.paid_to, inst.paid_at))
@@ -400,6 +423,7 @@ class ProgrammeState:
             if nxt is not None:
                 target = nxt
             self.budgets[target][self.terms[grant.instrument].pool] += back
+            self.book.committed -= back
             self._used[grant.batch, grant.instrument, platform] -= back
         if amount is None:
             grant.settled = True

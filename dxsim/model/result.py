@@ -38,6 +38,8 @@ class RunResult:
     budget_lapsed : array, shape (months,)
         Budget that lapsed in the month (a closed batch's uncommitted money
         that did not roll over, and commitments released into it later), yuan / month.
+    budget_committed : array, shape (months,)
+        Budget committed to signed contracts and not yet paid nor released (end of month), yuan.
     public_money : array, shape (months,)
         Subsidies and rewards paid, yuan / month.
     tax_revenue : array, shape (months,)
@@ -83,6 +85,7 @@ class RunResult:
     platform: dict[str, NDArray[np.float64]]
     budget_remaining: NDArray[np.float64]
     budget_lapsed: NDArray[np.float64]
+    budget_committed: NDArray[np.float64]
     public_money: NDArray[np.float64]
     tax_revenue: NDArray[np.float64]
     platform_tax: NDArray[np.float64]

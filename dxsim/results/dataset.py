@@ -36,6 +36,7 @@ __all__ = ["build_dataset"]
 _SERIES = (
     "budget_remaining",
     "budget_lapsed",
+    "budget_committed",
     "public_money",
     "tax_revenue",
     "platform_tax",

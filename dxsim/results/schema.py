@@ -95,6 +95,12 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
         "budget that lapsed in the month, not spent: a closing batch's uncommitted money that does not roll over "
         "to a later batch, and commitments released into a closed batch later",
     ),
+    "budget_committed": (
+        ("month",),
+        "yuan",
+        "budget committed to signed contracts and not yet paid nor released (end of month): paid, or given back "
+        "to a budget, later",
+    ),
     "public_money": (
         ("month",),
         "yuan / month",

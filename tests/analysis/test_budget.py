@@ -56,13 +56,35 @@ def test_budget_account(small_ds: xr.Dataset) -> None:
     np.testing.assert_allclose(account["lapsed"], lapsed.sum(axis=1))
     np.testing.assert_allclose(account["public_money"], small_ds["public_money"].sum("month").values)
     np.testing.assert_allclose(account["budget_remaining"], remaining[:, -1])
+    np.testing.assert_allclose(account["committed"], small_ds["budget_committed"].isel(month=-1).values)
     parts = account[["public_money", "committed", "lapsed", "budget_remaining"]].sum(axis=1)
-    np.testing.assert_allclose(parts, account["budget"])
-    assert (account["committed"] > -1e-6).all()
+    np.testing.assert_allclose(parts, account["budget"], rtol=1e-12)  # measured apart, they add up
+
+
+def test_budget_account_of_an_uncertain_budget(small: dx.Scenario) -> None:
+    budget = "programme.batches[0].budget"
+    sc = small.with_overrides(
+        {"horizon_months": 24, "uncertain": {budget: {"dist": "uniform", "low": 1e6, "high": 6e6}}}
+    )
+    ds = dx.simulate(sc, replications=4, seed=1)
+    account = budget_account(ds)
+    np.testing.assert_allclose(account["budget"], ds["uncertain_value"].sel(uncertain=budget).values)
+    assert account["budget"].nunique() == 4  # each replication its own budget
+    parts = account[["public_money", "committed", "lapsed", "budget_remaining"]].sum(axis=1)
+    np.testing.assert_allclose(parts, account["budget"], rtol=1e-12)
+    # the money runs out (below 1% left) against each replication's own budget, not the scenario's 10M
+    exhausted = dx.summarize(ds)["budget_exhaustion_month"].to_numpy()
+    remaining = ds["budget_remaining"].transpose("replication", "month").values
+    expected = []
+    for k, budget_k in enumerate(account["budget"]):
+        below = np.flatnonzero(remaining[k, :11] < 0.01 * budget_k)  # months 0-10: the batch open at the reading
+        expected.append(below[0] + 1.0 if len(below) else np.nan)
+    np.testing.assert_array_equal(exhausted, expected)
+    assert np.isfinite(exhausted).any()
 
 
 def test_budget_account_of_a_file_before_budget_lapsed(small_ds: xr.Dataset) -> None:
-    account = budget_account(small_ds.drop_vars("budget_lapsed"))
+    account = budget_account(small_ds.drop_vars(["budget_lapsed", "budget_committed"]))
     assert account["lapsed"].isna().all() and account["committed"].isna().all()
     np.testing.assert_allclose(account["public_money"], budget_account(small_ds)["public_money"])
 

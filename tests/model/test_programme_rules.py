@@ -118,10 +118,18 @@ def test_the_budget_is_paid_committed_lapsed_or_left(overrides: dict, lapses: bo
     w, r = run(overrides)
     budget = sum(b.budget for b in w.scenario.programme.batches)
     committed = sum(g.amount for grants in w.register.grants for g in grants if not g.settled)
+    assert r.budget_committed[-1] == pytest.approx(committed, abs=1e-6)  # the running account, grant by grant
     assert r.public_money.sum() > 0 and (r.budget_lapsed.sum() > 0) == lapses
     assert (r.budget_lapsed >= 0).all()
     accounted = r.public_money.sum() + committed + r.budget_lapsed.sum() + r.budget_remaining[-1]
     assert accounted == pytest.approx(budget, rel=1e-12)
+
+
+def test_an_unlimited_budget_lapses_once_as_inf():
+    _, r = run({"programme.batches[0].budget": float("inf")})
+    lapsed = r.budget_lapsed
+    assert not np.isnan(lapsed).any()
+    assert np.isinf(lapsed).sum() == 1 and (lapsed[np.isfinite(lapsed)] == 0).all()  # at the close, then nothing
 
 
 def test_a_batch_admits_only_its_best_platforms():
