@@ -244,7 +244,7 @@ _WHO_PAYS_RUNS = (
 _BURNDOWN = (
     "Budget burn-down: budget_remaining, the money not yet committed in the batches not yet closed (those still to "
     "open included). At a batch's close (dashed line) the money it has not committed lapses: it is not spent, so a "
-    "fall at a close is not a budget used up (the table below gives the money paid and the fall at the closes)"
+    "fall at a close is not a budget used up (the table below gives the money paid, committed, lapsed and left)"
 )
 _BURNDOWN_ROLLOVER = (
     "Budget burn-down: budget_remaining, the money not yet committed in the batches not yet closed (those still to "
@@ -302,7 +302,7 @@ _ROLLS_OVER = (
 
 
 def _budget_note(runs: Mapping[str, xr.Dataset]) -> str:
-    """The note above the budget table: what its fall at the closes holds, lapse or rollover as the runs have it."""
+    """The note above the budget table: what lapsed means, lapse or rollover as the runs have it."""
     rolling = [name for name, ds in runs.items() if scenario_of(ds).programme.rollover]
     note = _BUDGET_NOTE
     if len(rolling) < len(runs):

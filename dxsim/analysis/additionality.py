@@ -280,12 +280,24 @@ def adopter_arrays(ds: xr.Dataset) -> dict[str, NDArray[np.float64]]:
     return {v: np.asarray(ds[v].transpose("replication", "adopter").values, dtype=np.float64) for v in names}
 
 
-def contracts_by_enterprise(arrays: Mapping[str, NDArray[np.float64]], k: int) -> EnterpriseContracts:
-    """The contracts of replication position ``k`` of :func:`adopter_arrays`, grouped by enterprise."""
+def contracts_by_enterprise(
+    arrays: Mapping[str, NDArray[np.float64]], k: int, *, first_only: bool = False
+) -> EnterpriseContracts:
+    """The contracts of replication position ``k`` of :func:`adopter_arrays`, grouped by enterprise.
+
+    ``first_only`` keeps each enterprise's first contract (its earliest
+    signing) and leaves out its renewals, as the Dataset's ``adopters`` counts.
+    """
     signed = arrays["signed_month"][k]
     ok = ~np.isnan(signed)
     ids, inv = np.unique(arrays["adopter_enterprise"][k][ok].astype(np.int64), return_inverse=True)
     n = len(ids)
+    if first_only:
+        earliest = np.full(n, np.inf)
+        np.minimum.at(earliest, inv, signed[ok])
+        first = signed[ok] == earliest[inv]
+        ok[np.flatnonzero(ok)[~first]] = False
+        inv = inv[first]
     part = arrays["government_part"][k][ok]
     gov = np.nan_to_num(arrays[_PAID][k][ok]) if _PAID in arrays else part
     subsidised = (part > 0) | (gov > 0)

@@ -191,7 +191,8 @@ APPRAISAL: dict[str, tuple[str, str]] = {
     ),
     "net_leverage": (
         "1",
-        "(private money in contracts with the programme - without) / public money (NaN without public money)",
+        "(private money in contracts with the programme - without, renewals included) / public money (NaN "
+        "without public money)",
     ),
     "deadweight_within": (
         "1",
@@ -213,11 +214,13 @@ APPRAISAL: dict[str, tuple[str, str]] = {
     "additional_adopters_monthly": ("enterprises", "adopters with the programme minus without it (end of month)"),
     "incidence_enterprise": (
         "1",
-        "share of the subsidy in the price ending as lower enterprise outlays (subsidised free riders)",
+        "share of the subsidy in the price ending as lower enterprise outlays (subsidised free riders, first "
+        "contracts)",
     ),
     "incidence_platform": (
         "1",
-        "share of the subsidy in the price ending as a higher net price for the platform (subsidised free riders)",
+        "share of the subsidy in the price ending as a higher net price for the platform (subsidised free "
+        "riders, first contracts)",
     ),
 }
 
@@ -346,7 +349,9 @@ def incidence(p: EnterpriseContracts, c: EnterpriseContracts) -> tuple[float, fl
     """Shares of the subsidy in the price ending as lower enterprise outlays and as a higher net price for the platform.
 
     Over the subsidised enterprises (a government part > 0) that sign in both
-    worlds; see the module notes.  NaN, NaN when there is none (or the
+    worlds, on their first contracts (``p`` and ``c`` built with
+    ``first_only=True``: a renewal, at the then price and in one world only
+    as often as not, is not the subsidised purchase); see the module notes.  NaN, NaN when there is none (or the
     subsidy difference is not positive).
     """
     in_p, in_c = _matched(p, c)
@@ -365,7 +370,9 @@ def net_leverage(p: EnterpriseContracts, c: EnterpriseContracts, public_money: f
     """(Private money in contracts with the programme - without it) / public money; NaN when public money <= 0.
 
     Private money of a contract: its enterprise part + platform discount (the
-    price less the government part), summed over every contract of the world.
+    price less the government part), summed over every contract of the world,
+    renewals included: the private money the programme mobilises within the
+    horizon, renewals it brings forward too.
     """
     if public_money <= 0:
         return float("nan")
@@ -434,7 +441,11 @@ def _over_time(
         )
         out["deadweight_within"][k] = deadweight_within(p, c, windows)
         out["net_leverage"][k] = net_leverage(p, c, float(public_money[k]))
-        out["incidence_enterprise"][k], out["incidence_platform"][k] = incidence(p, c)
+        first = (
+            contracts_by_enterprise(arrays, k, first_only=True),
+            contracts_by_enterprise(arrays_cf, k, first_only=True),
+        )
+        out["incidence_enterprise"][k], out["incidence_platform"][k] = incidence(*first)
     return out
 
 

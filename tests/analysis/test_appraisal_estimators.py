@@ -196,6 +196,18 @@ def test_net_leverage_and_incidence_by_hand():
     assert ap["additional_adopters_monthly"].sel(replication=0).values.tolist() == [0.0, 0.0, 1.0, 2.0]
 
 
+def test_incidence_reads_first_contracts_and_leverage_counts_renewals():
+    """A renewal at full price in the programme's world only: the subsidy's incidence is that of the first contracts."""
+    programme = [(0, 2.0, 30.0, 10.0, 60.0), (1, 3.0, 30.0, 10.0, 60.0), (0, 14.0, 0.0, 0.0, 100.0)]
+    counterfactual = [(0, 8.0, 0.0, 10.0, 90.0)]
+    months = 16
+    rest = [0.0] * (months - 1)
+    ap = appraisal(world([-60.0, *rest], programme, public=[60.0, *rest]), world([0.0] * months, counterfactual))
+    assert float(ap["incidence_enterprise"][0]) == 1.0
+    assert float(ap["incidence_platform"][0]) == 0.0
+    assert float(ap["net_leverage"][0]) == pytest.approx((240 - 100) / 60)
+
+
 def test_incidence_of_a_discount_that_exists_only_with_the_programme():
     """Without the programme the platform gives no discount: the enterprise gains it, the platform loses it."""
     ap = appraisal(
