@@ -415,6 +415,30 @@ def quantile(values: NDArray[np.float64], q: float) -> float:
     return a + (b - a) * (h - lo)
 
 
+def _span(ds: xr.Dataset) -> str:
+    """A run's months as ``first to last`` (``YYYY-MM``)."""
+    months = pd.DatetimeIndex(ds["month"].values)
+    return f"{months[0]:%Y-%m} to {months[-1]:%Y-%m}" if len(months) else "no month"
+
+
+def _check_same_enterprises(a: xr.Dataset, b: xr.Dataset) -> None:
+    """Raise unless two runs on one seed follow the same enterprises over the same months.
+
+    Replication k draws each industry's enterprises from the seed, so its
+    pairs are the same firms only with the same industries, the same number
+    of enterprises in each and the same months (start and horizon).
+    """
+    if not np.array_equal(a["month"].values, b["month"].values):
+        raise ValueError(f"the runs cover months {_span(a)} and {_span(b)}: a paired difference needs the same months")
+    if "scenario" in a.attrs and "scenario" in b.attrs:
+        pa, pb = ([(i.name, i.enterprises) for i in scenario_of(ds, base=True).resolved_industries] for ds in (a, b))
+        if pa != pb:
+            raise ValueError(
+                "the runs differ in industries or enterprises per industry: a paired difference follows the same "
+                f"firms in both ({', '.join(f'{n} {e:,}' for n, e in pa)} vs {', '.join(f'{n} {e:,}' for n, e in pb)})"
+            )
+
+
 def paired_difference(
     a: xr.Dataset, b: xr.Dataset, metric: str | Sequence[str] | None = None, *, interval: float = 0.90
 ) -> pd.DataFrame:
@@ -449,7 +473,9 @@ def paired_difference(
     Raises
     ------
     ValueError
-        Different seeds, no common replication, or an unknown metric.
+        Different seeds, months (start or horizon), industries or numbers of
+        enterprises in them (not the same firms), no common replication, or
+        an unknown metric.
 
     Examples
     --------
@@ -463,6 +489,7 @@ def paired_difference(
     seeds = (a.attrs.get("seed"), b.attrs.get("seed"))
     if seeds[0] is None or seeds[0] != seeds[1]:
         raise ValueError(f"paired differences need two runs on the same seed (common random numbers): {seeds}")
+    _check_same_enterprises(a, b)
     names = list(METRICS) if metric is None else [metric] if isinstance(metric, str) else list(metric)
     unknown = [m for m in names if m not in METRICS]
     if unknown:

@@ -239,9 +239,11 @@ def compare(
         money was paid (:func:`dxsim.analysis.additionality.interval_summary`).  Money rows
         reconcile: ``fiscal_balance = additional_taxes - public_money``, of
         which ``additional_tax_revenue`` is the enterprise income tax.
-        ``.paired_difference``: with exactly two runs on the same seed and
-        replications in common, the paired difference of the headline
-        metrics and :data:`RUN_ROWS`, second run minus first; None otherwise.
+        ``.paired_difference``: with exactly two runs on the same seed, the
+        same months and the same enterprises (industries and their sizes),
+        with replications in common, the paired difference of the headline
+        metrics and :data:`RUN_ROWS`, second run minus first; None otherwise
+        (``.unpaired`` says why).
 
     Examples
     --------

@@ -189,3 +189,18 @@ def test_compare_says_why_there_is_no_paired_difference(run):
     assert dx.compare({"a": run}).unpaired is None
     paired = dx.compare({"a": run, "b": run})
     assert paired.unpaired is None and paired.paired_difference is not None
+
+
+def test_two_runs_of_other_firms_or_months_are_not_paired(market, run):
+    """One seed is not enough: a paired difference follows the same enterprises over the same months."""
+    shorter = dx.simulate(market.with_overrides({"horizon_months": 24}), replications=2, seed=SEED)
+    cmp = dx.compare({"a": run, "b": shorter})
+    assert cmp.paired_difference is None
+    assert cmp.unpaired is not None and "the same months" in cmp.unpaired
+    first = market.resolved_industries[0].name
+    bigger = dx.simulate(market.with_overrides({"industry_defaults.enterprises": 400}), replications=2, seed=SEED)
+    cmp = dx.compare({"a": run, "b": bigger})
+    assert cmp.paired_difference is None
+    assert cmp.unpaired is not None and f"{first} 400" in cmp.unpaired
+    with pytest.raises(ValueError, match="industries or enterprises"):
+        paired_difference(run, bigger)
