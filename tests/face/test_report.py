@@ -287,6 +287,8 @@ def test_appraisal_table_is_dx_appraisal(paired_page: str, paired: xr.Dataset):
     shown = float(by_metric["fiscal_balance"][0]["text"].replace(",", ""))
     assert shown == pytest.approx(mean / 1e6, rel=5e-3, abs=5e-3)  # million yuan
     assert re.search(r'data-metric="fiscal_balance">.*?<td>million yuan</td>', paired_page, flags=re.S)
+    # the additionality is read against the evidence: the deadweight the model is far below of
+    assert "40-80%" in paired_page and "docs/validation.md (b)" in paired_page
 
 
 def test_sections_use_the_stored_counterfactual(paired_page: str, paired: xr.Dataset, monkeypatch):
