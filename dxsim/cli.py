@@ -1074,6 +1074,17 @@ def _interrupted(err: KeyboardInterrupt) -> int:
     return 128 + (signal.SIGTERM if isinstance(err, _Terminated) else signal.SIGINT)
 
 
+def _in_file(err: ScenarioError, scenario: object) -> str:
+    """``err``'s lines, those about a loaded scenario (``scenario 'NAME': ...``) naming its file instead.
+
+    A scenario checked after loading (the draws of its ``[uncertain]`` table)
+    knows its name, not its file; the command line knows the file.
+    """
+    if not isinstance(scenario, str) or not scenario.endswith(".toml") or not Path(scenario).is_file():
+        return str(err)
+    return "\n".join(re.sub(r"^scenario '[^']*': ", f"{scenario}: ", line, count=1) for line in err.lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dxsim`` command; returns the exit status.
 
@@ -1090,8 +1101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _sigterm_as_interrupt(), _deprecations_as_lines(args.command):
             return COMMANDS[args.command].run(args)
-    except (CommandError, ScenarioError) as err:
+    except CommandError as err:
         print(str(err), file=sys.stderr)
+        return 2
+    except ScenarioError as err:
+        print(_in_file(err, getattr(args, "scenario", None)), file=sys.stderr)
         return 2
     except KeyboardInterrupt as err:
         print(f"dxsim: {'terminated' if isinstance(err, _Terminated) else 'interrupted'}", file=sys.stderr)

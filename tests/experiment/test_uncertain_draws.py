@@ -51,10 +51,10 @@ def test_a_bad_draw_stops_a_sweep_before_its_store_is_written(tmp_path):
         (
             CROSS,
             "run",
-            "scenario 'x': uncertain: replication 14 of seed 7 draws behaviour.hurdle_rate.low = -0.00263245",
+            "x.toml: uncertain: replication 14 of seed 7 draws behaviour.hurdle_rate.low = -0.00263245",
         ),
         (NORMAL, "sensitivity", 'x.toml: uncertain."contract.platform_discount": normal(mean=0.1, sd=0.2) can draw'),
-        (CROSS, "sensitivity", "scenario 'x': uncertain: replication 14 of seed 7 draws behaviour.hurdle_rate.low"),
+        (CROSS, "sensitivity", "x.toml: uncertain: replication 14 of seed 7 draws behaviour.hurdle_rate.low"),
     ],
 )
 def test_the_cli_says_it_in_one_line_with_status_2_and_writes_nothing(tmp_path, capsys, entry, command, says):
