@@ -649,11 +649,13 @@ def _provenance(ds: xr.Dataset, source: str | None) -> str:
 
 
 def _scenario_parts(ds: xr.Dataset, heading: str = "<h2>Scenario</h2>") -> list[str]:
+    """The scenario's summary and its TOML, with the seed the run used (a file of 0.5.1 may store another)."""
+    scenario = scenario_of(ds, base=True)
     return [
         heading,
-        f"<pre>{_esc(scenario_of(ds, base=True).summary())}</pre>",
-        "<details><summary>Scenario TOML (reproduces the results with the seed above)</summary>"
-        f"<pre>{_esc(ds.attrs['scenario'])}</pre></details>",
+        f"<pre>{_esc(scenario.summary())}</pre>",
+        "<details><summary>Scenario TOML (reproduces the results: its seed is the run's)</summary>"
+        f"<pre>{_esc(scenario.to_toml())}</pre></details>",
     ]
 
 

@@ -220,6 +220,15 @@ def test_page_has_scenario_and_provenance(page: str, small_ds: xr.Dataset):
     assert "<title>dxsim report: small</title>" in page
 
 
+def test_the_scenario_toml_carries_the_seed_the_run_used(small_ds: xr.Dataset):
+    """A file of 0.5.1 stored the scenario file's seed beside the run's: the page shows the run's."""
+    old = small_ds.copy()
+    assert "\nseed = 1\n" in old.attrs["scenario"]
+    old.attrs["scenario"] = old.attrs["scenario"].replace("\nseed = 1\n", "\nseed = 2022\n")
+    toml = re.search(r"<details><summary>Scenario TOML.*?<pre>(.*?)</pre>", render(old), flags=re.S)
+    assert toml is not None and "\nseed = 1\n" in toml.group(1) and "seed = 2022" not in toml.group(1)
+
+
 def test_title_and_text_are_escaped(small_ds: xr.Dataset):
     text = render(small_ds, title='<script>"x" & y</script>', source="a<b>.nc")
     assert "<script>" not in text
