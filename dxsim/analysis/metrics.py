@@ -421,21 +421,49 @@ def _span(ds: xr.Dataset) -> str:
     return f"{months[0]:%Y-%m} to {months[-1]:%Y-%m}" if len(months) else "no month"
 
 
+def _firms(ds: xr.Dataset) -> tuple[list[tuple[str, int]], list[str]]:
+    """A run's (or one sweep point's) industries with their enterprises, and the ``[uncertain]`` draws of them."""
+    sc = scenario_of(ds)
+    drawn = [f"{path} ~ {dist}" for path, dist in sc.uncertain.marginals.items() if "enterprises" in path]
+    drawn += [str(g) for g in sc.uncertain.joint if any("enterprises" in path for path in g.paths)]
+    return [(i.name, i.enterprises) for i in sc.resolved_industries], drawn
+
+
+def _points(a: xr.Dataset, b: xr.Dataset) -> list[dict[Any, Any]]:
+    """The sweep points ``a`` and ``b`` both hold (one empty selection for two runs or two single points)."""
+    several = [d for d in sweep_dims(a) if a.sizes[d] > 1 or b.sizes.get(d, 1) > 1]
+    if not several:
+        return [{}]
+    index = pd.MultiIndex.from_product([a[d].values for d in several], names=several)
+    return [dict(zip(several, combo, strict=True)) for combo in index if all(
+        d in b.dims and combo[k] in b[d].values for k, d in enumerate(several))]  # fmt: skip
+
+
 def _check_same_enterprises(a: xr.Dataset, b: xr.Dataset) -> None:
     """Raise unless two runs on one seed follow the same enterprises over the same months.
 
     Replication k draws each industry's enterprises from the seed, so its
     pairs are the same firms only with the same industries, the same number
-    of enterprises in each and the same months (start and horizon).
+    of enterprises in each (or the same ``[uncertain]`` draw of it) and the
+    same months (start and horizon); two sweeps, at each point they share.
     """
     if not np.array_equal(a["month"].values, b["month"].values):
         raise ValueError(f"the runs cover months {_span(a)} and {_span(b)}: a paired difference needs the same months")
-    if "scenario" in a.attrs and "scenario" in b.attrs:
-        pa, pb = ([(i.name, i.enterprises) for i in scenario_of(ds, base=True).resolved_industries] for ds in (a, b))
-        if pa != pb:
+    if "scenario" not in a.attrs or "scenario" not in b.attrs:
+        return
+    for point in _points(a, b):
+        (fa, da), (fb, db) = _firms(a.sel(point)), _firms(b.sel(point))
+        where = f" at {point}" if point else ""
+        if fa != fb:
             raise ValueError(
-                "the runs differ in industries or enterprises per industry: a paired difference follows the same "
-                f"firms in both ({', '.join(f'{n} {e:,}' for n, e in pa)} vs {', '.join(f'{n} {e:,}' for n, e in pb)})"
+                f"the runs differ in industries or enterprises per industry{where}: a paired difference follows the "
+                f"same firms in both ({', '.join(f'{n} {e:,}' for n, e in fa)} vs "
+                f"{', '.join(f'{n} {e:,}' for n, e in fb)})"
+            )
+        if da != db:
+            raise ValueError(
+                f"the runs draw their numbers of enterprises differently{where} ([uncertain]: "
+                f"{'; '.join(da) or 'none'} vs {'; '.join(db) or 'none'}): not the same firms"
             )
 
 

@@ -25,8 +25,9 @@ from numpy.typing import NDArray
 from dxsim.analysis.additionality import ADDITIONALITY, additionality
 from dxsim.analysis.metrics import METRICS
 from dxsim.analysis.moments import Statistic, check_statistic, statistic_units, statistics
+from dxsim.analysis.payback import NO_OUTLAY_FIGURES
 
-__all__ = ["check_metric", "metric_units", "metric_values", "needs_counterfactual"]
+__all__ = ["check_metric", "metric_units", "metric_values", "needs_counterfactual", "replication_mean"]
 
 
 def _is_additional(metric: Statistic) -> bool:
@@ -116,3 +117,45 @@ def metric_values(ds: xr.Dataset, metrics: Sequence[Statistic], cf: xr.Dataset |
         for j in added:
             out[:, j] = np.asarray(add[metrics[j].name].values, dtype=np.float64)
     return out
+
+
+def replication_mean(
+    values: NDArray[np.float64], metrics: Sequence[Statistic]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each metric's mean over replications and its standard error, as :func:`dxsim.compare` reads them.
+
+    A fiscal payback (:data:`~dxsim.analysis.payback.NO_OUTLAY_FIGURES`) is
+    NaN in a replication without outlay: its mean is over the replications
+    with one (NaN when there is none), and ``inf`` when one is censored.
+    Any other NaN makes the mean NaN.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        :func:`metric_values`, shape ``(replications, len(metrics))``.
+    metrics : sequence of Statistic
+        The metrics of the columns.
+
+    Returns
+    -------
+    mean, se : numpy.ndarray
+        One per metric; ``se`` is NaN with fewer than two replications counted
+        and where a value counted is infinite.
+
+    Examples
+    --------
+    >>> values = np.array([[1.0, np.nan], [3.0, 12.0], [5.0, 18.0]])
+    >>> mean, se = replication_mean(values, [Statistic("adopters"), Statistic("fiscal_payback_month")])
+    >>> mean.tolist(), se.round(3).tolist()
+    ([3.0, 15.0], [1.155, 3.0])
+    """
+    mean, se = np.full(values.shape[1], np.nan), np.full(values.shape[1], np.nan)
+    for j, metric in enumerate(metrics):
+        column = values[:, j]
+        if metric.name in NO_OUTLAY_FIGURES and metric.month is None:
+            column = column[~np.isnan(column)]
+        if len(column):
+            mean[j] = column.mean()
+        if len(column) > 1 and np.isfinite(column).all():
+            se[j] = column.std(ddof=1) / np.sqrt(len(column))
+    return mean, se

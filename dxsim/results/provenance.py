@@ -204,7 +204,7 @@ def scenario_of(ds: xr.Dataset, *, base: bool = False) -> Scenario:
     """
     if "scenario" not in ds.attrs or not isinstance(ds.attrs["scenario"], str):
         raise ValueError("not a dxsim results Dataset (no scenario in its attributes)")
-    sc = scenario_from_dict(parse_toml(ds.attrs["scenario"], SCENARIO_ATTR), source=SCENARIO_ATTR)
+    sc = scenario_from_dict(parse_toml(ds.attrs["scenario"], SCENARIO_ATTR), source=SCENARIO_ATTR, from_results=True)
     overrides = None if base else point_overrides(ds)
     sc = sc.with_overrides(overrides) if overrides else sc
     return seeded(sc, check_seed(ds.attrs["seed"], "attribute 'seed'")) if "seed" in ds.attrs else sc

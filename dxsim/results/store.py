@@ -518,7 +518,7 @@ def _manifest_fields(manifest: Any) -> tuple[list[tuple[str, list[Any]]], list[A
     if not isinstance(manifest["scenario"], str):
         raise TypeError(f"scenario: must be TOML text, got {type(manifest['scenario']).__name__}")
     try:
-        scenario_from_dict(parse_toml(manifest["scenario"], "scenario"), source="scenario")
+        scenario_from_dict(parse_toml(manifest["scenario"], "scenario"), source="scenario", from_results=True)
     except ScenarioError as err:
         raise ValueError(err.lines[0]) from None
     return dims, points, manifest["replications"], manifest["block_size"]

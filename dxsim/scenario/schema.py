@@ -28,6 +28,7 @@ from pydantic import (
     StrictInt,
     Tag,
     ValidationError,
+    ValidationInfo,
     WrapSerializer,
     model_validator,
 )
@@ -133,6 +134,8 @@ def _printable(text: str) -> str:
     return text
 
 
+#: The validation context's key of :func:`scenario_from_dict`'s ``from_results``.
+FROM_RESULTS = "from_results"
 #: Unicode categories a name may not hold: controls (NUL, newline, escape), format characters
 #: (bidirectional overrides, zero-width), surrogates, line and paragraph separators.
 _UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
@@ -1030,9 +1033,11 @@ class Scenario(Frozen):
 
     _industries: tuple[Industry, ...] = PrivateAttr(())
     _platforms: tuple[PlatformSpec, ...] = PrivateAttr(())
+    _from_results: bool = PrivateAttr(False)
 
     @model_validator(mode="after")
-    def _resolve(self) -> Scenario:
+    def _resolve(self, info: ValidationInfo) -> Scenario:
+        self._from_results = bool((info.context or {}).get(FROM_RESULTS))
         check_start(self.start)
         fields = industry_fields(
             _given(self.industry_defaults), [_given(entry) for entry in self.industries], self.solutions
@@ -1060,8 +1065,26 @@ class Scenario(Frozen):
             except ScenarioError as err:
                 why = f"the central values make no valid scenario ({err.lines[0]})"
                 raise FieldError(("uncertain",), None, why) from None
-            self.uncertain.check_ranges(self)
+            if not self._from_results:
+                self.uncertain.check_ranges(self)
         return self
+
+    def __eq__(self, other: object) -> bool:
+        """Equal fields: where a scenario was read from (:attr:`from_results`) does not count."""
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    @property
+    def from_results(self) -> bool:
+        """Read from a results file (or derived from such a scenario): its ``[uncertain]`` ranges are not checked.
+
+        A file of dxsim 0.5.1 or before may hold a distribution that can draw
+        outside its field's range (refused since 0.5.2); the file still opens
+        and its scenario runs again, each draw checked before the first
+        replication (:meth:`check_draws`).
+        """
+        return self._from_results
 
     @property
     def resolved_industries(self) -> tuple[Industry, ...]:
@@ -1109,7 +1132,7 @@ class Scenario(Frozen):
         """
         data = self.to_dict()  # a fresh copy, set in place
         set_paths(data, overrides)
-        return scenario_from_dict(data, source="<overrides>")
+        return scenario_from_dict(data, source="<overrides>", from_results=self._from_results)
 
     def with_values(self, values: Mapping[str, float]) -> Scenario:
         """This scenario with ``values`` set by dotted path and no ``[uncertain]`` table: one draw of it.
@@ -1136,7 +1159,7 @@ class Scenario(Frozen):
         data = self.to_dict()
         data.pop("uncertain", None)
         set_paths(data, values, source="<uncertain>")
-        return scenario_from_dict(data, source="<uncertain>")
+        return scenario_from_dict(data, source="<uncertain>", from_results=self._from_results)
 
     def drawn(self, key: int) -> Scenario:
         """The scenario replication key ``key`` runs: its uncertain parameters drawn (itself if none).
@@ -1282,7 +1305,9 @@ def next_batch(
     return min(later, key=lambda k: opens[k]) if later else None
 
 
-def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", origins: Origins | None = None) -> Scenario:
+def scenario_from_dict(
+    data: Mapping[str, Any], *, source: str = "<dict>", origins: Origins | None = None, from_results: bool = False
+) -> Scenario:
     """Validate plain data (as read from TOML) into a :class:`Scenario`.
 
     Parameters
@@ -1294,6 +1319,10 @@ def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", origi
     origins : Origins, optional
         Where parts of the data were written, when not in ``source`` (a file
         it extends, an industries CSV): their problems name that file.
+    from_results : bool
+        The data is a scenario stored in a results file: validated as any
+        other, except the ranges of its ``[uncertain]`` distributions
+        (:attr:`Scenario.from_results`), so that files of older versions open.
 
     Raises
     ------
@@ -1301,7 +1330,7 @@ def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", origi
         One line per problem, naming ``source``, the field path and the value.
     """
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data, context={FROM_RESULTS: from_results})
     except ValidationError as err:
         raise ScenarioError.from_validation(err, source, UNION_TAGS, data, origins) from None
 

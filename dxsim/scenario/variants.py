@@ -62,7 +62,7 @@ def counterfactual(scenario: Scenario) -> Scenario:
     _fix_uncertain(
         data, scenario, lambda p: _programme_path(p) or (contingent and p[:2] == ["contract", "platform_discount"])
     )
-    return scenario_from_dict(data, source=f"<counterfactual of {scenario.name}>")
+    return scenario_from_dict(data, source=f"<counterfactual of {scenario.name}>", from_results=scenario.from_results)
 
 
 def with_instruments(scenario: Scenario, keep: Sequence[int]) -> Scenario:
@@ -93,7 +93,9 @@ def with_instruments(scenario: Scenario, keep: Sequence[int]) -> Scenario:
         scenario,
         lambda p: p[:2] == ["programme", "instruments"] or (dropped and p[:2] == ["contract", "platform_discount"]),
     )
-    return scenario_from_dict(data, source=f"<{scenario.name}, instruments {list(keep)}>")
+    return scenario_from_dict(
+        data, source=f"<{scenario.name}, instruments {list(keep)}>", from_results=scenario.from_results
+    )
 
 
 def without_peer_effects(scenario: Scenario) -> Scenario:
@@ -111,7 +113,9 @@ def without_peer_effects(scenario: Scenario) -> Scenario:
     data["industry_defaults"] = {**data.get("industry_defaults", {}), "imitation": 0.0, "demonstration": 0.0}
     data["industries"] = [{**entry, "imitation": 0.0, "demonstration": 0.0} for entry in data["industries"]]
     _fix_uncertain(data, scenario, lambda p: p[0] in ("industry_defaults", "industries") and p[-1] in _PEER_FIELDS)
-    return scenario_from_dict(data, source=f"<{scenario.name} without peer effects>")
+    return scenario_from_dict(
+        data, source=f"<{scenario.name} without peer effects>", from_results=scenario.from_results
+    )
 
 
 #: The fields :func:`without_peer_effects` sets to 0, per industry.

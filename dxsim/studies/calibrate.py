@@ -258,7 +258,11 @@ class Calibration:
         Parameters
         ----------
         bounded : bool
-            Write the search bounds as the group's ``low`` and ``high``.
+            Write the search bounds as the group's ``low`` and ``high``.  An
+            unbounded normal (``False``) on a path whose field has a range (a
+            share, a rate at least 0: most fitted parameters) is refused when
+            the scenario is loaded (docs/scenarios.md); leave it ``True``
+            unless every path is unbounded.
 
         Returns
         -------

@@ -36,7 +36,7 @@ from tqdm.auto import tqdm
 
 from dxsim._version import __version__
 from dxsim.analysis.moments import Statistic
-from dxsim.analysis.objectives import check_metric, metric_units, metric_values, needs_counterfactual
+from dxsim.analysis.objectives import check_metric, metric_units, metric_values, needs_counterfactual, replication_mean
 from dxsim.experiment.executors import show_progress
 from dxsim.experiment.simulate import map_points, scenario_and_seed, simulate
 from dxsim.random import Keys
@@ -457,9 +457,7 @@ class _Runner:
                 **self.common,
             )
             for (key, _), values in zip(members, reduced, strict=True):
-                n = values.shape[0]
-                se = values.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.full(values.shape[1], np.nan)
-                self.done[key] = (values.mean(axis=0), se)
+                self.done[key] = replication_mean(values, self.metrics)
         return [self.done[k] for k in keys]
 
     def _counterfactual(self, cf_toml: str, design: Scenario) -> xr.Dataset:

@@ -154,3 +154,23 @@ def test_an_old_sweep_store_gives_the_seed_its_points_used(short, tmp_path):
         assert dx.scenario_of(old.sel(share=share)) == dx.scenario_of(sw.sel(share=share))
         assert dx.scenario_of(old.sel(share=share)).seed == OTHER_SEED
     assert dx.scenario_of(old, base=True).seed == OTHER_SEED
+
+
+def test_an_old_file_with_an_unbounded_uncertain_range_opens_and_runs_again(short, tmp_path):
+    """0.5.1 ran a normal on a share (refused since 0.5.2 when a user writes it): its file still opens and reruns."""
+    beta = {"contract.platform_discount": {"dist": "beta", "a": 2, "b": 8}}
+    ds = dx.simulate(short.with_overrides({"uncertain": beta}), replications=2, seed=OTHER_SEED)
+    text = ds.attrs["scenario"].replace('dist = "beta"\na = 2.0\nb = 8.0\n', 'dist = "normal"\nmean = 0.2\nsd = 0.01\n')
+    assert 'dist = "normal"' in text
+    mine = tmp_path / "mine.toml"
+    mine.write_text(text)
+    with pytest.raises(dx.ScenarioError, match=r"normal\(mean=0\.2, sd=0\.01\) can draw"):
+        dx.load_scenario(mine, allow_outside=True)  # a user's file is checked
+    dx.write_netcdf(ds.assign_attrs(scenario=text), tmp_path / "old.nc")
+    opened = dx.open_results(tmp_path / "old.nc")
+    sc = dx.scenario_of(opened)
+    assert sc.from_results and sc.uncertain.paths == ("contract.platform_discount",)
+    assert dx.summarize(opened).shape[0] == 2
+    again = dx.simulate(sc, replications=2)  # each draw checked before the first replication
+    assert float(again["uncertain_value"].mean()) == pytest.approx(0.2, abs=0.05)
+    assert dx.counterfactual(sc).from_results and sc.with_overrides({"horizon_months": 3}).from_results

@@ -204,3 +204,24 @@ def test_two_runs_of_other_firms_or_months_are_not_paired(market, run):
     assert cmp.unpaired is not None and f"{first} 400" in cmp.unpaired
     with pytest.raises(ValueError, match="industries or enterprises"):
         paired_difference(run, bigger)
+
+
+def test_the_same_firms_are_read_at_each_sweep_point_and_in_uncertain_sizes(small):
+    """A sweep point is its own scenario (not the sweep's base); an [uncertain] size is another population."""
+    sc = small.with_overrides({"horizon_months": 6})
+    sizes = {"industry_defaults.enterprises": [100, 200]}
+    sw = dx.sweep(sc, sizes, replications=2, seed=SEED)
+    point = sw.sel({"industry_defaults.enterprises": 100})
+    same = dx.simulate(sc.with_overrides({"industry_defaults.enterprises": 100}), replications=2, seed=SEED)
+    assert (paired_difference(point, same)["mean"].dropna() == 0).all()  # the same firms, the same rules
+    with pytest.raises(ValueError, match="textiles 100, machining 100 vs textiles 200, machining 200"):
+        paired_difference(point, sw.sel({"industry_defaults.enterprises": 200}))
+    two = dx.sweep(sc, {"industry_defaults.enterprises": [100, 200], "contract.platform_discount": [0.1, 0.2]},
+                   replications=1, seed=SEED)  # fmt: skip
+    pointwise = paired_difference(two.sel({"contract.platform_discount": 0.1}), sw.isel(replication=[0]))
+    assert (pointwise["mean"].dropna() == 0).all() and pointwise.loc["adopters", "pairs"] == 2  # two points, one rep
+    drawn = {"industries[0].enterprises": {"dist": "empirical", "values": [50, 400]}}
+    uncertain = dx.simulate(sc.with_overrides({"uncertain": drawn}), replications=2, seed=SEED)
+    fixed = dx.simulate(sc, replications=2, seed=SEED)
+    cmp = dx.compare({"fixed": fixed, "drawn": uncertain})
+    assert cmp.paired_difference is None and "draw their numbers of enterprises differently" in str(cmp.unpaired)
