@@ -1080,9 +1080,10 @@ def _in_file(err: ScenarioError, scenario: object) -> str:
     A scenario checked after loading (the draws of its ``[uncertain]`` table)
     knows its name, not its file; the command line knows the file.
     """
-    if not isinstance(scenario, str) or not scenario.endswith(".toml") or not Path(scenario).is_file():
+    if not isinstance(scenario, str) or not Path(scenario).is_file():
         return str(err)
-    return "\n".join(re.sub(r"^scenario '[^']*': ", f"{scenario}: ", line, count=1) for line in err.lines)
+    named = re.compile(r"""^scenario (?:'[^']*'|"[^"]*"): """)
+    return "\n".join(named.sub(f"{scenario}: ", line, count=1) for line in err.lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

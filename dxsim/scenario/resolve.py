@@ -250,7 +250,8 @@ def check_programme(
                 raise FieldError(
                     ("programme", "instruments", k, "share"),
                     inst["share"],
-                    f"cost shares + contract.platform_discount must be at most 1 ({share:g} + {platform_discount:g})",
+                    f"cost shares + contract.platform_discount must be at most 1 ({share:g} + {platform_discount:g} "
+                    f"= {share + platform_discount:g})",
                 )
     end = add_months(start, horizon_months)
     for k, batch in enumerate(programme["batches"]):

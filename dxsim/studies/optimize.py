@@ -442,7 +442,8 @@ class _Runner:
         for key, design in todo.items():
             try:
                 s = self.scenario.with_overrides(design)
-            except ScenarioError:  # levers valid one by one, not together: an undefined design
+                s.check_draws(self.common["seed"], range(self.common["replications"]))
+            except ScenarioError:  # levers valid one by one, not together, or a draw they refuse: undefined
                 self.done[key] = (np.full(len(self.metrics), np.nan), np.full(len(self.metrics), np.nan))
                 continue
             cf_key = counterfactual(s).to_toml() if needs_counterfactual(self.metrics) else ""

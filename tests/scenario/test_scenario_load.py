@@ -190,7 +190,7 @@ def test_with_overrides_nothing_gives_an_equal_scenario(small):
         (
             {"programme.instruments[0].share": 0.95},
             "<overrides>: programme.instruments[0].share: cost shares + contract.platform_discount"
-            " must be at most 1 (0.95 + 0.1), got 0.95",
+            " must be at most 1 (0.95 + 0.1 = 1.05), got 0.95",
         ),
     ],
 )

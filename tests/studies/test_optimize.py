@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 import dxsim as dx
+from dxsim.random import replication_key
 from dxsim.scenario.errors import ScenarioError
+from dxsim.scenario.uncertain import draw_uncertain
 
 SHARE = "programme.instruments[0].share"
 
@@ -97,6 +99,19 @@ def test_nothing_feasible_has_no_best(short):
     assert not opt.evaluations["feasible"].any() and opt.front.sizes["evaluation"] == 0
     with pytest.raises(ValueError, match="no evaluated design of small met the constraints"):
         _ = opt.best
+
+
+def test_a_design_whose_draws_the_scenario_refuses_is_undefined_not_the_end_of_the_search(short):
+    """With an uncertain discount, a cost share of 0.8 makes shares sum above 1 in a replication (a draw > 0.2)."""
+    discount = {"contract.platform_discount": {"dist": "uniform", "low": 0.0, "high": 0.3}}
+    sc = short.with_overrides({"horizon_months": 6, "uncertain": discount})
+    drawn = [draw_uncertain(sc.uncertain, replication_key(2, k))["contract.platform_discount"] for k in range(4)]
+    assert max(drawn) > 0.2 > min(drawn)  # seed 2: some replications refuse 0.8, none refuses 0.5
+    opt = dx.optimize(sc, {SHARE: [0.5, 0.8]}, "accepted", replications=4, seed=2, evaluations=4)
+    mean = opt.evaluations["mean"].sel(metric="accepted").values
+    shares = opt.evaluations[SHARE].values
+    assert np.isnan(mean[shares == 0.8]).all() and np.isfinite(mean[shares == 0.5]).all()
+    assert opt.best.levers[SHARE] == 0.5
 
 
 @pytest.mark.parametrize(
