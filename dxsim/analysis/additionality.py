@@ -295,8 +295,9 @@ def contracts_by_enterprise(
     if first_only:
         earliest = np.full(n, np.inf)
         np.minimum.at(earliest, inv, signed[ok])
-        first = signed[ok] == earliest[inv]
-        ok[np.flatnonzero(ok)[~first]] = False
+        at_earliest = np.flatnonzero(signed[ok] == earliest[inv])
+        first = np.sort(at_earliest[np.unique(inv[at_earliest], return_index=True)[1]])  # one a firm, ties or not
+        ok[np.flatnonzero(ok)[np.setdiff1d(np.arange(len(inv)), first)]] = False
         inv = inv[first]
     part = arrays["government_part"][k][ok]
     gov = np.nan_to_num(arrays[_PAID][k][ok]) if _PAID in arrays else part
