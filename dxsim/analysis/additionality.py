@@ -292,19 +292,17 @@ def contracts_by_enterprise(
     ok = ~np.isnan(signed)
     ids, inv = np.unique(arrays["adopter_enterprise"][k][ok].astype(np.int64), return_inverse=True)
     n = len(ids)
+    first = np.full(n, np.inf)
+    np.minimum.at(first, inv, signed[ok])
     if first_only:
-        earliest = np.full(n, np.inf)
-        np.minimum.at(earliest, inv, signed[ok])
-        at_earliest = np.flatnonzero(signed[ok] == earliest[inv])
-        first = np.sort(at_earliest[np.unique(inv[at_earliest], return_index=True)[1]])  # one a firm, ties or not
-        ok[np.flatnonzero(ok)[np.setdiff1d(np.arange(len(inv)), first)]] = False
-        inv = inv[first]
+        at_first = np.flatnonzero(signed[ok] == first[inv])
+        keep = np.sort(at_first[np.unique(inv[at_first], return_index=True)[1]])  # one a firm, ties or not
+        ok[np.flatnonzero(ok)[np.setdiff1d(np.arange(len(inv)), keep)]] = False
+        inv = inv[keep]
     part = arrays["government_part"][k][ok]
     gov = np.nan_to_num(arrays[_PAID][k][ok]) if _PAID in arrays else part
     subsidised = (part > 0) | (gov > 0)
     private = (arrays["enterprise_part"][k][ok] + arrays["platform_discount"][k][ok]) * subsidised
-    first = np.full(n, np.inf)
-    np.minimum.at(first, inv, signed[ok])
 
     def total(x: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.asarray(np.bincount(inv, weights=x, minlength=n), dtype=np.float64)
