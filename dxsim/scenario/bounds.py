@@ -21,7 +21,7 @@ import annotated_types
 from pydantic import AfterValidator, BaseModel
 from pydantic.fields import FieldInfo
 
-__all__ = ["Bounds", "field_bounds"]
+__all__ = ["Bounds", "field_bounds", "node_at"]
 
 
 @dataclass(frozen=True)
@@ -146,13 +146,29 @@ def field_bounds(root: BaseModel, parts: Sequence[str | int]) -> Bounds | None:
     >>> field_bounds(sc, ["behaviour", "hurdle_rate"]) is None
     True
     """
+    node = node_at(root, parts[:-1])
+    last = parts[-1] if parts else None
+    if isinstance(node, BaseModel) and isinstance(last, str) and last in type(node).model_fields:
+        field = type(node).model_fields[last]
+        inner = _of_annotation(field.annotation)
+        return None if inner is None else inner & _of_metadata(field.metadata)
+    return None
+
+
+def node_at(root: BaseModel, parts: Sequence[str | int]) -> Any:
+    """What the validated ``root`` holds at ``parts`` (a split dotted path): a model, a table, a list, a value.
+
+    None where ``root`` holds nothing there.
+
+    Examples
+    --------
+    >>> from dxsim.scenario import load_scenario
+    >>> type(node_at(load_scenario("small"), ["behaviour", "hurdle_rate"])).__name__
+    'Uniform'
+    """
     node: Any = root
-    for i, part in enumerate(parts):
+    for part in parts:
         if isinstance(node, BaseModel) and isinstance(part, str) and part in type(node).model_fields:
-            if i == len(parts) - 1:
-                field = type(node).model_fields[part]
-                inner = _of_annotation(field.annotation)
-                return None if inner is None else inner & _of_metadata(field.metadata)
             node = getattr(node, part)
         elif isinstance(node, Mapping) and part in node:
             node = node[part]
@@ -160,4 +176,5 @@ def field_bounds(root: BaseModel, parts: Sequence[str | int]) -> Bounds | None:
             node = node[part]
         else:
             return None
+    return node
     return None

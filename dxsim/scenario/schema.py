@@ -1201,13 +1201,13 @@ class Scenario(Frozen):
         Examples
         --------
         >>> from dxsim.scenario import load_scenario
-        >>> sc = load_scenario("small").with_overrides(
-        ...     {"uncertain": {"behaviour.hurdle_rate.low": {"dist": "uniform", "low": -0.1, "high": 0.2}}})
-        >>> sc.check_draws(7, range(14))  # replications 0 to 13 draw low >= 0
+        >>> sc = load_scenario("small").with_overrides(  # a cost share of 0.6-0.95 beside a 10% discount
+        ...     {"uncertain": {"programme.instruments[0].share": {"dist": "uniform", "low": 0.6, "high": 0.95}}})
+        >>> sc.check_draws(7, range(7))  # replications 0 to 6 draw a share <= 0.9
         >>> sc.check_draws(7, range(20))
         Traceback (most recent call last):
         ...
-        dxsim.scenario.errors.ScenarioError: scenario 'small': uncertain: replication 14 of seed 7 draws behaviour.hurdle_rate.low = -0.00263245, which makes an invalid scenario (behaviour.hurdle_rate: must be >= 0 (a required return, 1 / year), got {...}); no replication was run
+        dxsim.scenario.errors.ScenarioError: scenario 'small': uncertain: replication 7 of seed 7 draws programme.instruments[0].share = 0.931301, which makes an invalid scenario (programme.instruments[0].share: cost shares + contract.platform_discount must be at most 1 (0.931301 + 0.1 = 1.0313), got ...); no replication was run
         """
         if not self.uncertain:
             return

@@ -39,7 +39,7 @@ stops a run before its first replication
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Protocol, Self, cast
 
 import numpy as np
 from immutabledict import immutabledict
@@ -49,12 +49,16 @@ from scipy import special
 
 from dxsim.random import Keys, stream_id
 from dxsim.scenario.base import Frozen
-from dxsim.scenario.bounds import Bounds, field_bounds
+from dxsim.scenario.bounds import Bounds, field_bounds, node_at
 from dxsim.scenario.dists import AnyDist, Dist, Empirical
-from dxsim.scenario.errors import FieldError
+from dxsim.scenario.errors import FieldError, ScenarioError
 from dxsim.scenario.overrides import parse_path
 
-__all__ = ["FIXED", "STREAM", "JointNormal", "Uncertain", "draw_uncertain", "support"]
+__all__ = ["FIXED", "STREAM", "TAIL", "JointNormal", "Uncertain", "draw_uncertain", "support"]
+
+#: The quantiles (``TAIL`` and ``1 - TAIL``) at which a distribution's parameter drawn under
+#: ``[uncertain]`` must still make a valid scenario (a normal's: 7.03 standard deviations out).
+TAIL = 1e-12
 
 #: The stream of :mod:`dxsim.random` the uncertain parameters are drawn from.
 STREAM = "uncertain"
@@ -224,8 +228,10 @@ class Uncertain(Frozen):
         """Refuse a distribution that can draw values outside the range the schema gives its path's field.
 
         The range is read from the schema (:func:`~dxsim.scenario.bounds.field_bounds`); a
-        path with no simple range there (a distribution, a field only a
-        cross-field rule bounds) is not checked here.
+        path with no simple range there (a field only a cross-field rule
+        bounds) is not checked here, except a distribution's parameter (the
+        lowest hurdle rate, ``behaviour.hurdle_rate.low``): the scenario
+        with its draw at each :data:`TAIL` quantile must be valid.
 
         Parameters
         ----------
@@ -239,13 +245,18 @@ class Uncertain(Frozen):
             what it can draw and the field's range.
         """
         for path, dist in self.marginals.items():
-            _check_range(root, ("uncertain", f'"{path}"'), path, support(dist), str(dist))
+            where = ("uncertain", f'"{path}"')
+            _check_range(root, where, path, support(dist), str(dist))
+            _check_extremes(root, where, path, dist.ppf([TAIL, 1 - TAIL]), str(dist))
         for k, group in enumerate(self.joint):
             for i, path in enumerate(group.paths):
                 sd = float(np.sqrt(group.covariance[i][i]))
                 what = f"{path}: the joint normal's mean {group.mean[i]:g}, sd {sd:g},"
                 hint = "give the group low and high within it"
                 _check_range(root, ("uncertain", "joint", k), path, group.support(i), what, hint)
+                lo, hi = group.support(i).low, group.support(i).high
+                ends = np.clip(group.mean[i] + special.ndtri([TAIL, 1 - TAIL]) * sd, lo, hi)
+                _check_extremes(root, ("uncertain", "joint", k), path, ends, what)
 
     def dropping(self, gone: Callable[[list[str | int]], bool]) -> Uncertain:
         """The table without the paths (split by :func:`~dxsim.scenario.overrides.parse_path`) ``gone`` is true of.
@@ -329,6 +340,35 @@ def _check_range(
         bounded = np.isfinite(field.low) and np.isfinite(field.high)
         hint = f"use a distribution within it (e.g. uniform, triangular, {'beta' if bounded else 'lognormal'})"
     raise FieldError(where, None, f"{what} can draw {drawn}, outside the field's range {field}; {hint}")
+
+
+class _Scenario(Protocol):
+    """What :func:`_check_extremes` needs of the scenario (whose module imports this one)."""
+
+    def with_values(self, values: Mapping[str, float]) -> Any: ...
+
+
+def _check_extremes(root: BaseModel, where: tuple[str | int, ...], path: str, ends: Any, what: str) -> None:
+    """Raise :class:`FieldError` at ``where`` if ``path`` is a distribution's parameter and a draw at ``ends`` is invalid.
+
+    A distribution's parameter has no range of its own in the schema (the
+    distribution's rules and its field's, say a hurdle rate's lowest value
+    at least 0, bound it), so the scenario is validated with the parameter
+    at each end (:data:`TAIL` quantiles of what it draws).
+    """
+    if not isinstance(node_at(root, parse_path(path)[:-1]), AnyDist):
+        return
+    for side, value in zip(("lowest", "highest"), np.asarray(ends, dtype=float).tolist(), strict=True):
+        try:
+            cast(_Scenario, root).with_values({path: value})
+        except ScenarioError as err:
+            why = err.lines[0].removeprefix("<uncertain>: ")
+            raise FieldError(
+                where,
+                None,
+                f"{what} can draw {value:.6g} (its {side} {TAIL:g} quantile), which makes an invalid scenario "
+                f"({why}); bound the distribution so that every draw makes a valid one",
+            ) from None
 
 
 def draw_uncertain(uncertain: Uncertain, key: int) -> dict[str, float]:

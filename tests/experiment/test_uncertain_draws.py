@@ -12,8 +12,9 @@ from dxsim.random import replication_key
 from dxsim.scenario import ScenarioError
 from dxsim.scenario.uncertain import draw_uncertain
 
-#: Valid at its centre and in replications 0 to 13 of seed 7; replication 14 draws low < 0.
-CROSS = 'behaviour.hurdle_rate.low" = { dist = "uniform", low = -0.1, high = 0.2 }'
+#: Valid at its centre and in replications 0 to 6 of seed 7; replication 7 draws a share above 0.9
+#: (above 1 with the 10% platform discount).
+CROSS = 'programme.instruments[0].share" = { dist = "uniform", low = 0.6, high = 0.95 }'
 #: A normal on a share: validation refuses it.
 NORMAL = 'contract.platform_discount" = { dist = "normal", mean = 0.1, sd = 0.2 }'
 
@@ -28,15 +29,15 @@ def test_a_bad_draw_stops_simulate_before_any_replication(tmp_path, monkeypatch)
     ran = []
     run = executors.replicate
     monkeypatch.setattr(executors, "replicate", lambda *task: ran.append(task[2]) or run(*task))
-    with pytest.raises(ScenarioError, match=r"replication 14 of seed 7 draws behaviour\.hurdle_rate\.low"):
+    with pytest.raises(ScenarioError, match=r"replication 7 of seed 7 draws programme\.instruments\[0\]\.share"):
         dx.simulate(_scenario(tmp_path, CROSS), replications=20, seed=7)
-    assert ran == []  # before: replications 0 to 13 ran, then the 15th stopped the run
+    assert ran == []  # before: replications 0 to 6 ran, then the 8th stopped the run
     assert dx.simulate(_scenario(tmp_path, CROSS), replications=2, seed=7).sizes["replication"] == 2
 
 
 def test_a_bad_draw_stops_a_sweep_before_its_store_is_written(tmp_path):
     store = tmp_path / "store"
-    with pytest.raises(ScenarioError, match="replication 14 of seed 7"):
+    with pytest.raises(ScenarioError, match="replication 7 of seed 7"):
         dx.sweep(
             _scenario(tmp_path, CROSS), {"contract.platform_discount": [0.0, 0.1]}, replications=20, seed=7, store=store
         )
@@ -51,10 +52,10 @@ def test_a_bad_draw_stops_a_sweep_before_its_store_is_written(tmp_path):
         (
             CROSS,
             "run",
-            "x.toml: uncertain: replication 14 of seed 7 draws behaviour.hurdle_rate.low = -0.00263245",
+            "x.toml: uncertain: replication 7 of seed 7 draws programme.instruments[0].share = 0.931301",
         ),
         (NORMAL, "sensitivity", 'x.toml: uncertain."contract.platform_discount": normal(mean=0.1, sd=0.2) can draw'),
-        (CROSS, "sensitivity", "x.toml: uncertain: replication 14 of seed 7 draws behaviour.hurdle_rate.low"),
+        (CROSS, "sensitivity", "x.toml: uncertain: replication 7 of seed 7 draws programme.instruments[0].share"),
     ],
 )
 def test_the_cli_says_it_in_one_line_with_status_2_and_writes_nothing(tmp_path, capsys, entry, command, says):

@@ -142,16 +142,35 @@ def test_a_distribution_within_its_field_validates_and_its_draws_too(small, tabl
 
 
 def test_a_draw_a_rule_between_fields_refuses_is_one_line_naming_it(small):
-    # a distribution's parameter has no range of its own; the distribution's rule (a required return >= 0) has
+    # each share is within [0, 1]; their sum with the platform discount (0.1) is not, above 0.9
     sc = small.with_overrides(
-        {"uncertain": {"behaviour.hurdle_rate.low": {"dist": "uniform", "low": -0.1, "high": 0.2}}}
+        {"uncertain": {"programme.instruments[0].share": {"dist": "uniform", "low": 0.6, "high": 0.95}}}
     )
-    sc.check_draws(7, range(14))
+    sc.check_draws(7, range(7))
     with pytest.raises(ScenarioError) as err:
         sc.check_draws(7, range(20))
     [line] = err.value.lines
-    low = draw_uncertain(sc.uncertain, replication_key(7, 14))["behaviour.hurdle_rate.low"]
-    assert low < 0 and line.startswith(
-        f"scenario 'small': uncertain: replication 14 of seed 7 draws behaviour.hurdle_rate.low = {low:.6g}"
+    share = draw_uncertain(sc.uncertain, replication_key(7, 7))["programme.instruments[0].share"]
+    assert share > 0.9 and line.startswith(
+        f"scenario 'small': uncertain: replication 7 of seed 7 draws programme.instruments[0].share = {share:.6g}"
     )
-    assert "behaviour.hurdle_rate: must be >= 0" in line
+    assert "cost shares + contract.platform_discount must be at most 1" in line
+
+
+@pytest.mark.parametrize(
+    ("dist", "draws"),
+    [
+        ({"dist": "uniform", "low": -0.1, "high": 0.2}, "can draw -0.1 (its lowest 1e-12 quantile)"),
+        ({"dist": "normal", "mean": 0.05, "sd": 0.01}, "can draw -0.0203448 (its lowest 1e-12 quantile)"),
+        ({"dist": "uniform", "low": 0.05, "high": 0.5}, "can draw 0.5 (its highest 1e-12 quantile)"),
+    ],
+)
+def test_a_distribution_parameter_is_checked_at_its_extreme_draws(small, dist, draws):
+    """A parameter of a distribution (the lowest hurdle rate) has no range of its own: its extreme draws must validate."""
+    with pytest.raises(ScenarioError) as err:
+        small.with_overrides({"uncertain": {"behaviour.hurdle_rate.low": dist}})
+    [line] = err.value.lines
+    assert line.startswith('<overrides>: uncertain."behaviour.hurdle_rate.low": ') and draws in line
+    assert line.endswith("; bound the distribution so that every draw makes a valid one")
+    ok = small.with_overrides({"uncertain": {"behaviour.hurdle_rate.low": {"dist": "uniform", "low": 0, "high": 0.1}}})
+    ok.check_draws(7, range(50))  # every draw of a distribution the check lets through is valid
