@@ -30,7 +30,7 @@ from dxsim.model.institutions import ApplicantLog
 from dxsim.model.ledger import Ledger
 from dxsim.model.lifecycle import Renewals
 from dxsim.model.lighthouses import Lighthouses
-from dxsim.model.parameters import ContractRules, IndustryParameters
+from dxsim.model.parameters import ContractRules, IndustryParameters, internal_cost
 from dxsim.model.platform import Platforms, Receivables
 from dxsim.model.population import Considerers, Population, maturity_level
 from dxsim.model.programme import Grant, ProgrammeState
@@ -478,7 +478,7 @@ class Contracting:
             self.grants.pay(cid, "signing")
         i = app.industry
         _, _, internal_share, internal_fixed, _ = self.live.per_industry[i]
-        internal = internal_share * app.price + internal_fixed
+        internal = internal_cost(internal_share, internal_fixed, app.price)
         if internal > 0:
             self.ledger.add(
                 "enterprise",

@@ -8,7 +8,7 @@ not walk the scenario's models in its inner loops.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,7 +17,23 @@ from dxsim.model.schemes import fixed_months, is_deferred
 from dxsim.model.tax import TaxLaw
 from dxsim.scenario.schema import PaymentScheme, Scenario
 
-__all__ = ["ContractRules", "IndustryParameters"]
+__all__ = ["ContractRules", "IndustryParameters", "internal_cost"]
+
+_Yuan = TypeVar("_Yuan", float, NDArray[np.float64])
+
+
+def internal_cost(share: _Yuan, fixed: _Yuan, price: _Yuan) -> _Yuan:
+    """Complementary internal costs of a project (staff time, ...): ``share`` x ``price`` + ``fixed``, yuan.
+
+    The one formula the decision (on arrays) and the contract's ledger entry
+    (one contract, as floats) both use.
+
+    Examples
+    --------
+    >>> internal_cost(0.1, 20e3, 300e3)
+    50000.0
+    """
+    return share * price + fixed
 
 
 @dataclass(frozen=True)
@@ -86,7 +102,7 @@ class IndustryParameters:
 
     def internal_cost(self, industry: NDArray[np.int64], price: NDArray[np.float64]) -> NDArray[np.float64]:
         """Complementary internal costs of projects quoted ``price`` (yuan) in ``industry``, yuan."""
-        return np.asarray(self.internal_share[industry] * price + self.internal_fixed[industry])
+        return np.asarray(internal_cost(self.internal_share[industry], self.internal_fixed[industry], price))
 
 
 @dataclass(frozen=True)
