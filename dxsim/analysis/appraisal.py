@@ -351,8 +351,8 @@ def incidence(p: EnterpriseContracts, c: EnterpriseContracts) -> tuple[float, fl
     Over the subsidised enterprises (a government part > 0) that sign in both
     worlds, on their first contracts (``p`` and ``c`` built with
     ``first_only=True``: a renewal, at the then price and in one world only
-    as often as not, is not the subsidised purchase); see the module notes.  NaN, NaN when there is none (or the
-    subsidy difference is not positive).
+    as often as not, is not the subsidised purchase); see the module notes.
+    NaN, NaN when there is none (or the subsidy difference is not positive).
     """
     in_p, in_c = _matched(p, c)
     keep = p.government_part[in_p] > 0

@@ -253,9 +253,9 @@ class Uncertain(Frozen):
                 sd = float(np.sqrt(group.covariance[i][i]))
                 what = f"{path}: the joint normal's mean {group.mean[i]:g}, sd {sd:g},"
                 hint = "give the group low and high within it"
-                _check_range(root, ("uncertain", "joint", k), path, group.support(i), what, hint)
-                lo, hi = group.support(i).low, group.support(i).high
-                ends = np.clip(group.mean[i] + special.ndtri([TAIL, 1 - TAIL]) * sd, lo, hi)
+                drawn = group.support(i)
+                _check_range(root, ("uncertain", "joint", k), path, drawn, what, hint)
+                ends = np.clip(group.mean[i] + special.ndtri([TAIL, 1 - TAIL]) * sd, drawn.low, drawn.high)
                 _check_extremes(root, ("uncertain", "joint", k), path, ends, what)
 
     def dropping(self, gone: Callable[[list[str | int]], bool]) -> Uncertain:
