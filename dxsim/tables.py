@@ -1,8 +1,10 @@
 """Tables for people: numbers and money as text, a run's headline and paybacks, a :func:`dxsim.compare` result.
 
-Numbers are formatted here and nowhere else in dxsim, and money is shown in
-million yuan everywhere people read it (printed tables, the HTML report, figure
-labels): :func:`in_millions` converts a value and its units,
+Numbers are formatted here and nowhere else in dxsim (but for the printed
+form of the analysis's own tables, :class:`dxsim.analysis.display.MetricTable`,
+which writes each number with the same :func:`format_number`), and money is
+shown in million yuan everywhere people read it (printed tables, the HTML
+report, figure labels): :func:`in_millions` converts a value and its units,
 :func:`format_number` writes a number.  The tables themselves are computed in
 :mod:`dxsim.studies` and :mod:`dxsim.analysis`; here they are put in rows:
 
@@ -32,6 +34,7 @@ import xarray as xr
 from dxsim._version import __version__
 from dxsim.analysis.additionality import ADDITIONALITY
 from dxsim.analysis.appraisal import APPRAISAL
+from dxsim.analysis.display import format_number
 from dxsim.analysis.metrics import METRICS, quantile
 from dxsim.analysis.payback import (
     NO_OUTLAY,
@@ -138,30 +141,6 @@ def in_millions(value: _Value, units: str) -> tuple[_Value, str]:
     if is_money(units):
         return value / MILLION, million_units(units)
     return value, units
-
-
-def format_number(x: float, *, infinity: str = "inf") -> str:
-    """A number for a table cell: thousands separators from 100 up, three significant digits below.
-
-    Parameters
-    ----------
-    x : float
-        The number, already in the units shown (see :func:`in_millions`).
-    infinity : str
-        How ``+inf`` is written (``-`` in front for ``-inf``); NaN is ``n/a``.
-
-    Examples
-    --------
-    >>> [format_number(x) for x in (360.7675285, 5.0509, 0.0301, 12345.0, 0.0, float("nan"), -float("inf"))]
-    ['361', '5.05', '0.0301', '12,345', '0', 'n/a', '-inf']
-    """
-    if math.isnan(x):
-        return "n/a"
-    if math.isinf(x):
-        return infinity if x > 0 else f"-{infinity}"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    return f"{x:.3g}"
 
 
 def _interval(mean: float, low: float, high: float) -> str:

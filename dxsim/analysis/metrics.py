@@ -30,6 +30,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from dxsim.analysis.budget import batch_windows, replication_budgets
+from dxsim.analysis.display import MetricTable
 from dxsim.analysis.survival import km_median, km_share
 from dxsim.analysis.sweeps import point_indices
 from dxsim.analysis.uncertainty import variance_split
@@ -337,7 +338,7 @@ def summarize(ds: xr.Dataset, *, split: bool = False) -> pd.DataFrame:
     return pd.concat(frames)
 
 
-def headline(ds: xr.Dataset, *, interval: float = 0.90, metrics: Sequence[str] | None = None) -> pd.DataFrame:
+def headline(ds: xr.Dataset, *, interval: float = 0.90, metrics: Sequence[str] | None = None) -> MetricTable:
     """Mean and central ``interval`` of each headline metric over replications of one run.
 
     Parameters
@@ -351,7 +352,9 @@ def headline(ds: xr.Dataset, *, interval: float = 0.90, metrics: Sequence[str] |
 
     Returns
     -------
-    pandas.DataFrame
+    MetricTable
+        A :class:`pandas.DataFrame` that prints each number on its own
+        (:class:`~dxsim.analysis.display.MetricTable`, the values untouched).
         Index ``metric``; columns ``mean``, ``p5``, ``p95`` (named after
         ``interval``; :func:`quantile`) and ``units``.  The mean leaves NaN
         out; a metric of :data:`NEVER_AS_INF` (a budget never exhausted)
@@ -377,7 +380,7 @@ def headline(ds: xr.Dataset, *, interval: float = 0.90, metrics: Sequence[str] |
         }
     )
     out.index.name = "metric"
-    return out
+    return MetricTable(out)
 
 
 # --------------------------------------------------------------------------- paired differences
@@ -469,7 +472,7 @@ def _check_same_enterprises(a: xr.Dataset, b: xr.Dataset) -> None:
 
 def paired_difference(
     a: xr.Dataset, b: xr.Dataset, metric: str | Sequence[str] | None = None, *, interval: float = 0.90
-) -> pd.DataFrame:
+) -> MetricTable:
     """Per-replication difference ``b - a`` of two runs on common random numbers: mean and interval.
 
     Replication k of two runs on one seed draws the same enterprises with
@@ -488,7 +491,9 @@ def paired_difference(
 
     Returns
     -------
-    pandas.DataFrame
+    MetricTable
+        A :class:`pandas.DataFrame` that prints each number on its own
+        (:class:`~dxsim.analysis.display.MetricTable`).
         Index ``metric``; columns ``mean`` (mean of the per-replication
         differences), ``p5`` and ``p95`` (named after ``interval``), ``units``
         and ``pairs`` (replications with a defined difference).  Only the
@@ -547,6 +552,6 @@ def paired_difference(
             "units": METRICS[name][0],
             "pairs": len(ok),
         }
-    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame = MetricTable.from_dict(rows, orient="index")
     frame.index.name = "metric"
     return frame

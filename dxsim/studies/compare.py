@@ -30,6 +30,7 @@ import pandas as pd
 import xarray as xr
 
 from dxsim.analysis.additionality import interval_summary
+from dxsim.analysis.display import MetricTable
 from dxsim.analysis.metrics import HEADLINE, headline, paired_difference
 from dxsim.studies.counterfactual import additionality
 
@@ -90,7 +91,8 @@ class Comparison:
         One row per metric (index ``metric``); columns a MultiIndex (run
         label, statistic) with statistics ``mean``, ``p5``, ``p95`` (named
         after the interval); ``metrics.attrs["units"]`` maps each metric to
-        its units.
+        its units.  A :class:`~dxsim.analysis.display.MetricTable`: it
+        prints each number on its own.
     paired_difference : pandas.DataFrame or None
         Two runs on one seed with replications in common: the paired
         difference of the headline metrics and :data:`RUN_ROWS`, ``minuend - subtrahend``
@@ -125,16 +127,16 @@ class Comparison:
         return self.metrics
 
     def __repr__(self) -> str:
-        text = f"Comparison: metrics\n{self.metrics.to_string()}"
+        text = f"Comparison: metrics\n{_text(self.metrics)}"
         if self.paired_difference is None:
             return text if self.unpaired is None else f"{text}\n\nno paired difference: {self.unpaired}"
-        return f"{text}\n\npaired difference {self.paired_label}\n{self.paired_difference.to_string()}"
+        return f"{text}\n\npaired difference {self.paired_label}\n{_text(self.paired_difference)}"
 
     def _repr_html_(self) -> str:
-        parts = [f"<h4>metrics</h4>{self.metrics.to_html()}"]
+        parts = [f"<h4>metrics</h4>{MetricTable(self.metrics)._repr_html_()}"]
         if self.paired_difference is not None:
             label = html.escape(f"paired difference {self.paired_label} (same seed, common random numbers)")
-            parts.append(f"<h4>{label}</h4>{self.paired_difference.to_html()}")
+            parts.append(f"<h4>{label}</h4>{MetricTable(self.paired_difference)._repr_html_()}")
         elif self.unpaired is not None:
             parts.append(f"<p>no paired difference: {html.escape(self.unpaired)}</p>")
         return "\n".join(parts)
@@ -152,6 +154,11 @@ class Comparison:
         """Deprecated: ``comparison[key]`` is ``comparison.metrics[key]``."""
         _deprecated("[]")
         return self.metrics[key]
+
+
+def _text(table: pd.DataFrame) -> str:
+    """``table`` as text, each number on its own (:class:`~dxsim.analysis.display.MetricTable`)."""
+    return repr(MetricTable(table))
 
 
 def _deprecated(what: str) -> None:
@@ -264,7 +271,7 @@ def compare(
     columns: dict[str, pd.DataFrame] = {}
     units: dict[str, str] = {}
     for label, ds in labelled.items():
-        table = headline(ds, interval=interval, metrics=[*HEADLINE, *RUN_ROWS])
+        table: pd.DataFrame = headline(ds, interval=interval, metrics=[*HEADLINE, *RUN_ROWS])
         if counterfactual is not None and counterfactual is not False:
             cf = _counterfactual_of(label, counterfactual)
             try:
@@ -274,7 +281,7 @@ def compare(
             table = pd.concat([table, interval_summary(add, COMPARE_ROWS, interval=interval)])
         units.update({str(k): str(v) for k, v in table["units"].items()})
         columns[label] = table.drop(columns="units")
-    frame = pd.concat(columns, axis=1, names=["run", "statistic"])
+    frame = MetricTable(pd.concat(columns, axis=1, names=["run", "statistic"]))
     frame.index.name = "metric"
     frame.attrs["units"] = units
     return replace(_paired(labelled, interval), metrics=frame)

@@ -33,6 +33,22 @@ def table(run: xr.Dataset) -> pd.DataFrame:
     return dx.summarize(run)
 
 
+def test_headline_and_paired_difference_print_each_number_on_its_own(run):
+    # a count of enterprises and a sum in yuan in one column: pandas would write both as 2.623333e+02
+    head = dx.headline(run)
+    diff = metrics.paired_difference(run, run)
+    for table in (head, diff):
+        assert isinstance(table, pd.DataFrame)
+        assert "e+0" not in repr(table) and "e+0" not in table._repr_html_()
+    assert f"{head.loc['public_money', 'mean']:,.0f}" in repr(head)
+    # what is taken from them prints alike, and their values are untouched
+    both = pd.concat({"a": head.drop(columns="units"), "b": head.drop(columns="units")}, axis=1)
+    assert "e+0" not in repr(both)
+    assert head.loc["adopters", "mean"] == dx.summarize(run)["adopters"].mean()
+    with pd.option_context("display.float_format", "{:.2e}".format):  # a format the user chose is followed
+        assert f"{head.loc['public_money', 'mean']:.2e}" in repr(head)
+
+
 # --------------------------------------------------------------------------- summarize
 def test_summarize_has_one_row_per_replication_and_every_metric(run, table):
     assert list(table.columns) == list(metrics.METRICS)

@@ -139,6 +139,18 @@ def test_compare_holds_both_tables(run, discount):
     pd.concat([cmp.metrics, cmp.metrics])  # the table still concatenates
 
 
+def test_compare_prints_each_number_on_its_own(run, discount):
+    # pandas writes a column of counts and yuan in scientific notation (2.623333e+02) in one format
+    cmp = dx.compare({"base": run, "discount": discount})
+    text, page = repr(cmp), cmp._repr_html_()
+    assert "e+0" not in text and "e+0" not in page
+    adopters = cmp.metrics.loc["adopters", ("base", "mean")]
+    money = cmp.metrics.loc["public_money", ("base", "mean")]
+    assert money >= 1e5  # a sum in yuan beside a count of enterprises
+    for shown in (f"{adopters:,.0f}" if adopters >= 100 else f"{adopters:.3g}", f"{money:,.0f}"):
+        assert shown in text and shown in page
+
+
 def test_compare_of_two_runs_on_one_seed_has_a_paired_difference(market, run, discount):
     cmp = dx.compare({"base": run, "discount": discount})
     expected = paired_difference(run, discount, [*HEADLINE, *RUN_ROWS])
