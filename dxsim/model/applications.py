@@ -2,8 +2,10 @@
 
 An applicant is not a SimPy process: each of its steps is one timeout
 whose callback calls the action for that step and schedules the next, so an
-applicant spends three events (it applies, its implementation ends, it is
-assessed) and no generator.  A platform with a capacity serves first come,
+applicant spends two events (it applies, its implementation ends), and a
+third when its acceptance assessment pays or forfeits programme money (the
+go-live step says so; without money the assessment is only recorded, at the
+close of its month: :mod:`dxsim.model.acceptance`), and no generator.  A platform with a capacity serves first come,
 first served: a contract that finds every server busy joins the platform's
 queue and starts the moment one is released, without an event of its own.
 
@@ -172,12 +174,12 @@ class ApplicantSteps(Protocol):
         """A server is free at ``now`` (the environment's time): start the project; return its duration (months)."""
         ...
 
-    def go_live(self, contract: int, now: float) -> float:
-        """The project ends at ``now``: go live; return the delay to the acceptance assessment (months)."""
+    def go_live(self, contract: int, now: float) -> float | None:
+        """The project ends at ``now``: go live; return the delay to the assessment's step (months), None if it has none."""
         ...
 
     def assess(self, contract: int, now: float) -> None:
-        """The acceptance assessment at ``now``."""
+        """The step of the acceptance assessment at ``now``."""
         ...
 
 
@@ -239,7 +241,8 @@ class Applicants:
         contract, p = cast(tuple[int, int], event.value)
         now = self.env.now
         delay = self.steps.go_live(contract, now)
-        _Step(self.env, delay, self._assess, contract)
+        if delay is not None:
+            _Step(self.env, delay, self._assess, contract)
         queue = self.waiting[p]
         if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
             self.occupancy.change(p, now, waiting=-1)

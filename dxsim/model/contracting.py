@@ -20,6 +20,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from dxsim.model.acceptance import Assessments, assessment
 from dxsim.model.applications import Application, Refused, Signed, SignOutcome, Waits
 from dxsim.model.cells import cells
 from dxsim.model.contracts import ContractBook, split_one
@@ -32,7 +33,7 @@ from dxsim.model.lifecycle import Renewals
 from dxsim.model.lighthouses import Lighthouses
 from dxsim.model.parameters import ContractRules, IndustryParameters, internal_cost
 from dxsim.model.platform import Platforms, Receivables
-from dxsim.model.population import Considerers, Population, maturity_level
+from dxsim.model.population import Considerers, Population
 from dxsim.model.programme import Grant, ProgrammeState
 from dxsim.model.quality import failure_probability, realised_share
 from dxsim.model.schemes import fixed_payments
@@ -350,8 +351,11 @@ class Contracting:
         self.grants = grants
         self.live = live
         # the counts it writes, one contract at a time, on Python floats
-        self.counts = {name: cells(counts[name]) for name in ("adoptions", "renewals", "accepted", "lighthouses")}
-        self.evidence = evidence
+        self.counts = {name: cells(counts[name]) for name in ("adoptions", "renewals", "lighthouses")}
+        #: The assessments' records, written at each month's close.
+        self.assessments = Assessments(
+            register.book, register.apps, admission, evidence, counts["accepted"], rules.acceptance_level
+        )
         self.lighthouses = Lighthouses(
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
         )
@@ -566,46 +570,46 @@ class Contracting:
         register.book.started(contract, now, fails)
         return traits.implementation
 
-    def go_live(self, contract: int, now: float) -> float:
-        """Go live ``now``: pay the grants due; in use from now; return the delay to acceptance (months)."""
+    def go_live(self, contract: int, now: float) -> float | None:
+        """Go live ``now``: pay the grants due; in use from now; its acceptance assessment is due.
+
+        Returns the delay to the assessment's own step (months), for a
+        contract with programme money to pay or forfeit then
+        (:meth:`assess`); None for one without: its assessment is only
+        recorded, at the close of its month (:class:`~dxsim.model.acceptance.Assessments`).
+        """
         register = self.register
         register.book.set(contract, "golive", now)
-        if register.grants[contract]:
+        funded = bool(register.grants[contract])
+        if funded:
             self.grants.pay(contract, "golive")
         self.live.add(contract, now)
-        return self.rules.acceptance_delay
+        delay = self.rules.acceptance_delay
+        self.assessments.due(contract, now + delay)
+        return delay if funded else None
 
     # ---------------------------------------------------------- assessment
     def assess(self, contract: int, now: float) -> None:
-        """Acceptance ``now``: maturity level after the project; pay or release acceptance money; lighthouse candidates.
+        """Acceptance ``now`` of a contract with grants: pay or forfeit its acceptance money; lighthouse candidates.
 
-        An enterprise that has exited by then fails acceptance (its
-        platform's admission record does not count it).  A renewal is
-        assessed like any contract (its acceptance money is paid), but its
-        enterprise is not counted again among the accepted, nor is it a
+        The assessment's records are written at the close of its month
+        (:class:`~dxsim.model.acceptance.Assessments`).  An enterprise that
+        has exited by then fails acceptance.  A renewal is assessed like any
+        contract (its acceptance money is paid), but its enterprise is not a
         lighthouse candidate again.
         """
-        register = self.register
-        app = register.apps[contract]
+        app = self.register.apps[contract]
         traits = app.traits
         works = not traits.fails
-        after = traits.maturity + (traits.maturity_gain if works else 0.0)
-        level = maturity_level(after)
-        present = app.exit > now  # an enterprise gone is not assessed: no mark against its platform
-        accepted = works and level >= self.rules.acceptance_level and present
-        register.book.assessed(contract, now, accepted, after)
-        if present:
-            self.admission.record(app.platform, accepted)
-            self.evidence.assessed(app.industry, works)
-        first = not app.renewal  # an enterprise is counted once: a renewal keeps the level it reached
-        grants = register.grants[contract]
-        if accepted:
-            self.counts["accepted"][int(now), app.industry] += first
-            if grants:
-                self.grants.pay(contract, "acceptance", level)
-        elif grants:
+        _, level, accepted = assessment(
+            works, traits.maturity, traits.maturity_gain, app.exit, now, self.rules.acceptance_level
+        )
+        if not accepted:
             self.grants.forfeit(contract, "acceptance")
-        if first and accepted and grants and level >= self.rules.lighthouse_level:
+            return
+        self.grants.pay(contract, "acceptance", level)
+        if not app.renewal and level >= self.rules.lighthouse_level:
+            grants = self.register.grants[contract]
             gain = traits.revenue / 12.0 * traits.benefit * self.live.per_platform[app.platform][1]
             self.lighthouses.candidate(grants[0].batch, (contract, app.platform, app.industry, gain))
 
@@ -613,4 +617,4 @@ class Contracting:
         """The programme designates contract ``contract``'s enterprise a lighthouse now."""
         self.register.book.set(contract, "lighthouse", 1.0)
         self.counts["lighthouses"][int(self.env.now), industry] += 1
-        self.evidence.designated(industry)
+        self.assessments.evidence.designated(industry)  # the evidence the assessments write

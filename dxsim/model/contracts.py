@@ -175,12 +175,19 @@ class ContractBook:
         """Record a later fact (go-live time, acceptance) of contract ``cid``."""
         self._rows[cid * self._WIDTH + self.PLACE[name]] = value
 
-    def assessed(self, cid: int, time: float, accepted: bool, maturity_after: float) -> None:
-        """Record the acceptance assessment of contract ``cid``: when (months), whether it passed, the score after."""
-        row, rows = cid * self._WIDTH, self._rows
-        rows[row + self._AT_ASSESSED] = time
-        rows[row + self._AT_ACCEPTED] = accepted
-        rows[row + self._AT_AFTER] = maturity_after
+    def assessed(
+        self,
+        cids: NDArray[np.int64],
+        time: NDArray[np.float64],
+        accepted: NDArray[np.bool_],
+        maturity_after: NDArray[np.float64],
+    ) -> None:
+        """Record the acceptance assessments of contracts ``cids``: when (months), whether each passed, the score after."""
+        rows = np.frombuffer(self._rows, dtype=np.float64)  # a view: writing it writes the book
+        at = cids * self._WIDTH
+        rows[at + self._AT_ASSESSED] = time
+        rows[at + self._AT_ACCEPTED] = accepted
+        rows[at + self._AT_AFTER] = maturity_after
 
     def take(self, name: str, cids: NDArray[np.int64]) -> NDArray[np.float64]:
         """Column ``name`` of contracts ``cids`` (a copy)."""

@@ -170,9 +170,8 @@ class Admission:
         self.platforms = platforms
         self.prices = prices
         self.acceptance_weight = acceptance_weight
-        # Python floats: counted one assessment at a time, read as arrays once per batch
-        self.assessed = [0.0] * len(platforms)  # enterprises assessed per platform
-        self.passed = [0.0] * len(platforms)  # ... and accepted
+        self.assessed = np.zeros(len(platforms))  # enterprises assessed per platform
+        self.passed = np.zeros(len(platforms))  # ... and accepted
 
     def admitted_now(self, t: float) -> NDArray[np.bool_] | None:
         """Platforms admitted by the batch open at ``t`` (None outside windows)."""
@@ -187,15 +186,15 @@ class Admission:
 
     def score(self) -> NDArray[np.float64]:
         """Admission score: quality - price index + weight x share of assessed enterprises accepted."""
-        assessed = np.array(self.assessed)
+        assessed = self.assessed
         with np.errstate(invalid="ignore", divide="ignore"):
-            passed = np.where(assessed > 0, np.array(self.passed) / assessed, 0.0)
+            passed = np.where(assessed > 0, self.passed / assessed, 0.0)
         return np.asarray(self.platforms.quality - self.prices.index + self.acceptance_weight * passed)
 
-    def record(self, platform: int, accepted: bool) -> None:
-        """An enterprise of ``platform`` was assessed, and ``accepted`` or not."""
-        self.assessed[platform] += 1
-        self.passed[platform] += accepted
+    def record(self, platform: NDArray[np.int64], accepted: NDArray[np.bool_]) -> None:
+        """Enterprises of ``platform`` (one entry each) were assessed, and each ``accepted`` or not."""
+        self.assessed += np.bincount(platform, minlength=len(self.assessed))
+        self.passed += np.bincount(platform[accepted], minlength=len(self.passed))
 
 
 class Offers:

@@ -30,6 +30,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from dxsim.model.acceptance import Assessments
 from dxsim.model.contracting import LiveContracts
 from dxsim.model.demand import Demand, Prices
 from dxsim.model.lifecycle import Renewals
@@ -124,6 +125,8 @@ class MonthlyDriver:
         Decides the month's considerers.
     live : LiveContracts
         Contracts gone live, settled at each month's end.
+    assessments : Assessments
+        The acceptance assessments, recorded at each month's end.
     programme : ProgrammeState
         The programme (the budget left at each month's end).
     receivables : Receivables
@@ -147,6 +150,7 @@ class MonthlyDriver:
         potential: NDArray[np.float64],
         demand: Demand,
         live: LiveContracts,
+        assessments: Assessments,
         programme: ProgrammeState,
         receivables: Receivables,
         occupancy: Occupancy,
@@ -162,6 +166,7 @@ class MonthlyDriver:
         self.potential = potential
         self.demand = demand
         self.live = live
+        self.assessments = assessments
         self.programme = programme
         self.receivables = receivables
         self.occupancy = occupancy
@@ -219,6 +224,7 @@ class MonthlyDriver:
 
     def close_month(self, t: int) -> None:
         """Record the end-of-month state of month ``t`` (called at time t + 1)."""
+        self.assessments.write(t)
         self.live.settle()
         stats = self.series.platform
         stats["receivables"][t] = self.receivables.level(t)

@@ -74,12 +74,10 @@ class Evidence:
         """No evidence yet in ``industries`` sub-industries."""
         return cls(np.zeros(industries), np.zeros(industries), np.zeros(industries))
 
-    def assessed(self, industry: int, works: bool) -> None:
-        """A project of ``industry`` was assessed: it works or it failed."""
-        if works:
-            self.working[industry] += 1.0
-        else:
-            self.failed[industry] += 1.0
+    def assessed(self, industry: NDArray[np.int64], works: NDArray[np.bool_]) -> None:
+        """Projects of ``industry`` (one entry each) were assessed: each works or failed."""
+        self.working += np.bincount(industry[works], minlength=len(self.working))
+        self.failed += np.bincount(industry[~works], minlength=len(self.failed))
 
     def designated(self, industry: int) -> None:
         """A lighthouse of ``industry`` was designated."""

@@ -156,6 +156,7 @@ class World:
             potential=self._market_potential(industry),
             demand=demand,
             live=self.live,
+            assessments=self.contracting.assessments,
             programme=programme,
             receivables=receivables,
             occupancy=occupancy,

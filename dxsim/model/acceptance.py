@@ -1,0 +1,142 @@
+"""The acceptance assessment: its rule, and its records written at the close of the month it falls in.
+
+An enterprise is assessed ``acceptance.delay_months`` after its project goes
+live (MODEL.md, "Acceptance"): its maturity score rises by its maturity gain
+if the project works, and it passes if the score reaches the acceptance level
+and the enterprise is still in business (:func:`assessment`).
+
+What an assessment records (the contract's score after, when it was assessed
+and whether it passed; its platform's admission record; its sub-industry's
+evidence of working and failed projects; the month's count of enterprises
+accepted) is read only at a month's start (the beliefs of the month's
+considerers, a batch's admission of platforms) and in the run's results.  So
+:class:`Assessments` writes the records of all the assessments that fall in
+a month at once, as arrays, when the month closes, and an assessment has a
+step of its own in the environment only when it pays or forfeits programme
+money (:meth:`~dxsim.model.contracting.Contracting.assess`), which moves
+the budget that a later applicant of the same month may draw on.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dxsim.model.contracts import ContractBook
+from dxsim.model.population import maturity_level
+
+if TYPE_CHECKING:
+    from dxsim.model.applications import Application
+    from dxsim.model.demand import Admission
+    from dxsim.model.information import Evidence
+
+__all__ = ["Assessments", "assessment"]
+
+
+def assessment(works: Any, maturity: Any, gain: Any, exit_time: Any, now: Any, min_level: int) -> tuple[Any, Any, Any]:
+    """The outcome of acceptance assessments: the score after, its level, whether accepted.
+
+    Python scalars (one assessment) or arrays (several) alike.
+
+    Parameters
+    ----------
+    works : bool or bool array
+        Whether the project works.
+    maturity, gain : float or array
+        Maturity score before the project, and the points a working project adds.
+    exit_time, now : float or array
+        When the enterprise exits, and when it is assessed (months since the start).
+    min_level : int
+        The maturity level that passes.
+
+    Returns
+    -------
+    after : float or array
+        The maturity score after the project.
+    level : int or int array
+        Its maturity level (1-4).
+    accepted : bool or bool array
+        Whether the enterprise passes: its project works, it reaches the level,
+        and it is still in business.
+
+    Examples
+    --------
+    >>> assessment(True, 35.0, 20.0, float("inf"), 10.0, 2)
+    (55.0, 2, True)
+    >>> assessment(False, 35.0, 20.0, float("inf"), 10.0, 2)
+    (35.0, 1, False)
+    """
+    after = maturity + gain * works
+    level = maturity_level(after)
+    return after, level, works & (level >= min_level) & (exit_time > now)
+
+
+class Assessments:
+    """The records of the acceptance assessments, written month by month as arrays.
+
+    Parameters
+    ----------
+    book : ContractBook
+        The contracts (the assessment's time, outcome and score are written there).
+    apps : list of Application
+        Each contract's application, by contract id (its enterprise's maturity gain).
+    admission : Admission
+        The platforms' assessment records, read when a batch admits platforms.
+    evidence : Evidence
+        The outcomes each sub-industry has seen, read by the month's considerers.
+    accepted : array, shape (months + 1, industries)
+        Enterprises accepted per month and industry (a renewal is not counted again).
+    min_level : int
+        The maturity level that passes.
+    """
+
+    def __init__(
+        self,
+        book: ContractBook,
+        apps: list[Application],
+        admission: Admission,
+        evidence: Evidence,
+        accepted: NDArray[np.float64],
+        min_level: int,
+    ) -> None:
+        self.book = book
+        self.apps = apps
+        self.admission = admission
+        self.evidence = evidence
+        self.accepted = accepted
+        self.min_level = min_level
+        self._due: defaultdict[int, list[tuple[int, float]]] = defaultdict(list)  # month: (contract, time)
+
+    def due(self, contract: int, time: float) -> None:
+        """Contract ``contract`` is assessed at ``time`` (months since the start)."""
+        self._due[int(time)].append((contract, time))
+
+    def write(self, month: int) -> None:
+        """Write the records of the assessments that fall in ``month``.
+
+        Those of an enterprise that has exited by then fail, and count in
+        neither its platform's admission record nor its sub-industry's
+        evidence.
+        """
+        due = self._due.pop(month, None)
+        if not due:
+            return
+        contract, time = (np.array(column) for column in zip(*due, strict=True))
+        book = self.book
+        industry, platform = (book.take(name, contract).astype(np.int64) for name in ("industry", "platform"))
+        works = book.take("failed", contract) == 0.0
+        gain = np.array([self.apps[c].traits.maturity_gain for c in contract.tolist()])
+        exit_time = book.take("exit", contract)
+        after, _, accepted = assessment(
+            works, book.take("maturity_before", contract), gain, exit_time, time, self.min_level
+        )
+        book.assessed(contract, time, accepted, after)
+        present = exit_time > time  # an enterprise gone is not assessed: no mark against its platform
+        self.admission.record(platform[present], accepted[present])
+        self.evidence.assessed(industry[present], works[present])
+        first = book.take("renewal", contract) == 0.0  # an enterprise is counted once: not again when it renews
+        n_industries = self.accepted.shape[1]
+        self.accepted[month] += np.bincount(industry[accepted & first], minlength=n_industries)
