@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import gain_profile, monthly_rate, npv, payback_period, ramp_integral, straight_line
-from dxsim.model.schemes import deferred_payments, fixed_months, fixed_payments, most_paid, window
+from dxsim.model.schemes import deferred_payments, due_if_failed, fixed_months, fixed_payments, most_paid, window
 from dxsim.model.tax import TaxLaw, TaxPosition
 from dxsim.scenario.schema import PaymentScheme
 
@@ -436,9 +436,8 @@ def _value_and_payback(
         start = golive.astype(np.int64)
         revenue = None if offer.monthly_revenue is None else offer.monthly_revenue[rows]
         paid_ok = paid_ok + deferred_payments(offer.scheme, owed, g, start, np.ones(n, dtype=bool), revenue)
-        paid_fail = paid_fail + deferred_payments(
-            offer.scheme, owed, np.zeros_like(g), start, np.zeros(n, dtype=bool), revenue
-        )
+        if due_if_failed(offer.scheme):  # the same payments, failed or not (otherwise no deferred part then)
+            paid_fail = paid_ok
     subscription = np.asarray(_each(offer.subscription, rows))
     if (subscription > 0).any():
         paid_ok = paid_ok + gain_profile(subscription, golive, 0.0, life, months)  # the solution's fees
