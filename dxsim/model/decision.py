@@ -426,6 +426,32 @@ def _value_and_payback(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows)."""
     months, inside = _windows(offer.scheme, max_payback[rows], horizon)
+    flows = _flows(offer, rows, months, inside, gain, ramp, lifetime, tax_rate, tax)
+    pi = failure[rows]
+    npv_ok, npv_fail = npv(rho[rows], flows[:, :, :horizon])  # one set of discount factors
+    value = (1.0 - pi) * npv_ok + pi * npv_fail
+    seen = flows[0]
+    if not inside.all():
+        seen[~inside] = 0.0  # only the months of each one's own window
+    return value, payback_period(seen, final=True)
+
+
+def _flows(
+    offer: Offer,
+    rows: NDArray[np.int64] | slice,
+    months: int,
+    inside: NDArray[np.bool_],
+    gain: NDArray[np.float64],
+    ramp: NDArray[np.float64],
+    lifetime: NDArray[np.float64],
+    tax_rate: float,
+    tax: TaxPosition | None,
+) -> NDArray[np.float64]:
+    """The net cash flows of the enterprises ``rows`` (success, failure; enterprise; month), yuan / month.
+
+    Over ``months`` months from signing, each enterprise's own window the months ``inside``
+    (what it deducts); the arrays of their parts are gone when it returns.
+    """
     golive = offer.golive[rows]
     life = _each(lifetime, rows)
     g = gain_profile(gain[rows], golive, _each(ramp, rows), life, months)
@@ -455,11 +481,7 @@ def _value_and_payback(
         ok_tax, fail_tax = taxes
         flows[0] += np.subtract(g, ok_tax, out=ok_tax)
         flows[1] -= fail_tax
-    pi = failure[rows]
-    npv_ok, npv_fail = npv(rho[rows], flows[:, :, :horizon])  # one set of discount factors
-    value = (1.0 - pi) * npv_ok + pi * npv_fail
-    seen = flows[0] if inside.all() else np.where(inside, flows[0], 0.0)
-    return value, payback_period(seen, final=True)
+    return flows
 
 
 def _windows(scheme: PaymentScheme, max_payback: NDArray[np.float64], horizon: int) -> tuple[int, NDArray[np.bool_]]:
@@ -501,18 +523,10 @@ def _taxes(
     if law.flat_rate is not None:  # the deprecated flat rate on the gain, without deduction
         return law.flat_rate * gain - credit[:, None] * paid_ok, -credit[:, None] * paid_fail
     months = gain.shape[1]
-    visible = inside.astype(np.float64)
-
-    def within(flows: NDArray[np.float64]) -> NDArray[np.float64]:  # the total within each one's own window
-        return np.asarray(np.einsum("ij,ij->i", flows, visible))
-
-    deductible = np.empty((2, len(gain)))  # success, failure
-    deductible[0] = within(paid_ok)
-    deductible[1] = deductible[0] if paid_fail is paid_ok else within(paid_fail)
+    deductible = _deductible(inside, paid)
     deductible *= 1.0 - credit
     if received.any():  # (less nothing: the same)
-        deductible[0] -= within(received[0])
-        deductible[1] -= within(received[1])
+        deductible -= _deductible(inside, (received[0], received[1]))
     np.maximum(deductible, 0.0, out=deductible)
     taxable = deductible[:, :, None] * straight_line(1.0, golive, life, months)  # the deduction of one yuan
     np.subtract(gain, taxable[0], out=taxable[0])
@@ -522,10 +536,25 @@ def _taxes(
     taxable += base
     slp = law.slp_rates(tax.month + np.arange(months))  # a step in time: one rate when both ends have it
     low, high = law.brackets(tax.high_tech[rows][:, None], slp[:1] if slp[0] == slp[-1] else slp)
-    due = law.tax_in_brackets(taxable, low, high)
+    due = law.tax_in_brackets(taxable, low, high, overwrite=True)
     due -= law.tax_in_brackets(base, low, high)
     due /= 12.0
     credited = credit[:, None] * paid_ok
     due[0] -= credited
     due[1] -= credited if paid_fail is paid_ok else credit[:, None] * paid_fail
     return due[0], due[1]
+
+
+def _deductible(
+    inside: NDArray[np.bool_], paid: tuple[NDArray[np.float64], NDArray[np.float64]]
+) -> NDArray[np.float64]:
+    """The totals of ``paid`` in the success and the failure case within each one's own window, yuan (2, enterprise).
+
+    ``paid`` (enterprise; month) in each case, the failure case's the same object as the success case's
+    when they are the same; the months ``inside`` each one's window.
+    """
+    visible = inside.astype(np.float64)
+    out = np.empty((2, len(inside)))
+    out[0] = np.einsum("ij,ij->i", paid[0], visible)
+    out[1] = out[0] if paid[1] is paid[0] else np.einsum("ij,ij->i", paid[1], visible)
+    return out
