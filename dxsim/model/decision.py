@@ -287,15 +287,18 @@ def _upper_bound(
     k = min(first.shape[1], horizon)
     fixed = first[:, :k].sum(axis=1)
     live_from = np.minimum(np.floor(offer.golive), horizon)
-    # the months discounted from go-live: to the horizon, and with the tax law to the end of the lifetime too
-    ends = np.full((1 if taxed.saving is None else 2, len(gain)), float(horizon))
-    if taxed.saving is not None:
-        np.minimum(horizon, live_from + np.ceil(lifetime) + 1, out=ends[1])
-    annuity = _annuity(rho, live_from, ends)
+    annuity = _annuity(rho, live_from, np.full(len(gain), float(horizon)))  # the months from go-live to the horizon
     # Only its sign counts: a term of zeros is not added (it could only change the sign of a zero).
-    bound = np.asarray((1.0 - failure) * taxed.kept * np.maximum(gain, 0.0) * annuity[0])
+    bound = np.asarray((1.0 - failure) * taxed.kept * np.maximum(gain, 0.0) * annuity)
     if taxed.saving is not None and taxed.credit is not None:
-        bound += taxed.saving * annuity[1] + taxed.credit * fixed
+        # the saving to the horizon too, or to the end of the lifetime if it comes first (NaN: not the horizon)
+        ends = np.minimum(horizon, live_from + np.ceil(lifetime) + 1)
+        short = np.flatnonzero(ends != horizon)
+        saved = annuity
+        if len(short):
+            saved = annuity.copy()
+            saved[short] = _annuity(rho[short], live_from[short], ends[short])
+        bound += taxed.saving * saved + taxed.credit * fixed
     _add_received(bound, offer, horizon)
     bound -= fixed if k == 1 else fixed * (1.0 + rho) ** -(k - 1)  # as late as the last: (1 + rho) ** 0 = 1
     bound -= offer.internal
