@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import gain_profile, monthly_rate, npv, payback_period, ramp_integral, straight_line
-from dxsim.model.schemes import deferred_payments, fixed_months, fixed_payments, most_paid, window
+from dxsim.model.schemes import deferred_payments, due_if_failed, fixed_months, fixed_payments, most_paid, window
 from dxsim.model.tax import TaxLaw, TaxPosition
 from dxsim.scenario.schema import PaymentScheme
 
@@ -287,15 +287,18 @@ def _upper_bound(
     k = min(first.shape[1], horizon)
     fixed = first[:, :k].sum(axis=1)
     live_from = np.minimum(np.floor(offer.golive), horizon)
-    # the months discounted from go-live: to the horizon, and with the tax law to the end of the lifetime too
-    ends = np.full((1 if taxed.saving is None else 2, len(gain)), float(horizon))
-    if taxed.saving is not None:
-        np.minimum(horizon, live_from + np.ceil(lifetime) + 1, out=ends[1])
-    annuity = _annuity(rho, live_from, ends)
+    annuity = _annuity(rho, live_from, np.full(len(gain), float(horizon)))  # the months from go-live to the horizon
     # Only its sign counts: a term of zeros is not added (it could only change the sign of a zero).
-    bound = np.asarray((1.0 - failure) * taxed.kept * np.maximum(gain, 0.0) * annuity[0])
+    bound = np.asarray((1.0 - failure) * taxed.kept * np.maximum(gain, 0.0) * annuity)
     if taxed.saving is not None and taxed.credit is not None:
-        bound += taxed.saving * annuity[1] + taxed.credit * fixed
+        # the saving to the horizon too, or to the end of the lifetime if it comes first (NaN: not the horizon)
+        ends = np.minimum(horizon, live_from + np.ceil(lifetime) + 1)
+        short = np.flatnonzero(ends != horizon)
+        saved = annuity
+        if len(short):
+            saved = annuity.copy()
+            saved[short] = _annuity(rho[short], live_from[short], ends[short])
+        bound += taxed.saving * saved + taxed.credit * fixed
     _add_received(bound, offer, horizon)
     bound -= fixed if k == 1 else fixed * (1.0 + rho) ** -(k - 1)  # as late as the last: (1 + rho) ** 0 = 1
     bound -= offer.internal
@@ -426,6 +429,32 @@ def _value_and_payback(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows)."""
     months, inside = _windows(offer.scheme, max_payback[rows], horizon)
+    flows = _flows(offer, rows, months, inside, gain, ramp, lifetime, tax_rate, tax)
+    pi = failure[rows]
+    npv_ok, npv_fail = npv(rho[rows], flows[:, :, :horizon])  # one set of discount factors
+    value = (1.0 - pi) * npv_ok + pi * npv_fail
+    seen = flows[0]
+    if not inside.all():
+        seen[~inside] = 0.0  # only the months of each one's own window
+    return value, payback_period(seen, final=True)
+
+
+def _flows(
+    offer: Offer,
+    rows: NDArray[np.int64] | slice,
+    months: int,
+    inside: NDArray[np.bool_],
+    gain: NDArray[np.float64],
+    ramp: NDArray[np.float64],
+    lifetime: NDArray[np.float64],
+    tax_rate: float,
+    tax: TaxPosition | None,
+) -> NDArray[np.float64]:
+    """The net cash flows of the enterprises ``rows`` (success, failure; enterprise; month), yuan / month.
+
+    Over ``months`` months from signing, each enterprise's own window the months ``inside``
+    (what it deducts); the arrays of their parts are gone when it returns.
+    """
     golive = offer.golive[rows]
     life = _each(lifetime, rows)
     g = gain_profile(gain[rows], golive, _each(ramp, rows), life, months)
@@ -436,9 +465,8 @@ def _value_and_payback(
         start = golive.astype(np.int64)
         revenue = None if offer.monthly_revenue is None else offer.monthly_revenue[rows]
         paid_ok = paid_ok + deferred_payments(offer.scheme, owed, g, start, np.ones(n, dtype=bool), revenue)
-        paid_fail = paid_fail + deferred_payments(
-            offer.scheme, owed, np.zeros_like(g), start, np.zeros(n, dtype=bool), revenue
-        )
+        if due_if_failed(offer.scheme):  # the same payments, failed or not (otherwise no deferred part then)
+            paid_fail = paid_ok
     subscription = np.asarray(_each(offer.subscription, rows))
     if (subscription > 0).any():
         paid_ok = paid_ok + gain_profile(subscription, golive, 0.0, life, months)  # the solution's fees
@@ -456,11 +484,7 @@ def _value_and_payback(
         ok_tax, fail_tax = taxes
         flows[0] += np.subtract(g, ok_tax, out=ok_tax)
         flows[1] -= fail_tax
-    pi = failure[rows]
-    npv_ok, npv_fail = npv(rho[rows], flows[:, :, :horizon])  # one set of discount factors
-    value = (1.0 - pi) * npv_ok + pi * npv_fail
-    seen = flows[0] if inside.all() else np.where(inside, flows[0], 0.0)
-    return value, payback_period(seen, final=True)
+    return flows
 
 
 def _windows(scheme: PaymentScheme, max_payback: NDArray[np.float64], horizon: int) -> tuple[int, NDArray[np.bool_]]:
@@ -502,18 +526,10 @@ def _taxes(
     if law.flat_rate is not None:  # the deprecated flat rate on the gain, without deduction
         return law.flat_rate * gain - credit[:, None] * paid_ok, -credit[:, None] * paid_fail
     months = gain.shape[1]
-    visible = inside.astype(np.float64)
-
-    def within(flows: NDArray[np.float64]) -> NDArray[np.float64]:  # the total within each one's own window
-        return np.asarray(np.einsum("ij,ij->i", flows, visible))
-
-    deductible = np.empty((2, len(gain)))  # success, failure
-    deductible[0] = within(paid_ok)
-    deductible[1] = deductible[0] if paid_fail is paid_ok else within(paid_fail)
+    deductible = _deductible(inside, paid)
     deductible *= 1.0 - credit
     if received.any():  # (less nothing: the same)
-        deductible[0] -= within(received[0])
-        deductible[1] -= within(received[1])
+        deductible -= _deductible(inside, (received[0], received[1]))
     np.maximum(deductible, 0.0, out=deductible)
     taxable = deductible[:, :, None] * straight_line(1.0, golive, life, months)  # the deduction of one yuan
     np.subtract(gain, taxable[0], out=taxable[0])
@@ -523,10 +539,25 @@ def _taxes(
     taxable += base
     slp = law.slp_rates(tax.month + np.arange(months))  # a step in time: one rate when both ends have it
     low, high = law.brackets(tax.high_tech[rows][:, None], slp[:1] if slp[0] == slp[-1] else slp)
-    due = law.tax_in_brackets(taxable, low, high)
+    due = law.tax_in_brackets(taxable, low, high, overwrite=True)
     due -= law.tax_in_brackets(base, low, high)
     due /= 12.0
     credited = credit[:, None] * paid_ok
     due[0] -= credited
     due[1] -= credited if paid_fail is paid_ok else credit[:, None] * paid_fail
     return due[0], due[1]
+
+
+def _deductible(
+    inside: NDArray[np.bool_], paid: tuple[NDArray[np.float64], NDArray[np.float64]]
+) -> NDArray[np.float64]:
+    """The totals of ``paid`` in the success and the failure case within each one's own window, yuan (2, enterprise).
+
+    ``paid`` (enterprise; month) in each case, the failure case's the same object as the success case's
+    when they are the same; the months ``inside`` each one's window.
+    """
+    visible = inside.astype(np.float64)
+    out = np.empty((2, len(inside)))
+    out[0] = np.einsum("ij,ij->i", paid[0], visible)
+    out[1] = out[0] if paid[1] is paid[0] else np.einsum("ij,ij->i", paid[1], visible)
+    return out

@@ -23,6 +23,7 @@ from dxsim.scenario.schema import Hybrid, Installments, PaymentScheme, RevenueSh
 __all__ = [
     "deferred_owed",
     "deferred_payments",
+    "due_if_failed",
     "fixed_months",
     "fixed_payments",
     "is_deferred",
@@ -40,6 +41,14 @@ def is_deferred(scheme: PaymentScheme) -> bool:
 def on_revenue(scheme: PaymentScheme) -> bool:
     """True when the deferred part is a share of revenue: due whether or not the project works."""
     return isinstance(scheme, RevenueShare | Hybrid) and scheme.base == "revenue"
+
+
+def due_if_failed(scheme: PaymentScheme) -> bool:
+    """True when the deferred part is due whether or not the project works (subscription, a share of revenue).
+
+    Otherwise a failed project pays none of it (:func:`deferred_payments` with ``works`` False: zeros).
+    """
+    return isinstance(scheme, Subscription) or on_revenue(scheme)
 
 
 def fixed_months(scheme: PaymentScheme) -> int:
@@ -180,5 +189,9 @@ def deferred_payments(
     else:
         reported = scheme.rate * scheme.reported_share * gain
         due = np.where(in_term & works[:, None], np.maximum(reported, scheme.floor), 0.0)
-    paid = np.minimum(np.cumsum(due, axis=1), (scheme.cap_multiple * base)[:, None])
-    return np.diff(paid, axis=1, prepend=0.0)
+    paid = np.cumsum(due, axis=1)
+    np.minimum(paid, (scheme.cap_multiple * base)[:, None], out=paid)
+    out = np.empty_like(paid)  # np.diff(paid, axis=1, prepend=0.0), without the copies
+    out[:, :1] = paid[:, :1]
+    np.subtract(paid[:, 1:], paid[:, :-1], out=out[:, 1:])
+    return out

@@ -145,18 +145,18 @@ class TaxLaw:
     ) -> NDArray[np.float64]:
         """Annual EIT T(x) (yuan / year) of annual taxable ``profit`` x with the rates of :meth:`brackets`.
 
-        With ``overwrite``, ``profit`` and ``low`` are the caller's own
-        arrays: of the result's shape, they hold the tax and its parts
-        (large arrays need no more memory).
+        With ``overwrite``, ``profit`` is the caller's own array, of the
+        result's shape: it holds the tax (large arrays need no more memory).
         """
         x = np.asarray(profit, dtype=np.float64)
         below = x <= self.slp_threshold
-        if overwrite and low.shape == x.shape == np.broadcast_shapes(x.shape, np.shape(high)):
-            np.copyto(low, high, where=~below)  # the rate, as np.where below gives it
-            rate, x = low, np.maximum(x, 0.0, out=x)
-        else:
-            rate, x = np.where(below, low, high), np.maximum(x, 0.0)  # rate: of the shape of the result
-        return np.asarray(np.multiply(rate, x, out=rate))
+        if not (overwrite and x.shape == np.broadcast_shapes(x.shape, np.shape(low), np.shape(high))):
+            rate = np.where(below, low, high)  # of the shape of the result
+            return np.asarray(np.multiply(rate, np.maximum(x, 0.0), out=rate))
+        np.maximum(x, 0.0, out=x)
+        np.multiply(x, high, out=x, where=~below)  # the same products as rate x max(x, 0) above
+        np.multiply(x, low, out=x, where=below)
+        return x
 
     def income_tax_at(self, profit: ArrayLike, high_tech: ArrayLike, slp_rate: ArrayLike) -> NDArray[np.float64]:
         """Annual EIT T_j(x) (yuan / year) of annual taxable ``profit`` x at a given SLP rate (arrays broadcast)."""

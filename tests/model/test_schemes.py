@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import dxsim as dx
 from dxsim.model.ledger import KIND
-from dxsim.model.schemes import deferred_owed, deferred_payments, fixed_payments
+from dxsim.model.schemes import deferred_owed, deferred_payments, due_if_failed, fixed_payments
 from dxsim.model.world import World
 from dxsim.random import replication_key
 from dxsim.scenario.schema import Hybrid, Installments, RevenueShare, Subscription, Upfront
@@ -91,6 +91,15 @@ def test_a_failed_project_pays_nothing_under_revenue_share_and_the_fee_under_sub
     pay = deferred_payments(sub, ROW, np.zeros((1, 30)), np.array([3]), np.array([False]))
     np.testing.assert_allclose(pay[0, 3:13], 100.0)  # fee = part / term, working or not
     assert pay.sum() == pytest.approx(1000.0)
+
+
+@pytest.mark.parametrize("name", ["revenue_share", "revenue_share_on_revenue", "subscription", "hybrid"])
+def test_a_failed_project_pays_the_same_or_nothing_from_golive_as_due_if_failed_says(name):
+    scheme = dx.load_scenario("small").with_overrides({"contract.payment": PAYMENTS[name]}).contract.payment
+    gain, revenue = np.full((1, 30), 100.0), np.array([400.0])
+    ok, failed = (deferred_payments(scheme, ROW, gain, np.array([2]), np.array([w]), revenue) for w in (True, False))
+    assert ok.any()
+    np.testing.assert_array_equal(failed, ok if due_if_failed(scheme) else np.zeros_like(ok))
 
 
 def test_the_floor_applies_while_the_solution_works():
