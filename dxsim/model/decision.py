@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import gain_profile, monthly_rate, npv, payback_period, ramp_integral, straight_line
-from dxsim.model.schemes import deferred_payments, due_if_failed, fixed_months, fixed_payments, most_paid, window
+from dxsim.model.schemes import expected_payments, fixed_months, fixed_payments, most_paid
 from dxsim.model.tax import TaxLaw, TaxPosition
 from dxsim.scenario.schema import PaymentScheme
 
@@ -459,14 +459,8 @@ def _flows(
     life = _each(lifetime, rows)
     g = gain_profile(gain[rows], golive, _each(ramp, rows), life, months)
     n = len(g)
-    owed = offer.owed[rows]
-    paid_ok = paid_fail = fixed_payments(offer.scheme, owed, months)
-    if window(offer.scheme) > 0:  # a deferred part, paid from go-live
-        start = golive.astype(np.int64)
-        revenue = None if offer.monthly_revenue is None else offer.monthly_revenue[rows]
-        paid_ok = paid_ok + deferred_payments(offer.scheme, owed, g, start, np.ones(n, dtype=bool), revenue)
-        if due_if_failed(offer.scheme):  # the same payments, failed or not (otherwise no deferred part then)
-            paid_fail = paid_ok
+    revenue = None if offer.monthly_revenue is None else offer.monthly_revenue[rows]
+    paid_ok, paid_fail = expected_payments(offer.scheme, offer.owed[rows], months, golive, g, revenue)
     subscription = np.asarray(_each(offer.subscription, rows))
     if (subscription > 0).any():
         paid_ok = paid_ok + gain_profile(subscription, golive, 0.0, life, months)  # the solution's fees

@@ -51,7 +51,7 @@ from numpy.typing import NDArray
 
 from dxsim.finance import gain_profile, monthly_rate, npv
 from dxsim.model.decision import MAX_MONTHS, Offer
-from dxsim.model.schemes import deferred_payments, fixed_months, fixed_payments, window
+from dxsim.model.schemes import expected_payments, fixed_months, window
 
 __all__ = ["Outlook", "ProgrammeMoney", "Valuation", "receipts_value", "valuation"]
 
@@ -157,15 +157,10 @@ def receipts_value(
     n = len(offer.owed)
     months = _months(offer, outlook.lifetime)
     rho = monthly_rate(cost_of_capital)
-    paid_ok = paid_fail = fixed_payments(offer.scheme, offer.owed, months)
-    if window(offer.scheme) > 0:
-        start = offer.golive.astype(np.int64)
+    gain = None
+    if window(offer.scheme) > 0:  # the base of a revenue share of the gain
         gain = gain_profile(outlook.gain, offer.golive, outlook.ramp, outlook.lifetime, months)
-        revenue = offer.monthly_revenue
-        paid_ok = paid_ok + deferred_payments(offer.scheme, offer.owed, gain, start, np.ones(n, dtype=bool), revenue)
-        paid_fail = paid_fail + deferred_payments(
-            offer.scheme, offer.owed, np.zeros_like(gain), start, np.zeros(n, dtype=bool), revenue
-        )
+    paid_ok, paid_fail = expected_payments(offer.scheme, offer.owed, months, offer.golive, gain, offer.monthly_revenue)
     if (offer.subscription > 0).any():
         paid_ok = paid_ok + gain_profile(offer.subscription, offer.golive, 0.0, outlook.lifetime, months)
     pv_ok, pv_fail = npv(rho, np.stack([paid_ok, paid_fail]))

@@ -24,6 +24,7 @@ __all__ = [
     "deferred_owed",
     "deferred_payments",
     "due_if_failed",
+    "expected_payments",
     "fixed_months",
     "fixed_payments",
     "is_deferred",
@@ -49,6 +50,52 @@ def due_if_failed(scheme: PaymentScheme) -> bool:
     Otherwise a failed project pays none of it (:func:`deferred_payments` with ``works`` False: zeros).
     """
     return isinstance(scheme, Subscription) or on_revenue(scheme)
+
+
+def expected_payments(
+    scheme: PaymentScheme,
+    owed: NDArray[np.float64],
+    months: int,
+    golive: NDArray[np.float64],
+    gain: NDArray[np.float64] | None,
+    revenue: NDArray[np.float64] | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """What each enterprise expects to pay the platform per month if its project works and if it fails.
+
+    The fixed part from signing (:func:`fixed_payments`) and the deferred
+    part from the expected go-live (:func:`deferred_payments`), on a grid of
+    ``months`` months from signing, yuan / month, shape (n, months) each.
+
+    Parameters
+    ----------
+    scheme : PaymentScheme
+        The payment scheme.
+    owed : array, shape (n,)
+        What each owes the platform on the price, yuan.
+    months : int
+        Months of the grid.
+    golive : array, shape (n,)
+        Expected go-live, months from signing.
+    gain : array, shape (n, months), or None
+        The gain expected if the project works, yuan / month (the base of a
+        revenue share of the gain); None where ``scheme`` has no deferred part.
+    revenue : array, shape (n,), optional
+        Revenue, yuan / month: the base of a revenue share on revenue.
+
+    Returns
+    -------
+    (array, array)
+        If it works, if it fails: one and the same array when the two are
+        the same (:func:`due_if_failed`, or no deferred part).
+    """
+    paid = fixed_payments(scheme, owed, months)
+    if window(scheme) == 0:
+        return paid, paid
+    if gain is None:
+        raise ValueError("a scheme with a deferred part needs the gain expected")
+    works = np.ones(len(owed), dtype=bool)
+    ok = paid + deferred_payments(scheme, owed, gain, golive.astype(np.int64), works, revenue)
+    return ok, ok if due_if_failed(scheme) else paid  # a failed project pays none of the deferred part then
 
 
 def fixed_months(scheme: PaymentScheme) -> int:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import dxsim as dx
 from dxsim.model.ledger import KIND
-from dxsim.model.schemes import deferred_owed, deferred_payments, due_if_failed, fixed_payments
+from dxsim.model.schemes import deferred_owed, deferred_payments, due_if_failed, expected_payments, fixed_payments
 from dxsim.model.world import World
 from dxsim.random import replication_key
 from dxsim.scenario.schema import Hybrid, Installments, RevenueShare, Subscription, Upfront
@@ -100,6 +100,25 @@ def test_a_failed_project_pays_the_same_or_nothing_from_golive_as_due_if_failed_
     ok, failed = (deferred_payments(scheme, ROW, gain, np.array([2]), np.array([w]), revenue) for w in (True, False))
     assert ok.any()
     np.testing.assert_array_equal(failed, ok if due_if_failed(scheme) else np.zeros_like(ok))
+
+
+@pytest.mark.parametrize(
+    "name", ["upfront", "installments", "revenue_share", "revenue_share_on_revenue", "subscription", "hybrid"]
+)
+def test_expected_payments_are_the_fixed_part_and_what_is_paid_from_golive_in_each_case(name):
+    scheme = dx.load_scenario("small").with_overrides({"contract.payment": PAYMENTS[name]}).contract.payment
+    owed, golive, revenue = np.array([1000.0, 600.0]), np.array([2.4, 0.0]), np.array([400.0, 50.0])
+    gain = np.vstack([np.full(40, 100.0), np.linspace(0.0, 80.0, 40)])
+    ok, failed = expected_payments(scheme, owed, 40, golive, gain, revenue)
+    fixed = fixed_payments(scheme, owed, 40)
+    start = golive.astype(np.int64)
+    works, fails = np.ones(2, dtype=bool), np.zeros(2, dtype=bool)
+    np.testing.assert_array_equal(ok, fixed + deferred_payments(scheme, owed, gain, start, works, revenue))
+    np.testing.assert_array_equal(failed, fixed + deferred_payments(scheme, owed, 0 * gain, start, fails, revenue))
+    assert (failed is ok) == (due_if_failed(scheme) or name in ("upfront", "installments"))
+    if name not in ("upfront", "installments"):  # paid from go-live: the gain expected is needed
+        with pytest.raises(ValueError, match="gain expected"):
+            expected_payments(scheme, owed, 40, golive, None, revenue)
 
 
 def test_the_floor_applies_while_the_solution_works():
