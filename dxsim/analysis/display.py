@@ -11,7 +11,7 @@ is set); its values are untouched.
 from __future__ import annotations
 
 import math
-from typing import Any
+from contextlib import AbstractContextManager, nullcontext
 
 import pandas as pd
 
@@ -46,8 +46,12 @@ class MetricTable(pd.DataFrame):
     """A table of metrics in their own units (one per row) that prints each number with :func:`format_number`.
 
     A :class:`pandas.DataFrame` in every other way (what is taken from it
-    is a MetricTable too); only its text and HTML forms differ.  A format
-    set with ``pd.set_option("display.float_format", ...)`` is followed.
+    is a MetricTable too); only its text and HTML forms differ, and only in
+    how a number is written: pandas' display options hold (rows and columns
+    shown, NaN written ``NaN``), and a format set with
+    ``pd.set_option("display.float_format", ...)`` is followed.  Being of
+    another type, it is not equal to a plain DataFrame for
+    ``pandas.testing.assert_frame_equal`` unless ``check_frame_type=False``.
 
     Examples
     --------
@@ -63,13 +67,20 @@ class MetricTable(pd.DataFrame):
         return MetricTable
 
     def __repr__(self) -> str:
-        return str(self.to_string(**_shown()))
+        with _numbers():
+            return super().__repr__()
 
-    def _repr_html_(self) -> str:
-        return str(self.to_html(**_shown()))
+    def _repr_html_(self) -> str | None:
+        with _numbers():
+            html: str | None = super()._repr_html_()  # type: ignore[misc]  # pandas-stubs leave it out
+            return html
 
 
-def _shown() -> dict[str, Any]:
-    """How a :class:`MetricTable` writes its numbers: pandas' ``display.float_format`` if set, else :func:`format_number`."""
-    chosen = pd.get_option("display.float_format")
-    return {"float_format": chosen} if chosen is not None else {"float_format": format_number, "na_rep": "n/a"}
+def _numbers() -> AbstractContextManager[object]:
+    """pandas' display options while a :class:`MetricTable` prints: :func:`format_number` unless a format is set.
+
+    Every other display option (rows and columns shown, HTML or not) stays the user's.
+    """
+    if pd.get_option("display.float_format") is not None:
+        return nullcontext()
+    return pd.option_context("display.float_format", format_number)

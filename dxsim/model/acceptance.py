@@ -8,13 +8,16 @@ and the enterprise is still in business (:func:`assessment`).
 What an assessment records (the contract's score after, when it was assessed
 and whether it passed; its platform's admission record; its sub-industry's
 evidence of working and failed projects; the month's count of enterprises
-accepted) is read only at a month's start (the beliefs of the month's
-considerers, a batch's admission of platforms) and in the run's results.  So
+accepted) is read at a month's start (the beliefs of the month's
+considerers), when a batch first admits platforms (their scores, read once
+per batch, which may open inside a month), and in the run's results.  So
 :class:`Assessments` writes the records of all the assessments that fall in
-a month at once, as arrays, when the month closes, and an assessment has a
-step of its own in the environment only when it pays or forfeits programme
-money (:meth:`~dxsim.model.contracting.Contracting.assess`), which moves
-the budget that a later applicant of the same month may draw on.
+a month at once, as arrays, when the month closes, and those made so far
+when a batch is about to admit platforms (:meth:`Assessments.write_due`);
+an assessment has a step of its own in the environment only when it pays
+or forfeits programme money
+(:meth:`~dxsim.model.contracting.Contracting.assess`), which moves the
+budget that a later applicant of the same month may draw on.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import simpy
 from numpy.typing import NDArray
 
 from dxsim.model.contracts import ContractBook
@@ -79,6 +83,8 @@ class Assessments:
 
     Parameters
     ----------
+    env : simpy.Environment
+        The replication's environment (its clock, months).
     book : ContractBook
         The contracts (the assessment's time, outcome and score are written there).
     apps : list of Application
@@ -95,6 +101,7 @@ class Assessments:
 
     def __init__(
         self,
+        env: simpy.Environment,
         book: ContractBook,
         apps: list[Application],
         admission: Admission,
@@ -102,6 +109,7 @@ class Assessments:
         accepted: NDArray[np.float64],
         min_level: int,
     ) -> None:
+        self.env = env
         self.book = book
         self.apps = apps
         self.admission = admission
@@ -115,15 +123,30 @@ class Assessments:
         self._due[int(time)].append((contract, time))
 
     def write(self, month: int) -> None:
-        """Write the records of the assessments that fall in ``month``.
+        """Write the records of the assessments that fall in ``month`` (those not written yet)."""
+        due = self._due.pop(month, None)
+        if due:
+            self._write(month, due)
+
+    def write_due(self) -> None:
+        """Write now the records of this month's assessments made before now (a batch is about to read them)."""
+        now = self.env.now
+        month = int(now)
+        due = self._due.get(month)
+        if not due:
+            return
+        made = [entry for entry in due if entry[1] < now]
+        if made:
+            self._due[month] = [entry for entry in due if entry[1] >= now]
+            self._write(month, made)
+
+    def _write(self, month: int, due: list[tuple[int, float]]) -> None:
+        """Write the records of the assessments ``due`` (contract, time), of ``month``.
 
         Those of an enterprise that has exited by then fail, and count in
         neither its platform's admission record nor its sub-industry's
         evidence.
         """
-        due = self._due.pop(month, None)
-        if not due:
-            return
         contract, time = (np.array(column) for column in zip(*due, strict=True))
         book = self.book
         industry, platform = (book.take(name, contract).astype(np.int64) for name in ("industry", "platform"))

@@ -354,8 +354,9 @@ class Contracting:
         self.counts = {name: cells(counts[name]) for name in ("adoptions", "renewals", "lighthouses")}
         #: The assessments' records, written at each month's close.
         self.assessments = Assessments(
-            register.book, register.apps, admission, evidence, counts["accepted"], rules.acceptance_level
+            env, register.book, register.apps, admission, evidence, counts["accepted"], rules.acceptance_level
         )
+        admission.before_scoring = self.assessments.write_due  # a batch's score reads the assessments made so far
         self.lighthouses = Lighthouses(
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
         )

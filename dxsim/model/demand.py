@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -172,6 +173,9 @@ class Admission:
         self.acceptance_weight = acceptance_weight
         self.assessed = np.zeros(len(platforms))  # enterprises assessed per platform
         self.passed = np.zeros(len(platforms))  # ... and accepted
+        #: Called before the score is read: writes the records of the assessments made so far (the
+        #: world's :meth:`~dxsim.model.acceptance.Assessments.write_due`; they are written in batches).
+        self.before_scoring: Callable[[], None] = _nothing
 
     def admitted_now(self, t: float) -> NDArray[np.bool_] | None:
         """Platforms admitted by the batch open at ``t`` (None outside windows)."""
@@ -186,6 +190,7 @@ class Admission:
 
     def score(self) -> NDArray[np.float64]:
         """Admission score: quality - price index + weight x share of assessed enterprises accepted."""
+        self.before_scoring()
         assessed = self.assessed
         with np.errstate(invalid="ignore", divide="ignore"):
             passed = np.where(assessed > 0, self.passed / assessed, 0.0)
@@ -195,6 +200,10 @@ class Admission:
         """Enterprises of ``platform`` (one entry each) were assessed, and each ``accepted`` or not."""
         self.assessed += np.bincount(platform, minlength=len(self.assessed))
         self.passed += np.bincount(platform[accepted], minlength=len(self.passed))
+
+
+def _nothing() -> None:
+    """Do nothing."""
 
 
 class Offers:

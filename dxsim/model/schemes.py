@@ -71,7 +71,8 @@ def expected_payments(
     scheme : PaymentScheme
         The payment scheme.
     owed : array, shape (n,)
-        What each owes the platform on the price, yuan.
+        What each owes the platform on the price, yuan (never negative: a
+        failed project then pays none of a revenue share of the gain).
     months : int
         Months of the grid.
     golive : array, shape (n,)

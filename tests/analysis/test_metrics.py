@@ -33,10 +33,12 @@ def table(run: xr.Dataset) -> pd.DataFrame:
     return dx.summarize(run)
 
 
-def test_headline_and_paired_difference_print_each_number_on_its_own(run):
+def test_headline_and_paired_difference_print_each_number_on_its_own(short, run):
     # a count of enterprises and a sum in yuan in one column: pandas would write both as 2.623333e+02
     head = dx.headline(run)
-    diff = metrics.paired_difference(run, run)
+    other = dx.simulate(short.with_overrides({"contract.platform_discount": 0.25}), replications=REPS, seed=SEED)
+    diff = metrics.paired_difference(run, other)
+    assert (diff["mean"].abs() > 0).any() and diff["mean"].abs().max() > 1e5  # counts and yuan differ
     for table in (head, diff):
         assert isinstance(table, pd.DataFrame)
         assert "e+0" not in repr(table) and "e+0" not in table._repr_html_()

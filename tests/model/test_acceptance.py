@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,9 +31,10 @@ def test_the_rule_is_the_same_for_one_assessment_and_for_many(rows, min_level):
         assert accepted[k] == (w and level[k] >= min_level and e > t)
 
 
-def run(overrides: dict) -> tuple[World, list[int]]:
+def run(overrides: dict, seed: int = 3) -> tuple[World, list[int]]:
     """A replication of ``small`` over 36 months with ``overrides``; the world and the contracts stepped to acceptance."""
-    w = World(dx.load_scenario("small").with_overrides({"horizon_months": 36, **overrides}), replication_key(3, 0))
+    sc = dx.load_scenario("small").with_overrides({"horizon_months": 36, **overrides})
+    w = World(sc, replication_key(seed, 0))
     stepped: list[int] = []
     step = w.contracting.assess
 
@@ -87,3 +89,76 @@ def test_the_records_written_at_the_month_s_close_follow_the_rule():
     admission = w.contracting.assessments.admission
     assert np.array_equal(admission.assessed, np.bincount(platform[present], minlength=n_plat))
     assert np.array_equal(admission.passed, np.bincount(platform[present & accepted], minlength=n_plat))
+
+
+#: ``small`` with a second batch that opens inside a month and admits the platforms of best score.
+MID_MONTH = {
+    "programme.admission": {"acceptance_weight": 5.0},
+    "programme.batches": [
+        {"name": "2022", "opens": "2022-09-01", "closes": "2023-08-31", "budget": 10e6},
+        {"name": "2023", "opens": "2023-09-15", "closes": "2024-08-31", "budget": 10e6, "platforms": 2},
+    ],
+}
+
+
+def tallies(w: World, before: float) -> dict[str, np.ndarray]:
+    """What the assessments made before ``before`` (months) add up to: evidence and admission record.
+
+    From each contract's go-live and the rule, not from what the assessments wrote.
+    """
+    book = w.register.book.arrays()
+    when = book["golive"] + w.rules.acceptance_delay  # NaN: never live
+    made = when < before
+    works = book["failed"] == 0.0
+    gain = np.array([app.traits.maturity_gain for app in w.register.apps])
+    _, _, accepted = assessment(works, book["maturity_before"], gain, book["exit"], when, w.rules.acceptance_level)
+    present = made & (book["exit"] > when)
+    industry, platform = book["industry"].astype(int), book["platform"].astype(int)
+    n_ind, n_plat = len(w.contracting.assessments.evidence.working), len(w.platforms)
+    return {
+        "working": np.bincount(industry[present & works], minlength=n_ind),
+        "failed": np.bincount(industry[present & ~works], minlength=n_ind),
+        "assessed": np.bincount(platform[present], minlength=n_plat),
+        "passed": np.bincount(platform[present & accepted], minlength=n_plat),
+    }
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_what_is_read_during_the_run_counts_every_assessment_made_before(seed):
+    # the considerers' beliefs at each month's start, a batch's admission when it first scores the platforms
+    # (here inside a month): each sees the records of every assessment made before then, none after
+    sc = dx.load_scenario("small").with_overrides({"horizon_months": 36, **MID_MONTH})
+    w = World(sc, replication_key(seed, 0))
+    seen: list[tuple[float, dict[str, np.ndarray]]] = []
+    assessments, admission = w.contracting.assessments, w.contracting.admission
+    consider, score = w.driver.demand.consider, admission.score
+
+    def snapshot() -> dict[str, np.ndarray]:
+        evidence = assessments.evidence
+        return {
+            "working": evidence.working.copy(),
+            "failed": evidence.failed.copy(),
+            "assessed": admission.assessed.copy(),
+            "passed": admission.passed.copy(),
+        }
+
+    def considering(c, t):  # type: ignore[no-untyped-def]
+        seen.append((float(t), snapshot()))
+        consider(c, t)
+
+    def scoring():  # type: ignore[no-untyped-def]
+        out = score()
+        seen.append((w.env.now, snapshot()))
+        return out
+
+    w.driver.demand.consider = considering  # type: ignore[method-assign]
+    admission.score = scoring  # type: ignore[method-assign]
+    w.run()
+    inside = [t for t, _ in seen if t != int(t)]
+    assert inside  # the second batch scored its platforms inside a month
+    later = [t for t in inside if (tallies(w, t)["assessed"] > tallies(w, int(t))["assessed"]).any()]
+    assert later  # ... after assessments made earlier in that month: what a month-end write would miss
+    for t, state in seen:
+        expected = tallies(w, t)
+        for name, values in state.items():
+            np.testing.assert_array_equal(values, expected[name], err_msg=f"{name} at {t}")
