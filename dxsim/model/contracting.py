@@ -356,7 +356,7 @@ class Contracting:
         self.assessments = Assessments(
             env, register.book, register.apps, admission, evidence, counts["accepted"], rules.acceptance_level
         )
-        admission.before_scoring = self.assessments.write_due  # a batch's score reads the assessments made so far
+        admission.before_scoring(self.assessments.write_due)  # a batch's score reads the assessments made so far
         self.lighthouses = Lighthouses(
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
         )

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -173,9 +174,7 @@ class Admission:
         self.acceptance_weight = acceptance_weight
         self.assessed = np.zeros(len(platforms))  # enterprises assessed per platform
         self.passed = np.zeros(len(platforms))  # ... and accepted
-        #: Called before the score is read: writes the records of the assessments made so far (the
-        #: world's :meth:`~dxsim.model.acceptance.Assessments.write_due`; they are written in batches).
-        self.before_scoring: Callable[[], None] = _nothing
+        self._before_scoring: weakref.WeakMethod[Callable[[], None]] | None = None  # see before_scoring
 
     def admitted_now(self, t: float) -> NDArray[np.bool_] | None:
         """Platforms admitted by the batch open at ``t`` (None outside windows)."""
@@ -190,20 +189,27 @@ class Admission:
 
     def score(self) -> NDArray[np.float64]:
         """Admission score: quality - price index + weight x share of assessed enterprises accepted."""
-        self.before_scoring()
+        write = None if self._before_scoring is None else self._before_scoring()
+        if write is not None:
+            write()
         assessed = self.assessed
         with np.errstate(invalid="ignore", divide="ignore"):
             passed = np.where(assessed > 0, self.passed / assessed, 0.0)
         return np.asarray(self.platforms.quality - self.prices.index + self.acceptance_weight * passed)
 
+    def before_scoring(self, write: Callable[[], None]) -> None:
+        """Call the method ``write`` before the score is read: it records the assessments made so far.
+
+        The world's :meth:`~dxsim.model.acceptance.Assessments.write_due`, which records assessments in
+        batches; held weakly, so that the two make no reference cycle (the replication is freed by
+        reference counting).
+        """
+        self._before_scoring = weakref.WeakMethod(write)
+
     def record(self, platform: NDArray[np.int64], accepted: NDArray[np.bool_]) -> None:
         """Enterprises of ``platform`` (one entry each) were assessed, and each ``accepted`` or not."""
         self.assessed += np.bincount(platform, minlength=len(self.assessed))
         self.passed += np.bincount(platform[accepted], minlength=len(self.passed))
-
-
-def _nothing() -> None:
-    """Do nothing."""
 
 
 class Offers:
