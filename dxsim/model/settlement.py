@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import gain_profile
-from dxsim.model.schemes import deferred_owed, deferred_payments, on_revenue, window
+from dxsim.model.schemes import deferred_owed, deferred_payments, due_if_failed, window
 from dxsim.scenario.schema import PaymentScheme
 
 __all__ = ["Settlement", "settle"]
@@ -89,8 +89,8 @@ def settle(
     acceptance_delay : float
         Months from go-live to acceptance, when a failed project's unpaid
         deferred part is written off (at the end of the term under a revenue
-        share of revenue, which a failed project keeps paying, or at the
-        enterprise's exit).
+        share of revenue or a subscription, which a failed project keeps
+        paying, or at the enterprise's exit).
     revenue : array, optional
         Each enterprise's revenue, yuan / month: the base of a revenue share
         on revenue (required then).
@@ -118,7 +118,8 @@ def settle(
         total = payments.sum(axis=1)
     else:  # nothing paid from go-live (e.g. upfront): nothing collected (what is owed is never negative)
         collected, total = np.zeros_like(payments), np.zeros(len(golive))
-    ends = np.where(works | on_revenue(scheme), start + term, start + int(np.ceil(acceptance_delay)))
+    # a project that works, or a failed one that keeps paying (due_if_failed), pays to the end of its term
+    ends = np.where(works | due_if_failed(scheme), start + term, start + int(np.ceil(acceptance_delay)))
     ends = np.where(gone < ends, np.maximum(start, np.floor(gone)), ends)  # written off at the exit
     return Settlement(
         start=start,

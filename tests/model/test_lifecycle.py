@@ -27,7 +27,7 @@ from dxsim.model.lifecycle import Exits, Renewals
 from dxsim.model.settlement import settle
 from dxsim.model.world import World
 from dxsim.random import Keys, replication_key
-from dxsim.scenario.schema import RevenueShare
+from dxsim.scenario.schema import RevenueShare, Subscription
 
 GOLDEN = Path(__file__).parents[1] / "regression" / "small_seed5.nc"
 NEW = ("exits", "renewals", "renewal_flag", "exit_month")
@@ -194,6 +194,34 @@ def test_settlement_stops_at_the_exit():
     assert st.shortfall[0] == 10_000.0 - 1_625.0 and st.write_off_month[0] == 5
     np.testing.assert_array_equal(st.gain[1], settle(**common).gain[1])  # no exit: as without exits
     assert st.shortfall[1] == 0.0 and st.premium[1] == 2_000.0  # paid up to the cap
+
+
+def test_a_failed_project_that_keeps_paying_is_written_off_at_its_exit_not_at_acceptance():
+    # a failed project pays a subscription (and a revenue share of revenue) on to the end of its term;
+    # its enterprise exits at 9.5, after acceptance (month 5): what it no longer pays is written off then
+    common = dict(
+        golive=np.array([2.0]),
+        monthly_gain=np.array([1_000.0]),
+        works=np.array([False]),
+        ramp=np.zeros(1),
+        lifetime=np.full(1, 24.0),
+        fee=np.zeros(1),
+        owed=np.full(1, 2_400.0),
+        acceptance_delay=3.0,
+        revenue=np.array([2_000.0]),
+        exit_time=np.array([9.5]),
+    )
+    for scheme in (
+        Subscription(scheme="subscription", term_months=24),
+        RevenueShare(scheme="revenue_share", base="revenue", rate=0.05, term_months=24),
+    ):
+        st = settle(**common, scheme=scheme)
+        assert st.payments[0, :8].tolist() == [100.0] * 8 and st.payments[0, 8:].sum() == 0  # months 2-9
+        assert st.shortfall[0] == 2_400.0 - 800.0 and st.write_off_month[0] == 9
+    # a failed project under a revenue share of the gain pays nothing: written off at acceptance
+    gain_share = RevenueShare(scheme="revenue_share", rate=0.5, reported_share=1.0, term_months=24)
+    st = settle(**common, scheme=gain_share)
+    assert st.payments.sum() == 0 and st.shortfall[0] == 2_400.0 and st.write_off_month[0] == 5
 
 
 def test_no_exit_rate_no_exits():
