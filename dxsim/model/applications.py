@@ -2,12 +2,13 @@
 
 An applicant is not a SimPy process: each of its steps is one timeout
 whose callback calls the action for that step and schedules the next, so an
-applicant spends two events (it applies, its implementation ends), and a
-third when its acceptance assessment pays or forfeits programme money (the
-go-live step says so; without money the assessment is only recorded, at the
-close of its month: :mod:`dxsim.model.acceptance`), and no generator.  A platform with a capacity serves first come,
-first served: a contract that finds every server busy joins the platform's
-queue and starts the moment one is released, without an event of its own.
+applicant spends two events (it applies, its implementation ends), a third
+when its acceptance assessment pays or forfeits programme money (the go-live
+step says so; without money the assessment is only recorded, at the close of
+its month: :mod:`dxsim.model.acceptance`), and no generator.  A platform with
+a capacity serves first come, first served: a contract that finds every
+server busy joins the platform's queue and starts the moment one is
+released, without an event of its own.
 
 The actions are whatever satisfies :class:`ApplicantSteps` (in a replication,
 :class:`~dxsim.model.contracting.Contracting`); this module knows nothing of

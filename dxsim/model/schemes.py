@@ -237,9 +237,5 @@ def deferred_payments(
     else:
         reported = scheme.rate * scheme.reported_share * gain
         due = np.where(in_term & works[:, None], np.maximum(reported, scheme.floor), 0.0)
-    paid = np.cumsum(due, axis=1)
-    np.minimum(paid, (scheme.cap_multiple * base)[:, None], out=paid)
-    out = np.empty_like(paid)  # np.diff(paid, axis=1, prepend=0.0), without the copies
-    out[:, :1] = paid[:, :1]
-    np.subtract(paid[:, 1:], paid[:, :-1], out=out[:, 1:])
-    return out
+    paid = np.minimum(np.cumsum(due, axis=1), (scheme.cap_multiple * base)[:, None])
+    return np.diff(paid, axis=1, prepend=0.0)
