@@ -21,7 +21,7 @@ The peer-effect speed-up runs the scenario again, so it is a study:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
@@ -185,68 +185,138 @@ def _ratio(num: NDArray[np.float64], den: NDArray[np.float64]) -> NDArray[np.flo
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def _summarize_run(ds: xr.Dataset, scenario: Scenario | None) -> pd.DataFrame:
-    """:func:`summarize` of one scenario (no sweep dimensions)."""
-    horizon = int(ds.attrs.get("horizon_months", ds.sizes["month"]))
-    reps = ds["replication"].values
+class _RunMetrics:
+    """The :data:`METRICS` of one run (no sweep dimensions), each computed when first asked for.
 
-    def adopter(name: str) -> NDArray[np.float64]:
-        return np.asarray(ds[name].transpose("replication", "adopter").values, dtype=np.float64)
+    ``metrics[name]`` is one value per replication, in the metric's units;
+    the metrics computed together (the Kaplan-Meier ones of a party, the
+    platforms' losses) are computed once, and the run's scenario is read
+    (parsed from the attrs) only for the budget's exhaustion.
+    """
 
-    def end_total(name: str) -> NDArray[np.float64]:
-        return np.asarray(ds[name].isel(month=-1).sum("industry").transpose("replication").values, dtype=np.float64)
+    def __init__(self, ds: xr.Dataset) -> None:
+        self.ds = ds
+        self.horizon = int(ds.attrs.get("horizon_months", ds.sizes["month"]))
+        self._values: dict[str, NDArray[np.float64]] = {}
 
-    signed = adopter("signed_month")
+    def __getitem__(self, name: str) -> NDArray[np.float64]:
+        if name not in self._values:
+            self._values.update(_COMPUTE[name](self))
+        return self._values[name]
+
+    def frame(self, names: Sequence[str]) -> pd.DataFrame:
+        """The metrics ``names`` as columns, one row per replication (index ``replication``)."""
+        index = pd.Index(self.ds["replication"].values, name="replication")
+        return pd.DataFrame({name: self[name] for name in names}, index=index)
+
+    def adopter(self, name: str) -> NDArray[np.float64]:
+        """Variable ``name`` of the adopters (replication, adopter)."""
+        return np.asarray(self.ds[name].transpose("replication", "adopter").values, dtype=np.float64)
+
+    def per_replication(self, da: xr.DataArray) -> NDArray[np.float64]:
+        """``da`` reduced to one value per replication, as floats."""
+        return np.asarray(da.transpose("replication").values, dtype=np.float64)
+
+    def end_total(self, name: str) -> NDArray[np.float64]:
+        """Stock ``name`` at the horizon, all industries."""
+        return self.per_replication(self.ds[name].isel(month=-1).sum("industry"))
+
+
+def _stock(name: str) -> Callable[[_RunMetrics], dict[str, NDArray[np.float64]]]:
+    """Stock ``name`` at the horizon, all industries (enterprises)."""
+    return lambda m: {name: m.end_total(name)}
+
+
+def _private_money(m: _RunMetrics) -> dict[str, NDArray[np.float64]]:
+    signed = m.adopter("signed_month")
     valid = ~np.isnan(signed)
-    public = np.asarray(ds["public_money"].sum("month").transpose("replication").values, dtype=np.float64)
-    part = np.nan_to_num(adopter("government_part"))
-    paid = np.nan_to_num(adopter("government_paid")) if "government_paid" in ds else part
+    part = np.nan_to_num(m.adopter("government_part"))
+    paid = np.nan_to_num(m.adopter("government_paid")) if "government_paid" in m.ds else part
     subsidised = valid & ((part > 0) | (paid > 0))
-    private = np.where(subsidised, np.nan_to_num(adopter("enterprise_part") + adopter("platform_discount")), 0.0)
-    table: dict[str, Any] = {
-        "adopters": end_total("adopters"),
-        "accepted": end_total("accepted"),
-        "lighthouses": end_total("lighthouses"),
-        "public_money": public,
-        "private_money": private.sum(axis=1),
-    }
-    table["leverage"] = _ratio(table["private_money"], public)
-    followup = horizon - np.floor(signed)
-    km: dict[str, list[float]] = {}
-    for party, (time_var, flag_var) in _PAYBACK.items():
-        times, flags = adopter(time_var), adopter(flag_var) > 0
+    private = np.where(subsidised, np.nan_to_num(m.adopter("enterprise_part") + m.adopter("platform_discount")), 0.0)
+    return {"private_money": private.sum(axis=1)}
+
+
+def _paybacks(party: str) -> Callable[[_RunMetrics], dict[str, NDArray[np.float64]]]:
+    """The Kaplan-Meier metrics of ``party``'s payback (median, shares paid back), computed together."""
+
+    def compute(m: _RunMetrics) -> dict[str, NDArray[np.float64]]:
+        signed = m.adopter("signed_month")
+        valid = ~np.isnan(signed)
+        followup = m.horizon - np.floor(signed)
+        time_var, flag_var = _PAYBACK[party]
+        times, flags = m.adopter(time_var), m.adopter(flag_var) > 0
         medians, shares = [], []
-        for k in range(len(reps)):
+        for k in range(len(signed)):
             ok = valid[k]
             sample = (times[k][ok], flags[k][ok], followup[k][ok])
             medians.append(km_median(*sample))
             shares.append(km_share(*sample, PAYBACK_THRESHOLDS))
-        km[f"median_{party}_payback"] = medians
-        for j, m in enumerate(PAYBACK_THRESHOLDS):
-            km[f"{party}_paid_back_{m}"] = [s[j] for s in shares]
-    for name in METRICS:
-        if name in km:
-            table[name] = np.asarray(km[name], dtype=np.float64)
-    table["budget_exhaustion_month"] = _exhaustion_month(ds, scenario)
-    table["budget_exhausted"] = (~np.isnan(table["budget_exhaustion_month"])).astype(np.float64)
-    table["budget_lapsed"] = (
-        np.asarray(ds["budget_lapsed"].sum("month").transpose("replication").values, dtype=np.float64)
-        if "budget_lapsed" in ds.variables
-        else np.full(len(reps), np.nan)
-    )
-    table["public_money_per_accepted"] = _ratio(public, table["accepted"])
-    table["public_money_per_lighthouse"] = _ratio(public, table["lighthouses"])
+        out = {f"median_{party}_payback": np.asarray(medians, dtype=np.float64)}
+        for j, months in enumerate(PAYBACK_THRESHOLDS):
+            out[f"{party}_paid_back_{months}"] = np.asarray([s[j] for s in shares], dtype=np.float64)
+        return out
+
+    return compute
+
+
+def _progress_ratio(m: _RunMetrics) -> dict[str, NDArray[np.float64]]:
     fits = []
-    for k in range(len(reps)):
-        x, y, plat = wright_points(ds, k)
+    for k in range(m.ds.sizes["replication"]):
+        x, y, plat = wright_points(m.ds, k)
         fits.append(2.0 ** fit_slope(x, y, plat)[0])
-    table["progress_ratio"] = np.asarray(fits, dtype=np.float64)
-    table["platform_net_cash"], table["platform_receivables"], table["platforms_losing"] = _platform_losses(ds)
-    frame = pd.DataFrame({name: table[name] for name in METRICS}, index=pd.Index(reps, name="replication"))
-    return frame
+    return {"progress_ratio": np.asarray(fits, dtype=np.float64)}
 
 
-def summarize(ds: xr.Dataset, *, split: bool = False) -> pd.DataFrame:
+def _budget_lapsed(m: _RunMetrics) -> dict[str, NDArray[np.float64]]:
+    if "budget_lapsed" not in m.ds.variables:
+        return {"budget_lapsed": np.full(m.ds.sizes["replication"], np.nan)}
+    return {"budget_lapsed": m.per_replication(m.ds["budget_lapsed"].sum("month"))}
+
+
+def _exhaustion(m: _RunMetrics) -> dict[str, NDArray[np.float64]]:
+    month = _exhaustion_month(m.ds, _scenario(m.ds))
+    return {"budget_exhaustion_month": month, "budget_exhausted": (~np.isnan(month)).astype(np.float64)}
+
+
+def _losses(m: _RunMetrics) -> dict[str, NDArray[np.float64]]:
+    net, owed, losing = _platform_losses(m.ds)
+    return {"platform_net_cash": net, "platform_receivables": owed, "platforms_losing": losing}
+
+
+#: How each metric of :data:`METRICS` is computed (with the metrics computed together with it).
+_COMPUTE: dict[str, Callable[[_RunMetrics], dict[str, NDArray[np.float64]]]] = {
+    **{name: _stock(name) for name in ("adopters", "accepted", "lighthouses")},
+    "public_money": lambda m: {"public_money": m.per_replication(m.ds["public_money"].sum("month"))},
+    "private_money": _private_money,
+    "leverage": lambda m: {"leverage": _ratio(m["private_money"], m["public_money"])},
+    **{
+        name: _paybacks(party)
+        for party in _PAYBACK
+        for name in (f"median_{party}_payback", *(f"{party}_paid_back_{m}" for m in PAYBACK_THRESHOLDS))
+    },
+    "budget_exhaustion_month": _exhaustion,
+    "budget_exhausted": _exhaustion,
+    "budget_lapsed": _budget_lapsed,
+    "public_money_per_accepted": lambda m: {"public_money_per_accepted": _ratio(m["public_money"], m["accepted"])},
+    "public_money_per_lighthouse": lambda m: {
+        "public_money_per_lighthouse": _ratio(m["public_money"], m["lighthouses"])
+    },
+    "progress_ratio": _progress_ratio,
+    **dict.fromkeys(("platform_net_cash", "platform_receivables", "platforms_losing"), _losses),
+}
+
+
+def _metric_names(metrics: Sequence[str] | None) -> list[str]:
+    """``metrics`` as a list (all of :data:`METRICS` for None); unknown names are refused (ValueError)."""
+    names = list(METRICS if metrics is None else metrics)
+    unknown = [m for m in names if m not in METRICS]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}")
+    return names
+
+
+def summarize(ds: xr.Dataset, *, split: bool = False, metrics: Sequence[str] | None = None) -> pd.DataFrame:
     """Metrics per replication (one row each), and per point of a sweep; or each metric's variance split.
 
     Parameters
@@ -264,6 +334,10 @@ def summarize(ds: xr.Dataset, *, split: bool = False) -> pd.DataFrame:
         (the metric's units squared), ``parameter_share`` (1),
         ``replications`` and ``units``.  One run only (select a point of a
         sweep first).
+    metrics : sequence of str, optional
+        Columns of :data:`METRICS` to compute, in this order (default: all).
+        Only what they need is computed: ``metrics=["adopters"]`` does not
+        fit the progress ratio or read the scenario.
 
     Returns
     -------
@@ -319,17 +393,21 @@ def summarize(ds: xr.Dataset, *, split: bool = False) -> pd.DataFrame:
     >>> float(summarize(ds, split=True).loc["adopters", "parameter"])  # no [uncertain] table: all simulation
     0.0
     """
+    names = _metric_names(metrics)
     dims = sweep_dims(ds)
     if split:
         if dims:
             raise ValueError("summarize(split=True) splits one run; select a point of the sweep first")
-        return variance_split(_summarize_run(ds, _scenario(ds)), ds, {k: v[0] for k, v in METRICS.items()})
-    if not dims:
-        return _summarize_run(ds, _scenario(ds))
+        return variance_split(_RunMetrics(ds).frame(names), ds, {k: v[0] for k, v in METRICS.items()})
+    return _RunMetrics(ds).frame(names) if not dims else _by_point(ds, dims, names)
+
+
+def _by_point(ds: xr.Dataset, dims: Sequence[Hashable], names: Sequence[str]) -> pd.DataFrame:
+    """:func:`summarize` of a sweep: the metrics ``names`` of each point, index the sweep ``dims`` then replication."""
     frames = []
     for at in point_indices(ds):
         point = ds.isel(at).load()
-        frame = _summarize_run(point, _scenario(point))
+        frame = _RunMetrics(point).frame(names)
         keys = [point[d].values.item() for d in dims]
         frame.index = pd.MultiIndex.from_tuples(
             [(*keys, r) for r in frame.index], names=[*(str(d) for d in dims), "replication"]
@@ -363,11 +441,8 @@ def headline(ds: xr.Dataset, *, interval: float = 0.90, metrics: Sequence[str] |
     """
     if sweep_dims(ds):
         raise ValueError("headline() summarises one run; select a point of the sweep, or use summarize()")
-    names = list(HEADLINE if metrics is None else metrics)
-    unknown = [m for m in names if m not in METRICS]
-    if unknown:
-        raise ValueError(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}")
-    table = summarize(ds)[names]
+    names = _metric_names(HEADLINE if metrics is None else metrics)
+    table = _RunMetrics(ds).frame(names)
     for name in set(names) & set(NEVER_AS_INF):
         table[name] = table[name].fillna(math.inf)
     lo, hi = (1 - interval) / 2, 1 - (1 - interval) / 2

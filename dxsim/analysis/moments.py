@@ -104,7 +104,8 @@ def statistics(ds: xr.Dataset, wanted: Sequence[Statistic]) -> NDArray[np.float6
     ((2, 2), True)
     """
     out = np.empty((ds.sizes["replication"], len(wanted)), dtype=np.float64)
-    table = summarize(ds) if any(s.month is None for s in wanted) else None
+    plain = list(dict.fromkeys(s.name for s in wanted if s.month is None))
+    table = summarize(ds, metrics=plain) if plain else None  # only the metrics wanted are computed
     for j, stat in enumerate(wanted):
         if stat.month is None:
             assert table is not None

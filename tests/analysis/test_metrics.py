@@ -12,6 +12,7 @@ import xarray as xr
 import dxsim as dx
 from dxsim import plot
 from dxsim.analysis import metrics
+from dxsim.analysis.moments import Statistic, statistics
 
 REPS, SEED = 3, 1
 BUDGET = "programme.batches[0].budget"
@@ -63,6 +64,28 @@ def test_summarize_has_one_row_per_replication_and_every_metric(run, table):
     assert head.index.tolist() == list(metrics.HEADLINE)
     assert head.columns.tolist() == ["mean", "p5", "p95", "units"]
     assert head.loc["adopters", "mean"] == pytest.approx(table["adopters"].mean())
+
+
+def test_summarize_computes_the_metrics_asked_for_alone_and_the_same(run, table, monkeypatch):
+    # each metric alone, and a few together in another order: the same values as in the whole table
+    for name in metrics.METRICS:
+        pd.testing.assert_frame_equal(dx.summarize(run, metrics=[name]), table[[name]])
+    some = ["leverage", "enterprise_paid_back_24", "adopters", "median_platform_payback"]
+    pd.testing.assert_frame_equal(dx.summarize(run, metrics=some), table[some])
+
+    # only what they need is computed: no Wright's-law fit, no scenario read from the attrs
+    def refused(*args, **kwargs):
+        raise AssertionError("computed without being asked for")
+
+    monkeypatch.setattr(metrics, "wright_points", refused)
+    monkeypatch.setattr(metrics, "scenario_of", refused)
+    assert dx.summarize(run, metrics=some).shape == (REPS, len(some))
+    values = statistics(run, [Statistic("adopters"), Statistic("accepted", 12), Statistic("public_money_per_accepted")])
+    assert values[:, 0].tolist() == table["adopters"].tolist()
+    with pytest.raises(AssertionError, match="without being asked"):
+        dx.summarize(run)
+    with pytest.raises(ValueError, match=r"unknown metric\(s\) adoptres"):
+        dx.summarize(run, metrics=["adoptres"])
 
 
 def test_payback_shares_of_each_party_are_shares_non_decreasing_in_months(table):
