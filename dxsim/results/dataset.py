@@ -86,7 +86,9 @@ def build_dataset(
             arr = _padded([r.adopters[name] for r in runs], n_adopters)
         variables[name] = xr.Variable(("replication", *dims), arr, attrs={"units": units, "long_name": long_name})
     recorded = runs and all(r.decisions is not None for r in runs)
-    more = _decisions(runs, n_adopters, scenario.horizon_months) if recorded else {}
+    more: dict[str, xr.Variable | xr.DataArray] = {}
+    if recorded:
+        more |= _decisions(runs, n_adopters, scenario.horizon_months)
     more |= _returns(variables, scenario)
     more["platform_industry"] = xr.Variable(
         "platform",
@@ -99,6 +101,11 @@ def build_dataset(
         attrs={"units": "enterprises", "long_name": "SMEs in scope per industry"},
     )
     reps = np.arange(len(runs)) if replications is None else np.asarray(replications)
+    if scenario.uncertain:
+        more["uncertain_value"] = uncertain_values(scenario, seed, reps)
+    more["events"] = xr.Variable(
+        "replication", [r.events for r in runs], attrs={"units": "events", "long_name": "SimPy events scheduled"}
+    )
     ds = xr.Dataset(  # the variables added in two merges, not one each (each aligns and copies the Dataset)
         variables,
         coords={
@@ -113,13 +120,6 @@ def build_dataset(
         },
     )
     ds.update(more)
-    if scenario.uncertain:
-        ds["uncertain_value"] = uncertain_values(scenario, seed, reps)
-    ds["events"] = xr.DataArray(
-        [r.events for r in runs],
-        dims="replication",
-        attrs={"units": "events", "long_name": "SimPy events scheduled"},
-    )
     ds.attrs.update(
         scenario=seeded(scenario, seed).to_toml(),
         scenario_name=scenario.name,
