@@ -18,12 +18,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import dxsim as dx
 from dxsim.model import population as population_module
 from dxsim.model.applications import Applicants
-from dxsim.model.lifecycle import Exits, Renewals
+from dxsim.model.lifecycle import Exits, Renewals, binomial_quantile
 from dxsim.model.settlement import settle
 from dxsim.model.world import World
 from dxsim.random import Keys, replication_key
@@ -310,3 +312,16 @@ def test_renewals_keep_solutions_in_use_in_the_long_run():
     assert float(with_renewal[late].mean()) > 2 * float(
         without["in_use"].sum("industry").mean("replication")[late].mean()
     )
+
+
+@given(
+    u=st.lists(st.floats(min_value=1e-300, max_value=1 - 2**-53, exclude_max=False), min_size=1, max_size=8),
+    n=st.integers(min_value=0, max_value=10**7),
+    p=st.one_of(st.just(0.0), st.just(1.0), st.floats(min_value=0.0, max_value=1.0)),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_monthly_exit_counts_are_scipy_s_binomial_quantiles(u, n, p):
+    # what Exits draws each month: binom.ppf's own quantile, on the domain it is called on
+    uu = np.array(u)
+    alive = np.full(len(uu), float(n))
+    np.testing.assert_array_equal(binomial_quantile(uu, alive, p), stats.binom.ppf(uu, alive, p))
