@@ -186,6 +186,10 @@ class LiveContracts:
         self.renewals = renewals
         self.horizon = in_use.shape[0] - 1
         self.pending: list[int] = []  # contracts gone live, not yet settled
+        #: Whether the schedules are written at each month's close (:meth:`month_closed`): only
+        #: payments from go-live move the receivables the run reads each month, and only fees
+        #: interleave with the gains in the ledger; otherwise they are written once, at the end.
+        self.monthly = rules.deferred or bool(np.any(industry.subscription > 0))
         #: Per industry, as Python floats for the steps of one contract at a time: failure probability
         #: and its learning ratio, internal costs (share of the price, yuan), lifetime (months).
         self.per_industry = list(
@@ -224,6 +228,17 @@ class LiveContracts:
             if lifetime_end < exit_at:
                 score = traits.maturity + traits.maturity_gain
                 self.renewals.schedule(app.enterprise, i, lifetime_end, app.attempt, score)
+
+    def month_closed(self) -> None:
+        """A month closes: settle the contracts gone live in it now if the run reads them monthly (:attr:`monthly`).
+
+        Otherwise they wait for the run's end (:meth:`settle` then writes
+        the same ledger entries in the same order: each schedule is written
+        contract by contract, in the order the contracts went live, and no
+        other schedule comes between them).
+        """
+        if self.monthly:
+            self.settle()
 
     def settle(self) -> None:
         """Write the schedules of the contracts gone live since the last call (one batch of arrays).

@@ -124,7 +124,8 @@ class MonthlyDriver:
     demand : Demand
         Decides the month's considerers.
     live : LiveContracts
-        Contracts gone live, settled at each month's end.
+        Contracts gone live, settled at each month's end or at the run's end
+        (:meth:`~dxsim.model.contracting.LiveContracts.month_closed`).
     assessments : Assessments
         The acceptance assessments, recorded at each month's end.
     programme : ProgrammeState
@@ -225,7 +226,7 @@ class MonthlyDriver:
     def close_month(self, t: int) -> None:
         """Record the end-of-month state of month ``t`` (called at time t + 1)."""
         self.assessments.write(t)
-        self.live.settle()
+        self.live.month_closed()
         stats = self.series.platform
         stats["receivables"][t] = self.receivables.level(t)
         wait, busy = self.occupancy.close(float(t + 1))

@@ -124,3 +124,44 @@ def test_a_cohort_decides_each_member_as_deciding_it_alone_would(small, monkeypa
     assert max(len(c.decided) for c in cohorts if c is not None) > 1  # queues moved: decided at another number waiting
     monkeypatch.setattr(Offers, "adopts_without_money", lambda self, app, month: None)
     assert dx.simulate(sc, replications=3, seed=5, progress=False).identical(with_cohorts)
+
+
+def _settled(scenario: dx.Scenario, monthly: bool | None) -> tuple[dict[str, np.ndarray], bool]:
+    """The ledger's columns and outputs of one replication, its settlement forced monthly or not (None: as run)."""
+    world = World(scenario, replication_key(3, 1))
+    chosen = world.live.monthly
+    if monthly is not None:
+        world.live.monthly = monthly
+    written = []  # the number of ledger schedules at each month's close
+    close = world.driver.close_month
+
+    def closing(t: int) -> None:
+        close(t)
+        written.append(len(world.ledger._chunks))
+
+    world.driver.close_month = closing
+    result = world.run(keep_ledger=True)
+    table = result.ledger
+    columns = {k: np.asarray(getattr(table, k)) for k in ("month", "payer", "payee", "kind", "contract", "amount")}
+    columns |= {f"monthly.{k}": v for k, v in result.monthly.items()}
+    columns |= {f"adopters.{k}": v for k, v in result.adopters.items()}
+    columns["written"] = np.asarray(written)
+    return columns, chosen
+
+
+@pytest.mark.parametrize("name", ["small", "revenue-share"])
+def test_settling_at_the_end_writes_what_settling_monthly_writes(name):
+    # upfront without fees: the schedules wait for the run's end, and the ledger and outputs are
+    # those of settling each month, entry by entry; payments from go-live (a revenue share) move
+    # the receivables each month reads: settled monthly
+    scenario = dx.load_scenario(name).with_overrides({"horizon_months": 36})
+    as_run, monthly = _settled(scenario, None)
+    assert monthly == (name == "revenue-share")
+    forced, _ = _settled(scenario, True)
+    for key in as_run:
+        if key != "written":
+            np.testing.assert_array_equal(as_run[key], forced[key], err_msg=key)
+    assert forced["written"][-1] > 0
+    assert (as_run["written"] == 0).all() != monthly  # nothing written before the end unless monthly
+    with_fee = scenario.with_overrides({"solutions.lightweight-mes.subscription": 500.0})
+    assert _settled(with_fee, None)[1]  # fees interleave with the gains: monthly
