@@ -40,7 +40,7 @@ from dxsim.model.schemes import fixed_payments
 from dxsim.model.settlement import settle
 from dxsim.scenario.schema import Lighthouse, Tiered
 
-__all__ = ["Contracting", "Grants", "LiveContracts", "Register"]
+__all__ = ["SETTLE_BLOCK", "Contracting", "Grants", "LiveContracts", "Register"]
 
 
 @dataclass
@@ -138,6 +138,10 @@ class Grants:
                 if not g.settled:
                     out[g.paid_to][cid] += g.to_price
         return out
+
+
+#: Contracts settled together at the run's end (:meth:`LiveContracts.settle`).
+SETTLE_BLOCK = 2048
 
 
 class LiveContracts:
@@ -241,16 +245,25 @@ class LiveContracts:
             self.settle()
 
     def settle(self) -> None:
-        """Write the schedules of the contracts gone live since the last call (one batch of arrays).
+        """Write the schedules of the contracts gone live since the last call.
 
         Gains within the horizon; the solution's fees; payments from go-live
         under the contract's scheme, whatever their month, with the shortfall
         or premium against the deferred part; receivables.  Taxes are
         written when the run's books close (:mod:`dxsim.model.closing`).
+        Settled monthly, the month's contracts are one batch of arrays; at
+        the run's end, blocks of :data:`SETTLE_BLOCK` (arrays that stay in
+        cache; the gains, the only schedule then, in the same order).
         """
         if not self.pending:
             return
         pending, self.pending = self.pending, []  # Python ints: they index lists faster than numpy's
+        step = len(pending) if self.monthly else SETTLE_BLOCK
+        for first in range(0, len(pending), step):
+            self._settle(pending[first : first + step])
+
+    def _settle(self, pending: list[int]) -> None:
+        """:meth:`settle` the contracts ``pending``, one batch of arrays."""
         cids = np.asarray(pending, dtype=np.int64)
         apps = self.register.apps
         benefit = np.array([apps[c].traits.benefit for c in pending])  # not a column of the book's: not an output

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 import dxsim as dx
+from dxsim.model import contracting
 from dxsim.model.applications import Refusal, Refused, Signed, SignOutcome, Waits
+from dxsim.model.contracting import SETTLE_BLOCK
 from dxsim.model.world import World
 from dxsim.random import replication_key
 
@@ -149,11 +151,12 @@ def _settled(scenario: dx.Scenario, monthly: bool | None) -> tuple[dict[str, np.
     return columns, chosen
 
 
-@pytest.mark.parametrize("name", ["small", "revenue-share"])
-def test_settling_at_the_end_writes_what_settling_monthly_writes(name):
-    # upfront without fees: the schedules wait for the run's end, and the ledger and outputs are
-    # those of settling each month, entry by entry; payments from go-live (a revenue share) move
-    # the receivables each month reads: settled monthly
+@pytest.mark.parametrize(("name", "block"), [("small", SETTLE_BLOCK), ("small", 7), ("revenue-share", 7)])
+def test_settling_at_the_end_writes_what_settling_monthly_writes(name, block, monkeypatch):
+    # upfront without fees: the schedules wait for the run's end (in blocks), and the ledger and
+    # outputs are those of settling each month, entry by entry; payments from go-live (a revenue
+    # share) move the receivables each month reads: settled monthly
+    monkeypatch.setattr(contracting, "SETTLE_BLOCK", block)
     scenario = dx.load_scenario(name).with_overrides({"horizon_months": 36})
     as_run, monthly = _settled(scenario, None)
     assert monthly == (name == "revenue-share")
