@@ -228,6 +228,7 @@ def _stock(name: str) -> Callable[[_RunMetrics], dict[str, NDArray[np.float64]]]
 
 
 def _private_money(m: _RunMetrics) -> dict[str, NDArray[np.float64]]:
+    """``private_money``: enterprise part and platform discount of the subsidised contracts (yuan)."""
     signed = m.adopter("signed_month")
     valid = ~np.isnan(signed)
     part = np.nan_to_num(m.adopter("government_part"))
@@ -261,6 +262,7 @@ def _paybacks(party: str) -> Callable[[_RunMetrics], dict[str, NDArray[np.float6
 
 
 def _progress_ratio(m: _RunMetrics) -> dict[str, NDArray[np.float64]]:
+    """``progress_ratio``: Wright's-law fit to each replication's platform costs (1)."""
     fits = []
     for k in range(m.ds.sizes["replication"]):
         x, y, plat = wright_points(m.ds, k)
@@ -269,17 +271,20 @@ def _progress_ratio(m: _RunMetrics) -> dict[str, NDArray[np.float64]]:
 
 
 def _budget_lapsed(m: _RunMetrics) -> dict[str, NDArray[np.float64]]:
+    """``budget_lapsed``: budget lapsed within the horizon (yuan; NaN in files before 0.5.2)."""
     if "budget_lapsed" not in m.ds.variables:
         return {"budget_lapsed": np.full(m.ds.sizes["replication"], np.nan)}
     return {"budget_lapsed": m.per_replication(m.ds["budget_lapsed"].sum("month"))}
 
 
 def _exhaustion(m: _RunMetrics) -> dict[str, NDArray[np.float64]]:
+    """``budget_exhaustion_month`` (months) and ``budget_exhausted`` (1): the only metrics that read the scenario."""
     month = _exhaustion_month(m.ds, _scenario(m.ds))
     return {"budget_exhaustion_month": month, "budget_exhausted": (~np.isnan(month)).astype(np.float64)}
 
 
 def _losses(m: _RunMetrics) -> dict[str, NDArray[np.float64]]:
+    """The platforms' net cash, receivables at the horizon (yuan) and the share of them losing (1)."""
     net, owed, losing = _platform_losses(m.ds)
     return {"platform_net_cash": net, "platform_receivables": owed, "platforms_losing": losing}
 
@@ -293,7 +298,7 @@ _COMPUTE: dict[str, Callable[[_RunMetrics], dict[str, NDArray[np.float64]]]] = {
     **{
         name: _paybacks(party)
         for party in _PAYBACK
-        for name in (f"median_{party}_payback", *(f"{party}_paid_back_{m}" for m in PAYBACK_THRESHOLDS))
+        for name in (f"median_{party}_payback", *(f"{party}_paid_back_{months}" for months in PAYBACK_THRESHOLDS))
     },
     "budget_exhaustion_month": _exhaustion,
     "budget_exhausted": _exhaustion,
@@ -308,11 +313,16 @@ _COMPUTE: dict[str, Callable[[_RunMetrics], dict[str, NDArray[np.float64]]]] = {
 
 
 def _metric_names(metrics: Sequence[str] | None) -> list[str]:
-    """``metrics`` as a list (all of :data:`METRICS` for None); unknown names are refused (ValueError)."""
+    """``metrics`` as a list (all of :data:`METRICS` for None); a string, unknown names or repeats are refused (ValueError)."""
+    if isinstance(metrics, str):
+        raise ValueError(f"metrics must be a list of names, got the string {metrics!r}")
     names = list(METRICS if metrics is None else metrics)
     unknown = [m for m in names if m not in METRICS]
     if unknown:
         raise ValueError(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}")
+    twice = sorted({m for m in names if names.count(m) > 1})
+    if twice:
+        raise ValueError(f"metric(s) named more than once: {', '.join(twice)}")
     return names
 
 

@@ -8,7 +8,9 @@ lifetime ends in the month (:class:`~dxsim.model.lifecycle.Renewals`) and
 hands them to
 :class:`~dxsim.model.demand.Demand`, whose adopters apply at their own times
 inside the month.  At time t + 1 it closes month t: the contracts gone live
-are settled and the month's end state is recorded in the
+are settled (if the run reads their schedules monthly,
+:meth:`~dxsim.model.contracting.LiveContracts.month_closed`) and the month's
+end state is recorded in the
 :class:`MonthlySeries`.
 
 Order at one instant.  The month's end waits on an

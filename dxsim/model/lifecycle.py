@@ -50,12 +50,27 @@ __all__ = ["Exits", "Lifecycle", "Renewals", "binomial_quantile"]
 
 
 def binomial_quantile(u: NDArray[np.float64], n: NDArray[np.float64], p: float) -> NDArray[np.float64]:
-    """``scipy.stats.binom.ppf(u, n, p)`` for ``u`` in (0, 1), whole ``n >= 0`` and ``p`` in [0, 1]: the same values.
+    """The binomial quantile: ``scipy.stats.binom.ppf(u, n, p)``, without its argument checks.
 
-    On that domain ``ppf`` checks its arguments and returns its ``_ppf``
-    (the quantile every scipy distribution defines for ``ppf``): called
-    directly, a month's exits cost a third of the time (tests/model/test_lifecycle.py
-    checks the two agree).
+    On the domain it is called on, ``ppf`` checks its arguments and returns
+    its ``_ppf`` (the quantile scipy's distributions define for ``ppf``;
+    ``scipy.special``'s ``_binom_ppf`` from scipy 1.11 on): called directly,
+    a month's exits cost a third of the time.  tests/model/test_lifecycle.py
+    checks that the two agree.
+
+    Parameters
+    ----------
+    u : array
+        Probabilities in (0, 1] (keyed uniforms).
+    n : array
+        Trials: enterprises in business, whole numbers >= 0 (as floats).
+    p : float
+        Probability of success of each trial (of exiting in the month), in [0, 1].
+
+    Returns
+    -------
+    array
+        The least ``k`` (enterprises) with ``P(K <= k) >= u``, as floats.
     """
     return np.asarray(stats.binom._ppf(u, n, p), dtype=np.float64)
 

@@ -82,10 +82,25 @@ def test_summarize_computes_the_metrics_asked_for_alone_and_the_same(run, table,
     assert dx.summarize(run, metrics=some).shape == (REPS, len(some))
     values = statistics(run, [Statistic("adopters"), Statistic("accepted", 12), Statistic("public_money_per_accepted")])
     assert values[:, 0].tolist() == table["adopters"].tolist()
+    assert dx.headline(run).index.tolist() == list(metrics.HEADLINE)  # the headline asks only for its rows
     with pytest.raises(AssertionError, match="without being asked"):
         dx.summarize(run)
     with pytest.raises(ValueError, match=r"unknown metric\(s\) adoptres"):
         dx.summarize(run, metrics=["adoptres"])
+    with pytest.raises(ValueError, match="named more than once: adopters"):
+        dx.summarize(run, metrics=["adopters", "leverage", "adopters"])
+    with pytest.raises(ValueError, match="a list of names, got the string 'adopters'"):
+        dx.headline(run, metrics="adopters")
+
+
+def test_metrics_computed_together_are_computed_once(run, table, monkeypatch):
+    # a party's Kaplan-Meier median and shares come from one pass over its contracts: one median each replication
+    calls = []
+    median = metrics.km_median
+    monkeypatch.setattr(metrics, "km_median", lambda *a: calls.append(1) or median(*a))
+    names = ["median_enterprise_payback", "enterprise_paid_back_12", "enterprise_paid_back_36", "leverage"]
+    pd.testing.assert_frame_equal(dx.summarize(run, metrics=names), table[names])
+    assert len(calls) == REPS
 
 
 def test_payback_shares_of_each_party_are_shares_non_decreasing_in_months(table):

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dxsim.random import Keys
+from dxsim.random import Keys, _to_unit
 
 int64s = st.integers(-(2**63), 2**63 - 1)
 
@@ -43,3 +43,13 @@ def test_many_elements_of_few_small_values_give_each_elements_bits(key, ids_up_t
     column, grid = ids.reshape(-1, 8)[:, :1], index.reshape(-1, 8)  # broadcast, as the platform choice's
     by_rows = np.concatenate([k.bits("s", column[i : i + 1000], grid[i : i + 1000]) for i in range(0, len(grid), 1000)])
     np.testing.assert_array_equal(k.bits("s", column, grid), by_rows)
+
+
+@given(top=st.integers(min_value=0, max_value=2**53 - 1), low=st.integers(min_value=0, max_value=2**11 - 1))
+@settings(max_examples=300, deadline=None)
+def test_bits_become_uniforms_strictly_inside_zero_and_one(top, low):
+    # (k + 0.5) / 2**53 of the top 53 bits k; k = 2**53 - 1 would round to exactly 1 (-log(1 - u) = inf)
+    z = np.array([top << 11 | low, (2**53 - 1) << 11 | low, low], dtype=np.uint64)
+    u = _to_unit(z)
+    assert ((u > 0) & (u < 1)).all()
+    assert u[0] == (top + 0.5) * 2.0**-53 or top == 2**53 - 1  # every other draw as before
