@@ -56,6 +56,10 @@ from dxsim.scenario.schema import Behaviour, Scenario, Tiered
 
 __all__ = ["Admission", "Demand", "Offers", "PlatformScreen", "Prices", "WorkingCapital"]
 
+#: Unrecorded, a decision on fewer enterprises than this evaluates every one in full: the quick bounds
+#: of :func:`~dxsim.model.decision.decide` cost more than they save on so few (the same adoptions).
+_SCREEN_FROM = 128
+
 
 class Prices:
     """The prices the platforms quote this month (the driver reprices them at each month's start).
@@ -289,7 +293,9 @@ class Offers:
         ``renewing`` marks former users renewing their solution, which expect
         no further maturity gain from it; ``waiting`` is the number waiting
         at each one's platform that its expected go-live counts (default:
-        the number now, :meth:`expected_golive`).
+        the number now, :meth:`expected_golive`).  Without a decision record
+        only the adoptions are read: the decision screens harder, or, on
+        fewer than :data:`_SCREEN_FROM` enterprises, evaluates each in full.
         """
         tier = np.zeros(len(price))
         if self.tiered.any():
@@ -300,6 +306,7 @@ class Offers:
             tier = self.programme.tier_amounts(level, amount)[self.to_enterprise].sum(axis=0)
         discount = self.rules.discount_share(amount.sum(axis=0) > 0)
         offer = self.offer(industry, platform, price, to_price, tier, discount, att.revenue, waiting)
+        record = self.decisions is not None  # unrecorded, the decision may screen harder, or not at all
         return offer, weigh(
             offer,
             att,
@@ -309,7 +316,8 @@ class Offers:
             law=self.rules.tax,
             month=month,
             horizon=self.evaluation_months,
-            record=self.decisions is not None,  # unrecorded, the decision may screen harder
+            screen=record or len(price) >= _SCREEN_FROM,
+            record=record,
         )
 
     def expected_golive(

@@ -124,3 +124,27 @@ def test_a_cohort_decides_each_member_as_deciding_it_alone_would(small, monkeypa
     assert max(len(c.decided) for c in cohorts if c is not None) > 1  # queues moved: decided at another number waiting
     monkeypatch.setattr(Offers, "adopts_without_money", lambda self, app, month: None)
     assert dx.simulate(sc, replications=3, seed=5, progress=False).identical(with_cohorts)
+
+
+def test_a_decision_on_few_enterprises_unrecorded_skips_the_screen_and_adopts_as_with_it(monkeypatch):
+    """Unrecorded, a re-decision of one applicant (or of a few) is evaluated in full: the screened adoptions."""
+    import dxsim.model.demand as demand
+
+    sc = dx.load_scenario("city-pilot-east-tiered")  # applicants re-decide on part of a tiered reward
+    weigh = demand.weigh
+    seen: list[tuple[int, bool, bool, bool]] = []  # enterprises, screen, record, ruled out by the screen
+
+    def checked(offer, att, belief, **kw):
+        decision = weigh(offer, att, belief, **kw)
+        screened = weigh(offer, att, belief, **{**kw, "screen": True})
+        assert np.array_equal(decision.adopt, screened.adopt)
+        seen.append((len(decision.adopt), kw["screen"], kw["record"], bool(np.isnan(screened.value).any())))
+        return decision
+
+    monkeypatch.setattr(demand, "weigh", checked)
+    dx.simulate(sc, replications=1, seed=5, progress=False)
+    dx.simulate(sc, replications=1, seed=5, progress=False, decisions=True)
+    assert all(screen == (record or n >= demand._SCREEN_FROM) for n, screen, record, _ in seen)
+    alone = [out for n, screen, _, out in seen if n == 1 and not screen]
+    assert True in alone and False in alone  # some the screen would have ruled out, some it lets through
+    assert any(record for _, _, record, _ in seen)
