@@ -414,6 +414,51 @@ def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount:
     flows[..., np.flatnonzero(inside), col[inside]] += amount[inside]
 
 
+class _Timings(NamedTuple):
+    """The distinct timings of the enterprises evaluated (months), and each one's among them.
+
+    ``golive``, ``ramp`` and ``life`` (go-live, ramp-up, lifetime) once for each distinct timing;
+    ``which`` each enterprise's (a slice when they all have one).  A profile computed for each
+    timing, taken at ``which``, is each enterprise's own, bit for bit, at the cost of a few.
+    """
+
+    golive: NDArray[np.float64]
+    ramp: NDArray[np.float64] | float
+    life: NDArray[np.float64] | float
+    which: NDArray[np.intp] | slice
+
+    def gain(self, amount: NDArray[np.float64], months: int, *, ramp: bool = True) -> NDArray[np.float64]:
+        """:func:`~dxsim.finance.gain_profile` of ``amount`` (yuan / month, one per enterprise), ramped up or not."""
+        ramp_up = self.ramp if ramp else 0.0
+        if isinstance(self.which, slice):  # one timing: it broadcasts against the amounts
+            return gain_profile(amount, self.golive, ramp_up, self.life, months)
+        return amount[:, None] * gain_profile(1.0, self.golive, ramp_up, self.life, months)[self.which]
+
+    def deduction(self, months: int) -> NDArray[np.float64]:
+        """:func:`~dxsim.finance.straight_line` of one yuan over the lifetime from go-live (a row per enterprise, or one)."""
+        return straight_line(1.0, self.golive, self.life, months)[self.which]
+
+
+def _timings(
+    golive: NDArray[np.float64], ramp: NDArray[np.float64] | float, life: NDArray[np.float64] | float
+) -> _Timings:
+    """The distinct timings among the enterprises' ``golive``, ``ramp`` and ``life`` (months; one entry each)."""
+    if len(golive) == 1:
+        return _Timings(golive, ramp, life, slice(None))
+    columns = np.empty((3, len(golive)))
+    columns[0], columns[1], columns[2] = golive, ramp, life
+    bits = columns.view(np.int64)  # the same bits, the same profiles (-0.0 is not 0.0, nor one NaN another)
+    first: NDArray[np.intp] | slice
+    which: NDArray[np.intp] | slice
+    if (bits == bits[:, :1]).all():  # one timing for all
+        first, which = slice(0, 1), slice(None)
+    else:
+        key = np.ascontiguousarray(bits.T).view(np.dtype((np.void, 3 * bits.itemsize)))[:, 0]
+        _, first, which = np.unique(key, return_index=True, return_inverse=True)
+    golive, ramp, life = columns[:, first]
+    return _Timings(golive, ramp, life, which)
+
+
 def _value_and_payback(
     offer: Offer,
     rows: NDArray[np.int64] | slice,
@@ -456,19 +501,19 @@ def _flows(
     (what it deducts); the arrays of their parts are gone when it returns.
     """
     golive = offer.golive[rows]
-    life = _each(lifetime, rows)
-    g = gain_profile(gain[rows], golive, _each(ramp, rows), life, months)
+    timing = _timings(golive, _each(ramp, rows), _each(lifetime, rows))
+    g = timing.gain(gain[rows], months)
     n = len(g)
     revenue = None if offer.monthly_revenue is None else offer.monthly_revenue[rows]
     paid_ok, paid_fail = expected_payments(offer.scheme, offer.owed[rows], months, golive, g, revenue)
     subscription = np.asarray(_each(offer.subscription, rows))
     if (subscription > 0).any():
-        paid_ok = paid_ok + gain_profile(subscription, golive, 0.0, life, months)  # the solution's fees
+        paid_ok = paid_ok + timing.gain(subscription, months, ramp=False)  # the solution's fees
     flows = np.zeros((2, n, months))  # success, failure: what the programme pays, then the net flows
     flows[:, :, 0] += offer.receive_signing[rows]
     _add_at_month(flows, golive, offer.receive_golive[rows])
     _add_at_month(flows[0], golive + offer.acceptance_delay, offer.receive_acceptance[rows])
-    taxes = None if tax is None else _taxes(tax, rows, g, golive, life, inside, (paid_ok, paid_fail), flows)
+    taxes = None if tax is None else _taxes(tax, rows, g, timing, inside, (paid_ok, paid_fail), flows)
     flows[0] -= paid_ok
     flows[1] -= paid_fail
     flows[:, :, 0] -= _each(offer.internal, rows)
@@ -501,8 +546,7 @@ def _taxes(
     tax: TaxPosition,
     rows: NDArray[np.int64] | slice,
     gain: NDArray[np.float64],
-    golive: NDArray[np.float64],
-    life: NDArray[np.float64] | float,
+    timing: _Timings,
     inside: NDArray[np.bool_],
     paid: tuple[NDArray[np.float64], NDArray[np.float64]],
     received: NDArray[np.float64],
@@ -511,7 +555,8 @@ def _taxes(
 
     ``paid`` is what the enterprise pays the platform per month in each
     case, ``received`` (success, failure; enterprise; month) what the
-    programme pays it; ``gain`` the success-case gain.  What it deducts is
+    programme pays it; ``gain`` the success-case gain; ``timing`` their
+    go-live and lifetime, from which the deduction runs.  What it deducts is
     what it pays within its own window, the months ``inside``.
     """
     law = tax.law
@@ -525,7 +570,7 @@ def _taxes(
     if received.any():  # (less nothing: the same)
         deductible -= _deductible(inside, (received[0], received[1]))
     np.maximum(deductible, 0.0, out=deductible)
-    taxable = deductible[:, :, None] * straight_line(1.0, golive, life, months)  # the deduction of one yuan
+    taxable = deductible[:, :, None] * timing.deduction(months)  # the deduction of one yuan
     np.subtract(gain, taxable[0], out=taxable[0])
     np.subtract(0.0, taxable[1], out=taxable[1])
     taxable *= 12.0

@@ -268,6 +268,44 @@ def test_the_quick_screen_never_changes_a_decision(case, scheme, data):
 
 @SETTINGS
 @given(case=cases(), scheme=schemes, data=st.data())
+def test_enterprises_that_share_their_timings_are_each_decided_as_alone(case, scheme, data):
+    # decide computes the gain and deduction profiles once for each distinct timing (go-live, ramp-up,
+    # lifetime): each enterprise's value and payback are still those of deciding it alone, bit for bit
+    offer, attrs = case
+    n = len(offer.owed)
+
+    def picks(last):  # whose go-live, ramp-up and lifetime each takes, among the first few
+        return st.lists(st.integers(0, last), min_size=n, max_size=n).map(np.array)
+
+    offer = dataclasses.replace(offer, scheme=scheme, golive=offer.golive[data.draw(picks(min(n - 1, 1)))])
+    pick = data.draw(picks(n - 1))
+    attrs["ramp"], attrs["lifetime"] = attrs["ramp"][pick], attrs["lifetime"][pick]
+    tax = data.draw(st.one_of(st.none(), tax_positions(n)))
+    together = decide(offer, **attrs, tax=tax, screen=False)
+
+    def alone(i):
+        def row(x):
+            return x[i : i + 1] if isinstance(x, np.ndarray) else x
+
+        one = dataclasses.replace(offer, **{f.name: row(getattr(offer, f.name)) for f in dataclasses.fields(offer)})
+        position = (
+            None
+            if tax is None
+            else dataclasses.replace(
+                tax, **{k: row(getattr(tax, k)) for k in ("base_profit", "high_tech", "general_vat")}
+            )
+        )
+        return decide(one, **{k: row(v) for k, v in attrs.items()}, tax=position, screen=False)
+
+    for i in range(n):
+        d = alone(i)
+        assert together.value[i : i + 1].tobytes() == d.value.tobytes()
+        assert together.payback[i : i + 1].tobytes() == d.payback.tobytes()
+        assert together.adopt[i] == d.adopt[0]
+
+
+@SETTINGS
+@given(case=cases(), scheme=schemes, data=st.data())
 def test_the_harder_screen_never_changes_a_decision(case, scheme, data):
     # without a record the screen bounds V with the ramp-up's cost and the tax class, and the running
     # total at the end of the month after the payback limit: no enterprise it rules out would adopt,
