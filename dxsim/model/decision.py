@@ -36,7 +36,7 @@ acceptable payback, and what it must pay at signing fits its liquidity.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -79,6 +79,21 @@ class Offer:
     subscription: NDArray[np.float64]  # yuan / month after go-live
     internal: NDArray[np.float64] | float = 0.0  # yuan at signing
     monthly_revenue: NDArray[np.float64] | None = None
+
+    def take(self, rows: NDArray[np.int64]) -> Offer:
+        """The offers of the enterprises ``rows`` only."""
+        revenue = self.monthly_revenue
+        return replace(
+            self,
+            owed=self.owed[rows],
+            receive_signing=self.receive_signing[rows],
+            receive_golive=self.receive_golive[rows],
+            receive_acceptance=self.receive_acceptance[rows],
+            golive=self.golive[rows],
+            subscription=self.subscription[rows],
+            internal=_each(self.internal, rows),
+            monthly_revenue=None if revenue is None else revenue[rows],
+        )
 
 
 @dataclass(frozen=True)
@@ -162,14 +177,9 @@ def decide(
     live = fits
     if screen:
         taxed = _tax_bounds(offer, lifetime, tax_rate, tax, classes=not record)
-        upper = _upper_bound(offer, first, rho, gain, lifetime, failure, horizon, taxed)
-        if record:
-            live = fits & (upper > 0)
-        else:  # harder, with a margin for rounding where the bounds may be tight
-            upper -= _ramp_cost(offer, rho, gain, ramp, failure, horizon, taxed.kept)
-            live = fits & (upper > -1e-9 * _size(offer, gain, horizon))
-            live &= _repaid_by_limit(offer, first, gain, ramp, lifetime, max_payback, taxed)
-        live |= fits & ((rho < 0) | (gain < 0))  # the bounds assume neither: evaluated in full
+        live = _screened(
+            offer, first, fits, gain, ramp, lifetime, rho, failure, horizon, max_payback, taxed, record=record
+        )
     args = (gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax)
     if len(live) and live.all():  # every one evaluated (a single enterprise, mostly): no gaps to fill
         value, payback = _value_and_payback(offer, slice(None), *args)
@@ -237,6 +247,47 @@ def weigh(
         screen=screen,
         record=record,
     )
+
+
+def _screened(
+    offer: Offer,
+    first: NDArray[np.float64],
+    fits: NDArray[np.bool_],
+    gain: NDArray[np.float64],
+    ramp: NDArray[np.float64],
+    lifetime: NDArray[np.float64],
+    rho: NDArray[np.float64],
+    failure: NDArray[np.float64],
+    horizon: int,
+    max_payback: NDArray[np.float64],
+    taxed: _Taxed,
+    *,
+    record: bool,
+) -> NDArray[np.bool_]:
+    """Which of the enterprises that can pay what is due at signing (``fits``) the quick bounds let through.
+
+    ``first`` are the fixed payments (yuan), ``taxed`` the tax as the bounds take it; the rest as
+    :func:`decide`.  The bound on V, the costliest, is computed only for the enterprises the
+    others let through (row by row: the same for them).  A negative hurdle rate or gain is beyond
+    the bounds: such an enterprise is let through, to be evaluated in full.
+    """
+    live = fits.copy() if record else fits & _repaid_by_limit(offer, first, gain, ramp, lifetime, max_payback, taxed)
+    beyond = fits & ((rho < 0) | (gain < 0))
+    rows = np.flatnonzero(live)
+    offer, first = offer.take(rows), first[rows]
+    rho, gain, ramp, lifetime, failure = (x[rows] for x in (rho, gain, ramp, lifetime, failure))
+    kept, saving, credit = taxed
+    taxed = _Taxed(
+        _each(kept, rows), None if saving is None else saving[rows], None if credit is None else credit[rows]
+    )
+    upper = _upper_bound(offer, first, rho, gain, lifetime, failure, horizon, taxed)
+    if record:
+        live[rows] = upper > 0
+    else:  # harder, with a margin for rounding where the bounds may be tight
+        upper -= _ramp_cost(offer, rho, gain, ramp, failure, horizon, taxed.kept)
+        live[rows] = upper > -1e-9 * _size(offer, gain, horizon)
+    live |= beyond
+    return live
 
 
 class _Taxed(NamedTuple):

@@ -27,7 +27,6 @@ No SimPy event is created here; applying schedules the applicant's first step.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import weakref
 from collections.abc import Callable
@@ -780,7 +779,7 @@ class Demand:
         value = self.screen.value(
             c.industry[rows],
             platform[rows],
-            _offer_rows(offer, rows),
+            offer.take(rows),
             amount[:, rows],
             to_price[:, rows],
             att.take(rows),
@@ -862,18 +861,3 @@ class Demand:
         )
         pick = np.argmax(np.where(valid, utility, -np.inf), axis=1)
         return safe[np.arange(len(cand)), pick], np.asarray(valid.any(axis=1))
-
-
-def _offer_rows(offer: Offer, rows: NDArray[np.int64]) -> Offer:
-    """The offers of ``rows`` only."""
-    revenue = offer.monthly_revenue
-    return dataclasses.replace(
-        offer,
-        owed=offer.owed[rows],
-        receive_signing=offer.receive_signing[rows],
-        receive_golive=offer.receive_golive[rows],
-        receive_acceptance=offer.receive_acceptance[rows],
-        golive=offer.golive[rows],
-        subscription=offer.subscription[rows],
-        monthly_revenue=None if revenue is None else revenue[rows],
-    )

@@ -359,6 +359,34 @@ def test_the_harder_bounds_hold_row_by_row(case, scheme, data):
     assert not (~repaid & (full.payback <= attrs["max_payback"])).any()
 
 
+@SETTINGS
+@given(case=cases(), scheme=schemes, record=st.booleans(), data=st.data())
+def test_the_screen_lets_through_whom_its_bounds_do_row_by_row(case, scheme, record, data):
+    # decide computes the bound on V only for the enterprises the other bounds let through: the same
+    # are evaluated as with every bound on every row (internal costs of their own; some hurdle rates
+    # and gains negative, beyond the bounds)
+    offer, attrs = case
+    n = len(offer.owed)
+    internal = np.array(data.draw(st.lists(st.floats(0.0, 1e5), min_size=n, max_size=n)))
+    offer = dataclasses.replace(offer, scheme=scheme, internal=internal)
+    sign = np.array(data.draw(st.lists(st.sampled_from([1.0, 1.0, -1.0]), min_size=n, max_size=n)))
+    attrs = {**attrs, "hurdle_rate": attrs["hurdle_rate"] * sign, "gain": attrs["gain"] * sign[::-1]}
+    tax = data.draw(st.one_of(st.none(), tax_positions(n)))
+    quick = decide(offer, **attrs, tax=tax, record=record)
+    rho = monthly_rate(attrs["hurdle_rate"])
+    first = fixed_payments(offer.scheme, offer.owed, fixed_months(offer.scheme))
+    gain, ramp, lifetime, failure = attrs["gain"], attrs["ramp"], attrs["lifetime"], attrs["failure"]
+    taxed = _tax_bounds(offer, lifetime, 0.0, tax, classes=not record)
+    upper = _upper_bound(offer, first, rho, gain, lifetime, failure, HORIZON, taxed)
+    through = upper > 0
+    if not record:
+        upper -= _ramp_cost(offer, rho, gain, ramp, failure, HORIZON, taxed.kept)
+        through = upper > -1e-9 * _size(offer, gain, HORIZON)
+        through &= _repaid_by_limit(offer, first, gain, ramp, lifetime, attrs["max_payback"], taxed)
+    fits = quick.due_at_signing <= attrs["liquidity"]
+    np.testing.assert_array_equal(~np.isnan(quick.value), fits & (through | (rho < 0) | (gain < 0)))
+
+
 @pytest.mark.parametrize(
     ("ramp", "base", "margin"),
     [(6.0, None, "value"), (0.0, 4e6, "value"), (6.0, 4e6, "value"), (0.0, None, "payback"), (6.0, 4e6, "payback")],
