@@ -36,7 +36,7 @@ acceptable payback, and what it must pay at signing fits its liquidity.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -79,6 +79,21 @@ class Offer:
     subscription: NDArray[np.float64]  # yuan / month after go-live
     internal: NDArray[np.float64] | float = 0.0  # yuan at signing
     monthly_revenue: NDArray[np.float64] | None = None
+
+    def take(self, rows: NDArray[np.int64]) -> Offer:
+        """The offers of the enterprises ``rows`` only."""
+        revenue = self.monthly_revenue
+        return replace(
+            self,
+            owed=self.owed[rows],
+            receive_signing=self.receive_signing[rows],
+            receive_golive=self.receive_golive[rows],
+            receive_acceptance=self.receive_acceptance[rows],
+            golive=self.golive[rows],
+            subscription=self.subscription[rows],
+            internal=_each(self.internal, rows),
+            monthly_revenue=None if revenue is None else revenue[rows],
+        )
 
 
 @dataclass(frozen=True)
@@ -162,14 +177,9 @@ def decide(
     live = fits
     if screen:
         taxed = _tax_bounds(offer, lifetime, tax_rate, tax, classes=not record)
-        upper = _upper_bound(offer, first, rho, gain, lifetime, failure, horizon, taxed)
-        if record:
-            live = fits & (upper > 0)
-        else:  # harder, with a margin for rounding where the bounds may be tight
-            upper -= _ramp_cost(offer, rho, gain, ramp, failure, horizon, taxed.kept)
-            live = fits & (upper > -1e-9 * _size(offer, gain, horizon))
-            live &= _repaid_by_limit(offer, first, gain, ramp, lifetime, max_payback, taxed)
-        live |= fits & ((rho < 0) | (gain < 0))  # the bounds assume neither: evaluated in full
+        live = _screened(
+            offer, first, fits, gain, ramp, lifetime, rho, failure, horizon, max_payback, taxed, record=record
+        )
     args = (gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax)
     if len(live) and live.all():  # every one evaluated (a single enterprise, mostly): no gaps to fill
         value, payback = _value_and_payback(offer, slice(None), *args)
@@ -237,6 +247,47 @@ def weigh(
         screen=screen,
         record=record,
     )
+
+
+def _screened(
+    offer: Offer,
+    first: NDArray[np.float64],
+    fits: NDArray[np.bool_],
+    gain: NDArray[np.float64],
+    ramp: NDArray[np.float64],
+    lifetime: NDArray[np.float64],
+    rho: NDArray[np.float64],
+    failure: NDArray[np.float64],
+    horizon: int,
+    max_payback: NDArray[np.float64],
+    taxed: _Taxed,
+    *,
+    record: bool,
+) -> NDArray[np.bool_]:
+    """Which of the enterprises that can pay what is due at signing (``fits``) the quick bounds let through.
+
+    ``first`` are the fixed payments (yuan), ``taxed`` the tax as the bounds take it; the rest as
+    :func:`decide`.  The bound on V, the costliest, is computed only for the enterprises the
+    others let through (row by row: the same for them).  A negative hurdle rate or gain is beyond
+    the bounds: such an enterprise is let through, to be evaluated in full.
+    """
+    live = fits.copy() if record else fits & _repaid_by_limit(offer, first, gain, ramp, lifetime, max_payback, taxed)
+    beyond = fits & ((rho < 0) | (gain < 0))
+    rows = np.flatnonzero(live)
+    offer, first = offer.take(rows), first[rows]
+    rho, gain, ramp, lifetime, failure = (x[rows] for x in (rho, gain, ramp, lifetime, failure))
+    kept, saving, credit = taxed
+    taxed = _Taxed(
+        _each(kept, rows), None if saving is None else saving[rows], None if credit is None else credit[rows]
+    )
+    upper = _upper_bound(offer, first, rho, gain, lifetime, failure, horizon, taxed)
+    if record:
+        live[rows] = upper > 0
+    else:  # harder, with a margin for rounding where the bounds may be tight
+        upper -= _ramp_cost(offer, rho, gain, ramp, failure, horizon, taxed.kept)
+        live[rows] = upper > -1e-9 * _size(offer, gain, horizon)
+    live |= beyond
+    return live
 
 
 class _Taxed(NamedTuple):
@@ -414,6 +465,51 @@ def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount:
     flows[..., np.flatnonzero(inside), col[inside]] += amount[inside]
 
 
+class _Timings(NamedTuple):
+    """The distinct timings of the enterprises evaluated (months), and each one's among them.
+
+    ``golive``, ``ramp`` and ``life`` (go-live, ramp-up, lifetime) once for each distinct timing;
+    ``which`` each enterprise's (a slice when they all have one).  A profile computed for each
+    timing, taken at ``which``, is each enterprise's own, bit for bit, at the cost of a few.
+    """
+
+    golive: NDArray[np.float64]
+    ramp: NDArray[np.float64] | float
+    life: NDArray[np.float64] | float
+    which: NDArray[np.intp] | slice
+
+    def gain(self, amount: NDArray[np.float64], months: int, *, ramp: bool = True) -> NDArray[np.float64]:
+        """:func:`~dxsim.finance.gain_profile` of ``amount`` (yuan / month, one per enterprise), ramped up or not."""
+        ramp_up = self.ramp if ramp else 0.0
+        if isinstance(self.which, slice):  # one timing: it broadcasts against the amounts
+            return gain_profile(amount, self.golive, ramp_up, self.life, months)
+        return amount[:, None] * gain_profile(1.0, self.golive, ramp_up, self.life, months)[self.which]
+
+    def deduction(self, months: int) -> NDArray[np.float64]:
+        """:func:`~dxsim.finance.straight_line` of one yuan over the lifetime from go-live (a row per enterprise, or one)."""
+        return straight_line(1.0, self.golive, self.life, months)[self.which]
+
+
+def _timings(
+    golive: NDArray[np.float64], ramp: NDArray[np.float64] | float, life: NDArray[np.float64] | float
+) -> _Timings:
+    """The distinct timings among the enterprises' ``golive``, ``ramp`` and ``life`` (months; one entry each)."""
+    if len(golive) == 1:
+        return _Timings(golive, ramp, life, slice(None))
+    columns = np.empty((3, len(golive)))
+    columns[0], columns[1], columns[2] = golive, ramp, life
+    bits = columns.view(np.int64)  # the same bits, the same profiles (-0.0 is not 0.0, nor one NaN another)
+    first: NDArray[np.intp] | slice
+    which: NDArray[np.intp] | slice
+    if (bits == bits[:, :1]).all():  # one timing for all
+        first, which = slice(0, 1), slice(None)
+    else:
+        key = np.ascontiguousarray(bits.T).view(np.dtype((np.void, 3 * bits.itemsize)))[:, 0]
+        _, first, which = np.unique(key, return_index=True, return_inverse=True)
+    golive, ramp, life = columns[:, first]
+    return _Timings(golive, ramp, life, which)
+
+
 def _value_and_payback(
     offer: Offer,
     rows: NDArray[np.int64] | slice,
@@ -456,19 +552,19 @@ def _flows(
     (what it deducts); the arrays of their parts are gone when it returns.
     """
     golive = offer.golive[rows]
-    life = _each(lifetime, rows)
-    g = gain_profile(gain[rows], golive, _each(ramp, rows), life, months)
+    timing = _timings(golive, _each(ramp, rows), _each(lifetime, rows))
+    g = timing.gain(gain[rows], months)
     n = len(g)
     revenue = None if offer.monthly_revenue is None else offer.monthly_revenue[rows]
     paid_ok, paid_fail = expected_payments(offer.scheme, offer.owed[rows], months, golive, g, revenue)
     subscription = np.asarray(_each(offer.subscription, rows))
     if (subscription > 0).any():
-        paid_ok = paid_ok + gain_profile(subscription, golive, 0.0, life, months)  # the solution's fees
+        paid_ok = paid_ok + timing.gain(subscription, months, ramp=False)  # the solution's fees
     flows = np.zeros((2, n, months))  # success, failure: what the programme pays, then the net flows
     flows[:, :, 0] += offer.receive_signing[rows]
     _add_at_month(flows, golive, offer.receive_golive[rows])
     _add_at_month(flows[0], golive + offer.acceptance_delay, offer.receive_acceptance[rows])
-    taxes = None if tax is None else _taxes(tax, rows, g, golive, life, inside, (paid_ok, paid_fail), flows)
+    taxes = None if tax is None else _taxes(tax, rows, g, timing, inside, (paid_ok, paid_fail), flows)
     flows[0] -= paid_ok
     flows[1] -= paid_fail
     flows[:, :, 0] -= _each(offer.internal, rows)
@@ -501,8 +597,7 @@ def _taxes(
     tax: TaxPosition,
     rows: NDArray[np.int64] | slice,
     gain: NDArray[np.float64],
-    golive: NDArray[np.float64],
-    life: NDArray[np.float64] | float,
+    timing: _Timings,
     inside: NDArray[np.bool_],
     paid: tuple[NDArray[np.float64], NDArray[np.float64]],
     received: NDArray[np.float64],
@@ -511,7 +606,8 @@ def _taxes(
 
     ``paid`` is what the enterprise pays the platform per month in each
     case, ``received`` (success, failure; enterprise; month) what the
-    programme pays it; ``gain`` the success-case gain.  What it deducts is
+    programme pays it; ``gain`` the success-case gain; ``timing`` their
+    go-live and lifetime, from which the deduction runs.  What it deducts is
     what it pays within its own window, the months ``inside``.
     """
     law = tax.law
@@ -525,7 +621,7 @@ def _taxes(
     if received.any():  # (less nothing: the same)
         deductible -= _deductible(inside, (received[0], received[1]))
     np.maximum(deductible, 0.0, out=deductible)
-    taxable = deductible[:, :, None] * straight_line(1.0, golive, life, months)  # the deduction of one yuan
+    taxable = deductible[:, :, None] * timing.deduction(months)  # the deduction of one yuan
     np.subtract(gain, taxable[0], out=taxable[0])
     np.subtract(0.0, taxable[1], out=taxable[1])
     taxable *= 12.0

@@ -27,7 +27,6 @@ No SimPy event is created here; applying schedules the applicant's first step.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import weakref
 from collections.abc import Callable
@@ -55,6 +54,10 @@ from dxsim.random import Keys
 from dxsim.scenario.schema import Behaviour, Scenario, Tiered
 
 __all__ = ["Admission", "Demand", "Offers", "PlatformScreen", "Prices", "WorkingCapital"]
+
+#: Unrecorded, a decision on fewer enterprises than this evaluates every one in full: the quick bounds
+#: of :func:`~dxsim.model.decision.decide` cost more than they save on so few (the same adoptions).
+_SCREEN_FROM = 128
 
 
 class Prices:
@@ -289,7 +292,9 @@ class Offers:
         ``renewing`` marks former users renewing their solution, which expect
         no further maturity gain from it; ``waiting`` is the number waiting
         at each one's platform that its expected go-live counts (default:
-        the number now, :meth:`expected_golive`).
+        the number now, :meth:`expected_golive`).  Without a decision record
+        only the adoptions are read: the decision screens harder, or, on
+        fewer than :data:`_SCREEN_FROM` enterprises, evaluates each in full.
         """
         tier = np.zeros(len(price))
         if self.tiered.any():
@@ -300,6 +305,7 @@ class Offers:
             tier = self.programme.tier_amounts(level, amount)[self.to_enterprise].sum(axis=0)
         discount = self.rules.discount_share(amount.sum(axis=0) > 0)
         offer = self.offer(industry, platform, price, to_price, tier, discount, att.revenue, waiting)
+        record = self.decisions is not None  # unrecorded, the decision may screen harder, or not at all
         return offer, weigh(
             offer,
             att,
@@ -309,7 +315,8 @@ class Offers:
             law=self.rules.tax,
             month=month,
             horizon=self.evaluation_months,
-            record=self.decisions is not None,  # unrecorded, the decision may screen harder
+            screen=record or len(price) >= _SCREEN_FROM,
+            record=record,
         )
 
     def expected_golive(
@@ -772,7 +779,7 @@ class Demand:
         value = self.screen.value(
             c.industry[rows],
             platform[rows],
-            _offer_rows(offer, rows),
+            offer.take(rows),
             amount[:, rows],
             to_price[:, rows],
             att.take(rows),
@@ -854,18 +861,3 @@ class Demand:
         )
         pick = np.argmax(np.where(valid, utility, -np.inf), axis=1)
         return safe[np.arange(len(cand)), pick], np.asarray(valid.any(axis=1))
-
-
-def _offer_rows(offer: Offer, rows: NDArray[np.int64]) -> Offer:
-    """The offers of ``rows`` only."""
-    revenue = offer.monthly_revenue
-    return dataclasses.replace(
-        offer,
-        owed=offer.owed[rows],
-        receive_signing=offer.receive_signing[rows],
-        receive_golive=offer.receive_golive[rows],
-        receive_acceptance=offer.receive_acceptance[rows],
-        golive=offer.golive[rows],
-        subscription=offer.subscription[rows],
-        monthly_revenue=None if revenue is None else revenue[rows],
-    )

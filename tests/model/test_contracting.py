@@ -168,3 +168,27 @@ def test_settling_at_the_end_writes_what_settling_monthly_writes(name, block, mo
     assert (as_run["written"] == 0).all() != monthly  # nothing written before the end unless monthly
     with_fee = scenario.with_overrides({"solutions.lightweight-mes.subscription": 500.0})
     assert _settled(with_fee, None)[1]  # fees interleave with the gains: monthly
+
+
+def test_a_decision_on_few_enterprises_unrecorded_skips_the_screen_and_adopts_as_with_it(monkeypatch):
+    """Unrecorded, a re-decision of one applicant (or of a few) is evaluated in full: the screened adoptions."""
+    import dxsim.model.demand as demand
+
+    sc = dx.load_scenario("city-pilot-east-tiered")  # applicants re-decide on part of a tiered reward
+    weigh = demand.weigh
+    seen: list[tuple[int, bool, bool, bool]] = []  # enterprises, screen, record, ruled out by the screen
+
+    def checked(offer, att, belief, **kw):
+        decision = weigh(offer, att, belief, **kw)
+        screened = weigh(offer, att, belief, **{**kw, "screen": True})
+        assert np.array_equal(decision.adopt, screened.adopt)
+        seen.append((len(decision.adopt), kw["screen"], kw["record"], bool(np.isnan(screened.value).any())))
+        return decision
+
+    monkeypatch.setattr(demand, "weigh", checked)
+    dx.simulate(sc, replications=1, seed=5, progress=False)
+    dx.simulate(sc, replications=1, seed=5, progress=False, decisions=True)
+    assert all(screen == (record or n >= demand._SCREEN_FROM) for n, screen, record, _ in seen)
+    alone = [out for n, screen, _, out in seen if n == 1 and not screen]
+    assert True in alone and False in alone  # some the screen would have ruled out, some it lets through
+    assert any(record for _, _, record, _ in seen)

@@ -268,6 +268,44 @@ def test_the_quick_screen_never_changes_a_decision(case, scheme, data):
 
 @SETTINGS
 @given(case=cases(), scheme=schemes, data=st.data())
+def test_enterprises_that_share_their_timings_are_each_decided_as_alone(case, scheme, data):
+    # decide computes the gain and deduction profiles once for each distinct timing (go-live, ramp-up,
+    # lifetime): each enterprise's value and payback are still those of deciding it alone, bit for bit
+    offer, attrs = case
+    n = len(offer.owed)
+
+    def picks(last):  # whose go-live, ramp-up and lifetime each takes, among the first few
+        return st.lists(st.integers(0, last), min_size=n, max_size=n).map(np.array)
+
+    offer = dataclasses.replace(offer, scheme=scheme, golive=offer.golive[data.draw(picks(min(n - 1, 1)))])
+    pick = data.draw(picks(n - 1))
+    attrs["ramp"], attrs["lifetime"] = attrs["ramp"][pick], attrs["lifetime"][pick]
+    tax = data.draw(st.one_of(st.none(), tax_positions(n)))
+    together = decide(offer, **attrs, tax=tax, screen=False)
+
+    def alone(i):
+        def row(x):
+            return x[i : i + 1] if isinstance(x, np.ndarray) else x
+
+        one = dataclasses.replace(offer, **{f.name: row(getattr(offer, f.name)) for f in dataclasses.fields(offer)})
+        position = (
+            None
+            if tax is None
+            else dataclasses.replace(
+                tax, **{k: row(getattr(tax, k)) for k in ("base_profit", "high_tech", "general_vat")}
+            )
+        )
+        return decide(one, **{k: row(v) for k, v in attrs.items()}, tax=position, screen=False)
+
+    for i in range(n):
+        d = alone(i)
+        assert together.value[i : i + 1].tobytes() == d.value.tobytes()
+        assert together.payback[i : i + 1].tobytes() == d.payback.tobytes()
+        assert together.adopt[i] == d.adopt[0]
+
+
+@SETTINGS
+@given(case=cases(), scheme=schemes, data=st.data())
 def test_the_harder_screen_never_changes_a_decision(case, scheme, data):
     # without a record the screen bounds V with the ramp-up's cost and the tax class, and the running
     # total at the end of the month after the payback limit: no enterprise it rules out would adopt,
@@ -319,6 +357,34 @@ def test_the_harder_bounds_hold_row_by_row(case, scheme, data):
     assert (upper >= full.value - 1e-9 * _size(offer, gain, HORIZON))[seen].all()
     repaid = _repaid_by_limit(offer, first, gain, ramp, lifetime, attrs["max_payback"], taxed)
     assert not (~repaid & (full.payback <= attrs["max_payback"])).any()
+
+
+@SETTINGS
+@given(case=cases(), scheme=schemes, record=st.booleans(), data=st.data())
+def test_the_screen_lets_through_whom_its_bounds_do_row_by_row(case, scheme, record, data):
+    # decide computes the bound on V only for the enterprises the other bounds let through: the same
+    # are evaluated as with every bound on every row (internal costs of their own; some hurdle rates
+    # and gains negative, beyond the bounds)
+    offer, attrs = case
+    n = len(offer.owed)
+    internal = np.array(data.draw(st.lists(st.floats(0.0, 1e5), min_size=n, max_size=n)))
+    offer = dataclasses.replace(offer, scheme=scheme, internal=internal)
+    sign = np.array(data.draw(st.lists(st.sampled_from([1.0, 1.0, -1.0]), min_size=n, max_size=n)))
+    attrs = {**attrs, "hurdle_rate": attrs["hurdle_rate"] * sign, "gain": attrs["gain"] * sign[::-1]}
+    tax = data.draw(st.one_of(st.none(), tax_positions(n)))
+    quick = decide(offer, **attrs, tax=tax, record=record)
+    rho = monthly_rate(attrs["hurdle_rate"])
+    first = fixed_payments(offer.scheme, offer.owed, fixed_months(offer.scheme))
+    gain, ramp, lifetime, failure = attrs["gain"], attrs["ramp"], attrs["lifetime"], attrs["failure"]
+    taxed = _tax_bounds(offer, lifetime, 0.0, tax, classes=not record)
+    upper = _upper_bound(offer, first, rho, gain, lifetime, failure, HORIZON, taxed)
+    through = upper > 0
+    if not record:
+        upper -= _ramp_cost(offer, rho, gain, ramp, failure, HORIZON, taxed.kept)
+        through = upper > -1e-9 * _size(offer, gain, HORIZON)
+        through &= _repaid_by_limit(offer, first, gain, ramp, lifetime, attrs["max_payback"], taxed)
+    fits = quick.due_at_signing <= attrs["liquidity"]
+    np.testing.assert_array_equal(~np.isnan(quick.value), fits & (through | (rho < 0) | (gain < 0)))
 
 
 @pytest.mark.parametrize(
