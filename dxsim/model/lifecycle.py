@@ -61,7 +61,7 @@ def binomial_quantile(u: NDArray[np.float64], n: NDArray[np.float64], p: float) 
     Parameters
     ----------
     u : array
-        Probabilities in (0, 1] (keyed uniforms).
+        Probabilities in (0, 1) (keyed uniforms, :mod:`dxsim.random`).
     n : array
         Trials: enterprises in business, whole numbers >= 0 (as floats).
     p : float
