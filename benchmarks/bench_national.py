@@ -46,6 +46,12 @@ each gain at the enterprise's own rate under the tax law (its base profit at
 the industry's median margin, not high-tech, no deduction), where it used the
 flat ``programme.tax_rate`` of dxsim 0.2.0.
 
+Last, one more replication is run with its stages timed (``benchmarks/timing.py``:
+decisions, the platforms' screen, the rest of consideration, the population's
+clock, signing, starts, go-lives, assessments, month close, results, each net
+of the others inside it) and where its time went is printed: the profile the
+next pass starts from, without a profiler.
+
 Run: ``.venv/bin/python benchmarks/bench_national.py [--replications N]``.
 """
 
@@ -56,15 +62,21 @@ import time
 
 import numpy as np
 from scipy import special
+from timing import Clock, timing  # benchmarks/timing.py, beside this script
 from yardstick import yardstick  # benchmarks/yardstick.py, beside this script
 
 import dxsim as dx
+import dxsim.model.decision as decision
+import dxsim.model.demand as demand
 from dxsim.finance import gain_profile, monthly_rate, npv
+from dxsim.model.acceptance import Assessments
+from dxsim.model.contracting import Contracting
 from dxsim.model.decision import Offer, decide
+from dxsim.model.driver import MonthlyDriver
 from dxsim.model.information import perceived_failure
-from dxsim.model.population import maturity_level
+from dxsim.model.population import Population, maturity_level
 from dxsim.model.tax import TaxLaw, TaxPosition
-from dxsim.model.world import run_replication
+from dxsim.model.world import World, run_replication
 from dxsim.random import replication_key
 
 
@@ -217,6 +229,37 @@ def first_floor(sc: dx.Scenario, seed: int) -> tuple[int, int]:
     return int(adopted.sum()), decisions
 
 
+#: The stages of a replication: (stage, owner, function or method); each stage's time is net of the others inside it.
+STAGES = [
+    ("decisions (decide: consideration, cohorts, re-decisions at signing)", decision, "decide"),
+    ("platforms' participation screen", demand, "valuation"),
+    ("consideration, less its decisions and screen", demand.Demand, "consider"),
+    ("the population's clock (thresholds, exits)", Population, "step"),
+    ("signing, less its re-decisions", Contracting, "try_sign"),
+    ("starts (Wright's law, failure, delivery cost)", Contracting, "start_implementation"),
+    ("go-lives", Contracting, "go_live"),
+    ("assessments (with money; records at month close)", Contracting, "assess"),
+    ("assessments (with money; records at month close)", Assessments, "write"),
+    ("month close, less its assessments' records", MonthlyDriver, "close_month"),
+    ("results (settlement at the end, taxes, accounts)", World, "_result"),
+]
+
+
+def stages(sc: dx.Scenario, key: int) -> None:
+    """Run one more replication with its stages timed (:data:`STAGES`) and print where its time went."""
+    clock = Clock()
+    with timing(clock, STAGES):
+        t0 = time.perf_counter()
+        run_replication(sc, key)
+        total = time.perf_counter() - t0
+    print(f"  where a replication's time goes (one more, its stages timed; {total:.2f} s):")
+    for stage in dict.fromkeys(s for s, *_ in STAGES):
+        sec, n = clock.seconds.get(stage, 0.0), clock.calls.get(stage, 0)
+        print(f"    {stage}: {sec:.3f} s ({sec / total:.0%}; {n:,} calls)")
+    rest = total - sum(clock.seconds.values())
+    print(f"    the rest (SimPy's event loop, the applicants' steps, setting up): {rest:.3f} s ({rest / total:.0%})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="national")
@@ -273,6 +316,7 @@ def main() -> None:
         f"  the floor is {f / y:.1f}x the yardstick: the model's decision alone (its tax law month by month, "
         "payback limit, perceived failure, liquidity) on about as many decisions takes most of the target's 10x"
     )
+    stages(sc, replication_key(1, args.replications))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@
   statistics (``samples * (d + 2)`` points, one replication each).
 
 Both run in this process (``workers=1``), so the time inside the model can be
-measured: the benchmark wraps, for its own run only, the function that runs a
+measured: the benchmark wraps (``benchmarks/timing.py``), for its own run only, the function that runs a
 replication (``run_replication`` as the executors call it) and the one that
 builds a Dataset from the replications (``build_dataset`` as ``simulate`` and
 the points of a study call it), and prints, for each study, the wall time,
@@ -24,55 +24,22 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from types import ModuleType
+from collections.abc import Callable
 from typing import Any
+
+from timing import Clock, timing  # benchmarks/timing.py, beside this script
 
 import dxsim as dx
 import dxsim.experiment.executors as executors
 import dxsim.experiment.simulate as simulate
 
 
-@dataclass
-class Clock:
-    """Seconds and calls spent in each wrapped function."""
-
-    seconds: dict[str, float] = field(default_factory=dict)
-    calls: dict[str, int] = field(default_factory=dict)
-
-    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        """``fn``, adding its wall time to ``seconds[name]``."""
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
-                self.calls[name] = self.calls.get(name, 0) + 1
-
-        return timed
-
-
-@contextmanager
-def timing(clock: Clock, targets: list[tuple[ModuleType, str]]) -> Iterator[None]:
-    """Wrap each ``module.name`` with ``clock`` for the duration of the block."""
-    saved = [(module, name, getattr(module, name)) for module, name in targets]
-    for module, name, fn in saved:
-        setattr(module, name, clock.wrap(name, fn))
-    try:
-        yield
-    finally:
-        for module, name, fn in saved:
-            setattr(module, name, fn)
-
-
 def where_time_goes(label: str, study: Callable[[], Any]) -> Any:
     """Run ``study`` once, print its wall time and where it went; return its result."""
     clock = Clock()
-    with timing(clock, [(executors, "run_replication"), (simulate, "build_dataset")]):
+    with timing(
+        clock, [("run_replication", executors, "run_replication"), ("build_dataset", simulate, "build_dataset")]
+    ):
         t0, c0 = time.perf_counter(), time.process_time()
         out = study()
         total, cpu = time.perf_counter() - t0, time.process_time() - c0
