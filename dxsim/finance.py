@@ -50,7 +50,7 @@ def npv(rate: ArrayLike, flows: ArrayLike) -> NDArray[np.float64]:
     -25.0
     """
     f = np.asarray(flows, dtype=np.float64)
-    return np.asarray((f * discount_factors(rate, f.shape[-1])).sum(axis=-1))
+    return np.asarray(np.add.reduce(f * discount_factors(rate, f.shape[-1]), axis=-1))
 
 
 def irr(flows: ArrayLike, *, low: float = -0.5, high: float = 10.0, iterations: int = 200) -> NDArray[np.float64]:
@@ -207,7 +207,7 @@ def _running_total(f: NDArray[np.float64], *, overwrite: bool = False) -> NDArra
     about twice for a few hundred rows of a few dozen months in C order).
     """
     if f.size < 512 * f.shape[-1]:
-        return np.asarray(np.cumsum(f, axis=-1))
+        return f.cumsum(axis=-1)
     periods = np.moveaxis(f, -1, 0)
     out = periods if overwrite and periods.flags.c_contiguous else np.empty(periods.shape)
     out[0] = periods[0]
@@ -239,10 +239,10 @@ def ramp_integral(s: ArrayLike, ramp: ArrayLike, lifetime: ArrayLike) -> NDArray
     out = u * u
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out /= 2.0 * ramp_a
-    if not (ramp_a > 0).all():
+    if np.count_nonzero(ramp_a > 0) < ramp_a.size:
         out = np.where(ramp_a > 0, out, 0.0)
     past = ~(u <= ramp_a)
-    if past.any():
+    if np.count_nonzero(past):
         u -= ramp_a
         u += ramp_a / 2.0
         np.copyto(out, u, where=past)

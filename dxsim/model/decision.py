@@ -181,11 +181,12 @@ def decide(
             offer, first, fits, gain, ramp, lifetime, rho, failure, horizon, max_payback, taxed, record=record
         )
     args = (gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax)
-    if len(live) and live.all():  # every one evaluated (a single enterprise, mostly): no gaps to fill
+    n = len(live)
+    if n and np.count_nonzero(live) == n:  # every one evaluated (a single enterprise, mostly): no gaps to fill
         value, payback = _value_and_payback(offer, slice(None), *args)
     else:
         rows = np.flatnonzero(live)
-        value, payback = np.full(len(live), np.nan), np.full(len(live), np.nan)
+        value, payback = np.full(n, np.nan), np.full(n, np.nan)
         if len(rows):
             value[rows], payback[rows] = _value_and_payback(offer, rows, *args)
     adopt = (value > 0) & (payback <= max_payback) & fits
@@ -385,9 +386,9 @@ def _add_received(total: NDArray[np.float64], offer: Offer, end: float | NDArray
     their months are before ``end``.  A term of zeros is not added.
     """
     total += offer.receive_signing
-    if offer.receive_golive.any():
+    if np.count_nonzero(offer.receive_golive):
         total += np.where(offer.golive < end, offer.receive_golive, 0.0)
-    if offer.receive_acceptance.any():
+    if np.count_nonzero(offer.receive_acceptance):
         total += np.where(offer.golive + offer.acceptance_delay < end, offer.receive_acceptance, 0.0)
 
 
@@ -449,7 +450,7 @@ def _annuity(rho: NDArray[np.float64], start: NDArray[np.float64], end: NDArray[
 
 def _each(x: NDArray[np.float64] | float, rows: NDArray[np.int64] | slice) -> NDArray[np.float64] | float:
     """The entries of ``x`` (one per enterprise, or one for all) of the enterprises ``rows``."""
-    return x if np.ndim(x) == 0 else np.asarray(x)[rows]
+    return x[rows] if isinstance(x, np.ndarray) and x.ndim else x
 
 
 def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount: NDArray[np.float64]) -> None:
@@ -458,7 +459,7 @@ def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount:
     Nothing to add is skipped: ``flows`` hold receipts, sums of zeros and programme money, never -0.0,
     so adding zeros would leave them as they are.
     """
-    if not amount.any():
+    if not np.count_nonzero(amount):
         return
     col = when.astype(np.int64)
     inside = col < flows.shape[-1]
@@ -530,7 +531,7 @@ def _value_and_payback(
     npv_ok, npv_fail = npv(rho[rows], flows[:, :, :horizon])  # one set of discount factors
     value = (1.0 - pi) * npv_ok + pi * npv_fail
     seen = flows[0]
-    if not inside.all():
+    if np.count_nonzero(inside) < inside.size:
         seen[~inside] = 0.0  # only the months of each one's own window
     return value, payback_period(seen, final=True)
 
@@ -558,7 +559,7 @@ def _flows(
     revenue = None if offer.monthly_revenue is None else offer.monthly_revenue[rows]
     paid_ok, paid_fail = expected_payments(offer.scheme, offer.owed[rows], months, golive, g, revenue)
     subscription = np.asarray(_each(offer.subscription, rows))
-    if (subscription > 0).any():
+    if np.count_nonzero(subscription > 0):
         paid_ok = paid_ok + timing.gain(subscription, months, ramp=False)  # the solution's fees
     flows = np.zeros((2, n, months))  # success, failure: what the programme pays, then the net flows
     flows[:, :, 0] += offer.receive_signing[rows]
@@ -618,7 +619,7 @@ def _taxes(
     months = gain.shape[1]
     deductible = _deductible(inside, paid)
     deductible *= 1.0 - credit
-    if received.any():  # (less nothing: the same)
+    if np.count_nonzero(received):  # (less nothing: the same)
         deductible -= _deductible(inside, (received[0], received[1]))
     np.maximum(deductible, 0.0, out=deductible)
     taxable = deductible[:, :, None] * timing.deduction(months)  # the deduction of one yuan

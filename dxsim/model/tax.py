@@ -150,7 +150,7 @@ class TaxLaw:
         """
         x = np.asarray(profit, dtype=np.float64)
         below = x <= self.slp_threshold
-        if not (overwrite and x.shape == np.broadcast_shapes(x.shape, np.shape(low), np.shape(high))):
+        if not (overwrite and x.shape == np.broadcast(x, low, high).shape):
             rate = np.where(below, low, high)  # of the shape of the result
             return np.asarray(np.multiply(rate, np.maximum(x, 0.0), out=rate))
         np.maximum(x, 0.0, out=x)
