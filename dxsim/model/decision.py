@@ -466,29 +466,61 @@ def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount:
     flows[..., np.flatnonzero(inside), col[inside]] += amount[inside]
 
 
+#: The unit profiles of the timings decided on last (:meth:`_Timings.profile`), by the bits of their timings,
+#: their kind and their months: a re-decision at signing mostly meets a timing decided on before.
+_PROFILES: dict[tuple[bytes, str, int], NDArray[np.float64]] = {}
+#: At most this many :data:`_PROFILES` are kept (the oldest go first), each of at most
+#: :data:`_PROFILE_SIZE` months of all its timings: some 8 MB at most.
+_PROFILES_KEPT = 256
+_PROFILE_SIZE = 4096
+
+
 class _Timings(NamedTuple):
     """The distinct timings of the enterprises evaluated (months), and each one's among them.
 
     ``golive``, ``ramp`` and ``life`` (go-live, ramp-up, lifetime) once for each distinct timing;
-    ``which`` each enterprise's (a slice when they all have one).  A profile computed for each
-    timing, taken at ``which``, is each enterprise's own, bit for bit, at the cost of a few.
+    ``which`` each enterprise's (a slice when they all have one); ``bits`` the bits of the three.  A
+    profile computed for each timing, taken at ``which``, is each enterprise's own, bit for bit, at
+    the cost of a few.
     """
 
     golive: NDArray[np.float64]
     ramp: NDArray[np.float64] | float
     life: NDArray[np.float64] | float
     which: NDArray[np.intp] | slice
+    bits: bytes
 
     def gain(self, amount: NDArray[np.float64], months: int, *, ramp: bool = True) -> NDArray[np.float64]:
-        """:func:`~dxsim.finance.gain_profile` of ``amount`` (yuan / month, one per enterprise), ramped up or not."""
-        ramp_up = self.ramp if ramp else 0.0
-        if isinstance(self.which, slice):  # one timing: it broadcasts against the amounts
-            return gain_profile(amount, self.golive, ramp_up, self.life, months)
-        return amount[:, None] * gain_profile(1.0, self.golive, ramp_up, self.life, months)[self.which]
+        """:func:`~dxsim.finance.gain_profile` of ``amount`` (yuan / month, one per enterprise), ramped up or not.
+
+        ``amount`` times the profile of one yuan: the same products.
+        """
+        return amount[:, None] * self.profile("ramped" if ramp else "flat", months)[self.which]
 
     def deduction(self, months: int) -> NDArray[np.float64]:
         """:func:`~dxsim.finance.straight_line` of one yuan over the lifetime from go-live (a row per enterprise, or one)."""
-        return straight_line(1.0, self.golive, self.life, months)[self.which]
+        return self.profile("deduction", months)[self.which]
+
+    def profile(self, kind: str, months: int) -> NDArray[np.float64]:
+        """The profile of one yuan of each distinct timing over ``months`` months (read only).
+
+        ``kind``: the gain ramped up (``"ramped"``) or not (``"flat"``), or the deduction
+        (``"deduction"``).  A function of the timings' bits and ``months`` alone, so one computed
+        before (:data:`_PROFILES`) is the same, bit for bit.
+        """
+        key = (self.bits, kind, months)
+        unit = _PROFILES.get(key)
+        if unit is None:
+            if kind == "deduction":
+                unit = straight_line(1.0, self.golive, self.life, months)
+            else:
+                unit = gain_profile(1.0, self.golive, self.ramp if kind == "ramped" else 0.0, self.life, months)
+            unit.flags.writeable = False
+            if unit.size <= _PROFILE_SIZE:
+                if len(_PROFILES) >= _PROFILES_KEPT:
+                    del _PROFILES[next(iter(_PROFILES))]
+                _PROFILES[key] = unit
+        return unit
 
 
 def _timings(
@@ -496,7 +528,8 @@ def _timings(
 ) -> _Timings:
     """The distinct timings among the enterprises' ``golive``, ``ramp`` and ``life`` (months; one entry each)."""
     if len(golive) == 1:
-        return _Timings(golive, ramp, life, slice(None))
+        one = b"".join(np.asarray(x, dtype=np.float64).tobytes() for x in (golive, ramp, life))
+        return _Timings(golive, ramp, life, slice(None), one)
     columns = np.empty((3, len(golive)))
     columns[0], columns[1], columns[2] = golive, ramp, life
     bits = columns.view(np.int64)  # the same bits, the same profiles (-0.0 is not 0.0, nor one NaN another)
@@ -507,8 +540,9 @@ def _timings(
     else:
         key = np.ascontiguousarray(bits.T).view(np.dtype((np.void, 3 * bits.itemsize)))[:, 0]
         _, first, which = np.unique(key, return_index=True, return_inverse=True)
-    golive, ramp, life = columns[:, first]
-    return _Timings(golive, ramp, life, which)
+    distinct = columns[:, first]
+    golive, ramp, life = distinct
+    return _Timings(golive, ramp, life, which, distinct.tobytes())
 
 
 def _value_and_payback(

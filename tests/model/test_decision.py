@@ -13,8 +13,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dxsim.finance import monthly_rate
-from dxsim.model.decision import Offer, _ramp_cost, _repaid_by_limit, _size, _tax_bounds, _upper_bound, decide
+from dxsim.finance import gain_profile, monthly_rate, straight_line
+from dxsim.model import decision
+from dxsim.model.decision import (
+    Offer,
+    _ramp_cost,
+    _repaid_by_limit,
+    _size,
+    _tax_bounds,
+    _timings,
+    _upper_bound,
+    decide,
+)
 from dxsim.model.schemes import fixed_months, fixed_payments
 from dxsim.model.tax import TaxLaw, TaxPosition
 from dxsim.scenario.schema import Hybrid, Installments, RevenueShare, Subscription, Upfront
@@ -302,6 +312,40 @@ def test_enterprises_that_share_their_timings_are_each_decided_as_alone(case, sc
         assert together.value[i : i + 1].tobytes() == d.value.tobytes()
         assert together.payback[i : i + 1].tobytes() == d.payback.tobytes()
         assert together.adopt[i] == d.adopt[0]
+
+
+@SETTINGS
+@given(
+    data=st.data(),
+    n=st.integers(1, 6),
+    asks=st.lists(
+        st.tuples(st.sampled_from([36, 40, 49]), st.sampled_from(["ramped", "flat", "deduction"])), max_size=8
+    ),
+)
+def test_a_profile_computed_before_is_the_one_computed_afresh(data, n, asks):
+    # the unit profiles of a timing decided on before are reused: each gain and deduction profile is
+    # still the one gain_profile and straight_line give, bit for bit, whatever was asked before it
+    def timing_values(lo, hi):
+        values = st.one_of(st.floats(lo, hi, allow_subnormal=False), st.sampled_from([lo, hi, -0.0 if lo == 0 else lo]))
+        return st.lists(values, min_size=n, max_size=n).map(np.array)
+
+    golive, life = data.draw(timing_values(0.0, 40.0)), data.draw(timing_values(1.0, 60.0))
+    ramp = data.draw(timing_values(0.0, 1.0)) * life
+    pick = data.draw(st.lists(st.integers(0, n - 1), min_size=n, max_size=n).map(np.array))  # shared timings
+    golive, ramp, life = golive[pick], ramp[pick], life[pick]
+    amount = data.draw(timing_values(0.0, 5e4))
+    for months, kind in [*asks, *asks]:  # the second time from the profiles kept
+        timing = _timings(golive, ramp, life)
+        if kind == "deduction":
+            want = straight_line(1.0, golive, life, months)
+            got = np.broadcast_to(timing.deduction(months), want.shape)  # one row when they share one timing
+        else:
+            ramped = kind == "ramped"
+            got = timing.gain(amount, months, ramp=ramped)
+            want = gain_profile(amount, golive, ramp if ramped else 0.0, life, months)
+        assert got.shape == want.shape and got.tobytes() == want.tobytes()
+    assert len(decision._PROFILES) <= decision._PROFILES_KEPT
+    assert not any(p.flags.writeable for p in decision._PROFILES.values())  # a profile kept is never changed
 
 
 @SETTINGS
