@@ -181,13 +181,14 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
     if n == 1:
         return np.asarray(np.where(never, np.nan, 0.0))
     k = np.minimum(np.maximum(start, 1), n - 1)
-    prev = _at(cum, k - 1)
+    before = k - 1  # the period before the one of the crossing
+    prev = _at(cum, before)
     step = _at(f if factors is None else np.broadcast_to(f, cum.shape), k)
     if factors is not None:  # the discounted flow, the same product as in the running total
         step = step * _at(np.broadcast_to(factors, cum.shape), k)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         frac = np.asarray(np.where(step > 0, -prev / step, 1.0))
-    out = np.where(start == 0, 0.0, (k - 1) + frac.clip(0.0, 1.0, out=frac))
+    out = np.where(start == 0, 0.0, before + frac.clip(0.0, 1.0, out=frac))
     return np.asarray(np.where(never, np.nan, out))
 
 

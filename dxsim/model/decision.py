@@ -653,7 +653,7 @@ def _taxes(
     months = gain.shape[1]
     deductible = _deductible(inside, paid)
     deductible *= 1.0 - credit
-    if np.count_nonzero(received):  # (less nothing: the same)
+    if received.any():  # (less nothing: the same)
         deductible -= _deductible(inside, (received[0], received[1]))
     np.maximum(deductible, 0.0, out=deductible)
     taxable = deductible[:, :, None] * timing.deduction(months)  # the deduction of one yuan
