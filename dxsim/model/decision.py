@@ -36,6 +36,7 @@ acceptable payback, and what it must pay at signing fits its liquidity.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -466,12 +467,7 @@ def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount:
     flows[..., np.flatnonzero(inside), col[inside]] += amount[inside]
 
 
-#: The unit profiles of the timings decided on last (:meth:`_Timings.profile`), by the bits of their timings,
-#: their kind and their months: a re-decision at signing mostly meets a timing decided on before.
-_PROFILES: dict[tuple[bytes, str, int], NDArray[np.float64]] = {}
-#: At most this many :data:`_PROFILES` are kept (the oldest go first), each of at most
-#: :data:`_PROFILE_SIZE` months of all its timings: some 8 MB at most.
-_PROFILES_KEPT = 256
+#: Profiles of one yuan with at most this many cells (timings x months) are kept (:func:`_kept_profile`).
 _PROFILE_SIZE = 4096
 
 
@@ -505,22 +501,40 @@ class _Timings(NamedTuple):
         """The profile of one yuan of each distinct timing over ``months`` months (read only).
 
         ``kind``: the gain ramped up (``"ramped"``) or not (``"flat"``), or the deduction
-        (``"deduction"``).  A function of the timings' bits and ``months`` alone, so one computed
-        before (:data:`_PROFILES`) is the same, bit for bit.
+        (``"deduction"``).  A function of the timings' bits and ``months`` alone, so a small one
+        computed before (:func:`_kept_profile`) is the same, bit for bit.
         """
-        key = (self.bits, kind, months)
-        unit = _PROFILES.get(key)
-        if unit is None:
-            if kind == "deduction":
-                unit = straight_line(1.0, self.golive, self.life, months)
-            else:
-                unit = gain_profile(1.0, self.golive, self.ramp if kind == "ramped" else 0.0, self.life, months)
-            unit.flags.writeable = False
-            if unit.size <= _PROFILE_SIZE:
-                if len(_PROFILES) >= _PROFILES_KEPT:
-                    del _PROFILES[next(iter(_PROFILES))]
-                _PROFILES[key] = unit
-        return unit
+        if len(self.golive) * months <= _PROFILE_SIZE:
+            return _kept_profile(self.bits, kind, months)
+        return _unit_profile(self.golive, self.ramp, self.life, kind, months)
+
+
+@functools.lru_cache(maxsize=256)
+def _kept_profile(bits: bytes, kind: str, months: int) -> NDArray[np.float64]:
+    """:func:`_unit_profile` of the timings whose go-live, ramp-up and lifetime rows have ``bits``, kept.
+
+    A re-decision at signing mostly meets a timing decided on before.  At most 256 profiles of at
+    most :data:`_PROFILE_SIZE` cells are kept (some 8 MB), the least recently used going first; the
+    cache is thread-safe, and what it holds is read only.
+    """
+    golive, ramp, life = np.frombuffer(bits, dtype=np.float64).reshape(3, -1)
+    return _unit_profile(golive, ramp, life, kind, months)
+
+
+def _unit_profile(
+    golive: NDArray[np.float64],
+    ramp: NDArray[np.float64] | float,
+    life: NDArray[np.float64] | float,
+    kind: str,
+    months: int,
+) -> NDArray[np.float64]:
+    """The profile of one yuan (a row per timing; read only): the gain ramped up or not, or the deduction."""
+    if kind == "deduction":
+        unit = straight_line(1.0, golive, life, months)
+    else:
+        unit = gain_profile(1.0, golive, ramp if kind == "ramped" else 0.0, life, months)
+    unit.flags.writeable = False
+    return unit
 
 
 def _timings(

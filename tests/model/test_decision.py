@@ -344,8 +344,10 @@ def test_a_profile_computed_before_is_the_one_computed_afresh(data, n, asks):
             got = timing.gain(amount, months, ramp=ramped)
             want = gain_profile(amount, golive, ramp if ramped else 0.0, life, months)
         assert got.shape == want.shape and got.tobytes() == want.tobytes()
-    assert len(decision._PROFILES) <= decision._PROFILES_KEPT
-    assert not any(p.flags.writeable for p in decision._PROFILES.values())  # a profile kept is never changed
+    kept = decision._kept_profile.cache_info()
+    assert kept.currsize <= kept.maxsize and (kept.currsize > 0 or not asks)  # these profiles are small: kept
+    for months, kind in asks:  # a profile kept is never changed
+        assert not _timings(golive, ramp, life).profile(kind, months).flags.writeable
 
 
 @SETTINGS
