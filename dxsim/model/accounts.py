@@ -10,7 +10,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import payback_period
-from dxsim.model.ledger import ENTERPRISE, GOVERNMENT, PARTIES, PLATFORM, LedgerTable
+from dxsim.model.ledger import ENTERPRISE, GOVERNMENT, KINDS, NON_CASH, PARTIES, PLATFORM, LedgerTable
+
+#: The kinds of entries that move money.
+CASH = tuple(k for k in KINDS if k not in NON_CASH)
 
 __all__ = [
     "adopter_records",
@@ -54,9 +57,8 @@ def government_receipts(table: LedgerTable, kinds: tuple[str, ...], months: int)
 
     Tax revenue net of tax savings, VAT net of refunds and credits.
     """
-    rows = table.rows(*kinds)
-    received = table.total(rows[table.payee[rows] == GOVERNMENT], by="month", size=months)
-    return np.asarray(received - table.total(rows[table.payer[rows] == GOVERNMENT], by="month", size=months))
+    received = table.total(table.rows(*kinds, payee=GOVERNMENT), by="month", size=months)
+    return np.asarray(received - table.total(table.rows(*kinds, payer=GOVERNMENT), by="month", size=months))
 
 
 def party_flows(
@@ -120,21 +122,14 @@ def adopter_records(
     signed = book["signed"]
     ent, plat = (paybacks(f, monthly_discount) for f in party_flows(table, (ENTERPRISE, PLATFORM), signed, months))
 
-    def total(kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:
-        rows = table.rows(kind)
-        mask = table.month[rows] < months
-        if payer is not None:
-            mask &= table.payer[rows] == payer
-        if payee is not None:
-            mask &= table.payee[rows] == payee
-        return table.total(rows[mask], by="contract", size=n)
+    def total(kind: str, *, payee: int | None = None) -> NDArray[np.float64]:
+        return table.total(table.before(table.rows(kind, payee=payee), months), by="contract", size=n)
 
     owed = book["enterprise_part"] + book["government_to_enterprise"]
     paid = total("enterprise_payment")
     delivery = total("delivery_cost")
-    to_platform = np.flatnonzero(table.payee == PLATFORM)  # few: then only they are read
-    to_platform = to_platform[table.is_cash[to_platform] & (table.month[to_platform] < months)]
-    receipts = table.total(to_platform, by="contract", size=n)
+    to_platform = table.rows(*CASH, payee=PLATFORM)  # few: then only they are read
+    receipts = table.total(table.before(to_platform, months), by="contract", size=n)
     with np.errstate(divide="ignore", invalid="ignore"):
         recovery = np.where(owed > 0, paid / owed, np.nan)
     return {
@@ -186,9 +181,9 @@ def platform_cash_flows(table: LedgerTable, months: int, n_platforms: int) -> ND
     The platforms' entries (few) are found first and only they are read:
     each cell adds the entries it receives, and those it pays, in ledger order.
     """
-    rows = np.flatnonzero((table.payee == PLATFORM) | (table.payer == PLATFORM))
+    rows = table.rows(*CASH, party=PLATFORM)
     month, platform = table.month[rows], table.platform[rows]
-    keep = table.is_cash[rows] & (platform >= 0) & (month >= 0) & (month < months)
+    keep = (platform >= 0) & (month >= 0) & (month < months)
     rows, cell = rows[keep], month[keep] * n_platforms + platform[keep]
     out = np.zeros(months * n_platforms)
     for party_col, sign in ((table.payee, 1.0), (table.payer, -1.0)):

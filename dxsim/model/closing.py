@@ -256,17 +256,16 @@ def _write_income_tax(
     row = np.full(n, -1)
     row[live] = np.arange(len(live))
     gains = table.rows("gain")
-    r = table.contract[gains]
-    if (r < 0).any():
-        gains, r = gains[r >= 0], r[r >= 0]
+    r = table.read("contract", gains)
+    if len(r) and r.min() < 0:
+        gains = gains[r >= 0]
+        r = table.contract[gains]
     r = row[r]
-    cell = table.month[gains]  # each gain's cell on the grid from its go-live month, in place
-    cell -= start[r]
+    cell = np.subtract(table.read("month", gains), start[r])  # each gain's cell on the grid from its go-live month
     r *= width
     cell += r
-    gain = np.asarray(np.bincount(cell, weights=table.amount[gains], minlength=len(live) * width), dtype=np.float64)
-    received = table.rows("subsidy", "reward")
-    received = received[table.payee[received] == ENTERPRISE]
+    gain = np.asarray(np.bincount(cell, weights=table.read("amount", gains), minlength=len(live) * width), dtype=float)
+    received = table.rows("subsidy", "reward", payee=ENTERPRISE)
     paid = table.total(_outlays(table), by="contract", size=n)  # entries of no contract (-1) left out
     deductible = np.clip(paid - credit - table.total(received, by="contract", size=n), 0.0, None)
     calendar, tax = income_tax_schedule(

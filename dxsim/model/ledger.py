@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -109,7 +109,15 @@ class ConservationError(RuntimeError):
 
 @dataclass(frozen=True)
 class LedgerTable:
-    """The ledger's columns after a run (one row per entry)."""
+    """The ledger's columns after a run (one row per entry).
+
+    ``runs`` describes the rows in order as runs ``(stop, code)``, each up
+    to row ``stop``: a run of one (kind, payer, payee) code
+    (:func:`_direction_code`), as a schedule writes them, or of mixed codes
+    (code -1), as single entries are; omitted, the whole table is one mixed
+    run.  The entries of some codes are found from the runs, reading only
+    the mixed runs' rows.
+    """
 
     month: NDArray[np.int64]
     payer: NDArray[np.int8]
@@ -118,6 +126,7 @@ class LedgerTable:
     contract: NDArray[np.int64]
     platform: NDArray[np.int64]
     amount: NDArray[np.float64]
+    runs: tuple[tuple[int, int], ...] | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.amount)
@@ -130,29 +139,77 @@ class LedgerTable:
         """Sum of the amounts of the entries ``where`` selects, per value of column ``by`` in ``range(size)``.
 
         ``where`` is a boolean mask or the entries' indices in ledger order
-        (:meth:`rows`); each sum adds its entries in ledger order.  Rows whose
-        ``by`` value lies outside ``range(size)`` are left out.
+        (increasing, as :meth:`rows` gives them); each sum adds its entries in
+        ledger order.  Rows whose ``by`` value lies outside ``range(size)`` are
+        left out.  Indices of consecutive entries are read as a slice.
         """
-        rows = np.flatnonzero(where) if where.dtype == np.bool_ else where
-        key = getattr(self, by)[rows]
-        keep = (key >= 0) & (key < size)
-        if not keep.all():
-            rows, key = rows[keep], key[keep]
-        return np.asarray(np.bincount(key, weights=self.amount[rows], minlength=size), dtype=np.float64)
+        rows = np.flatnonzero(where) if where.dtype == np.bool_ else np.asarray(where, dtype=np.int64)
+        part: NDArray[np.int64] | slice = _span(rows)
+        key = getattr(self, by)[part]
+        if len(key) and (key.min() < 0 or key.max() >= size):
+            keep = np.flatnonzero((key >= 0) & (key < size))
+            rows = np.arange(part.start, part.stop)[keep] if isinstance(part, slice) else rows[keep]
+            part, key = rows, key[keep]
+        return np.asarray(np.bincount(key, weights=self.amount[part], minlength=size), dtype=np.float64)
 
-    def rows(self, *kinds: str) -> NDArray[np.int64]:
-        """Indices of the entries of ``kinds``, in ledger order; computed once per table and set of kinds."""
-        key = tuple(sorted({KIND[k] for k in kinds}))
+    def rows(
+        self, *kinds: str, payer: int | None = None, payee: int | None = None, party: int | None = None
+    ) -> NDArray[np.int64]:
+        """Indices of the entries of ``kinds``, in ledger order.
+
+        Only those of ``payer``, to ``payee``, or of ``party`` as either, if
+        given.  Computed once per table and question, from the runs
+        (:attr:`runs`).
+        """
+        key = (tuple(sorted({KIND[k] for k in kinds})), payer, payee, party)
         if key not in self._rows:
-            if len(key) == 1:
-                self._rows[key] = np.flatnonzero(self.kind == key[0])
-            else:  # the kinds' rows merged: a stable sort of sorted runs
-                self._rows[key] = np.sort(np.concatenate([self.rows(KINDS[k]) for k in key]), kind="stable")
+            n = len(PARTIES)
+            codes = np.arange(len(_ALLOWED))
+            wanted = np.isin(codes // n**2, key[0])
+            for who, of in ((payer, codes // n % n), (payee, codes % n)):
+                if who is not None:
+                    wanted &= of == who
+            if party is not None:
+                wanted &= (codes // n % n == party) | (codes % n == party)
+            self._rows[key] = self.entries(wanted)[0]
         return self._rows[key]
 
+    def read(self, name: str, rows: NDArray[np.int64]) -> NDArray[Any]:
+        """Column ``name`` at ``rows`` (increasing indices): a view of the column if they are consecutive (read only)."""
+        return np.asarray(getattr(self, name)[_span(rows)])
+
+    def before(self, rows: NDArray[np.int64], months: int) -> NDArray[np.int64]:
+        """The entries ``rows`` (increasing indices) in months before ``months``."""
+        month = self.read("month", rows)
+        return rows if not len(month) or month.max() < months else rows[month < months]
+
+    def entries(self, wanted: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int16]]:
+        """The entries whose (kind, payer, payee) code ``wanted`` marks, in ledger order, and their codes.
+
+        ``wanted`` has one flag per code (:func:`_direction_code`).  A run of
+        one code is taken whole or not at all; only mixed runs are read.
+        """
+        rows: list[NDArray[np.int64]] = []
+        codes: list[NDArray[np.int16]] = []
+        begin, size = 0, len(self)
+        for stop, code in self.runs if self.runs is not None else ((size, -1),):
+            if code >= 0:
+                if wanted[code] and stop > begin:
+                    rows.append(np.arange(begin, stop))
+                    codes.append(np.full(stop - begin, code, dtype=np.int16))
+            else:
+                mixed = _direction_code(self.kind[begin:stop], self.payer[begin:stop], self.payee[begin:stop])
+                hit = np.flatnonzero(wanted[mixed])
+                rows.append(hit + begin)
+                codes.append(mixed[hit])
+            begin = stop
+        if not rows:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int16)
+        return np.concatenate(rows), np.concatenate(codes)
+
     @cached_property
-    def _rows(self) -> dict[tuple[int, ...], NDArray[np.int64]]:
-        """The entries of each set of kinds asked for by :meth:`rows`."""
+    def _rows(self) -> dict[tuple[tuple[int, ...], int | None, int | None, int | None], NDArray[np.int64]]:
+        """The entries of each question asked of :meth:`rows`."""
         return {}
 
     @cached_property
@@ -164,9 +221,15 @@ class LedgerTable:
     def is_cash(self) -> NDArray[np.bool_]:
         """Entries that move money (all but shortfalls and premiums); computed once per table."""
         cash = np.ones(len(self), dtype=bool)
-        for k in NON_CASH:
-            cash &= self.kind != KIND[k]
+        cash[self.rows(*NON_CASH)] = False
         return cash
+
+
+def _span(rows: NDArray[np.int64]) -> NDArray[np.int64] | slice:
+    """Increasing indices ``rows`` as a slice if they are consecutive (reading a slice copies nothing)."""
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
 
 
 class Ledger:
@@ -280,8 +343,9 @@ class Ledger:
         room is full.  Room never written takes no memory.
         """
         new = self._new_columns()
-        self._rows, self._chunks, self._codes, self._amounts = [], [], [], []
         done = 0 if self._done is None else len(self._done)
+        runs = self._runs(done, len(new["amount"][0]))
+        self._rows, self._chunks, self._codes, self._amounts = [], [], [], []
         size = done + sum(len(a) for a in new["amount"])
         if self._room is None or size > len(self._room["amount"]):
             full, self._room = self._room, {name: np.empty(_ROOM * size, parts[0].dtype) for name, parts in new.items()}
@@ -289,8 +353,29 @@ class Ledger:
                 column[:done] = full[name][:done] if full is not None else []
         for name, parts in new.items():
             np.concatenate(parts, out=self._room[name][done:size])
-        self._done = LedgerTable(**{name: column[:size] for name, column in self._room.items()})
+        self._done = LedgerTable(**{name: column[:size] for name, column in self._room.items()}, runs=runs)
         return self._done
+
+    def _runs(self, done: int, single: int) -> tuple[tuple[int, int], ...]:
+        """The runs (:attr:`LedgerTable.runs`) of the next table: the last table's, the ``single`` entries', the chunks'.
+
+        Runs of one code that follow one another are one run.
+        """
+        runs = list(self._done.runs or ((done, -1),)) if self._done is not None and done else []
+        stop = done
+        parts = [(single, -1)] if single else []
+        n = len(PARTIES)
+        parts += [
+            (len(a), (k * n + payer) * n + payee)
+            for (payer, payee, k), a in zip(self._codes, self._amounts, strict=True)
+        ]
+        for length, code in parts:
+            stop += length
+            if code >= 0 and runs and runs[-1][1] == code:
+                runs[-1] = (stop, code)
+            else:
+                runs.append((stop, code))
+        return tuple(runs)
 
     def _new_columns(self) -> dict[str, list[NDArray[np.generic]]]:
         """The entries added since the last :meth:`table`: each column's pieces, to be joined in this order."""
@@ -420,13 +505,13 @@ def check_conservation(
     and per platform: its income tax, fixed costs and financing costs are
     those given.
     """
-    column = _check_directions(table)
+    _check_directions(table)
     if taxes is None:
         _no_taxes(table)
     n = len(price)
     if n == 0:
         return
-    total = _ContractTotals(table, column, n)
+    total = _ContractTotals(table, n)
     g = government_to_platform + government_to_enterprise
     sub_p, sub_e = total("subsidy", payee=PLATFORM), total("subsidy", payee=ENTERPRISE)
     short_p, short_e = total("shortfall", payer=PLATFORM), total("shortfall", payer=ENTERPRISE)
@@ -449,7 +534,7 @@ def check_conservation(
         _compare(
             {
                 f"{kind} of the platform": (
-                    table.total(table.select(kind), by="platform", size=size),
+                    table.total(table.rows(kind), by="platform", size=size),
                     getattr(taxes, kind),
                 )
                 for kind in ("platform_tax", "fixed_cost", "financing_cost")
@@ -480,26 +565,28 @@ _CHECKED_CODES = np.flatnonzero(
 )
 
 #: Each code's column in :class:`_ContractTotals`: -1 if not totalled, -2 if :data:`DIRECTIONS` forbids it.
-_COLUMN = np.where(_ALLOWED, -1, -2).astype(np.int16)  # small: gathered for every entry
+_COLUMN = np.where(_ALLOWED, -1, -2).astype(np.int16)
 _COLUMN[_CHECKED_CODES] = np.arange(len(_CHECKED_CODES))
 
 
 class _ContractTotals:
     """Totals per contract of one kind of entry, optionally of one payer or payee (yuan).
 
-    One pass over the ledger: the total of every allowed (kind, payer, payee)
-    of the kinds the identities read (:data:`_CHECKED_KINDS`) per contract;
-    a question adds the columns it asks for.  ``column`` is each entry's
-    column (:data:`_COLUMN` of its code).
+    One pass over the entries of the kinds the identities read
+    (:data:`_CHECKED_KINDS`): the total of every allowed (kind, payer,
+    payee) of them per contract; a question adds the columns it asks for.
     """
 
-    def __init__(self, table: LedgerTable, column: NDArray[np.int16], n: int) -> None:
+    def __init__(self, table: LedgerTable, n: int) -> None:
         self.n = n
         self.codes = _CHECKED_CODES
-        rows = np.flatnonzero((column >= 0) & (table.contract >= 0) & (table.contract < n))
+        rows, codes = table.entries(_COLUMN >= 0)
         cell = table.contract[rows]
+        if len(cell) and (cell.min() < 0 or cell.max() >= n):
+            keep = np.flatnonzero((cell >= 0) & (cell < n))
+            rows, codes, cell = rows[keep], codes[keep], cell[keep]
         cell *= len(self.codes)
-        cell += column[rows]
+        cell += _COLUMN[codes]
         sums = np.bincount(cell, weights=table.amount[rows], minlength=n * len(self.codes))
         self.sums = sums.reshape(n, len(self.codes))
 
@@ -536,22 +623,20 @@ def _tax_checks(
     }
 
 
-def _check_directions(table: LedgerTable) -> NDArray[np.int16]:
-    """Every entry goes between the parties its kind allows (:data:`DIRECTIONS`); return their columns (:data:`_COLUMN`)."""
-    column = _COLUMN[table.code]
-    bad = column == -2
-    if bad.any():
-        k = int(np.argmax(bad))
+def _check_directions(table: LedgerTable) -> None:
+    """Every entry goes between the parties its kind allows (:data:`DIRECTIONS`)."""
+    bad = table.entries(~_ALLOWED)[0]
+    if len(bad):
+        k = int(bad[0])
         raise ConservationError(
             f"entry {k}: {KINDS[table.kind[k]]} from {PARTIES[table.payer[k]]} to {PARTIES[table.payee[k]]}"
         )
-    return column
 
 
 def _no_taxes(table: LedgerTable) -> None:
     """Without tax accounts the ledger may hold no tax and no platform cost."""
     for kind in ("tax_saving", "platform_tax", "vat", "vat_credit", "fixed_cost", "financing_cost"):
-        if table.select(kind).any():
+        if len(table.rows(kind)):
             raise ConservationError(f"{kind} entries without tax accounts to check them against")
 
 

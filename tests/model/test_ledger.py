@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dxsim.model.ledger import (
     DIRECTIONS,
@@ -380,3 +382,47 @@ def test_tables_grow_past_their_room_and_earlier_tables_stay_as_they_were():
         expected = np.concatenate([np.full(3**j, 1.0 + j) for j in range(k + 1)])
         np.testing.assert_array_equal(t.amount, expected)
         np.testing.assert_array_equal(t.contract, np.repeat(np.arange(k + 1), [3**j for j in range(k + 1)]))
+
+
+_CODES = [(kind, payer, payee) for kind, pairs in DIRECTIONS.items() for payer, payee in pairs]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(["add", "schedule", "table"]), st.integers(0, len(_CODES) - 1), st.integers(0, 4)),
+        max_size=25,
+    ),
+    asked=st.lists(st.sampled_from(KINDS), min_size=1, max_size=4),
+    party=st.sampled_from([None, *range(len(PARTIES))]),
+)
+def test_entries_found_from_the_runs_are_those_the_columns_give(steps, asked, party):
+    """Rows, cash flags, totals and month limits read from the runs equal those computed on every row."""
+    led = Ledger()
+    for month, (what, c, size) in enumerate(steps):
+        kind, payer, payee = _CODES[c]
+        if what == "add":
+            led.add(payer, payee, month, contract=size - 1, kind=kind, amount=1.5 + size, platform=size % 2)
+        elif what == "schedule":
+            amount = np.arange(size, dtype=float) % 3  # some zeros: dropped
+            led.add_schedule(payer, payee, month + np.arange(size), contract=size - 2, kind=kind, amount=amount)
+        else:
+            led.table()
+    t = led.table()
+    of_kinds = np.isin(t.kind, [KIND[k] for k in asked])
+    for who, column in (("payer", t.payer), ("payee", t.payee), ("party", None)):
+        rows = t.rows(*asked, **{who: party})
+        mask = of_kinds.copy()
+        if party is not None:
+            mask &= (t.payer == party) | (t.payee == party) if column is None else column == party
+        np.testing.assert_array_equal(rows, np.flatnonzero(mask))
+        np.testing.assert_array_equal(t.total(rows, by="contract", size=3), t.total(mask, by="contract", size=3))
+        np.testing.assert_array_equal(t.before(rows, 7), np.flatnonzero(mask & (t.month < 7)))
+        np.testing.assert_array_equal(t.read("amount", rows), t.amount[mask])
+    assert np.array_equal(
+        t.is_cash, ~np.isin(t.kind, [KIND[k] for k in ("shortfall", "payment_shortfall", "payment_premium")])
+    )
+    wanted = np.random.default_rng(len(steps)).random(len(PARTIES) ** 2 * len(KINDS)) < 0.5
+    rows, codes = t.entries(wanted)
+    np.testing.assert_array_equal(rows, np.flatnonzero(wanted[t.code]))
+    np.testing.assert_array_equal(codes, t.code[rows])
