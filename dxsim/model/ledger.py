@@ -155,23 +155,13 @@ class LedgerTable:
     def rows(
         self, *kinds: str, payer: int | None = None, payee: int | None = None, party: int | None = None
     ) -> NDArray[np.int64]:
-        """Indices of the entries of ``kinds``, in ledger order.
+        """Indices of the entries of ``kinds`` (of the parties :func:`codes_of` names), in ledger order.
 
-        Only those of ``payer``, to ``payee``, or of ``party`` as either, if
-        given.  Computed once per table and question, from the runs
-        (:attr:`runs`).
+        Computed once per table and question, from the runs (:attr:`runs`).
         """
         key = (tuple(sorted({KIND[k] for k in kinds})), payer, payee, party)
         if key not in self._rows:
-            n = len(PARTIES)
-            codes = np.arange(len(_ALLOWED))
-            wanted = np.isin(codes // n**2, key[0])
-            for who, of in ((payer, codes // n % n), (payee, codes % n)):
-                if who is not None:
-                    wanted &= of == who
-            if party is not None:
-                wanted &= (codes // n % n == party) | (codes % n == party)
-            self._rows[key] = self.entries(wanted)[0]
+            self._rows[key] = self.entries(codes_of(kinds, payer=payer, payee=payee, party=party))[0]
         return self._rows[key]
 
     def read(self, name: str, rows: NDArray[np.int64]) -> NDArray[Any]:
@@ -183,28 +173,39 @@ class LedgerTable:
         month = self.read("month", rows)
         return rows if not len(month) or month.max() < months else rows[month < months]
 
-    def entries(self, wanted: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int16]]:
-        """The entries whose (kind, payer, payee) code ``wanted`` marks, in ledger order, and their codes.
+    def pieces(self, wanted: NDArray[np.bool_]) -> list[tuple[slice | NDArray[np.int64], int]]:
+        """The entries whose (kind, payer, payee) code ``wanted`` marks, in ledger order, as pieces ``(rows, code)``.
 
         ``wanted`` has one flag per code (:func:`_direction_code`).  A run of
-        one code is taken whole or not at all; only mixed runs are read.
+        one code is taken whole, as a slice with its code, or not at all; the
+        entries taken from a mixed run are its rows' indices, with code -1.
+        Only the mixed runs' rows are read.
         """
-        rows: list[NDArray[np.int64]] = []
-        codes: list[NDArray[np.int16]] = []
-        begin, size = 0, len(self)
-        for stop, code in self.runs if self.runs is not None else ((size, -1),):
+        out: list[tuple[slice | NDArray[np.int64], int]] = []
+        begin = 0
+        for stop, code in self.runs if self.runs is not None else ((len(self), -1),):
             if code >= 0:
                 if wanted[code] and stop > begin:
-                    rows.append(np.arange(begin, stop))
-                    codes.append(np.full(stop - begin, code, dtype=np.int16))
+                    out.append((slice(begin, stop), code))
             else:
                 mixed = _direction_code(self.kind[begin:stop], self.payer[begin:stop], self.payee[begin:stop])
                 hit = np.flatnonzero(wanted[mixed])
-                rows.append(hit + begin)
-                codes.append(mixed[hit])
+                if len(hit):
+                    out.append((hit + begin, -1))
             begin = stop
-        if not rows:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int16)
+        return out
+
+    def entries(self, wanted: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int16]]:
+        """The entries whose code ``wanted`` marks (:meth:`pieces`) as indices in ledger order, and their codes."""
+        rows: list[NDArray[np.int64]] = [np.empty(0, dtype=np.int64)]
+        codes: list[NDArray[np.int16]] = [np.empty(0, dtype=np.int16)]
+        for part, code in self.pieces(wanted):
+            if isinstance(part, slice):
+                rows.append(np.arange(part.start, part.stop))
+                codes.append(np.full(len(rows[-1]), code, dtype=np.int16))
+            else:
+                rows.append(part)
+                codes.append(_direction_code(self.kind[part], self.payer[part], self.payee[part]))
         return np.concatenate(rows), np.concatenate(codes)
 
     @cached_property
@@ -223,6 +224,30 @@ class LedgerTable:
         cash = np.ones(len(self), dtype=bool)
         cash[self.rows(*NON_CASH)] = False
         return cash
+
+
+def codes_of(
+    kinds: tuple[str, ...] = KINDS, *, payer: int | None = None, payee: int | None = None, party: int | None = None
+) -> NDArray[np.bool_]:
+    """Flags of the (kind, payer, payee) codes (:func:`_direction_code`) of ``kinds``.
+
+    Only those of ``payer``, to ``payee``, or of ``party`` as either, if given.
+    """
+    n = len(PARTIES)
+    codes = np.arange(len(_ALLOWED))
+    wanted = np.isin(codes // n**2, [KIND[k] for k in kinds])
+    for who, of in ((payer, codes // n % n), (payee, codes % n)):
+        if who is not None:
+            wanted &= of == who
+    if party is not None:
+        wanted &= (codes // n % n == party) | (codes % n == party)
+    return wanted
+
+
+def payer_payee(code: int) -> tuple[int, int]:
+    """The payer and payee of a (kind, payer, payee) code (:func:`_direction_code`)."""
+    n = len(PARTIES)
+    return code // n % n, code % n
 
 
 def _span(rows: NDArray[np.int64]) -> NDArray[np.int64] | slice:
