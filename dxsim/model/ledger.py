@@ -13,7 +13,7 @@ costs) have contract -1.
 from __future__ import annotations
 
 import math
-from array import array
+import struct
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -404,9 +404,12 @@ class Ledger:
 
     def _new_columns(self) -> dict[str, list[NDArray[np.generic]]]:
         """The entries added since the last :meth:`table`: each column's pieces, to be joined in this order."""
-        # array.array reads the Python numbers as doubles about a quarter faster than np.fromiter
-        values = np.frombuffer(array("d", self._rows), dtype=np.float64).reshape(-1, len(_ENTRY))
-        single = {name: values[:, k].astype(dtype) for k, (name, dtype) in enumerate(_ENTRY.items())}
+        packed = _packed(self._rows)
+        as_int, as_double = (np.frombuffer(packed, dtype=t).reshape(-1, len(_ENTRY)) for t in (np.int64, np.float64))
+        single = {
+            name: (as_double if dtype is np.float64 else as_int)[:, k].astype(dtype)
+            for k, (name, dtype) in enumerate(_ENTRY.items())
+        }
         sizes = [len(a) for a in self._amounts]
 
         def ints(name: str, chunk_k: int) -> list[NDArray[np.generic]]:  # the single entries' column, then the chunks'
@@ -444,8 +447,8 @@ def _kept(x: NDArray[Any], keep: NDArray[np.int64]) -> NDArray[Any]:
 _ROOM = 3
 
 #: The values of a single entry of :meth:`Ledger.add`, in the order it keeps them, and their columns' types.
-#: They are kept as Python numbers and read as float64 at once: exact for the integers (months, contract and
-#: platform numbers are far below 2 ** 53).
+#: They are kept as Python numbers and packed at once (:func:`_packed`): the integers as int64, the amount as
+#: a double.
 _ENTRY: dict[str, type[np.generic]] = {
     "month": np.int64,
     "payer": np.int8,
@@ -455,6 +458,29 @@ _ENTRY: dict[str, type[np.generic]] = {
     "platform": np.int64,
     "amount": np.float64,
 }
+
+#: Single entries packed by one compiled :class:`struct.Struct` (its format's length grows with the entries).
+_PACK_BLOCK = 1024
+_PACK = struct.Struct("6qd" * _PACK_BLOCK)
+
+
+def _packed(values: list[float]) -> bytearray:
+    """The single entries ``values`` (the values of :data:`_ENTRY` of each, in order) as 8-byte words, native order.
+
+    The six integers of an entry as int64, its amount as a double (the
+    amount is the entry's last value).  Packed :data:`_PACK_BLOCK` entries
+    at a time with one compiled format: less than half the instructions of
+    reading every value as a double with ``array.array``.
+    """
+    width = len(_ENTRY)
+    out = bytearray(8 * len(values))
+    block = _PACK_BLOCK * width
+    full = len(values) // block * block
+    for first in range(0, full, block):
+        _PACK.pack_into(out, 8 * first, *values[first : first + block])
+    rest = values[full:]
+    struct.pack_into("6qd" * (len(rest) // width), out, 8 * full, *rest)
+    return out
 
 
 @dataclass(frozen=True)

@@ -460,3 +460,29 @@ def test_cash_flows_read_by_runs_are_those_of_every_row(steps, months):
         con = t.contract[mine]
         np.add.at(since, (t.month[mine] - np.floor(signed[con]).astype(int), con), weight)
         np.testing.assert_array_equal(got, since.T)
+
+
+def test_single_entries_are_read_whole_blocks_and_the_rest_alike():
+    """More single entries than a packing block: every column as the entries were added."""
+    rng = np.random.default_rng(5)
+    n = 2 * 1024 + 37
+    month, contract, platform = rng.integers(0, 500, n), rng.integers(-1, 10**6, n), rng.integers(-1, 300, n)
+    amount = rng.random(n) * 1e6
+    codes = [_CODES[k] for k in rng.integers(0, len(_CODES), n)]
+    led = Ledger()
+    for k, (kind, payer, payee) in enumerate(codes):
+        led.add(
+            payer,
+            payee,
+            int(month[k]),
+            contract=int(contract[k]),
+            kind=kind,
+            amount=amount[k],
+            platform=int(platform[k]),
+        )
+    t = led.table()
+    for name, values in (("month", month), ("contract", contract), ("platform", platform), ("amount", amount)):
+        np.testing.assert_array_equal(getattr(t, name), values)
+    np.testing.assert_array_equal(t.kind, [KIND[kind] for kind, _, _ in codes])
+    np.testing.assert_array_equal(t.payer, [PARTIES.index(payer) for _, payer, _ in codes])
+    np.testing.assert_array_equal(t.payee, [PARTIES.index(payee) for _, _, payee in codes])
