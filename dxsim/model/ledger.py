@@ -317,9 +317,11 @@ class Ledger:
         if a.size and not (a.min() >= 0 and a.max() < np.inf):  # NaN fails both
             ok = (a >= 0) & np.isfinite(a)
             raise ConservationError(f"amount(={a[~ok][0]}) must be finite and >= 0 ({kind})")
-        keep = np.flatnonzero(a > 0)  # the entries kept, in C order: copied out of the broadcast views
+        positive = a > 0
+        keep = np.flatnonzero(positive)  # the entries kept, in C order: copied out of the broadcast views
         if len(keep):
-            self._append((payer, payee, kind), _kept(m, keep), _kept(c, keep), _kept(p, keep), _kept(a, keep))
+            kept = _Kept(keep, positive)
+            self._append((payer, payee, kind), kept(m), kept(c), kept(p), kept(a))
 
     def add_entries(
         self,
@@ -429,17 +431,29 @@ class Ledger:
         }
 
 
-def _kept(x: NDArray[Any], keep: NDArray[np.int64]) -> NDArray[Any]:
-    """The elements of ``x`` at flat (C-order) indices ``keep``, as a boolean mask would select them.
+class _Kept:
+    """The elements of arrays at flat (C-order) indices ``keep``, as the boolean mask ``positive`` would select them.
 
-    Faster than the mask when ``x`` is contiguous or broadcast from one
-    column (a value per row); any other ``x`` is copied first.
+    Faster than the mask when an array is contiguous (gathered), or broadcast
+    from one column, a value per row (each value repeated as many times as
+    its row keeps elements); any other array is copied first.
     """
-    if x.flags.c_contiguous:
-        return x.reshape(-1)[keep]
-    if x.strides[-1] == 0 and x[..., 0].flags.c_contiguous:
-        return x[..., 0].reshape(-1)[keep // x.shape[-1]]
-    return x.reshape(-1)[keep]  # a copy of x first
+
+    def __init__(self, keep: NDArray[np.int64], positive: NDArray[np.bool_]) -> None:
+        self.keep = keep
+        self.positive = positive
+
+    @cached_property
+    def per_row(self) -> NDArray[np.intp]:
+        """How many elements each row (all axes but the last) keeps."""
+        return np.asarray(self.positive.reshape(-1, self.positive.shape[-1]).sum(axis=1))
+
+    def __call__(self, x: NDArray[Any]) -> NDArray[Any]:
+        if x.flags.c_contiguous:
+            return x.reshape(-1)[self.keep]
+        if x.strides[-1] == 0 and x[..., 0].flags.c_contiguous:
+            return np.repeat(x[..., 0].reshape(-1), self.per_row)
+        return x.reshape(-1)[self.keep]  # a copy of x first
 
 
 #: Room for entries a table's columns have, as a multiple of their entries: closing the
