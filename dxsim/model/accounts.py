@@ -10,7 +10,23 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import payback_period
-from dxsim.model.ledger import ENTERPRISE, GOVERNMENT, PARTIES, PLATFORM, LedgerTable
+from dxsim.model.ledger import (
+    ENTERPRISE,
+    GOVERNMENT,
+    KINDS,
+    NON_CASH,
+    PARTIES,
+    PLATFORM,
+    LedgerTable,
+    codes_of,
+    payer_payee,
+)
+
+#: The rows of a piece of the ledger: a slice or increasing indices.
+Rows = slice | NDArray[np.int64]
+
+#: The kinds of entries that move money.
+CASH = tuple(k for k in KINDS if k not in NON_CASH)
 
 __all__ = [
     "adopter_records",
@@ -27,21 +43,65 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
     """Net cash flow of government, platform and enterprise per month (yuan), shape (months, 3).
 
     One ``bincount`` over (month, party) for what each party receives and one
-    for what it pays: each cell adds its entries in ledger order, as a
-    separate sum per party would.  Entries not cash or outside the horizon
-    go to cells past the table's end (no copy of the columns without them).
+    for what it pays, over the cash entries within the horizon: each cell adds
+    its entries in ledger order, as a separate sum per party would.  The
+    entries are read run by run (:meth:`~dxsim.model.ledger.LedgerTable.pieces`).
     """
     n = len(PARTIES)
-    cash = table.is_cash & (table.month >= 0) & (table.month < months)
-    first = np.where(cash, table.month * n, months * n)  # each entry's first cell (party 0) in its month
+    first, _, weight, pieces = _gathered(table, codes_of(CASH), months)
+    first *= n  # each entry's first cell (party 0) in its month
     cell = np.empty_like(first)  # one array for the cells of both
 
-    def by_party(party_col: NDArray[np.int8]) -> NDArray[np.float64]:
-        np.add(first, party_col, out=cell)
-        sums = np.bincount(cell, weights=table.amount, minlength=(months + 1) * n)
-        return np.asarray(sums[: months * n], dtype=np.float64).reshape(months, n)
+    def by_party(side: int) -> NDArray[np.float64]:
+        for begin, stop, code, part in pieces:
+            party = payer_payee(code)[side] if code >= 0 else (table.payer, table.payee)[side][part]
+            np.add(first[begin:stop], party, out=cell[begin:stop])
+        sums = np.bincount(cell, weights=weight, minlength=months * n)
+        return np.asarray(sums, dtype=np.float64).reshape(months, n)
 
-    return np.asarray((by_party(table.payee) - by_party(table.payer))[:, [GOVERNMENT, PLATFORM, ENTERPRISE]])
+    return np.asarray((by_party(1) - by_party(0))[:, [GOVERNMENT, PLATFORM, ENTERPRISE]])
+
+
+def _gathered(
+    table: LedgerTable, wanted: NDArray[np.bool_], months: int, *, of_contracts: bool = False
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], list[tuple[int, int, int, Rows]]]:
+    """The entries of the codes ``wanted`` in months ``[0, months)`` (of a contract, if ``of_contracts``), run by run.
+
+    Returns their months, contracts (empty unless ``of_contracts``) and
+    amounts, in ledger order, and for each piece
+    (:meth:`~dxsim.model.ledger.LedgerTable.pieces`) where its entries lie in
+    them, its code and its rows.
+    """
+    pieces = []
+    for part, code in table.pieces(wanted):
+        month = table.month[part]
+        keep = (month >= 0) & (month < months) if month.min() < 0 or month.max() >= months else None
+        if of_contracts and table.contract[part].min() < 0:
+            keep = (table.contract[part] >= 0) & (True if keep is None else keep)
+        if keep is not None:
+            part = (np.arange(part.start, part.stop) if isinstance(part, slice) else part)[keep]
+        pieces.append((part, code))
+    size = sum(_length(part) for part, _ in pieces)
+    month, contract, weight = (
+        np.empty(size, dtype=np.int64),
+        np.empty(size if of_contracts else 0, np.int64),
+        np.empty(size),
+    )
+    placed, begin = [], 0
+    for part, code in pieces:
+        stop = begin + _length(part)
+        month[begin:stop] = table.month[part]
+        if of_contracts:
+            contract[begin:stop] = table.contract[part]
+        weight[begin:stop] = table.amount[part]
+        placed.append((begin, stop, code, part))
+        begin = stop
+    return month, contract, weight, placed
+
+
+def _length(part: Rows) -> int:
+    """Number of rows of a piece."""
+    return part.stop - part.start if isinstance(part, slice) else len(part)
 
 
 def kind_total(table: LedgerTable, kinds: tuple[str, ...], months: int) -> NDArray[np.float64]:
@@ -54,9 +114,8 @@ def government_receipts(table: LedgerTable, kinds: tuple[str, ...], months: int)
 
     Tax revenue net of tax savings, VAT net of refunds and credits.
     """
-    rows = table.rows(*kinds)
-    received = table.total(rows[table.payee[rows] == GOVERNMENT], by="month", size=months)
-    return np.asarray(received - table.total(rows[table.payer[rows] == GOVERNMENT], by="month", size=months))
+    received = table.total(table.rows(*kinds, payee=GOVERNMENT), by="month", size=months)
+    return np.asarray(received - table.total(table.rows(*kinds, payer=GOVERNMENT), by="month", size=months))
 
 
 def party_flows(
@@ -73,18 +132,17 @@ def party_flows(
     """
     n = len(signed)
     start = np.floor(signed).astype(np.int64)
-    inside = table.is_cash & (table.contract >= 0) & (table.month < months)
     out = []
     for party in parties:
-        mine = inside & ((table.payer == party) | (table.payee == party))
-        con = table.contract[mine]
+        month, con, weight, pieces = _gathered(table, codes_of(CASH, party=party), months, of_contracts=True)
+        for begin, stop, code, part in pieces:  # what the party pays
+            pays = payer_payee(code)[0] == party if code >= 0 else table.payer[part] == party
+            np.negative(weight[begin:stop], where=pays, out=weight[begin:stop])
         cell = start[con]
-        np.subtract(table.month[mine], cell, out=cell)  # months since the signing month
+        np.subtract(month, cell, out=cell)  # months since the signing month
         cell *= n
         cell += con
-        del con
-        weight = table.amount[mine]
-        np.negative(weight, where=table.payer[mine] == party, out=weight)  # what the party pays
+        del con, month
         flows = np.bincount(cell, weights=weight, minlength=months * n)  # in ledger order, as np.add.at, only faster
         out.append(np.asarray(flows, dtype=np.float64).reshape(months, n).T)
     return out
@@ -120,21 +178,14 @@ def adopter_records(
     signed = book["signed"]
     ent, plat = (paybacks(f, monthly_discount) for f in party_flows(table, (ENTERPRISE, PLATFORM), signed, months))
 
-    def total(kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:
-        rows = table.rows(kind)
-        mask = table.month[rows] < months
-        if payer is not None:
-            mask &= table.payer[rows] == payer
-        if payee is not None:
-            mask &= table.payee[rows] == payee
-        return table.total(rows[mask], by="contract", size=n)
+    def total(kind: str, *, payee: int | None = None) -> NDArray[np.float64]:
+        return table.total(table.before(table.rows(kind, payee=payee), months), by="contract", size=n)
 
     owed = book["enterprise_part"] + book["government_to_enterprise"]
     paid = total("enterprise_payment")
     delivery = total("delivery_cost")
-    to_platform = np.flatnonzero(table.payee == PLATFORM)  # few: then only they are read
-    to_platform = to_platform[table.is_cash[to_platform] & (table.month[to_platform] < months)]
-    receipts = table.total(to_platform, by="contract", size=n)
+    to_platform = table.rows(*CASH, payee=PLATFORM)  # few: then only they are read
+    receipts = table.total(table.before(to_platform, months), by="contract", size=n)
     with np.errstate(divide="ignore", invalid="ignore"):
         recovery = np.where(owed > 0, paid / owed, np.nan)
     return {
@@ -186,9 +237,9 @@ def platform_cash_flows(table: LedgerTable, months: int, n_platforms: int) -> ND
     The platforms' entries (few) are found first and only they are read:
     each cell adds the entries it receives, and those it pays, in ledger order.
     """
-    rows = np.flatnonzero((table.payee == PLATFORM) | (table.payer == PLATFORM))
+    rows = table.rows(*CASH, party=PLATFORM)
     month, platform = table.month[rows], table.platform[rows]
-    keep = table.is_cash[rows] & (platform >= 0) & (month >= 0) & (month < months)
+    keep = (platform >= 0) & (month >= 0) & (month < months)
     rows, cell = rows[keep], month[keep] * n_platforms + platform[keep]
     out = np.zeros(months * n_platforms)
     for party_col, sign in ((table.payee, 1.0), (table.payer, -1.0)):

@@ -256,20 +256,19 @@ def _write_income_tax(
     row = np.full(n, -1)
     row[live] = np.arange(len(live))
     gains = table.rows("gain")
-    r = table.contract[gains]
-    if (r < 0).any():
-        gains, r = gains[r >= 0], r[r >= 0]
+    r = table.read("contract", gains)
+    if len(r) and r.min() < 0:
+        gains = gains[r >= 0]
+        r = table.contract[gains]
     r = row[r]
-    cell = table.month[gains]  # each gain's cell on the grid from its go-live month, in place
-    cell -= start[r]
+    cell = np.subtract(table.read("month", gains), start[r])  # each gain's cell on the grid from its go-live month
     r *= width
     cell += r
-    gain = np.asarray(np.bincount(cell, weights=table.amount[gains], minlength=len(live) * width), dtype=np.float64)
-    received = table.rows("subsidy", "reward")
-    received = received[table.payee[received] == ENTERPRISE]
+    gain = np.asarray(np.bincount(cell, weights=table.read("amount", gains), minlength=len(live) * width), dtype=float)
+    received = table.rows("subsidy", "reward", payee=ENTERPRISE)
     paid = table.total(_outlays(table), by="contract", size=n)  # entries of no contract (-1) left out
     deductible = np.clip(paid - credit - table.total(received, by="contract", size=n), 0.0, None)
-    calendar, tax = income_tax_schedule(
+    _, tax = income_tax_schedule(
         law,
         base=(book["revenue"] * book["margin"])[live],
         high_tech=book["high_tech"][live] > 0,
@@ -285,22 +284,25 @@ def _write_income_tax(
         raise ConservationError("income tax not finite")
     platform = book["platform"][live].astype(np.int64)
     flat = np.ascontiguousarray(tax).reshape(-1)
-    for payer, payee, kind, cells in (
-        ("enterprise", "government", "tax", np.flatnonzero(flat > 0)),
-        ("government", "enterprise", "tax_saving", np.flatnonzero(flat < 0)),
+    first = start - np.arange(len(live)) * width  # a cell's month is the cell plus its row's first
+    for payer, payee, kind, taken in (
+        ("enterprise", "government", "tax", flat > 0),
+        ("government", "enterprise", "tax_saving", flat < 0),
     ):
-        row = cells // width  # the cells of each kind in C order, as add_schedule would keep them
+        cells = np.flatnonzero(taken)  # the cells of each kind in C order, as add_schedule would keep them
+        counts = taken.reshape(len(live), width).sum(axis=1)  # in each row: its entries are repeated
         amount = flat[cells]
         if kind == "tax_saving":  # what is saved: the negative tax
             np.negative(amount, out=amount)
+        cells += np.repeat(first, counts)
         ledger.add_entries(
             payer,
             payee,
-            calendar.reshape(-1)[cells],
-            contract=live[row],
+            cells,
+            contract=np.repeat(live, counts),
             kind=kind,
             amount=amount,
-            platform=platform[row],
+            platform=np.repeat(platform, counts),
         )
     return net
 

@@ -13,8 +13,8 @@ costs) have contract -1.
 from __future__ import annotations
 
 import math
-from array import array
-from dataclasses import dataclass
+import struct
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -109,7 +109,15 @@ class ConservationError(RuntimeError):
 
 @dataclass(frozen=True)
 class LedgerTable:
-    """The ledger's columns after a run (one row per entry)."""
+    """The ledger's columns after a run (one row per entry).
+
+    ``runs`` describes the rows in order as runs ``(stop, code)``, each up
+    to row ``stop``: a run of one (kind, payer, payee) code
+    (:func:`_direction_code`), as a schedule writes them, or of mixed codes
+    (code -1), as single entries are; omitted, the whole table is one mixed
+    run.  The entries of some codes are found from the runs, reading only
+    the mixed runs' rows.
+    """
 
     month: NDArray[np.int64]
     payer: NDArray[np.int8]
@@ -118,6 +126,7 @@ class LedgerTable:
     contract: NDArray[np.int64]
     platform: NDArray[np.int64]
     amount: NDArray[np.float64]
+    runs: tuple[tuple[int, int], ...] | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.amount)
@@ -130,29 +139,78 @@ class LedgerTable:
         """Sum of the amounts of the entries ``where`` selects, per value of column ``by`` in ``range(size)``.
 
         ``where`` is a boolean mask or the entries' indices in ledger order
-        (:meth:`rows`); each sum adds its entries in ledger order.  Rows whose
-        ``by`` value lies outside ``range(size)`` are left out.
+        (increasing, as :meth:`rows` gives them); each sum adds its entries in
+        ledger order.  Rows whose ``by`` value lies outside ``range(size)`` are
+        left out.  Indices of consecutive entries are read as a slice.
         """
-        rows = np.flatnonzero(where) if where.dtype == np.bool_ else where
-        key = getattr(self, by)[rows]
-        keep = (key >= 0) & (key < size)
-        if not keep.all():
-            rows, key = rows[keep], key[keep]
-        return np.asarray(np.bincount(key, weights=self.amount[rows], minlength=size), dtype=np.float64)
+        rows = np.flatnonzero(where) if where.dtype == np.bool_ else np.asarray(where, dtype=np.int64)
+        part: NDArray[np.int64] | slice = _span(rows)
+        key = getattr(self, by)[part]
+        if len(key) and (key.min() < 0 or key.max() >= size):
+            keep = np.flatnonzero((key >= 0) & (key < size))
+            rows = np.arange(part.start, part.stop)[keep] if isinstance(part, slice) else rows[keep]
+            part, key = rows, key[keep]
+        return np.asarray(np.bincount(key, weights=self.amount[part], minlength=size), dtype=np.float64)
 
-    def rows(self, *kinds: str) -> NDArray[np.int64]:
-        """Indices of the entries of ``kinds``, in ledger order; computed once per table and set of kinds."""
-        key = tuple(sorted({KIND[k] for k in kinds}))
+    def rows(
+        self, *kinds: str, payer: int | None = None, payee: int | None = None, party: int | None = None
+    ) -> NDArray[np.int64]:
+        """Indices of the entries of ``kinds`` (of the parties :func:`codes_of` names), in ledger order.
+
+        Computed once per table and question, from the runs (:attr:`runs`).
+        """
+        key = (tuple(sorted({KIND[k] for k in kinds})), payer, payee, party)
         if key not in self._rows:
-            if len(key) == 1:
-                self._rows[key] = np.flatnonzero(self.kind == key[0])
-            else:  # the kinds' rows merged: a stable sort of sorted runs
-                self._rows[key] = np.sort(np.concatenate([self.rows(KINDS[k]) for k in key]), kind="stable")
+            self._rows[key] = self.entries(codes_of(kinds, payer=payer, payee=payee, party=party))[0]
         return self._rows[key]
 
+    def read(self, name: str, rows: NDArray[np.int64]) -> NDArray[Any]:
+        """Column ``name`` at ``rows`` (increasing indices): a view of the column if they are consecutive (read only)."""
+        return np.asarray(getattr(self, name)[_span(rows)])
+
+    def before(self, rows: NDArray[np.int64], months: int) -> NDArray[np.int64]:
+        """The entries ``rows`` (increasing indices) in months before ``months``."""
+        month = self.read("month", rows)
+        return rows if not len(month) or month.max() < months else rows[month < months]
+
+    def pieces(self, wanted: NDArray[np.bool_]) -> list[tuple[slice | NDArray[np.int64], int]]:
+        """The entries whose (kind, payer, payee) code ``wanted`` marks, in ledger order, as pieces ``(rows, code)``.
+
+        ``wanted`` has one flag per code (:func:`_direction_code`).  A run of
+        one code is taken whole, as a slice with its code, or not at all; the
+        entries taken from a mixed run are its rows' indices, with code -1.
+        Only the mixed runs' rows are read.
+        """
+        out: list[tuple[slice | NDArray[np.int64], int]] = []
+        begin = 0
+        for stop, code in self.runs if self.runs is not None else ((len(self), -1),):
+            if code >= 0:
+                if wanted[code] and stop > begin:
+                    out.append((slice(begin, stop), code))
+            else:
+                mixed = _direction_code(self.kind[begin:stop], self.payer[begin:stop], self.payee[begin:stop])
+                hit = np.flatnonzero(wanted[mixed])
+                if len(hit):
+                    out.append((hit + begin, -1))
+            begin = stop
+        return out
+
+    def entries(self, wanted: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int16]]:
+        """The entries whose code ``wanted`` marks (:meth:`pieces`) as indices in ledger order, and their codes."""
+        rows: list[NDArray[np.int64]] = [np.empty(0, dtype=np.int64)]
+        codes: list[NDArray[np.int16]] = [np.empty(0, dtype=np.int16)]
+        for part, code in self.pieces(wanted):
+            if isinstance(part, slice):
+                rows.append(np.arange(part.start, part.stop))
+                codes.append(np.full(len(rows[-1]), code, dtype=np.int16))
+            else:
+                rows.append(part)
+                codes.append(_direction_code(self.kind[part], self.payer[part], self.payee[part]))
+        return np.concatenate(rows), np.concatenate(codes)
+
     @cached_property
-    def _rows(self) -> dict[tuple[int, ...], NDArray[np.int64]]:
-        """The entries of each set of kinds asked for by :meth:`rows`."""
+    def _rows(self) -> dict[tuple[tuple[int, ...], int | None, int | None, int | None], NDArray[np.int64]]:
+        """The entries of each question asked of :meth:`rows`."""
         return {}
 
     @cached_property
@@ -164,9 +222,39 @@ class LedgerTable:
     def is_cash(self) -> NDArray[np.bool_]:
         """Entries that move money (all but shortfalls and premiums); computed once per table."""
         cash = np.ones(len(self), dtype=bool)
-        for k in NON_CASH:
-            cash &= self.kind != KIND[k]
+        cash[self.rows(*NON_CASH)] = False
         return cash
+
+
+def codes_of(
+    kinds: tuple[str, ...] = KINDS, *, payer: int | None = None, payee: int | None = None, party: int | None = None
+) -> NDArray[np.bool_]:
+    """Flags of the (kind, payer, payee) codes (:func:`_direction_code`) of ``kinds``.
+
+    Only those of ``payer``, to ``payee``, or of ``party`` as either, if given.
+    """
+    n = len(PARTIES)
+    codes = np.arange(len(_ALLOWED))
+    wanted = np.isin(codes // n**2, [KIND[k] for k in kinds])
+    for who, of in ((payer, codes // n % n), (payee, codes % n)):
+        if who is not None:
+            wanted &= of == who
+    if party is not None:
+        wanted &= (codes // n % n == party) | (codes % n == party)
+    return wanted
+
+
+def payer_payee(code: int) -> tuple[int, int]:
+    """The payer and payee of a (kind, payer, payee) code (:func:`_direction_code`)."""
+    n = len(PARTIES)
+    return code // n % n, code % n
+
+
+def _span(rows: NDArray[np.int64]) -> NDArray[np.int64] | slice:
+    """Increasing indices ``rows`` as a slice if they are consecutive (reading a slice copies nothing)."""
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
 
 
 class Ledger:
@@ -229,9 +317,11 @@ class Ledger:
         if a.size and not (a.min() >= 0 and a.max() < np.inf):  # NaN fails both
             ok = (a >= 0) & np.isfinite(a)
             raise ConservationError(f"amount(={a[~ok][0]}) must be finite and >= 0 ({kind})")
-        keep = np.flatnonzero(a > 0)  # the entries kept, in C order: copied out of the broadcast views
+        positive = a > 0
+        keep = np.flatnonzero(positive)  # the entries kept, in C order: copied out of the broadcast views
         if len(keep):
-            self._append((payer, payee, kind), _kept(m, keep), _kept(c, keep), _kept(p, keep), _kept(a, keep))
+            kept = _Kept(keep, positive)
+            self._append((payer, payee, kind), kept(m), kept(c), kept(p), kept(a))
 
     def add_entries(
         self,
@@ -280,8 +370,9 @@ class Ledger:
         room is full.  Room never written takes no memory.
         """
         new = self._new_columns()
-        self._rows, self._chunks, self._codes, self._amounts = [], [], [], []
         done = 0 if self._done is None else len(self._done)
+        runs = self._runs(done, len(new["amount"][0]))
+        self._rows, self._chunks, self._codes, self._amounts = [], [], [], []
         size = done + sum(len(a) for a in new["amount"])
         if self._room is None or size > len(self._room["amount"]):
             full, self._room = self._room, {name: np.empty(_ROOM * size, parts[0].dtype) for name, parts in new.items()}
@@ -289,14 +380,38 @@ class Ledger:
                 column[:done] = full[name][:done] if full is not None else []
         for name, parts in new.items():
             np.concatenate(parts, out=self._room[name][done:size])
-        self._done = LedgerTable(**{name: column[:size] for name, column in self._room.items()})
+        self._done = LedgerTable(**{name: column[:size] for name, column in self._room.items()}, runs=runs)
         return self._done
+
+    def _runs(self, done: int, single: int) -> tuple[tuple[int, int], ...]:
+        """The runs (:attr:`LedgerTable.runs`) of the next table: the last table's, the ``single`` entries', the chunks'.
+
+        Runs of one code that follow one another are one run.
+        """
+        runs = list(self._done.runs or ((done, -1),)) if self._done is not None and done else []
+        stop = done
+        parts = [(single, -1)] if single else []
+        n = len(PARTIES)
+        parts += [
+            (len(a), (k * n + payer) * n + payee)
+            for (payer, payee, k), a in zip(self._codes, self._amounts, strict=True)
+        ]
+        for length, code in parts:
+            stop += length
+            if code >= 0 and runs and runs[-1][1] == code:
+                runs[-1] = (stop, code)
+            else:
+                runs.append((stop, code))
+        return tuple(runs)
 
     def _new_columns(self) -> dict[str, list[NDArray[np.generic]]]:
         """The entries added since the last :meth:`table`: each column's pieces, to be joined in this order."""
-        # array.array reads the Python numbers as doubles about a quarter faster than np.fromiter
-        values = np.frombuffer(array("d", self._rows), dtype=np.float64).reshape(-1, len(_ENTRY))
-        single = {name: values[:, k].astype(dtype) for k, (name, dtype) in enumerate(_ENTRY.items())}
+        packed = _packed(self._rows)
+        as_int, as_double = (np.frombuffer(packed, dtype=t).reshape(-1, len(_ENTRY)) for t in (np.int64, np.float64))
+        single = {
+            name: (as_double if dtype is np.float64 else as_int)[:, k].astype(dtype)
+            for k, (name, dtype) in enumerate(_ENTRY.items())
+        }
         sizes = [len(a) for a in self._amounts]
 
         def ints(name: str, chunk_k: int) -> list[NDArray[np.generic]]:  # the single entries' column, then the chunks'
@@ -316,17 +431,29 @@ class Ledger:
         }
 
 
-def _kept(x: NDArray[Any], keep: NDArray[np.int64]) -> NDArray[Any]:
-    """The elements of ``x`` at flat (C-order) indices ``keep``, as a boolean mask would select them.
+class _Kept:
+    """The elements of arrays at flat (C-order) indices ``keep``, as the boolean mask ``positive`` would select them.
 
-    Faster than the mask when ``x`` is contiguous or broadcast from one
-    column (a value per row); any other ``x`` is copied first.
+    Faster than the mask when an array is contiguous (gathered), or broadcast
+    from one column, a value per row (each value repeated as many times as
+    its row keeps elements); any other array is copied first.
     """
-    if x.flags.c_contiguous:
-        return x.reshape(-1)[keep]
-    if x.strides[-1] == 0 and x[..., 0].flags.c_contiguous:
-        return x[..., 0].reshape(-1)[keep // x.shape[-1]]
-    return x.reshape(-1)[keep]  # a copy of x first
+
+    def __init__(self, keep: NDArray[np.int64], positive: NDArray[np.bool_]) -> None:
+        self.keep = keep
+        self.positive = positive
+
+    @cached_property
+    def per_row(self) -> NDArray[np.intp]:
+        """How many elements each row (all axes but the last) keeps."""
+        return np.asarray(self.positive.reshape(-1, self.positive.shape[-1]).sum(axis=1))
+
+    def __call__(self, x: NDArray[Any]) -> NDArray[Any]:
+        if x.flags.c_contiguous:
+            return x.reshape(-1)[self.keep]
+        if x.strides[-1] == 0 and x[..., 0].flags.c_contiguous:
+            return np.repeat(x[..., 0].reshape(-1), self.per_row)
+        return x.reshape(-1)[self.keep]  # a copy of x first
 
 
 #: Room for entries a table's columns have, as a multiple of their entries: closing the
@@ -334,8 +461,8 @@ def _kept(x: NDArray[Any], keep: NDArray[np.int64]) -> NDArray[Any]:
 _ROOM = 3
 
 #: The values of a single entry of :meth:`Ledger.add`, in the order it keeps them, and their columns' types.
-#: They are kept as Python numbers and read as float64 at once: exact for the integers (months, contract and
-#: platform numbers are far below 2 ** 53).
+#: They are kept as Python numbers and packed at once (:func:`_packed`): the integers as int64, the amount as
+#: a double.
 _ENTRY: dict[str, type[np.generic]] = {
     "month": np.int64,
     "payer": np.int8,
@@ -345,6 +472,29 @@ _ENTRY: dict[str, type[np.generic]] = {
     "platform": np.int64,
     "amount": np.float64,
 }
+
+#: Single entries packed by one compiled :class:`struct.Struct` (its format's length grows with the entries).
+_PACK_BLOCK = 1024
+_PACK = struct.Struct("6qd" * _PACK_BLOCK)
+
+
+def _packed(values: list[float]) -> bytearray:
+    """The single entries ``values`` (the values of :data:`_ENTRY` of each, in order) as 8-byte words, native order.
+
+    The six integers of an entry as int64, its amount as a double (the
+    amount is the entry's last value).  Packed :data:`_PACK_BLOCK` entries
+    at a time with one compiled format: less than half the instructions of
+    reading every value as a double with ``array.array``.
+    """
+    width = len(_ENTRY)
+    out = bytearray(8 * len(values))
+    block = _PACK_BLOCK * width
+    full = len(values) // block * block
+    for first in range(0, full, block):
+        _PACK.pack_into(out, 8 * first, *values[first : first + block])
+    rest = values[full:]
+    struct.pack_into("6qd" * (len(rest) // width), out, 8 * full, *rest)
+    return out
 
 
 @dataclass(frozen=True)
@@ -420,13 +570,13 @@ def check_conservation(
     and per platform: its income tax, fixed costs and financing costs are
     those given.
     """
-    column = _check_directions(table)
+    _check_directions(table)
     if taxes is None:
         _no_taxes(table)
     n = len(price)
     if n == 0:
         return
-    total = _ContractTotals(table, column, n)
+    total = _ContractTotals(table, n)
     g = government_to_platform + government_to_enterprise
     sub_p, sub_e = total("subsidy", payee=PLATFORM), total("subsidy", payee=ENTERPRISE)
     short_p, short_e = total("shortfall", payer=PLATFORM), total("shortfall", payer=ENTERPRISE)
@@ -449,7 +599,7 @@ def check_conservation(
         _compare(
             {
                 f"{kind} of the platform": (
-                    table.total(table.select(kind), by="platform", size=size),
+                    table.total(table.rows(kind), by="platform", size=size),
                     getattr(taxes, kind),
                 )
                 for kind in ("platform_tax", "fixed_cost", "financing_cost")
@@ -480,26 +630,28 @@ _CHECKED_CODES = np.flatnonzero(
 )
 
 #: Each code's column in :class:`_ContractTotals`: -1 if not totalled, -2 if :data:`DIRECTIONS` forbids it.
-_COLUMN = np.where(_ALLOWED, -1, -2).astype(np.int16)  # small: gathered for every entry
+_COLUMN = np.where(_ALLOWED, -1, -2).astype(np.int16)
 _COLUMN[_CHECKED_CODES] = np.arange(len(_CHECKED_CODES))
 
 
 class _ContractTotals:
     """Totals per contract of one kind of entry, optionally of one payer or payee (yuan).
 
-    One pass over the ledger: the total of every allowed (kind, payer, payee)
-    of the kinds the identities read (:data:`_CHECKED_KINDS`) per contract;
-    a question adds the columns it asks for.  ``column`` is each entry's
-    column (:data:`_COLUMN` of its code).
+    One pass over the entries of the kinds the identities read
+    (:data:`_CHECKED_KINDS`): the total of every allowed (kind, payer,
+    payee) of them per contract; a question adds the columns it asks for.
     """
 
-    def __init__(self, table: LedgerTable, column: NDArray[np.int16], n: int) -> None:
+    def __init__(self, table: LedgerTable, n: int) -> None:
         self.n = n
         self.codes = _CHECKED_CODES
-        rows = np.flatnonzero((column >= 0) & (table.contract >= 0) & (table.contract < n))
+        rows, codes = table.entries(_COLUMN >= 0)
         cell = table.contract[rows]
+        if len(cell) and (cell.min() < 0 or cell.max() >= n):
+            keep = np.flatnonzero((cell >= 0) & (cell < n))
+            rows, codes, cell = rows[keep], codes[keep], cell[keep]
         cell *= len(self.codes)
-        cell += column[rows]
+        cell += _COLUMN[codes]
         sums = np.bincount(cell, weights=table.amount[rows], minlength=n * len(self.codes))
         self.sums = sums.reshape(n, len(self.codes))
 
@@ -536,22 +688,20 @@ def _tax_checks(
     }
 
 
-def _check_directions(table: LedgerTable) -> NDArray[np.int16]:
-    """Every entry goes between the parties its kind allows (:data:`DIRECTIONS`); return their columns (:data:`_COLUMN`)."""
-    column = _COLUMN[table.code]
-    bad = column == -2
-    if bad.any():
-        k = int(np.argmax(bad))
+def _check_directions(table: LedgerTable) -> None:
+    """Every entry goes between the parties its kind allows (:data:`DIRECTIONS`)."""
+    bad = table.entries(~_ALLOWED)[0]
+    if len(bad):
+        k = int(bad[0])
         raise ConservationError(
             f"entry {k}: {KINDS[table.kind[k]]} from {PARTIES[table.payer[k]]} to {PARTIES[table.payee[k]]}"
         )
-    return column
 
 
 def _no_taxes(table: LedgerTable) -> None:
     """Without tax accounts the ledger may hold no tax and no platform cost."""
     for kind in ("tax_saving", "platform_tax", "vat", "vat_credit", "fixed_cost", "financing_cost"):
-        if table.select(kind).any():
+        if len(table.rows(kind)):
             raise ConservationError(f"{kind} entries without tax accounts to check them against")
 
 

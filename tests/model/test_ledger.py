@@ -6,7 +6,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from dxsim.model.accounts import cash_flows, party_flows
 from dxsim.model.ledger import (
     DIRECTIONS,
     KIND,
@@ -14,6 +17,7 @@ from dxsim.model.ledger import (
     PARTIES,
     ConservationError,
     Ledger,
+    LedgerTable,
     TaxAccounts,
     check_conservation,
 )
@@ -380,3 +384,105 @@ def test_tables_grow_past_their_room_and_earlier_tables_stay_as_they_were():
         expected = np.concatenate([np.full(3**j, 1.0 + j) for j in range(k + 1)])
         np.testing.assert_array_equal(t.amount, expected)
         np.testing.assert_array_equal(t.contract, np.repeat(np.arange(k + 1), [3**j for j in range(k + 1)]))
+
+
+_CODES = [(kind, payer, payee) for kind, pairs in DIRECTIONS.items() for payer, payee in pairs]
+
+
+_STEPS = st.lists(
+    st.tuples(st.sampled_from(["add", "schedule", "table"]), st.integers(0, len(_CODES) - 1), st.integers(0, 4)),
+    max_size=25,
+)
+
+
+def _random_ledger(steps: list[tuple[str, int, int]]) -> LedgerTable:
+    """A ledger of single entries, schedules and tables in between, as ``steps`` say; its last table."""
+    led = Ledger()
+    for month, (what, c, size) in enumerate(steps):
+        kind, payer, payee = _CODES[c]
+        if what == "add":
+            led.add(payer, payee, month, contract=size - 1, kind=kind, amount=0.1 + size / 3, platform=size % 2)
+        elif what == "schedule":
+            amount = (np.arange(size) % 3) / 7 * (month + 1)  # some zeros: dropped; sums depend on their order
+            led.add_schedule(payer, payee, month + np.arange(size), contract=size - 2, kind=kind, amount=amount)
+        else:
+            led.table()
+    return led.table()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=_STEPS,
+    asked=st.lists(st.sampled_from(KINDS), min_size=1, max_size=4),
+    party=st.sampled_from([None, *range(len(PARTIES))]),
+)
+def test_entries_found_from_the_runs_are_those_the_columns_give(steps, asked, party):
+    """Rows, cash flags, totals and month limits read from the runs equal those computed on every row."""
+    t = _random_ledger(steps)
+    of_kinds = np.isin(t.kind, [KIND[k] for k in asked])
+    for who, column in (("payer", t.payer), ("payee", t.payee), ("party", None)):
+        rows = t.rows(*asked, **{who: party})
+        mask = of_kinds.copy()
+        if party is not None:
+            mask &= (t.payer == party) | (t.payee == party) if column is None else column == party
+        np.testing.assert_array_equal(rows, np.flatnonzero(mask))
+        np.testing.assert_array_equal(t.total(rows, by="contract", size=3), t.total(mask, by="contract", size=3))
+        np.testing.assert_array_equal(t.before(rows, 7), np.flatnonzero(mask & (t.month < 7)))
+        np.testing.assert_array_equal(t.read("amount", rows), t.amount[mask])
+    assert np.array_equal(
+        t.is_cash, ~np.isin(t.kind, [KIND[k] for k in ("shortfall", "payment_shortfall", "payment_premium")])
+    )
+    wanted = np.random.default_rng(len(steps)).random(len(PARTIES) ** 2 * len(KINDS)) < 0.5
+    rows, codes = t.entries(wanted)
+    np.testing.assert_array_equal(rows, np.flatnonzero(wanted[t.code]))
+    np.testing.assert_array_equal(codes, t.code[rows])
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=_STEPS, months=st.integers(1, 30))
+def test_cash_flows_read_by_runs_are_those_of_every_row(steps, months):
+    """The accounts' flows, read run by run, equal sums over every row in ledger order (np.add.at)."""
+    t = _random_ledger(steps)
+    n = len(PARTIES)
+    cash = t.is_cash & (t.month >= 0) & (t.month < months)
+    expected = np.zeros((months, n))
+    for column, sign in ((t.payee, 1.0), (t.payer, -1.0)):
+        side = np.zeros((months, n))
+        np.add.at(side, (t.month[cash], column[cash]), t.amount[cash])
+        expected += sign * side
+    np.testing.assert_array_equal(cash_flows(t, months), expected[:, [0, 1, 2]])
+    signed = np.array([0.0, 0.7, 0.2, 0.9])  # the signing months: before every entry
+    flows = party_flows(t, tuple(range(3)), signed, months)
+    for party, got in zip(range(3), flows, strict=True):
+        mine = cash & (t.contract >= 0) & ((t.payer == party) | (t.payee == party))
+        weight = np.where(t.payer[mine] == party, -t.amount[mine], t.amount[mine])
+        since = np.zeros((months, 4))
+        con = t.contract[mine]
+        np.add.at(since, (t.month[mine] - np.floor(signed[con]).astype(int), con), weight)
+        np.testing.assert_array_equal(got, since.T)
+
+
+def test_single_entries_are_read_whole_blocks_and_the_rest_alike():
+    """More single entries than a packing block: every column as the entries were added."""
+    rng = np.random.default_rng(5)
+    n = 2 * 1024 + 37
+    month, contract, platform = rng.integers(0, 500, n), rng.integers(-1, 10**6, n), rng.integers(-1, 300, n)
+    amount = rng.random(n) * 1e6
+    codes = [_CODES[k] for k in rng.integers(0, len(_CODES), n)]
+    led = Ledger()
+    for k, (kind, payer, payee) in enumerate(codes):
+        led.add(
+            payer,
+            payee,
+            int(month[k]),
+            contract=int(contract[k]),
+            kind=kind,
+            amount=amount[k],
+            platform=int(platform[k]),
+        )
+    t = led.table()
+    for name, values in (("month", month), ("contract", contract), ("platform", platform), ("amount", amount)):
+        np.testing.assert_array_equal(getattr(t, name), values)
+    np.testing.assert_array_equal(t.kind, [KIND[kind] for kind, _, _ in codes])
+    np.testing.assert_array_equal(t.payer, [PARTIES.index(payer) for _, payer, _ in codes])
+    np.testing.assert_array_equal(t.payee, [PARTIES.index(payee) for _, _, payee in codes])
