@@ -210,7 +210,8 @@ class _Pool:
     def _add_joining(self) -> None:
         if not self._joining:
             return
-        new = self.after(_concat(self._joining))
+        joining = self._joining
+        new = self.after(joining[0] if len(joining) == 1 else _concat(joining))  # copied into the columns below
         self._joining = []
         n, k = self._size, len(new)
         if n + k > len(self._columns):
