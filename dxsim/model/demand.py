@@ -258,10 +258,12 @@ class Offers:
         #: Instruments that are tiered rewards.
         self.tiered = np.array([isinstance(i, Tiered) for i in instruments], dtype=bool)
         self.to_enterprise = np.array([i.paid_to == "enterprise" for i in instruments], dtype=bool)
-        self.received_at = {
+        received_at = {
             at: self.to_enterprise & np.array([i.paid_at == at for i in instruments], dtype=bool)
             for at in ("signing", "golive", "acceptance")
         }
+        #: Instruments paid to the enterprise at signing, go-live, acceptance: only where some are.
+        self.received_at = {at: mask for at, mask in received_at.items() if mask.any()}
 
     def counted_on(self, amount: NDArray[np.float64], to_price: NDArray[np.float64]) -> NDArray[np.float64]:
         """Programme money an enterprise counts on: price parts plus tiered rewards committed (yuan)."""
@@ -412,8 +414,8 @@ class Offers:
         to_enterprise = self.to_enterprise
 
         def receive(at: str) -> NDArray[np.float64]:
-            mask = self.received_at[at]
-            return to_price[mask].sum(axis=0) if mask.any() else np.zeros(len(price))
+            mask = self.received_at.get(at)
+            return np.zeros(len(price)) if mask is None else to_price[mask].sum(axis=0)
 
         gov = to_price.sum(axis=0) if self.programme.active else np.zeros(len(price))
         gov_e = to_price[to_enterprise].sum(axis=0) if to_enterprise.any() else np.zeros(len(price))
@@ -505,13 +507,15 @@ class PlatformScreen:
         """The platforms' valuation of the offers (one per enterprise; instruments x enterprises money)."""
         p = self.platforms
         # one evaluation per (industry, platform) pair offered a contract
-        _, one, back = np.unique(industry * len(p.quality) + platform, return_index=True, return_inverse=True)
+        pair = industry * len(p.quality) + platform
+        pairs = np.unique(pair)
+        of, at = np.divmod(pairs, len(p.quality))  # each pair's industry and platform
         failure = _failure_probabilities(
-            self.industry.failure[industry[one]],
-            p.quality[platform[one]],
-            p.experience[platform[one]],
-            self.industry.failure_learning_ratio[industry[one]],
-        )[back.ravel()]
+            self.industry.failure[of],
+            p.quality[at],
+            p.experience[at],
+            self.industry.failure_learning_ratio[of],
+        )[np.searchsorted(pairs, pair)]
         level = maturity_level(att.maturity + self.industry.mean_maturity_gain[industry])
         passes = (1.0 - failure) * (level >= self.rules.acceptance_level)
         factor = benefit_factor(att.maturity, self.reference[industry], self.exponent[industry])
@@ -838,16 +842,31 @@ class Demand:
         channel), if it has any.  Returns each considerer's platform and
         whether it had any to choose from.
         """
-        pc = self.behaviour.platform_choice
-        cand = self.platforms.by_industry[c.industry]
+        by_industry = self.platforms.by_industry
+        cand = by_industry[c.industry]
+        admitted = self.admission.admitted_now(t)
+        restricted = admitted is not None and not admitted.all()
+        if not (self.rules.deferred or restricted) and bool((by_industry >= 0).all()):
+            return self._pick(c, cand)  # every industry has a platform in each slot, all open to choose
         valid: NDArray[np.bool_] = np.asarray(cand >= 0)
         if self.rules.deferred:
             valid &= ~self.working_capital.over_limit()[np.where(valid, cand, 0)]
         safe = np.where(valid, cand, 0)
-        admitted = self.admission.admitted_now(t)
-        if admitted is not None and not admitted.all():
+        if admitted is not None and restricted:
             inside = np.asarray(valid & admitted[safe])
             valid = np.where(np.asarray(np.any(inside, axis=1))[:, None], inside, valid)
+        return self._pick(c, safe, valid)
+
+    def _pick(
+        self, c: Considerers, safe: NDArray[np.int64], valid: NDArray[np.bool_] | None = None
+    ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+        """Each considerer's platform among its candidates ``safe`` (one per slot) where ``valid``, and whether it had any.
+
+        The candidate of highest utility plus keyed Gumbel noise (keyed by
+        enterprise and ``attempt x slots + slot``); ``valid`` None: every
+        candidate is valid (the same choice, fewer steps).
+        """
+        pc = self.behaviour.platform_choice
         p = self.platforms
         # each platform's utility, then each considerer's candidates' (the same floats, fewer of them computed)
         utility = (
@@ -855,9 +874,12 @@ class Demand:
             - pc.price_weight * self.prices.index
             - pc.queue_weight * self.occupancy.waiting
         )[safe]
-        slots = np.arange(cand.shape[1])
+        slots = np.arange(safe.shape[1])
         utility = utility + self.keys.gumbel(
-            "platform_choice", c.ids[:, None], c.attempt[:, None] * cand.shape[1] + slots
+            "platform_choice", c.ids[:, None], c.attempt[:, None] * safe.shape[1] + slots
         )
+        rows = np.arange(len(safe))
+        if valid is None:
+            return safe[rows, np.argmax(utility, axis=1)], np.ones(len(safe), dtype=bool)
         pick = np.argmax(np.where(valid, utility, -np.inf), axis=1)
-        return safe[np.arange(len(cand)), pick], np.asarray(valid.any(axis=1))
+        return safe[rows, pick], np.asarray(valid.any(axis=1))
