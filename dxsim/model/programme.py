@@ -338,11 +338,12 @@ class ProgrammeState:
             if term.priced_share > 0:
                 with np.errstate(over="ignore"):
                     raw = np.minimum(raw, room / term.priced_share)
-            raw = np.clip(np.minimum(raw, left[term.pool]), 0.0, None)
-            committed = np.clip(np.minimum(raw, term.cap_per_platform - used[k, platform]), 0.0, None)
+            # np.maximum(x, 0.0): what np.clip(x, 0.0, None) computes, without its Python layers
+            raw = np.maximum(np.minimum(raw, left[term.pool]), 0.0)
+            committed = np.maximum(np.minimum(raw, term.cap_per_platform - used[k, platform]), 0.0)
             amount[k] = committed
             to_price[k] = term.priced_share * (np.where(committed > 0, raw, 0.0) if term.to_platform else committed)
-            room = np.clip(room - to_price[k], 0.0, None)
+            room = np.maximum(room - to_price[k], 0.0)
             left[term.pool] = left[term.pool] - committed
         return amount, to_price
 
