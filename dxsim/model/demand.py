@@ -31,6 +31,7 @@ import math
 import weakref
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import simpy
@@ -659,7 +660,8 @@ class Demand:
         att = self.population.attributes(c.ids, c.industry)
         score = self.lifecycle.renewals.former_scores(c.ids)
         renewing = ~np.isnan(score)
-        if renewing.any():
+        any_renewing = bool(renewing.any())
+        if any_renewing:
             att = replace(
                 att,
                 maturity=np.where(renewing, score, att.maturity),
@@ -674,10 +676,12 @@ class Demand:
         admitted = self.admission.admitted_now(float(t))
         if admitted is not None:
             covered &= admitted[platform]
-        amount[:, ~covered] = 0.0
-        to_price[:, ~covered] = 0.0
-        failure = np.where(renewing, 0.0, self.beliefs.failure(c.industry))
-        trust = np.where(renewing, 1.0, self.beliefs.benefit_share(c.industry))
+        uncovered = ~covered
+        amount[:, uncovered] = 0.0
+        to_price[:, uncovered] = 0.0
+        failure, trust = self.beliefs.failure(c.industry), self.beliefs.benefit_share(c.industry)
+        if any_renewing:
+            failure, trust = np.where(renewing, 0.0, failure), np.where(renewing, 1.0, trust)
         offer, decision = self.offers.evaluate(
             c.industry, platform, price, amount, to_price, att, (failure, trust), t, renewing
         )
@@ -706,33 +710,39 @@ class Demand:
             renewing,
             exit_at,
         )
-        money = adopt & (counted > 0)  # the month's cohort: those counting on programme money
-        cohort = Cohort(
-            t,
-            c.ids[money],
-            c.industry[money],
-            platform[money],
-            price[money],
-            att.take(money),
-            (failure[money], trust[money]),
-            renewing[money],
-            time[money],
-        )
-        self._apply(np.flatnonzero(adopt), head, att, cohort)
+        self._apply(adopt, head, att, t)
 
-    def _apply(
-        self, rows: NDArray[np.int64], head: tuple[NDArray[np.generic], ...], att: Attributes, cohort: Cohort
-    ) -> None:
-        """The considerers ``rows`` apply, each at its own time; those counting on programme money are of ``cohort``.
+    def _apply(self, adopt: NDArray[np.bool_], head: tuple[NDArray[Any], ...], att: Attributes, t: int) -> None:
+        """The considerers that ``adopt`` apply, each at its own time; those counting on programme money are the month's cohort.
 
         ``head`` holds the considerers' columns: enterprise, industry,
         platform, time, threshold, attempt, quoted price, programme money
-        counted on, perceived failure, benefit share, renewing, exit time.
+        counted on, perceived failure, benefit share, renewing, exit time;
+        ``t`` is the month.
         """
+        rows = np.flatnonzero(adopt)
+        if len(rows) == 0:
+            return
+        ids, industry, platform, time, _, _, price, counted, failure, trust, renewing, _ = head
+        money = adopt & (counted > 0)  # the month's cohort: those counting on programme money (if any)
+        cohort = None
+        if money.any():
+            belief = (failure[money], trust[money])
+            cohort = Cohort(
+                t,
+                ids[money],
+                industry[money],
+                platform[money],
+                price[money],
+                att.take(money),
+                belief,
+                renewing[money],
+                time[money],
+            )
         # Python scalars column by column: cheaper than numpy scalars one by one
         columns = [x[rows].tolist() for x in head]
         traits = map(Traits, *(getattr(att, name)[rows].tolist() for name in Attributes.__dataclass_fields__))
-        cohorts = [cohort if counted > 0 else None for counted in columns[7]]
+        cohorts = [cohort if counted_on > 0 else None for counted_on in columns[7]]
         apply = self.applicants.apply
         # the fields in Application's order: the first ten columns of head, the traits, the last two, the cohort
         for fields in zip(*columns[:10], traits, *columns[10:], cohorts, strict=True):
