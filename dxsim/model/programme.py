@@ -324,8 +324,25 @@ class ProgrammeState:
             receives no programme money for the contract and quotes its full
             price).  Instruments paid to the enterprise cover only what is committed.
             A tiered instrument commits its largest amount and covers no part
-            of the price (it is a reward for the level reached).
+            of the price (it is a reward for the level reached).  With no
+            budget left in any pool (outside windows) every instrument commits
+            and covers nothing: zeros, without the steps (:meth:`_committed`).
         """
+        n = len(price)
+        if not np.any(budgets):
+            amount = np.zeros((len(self.instruments), n))
+            return amount, np.zeros_like(amount)
+        return self._committed(price, platform, room, budgets, batch)
+
+    def _committed(
+        self,
+        price: NDArray[np.float64],
+        platform: NDArray[np.int64],
+        room: NDArray[np.float64],
+        budgets: NDArray[np.float64],
+        batch: int | None,
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """:meth:`entitlements`, step by step, instrument after instrument."""
         n = len(price)
         amount = np.zeros((len(self.instruments), n))
         to_price = np.zeros_like(amount)
