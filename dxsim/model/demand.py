@@ -503,9 +503,14 @@ class PlatformScreen:
         offer: Offer,
         amount: NDArray[np.float64],
         to_price: NDArray[np.float64],
-        att: Attributes,
+        maturity: NDArray[np.float64],
+        revenue: NDArray[np.float64],
     ) -> Valuation:
-        """The platforms' valuation of the offers (one per enterprise; instruments x enterprises money)."""
+        """The platforms' valuation of the offers (one per enterprise; instruments x enterprises money).
+
+        ``maturity`` is each enterprise's maturity score before, ``revenue`` its revenue (yuan / year):
+        all of its attributes the platform reads.
+        """
         p = self.platforms
         # one evaluation per (industry, platform) pair offered a contract
         pair = industry * len(p.quality) + platform
@@ -517,11 +522,11 @@ class PlatformScreen:
             p.experience[at],
             self.industry.failure_learning_ratio[of],
         )[np.searchsorted(pairs, pair)]
-        level = maturity_level(att.maturity + self.industry.mean_maturity_gain[industry])
+        level = maturity_level(maturity + self.industry.mean_maturity_gain[industry])
         passes = (1.0 - failure) * (level >= self.rules.acceptance_level)
-        factor = benefit_factor(att.maturity, self.reference[industry], self.exponent[industry])
+        factor = benefit_factor(maturity, self.reference[industry], self.exponent[industry])
         outlook = Outlook(
-            gain=att.revenue / 12.0 * self.mean_benefit[industry] * factor * realised_share(p.quality[platform]),
+            gain=revenue / 12.0 * self.mean_benefit[industry] * factor * realised_share(p.quality[platform]),
             ramp=self.industry.ramp[industry],
             lifetime=self.industry.lifetime[industry],
             failure=failure,
@@ -796,7 +801,8 @@ class Demand:
             offer.take(rows),
             amount[:, rows],
             to_price[:, rows],
-            att.take(rows),
+            att.maturity[rows],
+            att.revenue[rows],
         )
         signs[rows] = value.signs
         declined = rows[~value.signs]
