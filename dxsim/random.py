@@ -59,7 +59,8 @@ def _mix_int(x: int) -> int:
 
 def _index_hash(index: NDArray[np.int64]) -> NDArray[np.uint64]:
     """The hash of each index (at least one dimension): :data:`_INDEX_HASHES` gathered when all are small."""
-    if index.size and int(index.min()) >= 0 and int(index.max()) < _INDEX_TABLE:
+    # as unsigned, a negative index is above the table too: one reduction checks both ends
+    if index.size and int(np.maximum.reduce(index.view(np.uint64), axis=None)) < _INDEX_TABLE:
         return _INDEX_HASHES[index]
     return _mix(index.astype(np.uint64) * _M2 + np.uint64(1))
 

@@ -61,6 +61,8 @@ def test_small_indices_take_the_hash_of_the_array_hash_from_the_table(index, key
     """An index array is hashed from the table when all its values are small, by :func:`_mix` otherwise: the same bits."""
     idx = np.array(index, dtype=np.int64)
     np.testing.assert_array_equal(_index_hash(idx), _mix(idx.astype(np.uint64) * _M2 + np.uint64(1)))
+    two = np.stack([idx, idx[::-1]])  # two dimensions, as the platform choice's
+    np.testing.assert_array_equal(_index_hash(two), _mix(two.astype(np.uint64) * _M2 + np.uint64(1)))
     every = np.arange(_INDEX_TABLE, dtype=np.int64)[::-1]  # the whole table, gathered
     np.testing.assert_array_equal(_index_hash(every), _mix(every.astype(np.uint64) * _M2 + np.uint64(1)))
     k = Keys(key)
