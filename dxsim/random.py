@@ -34,6 +34,8 @@ _BELOW_ONE = 1.0 - 2.0**-53  # the largest double below 1
 _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 #: Fewest elements of arrays of ids and indices hashed once per pair of values (:func:`_grid`).
 _TABLE_FROM = 1 << 14
+#: Indices below this are hashed once, at import (:data:`_INDEX_HASHES`): attempts, slots, rounds.
+_INDEX_TABLE = 1 << 12
 
 
 def _mix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
@@ -55,6 +57,14 @@ def _mix_int(x: int) -> int:
     return z ^ (z >> 31)
 
 
+def _index_hash(index: NDArray[np.int64]) -> NDArray[np.uint64]:
+    """The hash of each index (at least one dimension): :data:`_INDEX_HASHES` gathered when all are small."""
+    # as unsigned, a negative index is above the table too: one reduction checks both ends
+    if index.size and int(np.maximum.reduce(index.view(np.uint64), axis=None)) < _INDEX_TABLE:
+        return _INDEX_HASHES[index]
+    return _mix(index.astype(np.uint64) * _M2 + np.uint64(1))
+
+
 def _grid(ids: NDArray[np.int64], index: NDArray[np.int64]) -> tuple[int, int] | None:
     """Ids and indices up to which to hash every pair, when their arrays hold many elements of few small values.
 
@@ -63,7 +73,7 @@ def _grid(ids: NDArray[np.int64], index: NDArray[np.int64]) -> tuple[int, int] |
     gathering gives the same bits.  None when there are fewer than four
     elements to a pair (or a negative value).
     """
-    if _single(ids) or _single(index):
+    if _single(ids) or _single(index) or ids.size * index.size < _TABLE_FROM:  # the broadcast holds fewer
         return None
     n = math.prod(np.broadcast_shapes(ids.shape, index.shape))
     if n < _TABLE_FROM:
@@ -87,6 +97,10 @@ def _to_unit(z: NDArray[np.uint64]) -> NDArray[np.float64]:
     """
     u = ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TWO_M53
     return np.minimum(u, _BELOW_ONE, out=u)
+
+
+#: The hash of each index below :data:`_INDEX_TABLE`, as :meth:`Keys.bits` hashes an array of indices.
+_INDEX_HASHES = _mix(np.arange(_INDEX_TABLE, dtype=np.uint64) * _M2 + np.uint64(1))
 
 
 def stream_id(name: str) -> int:
@@ -140,7 +154,8 @@ class Keys:
         A single id or index is hashed on Python ints (:func:`_mix_int`, the
         same function), the rest on arrays: the same bits, fewer numpy calls;
         many elements of few small values (:func:`_grid`) are hashed once per
-        pair of values and gathered.
+        pair of values and gathered, and indices below :data:`_INDEX_TABLE`
+        take their hash from a table made at import (:func:`_index_hash`).
         """
         ids_a = np.asarray(ids, dtype=np.int64)
         idx_a = np.asarray(index, dtype=np.int64)
@@ -154,7 +169,7 @@ class Keys:
         else:
             z = _mix(base ^ _mix(np.atleast_1d(ids_a).astype(np.uint64) * _GOLDEN))
         if not _single(idx_a):
-            last = _mix(np.atleast_1d(idx_a).astype(np.uint64) * _M2 + np.uint64(1))
+            last = _index_hash(np.atleast_1d(idx_a))
             return _mix(np.uint64(z) ^ last if isinstance(z, int) else z ^ last)
         last_int = _mix_int((int(idx_a.reshape(())) * _M2_INT + 1) & _MASK)
         if isinstance(z, int):

@@ -31,6 +31,7 @@ import math
 import weakref
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import simpy
@@ -258,10 +259,12 @@ class Offers:
         #: Instruments that are tiered rewards.
         self.tiered = np.array([isinstance(i, Tiered) for i in instruments], dtype=bool)
         self.to_enterprise = np.array([i.paid_to == "enterprise" for i in instruments], dtype=bool)
-        self.received_at = {
+        received_at = {
             at: self.to_enterprise & np.array([i.paid_at == at for i in instruments], dtype=bool)
             for at in ("signing", "golive", "acceptance")
         }
+        #: Instruments paid to the enterprise at signing, go-live, acceptance: only where some are.
+        self.received_at = {at: mask for at, mask in received_at.items() if mask.any()}
 
     def counted_on(self, amount: NDArray[np.float64], to_price: NDArray[np.float64]) -> NDArray[np.float64]:
         """Programme money an enterprise counts on: price parts plus tiered rewards committed (yuan)."""
@@ -412,8 +415,8 @@ class Offers:
         to_enterprise = self.to_enterprise
 
         def receive(at: str) -> NDArray[np.float64]:
-            mask = self.received_at[at]
-            return to_price[mask].sum(axis=0) if mask.any() else np.zeros(len(price))
+            mask = self.received_at.get(at)
+            return np.zeros(len(price)) if mask is None else to_price[mask].sum(axis=0)
 
         gov = to_price.sum(axis=0) if self.programme.active else np.zeros(len(price))
         gov_e = to_price[to_enterprise].sum(axis=0) if to_enterprise.any() else np.zeros(len(price))
@@ -500,23 +503,30 @@ class PlatformScreen:
         offer: Offer,
         amount: NDArray[np.float64],
         to_price: NDArray[np.float64],
-        att: Attributes,
+        maturity: NDArray[np.float64],
+        revenue: NDArray[np.float64],
     ) -> Valuation:
-        """The platforms' valuation of the offers (one per enterprise; instruments x enterprises money)."""
+        """The platforms' valuation of the offers (one per enterprise; instruments x enterprises money).
+
+        ``maturity`` is each enterprise's maturity score before, ``revenue`` its revenue (yuan / year):
+        all of its attributes the platform reads.
+        """
         p = self.platforms
         # one evaluation per (industry, platform) pair offered a contract
-        _, one, back = np.unique(industry * len(p.quality) + platform, return_index=True, return_inverse=True)
+        pair = industry * len(p.quality) + platform
+        pairs = np.unique(pair)
+        of, at = np.divmod(pairs, len(p.quality))  # each pair's industry and platform
         failure = _failure_probabilities(
-            self.industry.failure[industry[one]],
-            p.quality[platform[one]],
-            p.experience[platform[one]],
-            self.industry.failure_learning_ratio[industry[one]],
-        )[back.ravel()]
-        level = maturity_level(att.maturity + self.industry.mean_maturity_gain[industry])
+            self.industry.failure[of],
+            p.quality[at],
+            p.experience[at],
+            self.industry.failure_learning_ratio[of],
+        )[np.searchsorted(pairs, pair)]
+        level = maturity_level(maturity + self.industry.mean_maturity_gain[industry])
         passes = (1.0 - failure) * (level >= self.rules.acceptance_level)
-        factor = benefit_factor(att.maturity, self.reference[industry], self.exponent[industry])
+        factor = benefit_factor(maturity, self.reference[industry], self.exponent[industry])
         outlook = Outlook(
-            gain=att.revenue / 12.0 * self.mean_benefit[industry] * factor * realised_share(p.quality[platform]),
+            gain=revenue / 12.0 * self.mean_benefit[industry] * factor * realised_share(p.quality[platform]),
             ramp=self.industry.ramp[industry],
             lifetime=self.industry.lifetime[industry],
             failure=failure,
@@ -655,7 +665,8 @@ class Demand:
         att = self.population.attributes(c.ids, c.industry)
         score = self.lifecycle.renewals.former_scores(c.ids)
         renewing = ~np.isnan(score)
-        if renewing.any():
+        any_renewing = bool(renewing.any())
+        if any_renewing:
             att = replace(
                 att,
                 maturity=np.where(renewing, score, att.maturity),
@@ -670,10 +681,12 @@ class Demand:
         admitted = self.admission.admitted_now(float(t))
         if admitted is not None:
             covered &= admitted[platform]
-        amount[:, ~covered] = 0.0
-        to_price[:, ~covered] = 0.0
-        failure = np.where(renewing, 0.0, self.beliefs.failure(c.industry))
-        trust = np.where(renewing, 1.0, self.beliefs.benefit_share(c.industry))
+        uncovered = ~covered
+        amount[:, uncovered] = 0.0
+        to_price[:, uncovered] = 0.0
+        failure, trust = self.beliefs.failure(c.industry), self.beliefs.benefit_share(c.industry)
+        if any_renewing:
+            failure, trust = np.where(renewing, 0.0, failure), np.where(renewing, 1.0, trust)
         offer, decision = self.offers.evaluate(
             c.industry, platform, price, amount, to_price, att, (failure, trust), t, renewing
         )
@@ -702,33 +715,39 @@ class Demand:
             renewing,
             exit_at,
         )
-        money = adopt & (counted > 0)  # the month's cohort: those counting on programme money
-        cohort = Cohort(
-            t,
-            c.ids[money],
-            c.industry[money],
-            platform[money],
-            price[money],
-            att.take(money),
-            (failure[money], trust[money]),
-            renewing[money],
-            time[money],
-        )
-        self._apply(np.flatnonzero(adopt), head, att, cohort)
+        self._apply(adopt, head, att, t)
 
-    def _apply(
-        self, rows: NDArray[np.int64], head: tuple[NDArray[np.generic], ...], att: Attributes, cohort: Cohort
-    ) -> None:
-        """The considerers ``rows`` apply, each at its own time; those counting on programme money are of ``cohort``.
+    def _apply(self, adopt: NDArray[np.bool_], head: tuple[NDArray[Any], ...], att: Attributes, t: int) -> None:
+        """The considerers that ``adopt`` apply, each at its own time; those counting on programme money are the month's cohort.
 
         ``head`` holds the considerers' columns: enterprise, industry,
         platform, time, threshold, attempt, quoted price, programme money
-        counted on, perceived failure, benefit share, renewing, exit time.
+        counted on, perceived failure, benefit share, renewing, exit time;
+        ``t`` is the month.
         """
+        rows = np.flatnonzero(adopt)
+        if len(rows) == 0:
+            return
+        ids, industry, platform, time, _, _, price, counted, failure, trust, renewing, _ = head
+        money = adopt & (counted > 0)  # the month's cohort: those counting on programme money (if any)
+        cohort = None
+        if money.any():
+            belief = (failure[money], trust[money])
+            cohort = Cohort(
+                t,
+                ids[money],
+                industry[money],
+                platform[money],
+                price[money],
+                att.take(money),
+                belief,
+                renewing[money],
+                time[money],
+            )
         # Python scalars column by column: cheaper than numpy scalars one by one
         columns = [x[rows].tolist() for x in head]
         traits = map(Traits, *(getattr(att, name)[rows].tolist() for name in Attributes.__dataclass_fields__))
-        cohorts = [cohort if counted > 0 else None for counted in columns[7]]
+        cohorts = [cohort if counted_on > 0 else None for counted_on in columns[7]]
         apply = self.applicants.apply
         # the fields in Application's order: the first ten columns of head, the traits, the last two, the cohort
         for fields in zip(*columns[:10], traits, *columns[10:], cohorts, strict=True):
@@ -782,7 +801,8 @@ class Demand:
             offer.take(rows),
             amount[:, rows],
             to_price[:, rows],
-            att.take(rows),
+            att.maturity[rows],
+            att.revenue[rows],
         )
         signs[rows] = value.signs
         declined = rows[~value.signs]
@@ -838,16 +858,31 @@ class Demand:
         channel), if it has any.  Returns each considerer's platform and
         whether it had any to choose from.
         """
-        pc = self.behaviour.platform_choice
-        cand = self.platforms.by_industry[c.industry]
+        by_industry = self.platforms.by_industry
+        cand = by_industry[c.industry]
+        admitted = self.admission.admitted_now(t)
+        restricted = admitted is not None and not admitted.all()
+        if not (self.rules.deferred or restricted) and bool((by_industry >= 0).all()):
+            return self._pick(c, cand)  # every industry has a platform in each slot, all open to choose
         valid: NDArray[np.bool_] = np.asarray(cand >= 0)
         if self.rules.deferred:
             valid &= ~self.working_capital.over_limit()[np.where(valid, cand, 0)]
         safe = np.where(valid, cand, 0)
-        admitted = self.admission.admitted_now(t)
-        if admitted is not None and not admitted.all():
+        if admitted is not None and restricted:
             inside = np.asarray(valid & admitted[safe])
             valid = np.where(np.asarray(np.any(inside, axis=1))[:, None], inside, valid)
+        return self._pick(c, safe, valid)
+
+    def _pick(
+        self, c: Considerers, safe: NDArray[np.int64], valid: NDArray[np.bool_] | None = None
+    ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+        """Each considerer's platform among its candidates ``safe`` (one per slot) where ``valid``, and whether it had any.
+
+        The candidate of highest utility plus keyed Gumbel noise (keyed by
+        enterprise and ``attempt x slots + slot``); ``valid`` None: every
+        candidate is valid (the same choice, fewer steps).
+        """
+        pc = self.behaviour.platform_choice
         p = self.platforms
         # each platform's utility, then each considerer's candidates' (the same floats, fewer of them computed)
         utility = (
@@ -855,9 +890,12 @@ class Demand:
             - pc.price_weight * self.prices.index
             - pc.queue_weight * self.occupancy.waiting
         )[safe]
-        slots = np.arange(cand.shape[1])
+        slots = np.arange(safe.shape[1])
         utility = utility + self.keys.gumbel(
-            "platform_choice", c.ids[:, None], c.attempt[:, None] * cand.shape[1] + slots
+            "platform_choice", c.ids[:, None], c.attempt[:, None] * safe.shape[1] + slots
         )
+        rows = np.arange(len(safe))
+        if valid is None:
+            return safe[rows, np.argmax(utility, axis=1)], np.ones(len(safe), dtype=bool)
         pick = np.argmax(np.where(valid, utility, -np.inf), axis=1)
-        return safe[np.arange(len(cand)), pick], np.asarray(valid.any(axis=1))
+        return safe[rows, pick], np.asarray(valid.any(axis=1))

@@ -105,17 +105,20 @@ class Beliefs:
             lighthouse_weight=behaviour.lighthouse_evidence,
         )
 
-    def _working(self, industry: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Working projects seen in ``industry``, lighthouses weighted."""
+    def _working(self) -> NDArray[np.float64]:
+        """Working projects seen in each sub-industry, lighthouses weighted."""
         e = self.evidence
-        return np.asarray(e.working[industry] + self.lighthouse_weight * e.lighthouses[industry])
+        return np.asarray(e.working + self.lighthouse_weight * e.lighthouses)
 
     def failure(self, industry: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Perceived failure probability of enterprises of ``industry`` now."""
-        return perceived_failure(
-            self.failure_prior, self.prior_strength, self._working(industry), self.evidence.failed[industry]
-        )
+        """Perceived failure probability of enterprises of ``industry`` now.
+
+        Computed per sub-industry, then gathered for the enterprises: the
+        same floats as computed enterprise by enterprise, fewer of them.
+        """
+        each = perceived_failure(self.failure_prior, self.prior_strength, self._working(), self.evidence.failed)
+        return np.asarray(each[industry])
 
     def benefit_share(self, industry: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Share of their potential gain enterprises of ``industry`` count on now."""
-        return perceived_benefit_share(self.benefit_prior, self.prior_strength, self._working(industry))
+        """Share of their potential gain enterprises of ``industry`` count on now (per sub-industry, gathered)."""
+        return np.asarray(perceived_benefit_share(self.benefit_prior, self.prior_strength, self._working())[industry])

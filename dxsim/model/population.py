@@ -210,7 +210,8 @@ class _Pool:
     def _add_joining(self) -> None:
         if not self._joining:
             return
-        new = self.after(_concat(self._joining))
+        joining = self._joining
+        new = self.after(joining[0] if len(joining) == 1 else _concat(joining))  # copied into the columns below
         self._joining = []
         n, k = self._size, len(new)
         if n + k > len(self._columns):
@@ -246,7 +247,7 @@ def _group(dists: Sequence[Dist]) -> tuple[list[Dist], NDArray[np.int64]]:
 def _ranges(start: NDArray[np.int64], stop: NDArray[np.int64]) -> NDArray[np.int64]:
     """The positions ``start[j] .. stop[j] - 1`` of every ``j``, one after the other."""
     n = stop - start
-    return np.repeat(start - np.cumsum(n) + n, n) + np.arange(int(n.sum()), dtype=np.int64)
+    return (start - n.cumsum() + n).repeat(n) + np.arange(int(n.sum()), dtype=np.int64)
 
 
 def _keys_of(industry: NDArray[np.int64], value: NDArray[np.float64]) -> NDArray[np.complex128]:
@@ -289,6 +290,7 @@ class Thresholds:
         self._head = np.zeros(n_ind, dtype=np.int64)  # each industry's first not yet passed, in _values
         self._end = np.zeros(n_ind, dtype=np.int64)  # where each industry's end, in _values
         self._pending = _Pool(self._next_thresholds)  # rejecters waiting for their next threshold
+        self._complete = bool((size == 0).all())  # every industry's thresholds generated: none left to generate
         # keyed permutations of the industries up to DENSE_LIMIT enterprises, side by side
         dense = size <= DENSE_LIMIT
         self._dense_at = np.where(dense, np.cumsum(np.where(dense, size, 0)) - np.where(dense, size, 0), -1)
@@ -312,7 +314,7 @@ class Thresholds:
         e = np.concatenate([first_e, again.threshold])
         attempt = np.concatenate([np.zeros(len(first_ids), dtype=np.int64), again.attempt])
         with np.errstate(divide="ignore", invalid="ignore"):
-            time = month + np.clip((e - lo[industry]) / hazard[industry], 0.0, 1.0)
+            time = month + ((e - lo[industry]) / hazard[industry]).clip(0.0, 1.0)
         return Considerers(ids, industry, time, e, attempt)
 
     def _first_thresholds(
@@ -321,7 +323,7 @@ class Thresholds:
         """Pop the first-time thresholds of industries ``moving`` that are <= their ``upto``: ids, industries, values."""
         self._fill(moving, upto)
         head, end = self._head[moving], self._end[moving]
-        cut = np.clip(np.searchsorted(self._values, _keys_of(moving, upto), side="right"), head, end)
+        cut = self._values.searchsorted(_keys_of(moving, upto), side="right").clip(head, end)
         at = _ranges(head, cut)
         self._head[moving] = cut
         industry = np.repeat(moving, cut - head)
@@ -329,13 +331,14 @@ class Thresholds:
 
     def _fill(self, moving: NDArray[np.int64], upto: NDArray[np.float64]) -> None:
         """Generate thresholds until each industry's pass its ``upto`` or it has none left to generate."""
-        while True:
+        while not self._complete:
             head, end = self._head[moving], self._end[moving]
             last = self._values.imag[end - 1] if len(self._values) else np.zeros(len(moving))
             short = ((head == end) | (last <= upto)) & (self._generated[moving] < self.size[moving])
             if not short.any():
                 return
             self._extend(moving[short], upto[short])
+            self._complete = bool((self._generated == self.size).all())
 
     def holders(self, i: int, positions: NDArray[np.int64]) -> NDArray[np.int64]:
         """Which enterprise (local id) holds the given threshold ranks (0-based) in industry ``i``.

@@ -324,8 +324,25 @@ class ProgrammeState:
             receives no programme money for the contract and quotes its full
             price).  Instruments paid to the enterprise cover only what is committed.
             A tiered instrument commits its largest amount and covers no part
-            of the price (it is a reward for the level reached).
+            of the price (it is a reward for the level reached).  With no
+            budget left in any pool (outside windows) every instrument commits
+            and covers nothing: zeros, without the steps (:meth:`_committed`).
         """
+        n = len(price)
+        if not np.any(budgets):
+            amount = np.zeros((len(self.instruments), n))
+            return amount, np.zeros_like(amount)
+        return self._committed(price, platform, room, budgets, batch)
+
+    def _committed(
+        self,
+        price: NDArray[np.float64],
+        platform: NDArray[np.int64],
+        room: NDArray[np.float64],
+        budgets: NDArray[np.float64],
+        batch: int | None,
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """:meth:`entitlements`, step by step, instrument after instrument."""
         n = len(price)
         amount = np.zeros((len(self.instruments), n))
         to_price = np.zeros_like(amount)
@@ -338,11 +355,12 @@ class ProgrammeState:
             if term.priced_share > 0:
                 with np.errstate(over="ignore"):
                     raw = np.minimum(raw, room / term.priced_share)
-            raw = np.clip(np.minimum(raw, left[term.pool]), 0.0, None)
-            committed = np.clip(np.minimum(raw, term.cap_per_platform - used[k, platform]), 0.0, None)
+            # np.maximum(x, 0.0): what np.clip(x, 0.0, None) computes, without its Python layers
+            raw = np.maximum(np.minimum(raw, left[term.pool]), 0.0)
+            committed = np.maximum(np.minimum(raw, term.cap_per_platform - used[k, platform]), 0.0)
             amount[k] = committed
             to_price[k] = term.priced_share * (np.where(committed > 0, raw, 0.0) if term.to_platform else committed)
-            room = np.clip(room - to_price[k], 0.0, None)
+            room = np.maximum(room - to_price[k], 0.0)
             left[term.pool] = left[term.pool] - committed
         return amount, to_price
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dxsim as dx
-from dxsim.model.information import perceived_benefit_share, perceived_failure
+from dxsim.model.information import Beliefs, Evidence, perceived_benefit_share, perceived_failure
 from dxsim.model.quality import failure_probability
 from dxsim.model.world import World
 from dxsim.random import replication_key
@@ -213,3 +213,20 @@ def test_a_more_generous_cost_share_never_lowers_expected_additional_adopters(lo
     diff = hi - lo  # paired on common random numbers
     se = diff.std(ddof=1) / np.sqrt(len(diff)) if diff.std() > 0 else 0.0
     assert diff.mean() >= -3 * se - 1e-9, (low, step, lo, hi)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.data(), st.integers(1, 6), st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.1, 50.0), st.floats(0.0, 5.0)
+)
+def test_beliefs_per_sub_industry_gathered_are_each_enterprises_own(data, n, failure0, benefit0, strength, weight):
+    """The beliefs computed once per sub-industry and gathered are those computed enterprise by enterprise."""
+    counts = st.lists(st.floats(0.0, 1e6), min_size=n, max_size=n)
+    ev = Evidence(*(np.array(data.draw(counts)) for _ in range(3)))
+    b = Beliefs(ev, failure0, benefit0, strength, weight)
+    industry = np.array(data.draw(st.lists(st.integers(0, n - 1), max_size=30)), dtype=np.int64)
+    working = ev.working[industry] + weight * ev.lighthouses[industry]
+    np.testing.assert_array_equal(
+        b.failure(industry), perceived_failure(failure0, strength, working, ev.failed[industry])
+    )
+    np.testing.assert_array_equal(b.benefit_share(industry), perceived_benefit_share(benefit0, strength, working))

@@ -177,3 +177,33 @@ def test_public_money_never_exceeds_the_budget(budget):
     )
     assert r.public_money.sum() <= budget * (1 + 1e-9) + 1e-6
     assert (r.budget_remaining >= 0).all()
+
+
+@pytest.fixture(scope="module")
+def programmes():
+    """The programmes of scenarios with several kinds of instrument (cost shares, vouchers, tiered, platform rewards)."""
+    names = ["small", "city-pilot-east-tiered", "city-pilot-east-vouchers", "city-pilot-east-platform-reward"]
+    return [World(dx.load_scenario(name), replication_key(1, 0)).driver.demand.programme for name in names]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_without_budget_the_entitlements_are_the_zeros_the_steps_give(programmes, data):
+    """With no budget in any pool, the shortcut's zeros are what the steps compute, to the sign of each zero."""
+    prog = data.draw(st.sampled_from(programmes))
+    n = data.draw(st.integers(0, 12))
+    price = np.array(data.draw(st.lists(st.floats(0.0, 1e7), min_size=n, max_size=n)))
+    price[data.draw(st.lists(st.integers(0, max(n - 1, 0)), max_size=n)) if n else []] = 0.0  # no platform
+    platform = np.array(
+        data.draw(st.lists(st.integers(0, prog.n_platforms - 1), min_size=n, max_size=n)), dtype=np.int64
+    )
+    room = price * data.draw(st.floats(0.0, 1.0))
+    batch = data.draw(st.sampled_from([None, 0]))
+    budgets = np.zeros(prog.n_pools)
+    fast, steps = (
+        prog.entitlements(price, platform, room, budgets, batch),
+        prog._committed(price, platform, room, budgets, batch),
+    )
+    for got, want in zip(fast, steps, strict=True):
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))

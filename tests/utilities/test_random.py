@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dxsim.random import Keys, _to_unit
+from dxsim.random import _INDEX_TABLE, _M2, Keys, _index_hash, _mix, _to_unit
 
 int64s = st.integers(-(2**63), 2**63 - 1)
 
@@ -53,3 +53,19 @@ def test_bits_become_uniforms_strictly_inside_zero_and_one(top, low):
     u = _to_unit(z)
     assert ((u > 0) & (u < 1)).all()
     assert u[0] == (top + 0.5) * 2.0**-53 or top == 2**53 - 1  # every other draw as before
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(-3, _INDEX_TABLE + 3), min_size=1, max_size=40), st.integers(0, 2**64 - 1))
+def test_small_indices_take_the_hash_of_the_array_hash_from_the_table(index, key):
+    """An index array is hashed from the table when all its values are small, by :func:`_mix` otherwise: the same bits."""
+    idx = np.array(index, dtype=np.int64)
+    np.testing.assert_array_equal(_index_hash(idx), _mix(idx.astype(np.uint64) * _M2 + np.uint64(1)))
+    two = np.stack([idx, idx[::-1]])  # two dimensions, as the platform choice's
+    np.testing.assert_array_equal(_index_hash(two), _mix(two.astype(np.uint64) * _M2 + np.uint64(1)))
+    every = np.arange(_INDEX_TABLE, dtype=np.int64)[::-1]  # the whole table, gathered
+    np.testing.assert_array_equal(_index_hash(every), _mix(every.astype(np.uint64) * _M2 + np.uint64(1)))
+    k = Keys(key)
+    ids = np.arange(len(index), dtype=np.int64) * 7919
+    one_by_one = np.concatenate([k.bits("s", [i], j) for i, j in zip(ids.tolist(), index, strict=True)])
+    np.testing.assert_array_equal(k.bits("s", ids, idx), one_by_one)  # each single index hashed on Python ints

@@ -1,0 +1,67 @@
+"""Consideration's shortcuts choose what the general steps choose: the platform choice and the platforms' screen."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dxsim as dx
+import dxsim.model.demand as demand
+from dxsim.model.population import Considerers
+from dxsim.model.quality import failure_probability
+from dxsim.model.world import World
+from dxsim.random import replication_key
+
+
+@pytest.fixture(scope="module")
+def small_world():
+    return World(dx.load_scenario("small"), replication_key(3, 0))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_a_choice_among_valid_slots_only_is_the_general_choice(small_world, data):
+    """Where every slot holds a platform open to choose, the shortcut picks what masking the invalid picks."""
+    d = small_world.driver.demand
+    n_ids = int(d.population.size.sum())
+    ids = np.array(data.draw(st.lists(st.integers(0, n_ids - 1), min_size=0, max_size=30)), dtype=np.int64)
+    attempt = np.array(data.draw(st.lists(st.integers(0, 9), min_size=len(ids), max_size=len(ids))), dtype=np.int64)
+    industry = d.population.industry_of(ids)
+    c = Considerers(ids, industry, np.zeros(len(ids)), np.zeros(len(ids)), attempt)
+    cand = d.platforms.by_industry[industry]
+    assert (cand >= 0).all()  # small: every industry fills every slot
+    fast, general = d._pick(c, cand), d._pick(c, cand, cand >= 0)
+    np.testing.assert_array_equal(fast[0], general[0])
+    np.testing.assert_array_equal(fast[1], general[1])
+    chosen = d.choose_platform(c, 0.5)  # outside a batch that restricts the platforms: the shortcut
+    np.testing.assert_array_equal(chosen[0], general[0])
+
+
+def test_the_screen_values_each_offer_at_its_own_platforms_failure_probability(monkeypatch):
+    """One failure probability per (industry, platform) pair, gathered back to each offer: its own pair's."""
+    w = World(dx.load_scenario("platform-pilot-2022"), replication_key(2, 0))
+    screen, p, ind = w.driver.demand.screen, w.driver.demand.platforms, w.driver.demand.offers.industry
+    asked: list[tuple[np.ndarray, np.ndarray]] = []
+    checked = []
+    value, valuation = screen.value, demand.valuation
+
+    def value_spy(industry, platform, *args):
+        asked.append((industry, platform))
+        return value(industry, platform, *args)
+
+    def valuation_spy(offer, outlook, *args, **kwargs):
+        industry, platform = asked[-1]
+        own = [
+            failure_probability(ind.failure[i], p.quality[j], p.experience[j], ind.failure_learning_ratio[i])
+            for i, j in zip(industry.tolist(), platform.tolist(), strict=True)
+        ]
+        np.testing.assert_array_equal(outlook.failure, own)
+        checked.append(len(np.unique(industry * len(p.quality) + platform)) < len(industry))
+        return valuation(offer, outlook, *args, **kwargs)
+
+    monkeypatch.setattr(screen, "value", value_spy)
+    monkeypatch.setattr(demand, "valuation", valuation_spy)
+    w.run()
+    assert len(checked) > 10 and any(checked)  # offers sharing a pair among them
