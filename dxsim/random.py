@@ -101,6 +101,7 @@ def _to_unit(z: NDArray[np.uint64]) -> NDArray[np.float64]:
 
 #: The hash of each index below :data:`_INDEX_TABLE`, as :meth:`Keys.bits` hashes an array of indices.
 _INDEX_HASHES = _mix(np.arange(_INDEX_TABLE, dtype=np.uint64) * _M2 + np.uint64(1))
+_INDEX_HASHES.flags.writeable = False  # shared by every replication: never written
 
 
 def stream_id(name: str) -> int:
