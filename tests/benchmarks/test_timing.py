@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import types
-from pathlib import Path
 
 import pytest
-
-TIMING = Path(__file__).resolve().parents[2] / "benchmarks" / "timing.py"
+from benchmark_helpers import benchmark_module
 
 
 def _module() -> types.ModuleType:
-    """benchmarks/timing.py, imported once as ``timing`` (a dataclass needs its module registered)."""
-    if "timing" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("timing", TIMING)
-        assert spec is not None and spec.loader is not None
-        sys.modules["timing"] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules["timing"]
+    return benchmark_module("timing")
 
 
 class _Tick:

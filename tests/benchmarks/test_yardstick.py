@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+from benchmark_helpers import BENCHMARKS, benchmark_module
 
 import dxsim as dx
 
-YARDSTICK = Path(__file__).resolve().parents[2] / "benchmarks" / "yardstick.py"
+YARDSTICK = BENCHMARKS / "yardstick.py"
 
 
 def _module() -> ModuleType:
-    """benchmarks/yardstick.py, imported once as ``yardstick`` (a dataclass needs its module registered)."""
-    if "yardstick" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("yardstick", YARDSTICK)
-        assert spec is not None and spec.loader is not None
-        sys.modules["yardstick"] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules["yardstick"]
+    return benchmark_module("yardstick")
 
 
 def _scenario() -> dx.Scenario:
