@@ -17,6 +17,7 @@ attribute or decision), an id (enterprise, platform, industry) and an index
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from collections.abc import Sequence
@@ -36,6 +37,8 @@ _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 _TABLE_FROM = 1 << 14
 #: Indices below this are hashed once, at import (:data:`_INDEX_HASHES`): attempts, slots, rounds.
 _INDEX_TABLE = 1 << 12
+#: Ids below this take their hash from a table made once a process (:func:`_id_table`): enterprises, industries.
+_ID_TABLE = 1 << 17
 
 
 def _mix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
@@ -63,6 +66,28 @@ def _index_hash(index: NDArray[np.int64]) -> NDArray[np.uint64]:
     if index.size and int(np.maximum.reduce(index.view(np.uint64), axis=None)) < _INDEX_TABLE:
         return _INDEX_HASHES[index]
     return _mix(index.astype(np.uint64) * _M2 + np.uint64(1))
+
+
+def _id_hash(ids: NDArray[np.int64]) -> NDArray[np.uint64]:
+    """The hash of each id, ``_mix(id * golden)`` (at least one dimension): gathered from :func:`_id_table` when all are small."""
+    if ids.size:
+        # as unsigned, a negative id is above the table too: one reduction checks both ends
+        top = int(np.maximum.reduce(ids.view(np.uint64), axis=None))
+        if top < _ID_TABLE:
+            return _id_table(top.bit_length())[ids]
+    return _mix(ids.astype(np.uint64) * _GOLDEN)
+
+
+@functools.lru_cache(maxsize=8)
+def _id_table(bits: int) -> NDArray[np.uint64]:
+    """The hashes of the ids below ``2**max(bits, 12)``, read only (one table per size, made at the first ask).
+
+    Shared by every replication of a process (the cache is thread safe and
+    holds at most a few tables, :data:`_ID_TABLE` ids at most: 1 MB).
+    """
+    table = _mix(np.arange(1 << max(bits, 12), dtype=np.uint64) * _GOLDEN)
+    table.flags.writeable = False
+    return table
 
 
 def _grid(ids: NDArray[np.int64], index: NDArray[np.int64]) -> tuple[int, int] | None:
@@ -155,8 +180,10 @@ class Keys:
         A single id or index is hashed on Python ints (:func:`_mix_int`, the
         same function), the rest on arrays: the same bits, fewer numpy calls;
         many elements of few small values (:func:`_grid`) are hashed once per
-        pair of values and gathered, and indices below :data:`_INDEX_TABLE`
-        take their hash from a table made at import (:func:`_index_hash`).
+        pair of values and gathered, indices below :data:`_INDEX_TABLE`
+        take their hash from a table made at import (:func:`_index_hash`)
+        and ids below :data:`_ID_TABLE` from one made once a process
+        (:func:`_id_hash`).
         """
         ids_a = np.asarray(ids, dtype=np.int64)
         idx_a = np.asarray(index, dtype=np.int64)
@@ -168,7 +195,7 @@ class Keys:
         if _single(ids_a):
             z = _mix_int(int(base) ^ _mix_int(int(ids_a.reshape(())) * _GOLDEN_INT & _MASK))
         else:
-            z = _mix(base ^ _mix(np.atleast_1d(ids_a).astype(np.uint64) * _GOLDEN))
+            z = _mix(base ^ _id_hash(np.atleast_1d(ids_a)))
         if not _single(idx_a):
             last = _index_hash(np.atleast_1d(idx_a))
             return _mix(np.uint64(z) ^ last if isinstance(z, int) else z ^ last)
@@ -182,7 +209,7 @@ class Keys:
 
         Equal to ``{s: self.uniform(s, ids) for s in streams}``, only faster.
         """
-        ids_mix = _mix(np.atleast_1d(np.asarray(ids, dtype=np.int64)).astype(np.uint64) * _GOLDEN)
+        ids_mix = _id_hash(np.atleast_1d(np.asarray(ids, dtype=np.int64)))
         last = _mix(np.atleast_1d(np.uint64(1)))
         return {s: _to_unit(_mix(_mix(self._base(s) ^ ids_mix) ^ last)) for s in streams}
 

@@ -102,13 +102,13 @@ class Exits:
         self.hazard = rate / 12.0
         #: Enterprises exiting in each month, shape (months, industries).
         self.counts = np.zeros((months, len(size)))
-        if self.hazard > 0:
+        if self.hazard > 0 and months:
             q = -math.expm1(-self.hazard)
             alive = size.astype(np.float64)
-            industries = np.arange(len(size))
+            # every month's keyed uniforms in one draw: element (m, i) is uniform("exit_count", i, m)
+            u = keys.uniform("exit_count", np.arange(len(size))[None, :], np.arange(months)[:, None])
             for m in range(months):
-                u = keys.uniform("exit_count", industries, m)
-                self.counts[m] = binomial_quantile(u, alive, q)
+                self.counts[m] = binomial_quantile(u[m], alive, q)
                 alive = alive - self.counts[m]
         cumulated = np.cumsum(self.counts, axis=0).T  # (industries, months)
         #: True when some enterprise exits within the horizon.
@@ -128,7 +128,7 @@ class Exits:
         """
         if self._kept is None or len(ids) == 0:
             return self._time(ids, industry)
-        return self._kept.get(ids)["exit"]
+        return self._kept.get(ids, ("exit",))["exit"]
 
     def _time(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
         """:meth:`time`, computed."""

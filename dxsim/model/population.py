@@ -464,9 +464,11 @@ class Memo:
         """A memo for industries of ``size`` enterprises, None above ``CACHE_LIMIT`` enterprises in all."""
         return cls(size, compute) if int(size.sum()) <= CACHE_LIMIT else None
 
-    def get(self, ids: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
-        """The values of enterprises ``ids``."""
+    def get(self, ids: NDArray[np.int64], only: Sequence[str] | None = None) -> dict[str, NDArray[Any]]:
+        """The values of enterprises ``ids``: all of them, or ``only`` those named (each gathered alone)."""
         names, rows, columns = self._kept if self._kept is not None else self._keep()
+        if only is not None:
+            return {name: columns[name][ids] if name in columns else rows[ids, names.index(name)] for name in only}
         # one gather of whole rows: an enterprise's float values lie side by side in memory
         out = dict(zip(names, np.ascontiguousarray(rows.take(ids, axis=0).T), strict=True))
         out.update({name: column[ids] for name, column in columns.items()})
@@ -541,6 +543,17 @@ class AttributeDraws:
         if self._cache is None:
             return self.draw(ids, industry)
         return Attributes(**self._cache.get(ids))
+
+    def columns(self, names: Sequence[str], ids: NDArray[np.int64], industry: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
+        """The attributes ``names`` of enterprises ``ids`` (of industries ``industry``), by name: :meth:`attributes` read in part.
+
+        Kept (a population of at most ``CACHE_LIMIT`` enterprises), only the
+        named columns are gathered (the same values).
+        """
+        if self._cache is None:
+            drawn = self.draw(ids, industry)
+            return {name: getattr(drawn, name) for name in names}
+        return self._cache.get(ids, names)
 
     def _draw_columns(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
         """:meth:`draw` as columns by name."""
@@ -649,3 +662,7 @@ class Population:
     def attributes(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
         """Keyed attributes of enterprises ``ids``; see :meth:`AttributeDraws.attributes`."""
         return self.draws.attributes(ids, industry)
+
+    def columns(self, names: Sequence[str], ids: NDArray[np.int64], industry: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
+        """The attributes ``names`` of enterprises ``ids``, by name; see :meth:`AttributeDraws.columns`."""
+        return self.draws.columns(names, ids, industry)

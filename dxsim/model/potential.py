@@ -53,8 +53,8 @@ def market_potential(
     take = np.minimum(size, SAMPLE)
     ind = np.repeat(np.arange(len(size)), take)
     ids = np.concatenate([population.offset[i] + np.arange(k) for i, k in enumerate(take.tolist())])
-    att = population.attributes(ids, ind)
-    expected = (1.0 - industry.failure[ind]) * att.revenue / 12.0 * att.benefit * industry.lifetime[ind]
+    att = population.columns(("revenue", "benefit"), ids, ind)
+    expected = (1.0 - industry.failure[ind]) * att["revenue"] / 12.0 * att["benefit"] * industry.lifetime[ind]
     cost = list_price[ind] + industry.internal_cost(ind, list_price[ind])
     share = np.bincount(ind, weights=(expected >= cost).astype(np.float64), minlength=len(size)) / take
     return np.asarray(np.maximum(share * size, 1.0))
