@@ -53,7 +53,7 @@ from dxsim.finance import gain_profile, monthly_rate, npv
 from dxsim.model.decision import MAX_MONTHS, Offer
 from dxsim.model.schemes import expected_payments, fixed_months, window
 
-__all__ = ["Outlook", "ProgrammeMoney", "Valuation", "receipts_value", "valuation"]
+__all__ = ["Outlook", "ProgrammeMoney", "Valuation", "programme_receipts", "receipts_value", "valuation"]
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,6 @@ def receipts_value(
     >>> receipts_value(offer, outlook, money, cost_of_capital=0 * one, vat_share=0.0).tolist()  # 100 + 0.5 x 40
     [120.0]
     """
-    n = len(offer.owed)
     months = _months(offer, outlook.lifetime)
     rho = monthly_rate(cost_of_capital)
     gain = None
@@ -165,11 +164,26 @@ def receipts_value(
         paid_ok = paid_ok + gain_profile(offer.subscription, offer.golive, 0.0, outlook.lifetime, months)
     pv_ok, pv_fail = npv(rho, np.stack([paid_ok, paid_fail]))
     pi = outlook.failure
-    when = np.stack([np.zeros(n), np.floor(offer.golive), np.floor(offer.golive + offer.acceptance_delay)])
-    weight = (1.0 + rho) ** -when * np.stack([np.ones(n), np.ones(n), outlook.accepted])
-    price_part = (money.price_part * weight).sum(axis=0)
-    reward = (money.reward * weight).sum(axis=0)
+    price_part, reward = programme_receipts(offer, outlook.accepted, money, rho)
     return np.asarray((1.0 - vat_share) * ((1.0 - pi) * pv_ok + pi * pv_fail + price_part) + reward)
+
+
+def programme_receipts(
+    offer: Offer, accepted: NDArray[np.float64], money: ProgrammeMoney, rho: NDArray[np.float64]
+) -> tuple[NDArray[np.float64] | float, NDArray[np.float64] | float]:
+    """PV(S) and PV(W): the programme's price parts and rewards paid to the platform, discounted (yuan).
+
+    Each at its month (signing, floor(T), floor(T + delay)) at the monthly
+    rate ``rho``, those due at acceptance times its probability
+    ``accepted``.  Without programme money paid to the platform, 0.0 each:
+    zeros times weights in (0, 1], summed, are 0.0 (the same sums, not computed).
+    """
+    if not (money.price_part.any() or money.reward.any()):
+        return 0.0, 0.0
+    n = len(offer.golive)
+    when = np.stack([np.zeros(n), np.floor(offer.golive), np.floor(offer.golive + offer.acceptance_delay)])
+    weight = (1.0 + rho) ** -when * np.stack([np.ones(n), np.ones(n), accepted])
+    return (money.price_part * weight).sum(axis=0), (money.reward * weight).sum(axis=0)
 
 
 def valuation(

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import dxsim as dx
 from dxsim.model.decision import Offer
-from dxsim.model.participation import Outlook, ProgrammeMoney, valuation
+from dxsim.model.participation import Outlook, ProgrammeMoney, programme_receipts, receipts_value, valuation
 from dxsim.model.population import maturity_level
 from dxsim.model.world import World
 from dxsim.random import replication_key
@@ -279,6 +279,23 @@ def test_the_platforms_valuation_rises_with_the_price_and_falls_with_its_cost(ca
     assert (costlier.required >= base.required).all()
     assert not (costlier.signs & ~base.signs).any()  # a dearer delivery never turns a no into a yes
     assert not (base.signs & ~dearer.signs).any()  # a higher price never turns a yes into a no
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(case=contracts(), paid=st.sampled_from(["none", "price_part", "reward"]))
+def test_programme_receipts_are_each_payment_discounted_and_nothing_without_money(case, paid):
+    offer, outlook, money, terms, _, _ = case
+    n = len(offer.golive)
+    money = ProgrammeMoney(
+        price_part=money.price_part if paid == "price_part" else np.zeros((3, n)),
+        reward=money.reward if paid == "reward" else np.zeros((3, n)),
+    )
+    rho = (1.0 + terms["cost_of_capital"]) ** (1.0 / 12.0) - 1.0
+    when = np.stack([np.zeros(n), np.floor(offer.golive), np.floor(offer.golive + offer.acceptance_delay)])
+    weight = (1.0 + rho) ** -when * np.stack([np.ones(n), np.ones(n), outlook.accepted])
+    price_part, reward = programme_receipts(offer, outlook.accepted, money, rho)
+    np.testing.assert_array_equal(np.broadcast_to(price_part, (n,)), (money.price_part * weight).sum(axis=0))
+    np.testing.assert_array_equal(np.broadcast_to(reward, (n,)), (money.reward * weight).sum(axis=0))
 
 
 def test_every_bundled_scenario_counts_declines():
