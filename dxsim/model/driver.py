@@ -175,6 +175,9 @@ class MonthlyDriver:
         self.occupancy = occupancy
         self.series = series
         self.renewals = renewals
+        # the counts of the months before the one whose hazard was last computed, summed (see hazard)
+        self._summed = {name: np.zeros(series.counts[name].shape[1]) for name in ("in_use", "lighthouses", "exits")}
+        self._summed_to = 0
 
     def run(self) -> None:
         """Run the months to the horizon and close the last one."""
@@ -212,18 +215,33 @@ class MonthlyDriver:
         market potential shrinks with the enterprises that have exited:
         ``m(t) = max(1, m (N - exited) / N)``.
         """
-        counts = self.series.counts
         ind = self.industry
-        adopting = counts["in_use"][:t].sum(axis=0)
-        lighthouses = counts["lighthouses"][:t].sum(axis=0)
+        adopting, lighthouses, exited = self._counts_before(t)
         size = self.population.size
-        m = np.maximum(self.potential * (size - counts["exits"][:t].sum(axis=0)) / size, 1.0)
+        m = np.maximum(self.potential * (size - exited) / size, 1.0)
         return np.asarray(
             ind.innovation
             + ind.imitation * np.minimum(adopting / m, 1.0)
             + ind.demonstration * lighthouses / m
             + self.programme.outreach(float(t), self.demand.admission.admitted_now(float(t)))
         )
+
+    def _counts_before(self, t: int) -> tuple[NDArray[np.float64], ...]:
+        """Each industry's enterprises in use, lighthouses and exits summed over the months before ``t``.
+
+        Called for t = 0, 1, ... in turn: the rows of the months before t are
+        final by then (a month's counts are written in it or, for what ends
+        later, in a month to come), so each is added once, when t passes it.
+        The counts are whole numbers: their sums are exact in any order,
+        the same as summing the rows again each month.
+        """
+        summed = self._summed
+        for name, total in summed.items():
+            counts = self.series.counts[name]
+            for month in range(self._summed_to, t):
+                total += counts[month]
+        self._summed_to = max(self._summed_to, t)
+        return summed["in_use"], summed["lighthouses"], summed["exits"]
 
     def close_month(self, t: int) -> None:
         """Record the end-of-month state of month ``t`` (called at time t + 1)."""

@@ -207,11 +207,13 @@ class Renewals:
         if not rows:
             empty = np.zeros(0, dtype=np.int64)
             return Considerers(empty, empty, np.zeros(0), np.zeros(0), empty)
-        enterprise, industry, time, attempt, score = (np.array(col) for col in zip(*rows, strict=True))
-        self._remember(enterprise.astype(np.int64), score)
-        industry = industry.astype(np.int64)
+        # one conversion of the rows: the ids, industries and attempts are whole numbers below 2**53, exact as floats
+        table = np.array(rows, dtype=np.float64).T
+        enterprise, industry, attempt = table[[0, 1, 3]].astype(np.int64)
+        time, score = table[2].copy(), table[4]
+        self._remember(enterprise, score)
         threshold = level[industry] - hazard[industry] * (month + 1 - time)
-        return Considerers(enterprise.astype(np.int64), industry, time, threshold, attempt.astype(np.int64))
+        return Considerers(enterprise, industry, time, threshold, attempt)
 
     def _remember(self, enterprise: NDArray[np.int64], score: NDArray[np.float64]) -> None:
         """Record former users (each at most once in ``enterprise``) and their scores, the latest kept."""

@@ -70,6 +70,8 @@ CACHE_LIMIT = 1 << 20
 _BAND_LOW = np.array([20.0, 40.0, 60.0])
 _BAND_HIGH = np.array([40.0, 60.0, 100.0])
 _LEVEL_EDGES = (40.0, 60.0, 80.0)
+_LEVEL_EDGE_ARRAY = np.array(_LEVEL_EDGES)
+_LEVEL_EDGE_ARRAY.flags.writeable = False  # shared by every replication: never written
 
 
 def maturity_level(score: ArrayLike) -> Any:
@@ -84,8 +86,9 @@ def maturity_level(score: ArrayLike) -> Any:
     """
     if isinstance(score, float | int):
         return 1 + (score >= _LEVEL_EDGES[0]) + (score >= _LEVEL_EDGES[1]) + (score >= _LEVEL_EDGES[2])
-    s = np.asarray(score, dtype=np.float64)
-    return np.asarray(1 + sum((s >= edge).astype(np.int64) for edge in _LEVEL_EDGES), dtype=np.int64)
+    # the edges each score reaches (edge <= score), counted in one pass: NaN reaches none
+    passed = np.less_equal.outer(_LEVEL_EDGE_ARRAY, np.asarray(score, dtype=np.float64))
+    return np.asarray(np.add.reduce(passed, axis=0, dtype=np.int64) + 1, dtype=np.int64)
 
 
 def benefit_factor(score: ArrayLike, reference: ArrayLike = 30.0, exponent: ArrayLike = 1.0) -> NDArray[np.float64]:

@@ -150,3 +150,22 @@ def test_the_considerers_do_not_depend_on_the_chunks(monkeypatch, dense_limit):
         for a, b in zip(got, want, strict=True):
             assert a.dtype == b.dtype, month
             np.testing.assert_array_equal(a, b, err_msg=str(month))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.one_of(st.floats(allow_nan=True), st.sampled_from([40.0, 60.0, 80.0, np.nextafter(60.0, 0.0)])),
+        min_size=0,
+        max_size=12,
+    )
+)
+def test_maturity_levels_count_the_edges_each_score_reaches(scores):
+    s = np.array(scores, dtype=np.float64)
+    level = population_module.maturity_level(s)
+    expected = 1 + (s >= 40.0).astype(np.int64) + (s >= 60.0).astype(np.int64) + (s >= 80.0).astype(np.int64)
+    assert level.dtype == np.int64 and level.shape == s.shape
+    np.testing.assert_array_equal(level, expected)
+    grid = population_module.maturity_level(s.reshape(1, -1))  # any shape
+    np.testing.assert_array_equal(grid, expected.reshape(1, -1))
+    assert [population_module.maturity_level(float(x)) for x in scores] == expected.tolist()
