@@ -166,6 +166,29 @@ class Keys:
     def __init__(self, key: int) -> None:
         self.key = int(key) & 0xFFFFFFFFFFFFFFFF
         self._bases: dict[str, np.uint64] = {}
+        self._kept_below: dict[str, int] = {}  # streams whose id part is kept (see keep), up to these ids
+        self._kept: dict[str, NDArray[np.uint64]] = {}
+
+    def keep(self, stream: str, n: int) -> None:
+        """Keep the id part of ``stream``'s hash for the ids below ``n``, made at the stream's first array of ids.
+
+        For a stream asked about the same ids month after month (the
+        platform choice, the rejecters' next thresholds): the hash of
+        ``(stream, id)``, the first of the chain, is then gathered, not
+        computed (the same bits).  Ignored above :data:`_ID_TABLE` ids.
+        """
+        if 0 < n <= _ID_TABLE:
+            self._kept_below[stream] = n
+
+    def _id_part(self, stream: str, ids: NDArray[np.int64]) -> NDArray[np.uint64]:
+        """The hash of ``(stream, id)`` of each of ``ids`` (at least one dimension), from the kept table if any."""
+        below = self._kept_below.get(stream)
+        if below is not None and ids.size and int(np.maximum.reduce(ids.view(np.uint64), axis=None)) < below:
+            table = self._kept.get(stream)
+            if table is None:
+                table = self._kept[stream] = _mix(self._base(stream) ^ _id_hash(np.arange(below, dtype=np.int64)))
+            return table[ids]
+        return _mix(self._base(stream) ^ _id_hash(ids))
 
     def _base(self, stream: str) -> np.uint64:
         base = self._bases.get(stream)
@@ -183,19 +206,18 @@ class Keys:
         pair of values and gathered, indices below :data:`_INDEX_TABLE`
         take their hash from a table made at import (:func:`_index_hash`)
         and ids below :data:`_ID_TABLE` from one made once a process
-        (:func:`_id_hash`).
+        (:func:`_id_hash`); a stream's kept id part (:meth:`keep`) is gathered.
         """
         ids_a = np.asarray(ids, dtype=np.int64)
         idx_a = np.asarray(index, dtype=np.int64)
         grid = _grid(ids_a, idx_a)
         if grid is not None:  # few pairs of small values: each pair hashed once
             return self.bits(stream, np.arange(grid[0])[:, None], np.arange(grid[1]))[ids_a, idx_a]
-        base = self._base(stream)
         z: int | NDArray[np.uint64]
         if _single(ids_a):
-            z = _mix_int(int(base) ^ _mix_int(int(ids_a.reshape(())) * _GOLDEN_INT & _MASK))
+            z = _mix_int(int(self._base(stream)) ^ _mix_int(int(ids_a.reshape(())) * _GOLDEN_INT & _MASK))
         else:
-            z = _mix(base ^ _id_hash(np.atleast_1d(ids_a)))
+            z = self._id_part(stream, np.atleast_1d(ids_a))
         if not _single(idx_a):
             last = _index_hash(np.atleast_1d(idx_a))
             return _mix(np.uint64(z) ^ last if isinstance(z, int) else z ^ last)

@@ -634,6 +634,7 @@ class Demand:
         self.behaviour = behaviour
         self.beliefs = beliefs
         self.keys = keys
+        keys.keep("platform_choice", int(population.size.sum()))  # considerers are asked about month after month
         self.population = population
         self.platforms = platforms
         self.programme = programme

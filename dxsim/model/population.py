@@ -63,6 +63,9 @@ DENSE_LIMIT = 1 << 20
 #: Fewest thresholds generated at a time per industry (more per call, fewer calls).
 MIN_CHUNK = 1024
 
+#: Spent rows a pool of rejecters keeps at least before it compacts its columns.
+SPENT_KEPT = 512
+
 #: Populations up to this many enterprises keep every enterprise's attributes and exit time (82 bytes each, at most 86 MB).
 CACHE_LIMIT = 1 << 20
 
@@ -175,7 +178,9 @@ class _Pool:
     Columns with room at the end: entries join at the end, and an entry that
     leaves gets an infinite threshold instead of being removed, so that a
     month's cost follows the entries that join and leave, not the whole pool
-    moving; the columns are compacted once most of them are spent.
+    moving; the columns are compacted once most of them are spent (and more
+    than ``SPENT_KEPT``: a few spent rows cost the scan less than copying
+    the columns does).
 
     Parameters
     ----------
@@ -206,7 +211,7 @@ class _Pool:
         taken = Considerers(*(getattr(self._columns, f)[due] for f in self._FIELDS))
         threshold[due] = np.inf
         self._spent += len(due)
-        if self._spent > n // 2:
+        if self._spent > max(n // 2, SPENT_KEPT):
             self._compact()
         return taken
 
@@ -284,6 +289,7 @@ class Thresholds:
         self.size = size
         self.offset = offset
         self.keys = keys
+        keys.keep("reconsider", int(size.sum()))  # the rejecters are asked about month after month
         n_ind = len(size)
         self.integrated = np.zeros(n_ind)  # Lambda_i
         self._generated = np.zeros(n_ind, dtype=np.int64)  # order statistics generated so far
@@ -547,7 +553,9 @@ class AttributeDraws:
             return self.draw(ids, industry)
         return Attributes(**self._cache.get(ids))
 
-    def columns(self, names: Sequence[str], ids: NDArray[np.int64], industry: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
+    def columns(
+        self, names: Sequence[str], ids: NDArray[np.int64], industry: NDArray[np.int64]
+    ) -> dict[str, NDArray[Any]]:
         """The attributes ``names`` of enterprises ``ids`` (of industries ``industry``), by name: :meth:`attributes` read in part.
 
         Kept (a population of at most ``CACHE_LIMIT`` enterprises), only the
@@ -666,6 +674,8 @@ class Population:
         """Keyed attributes of enterprises ``ids``; see :meth:`AttributeDraws.attributes`."""
         return self.draws.attributes(ids, industry)
 
-    def columns(self, names: Sequence[str], ids: NDArray[np.int64], industry: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
+    def columns(
+        self, names: Sequence[str], ids: NDArray[np.int64], industry: NDArray[np.int64]
+    ) -> dict[str, NDArray[Any]]:
         """The attributes ``names`` of enterprises ``ids``, by name; see :meth:`AttributeDraws.columns`."""
         return self.draws.columns(names, ids, industry)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import dxsim as dx
 from dxsim.model.decision import Offer
-from dxsim.model.participation import Outlook, ProgrammeMoney, programme_receipts, receipts_value, valuation
+from dxsim.model.participation import Outlook, ProgrammeMoney, programme_receipts, valuation
 from dxsim.model.population import maturity_level
 from dxsim.model.world import World
 from dxsim.random import replication_key

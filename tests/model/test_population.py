@@ -48,6 +48,22 @@ def test_a_population_above_the_cache_limit_draws_every_time_with_the_same_value
     assert_same(uncached.attributes(ids, industry), expected)
 
 
+@pytest.mark.parametrize("limit", [None, 10])  # kept, or drawn every time
+def test_some_columns_are_those_of_the_whole_attributes(monkeypatch, limit):
+    if limit is not None:
+        monkeypatch.setattr(population_module, "CACHE_LIMIT", limit)
+    pop = population()
+    ids = np.array([5, 317, 5, 123, 0, 399], dtype=np.int64)
+    industry = pop.industry_of(ids)
+    whole = population().draws.draw(ids, industry)
+    for names in [("revenue", "benefit"), ("high_tech",), ("margin", "high_tech", "maturity"), ()]:
+        some = pop.columns(names, ids, industry)
+        assert list(some) == list(names)
+        for name in names:
+            np.testing.assert_array_equal(some[name], getattr(whole, name), err_msg=name)
+            assert some[name].dtype == getattr(whole, name).dtype
+
+
 def test_the_cache_does_not_change_a_run(monkeypatch):
     key = replication_key(3, 0)
     with_cache = World(SMALL, key).run()

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dxsim.random import _INDEX_TABLE, _M2, Keys, _index_hash, _mix, _to_unit
+from dxsim.random import _GOLDEN, _ID_TABLE, _INDEX_TABLE, _M2, Keys, _id_hash, _index_hash, _mix, _to_unit
 
 int64s = st.integers(-(2**63), 2**63 - 1)
 
@@ -69,3 +69,44 @@ def test_small_indices_take_the_hash_of_the_array_hash_from_the_table(index, key
     ids = np.arange(len(index), dtype=np.int64) * 7919
     one_by_one = np.concatenate([k.bits("s", [i], j) for i, j in zip(ids.tolist(), index, strict=True)])
     np.testing.assert_array_equal(k.bits("s", ids, idx), one_by_one)  # each single index hashed on Python ints
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.one_of(st.integers(-3, 5000), st.integers(_ID_TABLE - 3, _ID_TABLE + 3)), min_size=1, max_size=40),
+    st.integers(0, 2**64 - 1),
+)
+def test_small_ids_take_the_hash_of_the_array_hash_from_the_table(ids, key):
+    """An id array is hashed from a table when all its values are small, by :func:`_mix` otherwise: the same bits."""
+    a = np.array(ids, dtype=np.int64)
+    np.testing.assert_array_equal(_id_hash(a), _mix(a.astype(np.uint64) * _GOLDEN))
+    column = a[:, None]  # two dimensions, as the platform choice's
+    np.testing.assert_array_equal(_id_hash(column), _mix(column.astype(np.uint64) * _GOLDEN))
+    every = np.arange(_ID_TABLE, dtype=np.int64)[::-1]  # the largest table, gathered
+    np.testing.assert_array_equal(_id_hash(every), _mix(every.astype(np.uint64) * _GOLDEN))
+    k = Keys(key)
+    one_by_one = np.concatenate([k.bits("s", [i]) for i in ids])  # each single id hashed on Python ints
+    np.testing.assert_array_equal(k.bits("s", a), one_by_one)
+    np.testing.assert_array_equal(k.uniforms(("s",), a)["s"], _to_unit(one_by_one))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(-3, 70), min_size=1, max_size=30),
+    st.lists(st.integers(0, 9), min_size=1, max_size=30),
+    st.integers(1, 64),
+    st.integers(0, 2**64 - 1),
+)
+def test_a_kept_stream_gives_the_bits_of_one_not_kept(ids, index, below, key):
+    """Ids below the kept bound are gathered from the stream's table, the others hashed: the bits of a stream not kept."""
+    n = min(len(ids), len(index))
+    a, idx = np.array(ids[:n], dtype=np.int64), np.array(index[:n], dtype=np.int64)
+    plain, kept = Keys(key), Keys(key)
+    kept.keep("s", below)
+    for _ in range(2):  # the table made at the first ask, then read
+        np.testing.assert_array_equal(kept.bits("s", a, idx), plain.bits("s", a, idx))
+        np.testing.assert_array_equal(
+            kept.bits("s", a[:, None], np.arange(3)), plain.bits("s", a[:, None], np.arange(3))
+        )
+        np.testing.assert_array_equal(kept.bits("s", a), plain.bits("s", a))
+    np.testing.assert_array_equal(kept.bits("t", a), plain.bits("t", a))  # another stream: not kept
