@@ -74,18 +74,18 @@ def _id_hash(ids: NDArray[np.int64]) -> NDArray[np.uint64]:
         # as unsigned, a negative id is above the table too: one reduction checks both ends
         top = int(np.maximum.reduce(ids.view(np.uint64), axis=None))
         if top < _ID_TABLE:
-            return _id_table(top.bit_length())[ids]
+            return _id_table(max(top.bit_length(), 12))[ids]
     return _mix(ids.astype(np.uint64) * _GOLDEN)
 
 
 @functools.lru_cache(maxsize=8)
 def _id_table(bits: int) -> NDArray[np.uint64]:
-    """The hashes of the ids below ``2**max(bits, 12)``, read only (one table per size, made at the first ask).
+    """The hashes of the ids below ``2**bits``, read only (one table per size, made at the first ask).
 
     Shared by every replication of a process (the cache is thread safe and
-    holds at most a few tables, :data:`_ID_TABLE` ids at most: 1 MB).
+    holds the tables of 2**12 to 2**17 ids at most: 2 MB in all).
     """
-    table = _mix(np.arange(1 << max(bits, 12), dtype=np.uint64) * _GOLDEN)
+    table = _mix(np.arange(1 << bits, dtype=np.uint64) * _GOLDEN)
     table.flags.writeable = False
     return table
 
