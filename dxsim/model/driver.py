@@ -175,9 +175,11 @@ class MonthlyDriver:
         self.occupancy = occupancy
         self.series = series
         self.renewals = renewals
-        # the counts of the months before the one whose hazard was last computed, summed (see hazard)
-        self._summed = {name: np.zeros(series.counts[name].shape[1]) for name in ("in_use", "lighthouses", "exits")}
-        self._summed_to = 0
+        # the months summed so far and their counts summed (see _counts_before)
+        self._summed = (
+            0,
+            {name: np.zeros(series.counts[name].shape[1]) for name in ("in_use", "lighthouses", "exits")},
+        )
 
     def run(self) -> None:
         """Run the months to the horizon and close the last one."""
@@ -235,12 +237,12 @@ class MonthlyDriver:
         The counts are whole numbers: their sums are exact in any order,
         the same as summing the rows again each month.
         """
-        summed = self._summed
+        done, summed = self._summed
         for name, total in summed.items():
             counts = self.series.counts[name]
-            for month in range(self._summed_to, t):
+            for month in range(done, t):
                 total += counts[month]
-        self._summed_to = max(self._summed_to, t)
+        self._summed = (max(done, t), summed)
         return summed["in_use"], summed["lighthouses"], summed["exits"]
 
     def close_month(self, t: int) -> None:
