@@ -60,6 +60,9 @@ __all__ = ["Admission", "Demand", "Offers", "PlatformScreen", "Prices", "Working
 #: of :func:`~dxsim.model.decision.decide` cost more than they save on so few (the same adoptions).
 _SCREEN_FROM = 128
 
+#: Up to this many possible (industry, platform) pairs, the platforms' screen finds the pairs offered by counting.
+_COUNTED_PAIRS = 1 << 10
+
 
 class Prices:
     """The prices the platforms quote this month (the driver reprices them at each month's start).
@@ -514,7 +517,9 @@ class PlatformScreen:
         p = self.platforms
         # one evaluation per (industry, platform) pair offered a contract
         pair = industry * len(p.quality) + platform
-        pairs = np.unique(pair)
+        # the distinct pairs in increasing order: counted in one pass where there are few possible pairs
+        few = len(self.mean_benefit) * len(p.quality) <= _COUNTED_PAIRS
+        pairs = np.flatnonzero(np.bincount(pair)) if few else np.unique(pair)
         of, at = np.divmod(pairs, len(p.quality))  # each pair's industry and platform
         failure = _failure_probabilities(
             self.industry.failure[of],

@@ -39,8 +39,10 @@ def test_a_choice_among_valid_slots_only_is_the_general_choice(small_world, data
     np.testing.assert_array_equal(chosen[0], general[0])
 
 
-def test_the_screen_values_each_offer_at_its_own_platforms_failure_probability(monkeypatch):
+@pytest.mark.parametrize("counted", [0, 1 << 20])  # the pairs found by sorting, or by counting
+def test_the_screen_values_each_offer_at_its_own_platforms_failure_probability(monkeypatch, counted):
     """One failure probability per (industry, platform) pair, gathered back to each offer: its own pair's."""
+    monkeypatch.setattr(demand, "_COUNTED_PAIRS", counted)
     w = World(dx.load_scenario("platform-pilot-2022"), replication_key(2, 0))
     screen, p, ind = w.driver.demand.screen, w.driver.demand.platforms, w.driver.demand.offers.industry
     asked: list[tuple[np.ndarray, np.ndarray]] = []
