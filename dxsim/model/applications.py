@@ -14,6 +14,12 @@ The actions are whatever satisfies :class:`ApplicantSteps` (in a replication,
 :class:`~dxsim.model.contracting.Contracting`); this module knows nothing of
 the world it runs in.  Every decision and every money schedule is a pure
 function elsewhere; this module only orders the steps in time.
+
+The steps are the most frequent events of a run, so this module reads and
+writes what SimPy keeps private as SimPy's own ``Environment.now`` and
+``Environment.schedule`` do: the clock ``_now``, the queue ``_queue``, the
+event numbers ``_eid``, and a step's ``_value``
+(tests/model/test_applications.py checks each against SimPy's public API).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from heapq import heappush
 from typing import Any, Literal, Protocol, TypeAlias, cast
 
 import numpy as np
@@ -212,24 +219,24 @@ class Applicants:
 
     def apply(self, app: Application) -> None:
         """``app`` applies at ``app.time`` (months, not before now)."""
-        _Step(self.env, app.time - self.env.now, self._apply, app)
+        _Step(self.env, app.time - self.env._now, self._apply, app)
 
     def _apply(self, event: simpy.Event) -> None:
-        app = cast(Application, event.value)
+        app = cast(Application, event._value)  # a _Step's value, set when it was made
         outcome = self.steps.try_sign(app)
         if isinstance(outcome, Signed):  # the common case first
             p = app.platform
             cap = self.capacity[p]
-            now = self.env.now
+            now = self.env._now
             if cap is None or self.busy[p] < cap:  # it starts at once: in service without waiting
                 self.busy[p] += 1
-                self.occupancy.change(p, now, busy=1)
+                self.occupancy.change(p, now, 0, 1)  # waiting, busy
                 self._start(outcome.contract, p, now)
             else:
-                self.occupancy.change(p, now, waiting=1)
+                self.occupancy.change(p, now, 1, 0)
                 self.waiting[p].append(outcome.contract)
         elif isinstance(outcome, Waits):
-            _Step(self.env, outcome.until - self.env.now, self._apply, app)
+            _Step(self.env, outcome.until - self.env._now, self._apply, app)
         else:  # refused: it may consider again later
             assert isinstance(outcome, Refused)
 
@@ -239,30 +246,35 @@ class Applicants:
         _Step(self.env, duration, self._go_live, (contract, p))
 
     def _go_live(self, event: simpy.Event) -> None:
-        contract, p = cast(tuple[int, int], event.value)
-        now = self.env.now
+        contract, p = cast(tuple[int, int], event._value)
+        now = self.env._now
         delay = self.steps.go_live(contract, now)
         if delay is not None:
             _Step(self.env, delay, self._assess, contract)
         queue = self.waiting[p]
         if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
-            self.occupancy.change(p, now, waiting=-1)
+            self.occupancy.change(p, now, -1, 0)
             self._start(queue.popleft(), p, now)
         else:
-            self.occupancy.change(p, now, busy=-1)
+            self.occupancy.change(p, now, 0, -1)
             self.busy[p] -= 1
 
     def _assess(self, event: simpy.Event) -> None:
-        self.steps.assess(cast(int, event.value), self.env.now)
+        self.steps.assess(cast(int, event._value), self.env._now)
 
 
 class _Step(simpy.Event):
     """A step of an application ``delay`` months from now: a :class:`simpy.Timeout` made in one call.
 
-    Its one callback is ``step``, and its value (what the step reads) is
-    ``value``.  The environment schedules it as a timeout (priority
-    ``NORMAL``), so it numbers and orders it as it would a timeout.
+    Its one callback is ``step``, and its value (what the step reads, as
+    ``_value``: the step itself set it) is ``value``.  It is pushed onto the
+    environment's queue as :meth:`simpy.Environment.schedule` pushes a
+    timeout (priority ``NORMAL``, the next event number), so the environment
+    numbers and orders it as it would a timeout (tests/model/test_applications.py
+    checks the queue entry against ``schedule``'s).
     """
+
+    _ok = True  # every step succeeds
 
     def __init__(self, env: simpy.Environment, delay: float, step: Callable[[simpy.Event], None], value: Any) -> None:
         if delay < 0:
@@ -270,5 +282,4 @@ class _Step(simpy.Event):
         self.env = env
         self.callbacks = [step]
         self._value = value
-        self._ok = True
-        env.schedule(self, NORMAL, delay)
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))  # env.schedule(self, NORMAL, delay)

@@ -29,6 +29,20 @@ def test_a_step_is_numbered_and_ordered_as_a_timeout():
     assert seen == sorted(((float(k % 3), k) for k in range(8)), key=lambda s: s[0])
 
 
+def test_a_step_is_queued_as_schedule_queues_a_timeout() -> None:
+    # _Step pushes onto simpy's private queue itself: the entry must be (time, priority, number, event)
+    # with the time, priority and next number that Environment.schedule gives a timeout made then
+    env = simpy.Environment(initial_time=2.5)
+    timeout = simpy.Timeout(env, 1.5)
+    step = _Step(env, 1.5, lambda event: None, "v")
+    (t0, p0, n0, e0), (t1, p1, n1, e1) = env._queue  # simpy.core.Environment._queue: a heap of such tuples
+    assert e0 is timeout and e1 is step
+    assert (t1, p1, n1) == (t0, p0, n0 + 1) == (4.0, simpy.events.NORMAL, n0 + 1)
+    assert step.triggered and step.ok and step.value == "v" and not step.processed
+    assert env._now == env.now == 2.5  # the clock the steps read
+    assert step._value is step.value  # the value the steps read
+
+
 def test_a_step_cannot_go_back_in_time():
     with pytest.raises(ValueError, match="negative delay"):
         _Step(simpy.Environment(), -1.0, lambda event: None, None)
