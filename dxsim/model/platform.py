@@ -167,8 +167,12 @@ class Occupancy:
             self._waiting_now.flags.writeable = False
         return self._waiting_now
 
-    def change(self, p: int, now: float, *, waiting: int = 0, busy: int = 0) -> None:
-        """Add ``waiting`` and ``busy`` (may be negative) at platform ``p`` at time ``now``."""
+    def change(self, p: int, now: float, waiting: int, busy: int) -> None:
+        """Add ``waiting`` and ``busy`` (may be negative) at platform ``p`` at time ``now``.
+
+        Called by position (a cheaper call: it is called as applicants start,
+        queue and go live).
+        """
         last, in_service = self._last, self._busy
         dt = now - last[p]
         self._area_wait[p] += self._waiting[p] * dt
