@@ -188,7 +188,10 @@ class LiveContracts:
         self.receivables = receivables
         self.industry = industry
         self.rules = rules
-        self.in_use = cells(in_use)  # changed one contract at a time, on Python floats
+        #: ``in_use`` changed one contract at a time, on Python floats, as one row of cells in C order
+        #: (month m, industry i at m x :attr:`industries` + i): one index is cheaper than a pair.
+        self.in_use = cells(in_use).cast("B").cast("d")  # the casts refuse an array not in C order
+        self.industries = in_use.shape[1]
         self.realised = realised_share(quality)
         self.renewals = renewals
         self.horizon = in_use.shape[0] - 1
@@ -226,12 +229,12 @@ class LiveContracts:
         traits, exit_at = app.traits, app.exit
         if not traits.fails and exit_at > now:
             i = app.industry
-            in_use = self.in_use
-            in_use[int(now), i] += 1
+            in_use, width = self.in_use, self.industries
+            in_use[int(now) * width + i] += 1
             lifetime_end = now + self.per_industry[i][4]
             end = int(min(lifetime_end, exit_at))
             if end < self.horizon:
-                in_use[end, i] -= 1
+                in_use[end * width + i] -= 1
             if lifetime_end < exit_at:
                 score = traits.maturity + traits.maturity_gain
                 self.renewals.schedule(app.enterprise, i, lifetime_end, app.attempt, score)
@@ -381,8 +384,11 @@ class Contracting:
         self.ledger = ledger
         self.grants = grants
         self.live = live
-        # the counts it writes, one contract at a time, on Python floats
-        self.counts = {name: cells(counts[name]) for name in ("adoptions", "renewals", "lighthouses")}
+        # the counts it writes, one contract at a time, on Python floats, each as one row of cells in C order
+        # (month m, industry i at m x live.industries + i, as :attr:`LiveContracts.in_use`)
+        self.counts = {
+            name: cells(counts[name]).cast("B").cast("d") for name in ("adoptions", "renewals", "lighthouses")
+        }
         #: The assessments' records, written at each month's close.
         self.assessments = Assessments(
             env, register.book, register.apps, admission, evidence, counts["accepted"], rules.acceptance_level
@@ -511,7 +517,7 @@ class Contracting:
         internal = internal_cost(internal_share, internal_fixed, app.price)
         if internal > 0:
             self.ledger.add("enterprise", "market", month, cid, "internal_cost", internal, app.platform)
-        self.counts["renewals" if app.renewal else "adoptions"][month, i] += 1
+        self.counts["renewals" if app.renewal else "adoptions"][month * self.live.industries + i] += 1
         return cid
 
     def _pay_fixed(self, app: Application, cid: int, owed: float, month: int) -> None:
@@ -616,5 +622,5 @@ class Contracting:
     def _designate(self, contract: int, industry: int) -> None:
         """The programme designates contract ``contract``'s enterprise a lighthouse now."""
         self.register.book.set(contract, "lighthouse", 1.0)
-        self.counts["lighthouses"][int(self.env.now), industry] += 1
+        self.counts["lighthouses"][int(self.env.now) * self.live.industries + industry] += 1
         self.assessments.evidence.designated(industry)  # the evidence the assessments write
