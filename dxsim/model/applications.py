@@ -219,10 +219,11 @@ class Applicants:
 
     def apply(self, app: Application) -> None:
         """``app`` applies at ``app.time`` (months, not before now)."""
-        _Step(self.env, app.time - self.env._now, self._apply, app)
+        _Step(self.env).at(app.time - self.env._now, self._apply, app)
 
     def _apply(self, event: simpy.Event) -> None:
-        app = cast(Application, event._value)  # a _Step's value, set when it was made
+        step = cast(_Step, event)  # processed: it may be scheduled again, as this applicant's next step
+        app = cast(Application, step._value)
         outcome = self.steps.try_sign(app)
         if isinstance(outcome, Signed):  # the common case first
             p = app.platform
@@ -231,30 +232,37 @@ class Applicants:
             if cap is None or self.busy[p] < cap:  # it starts at once: in service without waiting
                 self.busy[p] += 1
                 self.occupancy.change(p, now, 0, 1)  # waiting, busy
-                self._start(outcome.contract, p, now)
+                self._start(outcome.contract, p, now, step)
             else:
                 self.occupancy.change(p, now, 1, 0)
                 self.waiting[p].append(outcome.contract)
         elif isinstance(outcome, Waits):
-            _Step(self.env, outcome.until - self.env._now, self._apply, app)
+            step.at(outcome.until - self.env._now, self._apply, app)
         else:  # refused: it may consider again later
             assert isinstance(outcome, Refused)
 
-    def _start(self, contract: int, p: int, now: float) -> None:
-        """A server is free: the implementation of ``contract`` at platform ``p`` starts ``now`` (the caller counts it in service)."""
+    def _start(self, contract: int, p: int, now: float, step: _Step | None) -> None:
+        """A server is free: the implementation of ``contract`` at platform ``p`` starts ``now`` (the caller counts it in service).
+
+        Its go-live is ``step`` (one processed) scheduled again, or a new
+        step if None.
+        """
         duration = self.steps.start_implementation(contract, now)
-        _Step(self.env, duration, self._go_live, (contract, p))
+        (step or _Step(self.env)).at(duration, self._go_live, (contract, p))
 
     def _go_live(self, event: simpy.Event) -> None:
-        contract, p = cast(tuple[int, int], event._value)
+        done = cast(_Step, event)  # processed: it may be scheduled again, as the assessment or the next start
+        contract, p = cast(tuple[int, int], done._value)
         now = self.env._now
         delay = self.steps.go_live(contract, now)
+        step: _Step | None = done
         if delay is not None:
-            _Step(self.env, delay, self._assess, contract)
+            done.at(delay, self._assess, contract)
+            step = None  # it is the assessment's step now
         queue = self.waiting[p]
         if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
             self.occupancy.change(p, now, -1, 0)
-            self._start(queue.popleft(), p, now)
+            self._start(queue.popleft(), p, now, step)
         else:
             self.occupancy.change(p, now, 0, -1)
             self.busy[p] -= 1
@@ -264,22 +272,33 @@ class Applicants:
 
 
 class _Step(simpy.Event):
-    """A step of an application ``delay`` months from now: a :class:`simpy.Timeout` made in one call.
+    """A step of an application: a :class:`simpy.Timeout` made in one call, and made again once processed.
 
-    Its one callback is ``step``, and its value (what the step reads, as
-    ``_value``: the step itself set it) is ``value``.  It is pushed onto the
-    environment's queue as :meth:`simpy.Environment.schedule` pushes a
-    timeout (priority ``NORMAL``, the next event number), so the environment
-    numbers and orders it as it would a timeout (tests/model/test_applications.py
-    checks the queue entry against ``schedule``'s).
+    :meth:`at` schedules it: its one callback is then ``step``, and its
+    value (what the step reads, as ``_value``: the step itself set it) is
+    ``value``.  It is pushed onto the environment's queue as
+    :meth:`simpy.Environment.schedule` pushes a timeout (priority
+    ``NORMAL``, the next event number), so the environment numbers and
+    orders it as it would a timeout (tests/model/test_applications.py checks
+    the queue entry against ``schedule``'s).  Once processed (SimPy has
+    taken its callbacks), the step that ran may schedule it again as the
+    application's next step: an event numbered and ordered as a new one,
+    without the cost of making one.
     """
 
     _ok = True  # every step succeeds
 
-    def __init__(self, env: simpy.Environment, delay: float, step: Callable[[simpy.Event], None], value: Any) -> None:
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.callbacks = []  # not scheduled: nothing to call
+
+    def at(self, delay: float, step: Callable[[simpy.Event], None], value: Any) -> None:
+        """Schedule the step ``delay`` months from now: ``step`` reads ``value`` then."""
         if delay < 0:
             raise ValueError(f"negative delay {delay}")
-        self.env = env
+        if self.callbacks:
+            raise RuntimeError("a step scheduled again before it was processed")
         self.callbacks = [step]
         self._value = value
+        env = self.env
         heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))  # env.schedule(self, NORMAL, delay)
