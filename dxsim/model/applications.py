@@ -248,7 +248,7 @@ class Applicants:
         step if None.
         """
         duration = self.steps.start_implementation(contract, now)
-        (step or _Step(self.env)).at(duration, self._go_live, (contract, p))
+        (step if step is not None else _Step(self.env)).at(duration, self._go_live, (contract, p))
 
     def _go_live(self, event: simpy.Event) -> None:
         done = cast(_Step, event)  # processed: it may be scheduled again, as the assessment or the next start
