@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from heapq import heappush
-from typing import Any, Literal, Protocol, TypeAlias, cast
+from typing import Any, Literal, Protocol, TypeAlias
 
 import numpy as np
 import simpy
@@ -219,11 +219,12 @@ class Applicants:
 
     def apply(self, app: Application) -> None:
         """``app`` applies at ``app.time`` (months, not before now)."""
-        _Step(self.env).at(app.time - self.env._now, self._apply, app)
+        _schedule(_Step(self.env), app.time - self.env._now, self._apply, app)
 
+    # The steps read their event's value by annotation, not typing.cast: a call (of a type made anew, for
+    # tuple[int, int]) at each step.  Each event, once processed, may be scheduled again as the next step.
     def _apply(self, event: simpy.Event) -> None:
-        step = cast(_Step, event)  # processed: it may be scheduled again, as this applicant's next step
-        app = cast(Application, step._value)
+        app: Application = event._value
         outcome = self.steps.try_sign(app)
         if isinstance(outcome, Signed):  # the common case first
             p = app.platform
@@ -232,32 +233,33 @@ class Applicants:
             if cap is None or self.busy[p] < cap:  # it starts at once: in service without waiting
                 self.busy[p] += 1
                 self.occupancy.change(p, now, 0, 1)  # waiting, busy
-                self._start(outcome.contract, p, now, step)
+                self._start(outcome.contract, p, now, event)
             else:
                 self.occupancy.change(p, now, 1, 0)
                 self.waiting[p].append(outcome.contract)
         elif isinstance(outcome, Waits):
-            step.at(outcome.until - self.env._now, self._apply, app)
+            _schedule(event, outcome.until - self.env._now, self._apply, app)
         else:  # refused: it may consider again later
             assert isinstance(outcome, Refused)
 
-    def _start(self, contract: int, p: int, now: float, step: _Step | None) -> None:
+    def _start(self, contract: int, p: int, now: float, step: simpy.Event | None) -> None:
         """A server is free: the implementation of ``contract`` at platform ``p`` starts ``now`` (the caller counts it in service).
 
-        Its go-live is ``step`` (one processed) scheduled again, or a new
+        Its go-live is ``step`` (a processed step) scheduled again, or a new
         step if None.
         """
         duration = self.steps.start_implementation(contract, now)
-        (step if step is not None else _Step(self.env)).at(duration, self._go_live, (contract, p))
+        _schedule(step if step is not None else _Step(self.env), duration, self._go_live, (contract, p))
 
     def _go_live(self, event: simpy.Event) -> None:
-        done = cast(_Step, event)  # processed: it may be scheduled again, as the assessment or the next start
-        contract, p = cast(tuple[int, int], done._value)
+        contract: int
+        p: int
+        contract, p = event._value
         now = self.env._now
         delay = self.steps.go_live(contract, now)
-        step: _Step | None = done
+        step: simpy.Event | None = event
         if delay is not None:
-            done.at(delay, self._assess, contract)
+            _schedule(event, delay, self._assess, contract)
             step = None  # it is the assessment's step now
         queue = self.waiting[p]
         if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
@@ -268,22 +270,17 @@ class Applicants:
             self.busy[p] -= 1
 
     def _assess(self, event: simpy.Event) -> None:
-        self.steps.assess(cast(int, event._value), self.env._now)
+        contract: int = event._value
+        self.steps.assess(contract, self.env._now)
 
 
 class _Step(simpy.Event):
-    """A step of an application: a :class:`simpy.Timeout` made in one call, and made again once processed.
+    """A step of an application: a :class:`simpy.Timeout` made in one call (:func:`_schedule`), and made again once processed.
 
-    :meth:`at` schedules it: its one callback is then ``step``, and its
-    value (what the step reads, as ``_value``: the step itself set it) is
-    ``value``.  It is pushed onto the environment's queue as
-    :meth:`simpy.Environment.schedule` pushes a timeout (priority
-    ``NORMAL``, the next event number), so the environment numbers and
-    orders it as it would a timeout (tests/model/test_applications.py checks
-    the queue entry against ``schedule``'s).  Once processed (SimPy has
-    taken its callbacks), the step that ran may schedule it again as the
-    application's next step: an event numbered and ordered as a new one,
-    without the cost of making one.
+    Made, it is not scheduled yet.  :func:`_schedule` schedules it as a
+    timeout; once processed (SimPy has taken its callbacks), the step that
+    ran may schedule it again as the application's next step: an event
+    numbered and ordered as a new one, without the cost of making one.
     """
 
     _ok = True  # every step succeeds
@@ -292,13 +289,22 @@ class _Step(simpy.Event):
         self.env = env
         self.callbacks = []  # not scheduled: nothing to call
 
-    def at(self, delay: float, step: Callable[[simpy.Event], None], value: Any) -> None:
-        """Schedule the step ``delay`` months from now: ``step`` reads ``value`` then."""
-        if delay < 0:
-            raise ValueError(f"negative delay {delay}")
-        if self.callbacks:
-            raise RuntimeError("a step scheduled again before it was processed")
-        self.callbacks = [step]
-        self._value = value
-        env = self.env
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))  # env.schedule(self, NORMAL, delay)
+
+def _schedule(event: simpy.Event, delay: float, step: Callable[[simpy.Event], None], value: Any) -> None:
+    """Schedule the :class:`_Step` ``event`` ``delay`` months from now: its one callback ``step`` reads ``value`` then.
+
+    The value is kept as ``_value`` (where the steps read it).  The event
+    is pushed onto the environment's queue as
+    :meth:`simpy.Environment.schedule` pushes a timeout (priority
+    ``NORMAL``, the next event number), so the environment numbers and
+    orders it as it would a timeout (tests/model/test_applications.py checks
+    the queue entry against ``schedule``'s).  A step still pending is refused.
+    """
+    if delay < 0:
+        raise ValueError(f"negative delay {delay}")
+    if event.callbacks:
+        raise RuntimeError("a step scheduled again before it was processed")
+    event.callbacks = [step]
+    event._value = value
+    env = event.env
+    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))  # env.schedule(event, NORMAL, delay)

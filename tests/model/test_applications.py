@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import simpy
 
-from dxsim.model.applications import _Step
+from dxsim.model.applications import _schedule, _Step
 
 
 def test_a_step_is_numbered_and_ordered_as_a_timeout():
@@ -20,7 +20,7 @@ def test_a_step_is_numbered_and_ordered_as_a_timeout():
     for k in range(8):
         delay = float(k % 3)
         if k % 2:
-            _Step(env).at(delay, record, k)
+            _schedule(_Step(env), delay, record, k)
         else:
             simpy.Timeout(env, delay, k).callbacks.append(record)
     made = next(env._eid)  # simpy.core.Environment._eid: count of scheduled events
@@ -35,7 +35,7 @@ def test_a_step_is_queued_as_schedule_queues_a_timeout() -> None:
     env = simpy.Environment(initial_time=2.5)
     timeout = simpy.Timeout(env, 1.5)
     step = _Step(env)
-    step.at(1.5, lambda event: None, "v")
+    _schedule(step, 1.5, lambda event: None, "v")
     (t0, p0, n0, e0), (t1, p1, n1, e1) = env._queue  # simpy.core.Environment._queue: a heap of such tuples
     assert e0 is timeout and e1 is step
     assert (t1, p1, n1) == (t0, p0, n0 + 1) == (4.0, simpy.events.NORMAL, n0 + 1)
@@ -46,7 +46,7 @@ def test_a_step_is_queued_as_schedule_queues_a_timeout() -> None:
 
 def test_a_step_cannot_go_back_in_time():
     with pytest.raises(ValueError, match="negative delay"):
-        _Step(simpy.Environment()).at(-1.0, lambda event: None, None)
+        _schedule(_Step(simpy.Environment()), -1.0, lambda event: None, None)
 
 
 def test_a_processed_step_is_scheduled_again_as_a_new_one() -> None:
@@ -58,11 +58,11 @@ def test_a_processed_step_is_scheduled_again_as_a_new_one() -> None:
     def first(event: simpy.Event) -> None:
         seen.append((env.now, event.value))
         simpy.Timeout(env, 2.0, "timeout").callbacks.append(lambda e: seen.append((env.now, e.value)))
-        step.at(2.0, lambda e: seen.append((env.now, e.value)), "again")  # after the timeout made before it
+        _schedule(step, 2.0, lambda e: seen.append((env.now, e.value)), "again")  # after the timeout made before it
         with pytest.raises(RuntimeError, match="before it was processed"):
-            step.at(1.0, lambda e: None, "twice")
+            _schedule(step, 1.0, lambda e: None, "twice")
 
-    step.at(1.0, first, "first")
+    _schedule(step, 1.0, first, "first")
     env.run()
     assert seen == [(1.0, "first"), (3.0, "timeout"), (3.0, "again")]
     assert next(env._eid) == 3  # as many events as if the step had been made anew
