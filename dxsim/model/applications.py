@@ -14,6 +14,12 @@ The actions are whatever satisfies :class:`ApplicantSteps` (in a replication,
 :class:`~dxsim.model.contracting.Contracting`); this module knows nothing of
 the world it runs in.  Every decision and every money schedule is a pure
 function elsewhere; this module only orders the steps in time.
+
+The steps are the most frequent events of a run, so this module reads and
+writes what SimPy keeps private as SimPy's own ``Environment.now`` and
+``Environment.schedule`` do: the clock ``_now``, the queue ``_queue``, the
+event numbers ``_eid``, and a step's ``_value``
+(tests/model/test_applications.py checks each against SimPy's public API).
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeAlias, cast
+from heapq import heappush
+from typing import Any, Literal, Protocol, TypeAlias
 
 import numpy as np
 import simpy
@@ -212,63 +219,92 @@ class Applicants:
 
     def apply(self, app: Application) -> None:
         """``app`` applies at ``app.time`` (months, not before now)."""
-        _Step(self.env, app.time - self.env.now, self._apply, app)
+        _schedule(_Step(self.env), app.time - self.env._now, self._apply, app)
 
+    # The steps read their event's value by annotation, not typing.cast: a call (of a type made anew, for
+    # tuple[int, int]) at each step.  Each event, once processed, may be scheduled again as the next step.
     def _apply(self, event: simpy.Event) -> None:
-        app = cast(Application, event.value)
+        app: Application = event._value
         outcome = self.steps.try_sign(app)
         if isinstance(outcome, Signed):  # the common case first
             p = app.platform
             cap = self.capacity[p]
-            now = self.env.now
+            now = self.env._now
             if cap is None or self.busy[p] < cap:  # it starts at once: in service without waiting
                 self.busy[p] += 1
-                self.occupancy.change(p, now, busy=1)
-                self._start(outcome.contract, p, now)
+                self.occupancy.change(p, now, 0, 1)  # waiting, busy
+                self._start(outcome.contract, p, now, event)
             else:
-                self.occupancy.change(p, now, waiting=1)
+                self.occupancy.change(p, now, 1, 0)
                 self.waiting[p].append(outcome.contract)
         elif isinstance(outcome, Waits):
-            _Step(self.env, outcome.until - self.env.now, self._apply, app)
+            _schedule(event, outcome.until - self.env._now, self._apply, app)
         else:  # refused: it may consider again later
             assert isinstance(outcome, Refused)
 
-    def _start(self, contract: int, p: int, now: float) -> None:
-        """A server is free: the implementation of ``contract`` at platform ``p`` starts ``now`` (the caller counts it in service)."""
+    def _start(self, contract: int, p: int, now: float, step: simpy.Event | None) -> None:
+        """A server is free: the implementation of ``contract`` at platform ``p`` starts ``now`` (the caller counts it in service).
+
+        Its go-live is ``step`` (a processed step) scheduled again, or a new
+        step if None.
+        """
         duration = self.steps.start_implementation(contract, now)
-        _Step(self.env, duration, self._go_live, (contract, p))
+        _schedule(step if step is not None else _Step(self.env), duration, self._go_live, (contract, p))
 
     def _go_live(self, event: simpy.Event) -> None:
-        contract, p = cast(tuple[int, int], event.value)
-        now = self.env.now
+        contract: int
+        p: int
+        contract, p = event._value
+        now = self.env._now
         delay = self.steps.go_live(contract, now)
+        step: simpy.Event | None = event
         if delay is not None:
-            _Step(self.env, delay, self._assess, contract)
+            _schedule(event, delay, self._assess, contract)
+            step = None  # it is the assessment's step now
         queue = self.waiting[p]
         if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
-            self.occupancy.change(p, now, waiting=-1)
-            self._start(queue.popleft(), p, now)
+            self.occupancy.change(p, now, -1, 0)
+            self._start(queue.popleft(), p, now, step)
         else:
-            self.occupancy.change(p, now, busy=-1)
+            self.occupancy.change(p, now, 0, -1)
             self.busy[p] -= 1
 
     def _assess(self, event: simpy.Event) -> None:
-        self.steps.assess(cast(int, event.value), self.env.now)
+        contract: int = event._value
+        self.steps.assess(contract, self.env._now)
 
 
 class _Step(simpy.Event):
-    """A step of an application ``delay`` months from now: a :class:`simpy.Timeout` made in one call.
+    """A step of an application: a :class:`simpy.Timeout` made in one call (:func:`_schedule`), and made again once processed.
 
-    Its one callback is ``step``, and its value (what the step reads) is
-    ``value``.  The environment schedules it as a timeout (priority
-    ``NORMAL``), so it numbers and orders it as it would a timeout.
+    Made, it is not scheduled yet.  :func:`_schedule` schedules it as a
+    timeout; once processed (SimPy has taken its callbacks), the step that
+    ran may schedule it again as the application's next step: an event
+    numbered and ordered as a new one, without the cost of making one.
     """
 
-    def __init__(self, env: simpy.Environment, delay: float, step: Callable[[simpy.Event], None], value: Any) -> None:
-        if delay < 0:
-            raise ValueError(f"negative delay {delay}")
+    _ok = True  # every step succeeds
+
+    def __init__(self, env: simpy.Environment) -> None:
         self.env = env
-        self.callbacks = [step]
-        self._value = value
-        self._ok = True
-        env.schedule(self, NORMAL, delay)
+        self.callbacks = []  # not scheduled: nothing to call
+
+
+def _schedule(event: simpy.Event, delay: float, step: Callable[[simpy.Event], None], value: Any) -> None:
+    """Schedule the :class:`_Step` ``event`` ``delay`` months from now: its one callback ``step`` reads ``value`` then.
+
+    The value is kept as ``_value`` (where the steps read it).  The event
+    is pushed onto the environment's queue as
+    :meth:`simpy.Environment.schedule` pushes a timeout (priority
+    ``NORMAL``, the next event number), so the environment numbers and
+    orders it as it would a timeout (tests/model/test_applications.py checks
+    the queue entry against ``schedule``'s).  A step still pending is refused.
+    """
+    if delay < 0:
+        raise ValueError(f"negative delay {delay}")
+    if event.callbacks:
+        raise RuntimeError("a step scheduled again before it was processed")
+    event.callbacks = [step]
+    event._value = value
+    env = event.env
+    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))  # env.schedule(event, NORMAL, delay)

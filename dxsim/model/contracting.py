@@ -11,6 +11,10 @@ from go-live) are written to the ledger as arrays, at each month's end, or
 at the run's end when nothing the run reads depends on them
 (:class:`LiveContracts`, :func:`dxsim.model.settlement.settle`).
 Every contract is kept in the :class:`Register`.
+
+The steps of one contract write their ledger entries by position, in the
+order of :meth:`~dxsim.model.ledger.Ledger.add`'s parameters (payer, payee,
+month, contract, kind, amount, platform): a cheaper call than by name.
 """
 
 from __future__ import annotations
@@ -104,18 +108,18 @@ class Grants:
             inst = self.programme.instruments[g.instrument]
             if isinstance(inst, Tiered):
                 due = float(min(inst.amount_for(np.array([level]))[0], g.amount))
-                add("government", g.paid_to, month, kind="reward", amount=due, contract=cid, platform=p)
+                add("government", g.paid_to, month, cid, "reward", due, p)
                 self.programme.paid(due)
                 self.programme.release(g, p, g.amount - due)
             else:
                 subsidy = min(g.to_price, g.amount)
-                add("government", g.paid_to, month, kind="subsidy", amount=subsidy, contract=cid, platform=p)
+                add("government", g.paid_to, month, cid, "subsidy", subsidy, p)
                 self.programme.paid(g.amount)  # the subsidy and the reward below
                 reward, shortfall = g.amount - subsidy, g.to_price - subsidy  # mostly none (Ledger.add drops zeros)
                 if reward:
-                    add("government", "platform", month, kind="reward", amount=reward, contract=cid, platform=p)
+                    add("government", "platform", month, cid, "reward", reward, p)
                 if shortfall:
-                    add(g.paid_to, "government", month, kind="shortfall", amount=shortfall, contract=cid, platform=p)
+                    add(g.paid_to, "government", month, cid, "shortfall", shortfall, p)
             g.settled = True
 
     def forfeit(self, cid: int, at: str) -> None:
@@ -126,9 +130,7 @@ class Grants:
             if g.paid_at != at or g.settled:
                 continue
             self.programme.release(g, p)
-            self.ledger.add(
-                g.paid_to, "government", month, contract=cid, kind="shortfall", amount=g.to_price, platform=p
-            )
+            self.ledger.add(g.paid_to, "government", month, cid, "shortfall", g.to_price, p)
 
     def outstanding(self) -> dict[str, NDArray[np.float64]]:
         """Price parts (yuan) of grants not yet paid or forfeited, per contract, by payee ("platform", "enterprise")."""
@@ -186,7 +188,10 @@ class LiveContracts:
         self.receivables = receivables
         self.industry = industry
         self.rules = rules
-        self.in_use = cells(in_use)  # changed one contract at a time, on Python floats
+        #: ``in_use`` changed one contract at a time, on Python floats, as one row of cells in C order
+        #: (month m, industry i at m x :attr:`industries` + i): one index is cheaper than a pair.
+        self.in_use = cells(in_use).cast("B").cast("d")  # the casts refuse an array not in C order
+        self.industries = in_use.shape[1]
         self.realised = realised_share(quality)
         self.renewals = renewals
         self.horizon = in_use.shape[0] - 1
@@ -224,12 +229,12 @@ class LiveContracts:
         traits, exit_at = app.traits, app.exit
         if not traits.fails and exit_at > now:
             i = app.industry
-            in_use = self.in_use
-            in_use[int(now), i] += 1
+            in_use, width = self.in_use, self.industries
+            in_use[int(now) * width + i] += 1
             lifetime_end = now + self.per_industry[i][4]
             end = int(min(lifetime_end, exit_at))
             if end < self.horizon:
-                in_use[end, i] -= 1
+                in_use[end * width + i] -= 1
             if lifetime_end < exit_at:
                 score = traits.maturity + traits.maturity_gain
                 self.renewals.schedule(app.enterprise, i, lifetime_end, app.attempt, score)
@@ -379,8 +384,11 @@ class Contracting:
         self.ledger = ledger
         self.grants = grants
         self.live = live
-        # the counts it writes, one contract at a time, on Python floats
-        self.counts = {name: cells(counts[name]) for name in ("adoptions", "renewals", "lighthouses")}
+        # the counts it writes, one contract at a time, on Python floats, each as one row of cells in C order
+        # (month m, industry i at m x live.industries + i, as :attr:`LiveContracts.in_use`)
+        self.counts = {
+            name: cells(counts[name]).cast("B").cast("d") for name in ("adoptions", "renewals", "lighthouses")
+        }
         #: The assessments' records, written at each month's close.
         self.assessments = Assessments(
             env, register.book, register.apps, admission, evidence, counts["accepted"], rules.acceptance_level
@@ -497,14 +505,8 @@ class Contracting:
         share = rules.discount_share(bool(grants))  # grants commit money (ProgrammeState.commit)
         _, discount, enterprise_part = split_one(app.price, gov_p + gov_e, share)
         register = self.register
-        cid = register.book.sign(
-            app,
-            signed=now,
-            government_to_platform=gov_p,
-            government_to_enterprise=gov_e,
-            platform_discount=discount,
-            enterprise_part=enterprise_part,
-        )
+        # by position: signed, government to platform and to enterprise, platform discount, enterprise part
+        cid = register.book.sign(app, now, gov_p, gov_e, discount, enterprise_part)
         register.grants.append(grants)
         register.apps.append(app)
         self._pay_fixed(app, cid, enterprise_part + gov_e, month)
@@ -514,16 +516,8 @@ class Contracting:
         _, _, internal_share, internal_fixed, _ = self.live.per_industry[i]
         internal = internal_cost(internal_share, internal_fixed, app.price)
         if internal > 0:
-            self.ledger.add(
-                "enterprise",
-                "market",
-                month,
-                contract=cid,
-                kind="internal_cost",
-                amount=internal,
-                platform=app.platform,
-            )
-        self.counts["renewals" if app.renewal else "adoptions"][month, i] += 1
+            self.ledger.add("enterprise", "market", month, cid, "internal_cost", internal, app.platform)
+        self.counts["renewals" if app.renewal else "adoptions"][month * self.live.industries + i] += 1
         return cid
 
     def _pay_fixed(self, app: Application, cid: int, owed: float, month: int) -> None:
@@ -539,15 +533,7 @@ class Contracting:
         n_fixed = rules.fixed_months
         if n_fixed == 1:  # one payment at signing (upfront, or a hybrid's upfront fraction): the common case
             first = float(fixed_payments(rules.scheme, np.array([owed]), 1)[0, 0]) if rules.deferred else owed
-            self.ledger.add(
-                "enterprise",
-                "platform",
-                month,
-                contract=cid,
-                kind="enterprise_payment",
-                amount=first,
-                platform=app.platform,
-            )
+            self.ledger.add("enterprise", "platform", month, cid, "enterprise_payment", first, app.platform)
             receivables.reduce_one(app.platform, month, first)
             return
         fixed = fixed_payments(rules.scheme, np.array([owed]), n_fixed)[0]
@@ -556,15 +542,7 @@ class Contracting:
         if unpaid > 0:
             fixed = np.where(months < app.exit, fixed, 0.0)
             gone = int(app.exit)
-            self.ledger.add(
-                "platform",
-                "enterprise",
-                gone,
-                contract=cid,
-                kind="payment_shortfall",
-                amount=unpaid,
-                platform=app.platform,
-            )
+            self.ledger.add("platform", "enterprise", gone, cid, "payment_shortfall", unpaid, app.platform)
             receivables.reduce_one(app.platform, gone, unpaid)
         self.ledger.add_schedule(
             "enterprise",
@@ -594,9 +572,7 @@ class Contracting:
         traits.fails = fails = traits.failure_draw < failure_probability(
             failure, live.per_platform[p][0], experience, ratio
         )
-        self.ledger.add(
-            "platform", "market", int(now), contract=contract, kind="delivery_cost", amount=cost, platform=p
-        )
+        self.ledger.add("platform", "market", int(now), contract, "delivery_cost", cost, p)
         register.book.started(contract, now, fails)
         return traits.implementation
 
@@ -646,5 +622,5 @@ class Contracting:
     def _designate(self, contract: int, industry: int) -> None:
         """The programme designates contract ``contract``'s enterprise a lighthouse now."""
         self.register.book.set(contract, "lighthouse", 1.0)
-        self.counts["lighthouses"][int(self.env.now), industry] += 1
+        self.counts["lighthouses"][int(self.env.now) * self.live.industries + industry] += 1
         self.assessments.evidence.designated(industry)  # the evidence the assessments write

@@ -120,7 +120,6 @@ class ContractBook:
     def sign(
         self,
         app: Application,
-        *,
         signed: float,
         government_to_platform: float,
         government_to_enterprise: float,
@@ -130,16 +129,18 @@ class ContractBook:
         """Register the contract of ``app``; check that its parts add up to its price; return its id.
 
         The :attr:`SIGNED` columns are ``app``'s enterprise, industry,
-        platform and price and the arguments; the :attr:`ADOPTER` ones are
-        read from ``app``.
+        platform and price and the arguments (which may be given by
+        position, in this order: a cheaper call); the :attr:`ADOPTER` ones
+        are read from ``app``.
         """
         price = app.price
         parts = government_to_platform + government_to_enterprise + platform_discount + enterprise_part
-        if not math.isclose(parts, price, rel_tol=1e-9, abs_tol=1e-6):
+        if parts != price and not math.isclose(parts, price, rel_tol=1e-9, abs_tol=1e-6):  # equal ones are close
             raise ConservationError(f"contract parts add to {parts:.2f}, price is {price:.2f}")
-        cid = len(self)
+        rows = self._rows
+        cid = len(rows) // self._WIDTH  # len(self), without a call of __len__
         traits = app.traits
-        self._rows.fromlist(  # a list: one allocation, not one per value as from a tuple
+        rows.fromlist(  # a list: one allocation, not one per value as from a tuple
             [
                 app.enterprise,
                 app.industry,

@@ -281,9 +281,13 @@ class Ledger:
         self._amounts: list[NDArray[np.float64]] = []
 
     def add(
-        self, payer: str, payee: str, month: int, *, contract: int, kind: str, amount: float, platform: int = -1
+        self, payer: str, payee: str, month: int, contract: int, kind: str, amount: float, platform: int = -1
     ) -> None:
-        """Record one payment of ``amount`` yuan in ``month`` (zero is dropped, negative refused)."""
+        """Record one payment of ``amount`` yuan in ``month`` (zero is dropped, negative refused).
+
+        The arguments may be given by position (in this order: the steps of
+        one contract do, a cheaper call) or by name.
+        """
         a = float(amount)
         if 0 < a < math.inf:
             self._rows.extend((int(month), PARTY[payer], PARTY[payee], KIND[kind], contract, platform, a))

@@ -167,8 +167,12 @@ class Occupancy:
             self._waiting_now.flags.writeable = False
         return self._waiting_now
 
-    def change(self, p: int, now: float, *, waiting: int = 0, busy: int = 0) -> None:
-        """Add ``waiting`` and ``busy`` (may be negative) at platform ``p`` at time ``now``."""
+    def change(self, p: int, now: float, waiting: int, busy: int) -> None:
+        """Add ``waiting`` and ``busy`` (may be negative) at platform ``p`` at time ``now``.
+
+        Called by position (a cheaper call: it is called as applicants start,
+        queue and go live).
+        """
         last, in_service = self._last, self._busy
         dt = now - last[p]
         self._area_wait[p] += self._waiting[p] * dt
@@ -204,7 +208,10 @@ class Receivables:
         self.months = months
         self.owed = np.zeros(n_platforms)
         self.reduced = np.zeros((months, n_platforms))
-        self._owed, self._reduced = cells(self.owed), cells(self.reduced)  # one contract's amounts, on Python floats
+        # one contract's amounts, on Python floats; ``reduced`` as one row of cells in C order (month m,
+        # platform p at m x platforms + p: one index is cheaper than a pair; the casts refuse other orders)
+        self._owed, self._reduced = cells(self.owed), cells(self.reduced).cast("B").cast("d")
+        self._platforms = n_platforms
 
     def add(self, p: int, amount: float) -> None:
         """A contract of platform ``p`` adds ``amount`` yuan owed."""
@@ -221,7 +228,7 @@ class Receivables:
     def reduce_one(self, p: int, month: int, amount: float) -> None:
         """One payment or write-off (yuan) of platform ``p`` falling due in ``month``."""
         if month < self.months:
-            self._reduced[month, p] += amount
+            self._reduced[month * self._platforms + p] += amount
 
     def level(self, month: int) -> NDArray[np.float64]:
         """Receivables per platform once the payments due up to ``month`` (inclusive) are in."""
