@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from dxsim.model.acceptance import Assessments, assessment
 from dxsim.model.applications import Application, Refused, Signed, SignOutcome, Waits
-from dxsim.model.cells import cells
+from dxsim.model.cells import flat_cells
 from dxsim.model.contracts import ContractBook, split_one
 from dxsim.model.decisions import APPLIED, REJECTED
 from dxsim.model.demand import Admission, Offers, WorkingCapital
@@ -190,7 +190,7 @@ class LiveContracts:
         self.rules = rules
         #: ``in_use`` changed one contract at a time, on Python floats, as one row of cells in C order
         #: (month m, industry i at m x :attr:`industries` + i): one index is cheaper than a pair.
-        self.in_use = cells(in_use).cast("B").cast("d")  # the casts refuse an array not in C order
+        self.in_use = flat_cells(in_use)
         self.industries = in_use.shape[1]
         self.realised = realised_share(quality)
         self.renewals = renewals
@@ -386,9 +386,7 @@ class Contracting:
         self.live = live
         # the counts it writes, one contract at a time, on Python floats, each as one row of cells in C order
         # (month m, industry i at m x live.industries + i, as :attr:`LiveContracts.in_use`)
-        self.counts = {
-            name: cells(counts[name]).cast("B").cast("d") for name in ("adoptions", "renewals", "lighthouses")
-        }
+        self.counts = {name: flat_cells(counts[name]) for name in ("adoptions", "renewals", "lighthouses")}
         #: The assessments' records, written at each month's close.
         self.assessments = Assessments(
             env, register.book, register.apps, admission, evidence, counts["accepted"], rules.acceptance_level

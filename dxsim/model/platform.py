@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from dxsim.model.cells import cells
+from dxsim.model.cells import cells, flat_cells
 from dxsim.random import Keys
 from dxsim.scenario.schema import Industry, PlatformSpec, Solution
 
@@ -210,7 +210,7 @@ class Receivables:
         self.reduced = np.zeros((months, n_platforms))
         # one contract's amounts, on Python floats; ``reduced`` as one row of cells in C order (month m,
         # platform p at m x platforms + p: one index is cheaper than a pair; the casts refuse other orders)
-        self._owed, self._reduced = cells(self.owed), cells(self.reduced).cast("B").cast("d")
+        self._owed, self._reduced = cells(self.owed), flat_cells(self.reduced)
         self._platforms = n_platforms
 
     def add(self, p: int, amount: float) -> None:
