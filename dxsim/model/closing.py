@@ -253,17 +253,15 @@ def _write_income_tax(
     golive = book["golive"][live]
     start = np.floor(golive).astype(np.int64)
     width = int(np.ceil(lifetime[live].max())) + 2
-    row = np.full(n, -1)
-    row[live] = np.arange(len(live))
+    shift = np.full(n, np.iinfo(np.int64).min // 2)  # a live contract's first cell less its go-live month; others
+    # far below 0: a gain of a contract not live has no cell (bincount refuses it)
+    shift[live] = np.arange(len(live)) * width - start
     gains = table.rows("gain")
     r = table.read("contract", gains)
     if len(r) and r.min() < 0:
         gains = gains[r >= 0]
         r = table.contract[gains]
-    r = row[r]
-    cell = np.subtract(table.read("month", gains), start[r])  # each gain's cell on the grid from its go-live month
-    r *= width
-    cell += r
+    cell = np.add(table.read("month", gains), shift[r])  # each gain's cell on the grid from its go-live month
     gain = np.asarray(np.bincount(cell, weights=table.read("amount", gains), minlength=len(live) * width), dtype=float)
     received = table.rows("subsidy", "reward", payee=ENTERPRISE)
     paid = table.total(_outlays(table), by="contract", size=n)  # entries of no contract (-1) left out
@@ -290,7 +288,7 @@ def _write_income_tax(
         ("government", "enterprise", "tax_saving", flat < 0),
     ):
         cells = np.flatnonzero(taken)  # the cells of each kind in C order, as add_schedule would keep them
-        counts = taken.reshape(len(live), width).sum(axis=1)  # in each row: its entries are repeated
+        counts = np.diff(np.searchsorted(cells, np.arange(len(live) + 1) * width))  # in each row: its entries repeat
         amount = flat[cells]
         if kind == "tax_saving":  # what is saved: the negative tax
             np.negative(amount, out=amount)
