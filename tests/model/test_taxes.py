@@ -291,3 +291,18 @@ def test_income_tax_in_blocks_is_the_tax_of_the_whole_grid(monkeypatch):
     assert (whole[1][whole[0] >= months] == 0).all() and not whole[1][5].any()  # exited before going live
     late = {**case, "golive": golive + 30.0}  # every block past the horizon: no tax
     assert not closing.income_tax_schedule(law, **late)[1].any()
+
+
+def test_chosen_is_where_and_integer_months_meet_the_switch_as_floats():
+    from dxsim.model.tax import TaxLaw, chosen
+
+    rng = np.random.default_rng(3)
+    mask = rng.random((7, 9)) < 0.5
+    for yes, no in ((rng.normal(size=(7, 1)), rng.normal(size=(7, 1))), (rng.normal(size=(7, 9)), 2.5)):
+        out = chosen(mask, yes, no)
+        assert out.dtype == np.float64 and out.tobytes() == np.where(mask, yes, no).astype(np.float64).tobytes()
+    months = np.arange(-3, 130)
+    for switch in (64.0, 64.5, 63.999, -0.5, 0.0, np.inf, -np.inf):
+        law = TaxLaw(0.25, 0.15, 0.05, 0.20, switch, 3e6, 0.25, 0.06, 0.5, 5e6)
+        for m in (months, months.astype(np.int32), months.astype(float) + 0.5, 64):
+            np.testing.assert_array_equal(law.before_switch(m), np.less(np.asarray(m, dtype=float), switch))
