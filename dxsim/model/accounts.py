@@ -14,6 +14,7 @@ from dxsim.model.ledger import (
     ENTERPRISE,
     GOVERNMENT,
     KINDS,
+    MARKET,
     NON_CASH,
     PARTIES,
     PLATFORM,
@@ -43,20 +44,32 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
     """Net cash flow of government, platform and enterprise per month (yuan), shape (months, 3).
 
     One ``bincount`` over (month, party) for what each party receives and one
-    for what it pays, over the cash entries within the horizon: each cell adds
+    for what it pays, over the cash entries within the horizon (but the runs
+    that would only fill the market's cells, not returned): each cell adds
     its entries in ledger order, as a separate sum per party would.  The
     entries are read run by run (:meth:`~dxsim.model.ledger.LedgerTable.pieces`).
     """
     n = len(PARTIES)
     first, _, weight, pieces = _gathered(table, codes_of(CASH), months)
     first *= n  # each entry's first cell (party 0) in its month
-    cell = np.empty_like(first)  # one array for the cells of both
 
     def by_party(side: int) -> NDArray[np.float64]:
-        for begin, stop, code, part in pieces:
-            party = payer_payee(code)[side] if code >= 0 else (table.payer, table.payee)[side][part]
-            np.add(first[begin:stop], party, out=cell[begin:stop])
-        sums = np.bincount(cell, weights=weight, minlength=months * n)
+        # the runs whose party on this side is the market (its column is not returned) are left out:
+        # every other cell adds the same entries in the same order
+        kept = [
+            (begin, stop, payer_payee(code)[side] if code >= 0 else (table.payer, table.payee)[side][part])
+            for begin, stop, code, part in pieces
+            if code < 0 or payer_payee(code)[side] != MARKET
+        ]
+        size = sum(stop - begin for begin, stop, _ in kept)
+        cell, kept_weight = np.empty(size, dtype=np.int64), weight if size == len(weight) else np.empty(size)
+        at = 0
+        for begin, stop, party in kept:
+            np.add(first[begin:stop], party, out=cell[at : at + stop - begin])
+            if kept_weight is not weight:
+                kept_weight[at : at + stop - begin] = weight[begin:stop]
+            at += stop - begin
+        sums = np.bincount(cell, weights=kept_weight, minlength=months * n)
         return np.asarray(sums, dtype=np.float64).reshape(months, n)
 
     return np.asarray((by_party(1) - by_party(0))[:, [GOVERNMENT, PLATFORM, ENTERPRISE]])
