@@ -144,18 +144,20 @@ def party_flows(
     arithmetic.
     """
     n = len(signed)
-    start = np.floor(signed).astype(np.int64)
+    shift = np.arange(n) - np.floor(signed).astype(np.int64) * n  # a contract's cell in month 0: c - start x n
     out = []
     for party in parties:
         month, con, weight, pieces = _gathered(table, codes_of(CASH, party=party), months, of_contracts=True)
         for begin, stop, code, part in pieces:  # what the party pays
-            pays = payer_payee(code)[0] == party if code >= 0 else table.payer[part] == party
-            np.negative(weight[begin:stop], where=pays, out=weight[begin:stop])
-        cell = start[con]
-        np.subtract(month, cell, out=cell)  # months since the signing month
-        cell *= n
-        cell += con
-        del con, month
+            if code < 0:
+                np.negative(weight[begin:stop], where=table.payer[part] == party, out=weight[begin:stop])
+            elif payer_payee(code)[0] == party:  # a run it pays whole
+                np.negative(weight[begin:stop], out=weight[begin:stop])
+        cell = np.take(shift, con)
+        del con
+        month *= n
+        cell += month  # (months since the signing month) x n + contract, in integers
+        del month
         flows = np.bincount(cell, weights=weight, minlength=months * n)  # in ledger order, as np.add.at, only faster
         out.append(np.asarray(flows, dtype=np.float64).reshape(months, n).T)
     return out
