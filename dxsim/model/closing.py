@@ -276,7 +276,7 @@ def _write_income_tax(
     if len(r) and r.min() < 0:
         gains = gains[r >= 0]
         r = table.contract[gains]
-    cell = np.add(table.read("month", gains), shift[r])  # each gain's cell on the grid from its go-live month
+    cell = np.add(table.read("month", gains), np.take(shift, r))  # each gain's cell on the grid from its go-live month
     gain = np.asarray(np.bincount(cell, weights=table.read("amount", gains), minlength=len(live) * width), dtype=float)
     received = table.rows("subsidy", "reward", payee=ENTERPRISE)
     paid = table.total(_outlays(table), by="contract", size=n)  # entries of no contract (-1) left out
@@ -304,7 +304,7 @@ def _write_income_tax(
     ):
         cells = np.flatnonzero(taken)  # the cells of each kind in C order, as add_schedule would keep them
         counts = np.diff(np.searchsorted(cells, np.arange(len(live) + 1) * width))  # in each row: its entries repeat
-        amount = flat[cells]
+        amount = np.take(flat, cells)
         if kind == "tax_saving":  # what is saved: the negative tax
             np.negative(amount, out=amount)
         cells += np.repeat(first, counts)

@@ -450,7 +450,7 @@ class _Kept:
 
     def __call__(self, x: NDArray[Any]) -> NDArray[Any]:
         if x.flags.c_contiguous:
-            return x.reshape(-1)[self.keep]
+            return np.take(x.reshape(-1), self.keep)  # as x.reshape(-1)[keep], in fewer instructions
         if x.strides[-1] == 0 and x[..., 0].flags.c_contiguous:
             return np.repeat(x[..., 0].reshape(-1), self.per_row)
         return x.reshape(-1)[self.keep]  # a copy of x first
