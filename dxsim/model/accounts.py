@@ -249,15 +249,27 @@ def adopter_records(
 def platform_cash_flows(table: LedgerTable, months: int, n_platforms: int) -> NDArray[np.float64]:
     """Net cash flow of each platform per month (yuan), shape (months, platforms).
 
-    The platforms' entries (few) are found first and only they are read:
-    each cell adds the entries it receives, and those it pays, in ledger order.
+    The platforms' entries (few) are read run by run (a run of one code as a
+    slice, :meth:`~dxsim.model.ledger.LedgerTable.pieces`): each cell adds the
+    entries it receives, and those it pays, in ledger order.
     """
-    rows = table.rows(*CASH, party=PLATFORM)
-    month, platform = table.month[rows], table.platform[rows]
-    keep = (platform >= 0) & (month >= 0) & (month < months)
-    rows, cell = rows[keep], month[keep] * n_platforms + platform[keep]
+    pieces = table.pieces(codes_of(CASH, party=PLATFORM))
     out = np.zeros(months * n_platforms)
-    for party_col, sign in ((table.payee, 1.0), (table.payer, -1.0)):
-        m = party_col[rows] == PLATFORM
-        out += sign * np.bincount(cell[m], weights=table.amount[rows[m]], minlength=months * n_platforms)
+    for side, sign in ((1, 1.0), (0, -1.0)):  # what the platforms receive, then what they pay
+        column = (table.payer, table.payee)[side]
+        cells, amounts = [], []
+        for part, code in pieces:  # a run of one code is read as a slice, whole or not at all
+            if code >= 0 and payer_payee(code)[side] != PLATFORM:
+                continue
+            rows = part if code >= 0 else part[column[part] == PLATFORM]
+            month, platform, amount = table.month[rows], table.platform[rows], table.amount[rows]
+            keep = (platform >= 0) & (month >= 0) & (month < months)
+            if not keep.all():
+                month, platform, amount = month[keep], platform[keep], amount[keep]
+            cells.append(month * n_platforms + platform)
+            amounts.append(amount)
+        if cells:  # each cell adds its entries in ledger order
+            out += sign * np.bincount(
+                np.concatenate(cells), weights=np.concatenate(amounts), minlength=months * n_platforms
+            )
     return out.reshape(months, n_platforms)
