@@ -160,8 +160,12 @@ class LedgerTable:
         Computed once per table and question, from the runs (:attr:`runs`).
         """
         key = (tuple(sorted({KIND[k] for k in kinds})), payer, payee, party)
-        if key not in self._rows:
-            self._rows[key] = self.entries(codes_of(kinds, payer=payer, payee=payee, party=party))[0]
+        if key not in self._rows:  # the rows of entries(), without their codes, joined only if in pieces
+            parts = [
+                np.arange(part.start, part.stop) if isinstance(part, slice) else part
+                for part, _ in self.pieces(codes_of(kinds, payer=payer, payee=payee, party=party))
+            ]
+            self._rows[key] = parts[0] if len(parts) == 1 else np.concatenate([np.empty(0, dtype=np.int64), *parts])
         return self._rows[key]
 
     def read(self, name: str, rows: NDArray[np.int64]) -> NDArray[Any]:
