@@ -261,7 +261,7 @@ def platform_cash_flows(table: LedgerTable, months: int, n_platforms: int) -> ND
         for part, code in pieces:  # a run of one code is read as a slice, whole or not at all
             if code >= 0 and payer_payee(code)[side] != PLATFORM:
                 continue
-            rows = part if code >= 0 else part[column[part] == PLATFORM]
+            rows = part if isinstance(part, slice) else part[column[part] == PLATFORM]  # a slice: a run of one code
             month, platform, amount = table.month[rows], table.platform[rows], table.amount[rows]
             keep = (platform >= 0) & (month >= 0) & (month < months)
             if not keep.all():

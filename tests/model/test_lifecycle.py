@@ -327,7 +327,7 @@ def test_the_monthly_exit_counts_are_scipy_s_binomial_quantiles(u, n, p):
     np.testing.assert_array_equal(binomial_quantile(uu, alive, p), stats.binom.ppf(uu, alive, p))
 
 
-def test_settlement_up_to_the_horizon_is_the_whole_grid_cut_there():
+def test_settlement_up_to_the_horizon_is_the_whole_grid_cut_there() -> None:
     # upfront, with a fee: nothing paid from go-live, so the grid may end at the horizon (month 12); the
     # cells before it are those of the whole grid, bit for bit; with a deferred part the horizon changes nothing
     rng = np.random.default_rng(5)

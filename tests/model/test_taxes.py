@@ -263,7 +263,7 @@ def test_fixed_costs_run_from_the_batch_that_admits_the_platform():
     assert (plain.ledger.month[plain.ledger.select("fixed_cost")] == 0).sum() == 4
 
 
-def test_income_tax_in_blocks_is_the_tax_of_the_whole_grid(monkeypatch):
+def test_income_tax_in_blocks_is_the_tax_of_the_whole_grid(monkeypatch: pytest.MonkeyPatch) -> None:
     # blocks of 3 contracts, each computed up to the last month one of them pays tax in (the horizon, or
     # the exit), give the tax of the whole grid bit for bit: the cells left out are those masked to 0
     from dxsim.model import closing
@@ -293,7 +293,7 @@ def test_income_tax_in_blocks_is_the_tax_of_the_whole_grid(monkeypatch):
     assert not closing.income_tax_schedule(law, **late)[1].any()
 
 
-def test_chosen_is_where_and_integer_months_meet_the_switch_as_floats():
+def test_chosen_is_where_and_integer_months_meet_the_switch_as_floats() -> None:
     from dxsim.model.tax import TaxLaw, chosen
 
     rng = np.random.default_rng(3)
