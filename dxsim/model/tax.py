@@ -305,7 +305,7 @@ def chosen(mask: NDArray[np.bool_], yes: ArrayLike, no: ArrayLike) -> NDArray[np
     >>> chosen(np.array([[True, False], [False, True]]), np.array([[1.0], [2.0]]), np.array([[3.0], [4.0]])).tolist()
     [[1.0, 3.0], [4.0, 2.0]]
     """
-    out = np.empty(np.broadcast_shapes(np.shape(mask), np.shape(yes), np.shape(no)))
+    out = np.empty(np.broadcast(mask, yes, no).shape)
     np.copyto(out, no)
     np.copyto(out, yes, where=mask)
     return out
