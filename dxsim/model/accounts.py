@@ -14,6 +14,7 @@ from dxsim.model.ledger import (
     ENTERPRISE,
     GOVERNMENT,
     KINDS,
+    MARKET,
     NON_CASH,
     PARTIES,
     PLATFORM,
@@ -43,20 +44,32 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
     """Net cash flow of government, platform and enterprise per month (yuan), shape (months, 3).
 
     One ``bincount`` over (month, party) for what each party receives and one
-    for what it pays, over the cash entries within the horizon: each cell adds
+    for what it pays, over the cash entries within the horizon (but the runs
+    that would only fill the market's cells, not returned): each cell adds
     its entries in ledger order, as a separate sum per party would.  The
     entries are read run by run (:meth:`~dxsim.model.ledger.LedgerTable.pieces`).
     """
     n = len(PARTIES)
     first, _, weight, pieces = _gathered(table, codes_of(CASH), months)
     first *= n  # each entry's first cell (party 0) in its month
-    cell = np.empty_like(first)  # one array for the cells of both
 
     def by_party(side: int) -> NDArray[np.float64]:
-        for begin, stop, code, part in pieces:
-            party = payer_payee(code)[side] if code >= 0 else (table.payer, table.payee)[side][part]
-            np.add(first[begin:stop], party, out=cell[begin:stop])
-        sums = np.bincount(cell, weights=weight, minlength=months * n)
+        # the runs whose party on this side is the market (its column is not returned) are left out:
+        # every other cell adds the same entries in the same order
+        kept = [
+            (begin, stop, payer_payee(code)[side] if code >= 0 else (table.payer, table.payee)[side][part])
+            for begin, stop, code, part in pieces
+            if code < 0 or payer_payee(code)[side] != MARKET
+        ]
+        size = sum(stop - begin for begin, stop, _ in kept)
+        cell, kept_weight = np.empty(size, dtype=np.int64), weight if size == len(weight) else np.empty(size)
+        at = 0
+        for begin, stop, party in kept:
+            np.add(first[begin:stop], party, out=cell[at : at + stop - begin])
+            if kept_weight is not weight:
+                kept_weight[at : at + stop - begin] = weight[begin:stop]
+            at += stop - begin
+        sums = np.bincount(cell, weights=kept_weight, minlength=months * n)
         return np.asarray(sums, dtype=np.float64).reshape(months, n)
 
     return np.asarray((by_party(1) - by_party(0))[:, [GOVERNMENT, PLATFORM, ENTERPRISE]])
@@ -131,18 +144,20 @@ def party_flows(
     arithmetic.
     """
     n = len(signed)
-    start = np.floor(signed).astype(np.int64)
+    shift = np.arange(n) - np.floor(signed).astype(np.int64) * n  # a contract's cell in month 0: c - start x n
     out = []
     for party in parties:
         month, con, weight, pieces = _gathered(table, codes_of(CASH, party=party), months, of_contracts=True)
         for begin, stop, code, part in pieces:  # what the party pays
-            pays = payer_payee(code)[0] == party if code >= 0 else table.payer[part] == party
-            np.negative(weight[begin:stop], where=pays, out=weight[begin:stop])
-        cell = start[con]
-        np.subtract(month, cell, out=cell)  # months since the signing month
-        cell *= n
-        cell += con
-        del con, month
+            if code < 0:
+                np.negative(weight[begin:stop], where=table.payer[part] == party, out=weight[begin:stop])
+            elif payer_payee(code)[0] == party:  # a run it pays whole
+                np.negative(weight[begin:stop], out=weight[begin:stop])
+        cell = np.take(shift, con)
+        del con
+        month *= n
+        cell += month  # (months since the signing month) x n + contract, in integers
+        del month
         flows = np.bincount(cell, weights=weight, minlength=months * n)  # in ledger order, as np.add.at, only faster
         out.append(np.asarray(flows, dtype=np.float64).reshape(months, n).T)
     return out
@@ -234,15 +249,27 @@ def adopter_records(
 def platform_cash_flows(table: LedgerTable, months: int, n_platforms: int) -> NDArray[np.float64]:
     """Net cash flow of each platform per month (yuan), shape (months, platforms).
 
-    The platforms' entries (few) are found first and only they are read:
-    each cell adds the entries it receives, and those it pays, in ledger order.
+    The platforms' entries (few) are read run by run (a run of one code as a
+    slice, :meth:`~dxsim.model.ledger.LedgerTable.pieces`): each cell adds the
+    entries it receives, and those it pays, in ledger order.
     """
-    rows = table.rows(*CASH, party=PLATFORM)
-    month, platform = table.month[rows], table.platform[rows]
-    keep = (platform >= 0) & (month >= 0) & (month < months)
-    rows, cell = rows[keep], month[keep] * n_platforms + platform[keep]
+    pieces = table.pieces(codes_of(CASH, party=PLATFORM))
     out = np.zeros(months * n_platforms)
-    for party_col, sign in ((table.payee, 1.0), (table.payer, -1.0)):
-        m = party_col[rows] == PLATFORM
-        out += sign * np.bincount(cell[m], weights=table.amount[rows[m]], minlength=months * n_platforms)
+    for side, sign in ((1, 1.0), (0, -1.0)):  # what the platforms receive, then what they pay
+        column = (table.payer, table.payee)[side]
+        cells, amounts = [], []
+        for part, code in pieces:  # a run of one code is read as a slice, whole or not at all
+            if code >= 0 and payer_payee(code)[side] != PLATFORM:
+                continue
+            rows = part if isinstance(part, slice) else part[column[part] == PLATFORM]  # a slice: a run of one code
+            month, platform, amount = table.month[rows], table.platform[rows], table.amount[rows]
+            keep = (platform >= 0) & (month >= 0) & (month < months)
+            if not keep.all():
+                month, platform, amount = month[keep], platform[keep], amount[keep]
+            cells.append(month * n_platforms + platform)
+            amounts.append(amount)
+        if cells:  # each cell adds its entries in ledger order
+            out += sign * np.bincount(
+                np.concatenate(cells), weights=np.concatenate(amounts), minlength=months * n_platforms
+            )
     return out.reshape(months, n_platforms)

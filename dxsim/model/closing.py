@@ -48,7 +48,11 @@ from dxsim.model.accounts import platform_cash_flows
 from dxsim.model.ledger import ENTERPRISE, KIND, PLATFORM, ConservationError, Ledger, LedgerTable, TaxAccounts
 from dxsim.model.tax import TaxLaw, carry_forward_tax
 
-__all__ = ["PlatformCosts", "close_books", "income_tax_schedule"]
+__all__ = ["TAX_BLOCK", "PlatformCosts", "close_books", "income_tax_schedule"]
+
+#: Contracts whose income tax is computed together (:func:`income_tax_schedule`): a block's grid ends at
+#: the last month any of them pays tax in, and its arrays stay in cache.
+TAX_BLOCK = 1024
 
 
 @dataclass(frozen=True)
@@ -228,10 +232,21 @@ def income_tax_schedule(
     width = gain.shape[1]
     start = np.floor(golive).astype(np.int64)
     calendar = start[:, None] + np.arange(width)
-    deduction = straight_line(deductible, golive - start, lifetime, width)
-    tax = law.incremental(base[:, None], gain, deduction, high_tech[:, None], calendar)
     end = np.full(len(start), float(months)) if exit_time is None else np.fmin(months, np.ceil(exit_time))
-    tax[np.arange(width) >= (end - start)[:, None]] = 0.0  # one mask: calendar >= months, or >= the exit time
+    paying = np.clip(end - start, 0, width)  # each row's cells before the horizon or the exit month
+    offset = golive - start
+    tax = np.zeros(gain.shape)
+    for first in range(0, len(start), TAX_BLOCK):  # a block's cells up to the last any of its rows pays in
+        rows = slice(first, first + TAX_BLOCK)
+        cut = int(paying[rows].max())
+        if cut == 0:  # none of them pays tax within the horizon
+            continue
+        deduction = straight_line(deductible[rows], offset[rows], lifetime[rows], cut)
+        part = law.incremental(
+            base[rows, None], gain[rows, :cut], deduction, high_tech[rows, None], calendar[rows, :cut]
+        )
+        part[np.arange(cut) >= paying[rows, None]] = 0.0  # one mask: calendar >= months, or >= the exit time
+        tax[rows, :cut] = part
     return calendar, tax
 
 
@@ -253,17 +268,15 @@ def _write_income_tax(
     golive = book["golive"][live]
     start = np.floor(golive).astype(np.int64)
     width = int(np.ceil(lifetime[live].max())) + 2
-    row = np.full(n, -1)
-    row[live] = np.arange(len(live))
+    shift = np.full(n, np.iinfo(np.int64).min // 2)  # a live contract's first cell less its go-live month; others
+    # far below 0: a gain of a contract not live has no cell (bincount refuses it)
+    shift[live] = np.arange(len(live)) * width - start
     gains = table.rows("gain")
     r = table.read("contract", gains)
     if len(r) and r.min() < 0:
         gains = gains[r >= 0]
         r = table.contract[gains]
-    r = row[r]
-    cell = np.subtract(table.read("month", gains), start[r])  # each gain's cell on the grid from its go-live month
-    r *= width
-    cell += r
+    cell = np.add(table.read("month", gains), np.take(shift, r))  # each gain's cell on the grid from its go-live month
     gain = np.asarray(np.bincount(cell, weights=table.read("amount", gains), minlength=len(live) * width), dtype=float)
     received = table.rows("subsidy", "reward", payee=ENTERPRISE)
     paid = table.total(_outlays(table), by="contract", size=n)  # entries of no contract (-1) left out
@@ -290,8 +303,8 @@ def _write_income_tax(
         ("government", "enterprise", "tax_saving", flat < 0),
     ):
         cells = np.flatnonzero(taken)  # the cells of each kind in C order, as add_schedule would keep them
-        counts = taken.reshape(len(live), width).sum(axis=1)  # in each row: its entries are repeated
-        amount = flat[cells]
+        counts = np.diff(np.searchsorted(cells, np.arange(len(live) + 1) * width))  # in each row: its entries repeat
+        amount = np.take(flat, cells)
         if kind == "tax_saving":  # what is saved: the negative tax
             np.negative(amount, out=amount)
         cells += np.repeat(first, counts)

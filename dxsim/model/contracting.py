@@ -290,6 +290,7 @@ class LiveContracts:
             acceptance_delay=self.rules.acceptance_delay,
             revenue=revenue / 12.0,
             exit_time=exit_at,
+            horizon=self.horizon,  # every schedule on the grid is censored there
         )
         months = st.months
         inside = months < self.horizon

@@ -66,6 +66,7 @@ def settle(
     acceptance_delay: float,
     revenue: NDArray[np.float64] | None = None,
     exit_time: NDArray[np.float64] | None = None,
+    horizon: int | None = None,
 ) -> Settlement:
     """Schedules of contracts going live at ``golive`` (months since start).
 
@@ -97,10 +98,18 @@ def settle(
     exit_time : array, optional
         When each enterprise exits, months since the start (inf or omitted:
         not within the horizon).
+    horizon : int, optional
+        The run's horizon, if the gain and the fees are wanted only before
+        it: a scheme with nothing paid from go-live (:func:`~dxsim.model.schemes.window` 0)
+        then ends the grid at the horizon where it can (no row's cells before it
+        are left out, each cell is as on the whole grid; the payments are
+        zeros all the same).
     """
     start = np.floor(golive).astype(np.int64)
     term = window(scheme)
     width = int(max(np.ceil(lifetime.max()) + 2 if len(lifetime) else 1, term + 1))
+    if horizon is not None and term == 0 and len(start):  # nothing read beyond the horizon
+        width = max(1, min(width, horizon - int(start.min())))
     offset = golive - start
     gone = np.full(len(golive), np.inf) if exit_time is None else exit_time
     life = np.minimum(lifetime, np.maximum(gone - golive, 0.0))  # the gain and the fee stop at the exit

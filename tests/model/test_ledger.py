@@ -9,12 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dxsim.model.accounts import cash_flows, party_flows
+from dxsim.model.accounts import cash_flows, party_flows, platform_cash_flows
 from dxsim.model.ledger import (
     DIRECTIONS,
     KIND,
     KINDS,
     PARTIES,
+    PLATFORM,
     ConservationError,
     Ledger,
     LedgerTable,
@@ -451,6 +452,12 @@ def test_cash_flows_read_by_runs_are_those_of_every_row(steps, months):
         np.add.at(side, (t.month[cash], column[cash]), t.amount[cash])
         expected += sign * side
     np.testing.assert_array_equal(cash_flows(t, months), expected[:, [0, 1, 2]])
+    of_platform = cash & (t.platform >= 0)  # each platform's receipts, less what it pays
+    sides = [np.zeros((months, 2)), np.zeros((months, 2))]
+    for side, column in zip(sides, (t.payee, t.payer), strict=True):
+        mine = of_platform & (column == PLATFORM)
+        np.add.at(side, (t.month[mine], t.platform[mine]), t.amount[mine])
+    np.testing.assert_array_equal(platform_cash_flows(t, months, 2), sides[0] - sides[1])
     signed = np.array([0.0, 0.7, 0.2, 0.9])  # the signing months: before every entry
     flows = party_flows(t, tuple(range(3)), signed, months)
     for party, got in zip(range(3), flows, strict=True):

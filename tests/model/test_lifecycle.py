@@ -29,7 +29,7 @@ from dxsim.model.lifecycle import Exits, Renewals, binomial_quantile
 from dxsim.model.settlement import settle
 from dxsim.model.world import World
 from dxsim.random import Keys, replication_key
-from dxsim.scenario.schema import RevenueShare, Subscription
+from dxsim.scenario.schema import RevenueShare, Subscription, Upfront
 
 GOLDEN = Path(__file__).parents[1] / "regression" / "small_seed5.nc"
 NEW = ("exits", "renewals", "renewal_flag", "exit_month")
@@ -325,3 +325,32 @@ def test_the_monthly_exit_counts_are_scipy_s_binomial_quantiles(u, n, p):
     uu = np.array(u)
     alive = np.full(len(uu), float(n))
     np.testing.assert_array_equal(binomial_quantile(uu, alive, p), stats.binom.ppf(uu, alive, p))
+
+
+def test_settlement_up_to_the_horizon_is_the_whole_grid_cut_there() -> None:
+    # upfront, with a fee: nothing paid from go-live, so the grid may end at the horizon (month 12); the
+    # cells before it are those of the whole grid, bit for bit; with a deferred part the horizon changes nothing
+    rng = np.random.default_rng(5)
+    common = dict(
+        golive=np.array([7.3, 9.9, 11.5, 3.0]),
+        monthly_gain=rng.uniform(100.0, 1_000.0, 4),
+        works=np.array([True, True, False, True]),
+        ramp=np.array([0.0, 6.0, 3.0, 2.5]),
+        lifetime=np.full(4, 24.0),
+        fee=np.full(4, 30.0),
+        owed=np.full(4, 10_000.0),
+        acceptance_delay=3.0,
+        exit_time=np.array([np.inf, 10.5, np.inf, np.inf]),
+    )
+    upfront = Upfront(scheme="upfront")
+    whole, cut = settle(**common, scheme=upfront), settle(**common, scheme=upfront, horizon=12)
+    assert cut.gain.shape == (4, 12 - 3) and whole.gain.shape == (4, 26)
+    for name in ("gain", "subscription", "payments", "collected"):
+        np.testing.assert_array_equal(getattr(cut, name), getattr(whole, name)[:, : cut.gain.shape[1]])
+    for name in ("start", "shortfall", "premium", "write_off_month"):
+        np.testing.assert_array_equal(getattr(cut, name), getattr(whole, name))
+    assert settle(**common, scheme=upfront, horizon=2).gain.shape == (4, 1)  # all beyond it: one month
+    share = RevenueShare(scheme="revenue_share", rate=0.5, reported_share=1.0, cap_multiple=1.2, term_months=24)
+    np.testing.assert_array_equal(
+        settle(**common, scheme=share, horizon=12).payments, settle(**common, scheme=share).payments
+    )

@@ -261,3 +261,48 @@ def test_fixed_costs_run_from_the_batch_that_admits_the_platform():
     np.testing.assert_allclose(fixed[fixed > 0], 10_000.0)
     plain = World(dx.load_scenario("small").with_overrides({"platforms.fixed_cost_per_year": 1.2e5}), 2).run()
     assert (plain.ledger.month[plain.ledger.select("fixed_cost")] == 0).sum() == 4
+
+
+def test_income_tax_in_blocks_is_the_tax_of_the_whole_grid(monkeypatch: pytest.MonkeyPatch) -> None:
+    # blocks of 3 contracts, each computed up to the last month one of them pays tax in (the horizon, or
+    # the exit), give the tax of the whole grid bit for bit: the cells left out are those masked to 0
+    from dxsim.model import closing
+    from dxsim.model.tax import TaxLaw
+
+    law = TaxLaw(0.25, 0.15, 0.05, 0.20, 30.0, 3e6, 0.25, 0.06, 0.5, 5e6)
+    rng = np.random.default_rng(11)
+    n, width, months = 10, 14, 24
+    golive = np.array([0.5, 3.2, 22.7, 23.1, 12.0, 1.0, 20.5, 21.9, 22.2, 5.5])
+    case = dict(
+        base=rng.uniform(-1e6, 5e6, n),
+        high_tech=rng.random(n) < 0.4,
+        golive=golive,
+        lifetime=np.full(n, 12.0),
+        deductible=rng.uniform(0.0, 5e5, n),
+        gain=rng.uniform(0.0, 4e4, (n, width)),
+        months=months,
+        exit_time=np.array([np.inf, 6.5, np.inf, 23.5, np.inf, 0.2, 22.0, np.inf, np.inf, 30.0]),
+    )
+    whole = closing.income_tax_schedule(law, **case)
+    monkeypatch.setattr(closing, "TAX_BLOCK", 3)
+    blocks = closing.income_tax_schedule(law, **case)
+    np.testing.assert_array_equal(blocks[0], whole[0])
+    assert blocks[1].tobytes() == whole[1].tobytes() and (whole[1][2:4] != 0).any()
+    assert (whole[1][whole[0] >= months] == 0).all() and not whole[1][5].any()  # exited before going live
+    late = {**case, "golive": golive + 30.0}  # every block past the horizon: no tax
+    assert not closing.income_tax_schedule(law, **late)[1].any()
+
+
+def test_chosen_is_where_and_integer_months_meet_the_switch_as_floats() -> None:
+    from dxsim.model.tax import TaxLaw, chosen
+
+    rng = np.random.default_rng(3)
+    mask = rng.random((7, 9)) < 0.5
+    for yes, no in ((rng.normal(size=(7, 1)), rng.normal(size=(7, 1))), (rng.normal(size=(7, 9)), 2.5)):
+        out = chosen(mask, yes, no)
+        assert out.dtype == np.float64 and out.tobytes() == np.where(mask, yes, no).astype(np.float64).tobytes()
+    months = np.arange(-3, 130)
+    for switch in (64.0, 64.5, 63.999, -0.5, 0.0, np.inf, -np.inf):
+        law = TaxLaw(0.25, 0.15, 0.05, 0.20, switch, 3e6, 0.25, 0.06, 0.5, 5e6)
+        for m in (months, months.astype(np.int32), months.astype(float) + 0.5, 64):
+            np.testing.assert_array_equal(law.before_switch(m), np.less(np.asarray(m, dtype=float), switch))
