@@ -44,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import gain_profile, monthly_rate, npv, payback_period, ramp_integral, straight_line
-from dxsim.model.schemes import expected_payments, fixed_months, fixed_payments, most_paid
+from dxsim.model.schemes import expected_payments, fixed_months, fixed_payments, most_paid, window
 from dxsim.model.tax import TaxLaw, TaxPosition
 from dxsim.scenario.schema import PaymentScheme
 
@@ -605,17 +605,20 @@ def _flows(
     g = timing.gain(gain[rows], months)
     n = len(g)
     revenue = None if offer.monthly_revenue is None else offer.monthly_revenue[rows]
-    paid_ok, paid_fail = expected_payments(offer.scheme, offer.owed[rows], months, golive, g, revenue)
+    if window(offer.scheme):
+        paid_ok, paid_fail = expected_payments(offer.scheme, offer.owed[rows], months, golive, g, revenue)
+    else:  # the fixed part alone: its months only (zeros after them, which change nothing they are taken from)
+        paid_ok = paid_fail = fixed_payments(offer.scheme, offer.owed[rows], fixed_months(offer.scheme))
     subscription = np.asarray(_each(offer.subscription, rows))
     if np.count_nonzero(subscription > 0):
-        paid_ok = paid_ok + timing.gain(subscription, months, ramp=False)  # the solution's fees
+        paid_ok = _full(paid_ok, months) + timing.gain(subscription, months, ramp=False)  # the solution's fees
     flows = np.zeros((2, n, months))  # success, failure: what the programme pays, then the net flows
     flows[:, :, 0] += offer.receive_signing[rows]
     _add_at_month(flows, golive, offer.receive_golive[rows])
     _add_at_month(flows[0], golive + offer.acceptance_delay, offer.receive_acceptance[rows])
     taxes = None if tax is None else _taxes(tax, rows, g, timing, inside, (paid_ok, paid_fail), flows)
-    flows[0] -= paid_ok
-    flows[1] -= paid_fail
+    flows[0, :, : paid_ok.shape[1]] -= paid_ok
+    flows[1, :, : paid_fail.shape[1]] -= paid_fail
     flows[:, :, 0] -= _each(offer.internal, rows)
     if taxes is None:
         flows[0] += (1.0 - tax_rate) * g
@@ -662,9 +665,11 @@ def _taxes(
     law = tax.law
     credit = law.vat_share * tax.general_vat[rows]  # the share of a payment it deducts as VAT
     paid_ok, paid_fail = paid
-    if law.flat_rate is not None:  # the deprecated flat rate on the gain, without deduction
-        return law.flat_rate * gain - credit[:, None] * paid_ok, -credit[:, None] * paid_fail
     months = gain.shape[1]
+    if law.flat_rate is not None:  # the deprecated flat rate on the gain, without deduction
+        return law.flat_rate * gain - credit[:, None] * _full(paid_ok, months), -credit[:, None] * _full(
+            paid_fail, months
+        )
     deductible = _deductible(inside, paid)
     deductible *= 1.0 - credit
     if received.any():  # (less nothing: the same)
@@ -681,9 +686,10 @@ def _taxes(
     due = law.tax_in_brackets(taxable, low, high, overwrite=True)
     due -= law.tax_in_brackets(base, low, high)
     due /= 12.0
+    # a credit is never negative (v >= 0): on the months after those of ``paid`` it is 0.0, which changes nothing
     credited = credit[:, None] * paid_ok
-    due[0] -= credited
-    due[1] -= credited if paid_fail is paid_ok else credit[:, None] * paid_fail
+    due[0, :, : paid_ok.shape[1]] -= credited
+    due[1, :, : paid_fail.shape[1]] -= credited if paid_fail is paid_ok else credit[:, None] * paid_fail
     return due[0], due[1]
 
 
@@ -693,10 +699,26 @@ def _deductible(
     """The totals of ``paid`` in the success and the failure case within each one's own window, yuan (2, enterprise).
 
     ``paid`` (enterprise; month) in each case, the failure case's the same object as the success case's
-    when they are the same; the months ``inside`` each one's window.
+    when they are the same, over the first months only when the rest are zeros (:func:`_full`); the
+    months ``inside`` each one's window.
     """
-    visible = inside.astype(np.float64)
+    visible = None
     out = np.empty((2, len(inside)))
-    out[0] = np.einsum("ij,ij->i", paid[0], visible)
-    out[1] = out[0] if paid[1] is paid[0] else np.einsum("ij,ij->i", paid[1], visible)
+    for case, each in enumerate(paid):
+        if case and each is paid[0]:
+            out[1] = out[0]
+        elif each.shape[1] == 1 < inside.shape[1]:  # one month: its product plus zeros (-0.0 turns 0.0)
+            np.add(each[:, 0] * inside[:, 0], 0.0, out=out[case])
+        else:
+            visible = inside.astype(np.float64) if visible is None else visible
+            out[case] = np.einsum("ij,ij->i", _full(each, inside.shape[1]), visible)
+    return out
+
+
+def _full(paid: NDArray[np.float64], months: int) -> NDArray[np.float64]:
+    """``paid`` (enterprise; month) over ``months`` months: zeros after its own (the same array if it has them)."""
+    if paid.shape[1] == months:
+        return paid
+    out = np.zeros((len(paid), months))
+    out[:, : paid.shape[1]] = paid
     return out
