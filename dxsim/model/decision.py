@@ -171,7 +171,6 @@ def decide(
     and saving to the end of the month after its payback limit cannot repay
     what it has paid by then).
     """
-    rho = monthly_rate(hurdle_rate)
     first = fixed_payments(offer.scheme, offer.owed, fixed_months(offer.scheme))
     due = first[:, 0] - offer.receive_signing
     fits = due <= liquidity
@@ -179,9 +178,9 @@ def decide(
     if screen:
         taxed = _tax_bounds(offer, lifetime, tax_rate, tax, classes=not record)
         live = _screened(
-            offer, first, fits, gain, ramp, lifetime, rho, failure, horizon, max_payback, taxed, record=record
+            offer, first, fits, gain, ramp, lifetime, hurdle_rate, failure, horizon, max_payback, taxed, record=record
         )
-    args = (gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax)
+    args = (gain, ramp, lifetime, hurdle_rate, failure, horizon, max_payback, tax_rate, tax)
     n = len(live)
     if n and np.count_nonzero(live) == n:  # every one evaluated (a single enterprise, mostly): no gaps to fill
         value, payback = _value_and_payback(offer, slice(None), *args)
@@ -258,7 +257,7 @@ def _screened(
     gain: NDArray[np.float64],
     ramp: NDArray[np.float64],
     lifetime: NDArray[np.float64],
-    rho: NDArray[np.float64],
+    hurdle_rate: NDArray[np.float64],
     failure: NDArray[np.float64],
     horizon: int,
     max_payback: NDArray[np.float64],
@@ -270,14 +269,20 @@ def _screened(
 
     ``first`` are the fixed payments (yuan), ``taxed`` the tax as the bounds take it; the rest as
     :func:`decide`.  The bound on V, the costliest, is computed only for the enterprises the
-    others let through (row by row: the same for them).  A negative hurdle rate or gain is beyond
-    the bounds: such an enterprise is let through, to be evaluated in full.
+    others let through (row by row: the same for them), and so is the monthly hurdle rate rho.  A
+    negative rho or gain is beyond the bounds: such an enterprise is let through, to be evaluated in
+    full (a negative rho needs a negative hurdle rate: ``(1 + r) ** (1/12)`` is at least 1 when
+    ``1 + r`` is).
     """
     live = fits.copy() if record else fits & _repaid_by_limit(offer, first, gain, ramp, lifetime, max_payback, taxed)
-    beyond = fits & ((rho < 0) | (gain < 0))
+    beyond = fits & (gain < 0)
+    maybe = np.flatnonzero(fits & ~(hurdle_rate >= 0))  # (NaN too)
+    if len(maybe):
+        beyond[maybe] |= monthly_rate(hurdle_rate[maybe]) < 0
     rows = np.flatnonzero(live)
     offer, first = offer.take(rows), first[rows]
-    rho, gain, ramp, lifetime, failure = (x[rows] for x in (rho, gain, ramp, lifetime, failure))
+    rho = monthly_rate(hurdle_rate[rows])
+    gain, ramp, lifetime, failure = (x[rows] for x in (gain, ramp, lifetime, failure))
     kept, saving, credit = taxed
     taxed = _Taxed(
         _each(kept, rows), None if saving is None else saving[rows], None if credit is None else credit[rows]
@@ -565,18 +570,18 @@ def _value_and_payback(
     gain: NDArray[np.float64],
     ramp: NDArray[np.float64],
     lifetime: NDArray[np.float64],
-    rho: NDArray[np.float64],
+    hurdle_rate: NDArray[np.float64],
     failure: NDArray[np.float64],
     horizon: int,
     max_payback: NDArray[np.float64],
     tax_rate: float,
     tax: TaxPosition | None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows)."""
+    """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows; ``hurdle_rate`` 1 / year)."""
     months, inside = _windows(offer.scheme, max_payback[rows], horizon)
     flows = _flows(offer, rows, months, inside, gain, ramp, lifetime, tax_rate, tax)
     pi = failure[rows]
-    npv_ok, npv_fail = npv(rho[rows], flows[:, :, :horizon])  # one set of discount factors
+    npv_ok, npv_fail = npv(monthly_rate(hurdle_rate[rows]), flows[:, :, :horizon])  # one set of discount factors
     value = (1.0 - pi) * npv_ok + pi * npv_fail
     seen = flows[0]
     if np.count_nonzero(inside) < inside.size:
