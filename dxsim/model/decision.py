@@ -672,9 +672,8 @@ def _taxes(
     paid_ok, paid_fail = paid
     months = gain.shape[1]
     if law.flat_rate is not None:  # the deprecated flat rate on the gain, without deduction
-        return law.flat_rate * gain - credit[:, None] * _full(paid_ok, months), -credit[:, None] * _full(
-            paid_fail, months
-        )
+        ok, fail = (_full(each, months) for each in paid)
+        return law.flat_rate * gain - credit[:, None] * ok, -credit[:, None] * fail
     deductible = _deductible(inside, paid)
     deductible *= 1.0 - credit
     if received.any():  # (less nothing: the same)
