@@ -44,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dxsim.finance import gain_profile, monthly_rate, npv, payback_period, ramp_integral, straight_line
-from dxsim.model.schemes import expected_payments, fixed_months, fixed_payments, most_paid
+from dxsim.model.schemes import expected_payments, fixed_months, fixed_payments, most_paid, window
 from dxsim.model.tax import TaxLaw, TaxPosition
 from dxsim.scenario.schema import PaymentScheme
 
@@ -171,7 +171,6 @@ def decide(
     and saving to the end of the month after its payback limit cannot repay
     what it has paid by then).
     """
-    rho = monthly_rate(hurdle_rate)
     first = fixed_payments(offer.scheme, offer.owed, fixed_months(offer.scheme))
     due = first[:, 0] - offer.receive_signing
     fits = due <= liquidity
@@ -179,9 +178,9 @@ def decide(
     if screen:
         taxed = _tax_bounds(offer, lifetime, tax_rate, tax, classes=not record)
         live = _screened(
-            offer, first, fits, gain, ramp, lifetime, rho, failure, horizon, max_payback, taxed, record=record
+            offer, first, fits, gain, ramp, lifetime, hurdle_rate, failure, horizon, max_payback, taxed, record=record
         )
-    args = (gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax)
+    args = (gain, ramp, lifetime, hurdle_rate, failure, horizon, max_payback, tax_rate, tax)
     n = len(live)
     if n and np.count_nonzero(live) == n:  # every one evaluated (a single enterprise, mostly): no gaps to fill
         value, payback = _value_and_payback(offer, slice(None), *args)
@@ -258,7 +257,7 @@ def _screened(
     gain: NDArray[np.float64],
     ramp: NDArray[np.float64],
     lifetime: NDArray[np.float64],
-    rho: NDArray[np.float64],
+    hurdle_rate: NDArray[np.float64],
     failure: NDArray[np.float64],
     horizon: int,
     max_payback: NDArray[np.float64],
@@ -270,14 +269,20 @@ def _screened(
 
     ``first`` are the fixed payments (yuan), ``taxed`` the tax as the bounds take it; the rest as
     :func:`decide`.  The bound on V, the costliest, is computed only for the enterprises the
-    others let through (row by row: the same for them).  A negative hurdle rate or gain is beyond
-    the bounds: such an enterprise is let through, to be evaluated in full.
+    others let through (row by row: the same for them), and so is the monthly hurdle rate rho.  A
+    negative rho or gain is beyond the bounds: such an enterprise is let through, to be evaluated in
+    full (a negative rho needs a negative hurdle rate: ``(1 + r) ** (1/12)`` is at least 1 when
+    ``1 + r`` is).
     """
     live = fits.copy() if record else fits & _repaid_by_limit(offer, first, gain, ramp, lifetime, max_payback, taxed)
-    beyond = fits & ((rho < 0) | (gain < 0))
+    beyond = fits & (gain < 0)
+    maybe = np.flatnonzero(fits & ~(hurdle_rate >= 0))  # (NaN too)
+    if len(maybe):
+        beyond[maybe] |= monthly_rate(hurdle_rate[maybe]) < 0
     rows = np.flatnonzero(live)
     offer, first = offer.take(rows), first[rows]
-    rho, gain, ramp, lifetime, failure = (x[rows] for x in (rho, gain, ramp, lifetime, failure))
+    rho = monthly_rate(hurdle_rate[rows])
+    gain, ramp, lifetime, failure = (x[rows] for x in (gain, ramp, lifetime, failure))
     kept, saving, credit = taxed
     taxed = _Taxed(
         _each(kept, rows), None if saving is None else saving[rows], None if credit is None else credit[rows]
@@ -565,18 +570,18 @@ def _value_and_payback(
     gain: NDArray[np.float64],
     ramp: NDArray[np.float64],
     lifetime: NDArray[np.float64],
-    rho: NDArray[np.float64],
+    hurdle_rate: NDArray[np.float64],
     failure: NDArray[np.float64],
     horizon: int,
     max_payback: NDArray[np.float64],
     tax_rate: float,
     tax: TaxPosition | None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows)."""
+    """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows; ``hurdle_rate`` 1 / year)."""
     months, inside = _windows(offer.scheme, max_payback[rows], horizon)
     flows = _flows(offer, rows, months, inside, gain, ramp, lifetime, tax_rate, tax)
     pi = failure[rows]
-    npv_ok, npv_fail = npv(rho[rows], flows[:, :, :horizon])  # one set of discount factors
+    npv_ok, npv_fail = npv(monthly_rate(hurdle_rate[rows]), flows[:, :, :horizon])  # one set of discount factors
     value = (1.0 - pi) * npv_ok + pi * npv_fail
     seen = flows[0]
     if np.count_nonzero(inside) < inside.size:
@@ -605,17 +610,20 @@ def _flows(
     g = timing.gain(gain[rows], months)
     n = len(g)
     revenue = None if offer.monthly_revenue is None else offer.monthly_revenue[rows]
-    paid_ok, paid_fail = expected_payments(offer.scheme, offer.owed[rows], months, golive, g, revenue)
+    if window(offer.scheme):
+        paid_ok, paid_fail = expected_payments(offer.scheme, offer.owed[rows], months, golive, g, revenue)
+    else:  # the fixed part alone: its months only (zeros after them, which change nothing they are taken from)
+        paid_ok = paid_fail = fixed_payments(offer.scheme, offer.owed[rows], fixed_months(offer.scheme))
     subscription = np.asarray(_each(offer.subscription, rows))
     if np.count_nonzero(subscription > 0):
-        paid_ok = paid_ok + timing.gain(subscription, months, ramp=False)  # the solution's fees
+        paid_ok = _full(paid_ok, months) + timing.gain(subscription, months, ramp=False)  # the solution's fees
     flows = np.zeros((2, n, months))  # success, failure: what the programme pays, then the net flows
     flows[:, :, 0] += offer.receive_signing[rows]
     _add_at_month(flows, golive, offer.receive_golive[rows])
     _add_at_month(flows[0], golive + offer.acceptance_delay, offer.receive_acceptance[rows])
     taxes = None if tax is None else _taxes(tax, rows, g, timing, inside, (paid_ok, paid_fail), flows)
-    flows[0] -= paid_ok
-    flows[1] -= paid_fail
+    flows[0, :, : paid_ok.shape[1]] -= paid_ok
+    flows[1, :, : paid_fail.shape[1]] -= paid_fail
     flows[:, :, 0] -= _each(offer.internal, rows)
     if taxes is None:
         flows[0] += (1.0 - tax_rate) * g
@@ -662,9 +670,10 @@ def _taxes(
     law = tax.law
     credit = law.vat_share * tax.general_vat[rows]  # the share of a payment it deducts as VAT
     paid_ok, paid_fail = paid
-    if law.flat_rate is not None:  # the deprecated flat rate on the gain, without deduction
-        return law.flat_rate * gain - credit[:, None] * paid_ok, -credit[:, None] * paid_fail
     months = gain.shape[1]
+    if law.flat_rate is not None:  # the deprecated flat rate on the gain, without deduction
+        ok, fail = (_full(each, months) for each in paid)
+        return law.flat_rate * gain - credit[:, None] * ok, -credit[:, None] * fail
     deductible = _deductible(inside, paid)
     deductible *= 1.0 - credit
     if received.any():  # (less nothing: the same)
@@ -681,9 +690,10 @@ def _taxes(
     due = law.tax_in_brackets(taxable, low, high, overwrite=True)
     due -= law.tax_in_brackets(base, low, high)
     due /= 12.0
+    # a credit is never negative (v >= 0): on the months after those of ``paid`` it is 0.0, which changes nothing
     credited = credit[:, None] * paid_ok
-    due[0] -= credited
-    due[1] -= credited if paid_fail is paid_ok else credit[:, None] * paid_fail
+    due[0, :, : paid_ok.shape[1]] -= credited
+    due[1, :, : paid_fail.shape[1]] -= credited if paid_fail is paid_ok else credit[:, None] * paid_fail
     return due[0], due[1]
 
 
@@ -693,10 +703,26 @@ def _deductible(
     """The totals of ``paid`` in the success and the failure case within each one's own window, yuan (2, enterprise).
 
     ``paid`` (enterprise; month) in each case, the failure case's the same object as the success case's
-    when they are the same; the months ``inside`` each one's window.
+    when they are the same, over the first months only when the rest are zeros (:func:`_full`); the
+    months ``inside`` each one's window.
     """
-    visible = inside.astype(np.float64)
+    visible = None
     out = np.empty((2, len(inside)))
-    out[0] = np.einsum("ij,ij->i", paid[0], visible)
-    out[1] = out[0] if paid[1] is paid[0] else np.einsum("ij,ij->i", paid[1], visible)
+    for case, each in enumerate(paid):
+        if case and each is paid[0]:
+            out[1] = out[0]
+        elif each.shape[1] == 1 < inside.shape[1]:  # one month: its product plus zeros (-0.0 turns 0.0)
+            np.add(each[:, 0] * inside[:, 0], 0.0, out=out[case])
+        else:
+            visible = inside.astype(np.float64) if visible is None else visible
+            out[case] = np.einsum("ij,ij->i", _full(each, inside.shape[1]), visible)
+    return out
+
+
+def _full(paid: NDArray[np.float64], months: int) -> NDArray[np.float64]:
+    """``paid`` (enterprise; month) over ``months`` months: zeros after its own (the same array if it has them)."""
+    if paid.shape[1] == months:
+        return paid
+    out = np.zeros((len(paid), months))
+    out[:, : paid.shape[1]] = paid
     return out

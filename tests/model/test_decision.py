@@ -545,3 +545,31 @@ def test_each_enterprise_is_taxed_at_its_own_rate():
     # after the relief (month 24 on) the small firm pays 20%: worth less than at 5%
     later = float(decide(offer, **attrs, tax=position(1e6, month=24), screen=False).value[0])
     assert values[2] < later < values[0]
+
+
+@SETTINGS
+@given(
+    data=st.data(),
+    n=st.integers(1, 5),
+    months=st.integers(1, 7),
+    width=st.sampled_from([1, 3]),
+    same=st.booleans(),
+)
+def test_payments_over_their_own_months_are_deducted_as_over_the_whole_grid(data, n, months, width, same):
+    # a fixed part alone is kept over its own months (zeros after them): the totals within each one's
+    # window are those of the whole grid, bit for bit (-0.0 and NaN too), and _full gives that grid
+    width = min(width, months)
+    amounts = st.one_of(st.floats(-1e6, 1e6, allow_subnormal=False), st.sampled_from([0.0, -0.0, np.nan, np.inf]))
+    rows = st.lists(st.lists(amounts, min_size=width, max_size=width), min_size=n, max_size=n)
+    ok = np.array(data.draw(rows), dtype=np.float64).reshape(n, width)
+    fail = ok if same else np.array(data.draw(rows), dtype=np.float64).reshape(n, width)
+    own = np.array(data.draw(st.lists(st.integers(0, months), min_size=n, max_size=n)))
+    inside = np.arange(months) < own[:, None]
+    grid = [decision._full(paid, months) for paid in (ok, fail)]
+    for paid, full in zip((ok, fail), grid, strict=True):
+        assert full.shape == (n, months) and full[:, :width].tobytes() == paid.tobytes()
+        assert not full[:, width:].any() and not np.signbit(full[:, width:]).any()
+    assert decision._full(grid[0], months) is grid[0]
+    want = np.array([np.einsum("ij,ij->i", full, inside.astype(np.float64)) for full in grid])
+    got = decision._deductible(inside, (ok, fail))
+    assert got.tobytes() == want.tobytes()
