@@ -457,11 +457,10 @@ class _Kept:
         return np.asarray(self.positive.reshape(-1, self.positive.shape[-1]).sum(axis=1))
 
     def __call__(self, x: NDArray[Any]) -> NDArray[Any]:
-        if x.flags.c_contiguous:
-            return np.take(x.reshape(-1), self.keep)  # as x.reshape(-1)[keep], in fewer instructions
-        if x.strides[-1] == 0 and x[..., 0].flags.c_contiguous:
+        if not x.flags.c_contiguous and x.strides[-1] == 0 and x[..., 0].flags.c_contiguous:
             return np.repeat(x[..., 0].reshape(-1), self.per_row)
-        return x.reshape(-1)[self.keep]  # a copy of x first
+        # as x.reshape(-1)[keep] in fewer instructions (x not contiguous: a copy of it first)
+        return np.take(x.reshape(-1), self.keep)
 
 
 #: Room for entries a table's columns have, as a multiple of their entries: closing the
