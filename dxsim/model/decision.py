@@ -175,12 +175,18 @@ def decide(
     due = first[:, 0] - offer.receive_signing
     fits = due <= liquidity
     live = fits
-    if screen:
+    if screen:  # the monthly hurdle rate (a pow each) only where it is read: the screen writes those it computes
+        rho = np.full(len(fits), np.nan)
         taxed = _tax_bounds(offer, lifetime, tax_rate, tax, classes=not record)
+        rates = (hurdle_rate, rho)
         live = _screened(
-            offer, first, fits, gain, ramp, lifetime, hurdle_rate, failure, horizon, max_payback, taxed, record=record
+            offer, first, fits, gain, ramp, lifetime, rates, failure, horizon, max_payback, taxed, record=record
         )
-    args = (gain, ramp, lifetime, hurdle_rate, failure, horizon, max_payback, tax_rate, tax)
+        todo = np.flatnonzero(live & np.isnan(rho))  # those evaluated that the screen did not look at (or NaN)
+        rho[todo] = monthly_rate(hurdle_rate[todo])
+    else:  # few enterprises (a re-decision at signing, mostly): one call for all
+        rho = monthly_rate(hurdle_rate)
+    args = (gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax)
     n = len(live)
     if n and np.count_nonzero(live) == n:  # every one evaluated (a single enterprise, mostly): no gaps to fill
         value, payback = _value_and_payback(offer, slice(None), *args)
@@ -257,7 +263,7 @@ def _screened(
     gain: NDArray[np.float64],
     ramp: NDArray[np.float64],
     lifetime: NDArray[np.float64],
-    hurdle_rate: NDArray[np.float64],
+    rates: tuple[NDArray[np.float64], NDArray[np.float64]],
     failure: NDArray[np.float64],
     horizon: int,
     max_payback: NDArray[np.float64],
@@ -269,19 +275,22 @@ def _screened(
 
     ``first`` are the fixed payments (yuan), ``taxed`` the tax as the bounds take it; the rest as
     :func:`decide`.  The bound on V, the costliest, is computed only for the enterprises the
-    others let through (row by row: the same for them), and so is the monthly hurdle rate rho.  A
-    negative rho or gain is beyond the bounds: such an enterprise is let through, to be evaluated in
-    full (a negative rho needs a negative hurdle rate: ``(1 + r) ** (1/12)`` is at least 1 when
-    ``1 + r`` is).
+    others let through (row by row: the same for them), and so is the monthly hurdle rate rho.
+    ``rates`` are the hurdle rates (1 / year) and the monthly ones, NaN where not computed: this
+    writes those it computes.  A negative rho or gain is beyond the bounds: such an enterprise is
+    let through, to be evaluated in full (a negative rho needs a negative hurdle rate:
+    ``(1 + r) ** (1/12)`` is at least 1 when ``1 + r`` is).
     """
+    hurdle_rate, monthly = rates
     live = fits.copy() if record else fits & _repaid_by_limit(offer, first, gain, ramp, lifetime, max_payback, taxed)
     beyond = fits & (gain < 0)
     maybe = np.flatnonzero(fits & ~(hurdle_rate >= 0))  # (NaN too)
     if len(maybe):
-        beyond[maybe] |= monthly_rate(hurdle_rate[maybe]) < 0
+        monthly[maybe] = monthly_rate(hurdle_rate[maybe])
+        beyond[maybe] |= monthly[maybe] < 0
     rows = np.flatnonzero(live)
     offer, first = offer.take(rows), first[rows]
-    rho = monthly_rate(hurdle_rate[rows])
+    rho = monthly[rows] = monthly_rate(hurdle_rate[rows])
     gain, ramp, lifetime, failure = (x[rows] for x in (gain, ramp, lifetime, failure))
     kept, saving, credit = taxed
     taxed = _Taxed(
@@ -570,18 +579,18 @@ def _value_and_payback(
     gain: NDArray[np.float64],
     ramp: NDArray[np.float64],
     lifetime: NDArray[np.float64],
-    hurdle_rate: NDArray[np.float64],
+    rho: NDArray[np.float64],
     failure: NDArray[np.float64],
     horizon: int,
     max_payback: NDArray[np.float64],
     tax_rate: float,
     tax: TaxPosition | None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows; ``hurdle_rate`` 1 / year)."""
+    """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows; ``rho`` 1 / month)."""
     months, inside = _windows(offer.scheme, max_payback[rows], horizon)
     flows = _flows(offer, rows, months, inside, gain, ramp, lifetime, tax_rate, tax)
     pi = failure[rows]
-    npv_ok, npv_fail = npv(monthly_rate(hurdle_rate[rows]), flows[:, :, :horizon])  # one set of discount factors
+    npv_ok, npv_fail = npv(rho[rows], flows[:, :, :horizon])  # one set of discount factors
     value = (1.0 - pi) * npv_ok + pi * npv_fail
     seen = flows[0]
     if np.count_nonzero(inside) < inside.size:
