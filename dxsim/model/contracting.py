@@ -112,10 +112,11 @@ class Grants:
                 self.programme.paid(due)
                 self.programme.release(g, p, g.amount - due)
             else:
-                subsidy = min(g.to_price, g.amount)
+                amount, to_price = g.amount, g.to_price
+                subsidy = amount if amount < to_price else to_price  # min(to_price, amount), without a call
                 add("government", g.paid_to, month, cid, "subsidy", subsidy, p)
-                self.programme.paid(g.amount)  # the subsidy and the reward below
-                reward, shortfall = g.amount - subsidy, g.to_price - subsidy  # mostly none (Ledger.add drops zeros)
+                self.programme.paid(amount)  # the subsidy and the reward below
+                reward, shortfall = amount - subsidy, to_price - subsidy  # mostly none (Ledger.add drops zeros)
                 if reward:
                     add("government", "platform", month, cid, "reward", reward, p)
                 if shortfall:

@@ -6,6 +6,7 @@ Payment schedules per scheme are in :mod:`dxsim.model.schemes`.
 from __future__ import annotations
 
 import math
+import struct
 from array import array
 from typing import TYPE_CHECKING, ClassVar
 
@@ -50,8 +51,10 @@ def split_one(price: float, government_part: float, discount_share: float) -> tu
     (90.0, 10.0, 0.0)
     """
     d = discount_share * price
-    g = min(government_part, price - d)
-    return g, d, max(price - d - g, 0.0)
+    room = price - d
+    g = room if room < government_part else government_part  # min(government_part, room), without a call
+    rest = room - g
+    return g, d, 0.0 if rest < 0.0 else rest  # max(rest, 0.0)
 
 
 class ContractBook:
@@ -110,12 +113,18 @@ class ContractBook:
     _AT_ACCEPTED: ClassVar[int] = PLACE["accepted"]
     _AT_AFTER: ClassVar[int] = PLACE["maturity_after"]
     _UNSET: ClassVar[tuple[float, ...]] = tuple(LATER.values())
+    #: One row as native doubles: packing converts each value as ``array("d")`` does (``PyFloat_AsDouble``),
+    #: without the per-item parsing of ``array.fromlist``.
+    _ROW: ClassVar[struct.Struct] = struct.Struct(f"{_WIDTH}d")
+    #: Rows of room the book first makes.
+    _FIRST_ROOM: ClassVar[int] = 256
 
     def __init__(self) -> None:
-        self._rows = array("d")
+        self._rows = array("d")  # the rows signed, then room for more (never read)
+        self._signed = 0  # rows signed
 
     def __len__(self) -> int:
-        return len(self._rows) // self._WIDTH
+        return self._signed
 
     def sign(
         self,
@@ -138,31 +147,36 @@ class ContractBook:
         if parts != price and not math.isclose(parts, price, rel_tol=1e-9, abs_tol=1e-6):  # equal ones are close
             raise ConservationError(f"contract parts add to {parts:.2f}, price is {price:.2f}")
         rows = self._rows
-        cid = len(rows) // self._WIDTH  # len(self), without a call of __len__
+        cid = self._signed
+        row = self._ROW
+        at = cid * row.size  # in bytes
+        if at == len(rows) * rows.itemsize:  # no room left: double it
+            rows.frombytes(bytes(max(at, self._FIRST_ROOM * row.size)))
+        self._signed = cid + 1
         traits = app.traits
-        rows.fromlist(  # a list: one allocation, not one per value as from a tuple
-            [
-                app.enterprise,
-                app.industry,
-                app.platform,
-                signed,
-                price,
-                government_to_platform,
-                government_to_enterprise,
-                platform_discount,
-                enterprise_part,
-                *self._UNSET,
-                traits.fails,
-                traits.revenue,
-                traits.liquidity,
-                traits.hurdle_rate,
-                app.perceived_failure,
-                traits.maturity,
-                traits.margin,
-                traits.high_tech,
-                app.exit,
-                app.renewal,
-            ]
+        row.pack_into(
+            rows,
+            at,
+            app.enterprise,
+            app.industry,
+            app.platform,
+            signed,
+            price,
+            government_to_platform,
+            government_to_enterprise,
+            platform_discount,
+            enterprise_part,
+            *self._UNSET,
+            traits.fails,
+            traits.revenue,
+            traits.liquidity,
+            traits.hurdle_rate,
+            app.perceived_failure,
+            traits.maturity,
+            traits.margin,
+            traits.high_tech,
+            app.exit,
+            app.renewal,
         )
         return cid
 
@@ -196,5 +210,5 @@ class ContractBook:
 
     def arrays(self) -> dict[str, NDArray[np.float64]]:
         """The columns as float arrays (copies: the book may grow on)."""
-        rows = np.frombuffer(self._rows, dtype=np.float64).reshape(-1, self._WIDTH)
+        rows = np.frombuffer(self._rows, dtype=np.float64)[: self._signed * self._WIDTH].reshape(-1, self._WIDTH)
         return {name: rows[:, k].copy() for name, k in self.PLACE.items()}

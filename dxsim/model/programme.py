@@ -377,15 +377,25 @@ class ProgrammeState:
         out = []
         left = list(budgets)
         used = self._used
+        # min(x, y) as ``y if y < x else x`` and max(x, 0.0) as ``0.0 if x < 0.0 else x``: what the
+        # builtins return (the first of equal ones, a NaN first kept), without their calls
         for k, term in enumerate(self.terms):
-            raw = min(term.share * price if term.share is not None else term.amount, term.cap_per_enterprise)
+            raw = term.share * price if term.share is not None else term.amount
+            cap = term.cap_per_enterprise
+            raw = cap if cap < raw else raw
             if term.priced_share > 0:
-                raw = min(raw, room / term.priced_share)
-            raw = max(min(raw, left[term.pool]), 0.0)
-            committed = max(min(raw, term.cap_per_platform - used[batch, k, platform]), 0.0)
+                cap = room / term.priced_share
+                raw = cap if cap < raw else raw
+            cap = left[term.pool]
+            raw = cap if cap < raw else raw
+            raw = 0.0 if raw < 0.0 else raw
+            cap = term.cap_per_platform - used[batch, k, platform]
+            committed = cap if cap < raw else raw
+            committed = 0.0 if committed < 0.0 else committed
             priced = term.priced_share * ((raw if committed > 0 else 0.0) if term.to_platform else committed)
             out.append((committed, priced))
-            room = max(room - priced, 0.0)
+            room -= priced
+            room = 0.0 if room < 0.0 else room
             left[term.pool] = left[term.pool] - committed
         return out
 
