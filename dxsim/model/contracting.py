@@ -426,7 +426,7 @@ class Contracting:
         batch = programme.batch_at(now)
         grants: tuple[Grant, ...] = ()  # outside the windows nothing to commit (ProgrammeState.commit), nor to ask
         if batch is not None:
-            if programme.active and programme.is_eligible(app.industry, app.traits.revenue):
+            if programme.is_eligible(app.industry, app.traits.revenue):  # without instruments commit gives none
                 price = app.price
                 admitted = self.admission.admitted_in(batch)
                 grants = programme.commit(batch, price, app.platform, price * (1.0 - rules.discount), admitted)

@@ -15,6 +15,7 @@ batch; a batch fixes its sub-industries, then admits platforms within them
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -149,6 +150,10 @@ class ProgrammeState:
         self.opens = np.array([scenario.month_of(b.opens) for b in spec.batches], dtype=float)
         self.closes = np.array([scenario.month_of(b.closes, end_of_day=True) for b in spec.batches], dtype=float)
         self._windows = list(zip(self.opens.tolist(), self.closes.tolist(), strict=True))
+        #: The ends of the windows, sorted, and the batch open from each one to the next (None before the
+        #: first): between two consecutive ends every window holds a time or does not, alike (:meth:`batch_at`).
+        ends = sorted({*self.opens.tolist(), *self.closes.tolist()})
+        self._between: tuple[list[float], list[int | None]] = (ends, [None, *map(self._first_window, ends)])
         shares = (1.0,) if spec.split is None else (spec.split.smes, spec.split.platforms)
         #: Uncommitted budget per batch and pool (yuan).
         self.budgets: list[list[float]] = [[float(b.budget * s) for s in shares] for b in spec.batches]
@@ -161,7 +166,6 @@ class ProgrammeState:
         self._used = cells(self.used)  # changed one contract at a time, on Python floats
         #: Which platforms each batch admits.
         self.batch_admission = BatchAdmission(scenario, keys)
-        self.n_platforms = n_platforms
         industries = [i.name for i in scenario.resolved_industries]
         elig = spec.eligibility
         listed = None if elig is None or elig.industries is None else set(elig.industries)
@@ -182,8 +186,18 @@ class ProgrammeState:
         """1, or 2 when the budget is split."""
         return 1 if self.spec.split is None else 2
 
+    @property
+    def n_platforms(self) -> int:
+        """Number of platforms (for the caps per platform)."""
+        return self.used.shape[2]
+
     def batch_at(self, t: float) -> int | None:
-        """The batch whose window holds time ``t`` (the first one if several)."""
+        """The batch whose window holds time ``t`` (the first one if several): one bisection of the windows' ends."""
+        ends, batches = self._between
+        return batches[bisect_right(ends, t)]
+
+    def _first_window(self, t: float) -> int | None:
+        """:meth:`batch_at`, window by window."""
         for k, (lo, hi) in enumerate(self._windows):
             if lo <= t < hi:
                 return k
