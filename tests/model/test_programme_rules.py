@@ -207,3 +207,47 @@ def test_without_budget_the_entitlements_are_the_zeros_the_steps_give(programmes
     for got, want in zip(fast, steps, strict=True):
         np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_one_contracts_entitlement_is_the_entitlements_of_it_alone(programmes, data):
+    """The signing's float arithmetic (minima and maxima by comparisons) gives what the arrays' steps give."""
+    prog = data.draw(st.sampled_from(programmes))
+    batch = 0
+    price = data.draw(st.floats(0.0, 2e6))
+    platform = data.draw(st.integers(0, prog.n_platforms - 1))
+    room = price * data.draw(st.sampled_from([0.0, 0.5, 0.9, 1.0]))
+    budgets = [data.draw(st.sampled_from([0.0, 1e4, 2e5, 1e9, np.inf])) for _ in range(prog.n_pools)]
+    saved = prog.used.copy()
+    try:
+        for k in range(len(prog.terms)):  # what the platform has used of each cap so far
+            prog.used[batch, k, platform] = data.draw(st.sampled_from([0.0, 1e5, 5.99e6, 6e6, 1e7]))
+        one = prog.entitlement(price, platform, room, budgets, batch)
+        amount, to_price = prog._committed(
+            np.array([price]), np.array([platform]), np.array([room]), np.array(budgets), batch
+        )
+    finally:
+        prog.used[...] = saved
+    assert one == list(zip(amount[:, 0].tolist(), to_price[:, 0].tolist(), strict=True))
+
+
+def first_window(opens: np.ndarray, closes: np.ndarray, t: float) -> int | None:
+    return next((k for k, (lo, hi) in enumerate(zip(opens, closes, strict=True)) if lo <= t < hi), None)
+
+
+@pytest.mark.parametrize("name", ["national", "small", "no-programme"])
+def test_the_batch_at_a_time_is_the_first_window_holding_it(name):
+    """At and just beside every end of a window, between them, before, after, and at no time (NaN)."""
+    batches = [  # two windows apart, one inside the other from the same opening: ends shared and not
+        {"name": "a", "opens": "2022-09-01", "closes": "2022-12-31", "budget": 1e6},
+        {"name": "b", "opens": "2023-03-01", "closes": "2023-08-31", "budget": 1e6},
+        {"name": "c", "opens": "2023-03-01", "closes": "2024-02-29", "budget": 1e6},
+    ]
+    sc = dx.load_scenario(name)
+    for scenario in (sc, sc.with_overrides({"programme": {"batches": batches}}) if name == "small" else sc):
+        prog = World(scenario, replication_key(1, 0)).driver.demand.programme
+        ends = np.concatenate([prog.opens, prog.closes])
+        times = [*ends, *np.nextafter(ends, -np.inf), *np.nextafter(ends, np.inf), *np.linspace(-3.0, 130.0, 541)]
+        for t in [*map(float, times), -np.inf, np.inf, np.nan]:
+            assert prog.batch_at(t) == first_window(prog.opens, prog.closes, t), t
