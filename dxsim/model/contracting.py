@@ -415,7 +415,7 @@ class Contracting:
         window, is recorded in the :class:`~dxsim.model.institutions.ApplicantLog`
         with whether the batch committed money to it now.
         """
-        now = self.env.now
+        now = self.env._now  # SimPy's clock, as the applicants' steps read it (tests/model/test_applications.py)
         rules = self.rules
         if app.exit <= now:
             return Refused("exited")  # it left while waiting for a batch: it never considers again
