@@ -232,12 +232,14 @@ class LiveContracts:
             in_use, width = self.in_use, self.industries
             in_use[int(now) * width + i] += 1
             lifetime_end = now + self.per_industry[i][4]
-            end = int(min(lifetime_end, exit_at))
-            if end < self.horizon:
-                in_use[end * width + i] -= 1
-            if lifetime_end < exit_at:
+            if lifetime_end < exit_at:  # in use to its lifetime's end: then its enterprise considers renewing
+                end = int(lifetime_end)
                 score = traits.maturity + traits.maturity_gain
                 self.renewals.schedule(app.enterprise, i, lifetime_end, app.attempt, score)
+            else:  # in use until its enterprise exits
+                end = int(exit_at)
+            if end < self.horizon:
+                in_use[end * width + i] -= 1
 
     def month_closed(self) -> None:
         """A month closes: settle the contracts gone live in it now if the run reads them monthly (:attr:`monthly`).
@@ -585,7 +587,7 @@ class Contracting:
         """
         register = self.register
         register.book.set(contract, "golive", now)
-        funded = bool(register.grants[contract])
+        funded = register.grants[contract]  # empty without programme money
         if funded:
             self.grants.pay(contract, "golive")
         self.live.add(contract, now)
