@@ -189,7 +189,7 @@ class _Tally:
     def assessed(self, *args: object) -> None: ...
 
 
-def test_each_write_takes_the_assessments_due_before_its_end_in_the_order_they_fell_due():
+def test_each_write_takes_the_assessments_due_before_its_end_in_the_order_they_fell_due() -> None:
     # due at month ends and inside months, some at the same time; written at each month's close (month m
     # at m + 1) and before a batch reads them at 1.25 and at 2.25: those due before then, not at then
     times = [0.5, 0.75, 1.0, 1.0, 1.5, 2.25, 2.25, 3.0]

@@ -11,7 +11,7 @@ from dxsim.model.world import World
 from dxsim.random import replication_key
 
 
-def test_the_deployments_read_after_each_start_are_those_started():
+def test_the_deployments_read_after_each_start_are_those_started() -> None:
     platforms = World(dx.load_scenario("small"), replication_key(1, 0)).platforms
     industry, spillover = platforms.industry, platforms.spillover
     own, started = np.zeros(len(platforms)), np.zeros(int(industry.max()) + 1)
@@ -31,7 +31,7 @@ def test_the_deployments_read_after_each_start_are_those_started():
     np.testing.assert_array_equal(platforms.own, own)
 
 
-def test_the_number_waiting_is_read_after_each_change_and_averaged_over_the_month():
+def test_the_number_waiting_is_read_after_each_change_and_averaged_over_the_month() -> None:
     occupancy = Occupancy(3)
     waiting = np.zeros(3)
     # (platform, time, change of the number waiting, change of the number in service)
