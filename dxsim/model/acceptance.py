@@ -149,10 +149,11 @@ class Assessments:
         """
         contracts, times, gains = self._due
         n = bisect_left(times, end)
-        if n:
-            due = (np.array(contracts[:n], dtype=np.int64), np.array(times[:n]), np.array(gains[:n]))
+        if n:  # fromiter: cheaper than array for a list of known length and type
+            contract = np.fromiter(contracts[:n], np.int64, n)
+            time, gain = (np.fromiter(column[:n], np.float64, n) for column in (times, gains))
             del contracts[:n], times[:n], gains[:n]
-            self._write(month, *due)
+            self._write(month, contract, time, gain)
 
     def _write(
         self, month: int, contract: NDArray[np.int64], time: NDArray[np.float64], gain: NDArray[np.float64]
