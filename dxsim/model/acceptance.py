@@ -22,7 +22,7 @@ budget that a later applicant of the same month may draw on.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -116,42 +116,57 @@ class Assessments:
         self.evidence = evidence
         self.accepted = accepted
         self.min_level = min_level
-        self._due: defaultdict[int, list[tuple[int, float]]] = defaultdict(list)  # month: (contract, time)
+        # The assessments due and not written yet, in the order they were made due, one list per column
+        # (contract, time, the maturity gain of its enterprise): their times never decrease.
+        self._due: tuple[list[int], list[float], list[float]] = ([], [], [])
 
     def due(self, contract: int, time: float) -> None:
-        """Contract ``contract`` is assessed at ``time`` (months since the start)."""
-        self._due[int(time)].append((contract, time))
+        """Contract ``contract`` is assessed at ``time`` (months since the start; never before the last assessment due).
+
+        Its enterprise's maturity gain is read now (its application was just
+        read as it went live), not among the month's others at its close.
+        """
+        contracts, times, gains = self._due
+        contracts.append(contract)
+        times.append(time)
+        gains.append(self.apps[contract].traits.maturity_gain)
 
     def write(self, month: int) -> None:
-        """Write the records of the assessments that fall in ``month`` (those not written yet)."""
-        due = self._due.pop(month, None)
-        if due:
-            self._write(month, due)
+        """Write the records of the assessments that fall in ``month`` (called for each month in turn: those not written yet)."""
+        self._write_before(month, month + 1)
 
     def write_due(self) -> None:
         """Write now the records of this month's assessments made before now (a batch is about to read them)."""
         now = self.env.now
-        month = int(now)
-        due = self._due.get(month)
-        if not due:
-            return
-        made = [entry for entry in due if entry[1] < now]
-        if made:
-            self._due[month] = [entry for entry in due if entry[1] >= now]
-            self._write(month, made)
+        self._write_before(int(now), now)
 
-    def _write(self, month: int, due: list[tuple[int, float]]) -> None:
-        """Write the records of the assessments ``due`` (contract, time), of ``month``.
+    def _write_before(self, month: int, end: float) -> None:
+        """Write the records of the assessments due before ``end`` (months), in ``month``: the first ones due, in order.
 
-        Those of an enterprise that has exited by then fail, and count in
-        neither its platform's admission record nor its sub-industry's
-        evidence.
+        The months before ``month`` are written (:meth:`write` is called for
+        each month in turn), so every assessment due before ``end`` falls in
+        ``month``.
         """
-        contract, time = (np.array(column) for column in zip(*due, strict=True))
+        contracts, times, gains = self._due
+        n = bisect_left(times, end)
+        if n:  # fromiter: cheaper than array for a list of known length and type
+            contract = np.fromiter(contracts[:n], np.int64, n)
+            time, gain = (np.fromiter(column[:n], np.float64, n) for column in (times, gains))
+            del contracts[:n], times[:n], gains[:n]
+            self._write(month, contract, time, gain)
+
+    def _write(
+        self, month: int, contract: NDArray[np.int64], time: NDArray[np.float64], gain: NDArray[np.float64]
+    ) -> None:
+        """Write the records of the assessments of ``contract`` at ``time`` (months), in ``month``.
+
+        ``gain`` is the maturity gain of each contract's enterprise.  Those of
+        an enterprise that has exited by then fail, and count in neither its
+        platform's admission record nor its sub-industry's evidence.
+        """
         book = self.book
         industry, platform = (book.take(name, contract).astype(np.int64) for name in ("industry", "platform"))
         works = book.take("failed", contract) == 0.0
-        gain = np.array([self.apps[c].traits.maturity_gain for c in contract.tolist()])
         exit_time = book.take("exit", contract)
         after, _, accepted = assessment(
             works, book.take("maturity_before", contract), gain, exit_time, time, self.min_level

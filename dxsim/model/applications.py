@@ -191,6 +191,10 @@ class ApplicantSteps(Protocol):
         ...
 
 
+#: Why a step finds no actions to call: the replication they belong to is gone.
+_GONE = "the actions of an applicant's steps are gone"
+
+
 class Applicants:
     """Schedules the steps of every application of one replication.
 
@@ -199,8 +203,10 @@ class Applicants:
     env : simpy.Environment
         The replication's environment (months).
     steps : ApplicantSteps
-        The actions the steps call.  Held by a weak reference: steps still
-        pending at the horizon must not keep the replication alive.
+        The actions the steps call.  Held by a weak reference (a
+        :class:`weakref.ref`, called at each step: cheaper than a proxy's
+        attribute): steps still pending at the horizon must not keep the
+        replication alive.
     occupancy : Occupancy
         Records the number waiting and in service at each platform.
     capacity : list of int or None
@@ -211,7 +217,7 @@ class Applicants:
         self, env: simpy.Environment, steps: ApplicantSteps, occupancy: Occupancy, capacity: list[int | None]
     ) -> None:
         self.env = env
-        self.steps: ApplicantSteps = weakref.proxy(steps)
+        self.steps: weakref.ref[ApplicantSteps] = weakref.ref(steps)
         self.occupancy = occupancy
         self.capacity = capacity
         self.busy = [0] * len(capacity)  # servers in use, per platform
@@ -225,7 +231,9 @@ class Applicants:
     # tuple[int, int]) at each step.  Each event, once processed, may be scheduled again as the next step.
     def _apply(self, event: simpy.Event) -> None:
         app: Application = event._value
-        outcome = self.steps.try_sign(app)
+        steps = self.steps()
+        assert steps is not None, _GONE
+        outcome = steps.try_sign(app)
         if isinstance(outcome, Signed):  # the common case first
             p = app.platform
             cap = self.capacity[p]
@@ -248,7 +256,9 @@ class Applicants:
         Its go-live is ``step`` (a processed step) scheduled again, or a new
         step if None.
         """
-        duration = self.steps.start_implementation(contract, now)
+        steps = self.steps()
+        assert steps is not None, _GONE
+        duration = steps.start_implementation(contract, now)
         _schedule(step if step is not None else _Step(self.env), duration, self._go_live, (contract, p))
 
     def _go_live(self, event: simpy.Event) -> None:
@@ -256,7 +266,9 @@ class Applicants:
         p: int
         contract, p = event._value
         now = self.env._now
-        delay = self.steps.go_live(contract, now)
+        steps = self.steps()
+        assert steps is not None, _GONE
+        delay = steps.go_live(contract, now)
         step: simpy.Event | None = event
         if delay is not None:
             _schedule(event, delay, self._assess, contract)
@@ -271,7 +283,9 @@ class Applicants:
 
     def _assess(self, event: simpy.Event) -> None:
         contract: int = event._value
-        self.steps.assess(contract, self.env._now)
+        steps = self.steps()
+        assert steps is not None, _GONE
+        steps.assess(contract, self.env._now)
 
 
 class _Step(simpy.Event):

@@ -197,6 +197,9 @@ class LiveContracts:
         self.renewals = renewals
         self.horizon = in_use.shape[0] - 1
         self.pending: list[int] = []  # contracts gone live, not yet settled
+        #: The potential gain of each pending contract's enterprise (share of revenue / year), read as it went
+        #: live (its application is read then, not again among thousands at the settlement).
+        self.benefit: list[float] = []
         #: Whether the schedules are written at each month's close (:meth:`month_closed`): only
         #: payments from go-live move the receivables the run reads each month, and only fees
         #: interleave with the gains in the ledger; otherwise they are written once, at the end.
@@ -226,19 +229,22 @@ class LiveContracts:
         business, it considers renewing (:class:`~dxsim.model.lifecycle.Renewals`).
         """
         app = self.register.apps[cid]
-        self.pending.append(cid)
         traits, exit_at = app.traits, app.exit
+        self.pending.append(cid)
+        self.benefit.append(traits.benefit)
         if not traits.fails and exit_at > now:
             i = app.industry
             in_use, width = self.in_use, self.industries
             in_use[int(now) * width + i] += 1
             lifetime_end = now + self.per_industry[i][4]
-            end = int(min(lifetime_end, exit_at))
-            if end < self.horizon:
-                in_use[end * width + i] -= 1
-            if lifetime_end < exit_at:
+            if lifetime_end < exit_at:  # in use to its lifetime's end: then its enterprise considers renewing
+                end = int(lifetime_end)
                 score = traits.maturity + traits.maturity_gain
                 self.renewals.schedule(app.enterprise, i, lifetime_end, app.attempt, score)
+            else:  # in use until its enterprise exits
+                end = int(exit_at)
+            if end < self.horizon:
+                in_use[end * width + i] -= 1
 
     def month_closed(self) -> None:
         """A month closes: settle the contracts gone live in it now if the run reads them monthly (:attr:`monthly`).
@@ -264,16 +270,16 @@ class LiveContracts:
         """
         if not self.pending:
             return
-        pending, self.pending = self.pending, []  # Python ints: they index lists faster than numpy's
+        pending, self.pending = self.pending, []
+        benefit, self.benefit = self.benefit, []
         step = len(pending) if self.monthly else SETTLE_BLOCK
         for first in range(0, len(pending), step):
-            self._settle(pending[first : first + step])
+            self._settle(pending[first : first + step], benefit[first : first + step])
 
-    def _settle(self, pending: list[int]) -> None:
-        """:meth:`settle` the contracts ``pending``, one batch of arrays."""
+    def _settle(self, pending: list[int], benefit_of: list[float]) -> None:
+        """:meth:`settle` the contracts ``pending``, one batch of arrays; ``benefit_of`` their enterprises' potential gains."""
         cids = np.asarray(pending, dtype=np.int64)
-        apps = self.register.apps
-        benefit = np.array([apps[c].traits.benefit for c in pending])  # not a column of the book's: not an output
+        benefit = np.fromiter(benefit_of, np.float64, len(benefit_of))  # not a column of the book's: not an output
         book = self.register.book  # the rest from the book's columns
         industry, platform = (book.take(name, cids).astype(np.int64) for name in ("industry", "platform"))
         revenue, exit_at = book.take("revenue", cids), book.take("exit", cids)
@@ -586,7 +592,7 @@ class Contracting:
         """
         register = self.register
         register.book.set(contract, "golive", now)
-        funded = bool(register.grants[contract])
+        funded = register.grants[contract]  # empty without programme money
         if funded:
             self.grants.pay(contract, "golive")
         self.live.add(contract, now)

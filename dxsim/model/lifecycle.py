@@ -163,7 +163,7 @@ class Renewals:
     """
 
     def __init__(self, renewal: NDArray[np.bool_], months: int, enterprises: int | None = None) -> None:
-        self.renewal = renewal
+        self.renewal: list[bool] = np.asarray(renewal, dtype=np.bool_).tolist()  # read per solution gone live: bools
         self.months = months
         #: The last month whose considerers were drawn (a lifetime ending in it waits for the next).
         self.opened = -1

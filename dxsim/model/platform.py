@@ -72,9 +72,9 @@ class Platforms:
             [s.quality.ppf(keys.uniform("platform_quality", k))[0] for k, s in zip(ids, specs, strict=True)],
             dtype=float,
         )
-        self._own_all = np.zeros(len(specs))  # deployments started, per platform
-        self._started_all = np.zeros(len(industries))  # ... per industry
-        self._own, self._started = cells(self._own_all), cells(self._started_all)  # changed one at a time
+        # deployments started, per platform and per industry: Python floats, changed one start at a time
+        self._own, self._started = [0.0] * len(specs), [0.0] * len(industries)
+        self._counts: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None  # both as arrays, until a start
         # plain floats for start_deployment, called once per contract
         self._scalars = list(
             zip(
@@ -100,12 +100,20 @@ class Platforms:
     @property
     def own(self) -> NDArray[np.float64]:
         """Deployments each platform has started."""
-        return self._own_all.copy()
+        return self._arrays()[0].copy()
 
     @property
     def industry_deployments(self) -> NDArray[np.float64]:
         """Deployments started in each industry, all its platforms together."""
-        return self._started_all.copy()
+        return self._arrays()[1].copy()
+
+    def _arrays(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The deployments started per platform and per industry as arrays, made once after each start (read-only)."""
+        if self._counts is None:
+            own, started = np.array(self._own), np.array(self._started)
+            own.flags.writeable = started.flags.writeable = False
+            self._counts = own, started
+        return self._counts
 
     @property
     def experience(self) -> NDArray[np.float64]:
@@ -134,11 +142,12 @@ class Platforms:
         The experience is platform ``p``'s entry of :attr:`experience`, on Python floats.
         """
         industry, first_cost, spillover, exponent = self._scalars[p]
-        own_cells, started = self._own, self._started
-        own = own_cells[p]
+        own_counts, started = self._own, self._started
+        own = own_counts[p]
         experience = own + spillover * (started[industry] - own)
-        own_cells[p] = own + 1.0
+        own_counts[p] = own + 1.0
         started[industry] += 1.0
+        self._counts = None
         return experience, first_cost * (experience + 1.0) ** exponent
 
 
@@ -152,7 +161,9 @@ class Occupancy:
 
     def __init__(self, n: int) -> None:
         self._waiting_all = np.zeros(n)  # an array, so that :attr:`waiting` is one copy
-        self._waiting = cells(self._waiting_all)
+        # the same numbers as Python floats, read at every change (a list's item is cheaper than a cell's),
+        # and the array's cells, written with them when the number waiting changes
+        self._waiting, self._waiting_cells = [0.0] * n, cells(self._waiting_all)
         self._busy = [0.0] * n
         self._last = [0.0] * n
         self._area_wait = [0.0] * n
@@ -179,7 +190,8 @@ class Occupancy:
         self._area_busy[p] += in_service[p] * dt
         last[p] = now
         if waiting:
-            self._waiting[p] += waiting
+            count = self._waiting[p] + waiting
+            self._waiting[p] = self._waiting_cells[p] = count
             self._waiting_now = None
         if busy:
             in_service[p] += busy

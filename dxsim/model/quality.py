@@ -52,7 +52,8 @@ def failure_probability(base: float, quality: float, experience: float, ratio: f
     """
     if quality <= 0:
         return 1.0
-    return min(1.0, base * (experience + 1.0) ** math.log2(ratio) / quality)
+    pi = base * (experience + 1.0) ** math.log2(ratio) / quality
+    return pi if pi < 1.0 else 1.0  # min(1.0, pi) without a call (NaN: 1.0 as min gives)
 
 
 def realised_share(quality: ArrayLike) -> NDArray[np.float64]:

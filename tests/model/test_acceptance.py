@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
+import simpy
 from hypothesis import given
 from hypothesis import strategies as st
 
 import dxsim as dx
-from dxsim.model.acceptance import assessment
+from dxsim.model.acceptance import Assessments, assessment
 from dxsim.model.world import World
 from dxsim.random import replication_key
 
@@ -162,3 +165,50 @@ def test_what_is_read_during_the_run_counts_every_assessment_made_before(seed):
         expected = tallies(w, t)
         for name, values in state.items():
             np.testing.assert_array_equal(values, expected[name], err_msg=f"{name} at {t}")
+
+
+class _Book:
+    """What :class:`Assessments` reads of a book (every enterprise in business, industry and platform 0) and writes, and when."""
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.written: list[tuple[float, list[int], list[float]]] = []
+
+    def take(self, name: str, cids: np.ndarray) -> np.ndarray:
+        return np.full(len(cids), np.inf if name == "exit" else 0.0)
+
+    def assessed(self, cids: np.ndarray, time: np.ndarray, accepted: np.ndarray, after: np.ndarray) -> None:
+        self.written.append((self.env.now, cids.tolist(), time.tolist()))
+
+
+class _Tally:
+    """An admission record or a sub-industry's evidence: what it is told is dropped."""
+
+    def record(self, *args: object) -> None: ...
+
+    def assessed(self, *args: object) -> None: ...
+
+
+def test_each_write_takes_the_assessments_due_before_its_end_in_the_order_they_fell_due() -> None:
+    # due at month ends and inside months, some at the same time; written at each month's close (month m
+    # at m + 1) and before a batch reads them at 1.25 and at 2.25: those due before then, not at then
+    times = [0.5, 0.75, 1.0, 1.0, 1.5, 2.25, 2.25, 3.0]
+    apps = [SimpleNamespace(traits=SimpleNamespace(maturity_gain=10.0 + c)) for c in range(len(times))]
+    env = simpy.Environment()
+    book = _Book(env)
+    assessments = Assessments(env, book, apps, _Tally(), _Tally(), np.zeros((5, 1)), 2)  # type: ignore[arg-type]
+    for c, t in enumerate(times):
+        assessments.due(c, t)
+    for now, month in ((1.0, 0), (1.25, None), (2.0, 1), (2.25, None), (3.0, 2), (4.0, 3), (5.0, 4)):
+        env.run(until=now)
+        if month is None:
+            assessments.write_due()
+        else:
+            assessments.write(month)
+    assert book.written == [
+        (1.0, [0, 1], [0.5, 0.75]),
+        (1.25, [2, 3], [1.0, 1.0]),
+        (2.0, [4], [1.5]),
+        (3.0, [5, 6], [2.25, 2.25]),
+        (4.0, [7], [3.0]),
+    ]

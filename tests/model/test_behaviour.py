@@ -7,6 +7,8 @@ of runs on common random numbers.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -115,6 +117,21 @@ def test_failure_probability_falls_with_experience_and_quality():
     assert failure_probability(0.2, 2.0, 0.0, 0.9) == pytest.approx(0.1)
     assert failure_probability(0.2, 1.0, 7.0, 0.9) == pytest.approx(0.2 * 0.9**3)  # three doublings
     assert failure_probability(0.9, 0.1, 0.0, 1.0) == 1.0  # capped
+
+
+@given(
+    st.floats(0.0, 1.0),
+    st.floats(-1.0, 5.0) | st.just(np.nan),
+    st.floats(0.0, 1e6),
+    st.floats(0.01, 1.0) | st.just(np.nan),
+)
+def test_failure_probability_is_the_formula_capped_at_one_bit_for_bit(base, quality, experience, ratio):
+    got = failure_probability(base, quality, experience, ratio)
+    if quality <= 0:
+        assert got == 1.0
+    else:  # the same double as min(1.0, ...), NaN included (min keeps its first argument then)
+        expected = min(1.0, base * (experience + 1.0) ** math.log2(ratio) / quality)
+        assert np.float64(got).tobytes() == np.float64(expected).tobytes()
 
 
 @pytest.mark.parametrize("quality", [0.5, 2.0])

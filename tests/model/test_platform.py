@@ -1,0 +1,46 @@
+"""The platforms' counts changed one start or one step at a time, and read as arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dxsim as dx
+from dxsim.model.platform import Occupancy
+from dxsim.model.world import World
+from dxsim.random import replication_key
+
+
+def test_the_deployments_read_after_each_start_are_those_started() -> None:
+    platforms = World(dx.load_scenario("small"), replication_key(1, 0)).platforms
+    industry, spillover = platforms.industry, platforms.spillover
+    own, started = np.zeros(len(platforms)), np.zeros(int(industry.max()) + 1)
+    for p in np.random.default_rng(3).integers(0, len(platforms), 40).tolist():
+        expected = own + spillover * (started[industry] - own)
+        np.testing.assert_array_equal(platforms.experience, expected)  # read before the start: made as arrays
+        unit_cost = platforms.unit_cost
+        experience, cost = platforms.start_deployment(p)
+        assert experience == expected[p]
+        assert cost == pytest.approx(unit_cost[p], rel=1e-12)  # Wright's law at that experience
+        own[p] += 1.0
+        started[industry[p]] += 1.0
+        np.testing.assert_array_equal(platforms.own, own)  # read after it: made again
+        np.testing.assert_array_equal(platforms.industry_deployments, started)
+    read = platforms.own
+    read += 1.0  # a copy: the platforms' own count is unchanged
+    np.testing.assert_array_equal(platforms.own, own)
+
+
+def test_the_number_waiting_is_read_after_each_change_and_averaged_over_the_month() -> None:
+    occupancy = Occupancy(3)
+    waiting = np.zeros(3)
+    # (platform, time, change of the number waiting, change of the number in service)
+    for p, now, w, b in [(0, 0.25, 1, 0), (0, 0.5, 0, 1), (2, 0.5, 1, 0), (0, 0.75, -1, 0), (2, 0.75, 1, 1)]:
+        occupancy.change(p, now, w, b)
+        waiting[p] += w
+        np.testing.assert_array_equal(occupancy.waiting, waiting)
+    wait, busy = occupancy.close(1.0)
+    np.testing.assert_array_equal(wait, [0.5, 0.0, 0.25 + 2 * 0.25])  # 1 over [0.25, 0.75); 1 then 2 from 0.5
+    np.testing.assert_array_equal(busy, [0.5, 0.0, 0.25])
+    wait, _ = occupancy.close(2.0)  # the next month: as many waiting throughout
+    np.testing.assert_array_equal(wait, [0.0, 0.0, 2.0])
