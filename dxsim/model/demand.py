@@ -335,10 +335,10 @@ class Offers:
 
         ``waiting`` is the number waiting at each one's platform (default: the number now).
         """
-        capacity = self.platforms.capacity.take(platform)
-        mean_implementation = self.industry.mean_implementation.take(industry)
+        capacity = self.platforms.capacity[platform]
+        mean_implementation = self.industry.mean_implementation[industry]
         if waiting is None:
-            waiting = self.occupancy.waiting.take(platform)
+            waiting = self.occupancy.waiting[platform]
         wait = np.where(np.isfinite(capacity), waiting * mean_implementation / capacity, 0.0)
         return np.asarray(wait + mean_implementation)
 
@@ -432,7 +432,7 @@ class Offers:
             receive_acceptance=receive("acceptance") + tier,
             golive=self.expected_golive(industry, platform, waiting),
             acceptance_delay=self.rules.acceptance_delay,
-            subscription=self.industry.subscription.take(industry),
+            subscription=self.industry.subscription[industry],
             internal=self.industry.internal_cost(industry, price),
             monthly_revenue=revenue / 12.0 if revenue is not None and on_revenue(self.rules.scheme) else None,
         )
@@ -522,18 +522,18 @@ class PlatformScreen:
         pairs = np.flatnonzero(np.bincount(pair)) if few else np.unique(pair)
         of, at = np.divmod(pairs, len(p.quality))  # each pair's industry and platform
         failure = _failure_probabilities(
-            self.industry.failure.take(of),
-            p.quality.take(at),
-            p.experience.take(at),
-            self.industry.failure_learning_ratio.take(of),
-        ).take(np.searchsorted(pairs, pair))
-        level = maturity_level(maturity + self.industry.mean_maturity_gain.take(industry))
+            self.industry.failure[of],
+            p.quality[at],
+            p.experience[at],
+            self.industry.failure_learning_ratio[of],
+        )[np.searchsorted(pairs, pair)]
+        level = maturity_level(maturity + self.industry.mean_maturity_gain[industry])
         passes = (1.0 - failure) * (level >= self.rules.acceptance_level)
-        factor = benefit_factor(maturity, self.reference.take(industry), self.exponent.take(industry))
+        factor = benefit_factor(maturity, self.reference[industry], self.exponent[industry])
         outlook = Outlook(
-            gain=revenue / 12.0 * self.mean_benefit.take(industry) * factor * realised_share(p.quality.take(platform)),
-            ramp=self.industry.ramp.take(industry),
-            lifetime=self.industry.lifetime.take(industry),
+            gain=revenue / 12.0 * self.mean_benefit[industry] * factor * realised_share(p.quality[platform]),
+            ramp=self.industry.ramp[industry],
+            lifetime=self.industry.lifetime[industry],
             failure=failure,
             accepted=passes,
         )
@@ -542,9 +542,9 @@ class PlatformScreen:
             offer,
             outlook,
             self.money(amount, to_price, level),
-            unit_cost=self.platforms.unit_cost.take(platform),
-            cost_of_capital=self.cost_of_capital.take(platform),
-            required_return=self.required_return.take(platform),
+            unit_cost=self.platforms.unit_cost[platform],
+            cost_of_capital=self.cost_of_capital[platform],
+            required_return=self.required_return[platform],
             vat_share=law.vat_share,
             input_vat_share=law.input_vat_share,
         )
@@ -679,7 +679,7 @@ class Demand:
                 maturity_gain=np.where(renewing, 0.0, att.maturity_gain),
             )
         platform, has_platform = self.choose_platform(c, float(t))
-        price = np.where(has_platform, self.prices.quote.take(platform), 0.0)
+        price = np.where(has_platform, self.prices.quote[platform], 0.0)
         budget = self.announced_budget(float(t))
         room = price * (1.0 - self.rules.discount)
         amount, to_price = self.programme.entitlements(price, platform, room, budget, self.programme.batch_at(t))
@@ -751,8 +751,8 @@ class Demand:
                 time[money],
             )
         # Python scalars column by column: cheaper than numpy scalars one by one
-        columns = [x.take(rows).tolist() for x in head]
-        traits = map(Traits, *(getattr(att, name).take(rows).tolist() for name in Attributes.__dataclass_fields__))
+        columns = [x[rows].tolist() for x in head]
+        traits = map(Traits, *(getattr(att, name)[rows].tolist() for name in Attributes.__dataclass_fields__))
         cohorts = [cohort if counted_on > 0 else None for counted_on in columns[7]]
         apply = self.applicants.apply
         # the fields in Application's order: the first ten columns of head, the traits, the last two, the cohort
@@ -802,18 +802,18 @@ class Demand:
         if len(rows) == 0:
             return signs
         value = self.screen.value(
-            c.industry.take(rows),
-            platform.take(rows),
+            c.industry[rows],
+            platform[rows],
             offer.take(rows),
             amount[:, rows],
             to_price[:, rows],
-            att.maturity.take(rows),
-            att.revenue.take(rows),
+            att.maturity[rows],
+            att.revenue[rows],
         )
         signs[rows] = value.signs
         declined = rows[~value.signs]
         count = self.screen.declined
-        count[t] += np.bincount(c.industry.take(declined), minlength=count.shape[1])
+        count[t] += np.bincount(c.industry[declined], minlength=count.shape[1])
         return signs
 
     def allocated_times(
@@ -865,7 +865,7 @@ class Demand:
         whether it had any to choose from.
         """
         by_industry = self.platforms.by_industry
-        cand = by_industry.take(c.industry, axis=0)
+        cand = by_industry[c.industry]
         admitted = self.admission.admitted_now(t)
         restricted = admitted is not None and not admitted.all()
         if not (self.rules.deferred or restricted) and bool((by_industry >= 0).all()):
@@ -895,7 +895,7 @@ class Demand:
             pc.quality_weight * p.quality
             - pc.price_weight * self.prices.index
             - pc.queue_weight * self.occupancy.waiting
-        ).take(safe)
+        )[safe]
         slots = np.arange(safe.shape[1])
         utility = utility + self.keys.gumbel(
             "platform_choice", c.ids[:, None], c.attempt[:, None] * safe.shape[1] + slots

@@ -117,8 +117,8 @@ class Beliefs:
         same floats as computed enterprise by enterprise, fewer of them.
         """
         each = perceived_failure(self.failure_prior, self.prior_strength, self._working(), self.evidence.failed)
-        return np.asarray(each.take(industry))
+        return np.asarray(each[industry])
 
     def benefit_share(self, industry: NDArray[np.int64]) -> NDArray[np.float64]:
         """Share of their potential gain enterprises of ``industry`` count on now (per sub-industry, gathered)."""
-        return np.asarray(perceived_benefit_share(self.benefit_prior, self.prior_strength, self._working()).take(industry))
+        return np.asarray(perceived_benefit_share(self.benefit_prior, self.prior_strength, self._working())[industry])

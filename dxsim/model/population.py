@@ -207,8 +207,8 @@ class _Pool:
         self._add_joining()
         threshold = self._columns.threshold
         n = self._size
-        due = np.flatnonzero(threshold[:n] <= level.take(self._columns.industry[:n]))
-        taken = Considerers(*(getattr(self._columns, f).take(due) for f in self._FIELDS))
+        due = np.flatnonzero(threshold[:n] <= level[self._columns.industry[:n]])
+        taken = Considerers(*(getattr(self._columns, f)[due] for f in self._FIELDS))
         threshold[due] = np.inf
         self._spent += len(due)
         if self._spent > max(n // 2, SPENT_KEPT):
@@ -316,14 +316,14 @@ class Thresholds:
         lo = self.integrated.copy()
         self.integrated = lo + hazard
         moving = np.flatnonzero(hazard > 0)
-        first_ids, first_industry, first_e = self._first_thresholds(moving, self.integrated.take(moving))
+        first_ids, first_industry, first_e = self._first_thresholds(moving, self.integrated[moving])
         again = self._pending.take(self.integrated)
         ids = np.concatenate([first_ids, again.ids])
         industry = np.concatenate([first_industry, again.industry])
         e = np.concatenate([first_e, again.threshold])
         attempt = np.concatenate([np.zeros(len(first_ids), dtype=np.int64), again.attempt])
         with np.errstate(divide="ignore", invalid="ignore"):
-            time = month + ((e - lo.take(industry)) / hazard.take(industry)).clip(0.0, 1.0)
+            time = month + ((e - lo[industry]) / hazard[industry]).clip(0.0, 1.0)
         return Considerers(ids, industry, time, e, attempt)
 
     def _first_thresholds(
@@ -331,12 +331,12 @@ class Thresholds:
     ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
         """Pop the first-time thresholds of industries ``moving`` that are <= their ``upto``: ids, industries, values."""
         self._fill(moving, upto)
-        head, end = self._head.take(moving), self._end.take(moving)
+        head, end = self._head[moving], self._end[moving]
         cut = self._values.searchsorted(_keys_of(moving, upto), side="right").clip(head, end)
         at = _ranges(head, cut)
         self._head[moving] = cut
         industry = np.repeat(moving, cut - head)
-        return self.offset.take(industry) + self._holders(industry, self._ranks.take(at) - 1), industry, self._values.take(at).imag
+        return self.offset[industry] + self._holders(industry, self._ranks[at] - 1), industry, self._values[at].imag
 
     def _fill(self, moving: NDArray[np.int64], upto: NDArray[np.float64]) -> None:
         """Generate thresholds until each industry's pass its ``upto`` or it has none left to generate."""
@@ -366,10 +366,10 @@ class Thresholds:
 
     def _holders(self, industry: NDArray[np.int64], positions: NDArray[np.int64]) -> NDArray[np.int64]:
         """:meth:`holders` of ranks ``positions`` of industries ``industry`` (those of dense industries permuted)."""
-        at = self._dense_at.take(industry)
+        at = self._dense_at[industry]
         sparse = at < 0
         if not sparse.any():
-            return self._holder.take(at + positions)
+            return self._holder[at + positions]
         out = np.empty(len(positions), dtype=np.int64)
         out[~sparse] = self._holder[at[~sparse] + positions[~sparse]]
         for i in np.unique(industry[sparse]).tolist():
@@ -477,10 +477,10 @@ class Memo:
         """The values of enterprises ``ids``: all of them, or ``only`` those named (each gathered alone)."""
         names, rows, columns = self._kept if self._kept is not None else self._keep()
         if only is not None:
-            return {name: columns[name].take(ids) if name in columns else _column(rows, names.index(name), ids) for name in only}
+            return {name: columns[name][ids] if name in columns else rows[ids, names.index(name)] for name in only}
         # one gather of whole rows: an enterprise's float values lie side by side in memory
         out = dict(zip(names, np.ascontiguousarray(rows.take(ids, axis=0).T), strict=True))
-        out.update({name: column.take(ids) for name, column in columns.items()})
+        out.update({name: column[ids] for name, column in columns.items()})
         return out
 
     def _keep(self) -> tuple[list[str], NDArray[np.float64], dict[str, NDArray[Any]]]:
@@ -491,12 +491,6 @@ class Memo:
         rows = np.stack([values[name] for name in names], axis=1)
         self._kept = (names, rows, {name: v for name, v in values.items() if v.dtype != np.float64})
         return self._kept
-
-
-def _column(rows: NDArray[np.float64], k: int, ids: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Column ``k`` of the C-ordered ``rows`` at the rows ``ids``: ``rows[ids, k]``, gathered from the flat rows."""
-    width = rows.shape[1]
-    return np.asarray(rows.reshape(-1).take(ids if width == 1 else ids * width + k))
 
 
 class AttributeDraws:
