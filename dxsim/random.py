@@ -120,9 +120,7 @@ def _to_unit(z: NDArray[np.uint64]) -> NDArray[np.float64]:
     ``(k + 0.5) / 2**53`` for the top bits ``k``; ``k = 2**53 - 1`` would round
     to 1 (``2**53 - 0.5`` is not a double), so it gives the largest double below 1.
     """
-    u = (z >> np.uint64(11)).astype(np.float64)
-    u += 0.5  # in place: the same operations, no temporaries
-    u *= _TWO_M53
+    u = ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TWO_M53
     return np.minimum(u, _BELOW_ONE, out=u)
 
 
@@ -243,14 +241,11 @@ class Keys:
 
     def exponential(self, stream: str, ids: ArrayLike, index: ArrayLike = 0) -> NDArray[np.float64]:
         """Unit-rate exponential draws (mean 1)."""
-        u = self.uniform(stream, ids, index)  # a new array: worked in place
-        return np.negative(np.log(u, out=u), out=u)
+        return -np.log(self.uniform(stream, ids, index))
 
     def gumbel(self, stream: str, ids: ArrayLike, index: ArrayLike = 0) -> NDArray[np.float64]:
         """Standard Gumbel draws, for exact logit choice by ``argmax(u + g)``."""
-        u = self.uniform(stream, ids, index)  # a new array: worked in place
-        np.negative(np.log(u, out=u), out=u)
-        return np.negative(np.log(u, out=u), out=u)
+        return -np.log(-np.log(self.uniform(stream, ids, index)))
 
     def permutation_index(self, stream: str, n: int, k: ArrayLike) -> NDArray[np.int64]:
         """Element at positions ``k`` of a keyed random permutation of ``range(n)``.
