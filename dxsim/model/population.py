@@ -189,11 +189,11 @@ class _Pool:
         ``after(joined)`` gives each its next threshold, all in one call.
     """
 
-    _FIELDS = ("ids", "industry", "time", "threshold", "attempt")
+    _FIELDS = ("ids", "industry", "threshold", "attempt")  # a rejecter's time is not read again
 
     def __init__(self, after: Callable[[Considerers], Considerers]) -> None:
         self.after = after
-        self._columns = _concat([])
+        self._columns = _Columns.empty()
         self._size = 0  # rows in use, spent ones included
         self._spent = 0
         self._joining: list[Considerers] = []
@@ -202,13 +202,20 @@ class _Pool:
         """Add entries at their last threshold (they wait for the next from the next :meth:`take`)."""
         self._joining.append(considerers)
 
-    def take(self, level: NDArray[np.float64]) -> Considerers:
-        """Remove and return the entries whose threshold is at most their industry's ``level``, in pool order."""
+    def take(
+        self, level: NDArray[np.float64]
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
+        """Remove the entries whose threshold is at most their industry's ``level``.
+
+        Returns their ids, industries, thresholds and attempts, in pool order.
+        """
         self._add_joining()
-        threshold = self._columns.threshold
+        cols = self._columns
+        threshold = cols.threshold
         n = self._size
-        due = np.flatnonzero(threshold[:n] <= level[self._columns.industry[:n]])
-        taken = Considerers(*(getattr(self._columns, f)[due] for f in self._FIELDS))
+        # each entry's level by take: on the whole pool fewer instructions than indexing (not so on a few elements)
+        due = np.flatnonzero(threshold[:n] <= level.take(cols.industry[:n]))
+        taken = (cols.ids[due], cols.industry[due], threshold[due], cols.attempt[due])
         threshold[due] = np.inf
         self._spent += len(due)
         if self._spent > max(n // 2, SPENT_KEPT):
@@ -222,9 +229,9 @@ class _Pool:
         new = self.after(joining[0] if len(joining) == 1 else _concat(joining))  # copied into the columns below
         self._joining = []
         n, k = self._size, len(new)
-        if n + k > len(self._columns):
-            spare = max(n + k, 2 * len(self._columns))
-            self._columns = Considerers(*(_grown(getattr(self._columns, f)[:n], spare) for f in self._FIELDS))
+        if n + k > len(self._columns.ids):
+            spare = max(n + k, 2 * len(self._columns.ids))
+            self._columns = _Columns(*(_grown(getattr(self._columns, f)[:n], spare) for f in self._FIELDS))
         for f in self._FIELDS:
             getattr(self._columns, f)[n : n + k] = getattr(new, f)
         self._size = n + k
@@ -232,10 +239,25 @@ class _Pool:
     def _compact(self) -> None:
         """Drop the spent rows, keeping as much room as the columns had (the pool grows back)."""
         keep = np.flatnonzero(np.isfinite(self._columns.threshold[: self._size]))
-        room = len(self._columns)
-        self._columns = Considerers(*(_grown(getattr(self._columns, f)[keep], room) for f in self._FIELDS))
+        room = len(self._columns.ids)
+        self._columns = _Columns(*(_grown(getattr(self._columns, f)[keep], room) for f in self._FIELDS))
         self._size = len(keep)
         self._spent = 0
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The columns of a pool of rejecters (:class:`_Pool`), with room at the end."""
+
+    ids: NDArray[np.int64]
+    industry: NDArray[np.int64]
+    threshold: NDArray[np.float64]
+    attempt: NDArray[np.int64]
+
+    @classmethod
+    def empty(cls) -> _Columns:
+        """No rows."""
+        return cls(_EMPTY_IDS, _EMPTY_IDS, _EMPTY_VALUES, _EMPTY_IDS)
 
 
 def _grown(column: NDArray[Any], length: int) -> NDArray[Any]:
@@ -317,11 +339,11 @@ class Thresholds:
         self.integrated = lo + hazard
         moving = np.flatnonzero(hazard > 0)
         first_ids, first_industry, first_e = self._first_thresholds(moving, self.integrated[moving])
-        again = self._pending.take(self.integrated)
-        ids = np.concatenate([first_ids, again.ids])
-        industry = np.concatenate([first_industry, again.industry])
-        e = np.concatenate([first_e, again.threshold])
-        attempt = np.concatenate([np.zeros(len(first_ids), dtype=np.int64), again.attempt])
+        again_ids, again_industry, again_e, again_attempt = self._pending.take(self.integrated)
+        ids = np.concatenate([first_ids, again_ids])
+        industry = np.concatenate([first_industry, again_industry])
+        e = np.concatenate([first_e, again_e])
+        attempt = np.concatenate([np.zeros(len(first_ids), dtype=np.int64), again_attempt])
         with np.errstate(divide="ignore", invalid="ignore"):
             time = month + ((e - lo[industry]) / hazard[industry]).clip(0.0, 1.0)
         return Considerers(ids, industry, time, e, attempt)
