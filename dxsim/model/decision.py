@@ -679,10 +679,13 @@ def _flows(
     if np.count_nonzero(subscription > 0):
         paid_ok = _full(paid_ok, months) + timing.gain(subscription, months, ramp=False)  # the solution's fees
     flows = np.zeros((2, n, months))  # success, failure: what the programme pays, then the net flows
-    flows[:, :, 0] += offer.receive_signing[rows]
-    _add_at_month(flows, golive, offer.receive_golive[rows])
-    _add_at_month(flows[0], golive + offer.acceptance_delay, offer.receive_acceptance[rows])
-    taxes = None if tax is None else _taxes(tax, rows, g, timing, inside, (paid_ok, paid_fail), flows)
+    money = offer.receive_signing[rows], offer.receive_golive[rows], offer.receive_acceptance[rows]
+    flows[:, :, 0] += money[0]
+    _add_at_month(flows, golive, money[1])
+    _add_at_month(flows[0], golive + offer.acceptance_delay, money[2])
+    # without programme money (no amount but zeros) each cell is +0.0: none received
+    received = flows if any(np.count_nonzero(each) for each in money) else None
+    taxes = None if tax is None else _taxes(tax, rows, g, timing, inside, (paid_ok, paid_fail), received)
     flows[0, :, : paid_ok.shape[1]] -= paid_ok
     flows[1, :, : paid_fail.shape[1]] -= paid_fail
     flows[:, :, 0] -= _each(offer.internal, rows)
@@ -718,13 +721,13 @@ def _taxes(
     timing: _Timings,
     inside: NDArray[np.bool_],
     paid: tuple[NDArray[np.float64], NDArray[np.float64]],
-    received: NDArray[np.float64],
+    received: NDArray[np.float64] | None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Each month's income tax net of the VAT credit (yuan / month), in the success and the failure case.
 
     ``paid`` is what the enterprise pays the platform per month in each
     case, ``received`` (success, failure; enterprise; month) what the
-    programme pays it; ``gain`` the success-case gain; ``timing`` their
+    programme pays it (None: nothing); ``gain`` the success-case gain; ``timing`` their
     go-live and lifetime, from which the deduction runs.  What it deducts is
     what it pays within its own window, the months ``inside``.
     """
@@ -737,7 +740,7 @@ def _taxes(
         return law.flat_rate * gain - credit[:, None] * ok, -credit[:, None] * fail
     deductible = _deductible(inside, paid)
     deductible *= 1.0 - credit
-    if received.any():  # (less nothing: the same)
+    if received is not None and received.any():  # (less nothing: the same)
         deductible -= _deductible(inside, (received[0], received[1]))
     np.maximum(deductible, 0.0, out=deductible)
     taxable = deductible[:, :, None] * timing.deduction(months)  # the deduction of one yuan
