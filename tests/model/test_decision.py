@@ -605,3 +605,18 @@ def test_discount_factors_kept_are_those_computed_afresh(asks, cells):
         got[...] = 7.0  # what it gives is the caller's own
         with np.errstate(all="ignore"):
             assert kept(rate, periods).tobytes() == want.tobytes()
+
+
+@SETTINGS
+@given(
+    keys=st.lists(
+        st.tuples(*[st.sampled_from([0, 1, -1, 2**62, -(2**63), 7]) for _ in range(3)]), min_size=1, max_size=20
+    )
+)
+def test_groups_are_the_distinct_columns(keys):
+    # each column is its group's, the groups are distinct, and there are as many as np.unique finds
+    bits = np.array(keys, dtype=np.int64).T.copy()
+    first, which = decision._groups(bits)
+    distinct = bits[:, first]
+    assert distinct[:, which].tobytes() == bits.tobytes()
+    assert len({tuple(col) for col in distinct.T}) == distinct.shape[1] == len(np.unique(bits, axis=1).T)
