@@ -476,17 +476,18 @@ def _each(x: NDArray[np.float64] | float, rows: NDArray[np.int64] | slice) -> ND
     return x[rows] if isinstance(x, np.ndarray) and x.ndim else x
 
 
-def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount: NDArray[np.float64]) -> None:
+def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount: NDArray[np.float64]) -> bool:
     """Add ``amount`` to each row of ``flows`` (its last two axes) in month ``floor(when)``; money due after the window is left out.
 
     Nothing to add is skipped: ``flows`` hold receipts, sums of zeros and programme money, never -0.0,
-    so adding zeros would leave them as they are.
+    so adding zeros would leave them as they are.  Returns whether any amount is not zero.
     """
     if not np.count_nonzero(amount):
-        return
+        return False
     col = when.astype(np.int64)
     inside = col < flows.shape[-1]
     flows[..., np.flatnonzero(inside), col[inside]] += amount[inside]
+    return True
 
 
 #: Profiles of one yuan with at most this many cells (timings x months) are kept (:func:`_kept_profile`).
@@ -695,12 +696,12 @@ def _flows(
     if np.count_nonzero(subscription > 0):
         paid_ok = _full(paid_ok, months) + timing.gain(subscription, months, ramp=False)  # the solution's fees
     flows = np.zeros((2, n, months))  # success, failure: what the programme pays, then the net flows
-    money = offer.receive_signing[rows], offer.receive_golive[rows], offer.receive_acceptance[rows]
-    flows[:, :, 0] += money[0]
-    _add_at_month(flows, golive, money[1])
-    _add_at_month(flows[0], golive + offer.acceptance_delay, money[2])
-    # without programme money (no amount but zeros) each cell is +0.0: none received
-    received = flows if any(np.count_nonzero(each) for each in money) else None
+    signing = offer.receive_signing[rows]
+    flows[:, :, 0] += signing
+    at_golive = _add_at_month(flows, golive, offer.receive_golive[rows])
+    at_acceptance = _add_at_month(flows[0], golive + offer.acceptance_delay, offer.receive_acceptance[rows])
+    # without programme money (every amount zero) each cell is +0.0: nothing received
+    received = flows if at_golive or at_acceptance or np.count_nonzero(signing) else None
     taxes = None if tax is None else _taxes(tax, rows, g, timing, inside, (paid_ok, paid_fail), received)
     flows[0, :, : paid_ok.shape[1]] -= paid_ok
     flows[1, :, : paid_fail.shape[1]] -= paid_fail

@@ -620,3 +620,13 @@ def test_groups_are_the_distinct_columns(keys):
     distinct = bits[:, first]
     assert distinct[:, which].tobytes() == bits.tobytes()
     assert len({tuple(col) for col in distinct.T}) == distinct.shape[1] == len(np.unique(bits, axis=1).T)
+
+
+def test_money_added_at_its_month_says_whether_there_was_any():
+    flows = np.zeros((2, 2, 4))
+    assert not decision._add_at_month(flows, np.array([1.0, 9.0]), np.array([0.0, -0.0]))
+    assert not flows.any() and not np.signbit(flows).any()
+    assert decision._add_at_month(flows, np.array([1.5, 9.0]), np.array([0.0, 5.0]))  # after the window: left out
+    assert not flows.any()
+    assert decision._add_at_month(flows[0], np.array([2.0, 0.0]), np.array([3.0, 0.0]))
+    assert flows[0, 0, 2] == 3.0 and np.count_nonzero(flows) == 1
