@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dxsim.finance import gain_profile, monthly_rate, straight_line
+from dxsim.finance import discount_factors, gain_profile, monthly_rate, straight_line
 from dxsim.model import decision
 from dxsim.model.decision import (
     Offer,
@@ -573,3 +573,60 @@ def test_payments_over_their_own_months_are_deducted_as_over_the_whole_grid(data
     want = np.array([np.einsum("ij,ij->i", full, inside.astype(np.float64)) for full in grid])
     got = decision._deductible(inside, (ok, fail))
     assert got.tobytes() == want.tobytes()
+
+
+@SETTINGS
+@given(
+    asks=st.lists(
+        st.tuples(
+            st.lists(
+                st.one_of(
+                    st.floats(-0.5, 0.5, allow_subnormal=False),
+                    st.sampled_from([0.0, -0.0, 0.01, 0.02, np.nan, np.inf, -1.0]),
+                ),
+                max_size=12,
+            ),
+            st.sampled_from([1, 3, 36]),
+        ),
+        max_size=8,
+    ),
+    cells=st.sampled_from([1, 8, 64, 2**12]),
+)
+def test_discount_factors_kept_are_those_computed_afresh(asks, cells):
+    # rates asked again (often: a table of a few rows, rates that collide and replace each other, a
+    # new horizon) have the factors finance.discount_factors gives them, bit for bit, and their npv
+    kept = decision._Discounts(cells)
+    for rates, periods in [*asks, *asks]:
+        rate = np.array(rates, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            want = discount_factors(rate, periods)
+            got = kept(rate, periods)
+        assert got.shape == want.shape and got.tobytes() == want.tobytes()
+        got[...] = 7.0  # what it gives is the caller's own
+        with np.errstate(all="ignore"):
+            assert kept(rate, periods).tobytes() == want.tobytes()
+
+
+@SETTINGS
+@given(
+    keys=st.lists(
+        st.tuples(*[st.sampled_from([0, 1, -1, 2**62, -(2**63), 7]) for _ in range(3)]), min_size=1, max_size=20
+    )
+)
+def test_groups_are_the_distinct_columns(keys):
+    # each column is its group's, the groups are distinct, and there are as many as np.unique finds
+    bits = np.array(keys, dtype=np.int64).T.copy()
+    first, which = decision._groups(bits)
+    distinct = bits[:, first]
+    assert distinct[:, which].tobytes() == bits.tobytes()
+    assert len({tuple(col) for col in distinct.T}) == distinct.shape[1] == len(np.unique(bits, axis=1).T)
+
+
+def test_money_added_at_its_month_says_whether_there_was_any():
+    flows = np.zeros((2, 2, 4))
+    assert not decision._add_at_month(flows, np.array([1.0, 9.0]), np.array([0.0, -0.0]))
+    assert not flows.any() and not np.signbit(flows).any()
+    assert decision._add_at_month(flows, np.array([1.5, 9.0]), np.array([0.0, 5.0]))  # after the window: left out
+    assert not flows.any()
+    assert decision._add_at_month(flows[0], np.array([2.0, 0.0]), np.array([3.0, 0.0]))
+    assert flows[0, 0, 2] == 3.0 and np.count_nonzero(flows) == 1
