@@ -4,8 +4,12 @@ Adding to one element of a numpy array (``a[m, i] += 1``) makes a numpy
 scalar and costs about 0.25 us; through a memoryview of the same memory it
 costs about 0.1 us, with the same double-precision arithmetic.  The steps of
 one contract at a time (:mod:`dxsim.model.contracting`) count and sum this
-way into arrays that the month's end and the results read whole, and the
-platforms count their deployments and queues this way.
+way into arrays that the month's end and the results read whole; so do the
+programme's commitments per platform, the platforms' receivables and the
+cells of their queues that :attr:`~dxsim.model.platform.Occupancy.waiting`
+reads (the platforms count their deployments in Python lists instead: a
+list's item costs less than a cell, where nothing reads the counts as an
+array at each change).
 """
 
 from __future__ import annotations
