@@ -25,6 +25,9 @@ __all__ = [
 #: Grids of at least this many cells broadcast a uniform per-row value as one (:func:`_one_if_uniform`).
 _UNIFORM_CELLS = 4096
 
+#: Tables of at least this many rows are read at one period per row by one gather from memory (:func:`_at`).
+_GATHER_ROWS = 1024
+
 
 def discount_factors(rate: ArrayLike, periods: int) -> NDArray[np.float64]:
     """``(1 + rate) ** -k`` for ``k = 0, ..., periods - 1``; shape ``rate.shape + (periods,)``."""
@@ -197,16 +200,15 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
 
 def _at(a: NDArray[np.float64], k: NDArray[np.integer]) -> NDArray[np.float64]:
     """``a[..., k]`` series by series: ``np.take_along_axis`` along the last axis (in fewer calls for a table)."""
-    if a.ndim == 2 and len(a):  # one gather from memory: numpy indexes by a pair of arrays far more slowly
+    if a.ndim == 2:
         rows, periods = a.shape
-        if a.strides[0] == 0:  # one series broadcast to every row
+        if rows >= _GATHER_ROWS and a.strides[0] == 0:  # one series broadcast to every row
             return np.asarray(np.take(a[0], k))
-        k = k.astype(np.intp)
-        if a.flags.c_contiguous:  # a[i, k] is element i x periods + k of its memory
-            return np.asarray(np.take(a.reshape(-1), k + np.arange(0, rows * periods, periods)))
-        if a.flags.f_contiguous:  # element k x rows + i
-            return np.asarray(np.take(a.T.reshape(-1), k * rows + np.arange(rows)))
-        return np.asarray(a[np.arange(rows), k])
+        if rows >= _GATHER_ROWS and (a.flags.c_contiguous or a.flags.f_contiguous):  # one gather from memory
+            k = k.astype(np.intp)  # a[i, k]: element i x periods + k of C-ordered memory, k x rows + i of Fortran's
+            cell = k + np.arange(0, rows * periods, periods) if a.flags.c_contiguous else k * rows + np.arange(rows)
+            return np.asarray(np.take((a if a.flags.c_contiguous else a.T).reshape(-1), cell))
+        return np.asarray(a[np.arange(rows), k])  # a pair of index arrays: more instructions for a large table
     return np.asarray(np.take_along_axis(a, k[..., None], axis=-1)[..., 0])
 
 
@@ -293,12 +295,10 @@ def gain_profile(
     rmp = np.asarray(ramp, dtype=np.float64)[..., None]
     life = np.asarray(lifetime, dtype=np.float64)[..., None]
     edges = np.arange(months + 1, dtype=np.float64)
-    if np.broadcast_shapes(t0.shape, life.shape) == np.broadcast_shapes(t0.shape, rmp.shape, life.shape):
-        rmp = _one_if_uniform(rmp, t0.size * len(edges))  # the grid's shape without it: it only broadcasts
+    if rmp.shape == t0.shape or rmp.shape == life.shape:  # the grid has its shape without it: it only broadcasts
+        rmp = _one_if_uniform(rmp, rmp.size * len(edges))
     cum = ramp_integral(edges - t0, rmp, life)
     step = np.subtract(cum[..., 1:], cum[..., :-1])  # np.diff, in one call
-    if step.shape == np.broadcast_shapes(g.shape, step.shape):
-        return np.multiply(g, step, out=step)  # in place: the same products as g x step
     return np.asarray(g * step)
 
 

@@ -207,9 +207,10 @@ def test_one_if_uniform_takes_one_value_only_when_every_bit_agrees():
 def test_at_reads_each_series_at_its_period_whatever_the_layout():
     at = dx.finance._at
     rng = np.random.default_rng(3)
-    table = rng.normal(size=(40, 9))
-    k = rng.integers(0, 9, size=40).astype(np.int16)
-    expected = table[np.arange(40), k]
+    rows = dx.finance._GATHER_ROWS + 7  # a large table: one gather
+    table = rng.normal(size=(rows, 9))
+    k = rng.integers(0, 9, size=rows).astype(np.int16)
+    expected = table[np.arange(rows), k]
     for a in (table, np.asfortranarray(table), np.ascontiguousarray(table[:, ::-1])[:, ::-1]):
         assert at(a, k).tobytes() == expected.tobytes()
     row = table[0]
