@@ -22,6 +22,12 @@ __all__ = [
     "straight_line",
 ]
 
+#: Grids of at least this many cells broadcast a uniform per-row value as one (:func:`_one_if_uniform`).
+_UNIFORM_CELLS = 4096
+
+#: Tables of at least this many rows are read at one period per row by one gather from memory (:func:`_at`).
+_GATHER_ROWS = 1024
+
 
 def discount_factors(rate: ArrayLike, periods: int) -> NDArray[np.float64]:
     """``(1 + rate) ** -k`` for ``k = 0, ..., periods - 1``; shape ``rate.shape + (periods,)``."""
@@ -195,7 +201,14 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
 def _at(a: NDArray[np.float64], k: NDArray[np.integer]) -> NDArray[np.float64]:
     """``a[..., k]`` series by series: ``np.take_along_axis`` along the last axis (in fewer calls for a table)."""
     if a.ndim == 2:
-        return np.asarray(a[np.arange(len(a)), k])
+        rows, periods = a.shape
+        if rows >= _GATHER_ROWS and a.strides[0] == 0:  # one series broadcast to every row
+            return np.asarray(np.take(a[0], k))
+        if rows >= _GATHER_ROWS and (a.flags.c_contiguous or a.flags.f_contiguous):  # one gather from memory
+            k = k.astype(np.intp)  # a[i, k]: element i x periods + k of C-ordered memory, k x rows + i of Fortran's
+            cell = k + np.arange(0, rows * periods, periods) if a.flags.c_contiguous else k * rows + np.arange(rows)
+            return np.asarray(np.take((a if a.flags.c_contiguous else a.T).reshape(-1), cell))
+        return np.asarray(a[np.arange(rows), k])  # a pair of index arrays: more instructions for a large table
     return np.asarray(np.take_along_axis(a, k[..., None], axis=-1)[..., 0])
 
 
@@ -282,9 +295,24 @@ def gain_profile(
     rmp = np.asarray(ramp, dtype=np.float64)[..., None]
     life = np.asarray(lifetime, dtype=np.float64)[..., None]
     edges = np.arange(months + 1, dtype=np.float64)
+    if rmp.shape == t0.shape or rmp.shape == life.shape:  # the grid has its shape without it: it only broadcasts
+        rmp = _one_if_uniform(rmp, rmp.size * len(edges))
     cum = ramp_integral(edges - t0, rmp, life)
     step = np.subtract(cum[..., 1:], cum[..., :-1])  # np.diff, in one call
     return np.asarray(g * step)
+
+
+def _one_if_uniform(x: NDArray[np.float64], cells: int) -> NDArray[np.float64]:
+    """``x`` as one value (shape ``(1,) * x.ndim``) if all its elements have the same bits and ``cells`` is large.
+
+    An operation on a grid of ``cells`` then broadcasts one value instead of
+    a value per row, which costs numpy fewer instructions; each element of
+    its result is the same.
+    """
+    if cells < _UNIFORM_CELLS or x.size < 2:
+        return x
+    bits = x.reshape(-1).view(np.int64)
+    return x.reshape(-1)[:1].reshape((1,) * x.ndim) if bool((bits == bits[0]).all()) else x
 
 
 def straight_line(amount: ArrayLike, start: ArrayLike, length: ArrayLike, months: int) -> NDArray[np.float64]:

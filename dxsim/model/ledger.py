@@ -183,7 +183,7 @@ class LedgerTable:
         ``wanted`` has one flag per code (:func:`_direction_code`).  A run of
         one code is taken whole, as a slice with its code, or not at all; the
         entries taken from a mixed run are its rows' indices, with code -1.
-        Only the mixed runs' rows are read.
+        Only the mixed runs' rows are read, their codes once per table.
         """
         out: list[tuple[slice | NDArray[np.int64], int]] = []
         begin = 0
@@ -192,7 +192,10 @@ class LedgerTable:
                 if wanted[code] and stop > begin:
                     out.append((slice(begin, stop), code))
             else:
-                mixed = _direction_code(self.kind[begin:stop], self.payer[begin:stop], self.payee[begin:stop])
+                mixed = self._mixed_codes.get(begin)
+                if mixed is None:
+                    mixed = _direction_code(self.kind[begin:stop], self.payer[begin:stop], self.payee[begin:stop])
+                    self._mixed_codes[begin] = mixed
                 hit = np.flatnonzero(wanted[mixed])
                 if len(hit):
                     out.append((hit + begin, -1))
@@ -211,6 +214,11 @@ class LedgerTable:
                 rows.append(part)
                 codes.append(_direction_code(self.kind[part], self.payer[part], self.payee[part]))
         return np.concatenate(rows), np.concatenate(codes)
+
+    @cached_property
+    def _mixed_codes(self) -> dict[int, NDArray[np.int16]]:
+        """The (kind, payer, payee) code of each row of each mixed run read so far, by the run's first row."""
+        return {}
 
     @cached_property
     def _rows(self) -> dict[tuple[tuple[int, ...], int | None, int | None, int | None], NDArray[np.int64]]:

@@ -35,7 +35,7 @@ class Settlement:
 
     All money in yuan per month; ``shortfall`` and ``premium`` are totals per
     contract (yuan): what the deferred payments fall short of, or exceed, the
-    deferred part owed.
+    deferred part owed.  Schedules of zeros may be one array: read them only.
     """
 
     start: NDArray[np.int64]
@@ -115,9 +115,13 @@ def settle(
     life = np.minimum(lifetime, np.maximum(gone - golive, 0.0))  # the gain and the fee stop at the exit
     gain = gain_profile(np.where(works, np.clip(monthly_gain, 0.0, None), 0.0), offset, ramp, life, width)
     charged = np.where(works, fee, 0.0)
-    subscription = gain_profile(charged, offset, 0.0, life, width) if charged.any() else np.zeros_like(gain)
-    payments = deferred_payments(scheme, owed, gain, np.zeros(len(golive), dtype=np.int64), works, revenue)
-    paying = bool(payments.any())  # not under an upfront scheme
+    zeros = np.zeros_like(gain)  # every schedule of zeros below is this one array (read only)
+    subscription = gain_profile(charged, offset, 0.0, life, width) if charged.any() else zeros
+    if term:  # payments from go-live
+        payments = deferred_payments(scheme, owed, gain, np.zeros(len(golive), dtype=np.int64), works, revenue)
+    else:  # none (e.g. upfront): deferred_payments gives zeros, every cell outside a term of 0 months
+        payments = zeros
+    paying = bool(term) and bool(payments.any())
     if paying and np.isfinite(gone).any():  # the enterprise pays in the months it begins in business
         payments = np.where(start[:, None] + np.arange(width) < gone[:, None], payments, 0.0)
     base = deferred_owed(scheme, owed)
@@ -126,7 +130,7 @@ def settle(
         collected = np.diff(capped, axis=1, prepend=0.0)
         total = payments.sum(axis=1)
     else:  # nothing paid from go-live (e.g. upfront): nothing collected (what is owed is never negative)
-        collected, total = np.zeros_like(payments), np.zeros(len(golive))
+        collected, total = zeros, np.zeros(len(golive))
     # a project that works, or a failed one that keeps paying (due_if_failed), pays to the end of its term
     ends = np.where(works | due_if_failed(scheme), start + term, start + int(np.ceil(acceptance_delay)))
     ends = np.where(gone < ends, np.maximum(start, np.floor(gone)), ends)  # written off at the exit

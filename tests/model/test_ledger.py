@@ -21,6 +21,7 @@ from dxsim.model.ledger import (
     LedgerTable,
     TaxAccounts,
     check_conservation,
+    codes_of,
 )
 
 
@@ -437,6 +438,19 @@ def test_entries_found_from_the_runs_are_those_the_columns_give(steps, asked, pa
     rows, codes = t.entries(wanted)
     np.testing.assert_array_equal(rows, np.flatnonzero(wanted[t.code]))
     np.testing.assert_array_equal(codes, t.code[rows])
+
+
+def test_pieces_of_a_mixed_run_answer_each_question_from_its_codes():
+    """A mixed run's codes are kept once per table: each later question still gets its own rows."""
+    led = Ledger()
+    for month in range(6):
+        led.add("government", "platform", month, contract=0, kind="subsidy", amount=1.0 + month, platform=0)
+        led.add("enterprise", "platform", month, contract=1, kind="enterprise_payment", amount=2.0, platform=0)
+    t = led.table()
+    for kinds in (("subsidy",), ("enterprise_payment",), ("subsidy", "enterprise_payment"), ("gain",)):
+        rows = [part for part, _ in t.pieces(codes_of(kinds))]
+        expected = np.flatnonzero(np.isin(t.kind, [KIND[k] for k in kinds]))
+        np.testing.assert_array_equal(np.concatenate([np.empty(0, dtype=np.int64), *rows]), expected)
 
 
 @settings(max_examples=60, deadline=None)

@@ -167,6 +167,59 @@ def test_gain_profile_is_vectorised_over_contracts():
     np.testing.assert_allclose(table[0], [1, 1, 1, 0, 0, 0])
 
 
+@FAST
+@given(
+    golive=st.floats(-3.0, 8.0, allow_subnormal=False),
+    ramp=st.sampled_from([0.0, -0.0, 0.5, 6.0, 80.0]),
+    exits=st.floats(0.0, 70.0),
+)
+def test_gain_profile_of_a_large_grid_with_one_ramp_is_that_of_each_row(golive, ramp, exits):
+    # Every row shares one ramp (broadcast as one value on a large grid): each row is, bit for bit, the
+    # profile of that row alone (a small grid), lifetimes cut short by exits and rows without gain included.
+    rows = 200
+    gain = np.linspace(0.0, 3e5, rows)
+    t0 = golive + np.linspace(0.0, 0.99, rows)
+    life = np.minimum(60.0, np.linspace(0.0, exits, rows))
+    table = gain_profile(gain, t0, np.full(rows, ramp), life, 70)
+    assert table.shape == (rows, 70)
+    for j in range(0, rows, 7):
+        expected = gain_profile(gain[j], t0[j], ramp, life[j], 70)
+        assert table[j].tobytes() == expected.tobytes()
+    # one go-live for every row: the rows still come from the ramps
+    assert gain_profile(1.0, 0.5, np.full(rows, ramp), 60.0, 70).shape == (rows, 70)
+
+
+def test_one_if_uniform_takes_one_value_only_when_every_bit_agrees():
+    one_if_uniform = dx.finance._one_if_uniform
+    same = np.full((5000, 1), 6.0)
+    assert one_if_uniform(same, 5000).shape == (1, 1)
+    assert one_if_uniform(same, 5000)[0, 0] == 6.0
+    signed = same.copy()
+    signed[3] = -0.0
+    signed[4] = 0.0
+    assert one_if_uniform(signed, 5000) is signed  # -0.0 and 0.0 compare equal but are not the same value
+    different = same.copy()
+    different[-1] = np.nextafter(6.0, 7.0)
+    assert one_if_uniform(different, 5000) is different
+    assert one_if_uniform(same, 10) is same  # a small grid: as given
+
+
+def test_at_reads_each_series_at_its_period_whatever_the_layout():
+    at = dx.finance._at
+    rng = np.random.default_rng(3)
+    rows = dx.finance._GATHER_ROWS + 7  # a large table: one gather
+    table = rng.normal(size=(rows, 9))
+    k = rng.integers(0, 9, size=rows).astype(np.int16)
+    expected = table[np.arange(rows), k]
+    for a in (table, np.asfortranarray(table), np.ascontiguousarray(table[:, ::-1])[:, ::-1]):
+        assert at(a, k).tobytes() == expected.tobytes()
+    row = table[0]
+    assert at(np.broadcast_to(row, table.shape), k).tobytes() == row[k].tobytes()
+    series = rng.normal(size=(2, 3, 9))
+    j = rng.integers(0, 9, size=(2, 3))
+    assert at(series, j).tobytes() == np.take_along_axis(series, j[..., None], axis=-1)[..., 0].tobytes()
+
+
 # ----------------------------------------------------------------------- irr
 def test_irr_of_a_two_period_investment_is_the_simple_return():
     assert dx.finance.irr([-100.0, 110.0]) == pytest.approx(0.10, abs=1e-12)
