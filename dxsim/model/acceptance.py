@@ -22,6 +22,7 @@ budget that a later applicant of the same month may draw on.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from typing import TYPE_CHECKING, Any
 
@@ -119,6 +120,7 @@ class Assessments:
         # The assessments due and not written yet, in the order they were made due, one list per column
         # (contract, time, the maturity gain of its enterprise): their times never decrease.
         self._due: tuple[list[int], list[float], list[float]] = ([], [], [])
+        self._last = -math.inf  # the time of the last assessment made due (months)
 
     def due(self, contract: int, time: float) -> None:
         """Contract ``contract`` is assessed at ``time`` (months since the start; never before the last assessment due).
@@ -126,6 +128,9 @@ class Assessments:
         Its enterprise's maturity gain is read now (its application was just
         read as it went live), not among the month's others at its close.
         """
+        if time < self._last:  # the month's records are the first ones due (bisection): order is a must
+            raise ValueError(f"assessment at {time} months made due after one at {self._last}")
+        self._last = time
         contracts, times, gains = self._due
         contracts.append(contract)
         times.append(time)

@@ -212,3 +212,16 @@ def test_each_write_takes_the_assessments_due_before_its_end_in_the_order_they_f
         (3.0, [5, 6], [2.25, 2.25]),
         (4.0, [7], [3.0]),
     ]
+
+
+def test_an_assessment_made_due_before_the_last_one_is_refused() -> None:
+    # the month's records are the first ones due: an assessment out of order would be written in the wrong month
+    apps = [SimpleNamespace(traits=SimpleNamespace(maturity_gain=1.0)) for _ in range(3)]
+    env = simpy.Environment()
+    assessments = Assessments(env, _Book(env), apps, _Tally(), _Tally(), np.zeros((5, 1)), 2)  # type: ignore[arg-type]
+    assessments.due(0, 2.5)
+    assessments.due(1, 2.5)  # at the same time: in order
+    env.run(until=3.0)
+    assessments.write(2)  # none left to compare with in the lists: the last time is still known
+    with pytest.raises(ValueError, match=r"assessment at 1\.5 months made due after one at 2\.5"):
+        assessments.due(2, 1.5)
