@@ -115,12 +115,11 @@ def settle(
     life = np.minimum(lifetime, np.maximum(gone - golive, 0.0))  # the gain and the fee stop at the exit
     gain = gain_profile(np.where(works, np.clip(monthly_gain, 0.0, None), 0.0), offset, ramp, life, width)
     charged = np.where(works, fee, 0.0)
-    zeros = np.zeros_like(gain)  # every schedule of zeros below is this one array (read only)
+    # every schedule of zeros below is this one array (read only); in a term of 0 months (e.g. upfront) nothing
+    # is paid from go-live: deferred_payments would give zeros, every cell lying outside the term
+    zeros = np.zeros_like(gain)
     subscription = gain_profile(charged, offset, 0.0, life, width) if charged.any() else zeros
-    if term:  # payments from go-live
-        payments = deferred_payments(scheme, owed, gain, np.zeros(len(golive), dtype=np.int64), works, revenue)
-    else:  # none (e.g. upfront): deferred_payments gives zeros, every cell outside a term of 0 months
-        payments = zeros
+    payments = deferred_payments(scheme, owed, gain, np.zeros(len(golive), np.int64), works, revenue) if term else zeros
     paying = bool(term) and bool(payments.any())
     if paying and np.isfinite(gone).any():  # the enterprise pays in the months it begins in business
         payments = np.where(start[:, None] + np.arange(width) < gone[:, None], payments, 0.0)
