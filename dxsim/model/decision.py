@@ -37,21 +37,13 @@ acceptable payback, and what it must pay at signing fits its liquidity.
 from __future__ import annotations
 
 import functools
-import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
-from dxsim.finance import (
-    discount_factors,
-    gain_profile,
-    monthly_rate,
-    payback_period,
-    ramp_integral,
-    straight_line,
-)
+from dxsim.finance import gain_profile, monthly_rate, npv, payback_period, ramp_integral, straight_line
 from dxsim.model.schemes import expected_payments, fixed_months, fixed_payments, most_paid, window
 from dxsim.model.tax import TaxLaw, TaxPosition
 from dxsim.scenario.schema import PaymentScheme
@@ -598,49 +590,6 @@ def _groups(bits: NDArray[np.int64]) -> tuple[NDArray[np.intp], NDArray[np.intp]
     return order[new], which
 
 
-class _Discounts:
-    """Discount factors kept across decisions: :func:`~dxsim.finance.discount_factors`, bit for bit (thread safe).
-
-    An enterprise is evaluated in full month after month at the same monthly hurdle rate (a
-    ``national`` replication evaluates 64,000 rows at 21,600 distinct rates), and its factors
-    cost a ``pow`` each month of the horizon.  The factors of a rate are kept in a row of a table
-    of at most ``cells`` numbers (a power of two of rows, two at least): the row its bits hash
-    to, the newest rate there replacing the one before (a direct-mapped cache; a new horizon
-    makes a new table).  A rate whose bits are the same has the same factors, so what it keeps
-    changes no bit of what it gives.
-    """
-
-    def __init__(self, cells: int) -> None:
-        self._cells = cells
-        self._lock = threading.Lock()
-        self._bits = np.empty(0, dtype=np.uint64)  # each row's rate, as bits
-        self._filled = np.empty(0, dtype=bool)
-        self._table = np.empty((0, 0))
-
-    def __call__(self, rate: NDArray[np.float64], periods: int) -> NDArray[np.float64]:
-        """``discount_factors(rate, periods)`` for a 1-D ``rate`` (per month): shape ``(len(rate), periods)``."""
-        shift = 64 - max(1, (self._cells // max(periods, 1)).bit_length() - 1)  # 2 ** (64 - shift) rows
-        bits = np.ascontiguousarray(rate, dtype=np.float64).view(np.uint64)
-        row = ((bits * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(shift)).astype(np.intp)  # Fibonacci hashing
-        with self._lock:
-            if self._table.shape != (1 << (64 - shift), periods):  # a new horizon: a new table
-                self._table = np.empty((1 << (64 - shift), periods))
-                self._bits, self._filled = np.zeros(len(self._table), dtype=np.uint64), np.zeros(len(self._table), bool)
-            out = self._table.take(row, axis=0)
-            new = np.flatnonzero(~(self._filled[row] & (self._bits[row] == bits)))
-            if len(new):
-                fresh = discount_factors(rate[new], periods)
-                out[new] = fresh
-                _, first = np.unique(row[new], return_index=True)  # one rate a row
-                kept = row[new[first]]
-                self._table[kept], self._bits[kept], self._filled[kept] = fresh[first], bits[new[first]], True
-        return out
-
-
-#: The discount factors kept (16 MB at most; 9 MB over 36 months).
-_DISCOUNTS = _Discounts(cells=2**21)
-
-
 def _value_and_payback(
     offer: Offer,
     rows: NDArray[np.int64] | slice,
@@ -658,8 +607,7 @@ def _value_and_payback(
     months, inside = _windows(offer.scheme, max_payback[rows], horizon)
     flows = _flows(offer, rows, months, inside, gain, ramp, lifetime, tax_rate, tax)
     pi = failure[rows]
-    # finance.npv with one set of discount factors, kept across decisions: the same products and sums
-    npv_ok, npv_fail = np.add.reduce(flows[:, :, :horizon] * _DISCOUNTS(rho[rows], horizon), axis=-1)
+    npv_ok, npv_fail = npv(rho[rows], flows[:, :, :horizon])  # one set of discount factors
     value = (1.0 - pi) * npv_ok + pi * npv_fail
     seen = flows[0]
     if np.count_nonzero(inside) < inside.size:

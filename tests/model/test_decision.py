@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dxsim.finance import discount_factors, gain_profile, monthly_rate, straight_line
+from dxsim.finance import gain_profile, monthly_rate, straight_line
 from dxsim.model import decision
 from dxsim.model.decision import (
     Offer,
@@ -573,38 +573,6 @@ def test_payments_over_their_own_months_are_deducted_as_over_the_whole_grid(data
     want = np.array([np.einsum("ij,ij->i", full, inside.astype(np.float64)) for full in grid])
     got = decision._deductible(inside, (ok, fail))
     assert got.tobytes() == want.tobytes()
-
-
-@SETTINGS
-@given(
-    asks=st.lists(
-        st.tuples(
-            st.lists(
-                st.one_of(
-                    st.floats(-0.5, 0.5, allow_subnormal=False),
-                    st.sampled_from([0.0, -0.0, 0.01, 0.02, np.nan, np.inf, -1.0]),
-                ),
-                max_size=12,
-            ),
-            st.sampled_from([1, 3, 36]),
-        ),
-        max_size=8,
-    ),
-    cells=st.sampled_from([1, 8, 64, 2**12]),
-)
-def test_discount_factors_kept_are_those_computed_afresh(asks, cells):
-    # rates asked again (often: a table of a few rows, rates that collide and replace each other, a
-    # new horizon) have the factors finance.discount_factors gives them, bit for bit, and their npv
-    kept = decision._Discounts(cells)
-    for rates, periods in [*asks, *asks]:
-        rate = np.array(rates, dtype=np.float64)
-        with np.errstate(all="ignore"):
-            want = discount_factors(rate, periods)
-            got = kept(rate, periods)
-        assert got.shape == want.shape and got.tobytes() == want.tobytes()
-        got[...] = 7.0  # what it gives is the caller's own
-        with np.errstate(all="ignore"):
-            assert kept(rate, periods).tobytes() == want.tobytes()
 
 
 @SETTINGS
