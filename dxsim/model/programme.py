@@ -430,7 +430,8 @@ class ProgrammeState:
         admitted.  Only instruments that commit money give a grant: one that
         commits nothing covers no part of the price either (:meth:`entitlements`).
         """
-        if batch is None or not self.active or (admitted is not None and not admitted[platform]):
+        # not :attr:`active` (a property's call at each signing in a window): no instruments, nothing to commit
+        if batch is None or not self.instruments or (admitted is not None and not admitted[platform]):
             return ()
         pools = self.budgets[batch]
         grants = []
