@@ -60,11 +60,12 @@ def split_one(price: float, government_part: float, discount_share: float) -> tu
 class ContractBook:
     """Signed contracts, one row of doubles each (yuan and months), in one growing array.
 
-    A row holds the :attr:`SIGNED` columns, the :attr:`LATER` ones, then the
-    :attr:`ADOPTER` ones.  Each value is stored as the float64 it becomes in
-    :meth:`arrays` (no Python float kept per value), a contract is registered
-    by one ``fromlist`` of the array, and the columns become arrays by one
-    copy each.
+    A row holds the :attr:`SIGNED` columns, the :attr:`ADOPTER` ones, then the
+    :attr:`LATER` ones (:attr:`PLACE`).  Each value is stored as the float64 it
+    becomes in :meth:`arrays` (no Python float kept per value), the room for
+    rows is made with the :attr:`LATER` values in it, a contract is registered
+    by packing the rest of its row in one call, and the columns become arrays
+    by one copy each.
     """
 
     #: Columns set at signing.
@@ -102,8 +103,13 @@ class ContractBook:
         "exit",
         "renewal",
     )
-    #: Each column's place in a row.
-    PLACE: ClassVar[dict[str, int]] = {name: k for k, name in enumerate((*SIGNED, *LATER, *ADOPTER))}
+    #: Each column's place in a row, in the order of :meth:`arrays` (:attr:`SIGNED`, :attr:`LATER`,
+    #: :attr:`ADOPTER`); a row holds the :attr:`LATER` ones last: they are in the room before a row is
+    #: signed, so signing packs the others only.
+    _LAYOUT: ClassVar[tuple[str, ...]] = (*SIGNED, *ADOPTER, *LATER)
+    PLACE: ClassVar[dict[str, int]] = dict(
+        zip((*SIGNED, *LATER, *ADOPTER), map(_LAYOUT.index, (*SIGNED, *LATER, *ADOPTER)), strict=True)
+    )
     _WIDTH: ClassVar[int] = len(PLACE)
     #: The places of the columns each contract's later steps write (:meth:`started`, :meth:`assessed`).
     _AT_SIGNED: ClassVar[int] = PLACE["signed"]
@@ -112,10 +118,12 @@ class ContractBook:
     _AT_ASSESSED: ClassVar[int] = PLACE["assessed"]
     _AT_ACCEPTED: ClassVar[int] = PLACE["accepted"]
     _AT_AFTER: ClassVar[int] = PLACE["maturity_after"]
-    _UNSET: ClassVar[tuple[float, ...]] = tuple(LATER.values())
-    #: One row as native doubles: packing converts each value as ``array("d")`` does (``PyFloat_AsDouble``),
-    #: without the per-item parsing of ``array.fromlist``.
-    _ROW: ClassVar[struct.Struct] = struct.Struct(f"{_WIDTH}d")
+    #: What signing writes of a row (the :attr:`SIGNED` and :attr:`ADOPTER` columns) as native doubles:
+    #: packing converts each value as ``array("d")`` does (``PyFloat_AsDouble``), without the per-item
+    #: parsing of ``array.fromlist``.
+    _ROW: ClassVar[struct.Struct] = struct.Struct(f"{len(SIGNED) + len(ADOPTER)}d")
+    #: The room for one row: zeros where signing packs, then the :attr:`LATER` values until set.
+    _BLANK: ClassVar[bytes] = struct.pack(f"{_ROW.size}x{len(LATER)}d", *LATER.values())
     #: Rows of room the book first makes.
     _FIRST_ROOM: ClassVar[int] = 256
 
@@ -148,15 +156,14 @@ class ContractBook:
             raise ConservationError(f"contract parts add to {parts:.2f}, price is {price:.2f}")
         rows = self._rows
         cid = self._signed
-        row = self._ROW
-        at = cid * row.size  # in bytes
-        if at == len(rows) * rows.itemsize:  # no room left: double it
-            rows.frombytes(bytes(max(at, self._FIRST_ROOM * row.size)))
+        at = cid * self._WIDTH  # in doubles
+        if at == len(rows):  # no room left: double it
+            rows.frombytes(self._BLANK * max(cid, self._FIRST_ROOM))
         self._signed = cid + 1
         traits = app.traits
-        row.pack_into(
+        self._ROW.pack_into(
             rows,
-            at,
+            at * 8,  # in bytes
             app.enterprise,
             app.industry,
             app.platform,
@@ -166,7 +173,6 @@ class ContractBook:
             government_to_enterprise,
             platform_discount,
             enterprise_part,
-            *self._UNSET,
             traits.fails,
             traits.revenue,
             traits.liquidity,

@@ -45,12 +45,14 @@ def test_the_book_keeps_each_row_as_signed_as_it_grows_past_its_room():
         tr = app.traits
         adopter = (tr.fails, tr.revenue, tr.liquidity, tr.hurdle_rate, app.perceived_failure, tr.maturity)
         rest = (tr.margin, tr.high_tech, app.exit, app.renewal)
-        want.append([app.enterprise, app.industry, app.platform, t, app.price, *parts, *book._UNSET, *adopter, *rest])
+        want.append(
+            [app.enterprise, app.industry, app.platform, t, app.price, *parts, *book.LATER.values(), *adopter, *rest]
+        )
         assert len(book) == k + 1
     book.started(5, 9.0, True)
     book.set(n - 1, "golive", 7.25)
     book.assessed(np.array([2, n - 2]), np.array([4.0, 5.0]), np.array([True, False]), np.array([60.0, 20.0]))
-    at = ContractBook.PLACE
+    at = {name: j for j, name in enumerate(ContractBook.PLACE)}  # the columns of ``want``: in the order of arrays()
     want[5][at["wait"]], want[5][at["failed"]] = 9.0 - want[5][at["signed"]], True
     want[n - 1][at["golive"]] = 7.25
     for row, time, accepted, after in ((2, 4.0, True, 60.0), (n - 2, 5.0, False, 20.0)):
@@ -60,6 +62,7 @@ def test_the_book_keeps_each_row_as_signed_as_it_grows_past_its_room():
     assert list(got) == list(at)
     for name, k in at.items():
         assert got[name].shape == (n,) and got[name].tobytes() == table[:, k].tobytes(), name
+    assert sorted(ContractBook.PLACE.values()) == list(range(len(at)))  # every column has a place of its own
     cids = np.array([n - 1, 0, 300], dtype=np.int64)
     assert book.take("price", cids).tobytes() == table[cids, at["price"]].tobytes()
 
