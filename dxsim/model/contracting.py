@@ -456,7 +456,7 @@ class Contracting:
                     self.programme.release(g, app.platform)
                 self._turn_away(app)
                 return Refused("unwilling")
-        return Signed(self._sign(app, grants, now))
+        return Signed.of(self._sign(app, grants, now))
 
     def _still_adopts(self, app: Application, grants: tuple[Grant, ...]) -> bool:
         """Whether ``app`` still adopts with ``grants`` instead of what it counted on."""

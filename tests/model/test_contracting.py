@@ -44,6 +44,22 @@ def test_sign_outcomes_are_frozen_tagged_values():
         assert not hasattr(o, "__dict__")  # slots: one small object per attempt
 
 
+def test_signed_of_is_signed():
+    """``Signed.of`` sets the one field without the frozen ``__init__``: the same value, as immutable."""
+    assert [f.name for f in dataclasses.fields(Signed)] == ["contract"]  # a second field would be left unset
+    for contract in (0, 3, 29_483):
+        made = Signed.of(contract)
+        assert type(made) is Signed and made == Signed(contract) and made != Signed(contract + 1)
+        assert made.contract == contract and repr(made) == repr(Signed(contract))
+        assert hash(made) == hash(Signed(contract))
+        match made:
+            case Signed(c):
+                assert c == contract
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.contract = contract + 1  # type: ignore[misc]
+        assert not hasattr(made, "__dict__")
+
+
 def attempts(overrides: dict, seed: int = 1):
     """Run ``small`` with ``overrides``; return the world and every attempt to sign.
 
