@@ -515,7 +515,15 @@ class Contracting:
         cid = register.book.sign(app, now, gov_p, gov_e, discount, enterprise_part)
         register.grants.append(grants)
         register.apps.append(app)
-        self._pay_fixed(app, cid, enterprise_part + gov_e, month)
+        owed = enterprise_part + gov_e  # what the enterprise owes
+        receivables = self.working_capital.receivables
+        receivables.add(app.platform, owed)
+        if rules.fixed_months == 1:  # one payment at signing (upfront, or a hybrid's upfront fraction): the common case
+            first = float(fixed_payments(rules.scheme, np.array([owed]), 1)[0, 0]) if rules.deferred else owed
+            self.ledger.add("enterprise", "platform", month, cid, "enterprise_payment", first, app.platform)
+            receivables.reduce_one(app.platform, month, first)
+        else:
+            self._pay_instalments(app, cid, owed, month)
         if grants:
             self.grants.pay(cid, "signing")
         i = app.industry
@@ -526,22 +534,17 @@ class Contracting:
         self.counts["renewals" if app.renewal else "adoptions"][month * self.live.industries + i] += 1
         return cid
 
-    def _pay_fixed(self, app: Application, cid: int, owed: float, month: int) -> None:
-        """Write the payments of contract ``cid`` known at signing in ``month`` (yuan); ``owed`` is what the enterprise owes.
+    def _pay_instalments(self, app: Application, cid: int, owed: float, month: int) -> None:
+        """Write the instalments of contract ``cid`` signed in ``month`` (yuan), paid over more than one month; ``owed`` is what the enterprise owes.
 
         The enterprise pays an instalment in each month it begins in
         business; the instalments after its exit are written off, a payment
-        shortfall the platform bears in the exit month.
+        shortfall the platform bears in the exit month.  (:meth:`_sign`
+        writes a payment in one month itself, and the receivable.)
         """
         rules = self.rules
         receivables = self.working_capital.receivables
-        receivables.add(app.platform, owed)
         n_fixed = rules.fixed_months
-        if n_fixed == 1:  # one payment at signing (upfront, or a hybrid's upfront fraction): the common case
-            first = float(fixed_payments(rules.scheme, np.array([owed]), 1)[0, 0]) if rules.deferred else owed
-            self.ledger.add("enterprise", "platform", month, cid, "enterprise_payment", first, app.platform)
-            receivables.reduce_one(app.platform, month, first)
-            return
         fixed = fixed_payments(rules.scheme, np.array([owed]), n_fixed)[0]
         months = month + np.arange(n_fixed)
         unpaid = float(fixed[months >= app.exit].sum())
