@@ -52,9 +52,11 @@ def split_one(price: float, government_part: float, discount_share: float) -> tu
     """
     d = discount_share * price
     room = price - d
-    g = room if room < government_part else government_part  # min(government_part, room), without a call
+    # np.minimum(government_part, room) and np.maximum(rest, 0.0) without a call: the first where it is
+    # strictly less (greater) or NaN, else the second, as numpy picks between equal zeros of either sign
+    g = government_part if government_part < room or government_part != government_part else room
     rest = room - g
-    return g, d, 0.0 if rest < 0.0 else rest  # max(rest, 0.0)
+    return g, d, rest if rest > 0.0 or rest != rest else 0.0
 
 
 class ContractBook:
@@ -163,7 +165,7 @@ class ContractBook:
         traits = app.traits
         self._ROW.pack_into(
             rows,
-            at * 8,  # in bytes
+            at * rows.itemsize,  # in bytes
             app.enterprise,
             app.industry,
             app.platform,

@@ -6,6 +6,7 @@ import math
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -83,4 +84,24 @@ def test_split_one_is_split_price_of_one_contract(price, government_part, share)
     share = 0.1 if government_part in (630.0, 700.0) else share
     one = split_one(price, government_part, share)
     many = split_price(np.array([price]), np.array([government_part]), share)
+    assert [np.float64(x).tobytes() for x in one] == [x[0].tobytes() for x in many]
+
+
+@pytest.mark.parametrize(
+    ("price", "government_part", "share"),
+    [
+        (0.0, -0.0, 0.0),  # a tie of zeros: numpy's minimum picks the second, Python's min the first
+        (0.0, 0.0, 0.0),
+        (-0.0, 0.0, 0.0),  # the rest -0.0: numpy's maximum picks the +0.0
+        (700.0, math.nan, 0.1),
+        (math.nan, 30.0, 0.1),
+        (math.inf, 30.0, 0.1),  # the room NaN (inf - inf)
+        (100.0, math.inf, 0.1),
+        (100.0, -math.inf, 0.1),
+    ],
+)
+def test_split_one_is_split_price_at_zeros_of_either_sign_and_nan(price, government_part, share):
+    one = split_one(price, government_part, share)
+    with np.errstate(invalid="ignore"):  # inf - inf
+        many = split_price(np.array([price]), np.array([government_part]), share)
     assert [np.float64(x).tobytes() for x in one] == [x[0].tobytes() for x in many]
