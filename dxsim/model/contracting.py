@@ -239,8 +239,10 @@ class LiveContracts:
             lifetime_end = now + self.per_industry[i][4]
             if lifetime_end < exit_at:  # in use to its lifetime's end: then its enterprise considers renewing
                 end = int(lifetime_end)
-                score = traits.maturity + traits.maturity_gain
-                self.renewals.schedule(app.enterprise, i, lifetime_end, app.attempt, score)
+                renewals = self.renewals
+                if lifetime_end < renewals.until[i]:  # renewed within the run (otherwise no call)
+                    score = traits.maturity + traits.maturity_gain
+                    renewals.schedule(app.enterprise, i, lifetime_end, app.attempt, score)
             else:  # in use until its enterprise exits
                 end = int(exit_at)
             if end < self.horizon:
