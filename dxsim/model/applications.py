@@ -258,10 +258,10 @@ class Applicants:
             now = self.env._now
             if cap is None or self.busy[p] < cap:  # it starts at once: in service without waiting
                 self.busy[p] += 1
-                self.occupancy.change(p, now, 0, 1)  # waiting, busy
+                self.occupancy.change(p, now, 1)  # in service
                 self._start(outcome.contract, p, now, event)
             else:
-                self.occupancy.change(p, now, 1, 0)
+                self.occupancy.change(p, now, 0, 1)  # in service, waiting
                 self.waiting[p].append(outcome.contract)
         elif isinstance(outcome, Waits):
             _schedule(event, outcome.until - self.env._now, self._apply, app)
@@ -293,10 +293,10 @@ class Applicants:
             step = None  # it is the assessment's step now
         queue = self.waiting[p]
         if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
-            self.occupancy.change(p, now, -1, 0)
+            self.occupancy.change(p, now, 0, -1)
             self._start(queue.popleft(), p, now, step)
         else:
-            self.occupancy.change(p, now, 0, -1)
+            self.occupancy.change(p, now, -1)
             self.busy[p] -= 1
 
     def _assess(self, event: simpy.Event) -> None:

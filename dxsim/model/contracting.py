@@ -189,9 +189,13 @@ class LiveContracts:
         self.receivables = receivables
         self.industry = industry
         self.rules = rules
-        #: ``in_use`` changed one contract at a time, on Python floats, as one row of cells in C order
-        #: (month m, industry i at m x :attr:`industries` + i): one index is cheaper than a pair.
-        self.in_use = flat_cells(in_use)
+        #: ``in_use`` changed one contract at a time as a list of Python floats, its cells in C order (month
+        #: m, industry i at m x :attr:`industries` + i): a list's item costs less than an array's cell, and
+        #: one index less than a pair.  A month's row is copied to the array as the month closes
+        #: (:meth:`month_closed`): what is read of it (the months before one's start, the results) is of
+        #: closed months, and no contract changes a closed month's row (it goes live now, ends later).
+        self.in_use: list[float] = in_use.ravel().tolist()
+        self._in_use_rows = in_use
         self.industries = in_use.shape[1]
         self.realised = realised_share(quality)
         self.renewals = renewals
@@ -239,21 +243,25 @@ class LiveContracts:
             lifetime_end = now + self.per_industry[i][4]
             if lifetime_end < exit_at:  # in use to its lifetime's end: then its enterprise considers renewing
                 end = int(lifetime_end)
-                score = traits.maturity + traits.maturity_gain
-                self.renewals.schedule(app.enterprise, i, lifetime_end, app.attempt, score)
+                renewals = self.renewals
+                if lifetime_end < renewals.until[i]:  # renewed within the run (otherwise no call)
+                    score = traits.maturity + traits.maturity_gain
+                    renewals.schedule(app.enterprise, i, lifetime_end, app.attempt, score)
             else:  # in use until its enterprise exits
                 end = int(exit_at)
             if end < self.horizon:
                 in_use[end * width + i] -= 1
 
-    def month_closed(self) -> None:
-        """A month closes: settle the contracts gone live in it now if the run reads them monthly (:attr:`monthly`).
+    def month_closed(self, month: int) -> None:
+        """Month ``month`` closes: its row of ``in_use``; settle the contracts gone live in it now if the run reads them monthly (:attr:`monthly`).
 
         Otherwise they wait for the run's end (:meth:`settle` then writes
         the same ledger entries in the same order: each schedule is written
         contract by contract, in the order the contracts went live, and no
         other schedule comes between them).
         """
+        width = self.industries
+        self._in_use_rows[month] = self.in_use[month * width : (month + 1) * width]
         if self.monthly:
             self.settle()
 

@@ -248,7 +248,7 @@ class MonthlyDriver:
     def close_month(self, t: int) -> None:
         """Record the end-of-month state of month ``t`` (called at time t + 1)."""
         self.assessments.write(t)
-        self.live.month_closed()
+        self.live.month_closed(t)
         stats = self.series.platform
         stats["receivables"][t] = self.receivables.level(t)
         wait, busy = self.occupancy.close(float(t + 1))

@@ -163,8 +163,13 @@ class Renewals:
     """
 
     def __init__(self, renewal: NDArray[np.bool_], months: int, enterprises: int | None = None) -> None:
-        self.renewal: list[bool] = np.asarray(renewal, dtype=np.bool_).tolist()  # read per solution gone live: bools
         self.months = months
+        #: Per industry, the time (months) before which a lifetime's end is renewed within the run: the
+        #: horizon if its solution is renewed, -inf if not (Python floats, read per solution gone live,
+        #: by :meth:`schedule` and by its caller, which calls it only for a lifetime ending before).
+        self.until: list[float] = [
+            float(months) if r else -math.inf for r in np.asarray(renewal, dtype=np.bool_).tolist()
+        ]
         #: The last month whose considerers were drawn (a lifetime ending in it waits for the next).
         self.opened = -1
         self._due: defaultdict[int, list[tuple[int, int, float, int, float]]] = defaultdict(list)
@@ -183,7 +188,7 @@ class Renewals:
         shorter than a month), if its industry renews and ``end`` is inside
         the horizon.
         """
-        if not self.renewal[industry] or end >= self.months:
+        if end >= self.until[industry]:  # not renewed, or at or after the horizon (end is finite)
             return
         month = int(end)
         if month <= self.opened:

@@ -178,23 +178,28 @@ class Occupancy:
             self._waiting_now.flags.writeable = False
         return self._waiting_now
 
-    def change(self, p: int, now: float, waiting: int, busy: int) -> None:
-        """Add ``waiting`` and ``busy`` (may be negative) at platform ``p`` at time ``now``.
+    def change(self, p: int, now: float, busy: int, waiting: int = 0) -> None:
+        """Add ``busy`` and ``waiting`` (may be negative) at platform ``p`` at time ``now``.
 
         Called by position (a cheaper call: it is called as applicants start,
-        queue and go live).
+        queue and go live), mostly with ``busy`` alone.  A platform with no
+        one waiting adds nothing to its waiting integral (0 x dt: the same
+        sum).
         """
-        last, in_service = self._last, self._busy
+        last = self._last
         dt = now - last[p]
-        self._area_wait[p] += self._waiting[p] * dt
-        self._area_busy[p] += in_service[p] * dt
         last[p] = now
+        queued = self._waiting[p]
+        if queued:
+            self._area_wait[p] += queued * dt
+        in_service = self._busy
+        count = in_service[p]
+        self._area_busy[p] += count * dt
+        in_service[p] = count + busy
         if waiting:
-            count = self._waiting[p] + waiting
-            self._waiting[p] = self._waiting_cells[p] = count
+            queued += waiting
+            self._waiting[p] = self._waiting_cells[p] = queued
             self._waiting_now = None
-        if busy:
-            in_service[p] += busy
 
     def close(self, end: float, length: float = 1.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Time-average waiting and busy counts over ``[end - length, end)``."""

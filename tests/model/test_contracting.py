@@ -208,3 +208,24 @@ def test_a_decision_on_few_enterprises_unrecorded_skips_the_screen_and_adopts_as
     alone = [out for n, screen, _, out in seen if n == 1 and not screen]
     assert True in alone and False in alone  # some the screen would have ruled out, some it lets through
     assert any(record for _, _, record, _ in seen)
+
+
+def test_in_use_is_counted_in_a_list_and_each_month_s_row_copied_as_it_closes():
+    # no contract changes a closed month's row, so the array's rows, copied at each close, are the list's
+    world = World(dx.load_scenario("small").with_overrides({"horizon_months": 36}), replication_key(3, 1))
+    live = world.live
+    rows = live._in_use_rows
+    close = world.driver.close_month
+    closed = []
+
+    def closing(t: int) -> None:
+        close(t)
+        closed.append(t)
+        listed = np.reshape(live.in_use, rows.shape)
+        np.testing.assert_array_equal(rows[: t + 1], listed[: t + 1])  # rows of closed months unchanged since
+        assert not rows[t + 1 :].any()  # the rest not written yet
+
+    world.driver.close_month = closing
+    world.run()
+    assert closed == list(range(36))
+    assert rows[:36].any() and (np.reshape(live.in_use, rows.shape) == rows).all()

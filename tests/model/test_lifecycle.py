@@ -354,3 +354,14 @@ def test_settlement_up_to_the_horizon_is_the_whole_grid_cut_there() -> None:
     np.testing.assert_array_equal(
         settle(**common, scheme=share, horizon=12).payments, settle(**common, scheme=share).payments
     )
+
+
+def test_a_lifetime_is_renewed_only_before_its_industry_s_until():
+    # until: the horizon for a renewed solution, -inf for one not renewed; the caller skips schedule past it
+    renewals = Renewals(np.array([True, False]), 24)
+    assert renewals.until == [24.0, -np.inf]
+    for industry, end in ((0, 23.5), (0, 24.0), (1, 3.5)):
+        renewals.schedule(industry + 10, industry, end, 0, 50.0)
+    assert renewals.due(3, np.ones(2), np.ones(2)).ids.tolist() == []  # industry 1 is not renewed
+    assert renewals.due(23, np.ones(2), np.ones(2)).ids.tolist() == [10]
+    assert renewals.due(24, np.ones(2), np.ones(2)).ids.tolist() == []  # 24.0 is at the horizon

@@ -36,7 +36,7 @@ def test_the_number_waiting_is_read_after_each_change_and_averaged_over_the_mont
     waiting = np.zeros(3)
     # (platform, time, change of the number waiting, change of the number in service)
     for p, now, w, b in [(0, 0.25, 1, 0), (0, 0.5, 0, 1), (2, 0.5, 1, 0), (0, 0.75, -1, 0), (2, 0.75, 1, 1)]:
-        occupancy.change(p, now, w, b)
+        occupancy.change(p, now, b, w)
         waiting[p] += w
         np.testing.assert_array_equal(occupancy.waiting, waiting)
     wait, busy = occupancy.close(1.0)
