@@ -214,7 +214,7 @@ class _Pool:
         threshold = cols.threshold
         n = self._size
         # each entry's level by take: on the whole pool fewer instructions than indexing (not so on a few elements)
-        due = np.flatnonzero(threshold[:n] <= level.take(cols.industry[:n]))
+        due = (threshold[:n] <= level.take(cols.industry[:n])).nonzero()[0]
         taken = (cols.ids[due], cols.industry[due], threshold[due], cols.attempt[due])
         threshold[due] = np.inf
         self._spent += len(due)
@@ -238,7 +238,7 @@ class _Pool:
 
     def _compact(self) -> None:
         """Drop the spent rows, keeping as much room as the columns had (the pool grows back)."""
-        keep = np.flatnonzero(np.isfinite(self._columns.threshold[: self._size]))
+        keep = np.isfinite(self._columns.threshold[: self._size]).nonzero()[0]
         room = len(self._columns.ids)
         self._columns = _Columns(*(_grown(getattr(self._columns, f)[keep], room) for f in self._FIELDS))
         self._size = len(keep)
@@ -337,7 +337,7 @@ class Thresholds:
         """
         lo = self.integrated.copy()
         self.integrated = lo + hazard
-        moving = np.flatnonzero(hazard > 0)
+        moving = (hazard > 0).nonzero()[0]
         first_ids, first_industry, first_e = self._first_thresholds(moving, self.integrated[moving])
         again_ids, again_industry, again_e, again_attempt = self._pending.take(self.integrated)
         ids = np.concatenate([first_ids, again_ids])
@@ -498,8 +498,10 @@ class Memo:
     def get(self, ids: NDArray[np.int64], only: Sequence[str] | None = None) -> dict[str, NDArray[Any]]:
         """The values of enterprises ``ids``: all of them, or ``only`` those named (each gathered alone)."""
         names, rows, columns = self._kept if self._kept is not None else self._keep()
-        if only is not None:
-            return {name: columns[name][ids] if name in columns else rows[ids, names.index(name)] for name in only}
+        if only is not None:  # a float's column gathered by take (a pair of indices costs more)
+            return {
+                name: columns[name][ids] if name in columns else rows[:, names.index(name)].take(ids) for name in only
+            }
         # one gather of whole rows: an enterprise's float values lie side by side in memory
         out = dict(zip(names, np.ascontiguousarray(rows.take(ids, axis=0).T), strict=True))
         out.update({name: column[ids] for name, column in columns.items()})
@@ -682,7 +684,7 @@ class Population:
 
     def industry_of(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
         """Industry index of global enterprise ids."""
-        return np.asarray(np.searchsorted(self.offset, ids, side="right") - 1, dtype=np.int64)
+        return np.asarray(self.offset.searchsorted(ids, side="right") - 1, dtype=np.int64)
 
     def step(self, hazard: NDArray[np.float64], month: int) -> Considerers:
         """The considerers of ``month`` at ``hazard`` (per month); see :meth:`Thresholds.step`."""
