@@ -18,7 +18,6 @@ attribute or decision), an id (enterprise, platform, industry) and an index
 from __future__ import annotations
 
 import functools
-import math
 import zlib
 from collections.abc import Sequence
 
@@ -100,7 +99,7 @@ def _grid(ids: NDArray[np.int64], index: NDArray[np.int64]) -> tuple[int, int] |
     """
     if _single(ids) or _single(index) or ids.size * index.size < _TABLE_FROM:  # the broadcast holds fewer
         return None
-    n = math.prod(np.broadcast_shapes(ids.shape, index.shape))
+    n = np.broadcast(ids, index).size  # the elements of the broadcast
     if n < _TABLE_FROM:
         return None
     pairs = (int(ids.max()) + 1, int(index.max()) + 1)
