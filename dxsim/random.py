@@ -18,7 +18,6 @@ attribute or decision), an id (enterprise, platform, industry) and an index
 from __future__ import annotations
 
 import functools
-import math
 import zlib
 from collections.abc import Sequence
 
@@ -100,7 +99,7 @@ def _grid(ids: NDArray[np.int64], index: NDArray[np.int64]) -> tuple[int, int] |
     """
     if _single(ids) or _single(index) or ids.size * index.size < _TABLE_FROM:  # the broadcast holds fewer
         return None
-    n = math.prod(np.broadcast_shapes(ids.shape, index.shape))
+    n = np.broadcast(ids, index).size  # the elements of the broadcast
     if n < _TABLE_FROM:
         return None
     pairs = (int(ids.max()) + 1, int(index.max()) + 1)
@@ -217,9 +216,9 @@ class Keys:
         if _single(ids_a):
             z = _mix_int(int(self._base(stream)) ^ _mix_int(int(ids_a.reshape(())) * _GOLDEN_INT & _MASK))
         else:
-            z = self._id_part(stream, np.atleast_1d(ids_a))
+            z = self._id_part(stream, ids_a if ids_a.ndim else ids_a.reshape(1))  # np.atleast_1d, inline
         if not _single(idx_a):
-            last = _index_hash(np.atleast_1d(idx_a))
+            last = _index_hash(idx_a if idx_a.ndim else idx_a.reshape(1))
             return _mix(np.uint64(z) ^ last if isinstance(z, int) else z ^ last)
         last_int = _mix_int((int(idx_a.reshape(())) * _M2_INT + 1) & _MASK)
         if isinstance(z, int):
@@ -231,8 +230,9 @@ class Keys:
 
         Equal to ``{s: self.uniform(s, ids) for s in streams}``, only faster.
         """
-        ids_mix = _id_hash(np.atleast_1d(np.asarray(ids, dtype=np.int64)))
-        last = _mix(np.atleast_1d(np.uint64(1)))
+        ids_a = np.asarray(ids, dtype=np.int64)
+        ids_mix = _id_hash(ids_a if ids_a.ndim else ids_a.reshape(1))
+        last = _INDEX_HASHES[:1]  # the hash of index 0, _mix(1)
         return {s: _to_unit(_mix(_mix(self._base(s) ^ ids_mix) ^ last)) for s in streams}
 
     def uniform(self, stream: str, ids: ArrayLike, index: ArrayLike = 0) -> NDArray[np.float64]:

@@ -63,6 +63,9 @@ _SCREEN_FROM = 128
 #: Up to this many possible (industry, platform) pairs, the platforms' screen finds the pairs offered by counting.
 _COUNTED_PAIRS = 1 << 10
 
+#: Up to this many contracts, the platforms' screen evaluates each one's failure probability (not each distinct pair's).
+_EACH_ROW = 16
+
 
 class Prices:
     """The prices the platforms quote this month (the driver reprices them at each month's start).
@@ -145,13 +148,13 @@ class WorkingCapital:
         """
         headroom = self.limit - self._level()
         ok = np.ones(len(adopt), dtype=bool)
-        rows = np.flatnonzero(adopt)
+        rows = adopt.nonzero()[0]
         if len(rows) == 0:
             return ok
         order = rows[np.lexsort((time[rows], platform[rows]))]
         p = platform[order]
         before = np.cumsum(owed[order]) - owed[order]  # owed by those ahead, all platforms
-        first = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
+        first = np.r_[True, p[1:] != p[:-1]].nonzero()[0]
         before -= np.repeat(before[first], np.diff(np.r_[first, len(p)]))  # ... of the same platform
         ok[order] = before < headroom[p]
         return ok
@@ -515,18 +518,15 @@ class PlatformScreen:
         all of its attributes the platform reads.
         """
         p = self.platforms
-        # one evaluation per (industry, platform) pair offered a contract
-        pair = industry * len(p.quality) + platform
-        # the distinct pairs in increasing order: counted in one pass where there are few possible pairs
-        few = len(self.mean_benefit) * len(p.quality) <= _COUNTED_PAIRS
-        pairs = np.flatnonzero(np.bincount(pair)) if few else np.unique(pair)
-        of, at = np.divmod(pairs, len(p.quality))  # each pair's industry and platform
+        of, at, back = self._pairs(industry, platform)
         failure = _failure_probabilities(
             self.industry.failure[of],
             p.quality[at],
             p.experience[at],
             self.industry.failure_learning_ratio[of],
-        )[np.searchsorted(pairs, pair)]
+        )
+        if back is not None:
+            failure = failure[back]
         level = maturity_level(maturity + self.industry.mean_maturity_gain[industry])
         passes = (1.0 - failure) * (level >= self.rules.acceptance_level)
         factor = benefit_factor(maturity, self.reference[industry], self.exponent[industry])
@@ -548,6 +548,26 @@ class PlatformScreen:
             vat_share=law.vat_share,
             input_vat_share=law.input_vat_share,
         )
+
+    def _pairs(
+        self, industry: NDArray[np.int64], platform: NDArray[np.int64]
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64] | None]:
+        """Where to evaluate the failure probabilities of contracts of ``industry`` at ``platform``.
+
+        The industries and platforms to evaluate and, for each contract, its
+        entry among them (None: one entry per contract, in order).  Up to
+        :data:`_EACH_ROW` contracts, each one's own pair (a pair's probability
+        is a function of the pair alone: the same floats, fewer numpy calls);
+        above, each distinct pair once.
+        """
+        if len(industry) <= _EACH_ROW:
+            return industry, platform, None
+        n = len(self.platforms.quality)
+        pair = industry * n + platform
+        # the distinct pairs in increasing order: counted in one pass where there are few possible pairs
+        pairs = np.bincount(pair).nonzero()[0] if len(self.mean_benefit) * n <= _COUNTED_PAIRS else np.unique(pair)
+        of, at = np.divmod(pairs, n)  # each pair's industry and platform
+        return of, at, pairs.searchsorted(pair)
 
     def money(
         self, amount: NDArray[np.float64], to_price: NDArray[np.float64], level: NDArray[np.int64]
@@ -731,7 +751,7 @@ class Demand:
         counted on, perceived failure, benefit share, renewing, exit time;
         ``t`` is the month.
         """
-        rows = np.flatnonzero(adopt)
+        rows = adopt.nonzero()[0]
         if len(rows) == 0:
             return
         ids, industry, platform, time, _, _, price, counted, failure, trust, renewing, _ = head
@@ -797,7 +817,7 @@ class Demand:
         adopt: NDArray[np.bool_],
     ) -> NDArray[np.bool_]:
         """Whether each would-be adopter's platform signs (True elsewhere); count the declined in month ``t``."""
-        rows = np.flatnonzero(adopt)
+        rows = adopt.nonzero()[0]
         signs = np.ones(len(adopt), dtype=bool)
         if len(rows) == 0:
             return signs
@@ -810,8 +830,9 @@ class Demand:
             att.maturity[rows],
             att.revenue[rows],
         )
-        signs[rows] = value.signs
-        declined = rows[~value.signs]
+        signed = value.signs
+        signs[rows] = signed
+        declined = rows[~signed]
         count = self.screen.declined
         count[t] += np.bincount(c.industry[declined], minlength=count.shape[1])
         return signs
@@ -831,7 +852,7 @@ class Demand:
         ``arrival`` the times are the considerers' own.
         """
         rule = self.rules.allocation
-        rows = np.flatnonzero(applicants)
+        rows = applicants.nonzero()[0]
         if rule == "arrival" or len(rows) < 2:
             return c.time
         draws = self.keys.uniform(LOTTERY_STREAM, c.ids[rows], t) if rule == "lottery" else None
@@ -902,6 +923,6 @@ class Demand:
         )
         rows = np.arange(len(safe))
         if valid is None:
-            return safe[rows, np.argmax(utility, axis=1)], np.ones(len(safe), dtype=bool)
-        pick = np.argmax(np.where(valid, utility, -np.inf), axis=1)
+            return safe[rows, utility.argmax(axis=1)], np.ones(len(safe), dtype=bool)
+        pick = np.where(valid, utility, -np.inf).argmax(axis=1)
         return safe[rows, pick], np.asarray(valid.any(axis=1))

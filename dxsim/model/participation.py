@@ -162,7 +162,7 @@ def receipts_value(
     paid_ok, paid_fail = expected_payments(offer.scheme, offer.owed, months, offer.golive, gain, offer.monthly_revenue)
     if (offer.subscription > 0).any():
         paid_ok = paid_ok + gain_profile(offer.subscription, offer.golive, 0.0, outlook.lifetime, months)
-    pv_ok, pv_fail = npv(rho, np.stack([paid_ok, paid_fail]))
+    pv_ok, pv_fail = npv(rho, np.array([paid_ok, paid_fail]))  # stacked (np.stack's array, one C call)
     pi = outlook.failure
     price_part, reward = programme_receipts(offer, outlook.accepted, money, rho)
     return np.asarray((1.0 - vat_share) * ((1.0 - pi) * pv_ok + pi * pv_fail + price_part) + reward)
@@ -181,8 +181,8 @@ def programme_receipts(
     if not (money.price_part.any() or money.reward.any()):
         return 0.0, 0.0
     n = len(offer.golive)
-    when = np.stack([np.zeros(n), np.floor(offer.golive), np.floor(offer.golive + offer.acceptance_delay)])
-    weight = (1.0 + rho) ** -when * np.stack([np.ones(n), np.ones(n), accepted])
+    when = np.array([np.zeros(n), np.floor(offer.golive), np.floor(offer.golive + offer.acceptance_delay)])
+    weight = (1.0 + rho) ** -when * np.array([np.ones(n), np.ones(n), accepted])
     return (money.price_part * weight).sum(axis=0), (money.reward * weight).sum(axis=0)
 
 

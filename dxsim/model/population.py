@@ -214,7 +214,7 @@ class _Pool:
         threshold = cols.threshold
         n = self._size
         # each entry's level by take: on the whole pool fewer instructions than indexing (not so on a few elements)
-        due = np.flatnonzero(threshold[:n] <= level.take(cols.industry[:n]))
+        due = (threshold[:n] <= level.take(cols.industry[:n])).nonzero()[0]
         taken = (cols.ids[due], cols.industry[due], threshold[due], cols.attempt[due])
         threshold[due] = np.inf
         self._spent += len(due)
@@ -238,7 +238,7 @@ class _Pool:
 
     def _compact(self) -> None:
         """Drop the spent rows, keeping as much room as the columns had (the pool grows back)."""
-        keep = np.flatnonzero(np.isfinite(self._columns.threshold[: self._size]))
+        keep = np.isfinite(self._columns.threshold[: self._size]).nonzero()[0]
         room = len(self._columns.ids)
         self._columns = _Columns(*(_grown(getattr(self._columns, f)[keep], room) for f in self._FIELDS))
         self._size = len(keep)
@@ -278,6 +278,20 @@ def _ranges(start: NDArray[np.int64], stop: NDArray[np.int64]) -> NDArray[np.int
     """The positions ``start[j] .. stop[j] - 1`` of every ``j``, one after the other."""
     n = stop - start
     return (start - n.cumsum() + n).repeat(n) + np.arange(int(n.sum()), dtype=np.int64)
+
+
+def _stable_order(keys: NDArray[Any]) -> NDArray[np.int64]:
+    """``np.argsort(keys, kind="stable")``, by the default sort where the keys are distinct.
+
+    Distinct keys have one sorting permutation, which any sort finds (the
+    default one is several times faster on 64-bit keys); among equal keys the
+    stable sort's order of positions is kept, sorting again stably.
+    """
+    order = np.asarray(keys.argsort(), dtype=np.int64)
+    ranked = keys[order]
+    if (ranked[1:] == ranked[:-1]).any():
+        return np.asarray(keys.argsort(kind="stable"), dtype=np.int64)
+    return order
 
 
 def _keys_of(industry: NDArray[np.int64], value: NDArray[np.float64]) -> NDArray[np.complex128]:
@@ -337,7 +351,7 @@ class Thresholds:
         """
         lo = self.integrated.copy()
         self.integrated = lo + hazard
-        moving = np.flatnonzero(hazard > 0)
+        moving = (hazard > 0).nonzero()[0]
         first_ids, first_industry, first_e = self._first_thresholds(moving, self.integrated[moving])
         again_ids, again_industry, again_e, again_attempt = self._pending.take(self.integrated)
         ids = np.concatenate([first_ids, again_ids])
@@ -382,7 +396,7 @@ class Thresholds:
             return self.keys.permutation_index(f"holder:{i}", n, positions)
         at = int(self._dense_at[i])
         if not self._permuted[i]:
-            self._holder[at : at + n] = np.argsort(self.keys.bits(f"holder:{i}", np.arange(n)), kind="stable")
+            self._holder[at : at + n] = _stable_order(self.keys.bits(f"holder:{i}", np.arange(n)))
             self._permuted[i] = True
         return self._holder[at + positions]
 
@@ -498,8 +512,10 @@ class Memo:
     def get(self, ids: NDArray[np.int64], only: Sequence[str] | None = None) -> dict[str, NDArray[Any]]:
         """The values of enterprises ``ids``: all of them, or ``only`` those named (each gathered alone)."""
         names, rows, columns = self._kept if self._kept is not None else self._keep()
-        if only is not None:
-            return {name: columns[name][ids] if name in columns else rows[ids, names.index(name)] for name in only}
+        if only is not None:  # a float's column gathered by take (a pair of indices costs more)
+            return {
+                name: columns[name][ids] if name in columns else rows[:, names.index(name)].take(ids) for name in only
+            }
         # one gather of whole rows: an enterprise's float values lie side by side in memory
         out = dict(zip(names, np.ascontiguousarray(rows.take(ids, axis=0).T), strict=True))
         out.update({name: column[ids] for name, column in columns.items()})
@@ -682,7 +698,7 @@ class Population:
 
     def industry_of(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
         """Industry index of global enterprise ids."""
-        return np.asarray(np.searchsorted(self.offset, ids, side="right") - 1, dtype=np.int64)
+        return np.asarray(self.offset.searchsorted(ids, side="right") - 1, dtype=np.int64)
 
     def step(self, hazard: NDArray[np.float64], month: int) -> Considerers:
         """The considerers of ``month`` at ``hazard`` (per month); see :meth:`Thresholds.step`."""

@@ -39,10 +39,12 @@ def test_a_choice_among_valid_slots_only_is_the_general_choice(small_world, data
     np.testing.assert_array_equal(chosen[0], general[0])
 
 
+@pytest.mark.parametrize("each_row", [0, 1 << 20])  # each distinct pair evaluated once, or each offer's own
 @pytest.mark.parametrize("counted", [0, 1 << 20])  # the pairs found by sorting, or by counting
-def test_the_screen_values_each_offer_at_its_own_platforms_failure_probability(monkeypatch, counted):
+def test_the_screen_values_each_offer_at_its_own_platforms_failure_probability(monkeypatch, counted, each_row):
     """One failure probability per (industry, platform) pair, gathered back to each offer: its own pair's."""
     monkeypatch.setattr(demand, "_COUNTED_PAIRS", counted)
+    monkeypatch.setattr(demand, "_EACH_ROW", each_row)
     w = World(dx.load_scenario("platform-pilot-2022"), replication_key(2, 0))
     screen, p, ind = w.driver.demand.screen, w.driver.demand.platforms, w.driver.demand.offers.industry
     asked: list[tuple[np.ndarray, np.ndarray]] = []
@@ -67,3 +69,24 @@ def test_the_screen_values_each_offer_at_its_own_platforms_failure_probability(m
     monkeypatch.setattr(demand, "valuation", valuation_spy)
     w.run()
     assert len(checked) > 10 and any(checked)  # offers sharing a pair among them
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_the_screen_evaluates_each_offers_own_pair(small_world, data):
+    """The pairs to evaluate and each offer's entry among them give back every offer's (industry, platform)."""
+    screen = small_world.driver.demand.screen
+    n_ind, n_pl = len(screen.mean_benefit), len(screen.platforms.quality)
+    n = data.draw(st.integers(0, 3 * demand._EACH_ROW))
+    industry = np.array(data.draw(st.lists(st.integers(0, n_ind - 1), min_size=n, max_size=n)), dtype=np.int64)
+    platform = np.array(data.draw(st.lists(st.integers(0, n_pl - 1), min_size=n, max_size=n)), dtype=np.int64)
+    of, at, back = screen._pairs(industry, platform)
+    if back is None:  # few offers: each its own
+        assert n <= demand._EACH_ROW
+    else:  # each distinct pair once, in increasing order
+        assert n > demand._EACH_ROW
+        pair = of * n_pl + at
+        assert (np.diff(pair) > 0).all()
+        of, at = of[back], at[back]
+    np.testing.assert_array_equal(of, industry)
+    np.testing.assert_array_equal(at, platform)

@@ -210,3 +210,15 @@ def test_the_pool_gives_the_due_entries_once_in_the_order_they_joined(monkeypatc
         got = pool.take(level)
         assert [a.dtype for a in got] == [np.int64, np.int64, np.float64, np.int64]
         assert list(zip(*(a.tolist() for a in got), strict=True)) == due, month
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**64 - 1), max_size=200) | st.lists(st.integers(0, 3), max_size=200)  # many equal keys
+)
+def test_the_order_of_hashes_is_the_stable_sorts(values):
+    """Distinct keys sorted by the default sort, equal ones in the stable sort's order of positions."""
+    keys = np.array(values, dtype=np.uint64)
+    order = population_module._stable_order(keys)
+    assert order.dtype == np.int64
+    np.testing.assert_array_equal(order, np.argsort(keys, kind="stable"))
