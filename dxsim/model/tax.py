@@ -264,7 +264,10 @@ class TaxLaw:
         less = p - 12.0 * np.asarray(deduction, dtype=np.float64)
         # both SLP rates along a first axis of two: one set of brackets, each element as for one rate
         rates = np.array([self.slp_rate, self.slp_rate_after]).reshape(2, *[1] * max(less.ndim, np.ndim(high_tech)))
-        low, high = self.brackets(high_tech, rates)
+        ht = np.asarray(high_tech, dtype=bool)
+        if ht.ndim == 1 and (ht.all() or not ht.any()):  # one class for all: its brackets once, broadcast
+            ht = ht[:1]
+        low, high = self.brackets(ht, rates)
         saving = self.tax_in_brackets(p, low, high) - self.tax_in_brackets(less, low, high)
         lowest = np.where(less >= 0.0, np.minimum(low[0], low[1]), 0.0)
         if classes:

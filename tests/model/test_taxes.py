@@ -306,3 +306,22 @@ def test_chosen_is_where_and_integer_months_meet_the_switch_as_floats() -> None:
         law = TaxLaw(0.25, 0.15, 0.05, 0.20, switch, 3e6, 0.25, 0.06, 0.5, 5e6)
         for m in (months, months.astype(np.int32), months.astype(float) + 0.5, 64):
             np.testing.assert_array_equal(law.before_switch(m), np.less(np.asarray(m, dtype=float), switch))
+
+
+@pytest.mark.parametrize("high_tech", [False, True])
+def test_the_gain_bounds_of_one_class_are_those_of_each_enterprise_among_others(high_tech: bool) -> None:
+    # one class for all takes its brackets once: each row's bounds are those it gets among enterprises
+    # of both classes, bit for bit, with and without the classes
+    from dxsim.model.tax import TaxLaw
+
+    rng = np.random.default_rng(5)
+    law = TaxLaw(0.25, 0.15, 0.05, 0.20, 64.0, 3e6, 0.25, 0.06, 0.5, 5e6)
+    base = np.concatenate([rng.uniform(-1e6, 6e6, 40), [3e6, 0.0, -0.0, 3e6 + 12.0]])
+    deduction = np.concatenate([rng.uniform(0.0, 5e4, 40), [1.0, 0.0, 0.0, 1.0]])
+    same = np.full(len(base), high_tech)
+    mixed = np.concatenate([same, [not high_tech]])
+    for classes in (False, True):
+        alone = law.gain_bounds(base, deduction, same, classes=classes)
+        among = law.gain_bounds(np.append(base, 1e6), np.append(deduction, 10.0), mixed, classes=classes)
+        for got, want in zip(alone, among, strict=True):
+            assert got.shape == base.shape and got.tobytes() == want[:-1].tobytes()
