@@ -714,8 +714,11 @@ def _taxes(
     taxable *= 12.0
     base = tax.base_profit[rows][:, None]
     taxable += base
-    slp = law.slp_rates(tax.month + np.arange(months))  # a step in time: one rate when both ends have it
-    low, high = law.brackets(tax.high_tech[rows][:, None], slp[:1] if slp[0] == slp[-1] else slp)
+    high_tech = tax.high_tech[rows]
+    if high_tech.all() or not high_tech.any():  # one class for all: its rates, kept
+        low, high = _class_brackets(law, tax.month, months, bool(high_tech[0]))
+    else:
+        low, high = law.brackets(high_tech[:, None], _slp_rates(law, tax.month, months))
     due = law.tax_in_brackets(taxable, low, high, overwrite=True)
     due -= law.tax_in_brackets(base, low, high)
     due /= 12.0
@@ -724,6 +727,27 @@ def _taxes(
     due[0, :, : paid_ok.shape[1]] -= credited
     due[1, :, : paid_fail.shape[1]] -= credited if paid_fail is paid_ok else credit[:, None] * paid_fail
     return due[0], due[1]
+
+
+def _slp_rates(law: TaxLaw, month: int, months: int) -> NDArray[np.float64]:
+    """The SLP rate of each of the ``months`` months from model month ``month``, or one when both ends have it (a step in time)."""
+    slp = law.slp_rates(month + np.arange(months))
+    return slp[:1] if slp[0] == slp[-1] else slp
+
+
+@functools.lru_cache(maxsize=1024)
+def _class_brackets(
+    law: TaxLaw, month: int, months: int, high_tech: bool
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:meth:`~dxsim.model.tax.TaxLaw.brackets` of one class over the ``months`` months from model month ``month``, kept.
+
+    Shapes (1, 1) or (1, months) (:func:`_slp_rates`), read only: they broadcast against a row per
+    enterprise, each element the one its own class gives.  A function of the law (frozen), the
+    month, the months and the class alone; the cache (thread-safe) keeps the last 1,024.
+    """
+    low, high = law.brackets(np.array([[high_tech]]), _slp_rates(law, month, months))
+    low.flags.writeable = high.flags.writeable = False
+    return low, high
 
 
 def _deductible(

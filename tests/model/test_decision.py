@@ -598,3 +598,17 @@ def test_money_added_at_its_month_says_whether_there_was_any():
     assert not flows.any()
     assert decision._add_at_month(flows[0], np.array([2.0, 0.0]), np.array([3.0, 0.0]))
     assert flows[0, 0, 2] == 3.0 and np.count_nonzero(flows) == 1
+
+
+@pytest.mark.parametrize("high_tech", [False, True])
+def test_the_brackets_of_one_class_are_its_rates_month_by_month(high_tech):
+    # kept per law, month, months and class, read only, one a month or one for all when the ends share a rate
+    law = TaxLaw(0.25, 0.15, 0.05, 0.20, 64.0, 3e6, 0.25, 0.06, 0.5, 5e6)
+    for month, months in [(0, 50), (20, 44), (30, 50), (63, 2), (70, 36)]:
+        low, high = decision._class_brackets(law, month, months, high_tech)
+        want_low, want_high = law.brackets(np.full((1, months), high_tech), law.slp_rates(month + np.arange(months)))
+        assert np.broadcast_to(low, (1, months)).tobytes() == want_low.tobytes()
+        assert np.broadcast_to(high, (1, months)).tobytes() == want_high.tobytes()
+        assert low.shape == ((1, 1) if month + months <= 64 or month >= 64 else (1, months))
+        assert not low.flags.writeable and not high.flags.writeable
+        assert decision._class_brackets(law, month, months, high_tech)[0] is low  # kept
