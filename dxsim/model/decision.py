@@ -158,7 +158,10 @@ def decide(
         False, with ``screen``, screens harder: a tighter bound on V (the
         ramp-up, the tax class) and one on the running total at the payback
         limit rule out more enterprises (the same adoptions; NaN value and
-        payback for more of those that do not adopt).
+        payback for more of those that do not adopt); and, screened or not,
+        V is left NaN where the payback is beyond the limit (no adoption
+        there, whatever V is: its discount factors, a ``pow`` each, are not
+        computed).
 
     Notes
     -----
@@ -189,12 +192,12 @@ def decide(
     args = (gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax)
     n = len(live)
     if n and np.count_nonzero(live) == n:  # every one evaluated (a single enterprise, mostly): no gaps to fill
-        value, payback = _value_and_payback(offer, slice(None), *args)
+        value, payback = _value_and_payback(offer, slice(None), *args, record=record)
     else:
         rows = np.flatnonzero(live)
         value, payback = np.full(n, np.nan), np.full(n, np.nan)
         if len(rows):
-            value[rows], payback[rows] = _value_and_payback(offer, rows, *args)
+            value[rows], payback[rows] = _value_and_payback(offer, rows, *args, record=record)
     adopt = (value > 0) & (payback <= max_payback) & fits
     return Decision(adopt=adopt, value=value, payback=payback, due_at_signing=due)
 
@@ -439,8 +442,11 @@ def _repaid_by_limit(
     months, or NaN, rules nothing out (the window may end before month K).
     """
     limit = np.floor(max_payback) + 1.0
-    by_limit = np.arange(first.shape[1]) <= limit[:, None]
-    fixed = np.einsum("ij,ij->i", first, by_limit) if first.shape[1] > 1 else first[:, 0]
+    fixed = (
+        first[:, 0]
+        if first.shape[1] == 1
+        else np.einsum("ij,ij->i", first, np.arange(first.shape[1]) <= limit[:, None])
+    )
     received = taxed.kept * np.maximum(gain, 0.0) * ramp_integral(limit + 1.0 - offer.golive, ramp, lifetime)
     _add_received(received, offer, limit + 1.0)  # what comes in by then, at most
     paid = fixed + offer.internal  # what goes out by then, at least
@@ -602,17 +608,33 @@ def _value_and_payback(
     max_payback: NDArray[np.float64],
     tax_rate: float,
     tax: TaxPosition | None,
+    *,
+    record: bool = True,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows; ``rho`` 1 / month)."""
-    months, inside = _windows(offer.scheme, max_payback[rows], horizon)
+    """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows; ``rho`` 1 / month).
+
+    Without ``record``, V only of those whose payback is within their maximum (NaN for the others:
+    they do not adopt whatever V is); each one's V is the same, computed with others or alone.
+    """
+    limit = max_payback[rows]
+    months, inside = _windows(offer.scheme, limit, horizon)
     flows = _flows(offer, rows, months, inside, gain, ramp, lifetime, tax_rate, tax)
-    pi = failure[rows]
-    npv_ok, npv_fail = npv(rho[rows], flows[:, :, :horizon])  # one set of discount factors
-    value = (1.0 - pi) * npv_ok + pi * npv_fail
     seen = flows[0]
-    if np.count_nonzero(inside) < inside.size:
+    if np.count_nonzero(inside) < inside.size:  # every month before the horizon is inside: V reads none of these
         seen[~inside] = 0.0  # only the months of each one's own window
-    return value, payback_period(seen, final=True)
+    payback = payback_period(seen, final=True)
+    pi, rate, horizon_flows = failure[rows], rho[rows], flows[:, :, :horizon]
+    if not record:
+        wanted = np.flatnonzero(payback <= limit)
+        if len(wanted) < len(payback):
+            value = np.full(len(payback), np.nan)
+            if len(wanted):
+                pi, rate, horizon_flows = pi[wanted], rate[wanted], np.take(horizon_flows, wanted, axis=1)
+                npv_ok, npv_fail = npv(rate, horizon_flows)  # one set of discount factors
+                value[wanted] = (1.0 - pi) * npv_ok + pi * npv_fail
+            return value, payback
+    npv_ok, npv_fail = npv(rate, horizon_flows)  # one set of discount factors
+    return (1.0 - pi) * npv_ok + pi * npv_fail, payback
 
 
 def _flows(

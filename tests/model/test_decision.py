@@ -600,6 +600,25 @@ def test_money_added_at_its_month_says_whether_there_was_any():
     assert flows[0, 0, 2] == 3.0 and np.count_nonzero(flows) == 1
 
 
+@SETTINGS
+@given(case=cases(), scheme=schemes, data=st.data())
+def test_an_unrecorded_decision_values_only_those_whose_payback_is_within_reach(case, scheme, data):
+    # without a record, V is left NaN where the payback is beyond the limit (no adoption there
+    # whatever V is), and is elsewhere the V of the recorded decision, bit for bit
+    offer, attrs = case
+    offer = dataclasses.replace(offer, scheme=scheme)
+    tax = data.draw(st.one_of(st.none(), tax_positions(len(offer.owed))))
+    attrs["max_payback"] = attrs["max_payback"] * data.draw(st.sampled_from([1.0, 0.3]))  # more beyond reach
+    recorded = decide(offer, **attrs, tax=tax, screen=False)
+    quick = decide(offer, **attrs, tax=tax, screen=False, record=False)
+    np.testing.assert_array_equal(quick.adopt, recorded.adopt)
+    assert quick.payback.tobytes() == recorded.payback.tobytes()
+    within = recorded.payback <= attrs["max_payback"]
+    fits = recorded.due_at_signing <= attrs["liquidity"]
+    assert quick.value[within & fits].tobytes() == recorded.value[within & fits].tobytes()
+    assert np.isnan(quick.value[~within]).all()
+
+
 @pytest.mark.parametrize("high_tech", [False, True])
 def test_the_brackets_of_one_class_are_its_rates_month_by_month(high_tech):
     # kept per law, month, months and class, read only, one a month or one for all when the ends share a rate
