@@ -158,10 +158,7 @@ def decide(
         False, with ``screen``, screens harder: a tighter bound on V (the
         ramp-up, the tax class) and one on the running total at the payback
         limit rule out more enterprises (the same adoptions; NaN value and
-        payback for more of those that do not adopt); and, screened or not,
-        V is left NaN where the payback is beyond the limit (no adoption
-        there, whatever V is: its discount factors, a ``pow`` each, are not
-        computed).
+        payback for more of those that do not adopt; NaN value wherever the payback is beyond the limit).
 
     Notes
     -----
