@@ -277,7 +277,8 @@ def _group(dists: Sequence[Dist]) -> tuple[list[Dist], NDArray[np.int64]]:
 def _ranges(start: NDArray[np.int64], stop: NDArray[np.int64]) -> NDArray[np.int64]:
     """The positions ``start[j] .. stop[j] - 1`` of every ``j``, one after the other."""
     n = stop - start
-    return (start - n.cumsum() + n).repeat(n) + np.arange(int(n.sum()), dtype=np.int64)
+    ends = n.cumsum()  # its last element is the number of positions
+    return (start - ends + n).repeat(n) + np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
 
 
 def _stable_order(keys: NDArray[Any]) -> NDArray[np.int64]:
@@ -341,6 +342,7 @@ class Thresholds:
         self._dense_at = np.where(dense, np.cumsum(np.where(dense, size, 0)) - np.where(dense, size, 0), -1)
         self._holder = np.zeros(int(size[dense].sum()), dtype=np.int64)
         self._permuted = np.zeros(n_ind, dtype=bool)
+        self._all_dense = bool(dense.all())  # every industry's permutation stored
 
     def step(self, hazard: NDArray[np.float64], month: int) -> Considerers:
         """Advance every industry's clock by one month at ``hazard`` (per month).
@@ -349,7 +351,7 @@ class Thresholds:
         the time at which each considers: first-time considerers, then
         rejecters considering again.
         """
-        lo = self.integrated.copy()
+        lo = self.integrated  # replaced below, never written in place: each industry's level at the month's start
         self.integrated = lo + hazard
         moving = (hazard > 0).nonzero()[0]
         first_ids, first_industry, first_e = self._first_thresholds(moving, self.integrated[moving])
@@ -368,10 +370,11 @@ class Thresholds:
         """Pop the first-time thresholds of industries ``moving`` that are <= their ``upto``: ids, industries, values."""
         self._fill(moving, upto)
         head, end = self._head[moving], self._end[moving]
-        cut = self._values.searchsorted(_keys_of(moving, upto), side="right").clip(head, end)
+        # between each industry's head and end (whole numbers: the clip's minimum of maximum)
+        cut = np.minimum(np.maximum(self._values.searchsorted(_keys_of(moving, upto), side="right"), head), end)
         at = _ranges(head, cut)
         self._head[moving] = cut
-        industry = np.repeat(moving, cut - head)
+        industry = moving.repeat(cut - head)
         return self.offset[industry] + self._holders(industry, self._ranks[at] - 1), industry, self._values[at].imag
 
     def _fill(self, moving: NDArray[np.int64], upto: NDArray[np.float64]) -> None:
@@ -403,9 +406,9 @@ class Thresholds:
     def _holders(self, industry: NDArray[np.int64], positions: NDArray[np.int64]) -> NDArray[np.int64]:
         """:meth:`holders` of ranks ``positions`` of industries ``industry`` (those of dense industries permuted)."""
         at = self._dense_at[industry]
-        sparse = at < 0
-        if not sparse.any():
+        if self._all_dense:
             return self._holder[at + positions]
+        sparse = at < 0
         out = np.empty(len(positions), dtype=np.int64)
         out[~sparse] = self._holder[at[~sparse] + positions[~sparse]]
         for i in np.unique(industry[sparse]).tolist():
