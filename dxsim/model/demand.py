@@ -494,6 +494,19 @@ class PlatformScreen:
         self.mean_benefit = np.array([s.benefit.mean for s in sols])
         self.reference = np.array([s.benefit_reference_score for s in sols])
         self.exponent = np.array([s.benefit_maturity_exponent for s in sols])
+        # what value reads per industry, stacked: one gather of the contracts' industries (the same floats)
+        self._per_industry = np.array(
+            [
+                industry.mean_maturity_gain,
+                self.reference,
+                self.exponent,
+                self.mean_benefit,
+                industry.ramp,
+                industry.lifetime,
+            ],
+            dtype=np.float64,
+        )
+        self._per_industry.flags.writeable = False
         specs = scenario.resolved_platforms
         self.cost_of_capital = np.array([p.cost_of_capital for p in specs], dtype=float)
         self.required_return = np.array([p.required_return for p in specs], dtype=float)
@@ -527,13 +540,14 @@ class PlatformScreen:
         )
         if back is not None:
             failure = failure[back]
-        level = maturity_level(maturity + self.industry.mean_maturity_gain[industry])
+        mean_gain, reference, exponent, mean_benefit, ramp, lifetime = self._per_industry[:, industry]
+        level = maturity_level(maturity + mean_gain)
         passes = (1.0 - failure) * (level >= self.rules.acceptance_level)
-        factor = benefit_factor(maturity, self.reference[industry], self.exponent[industry])
+        factor = benefit_factor(maturity, reference, exponent)
         outlook = Outlook(
-            gain=revenue / 12.0 * self.mean_benefit[industry] * factor * realised_share(p.quality[platform]),
-            ramp=self.industry.ramp[industry],
-            lifetime=self.industry.lifetime[industry],
+            gain=revenue / 12.0 * mean_benefit * factor * realised_share(p.quality[platform]),
+            ramp=ramp,
+            lifetime=lifetime,
             failure=failure,
             accepted=passes,
         )
