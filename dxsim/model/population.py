@@ -213,8 +213,9 @@ class _Pool:
         cols = self._columns
         threshold = cols.threshold
         n = self._size
-        # each entry's level by take: on the whole pool fewer instructions than indexing (not so on a few elements)
-        due = (threshold[:n] <= level.take(cols.industry[:n])).nonzero()[0]
+        # each entry's level by take: on the whole pool fewer instructions than indexing (not so on a few elements);
+        # its industry is an index of level, so wrapping (no check of the index per entry) takes the same element
+        due = (threshold[:n] <= level.take(cols.industry[:n], mode="wrap")).nonzero()[0]
         taken = (cols.ids[due], cols.industry[due], threshold[due], cols.attempt[due])
         threshold[due] = np.inf
         self._spent += len(due)
@@ -240,7 +241,13 @@ class _Pool:
         """Drop the spent rows, keeping as much room as the columns had (the pool grows back)."""
         keep = np.isfinite(self._columns.threshold[: self._size]).nonzero()[0]
         room = len(self._columns.ids)
-        self._columns = _Columns(*(_grown(getattr(self._columns, f)[keep], room) for f in self._FIELDS))
+        columns = []
+        for f in self._FIELDS:
+            column = getattr(self._columns, f)
+            kept = np.empty(room, dtype=column.dtype)
+            column.take(keep, out=kept[: len(keep)], mode="wrap")  # straight into the room: rows of the column
+            columns.append(kept)
+        self._columns = _Columns(*columns)
         self._size = len(keep)
         self._spent = 0
 
@@ -513,14 +520,18 @@ class Memo:
         return cls(size, compute) if int(size.sum()) <= CACHE_LIMIT else None
 
     def get(self, ids: NDArray[np.int64], only: Sequence[str] | None = None) -> dict[str, NDArray[Any]]:
-        """The values of enterprises ``ids``: all of them, or ``only`` those named (each gathered alone)."""
+        """The values of enterprises ``ids``: all of them, or ``only`` those named (each gathered alone).
+
+        The ids are the population's (from 0 to its size): gathered without checking each one.
+        """
         names, rows, columns = self._kept if self._kept is not None else self._keep()
         if only is not None:  # a float's column gathered by take (a pair of indices costs more)
             return {
-                name: columns[name][ids] if name in columns else rows[:, names.index(name)].take(ids) for name in only
+                name: columns[name][ids] if name in columns else rows[:, names.index(name)].take(ids, mode="wrap")
+                for name in only
             }
         # one gather of whole rows: an enterprise's float values lie side by side in memory
-        out = dict(zip(names, np.ascontiguousarray(rows.take(ids, axis=0).T), strict=True))
+        out = dict(zip(names, np.ascontiguousarray(rows.take(ids, axis=0, mode="wrap").T), strict=True))
         out.update({name: column[ids] for name, column in columns.items()})
         return out
 
