@@ -31,7 +31,7 @@ _GOLDEN_INT, _M1_INT, _M2_INT = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049
 _GOLDEN, _M1, _M2 = np.uint64(_GOLDEN_INT), np.uint64(_M1_INT), np.uint64(_M2_INT)
 _TWO_M53 = 2.0**-53
 _BELOW_ONE = 1.0 - 2.0**-53  # the largest double below 1
-_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 #: Fewest elements of arrays of ids and indices hashed once per pair of values (:func:`_grid`).
 _TABLE_FROM = 1 << 14
 #: Indices below this are hashed once, at import (:data:`_INDEX_HASHES`): attempts, slots, rounds.
@@ -119,7 +119,7 @@ def _to_unit(z: NDArray[np.uint64]) -> NDArray[np.float64]:
     ``(k + 0.5) / 2**53`` for the top bits ``k``; ``k = 2**53 - 1`` would round
     to 1 (``2**53 - 0.5`` is not a double), so it gives the largest double below 1.
     """
-    u = ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TWO_M53
+    u = ((z >> _S11).astype(np.float64) + 0.5) * _TWO_M53
     return np.minimum(u, _BELOW_ONE, out=u)
 
 

@@ -494,6 +494,19 @@ class PlatformScreen:
         self.mean_benefit = np.array([s.benefit.mean for s in sols])
         self.reference = np.array([s.benefit_reference_score for s in sols])
         self.exponent = np.array([s.benefit_maturity_exponent for s in sols])
+        # what value reads per industry, stacked: one gather of the contracts' industries (the same floats)
+        self._per_industry = np.array(
+            [
+                industry.mean_maturity_gain,
+                self.reference,
+                self.exponent,
+                self.mean_benefit,
+                industry.ramp,
+                industry.lifetime,
+            ],
+            dtype=np.float64,
+        )
+        self._per_industry.flags.writeable = False
         specs = scenario.resolved_platforms
         self.cost_of_capital = np.array([p.cost_of_capital for p in specs], dtype=float)
         self.required_return = np.array([p.required_return for p in specs], dtype=float)
@@ -527,13 +540,14 @@ class PlatformScreen:
         )
         if back is not None:
             failure = failure[back]
-        level = maturity_level(maturity + self.industry.mean_maturity_gain[industry])
+        mean_gain, reference, exponent, mean_benefit, ramp, lifetime = self._per_industry[:, industry]
+        level = maturity_level(maturity + mean_gain)
         passes = (1.0 - failure) * (level >= self.rules.acceptance_level)
-        factor = benefit_factor(maturity, self.reference[industry], self.exponent[industry])
+        factor = benefit_factor(maturity, reference, exponent)
         outlook = Outlook(
-            gain=revenue / 12.0 * self.mean_benefit[industry] * factor * realised_share(p.quality[platform]),
-            ramp=self.industry.ramp[industry],
-            lifetime=self.industry.lifetime[industry],
+            gain=revenue / 12.0 * mean_benefit * factor * realised_share(p.quality[platform]),
+            ramp=ramp,
+            lifetime=lifetime,
             failure=failure,
             accepted=passes,
         )
@@ -698,13 +712,13 @@ class Demand:
                 maturity=np.where(renewing, score, att.maturity),
                 maturity_gain=np.where(renewing, 0.0, att.maturity_gain),
             )
-        platform, has_platform = self.choose_platform(c, float(t))
+        admitted = self.admission.admitted_now(float(t))  # a batch's platforms are fixed when first asked
+        platform, has_platform = self._choose(c, admitted)
         price = np.where(has_platform, self.prices.quote[platform], 0.0)
         budget = self.announced_budget(float(t))
         room = price * (1.0 - self.rules.discount)
         amount, to_price = self.programme.entitlements(price, platform, room, budget, self.programme.batch_at(t))
         covered = self.programme.eligible(c.industry, att.revenue)
-        admitted = self.admission.admitted_now(float(t))
         if admitted is not None:
             covered &= admitted[platform]
         uncovered = ~covered
@@ -718,11 +732,12 @@ class Demand:
         )
         would = decision.adopt & has_platform
         adopt = would & self.platforms_sign(c, t, platform, offer, amount, to_price, att, would)
-        signs = adopt.copy()
+        signs = adopt  # those their platforms sign (rationing below makes a new mask)
         counted = self.offers.counted_on(amount, to_price)
-        time = self.allocated_times(c, att, t, adopt & (counted > 0))
+        # under arrival the considerers' own times (allocated_times' answer, without the mask it would not read)
+        time = c.time if self.rules.allocation == "arrival" else self.allocated_times(c, att, t, adopt & (counted > 0))
         if self.rules.deferred:
-            adopt &= self.working_capital.ration(platform, offer.owed, time, adopt)
+            adopt = adopt & self.working_capital.ration(platform, offer.owed, time, adopt)
         if self.offers.decisions is not None:
             steps = (has_platform, would, signs, adopt)
             self._record(c, t, platform, (price, counted), (failure, trust), (offer, decision), steps, renewing)
@@ -885,9 +900,14 @@ class Demand:
         channel), if it has any.  Returns each considerer's platform and
         whether it had any to choose from.
         """
+        return self._choose(c, self.admission.admitted_now(t))
+
+    def _choose(
+        self, c: Considerers, admitted: NDArray[np.bool_] | None
+    ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+        """:meth:`choose_platform` while the platforms ``admitted`` are open to choose (None: all of them)."""
         by_industry = self.platforms.by_industry
         cand = by_industry[c.industry]
-        admitted = self.admission.admitted_now(t)
         restricted = admitted is not None and not admitted.all()
         if not (self.rules.deferred or restricted) and bool((by_industry >= 0).all()):
             return self._pick(c, cand)  # every industry has a platform in each slot, all open to choose

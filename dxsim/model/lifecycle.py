@@ -107,9 +107,10 @@ class Exits:
             alive = size.astype(np.float64)
             # every month's keyed uniforms in one draw: element (m, i) is uniform("exit_count", i, m)
             u = keys.uniform("exit_count", np.arange(len(size))[None, :], np.arange(months)[:, None])
-            for m in range(months):
-                self.counts[m] = binomial_quantile(u[m], alive, q)
-                alive = alive - self.counts[m]
+            for m, u_m in enumerate(u):
+                exiting = binomial_quantile(u_m, alive, q)
+                self.counts[m] = exiting
+                alive = alive - exiting
         cumulated = np.cumsum(self.counts, axis=0).T  # (industries, months)
         #: True when some enterprise exits within the horizon.
         self.any = bool(cumulated[:, -1].any()) if months else False

@@ -115,11 +115,14 @@ class Valuation:
         return np.asarray(self.receipts - self.cost)
 
 
-def _months(offer: Offer, lifetime: NDArray[np.float64]) -> int:
-    """Width of the grid (months from signing) that holds every payment the platform expects."""
+def _months(offer: Offer, lifetime: NDArray[np.float64], subscribed: bool) -> int:
+    """Width of the grid (months from signing) that holds every payment the platform expects.
+
+    ``subscribed``: some contract pays a subscription fee (its payments run over the lifetime).
+    """
     last_golive = float(offer.golive.max())
     months = max(fixed_months(offer.scheme), int(last_golive) + window(offer.scheme) + 1)
-    if (offer.subscription > 0).any():
+    if subscribed:
         months = max(months, int(np.ceil(last_golive + lifetime.max())) + 1)
     return min(months, MAX_MONTHS)
 
@@ -154,13 +157,14 @@ def receipts_value(
     >>> receipts_value(offer, outlook, money, cost_of_capital=0 * one, vat_share=0.0).tolist()  # 100 + 0.5 x 40
     [120.0]
     """
-    months = _months(offer, outlook.lifetime)
+    subscribed = bool((offer.subscription > 0).any())
+    months = _months(offer, outlook.lifetime, subscribed)
     rho = monthly_rate(cost_of_capital)
     gain = None
     if window(offer.scheme) > 0:  # the base of a revenue share of the gain
         gain = gain_profile(outlook.gain, offer.golive, outlook.ramp, outlook.lifetime, months)
     paid_ok, paid_fail = expected_payments(offer.scheme, offer.owed, months, offer.golive, gain, offer.monthly_revenue)
-    if (offer.subscription > 0).any():
+    if subscribed:
         paid_ok = paid_ok + gain_profile(offer.subscription, offer.golive, 0.0, outlook.lifetime, months)
     pv_ok, pv_fail = npv(rho, np.array([paid_ok, paid_fail]))  # stacked (np.stack's array, one C call)
     pi = outlook.failure

@@ -213,8 +213,9 @@ class _Pool:
         cols = self._columns
         threshold = cols.threshold
         n = self._size
-        # each entry's level by take: on the whole pool fewer instructions than indexing (not so on a few elements)
-        due = (threshold[:n] <= level.take(cols.industry[:n])).nonzero()[0]
+        # each entry's level by take: on the whole pool fewer instructions than indexing (not so on a few elements);
+        # its industry is an index of level, so wrapping (no check of the index per entry) takes the same element
+        due = (threshold[:n] <= level.take(cols.industry[:n], mode="wrap")).nonzero()[0]
         taken = (cols.ids[due], cols.industry[due], threshold[due], cols.attempt[due])
         threshold[due] = np.inf
         self._spent += len(due)
@@ -240,7 +241,13 @@ class _Pool:
         """Drop the spent rows, keeping as much room as the columns had (the pool grows back)."""
         keep = np.isfinite(self._columns.threshold[: self._size]).nonzero()[0]
         room = len(self._columns.ids)
-        self._columns = _Columns(*(_grown(getattr(self._columns, f)[keep], room) for f in self._FIELDS))
+        columns = []
+        for f in self._FIELDS:
+            column = getattr(self._columns, f)
+            kept = np.empty(room, dtype=column.dtype)
+            column.take(keep, out=kept[: len(keep)], mode="wrap")  # straight into the room: rows of the column
+            columns.append(kept)
+        self._columns = _Columns(*columns)
         self._size = len(keep)
         self._spent = 0
 
@@ -277,7 +284,8 @@ def _group(dists: Sequence[Dist]) -> tuple[list[Dist], NDArray[np.int64]]:
 def _ranges(start: NDArray[np.int64], stop: NDArray[np.int64]) -> NDArray[np.int64]:
     """The positions ``start[j] .. stop[j] - 1`` of every ``j``, one after the other."""
     n = stop - start
-    return (start - n.cumsum() + n).repeat(n) + np.arange(int(n.sum()), dtype=np.int64)
+    ends = n.cumsum()  # its last element is the number of positions
+    return (start - ends + n).repeat(n) + np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
 
 
 def _stable_order(keys: NDArray[Any]) -> NDArray[np.int64]:
@@ -341,6 +349,7 @@ class Thresholds:
         self._dense_at = np.where(dense, np.cumsum(np.where(dense, size, 0)) - np.where(dense, size, 0), -1)
         self._holder = np.zeros(int(size[dense].sum()), dtype=np.int64)
         self._permuted = np.zeros(n_ind, dtype=bool)
+        self._all_dense = bool(dense.all())  # every industry's permutation stored
 
     def step(self, hazard: NDArray[np.float64], month: int) -> Considerers:
         """Advance every industry's clock by one month at ``hazard`` (per month).
@@ -349,7 +358,7 @@ class Thresholds:
         the time at which each considers: first-time considerers, then
         rejecters considering again.
         """
-        lo = self.integrated.copy()
+        lo = self.integrated  # replaced below, never written in place: each industry's level at the month's start
         self.integrated = lo + hazard
         moving = (hazard > 0).nonzero()[0]
         first_ids, first_industry, first_e = self._first_thresholds(moving, self.integrated[moving])
@@ -368,10 +377,11 @@ class Thresholds:
         """Pop the first-time thresholds of industries ``moving`` that are <= their ``upto``: ids, industries, values."""
         self._fill(moving, upto)
         head, end = self._head[moving], self._end[moving]
-        cut = self._values.searchsorted(_keys_of(moving, upto), side="right").clip(head, end)
+        # between each industry's head and end (whole numbers: the clip's minimum of maximum)
+        cut = np.minimum(np.maximum(self._values.searchsorted(_keys_of(moving, upto), side="right"), head), end)
         at = _ranges(head, cut)
         self._head[moving] = cut
-        industry = np.repeat(moving, cut - head)
+        industry = moving.repeat(cut - head)
         return self.offset[industry] + self._holders(industry, self._ranks[at] - 1), industry, self._values[at].imag
 
     def _fill(self, moving: NDArray[np.int64], upto: NDArray[np.float64]) -> None:
@@ -403,9 +413,9 @@ class Thresholds:
     def _holders(self, industry: NDArray[np.int64], positions: NDArray[np.int64]) -> NDArray[np.int64]:
         """:meth:`holders` of ranks ``positions`` of industries ``industry`` (those of dense industries permuted)."""
         at = self._dense_at[industry]
-        sparse = at < 0
-        if not sparse.any():
+        if self._all_dense:
             return self._holder[at + positions]
+        sparse = at < 0
         out = np.empty(len(positions), dtype=np.int64)
         out[~sparse] = self._holder[at[~sparse] + positions[~sparse]]
         for i in np.unique(industry[sparse]).tolist():
@@ -510,14 +520,18 @@ class Memo:
         return cls(size, compute) if int(size.sum()) <= CACHE_LIMIT else None
 
     def get(self, ids: NDArray[np.int64], only: Sequence[str] | None = None) -> dict[str, NDArray[Any]]:
-        """The values of enterprises ``ids``: all of them, or ``only`` those named (each gathered alone)."""
+        """The values of enterprises ``ids``: all of them, or ``only`` those named (each gathered alone).
+
+        The ids are the population's (from 0 to its size): gathered without checking each one.
+        """
         names, rows, columns = self._kept if self._kept is not None else self._keep()
         if only is not None:  # a float's column gathered by take (a pair of indices costs more)
             return {
-                name: columns[name][ids] if name in columns else rows[:, names.index(name)].take(ids) for name in only
+                name: columns[name][ids] if name in columns else rows[:, names.index(name)].take(ids, mode="wrap")
+                for name in only
             }
         # one gather of whole rows: an enterprise's float values lie side by side in memory
-        out = dict(zip(names, np.ascontiguousarray(rows.take(ids, axis=0).T), strict=True))
+        out = dict(zip(names, np.ascontiguousarray(rows.take(ids, axis=0, mode="wrap").T), strict=True))
         out.update({name: column[ids] for name, column in columns.items()})
         return out
 

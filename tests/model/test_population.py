@@ -222,3 +222,13 @@ def test_the_order_of_hashes_is_the_stable_sorts(values):
     order = population_module._stable_order(keys)
     assert order.dtype == np.int64
     np.testing.assert_array_equal(order, np.argsort(keys, kind="stable"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 6)), max_size=8))
+def test_ranges_are_the_positions_of_each_range_in_turn(bounds):
+    start = np.array([a for a, _ in bounds], dtype=np.int64)
+    stop = start + np.array([k for _, k in bounds], dtype=np.int64)
+    got = population_module._ranges(start, stop)
+    assert got.dtype == np.int64
+    assert got.tolist() == [p for a, b in zip(start.tolist(), stop.tolist(), strict=True) for p in range(a, b)]
