@@ -74,7 +74,9 @@ class Platforms:
         )
         # deployments started, per platform and per industry: Python floats, changed one start at a time
         self._own, self._started = [0.0] * len(specs), [0.0] * len(industries)
-        self._counts: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None  # both as arrays, until a start
+        # both as arrays, and what is made of them (:attr:`experience`, :attr:`unit_cost`: the month's close and
+        # the next month's consideration read them five and three times), until a start
+        self._counts: tuple[NDArray[np.float64], NDArray[np.float64], dict[str, NDArray[np.float64]]] | None = None
         # plain floats for start_deployment, called once per contract
         self._scalars = list(
             zip(
@@ -107,25 +109,31 @@ class Platforms:
         """Deployments started in each industry, all its platforms together."""
         return self._arrays()[1].copy()
 
-    def _arrays(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """The deployments started per platform and per industry as arrays, made once after each start (read-only)."""
+    def _arrays(self) -> tuple[NDArray[np.float64], NDArray[np.float64], dict[str, NDArray[np.float64]]]:
+        """The deployments started per platform and per industry as arrays, made once after each start (read-only).
+
+        With them, the arrays made of them until the next start, by name
+        (:attr:`experience`, :attr:`unit_cost`; read-only).
+        """
         if self._counts is None:
-            own, started = np.array(self._own), np.array(self._started)
-            own.flags.writeable = started.flags.writeable = False
-            self._counts = own, started
+            self._counts = _read_only(np.array(self._own)), _read_only(np.array(self._started)), {}
         return self._counts
 
     @property
     def experience(self) -> NDArray[np.float64]:
-        """Effective experience n: own deployments + spillover x others' in the industry."""
-        own = self.own
-        others = self.industry_deployments[self.industry] - own
-        return own + self.spillover * others
+        """Effective experience n, deployments: own + spillover x others' in the industry (read-only: kept until a start)."""
+        own, started, made = self._arrays()
+        if "experience" not in made:
+            made["experience"] = _read_only(own + self.spillover * (started[self.industry] - own))
+        return made["experience"]
 
     @property
     def unit_cost(self) -> NDArray[np.float64]:
-        """Cost of the next deployment, yuan."""
-        return wright_cost(self.first_cost, self.experience + 1.0, self.progress_ratio)
+        """Cost of the next deployment, yuan (read-only: kept until a start)."""
+        made = self._arrays()[2]
+        if "unit_cost" not in made:
+            made["unit_cost"] = _read_only(wright_cost(self.first_cost, self.experience + 1.0, self.progress_ratio))
+        return made["unit_cost"]
 
     def prices(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Each platform's price relative to the solution's list price, and its quoted price now (yuan).
@@ -149,6 +157,12 @@ class Platforms:
         started[industry] += 1.0
         self._counts = None
         return experience, first_cost * (experience + 1.0) ** exponent
+
+
+def _read_only(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``a``, made read-only (an array kept and handed to every reader must not be written by one)."""
+    a.flags.writeable = False
+    return a
 
 
 class Occupancy:
