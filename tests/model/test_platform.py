@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import dxsim as dx
-from dxsim.model.platform import Occupancy
+from dxsim.model.platform import Occupancy, _floats
 from dxsim.model.world import World
 from dxsim.random import replication_key
 
@@ -63,3 +63,11 @@ def test_experience_and_unit_cost_are_kept_read_only_until_a_start() -> None:
         np.testing.assert_array_equal(
             platforms.unit_cost, platforms.first_cost * (after + 1.0) ** np.log2(platforms.progress_ratio)
         )
+
+
+@pytest.mark.parametrize("values", [[], [0.25], [0.1, -0.0, 3.0, 1e300, float("inf")], [0, 2, 5], [1, 0.5]])
+def test_floats_are_the_array_of_the_list(values: list[float]) -> None:
+    got = _floats(values)
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, np.array(values, dtype=np.float64))
+    assert np.signbit(got).tolist() == np.signbit(np.array(values, dtype=np.float64)).tolist()  # -0.0 kept
