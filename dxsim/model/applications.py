@@ -260,6 +260,8 @@ class Applicants:
 
     # The steps read their event's value by annotation, not typing.cast: a call (of a type made anew, for
     # tuple[int, int]) at each step.  Each event, once processed, may be scheduled again as the next step.
+    # A contract starts where a server is free (the step counts it in service): its implementation starts
+    # now, and a processed step is scheduled again as its go-live, with (contract, platform) as its value.
     def _apply(self, event: simpy.Event) -> None:
         app: Application = event._value
         steps = self.steps()
@@ -272,7 +274,8 @@ class Applicants:
             if cap is None or self.busy[p] < cap:  # it starts at once: in service without waiting
                 self.busy[p] += 1
                 self.occupancy.change(p, now, 1)  # in service
-                self._start(steps, outcome.contract, p, now, event)
+                contract = outcome.contract
+                _schedule(event, steps.start_implementation(contract, now), self._go_live, (contract, p))
             else:
                 self.occupancy.change(p, now, 0, 1)  # in service, waiting
                 self.waiting[p].append(outcome.contract)
@@ -282,14 +285,6 @@ class Applicants:
         else:  # refused: it may consider again later
             assert isinstance(outcome, Refused)
             self._done(event)
-
-    def _start(self, steps: ApplicantSteps, contract: int, p: int, now: float, step: simpy.Event) -> None:
-        """A server is free: the implementation of ``contract`` at platform ``p`` starts ``now`` (the caller counts it in service).
-
-        ``steps`` are the actions; its go-live is ``step`` (processed) scheduled again.
-        """
-        duration = steps.start_implementation(contract, now)
-        _schedule(step, duration, self._go_live, (contract, p))
 
     def _go_live(self, event: simpy.Event) -> None:
         contract: int
@@ -306,7 +301,10 @@ class Applicants:
         queue = self.waiting[p]
         if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
             self.occupancy.change(p, now, 0, -1)
-            self._start(steps, queue.popleft(), p, now, self._step() if step is None else step)
+            nxt = queue.popleft()
+            _schedule(
+                self._step() if step is None else step, steps.start_implementation(nxt, now), self._go_live, (nxt, p)
+            )
         else:
             self.occupancy.change(p, now, -1)
             self.busy[p] -= 1
