@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import dxsim as dx
-from dxsim.model.platform import Occupancy, _floats
+from dxsim.model.platform import _PACK_FROM, Occupancy, _floats, _packer
 from dxsim.model.world import World
 from dxsim.random import replication_key
 
@@ -65,9 +65,12 @@ def test_experience_and_unit_cost_are_kept_read_only_until_a_start() -> None:
         )
 
 
-@pytest.mark.parametrize("values", [[], [0.25], [0.1, -0.0, 3.0, 1e300, float("inf")], [0, 2, 5], [1, 0.5]])
-def test_floats_are_the_array_of_the_list(values: list[float]) -> None:
-    got = _floats(values)
-    assert got.dtype == np.float64
-    np.testing.assert_array_equal(got, np.array(values, dtype=np.float64))
-    assert np.signbit(got).tolist() == np.signbit(np.array(values, dtype=np.float64)).tolist()  # -0.0 kept
+@pytest.mark.parametrize("n", [0, 1, 4, _PACK_FROM - 1, _PACK_FROM, 300])
+def test_floats_are_the_array_of_the_list(n: int) -> None:
+    special = [0.1, -0.0, 3.0, 1e300, float("inf"), float("-inf"), float("nan"), 5e-324, 2, 0, -7]  # ints as floats
+    values = (special * (n // len(special) + 1))[:n]
+    expected = np.array(values, dtype=np.float64)
+    got = _floats(values, _packer(n))
+    assert got.dtype == np.float64 and got.shape == (n,)
+    assert got.tobytes() == expected.tobytes()  # bit for bit: -0.0 and NaN included
+    assert (_packer(n) is None) == (n < _PACK_FROM)  # a few by np.array, more packed
