@@ -240,13 +240,28 @@ class Applicants:
         self.capacity = capacity
         self.busy = [0] * len(capacity)  # servers in use, per platform
         self.waiting: list[deque[int]] = [deque() for _ in capacity]  # contracts queued, per platform
+        #: Processed steps no application schedules again (its last step ran, or it waits in a queue or was
+        #: turned away), each made again as a later application's step: popping one costs less than making one.
+        self.spare: list[simpy.Event] = []
 
     def apply(self, app: Application) -> None:
         """``app`` applies at ``app.time`` (months, not before now)."""
-        _schedule(_Step(self.env), app.time - self.env._now, self._apply, app)
+        _schedule(self._step(), app.time - self.env._now, self._apply, app)
+
+    def _step(self) -> simpy.Event:
+        """A step to schedule: a spare one (:attr:`spare`), or a new one if there is none."""
+        spare = self.spare
+        return spare.pop() if spare else _Step(self.env)
+
+    def _done(self, step: simpy.Event) -> None:
+        """``step`` (processed) is not scheduled again: it is spare, without its value (an application's, perhaps)."""
+        step._value = None
+        self.spare.append(step)
 
     # The steps read their event's value by annotation, not typing.cast: a call (of a type made anew, for
     # tuple[int, int]) at each step.  Each event, once processed, may be scheduled again as the next step.
+    # A contract starts where a server is free (the step counts it in service): its implementation starts
+    # now, and a processed step is scheduled again as its go-live, with (contract, platform) as its value.
     def _apply(self, event: simpy.Event) -> None:
         app: Application = event._value
         steps = self.steps()
@@ -259,25 +274,17 @@ class Applicants:
             if cap is None or self.busy[p] < cap:  # it starts at once: in service without waiting
                 self.busy[p] += 1
                 self.occupancy.change(p, now, 1)  # in service
-                self._start(outcome.contract, p, now, event)
+                contract = outcome.contract
+                _schedule(event, steps.start_implementation(contract, now), self._go_live, (contract, p))
             else:
                 self.occupancy.change(p, now, 0, 1)  # in service, waiting
                 self.waiting[p].append(outcome.contract)
+                self._done(event)
         elif isinstance(outcome, Waits):
             _schedule(event, outcome.until - self.env._now, self._apply, app)
         else:  # refused: it may consider again later
             assert isinstance(outcome, Refused)
-
-    def _start(self, contract: int, p: int, now: float, step: simpy.Event | None) -> None:
-        """A server is free: the implementation of ``contract`` at platform ``p`` starts ``now`` (the caller counts it in service).
-
-        Its go-live is ``step`` (a processed step) scheduled again, or a new
-        step if None.
-        """
-        steps = self.steps()
-        assert steps is not None, _GONE
-        duration = steps.start_implementation(contract, now)
-        _schedule(step if step is not None else _Step(self.env), duration, self._go_live, (contract, p))
+            self._done(event)
 
     def _go_live(self, event: simpy.Event) -> None:
         contract: int
@@ -294,16 +301,22 @@ class Applicants:
         queue = self.waiting[p]
         if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
             self.occupancy.change(p, now, 0, -1)
-            self._start(queue.popleft(), p, now, step)
+            nxt = queue.popleft()
+            _schedule(
+                self._step() if step is None else step, steps.start_implementation(nxt, now), self._go_live, (nxt, p)
+            )
         else:
             self.occupancy.change(p, now, -1)
             self.busy[p] -= 1
+            if step is not None:
+                self._done(step)
 
     def _assess(self, event: simpy.Event) -> None:
         contract: int = event._value
         steps = self.steps()
         assert steps is not None, _GONE
         steps.assess(contract, self.env._now)
+        self._done(event)
 
 
 class _Step(simpy.Event):

@@ -253,9 +253,8 @@ class MonthlyDriver:
         stats["receivables"][t] = self.receivables.level(t)
         wait, busy = self.occupancy.close(float(t + 1))
         stats["queue_length"][t] = wait
-        capacity = self.platforms.capacity
-        with np.errstate(invalid="ignore"):
-            stats["utilisation"][t] = np.where(np.isfinite(capacity), busy / capacity, np.nan)
+        capacity = self.platforms.capacity  # servers (a positive whole number), inf for unlimited: no 0 / 0
+        stats["utilisation"][t] = np.where(np.isfinite(capacity), busy / capacity, np.nan)
         stats["experience"][t] = self.platforms.experience
         stats["unit_cost"][t] = self.platforms.unit_cost
         self.series.budget_remaining[t] = self.programme.remaining(float(t + 1))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import simpy
 
-from dxsim.model.applications import _schedule, _Step
+from dxsim.model import applications
+from dxsim.model.applications import Applicants, Refused, Signed, SignOutcome, _schedule, _Step
+from dxsim.model.platform import Occupancy
 
 
 def test_a_step_is_numbered_and_ordered_as_a_timeout():
@@ -66,3 +70,64 @@ def test_a_processed_step_is_scheduled_again_as_a_new_one() -> None:
     env.run()
     assert seen == [(1.0, "first"), (3.0, "timeout"), (3.0, "again")]
     assert next(env._eid) == 3  # as many events as if the step had been made anew
+
+
+class _Actions:
+    """Applicant steps that sign every even enterprise, implement in 1 month and assess the signed after 0.5."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int, float]] = []
+
+    def try_sign(self, app: SimpleNamespace) -> SignOutcome:
+        return Signed(app.enterprise) if app.enterprise % 2 == 0 else Refused("unwilling")
+
+    def start_implementation(self, contract: int, now: float) -> float:
+        self.events.append(("start", contract, now))
+        return 1.0
+
+    def go_live(self, contract: int, now: float) -> float | None:
+        self.events.append(("live", contract, now))
+        return 0.5 if contract % 4 == 0 else None
+
+    def assess(self, contract: int, now: float) -> None:
+        self.events.append(("assess", contract, now))
+
+
+def test_a_step_no_application_schedules_again_is_made_again_for_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a step whose application has no next step (turned away, queued, live without an assessment step,
+    # assessed) is spare, without its value, and a later application's step is a spare one
+    env = simpy.Environment()
+    actions = _Actions()
+    applicants = Applicants(env, actions, Occupancy(1), [1])  # type: ignore[arg-type]
+    made: list[_Step] = []
+    seen: list[float] = []  # when each applied: an enterprise's id is its place here
+
+    def make(env: simpy.Environment) -> _Step:
+        made.append(_Step(env))
+        return made[-1]
+
+    monkeypatch.setattr(applications, "_Step", make)
+    for times, until in [([0.0, 0.2, 0.4], 4.0), ([5.0, 5.1], 8.0), ([9.0, 9.0], 11.0), ([12.0], None)]:
+        for time in times:
+            applicants.apply(SimpleNamespace(enterprise=len(seen), platform=0, time=time))  # type: ignore[arg-type]
+            seen.append(time)
+        env.run(until=until)
+        assert all(step._value is None for step in applicants.spare)
+    assert len(made) == 3  # 0 and 2 sign (2 waits for 0's go-live), 1 is turned away: every later one is spare
+    assert actions.events == [
+        ("start", 0, 0.0),
+        ("live", 0, 1.0),
+        ("start", 2, 1.0),  # 0's step is its assessment's now: 2's go-live is a spare step
+        ("assess", 0, 1.5),
+        ("live", 2, 2.0),
+        ("start", 4, 5.1),
+        ("live", 4, 6.1),
+        ("assess", 4, 6.6),
+        ("start", 6, 9.0),
+        ("live", 6, 10.0),
+    ]
+    stops = simpy.Environment()  # the events that stop the runs above
+    for until in (4.0, 8.0, 11.0):
+        stops.run(until=until)
+    # numbered as if each step were made anew: 8 applying, 4 going live, 2 assessed
+    assert next(env._eid) == 14 + next(stops._eid)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import dxsim as dx
-from dxsim.model.platform import Occupancy
+from dxsim.model.platform import _PACK_FROM, Occupancy, _floats, _packer
 from dxsim.model.world import World
 from dxsim.random import replication_key
 
@@ -44,3 +44,33 @@ def test_the_number_waiting_is_read_after_each_change_and_averaged_over_the_mont
     np.testing.assert_array_equal(busy, [0.5, 0.0, 0.25])
     wait, _ = occupancy.close(2.0)  # the next month: as many waiting throughout
     np.testing.assert_array_equal(wait, [0.0, 0.0, 2.0])
+
+
+def test_experience_and_unit_cost_are_kept_read_only_until_a_start() -> None:
+    platforms = World(dx.load_scenario("small"), replication_key(1, 0)).platforms
+    for p in [0, 1, 1, 3]:
+        experience, unit_cost = platforms.experience, platforms.unit_cost
+        assert platforms.experience is experience and platforms.unit_cost is unit_cost  # made once
+        with pytest.raises(ValueError, match="read-only"):
+            experience[0] = 1.0  # kept and handed to every reader: none may write it
+        with pytest.raises(ValueError, match="read-only"):
+            unit_cost[0] = 1.0
+        platforms.start_deployment(p)
+        own = platforms.own
+        after = own + platforms.spillover * (platforms.industry_deployments[platforms.industry] - own)
+        np.testing.assert_array_equal(platforms.experience, after)  # made again after the start
+        assert platforms.experience is not experience
+        np.testing.assert_array_equal(
+            platforms.unit_cost, platforms.first_cost * (after + 1.0) ** np.log2(platforms.progress_ratio)
+        )
+
+
+@pytest.mark.parametrize("n", [0, 1, 4, _PACK_FROM - 1, _PACK_FROM, 300])
+def test_floats_are_the_array_of_the_list(n: int) -> None:
+    special = [0.1, -0.0, 3.0, 1e300, float("inf"), float("-inf"), float("nan"), 5e-324, 2, 0, -7]  # ints as floats
+    values = (special * (n // len(special) + 1))[:n]
+    expected = np.array(values, dtype=np.float64)
+    got = _floats(values, _packer(n))
+    assert got.dtype == np.float64 and got.shape == (n,)
+    assert got.tobytes() == expected.tobytes()  # bit for bit: -0.0 and NaN included
+    assert (_packer(n) is None) == (n < _PACK_FROM)  # a few by np.array, more packed
