@@ -123,7 +123,7 @@ def government_receipts(table: LedgerTable, kinds: tuple[str, ...], months: int)
 
 
 def party_flows(
-    table: LedgerTable, parties: tuple[int, ...], signed: NDArray[np.float64], months: int
+    table: LedgerTable, parties: tuple[int, ...], signed: NDArray[np.float64], months: int, *, trim: bool = False
 ) -> list[NDArray[np.float64]]:
     """Each contract's net cash flow for each of ``parties`` by month since its signing month, within the horizon.
 
@@ -132,15 +132,18 @@ def party_flows(
     them fastest); entries after the horizon are left out (censored).  Each
     cell adds the party's entries in ledger order.  Large intermediate
     arrays are few and written in place: fresh memory costs more than the
-    arithmetic.
+    arithmetic.  With ``trim``, a party's array ends after the last month
+    since signing that holds one of its entries (at least one month): the
+    months left out would be zeros.
     """
     n = len(signed)
     shift = np.arange(n) - np.floor(signed).astype(np.int64) * n  # a contract's cell in month 0: c - start x n
     out = []
     for party in parties:
         cell, weight = _contract_cells(table, party, shift, months)
-        flows = np.bincount(cell, weights=weight, minlength=months * n)  # in ledger order, as np.add.at, only faster
-        out.append(np.asarray(flows, dtype=np.float64).reshape(months, n).T)
+        width = int(cell.max()) // n + 1 if trim and len(cell) else 1 if trim else months
+        flows = np.bincount(cell, weights=weight, minlength=width * n)  # in ledger order, as np.add.at, only faster
+        out.append(np.asarray(flows, dtype=np.float64).reshape(width, n).T)
     return out
 
 
@@ -209,7 +212,9 @@ def adopter_records(
     """
     n = len(book["price"])
     signed = book["signed"]
-    ent, plat = (paybacks(f, monthly_discount) for f in party_flows(table, (ENTERPRISE, PLATFORM), signed, months))
+    # the paybacks of flows that end with zeros are those of the flows without them (trim)
+    flows = party_flows(table, (ENTERPRISE, PLATFORM), signed, months, trim=True)
+    ent, plat = (paybacks(f, monthly_discount) for f in flows)
 
     def total(kind: str, *, payee: int | None = None) -> NDArray[np.float64]:
         return table.total(table.before(table.rows(kind, payee=payee), months), by="contract", size=n)

@@ -481,6 +481,13 @@ def test_cash_flows_read_by_runs_are_those_of_every_row(steps, months):
         con = t.contract[mine]
         np.add.at(since, (t.month[mine] - np.floor(signed[con]).astype(int), con), weight)
         np.testing.assert_array_equal(got, since.T)
+    for party, got in zip(range(3), party_flows(t, tuple(range(3)), signed, months, trim=True), strict=True):
+        whole = flows[party]  # trimmed: up to the last month holding an entry of the party, at least one
+        mine = cash & (t.contract >= 0) & ((t.payer == party) | (t.payee == party))
+        held = t.month[mine] - np.floor(signed[t.contract[mine]]).astype(int)
+        assert got.shape == (4, held.max() + 1 if len(held) else 1) and got.flags.f_contiguous
+        np.testing.assert_array_equal(got, whole[:, : got.shape[1]])
+        assert not whole[:, got.shape[1] :].any()
 
 
 def test_single_entries_are_read_whole_blocks_and_the_rest_alike():
