@@ -50,7 +50,7 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
     entries are read run by run (:meth:`~dxsim.model.ledger.LedgerTable.pieces`).
     """
     n = len(PARTIES)
-    first, _, weight, pieces = _gathered(table, codes_of(CASH), months)
+    first, weight, pieces = _gathered(table, codes_of(CASH), months)
     first *= n  # each entry's first cell (party 0) in its month
 
     def by_party(side: int) -> NDArray[np.float64]:
@@ -76,40 +76,31 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
 
 
 def _gathered(
-    table: LedgerTable, wanted: NDArray[np.bool_], months: int, *, of_contracts: bool = False
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], list[tuple[int, int, int, Rows]]]:
-    """The entries of the codes ``wanted`` in months ``[0, months)`` (of a contract, if ``of_contracts``), run by run.
+    table: LedgerTable, wanted: NDArray[np.bool_], months: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64], list[tuple[int, int, int, Rows]]]:
+    """The entries of the codes ``wanted`` in months ``[0, months)``, run by run.
 
-    Returns their months, contracts (empty unless ``of_contracts``) and
-    amounts, in ledger order, and for each piece
+    Returns their months and amounts, in ledger order, and for each piece
     (:meth:`~dxsim.model.ledger.LedgerTable.pieces`) where its entries lie in
     them, its code and its rows.
     """
     pieces = []
     for part, code in table.pieces(wanted):
         month = table.month[part]
-        keep = (month >= 0) & (month < months) if month.min() < 0 or month.max() >= months else None
-        if of_contracts and table.contract[part].min() < 0:
-            keep = (table.contract[part] >= 0) & (True if keep is None else keep)
-        if keep is not None:
+        if month.min() < 0 or month.max() >= months:
+            keep = (month >= 0) & (month < months)
             part = (np.arange(part.start, part.stop) if isinstance(part, slice) else part)[keep]
         pieces.append((part, code))
     size = sum(_length(part) for part, _ in pieces)
-    month, contract, weight = (
-        np.empty(size, dtype=np.int64),
-        np.empty(size if of_contracts else 0, np.int64),
-        np.empty(size),
-    )
+    month, weight = np.empty(size, dtype=np.int64), np.empty(size)
     placed, begin = [], 0
     for part, code in pieces:
         stop = begin + _length(part)
         month[begin:stop] = table.month[part]
-        if of_contracts:
-            contract[begin:stop] = table.contract[part]
         weight[begin:stop] = table.amount[part]
         placed.append((begin, stop, code, part))
         begin = stop
-    return month, contract, weight, placed
+    return month, weight, placed
 
 
 def _length(part: Rows) -> int:
@@ -132,7 +123,7 @@ def government_receipts(table: LedgerTable, kinds: tuple[str, ...], months: int)
 
 
 def party_flows(
-    table: LedgerTable, parties: tuple[int, ...], signed: NDArray[np.float64], months: int
+    table: LedgerTable, parties: tuple[int, ...], signed: NDArray[np.float64], months: int, *, trim: bool = False
 ) -> list[NDArray[np.float64]]:
     """Each contract's net cash flow for each of ``parties`` by month since its signing month, within the horizon.
 
@@ -141,26 +132,56 @@ def party_flows(
     them fastest); entries after the horizon are left out (censored).  Each
     cell adds the party's entries in ledger order.  Large intermediate
     arrays are few and written in place: fresh memory costs more than the
-    arithmetic.
+    arithmetic.  With ``trim``, a party's array ends after the last month
+    since signing that holds one of its entries (at least one month): the
+    months left out would be zeros.
     """
     n = len(signed)
     shift = np.arange(n) - np.floor(signed).astype(np.int64) * n  # a contract's cell in month 0: c - start x n
     out = []
     for party in parties:
-        month, con, weight, pieces = _gathered(table, codes_of(CASH, party=party), months, of_contracts=True)
-        for begin, stop, code, part in pieces:  # what the party pays
-            if code < 0:
-                np.negative(weight[begin:stop], where=table.payer[part] == party, out=weight[begin:stop])
-            elif payer_payee(code)[0] == party:  # a run it pays whole
-                np.negative(weight[begin:stop], out=weight[begin:stop])
-        cell = np.take(shift, con)
-        del con
-        month *= n
-        cell += month  # (months since the signing month) x n + contract, in integers
-        del month
-        flows = np.bincount(cell, weights=weight, minlength=months * n)  # in ledger order, as np.add.at, only faster
-        out.append(np.asarray(flows, dtype=np.float64).reshape(months, n).T)
+        cell, weight = _contract_cells(table, party, shift, months)
+        width = int(cell.max()) // n + 1 if trim and len(cell) else 1 if trim else months
+        flows = np.bincount(cell, weights=weight, minlength=width * n)  # in ledger order, as np.add.at, only faster
+        out.append(np.asarray(flows, dtype=np.float64).reshape(width, n).T)
     return out
+
+
+def _contract_cells(
+    table: LedgerTable, party: int, shift: NDArray[np.int64], months: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """The cash entries of ``party`` on a contract in months ``[0, months)``: each one's cell and signed amount.
+
+    In ledger order, read run by run (:meth:`~dxsim.model.ledger.LedgerTable.pieces`):
+    an entry's cell is ``month x contracts + shift[contract]``, computed from
+    the table's columns (a run of one code is read as a slice, nothing
+    copied first); its amount is negative where the party pays.
+    """
+    n = len(shift)
+    pieces = []
+    for part, code in table.pieces(codes_of(CASH, party=party)):
+        month, contract = table.month[part], table.contract[part]
+        if month.min() < 0 or month.max() >= months or contract.min() < 0:
+            keep = (month >= 0) & (month < months) & (contract >= 0)
+            part = (np.arange(part.start, part.stop) if isinstance(part, slice) else part)[keep]
+            month, contract = month[keep], contract[keep]
+        pieces.append((part, code, month, contract))
+    size = sum(len(month) for _, _, month, _ in pieces)
+    cell, weight = np.empty(size, dtype=np.int64), np.empty(size)
+    begin = 0
+    for part, code, month, contract in pieces:
+        stop = begin + len(month)
+        np.multiply(month, n, out=cell[begin:stop])
+        cell[begin:stop] += np.take(shift, contract)  # (months since the signing month) x n + contract
+        amount = table.amount[part]
+        if code >= 0 and payer_payee(code)[0] == party:  # a run it pays whole
+            np.negative(amount, out=weight[begin:stop])
+        else:
+            weight[begin:stop] = amount
+            if code < 0:  # what the party pays
+                np.negative(weight[begin:stop], where=table.payer[part] == party, out=weight[begin:stop])
+        begin = stop
+    return cell, weight
 
 
 def paybacks(flows: NDArray[np.float64], monthly_discount: float) -> dict[str, NDArray[np.float64]]:
@@ -191,7 +212,9 @@ def adopter_records(
     """
     n = len(book["price"])
     signed = book["signed"]
-    ent, plat = (paybacks(f, monthly_discount) for f in party_flows(table, (ENTERPRISE, PLATFORM), signed, months))
+    # the paybacks of flows that end with zeros are those of the flows without them (trim)
+    flows = party_flows(table, (ENTERPRISE, PLATFORM), signed, months, trim=True)
+    ent, plat = (paybacks(f, monthly_discount) for f in flows)
 
     def total(kind: str, *, payee: int | None = None) -> NDArray[np.float64]:
         return table.total(table.before(table.rows(kind, payee=payee), months), by="contract", size=n)

@@ -188,6 +188,7 @@ def income_tax_schedule(
     gain: NDArray[np.float64],
     months: int,
     exit_time: NDArray[np.float64] | None = None,
+    overwrite: bool = False,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Monthly incremental income tax of contracts gone live (yuan / month; negative: a saving).
 
@@ -213,6 +214,9 @@ def income_tax_schedule(
     exit_time : array, shape (n,), optional
         When each enterprise exits (months since the start; inf or omitted:
         not within the horizon): grid months that begin at or after it pay nothing.
+    overwrite : bool
+        Write the tax into ``gain`` (the caller's own array, which
+        then holds the tax) instead of a new array of its size.
 
     Returns
     -------
@@ -235,18 +239,18 @@ def income_tax_schedule(
     end = np.full(len(start), float(months)) if exit_time is None else np.fmin(months, np.ceil(exit_time))
     paying = np.clip(end - start, 0, width)  # each row's cells before the horizon or the exit month
     offset = golive - start
-    tax = np.zeros(gain.shape)
+    tax = gain if overwrite else np.empty(gain.shape)
     for first in range(0, len(start), TAX_BLOCK):  # a block's cells up to the last any of its rows pays in
         rows = slice(first, first + TAX_BLOCK)
         cut = int(paying[rows].max())
-        if cut == 0:  # none of them pays tax within the horizon
-            continue
-        deduction = straight_line(deductible[rows], offset[rows], lifetime[rows], cut)
-        part = law.incremental(
-            base[rows, None], gain[rows, :cut], deduction, high_tech[rows, None], calendar[rows, :cut]
-        )
-        part[np.arange(cut) >= paying[rows, None]] = 0.0  # one mask: calendar >= months, or >= the exit time
-        tax[rows, :cut] = part
+        if cut > 0:  # some of them pay tax within the horizon
+            deduction = straight_line(deductible[rows], offset[rows], lifetime[rows], cut)
+            part = law.incremental(
+                base[rows, None], gain[rows, :cut], deduction, high_tech[rows, None], calendar[rows, :cut]
+            )
+            part[np.arange(cut) >= paying[rows, None]] = 0.0  # one mask: calendar >= months, or >= the exit time
+            tax[rows, :cut] = part  # its rows of gain read (the tax may overwrite them)
+        tax[rows, cut:] = 0.0  # each cell written once: no grid of zeros first
     return calendar, tax
 
 
@@ -291,6 +295,7 @@ def _write_income_tax(
         gain=gain.reshape(len(live), width),
         months=months,
         exit_time=book["exit"][live] if "exit" in book else None,
+        overwrite=True,  # the grid of gains is ours: it holds the tax
     )
     net[live] = tax.sum(axis=1)
     if not np.isfinite(net).all():

@@ -42,7 +42,7 @@ from dxsim.model.population import Considerers, Population
 from dxsim.model.programme import Grant, ProgrammeState
 from dxsim.model.quality import failure_probability, realised_share
 from dxsim.model.schemes import fixed_payments
-from dxsim.model.settlement import settle
+from dxsim.model.settlement import nonzero, settle
 from dxsim.scenario.schema import Lighthouse, Tiered
 
 __all__ = ["SETTLE_BLOCK", "Contracting", "Grants", "LiveContracts", "Register"]
@@ -310,19 +310,22 @@ class LiveContracts:
         months = st.months
         inside = months < self.horizon
         grid, each = (cids[:, None], platform[:, None]), (cids, platform)
-        for payer, payee, kind, when, amount, owner, censored in (
+        schedules = (
             ("market", "enterprise", "gain", months, st.gain, grid, True),
             ("enterprise", "platform", "subscription", months, st.subscription, grid, True),
             ("enterprise", "platform", "enterprise_payment", months, st.payments, grid, False),
             ("platform", "enterprise", "payment_shortfall", st.write_off_month, st.shortfall, each, False),
             ("enterprise", "platform", "payment_premium", st.start, st.premium, each, False),
-        ):
-            if amount.any():  # a schedule of zeros writes nothing (e.g. no fee, nothing paid from go-live)
+        )
+        *held, collected = nonzero([schedule[4] for schedule in schedules] + [st.collected])
+        for (payer, payee, kind, when, amount, owner, censored), money in zip(schedules, held, strict=True):
+            if money:  # a schedule of zeros writes nothing (e.g. no fee, nothing paid from go-live)
                 amount = amount * inside if censored else amount  # within the horizon
                 self.ledger.add_schedule(
                     payer, payee, when, contract=owner[0], kind=kind, amount=amount, platform=owner[1]
                 )
-        self.receivables.reduce(platform[:, None], months, st.collected)
+        if collected:  # nothing collected reduces nothing
+            self.receivables.reduce(platform[:, None], months, st.collected)
         self.receivables.reduce(platform, st.write_off_month, st.shortfall)
 
 

@@ -192,15 +192,25 @@ class LedgerTable:
                 if wanted[code] and stop > begin:
                     out.append((slice(begin, stop), code))
             else:
-                mixed = self._mixed_codes.get(begin)
-                if mixed is None:
-                    mixed = _direction_code(self.kind[begin:stop], self.payer[begin:stop], self.payee[begin:stop])
-                    self._mixed_codes[begin] = mixed
-                hit = np.flatnonzero(wanted[mixed])
-                if len(hit):
-                    out.append((hit + begin, -1))
+                mixed, present = self._mixed(begin, stop)
+                flags = wanted[present]  # its rows are read only if some of its codes, not all, are wanted
+                if flags.any() and stop > begin:
+                    hit = np.arange(begin, stop) if flags.all() else np.flatnonzero(wanted[mixed]) + begin
+                    out.append((hit, -1))
             begin = stop
         return out
+
+    def _mixed(self, begin: int, stop: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """The codes of the rows of the mixed run ``[begin, stop)`` and the codes present in it, read once per table.
+
+        The codes as indices (intp): a flag per row is then one plain gather.
+        """
+        if begin not in self._mixed_codes:
+            codes = _direction_code(self.kind[begin:stop], self.payer[begin:stop], self.payee[begin:stop]).astype(
+                np.intp
+            )
+            self._mixed_codes[begin] = codes, np.flatnonzero(np.bincount(codes))
+        return self._mixed_codes[begin]
 
     def entries(self, wanted: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int16]]:
         """The entries whose code ``wanted`` marks (:meth:`pieces`) as indices in ledger order, and their codes."""
@@ -216,8 +226,8 @@ class LedgerTable:
         return np.concatenate(rows), np.concatenate(codes)
 
     @cached_property
-    def _mixed_codes(self) -> dict[int, NDArray[np.int16]]:
-        """The (kind, payer, payee) code of each row of each mixed run read so far, by the run's first row."""
+    def _mixed_codes(self) -> dict[int, tuple[NDArray[np.intp], NDArray[np.intp]]]:
+        """The (kind, payer, payee) code of each row of each mixed run read so far, and those present, by its first row."""
         return {}
 
     @cached_property

@@ -26,7 +26,7 @@ from dxsim.finance import gain_profile
 from dxsim.model.schemes import deferred_owed, deferred_payments, due_if_failed, window
 from dxsim.scenario.schema import PaymentScheme
 
-__all__ = ["Settlement", "settle"]
+__all__ = ["Settlement", "nonzero", "settle"]
 
 
 @dataclass(frozen=True)
@@ -143,3 +143,24 @@ def settle(
         premium=np.clip(total - base, 0.0, None),
         write_off_month=ends.astype(np.int64),
     )
+
+
+def nonzero(arrays: list[NDArray[np.float64]]) -> list[bool]:
+    """Whether each of ``arrays`` has an element that is not 0, read once per distinct array.
+
+    A :class:`Settlement`'s schedules of zeros may be one array: it is read
+    once, however many of them it is.
+
+    Examples
+    --------
+    >>> zeros = np.zeros(3)
+    >>> nonzero([zeros, np.array([0.0, 2.0]), zeros])
+    [False, True, False]
+    """
+    seen: dict[int, bool] = {}
+    out = []
+    for a in arrays:
+        if id(a) not in seen:
+            seen[id(a)] = bool(a.any())
+        out.append(seen[id(a)])
+    return out

@@ -481,6 +481,13 @@ def test_cash_flows_read_by_runs_are_those_of_every_row(steps, months):
         con = t.contract[mine]
         np.add.at(since, (t.month[mine] - np.floor(signed[con]).astype(int), con), weight)
         np.testing.assert_array_equal(got, since.T)
+    for party, got in zip(range(3), party_flows(t, tuple(range(3)), signed, months, trim=True), strict=True):
+        whole = flows[party]  # trimmed: up to the last month holding an entry of the party, at least one
+        mine = cash & (t.contract >= 0) & ((t.payer == party) | (t.payee == party))
+        held = t.month[mine] - np.floor(signed[t.contract[mine]]).astype(int)
+        assert got.shape == (4, held.max() + 1 if len(held) else 1) and got.flags.f_contiguous
+        np.testing.assert_array_equal(got, whole[:, : got.shape[1]])
+        assert not whole[:, got.shape[1] :].any()
 
 
 def test_single_entries_are_read_whole_blocks_and_the_rest_alike():
@@ -507,3 +514,20 @@ def test_single_entries_are_read_whole_blocks_and_the_rest_alike():
     np.testing.assert_array_equal(t.kind, [KIND[kind] for kind, _, _ in codes])
     np.testing.assert_array_equal(t.payer, [PARTIES.index(payer) for _, payer, _ in codes])
     np.testing.assert_array_equal(t.payee, [PARTIES.index(payee) for _, _, payee in codes])
+
+
+def test_a_mixed_run_keeps_each_row_s_code_and_the_codes_present():
+    """The codes a mixed run's rows are read by: each row's, and the distinct ones, in order."""
+    led = Ledger()
+    for month in range(5):
+        led.add("government", "platform", month, contract=0, kind="subsidy", amount=1.0, platform=0)
+        led.add("enterprise", "platform", month, contract=1, kind="enterprise_payment", amount=2.0, platform=0)
+    led.add("government", "enterprise", 5, contract=1, kind="subsidy", amount=3.0, platform=0)
+    t = led.table()
+    codes, present = t._mixed(2, len(t))
+    np.testing.assert_array_equal(codes, t.code[2:])
+    np.testing.assert_array_equal(present, np.unique(t.code[2:]))
+    assert codes.dtype == np.intp and t._mixed(2, len(t))[0] is codes  # read once per table
+    every = np.zeros(len(codes_of()), dtype=bool)
+    every[present] = True  # every code present: the whole run, as indices
+    assert [(p.tolist(), c) for p, c in t.pieces(every)] == [(list(range(len(t))), -1)]

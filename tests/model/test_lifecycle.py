@@ -26,7 +26,7 @@ import dxsim as dx
 from dxsim.model import population as population_module
 from dxsim.model.applications import Applicants
 from dxsim.model.lifecycle import Exits, Renewals, binomial_quantile
-from dxsim.model.settlement import settle
+from dxsim.model.settlement import nonzero, settle
 from dxsim.model.world import World
 from dxsim.random import Keys, replication_key
 from dxsim.scenario.schema import RevenueShare, Subscription, Upfront
@@ -354,6 +354,24 @@ def test_settlement_up_to_the_horizon_is_the_whole_grid_cut_there() -> None:
     np.testing.assert_array_equal(
         settle(**common, scheme=share, horizon=12).payments, settle(**common, scheme=share).payments
     )
+
+
+class _Counted(np.ndarray):
+    """An array that counts the calls of its ``any``."""
+
+    calls = 0
+
+    def any(self, *args, **kwargs):  # type: ignore[override]
+        type(self).calls += 1
+        return super().any(*args, **kwargs)
+
+
+def test_nonzero_reads_each_array_once_and_answers_any():
+    zeros = np.zeros((3, 4)).view(_Counted)
+    cases = [zeros, np.array([0.0, -0.0]), np.array([[0.0, np.nan]]), zeros, np.array([-2.0]), zeros]
+    _Counted.calls = 0
+    assert nonzero(cases) == [bool(a.any()) for a in cases] == [False, False, True, False, True, False]
+    assert _Counted.calls == 4  # once for the three zeros here, then three times in the list above
 
 
 def test_a_lifetime_is_renewed_only_before_its_industry_s_until():

@@ -291,6 +291,11 @@ def test_income_tax_in_blocks_is_the_tax_of_the_whole_grid(monkeypatch: pytest.M
     assert (whole[1][whole[0] >= months] == 0).all() and not whole[1][5].any()  # exited before going live
     late = {**case, "golive": golive + 30.0}  # every block past the horizon: no tax
     assert not closing.income_tax_schedule(law, **late)[1].any()
+    own = {**case, "gain": case["gain"].copy()}  # the tax written into the gains, each block's read first
+    written = closing.income_tax_schedule(law, **own, overwrite=True)[1]
+    assert written is own["gain"] and written.tobytes() == whole[1].tobytes()
+    late_own = {**late, "gain": case["gain"].copy()}  # every cell of a block paying nothing is 0 as well
+    assert not closing.income_tax_schedule(law, **late_own, overwrite=True)[1].any()
 
 
 def test_chosen_is_where_and_integer_months_meet_the_switch_as_floats() -> None:

@@ -318,3 +318,18 @@ def test_final_payback_waits_for_the_last_dip():
 def test_final_payback_equals_first_crossing_for_conventional_flows(outlay, inflows):
     flows = np.array([-outlay, *inflows])
     np.testing.assert_equal(dx.finance.payback_period(flows), dx.finance.payback_period(flows, final=True))
+
+
+@pytest.mark.parametrize(("rows", "cut"), [(5, 1), (5, 17), (700, 1), (700, 9), (700, 39)])
+def test_final_paybacks_of_flows_ending_in_zeros_are_those_of_the_flows_without_them(rows, cut):
+    # what accounts.adopter_records relies on when it trims the months past every entry: bit for bit,
+    # simple and discounted, in a table of few rows (cumsum) and of many (period by period)
+    rng = np.random.default_rng(rows + cut)
+    flows = np.zeros((40, rows)).T  # months outermost in memory, as party_flows gives them
+    flows[:, :cut] = rng.normal(0.0, 100.0, (rows, cut)) * (rng.random((rows, cut)) < 0.6)
+    flows[:, 0] -= 50.0 * rng.random(rows)
+    trimmed = np.asfortranarray(flows[:, :cut])
+    for rate in (None, 0.004):
+        whole = payback_period(flows, rate, final=True)
+        assert payback_period(trimmed, rate, final=True).tobytes() == whole.tobytes()
+        assert np.isnan(whole).any() and (cut == 1 or (whole[~np.isnan(whole)] > 0).any())
