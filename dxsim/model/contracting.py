@@ -463,7 +463,7 @@ class Contracting:
                 price = app.price
                 # the batch's platforms as it admitted them when first asked (BatchAdmission.admit), without
                 # the calls that ask; the first time through them (it scores the platforms then)
-                admitted = programme.batch_admission.admitted.get(batch)
+                admitted: list[bool] | NDArray[np.bool_] | None = programme.batch_admission.admits.get(batch)
                 if admitted is None:
                     admitted = self.admission.admitted_in(batch)
                 grants = programme.commit(batch, price, app.platform, price * (1.0 - rules.discount), admitted)
