@@ -88,7 +88,7 @@ def test_negative_or_non_finite_amounts_are_refused(bad):
 
 
 @pytest.mark.parametrize("bad", [-1.0, -1e-9, np.nan, np.inf])
-def test_a_coded_entry_refuses_what_add_refuses(bad):
+def test_a_coded_entry_refuses_what_add_refuses(bad: float) -> None:
     led = Ledger()
     with pytest.raises(ConservationError, match=r"amount.*\(subsidy\)"):
         led.add_coded(Ledger.code("government", "platform", "subsidy"), 0, 0, bad, 0)
@@ -108,7 +108,9 @@ def test_a_coded_entry_refuses_what_add_refuses(bad):
     )
 )
 @settings(max_examples=50, deadline=None)
-def test_coded_entries_are_the_entries_add_writes(entries):
+def test_coded_entries_are_the_entries_add_writes(
+    entries: list[tuple[tuple[str, str, str], int, int, float, int]],
+) -> None:
     by_name, coded = Ledger(), Ledger()
     for (kind, payer, payee), month, contract, amount, platform in entries:
         by_name.add(payer, payee, month, contract, kind, amount, platform)
