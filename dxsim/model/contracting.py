@@ -83,6 +83,18 @@ class Grants:
         self.paid_at = frozenset(inst.paid_at for inst in programme.instruments)  # when any grant may fall due
         #: Whether each instrument is tiered (its commitment counts in full among what an applicant gets).
         self.tiered = tuple(isinstance(inst, Tiered) for inst in programme.instruments)
+        #: Each instrument's entries as the ledger's codes (:meth:`~dxsim.model.ledger.Ledger.code`): what
+        #: it pays its payee (a tiered one a reward, another a subsidy), and the shortfall its payee bears.
+        self.codes = tuple(
+            (
+                ledger.code("government", inst.paid_to, "reward" if tiered else "subsidy"),
+                ledger.code(inst.paid_to, "government", "shortfall"),
+            )
+            for inst, tiered in zip(programme.instruments, self.tiered, strict=True)
+        )
+
+    #: The code of the reward a platform keeps beyond the price part it passes on.
+    _REWARD = Ledger.code("government", "platform", "reward")
 
     def pay(self, cid: int, at: str, level: int = 0) -> None:
         """Pay the grants of contract ``cid`` due at ``at`` ("signing", "golive" or "acceptance").
@@ -101,26 +113,29 @@ class Grants:
             return
         month = int(self.env.now)
         p = self.register.apps[cid].platform
-        add = self.ledger.add
+        add = self.ledger.add_coded
         for g in grants:
             if g.paid_at != at or g.settled:
                 continue
-            inst = self.programme.instruments[g.instrument]
-            if isinstance(inst, Tiered):
+            k = g.instrument
+            paying, short = self.codes[k]
+            if self.tiered[k]:
+                inst = self.programme.instruments[k]
+                assert isinstance(inst, Tiered)
                 due = float(min(inst.amount_for(np.array([level]))[0], g.amount))
-                add("government", g.paid_to, month, cid, "reward", due, p)
+                add(paying, month, cid, due, p)
                 self.programme.paid(due)
                 self.programme.release(g, p, g.amount - due)
             else:
                 amount, to_price = g.amount, g.to_price
                 subsidy = amount if amount < to_price else to_price  # min(to_price, amount), without a call
-                add("government", g.paid_to, month, cid, "subsidy", subsidy, p)
+                add(paying, month, cid, subsidy, p)
                 self.programme.paid(amount)  # the subsidy and the reward below
-                reward, shortfall = amount - subsidy, to_price - subsidy  # mostly none (Ledger.add drops zeros)
+                reward, shortfall = amount - subsidy, to_price - subsidy  # mostly none (the ledger drops zeros)
                 if reward:
-                    add("government", "platform", month, cid, "reward", reward, p)
+                    add(self._REWARD, month, cid, reward, p)
                 if shortfall:
-                    add(g.paid_to, "government", month, cid, "shortfall", shortfall, p)
+                    add(short, month, cid, shortfall, p)
             g.settled = True
 
     def forfeit(self, cid: int, at: str) -> None:
@@ -131,7 +146,7 @@ class Grants:
             if g.paid_at != at or g.settled:
                 continue
             self.programme.release(g, p)
-            self.ledger.add(g.paid_to, "government", month, cid, "shortfall", g.to_price, p)
+            self.ledger.add_coded(self.codes[g.instrument][1], month, cid, g.to_price, p)
 
     def outstanding(self) -> dict[str, NDArray[np.float64]]:
         """Price parts (yuan) of grants not yet paid or forfeited, per contract, by payee ("platform", "enterprise")."""
@@ -417,6 +432,10 @@ class Contracting:
         self.applicants = applicants
 
     # ------------------------------------------------------------- signing
+    #: The codes of the entries every signing writes (:meth:`~dxsim.model.ledger.Ledger.add_coded`).
+    _PAYMENT = Ledger.code("enterprise", "platform", "enterprise_payment")
+    _INTERNAL = Ledger.code("enterprise", "market", "internal_cost")
+
     def try_sign(self, app: Application) -> SignOutcome:
         """Sign ``app`` now if the terms it counted on still hold.
 
@@ -445,7 +464,11 @@ class Contracting:
         if batch is not None:
             if programme.is_eligible(app.industry, app.traits.revenue):  # without instruments commit gives none
                 price = app.price
-                admitted = self.admission.admitted_in(batch)
+                # the batch's platforms as it admitted them when first asked (BatchAdmission.admit), without
+                # the calls that ask; the first time through them (it scores the platforms then)
+                admitted: list[bool] | NDArray[np.bool_] | None = programme.batch_admission.admits.get(batch)
+                if admitted is None:
+                    admitted = self.admission.admitted_in(batch)
                 grants = programme.commit(batch, price, app.platform, price * (1.0 - rules.discount), admitted)
             if app.expected_grant > 0:
                 self.applicants.add(app.enterprise, int(now), batch, bool(grants))
@@ -529,19 +552,20 @@ class Contracting:
         owed = enterprise_part + gov_e  # what the enterprise owes
         receivables = self.working_capital.receivables
         receivables.add(app.platform, owed)
+        ledger = self.ledger
         if rules.fixed_months == 1:  # one payment at signing (upfront, or a hybrid's upfront fraction): the common case
             first = float(fixed_payments(rules.scheme, np.array([owed]), 1)[0, 0]) if rules.deferred else owed
-            self.ledger.add("enterprise", "platform", month, cid, "enterprise_payment", first, app.platform)
+            ledger.add_coded(self._PAYMENT, month, cid, first, app.platform)
             receivables.reduce_one(app.platform, month, first)
         else:
             self._pay_instalments(app, cid, owed, month)
-        if grants:
+        if grants and "signing" in self.grants.paid_at:  # Grants.pay's own first test, without its call
             self.grants.pay(cid, "signing")
         i = app.industry
         _, _, internal_share, internal_fixed, _ = self.live.per_industry[i]
         internal = internal_cost(internal_share, internal_fixed, app.price)
         if internal > 0:
-            self.ledger.add("enterprise", "market", month, cid, "internal_cost", internal, app.platform)
+            ledger.add_coded(self._INTERNAL, month, cid, internal, app.platform)
         self.counts["renewals" if app.renewal else "adoptions"][month * self.live.industries + i] += 1
         return cid
 

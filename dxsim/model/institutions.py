@@ -164,6 +164,8 @@ class BatchAdmission:
         self._ties = keys.uniform(TIE_STREAM, np.arange(len(index))[None, :], np.arange(len(self.batches))[:, None])
         #: Platforms each batch admitted, by batch, once it was asked.
         self.admitted: dict[int, NDArray[np.bool_]] = {}
+        #: The same as lists of Python bools, for one platform at a time (an item, not a numpy scalar).
+        self.admits: dict[int, list[bool]] = {}
 
     def selects(self, batch: int) -> bool:
         """Whether ``batch`` holds an admission round (it limits its platforms or fixes its sub-industries)."""
@@ -190,6 +192,7 @@ class BatchAdmission:
                     values, self.platform_industry, industries, spec.platforms, national=spec.industries is None
                 )
             self.admitted[batch] = chosen
+            self.admits[batch] = chosen.tolist()
         return self.admitted[batch]
 
     def table(self) -> NDArray[np.int8]:

@@ -16,7 +16,7 @@ import math
 import struct
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -272,6 +272,11 @@ def payer_payee(code: int) -> tuple[int, int]:
     return code // n % n, code % n
 
 
+def _refuse(amount: float, kind: str) -> NoReturn:
+    """Raise :class:`ConservationError`: a single entry's ``amount`` (yuan) of ``kind`` is negative, infinite or NaN."""
+    raise ConservationError(f"amount(={amount}) must be finite and >= 0 ({kind})")
+
+
 def _span(rows: NDArray[np.int64]) -> NDArray[np.int64] | slice:
     """Increasing indices ``rows`` as a slice if they are consecutive (reading a slice copies nothing)."""
     if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
@@ -314,7 +319,39 @@ class Ledger:
         if 0 < a < math.inf:
             self._rows.extend((int(month), PARTY[payer], PARTY[payee], KIND[kind], contract, platform, a))
         elif a != 0:  # negative, infinite or NaN
-            raise ConservationError(f"amount(={a}) must be finite and >= 0 ({kind})")
+            _refuse(a, kind)
+
+    @staticmethod
+    def code(payer: str, payee: str, kind: str) -> tuple[int, int, int]:
+        """The codes of ``payer``, ``payee`` and ``kind`` the ledger keeps (for :meth:`add_coded`).
+
+        Examples
+        --------
+        >>> Ledger.code("enterprise", "platform", "enterprise_payment")
+        (2, 1, 0)
+        """
+        return PARTY[payer], PARTY[payee], KIND[kind]
+
+    def add_coded(self, code: tuple[int, int, int], month: int, contract: int, amount: float, platform: int) -> None:
+        """:meth:`add` of a payment whose payer, payee and kind are ``code`` (:meth:`code`), in ``month`` (an int).
+
+        The same entry without the look-ups and conversions: for the steps of
+        one contract, which write the same few kinds of entry again and
+        again.  ``amount`` must be a float (yuan; zero is dropped, negative refused).
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> led.add_coded(Ledger.code("enterprise", "platform", "enterprise_payment"), 3, 0, 100.0, 1)
+        >>> t = led.table()
+        >>> int(t.month[0]), int(t.kind[0]), float(t.amount[0])
+        (3, 0, 100.0)
+        """
+        if 0 < amount < math.inf:
+            payer, payee, kind = code
+            self._rows.extend((month, payer, payee, kind, contract, platform, amount))
+        elif amount != 0:  # negative, infinite or NaN
+            _refuse(amount, KINDS[code[2]])
 
     def add_schedule(
         self,

@@ -422,7 +422,12 @@ class ProgrammeState:
         return out
 
     def commit(
-        self, batch: int | None, price: float, platform: int, room: float, admitted: NDArray[np.bool_] | None
+        self,
+        batch: int | None,
+        price: float,
+        platform: int,
+        room: float,
+        admitted: NDArray[np.bool_] | list[bool] | None,
     ) -> tuple[Grant, ...]:
         """Commit the money a contract signed now in ``batch`` gets (:meth:`batch_at`).
 
@@ -434,7 +439,7 @@ class ProgrammeState:
         if batch is None or not self.instruments or (admitted is not None and not admitted[platform]):
             return ()
         pools = self.budgets[batch]
-        grants = []
+        grants: tuple[Grant, ...] = ()  # the empty tuple is shared: contracts without grants add no objects
         for k, (a, priced) in enumerate(self.entitlement(price, platform, room, pools, batch)):
             if a <= 0:
                 continue
@@ -445,8 +450,8 @@ class ProgrammeState:
             self.book.committed += a
             self._used[batch, k, platform] += a
             inst = self.instruments[k]
-            grants.append(Grant(k, batch, a, priced, inst.paid_to, inst.paid_at))
-        return tuple(grants)  # the empty tuple is shared: contracts without grants add no objects
+            grants += (Grant(k, batch, a, priced, inst.paid_to, inst.paid_at),)  # mostly one: no list, no tuple()
+        return grants
 
     def release(self, grant: Grant, platform: int, amount: float | None = None) -> None:
         """Give back an unpaid commitment (or ``amount`` of it) to its budget, and to its batch's cap.

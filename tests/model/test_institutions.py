@@ -57,6 +57,12 @@ def test_batch_one_of_the_2022_pilot_admits_98_platforms_in_exactly_its_38_sub_i
     _, third = spans(w, r.admitted[2])
     assert len(second) == len(third) == 31  # later batches take sub-industries no earlier batch chose
     assert len(first | second | third) == 100  # FACTS row 1: 100 sub-industries over three batches
+    # what a signing reads of one platform: each batch's admission as Python bools, the same
+    admission = w.programme.batch_admission
+    assert sorted(admission.admits) == sorted(admission.admitted) == [0, 1, 2]
+    for batch, admitted in admission.admitted.items():
+        assert admission.admits[batch] == admitted.tolist()
+        assert all(type(x) is bool for x in admission.admits[batch])
 
 
 def test_the_admitted_variable_reaches_the_dataset_and_its_files(tmp_path):

@@ -87,6 +87,47 @@ def test_negative_or_non_finite_amounts_are_refused(bad):
     assert len(led.table()) == 0  # nothing half-written
 
 
+@pytest.mark.parametrize("bad", [-1.0, -1e-9, np.nan, np.inf])
+def test_a_coded_entry_refuses_what_add_refuses(bad: float) -> None:
+    led = Ledger()
+    with pytest.raises(ConservationError, match=r"amount.*\(subsidy\)"):
+        led.add_coded(Ledger.code("government", "platform", "subsidy"), 0, 0, bad, 0)
+    assert len(led.table()) == 0
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(sorted((kind, *pair) for kind, pairs in DIRECTIONS.items() for pair in pairs)),
+            st.integers(0, 200),
+            st.integers(-1, 10**6),
+            st.one_of(st.just(0.0), st.just(-0.0), st.floats(min_value=0.0, allow_infinity=False)),
+            st.integers(-1, 300),
+        ),
+        max_size=20,
+    )
+)
+@settings(max_examples=50, deadline=None)
+def test_coded_entries_are_the_entries_add_writes(
+    entries: list[tuple[tuple[str, str, str], int, int, float, int]],
+) -> None:
+    by_name, coded = Ledger(), Ledger()
+    for (kind, payer, payee), month, contract, amount, platform in entries:
+        by_name.add(payer, payee, month, contract, kind, amount, platform)
+        coded.add_coded(Ledger.code(payer, payee, kind), month, contract, amount, platform)
+    want, got = by_name.table(), coded.table()
+    for name in ("month", "payer", "payee", "kind", "contract", "platform", "amount"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name), strict=True)
+    assert got.runs == want.runs
+    assert [
+        Ledger.code(PARTIES[a], PARTIES[b], KINDS[k]) for a, b, k in zip(got.payer, got.payee, got.kind, strict=True)
+    ] == [
+        (PARTIES.index(payer), PARTIES.index(payee), KINDS.index(kind))
+        for (kind, payer, payee), _, _, amount, _ in entries
+        if amount > 0
+    ]
+
+
 def _two_entries(first: float, second: float) -> tuple[np.ndarray, dict[str, Any]]:
     """Months and keywords of two subsidy entries of contract 0 for :meth:`Ledger.add_entries`."""
     one = np.zeros(2, dtype=np.int64)
