@@ -520,18 +520,15 @@ class Memo:
         return cls(size, compute) if int(size.sum()) <= CACHE_LIMIT else None
 
     def get(self, ids: NDArray[np.int64], only: Sequence[str] | None = None) -> dict[str, NDArray[Any]]:
-        """The values of enterprises ``ids``: all of them, or ``only`` those named (each gathered alone).
-
-        The ids are the population's (from 0 to its size): gathered without checking each one.
-        """
+        """The values of enterprises ``ids``: all of them, or ``only`` those named (each gathered alone)."""
         names, rows, columns = self._kept if self._kept is not None else self._keep()
         if only is not None:  # a float's column gathered by take (a pair of indices costs more)
             return {
-                name: columns[name][ids] if name in columns else rows[:, names.index(name)].take(ids, mode="wrap")
+                name: columns[name][ids] if name in columns else rows[:, names.index(name)].take(ids)
                 for name in only
             }
         # one gather of whole rows: an enterprise's float values lie side by side in memory
-        out = dict(zip(names, np.ascontiguousarray(rows.take(ids, axis=0, mode="wrap").T), strict=True))
+        out = dict(zip(names, np.ascontiguousarray(rows.take(ids, axis=0).T), strict=True))
         out.update({name: column[ids] for name, column in columns.items()})
         return out
 
