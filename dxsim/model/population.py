@@ -524,8 +524,7 @@ class Memo:
         names, rows, columns = self._kept if self._kept is not None else self._keep()
         if only is not None:  # a float's column gathered by take (a pair of indices costs more)
             return {
-                name: columns[name][ids] if name in columns else rows[:, names.index(name)].take(ids)
-                for name in only
+                name: columns[name][ids] if name in columns else rows[:, names.index(name)].take(ids) for name in only
             }
         # one gather of whole rows: an enterprise's float values lie side by side in memory
         out = dict(zip(names, np.ascontiguousarray(rows.take(ids, axis=0).T), strict=True))
