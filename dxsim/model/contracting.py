@@ -631,7 +631,7 @@ class Contracting:
         register = self.register
         register.book.set(contract, "golive", now)
         funded = register.grants[contract]  # empty without programme money
-        if funded:
+        if funded and "golive" in self.grants.paid_at:  # Grants.pay's own first test, without its call
             self.grants.pay(contract, "golive")
         self.live.add(contract, now)
         delay = self.rules.acceptance_delay
@@ -657,7 +657,8 @@ class Contracting:
         if not accepted:
             self.grants.forfeit(contract, "acceptance")
             return
-        self.grants.pay(contract, "acceptance", level)
+        if "acceptance" in self.grants.paid_at:  # Grants.pay's own first test, without its call
+            self.grants.pay(contract, "acceptance", level)
         if not app.renewal and level >= self.rules.lighthouse_level:
             grants = self.register.grants[contract]
             gain = traits.revenue / 12.0 * traits.benefit * self.live.per_platform[app.platform][1]
