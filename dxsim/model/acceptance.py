@@ -31,6 +31,7 @@ import simpy
 from numpy.typing import NDArray
 
 from dxsim.model.contracts import ContractBook
+from dxsim.model.platform import float_packer, packed_floats
 from dxsim.model.population import maturity_level
 
 if TYPE_CHECKING:
@@ -154,9 +155,10 @@ class Assessments:
         """
         contracts, times, gains = self._due
         n = bisect_left(times, end)
-        if n:  # fromiter: cheaper than array for a list of known length and type
+        if n:  # fromiter: cheaper than array for a list of known length and type; the floats packed
             contract = np.fromiter(contracts[:n], np.int64, n)
-            time, gain = (np.fromiter(column[:n], np.float64, n) for column in (times, gains))
+            packer = float_packer(n)
+            time, gain = packed_floats(times[:n], packer), packed_floats(gains[:n], packer)  # read-only: only read
             del contracts[:n], times[:n], gains[:n]
             self._write(month, contract, time, gain)
 

@@ -12,7 +12,7 @@ from dxsim.model.cells import cells, flat_cells
 from dxsim.random import Keys
 from dxsim.scenario.schema import Industry, PlatformSpec, Solution
 
-__all__ = ["Occupancy", "Platforms", "wright_cost"]
+__all__ = ["Occupancy", "Platforms", "float_packer", "packed_floats", "wright_cost"]
 
 
 def wright_cost(
@@ -77,7 +77,8 @@ class Platforms:
         # both as arrays, and what is made of them (:attr:`experience`, :attr:`unit_cost`: the month's close and
         # the next month's consideration read them five and three times), until a start
         self._counts: tuple[NDArray[np.float64], NDArray[np.float64], dict[str, NDArray[np.float64]]] | None = None
-        self._packers = _packer(len(specs)), _packer(len(industries))  # for the two counts (:func:`_floats`)
+        # for the two counts (:func:`packed_floats`)
+        self._packers = float_packer(len(specs)), float_packer(len(industries))
         # plain floats for start_deployment, called once per contract
         self._scalars = list(
             zip(
@@ -118,7 +119,11 @@ class Platforms:
         """
         if self._counts is None:
             own, started = self._packers
-            self._counts = _read_only(_floats(self._own, own)), _read_only(_floats(self._started, started)), {}
+            self._counts = (
+                _read_only(packed_floats(self._own, own)),
+                _read_only(packed_floats(self._started, started)),
+                {},
+            )
         return self._counts
 
     @property
@@ -161,19 +166,19 @@ class Platforms:
         return experience, first_cost * (experience + 1.0) ** exponent
 
 
-#: Lists of at least this many floats become arrays by packing their doubles (:func:`_floats`).
+#: Lists of at least this many floats become arrays by packing their doubles (:func:`packed_floats`).
 _PACK_FROM = 16
 
 
-def _packer(n: int) -> struct.Struct | None:
-    """What :func:`_floats` makes a list of ``n`` floats an array with: ``n`` doubles packed, None below :data:`_PACK_FROM`."""
+def float_packer(n: int) -> struct.Struct | None:
+    """What :func:`packed_floats` makes a list of ``n`` floats an array with: ``n`` doubles packed, None below :data:`_PACK_FROM`."""
     return struct.Struct(f"{n}d") if n >= _PACK_FROM else None
 
 
-def _floats(values: list[float], packer: struct.Struct | None) -> NDArray[np.float64]:
+def packed_floats(values: list[float], packer: struct.Struct | None) -> NDArray[np.float64]:
     """``np.array(values, dtype=np.float64)`` of a list of Python floats (or ints); read-only if packed.
 
-    ``packer`` (:func:`_packer` of ``len(values)``) packs their doubles as
+    ``packer`` (:func:`float_packer` of ``len(values)``) packs their doubles as
     ``np.array`` converts each (``PyFloat_AsDouble``) for a read-only array
     to read: for 300 values (a platform each in ``national``) about a third
     of the time of ``np.array``, a quarter of ``np.fromiter``'s
@@ -208,7 +213,7 @@ class Occupancy:
         self._area_wait = [0.0] * n
         self._area_busy = [0.0] * n
         self._waiting_now: NDArray[np.float64] | None = None  # :attr:`waiting` until the next change of it
-        self._packer = _packer(n)  # for the month's sums (:func:`_floats`)
+        self._packer = float_packer(n)  # for the month's sums (:func:`packed_floats`)
 
     @property
     def waiting(self) -> NDArray[np.float64]:
@@ -244,9 +249,9 @@ class Occupancy:
     def close(self, end: float, length: float = 1.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Time-average waiting and busy counts over ``[end - length, end)``."""
         packer = self._packer
-        dt = end - _floats(self._last, packer)
-        wait = (_floats(self._area_wait, packer) + self._waiting_all * dt) / length
-        busy = (_floats(self._area_busy, packer) + _floats(self._busy, packer) * dt) / length
+        dt = end - packed_floats(self._last, packer)
+        wait = (packed_floats(self._area_wait, packer) + self._waiting_all * dt) / length
+        busy = (packed_floats(self._area_busy, packer) + packed_floats(self._busy, packer) * dt) / length
         n = len(self._last)
         self._area_wait = [0.0] * n
         self._area_busy = [0.0] * n

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import dxsim as dx
-from dxsim.model.platform import _PACK_FROM, Occupancy, _floats, _packer
+from dxsim.model.platform import _PACK_FROM, Occupancy, float_packer, packed_floats
 from dxsim.model.world import World
 from dxsim.random import replication_key
 
@@ -70,7 +70,7 @@ def test_floats_are_the_array_of_the_list(n: int) -> None:
     special = [0.1, -0.0, 3.0, 1e300, float("inf"), float("-inf"), float("nan"), 5e-324, 2, 0, -7]  # ints as floats
     values = (special * (n // len(special) + 1))[:n]
     expected = np.array(values, dtype=np.float64)
-    got = _floats(values, _packer(n))
+    got = packed_floats(values, float_packer(n))
     assert got.dtype == np.float64 and got.shape == (n,)
     assert got.tobytes() == expected.tobytes()  # bit for bit: -0.0 and NaN included
-    assert (_packer(n) is None) == (n < _PACK_FROM)  # a few by np.array, more packed
+    assert (float_packer(n) is None) == (n < _PACK_FROM)  # a few by np.array, more packed
