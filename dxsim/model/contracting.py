@@ -600,6 +600,9 @@ class Contracting:
         receivables.reduce(np.asarray(app.platform), months, fixed)
 
     # ------------------------------------------------------------ delivery
+    #: The code of the entry every start writes (:meth:`~dxsim.model.ledger.Ledger.add_coded`).
+    _DELIVERY = Ledger.code("platform", "market", "delivery_cost")
+
     def start_implementation(self, contract: int, now: float) -> float:
         """Capacity is free at ``now``: whether the project fails, the delivery cost, experience; return the duration (months).
 
@@ -616,7 +619,7 @@ class Contracting:
         traits.fails = fails = traits.failure_draw < failure_probability(
             failure, live.per_platform[p][0], experience, ratio
         )
-        self.ledger.add("platform", "market", int(now), contract, "delivery_cost", cost, p)
+        self.ledger.add_coded(self._DELIVERY, int(now), contract, cost, p)  # cost: a Python float
         register.book.started(contract, now, fails)
         return traits.implementation
 
