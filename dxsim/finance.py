@@ -194,7 +194,10 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
         step = step * _at(np.broadcast_to(factors, cum.shape), k)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         frac = np.asarray(np.where(step > 0, -prev / step, 1.0))
-    out = np.where(start == 0, 0.0, before + frac.clip(0.0, 1.0, out=frac))
+    # No clip to [0, 1] needed: where the crossing is read (0 < start < n) the total before it is
+    # negative and the one at it (their sum, rounded) is not, so a positive step is at least -prev
+    # and the quotient is in [0, 1] (NaN only for inf / inf, as a clip would leave it).
+    out = np.where(start == 0, 0.0, np.add(before, frac, out=frac))
     return np.asarray(np.where(never, np.nan, out))
 
 
