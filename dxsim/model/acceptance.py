@@ -30,8 +30,8 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from dxsim.model.cells import float_packer, packed_floats
 from dxsim.model.contracts import ContractBook
-from dxsim.model.platform import float_packer, packed_floats
 from dxsim.model.population import maturity_level
 
 if TYPE_CHECKING:

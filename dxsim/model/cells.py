@@ -9,17 +9,19 @@ programme's commitments per platform, the platforms' receivables and the
 cells of their queues that :attr:`~dxsim.model.platform.Occupancy.waiting`
 reads (the platforms count their deployments in Python lists instead: a
 list's item costs less than a cell, where nothing reads the counts as an
-array at each change).
+array at each change).  The other way, a list of Python floats becomes an
+array by packing its doubles (:func:`packed_floats`).
 """
 
 from __future__ import annotations
 
+import struct
 from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["cells", "flat_cells"]
+__all__ = ["cells", "flat_cells", "float_packer", "packed_floats"]
 
 
 def cells(a: NDArray[np.float64]) -> memoryview[float]:
@@ -54,3 +56,26 @@ def flat_cells(a: NDArray[np.float64]) -> memoryview[float]:
     (np.float64(1.5), 6)
     """
     return cells(a).cast("B").cast("d")
+
+
+#: Lists of at least this many floats become arrays by packing their doubles (:func:`packed_floats`).
+_PACK_FROM = 16
+
+
+def float_packer(n: int) -> struct.Struct | None:
+    """What :func:`packed_floats` makes a list of ``n`` floats an array with: ``n`` doubles packed, None below :data:`_PACK_FROM`."""
+    return struct.Struct(f"{n}d") if n >= _PACK_FROM else None
+
+
+def packed_floats(values: list[float], packer: struct.Struct | None) -> NDArray[np.float64]:
+    """``np.array(values, dtype=np.float64)`` of a list of Python floats (or ints); read-only if packed.
+
+    ``packer`` (:func:`float_packer` of ``len(values)``) packs their doubles as
+    ``np.array`` converts each (``PyFloat_AsDouble``) for a read-only array
+    to read: for 300 values (a platform each in ``national``) about a third
+    of the time of ``np.array``, a quarter of ``np.fromiter``'s
+    instructions.  A few values (None) are cheaper by ``np.array``.
+    """
+    if packer is None:
+        return np.array(values, dtype=np.float64)
+    return np.frombuffer(packer.pack(*values))

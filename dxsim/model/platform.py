@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
-from dxsim.model.cells import cells, flat_cells
+from dxsim.model.cells import cells, flat_cells, float_packer, packed_floats
 from dxsim.random import Keys
 from dxsim.scenario.schema import Industry, PlatformSpec, Solution
 
-__all__ = ["Occupancy", "Platforms", "float_packer", "packed_floats", "wright_cost"]
+__all__ = ["Occupancy", "Platforms", "wright_cost"]
 
 
 def wright_cost(
@@ -164,29 +163,6 @@ class Platforms:
         started[industry] += 1.0
         self._counts = None
         return experience, first_cost * (experience + 1.0) ** exponent
-
-
-#: Lists of at least this many floats become arrays by packing their doubles (:func:`packed_floats`).
-_PACK_FROM = 16
-
-
-def float_packer(n: int) -> struct.Struct | None:
-    """What :func:`packed_floats` makes a list of ``n`` floats an array with: ``n`` doubles packed, None below :data:`_PACK_FROM`."""
-    return struct.Struct(f"{n}d") if n >= _PACK_FROM else None
-
-
-def packed_floats(values: list[float], packer: struct.Struct | None) -> NDArray[np.float64]:
-    """``np.array(values, dtype=np.float64)`` of a list of Python floats (or ints); read-only if packed.
-
-    ``packer`` (:func:`float_packer` of ``len(values)``) packs their doubles as
-    ``np.array`` converts each (``PyFloat_AsDouble``) for a read-only array
-    to read: for 300 values (a platform each in ``national``) about a third
-    of the time of ``np.array``, a quarter of ``np.fromiter``'s
-    instructions.  A few values (None) are cheaper by ``np.array``.
-    """
-    if packer is None:
-        return np.array(values, dtype=np.float64)
-    return np.frombuffer(packer.pack(*values))
 
 
 def _read_only(a: NDArray[np.float64]) -> NDArray[np.float64]:

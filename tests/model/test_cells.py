@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dxsim.model.cells import cells, flat_cells
+from dxsim.model.cells import _PACK_FROM, cells, flat_cells, float_packer, packed_floats
 
 
 def test_flat_cells_write_the_array_at_row_major_positions() -> None:
@@ -26,3 +26,14 @@ def test_cells_index_like_the_array() -> None:
     a = np.zeros((2, 3))
     cells(a)[1, 2] += 1.5
     assert a[1, 2] == 1.5
+
+
+@pytest.mark.parametrize("n", [0, 1, 4, _PACK_FROM - 1, _PACK_FROM, 300])
+def test_floats_are_the_array_of_the_list(n: int) -> None:
+    special = [0.1, -0.0, 3.0, 1e300, float("inf"), float("-inf"), float("nan"), 5e-324, 2, 0, -7]  # ints as floats
+    values = (special * (n // len(special) + 1))[:n]
+    expected = np.array(values, dtype=np.float64)
+    got = packed_floats(values, float_packer(n))
+    assert got.dtype == np.float64 and got.shape == (n,)
+    assert got.tobytes() == expected.tobytes()  # bit for bit: -0.0 and NaN included
+    assert (float_packer(n) is None) == (n < _PACK_FROM)  # a few by np.array, more packed
