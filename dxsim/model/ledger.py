@@ -16,7 +16,7 @@ import math
 import struct
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -272,11 +272,6 @@ def payer_payee(code: int) -> tuple[int, int]:
     return code // n % n, code % n
 
 
-def _refuse(amount: float, kind: str) -> NoReturn:
-    """Raise :class:`ConservationError`: a single entry's ``amount`` (yuan) of ``kind`` is negative, infinite or NaN."""
-    raise ConservationError(f"amount(={amount}) must be finite and >= 0 ({kind})")
-
-
 def _span(rows: NDArray[np.int64]) -> NDArray[np.int64] | slice:
     """Increasing indices ``rows`` as a slice if they are consecutive (reading a slice copies nothing)."""
     if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
@@ -315,11 +310,7 @@ class Ledger:
         The arguments may be given by position (in this order: the steps of
         one contract do, a cheaper call) or by name.
         """
-        a = float(amount)
-        if 0 < a < math.inf:
-            self._rows.extend((int(month), PARTY[payer], PARTY[payee], KIND[kind], contract, platform, a))
-        elif a != 0:  # negative, infinite or NaN
-            _refuse(a, kind)
+        self.add_coded((PARTY[payer], PARTY[payee], KIND[kind]), int(month), contract, float(amount), platform)
 
     @staticmethod
     def code(payer: str, payee: str, kind: str) -> tuple[int, int, int]:
@@ -351,7 +342,7 @@ class Ledger:
             payer, payee, kind = code
             self._rows.extend((month, payer, payee, kind, contract, platform, amount))
         elif amount != 0:  # negative, infinite or NaN
-            _refuse(amount, KINDS[code[2]])
+            raise ConservationError(f"amount(={amount}) must be finite and >= 0 ({KINDS[code[2]]})")
 
     def add_schedule(
         self,
