@@ -37,7 +37,7 @@ acceptable payback, and what it must pay at signing fits its liquidity.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -84,13 +84,14 @@ class Offer:
     def take(self, rows: NDArray[np.int64]) -> Offer:
         """The offers of the enterprises ``rows`` only."""
         revenue = self.monthly_revenue
-        return replace(
-            self,
+        return Offer(  # (every field: fewer steps than dataclasses.replace)
             owed=self.owed[rows],
+            scheme=self.scheme,
             receive_signing=self.receive_signing[rows],
             receive_golive=self.receive_golive[rows],
             receive_acceptance=self.receive_acceptance[rows],
             golive=self.golive[rows],
+            acceptance_delay=self.acceptance_delay,
             subscription=self.subscription[rows],
             internal=_each(self.internal, rows),
             monthly_revenue=None if revenue is None else revenue[rows],

@@ -633,3 +633,22 @@ def test_the_brackets_of_one_class_are_its_rates_month_by_month(high_tech):
         assert low.shape == ((1, 1) if month + months <= 64 or month >= 64 else (1, months))
         assert not low.flags.writeable and not high.flags.writeable
         assert decision._class_brackets(law, month, months, high_tech)[0] is low  # kept
+
+
+@SETTINGS
+@given(case=cases(), data=st.data())
+def test_the_offers_taken_are_every_field_of_the_rows_taken(case, data):
+    # each array of one entry per enterprise is taken at the rows, everything else kept as it is
+    offer, _ = case
+    n = len(offer.owed)
+    internal = data.draw(st.sampled_from([0.0, np.arange(n, dtype=np.float64)]))
+    revenue = data.draw(st.sampled_from([None, np.arange(n, dtype=np.float64) + 1.0]))
+    offer = dataclasses.replace(offer, internal=internal, monthly_revenue=revenue)
+    rows = np.array(data.draw(st.lists(st.integers(0, n - 1), max_size=2 * n)), dtype=np.int64)
+    taken = offer.take(rows)
+    for field in dataclasses.fields(Offer):
+        value, got = getattr(offer, field.name), getattr(taken, field.name)
+        if isinstance(value, np.ndarray):
+            assert got.tobytes() == value[rows].tobytes(), field.name
+        else:
+            assert got is value, field.name
