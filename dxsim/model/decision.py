@@ -190,12 +190,12 @@ def decide(
     args = (gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax)
     n = len(live)
     if n and np.count_nonzero(live) == n:  # every one evaluated (a single enterprise, mostly): no gaps to fill
-        value, payback = _value_and_payback(offer, slice(None), *args, record=record)
+        value, payback = _value_and_payback(offer, first, slice(None), *args, record=record)
     else:
         rows = np.flatnonzero(live)
         value, payback = np.full(n, np.nan), np.full(n, np.nan)
         if len(rows):
-            value[rows], payback[rows] = _value_and_payback(offer, rows, *args, record=record)
+            value[rows], payback[rows] = _value_and_payback(offer, first, rows, *args, record=record)
     adopt = (value > 0) & (payback <= max_payback) & fits
     return Decision(adopt=adopt, value=value, payback=payback, due_at_signing=due)
 
@@ -596,6 +596,7 @@ def _groups(bits: NDArray[np.int64]) -> tuple[NDArray[np.intp], NDArray[np.intp]
 
 def _value_and_payback(
     offer: Offer,
+    first: NDArray[np.float64],
     rows: NDArray[np.int64] | slice,
     gain: NDArray[np.float64],
     ramp: NDArray[np.float64],
@@ -611,12 +612,14 @@ def _value_and_payback(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows; ``rho`` 1 / month).
 
+    ``first`` are every enterprise's fixed payments (yuan; :func:`_flows`).
+
     Without ``record``, V only of those whose payback is within their maximum (NaN for the others:
     they do not adopt whatever V is); each one's V is the same, computed with others or alone.
     """
     limit = max_payback[rows]
     months, inside = _windows(offer.scheme, limit, horizon)
-    flows = _flows(offer, rows, months, inside, gain, ramp, lifetime, tax_rate, tax)
+    flows = _flows(offer, first, rows, months, inside, gain, ramp, lifetime, tax_rate, tax)
     seen = flows[0]
     if np.count_nonzero(inside) < inside.size:  # every month before the horizon is inside: V reads none of these
         seen[~inside] = 0.0  # only the months of each one's own window
@@ -637,6 +640,7 @@ def _value_and_payback(
 
 def _flows(
     offer: Offer,
+    first: NDArray[np.float64],
     rows: NDArray[np.int64] | slice,
     months: int,
     inside: NDArray[np.bool_],
@@ -648,7 +652,8 @@ def _flows(
 ) -> NDArray[np.float64]:
     """The net cash flows of the enterprises ``rows`` (success, failure; enterprise; month), yuan / month.
 
-    Over ``months`` months from signing, each enterprise's own window the months ``inside``
+    ``first`` are every enterprise's fixed payments (:func:`~dxsim.model.schemes.fixed_payments`, yuan). Over
+    ``months`` months from signing, each enterprise's own window the months ``inside``
     (what it deducts); the arrays of their parts are gone when it returns.
     """
     golive = offer.golive[rows]
@@ -659,17 +664,19 @@ def _flows(
     if window(offer.scheme):
         paid_ok, paid_fail = expected_payments(offer.scheme, offer.owed[rows], months, golive, g, revenue)
     else:  # the fixed part alone: its months only (zeros after them, which change nothing they are taken from)
-        paid_ok = paid_fail = fixed_payments(offer.scheme, offer.owed[rows], fixed_months(offer.scheme))
+        paid_ok = paid_fail = first[rows]
     subscription = np.asarray(_each(offer.subscription, rows))
     if np.count_nonzero(subscription > 0):
         paid_ok = _full(paid_ok, months) + timing.gain(subscription, months, ramp=False)  # the solution's fees
     flows = np.zeros((2, n, months))  # success, failure: what the programme pays, then the net flows
     signing = offer.receive_signing[rows]
-    flows[:, :, 0] += signing
+    at_signing = np.count_nonzero(signing)
+    if at_signing:  # (adding zeros to +0.0 changes nothing)
+        flows[:, :, 0] += signing
     at_golive = _add_at_month(flows, golive, offer.receive_golive[rows])
     at_acceptance = _add_at_month(flows[0], golive + offer.acceptance_delay, offer.receive_acceptance[rows])
     # without programme money (every amount zero) each cell is +0.0: nothing received
-    received = flows if at_golive or at_acceptance or np.count_nonzero(signing) else None
+    received = flows if at_golive or at_acceptance or at_signing else None
     taxes = None if tax is None else _taxes(tax, rows, g, timing, inside, (paid_ok, paid_fail), received)
     flows[0, :, : paid_ok.shape[1]] -= paid_ok
     flows[1, :, : paid_fail.shape[1]] -= paid_fail
