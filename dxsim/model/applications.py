@@ -328,11 +328,12 @@ class _Step(simpy.Event):
     numbered and ordered as a new one, without the cost of making one.
     """
 
-    _ok = True  # every step succeeds
-
     def __init__(self, env: simpy.Environment) -> None:
         self.env = env
         self.callbacks = []  # not scheduled: nothing to call
+        # every step succeeds: read at each step by the environment's loop, an attribute of the step's own
+        # (CPython 3.11 specialises the read of an instance's attribute, not of its class's)
+        self._ok = True
 
 
 def _schedule(event: simpy.Event, delay: float, step: Callable[[simpy.Event], None], value: Any) -> None:

@@ -44,6 +44,7 @@ def test_a_step_is_queued_as_schedule_queues_a_timeout() -> None:
     assert e0 is timeout and e1 is step
     assert (t1, p1, n1) == (t0, p0, n0 + 1) == (4.0, simpy.events.NORMAL, n0 + 1)
     assert step.triggered and step.ok and step.value == "v" and not step.processed
+    assert vars(step)["_ok"] is True  # the step's own attribute (a cheaper read than its class's)
     assert env._now == env.now == 2.5  # the clock the steps read
     assert step._value is step.value  # the value the steps read
 
