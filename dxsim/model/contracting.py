@@ -47,6 +47,10 @@ from dxsim.scenario.schema import Lighthouse, Tiered
 
 __all__ = ["SETTLE_BLOCK", "Contracting", "Grants", "LiveContracts", "Register"]
 
+#: The code of the entry every start writes (:meth:`~dxsim.model.ledger.Ledger.add_coded`): a module's
+#: constant, read at each start (CPython 3.11 specialises the read of a global, not of a class's attribute).
+_DELIVERY = Ledger.code("platform", "market", "delivery_cost")
+
 
 @dataclass
 class Register:
@@ -600,9 +604,6 @@ class Contracting:
         receivables.reduce(np.asarray(app.platform), months, fixed)
 
     # ------------------------------------------------------------ delivery
-    #: The code of the entry every start writes (:meth:`~dxsim.model.ledger.Ledger.add_coded`).
-    _DELIVERY = Ledger.code("platform", "market", "delivery_cost")
-
     def start_implementation(self, contract: int, now: float) -> float:
         """Capacity is free at ``now``: whether the project fails, the delivery cost, experience; return the duration (months).
 
@@ -619,7 +620,7 @@ class Contracting:
         traits.fails = fails = traits.failure_draw < failure_probability(
             failure, live.per_platform[p][0], experience, ratio
         )
-        self.ledger.add_coded(self._DELIVERY, int(now), contract, cost, p)  # cost: a Python float
+        self.ledger.add_coded(_DELIVERY, int(now), contract, cost, p)  # cost: a Python float
         register.book.started(contract, now, fails)
         return traits.implementation
 
