@@ -262,9 +262,12 @@ class Applicants:
     # tuple[int, int]) at each step.  Each event, once processed, may be scheduled again as the next step.
     # A contract starts where a server is free (the step counts it in service): its implementation starts
     # now, and a processed step is scheduled again as its go-live, with (contract, platform) as its value.
+    # The weak reference to the actions is read, then called: ``self.steps()`` would look it up as a method,
+    # which CPython 3.11 does not specialise for an instance's own attribute (reading it, it does).
     def _apply(self, event: simpy.Event) -> None:
         app: Application = event._value
-        steps = self.steps()
+        ref = self.steps
+        steps = ref()
         assert steps is not None, _GONE
         outcome = steps.try_sign(app)
         if isinstance(outcome, Signed):  # the common case first
@@ -291,7 +294,8 @@ class Applicants:
         p: int
         contract, p = event._value
         now = self.env._now
-        steps = self.steps()
+        ref = self.steps
+        steps = ref()
         assert steps is not None, _GONE
         delay = steps.go_live(contract, now)
         step: simpy.Event | None = event
@@ -313,7 +317,8 @@ class Applicants:
 
     def _assess(self, event: simpy.Event) -> None:
         contract: int = event._value
-        steps = self.steps()
+        ref = self.steps
+        steps = ref()
         assert steps is not None, _GONE
         steps.assess(contract, self.env._now)
         self._done(event)
@@ -346,7 +351,7 @@ def _schedule(event: simpy.Event, delay: float, step: Callable[[simpy.Event], No
     orders it as it would a timeout (tests/model/test_applications.py checks
     the queue entry against ``schedule``'s).  A step still pending is refused.
     """
-    if delay < 0:
+    if delay < 0.0:  # float with float: a comparison CPython 3.11 specialises (float with int it does not)
         raise ValueError(f"negative delay {delay}")
     if event.callbacks:
         raise RuntimeError("a step scheduled again before it was processed")
