@@ -87,7 +87,8 @@ def _gathered(
     pieces = []
     for part, code in table.pieces(wanted):
         month = table.month[part]
-        if month.min() < 0 or month.max() >= months:
+        least, greatest = table.bounds("month", part, month)
+        if least < 0 or greatest >= months:
             keep = (month >= 0) & (month < months)
             part = (np.arange(part.start, part.stop) if isinstance(part, slice) else part)[keep]
         pieces.append((part, code))
@@ -161,7 +162,8 @@ def _contract_cells(
     pieces = []
     for part, code in table.pieces(codes_of(CASH, party=party)):
         month, contract = table.month[part], table.contract[part]
-        if month.min() < 0 or month.max() >= months or contract.min() < 0:
+        least, greatest = table.bounds("month", part, month)
+        if least < 0 or greatest >= months or table.bounds("contract", part, contract)[0] < 0:
             keep = (month >= 0) & (month < months) & (contract >= 0)
             part = (np.arange(part.start, part.stop) if isinstance(part, slice) else part)[keep]
             month, contract = month[keep], contract[keep]

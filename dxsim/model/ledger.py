@@ -146,7 +146,8 @@ class LedgerTable:
         rows = np.flatnonzero(where) if where.dtype == np.bool_ else np.asarray(where, dtype=np.int64)
         part: NDArray[np.int64] | slice = _span(rows)
         key = getattr(self, by)[part]
-        if len(key) and (key.min() < 0 or key.max() >= size):
+        least, greatest = self.bounds(by, part, key) if len(key) else (0, -1)
+        if least < 0 or greatest >= size:
             keep = np.flatnonzero((key >= 0) & (key < size))
             rows = np.arange(part.start, part.stop)[keep] if isinstance(part, slice) else rows[keep]
             part, key = rows, key[keep]
@@ -174,8 +175,22 @@ class LedgerTable:
 
     def before(self, rows: NDArray[np.int64], months: int) -> NDArray[np.int64]:
         """The entries ``rows`` (increasing indices) in months before ``months``."""
-        month = self.read("month", rows)
-        return rows if not len(month) or month.max() < months else rows[month < months]
+        part = _span(rows)
+        month = self.month[part]
+        return rows if not len(month) or self.bounds("month", part, month)[1] < months else rows[month < months]
+
+    def bounds(self, name: str, part: slice | NDArray[np.int64], values: NDArray[Any]) -> tuple[int, int]:
+        """The least and greatest of ``values``, column ``name`` at rows ``part`` (at least one).
+
+        Those of a slice (a run several questions read) are computed once per table.
+        """
+        key = (name, part.start, part.stop) if isinstance(part, slice) else None
+        if key is None or key not in self._bounds:
+            found = int(values.min()), int(values.max())
+            if key is None:
+                return found
+            self._bounds[key] = found
+        return self._bounds[key]
 
     def pieces(self, wanted: NDArray[np.bool_]) -> list[tuple[slice | NDArray[np.int64], int]]:
         """The entries whose (kind, payer, payee) code ``wanted`` marks, in ledger order, as pieces ``(rows, code)``.
@@ -228,6 +243,11 @@ class LedgerTable:
     @cached_property
     def _mixed_codes(self) -> dict[int, tuple[NDArray[np.intp], NDArray[np.intp]]]:
         """The (kind, payer, payee) code of each row of each mixed run read so far, and those present, by its first row."""
+        return {}
+
+    @cached_property
+    def _bounds(self) -> dict[tuple[str, int, int], tuple[int, int]]:
+        """The bounds (:meth:`bounds`) of each column's slices asked for so far, by column, start and stop."""
         return {}
 
     @cached_property
@@ -707,7 +727,8 @@ class _ContractTotals:
                 if code >= 0
                 else _COLUMN[_direction_code(table.kind[part], table.payer[part], table.payee[part])]
             )
-            if contract.min() < 0 or contract.max() >= n:
+            least, greatest = table.bounds("contract", part, contract)
+            if least < 0 or greatest >= n:
                 keep = np.flatnonzero((contract >= 0) & (contract < n))
                 contract, amount = contract[keep], amount[keep]
                 column = column if code >= 0 else column[keep]

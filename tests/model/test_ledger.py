@@ -572,3 +572,21 @@ def test_a_mixed_run_keeps_each_row_s_code_and_the_codes_present():
     every = np.zeros(len(codes_of()), dtype=bool)
     every[present] = True  # every code present: the whole run, as indices
     assert [(p.tolist(), c) for p, c in t.pieces(every)] == [(list(range(len(t))), -1)]
+
+
+def test_bounds_of_a_slice_are_read_once_and_those_of_indices_each_time():
+    """A column's least and greatest value at some rows: a slice's kept for the table, indices' not."""
+    led = Ledger()
+    led.add_schedule("market", "enterprise", [7, 2, 9, 4], contract=[3, -1, 5, 0], kind="gain", amount=1.0)
+    t = led.table()
+    month = t.month[1:4]
+    assert t.bounds("month", slice(1, 4), month) == (2, 9)
+    assert t.bounds("month", slice(1, 4), month[:1]) == (2, 9)  # kept: not read again
+    assert t.bounds("month", slice(0, 2), t.month[0:2]) == (2, 7)  # another slice: its own
+    assert t.bounds("contract", slice(1, 4), t.contract[1:4]) == (-1, 5)  # another column: its own
+    rows = np.array([0, 3])
+    assert t.bounds("month", rows, t.month[rows]) == (4, 7)
+    assert t.bounds("month", rows, t.month[rows][:1]) == (7, 7)  # indices: read each time
+    np.testing.assert_array_equal(t.before(np.arange(4), 7), [1, 3])
+    np.testing.assert_array_equal(t.before(rows, 8), rows)
+    np.testing.assert_array_equal(t.total(np.arange(4), by="contract", size=4), [1.0, 0.0, 0.0, 1.0])
