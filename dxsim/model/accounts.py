@@ -111,7 +111,7 @@ def _length(part: Rows) -> int:
 
 def kind_total(table: LedgerTable, kinds: tuple[str, ...], months: int) -> NDArray[np.float64]:
     """Total of entries of ``kinds`` per month (yuan), shape (months,)."""
-    return table.total(table.rows(*kinds), by="month", size=months)
+    return table.total(table.part(*kinds), by="month", size=months)
 
 
 def government_receipts(table: LedgerTable, kinds: tuple[str, ...], months: int) -> NDArray[np.float64]:
@@ -119,8 +119,8 @@ def government_receipts(table: LedgerTable, kinds: tuple[str, ...], months: int)
 
     Tax revenue net of tax savings, VAT net of refunds and credits.
     """
-    received = table.total(table.rows(*kinds, payee=GOVERNMENT), by="month", size=months)
-    return np.asarray(received - table.total(table.rows(*kinds, payer=GOVERNMENT), by="month", size=months))
+    received = table.total(table.part(*kinds, payee=GOVERNMENT), by="month", size=months)
+    return np.asarray(received - table.total(table.part(*kinds, payer=GOVERNMENT), by="month", size=months))
 
 
 def party_flows(
@@ -219,12 +219,12 @@ def adopter_records(
     ent, plat = (paybacks(f, monthly_discount) for f in flows)
 
     def total(kind: str, *, payee: int | None = None) -> NDArray[np.float64]:
-        return table.total(table.before(table.rows(kind, payee=payee), months), by="contract", size=n)
+        return table.total(table.before(table.part(kind, payee=payee), months), by="contract", size=n)
 
     owed = book["enterprise_part"] + book["government_to_enterprise"]
     paid = total("enterprise_payment")
     delivery = total("delivery_cost")
-    to_platform = table.rows(*CASH, payee=PLATFORM)  # few: then only they are read
+    to_platform = table.part(*CASH, payee=PLATFORM)  # few: then only they are read
     receipts = table.total(table.before(to_platform, months), by="contract", size=n)
     with np.errstate(divide="ignore", invalid="ignore"):
         recovery = np.where(owed > 0, paid / owed, np.nan)

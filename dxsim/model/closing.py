@@ -275,14 +275,14 @@ def _write_income_tax(
     shift = np.full(n, np.iinfo(np.int64).min // 2)  # a live contract's first cell less its go-live month; others
     # far below 0: a gain of a contract not live has no cell (bincount refuses it)
     shift[live] = np.arange(len(live)) * width - start
-    gains = table.rows("gain")
+    gains = table.part("gain")  # a slice if one run: no index written
     r = table.read("contract", gains)
     if len(r) and r.min() < 0:
-        gains = gains[r >= 0]
+        gains = table.rows("gain")[r >= 0]
         r = table.contract[gains]
     cell = np.add(table.read("month", gains), np.take(shift, r))  # each gain's cell on the grid from its go-live month
     gain = np.asarray(np.bincount(cell, weights=table.read("amount", gains), minlength=len(live) * width), dtype=float)
-    received = table.rows("subsidy", "reward", payee=ENTERPRISE)
+    received = table.part("subsidy", "reward", payee=ENTERPRISE)
     paid = table.total(_outlays(table), by="contract", size=n)  # entries of no contract (-1) left out
     deductible = np.clip(paid - credit - table.total(received, by="contract", size=n), 0.0, None)
     _, tax = income_tax_schedule(

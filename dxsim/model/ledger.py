@@ -12,6 +12,7 @@ costs) have contract -1.
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 from dataclasses import dataclass, field
@@ -103,6 +104,10 @@ _ALLOWED[
 ] = True
 
 
+#: Rows of the ledger's table: a slice or increasing indices.
+Rows = slice | NDArray[np.int64]
+
+
 class ConservationError(RuntimeError):
     """Money in a contract does not add up (a defect of the model, raised whatever ``python -O`` says)."""
 
@@ -135,22 +140,25 @@ class LedgerTable:
         """Boolean mask of the entries of one kind."""
         return self.kind == KIND[kind]
 
-    def total(self, where: NDArray[np.bool_] | NDArray[np.int64], *, by: str, size: int) -> NDArray[np.float64]:
+    def total(self, where: NDArray[np.bool_] | Rows, *, by: str, size: int) -> NDArray[np.float64]:
         """Sum of the amounts of the entries ``where`` selects, per value of column ``by`` in ``range(size)``.
 
-        ``where`` is a boolean mask or the entries' indices in ledger order
-        (increasing, as :meth:`rows` gives them); each sum adds its entries in
-        ledger order.  Rows whose ``by`` value lies outside ``range(size)`` are
-        left out.  Indices of consecutive entries are read as a slice.
+        ``where`` is a boolean mask, the entries' indices in ledger order
+        (increasing, as :meth:`rows` gives them) or a slice of them (as
+        :meth:`part` may); each sum adds its entries in ledger order.  Rows
+        whose ``by`` value lies outside ``range(size)`` are left out.
+        Indices of consecutive entries are read as a slice.
         """
-        rows = np.flatnonzero(where) if where.dtype == np.bool_ else np.asarray(where, dtype=np.int64)
-        part: NDArray[np.int64] | slice = _span(rows)
+        if isinstance(where, slice):
+            part: Rows = where
+        else:
+            rows = np.flatnonzero(where) if where.dtype == np.bool_ else np.asarray(where, dtype=np.int64)
+            part = _span(rows)
         key = getattr(self, by)[part]
         least, greatest = self.bounds(by, part, key) if len(key) else (0, -1)
         if least < 0 or greatest >= size:
             keep = np.flatnonzero((key >= 0) & (key < size))
-            rows = np.arange(part.start, part.stop)[keep] if isinstance(part, slice) else rows[keep]
-            part, key = rows, key[keep]
+            part, key = _indices(part)[keep], key[keep]
         return np.asarray(np.bincount(key, weights=self.amount[part], minlength=size), dtype=np.float64)
 
     def rows(
@@ -158,28 +166,39 @@ class LedgerTable:
     ) -> NDArray[np.int64]:
         """Indices of the entries of ``kinds`` (of the parties :func:`codes_of` names), in ledger order.
 
+        Found once per table and question, from the runs (:attr:`runs`): :meth:`part`.
+        """
+        return _indices(self.part(*kinds, payer=payer, payee=payee, party=party))
+
+    def part(self, *kinds: str, payer: int | None = None, payee: int | None = None, party: int | None = None) -> Rows:
+        """The entries of :meth:`rows`, as a slice if they are runs one after another (no index written), else indices.
+
         Computed once per table and question, from the runs (:attr:`runs`).
         """
         key = (tuple(sorted({KIND[k] for k in kinds})), payer, payee, party)
         if key not in self._rows:  # the rows of entries(), without their codes, joined only if in pieces
-            parts = [
-                np.arange(part.start, part.stop) if isinstance(part, slice) else part
-                for part, _ in self.pieces(codes_of(kinds, payer=payer, payee=payee, party=party))
-            ]
-            self._rows[key] = parts[0] if len(parts) == 1 else np.concatenate([np.empty(0, dtype=np.int64), *parts])
+            parts = [part for part, _ in self.pieces(codes_of(kinds, payer=payer, payee=payee, party=party))]
+            slices = [part for part in parts if isinstance(part, slice)]
+            if parts and len(slices) == len(parts) and _adjoining(slices):
+                self._rows[key] = slice(slices[0].start, slices[-1].stop)
+            else:
+                rows = [_indices(part) for part in parts]
+                self._rows[key] = rows[0] if len(rows) == 1 else np.concatenate([np.empty(0, dtype=np.int64), *rows])
         return self._rows[key]
 
-    def read(self, name: str, rows: NDArray[np.int64]) -> NDArray[Any]:
-        """Column ``name`` at ``rows`` (increasing indices): a view of the column if they are consecutive (read only)."""
-        return np.asarray(getattr(self, name)[_span(rows)])
+    def read(self, name: str, rows: Rows) -> NDArray[Any]:
+        """Column ``name`` at ``rows`` (a slice or increasing indices): a view of the column if they are consecutive (read only)."""
+        return np.asarray(getattr(self, name)[rows if isinstance(rows, slice) else _span(rows)])
 
-    def before(self, rows: NDArray[np.int64], months: int) -> NDArray[np.int64]:
-        """The entries ``rows`` (increasing indices) in months before ``months``."""
-        part = _span(rows)
+    def before(self, rows: Rows, months: int) -> Rows:
+        """The entries ``rows`` (a slice or increasing indices) in months before ``months``: ``rows`` if all are."""
+        part = rows if isinstance(rows, slice) else _span(rows)
         month = self.month[part]
-        return rows if not len(month) or self.bounds("month", part, month)[1] < months else rows[month < months]
+        if not len(month) or self.bounds("month", part, month)[1] < months:
+            return rows
+        return _indices(rows)[month < months]
 
-    def bounds(self, name: str, part: slice | NDArray[np.int64], values: NDArray[Any]) -> tuple[int, int]:
+    def bounds(self, name: str, part: Rows, values: NDArray[Any]) -> tuple[int, int]:
         """The least and greatest of ``values``, column ``name`` at rows ``part`` (at least one).
 
         Those of a slice (a run several questions read) are computed once per table.
@@ -251,8 +270,8 @@ class LedgerTable:
         return {}
 
     @cached_property
-    def _rows(self) -> dict[tuple[tuple[int, ...], int | None, int | None, int | None], NDArray[np.int64]]:
-        """The entries of each question asked of :meth:`rows`."""
+    def _rows(self) -> dict[tuple[tuple[int, ...], int | None, int | None, int | None], Rows]:
+        """The entries of each question asked of :meth:`part`."""
         return {}
 
     @cached_property
@@ -290,6 +309,16 @@ def payer_payee(code: int) -> tuple[int, int]:
     """The payer and payee of a (kind, payer, payee) code (:func:`_direction_code`)."""
     n = len(PARTIES)
     return code // n % n, code % n
+
+
+def _indices(rows: Rows) -> NDArray[np.int64]:
+    """The rows of a slice as indices; indices as they are."""
+    return np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
+
+
+def _adjoining(slices: list[slice]) -> bool:
+    """Whether each of ``slices`` begins where the one before ends."""
+    return all(a.stop == b.start for a, b in itertools.pairwise(slices))
 
 
 def _span(rows: NDArray[np.int64]) -> NDArray[np.int64] | slice:
@@ -672,7 +701,7 @@ def check_conservation(
         _compare(
             {
                 f"{kind} of the platform": (
-                    table.total(table.rows(kind), by="platform", size=size),
+                    table.total(table.part(kind), by="platform", size=size),
                     getattr(taxes, kind),
                 )
                 for kind in ("platform_tax", "fixed_cost", "financing_cost")

@@ -590,3 +590,23 @@ def test_bounds_of_a_slice_are_read_once_and_those_of_indices_each_time():
     np.testing.assert_array_equal(t.before(np.arange(4), 7), [1, 3])
     np.testing.assert_array_equal(t.before(rows, 8), rows)
     np.testing.assert_array_equal(t.total(np.arange(4), by="contract", size=4), [1.0, 0.0, 0.0, 1.0])
+
+
+def test_the_part_of_runs_one_after_another_is_a_slice_and_rows_are_its_indices():
+    """A question answered by runs that adjoin is one slice (no index written); any other, indices."""
+    led = Ledger()
+    led.add("government", "platform", 0, contract=0, kind="subsidy", amount=1.0, platform=0)  # a mixed run
+    led.add_schedule("market", "enterprise", [1, 2], contract=0, kind="gain", amount=2.0)  # rows 1-2
+    led.add_schedule("enterprise", "government", [3, 9], contract=0, kind="tax", amount=3.0)  # rows 3-4
+    led.add_schedule("market", "enterprise", [5], contract=1, kind="gain", amount=4.0)  # row 5
+    t = led.table()
+    assert t.part("gain", "tax") == slice(1, 6) and t.part("gain", "tax") is t.part("tax", "gain")  # once per table
+    np.testing.assert_array_equal(t.rows("gain", "tax"), [1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(t.part("gain"), [1, 2, 5])  # runs apart: indices
+    np.testing.assert_array_equal(t.part("subsidy", "tax"), [0, 3, 4])  # a mixed run's: indices
+    assert len(t.part("reward")) == 0 and t.rows("reward").dtype == np.int64
+    assert t.before(t.part("tax"), 10) == slice(3, 5)  # all before: the slice itself
+    np.testing.assert_array_equal(t.before(t.part("tax"), 9), [3])
+    np.testing.assert_array_equal(t.read("month", slice(3, 5)), [3, 9])
+    np.testing.assert_array_equal(t.total(slice(1, 6), by="contract", size=1), [2.0 + 2.0 + 3.0 + 3.0])
+    np.testing.assert_array_equal(t.total(t.part("gain", "tax"), by="month", size=4), [0.0, 2.0, 2.0, 3.0])
