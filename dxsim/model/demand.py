@@ -907,7 +907,8 @@ class Demand:
     ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
         """:meth:`choose_platform` while the platforms ``admitted`` are open to choose (None: all of them)."""
         by_industry = self.platforms.by_industry
-        cand = by_industry[c.industry]
+        # slot by slot (slots x considerers): the elementwise steps run along the considerers, not along a few slots
+        cand = by_industry.T.take(c.industry, axis=1)
         restricted = admitted is not None and not admitted.all()
         if not (self.rules.deferred or restricted) and bool((by_industry >= 0).all()):
             return self._pick(c, cand)  # every industry has a platform in each slot, all open to choose
@@ -917,13 +918,13 @@ class Demand:
         safe = np.where(valid, cand, 0)
         if admitted is not None and restricted:
             inside = np.asarray(valid & admitted[safe])
-            valid = np.where(np.asarray(np.any(inside, axis=1))[:, None], inside, valid)
+            valid = np.where(np.asarray(np.any(inside, axis=0)), inside, valid)
         return self._pick(c, safe, valid)
 
     def _pick(
         self, c: Considerers, safe: NDArray[np.int64], valid: NDArray[np.bool_] | None = None
     ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-        """Each considerer's platform among its candidates ``safe`` (one per slot) where ``valid``, and whether it had any.
+        """Each considerer's platform among its candidates ``safe`` (slots x considerers) where ``valid``, and whether it had any.
 
         The candidate of highest utility plus keyed Gumbel noise (keyed by
         enterprise and ``attempt x slots + slot``); ``valid`` None: every
@@ -937,12 +938,39 @@ class Demand:
             - pc.price_weight * self.prices.index
             - pc.queue_weight * self.occupancy.waiting
         )[safe]
-        slots = np.arange(safe.shape[1])
-        utility = utility + self.keys.gumbel(
-            "platform_choice", c.ids[:, None], c.attempt[:, None] * safe.shape[1] + slots
-        )
-        rows = np.arange(len(safe))
+        slots = np.arange(safe.shape[0])[:, None]
+        utility += self.keys.gumbel("platform_choice", c.ids, c.attempt * safe.shape[0] + slots)
         if valid is None:
-            return safe[rows, utility.argmax(axis=1)], np.ones(len(safe), dtype=bool)
-        pick = np.where(valid, utility, -np.inf).argmax(axis=1)
-        return safe[rows, pick], np.asarray(valid.any(axis=1))
+            return _first_best(utility, safe), np.ones(safe.shape[1], dtype=bool)
+        return _first_best(np.where(valid, utility, -np.inf), safe), np.asarray(valid.any(axis=0))
+
+
+def _first_best(utility: NDArray[np.float64], choices: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Each column's choice at its highest utility, the first of equal ones: ``choices[utility.argmax(axis=0), column]``.
+
+    Slot after slot along the columns (a few slots of many considerers:
+    numpy's ``argmax`` along the slots loops column by column).  The same
+    choice: a later slot takes over only where its utility is strictly
+    higher; where any utility is NaN (``argmax`` takes the first NaN) by
+    ``argmax`` itself.
+
+    Parameters
+    ----------
+    utility : array, shape (slots, columns)
+        The utility of each slot's choice (no unit).
+    choices : array of int, shape (slots, columns)
+        What each slot chooses.
+
+    Returns
+    -------
+    array of int, shape (columns,)
+        The choice of each column.
+    """
+    if np.isnan(utility).any():
+        return np.asarray(choices[utility.argmax(axis=0), np.arange(utility.shape[1])])
+    best, chosen = utility[0], choices[0]
+    for u, choice in zip(utility[1:], choices[1:], strict=True):
+        higher = u > best
+        best = np.maximum(best, u)
+        chosen = np.where(higher, choice, chosen)
+    return np.asarray(chosen)

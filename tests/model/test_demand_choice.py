@@ -30,13 +30,29 @@ def test_a_choice_among_valid_slots_only_is_the_general_choice(small_world, data
     attempt = np.array(data.draw(st.lists(st.integers(0, 9), min_size=len(ids), max_size=len(ids))), dtype=np.int64)
     industry = d.population.industry_of(ids)
     c = Considerers(ids, industry, np.zeros(len(ids)), np.zeros(len(ids)), attempt)
-    cand = d.platforms.by_industry[industry]
+    cand = d.platforms.by_industry[industry].T  # slots x considerers
     assert (cand >= 0).all()  # small: every industry fills every slot
     fast, general = d._pick(c, cand), d._pick(c, cand, cand >= 0)
     np.testing.assert_array_equal(fast[0], general[0])
     np.testing.assert_array_equal(fast[1], general[1])
     chosen = d.choose_platform(c, 0.5)  # outside a batch that restricts the platforms: the shortcut
     np.testing.assert_array_equal(chosen[0], general[0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.data(),
+    st.integers(1, 4),
+    st.integers(0, 12),
+    st.lists(st.sampled_from([0.0, -0.0, 1.0, 2.5, -np.inf, np.inf, np.nan]), min_size=1, max_size=7),
+)
+def test_the_first_best_is_argmax_along_the_slots(data, slots, columns, values):
+    """``_first_best`` chooses what ``argmax`` along the slots chooses: ties to the first, NaN first, -inf."""
+    cells = st.lists(st.sampled_from(values), min_size=slots * columns, max_size=slots * columns)
+    utility = np.array(data.draw(cells), dtype=np.float64).reshape(slots, columns)
+    choices = np.arange(slots * columns, dtype=np.int64).reshape(slots, columns) * 7 + 3
+    expected = choices[utility.argmax(axis=0), np.arange(columns)]
+    np.testing.assert_array_equal(demand._first_best(utility, choices), expected)
 
 
 @pytest.mark.parametrize("each_row", [0, 1 << 20])  # each distinct pair evaluated once, or each offer's own
