@@ -211,7 +211,9 @@ class Keys:
         idx_a = np.asarray(index, dtype=np.int64)
         grid = _grid(ids_a, idx_a)
         if grid is not None:  # few pairs of small values: each pair hashed once
-            return self.bits(stream, np.arange(grid[0])[:, None], np.arange(grid[1]))[ids_a, idx_a]
+            # the pairs' bits C-ordered, pair (i, k) at i x grid[1] + k: one flat gather, cheaper than by a pair of indices
+            table = self.bits(stream, np.arange(grid[0])[:, None], np.arange(grid[1]))
+            return table.ravel().take(ids_a * grid[1] + idx_a)
         z: int | NDArray[np.uint64]
         if _single(ids_a):
             z = _mix_int(int(self._base(stream)) ^ _mix_int(int(ids_a.reshape(())) * _GOLDEN_INT & _MASK))
@@ -298,10 +300,11 @@ class Keys:
         todo = np.flatnonzero(n_a.ravel() > 1)
         out[n_a.ravel() <= 1] = 0
         while len(todo):
-            h, m = half[todo], mask[todo]
+            h, m, first = half[todo], mask[todo], rounds[todo]
             left, right = out[todo] >> h, out[todo] & m
             for r in range(4):
-                f = self.bits(stream, right.astype(np.int64), rounds[todo] + r) & m
+                # a right half is below 2**32: read as int64, the same numbers (no copy)
+                f = self.bits(stream, right.view(np.int64), first + r) & m
                 left, right = right, left ^ f
             y = (left << h) | right
             out[todo] = y
