@@ -449,6 +449,26 @@ def _failure_probabilities(
     return np.fromiter(values, dtype=np.float64, count=len(base))
 
 
+def _distinct(values: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The distinct ``values`` in increasing order: ``np.unique(values)`` in four numpy calls, without its wrappers.
+
+    Parameters
+    ----------
+    values : array of int
+        Any whole numbers (here (industry, platform) pairs, no unit).
+
+    Returns
+    -------
+    array of int
+        Each value once, in increasing order.
+    """
+    ordered = np.sort(values)
+    first = np.empty(len(ordered), dtype=bool)  # each value's first place in order
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
 class PlatformScreen:
     """Each platform's participation constraint on the contracts it is offered (:mod:`dxsim.model.participation`).
 
@@ -579,7 +599,7 @@ class PlatformScreen:
         n = len(self.platforms.quality)
         pair = industry * n + platform
         # the distinct pairs in increasing order: counted in one pass where there are few possible pairs
-        pairs = np.bincount(pair).nonzero()[0] if len(self.mean_benefit) * n <= _COUNTED_PAIRS else np.unique(pair)
+        pairs = np.bincount(pair).nonzero()[0] if len(self.mean_benefit) * n <= _COUNTED_PAIRS else _distinct(pair)
         of, at = np.divmod(pairs, n)  # each pair's industry and platform
         return of, at, pairs.searchsorted(pair)
 

@@ -55,6 +55,15 @@ def test_the_first_best_is_argmax_along_the_slots(data, slots, columns, values):
     np.testing.assert_array_equal(demand._first_best(utility, choices), expected)
 
 
+@given(st.lists(st.integers(-5, 40), max_size=60))
+def test_the_distinct_values_are_numpys_unique(values):
+    """``_distinct`` gives ``np.unique``'s answer: each value once, in increasing order (none of none)."""
+    a = np.array(values, dtype=np.int64)
+    got = demand._distinct(a)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, np.unique(a))
+
+
 @pytest.mark.parametrize("each_row", [0, 1 << 20])  # each distinct pair evaluated once, or each offer's own
 @pytest.mark.parametrize("counted", [0, 1 << 20])  # the pairs found by sorting, or by counting
 def test_the_screen_values_each_offer_at_its_own_platforms_failure_probability(monkeypatch, counted, each_row):
