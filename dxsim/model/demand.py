@@ -63,6 +63,10 @@ _SCREEN_FROM = 128
 #: Up to this many possible (industry, platform) pairs, the platforms' screen finds the pairs offered by counting.
 _COUNTED_PAIRS = 1 << 10
 
+#: From this many considerers on, the platform choice compares their candidates slot after slot (:func:`_first_best`):
+#: fewer numpy calls by ``argmax``, fewer instructions on many considerers slot by slot (the same choice).
+_SLOT_BY_SLOT_FROM = 256
+
 #: Up to this many contracts, the platforms' screen evaluates each one's failure probability (not each distinct pair's).
 _EACH_ROW = 16
 
@@ -968,10 +972,11 @@ class Demand:
 def _first_best(utility: NDArray[np.float64], choices: NDArray[np.int64]) -> NDArray[np.int64]:
     """Each column's choice at its highest utility, the first of equal ones: ``choices[utility.argmax(axis=0), column]``.
 
-    Slot after slot along the columns (a few slots of many considerers:
-    numpy's ``argmax`` along the slots loops column by column).  The same
-    choice: a later slot takes over only where its utility is strictly
-    higher; where any utility is NaN (``argmax`` takes the first NaN) by
+    From :data:`_SLOT_BY_SLOT_FROM` columns on, slot after slot along the
+    columns (a few slots of many considerers: numpy's ``argmax`` along the
+    slots loops column by column).  The same choice: a later slot takes
+    over only where its utility is strictly higher; on fewer columns, or
+    where any utility is NaN (``argmax`` takes the first NaN), by
     ``argmax`` itself.
 
     Parameters
@@ -986,7 +991,7 @@ def _first_best(utility: NDArray[np.float64], choices: NDArray[np.int64]) -> NDA
     array of int, shape (columns,)
         The choice of each column.
     """
-    if np.isnan(utility).any():
+    if utility.shape[1] < _SLOT_BY_SLOT_FROM or np.isnan(utility).any():
         return np.asarray(choices[utility.argmax(axis=0), np.arange(utility.shape[1])])
     best, chosen = utility[0], choices[0]
     for u, choice in zip(utility[1:], choices[1:], strict=True):

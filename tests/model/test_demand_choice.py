@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -39,20 +41,22 @@ def test_a_choice_among_valid_slots_only_is_the_general_choice(small_world, data
     np.testing.assert_array_equal(chosen[0], general[0])
 
 
+@pytest.mark.parametrize("slot_by_slot_from", [0, 1 << 30])  # slot after slot on any columns, or by argmax
 @settings(max_examples=200, deadline=None)
 @given(
-    st.data(),
-    st.integers(1, 4),
-    st.integers(0, 12),
-    st.lists(st.sampled_from([0.0, -0.0, 1.0, 2.5, -np.inf, np.inf, np.nan]), min_size=1, max_size=7),
+    data=st.data(),
+    slots=st.integers(1, 4),
+    columns=st.integers(0, 12),
+    values=st.lists(st.sampled_from([0.0, -0.0, 1.0, 2.5, -np.inf, np.inf, np.nan]), min_size=1, max_size=7),
 )
-def test_the_first_best_is_argmax_along_the_slots(data, slots, columns, values):
+def test_the_first_best_is_argmax_along_the_slots(slot_by_slot_from, data, slots, columns, values):
     """``_first_best`` chooses what ``argmax`` along the slots chooses: ties to the first, NaN first, -inf."""
     cells = st.lists(st.sampled_from(values), min_size=slots * columns, max_size=slots * columns)
     utility = np.array(data.draw(cells), dtype=np.float64).reshape(slots, columns)
     choices = np.arange(slots * columns, dtype=np.int64).reshape(slots, columns) * 7 + 3
     expected = choices[utility.argmax(axis=0), np.arange(columns)]
-    np.testing.assert_array_equal(demand._first_best(utility, choices), expected)
+    with mock.patch.object(demand, "_SLOT_BY_SLOT_FROM", slot_by_slot_from):
+        np.testing.assert_array_equal(demand._first_best(utility, choices), expected)
 
 
 @given(st.lists(st.integers(-5, 40), max_size=60))
