@@ -119,7 +119,8 @@ def _to_unit(z: NDArray[np.uint64]) -> NDArray[np.float64]:
     ``(k + 0.5) / 2**53`` for the top bits ``k``; ``k = 2**53 - 1`` would round
     to 1 (``2**53 - 0.5`` is not a double), so it gives the largest double below 1.
     """
-    u = ((z >> _S11).astype(np.float64) + 0.5) * _TWO_M53
+    # the top bits are below 2**53: read as int64 (the same numbers), they convert to floats without uint64's detour
+    u = ((z >> _S11).view(np.int64).astype(np.float64) + 0.5) * _TWO_M53
     return np.minimum(u, _BELOW_ONE, out=u)
 
 
