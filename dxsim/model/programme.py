@@ -163,15 +163,23 @@ class ProgrammeState:
         self.terms = [Terms.of(inst, 0 if spec.split is None else POOLS.index(inst.pool)) for inst in self.instruments]
         #: Money committed or paid per batch, instrument and platform (yuan), for the platform caps.
         self.used = np.zeros((len(spec.batches), len(self.instruments), n_platforms))
-        self._used = cells(self.used)  # changed one contract at a time, on Python floats
+        #: ``used`` changed one contract at a time, on Python floats, as one row of cells in C order: batch
+        #: b, instrument k, platform p at b x :attr:`_strides` [0] + k x :attr:`_strides` [1] + p (one index
+        #: costs less than three on a memoryview; the cells of a 1-D view of the C-ordered array, which may
+        #: hold none: without instruments, :func:`~dxsim.model.cells.flat_cells` refuses a zero in the shape).
+        self._used = cells(self.used.reshape(-1))
+        self._strides = (len(self.instruments) * n_platforms, n_platforms)
         #: Which platforms each batch admits.
         self.batch_admission = BatchAdmission(scenario, keys)
         industries = [i.name for i in scenario.resolved_industries]
         elig = spec.eligibility
         listed = None if elig is None or elig.industries is None else set(elig.industries)
         self._eligible_industry = np.array([listed is None or name in listed for name in industries])
-        self._eligible_industries: list[bool] = self._eligible_industry.tolist()  # for one enterprise at a time
-        self._revenue_band = (0.0, np.inf) if elig is None else (elig.revenue_min, elig.revenue_max or np.inf)
+        #: The listed industries as Python bools (for one enterprise at a time), and the revenue band.
+        self._eligibility: tuple[list[bool], float, float] = (
+            self._eligible_industry.tolist(),
+            *((0.0, np.inf) if elig is None else (elig.revenue_min, elig.revenue_max or np.inf)),
+        )
         if spec.rollover:
             for k in range(len(spec.batches)):
                 env.process(self._roll_over(k))
@@ -252,13 +260,13 @@ class ProgrammeState:
 
     def eligible(self, industry: NDArray[np.int64], revenue: NDArray[np.float64]) -> NDArray[np.bool_]:
         """Who may receive programme money: listed industries and the revenue band."""
-        lo, hi = self._revenue_band
+        _, lo, hi = self._eligibility
         return np.asarray(self._eligible_industry[industry] & (revenue >= lo) & (revenue <= hi))
 
     def is_eligible(self, industry: int, revenue: float) -> bool:
         """:meth:`eligible` for one enterprise."""
-        lo, hi = self._revenue_band
-        return self._eligible_industries[industry] and lo <= revenue <= hi
+        listed, lo, hi = self._eligibility
+        return listed[industry] and lo <= revenue <= hi
 
     def admitted(self, batch: int, score: Callable[[], NDArray[np.float64]]) -> NDArray[np.bool_]:
         """Platforms the batch admits (all when it holds no admission round); scored once, when first asked.
@@ -391,9 +399,11 @@ class ProgrammeState:
         out = []
         left = list(budgets)
         used = self._used
+        per_batch, per_instrument = self._strides
+        at = batch * per_batch + platform  # of instrument 0 (:attr:`_used`)
         # min(x, y) as ``y if y < x else x`` and max(x, 0.0) as ``0.0 if x < 0.0 else x``: what the
         # builtins return (the first of equal ones, a NaN first kept), without their calls
-        for k, term in enumerate(self.terms):
+        for term in self.terms:
             raw = term.share * price if term.share is not None else term.amount
             cap = term.cap_per_enterprise
             raw = cap if cap < raw else raw
@@ -403,7 +413,8 @@ class ProgrammeState:
             cap = left[term.pool]
             raw = cap if cap < raw else raw
             raw = 0.0 if raw < 0.0 else raw
-            cap = term.cap_per_platform - used[batch, k, platform]
+            cap = term.cap_per_platform - used[at]
+            at += per_instrument
             committed = cap if cap < raw else raw
             committed = 0.0 if committed < 0.0 else committed
             priced = term.priced_share * ((raw if committed > 0 else 0.0) if term.to_platform else committed)
@@ -448,7 +459,8 @@ class ProgrammeState:
                 raise AssertionError(f"commitment {a} exceeds the budget left {pools[pool]}")
             pools[pool] -= a
             self.book.committed += a
-            self._used[batch, k, platform] += a
+            per_batch, per_instrument = self._strides
+            self._used[batch * per_batch + k * per_instrument + platform] += a
             inst = self.instruments[k]
             grants += (Grant(k, batch, a, priced, inst.paid_to, inst.paid_at),)  # mostly one: no list, no tuple()
         return grants
@@ -472,7 +484,8 @@ class ProgrammeState:
                 target = nxt
             self.budgets[target][self.terms[grant.instrument].pool] += back
             self.book.committed -= back
-            self._used[grant.batch, grant.instrument, platform] -= back
+            per_batch, per_instrument = self._strides
+            self._used[grant.batch * per_batch + grant.instrument * per_instrument + platform] -= back
         if amount is None:
             grant.settled = True
 

@@ -182,7 +182,13 @@ def test_public_money_never_exceeds_the_budget(budget):
 @pytest.fixture(scope="module")
 def programmes():
     """The programmes of scenarios with several kinds of instrument (cost shares, vouchers, tiered, platform rewards)."""
-    names = ["small", "city-pilot-east-tiered", "city-pilot-east-vouchers", "city-pilot-east-platform-reward"]
+    names = [
+        "small",
+        "city-pilot-east-tiered",
+        "city-pilot-east-vouchers",
+        "city-pilot-east-platform-reward",
+        "national",
+    ]
     return [World(dx.load_scenario(name), replication_key(1, 0)).driver.demand.programme for name in names]
 
 
@@ -214,7 +220,7 @@ def test_without_budget_the_entitlements_are_the_zeros_the_steps_give(programmes
 def test_one_contracts_entitlement_is_the_entitlements_of_it_alone(programmes, data):
     """The signing's float arithmetic (minima and maxima by comparisons) gives what the arrays' steps give."""
     prog = data.draw(st.sampled_from(programmes))
-    batch = 0
+    batch = data.draw(st.integers(0, len(prog.budgets) - 1))
     price = data.draw(st.floats(0.0, 2e6))
     platform = data.draw(st.integers(0, prog.n_platforms - 1))
     room = price * data.draw(st.sampled_from([0.0, 0.5, 0.9, 1.0]))
@@ -230,6 +236,32 @@ def test_one_contracts_entitlement_is_the_entitlements_of_it_alone(programmes, d
     finally:
         prog.used[...] = saved
     assert one == list(zip(amount[:, 0].tolist(), to_price[:, 0].tolist(), strict=True))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_a_commitment_and_its_release_change_what_its_platform_used_of_its_batch_and_instrument_only(programmes, data):
+    """``used`` changes at (batch, instrument, platform) of each grant alone, by its amount, and back."""
+    prog = data.draw(st.sampled_from(programmes))
+    batch = data.draw(st.integers(0, len(prog.budgets) - 1))
+    platform = data.draw(st.integers(0, prog.n_platforms - 1))
+    price = data.draw(st.floats(1e4, 2e6))
+    saved, budgets, committed = prog.used.copy(), [list(b) for b in prog.budgets], prog.book.committed
+    try:
+        prog.used[...] = data.draw(st.sampled_from([0.0, 1e5]))  # what the platforms used before
+        before = prog.used.copy()
+        grants = prog.commit(batch, price, platform, price, None)
+        want = before.copy()
+        for g in grants:
+            want[batch, g.instrument, platform] += g.amount
+        np.testing.assert_array_equal(prog.used, want)
+        for g in grants:
+            prog.release(g, platform)
+        np.testing.assert_array_equal(prog.used, before)
+    finally:
+        prog.used[...] = saved
+        prog.budgets[:] = budgets
+        prog.book.committed = committed
 
 
 def first_window(opens: np.ndarray, closes: np.ndarray, t: float) -> int | None:
