@@ -348,6 +348,32 @@ class LiveContracts:
         self.receivables.reduce(platform, st.write_off_month, st.shortfall)
 
 
+@dataclass(frozen=True, slots=True)
+class SignOutlets:
+    """What signing reads besides the contract's terms: where those turned away and applicants go; the discount's shares.
+
+    Attributes
+    ----------
+    population : Population
+        The enterprises (those turned away consider again later).
+    applicants : ApplicantLog
+        Where the applicants that count on a batch's money are recorded.
+    discount_shares : tuple of float
+        The platform's discount (share of the price) on a contract without
+        grants and on one with: :meth:`~dxsim.model.parameters.ContractRules.discount_share`
+        of False and True, read once, not called at each signing.
+    """
+
+    population: Population
+    applicants: ApplicantLog
+    discount_shares: tuple[float, float]
+
+    @classmethod
+    def of(cls, population: Population, applicants: ApplicantLog, rules: ContractRules) -> SignOutlets:
+        """The outlets of a replication's signing under ``rules``."""
+        return cls(population, applicants, (rules.discount_share(False), rules.discount_share(True)))
+
+
 class Contracting:
     """The applicant's steps on the replication: signing, implementation, go-live, assessment.
 
@@ -413,7 +439,6 @@ class Contracting:
         self.env = env
         self.programme = programme
         self.platforms = platforms
-        self.population = population
         self.offers = offers
         self.admission = admission
         self.working_capital = working_capital
@@ -433,7 +458,7 @@ class Contracting:
         self.lighthouses = Lighthouses(
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
         )
-        self.applicants = applicants
+        self.outlets = SignOutlets.of(population, applicants, rules)
 
     # ------------------------------------------------------------- signing
     #: The codes of the entries every signing writes (:meth:`~dxsim.model.ledger.Ledger.add_coded`).
@@ -475,7 +500,7 @@ class Contracting:
                     admitted = self.admission.admitted_in(batch)
                 grants = programme.commit(batch, price, app.platform, price * (1.0 - rules.discount), admitted)
             if app.expected_grant > 0:
-                self.applicants.add(app.enterprise, int(now), batch, bool(grants))
+                self.outlets.applicants.add(app.enterprise, int(now), batch, bool(grants))
         got = 0.0
         if grants:
             tiered = self.grants.tiered
@@ -526,7 +551,7 @@ class Contracting:
 
     def _turn_away(self, app: Application) -> None:
         """``app`` goes back to the population, to consider again later."""
-        self.population.reconsider(
+        self.outlets.population.reconsider(
             Considerers(
                 np.array([app.enterprise]),
                 np.array([app.industry]),
@@ -546,7 +571,8 @@ class Contracting:
                 gov_p += g.to_price
             else:
                 gov_e += g.to_price
-        share = rules.discount_share(bool(grants))  # grants commit money (ProgrammeState.commit)
+        shares = self.outlets.discount_shares  # grants commit money (ProgrammeState.commit)
+        share = shares[1] if grants else shares[0]
         _, discount, enterprise_part = split_one(app.price, gov_p + gov_e, share)
         register = self.register
         # by position: signed, government to platform and to enterprise, platform discount, enterprise part

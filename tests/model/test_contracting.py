@@ -229,3 +229,21 @@ def test_in_use_is_counted_in_a_list_and_each_month_s_row_copied_as_it_closes():
     world.run()
     assert closed == list(range(36))
     assert rows[:36].any() and (np.reshape(live.in_use, rows.shape) == rows).all()
+
+
+@pytest.mark.parametrize("contingent", [True, False])
+@pytest.mark.parametrize("discount", [0.0, 0.1, 0.35])
+def test_signing_reads_the_discount_share_of_a_contract_without_and_with_grants(contingent, discount):
+    """SignOutlets.of holds the rules' discount share of an unfunded and of a funded contract."""
+    from dxsim.model.contracting import SignOutlets
+    from dxsim.model.institutions import ApplicantLog
+    from dxsim.model.parameters import ContractRules
+
+    rules = dataclasses.replace(
+        ContractRules.of(dx.load_scenario("small")), discount=discount, discount_contingent=contingent
+    )
+    outlets = SignOutlets.of(typing.cast(typing.Any, None), ApplicantLog(), rules)
+    assert outlets.discount_shares == (rules.discount_share(False), rules.discount_share(True))
+    assert outlets.discount_shares == ((0.0 if contingent else discount), discount)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        outlets.discount_shares = (0.0, 0.0)  # type: ignore[misc]
