@@ -24,7 +24,6 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from dxsim.model.cells import cells
 from dxsim.model.institutions import BatchAdmission
 from dxsim.random import Keys
 from dxsim.scenario.schema import (
@@ -161,13 +160,11 @@ class ProgrammeState:
         self.book = BudgetBook(0.0, [0.0] * len(spec.batches))
         #: Each instrument's terms, among them the pool it draws on.
         self.terms = [Terms.of(inst, 0 if spec.split is None else POOLS.index(inst.pool)) for inst in self.instruments]
-        #: Money committed or paid per batch, instrument and platform (yuan), for the platform caps.
-        self.used = np.zeros((len(spec.batches), len(self.instruments), n_platforms))
-        #: ``used`` changed one contract at a time, on Python floats, as one row of cells in C order: batch
-        #: b, instrument k, platform p at b x :attr:`_strides` [0] + k x :attr:`_strides` [1] + p (one index
-        #: costs less than three on a memoryview; the cells of a 1-D view of the C-ordered array, which may
-        #: hold none: without instruments, :func:`~dxsim.model.cells.flat_cells` refuses a zero in the shape).
-        self._used = cells(self.used.reshape(-1))
+        #: Money committed or paid per batch, instrument and platform (yuan), for the platform caps: changed
+        #: one contract at a time as a list of Python floats (an item of a list costs less than a memoryview's
+        #: cell), its cells in C order: batch b, instrument k, platform p at b x :attr:`_strides` [0] + k x
+        #: :attr:`_strides` [1] + p (:attr:`used` is its array).
+        self._used = [0.0] * (len(spec.batches) * len(self.instruments) * n_platforms)
         self._strides = (len(self.instruments) * n_platforms, n_platforms)
         #: Which platforms each batch admits.
         self.batch_admission = BatchAdmission(scenario, keys)
@@ -197,7 +194,19 @@ class ProgrammeState:
     @property
     def n_platforms(self) -> int:
         """Number of platforms (for the caps per platform)."""
-        return self.used.shape[2]
+        return self._strides[1]
+
+    @property
+    def used(self) -> NDArray[np.float64]:
+        """Money committed or paid per batch, instrument and platform (yuan), for the platform caps (a copy)."""
+        return np.array(self._used, dtype=np.float64).reshape(
+            len(self.budgets), len(self.instruments), self.n_platforms
+        )
+
+    @used.setter
+    def used(self, value: NDArray[np.float64]) -> None:
+        """Set what the platforms used, per batch, instrument and platform (an array of :attr:`used`'s shape)."""
+        self._used[:] = np.broadcast_to(np.asarray(value, dtype=np.float64), self.used.shape).ravel().tolist()
 
     def batch_at(self, t: float) -> int | None:
         """The batch whose window holds time ``t`` (the first one if several): one bisection of the windows' ends."""

@@ -225,16 +225,18 @@ def test_one_contracts_entitlement_is_the_entitlements_of_it_alone(programmes, d
     platform = data.draw(st.integers(0, prog.n_platforms - 1))
     room = price * data.draw(st.sampled_from([0.0, 0.5, 0.9, 1.0]))
     budgets = [data.draw(st.sampled_from([0.0, 1e4, 2e5, 1e9, np.inf])) for _ in range(prog.n_pools)]
-    saved = prog.used.copy()
+    saved = prog.used
     try:
+        used = prog.used
         for k in range(len(prog.terms)):  # what the platform has used of each cap so far
-            prog.used[batch, k, platform] = data.draw(st.sampled_from([0.0, 1e5, 5.99e6, 6e6, 1e7]))
+            used[batch, k, platform] = data.draw(st.sampled_from([0.0, 1e5, 5.99e6, 6e6, 1e7]))
+        prog.used = used
         one = prog.entitlement(price, platform, room, budgets, batch)
         amount, to_price = prog._committed(
             np.array([price]), np.array([platform]), np.array([room]), np.array(budgets), batch
         )
     finally:
-        prog.used[...] = saved
+        prog.used = saved
     assert one == list(zip(amount[:, 0].tolist(), to_price[:, 0].tolist(), strict=True))
 
 
@@ -246,10 +248,10 @@ def test_a_commitment_and_its_release_change_what_its_platform_used_of_its_batch
     batch = data.draw(st.integers(0, len(prog.budgets) - 1))
     platform = data.draw(st.integers(0, prog.n_platforms - 1))
     price = data.draw(st.floats(1e4, 2e6))
-    saved, budgets, committed = prog.used.copy(), [list(b) for b in prog.budgets], prog.book.committed
+    saved, budgets, committed = prog.used, [list(b) for b in prog.budgets], prog.book.committed
     try:
-        prog.used[...] = data.draw(st.sampled_from([0.0, 1e5]))  # what the platforms used before
-        before = prog.used.copy()
+        prog.used = np.full(saved.shape, data.draw(st.sampled_from([0.0, 1e5])))  # what the platforms used before
+        before = prog.used
         grants = prog.commit(batch, price, platform, price, None)
         want = before.copy()
         for g in grants:
@@ -257,9 +259,11 @@ def test_a_commitment_and_its_release_change_what_its_platform_used_of_its_batch
         np.testing.assert_array_equal(prog.used, want)
         for g in grants:
             prog.release(g, platform)
-        np.testing.assert_array_equal(prog.used, before)
+            want[batch, g.instrument, platform] -= g.amount
+        np.testing.assert_array_equal(prog.used, want)
+        np.testing.assert_allclose(prog.used, before)
     finally:
-        prog.used[...] = saved
+        prog.used = saved
         prog.budgets[:] = budgets
         prog.book.committed = committed
 
