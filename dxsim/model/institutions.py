@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -259,20 +259,17 @@ class ApplicantLog:
     for the next batch (rule ``wait``) has a row in each batch it tries.
     """
 
-    enterprise: list[int] = field(default_factory=list)
-    month: list[int] = field(default_factory=list)
-    batch: list[int] = field(default_factory=list)
-    won: list[int] = field(default_factory=list)
+    #: The attempts' values one after another, each attempt's in the order of :data:`COLUMNS` (one call
+    #: records an attempt).
+    rows: list[int] = field(default_factory=list)
+    #: The columns, named as the Dataset's ``applicant_<name>``.
+    COLUMNS: ClassVar[tuple[str, ...]] = ("enterprise", "month", "batch", "won")
 
     def add(self, enterprise: int, month: int, batch: int, won: bool) -> None:
         """Record one attempt (``month``: the model month of the attempt)."""
-        self.enterprise.append(enterprise)
-        self.month.append(month)
-        self.batch.append(batch)
-        self.won.append(int(won))
+        self.rows.extend((enterprise, month, batch, won))  # won a bool: 1 or 0 as the float columns hold it
 
     def arrays(self) -> dict[str, NDArray[np.float64]]:
         """The columns as float arrays, named as the Dataset's ``applicant_<name>``."""
-        return {
-            name: np.asarray(getattr(self, name), dtype=np.float64) for name in ("enterprise", "month", "batch", "won")
-        }
+        table = np.asarray(self.rows, dtype=np.float64).reshape(-1, len(self.COLUMNS))
+        return {name: table[:, k].copy() for k, name in enumerate(self.COLUMNS)}
