@@ -582,21 +582,26 @@ class Contracting:
         owed = enterprise_part + gov_e  # what the enterprise owes
         receivables = self.working_capital.receivables
         receivables.add(app.platform, owed)
-        ledger = self.ledger
-        if rules.fixed_months == 1:  # one payment at signing (upfront, or a hybrid's upfront fraction): the common case
-            first = float(fixed_payments(rules.scheme, np.array([owed]), 1)[0, 0]) if rules.deferred else owed
-            ledger.add_coded(self._PAYMENT, month, cid, first, app.platform)
-            receivables.reduce_one(app.platform, month, first)
-        else:
-            self._pay_instalments(app, cid, owed, month)
-        if grants and "signing" in self.grants.paid_at:  # Grants.pay's own first test, without its call
-            self.grants.pay(cid, "signing")
         i = app.industry
+        self.counts["renewals" if app.renewal else "adoptions"][month * self.live.industries + i] += 1
         _, _, internal_share, internal_fixed, _ = self.live.per_industry[i]
         internal = internal_cost(internal_share, internal_fixed, app.price)
+        # the ledger's entries in order: the enterprise's payments, the grants paid at signing, the internal cost
+        ledger = self.ledger
+        paid_now = grants and "signing" in self.grants.paid_at  # Grants.pay's own first test, without its call
+        if rules.fixed_months == 1:  # one payment at signing (upfront, or a hybrid's upfront fraction): the common case
+            first = float(fixed_payments(rules.scheme, np.array([owed]), 1)[0, 0]) if rules.deferred else owed
+            receivables.reduce_one(app.platform, month, first)
+            if internal > 0 and not paid_now:  # the payment and the internal cost one after the other: one call
+                ledger.add_coded_pair(self._PAYMENT, first, self._INTERNAL, internal, month, cid, app.platform)
+                return cid
+            ledger.add_coded(self._PAYMENT, month, cid, first, app.platform)
+        else:
+            self._pay_instalments(app, cid, owed, month)
+        if paid_now:
+            self.grants.pay(cid, "signing")
         if internal > 0:
             ledger.add_coded(self._INTERNAL, month, cid, internal, app.platform)
-        self.counts["renewals" if app.renewal else "adoptions"][month * self.live.industries + i] += 1
         return cid
 
     def _pay_instalments(self, app: Application, cid: int, owed: float, month: int) -> None:

@@ -393,6 +393,58 @@ class Ledger:
         elif amount != 0:  # negative, infinite or NaN
             raise ConservationError(f"amount(={amount}) must be finite and >= 0 ({KINDS[code[2]]})")
 
+    def add_coded_pair(
+        self,
+        code: tuple[int, int, int],
+        amount: float,
+        then: tuple[int, int, int],
+        then_amount: float,
+        month: int,
+        contract: int,
+        platform: int,
+    ) -> None:
+        """:meth:`add_coded` of ``amount`` under ``code``, then of ``then_amount`` under ``then``, of one contract in one month: one call.
+
+        Two amounts both positive and finite (the common case) are written
+        in one extend, each entry as :meth:`add_coded` writes it; otherwise
+        each goes through :meth:`add_coded` (a zero dropped, a bad amount
+        refused, the first before the second).
+
+        Examples
+        --------
+        >>> led = Ledger()
+        >>> pay, cost = Ledger.code("enterprise", "platform", "enterprise_payment"), Ledger.code("enterprise", "market", "internal_cost")
+        >>> led.add_coded_pair(pay, 100.0, cost, 30.0, 3, 0, 1)
+        >>> t = led.table()
+        >>> t.kind.tolist(), t.amount.tolist()
+        ([0, 16], [100.0, 30.0])
+        """
+        if 0 < amount < math.inf and 0 < then_amount < math.inf:
+            payer, payee, kind = code
+            then_payer, then_payee, then_kind = then
+            # two rows of add_coded's layout, in one flat tuple
+            self._rows.extend(
+                (
+                    month,
+                    payer,
+                    payee,
+                    kind,
+                    contract,
+                    platform,
+                    amount,
+                    month,
+                    then_payer,
+                    then_payee,
+                    then_kind,
+                    contract,
+                    platform,
+                    then_amount,
+                )
+            )
+        else:
+            self.add_coded(code, month, contract, amount, platform)
+            self.add_coded(then, month, contract, then_amount, platform)
+
     def add_schedule(
         self,
         payer: str,

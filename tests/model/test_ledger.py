@@ -610,3 +610,47 @@ def test_the_part_of_runs_one_after_another_is_a_slice_and_rows_are_its_indices(
     np.testing.assert_array_equal(t.read("month", slice(3, 5)), [3, 9])
     np.testing.assert_array_equal(t.total(slice(1, 6), by="contract", size=1), [2.0 + 2.0 + 3.0 + 3.0])
     np.testing.assert_array_equal(t.total(t.part("gain", "tax"), by="month", size=4), [0.0, 2.0, 2.0, 3.0])
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 200),
+            st.integers(0, 10**6),
+            st.one_of(st.just(0.0), st.just(-0.0), st.floats(min_value=0.0, allow_infinity=False)),
+            st.one_of(st.just(0.0), st.just(-0.0), st.floats(min_value=0.0, allow_infinity=False)),
+            st.integers(-1, 300),
+        ),
+        max_size=20,
+    )
+)
+@settings(max_examples=50, deadline=None)
+def test_a_coded_pair_is_the_two_coded_entries_one_after_the_other(
+    entries: list[tuple[int, int, float, float, int]],
+) -> None:
+    pay, cost = (
+        Ledger.code("enterprise", "platform", "enterprise_payment"),
+        Ledger.code("enterprise", "market", "internal_cost"),
+    )
+    one_by_one, paired = Ledger(), Ledger()
+    for month, contract, amount, then_amount, platform in entries:
+        one_by_one.add_coded(pay, month, contract, amount, platform)
+        one_by_one.add_coded(cost, month, contract, then_amount, platform)
+        paired.add_coded_pair(pay, amount, cost, then_amount, month, contract, platform)
+    want, got = one_by_one.table(), paired.table()
+    for name in ("month", "payer", "payee", "kind", "contract", "platform", "amount"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name), strict=True)
+    assert got.runs == want.runs
+
+
+@pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf])
+@pytest.mark.parametrize("first", [True, False])
+def test_a_coded_pair_refuses_what_add_coded_refuses_and_writes_what_came_before(bad: float, first: bool) -> None:
+    led = Ledger()
+    pay, cost = (
+        Ledger.code("enterprise", "platform", "enterprise_payment"),
+        Ledger.code("enterprise", "market", "internal_cost"),
+    )
+    with pytest.raises(ConservationError, match=r"amount.*\((enterprise_payment|internal_cost)\)"):
+        led.add_coded_pair(pay, bad if first else 5.0, cost, 3.0 if first else bad, 0, 0, 0)
+    assert led.table().amount.tolist() == ([] if first else [5.0])
