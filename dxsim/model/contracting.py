@@ -45,7 +45,7 @@ from dxsim.model.schemes import fixed_payments
 from dxsim.model.settlement import nonzero, settle
 from dxsim.scenario.schema import Lighthouse, Tiered
 
-__all__ = ["SETTLE_BLOCK", "Contracting", "Grants", "LiveContracts", "Register"]
+__all__ = ["SETTLE_BLOCK", "Contracting", "Grants", "LiveContracts", "Register", "SignOutlets"]
 
 #: The code of the entry every start writes (:meth:`~dxsim.model.ledger.Ledger.add_coded`): a module's
 #: constant, read at each start (CPython 3.11 specialises the read of a global, not of a class's attribute).

@@ -198,10 +198,13 @@ class ProgrammeState:
 
     @property
     def used(self) -> NDArray[np.float64]:
-        """Money committed or paid per batch, instrument and platform (yuan), for the platform caps (a copy)."""
-        return np.array(self._used, dtype=np.float64).reshape(
-            len(self.budgets), len(self.instruments), self.n_platforms
-        )
+        """Money committed or paid per batch, instrument and platform (yuan), for the platform caps.
+
+        A read-only copy: writing into it raises rather than changing nothing; set it whole instead.
+        """
+        out = np.array(self._used, dtype=np.float64).reshape(len(self.budgets), len(self.instruments), self.n_platforms)
+        out.flags.writeable = False
+        return out
 
     @used.setter
     def used(self, value: NDArray[np.float64]) -> None:

@@ -227,7 +227,7 @@ def test_one_contracts_entitlement_is_the_entitlements_of_it_alone(programmes, d
     budgets = [data.draw(st.sampled_from([0.0, 1e4, 2e5, 1e9, np.inf])) for _ in range(prog.n_pools)]
     saved = prog.used
     try:
-        used = prog.used
+        used = prog.used.copy()  # read only: set whole
         for k in range(len(prog.terms)):  # what the platform has used of each cap so far
             used[batch, k, platform] = data.draw(st.sampled_from([0.0, 1e5, 5.99e6, 6e6, 1e7]))
         prog.used = used
@@ -266,6 +266,20 @@ def test_a_commitment_and_its_release_change_what_its_platform_used_of_its_batch
         prog.used = saved
         prog.budgets[:] = budgets
         prog.book.committed = committed
+
+
+def test_what_the_platforms_used_is_read_only_and_set_whole(programmes):
+    """Writing into ``used`` (a copy) raises rather than changing nothing; setting it whole changes it."""
+    prog = programmes[0]
+    saved = prog.used
+    with pytest.raises(ValueError, match="read-only"):
+        prog.used[0, 0, 0] = 1.0
+    try:
+        prog.used = np.full(saved.shape, 2.5)
+        np.testing.assert_array_equal(prog.used, np.full(saved.shape, 2.5))
+    finally:
+        prog.used = saved
+    np.testing.assert_array_equal(prog.used, saved)
 
 
 def first_window(opens: np.ndarray, closes: np.ndarray, t: float) -> int | None:
