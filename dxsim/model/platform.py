@@ -245,11 +245,12 @@ class Receivables:
 
     def __init__(self, n_platforms: int, months: int) -> None:
         self.months = months
-        self.owed = np.zeros(n_platforms)
         self.reduced = np.zeros((months, n_platforms))
-        # one contract's amounts, on Python floats; ``reduced`` as one row of cells in C order (month m,
-        # platform p at m x platforms + p: one index is cheaper than a pair; the casts refuse other orders)
-        self._owed, self._reduced = cells(self.owed), flat_cells(self.reduced)
+        # what is owed per platform as a list of Python floats (an item's sum costs less than a cell's; only
+        # :meth:`level` reads it, as an array of the same doubles); one contract's reductions on Python floats,
+        # ``reduced`` as one row of cells in C order (month m, platform p at m x platforms + p: one index is
+        # cheaper than a pair; the casts refuse other orders)
+        self._owed, self._reduced = [0.0] * n_platforms, flat_cells(self.reduced)
         self._platforms = n_platforms
 
     def add(self, p: int, amount: float) -> None:
@@ -271,5 +272,5 @@ class Receivables:
 
     def level(self, month: int) -> NDArray[np.float64]:
         """Receivables per platform once the payments due up to ``month`` (inclusive) are in."""
-        level = self.owed - self.reduced[: month + 1].sum(axis=0)
+        level = np.array(self._owed) - self.reduced[: month + 1].sum(axis=0)
         return np.asarray(np.where(np.abs(level) < 1e-6, 0.0, level))  # float round-off, not money
