@@ -50,6 +50,9 @@ __all__ = ["SETTLE_BLOCK", "Contracting", "Grants", "LiveContracts", "Register",
 #: The code of the entry every start writes (:meth:`~dxsim.model.ledger.Ledger.add_coded`): a module's
 #: constant, read at each start (CPython 3.11 specialises the read of a global, not of a class's attribute).
 _DELIVERY = Ledger.code("platform", "market", "delivery_cost")
+#: The codes of the entries every signing writes, module constants for the same reason.
+_PAYMENT = Ledger.code("enterprise", "platform", "enterprise_payment")
+_INTERNAL = Ledger.code("enterprise", "market", "internal_cost")
 
 
 @dataclass
@@ -461,10 +464,6 @@ class Contracting:
         self.outlets = SignOutlets.of(population, applicants, rules)
 
     # ------------------------------------------------------------- signing
-    #: The codes of the entries every signing writes (:meth:`~dxsim.model.ledger.Ledger.add_coded`).
-    _PAYMENT = Ledger.code("enterprise", "platform", "enterprise_payment")
-    _INTERNAL = Ledger.code("enterprise", "market", "internal_cost")
-
     def try_sign(self, app: Application) -> SignOutcome:
         """Sign ``app`` now if the terms it counted on still hold.
 
@@ -593,15 +592,15 @@ class Contracting:
             first = float(fixed_payments(rules.scheme, np.array([owed]), 1)[0, 0]) if rules.deferred else owed
             receivables.reduce_one(app.platform, month, first)
             if internal > 0 and not paid_now:  # the payment and the internal cost one after the other: one call
-                ledger.add_coded_pair(self._PAYMENT, first, self._INTERNAL, internal, month, cid, app.platform)
+                ledger.add_coded_pair(_PAYMENT, first, _INTERNAL, internal, month, cid, app.platform)
                 return cid
-            ledger.add_coded(self._PAYMENT, month, cid, first, app.platform)
+            ledger.add_coded(_PAYMENT, month, cid, first, app.platform)
         else:
             self._pay_instalments(app, cid, owed, month)
         if paid_now:
             self.grants.pay(cid, "signing")
         if internal > 0:
-            ledger.add_coded(self._INTERNAL, month, cid, internal, app.platform)
+            ledger.add_coded(_INTERNAL, month, cid, internal, app.platform)
         return cid
 
     def _pay_instalments(self, app: Application, cid: int, owed: float, month: int) -> None:
@@ -664,7 +663,7 @@ class Contracting:
         recorded, at the close of its month (:class:`~dxsim.model.acceptance.Assessments`).
         """
         register = self.register
-        register.book.set(contract, "golive", now)
+        register.book.went_live(contract, now)
         funded = register.grants[contract]  # empty without programme money
         if funded and "golive" in self.grants.paid_at:  # Grants.pay's own first test, without its call
             self.grants.pay(contract, "golive")
