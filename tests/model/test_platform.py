@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import dxsim as dx
-from dxsim.model.platform import Occupancy
+from dxsim.model.platform import Occupancy, Receivables
 from dxsim.model.world import World
 from dxsim.random import replication_key
 
@@ -63,3 +63,19 @@ def test_experience_and_unit_cost_are_kept_read_only_until_a_start() -> None:
         np.testing.assert_array_equal(
             platforms.unit_cost, platforms.first_cost * (after + 1.0) ** np.log2(platforms.progress_ratio)
         )
+
+
+def test_the_receivables_level_reads_every_amount_owed_added_before_it() -> None:
+    # what is owed is kept on Python floats: each level must see every add before it, summed as float64
+    # cells would sum them, less the reductions due up to its month
+    rec, owed = Receivables(3, 4), np.zeros(3)
+    rng = np.random.default_rng(5)
+    for month in range(4):
+        for _ in range(5):
+            p, amount = int(rng.integers(3)), float(rng.uniform(1e3, 1e6)) / 3
+            rec.add(p, amount)
+            owed[p] += amount
+            rec.reduce_one(p, month, amount / 7)
+            level = owed - rec.reduced[: month + 1].sum(axis=0)
+            assert rec.level(month).tobytes() == np.where(np.abs(level) < 1e-6, 0.0, level).tobytes()
+    assert rec.level(3).dtype == np.float64 and rec.level(3).shape == (3,)
