@@ -223,16 +223,27 @@ class TaxLaw:
         if self.flat_rate is not None:
             return np.asarray(self.flat_rate * g)
         before = self.before_switch(month)
-        (low_before, high), (low_after, _) = (self.brackets(high_tech, r) for r in (self.slp_rate, self.slp_rate_after))
         p = np.asarray(base, dtype=np.float64)
         taxable = np.asarray(g - np.asarray(deduction, dtype=np.float64))  # then 12 x it, then P +, in place
         taxable *= 12.0
         taxable = np.add(
             p, taxable, out=taxable if taxable.shape == np.broadcast_shapes(p.shape, taxable.shape) else None
         )
-        tax = self.tax_in_brackets(taxable, chosen(before, low_before, low_after), high, overwrite=True)
-        # T(P) takes one of two values per enterprise: each element as tax_in_brackets(p, low, high) gives it
-        tax -= chosen(before, self.tax_in_brackets(p, low_before, high), self.tax_in_brackets(p, low_after, high))
+        ht = np.asarray(high_tech, dtype=bool)
+        one_rate = False
+        if taxable.shape == np.broadcast_shapes(taxable.shape, before.shape, ht.shape):  # the result's shape
+            ht = _one_if_uniform(ht)  # one class: its brackets, broadcast alike
+            before = _one_if_uniform(before)
+            one_rate = before.size == 1  # one SLP rate: its brackets alone
+        (low_before, high), (low_after, _) = (self.brackets(ht, r) for r in (self.slp_rate, self.slp_rate_after))
+        if one_rate:  # T(P) with the one rate, as a column: its elements subtract as the chosen ones
+            low = low_before if before.flat[0] else low_after
+            tax = self.tax_in_brackets(taxable, low, high, overwrite=True)
+            tax -= self.tax_in_brackets(p, low, high)
+        else:
+            tax = self.tax_in_brackets(taxable, chosen(before, low_before, low_after), high, overwrite=True)
+            # T(P) takes one of two values per enterprise: each element as tax_in_brackets(p, low, high) gives it
+            tax -= chosen(before, self.tax_in_brackets(p, low_before, high), self.tax_in_brackets(p, low_after, high))
         tax /= 12.0
         return tax
 
@@ -312,6 +323,19 @@ def chosen(mask: NDArray[np.bool_], yes: ArrayLike, no: ArrayLike) -> NDArray[np
     np.copyto(out, no)
     np.copyto(out, yes, where=mask)
     return out
+
+
+def _one_if_uniform(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """``mask``'s first element alone, shape (1, ..., 1), when every element equals it; else ``mask`` itself.
+
+    Examples
+    --------
+    >>> _one_if_uniform(np.array([[True], [True]])).tolist(), _one_if_uniform(np.array([True, False])).tolist()
+    ([[True]], [True, False])
+    """
+    if mask.size > 1 and (mask.all() or not mask.any()):
+        return mask.reshape(-1)[:1].reshape((1,) * mask.ndim)
+    return mask
 
 
 def carry_forward_tax(profit: ArrayLike, rate: float, years: int = LOSS_YEARS) -> NDArray[np.float64]:

@@ -330,3 +330,35 @@ def test_the_gain_bounds_of_one_class_are_those_of_each_enterprise_among_others(
         among = law.gain_bounds(np.append(base, 1e6), np.append(deduction, 10.0), mixed, classes=classes)
         for got, want in zip(alone, among, strict=True):
             assert got.shape == base.shape and got.tobytes() == want[:-1].tobytes()
+
+
+@pytest.mark.parametrize("high_tech", [False, True])
+def test_the_incremental_tax_of_one_class_or_one_rate_is_that_of_each_enterprise_among_others(high_tech: bool) -> None:
+    # one class for all, or months all on one side of the switch, take one set of brackets: each cell's
+    # tax is the one it gets among enterprises of both classes and months on both sides, bit for bit
+    from dxsim.model.tax import TaxLaw, _one_if_uniform
+
+    rng = np.random.default_rng(7)
+    law = TaxLaw(0.25, 0.15, 0.05, 0.20, 64.0, 3e6, 0.25, 0.06, 0.5, 5e6)
+    n, width = 30, 8
+    base = np.concatenate([rng.uniform(-1e6, 6e6, n - 3), [3e6, 0.0, -0.0]])[:, None]
+    gain = rng.uniform(0.0, 4e4, (n, width))
+    deduction = rng.uniform(0.0, 3e4, (n, width))
+    same = np.full((n, 1), high_tech)
+    for start in (0, 40, 70):  # before the switch, across it, after it
+        month = start + np.arange(width) + np.zeros((n, 1), dtype=np.int64)
+        alone = law.incremental(base, gain, deduction, same, month)
+        among = law.incremental(
+            np.vstack([base, [[1e6]]]),
+            np.vstack([gain, gain[:1]]),
+            np.vstack([deduction, deduction[:1]]),
+            np.vstack([same, [[not high_tech]]]),
+            np.vstack([month, 60 + np.arange(width)]),  # a row across the switch
+        )
+        assert alone.shape == (n, width) and alone.tobytes() == among[:-1].tobytes()
+    # a mask whose elements are all equal is its first element alone; a mixed one is kept
+    for mask in (np.ones((3, 4), dtype=bool), np.zeros((3, 1), dtype=bool), np.ones(5, dtype=bool)):
+        one = _one_if_uniform(mask)
+        assert one.shape == (1,) * mask.ndim and one.flat[0] == mask.flat[0]
+    mixed = np.array([[True, True], [True, False]])
+    assert _one_if_uniform(mixed) is mixed and _one_if_uniform(np.array(True)).shape == ()
