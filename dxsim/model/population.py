@@ -77,6 +77,7 @@ _BAND_WIDTH.flags.writeable = False
 _LEVEL_EDGES = (40.0, 60.0, 80.0)
 _LEVEL_EDGE_ARRAY = np.array(_LEVEL_EDGES)
 _LEVEL_EDGE_ARRAY.flags.writeable = False  # shared by every replication: never written
+_SCALAR_TYPES = (float, int)  # what maturity_level takes as one score (a tuple: no union built per call)
 
 
 def maturity_level(score: ArrayLike) -> Any:
@@ -89,7 +90,7 @@ def maturity_level(score: ArrayLike) -> Any:
     >>> maturity_level(59.9), maturity_level(60.0)
     (2, 3)
     """
-    if isinstance(score, float | int):
+    if isinstance(score, _SCALAR_TYPES):
         return 1 + (score >= _LEVEL_EDGES[0]) + (score >= _LEVEL_EDGES[1]) + (score >= _LEVEL_EDGES[2])
     # the edges each score reaches (edge <= score), counted in one pass: NaN reaches none
     passed = np.less_equal.outer(_LEVEL_EDGE_ARRAY, np.asarray(score, dtype=np.float64))
