@@ -486,6 +486,9 @@ def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount:
     return True
 
 
+#: Decisions on at least this many enterprises compute the income tax once for months alike (:func:`_net_of_tax`).
+_COLUMNS_FROM = 32
+
 #: Profiles of one yuan with at most this many cells (timings x months) are kept (:func:`_kept_profile`).
 _PROFILE_SIZE = 4096
 
@@ -526,6 +529,59 @@ class _Timings(NamedTuple):
         if len(self.golive) * months <= _PROFILE_SIZE:
             return _kept_profile(self.bits, kind, months)
         return _unit_profile(self.golive, self.ramp, self.life, kind, months)
+
+    def columns(self, months: int, first: int, slp: NDArray[np.float64]) -> _Columns | None:
+        """The months of a schedule of ``months`` months the income tax tells apart (:func:`_kept_columns`).
+
+        ``first``: the months paid for at first (each its own); ``slp`` the SLP rates
+        (:func:`_slp_rates`).  None where the profiles are not kept, or too few months are alike.
+        """
+        if first >= months or len(self.golive) * months > _PROFILE_SIZE:
+            return None
+        return _kept_columns(self.bits, months, first, slp.tobytes())
+
+
+class _Columns(NamedTuple):
+    """Months of a schedule that the income tax tells apart, for a set of timings (:func:`_kept_columns`).
+
+    ``months``: the first of each run of consecutive months (from signing) whose profiles of one
+    yuan, the gain ramped up and the deduction, of every timing, and whose SLP rate have the same
+    bits; ``runs`` the number of months in each run; ``ramped`` and ``deduction`` those profiles at
+    ``months`` (a row per timing).  Read only.
+    """
+
+    months: NDArray[np.intp]
+    runs: NDArray[np.intp]
+    ramped: NDArray[np.float64]
+    deduction: NDArray[np.float64]
+
+
+@functools.lru_cache(maxsize=256)
+def _kept_columns(bits: bytes, months: int, first: int, slp: bytes) -> _Columns | None:
+    """The runs of months alike for the timings of ``bits`` (:func:`_kept_profile`) over ``months`` months, kept.
+
+    The first ``first`` months are each a run of their own (what is paid in them is credited
+    month by month); ``slp`` the bits of the SLP rates (one for every month, or one each).  A
+    month's income tax is a function of the enterprise's own numbers, its profiles of one yuan
+    and its SLP rate alone, so the tax computed at :attr:`_Columns.months` and repeated over
+    :attr:`_Columns.runs` is the tax of every month, bit for bit.  None when fewer than a tenth of
+    the months are alike (the repetition would cost about what it saves).  At most 256 kept
+    (thread-safe; small, read only).
+    """
+    ramped, deduction = (_kept_profile(bits, kind, months) for kind in ("ramped", "deduction"))
+    rates = np.frombuffer(slp, dtype=np.float64)
+    keys = np.concatenate([ramped, deduction, *([rates[None, :]] if len(rates) > 1 else [])]).view(np.int64)
+    new = np.empty(months, dtype=bool)  # where a month differs from the one before it (or is one of the first)
+    new[: first + 1] = True
+    np.any(keys[:, first + 1 :] != keys[:, first:-1], axis=0, out=new[first + 1 :])
+    at = np.flatnonzero(new)
+    if 10 * len(at) > 9 * months:
+        return None
+    runs = np.diff(at, append=months)
+    columns = _Columns(at, runs, ramped[:, at], deduction[:, at])
+    for each in columns:
+        each.flags.writeable = False
+    return columns
 
 
 @functools.lru_cache(maxsize=256)
@@ -658,10 +714,12 @@ def _flows(
     """
     golive = offer.golive[rows]
     timing = _timings(golive, _each(ramp, rows), _each(lifetime, rows))
-    g = timing.gain(gain[rows], months)
-    n = len(g)
-    revenue = None if offer.monthly_revenue is None else offer.monthly_revenue[rows]
+    amount = gain[rows]
+    n = len(amount)
+    g = None  # the gain month by month, where the payments read it
     if window(offer.scheme):
+        g = timing.gain(amount, months)
+        revenue = None if offer.monthly_revenue is None else offer.monthly_revenue[rows]
         paid_ok, paid_fail = expected_payments(offer.scheme, offer.owed[rows], months, golive, g, revenue)
     else:  # the fixed part alone: its months only (zeros after them, which change nothing they are taken from)
         paid_ok = paid_fail = first[rows]
@@ -677,17 +735,48 @@ def _flows(
     at_acceptance = _add_at_month(flows[0], golive + offer.acceptance_delay, offer.receive_acceptance[rows])
     # without programme money (every amount zero) each cell is +0.0: nothing received
     received = flows if at_golive or at_acceptance or at_signing else None
-    taxes = None if tax is None else _taxes(tax, rows, g, timing, inside, (paid_ok, paid_fail), received)
+    net = None if tax is None else _net_of_tax(tax, rows, amount, g, timing, inside, (paid_ok, paid_fail), received)
     flows[0, :, : paid_ok.shape[1]] -= paid_ok
     flows[1, :, : paid_fail.shape[1]] -= paid_fail
     flows[:, :, 0] -= _each(offer.internal, rows)
-    if taxes is None:
-        flows[0] += (1.0 - tax_rate) * g
+    if net is None:
+        flows[0] += (1.0 - tax_rate) * (timing.gain(amount, months) if g is None else g)
     else:
-        ok_tax, fail_tax = taxes
-        flows[0] += np.subtract(g, ok_tax, out=ok_tax)
-        flows[1] -= fail_tax
+        flows[0] += net[0]
+        flows[1] -= net[1]
     return flows
+
+
+def _net_of_tax(
+    tax: TaxPosition,
+    rows: NDArray[np.int64] | slice,
+    amount: NDArray[np.float64],
+    g: NDArray[np.float64] | None,
+    timing: _Timings,
+    inside: NDArray[np.bool_],
+    paid: tuple[NDArray[np.float64], NDArray[np.float64]],
+    received: NDArray[np.float64] | None,
+) -> NDArray[np.float64]:
+    """The success-case gain net of its tax and the failure case's tax, month by month (2, enterprise, month), yuan / month.
+
+    ``amount`` is each one's full gain (yuan / month), ``g`` its gain month by month if computed
+    already (None: not yet); the rest as :func:`_taxes`.  On many enterprises the tax is computed
+    once for each run of months :meth:`_Timings.columns` finds alike and repeated over its months
+    (each cell the one computed month by month, bit for bit); else month by month.
+    """
+    months = inside.shape[1]
+    columns = None
+    if g is None and tax.law.flat_rate is None and len(amount) >= _COLUMNS_FROM:  # (a deferred part: by month)
+        slp = _slp_rates(tax.law, tax.month, months)
+        columns = timing.columns(months, max(paid[0].shape[1], paid[1].shape[1]), slp)
+    if columns is None:
+        g = timing.gain(amount, months) if g is None else g
+        due = _taxes(tax, rows, g, timing.deduction(months), None, inside, paid, received)
+    else:
+        g = amount[:, None] * columns.ramped[timing.which]
+        due = _taxes(tax, rows, g, columns.deduction[timing.which], columns.months, inside, paid, received)
+    np.subtract(g, due[0], out=due[0])
+    return due if columns is None else np.repeat(due, columns.runs, axis=2)
 
 
 def _windows(scheme: PaymentScheme, max_payback: NDArray[np.float64], horizon: int) -> tuple[int, NDArray[np.bool_]]:
@@ -710,32 +799,37 @@ def _taxes(
     tax: TaxPosition,
     rows: NDArray[np.int64] | slice,
     gain: NDArray[np.float64],
-    timing: _Timings,
+    deduction: NDArray[np.float64],
+    columns: NDArray[np.intp] | None,
     inside: NDArray[np.bool_],
     paid: tuple[NDArray[np.float64], NDArray[np.float64]],
     received: NDArray[np.float64] | None,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Each month's income tax net of the VAT credit (yuan / month), in the success and the failure case.
+) -> NDArray[np.float64]:
+    """Each month's income tax net of the VAT credit (success, failure; enterprise; month), yuan / month.
 
     ``paid`` is what the enterprise pays the platform per month in each
     case, ``received`` (success, failure; enterprise; month) what the
-    programme pays it (None: nothing); ``gain`` the success-case gain; ``timing`` their
-    go-live and lifetime, from which the deduction runs.  What it deducts is
-    what it pays within its own window, the months ``inside``.
+    programme pays it (None: nothing); ``gain`` the success-case gain and ``deduction``
+    the deduction of one yuan from go-live (a row per enterprise, or one), in the months
+    ``columns`` of the schedule (None: every month; else they include the months of ``paid``,
+    first).  What it deducts is what it pays within its own window, the months ``inside``.
     """
     law = tax.law
     credit = law.vat_share * tax.general_vat[rows]  # the share of a payment it deducts as VAT
     paid_ok, paid_fail = paid
-    months = gain.shape[1]
-    if law.flat_rate is not None:  # the deprecated flat rate on the gain, without deduction
+    months = inside.shape[1]
+    if law.flat_rate is not None:  # the deprecated flat rate on the gain, without deduction (every month)
         ok, fail = (_full(each, months) for each in paid)
-        return law.flat_rate * gain - credit[:, None] * ok, -credit[:, None] * fail
+        flat = np.empty((2, *gain.shape))
+        np.subtract(law.flat_rate * gain, credit[:, None] * ok, out=flat[0])
+        np.multiply(-credit[:, None], fail, out=flat[1])
+        return flat
     deductible = _deductible(inside, paid)
     deductible *= 1.0 - credit
     if received is not None and received.any():  # (less nothing: the same)
         deductible -= _deductible(inside, (received[0], received[1]))
     np.maximum(deductible, 0.0, out=deductible)
-    taxable = deductible[:, :, None] * timing.deduction(months)  # the deduction of one yuan
+    taxable = deductible[:, :, None] * deduction  # the deduction of one yuan
     np.subtract(gain, taxable[0], out=taxable[0])
     np.subtract(0.0, taxable[1], out=taxable[1])
     taxable *= 12.0
@@ -744,8 +838,11 @@ def _taxes(
     high_tech = tax.high_tech[rows]
     if high_tech.all() or not high_tech.any():  # one class for all: its rates, kept
         low, high = _class_brackets(law, tax.month, months, bool(high_tech[0]))
+        if columns is not None:  # (a rate for every month: at the months computed)
+            low, high = (x if x.shape[1] == 1 else x[:, columns] for x in (low, high))
     else:
-        low, high = law.brackets(high_tech[:, None], _slp_rates(law, tax.month, months))
+        slp = _slp_rates(law, tax.month, months)
+        low, high = law.brackets(high_tech[:, None], slp if columns is None or len(slp) == 1 else slp[columns])
     due = law.tax_in_brackets(taxable, low, high, overwrite=True)
     due -= law.tax_in_brackets(base, low, high)
     due /= 12.0
@@ -753,13 +850,19 @@ def _taxes(
     credited = credit[:, None] * paid_ok
     due[0, :, : paid_ok.shape[1]] -= credited
     due[1, :, : paid_fail.shape[1]] -= credited if paid_fail is paid_ok else credit[:, None] * paid_fail
-    return due[0], due[1]
+    return due
 
 
+@functools.lru_cache(maxsize=1024)
 def _slp_rates(law: TaxLaw, month: int, months: int) -> NDArray[np.float64]:
-    """The SLP rate of each of the ``months`` months from model month ``month``, or one when both ends have it (a step in time)."""
+    """The SLP rate of each of the ``months`` months from model month ``month``, or one when both ends have it (a step in time).
+
+    Read only, kept (a function of the law, frozen, and the two numbers; the cache is thread-safe).
+    """
     slp = law.slp_rates(month + np.arange(months))
-    return slp[:1] if slp[0] == slp[-1] else slp
+    slp = slp[:1] if slp[0] == slp[-1] else slp
+    slp.flags.writeable = False
+    return slp
 
 
 @functools.lru_cache(maxsize=1024)

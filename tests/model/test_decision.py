@@ -652,3 +652,60 @@ def test_the_offers_taken_are_every_field_of_the_rows_taken(case, data):
             assert got.tobytes() == value[rows].tobytes(), field.name
         else:
             assert got is value, field.name
+
+
+@SETTINGS
+@given(case=cases(subscription=False), data=st.data())
+def test_the_tax_of_months_alike_computed_once_is_the_tax_month_by_month(case, data):
+    # on many enterprises the income tax is computed once for each run of months whose profiles and
+    # SLP rate are alike and repeated over it: V and the payback are those computed month by month
+    # (schemes with a deferred part, and subscriptions, pay month by month: they are taxed so)
+    offer, attrs = case
+    rows = np.arange(decision._COLUMNS_FROM + 8) % len(offer.owed)  # enough enterprises
+    attrs = {k: v[rows] if isinstance(v, np.ndarray) else v for k, v in attrs.items()}
+    attrs["liquidity"] = np.full(len(rows), np.inf)  # every one evaluated
+    scheme = data.draw(st.sampled_from([Upfront(), Installments(scheme="installments", months=12)]))
+    timing = np.array(data.draw(st.lists(st.integers(0, 1), min_size=len(rows), max_size=len(rows))))
+    timing = np.minimum(timing, len(offer.owed) - 1)  # one or two timings, as in a month's consideration
+    offer = dataclasses.replace(offer.take(rows), scheme=scheme, golive=offer.golive[timing])
+    attrs["ramp"], attrs["lifetime"] = attrs["ramp"][timing], attrs["lifetime"][timing]
+    tax = data.draw(tax_positions(len(rows)))
+    tax = dataclasses.replace(tax, law=dataclasses.replace(tax.law, flat_rate=None))  # (a flat rate: by month)
+    runs = decide(offer, **attrs, tax=tax, screen=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(decision, "_COLUMNS_FROM", len(rows) + 1)  # month by month
+        months = decide(offer, **attrs, tax=tax, screen=False)
+    assert runs.value.tobytes() == months.value.tobytes()
+    assert runs.payback.tobytes() == months.payback.tobytes()
+
+
+@SETTINGS
+@given(
+    data=st.data(),
+    n=st.integers(1, 4),
+    months=st.sampled_from([2, 12, 36, 50]),
+    first=st.integers(1, 13),
+    switch=st.integers(-1, 60),
+)
+def test_the_runs_of_months_alike_are_runs_of_the_same_profiles_and_rates(data, n, months, first, switch):
+    # each run's months have the bits of its first month in every timing's profiles and in the SLP
+    # rate; the first months are each a run of their own; the runs cover the schedule in order
+    def values(lo, hi):
+        return st.lists(st.one_of(st.floats(lo, hi), st.sampled_from([lo, hi, 2.5])), min_size=n, max_size=n)
+
+    golive, life = np.array(data.draw(values(0.0, 40.0))), np.array(data.draw(values(1.0, 60.0)))
+    ramp = np.array(data.draw(values(0.0, 1.0))) * life
+    law = TaxLaw(0.25, 0.15, 0.05, 0.20, float(max(switch, 0)), 3e6, 0.25, 0.06, 0.5, 5e6)
+    slp = decision._slp_rates(law, 0 if switch >= 0 else 70, months)
+    timing = _timings(golive, ramp, life)
+    columns = timing.columns(months, first, slp)
+    if columns is None:
+        return
+    assert columns.runs.sum() == months and (columns.runs > 0).all()
+    assert columns.months.tolist() == np.concatenate([[0], np.cumsum(columns.runs)[:-1]]).tolist()
+    assert (columns.runs[:first] == 1).all()
+    for kind, at in (("ramped", columns.ramped), ("deduction", columns.deduction)):
+        assert np.repeat(at, columns.runs, axis=1).tobytes() == timing.profile(kind, months).tobytes()
+    if len(slp) > 1:
+        assert np.repeat(slp[columns.months], columns.runs).tobytes() == slp.tobytes()
+    assert all(not x.flags.writeable for x in columns)
