@@ -472,18 +472,17 @@ def _each(x: NDArray[np.float64] | float, rows: NDArray[np.int64] | slice) -> ND
     return x[rows] if isinstance(x, np.ndarray) and x.ndim else x
 
 
-def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount: NDArray[np.float64]) -> bool:
+def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount: NDArray[np.float64]) -> None:
     """Add ``amount`` to each row of ``flows`` (its last two axes) in month ``floor(when)``; money due after the window is left out.
 
     Nothing to add is skipped: ``flows`` hold receipts, sums of zeros and programme money, never -0.0,
-    so adding zeros would leave them as they are.  Returns whether any amount is not zero.
+    so adding zeros would leave them as they are.
     """
     if not np.count_nonzero(amount):
-        return False
+        return
     col = when.astype(np.int64)
     inside = col < flows.shape[-1]
     flows[..., np.flatnonzero(inside), col[inside]] += amount[inside]
-    return True
 
 
 #: Decisions on at least this many enterprises compute the income tax once for months alike (:func:`_net_of_tax`).
@@ -726,16 +725,14 @@ def _flows(
     subscription = np.asarray(_each(offer.subscription, rows))
     if np.count_nonzero(subscription > 0):
         paid_ok = _full(paid_ok, months) + timing.gain(subscription, months, ramp=False)  # the solution's fees
-    flows = np.zeros((2, n, months))  # success, failure: what the programme pays, then the net flows
-    signing = offer.receive_signing[rows]
-    at_signing = np.count_nonzero(signing)
-    if at_signing:  # (adding zeros to +0.0 changes nothing)
-        flows[:, :, 0] += signing
-    at_golive = _add_at_month(flows, golive, offer.receive_golive[rows])
-    at_acceptance = _add_at_month(flows[0], golive + offer.acceptance_delay, offer.receive_acceptance[rows])
-    # without programme money (every amount zero) each cell is +0.0: nothing received
-    received = flows if at_golive or at_acceptance or at_signing else None
-    net = None if tax is None else _net_of_tax(tax, rows, amount, g, timing, inside, (paid_ok, paid_fail), received)
+    received = _received(offer, rows, golive, months)
+    net, runs = None, None
+    if tax is not None:
+        net, runs = _net_of_tax(tax, rows, amount, g, timing, inside, (paid_ok, paid_fail), received)
+        if runs is not None and received is not None:  # the months of the money are not runs: month by month
+            net, runs = np.repeat(net, runs, axis=2), None
+    # success, failure: what the programme pays, then the net flows (a column a run of months, or a month)
+    flows = received if received is not None else np.zeros((2, n, months if runs is None else len(runs)))
     flows[0, :, : paid_ok.shape[1]] -= paid_ok
     flows[1, :, : paid_fail.shape[1]] -= paid_fail
     flows[:, :, 0] -= _each(offer.internal, rows)
@@ -744,6 +741,26 @@ def _flows(
     else:
         flows[0] += net[0]
         flows[1] -= net[1]
+    return flows if runs is None else np.repeat(flows, runs, axis=2)
+
+
+def _received(
+    offer: Offer, rows: NDArray[np.int64] | slice, golive: NDArray[np.float64], months: int
+) -> NDArray[np.float64] | None:
+    """What the programme pays the enterprises ``rows`` month by month (success, failure; enterprise; month), yuan / month.
+
+    None when it pays them nothing (every amount zero: each cell would be +0.0).  ``golive`` is
+    theirs (months from signing).
+    """
+    signing = offer.receive_signing[rows]
+    at_golive, at_acceptance = offer.receive_golive[rows], offer.receive_acceptance[rows]
+    if not (np.count_nonzero(signing) or np.count_nonzero(at_golive) or np.count_nonzero(at_acceptance)):
+        return None
+    flows = np.zeros((2, len(golive), months))
+    if np.count_nonzero(signing):  # (adding zeros to +0.0 changes nothing)
+        flows[:, :, 0] += signing
+    _add_at_month(flows, golive, at_golive)
+    _add_at_month(flows[0], golive + offer.acceptance_delay, at_acceptance)
     return flows
 
 
@@ -756,13 +773,14 @@ def _net_of_tax(
     inside: NDArray[np.bool_],
     paid: tuple[NDArray[np.float64], NDArray[np.float64]],
     received: NDArray[np.float64] | None,
-) -> NDArray[np.float64]:
-    """The success-case gain net of its tax and the failure case's tax, month by month (2, enterprise, month), yuan / month.
+) -> tuple[NDArray[np.float64], NDArray[np.intp] | None]:
+    """The success-case gain net of its tax and the failure case's tax (2, enterprise, column), yuan / month, and the runs.
 
     ``amount`` is each one's full gain (yuan / month), ``g`` its gain month by month if computed
     already (None: not yet); the rest as :func:`_taxes`.  On many enterprises the tax is computed
-    once for each run of months :meth:`_Timings.columns` finds alike and repeated over its months
-    (each cell the one computed month by month, bit for bit); else month by month.
+    once for each run of months :meth:`_Timings.columns` finds alike: a column a run, each cell of
+    its months the one computed month by month, bit for bit, and the number of months in each run
+    (:attr:`_Columns.runs`); else a column a month and None.
     """
     months = inside.shape[1]
     columns = None
@@ -776,7 +794,7 @@ def _net_of_tax(
         g = amount[:, None] * columns.ramped[timing.which]
         due = _taxes(tax, rows, g, columns.deduction[timing.which], columns.months, inside, paid, received)
     np.subtract(g, due[0], out=due[0])
-    return due if columns is None else np.repeat(due, columns.runs, axis=2)
+    return due, None if columns is None else columns.runs
 
 
 def _windows(scheme: PaymentScheme, max_payback: NDArray[np.float64], horizon: int) -> tuple[int, NDArray[np.bool_]]:
