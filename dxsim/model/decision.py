@@ -486,7 +486,7 @@ def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount:
 
 
 #: Decisions on at least this many enterprises compute the income tax once for months alike (:func:`_net_of_tax`).
-_COLUMNS_FROM = 32
+_COLUMNS_FROM = 64
 
 #: Profiles of one yuan with at most this many cells (timings x months) are kept (:func:`_kept_profile`).
 _PROFILE_SIZE = 4096
