@@ -221,6 +221,17 @@ class ContractBook:
         """Column ``name`` of contracts ``cids`` (a copy)."""
         return np.frombuffer(self._rows, dtype=np.float64)[cids * self._WIDTH + self.PLACE[name]]
 
+    def columns(self, names: tuple[str, ...], cids: NDArray[np.int64]) -> tuple[NDArray[np.float64], ...]:
+        """Columns ``names`` of contracts ``cids``, in that order: :meth:`take` of each, from one gather of their rows.
+
+        The rows of ``cids`` are copied once, whole, and each column is a
+        view of that copy (strided: a row apart), so a few columns cost one
+        gather, not one each, with the same values.
+        """
+        rows = np.frombuffer(self._rows, dtype=np.float64).reshape(-1, _WIDTH).take(cids, axis=0)
+        place = self.PLACE
+        return tuple(rows[:, place[name]] for name in names)
+
     def arrays(self) -> dict[str, NDArray[np.float64]]:
         """The columns as float arrays (copies: the book may grow on)."""
         rows = np.frombuffer(self._rows, dtype=np.float64)[: self._signed * self._WIDTH].reshape(-1, self._WIDTH)
