@@ -181,8 +181,12 @@ class Assessments:
         after, _, accepted = assessment(works, before, gain, exit_time, time, self.min_level)
         book.assessed(contract, time, accepted, after)
         present = exit_time > time  # an enterprise gone is not assessed: no mark against its platform
-        self.admission.record(platform[present], accepted[present])
-        self.evidence.assessed(industry[present], works[present])
+        if present.all():  # the common case: every one still in business, no arrays to gather
+            self.admission.record(platform, accepted)
+            self.evidence.assessed(industry, works)
+        else:
+            self.admission.record(platform[present], accepted[present])
+            self.evidence.assessed(industry[present], works[present])
         first = renewal == 0.0  # an enterprise is counted once: not again when it renews
         n_industries = self.accepted.shape[1]
         self.accepted[month] += np.bincount(industry[accepted & first], minlength=n_industries)
