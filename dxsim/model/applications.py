@@ -276,11 +276,11 @@ class Applicants:
             now = self.env._now
             if cap is None or self.busy[p] < cap:  # it starts at once: in service without waiting
                 self.busy[p] += 1
-                self.occupancy.change(p, now, 1)  # in service
+                self.occupancy.change(p, now, 1.0)  # in service
                 contract = outcome.contract
                 _schedule(event, steps.start_implementation(contract, now), self._go_live, (contract, p))
             else:
-                self.occupancy.change(p, now, 0, 1)  # in service, waiting
+                self.occupancy.change(p, now, 0.0, 1.0)  # in service, waiting
                 self.waiting[p].append(outcome.contract)
                 self._done(event)
         elif isinstance(outcome, Waits):
@@ -304,13 +304,13 @@ class Applicants:
             step = None  # it is the assessment's step now
         queue = self.waiting[p]
         if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
-            self.occupancy.change(p, now, 0, -1)
+            self.occupancy.change(p, now, 0.0, -1.0)
             nxt = queue.popleft()
             _schedule(
                 self._step() if step is None else step, steps.start_implementation(nxt, now), self._go_live, (nxt, p)
             )
         else:
-            self.occupancy.change(p, now, -1)
+            self.occupancy.change(p, now, -1.0)
             self.busy[p] -= 1
             if step is not None:
                 self._done(step)
