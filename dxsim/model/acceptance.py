@@ -175,8 +175,8 @@ class Assessments:
         platform's admission record nor its sub-industry's evidence.
         """
         book = self.book
-        industry, platform, failed, exit_time, before, renewal = book.columns(_READ, contract)
-        industry, platform = industry.astype(np.int64), platform.astype(np.int64)
+        industry_at, platform_at, failed, exit_time, before, renewal = book.columns(_READ, contract)
+        industry, platform = industry_at.astype(np.int64), platform_at.astype(np.int64)
         works = failed == 0.0
         after, _, accepted = assessment(works, before, gain, exit_time, time, self.min_level)
         book.assessed(contract, time, accepted, after)
