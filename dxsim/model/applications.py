@@ -226,7 +226,8 @@ class Applicants:
         attribute): steps still pending at the horizon must not keep the
         replication alive.
     occupancy : Occupancy
-        Records the number waiting and in service at each platform.
+        Records the number waiting and in service at each platform (a
+        server is free where fewer than its servers are in service).
     capacity : list of int or None
         Servers of each platform (None: unlimited, no one waits).
     """
@@ -237,8 +238,8 @@ class Applicants:
         self.env = env
         self.steps: weakref.ref[ApplicantSteps] = weakref.ref(steps)
         self.occupancy = occupancy
-        self.capacity = capacity
-        self.busy = [0] * len(capacity)  # servers in use, per platform
+        # as floats, compared with the number in service (a float with a float: CPython 3.11 specialises it)
+        self.capacity = [None if c is None else float(c) for c in capacity]
         self.waiting: list[deque[int]] = [deque() for _ in capacity]  # contracts queued, per platform
         #: Processed steps no application schedules again (its last step ran, or it waits in a queue or was
         #: turned away), each made again as a later application's step: popping one costs less than making one.
@@ -274,8 +275,7 @@ class Applicants:
             p = app.platform
             cap = self.capacity[p]
             now = self.env._now
-            if cap is None or self.busy[p] < cap:  # it starts at once: in service without waiting
-                self.busy[p] += 1
+            if cap is None or self.occupancy.in_service[p] < cap:  # it starts at once: in service without waiting
                 self.occupancy.change(p, now, 1.0)  # in service
                 contract = outcome.contract
                 _schedule(event, steps.start_implementation(contract, now), self._go_live, (contract, p))
@@ -311,7 +311,6 @@ class Applicants:
             )
         else:
             self.occupancy.change(p, now, -1.0)
-            self.busy[p] -= 1
             if step is not None:
                 self._done(step)
 

@@ -187,7 +187,9 @@ class Occupancy:
         # the same numbers as Python floats, read at every change (a list's item is cheaper than a cell's),
         # and the array's cells, written with them when the number waiting changes
         self._waiting, self._waiting_cells = [0.0] * n, cells(self._waiting_all)
-        self._busy = [0.0] * n
+        #: The number in service at each platform now (Python floats, whole numbers): read, not written, by
+        #: the applicants' steps (:class:`~dxsim.model.applications.Applicants`) to find whether a server is free.
+        self.in_service = [0.0] * n
         self._last = [0.0] * n
         self._area_wait = [0.0] * n
         self._area_busy = [0.0] * n
@@ -218,7 +220,7 @@ class Occupancy:
         queued = self._waiting[p]
         if queued:
             self._area_wait[p] += queued * dt
-        in_service = self._busy
+        in_service = self.in_service
         count = in_service[p]
         self._area_busy[p] += count * dt
         in_service[p] = count + busy
@@ -236,7 +238,7 @@ class Occupancy:
         packer = self._packer
         dt = end - packed_floats(self._last, packer)
         wait = packed_floats(self._area_wait, packer) + self._waiting_all * dt
-        busy = packed_floats(self._area_busy, packer) + packed_floats(self._busy, packer) * dt
+        busy = packed_floats(self._area_busy, packer) + packed_floats(self.in_service, packer) * dt
         n = len(self._last)
         self._area_wait = [0.0] * n
         self._area_busy = [0.0] * n
