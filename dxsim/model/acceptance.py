@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Assessments", "assessment"]
 
+#: The contract book's columns an assessment's record reads (:meth:`~dxsim.model.contracts.ContractBook.columns`).
+_READ = ("industry", "platform", "failed", "exit", "maturity_before", "renewal")
+
 
 def assessment(works: Any, maturity: Any, gain: Any, exit_time: Any, now: Any, min_level: int) -> tuple[Any, Any, Any]:
     """The outcome of acceptance assessments: the score after, its level, whether accepted.
@@ -172,16 +175,18 @@ class Assessments:
         platform's admission record nor its sub-industry's evidence.
         """
         book = self.book
-        industry, platform = (book.take(name, contract).astype(np.int64) for name in ("industry", "platform"))
-        works = book.take("failed", contract) == 0.0
-        exit_time = book.take("exit", contract)
-        after, _, accepted = assessment(
-            works, book.take("maturity_before", contract), gain, exit_time, time, self.min_level
-        )
+        industry_at, platform_at, failed, exit_time, before, renewal = book.columns(_READ, contract)
+        industry, platform = industry_at.astype(np.int64), platform_at.astype(np.int64)
+        works = failed == 0.0
+        after, _, accepted = assessment(works, before, gain, exit_time, time, self.min_level)
         book.assessed(contract, time, accepted, after)
         present = exit_time > time  # an enterprise gone is not assessed: no mark against its platform
-        self.admission.record(platform[present], accepted[present])
-        self.evidence.assessed(industry[present], works[present])
-        first = book.take("renewal", contract) == 0.0  # an enterprise is counted once: not again when it renews
+        if present.all():  # the common case: every one still in business, no arrays to gather
+            self.admission.record(platform, accepted)
+            self.evidence.assessed(industry, works)
+        else:
+            self.admission.record(platform[present], accepted[present])
+            self.evidence.assessed(industry[present], works[present])
+        first = renewal == 0.0  # an enterprise is counted once: not again when it renews
         n_industries = self.accepted.shape[1]
         self.accepted[month] += np.bincount(industry[accepted & first], minlength=n_industries)

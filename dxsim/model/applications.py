@@ -226,7 +226,8 @@ class Applicants:
         attribute): steps still pending at the horizon must not keep the
         replication alive.
     occupancy : Occupancy
-        Records the number waiting and in service at each platform.
+        Records the number waiting and in service at each platform (a
+        server is free where fewer than its servers are in service).
     capacity : list of int or None
         Servers of each platform (None: unlimited, no one waits).
     """
@@ -237,8 +238,8 @@ class Applicants:
         self.env = env
         self.steps: weakref.ref[ApplicantSteps] = weakref.ref(steps)
         self.occupancy = occupancy
-        self.capacity = capacity
-        self.busy = [0] * len(capacity)  # servers in use, per platform
+        # as floats, compared with the number in service (a float with a float: CPython 3.11 specialises it)
+        self.capacity = [None if c is None else float(c) for c in capacity]
         self.waiting: list[deque[int]] = [deque() for _ in capacity]  # contracts queued, per platform
         #: Processed steps no application schedules again (its last step ran, or it waits in a queue or was
         #: turned away), each made again as a later application's step: popping one costs less than making one.
@@ -274,13 +275,12 @@ class Applicants:
             p = app.platform
             cap = self.capacity[p]
             now = self.env._now
-            if cap is None or self.busy[p] < cap:  # it starts at once: in service without waiting
-                self.busy[p] += 1
-                self.occupancy.change(p, now, 1)  # in service
+            if cap is None or self.occupancy.in_service[p] < cap:  # it starts at once: in service without waiting
+                self.occupancy.change(p, now, 1.0)  # in service
                 contract = outcome.contract
                 _schedule(event, steps.start_implementation(contract, now), self._go_live, (contract, p))
             else:
-                self.occupancy.change(p, now, 0, 1)  # in service, waiting
+                self.occupancy.change(p, now, 0.0, 1.0)  # in service, waiting
                 self.waiting[p].append(outcome.contract)
                 self._done(event)
         elif isinstance(outcome, Waits):
@@ -304,14 +304,13 @@ class Applicants:
             step = None  # it is the assessment's step now
         queue = self.waiting[p]
         if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
-            self.occupancy.change(p, now, 0, -1)
+            self.occupancy.change(p, now, 0.0, -1.0)
             nxt = queue.popleft()
             _schedule(
                 self._step() if step is None else step, steps.start_implementation(nxt, now), self._go_live, (nxt, p)
             )
         else:
-            self.occupancy.change(p, now, -1)
-            self.busy[p] -= 1
+            self.occupancy.change(p, now, -1.0)
             if step is not None:
                 self._done(step)
 

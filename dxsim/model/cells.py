@@ -5,12 +5,14 @@ scalar and costs about 0.25 us; through a memoryview of the same memory it
 costs about 0.1 us, with the same double-precision arithmetic.  The steps of
 one contract at a time (:mod:`dxsim.model.contracting`) count and sum this
 way into arrays that the month's end and the results read whole; so do the
-programme's commitments per platform, the platforms' receivables and the
-cells of their queues that :attr:`~dxsim.model.platform.Occupancy.waiting`
-reads (the platforms count their deployments in Python lists instead: a
-list's item costs less than a cell, where nothing reads the counts as an
-array at each change).  The other way, a list of Python floats becomes an
-array by packing its doubles (:func:`packed_floats`).
+programme's commitments per platform, the payments and write-offs that
+reduce the platforms' receivables (:attr:`~dxsim.model.platform.Receivables.reduced`)
+and the cells of their queues that :attr:`~dxsim.model.platform.Occupancy.waiting`
+reads (what is owed per platform, the solutions in use and the platforms'
+deployments are counted in Python lists instead: a list's item costs less
+than a cell, where nothing reads the counts as an array at each change).
+The other way, a list of Python floats becomes an array by packing its
+doubles (:func:`packed_floats`).
 """
 
 from __future__ import annotations

@@ -261,7 +261,7 @@ class LiveContracts:
         if not traits.fails and exit_at > now:
             i = app.industry
             in_use, width = self.in_use, self.industries
-            in_use[int(now) * width + i] += 1
+            in_use[int(now) * width + i] += 1.0  # a float: CPython 3.11 specialises float plus float
             lifetime_end = now + self.per_industry[i][4]
             if lifetime_end < exit_at:  # in use to its lifetime's end: then its enterprise considers renewing
                 end = int(lifetime_end)
@@ -272,7 +272,7 @@ class LiveContracts:
             else:  # in use until its enterprise exits
                 end = int(exit_at)
             if end < self.horizon:
-                in_use[end * width + i] -= 1
+                in_use[end * width + i] -= 1.0
 
     def month_closed(self, month: int) -> None:
         """Month ``month`` closes: its row of ``in_use``; settle the contracts gone live in it now if the run reads them monthly (:attr:`monthly`).

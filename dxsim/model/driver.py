@@ -253,8 +253,7 @@ class MonthlyDriver:
         stats["receivables"][t] = self.receivables.level(t)
         wait, busy = self.occupancy.close(float(t + 1))
         stats["queue_length"][t] = wait
-        capacity = self.platforms.capacity  # servers (a positive whole number), inf for unlimited: no 0 / 0
-        stats["utilisation"][t] = np.where(np.isfinite(capacity), busy / capacity, np.nan)
+        stats["utilisation"][t] = busy / self.platforms.servers  # a positive whole number, NaN for unlimited: no 0 / 0
         stats["experience"][t] = self.platforms.experience
         stats["unit_cost"][t] = self.platforms.unit_cost
         self.series.budget_remaining[t] = self.programme.remaining(float(t + 1))

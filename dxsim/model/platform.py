@@ -66,6 +66,9 @@ class Platforms:
         #: First price relative to the solution's list price (1 without a markup, or for a free solution).
         self._relative = np.where(list_price > 0, self.base_price / np.where(list_price > 0, list_price, 1.0), 1.0)
         self.capacity = np.array([np.inf if s.capacity is None else s.capacity for s in specs], dtype=float)
+        #: Each platform's servers, NaN for an unlimited one: a month's utilisation is its mean number in
+        #: service over this, NaN without a limit (any number over NaN is NaN).
+        self.servers = np.where(np.isfinite(self.capacity), self.capacity, np.nan)
         ids = np.arange(len(specs))
         self.quality = np.array(
             [s.quality.ppf(keys.uniform("platform_quality", k))[0] for k, s in zip(ids, specs, strict=True)],
@@ -184,7 +187,9 @@ class Occupancy:
         # the same numbers as Python floats, read at every change (a list's item is cheaper than a cell's),
         # and the array's cells, written with them when the number waiting changes
         self._waiting, self._waiting_cells = [0.0] * n, cells(self._waiting_all)
-        self._busy = [0.0] * n
+        #: The number in service at each platform now (Python floats, whole numbers): read, not written, by
+        #: the applicants' steps (:class:`~dxsim.model.applications.Applicants`) to find whether a server is free.
+        self.in_service = [0.0] * n
         self._last = [0.0] * n
         self._area_wait = [0.0] * n
         self._area_busy = [0.0] * n
@@ -199,11 +204,13 @@ class Occupancy:
             self._waiting_now.flags.writeable = False
         return self._waiting_now
 
-    def change(self, p: int, now: float, busy: int, waiting: int = 0) -> None:
-        """Add ``busy`` and ``waiting`` (may be negative) at platform ``p`` at time ``now``.
+    def change(self, p: int, now: float, busy: float, waiting: float = 0.0) -> None:
+        """Add ``busy`` and ``waiting`` (whole numbers, may be negative) at platform ``p`` at time ``now``.
 
         Called by position (a cheaper call: it is called as applicants start,
-        queue and go live), mostly with ``busy`` alone.  A platform with no
+        queue and go live), mostly with ``busy`` alone, and with floats: the
+        counts are Python floats, and CPython 3.11 specialises a float plus a
+        float, not a float plus an int (the same sum).  A platform with no
         one waiting adds nothing to its waiting integral (0 x dt: the same
         sum).
         """
@@ -213,7 +220,7 @@ class Occupancy:
         queued = self._waiting[p]
         if queued:
             self._area_wait[p] += queued * dt
-        in_service = self._busy
+        in_service = self.in_service
         count = in_service[p]
         self._area_busy[p] += count * dt
         in_service[p] = count + busy
@@ -222,12 +229,16 @@ class Occupancy:
             self._waiting[p] = self._waiting_cells[p] = queued
             self._waiting_now = None
 
-    def close(self, end: float, length: float = 1.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Time-average waiting and busy counts over ``[end - length, end)``."""
+    def close(self, end: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Time-average waiting and busy counts over the month ``[end - 1, end)``.
+
+        A month is one unit of time (months): each average is its count's
+        integral over the month, with no division (``x / 1.0`` is ``x``).
+        """
         packer = self._packer
         dt = end - packed_floats(self._last, packer)
-        wait = (packed_floats(self._area_wait, packer) + self._waiting_all * dt) / length
-        busy = (packed_floats(self._area_busy, packer) + packed_floats(self._busy, packer) * dt) / length
+        wait = packed_floats(self._area_wait, packer) + self._waiting_all * dt
+        busy = packed_floats(self._area_busy, packer) + packed_floats(self.in_service, packer) * dt
         n = len(self._last)
         self._area_wait = [0.0] * n
         self._area_busy = [0.0] * n
@@ -252,6 +263,7 @@ class Receivables:
         # cheaper than a pair; the casts refuse other orders)
         self._owed, self._reduced = [0.0] * n_platforms, flat_cells(self.reduced)
         self._platforms = n_platforms
+        self._packer = float_packer(n_platforms)  # for what is owed, as an array (:func:`packed_floats`)
 
     def add(self, p: int, amount: float) -> None:
         """A contract of platform ``p`` adds ``amount`` yuan owed."""
@@ -272,5 +284,6 @@ class Receivables:
 
     def level(self, month: int) -> NDArray[np.float64]:
         """Receivables per platform once the payments due up to ``month`` (inclusive) are in."""
-        level = np.array(self._owed) - self.reduced[: month + 1].sum(axis=0)
+        # the months' sum by the ufunc's reduce, as ndarray.sum calls it, without the method's Python wrapper
+        level = packed_floats(self._owed, self._packer) - np.add.reduce(self.reduced[: month + 1], axis=0)
         return np.asarray(np.where(np.abs(level) < 1e-6, 0.0, level))  # float round-off, not money

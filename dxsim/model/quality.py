@@ -50,7 +50,7 @@ def failure_probability(base: float, quality: float, experience: float, ratio: f
     >>> failure_probability(0.1, 0.5, 0.0, 0.9)
     0.2
     """
-    if quality <= 0:
+    if quality <= 0.0:  # float with float: a comparison CPython 3.11 specialises (float with int it does not)
         return 1.0
     pi = base * (experience + 1.0) ** math.log2(ratio) / quality
     return pi if pi < 1.0 else 1.0  # min(1.0, pi) without a call (NaN: 1.0 as min gives)

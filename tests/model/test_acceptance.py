@@ -174,8 +174,8 @@ class _Book:
         self.env = env
         self.written: list[tuple[float, list[int], list[float]]] = []
 
-    def take(self, name: str, cids: np.ndarray) -> np.ndarray:
-        return np.full(len(cids), np.inf if name == "exit" else 0.0)
+    def columns(self, names: tuple[str, ...], cids: np.ndarray) -> tuple[np.ndarray, ...]:
+        return tuple(np.full(len(cids), np.inf if name == "exit" else 0.0) for name in names)
 
     def assessed(self, cids: np.ndarray, time: np.ndarray, accepted: np.ndarray, after: np.ndarray) -> None:
         self.written.append((self.env.now, cids.tolist(), time.tolist()))

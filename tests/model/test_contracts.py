@@ -68,6 +68,10 @@ def test_the_book_keeps_each_row_as_signed_as_it_grows_past_its_room():
     assert sorted(ContractBook.PLACE.values()) == list(range(len(at)))  # every column has a place of its own
     cids = np.array([n - 1, 0, 300], dtype=np.int64)
     assert book.take("price", cids).tobytes() == table[cids, at["price"]].tobytes()
+    names = ("exit", "price", "golive", "failed", "price")  # any columns, in any order, one twice
+    got_columns = book.columns(names, cids)
+    assert [c.tobytes() for c in got_columns] == [table[cids, at[name]].tobytes() for name in names]
+    assert [c.tobytes() for c in got_columns] == [book.take(name, cids).tobytes() for name in names]
 
 
 def test_an_empty_book_has_empty_columns():
