@@ -111,14 +111,14 @@ class Grants:
         reward; a tiered instrument pays the amount for maturity ``level`` as
         a reward to its payee and releases the rest of its commitment.  (The
         contract's steps call it, and :meth:`forfeit`, only for contracts with
-        grants: one call fewer per step for most contracts.)
+        grants: one call fewer per step for most contracts; and only where
+        :attr:`paid_at` holds ``at``: otherwise no grant falls due, and it
+        would pay nothing.)
         """
-        if at not in self.paid_at:
-            return
         grants = self.register.grants[cid]
         if not grants:
             return
-        month = int(self.env.now)
+        month = int(self.env._now)  # SimPy's clock, as the applicants' steps read it (not through its property)
         p = self.register.apps[cid].platform
         add = self.ledger.add_coded
         for g in grants:
@@ -147,7 +147,7 @@ class Grants:
 
     def forfeit(self, cid: int, at: str) -> None:
         """Failed acceptance: release the commitment; the price part becomes a shortfall."""
-        month = int(self.env.now)
+        month = int(self.env._now)  # as in :meth:`pay`
         p = self.register.apps[cid].platform
         for g in self.register.grants[cid]:
             if g.paid_at != at or g.settled:
@@ -351,6 +351,13 @@ class LiveContracts:
         self.receivables.reduce(platform, st.write_off_month, st.shortfall)
 
 
+#: :meth:`Signed.of <dxsim.model.applications.Signed.of>` as a module constant: CPython 3.11 specialises
+#: the read of a global and the call of a function, not the read of a class's static method.
+_signed = Signed.of
+#: The refusals, made once (frozen values, equal to ``Refused(reason)`` made anew, without its frozen ``__init__``).
+_EXITED, _WORKING_CAPITAL, _BUDGET, _UNWILLING = map(Refused, ("exited", "working_capital", "budget", "unwilling"))
+
+
 @dataclass(frozen=True, slots=True)
 class SignOutlets:
     """What signing reads besides the contract's terms: where those turned away and applicants go; the discount's shares.
@@ -482,10 +489,11 @@ class Contracting:
         now = self.env._now  # SimPy's clock, as the applicants' steps read it (tests/model/test_applications.py)
         rules = self.rules
         if app.exit <= now:
-            return Refused("exited")  # it left while waiting for a batch: it never considers again
+            return _EXITED  # it left while waiting for a batch: it never considers again
         if rules.deferred and self.working_capital.over_limit()[app.platform]:
             self._turn_away(app)  # the platform signs no more deferred-payment contracts for now
-            return Refused("working_capital")
+            return _WORKING_CAPITAL
+        month = int(now)  # once: the applicant log's month, and the signing's
         programme = self.programme
         batch = programme.batch_at(now)
         grants: tuple[Grant, ...] = ()  # outside the windows nothing to commit (ProgrammeState.commit), nor to ask
@@ -498,8 +506,8 @@ class Contracting:
                 if admitted is None:
                     admitted = self.admission.admitted_in(batch)
                 grants = programme.commit(batch, price, app.platform, price * (1.0 - rules.discount), admitted)
-            if app.expected_grant > 0:
-                self.outlets.applicants.add(app.enterprise, int(now), batch, bool(grants))
+            if app.expected_grant > 0.0:  # a float with a float: a comparison CPython 3.11 specialises
+                self.outlets.applicants.add(app.enterprise, month, batch, bool(grants))
         got = 0.0
         if grants:
             tiered = self.grants.tiered
@@ -512,17 +520,16 @@ class Contracting:
                 if nxt is not None:
                     return Waits(nxt)
                 self._turn_away(app)
-                return Refused("budget")
-            if not self._still_adopts(app, grants):
+                return _BUDGET
+            if not self._still_adopts(app, grants, month):
                 for g in grants:
                     self.programme.release(g, app.platform)
                 self._turn_away(app)
-                return Refused("unwilling")
-        return Signed.of(self._sign(app, grants, now))
+                return _UNWILLING
+        return _signed(self._sign(app, grants, now, month))
 
-    def _still_adopts(self, app: Application, grants: tuple[Grant, ...]) -> bool:
-        """Whether ``app`` still adopts with ``grants`` instead of what it counted on."""
-        month = int(self.env.now)
+    def _still_adopts(self, app: Application, grants: tuple[Grant, ...], month: int) -> bool:
+        """Whether ``app`` still adopts in ``month`` (now) with ``grants`` instead of what it counted on."""
         if not grants and self.offers.decisions is None:  # with nothing, it may be decided with its cohort
             adopts = self.offers.adopts_without_money(app, month)
             if adopts is not None:
@@ -560,9 +567,8 @@ class Contracting:
             )
         )
 
-    def _sign(self, app: Application, grants: tuple[Grant, ...], now: float) -> int:
-        """Register the contract of ``app`` with ``grants`` signed ``now``; write what is paid then; return its id."""
-        month = int(now)
+    def _sign(self, app: Application, grants: tuple[Grant, ...], now: float, month: int) -> int:
+        """Register the contract of ``app`` with ``grants`` signed ``now``, in ``month``; write what is paid then; return its id."""
         rules = self.rules
         gov_p = gov_e = 0.0
         for g in grants:
@@ -582,7 +588,8 @@ class Contracting:
         receivables = self.working_capital.receivables
         receivables.add(app.platform, owed)
         i = app.industry
-        self.counts["renewals" if app.renewal else "adoptions"][month * self.live.industries + i] += 1
+        # one more, as a float (a float and a float: an addition CPython 3.11 specialises; the same sum as with 1)
+        self.counts["renewals" if app.renewal else "adoptions"][month * self.live.industries + i] += 1.0
         _, _, internal_share, internal_fixed, _ = self.live.per_industry[i]
         internal = internal_cost(internal_share, internal_fixed, app.price)
         # the ledger's entries in order: the enterprise's payments, the grants paid at signing, the internal cost
@@ -591,7 +598,7 @@ class Contracting:
         if rules.fixed_months == 1:  # one payment at signing (upfront, or a hybrid's upfront fraction): the common case
             first = float(fixed_payments(rules.scheme, np.array([owed]), 1)[0, 0]) if rules.deferred else owed
             receivables.reduce_one(app.platform, month, first)
-            if internal > 0 and not paid_now:  # the payment and the internal cost one after the other: one call
+            if internal > 0.0 and not paid_now:  # the payment and the internal cost one after the other: one call
                 ledger.add_coded_pair(_PAYMENT, first, _INTERNAL, internal, month, cid, app.platform)
                 return cid
             ledger.add_coded(_PAYMENT, month, cid, first, app.platform)
@@ -599,7 +606,7 @@ class Contracting:
             self._pay_instalments(app, cid, owed, month)
         if paid_now:
             self.grants.pay(cid, "signing")
-        if internal > 0:
+        if internal > 0.0:
             ledger.add_coded(_INTERNAL, month, cid, internal, app.platform)
         return cid
 
