@@ -305,7 +305,9 @@ class ProgrammeState:
     def is_eligible(self, industry: int, revenue: float) -> bool:
         """:meth:`eligible` for one enterprise."""
         listed, lo, hi = self._eligibility
-        return listed[industry] and lo <= revenue <= hi
+        if lo <= revenue <= hi:  # compared in an ``if``: floats compared as CPython 3.11 specialises
+            return listed[industry]
+        return False
 
     def admitted(self, batch: int, score: Callable[[], NDArray[np.float64]]) -> NDArray[np.bool_]:
         """Platforms the batch admits (all when it holds no admission round); scored once, when first asked.

@@ -358,3 +358,19 @@ def test_new_grant_is_the_grant_its_init_makes(instrument, batch, amount, to_pri
     ]
     got.settled = True
     assert got.settled and not want.settled
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_one_enterprise_is_eligible_as_the_arrays_say(data):
+    """``is_eligible`` of one enterprise answers as ``eligible`` of it alone: listed industry and revenue band."""
+    band = data.draw(st.sampled_from([{}, {"revenue_min": 20e6}, {"revenue_min": 1e6, "revenue_max": 5e7}]))
+    listed = data.draw(st.sampled_from([{}, {"industries": ["textiles"]}]))
+    prog = World(BASE.with_overrides({"programme.eligibility": {**band, **listed}}), replication_key(1, 0))
+    prog = prog.driver.demand.programme
+    industry = data.draw(st.integers(0, len(prog._eligible_industry) - 1))
+    revenue = data.draw(st.sampled_from([0.0, 1e6, 2e7, 5e7, 6e7, np.inf, np.nan]) | st.floats(0.0, 1e9))
+    want = bool(prog.eligible(np.array([industry]), np.array([revenue]))[0])
+    got = prog.is_eligible(industry, revenue)
+    assert type(got) is bool
+    assert got == want
