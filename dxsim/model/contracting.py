@@ -355,7 +355,10 @@ class LiveContracts:
 #: the read of a global and the call of a function, not the read of a class's static method.
 _signed = Signed.of
 #: The refusals, made once (frozen values, equal to ``Refused(reason)`` made anew, without its frozen ``__init__``).
-_EXITED, _WORKING_CAPITAL, _BUDGET, _UNWILLING = map(Refused, ("exited", "working_capital", "budget", "unwilling"))
+_EXITED = Refused("exited")
+_WORKING_CAPITAL = Refused("working_capital")
+_BUDGET = Refused("budget")
+_UNWILLING = Refused("unwilling")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 import dxsim as dx
 from dxsim.model.ledger import ENTERPRISE, GOVERNMENT, KIND
 from dxsim.model.population import maturity_level
-from dxsim.model.programme import Grant, new_grant
+from dxsim.model.programme import Grant, ProgrammeState, new_grant
 from dxsim.model.world import World
 from dxsim.random import replication_key
+from dxsim.scenario.schema import PaidAt, PaidTo
 
 BASE = dx.load_scenario("small").with_overrides({"horizon_months": 36})
 COST_SHARE = {"kind": "cost_share", "share": 0.3, "paid_to": "platform", "paid_at": "acceptance"}
@@ -230,7 +231,9 @@ def test_without_budget_the_entitlements_are_the_zeros_the_steps_give(programmes
 
 @settings(max_examples=200, deadline=None)
 @given(st.data())
-def test_one_contracts_commitment_is_the_entitlements_of_it_alone(programmes, data):
+def test_one_contracts_commitment_is_the_entitlements_of_it_alone(
+    programmes: list[ProgrammeState], data: st.DataObject
+) -> None:
     """The signing's float arithmetic (minima and maxima by comparisons) commits what the arrays' steps give.
 
     Each instrument that commits money gives a grant of that amount and price part; the batch's pools, the
@@ -346,7 +349,9 @@ def test_the_batch_at_a_time_is_the_first_window_holding_it(name):
     st.sampled_from(["platform", "enterprise"]),
     st.sampled_from(["signing", "golive", "acceptance"]),
 )
-def test_new_grant_is_the_grant_its_init_makes(instrument, batch, amount, to_price, paid_to, paid_at):
+def test_new_grant_is_the_grant_its_init_makes(
+    instrument: int, batch: int, amount: float, to_price: float, paid_to: PaidTo, paid_at: PaidAt
+) -> None:
     """``new_grant`` sets every field as ``Grant(...)`` does, ``settled`` False, and leaves the grant mutable."""
     want = Grant(instrument, batch, amount, to_price, paid_to, paid_at)
     got = new_grant(instrument, batch, amount, to_price, paid_to, paid_at)
@@ -362,12 +367,12 @@ def test_new_grant_is_the_grant_its_init_makes(instrument, batch, amount, to_pri
 
 @settings(max_examples=100, deadline=None)
 @given(st.data())
-def test_one_enterprise_is_eligible_as_the_arrays_say(data):
+def test_one_enterprise_is_eligible_as_the_arrays_say(data: st.DataObject) -> None:
     """``is_eligible`` of one enterprise answers as ``eligible`` of it alone: listed industry and revenue band."""
     band = data.draw(st.sampled_from([{}, {"revenue_min": 20e6}, {"revenue_min": 1e6, "revenue_max": 5e7}]))
     listed = data.draw(st.sampled_from([{}, {"industries": ["textiles"]}]))
-    prog = World(BASE.with_overrides({"programme.eligibility": {**band, **listed}}), replication_key(1, 0))
-    prog = prog.driver.demand.programme
+    world = World(BASE.with_overrides({"programme.eligibility": {**band, **listed}}), replication_key(1, 0))
+    prog = world.driver.demand.programme
     industry = data.draw(st.integers(0, len(prog._eligible_industry) - 1))
     revenue = data.draw(st.sampled_from([0.0, 1e6, 2e7, 5e7, 6e7, np.inf, np.nan]) | st.floats(0.0, 1e9))
     want = bool(prog.eligible(np.array([industry]), np.array([revenue]))[0])
