@@ -363,7 +363,7 @@ _UNWILLING = Refused("unwilling")
 
 @dataclass(frozen=True, slots=True)
 class SignOutlets:
-    """What signing reads besides the contract's terms: where those turned away and applicants go; the discount's shares.
+    """What signing reads besides the contract's terms, read once per replication.
 
     Attributes
     ----------
@@ -375,16 +375,52 @@ class SignOutlets:
         The platform's discount (share of the price) on a contract without
         grants and on one with: :meth:`~dxsim.model.parameters.ContractRules.discount_share`
         of False and True, read once, not called at each signing.
+    windows_end : float
+        When the last batch's window closes (months; -inf without batches):
+        from then on no batch is open (:meth:`~dxsim.model.programme.ProgrammeState.batch_at`
+        answers None), so a signing asks no more.
+    tallies : tuple of memoryview
+        The adoptions and the renewals signed, per month and industry, each
+        as one row of cells in C order (month m, industry i at m x
+        ``industries`` + i): a renewal's is ``tallies[True]``.
+    industries : int
+        The number of industries (the width of a month's row of cells).
+    internal : list of (float, float)
+        Per industry, the internal costs of a project: share of the price,
+        and fixed (yuan), as Python floats.
     """
 
     population: Population
     applicants: ApplicantLog
     discount_shares: tuple[float, float]
+    windows_end: float
+    tallies: tuple[memoryview[float], memoryview[float]]
+    industries: int
+    internal: list[tuple[float, float]]
 
     @classmethod
-    def of(cls, population: Population, applicants: ApplicantLog, rules: ContractRules) -> SignOutlets:
-        """The outlets of a replication's signing under ``rules``."""
-        return cls(population, applicants, (rules.discount_share(False), rules.discount_share(True)))
+    def of(
+        cls,
+        population: Population,
+        applicants: ApplicantLog,
+        rules: ContractRules,
+        programme: ProgrammeState,
+        counts: dict[str, memoryview[float]],
+        live: LiveContracts,
+    ) -> SignOutlets:
+        """The outlets of a replication's signing under ``rules`` and ``programme``, counting in ``counts`` (cells).
+
+        The industries and their internal costs are those of ``live`` (:attr:`LiveContracts.per_industry`).
+        """
+        return cls(
+            population,
+            applicants,
+            (rules.discount_share(False), rules.discount_share(True)),
+            float(programme.closes.max()) if len(programme.closes) else -np.inf,
+            (counts["adoptions"], counts["renewals"]),
+            live.industries,
+            [(share, fixed) for _, _, share, fixed, _ in live.per_industry],
+        )
 
 
 class Contracting:
@@ -471,7 +507,7 @@ class Contracting:
         self.lighthouses = Lighthouses(
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
         )
-        self.outlets = SignOutlets.of(population, applicants, rules)
+        self.outlets = SignOutlets.of(population, applicants, rules, programme, self.counts, live)
 
     # ------------------------------------------------------------- signing
     def try_sign(self, app: Application) -> SignOutcome:
@@ -498,7 +534,8 @@ class Contracting:
             return _WORKING_CAPITAL
         month = int(now)  # once: the applicant log's month, and the signing's
         programme = self.programme
-        batch = programme.batch_at(now)
+        outlets = self.outlets
+        batch = programme.batch_at(now) if now < outlets.windows_end else None  # after the windows, without a call
         grants: tuple[Grant, ...] = ()  # outside the windows nothing to commit (ProgrammeState.commit), nor to ask
         if batch is not None:
             if programme.is_eligible(app.industry, app.traits.revenue):  # without instruments commit gives none
@@ -510,7 +547,7 @@ class Contracting:
                     admitted = self.admission.admitted_in(batch)
                 grants = programme.commit(batch, price, app.platform, price * (1.0 - rules.discount), admitted)
             if app.expected_grant > 0.0:  # a float with a float: a comparison CPython 3.11 specialises
-                self.outlets.applicants.add(app.enterprise, month, batch, bool(grants))
+                outlets.applicants.add(app.enterprise, month, batch, bool(grants))
         got = 0.0
         if grants:
             tiered = self.grants.tiered
@@ -579,7 +616,8 @@ class Contracting:
                 gov_p += g.to_price
             else:
                 gov_e += g.to_price
-        shares = self.outlets.discount_shares  # grants commit money (ProgrammeState.commit)
+        outlets = self.outlets
+        shares = outlets.discount_shares  # grants commit money (ProgrammeState.commit)
         share = shares[1] if grants else shares[0]
         _, discount, enterprise_part = split_one(app.price, gov_p + gov_e, share)
         register = self.register
@@ -592,8 +630,8 @@ class Contracting:
         receivables.add(app.platform, owed)
         i = app.industry
         # one more, as a float (a float and a float: an addition CPython 3.11 specialises; the same sum as with 1)
-        self.counts["renewals" if app.renewal else "adoptions"][month * self.live.industries + i] += 1.0
-        _, _, internal_share, internal_fixed, _ = self.live.per_industry[i]
+        outlets.tallies[app.renewal][month * outlets.industries + i] += 1.0
+        internal_share, internal_fixed = outlets.internal[i]
         internal = internal_cost(internal_share, internal_fixed, app.price)
         # the ledger's entries in order: the enterprise's payments, the grants paid at signing, the internal cost
         ledger = self.ledger
