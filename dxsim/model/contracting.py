@@ -111,14 +111,14 @@ class Grants:
         reward; a tiered instrument pays the amount for maturity ``level`` as
         a reward to its payee and releases the rest of its commitment.  (The
         contract's steps call it, and :meth:`forfeit`, only for contracts with
-        grants: one call fewer per step for most contracts.)
+        grants: one call fewer per step for most contracts; and only where
+        :attr:`paid_at` holds ``at``: otherwise no grant falls due, and it
+        would pay nothing.)
         """
-        if at not in self.paid_at:
-            return
         grants = self.register.grants[cid]
         if not grants:
             return
-        month = int(self.env.now)
+        month = int(self.env._now)  # SimPy's clock, as the applicants' steps read it (not through its property)
         p = self.register.apps[cid].platform
         add = self.ledger.add_coded
         for g in grants:
@@ -147,7 +147,7 @@ class Grants:
 
     def forfeit(self, cid: int, at: str) -> None:
         """Failed acceptance: release the commitment; the price part becomes a shortfall."""
-        month = int(self.env.now)
+        month = int(self.env._now)  # as in :meth:`pay`
         p = self.register.apps[cid].platform
         for g in self.register.grants[cid]:
             if g.paid_at != at or g.settled:
@@ -351,9 +351,19 @@ class LiveContracts:
         self.receivables.reduce(platform, st.write_off_month, st.shortfall)
 
 
+#: :meth:`Signed.of <dxsim.model.applications.Signed.of>` as a module constant: CPython 3.11 specialises
+#: the read of a global and the call of a function, not the read of a class's static method.
+_signed = Signed.of
+#: The refusals, made once (frozen values, equal to ``Refused(reason)`` made anew, without its frozen ``__init__``).
+_EXITED = Refused("exited")
+_WORKING_CAPITAL = Refused("working_capital")
+_BUDGET = Refused("budget")
+_UNWILLING = Refused("unwilling")
+
+
 @dataclass(frozen=True, slots=True)
 class SignOutlets:
-    """What signing reads besides the contract's terms: where those turned away and applicants go; the discount's shares.
+    """What signing reads besides the contract's terms, read once per replication.
 
     Attributes
     ----------
@@ -365,16 +375,52 @@ class SignOutlets:
         The platform's discount (share of the price) on a contract without
         grants and on one with: :meth:`~dxsim.model.parameters.ContractRules.discount_share`
         of False and True, read once, not called at each signing.
+    windows_end : float
+        When the last batch's window closes (months; -inf without batches):
+        from then on no batch is open (:meth:`~dxsim.model.programme.ProgrammeState.batch_at`
+        answers None), so a signing asks no more.
+    tallies : tuple of memoryview
+        The adoptions and the renewals signed, per month and industry, each
+        as one row of cells in C order (month m, industry i at m x
+        ``industries`` + i): a renewal's is ``tallies[True]``.
+    industries : int
+        The number of industries (the width of a month's row of cells).
+    internal : list of (float, float)
+        Per industry, the internal costs of a project: share of the price,
+        and fixed (yuan), as Python floats.
     """
 
     population: Population
     applicants: ApplicantLog
     discount_shares: tuple[float, float]
+    windows_end: float
+    tallies: tuple[memoryview[float], memoryview[float]]
+    industries: int
+    internal: list[tuple[float, float]]
 
     @classmethod
-    def of(cls, population: Population, applicants: ApplicantLog, rules: ContractRules) -> SignOutlets:
-        """The outlets of a replication's signing under ``rules``."""
-        return cls(population, applicants, (rules.discount_share(False), rules.discount_share(True)))
+    def of(
+        cls,
+        population: Population,
+        applicants: ApplicantLog,
+        rules: ContractRules,
+        programme: ProgrammeState,
+        counts: dict[str, memoryview[float]],
+        live: LiveContracts,
+    ) -> SignOutlets:
+        """The outlets of a replication's signing under ``rules`` and ``programme``, counting in ``counts`` (cells).
+
+        The industries and their internal costs are those of ``live`` (:attr:`LiveContracts.per_industry`).
+        """
+        return cls(
+            population,
+            applicants,
+            (rules.discount_share(False), rules.discount_share(True)),
+            float(programme.closes.max()) if len(programme.closes) else -np.inf,
+            (counts["adoptions"], counts["renewals"]),
+            live.industries,
+            [(share, fixed) for _, _, share, fixed, _ in live.per_industry],
+        )
 
 
 class Contracting:
@@ -461,7 +507,7 @@ class Contracting:
         self.lighthouses = Lighthouses(
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
         )
-        self.outlets = SignOutlets.of(population, applicants, rules)
+        self.outlets = SignOutlets.of(population, applicants, rules, programme, self.counts, live)
 
     # ------------------------------------------------------------- signing
     def try_sign(self, app: Application) -> SignOutcome:
@@ -482,12 +528,14 @@ class Contracting:
         now = self.env._now  # SimPy's clock, as the applicants' steps read it (tests/model/test_applications.py)
         rules = self.rules
         if app.exit <= now:
-            return Refused("exited")  # it left while waiting for a batch: it never considers again
+            return _EXITED  # it left while waiting for a batch: it never considers again
         if rules.deferred and self.working_capital.over_limit()[app.platform]:
             self._turn_away(app)  # the platform signs no more deferred-payment contracts for now
-            return Refused("working_capital")
+            return _WORKING_CAPITAL
+        month = int(now)  # once: the applicant log's month, and the signing's
         programme = self.programme
-        batch = programme.batch_at(now)
+        outlets = self.outlets
+        batch = programme.batch_at(now) if now < outlets.windows_end else None  # after the windows, without a call
         grants: tuple[Grant, ...] = ()  # outside the windows nothing to commit (ProgrammeState.commit), nor to ask
         if batch is not None:
             if programme.is_eligible(app.industry, app.traits.revenue):  # without instruments commit gives none
@@ -498,8 +546,8 @@ class Contracting:
                 if admitted is None:
                     admitted = self.admission.admitted_in(batch)
                 grants = programme.commit(batch, price, app.platform, price * (1.0 - rules.discount), admitted)
-            if app.expected_grant > 0:
-                self.outlets.applicants.add(app.enterprise, int(now), batch, bool(grants))
+            if app.expected_grant > 0.0:  # a float with a float: a comparison CPython 3.11 specialises
+                outlets.applicants.add(app.enterprise, month, batch, bool(grants))
         got = 0.0
         if grants:
             tiered = self.grants.tiered
@@ -512,17 +560,16 @@ class Contracting:
                 if nxt is not None:
                     return Waits(nxt)
                 self._turn_away(app)
-                return Refused("budget")
-            if not self._still_adopts(app, grants):
+                return _BUDGET
+            if not self._still_adopts(app, grants, month):
                 for g in grants:
                     self.programme.release(g, app.platform)
                 self._turn_away(app)
-                return Refused("unwilling")
-        return Signed.of(self._sign(app, grants, now))
+                return _UNWILLING
+        return _signed(self._sign(app, grants, now, month))
 
-    def _still_adopts(self, app: Application, grants: tuple[Grant, ...]) -> bool:
-        """Whether ``app`` still adopts with ``grants`` instead of what it counted on."""
-        month = int(self.env.now)
+    def _still_adopts(self, app: Application, grants: tuple[Grant, ...], month: int) -> bool:
+        """Whether ``app`` still adopts in ``month`` (now) with ``grants`` instead of what it counted on."""
         if not grants and self.offers.decisions is None:  # with nothing, it may be decided with its cohort
             adopts = self.offers.adopts_without_money(app, month)
             if adopts is not None:
@@ -560,9 +607,8 @@ class Contracting:
             )
         )
 
-    def _sign(self, app: Application, grants: tuple[Grant, ...], now: float) -> int:
-        """Register the contract of ``app`` with ``grants`` signed ``now``; write what is paid then; return its id."""
-        month = int(now)
+    def _sign(self, app: Application, grants: tuple[Grant, ...], now: float, month: int) -> int:
+        """Register the contract of ``app`` with ``grants`` signed ``now``, in ``month``; write what is paid then; return its id."""
         rules = self.rules
         gov_p = gov_e = 0.0
         for g in grants:
@@ -570,7 +616,8 @@ class Contracting:
                 gov_p += g.to_price
             else:
                 gov_e += g.to_price
-        shares = self.outlets.discount_shares  # grants commit money (ProgrammeState.commit)
+        outlets = self.outlets
+        shares = outlets.discount_shares  # grants commit money (ProgrammeState.commit)
         share = shares[1] if grants else shares[0]
         _, discount, enterprise_part = split_one(app.price, gov_p + gov_e, share)
         register = self.register
@@ -582,8 +629,9 @@ class Contracting:
         receivables = self.working_capital.receivables
         receivables.add(app.platform, owed)
         i = app.industry
-        self.counts["renewals" if app.renewal else "adoptions"][month * self.live.industries + i] += 1
-        _, _, internal_share, internal_fixed, _ = self.live.per_industry[i]
+        # one more, as a float (a float and a float: an addition CPython 3.11 specialises; the same sum as with 1)
+        outlets.tallies[app.renewal][month * outlets.industries + i] += 1.0
+        internal_share, internal_fixed = outlets.internal[i]
         internal = internal_cost(internal_share, internal_fixed, app.price)
         # the ledger's entries in order: the enterprise's payments, the grants paid at signing, the internal cost
         ledger = self.ledger
@@ -591,7 +639,7 @@ class Contracting:
         if rules.fixed_months == 1:  # one payment at signing (upfront, or a hybrid's upfront fraction): the common case
             first = float(fixed_payments(rules.scheme, np.array([owed]), 1)[0, 0]) if rules.deferred else owed
             receivables.reduce_one(app.platform, month, first)
-            if internal > 0 and not paid_now:  # the payment and the internal cost one after the other: one call
+            if internal > 0.0 and not paid_now:  # the payment and the internal cost one after the other: one call
                 ledger.add_coded_pair(_PAYMENT, first, _INTERNAL, internal, month, cid, app.platform)
                 return cid
             ledger.add_coded(_PAYMENT, month, cid, first, app.platform)
@@ -599,7 +647,7 @@ class Contracting:
             self._pay_instalments(app, cid, owed, month)
         if paid_now:
             self.grants.pay(cid, "signing")
-        if internal > 0:
+        if internal > 0.0:
             ledger.add_coded(_INTERNAL, month, cid, internal, app.platform)
         return cid
 

@@ -159,14 +159,14 @@ class ContractBook:
             raise ConservationError(f"contract parts add to {parts:.2f}, price is {price:.2f}")
         rows = self._rows
         cid = self._signed
-        at = cid * self._WIDTH  # in doubles
+        at = cid * _WIDTH  # in doubles
         if at == len(rows):  # no room left: double it
             rows.frombytes(self._BLANK * max(cid, self._FIRST_ROOM))
         self._signed = cid + 1
         traits = app.traits
-        self._ROW.pack_into(
+        _ROW.pack_into(  # the row's format and the size of a double as module constants, read at each signing
             rows,
-            at * rows.itemsize,  # in bytes
+            at * _DOUBLE,  # in bytes
             app.enterprise,
             app.industry,
             app.platform,
@@ -239,8 +239,11 @@ class ContractBook:
 
 
 #: :class:`ContractBook`'s row width and the places its per-contract steps write, as module constants:
-#: CPython 3.11 specialises a module's global read, not a class attribute read through ``self``.
+#: CPython 3.11 specialises a module's global read, not a class attribute read through ``self``; so too
+#: the format signing packs a row with, and the bytes of one of its doubles (an array's ``itemsize``).
 _WIDTH = ContractBook._WIDTH
+_ROW = ContractBook._ROW
+_DOUBLE = array("d").itemsize
 _AT_SIGNED = ContractBook._AT_SIGNED
 _AT_WAIT = ContractBook._AT_WAIT
 _AT_FAILED = ContractBook._AT_FAILED

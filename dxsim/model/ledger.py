@@ -387,7 +387,7 @@ class Ledger:
         >>> int(t.month[0]), int(t.kind[0]), float(t.amount[0])
         (3, 0, 100.0)
         """
-        if 0 < amount < math.inf:
+        if 0.0 < amount < math.inf:  # a float with floats: comparisons CPython 3.11 specialises (with 0 it does not)
             payer, payee, kind = code
             self._rows.extend((month, payer, payee, kind, contract, platform, amount))
         elif amount != 0:  # negative, infinite or NaN
@@ -419,7 +419,7 @@ class Ledger:
         >>> t.kind.tolist(), t.amount.tolist()
         ([0, 16], [100.0, 30.0])
         """
-        if 0 < amount < math.inf and 0 < then_amount < math.inf:
+        if 0.0 < amount < math.inf and 0.0 < then_amount < math.inf:  # floats with floats, as in add_coded
             payer, payee, kind = code
             then_payer, then_payee, then_kind = then
             # two rows of add_coded's layout, in one flat tuple

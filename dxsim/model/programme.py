@@ -39,7 +39,7 @@ from dxsim.scenario.schema import (
     next_batch,
 )
 
-__all__ = ["BudgetBook", "Grant", "ProgrammeState", "Terms", "UrgentTimeout"]
+__all__ = ["BudgetBook", "Grant", "ProgrammeState", "Terms", "UrgentTimeout", "new_grant"]
 
 POOLS = ("smes", "platforms")
 
@@ -85,6 +85,29 @@ class Grant:
     settled: bool = False
 
 
+_new_object = object.__new__
+
+
+def new_grant(instrument: int, batch: int, amount: float, to_price: float, paid_to: PaidTo, paid_at: PaidAt) -> Grant:
+    """``Grant(instrument, batch, amount, to_price, paid_to, paid_at)``, not settled, made without its ``__init__``.
+
+    CPython 3.11 calls a class's Python ``__init__`` through the type's slot
+    (a bound method made and called at each grant); this makes the object
+    with ``object.__new__`` and sets each slot, as ``__init__`` does, for
+    about two thirds of the cost (tests/model/test_programme_rules.py
+    compares it with ``Grant(...)`` field by field).  Amounts in yuan.
+    """
+    grant: Grant = _new_object(Grant)
+    grant.instrument = instrument
+    grant.batch = batch
+    grant.amount = amount
+    grant.to_price = to_price
+    grant.paid_to = paid_to
+    grant.paid_at = paid_at
+    grant.settled = False
+    return grant
+
+
 @dataclass(frozen=True)
 class Terms:
     """One instrument's rule as plain numbers, read once from the scenario (yuan, shares).
@@ -101,6 +124,8 @@ class Terms:
     priced_share: float  # part of the commitment that covers the price (0 for tiered)
     to_platform: bool
     pool: int
+    paid_to: PaidTo  # the instrument's payee and when it pays, as its grants carry them
+    paid_at: PaidAt
 
     @classmethod
     def of(cls, inst: AnyInstrument, pool: int) -> Terms:
@@ -123,6 +148,8 @@ class Terms:
             priced_share=float(priced_share),
             to_platform=inst.paid_to == "platform",
             pool=pool,
+            paid_to=inst.paid_to,
+            paid_at=inst.paid_at,
         )
 
 
@@ -278,7 +305,9 @@ class ProgrammeState:
     def is_eligible(self, industry: int, revenue: float) -> bool:
         """:meth:`eligible` for one enterprise."""
         listed, lo, hi = self._eligibility
-        return listed[industry] and lo <= revenue <= hi
+        if lo <= revenue <= hi:  # compared in an ``if``: floats compared as CPython 3.11 specialises
+            return listed[industry]
+        return False
 
     def admitted(self, batch: int, score: Callable[[], NDArray[np.float64]]) -> NDArray[np.bool_]:
         """Platforms the batch admits (all when it holds no admission round); scored once, when first asked.
@@ -398,44 +427,6 @@ class ProgrammeState:
             left[term.pool] = left[term.pool] - committed
         return amount, to_price
 
-    def entitlement(
-        self, price: float, platform: int, room: float, budgets: list[float], batch: int
-    ) -> list[tuple[float, float]]:
-        """:meth:`entitlements` of one contract in ``batch``, on Python floats (the same arithmetic, for the signing).
-
-        Returns
-        -------
-        list of (amount, to_price)
-            One pair per instrument, yuan.
-        """
-        out = []
-        left = list(budgets)
-        used = self._used
-        per_batch, per_instrument = self._strides
-        at = batch * per_batch + platform  # of instrument 0 (:attr:`_used`)
-        # min(x, y) as ``y if y < x else x`` and max(x, 0.0) as ``0.0 if x < 0.0 else x``: what the
-        # builtins return (the first of equal ones, a NaN first kept), without their calls
-        for term in self.terms:
-            raw = term.share * price if term.share is not None else term.amount
-            cap = term.cap_per_enterprise
-            raw = cap if cap < raw else raw
-            if term.priced_share > 0:
-                cap = room / term.priced_share
-                raw = cap if cap < raw else raw
-            cap = left[term.pool]
-            raw = cap if cap < raw else raw
-            raw = 0.0 if raw < 0.0 else raw
-            cap = term.cap_per_platform - used[at]
-            at += per_instrument
-            committed = cap if cap < raw else raw
-            committed = 0.0 if committed < 0.0 else committed
-            priced = term.priced_share * ((raw if committed > 0 else 0.0) if term.to_platform else committed)
-            out.append((committed, priced))
-            room -= priced
-            room = 0.0 if room < 0.0 else room
-            left[term.pool] = left[term.pool] - committed
-        return out
-
     def tier_amounts(self, level: NDArray[np.int64], amount: NDArray[np.float64]) -> NDArray[np.float64]:
         """What each tiered instrument pays for ``level``, bounded by what it committed (instruments x n)."""
         out = np.zeros_like(amount)
@@ -455,26 +446,49 @@ class ProgrammeState:
         """Commit the money a contract signed now in ``batch`` gets (:meth:`batch_at`).
 
         Empty outside windows (``batch`` None) or with a platform not
-        admitted.  Only instruments that commit money give a grant: one that
-        commits nothing covers no part of the price either (:meth:`entitlements`).
+        admitted.  Otherwise each instrument in turn commits what
+        :meth:`entitlements` gives this one contract (``price`` and ``room``
+        in yuan, the batch's budgets as they are now), on Python floats: the
+        same arithmetic, the amount taken out of its pool before the next
+        instrument reads what is left.  Only instruments that commit money
+        give a grant: one that commits nothing covers no part of the price
+        either, and takes nothing.
         """
         # not :attr:`active` (a property's call at each signing in a window): no instruments, nothing to commit
         if batch is None or not self.instruments or (admitted is not None and not admitted[platform]):
             return ()
-        pools = self.budgets[batch]
+        pools = self.budgets[batch]  # what each pool has left, less what the instruments before took
+        used = self._used
+        per_batch, per_instrument = self._strides
+        at = batch * per_batch + platform  # of instrument 0 (:attr:`_used`)
         grants: tuple[Grant, ...] = ()  # the empty tuple is shared: contracts without grants add no objects
-        for k, (a, priced) in enumerate(self.entitlement(price, platform, room, pools, batch)):
-            if a <= 0:
-                continue
-            pool = self.terms[k].pool
-            if a > pools[pool]:  # cannot happen: entitlement() bounds a by what is left
-                raise AssertionError(f"commitment {a} exceeds the budget left {pools[pool]}")
-            pools[pool] -= a
-            self.book.committed += a
-            per_batch, per_instrument = self._strides
-            self._used[batch * per_batch + k * per_instrument + platform] += a
-            inst = self.instruments[k]
-            grants += (Grant(k, batch, a, priced, inst.paid_to, inst.paid_at),)  # mostly one: no list, no tuple()
+        # min(x, y) as ``y if y < x else x`` and max(x, 0.0) as ``0.0 if x < 0.0 else x``: what the
+        # builtins return (the first of equal ones, a NaN first kept), without their calls; floats compared
+        # with 0.0, not 0 (the same answers: a comparison CPython 3.11 specialises)
+        for k, term in enumerate(self.terms):
+            raw = term.share * price if term.share is not None else term.amount
+            cap = term.cap_per_enterprise
+            raw = cap if cap < raw else raw
+            if term.priced_share > 0.0:
+                cap = room / term.priced_share
+                raw = cap if cap < raw else raw
+            pool = term.pool
+            cap = pools[pool]
+            raw = cap if cap < raw else raw
+            raw = 0.0 if raw < 0.0 else raw
+            cap = term.cap_per_platform - used[at]
+            committed = cap if cap < raw else raw
+            committed = 0.0 if committed < 0.0 else committed
+            priced = term.priced_share * ((raw if committed > 0.0 else 0.0) if term.to_platform else committed)
+            room -= priced
+            room = 0.0 if room < 0.0 else room
+            if not committed <= 0.0:  # taking nothing (a zero) would leave every level as it is
+                pools[pool] -= committed
+                self.book.committed += committed
+                used[at] += committed
+                # the payee and stage from the terms, not the scenario's instrument (a pydantic model's reads cost more)
+                grants += (new_grant(k, batch, committed, priced, term.paid_to, term.paid_at),)  # mostly one
+            at += per_instrument
         return grants
 
     def release(self, grant: Grant, platform: int, amount: float | None = None) -> None:

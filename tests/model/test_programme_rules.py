@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -12,8 +13,10 @@ from hypothesis import strategies as st
 import dxsim as dx
 from dxsim.model.ledger import ENTERPRISE, GOVERNMENT, KIND
 from dxsim.model.population import maturity_level
+from dxsim.model.programme import Grant, ProgrammeState, new_grant
 from dxsim.model.world import World
 from dxsim.random import replication_key
+from dxsim.scenario.schema import PaidAt, PaidTo
 
 BASE = dx.load_scenario("small").with_overrides({"horizon_months": 36})
 COST_SHARE = {"kind": "cost_share", "share": 0.3, "paid_to": "platform", "paid_at": "acceptance"}
@@ -189,7 +192,18 @@ def programmes():
         "city-pilot-east-platform-reward",
         "national",
     ]
-    return [World(dx.load_scenario(name), replication_key(1, 0)).driver.demand.programme for name in names]
+    several = BASE.with_overrides(  # instruments after one another on one pool, and a cap per platform
+        {
+            "programme.instruments": [
+                {**COST_SHARE, "cap_per_platform": 6e6},
+                {"kind": "voucher", "amount": 5e4, "paid_to": "enterprise"},
+                {"kind": "platform_reward", "amount": 3e4, "passed_on": 0.5, "pool": "smes"},
+            ]
+        }
+    )
+    return [World(dx.load_scenario(name), replication_key(1, 0)).driver.demand.programme for name in names] + [
+        World(several, replication_key(1, 0)).driver.demand.programme
+    ]
 
 
 @settings(max_examples=60, deadline=None)
@@ -217,27 +231,50 @@ def test_without_budget_the_entitlements_are_the_zeros_the_steps_give(programmes
 
 @settings(max_examples=200, deadline=None)
 @given(st.data())
-def test_one_contracts_entitlement_is_the_entitlements_of_it_alone(programmes, data):
-    """The signing's float arithmetic (minima and maxima by comparisons) gives what the arrays' steps give."""
+def test_one_contracts_commitment_is_the_entitlements_of_it_alone(
+    programmes: list[ProgrammeState], data: st.DataObject
+) -> None:
+    """The signing's float arithmetic (minima and maxima by comparisons) commits what the arrays' steps give.
+
+    Each instrument that commits money gives a grant of that amount and price part; the batch's pools, the
+    money committed and what the platform used of each cap change by those amounts alone.
+    """
     prog = data.draw(st.sampled_from(programmes))
     batch = data.draw(st.integers(0, len(prog.budgets) - 1))
     price = data.draw(st.floats(0.0, 2e6))
     platform = data.draw(st.integers(0, prog.n_platforms - 1))
     room = price * data.draw(st.sampled_from([0.0, 0.5, 0.9, 1.0]))
     budgets = [data.draw(st.sampled_from([0.0, 1e4, 2e5, 1e9, np.inf])) for _ in range(prog.n_pools)]
-    saved = prog.used
+    saved, saved_budgets, committed = prog.used, [list(b) for b in prog.budgets], prog.book.committed
     try:
         used = prog.used.copy()  # read only: set whole
         for k in range(len(prog.terms)):  # what the platform has used of each cap so far
             used[batch, k, platform] = data.draw(st.sampled_from([0.0, 1e5, 5.99e6, 6e6, 1e7]))
         prog.used = used
-        one = prog.entitlement(price, platform, room, budgets, batch)
+        prog.budgets[batch][:] = budgets
         amount, to_price = prog._committed(
             np.array([price]), np.array([platform]), np.array([room]), np.array(budgets), batch
         )
+        grants = prog.commit(batch, price, platform, room, None)
+        pairs = zip(amount[:, 0].tolist(), to_price[:, 0].tolist(), strict=True)
+        want = [(k, a, p) for k, (a, p) in enumerate(pairs) if a > 0]
+        assert [(g.instrument, g.amount, g.to_price) for g in grants] == want
+        assert all(g.batch == batch and not g.settled for g in grants)
+        assert [(g.paid_to, g.paid_at) for g in grants] == [
+            (prog.instruments[k].paid_to, prog.instruments[k].paid_at) for k, _, _ in want
+        ]
+        left, total = list(budgets), committed
+        for g in grants:  # in the order committed
+            left[prog.terms[g.instrument].pool] -= g.amount
+            used[batch, g.instrument, platform] += g.amount
+            total += g.amount
+        assert prog.budgets[batch] == left
+        np.testing.assert_array_equal(prog.used, used)
+        assert prog.book.committed == total
     finally:
         prog.used = saved
-    assert one == list(zip(amount[:, 0].tolist(), to_price[:, 0].tolist(), strict=True))
+        prog.budgets[:] = saved_budgets
+        prog.book.committed = committed
 
 
 @settings(max_examples=100, deadline=None)
@@ -301,3 +338,44 @@ def test_the_batch_at_a_time_is_the_first_window_holding_it(name):
         times = [*ends, *np.nextafter(ends, -np.inf), *np.nextafter(ends, np.inf), *np.linspace(-3.0, 130.0, 541)]
         for t in [*map(float, times), -np.inf, np.inf, np.nan]:
             assert prog.batch_at(t) == first_window(prog.opens, prog.closes, t), t
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.integers(0, 3),
+    st.integers(0, 3),
+    st.floats(allow_nan=False),
+    st.floats(allow_nan=False),
+    st.sampled_from(["platform", "enterprise"]),
+    st.sampled_from(["signing", "golive", "acceptance"]),
+)
+def test_new_grant_is_the_grant_its_init_makes(
+    instrument: int, batch: int, amount: float, to_price: float, paid_to: PaidTo, paid_at: PaidAt
+) -> None:
+    """``new_grant`` sets every field as ``Grant(...)`` does, ``settled`` False, and leaves the grant mutable."""
+    want = Grant(instrument, batch, amount, to_price, paid_to, paid_at)
+    got = new_grant(instrument, batch, amount, to_price, paid_to, paid_at)
+    assert type(got) is Grant
+    assert got == want  # every field compared (a field left unset would raise)
+    assert repr(got) == repr(want)
+    assert [getattr(got, f.name) for f in dataclasses.fields(Grant)] == [
+        getattr(want, f.name) for f in dataclasses.fields(Grant)
+    ]
+    got.settled = True
+    assert got.settled and not want.settled
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_one_enterprise_is_eligible_as_the_arrays_say(data: st.DataObject) -> None:
+    """``is_eligible`` of one enterprise answers as ``eligible`` of it alone: listed industry and revenue band."""
+    band = data.draw(st.sampled_from([{}, {"revenue_min": 20e6}, {"revenue_min": 1e6, "revenue_max": 5e7}]))
+    listed = data.draw(st.sampled_from([{}, {"industries": ["textiles"]}]))
+    world = World(BASE.with_overrides({"programme.eligibility": {**band, **listed}}), replication_key(1, 0))
+    prog = world.driver.demand.programme
+    industry = data.draw(st.integers(0, len(prog._eligible_industry) - 1))
+    revenue = data.draw(st.sampled_from([0.0, 1e6, 2e7, 5e7, 6e7, np.inf, np.nan]) | st.floats(0.0, 1e9))
+    want = bool(prog.eligible(np.array([industry]), np.array([revenue]))[0])
+    got = prog.is_eligible(industry, revenue)
+    assert type(got) is bool
+    assert got == want
