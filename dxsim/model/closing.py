@@ -48,7 +48,7 @@ from dxsim.model.accounts import platform_cash_flows
 from dxsim.model.ledger import ENTERPRISE, KIND, PLATFORM, ConservationError, Ledger, LedgerTable, TaxAccounts
 from dxsim.model.tax import TaxLaw, carry_forward_tax
 
-__all__ = ["TAX_BLOCK", "PlatformCosts", "close_books", "income_tax_schedule"]
+__all__ = ["TAX_BLOCK", "PlatformCosts", "close_books", "income_tax_schedule", "tails"]
 
 #: Contracts whose income tax is computed together (:func:`income_tax_schedule`): a block's grid ends at
 #: the last month any of them pays tax in, and its arrays stay in cache.
@@ -237,7 +237,7 @@ def income_tax_schedule(
     start = np.floor(golive).astype(np.int64)
     calendar = start[:, None] + np.arange(width)
     end = np.full(len(start), float(months)) if exit_time is None else np.fmin(months, np.ceil(exit_time))
-    paying = np.clip(end - start, 0, width)  # each row's cells before the horizon or the exit month
+    paying = np.clip(end - start, 0, width).astype(np.int64)  # each row's cells before the horizon or the exit month
     offset = golive - start
     tax = gain if overwrite else np.empty(gain.shape)
     for first in range(0, len(start), TAX_BLOCK):  # a block's cells up to the last any of its rows pays in
@@ -248,10 +248,28 @@ def income_tax_schedule(
             part = law.incremental(
                 base[rows, None], gain[rows, :cut], deduction, high_tech[rows, None], calendar[rows, :cut]
             )
-            part[np.arange(cut) >= paying[rows, None]] = 0.0  # one mask: calendar >= months, or >= the exit time
+            # the cells at or after the horizon or the exit month (each row's last cells): only they are read
+            np.put(part, tails(paying[rows], cut), 0.0)
             tax[rows, :cut] = part  # its rows of gain read (the tax may overwrite them)
         tax[rows, cut:] = 0.0  # each cell written once: no grid of zeros first
     return calendar, tax
+
+
+def tails(first: NDArray[np.int64], width: int) -> NDArray[np.int64]:
+    """Flat indices, in a C-ordered grid of rows of ``width`` cells, of each row's cells from ``first[row]`` on.
+
+    Row by row, each row's in increasing order; ``first`` lies in ``[0, width]``
+    (``width``: none of the row's cells).
+
+    Examples
+    --------
+    >>> tails(np.array([1, 3, 0]), 3).tolist()
+    [1, 2, 6, 7, 8]
+    """
+    counts = width - first
+    ends = np.cumsum(counts)  # each row's cells end here in the result
+    begins = np.arange(len(first)) * width + first  # each row's first flat index
+    return np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(begins - (ends - counts), counts)
 
 
 def _write_income_tax(

@@ -31,6 +31,8 @@ import warnings
 import numpy as np
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dxsim as dx
 from dxsim.model.ledger import GOVERNMENT, MARKET, PLATFORM
@@ -362,3 +364,16 @@ def test_the_incremental_tax_of_one_class_or_one_rate_is_that_of_each_enterprise
         assert one.shape == (1,) * mask.ndim and one.flat[0] == mask.flat[0]
     mixed = np.array([[True, True], [True, False]])
     assert _one_if_uniform(mixed) is mixed and _one_if_uniform(np.array(True)).shape == ()
+
+
+@settings(max_examples=80, deadline=None)
+@given(width=st.integers(0, 9), data=st.data())
+def test_tails_are_the_cells_of_each_row_from_its_first_on(width: int, data: st.DataObject) -> None:
+    # the flat indices income_tax_schedule zeroes: each row's cells at or after its first, row by row
+    from dxsim.model.closing import tails
+
+    first = np.array(data.draw(st.lists(st.integers(0, width), max_size=12)), dtype=np.int64)
+    expected = np.flatnonzero(np.arange(width)[None, :] >= first[:, None])
+    got = tails(first, width)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, expected)
