@@ -50,8 +50,7 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
     entries are read run by run (:meth:`~dxsim.model.ledger.LedgerTable.pieces`).
     """
     n = len(PARTIES)
-    first, weight, pieces = _gathered(table, codes_of(CASH), months)
-    first *= n  # each entry's first cell (party 0) in its month
+    first, weight, pieces = _gathered(table, codes_of(CASH), months, n)  # each entry's first cell (party 0)
 
     def by_party(side: int) -> NDArray[np.float64]:
         # the runs whose party on this side is the market (its column is not returned) are left out:
@@ -76,11 +75,12 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
 
 
 def _gathered(
-    table: LedgerTable, wanted: NDArray[np.bool_], months: int
+    table: LedgerTable, wanted: NDArray[np.bool_], months: int, per_month: int
 ) -> tuple[NDArray[np.int64], NDArray[np.float64], list[tuple[int, int, int, Rows]]]:
     """The entries of the codes ``wanted`` in months ``[0, months)``, run by run.
 
-    Returns their months and amounts, in ledger order, and for each piece
+    Returns their months times ``per_month`` (in the same pass as they are
+    read) and their amounts, in ledger order, and for each piece
     (:meth:`~dxsim.model.ledger.LedgerTable.pieces`) where its entries lie in
     them, its code and its rows.
     """
@@ -97,7 +97,7 @@ def _gathered(
     placed, begin = [], 0
     for part, code in pieces:
         stop = begin + _length(part)
-        month[begin:stop] = table.month[part]
+        np.multiply(table.month[part], per_month, out=month[begin:stop])
         weight[begin:stop] = table.amount[part]
         placed.append((begin, stop, code, part))
         begin = stop
@@ -178,10 +178,10 @@ def _contract_cells(
         amount = table.amount[part]
         if code >= 0 and payer_payee(code)[0] == party:  # a run it pays whole
             np.negative(amount, out=weight[begin:stop])
+        elif code < 0:  # what the party pays, negated (a choice per entry: no masked loop)
+            weight[begin:stop] = np.where(table.payer[part] == party, np.negative(amount), amount)
         else:
             weight[begin:stop] = amount
-            if code < 0:  # what the party pays
-                np.negative(weight[begin:stop], where=table.payer[part] == party, out=weight[begin:stop])
         begin = stop
     return cell, weight
 
