@@ -800,7 +800,7 @@ class _ContractTotals:
         self.n = n
         self.codes = _CHECKED_CODES
         width = len(self.codes)
-        cells, weights = [], []
+        pieces = []
         for part, code in table.pieces(_COLUMN >= 0):  # a run of one code is read as a slice: nothing gathered
             contract, amount = table.contract[part], table.amount[part]
             column = (
@@ -813,13 +813,18 @@ class _ContractTotals:
                 keep = np.flatnonzero((contract >= 0) & (contract < n))
                 contract, amount = contract[keep], amount[keep]
                 column = column if code >= 0 else column[keep]
-            cell = contract * width
-            cell += column
-            cells.append(cell)
-            weights.append(amount)
-        # every entry's cell and amount in ledger order, as one bincount over all of them adds them
-        cell = np.concatenate(cells) if cells else np.empty(0, dtype=np.int64)
-        weight = np.concatenate(weights) if weights else np.empty(0)
+            pieces.append((contract, amount, column))
+        # every entry's cell and amount in ledger order, as one bincount over all of them adds them; each
+        # piece's cells written in place (no arrays of their own joined after)
+        size = sum(len(contract) for contract, _, _ in pieces)
+        cell, weight = np.empty(size, dtype=np.int64), np.empty(size)
+        begin = 0
+        for contract, amount, column in pieces:
+            stop = begin + len(contract)
+            np.multiply(contract, width, out=cell[begin:stop])
+            cell[begin:stop] += column
+            weight[begin:stop] = amount
+            begin = stop
         self.sums = np.bincount(cell, weights=weight, minlength=n * width).reshape(n, width)
 
     def __call__(self, kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:
