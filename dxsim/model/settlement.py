@@ -115,9 +115,9 @@ def settle(
     life = np.minimum(lifetime, np.maximum(gone - golive, 0.0))  # the gain and the fee stop at the exit
     gain = gain_profile(np.where(works, np.clip(monthly_gain, 0.0, None), 0.0), offset, ramp, life, width)
     charged = np.where(works, fee, 0.0)
-    # every schedule of zeros below is this one array (read only); in a term of 0 months (e.g. upfront) nothing
-    # is paid from go-live: deferred_payments would give zeros, every cell lying outside the term
-    zeros = np.zeros_like(gain)
+    # every schedule of zeros below is this one read-only broadcast of 0.0 (no grid written); in a term of 0 months
+    # (e.g. upfront) nothing is paid from go-live: deferred_payments would give zeros, every cell outside the term
+    zeros = np.broadcast_to(0.0, gain.shape)
     subscription = gain_profile(charged, offset, 0.0, life, width) if charged.any() else zeros
     payments = deferred_payments(scheme, owed, gain, np.zeros(len(golive), np.int64), works, revenue) if term else zeros
     paying = bool(term) and bool(payments.any())
@@ -149,11 +149,12 @@ def nonzero(arrays: list[NDArray[np.float64]]) -> list[bool]:
     """Whether each of ``arrays`` has an element that is not 0, read once per distinct array.
 
     A :class:`Settlement`'s schedules of zeros may be one array: it is read
-    once, however many of them it is.
+    once, however many of them it is.  An array whose every element is one
+    value (strides all 0: a broadcast of it) is answered by that value.
 
     Examples
     --------
-    >>> zeros = np.zeros(3)
+    >>> zeros = np.broadcast_to(0.0, (2, 3))
     >>> nonzero([zeros, np.array([0.0, 2.0]), zeros])
     [False, True, False]
     """
@@ -161,6 +162,7 @@ def nonzero(arrays: list[NDArray[np.float64]]) -> list[bool]:
     out = []
     for a in arrays:
         if id(a) not in seen:
-            seen[id(a)] = bool(a.any())
+            one = a.size > 0 and not any(a.strides)  # every element is the one in memory
+            seen[id(a)] = bool(a[(0,) * a.ndim]) if one else bool(a.any())
         out.append(seen[id(a)])
     return out

@@ -374,6 +374,14 @@ def test_nonzero_reads_each_array_once_and_answers_any():
     assert _Counted.calls == 4  # once for the three zeros here, then three times in the list above
 
 
+def test_nonzero_answers_a_broadcast_of_one_value_by_that_value():
+    # every element is the one value in memory: answered by it, as any() would answer
+    cases = [np.broadcast_to(v, (3, 4)) for v in (0.0, -0.0, 2.0, np.nan, -1.0)] + [np.broadcast_to(1.0, (0, 2))]
+    assert nonzero(cases) == [bool(a.any()) for a in cases] == [False, False, True, True, True, False]
+    one_row = np.broadcast_to(np.array([0.0, 3.0]), (4, 2))  # a row repeated: not one value, read whole
+    assert nonzero([one_row]) == [True]
+
+
 def test_a_lifetime_is_renewed_only_before_its_industry_s_until():
     # until: the horizon for a renewed solution, -inf for one not renewed; the caller skips schedule past it
     renewals = Renewals(np.array([True, False]), 24)
