@@ -300,17 +300,43 @@ class Keys:
         rounds = g_a.ravel() * 4
         todo = np.flatnonzero(n_a.ravel() > 1)
         out[n_a.ravel() <= 1] = 0
+        table = self._round_table(stream, half[todo], rounds[todo])
         while len(todo):
             h, m, first = half[todo], mask[todo], rounds[todo]
             left, right = out[todo] >> h, out[todo] & m
             for r in range(4):
                 # a right half is below 2**32: read as int64, the same numbers (no copy)
-                f = self.bits(stream, right.view(np.int64), first + r) & m
+                if table is None:
+                    f = self.bits(stream, right.view(np.int64), first + r) & m
+                else:  # the pair's bits gathered: (right half, round) at right half x width + round
+                    f = table[0].take(right.view(np.int64) * table[1] + (first + r)) & m
                 left, right = right, left ^ f
             y = (left << h) | right
             out[todo] = y
             todo = todo[y >= size[todo]]
         return out.astype(np.int64).reshape(n_a.shape)
+
+    def _round_table(
+        self, stream: str, half: NDArray[np.uint64], rounds: NDArray[np.int64]
+    ) -> tuple[NDArray[np.uint64], int] | None:
+        """The bits of every pair of a right half and a round of :meth:`permutation_indices`, and the table's width.
+
+        Elements of halves of ``half`` bits whose rounds start at ``rounds``
+        (four each) hash pairs of a right half below ``2**half.max()`` and a
+        round below ``rounds.max() + 4``: where there are at least four
+        elements to a pair (and :data:`_TABLE_FROM` elements), each pair is
+        hashed once for every round and walk, as :meth:`bits` hashes the
+        pairs of one call (:func:`_grid`); the pair ``(right, round)`` is
+        element ``right x width + round``, its bits :meth:`bits`'.  None
+        otherwise (or for a negative round): :meth:`bits` round by round.
+        """
+        n = len(rounds)
+        if n < _TABLE_FROM or int(np.minimum.reduce(rounds)) < 0:
+            return None
+        rights, width = 1 << int(np.maximum.reduce(half)), int(np.maximum.reduce(rounds)) + 4
+        if rights * width > n // 4:
+            return None
+        return self.bits(stream, np.arange(rights)[:, None], np.arange(width)).ravel(), width
 
     def _feistel(self, x: NDArray[np.uint64], stream: str, half: int, mask: np.uint64) -> NDArray[np.uint64]:
         left = x >> np.uint64(half)
