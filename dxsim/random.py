@@ -38,6 +38,8 @@ _TABLE_FROM = 1 << 14
 _INDEX_TABLE = 1 << 12
 #: Ids below this take their hash from a table made once a process (:func:`_id_table`): enterprises, industries.
 _ID_TABLE = 1 << 17
+#: Up to this many elements the uniforms of several streams are hashed as one array (:meth:`Keys.uniforms`).
+_STACKED = 1 << 14
 
 
 def _mix(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
@@ -231,12 +233,21 @@ class Keys:
     def uniforms(self, streams: Sequence[str], ids: ArrayLike) -> dict[str, NDArray[np.float64]]:
         """Uniforms of several streams for the same ids (index 0), sharing the id hash.
 
-        Equal to ``{s: self.uniform(s, ids) for s in streams}``, only faster.
+        Equal to ``{s: self.uniform(s, ids) for s in streams}``, only faster:
+        streams whose draws together hold at most :data:`_STACKED` elements
+        are hashed as the rows of one array (the same operations on each
+        element, fewer numpy calls); more, one stream at a time.
         """
         ids_a = np.asarray(ids, dtype=np.int64)
         ids_mix = _id_hash(ids_a if ids_a.ndim else ids_a.reshape(1))
         last = _INDEX_HASHES[:1]  # the hash of index 0, _mix(1)
-        return {s: _to_unit(_mix(_mix(self._base(s) ^ ids_mix) ^ last)) for s in streams}
+        per = max(1, _STACKED // ids_mix.size) if ids_mix.size else len(streams)  # streams hashed together
+        out: dict[str, NDArray[np.float64]] = {}
+        for at in range(0, len(streams), per):
+            block = streams[at : at + per]
+            bases = np.array([self._base(s) for s in block], dtype=np.uint64).reshape(-1, *([1] * ids_mix.ndim))
+            out.update(zip(block, _to_unit(_mix(_mix(bases ^ ids_mix) ^ last)), strict=True))
+        return out
 
     def uniform(self, stream: str, ids: ArrayLike, index: ArrayLike = 0) -> NDArray[np.float64]:
         """Uniform draws on the open interval (0, 1), one per broadcast element."""

@@ -147,3 +147,18 @@ def test_a_permutation_of_many_elements_reads_its_rounds_from_a_table():
         keys.permutation_indices("p", size[group], np.arange(100_000) % 1000, group)[:1000],
         keys.permutation_indices("p", 1000, np.arange(1000), 0),
     )
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 5000), st.integers(1, 14), st.integers(0, 2**63))
+def test_several_streams_uniforms_hashed_together_are_each_stream_s_own(n, streams, key):
+    # up to _STACKED elements the streams are hashed as the rows of one array, above in blocks: each its own draws
+    k = Keys(key)
+    names = tuple(f"s{j}" for j in range(streams))
+    ids = np.arange(n) * 7 % max(n, 1) + n  # ids in any order, some above the id table at the top
+    drawn = k.uniforms(names, ids)
+    assert list(drawn) == list(names)
+    for name in names:
+        one = k.uniform(name, ids)
+        assert drawn[name].shape == one.shape
+        np.testing.assert_array_equal(drawn[name].view(np.int64), one.view(np.int64))
