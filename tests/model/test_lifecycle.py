@@ -392,7 +392,9 @@ def test_a_lifetime_is_renewed_only_before_its_industry_s_until():
     st.sampled_from([0.05, 0.5, 3.0, 20.0]),
     st.integers(0, 2**62),
 )
-def test_each_ranks_exit_month_from_the_table_is_the_searched_one(sizes, months, rate, key):
+def test_each_ranks_exit_month_from_the_table_is_the_searched_one(
+    sizes: list[int], months: int, rate: float, key: int
+) -> None:
     # every enterprise's exit time at once (kept) reads each rank's month from a table: the months the search finds
     size = np.array(sizes, dtype=np.int64)
     offset = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)

@@ -305,7 +305,7 @@ def test_every_bundled_scenario_counts_declines():
 
 
 @pytest.mark.parametrize("name", ["city-pilot-east-platform-reward", "city-pilot-east-tiered", "revenue-share"])
-def test_the_screen_reads_each_platform_and_instrument_as_the_scenario_says(name):
+def test_the_screen_reads_each_platform_and_instrument_as_the_scenario_says(name: str) -> None:
     # what the screen keeps per platform (its quality's realised share, cost of capital, required return) and
     # per instrument (when it pays, tiered, to the platform) is what the scenario and the platforms say
     sc = dx.load_scenario(name)

@@ -114,7 +114,9 @@ def test_a_kept_stream_gives_the_bits_of_one_not_kept(ids, index, below, key):
 
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.integers(2, 3000), min_size=1, max_size=40), st.integers(0, 3), st.integers(0, 2**63))
-def test_a_permutation_s_rounds_read_from_one_table_are_the_rounds_hashed_each(sizes, first_group, key):
+def test_a_permutation_s_rounds_read_from_one_table_are_the_rounds_hashed_each(
+    sizes: list[int], first_group: int, key: int
+) -> None:
     # many elements of few (right half, round) pairs: each pair hashed once for every round and walk, the same bits
     keys = Keys(key)
     size = np.array(sizes, dtype=np.int64)
@@ -136,7 +138,7 @@ def test_a_permutation_s_rounds_read_from_one_table_are_the_rounds_hashed_each(s
         assert sorted(keys.permutation_indices("p", s, np.arange(s), g).tolist()) == list(range(s))
 
 
-def test_a_permutation_of_many_elements_reads_its_rounds_from_a_table():
+def test_a_permutation_of_many_elements_reads_its_rounds_from_a_table() -> None:
     keys = Keys(3)
     size = np.full(100, 1000)
     group = np.repeat(np.arange(100), 1000)
@@ -151,7 +153,7 @@ def test_a_permutation_of_many_elements_reads_its_rounds_from_a_table():
 
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 5000), st.integers(1, 14), st.integers(0, 2**63))
-def test_several_streams_uniforms_hashed_together_are_each_stream_s_own(n, streams, key):
+def test_several_streams_uniforms_hashed_together_are_each_stream_s_own(n: int, streams: int, key: int) -> None:
     # up to _STACKED elements the streams are hashed as the rows of one array, above in blocks: each its own draws
     k = Keys(key)
     names = tuple(f"s{j}" for j in range(streams))
