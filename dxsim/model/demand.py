@@ -757,9 +757,10 @@ class Demand:
         covered = self.programme.eligible(c.industry, att.revenue)
         if admitted is not None:
             covered &= admitted[platform]
-        uncovered = ~covered
-        amount[:, uncovered] = 0.0
-        to_price[:, uncovered] = 0.0
+        if not covered.all():  # programme money for the covered only (none to take away where all are)
+            uncovered = ~covered
+            amount[:, uncovered] = 0.0
+            to_price[:, uncovered] = 0.0
         failure, trust = self.beliefs.failure(c.industry), self.beliefs.benefit_share(c.industry)
         if any_renewing:
             failure, trust = np.where(renewing, 0.0, failure), np.where(renewing, 1.0, trust)
@@ -869,7 +870,7 @@ class Demand:
     ) -> NDArray[np.bool_]:
         """Whether each would-be adopter's platform signs (True elsewhere); count the declined in month ``t``."""
         rows = adopt.nonzero()[0]
-        signs = np.ones(len(adopt), dtype=bool)
+        signs = ~adopt  # True where no one would adopt; the would-be adopters' answers are written below
         if len(rows) == 0:
             return signs
         value = self.screen.value(
