@@ -532,12 +532,23 @@ class PlatformScreen:
         )
         self._per_industry.flags.writeable = False
         specs = scenario.resolved_platforms
-        self.cost_of_capital = np.array([p.cost_of_capital for p in specs], dtype=float)
-        self.required_return = np.array([p.required_return for p in specs], dtype=float)
-        instruments = programme.instruments
-        self.tiered = np.array([isinstance(i, Tiered) for i in instruments], dtype=bool)
-        self.to_platform = np.array([i.paid_to == "platform" for i in instruments], dtype=bool)
-        self.paid_at = np.array([("signing", "golive", "acceptance").index(i.paid_at) for i in instruments])
+        # what value reads per platform and never changes, stacked: the share of a gain its quality realises
+        # (realised_share of each platform once: the same floats), its cost of capital and required return
+        self._per_platform = np.array(
+            [
+                realised_share(platforms.quality),
+                [p.cost_of_capital for p in specs],
+                [p.required_return for p in specs],
+            ],
+            dtype=np.float64,
+        )
+        self._per_platform.flags.writeable = False
+        #: Each instrument's moment of payment (0 signing, 1 go-live, 2 acceptance), whether it is tiered and
+        #: whether it pays the platform, as Python values (read instrument by instrument).
+        self.instruments = [
+            (("signing", "golive", "acceptance").index(i.paid_at), isinstance(i, Tiered), i.paid_to == "platform")
+            for i in programme.instruments
+        ]
 
     def value(
         self,
@@ -565,11 +576,12 @@ class PlatformScreen:
         if back is not None:
             failure = failure[back]
         mean_gain, reference, exponent, mean_benefit, ramp, lifetime = self._per_industry[:, industry]
+        realised, cost_of_capital, required_return = self._per_platform[:, platform]
         level = maturity_level(maturity + mean_gain)
         passes = (1.0 - failure) * (level >= self.rules.acceptance_level)
         factor = benefit_factor(maturity, reference, exponent)
         outlook = Outlook(
-            gain=revenue / 12.0 * mean_benefit * factor * realised_share(p.quality[platform]),
+            gain=revenue / 12.0 * mean_benefit * factor * realised,
             ramp=ramp,
             lifetime=lifetime,
             failure=failure,
@@ -581,8 +593,8 @@ class PlatformScreen:
             outlook,
             self.money(amount, to_price, level),
             unit_cost=self.platforms.unit_cost[platform],
-            cost_of_capital=self.cost_of_capital[platform],
-            required_return=self.required_return[platform],
+            cost_of_capital=cost_of_capital,
+            required_return=required_return,
             vat_share=law.vat_share,
             input_vat_share=law.input_vat_share,
         )
@@ -623,12 +635,12 @@ class PlatformScreen:
         if not self.programme.active:
             return ProgrammeMoney(price_part, reward)
         paid = np.minimum(to_price, amount)
-        for k, at in enumerate(self.paid_at.tolist()):
-            if self.tiered[k]:
-                if self.to_platform[k]:
+        for k, (at, tiered, to_platform) in enumerate(self.instruments):
+            if tiered:
+                if to_platform:
                     reward[at] += self.programme.tier_amounts(level, amount)[k]
                 continue
-            if self.to_platform[k]:
+            if to_platform:
                 price_part[at] += paid[k]
             reward[at] += amount[k] - paid[k]
         return ProgrammeMoney(price_part, reward)
@@ -745,9 +757,10 @@ class Demand:
         covered = self.programme.eligible(c.industry, att.revenue)
         if admitted is not None:
             covered &= admitted[platform]
-        uncovered = ~covered
-        amount[:, uncovered] = 0.0
-        to_price[:, uncovered] = 0.0
+        if not covered.all():  # programme money for the covered only (none to take away where all are)
+            uncovered = ~covered
+            amount[:, uncovered] = 0.0
+            to_price[:, uncovered] = 0.0
         failure, trust = self.beliefs.failure(c.industry), self.beliefs.benefit_share(c.industry)
         if any_renewing:
             failure, trust = np.where(renewing, 0.0, failure), np.where(renewing, 1.0, trust)
@@ -857,7 +870,7 @@ class Demand:
     ) -> NDArray[np.bool_]:
         """Whether each would-be adopter's platform signs (True elsewhere); count the declined in month ``t``."""
         rows = adopt.nonzero()[0]
-        signs = np.ones(len(adopt), dtype=bool)
+        signs = ~adopt  # True where no one would adopt; the would-be adopters' answers are written below
         if len(rows) == 0:
             return signs
         value = self.screen.value(
@@ -934,7 +947,8 @@ class Demand:
         # slot by slot (slots x considerers): the elementwise steps run along the considerers, not along a few slots
         cand = by_industry.T.take(c.industry, axis=1)
         restricted = admitted is not None and not admitted.all()
-        if not (self.rules.deferred or restricted) and bool((by_industry >= 0).all()):
+        # no slot empty (-1): the least candidate in one reduction, not a comparison of each and all of them
+        if not (self.rules.deferred or restricted) and int(np.minimum.reduce(by_industry, axis=None)) >= 0:
             return self._pick(c, cand)  # every industry has a platform in each slot, all open to choose
         valid: NDArray[np.bool_] = np.asarray(cand >= 0)
         if self.rules.deferred:

@@ -118,7 +118,41 @@ class Exits:
         # Global ranks exited by each month's end, industry after industry: one increasing sequence,
         # since industry i's ranks run from offset[i] to offset[i] + size[i] <= offset[i + 1].
         self._global = (cumulated + offset[:, None]).ravel()
-        self._kept = Memo.of(size, lambda ids, industry: {"exit": self._time(ids, industry)}) if self.any else None
+        self._kept = (
+            Memo.of(size, lambda ids, industry: {"exit": self._time(ids, industry, every=True)}) if self.any else None
+        )
+
+    @staticmethod
+    def exit_months(counts: NDArray[np.float64], size: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The month in which each exit rank of each industry exits, industry after industry (the horizon: not within it).
+
+        Of industry i, ranks ``C_i(m - 1) <= r < C_i(m)`` exit in month m (C the
+        counts cumulated, ``C_i(-1) = 0``) and ranks from ``C_i(M - 1)`` on,
+        after the horizon M: each rank's month is the number of months by whose
+        end at most r have exited, as :meth:`time` finds it by a search, here
+        for every rank at once (whole numbers: the same months).
+
+        Parameters
+        ----------
+        counts : array, shape (months, industries)
+            Enterprises exiting in each month and industry (whole numbers, as floats).
+        size : array of int
+            Enterprises per industry (at least the exits counted).
+
+        Returns
+        -------
+        array of int, shape (size.sum(),)
+            Entry ``offset_i + r`` is the month in which rank ``r`` of industry i exits.
+
+        Examples
+        --------
+        >>> Exits.exit_months(np.array([[1.0, 0.0], [2.0, 1.0]]), np.array([4, 2])).tolist()
+        [0, 1, 1, 2, 1, 2]
+        """
+        months = counts.shape[0]
+        left = size - counts.sum(axis=0).astype(np.int64)  # still in business at the horizon (whole numbers: exact)
+        width = np.concatenate([counts.T.astype(np.int64), left[:, None]], axis=1)  # ranks per month, then after it
+        return np.tile(np.arange(months + 1, dtype=np.int64), len(size)).repeat(width.ravel())
 
     def time(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
         """Exit time of enterprises ``ids`` of industries ``industry`` (months since start; inf = not within the horizon).
@@ -131,15 +165,18 @@ class Exits:
             return self._time(ids, industry)
         return self._kept.get(ids, ("exit",))["exit"]
 
-    def _time(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
-        """:meth:`time`, computed."""
+    def _time(self, ids: NDArray[np.int64], industry: NDArray[np.int64], every: bool = False) -> NDArray[np.float64]:
+        """:meth:`time`, computed; ``every``: for every enterprise at once (a rank's month from a table, not a search)."""
         out = np.full(len(ids), np.inf)
         if not self.any or len(ids) == 0:
             return out
         rank = self.keys.permutation_indices("exit_rank", self.size[industry], ids - self.offset[industry], industry)
         # the month in which rank r exits: the number of months by whose end fewer than r + 1 have exited
         months = self.months
-        month = np.searchsorted(self._global, rank + self.offset[industry], side="right") - industry * months
+        if every:
+            month = self.exit_months(self.counts, self.size)[rank + self.offset[industry]]
+        else:
+            month = np.searchsorted(self._global, rank + self.offset[industry], side="right") - industry * months
         inside = month < months
         lam = self.hazard
         u = self.keys.uniform("exit_time", ids[inside])

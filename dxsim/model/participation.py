@@ -120,10 +120,11 @@ def _months(offer: Offer, lifetime: NDArray[np.float64], subscribed: bool) -> in
 
     ``subscribed``: some contract pays a subscription fee (its payments run over the lifetime).
     """
-    last_golive = float(offer.golive.max())
+    # the greatest by the reduction itself (ndarray.max's answer, without its Python wrapper)
+    last_golive = float(np.maximum.reduce(offer.golive))
     months = max(fixed_months(offer.scheme), int(last_golive) + window(offer.scheme) + 1)
     if subscribed:
-        months = max(months, int(np.ceil(last_golive + lifetime.max())) + 1)
+        months = max(months, int(np.ceil(last_golive + np.maximum.reduce(lifetime))) + 1)
     return min(months, MAX_MONTHS)
 
 
@@ -166,7 +167,10 @@ def receipts_value(
     paid_ok, paid_fail = expected_payments(offer.scheme, offer.owed, months, offer.golive, gain, offer.monthly_revenue)
     if subscribed:
         paid_ok = paid_ok + gain_profile(offer.subscription, offer.golive, 0.0, outlook.lifetime, months)
-    pv_ok, pv_fail = npv(rho, np.array([paid_ok, paid_fail]))  # stacked (np.stack's array, one C call)
+    if paid_fail is paid_ok:  # one and the same payments (expected_payments): their present value once, row by row
+        pv_ok = pv_fail = npv(rho, paid_ok)
+    else:
+        pv_ok, pv_fail = npv(rho, np.array([paid_ok, paid_fail]))  # stacked (np.stack's array, one C call)
     pi = outlook.failure
     price_part, reward = programme_receipts(offer, outlook.accepted, money, rho)
     return np.asarray((1.0 - vat_share) * ((1.0 - pi) * pv_ok + pi * pv_fail + price_part) + reward)

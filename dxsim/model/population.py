@@ -16,6 +16,7 @@ A rejecter draws its next threshold ``E_j + X'_j`` into a pool of pending ones.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +78,8 @@ _BAND_WIDTH.flags.writeable = False
 _LEVEL_EDGES = (40.0, 60.0, 80.0)
 _LEVEL_EDGE_ARRAY = np.array(_LEVEL_EDGES)
 _LEVEL_EDGE_ARRAY.flags.writeable = False  # shared by every replication: never written
+#: A context that does nothing (stateless: shared by every replication and thread), for no errors to silence.
+_NOTHING_TO_SILENCE = nullcontext()
 _SCALAR_TYPES = (float, int)  # what maturity_level takes as one score (a tuple: no union built per call)
 
 
@@ -370,8 +373,12 @@ class Thresholds:
         industry = np.concatenate([first_industry, again_industry])
         e = np.concatenate([first_e, again_e])
         attempt = np.concatenate([np.zeros(len(first_ids), dtype=np.int64), again_attempt])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            time = month + ((e - lo[industry]) / hazard[industry]).clip(0.0, 1.0)
+        # with every industry's hazard positive no division by zero is silenced (the context costs more than the
+        # division); the fraction of the month clipped to [0, 1] by maximum, then minimum: clip's floats, -0.0 for
+        # -0.0 alone, which the month's addition makes the same (a whole number + -0.0 or + 0.0 is that number)
+        quiet = _NOTHING_TO_SILENCE if len(moving) == len(hazard) else np.errstate(divide="ignore", invalid="ignore")
+        with quiet:
+            time = month + np.minimum(np.maximum((e - lo[industry]) / hazard[industry], 0.0), 1.0)
         return Considerers(ids, industry, time, e, attempt)
 
     def _first_thresholds(

@@ -391,3 +391,28 @@ def test_a_lifetime_is_renewed_only_before_its_industry_s_until():
     assert renewals.due(3, np.ones(2), np.ones(2)).ids.tolist() == []  # industry 1 is not renewed
     assert renewals.due(23, np.ones(2), np.ones(2)).ids.tolist() == [10]
     assert renewals.due(24, np.ones(2), np.ones(2)).ids.tolist() == []  # 24.0 is at the horizon
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 300), min_size=1, max_size=8),
+    st.integers(1, 40),
+    st.sampled_from([0.05, 0.5, 3.0, 20.0]),
+    st.integers(0, 2**62),
+)
+def test_each_ranks_exit_month_from_the_table_is_the_searched_one(
+    sizes: list[int], months: int, rate: float, key: int
+) -> None:
+    # every enterprise's exit time at once (kept) reads each rank's month from a table: the months the search finds
+    size = np.array(sizes, dtype=np.int64)
+    offset = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+    exits = Exits(size, offset, rate, months, Keys(key))
+    table = Exits.exit_months(exits.counts, size)
+    assert len(table) == size.sum()
+    industry = np.repeat(np.arange(len(size)), size)
+    rank = np.arange(int(size.sum())) - offset[industry]
+    cumulated = np.cumsum(exits.counts, axis=0)  # (months, industries)
+    searched = (cumulated[:, industry] <= rank).sum(axis=0)  # months by whose end at most r have exited
+    np.testing.assert_array_equal(table, searched)
+    ids = np.arange(int(size.sum()))
+    np.testing.assert_array_equal(exits._time(ids, industry, every=True), exits._time(ids, industry))

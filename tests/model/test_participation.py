@@ -302,3 +302,22 @@ def test_every_bundled_scenario_counts_declines():
     ds = dx.simulate(dx.load_scenario("small").with_overrides({"horizon_months": 12}), replications=1, seed=1)
     assert ds["declined"].dims == ("replication", "month", "industry")
     assert ds["declined"].attrs["units"] == "enterprises / month"
+
+
+@pytest.mark.parametrize("name", ["city-pilot-east-platform-reward", "city-pilot-east-tiered", "revenue-share"])
+def test_the_screen_reads_each_platform_and_instrument_as_the_scenario_says(name: str) -> None:
+    # what the screen keeps per platform (its quality's realised share, cost of capital, required return) and
+    # per instrument (when it pays, tiered, to the platform) is what the scenario and the platforms say
+    sc = dx.load_scenario(name)
+    w = World(sc, replication_key(1, 0))
+    screen = w.driver.demand.screen
+    specs = sc.resolved_platforms
+    realised, cost_of_capital, required_return = screen._per_platform
+    np.testing.assert_array_equal(realised, np.clip(w.platforms.quality, 0.0, None))
+    assert cost_of_capital.tolist() == [p.cost_of_capital for p in specs]
+    assert required_return.tolist() == [p.required_return for p in specs]
+    when = ("signing", "golive", "acceptance")
+    kinds = [
+        (when.index(i.paid_at), type(i).__name__ == "Tiered", i.paid_to == "platform") for i in sc.programme.instruments
+    ]
+    assert kinds and screen.instruments == kinds

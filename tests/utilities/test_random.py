@@ -110,3 +110,57 @@ def test_a_kept_stream_gives_the_bits_of_one_not_kept(ids, index, below, key):
         )
         np.testing.assert_array_equal(kept.bits("s", a), plain.bits("s", a))
     np.testing.assert_array_equal(kept.bits("t", a), plain.bits("t", a))  # another stream: not kept
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(2, 3000), min_size=1, max_size=40), st.integers(0, 3), st.integers(0, 2**63))
+def test_a_permutation_s_rounds_read_from_one_table_are_the_rounds_hashed_each(
+    sizes: list[int], first_group: int, key: int
+) -> None:
+    # many elements of few (right half, round) pairs: each pair hashed once for every round and walk, the same bits
+    keys = Keys(key)
+    size = np.array(sizes, dtype=np.int64)
+    group = np.repeat(np.arange(len(size)) + first_group, size)
+    n = size[group - first_group]
+    k = np.concatenate([np.arange(s) for s in sizes])
+    half = np.maximum(1, np.ceil(np.log2(n) / 2)).astype(np.uint64)
+    table = keys._round_table("p", half, group * 4)
+    if table is not None:
+        bits, width = table
+        pairs = np.arange(len(bits))
+        np.testing.assert_array_equal(bits, keys.bits("p", pairs // width, pairs % width))
+    each = Keys(key)
+    each._round_table = lambda *args: None  # type: ignore[method-assign]
+    np.testing.assert_array_equal(
+        keys.permutation_indices("p", n, k, group), each.permutation_indices("p", n, k, group)
+    )
+    for s, g in zip(sizes, range(first_group, first_group + len(sizes)), strict=True):
+        assert sorted(keys.permutation_indices("p", s, np.arange(s), g).tolist()) == list(range(s))
+
+
+def test_a_permutation_of_many_elements_reads_its_rounds_from_a_table() -> None:
+    keys = Keys(3)
+    size = np.full(100, 1000)
+    group = np.repeat(np.arange(100), 1000)
+    table = keys._round_table("p", np.full(100_000, 5, dtype=np.uint64), group * 4)
+    assert table is not None and table[1] == 400 and len(table[0]) == 32 * 400
+    assert keys._round_table("p", np.full(10, 5, dtype=np.uint64), np.zeros(10, dtype=np.int64)) is None
+    np.testing.assert_array_equal(
+        keys.permutation_indices("p", size[group], np.arange(100_000) % 1000, group)[:1000],
+        keys.permutation_indices("p", 1000, np.arange(1000), 0),
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 5000), st.integers(1, 14), st.integers(0, 2**63))
+def test_several_streams_uniforms_hashed_together_are_each_stream_s_own(n: int, streams: int, key: int) -> None:
+    # up to _STACKED elements the streams are hashed as the rows of one array, above in blocks: each its own draws
+    k = Keys(key)
+    names = tuple(f"s{j}" for j in range(streams))
+    ids = np.arange(n) * 7 % max(n, 1) + n  # ids in any order, some above the id table at the top
+    drawn = k.uniforms(names, ids)
+    assert list(drawn) == list(names)
+    for name in names:
+        one = k.uniform(name, ids)
+        assert drawn[name].shape == one.shape
+        np.testing.assert_array_equal(drawn[name].view(np.int64), one.view(np.int64))
