@@ -100,6 +100,74 @@ class Application:
     exit: float = math.inf  # when the enterprise exits, months since start (inf: not within the horizon)
     cohort: Cohort | None = None  # the month's applicants counting on programme money, if it is one
 
+    @staticmethod
+    def of(
+        enterprise: int,
+        industry: int,
+        platform: int,
+        time: float,
+        threshold: float,
+        attempt: int,
+        price: float,
+        expected_grant: float,
+        perceived_failure: float,
+        benefit_share: float,
+        revenue: float,
+        benefit: float,
+        hurdle_rate: float,
+        max_payback: float,
+        liquidity: float,
+        implementation: float,
+        failure_draw: float,
+        maturity: float,
+        maturity_gain: float,
+        margin: float,
+        high_tech: bool,
+        renewal: bool,
+        exit: float,
+        cohort: Cohort | None,
+    ) -> Application:
+        """``Application(enterprise, ..., benefit_share, Traits(revenue, ..., high_tech), renewal, exit, cohort)``, made without the ``__init__``s.
+
+        The arguments are the fields in order, the traits' fields (those of
+        :class:`~dxsim.model.population.Attributes`, ``fails`` False) in place
+        of ``traits``: one call per applicant (:meth:`~dxsim.model.demand.Demand.consider`
+        makes thousands a month) where the constructors take two, each through
+        the type's slot.  Each object is made with ``object.__new__`` and its
+        slots set as the dataclass's ``__init__`` sets them
+        (tests/model/test_applications.py compares it with the constructors
+        field by field).  Yuan, months, shares, per year as in the fields.
+        """
+        traits: Traits = _new_object(Traits)
+        traits.revenue = revenue
+        traits.benefit = benefit
+        traits.hurdle_rate = hurdle_rate
+        traits.max_payback = max_payback
+        traits.liquidity = liquidity
+        traits.implementation = implementation
+        traits.failure_draw = failure_draw
+        traits.maturity = maturity
+        traits.maturity_gain = maturity_gain
+        traits.margin = margin
+        traits.high_tech = high_tech
+        traits.fails = False
+        app: Application = _new_object(Application)
+        app.enterprise = enterprise
+        app.industry = industry
+        app.platform = platform
+        app.time = time
+        app.threshold = threshold
+        app.attempt = attempt
+        app.price = price
+        app.expected_grant = expected_grant
+        app.perceived_failure = perceived_failure
+        app.benefit_share = benefit_share
+        app.traits = traits
+        app.renewal = renewal
+        app.exit = exit
+        app.cohort = cohort
+        return app
+
 
 @dataclass(slots=True)
 class Cohort:

@@ -37,7 +37,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from dxsim.model.applications import Applicants, Application, Cohort, Traits
+from dxsim.model.applications import Applicants, Application, Cohort
 from dxsim.model.contracts import split_price
 from dxsim.model.decision import Decision, Offer, weigh
 from dxsim.model.decisions import APPLIED, DECLINED, NO_PLATFORM, RATIONED, REJECTED, DecisionLog
@@ -824,12 +824,13 @@ class Demand:
             )
         # Python scalars column by column: cheaper than numpy scalars one by one
         columns = [x[rows].tolist() for x in head]
-        traits = map(Traits, *(getattr(att, name)[rows].tolist() for name in Attributes.__dataclass_fields__))
+        traits = (getattr(att, name)[rows].tolist() for name in Attributes.__dataclass_fields__)
         cohorts = [cohort if counted_on > 0 else None for counted_on in columns[7]]
         apply = self.applicants.apply
-        # the fields in Application's order: the first ten columns of head, the traits, the last two, the cohort
-        for fields in zip(*columns[:10], traits, *columns[10:], cohorts, strict=True):
-            apply(Application(*fields))
+        # Application.of's arguments: the first ten columns of head, the traits' columns, the last two, the cohort
+        # (every column has one entry per row: map stops at none early)
+        for app in map(Application.of, *columns[:10], *traits, *columns[10:], cohorts):
+            apply(app)
 
     def _record(
         self,

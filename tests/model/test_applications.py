@@ -132,3 +132,32 @@ def test_a_step_no_application_schedules_again_is_made_again_for_the_next(monkey
         stops.run(until=until)
     # numbered as if each step were made anew: 8 applying, 4 going live, 2 assessed
     assert next(env._eid) == 14 + next(stops._eid)
+
+
+def test_application_of_is_the_constructors():
+    """``Application.of`` makes what ``Application(..., Traits(...), ...)`` makes, field by field, value and type."""
+    import dataclasses
+    import math
+
+    from dxsim.model.applications import Application, Traits
+
+    head = [7, 2, 1, 3.5, 0.25, 1, 120_000.0, 30_000.0, 0.125, 0.75]
+    traits = [5e6, 0.03, 0.08, 24.0, 2e5, 4.0, 0.41, 1.5, 0.5, 0.12, True]
+    tails = ([True, 60.0, None], [False, math.inf, object()])
+    for tail in tails:
+        made = Application.of(*head, *traits, *tail)  # type: ignore[arg-type]
+        want = Application(*head, Traits(*traits), *tail)  # type: ignore[arg-type]
+        assert type(made) is Application and type(made.traits) is Traits
+        for obj, ref in ((made, want), (made.traits, want.traits)):
+            for f in dataclasses.fields(ref):
+                got, expected = getattr(obj, f.name), getattr(ref, f.name)
+                assert type(got) is type(expected) and (got is expected or got == expected), f.name
+        assert made == want and not hasattr(made, "__dict__")
+    # each argument lands in its own field: distinct values, in the constructors' order
+    values = list(range(100, 124))
+    made = Application.of(*values)  # type: ignore[arg-type]
+    fields = [f.name for f in dataclasses.fields(Application)]
+    flat = [getattr(made, n) for n in fields[:10]] + [
+        getattr(made.traits, n) for n in list(Traits.__dataclass_fields__)[:-1]
+    ]
+    assert [*flat, made.renewal, made.exit, made.cohort] == values and made.traits.fails is False
