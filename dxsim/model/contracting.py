@@ -20,6 +20,7 @@ month, contract, kind, amount, platform): a cheaper call than by name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import compress
 
 import numpy as np
 import simpy
@@ -156,10 +157,16 @@ class Grants:
             self.ledger.add_coded(self.codes[g.instrument][1], month, cid, g.to_price, p)
 
     def outstanding(self) -> dict[str, NDArray[np.float64]]:
-        """Price parts (yuan) of grants not yet paid or forfeited, per contract, by payee ("platform", "enterprise")."""
+        """Price parts (yuan) of grants not yet paid or forfeited, per contract, by payee ("platform", "enterprise").
+
+        Only the contracts with grants are visited (most have none): their
+        ids and grants picked out together in C, in the contracts' order, so
+        each contract's sums are the same additions in the same order.
+        """
         n = len(self.register)
         out = {"platform": np.zeros(n), "enterprise": np.zeros(n)}
-        for cid, grants in enumerate(self.register.grants):
+        every = self.register.grants
+        for cid, grants in zip(compress(range(n), every), filter(None, every), strict=True):
             for g in grants:
                 if not g.settled:
                     out[g.paid_to][cid] += g.to_price

@@ -271,3 +271,34 @@ def test_sign_outlets_hold_the_end_of_the_windows_the_counts_and_the_internal_co
     assert outlets.internal == list(
         zip(industry.internal_share.tolist(), industry.internal_fixed.tolist(), strict=True)
     )
+
+
+def test_grants_outstanding_sums_the_unsettled_price_parts_of_each_contract_in_order():
+    """``Grants.outstanding`` visits only contracts with grants, summing each one's unsettled parts in its grants' order."""
+    from types import SimpleNamespace
+
+    from dxsim.model.programme import new_grant
+
+    def grant(part: float, paid_to: str, settled: bool = False):
+        g = new_grant(0, 0, part, part, paid_to, "golive")  # type: ignore[arg-type]
+        g.settled = settled
+        return g
+
+    grants = [
+        (),
+        (grant(1e16, "platform"), grant(1.0, "platform"), grant(-1e16, "platform"), grant(0.5, "enterprise")),
+        (),
+        (grant(7.5, "enterprise", settled=True), grant(0.25, "platform")),
+        (grant(2.0, "enterprise"),),
+        (),
+    ]
+
+    class Register(list):  # its length is the number of contracts, as the register's
+        pass
+
+    register = Register(grants)
+    register.grants = grants  # type: ignore[attr-defined]
+    got = contracting.Grants.outstanding(SimpleNamespace(register=register))  # type: ignore[arg-type]
+    # in the grants' order 1e16 + 1 - 1e16 is 0 (1 is lost), in another order it would be 1
+    assert got["platform"].tolist() == [0.0, 0.0, 0.0, 0.25, 0.0, 0.0]
+    assert got["enterprise"].tolist() == [0.0, 0.5, 0.0, 0.0, 2.0, 0.0]
