@@ -146,7 +146,7 @@ def test_application_of_is_the_constructors():
     tails = ([True, 60.0, None], [False, math.inf, object()])
     for tail in tails:
         made = Application.of(*head, *traits, *tail)  # type: ignore[arg-type]
-        want = Application(*head, Traits(*traits), *tail)  # type: ignore[arg-type]
+        want = Application(*head, Traits(*traits), *tail)  # type: ignore[arg-type, call-arg]
         assert type(made) is Application and type(made.traits) is Traits
         for obj, ref in ((made, want), (made.traits, want.traits)):
             for f in dataclasses.fields(ref):

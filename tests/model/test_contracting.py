@@ -277,9 +277,9 @@ def test_grants_outstanding_sums_the_unsettled_price_parts_of_each_contract_in_o
     """``Grants.outstanding`` visits only contracts with grants, summing each one's unsettled parts in its grants' order."""
     from types import SimpleNamespace
 
-    from dxsim.model.programme import new_grant
+    from dxsim.model.programme import Grant, new_grant
 
-    def grant(part: float, paid_to: str, settled: bool = False):
+    def grant(part: float, paid_to: str, settled: bool = False) -> Grant:
         g = new_grant(0, 0, part, part, paid_to, "golive")  # type: ignore[arg-type]
         g.settled = settled
         return g
