@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import compress
+from math import floor
 
 import numpy as np
 import simpy
@@ -268,16 +269,18 @@ class LiveContracts:
         if not traits.fails and exit_at > now:
             i = app.industry
             in_use, width = self.in_use, self.industries
-            in_use[int(now) * width + i] += 1.0  # a float: CPython 3.11 specialises float plus float
+            # the month by ``floor``: for a time never negative the same whole number as ``int``, which
+            # CPython 3.11 calls through the type's generic path (about three times the cost)
+            in_use[floor(now) * width + i] += 1.0  # a float: CPython 3.11 specialises float plus float
             lifetime_end = now + self.per_industry[i][4]
             if lifetime_end < exit_at:  # in use to its lifetime's end: then its enterprise considers renewing
-                end = int(lifetime_end)
+                end = floor(lifetime_end)
                 renewals = self.renewals
                 if lifetime_end < renewals.until[i]:  # renewed within the run (otherwise no call)
                     score = traits.maturity + traits.maturity_gain
                     renewals.schedule(app.enterprise, i, lifetime_end, app.attempt, score)
             else:  # in use until its enterprise exits
-                end = int(exit_at)
+                end = floor(exit_at)
             if end < self.horizon:
                 in_use[end * width + i] -= 1.0
 
@@ -705,7 +708,7 @@ class Contracting:
         traits.fails = fails = traits.failure_draw < failure_probability(
             failure, live.per_platform[p][0], experience, ratio
         )
-        self.ledger.add_coded(_DELIVERY, int(now), contract, cost, p)  # cost: a Python float
+        self.ledger.add_coded(_DELIVERY, floor(now), contract, cost, p)  # cost: a Python float; its month as in add
         register.book.started(contract, now, fails)
         return traits.implementation
 

