@@ -315,7 +315,7 @@ class Applicants:
 
     def apply(self, app: Application) -> None:
         """``app`` applies at ``app.time`` (months, not before now)."""
-        _schedule(self._step(), app.time - self.env._now, self._apply, app)
+        _schedule(self._step(), app.time - self.env._now, _applies, (self, app))
 
     def _step(self) -> simpy.Event:
         """A step to schedule: a spare one (:attr:`spare`), or a new one if there is none."""
@@ -323,72 +323,91 @@ class Applicants:
         return spare.pop() if spare else _Step(self.env)
 
     def _done(self, step: simpy.Event) -> None:
-        """``step`` (processed) is not scheduled again: it is spare, without its value (an application's, perhaps)."""
+        """``step`` (processed) is not scheduled again: it is spare, without its value (its applicants and an application's, perhaps)."""
         step._value = None
         self.spare.append(step)
 
-    # The steps read their event's value by annotation, not typing.cast: a call (of a type made anew, for
-    # tuple[int, int]) at each step.  Each event, once processed, may be scheduled again as the next step.
-    # A contract starts where a server is free (the step counts it in service): its implementation starts
-    # now, and a processed step is scheduled again as its go-live, with (contract, platform) as its value.
-    # The weak reference to the actions is read, then called: ``self.steps()`` would look it up as a method,
-    # which CPython 3.11 does not specialise for an instance's own attribute (reading it, it does).
-    def _apply(self, event: simpy.Event) -> None:
-        app: Application = event._value
-        ref = self.steps
-        steps = ref()
-        assert steps is not None, _GONE
-        outcome = steps.try_sign(app)
-        if isinstance(outcome, Signed):  # the common case first
-            p = app.platform
-            cap = self.capacity[p]
-            now = self.env._now
-            if cap is None or self.occupancy.in_service[p] < cap:  # it starts at once: in service without waiting
-                self.occupancy.change(p, now, 1.0)  # in service
-                contract = outcome.contract
-                _schedule(event, steps.start_implementation(contract, now), self._go_live, (contract, p))
-            else:
-                self.occupancy.change(p, now, 0.0, 1.0)  # in service, waiting
-                self.waiting[p].append(outcome.contract)
-                self._done(event)
-        elif isinstance(outcome, Waits):
-            _schedule(event, outcome.until - self.env._now, self._apply, app)
-        else:  # refused: it may consider again later
-            assert isinstance(outcome, Refused)
-            self._done(event)
 
-    def _go_live(self, event: simpy.Event) -> None:
-        contract: int
-        p: int
-        contract, p = event._value
-        now = self.env._now
-        ref = self.steps
-        steps = ref()
-        assert steps is not None, _GONE
-        delay = steps.go_live(contract, now)
-        step: simpy.Event | None = event
-        if delay is not None:
-            _schedule(event, delay, self._assess, contract)
-            step = None  # it is the assessment's step now
-        queue = self.waiting[p]
-        if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
-            self.occupancy.change(p, now, 0.0, -1.0)
-            nxt = queue.popleft()
-            _schedule(
-                self._step() if step is None else step, steps.start_implementation(nxt, now), self._go_live, (nxt, p)
-            )
+# An application's steps are functions of their event, whose value holds the Applicants that scheduled it
+# and what the step reads: a module's function is one read of a global, where a bound method was made
+# anew at each step scheduled.  (Pending, a step holds its Applicants as a bound method held it; spare,
+# it holds nothing: :meth:`Applicants._done`.)  The steps read their event's value by annotation, not
+# typing.cast: a call (of a type made anew, for tuple[int, int]) at each step.  Each event, once
+# processed, may be scheduled again as the next step.  A contract starts where a server is free (the
+# step counts it in service): its implementation starts now, and a processed step is scheduled again as
+# its go-live, with (its Applicants, contract, platform) as its value.  The weak reference to the
+# actions is read, then called: ``applicants.steps()`` would look it up as a method, which CPython 3.11
+# does not specialise for an instance's own attribute (reading it, it does).
+def _applies(event: simpy.Event) -> None:
+    """The step of an application: it signs and starts (or queues), waits for the next batch, or is turned away."""
+    applicants: Applicants
+    app: Application
+    applicants, app = event._value
+    ref = applicants.steps
+    steps = ref()
+    assert steps is not None, _GONE
+    outcome = steps.try_sign(app)
+    if isinstance(outcome, Signed):  # the common case first
+        p = app.platform
+        cap = applicants.capacity[p]
+        now = applicants.env._now
+        occupancy = applicants.occupancy
+        if cap is None or occupancy.in_service[p] < cap:  # it starts at once: in service without waiting
+            occupancy.change(p, now, 1.0)  # in service
+            contract = outcome.contract
+            _schedule(event, steps.start_implementation(contract, now), _goes_live, (applicants, contract, p))
         else:
-            self.occupancy.change(p, now, -1.0)
-            if step is not None:
-                self._done(step)
+            occupancy.change(p, now, 0.0, 1.0)  # in service, waiting
+            applicants.waiting[p].append(outcome.contract)
+            applicants._done(event)
+    elif isinstance(outcome, Waits):
+        _schedule(event, outcome.until - applicants.env._now, _applies, event._value)
+    else:  # refused: it may consider again later
+        assert isinstance(outcome, Refused)
+        applicants._done(event)
 
-    def _assess(self, event: simpy.Event) -> None:
-        contract: int = event._value
-        ref = self.steps
-        steps = ref()
-        assert steps is not None, _GONE
-        steps.assess(contract, self.env._now)
-        self._done(event)
+
+def _goes_live(event: simpy.Event) -> None:
+    """The step of a contract's go-live: its assessment's step, if it has one; its server to the next in its platform's queue."""
+    applicants: Applicants
+    contract: int
+    p: int
+    applicants, contract, p = event._value
+    now = applicants.env._now
+    ref = applicants.steps
+    steps = ref()
+    assert steps is not None, _GONE
+    delay = steps.go_live(contract, now)
+    step: simpy.Event | None = event
+    if delay is not None:
+        _schedule(event, delay, _assessed, (applicants, contract))
+        step = None  # it is the assessment's step now
+    queue = applicants.waiting[p]
+    if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
+        applicants.occupancy.change(p, now, 0.0, -1.0)
+        nxt = queue.popleft()
+        _schedule(
+            applicants._step() if step is None else step,
+            steps.start_implementation(nxt, now),
+            _goes_live,
+            (applicants, nxt, p),
+        )
+    else:
+        applicants.occupancy.change(p, now, -1.0)
+        if step is not None:
+            applicants._done(step)
+
+
+def _assessed(event: simpy.Event) -> None:
+    """The step of the acceptance assessment of a contract with programme money to pay or forfeit."""
+    applicants: Applicants
+    contract: int
+    applicants, contract = event._value
+    ref = applicants.steps
+    steps = ref()
+    assert steps is not None, _GONE
+    steps.assess(contract, applicants.env._now)
+    applicants._done(event)
 
 
 class _Step(simpy.Event):
