@@ -598,7 +598,9 @@ def test_groups_are_the_distinct_columns(keys):
     ramp=st.sampled_from([0.0, 6.0]),
     life=st.sampled_from([12.0, 60.0]),
 )
-def test_timings_with_one_ramp_and_lifetime_are_grouped_as_by_every_row(golive, ramp, life):
+def test_timings_with_one_ramp_and_lifetime_are_grouped_as_by_every_row(
+    golive: list[float], ramp: float, life: float
+) -> None:
     # a ramp-up and a lifetime shared by all: the groups by go-live alone are those of the three rows, in order
     go = np.array(golive)
     timing = _timings(go, np.full(len(go), ramp), np.full(len(go), life))
@@ -608,12 +610,12 @@ def test_timings_with_one_ramp_and_lifetime_are_grouped_as_by_every_row(golive, 
         assert timing.which == slice(None) and timing.bits == columns[:, :1].tobytes()
         return
     first, which = decision._groups(bits)
-    assert timing.which.tobytes() == which.tobytes()
+    assert isinstance(timing.which, np.ndarray) and timing.which.tobytes() == which.tobytes()
     assert timing.bits == columns[:, first].tobytes()
     assert timing.golive.tobytes() == go[first].tobytes()
 
 
-def test_rows_taken_are_those_indexed():
+def test_rows_taken_are_those_indexed() -> None:
     # by take for an array of rows (the same rows, a new array), a view for a slice
     table = np.arange(12.0).reshape(4, 3)
     rows = np.array([3, 0, 3])

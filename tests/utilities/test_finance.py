@@ -205,7 +205,7 @@ def test_one_if_uniform_takes_one_value_only_when_every_bit_agrees():
 
 
 @pytest.mark.parametrize("rows", [1, 2, 450, dx.finance._GATHER_ROWS + 7])  # a C-ordered table: one gather at any size
-def test_at_reads_each_series_at_its_period_whatever_the_layout(rows):
+def test_at_reads_each_series_at_its_period_whatever_the_layout(rows: int) -> None:
     at = dx.finance._at
     rng = np.random.default_rng(3)
     table = rng.normal(size=(rows, 9))
