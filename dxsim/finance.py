@@ -207,10 +207,10 @@ def _at(a: NDArray[np.float64], k: NDArray[np.integer]) -> NDArray[np.float64]:
         rows, periods = a.shape
         if rows >= _GATHER_ROWS and a.strides[0] == 0:  # one series broadcast to every row
             return np.asarray(np.take(a[0], k))
-        if rows >= _GATHER_ROWS and (a.flags.c_contiguous or a.flags.f_contiguous):  # one gather from memory
-            k = k.astype(np.intp)  # a[i, k]: element i x periods + k of C-ordered memory, k x rows + i of Fortran's
-            cell = k + np.arange(0, rows * periods, periods) if a.flags.c_contiguous else k * rows + np.arange(rows)
-            return np.asarray(np.take((a if a.flags.c_contiguous else a.T).reshape(-1), cell))
+        if a.flags.c_contiguous:  # one gather from memory (a[i, k]: element i x periods + k), whatever the rows
+            return a.reshape(-1).take(k + np.arange(0, rows * periods, periods))  # (k as int64: no overflow)
+        if rows >= _GATHER_ROWS and a.flags.f_contiguous:  # one gather from Fortran-ordered memory: k x rows + i
+            return a.T.reshape(-1).take(k.astype(np.intp) * rows + np.arange(rows))
         return np.asarray(a[np.arange(rows), k])  # a pair of index arrays: more instructions for a large table
     return np.asarray(np.take_along_axis(a, k[..., None], axis=-1)[..., 0])
 

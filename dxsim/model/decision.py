@@ -290,7 +290,7 @@ def _screened(
         monthly[maybe] = monthly_rate(hurdle_rate[maybe])
         beyond[maybe] |= monthly[maybe] < 0
     rows = np.flatnonzero(live)
-    offer, first = offer.take(rows), first[rows]
+    offer, first = offer.take(rows), first.take(rows, axis=0)
     rho = monthly[rows] = monthly_rate(hurdle_rate[rows])
     gain, ramp, lifetime, failure = (x[rows] for x in (gain, ramp, lifetime, failure))
     kept, saving, credit = taxed
@@ -449,7 +449,9 @@ def _repaid_by_limit(
     _add_received(received, offer, limit + 1.0)  # what comes in by then, at most
     paid = fixed + offer.internal  # what goes out by then, at least
     if taxed.saving is not None and taxed.credit is not None:
-        received += taxed.saving * np.clip(limit + 1.0 - np.floor(offer.golive), 0.0, np.ceil(lifetime) + 1.0)
+        # the months of saving, clipped as np.clip does, without its wrapper (never -0.0 here; NaN passes)
+        lived = np.minimum(np.maximum(limit + 1.0 - np.floor(offer.golive), 0.0), np.ceil(lifetime) + 1.0)
+        received += taxed.saving * lived
         paid -= taxed.credit * fixed
     short = received - paid < -1e-9 * (received + paid + 1.0)
     return np.asarray(~short | ~(max_payback <= MAX_MONTHS - 2))  # ~(x <= y): NaN too
@@ -470,6 +472,14 @@ def _annuity(rho: NDArray[np.float64], start: NDArray[np.float64], end: NDArray[
 def _each(x: NDArray[np.float64] | float, rows: NDArray[np.int64] | slice) -> NDArray[np.float64] | float:
     """The entries of ``x`` (one per enterprise, or one for all) of the enterprises ``rows``."""
     return x[rows] if isinstance(x, np.ndarray) and x.ndim else x
+
+
+def _taken(x: NDArray[np.float64], rows: NDArray[np.intp] | NDArray[np.int64] | slice) -> NDArray[np.float64]:
+    """``x[rows]`` (along the first axis): the same rows, by ``take`` for an index array, a view for a slice.
+
+    Indexing a table by an array of rows costs numpy several times what ``take`` does.
+    """
+    return x[rows] if isinstance(rows, slice) else x.take(rows, axis=0)
 
 
 def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount: NDArray[np.float64]) -> None:
@@ -512,11 +522,11 @@ class _Timings(NamedTuple):
 
         ``amount`` times the profile of one yuan: the same products.
         """
-        return amount[:, None] * self.profile("ramped" if ramp else "flat", months)[self.which]
+        return amount[:, None] * _taken(self.profile("ramped" if ramp else "flat", months), self.which)
 
     def deduction(self, months: int) -> NDArray[np.float64]:
         """:func:`~dxsim.finance.straight_line` of one yuan over the lifetime from go-live (a row per enterprise, or one)."""
-        return self.profile("deduction", months)[self.which]
+        return _taken(self.profile("deduction", months), self.which)
 
     def profile(self, kind: str, months: int) -> NDArray[np.float64]:
         """The profile of one yuan of each distinct timing over ``months`` months (read only).
@@ -621,13 +631,13 @@ def _timings(
     columns = np.empty((3, len(golive)))
     columns[0], columns[1], columns[2] = golive, ramp, life
     bits = columns.view(np.int64)  # the same bits, the same profiles (-0.0 is not 0.0, nor one NaN another)
-    first: NDArray[np.intp] | slice
     which: NDArray[np.intp] | slice
-    if (bits == bits[:, :1]).all():  # one timing for all
-        first, which = slice(0, 1), slice(None)
-    else:
-        first, which = _groups(bits)
-    distinct = columns[:, first]
+    alike = bits == bits[:, :1]
+    if alike.all():  # one timing for all
+        which, distinct = slice(None), columns[:, :1]
+    else:  # a ramp-up and a lifetime for all (one industry's, or every industry's alike): by go-live alone
+        first, which = _groups(bits[:1] if alike[1:].all() else bits)
+        distinct = columns.take(first, axis=1)
     golive, ramp, life = distinct
     return _Timings(golive, ramp, life, which, distinct.tobytes())
 
@@ -640,7 +650,7 @@ def _groups(bits: NDArray[np.int64]) -> tuple[NDArray[np.intp], NDArray[np.intp]
     :func:`numpy.unique` of the columns as bytes.
     """
     order = np.lexsort(bits)
-    ranked = bits[:, order]
+    ranked = bits.take(order, axis=1)
     new = np.empty(len(order), dtype=bool)  # where a distinct column starts among the sorted ones
     new[:1] = True
     np.any(ranked[:, 1:] != ranked[:, :-1], axis=0, out=new[1:])
@@ -721,7 +731,7 @@ def _flows(
         revenue = None if offer.monthly_revenue is None else offer.monthly_revenue[rows]
         paid_ok, paid_fail = expected_payments(offer.scheme, offer.owed[rows], months, golive, g, revenue)
     else:  # the fixed part alone: its months only (zeros after them, which change nothing they are taken from)
-        paid_ok = paid_fail = first[rows]
+        paid_ok = paid_fail = _taken(first, rows)
     subscription = np.asarray(_each(offer.subscription, rows))
     if np.count_nonzero(subscription > 0):
         paid_ok = _full(paid_ok, months) + timing.gain(subscription, months, ramp=False)  # the solution's fees
@@ -791,8 +801,8 @@ def _net_of_tax(
         g = timing.gain(amount, months) if g is None else g
         due = _taxes(tax, rows, g, timing.deduction(months), None, inside, paid, received)
     else:
-        g = amount[:, None] * columns.ramped[timing.which]
-        due = _taxes(tax, rows, g, columns.deduction[timing.which], columns.months, inside, paid, received)
+        g = amount[:, None] * _taken(columns.ramped, timing.which)
+        due = _taxes(tax, rows, g, _taken(columns.deduction, timing.which), columns.months, inside, paid, received)
     np.subtract(g, due[0], out=due[0])
     return due, None if columns is None else columns.runs
 
@@ -807,9 +817,8 @@ def _windows(scheme: PaymentScheme, max_payback: NDArray[np.float64], horizon: i
     reach = np.where(np.isfinite(max_payback), np.ceil(max_payback) + 2, MAX_MONTHS)
     longest = reach.max(initial=-np.inf)  # -inf: no enterprise
     months = int(max(min(MAX_MONTHS, max(horizon, longest)), fixed_months(scheme)))
-    own = reach
+    own = reach  # (not cut to the months: a month of the schedule is inside the window the same way)
     np.maximum(own, horizon, out=own)
-    np.minimum(own, months, out=own)
     return months, np.arange(months) < own[:, None]
 
 

@@ -131,6 +131,8 @@ def most_paid(scheme: PaymentScheme, owed: NDArray[np.float64]) -> NDArray[np.fl
     [150.0]
     """
     a = np.asarray(owed, dtype=np.float64)
+    if isinstance(scheme, Upfront | Installments):  # no deferred part: all of it, as it is
+        return a
     fixed = a - deferred_owed(scheme, a)
     if isinstance(scheme, RevenueShare | Hybrid):
         return np.asarray(fixed + scheme.cap_multiple * deferred_owed(scheme, a))

@@ -592,6 +592,41 @@ def test_groups_are_the_distinct_columns(keys):
     assert len({tuple(col) for col in distinct.T}) == distinct.shape[1] == len(np.unique(bits, axis=1).T)
 
 
+@SETTINGS
+@given(
+    golive=st.lists(st.sampled_from([0.0, -0.0, 1.5, 2.25, 7.0, np.inf]), min_size=2, max_size=12),
+    ramp=st.sampled_from([0.0, 6.0]),
+    life=st.sampled_from([12.0, 60.0]),
+)
+def test_timings_with_one_ramp_and_lifetime_are_grouped_as_by_every_row(
+    golive: list[float], ramp: float, life: float
+) -> None:
+    # a ramp-up and a lifetime shared by all: the groups by go-live alone are those of the three rows, in order
+    go = np.array(golive)
+    timing = _timings(go, np.full(len(go), ramp), np.full(len(go), life))
+    columns = np.array([go, np.full(len(go), ramp), np.full(len(go), life)])
+    bits = columns.view(np.int64)
+    if (bits == bits[:, :1]).all():
+        assert timing.which == slice(None) and timing.bits == columns[:, :1].tobytes()
+        return
+    first, which = decision._groups(bits)
+    assert isinstance(timing.which, np.ndarray) and timing.which.tobytes() == which.tobytes()
+    assert timing.bits == columns[:, first].tobytes()
+    assert timing.golive.tobytes() == go[first].tobytes()
+
+
+def test_rows_taken_are_those_indexed() -> None:
+    # by take for an array of rows (the same rows, a new array), a view for a slice
+    table = np.arange(12.0).reshape(4, 3)
+    rows = np.array([3, 0, 3])
+    got = decision._taken(table, rows)
+    assert got.tobytes() == table[rows].tobytes() and got.shape == (3, 3)
+    got[0, 0] = -1.0
+    assert table[3, 0] == 9.0
+    view = decision._taken(table, slice(1, 3))
+    assert np.shares_memory(view, table) and view.tobytes() == table[1:3].tobytes()
+
+
 def test_money_added_at_its_month_lands_in_its_month_inside_the_window():
     flows = np.zeros((2, 2, 4))
     decision._add_at_month(flows, np.array([1.0, 9.0]), np.array([0.0, -0.0]))

@@ -204,10 +204,10 @@ def test_one_if_uniform_takes_one_value_only_when_every_bit_agrees():
     assert one_if_uniform(same, 10) is same  # a small grid: as given
 
 
-def test_at_reads_each_series_at_its_period_whatever_the_layout():
+@pytest.mark.parametrize("rows", [1, 2, 450, dx.finance._GATHER_ROWS + 7])  # a C-ordered table: one gather at any size
+def test_at_reads_each_series_at_its_period_whatever_the_layout(rows: int) -> None:
     at = dx.finance._at
     rng = np.random.default_rng(3)
-    rows = dx.finance._GATHER_ROWS + 7  # a large table: one gather
     table = rng.normal(size=(rows, 9))
     k = rng.integers(0, 9, size=rows).astype(np.int16)
     expected = table[np.arange(rows), k]
