@@ -8,11 +8,12 @@ way into arrays that the month's end and the results read whole; so do the
 programme's commitments per platform, the payments and write-offs that
 reduce the platforms' receivables (:attr:`~dxsim.model.platform.Receivables.reduced`)
 and the cells of their queues that :attr:`~dxsim.model.platform.Occupancy.waiting`
-reads (what is owed per platform, the solutions in use and the platforms'
-deployments are counted in Python lists instead: a list's item costs less
-than a cell, where nothing reads the counts as an array at each change).
-The other way, a list of Python floats becomes an array by packing its
-doubles (:func:`packed_floats`).
+reads (what is owed per platform, the solutions in use, the adoptions and
+renewals signed and the platforms' deployments are counted in Python lists
+instead: a list's item costs less than a cell, where nothing reads the
+counts as an array at each change; :class:`MonthRows` copies a month's row of
+such a list to its array as the month closes).  The other way, a list of
+Python floats becomes an array by packing its doubles (:func:`packed_floats`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import cast
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["cells", "flat_cells", "float_packer", "packed_floats"]
+__all__ = ["MonthRows", "cells", "flat_cells", "float_packer", "packed_floats"]
 
 
 def cells(a: NDArray[np.float64]) -> memoryview[float]:
@@ -58,6 +59,47 @@ def flat_cells(a: NDArray[np.float64]) -> memoryview[float]:
     (np.float64(1.5), 6)
     """
     return cells(a).cast("B").cast("d")
+
+
+class MonthRows:
+    """Counts per month and column kept as a list of Python floats, each month's row copied to their array as it closes.
+
+    :attr:`cells` holds the array's values in C order (month m, column i at
+    m x :attr:`width` + i): one contract at a time adds to an item of a
+    list for less than to a cell of an array (``list[k] += 1.0`` against a
+    memoryview's cell: about a third of the instructions), with the same
+    double-precision arithmetic.  :meth:`close` copies month m's row to the
+    array (the same doubles); the array is read only where its rows are
+    closed months', and no one writes a closed month's row of the list.
+
+    Parameters
+    ----------
+    rows : array, shape (months, columns)
+        The float64 array the rows are copied to (its values so far are the list's start).
+
+    Examples
+    --------
+    >>> a = np.zeros((3, 2))
+    >>> counts = MonthRows(a)
+    >>> counts.cells[1 * 2 + 0] += 1.0
+    >>> float(a[1, 0])
+    0.0
+    >>> counts.close(1)
+    >>> a[1].tolist()
+    [1.0, 0.0]
+    """
+
+    __slots__ = ("cells", "rows", "width")
+
+    def __init__(self, rows: NDArray[np.float64]) -> None:
+        self.cells: list[float] = rows.ravel().tolist()
+        self.rows = rows
+        self.width: int = rows.shape[1]
+
+    def close(self, month: int) -> None:
+        """Month ``month`` closes: copy its row of :attr:`cells` to :attr:`rows`."""
+        width = self.width
+        self.rows[month] = self.cells[month * width : (month + 1) * width]
 
 
 #: Lists of at least this many floats become arrays by packing their doubles (:func:`packed_floats`).

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from dxsim.model.acceptance import Assessments, assessment
 from dxsim.model.applications import Application, Refused, Signed, SignOutcome, Waits
-from dxsim.model.cells import flat_cells
+from dxsim.model.cells import MonthRows
 from dxsim.model.contracts import ContractBook, split_one
 from dxsim.model.decisions import APPLIED, REJECTED
 from dxsim.model.demand import Admission, Offers, WorkingCapital
@@ -218,13 +218,15 @@ class LiveContracts:
         self.receivables = receivables
         self.industry = industry
         self.rules = rules
-        #: ``in_use`` changed one contract at a time as a list of Python floats, its cells in C order (month
-        #: m, industry i at m x :attr:`industries` + i): a list's item costs less than an array's cell, and
-        #: one index less than a pair.  A month's row is copied to the array as the month closes
-        #: (:meth:`month_closed`): what is read of it (the months before one's start, the results) is of
-        #: closed months, and no contract changes a closed month's row (it goes live now, ends later).
-        self.in_use: list[float] = in_use.ravel().tolist()
-        self._in_use_rows = in_use
+        #: The counts kept as lists of Python floats whose month's rows are copied to their arrays as each
+        #: month closes (:meth:`month_closed`): ``in_use`` first, then those signing adds (the adoptions
+        #: and renewals signed, :class:`Contracting`).  What is read of them (of ``in_use`` the months
+        #: before one's start; the results) is of closed months, and no contract changes a closed month's
+        #: row (it goes live now, ends later; it signs now).
+        self.rows = [MonthRows(in_use)]
+        #: ``in_use`` changed one contract at a time (:class:`~dxsim.model.cells.MonthRows`), its cells in C
+        #: order (month m, industry i at m x :attr:`industries` + i): one index costs less than a pair.
+        self.in_use: list[float] = self.rows[0].cells
         self.industries = in_use.shape[1]
         self.realised = realised_share(quality)
         self.renewals = renewals
@@ -282,15 +284,15 @@ class LiveContracts:
                 in_use[end * width + i] -= 1.0
 
     def month_closed(self, month: int) -> None:
-        """Month ``month`` closes: its row of ``in_use``; settle the contracts gone live in it now if the run reads them monthly (:attr:`monthly`).
+        """Month ``month`` closes: its row of each of :attr:`rows`; settle the contracts gone live in it now if the run reads them monthly (:attr:`monthly`).
 
         Otherwise they wait for the run's end (:meth:`settle` then writes
         the same ledger entries in the same order: each schedule is written
         contract by contract, in the order the contracts went live, and no
         other schedule comes between them).
         """
-        width = self.industries
-        self._in_use_rows[month] = self.in_use[month * width : (month + 1) * width]
+        for rows in self.rows:
+            rows.close(month)
         if self.monthly:
             self.settle()
 
@@ -386,10 +388,11 @@ class SignOutlets:
         When the last batch's window closes (months; -inf without batches):
         from then on no batch is open (:meth:`~dxsim.model.programme.ProgrammeState.batch_at`
         answers None), so a signing asks no more.
-    tallies : tuple of memoryview
+    tallies : tuple of list of float
         The adoptions and the renewals signed, per month and industry, each
-        as one row of cells in C order (month m, industry i at m x
-        ``industries`` + i): a renewal's is ``tallies[True]``.
+        a list of Python floats in C order (month m, industry i at m x
+        ``industries`` + i; :attr:`MonthRows.cells <dxsim.model.cells.MonthRows.cells>`,
+        copied to the counts' arrays as each month closes): a renewal's is ``tallies[True]``.
     industries : int
         The number of industries (the width of a month's row of cells).
     internal : list of (float, float)
@@ -401,7 +404,7 @@ class SignOutlets:
     applicants: ApplicantLog
     discount_shares: tuple[float, float]
     windows_end: float
-    tallies: tuple[memoryview[float], memoryview[float]]
+    tallies: tuple[list[float], list[float]]
     industries: int
     internal: list[tuple[float, float]]
 
@@ -412,10 +415,10 @@ class SignOutlets:
         applicants: ApplicantLog,
         rules: ContractRules,
         programme: ProgrammeState,
-        counts: dict[str, memoryview[float]],
+        counts: dict[str, list[float]],
         live: LiveContracts,
     ) -> SignOutlets:
-        """The outlets of a replication's signing under ``rules`` and ``programme``, counting in ``counts`` (cells).
+        """The outlets of a replication's signing under ``rules`` and ``programme``, counting in ``counts`` (lists of floats).
 
         The industries and their internal costs are those of ``live`` (:attr:`LiveContracts.per_industry`).
         """
@@ -503,9 +506,12 @@ class Contracting:
         self.ledger = ledger
         self.grants = grants
         self.live = live
-        # the counts it writes, one contract at a time, on Python floats, each as one row of cells in C order
-        # (month m, industry i at m x live.industries + i, as :attr:`LiveContracts.in_use`)
-        self.counts = {name: flat_cells(counts[name]) for name in ("adoptions", "renewals", "lighthouses")}
+        # the counts it writes, one contract at a time, as lists of Python floats in C order (month m, industry
+        # i at m x live.industries + i, as :attr:`LiveContracts.in_use`), whose month's rows are copied to
+        # their arrays as each month closes (:attr:`LiveContracts.rows`): each is written in its month
+        rows = {name: MonthRows(counts[name]) for name in ("adoptions", "renewals", "lighthouses")}
+        live.rows.extend(rows.values())
+        self.counts = {name: month_rows.cells for name, month_rows in rows.items()}
         #: The assessments' records, written at each month's close.
         self.assessments = Assessments(
             env, register.book, register.apps, admission, evidence, counts["accepted"], rules.acceptance_level

@@ -214,7 +214,7 @@ def test_in_use_is_counted_in_a_list_and_each_month_s_row_copied_as_it_closes():
     # no contract changes a closed month's row, so the array's rows, copied at each close, are the list's
     world = World(dx.load_scenario("small").with_overrides({"horizon_months": 36}), replication_key(3, 1))
     live = world.live
-    rows = live._in_use_rows
+    rows = live.rows[0].rows
     close = world.driver.close_month
     closed = []
 
@@ -229,6 +229,104 @@ def test_in_use_is_counted_in_a_list_and_each_month_s_row_copied_as_it_closes():
     world.run()
     assert closed == list(range(36))
     assert rows[:36].any() and (np.reshape(live.in_use, rows.shape) == rows).all()
+
+
+class _Watched(np.ndarray):
+    """A count's array that calls ``seen(self, key)`` before each read of it: an item or slice, a ufunc, a numpy function."""
+
+    name: str
+    seen: typing.Callable[[_Watched, typing.Any], None]
+
+    def __getitem__(self, key: typing.Any) -> typing.Any:
+        self.seen(self, key)
+        return np.asarray(self)[key]
+
+    def __array_ufunc__(self, ufunc: typing.Any, method: str, *inputs: typing.Any, **kwargs: typing.Any) -> typing.Any:
+        self.seen(self, slice(None))
+        plain = [np.asarray(x) if isinstance(x, _Watched) else x for x in inputs]
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+    def __array_function__(
+        self, func: typing.Any, types: typing.Any, args: typing.Any, kwargs: typing.Any
+    ) -> typing.Any:
+        self.seen(self, slice(None))
+        plain = [np.asarray(x) if isinstance(x, _Watched) else x for x in args]
+        return func(*plain, **kwargs)
+
+
+@pytest.mark.parametrize("read_while_signing", [False, True])
+def test_counts_signing_writes_as_lists_are_never_read_stale(
+    monkeypatch: pytest.MonkeyPatch, read_while_signing: bool
+) -> None:
+    """Adoptions, renewals and lighthouses are counted in lists whose month's rows are copied as the month closes.
+
+    Every read of their arrays (an item, a slice, a ufunc or numpy function of the whole) must see what
+    the lists hold: it does, since only closed months are read.  The check is shown to catch a stale
+    read: one of the adoptions' array after each signing (``read_while_signing``) sees it.
+    """
+    from dxsim.model.cells import MonthRows
+    from dxsim.model.driver import MonthlySeries
+
+    names = ("adoptions", "renewals", "lighthouses")
+    stale: list[tuple[str, float]] = []
+    reads = dict.fromkeys(names, 0)
+    holder: dict[str, World] = {}
+
+    closing = [False]
+
+    def seen(array: _Watched, key: typing.Any) -> None:
+        if closing[0]:  # numpy reads a subclass's row through __getitem__ to write it: the close writes it
+            return
+        listed = np.reshape(holder["world"].contracting.counts[array.name], array.shape)
+        reads[array.name] += 1
+        if np.asarray(array)[key].tobytes() != listed[key].tobytes():
+            stale.append((array.name, holder["world"].env.now))
+
+    zeros = MonthlySeries.zeros
+
+    def watched_zeros(months: int, industries: int, platforms: int) -> MonthlySeries:
+        series = zeros(months, industries, platforms)
+        for name in names:
+            array = series.counts[name].view(_Watched)
+            array.name, array.seen = name, seen
+            series.counts[name] = array
+        return series
+
+    close = MonthRows.close
+
+    def watched_close(rows: MonthRows, month: int) -> None:
+        closing[0] = True
+        try:
+            close(rows, month)
+        finally:
+            closing[0] = False
+
+    monkeypatch.setattr(MonthlySeries, "zeros", staticmethod(watched_zeros))
+    monkeypatch.setattr(MonthRows, "close", watched_close)
+    world = World(dx.load_scenario("city-pilot-east"), replication_key(3, 1))
+    holder["world"] = world
+    assert all(isinstance(world.series.counts[name], _Watched) for name in names)
+    if read_while_signing:
+        sign = world.contracting.try_sign
+
+        def sign_and_read(app: typing.Any) -> SignOutcome:
+            outcome = sign(app)
+            world.series.counts["adoptions"].sum()  # a read mid-month: not the list's
+            return outcome
+
+        world.contracting.try_sign = sign_and_read  # type: ignore[method-assign]
+    result = world.run()
+    if read_while_signing:
+        assert stale and {name for name, _ in stale} == {"adoptions"}
+        return
+    assert not stale
+    assert reads["adoptions"] and reads["renewals"] and reads["lighthouses"]  # the results, and the clock's lighthouses
+    for name in names:  # every row closed: the arrays are the lists
+        assert np.asarray(world.series.counts[name]).tobytes() == np.array(world.contracting.counts[name]).tobytes()
+    book = world.register.book.arrays()
+    assert result.monthly["adoptions"].sum() == (book["renewal"] == 0).sum() > 0
+    assert result.monthly["renewals"].sum() == (book["renewal"] == 1).sum() > 0
+    assert result.monthly["lighthouses"][-1].sum() == book["lighthouse"].sum() > 0
 
 
 @pytest.mark.parametrize("contingent", [True, False])
