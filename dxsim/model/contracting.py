@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from dxsim.model.acceptance import Assessments, assessment
 from dxsim.model.applications import Application, Refused, Signed, SignOutcome, Waits
-from dxsim.model.cells import MonthRows
+from dxsim.model.cells import MonthRows, flat_cells
 from dxsim.model.contracts import ContractBook, split_one
 from dxsim.model.decisions import APPLIED, REJECTED
 from dxsim.model.demand import Admission, Offers, WorkingCapital
@@ -218,12 +218,11 @@ class LiveContracts:
         self.receivables = receivables
         self.industry = industry
         self.rules = rules
-        #: What is closed as each month closes (:meth:`month_closed`): the counts kept as lists of Python
-        #: floats, whose month's rows are copied to their arrays, ``in_use`` first, then those signing adds
-        #: (the adoptions, renewals and lighthouses, :class:`Contracting`); and the applicants turned away
-        #: at signing, who join the population's rejecters (:class:`TurnedAway`).  What is read of the
-        #: counts (of ``in_use`` the months before one's start; the results) is of closed months, and no
-        #: contract changes a closed month's row (it goes live now, ends later; it signs now).
+        #: What is closed as each month closes (:meth:`month_closed`): ``in_use``, kept as a list of Python
+        #: floats whose month's row is copied to its array (what is read of it, the months before one's
+        #: start and the results, is of closed months, and no contract changes a closed month's row: it
+        #: goes live now, ends later); then the applicants turned away at signing, who join the
+        #: population's rejecters (:class:`TurnedAway`, added by :class:`Contracting`).
         in_use_rows = MonthRows(in_use)
         self.at_close: list[MonthRows | TurnedAway] = [in_use_rows]
         #: ``in_use`` changed one contract at a time (:class:`~dxsim.model.cells.MonthRows`), its cells in C
@@ -430,11 +429,10 @@ class SignOutlets:
         When the last batch's window closes (months; -inf without batches):
         from then on no batch is open (:meth:`~dxsim.model.programme.ProgrammeState.batch_at`
         answers None), so a signing asks no more.
-    tallies : tuple of list of float
+    tallies : tuple of memoryview
         The adoptions and the renewals signed, per month and industry, each
-        a list of Python floats in C order (month m, industry i at m x
-        ``industries`` + i; :attr:`MonthRows.cells <dxsim.model.cells.MonthRows.cells>`,
-        copied to the counts' arrays as each month closes): a renewal's is ``tallies[True]``.
+        as one row of cells in C order (month m, industry i at m x
+        ``industries`` + i): a renewal's is ``tallies[True]``.
     industries : int
         The number of industries (the width of a month's row of cells).
     internal : list of (float, float)
@@ -446,7 +444,7 @@ class SignOutlets:
     applicants: ApplicantLog
     discount_shares: tuple[float, float]
     windows_end: float
-    tallies: tuple[list[float], list[float]]
+    tallies: tuple[memoryview[float], memoryview[float]]
     industries: int
     internal: list[tuple[float, float]]
 
@@ -457,10 +455,10 @@ class SignOutlets:
         applicants: ApplicantLog,
         rules: ContractRules,
         programme: ProgrammeState,
-        counts: dict[str, list[float]],
+        counts: dict[str, memoryview[float]],
         live: LiveContracts,
     ) -> SignOutlets:
-        """The outlets of a replication's signing under ``rules`` and ``programme``, counting in ``counts`` (lists of floats).
+        """The outlets of a replication's signing under ``rules`` and ``programme``, counting in ``counts`` (cells).
 
         The industries and their internal costs are those of ``live`` (:attr:`LiveContracts.per_industry`).
         """
@@ -548,12 +546,9 @@ class Contracting:
         self.ledger = ledger
         self.grants = grants
         self.live = live
-        # the counts it writes, one contract at a time, as lists of Python floats in C order (month m, industry
-        # i at m x live.industries + i, as :attr:`LiveContracts.in_use`), whose month's rows are copied to
-        # their arrays as each month closes (:attr:`LiveContracts.rows`): each is written in its month
-        rows = {name: MonthRows(counts[name]) for name in ("adoptions", "renewals", "lighthouses")}
-        live.at_close.extend(rows.values())
-        self.counts = {name: month_rows.cells for name, month_rows in rows.items()}
+        # the counts it writes, one contract at a time, on Python floats, each as one row of cells in C order
+        # (month m, industry i at m x live.industries + i, as :attr:`LiveContracts.in_use`)
+        self.counts = {name: flat_cells(counts[name]) for name in ("adoptions", "renewals", "lighthouses")}
         #: The assessments' records, written at each month's close.
         self.assessments = Assessments(
             env, register.book, register.apps, admission, evidence, counts["accepted"], rules.acceptance_level
@@ -563,7 +558,7 @@ class Contracting:
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
         )
         self.outlets = SignOutlets.of(TurnedAway(population), applicants, rules, programme, self.counts, live)
-        live.at_close.append(self.outlets.turned_away)  # after the counts: the order changes nothing
+        live.at_close.append(self.outlets.turned_away)  # after in_use's row (the order changes nothing)
 
     # ------------------------------------------------------------- signing
     def try_sign(self, app: Application) -> SignOutcome:

@@ -55,3 +55,18 @@ def test_month_rows_start_from_the_array_and_copy_one_closed_row_each_time() -> 
     for m in (0, 1, 3):
         rows.close(m)
     assert a.tobytes() == np.array(rows.cells).reshape(4, 3).tobytes()
+
+
+def test_month_rows_copy_the_doubles_numpy_would_and_refuse_other_arrays() -> None:
+    a = np.zeros((2, 5))
+    rows = MonthRows(a)
+    special = [0.1, -0.0, float("nan"), float("-inf"), 5e-324]
+    rows.cells[5:] = special
+    rows.close(1)
+    expected = np.zeros((2, 5))
+    expected[1] = special
+    assert a.tobytes() == expected.tobytes()  # bit for bit: -0.0, NaN and a subnormal included
+    with pytest.raises(TypeError):
+        MonthRows(np.zeros((3, 4)).T)  # not in C order
+    with pytest.raises(TypeError):
+        MonthRows(np.zeros((3, 4), dtype=np.float32))
