@@ -11,6 +11,7 @@ import pytest
 import dxsim as dx
 from dxsim.model import contracting
 from dxsim.model.applications import Refusal, Refused, Signed, SignOutcome, Waits
+from dxsim.model.cells import MonthRows
 from dxsim.model.contracting import SETTLE_BLOCK
 from dxsim.model.world import World
 from dxsim.random import replication_key
@@ -214,7 +215,9 @@ def test_in_use_is_counted_in_a_list_and_each_month_s_row_copied_as_it_closes():
     # no contract changes a closed month's row, so the array's rows, copied at each close, are the list's
     world = World(dx.load_scenario("small").with_overrides({"horizon_months": 36}), replication_key(3, 1))
     live = world.live
-    rows = live.at_close[0].rows
+    in_use = live.at_close[0]
+    assert isinstance(in_use, MonthRows)  # in_use's rows first
+    rows = in_use.rows
     close = world.driver.close_month
     closed = []
 
