@@ -10,9 +10,10 @@ reduce the platforms' receivables (:attr:`~dxsim.model.platform.Receivables.redu
 and the cells of their queues that :attr:`~dxsim.model.platform.Occupancy.waiting`
 reads (what is owed per platform, the solutions in use and the platforms'
 deployments are counted in Python lists instead: a list's item costs less
-than a cell, where nothing reads the counts as an array at each change).
-The other way, a list of Python floats becomes an array by packing its
-doubles (:func:`packed_floats`).
+than a cell, where nothing reads the counts as an array at each change;
+:class:`MonthRows` copies a month's row of such a list to its array as the
+month closes).  The other way, a list of Python floats becomes an array by
+packing its doubles (:func:`packed_floats`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import cast
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["cells", "flat_cells", "float_packer", "packed_floats"]
+__all__ = ["MonthRows", "cells", "flat_cells", "float_packer", "packed_floats"]
 
 
 def cells(a: NDArray[np.float64]) -> memoryview[float]:
@@ -58,6 +59,52 @@ def flat_cells(a: NDArray[np.float64]) -> memoryview[float]:
     (np.float64(1.5), 6)
     """
     return cells(a).cast("B").cast("d")
+
+
+class MonthRows:
+    """Counts per month and column kept as a list of Python floats, each month's row copied to their array as it closes.
+
+    :attr:`cells` holds the array's values in C order (month m, column i at
+    m x :attr:`width` + i): one contract at a time adds to an item of a
+    list for less than to a cell of an array, with the same double-precision
+    arithmetic.  :meth:`close` packs month m's row into the array's memory
+    (the same doubles, as ``rows[m] = cells[...]`` converts them, for a
+    fraction of numpy's conversion of a list); the array is read only where
+    its rows are closed months', and no one writes a closed month's row of
+    the list.
+
+    Parameters
+    ----------
+    rows : array, shape (months, columns)
+        The C-ordered float64 array the rows are copied to (its values so far are the list's start).
+
+    Examples
+    --------
+    >>> a = np.zeros((3, 2))
+    >>> counts = MonthRows(a)
+    >>> counts.cells[1 * 2 + 0] += 1.0
+    >>> float(a[1, 0])
+    0.0
+    >>> counts.close(1)
+    >>> a[1].tolist()
+    [1.0, 0.0]
+    """
+
+    __slots__ = ("_memory", "_row", "cells", "rows", "width")
+
+    def __init__(self, rows: NDArray[np.float64]) -> None:
+        if rows.dtype != np.float64 or not rows.flags.c_contiguous:
+            raise TypeError("month rows of a C-ordered float64 array")
+        self.cells: list[float] = rows.ravel().tolist()
+        self.rows = rows
+        self.width: int = rows.shape[1]
+        self._row = struct.Struct(f"{self.width}d")  # one row's doubles, native (the array's own layout)
+        self._memory = rows.data  # the array's memory, which the rows are packed into
+
+    def close(self, month: int) -> None:
+        """Month ``month`` closes: copy its row of :attr:`cells` to :attr:`rows` (packed into the array's memory)."""
+        width = self.width
+        self._row.pack_into(self._memory, month * self._row.size, *self.cells[month * width : (month + 1) * width])
 
 
 #: Lists of at least this many floats become arrays by packing their doubles (:func:`packed_floats`).

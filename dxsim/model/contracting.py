@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from dxsim.model.acceptance import Assessments, assessment
 from dxsim.model.applications import Application, Refused, Signed, SignOutcome, Waits
-from dxsim.model.cells import flat_cells
+from dxsim.model.cells import MonthRows, flat_cells
 from dxsim.model.contracts import ContractBook, split_one
 from dxsim.model.decisions import APPLIED, REJECTED
 from dxsim.model.demand import Admission, Offers, WorkingCapital
@@ -219,13 +219,16 @@ class LiveContracts:
         self.receivables = receivables
         self.industry = industry
         self.rules = rules
-        #: ``in_use`` changed one contract at a time as a list of Python floats, its cells in C order (month
-        #: m, industry i at m x :attr:`industries` + i): a list's item costs less than an array's cell, and
-        #: one index less than a pair.  A month's row is copied to the array as the month closes
-        #: (:meth:`month_closed`): what is read of it (the months before one's start, the results) is of
-        #: closed months, and no contract changes a closed month's row (it goes live now, ends later).
-        self.in_use: list[float] = in_use.ravel().tolist()
-        self._in_use_rows = in_use
+        #: What is closed as each month closes (:meth:`month_closed`): ``in_use``, kept as a list of Python
+        #: floats whose month's row is copied to its array (what is read of it, the months before one's
+        #: start and the results, is of closed months, and no contract changes a closed month's row: it
+        #: goes live now, ends later); then the applicants turned away at signing, who join the
+        #: population's rejecters (:class:`TurnedAway`, added by :class:`Contracting`).
+        in_use_rows = MonthRows(in_use)
+        self.at_close: list[MonthRows | TurnedAway] = [in_use_rows]
+        #: ``in_use`` changed one contract at a time (:class:`~dxsim.model.cells.MonthRows`), its cells in C
+        #: order (month m, industry i at m x :attr:`industries` + i): one index costs less than a pair.
+        self.in_use: list[float] = in_use_rows.cells
         self.industries = in_use.shape[1]
         self.realised = realised_share(quality)
         self.renewals = renewals
@@ -285,15 +288,15 @@ class LiveContracts:
                 in_use[end * width + i] -= 1.0
 
     def month_closed(self, month: int) -> None:
-        """Month ``month`` closes: its row of ``in_use``; settle the contracts gone live in it now if the run reads them monthly (:attr:`monthly`).
+        """Month ``month`` closes: close each of :attr:`at_close`; settle the contracts gone live in it now if the run reads them monthly (:attr:`monthly`).
 
         Otherwise they wait for the run's end (:meth:`settle` then writes
         the same ledger entries in the same order: each schedule is written
         contract by contract, in the order the contracts went live, and no
         other schedule comes between them).
         """
-        width = self.industries
-        self._in_use_rows[month] = self.in_use[month * width : (month + 1) * width]
+        for closing in self.at_close:
+            closing.close(month)
         if self.monthly:
             self.settle()
 
@@ -371,14 +374,54 @@ _BUDGET = Refused("budget")
 _UNWILLING = Refused("unwilling")
 
 
+class TurnedAway:
+    """The applicants turned away at signing in the month: they join the population's rejecters as the month closes.
+
+    The population's pool of rejecters is taken only as a month begins
+    (:meth:`~dxsim.model.population.Population.step`), after the month
+    before has closed, and keeps its entries in the order they joined: the
+    month's considerers' rejecters first (they join as it begins), then
+    those turned away, one after the other.  So one join of the month's
+    turned away, in the order they were turned away, as it closes
+    (:meth:`close`, from :meth:`LiveContracts.month_closed`) gives the pool
+    the same entries in the same order as a join of each as it was turned
+    away, without five arrays and a :class:`~dxsim.model.population.Considerers`
+    made for each.
+
+    Parameters
+    ----------
+    population : Population
+        The enterprises (those turned away consider again later).
+    """
+
+    __slots__ = ("population", "rows")
+
+    def __init__(self, population: Population) -> None:
+        self.population = population
+        #: Those turned away since the last close, in order: enterprise, industry, time (months), threshold, attempt.
+        self.rows: list[tuple[int, int, float, float, int]] = []
+
+    def close(self, month: int) -> None:
+        """Month ``month`` closes: those turned away in it join the population's rejecters, in order (one join)."""
+        if not self.rows:
+            return
+        enterprise, industry, time, threshold, attempt = zip(*self.rows, strict=True)
+        self.rows = []
+        self.population.reconsider(
+            Considerers(
+                np.array(enterprise), np.array(industry), np.array(time), np.array(threshold), np.array(attempt)
+            )
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class SignOutlets:
     """What signing reads besides the contract's terms, read once per replication.
 
     Attributes
     ----------
-    population : Population
-        The enterprises (those turned away consider again later).
+    turned_away : TurnedAway
+        The applicants turned away in the month (they consider again later).
     applicants : ApplicantLog
         Where the applicants that count on a batch's money are recorded.
     discount_shares : tuple of float
@@ -400,7 +443,7 @@ class SignOutlets:
         and fixed (yuan), as Python floats.
     """
 
-    population: Population
+    turned_away: TurnedAway
     applicants: ApplicantLog
     discount_shares: tuple[float, float]
     windows_end: float
@@ -411,7 +454,7 @@ class SignOutlets:
     @classmethod
     def of(
         cls,
-        population: Population,
+        turned_away: TurnedAway,
         applicants: ApplicantLog,
         rules: ContractRules,
         programme: ProgrammeState,
@@ -423,7 +466,7 @@ class SignOutlets:
         The industries and their internal costs are those of ``live`` (:attr:`LiveContracts.per_industry`).
         """
         return cls(
-            population,
+            turned_away,
             applicants,
             (rules.discount_share(False), rules.discount_share(True)),
             float(programme.closes.max()) if len(programme.closes) else -np.inf,
@@ -517,7 +560,8 @@ class Contracting:
         self.lighthouses = Lighthouses(
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
         )
-        self.outlets = SignOutlets.of(population, applicants, rules, programme, self.counts, live)
+        self.outlets = SignOutlets.of(TurnedAway(population), applicants, rules, programme, self.counts, live)
+        live.at_close.append(self.outlets.turned_away)  # after in_use's row (the order changes nothing)
 
     # ------------------------------------------------------------- signing
     def try_sign(self, app: Application) -> SignOutcome:
@@ -606,16 +650,8 @@ class Contracting:
         return bool(decision.adopt[0])
 
     def _turn_away(self, app: Application) -> None:
-        """``app`` goes back to the population, to consider again later."""
-        self.outlets.population.reconsider(
-            Considerers(
-                np.array([app.enterprise]),
-                np.array([app.industry]),
-                np.array([app.time]),
-                np.array([app.threshold]),
-                np.array([app.attempt]),
-            )
-        )
+        """``app`` goes back to the population, to consider again later (it joins as the month closes: :class:`TurnedAway`)."""
+        self.outlets.turned_away.rows.append((app.enterprise, app.industry, app.time, app.threshold, app.attempt))
 
     def _sign(self, app: Application, grants: tuple[Grant, ...], now: float, month: int) -> int:
         """Register the contract of ``app`` with ``grants`` signed ``now``, in ``month``; write what is paid then; return its id."""

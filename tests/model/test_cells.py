@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dxsim.model.cells import _PACK_FROM, cells, flat_cells, float_packer, packed_floats
+from dxsim.model.cells import _PACK_FROM, MonthRows, cells, flat_cells, float_packer, packed_floats
 
 
 def test_flat_cells_write_the_array_at_row_major_positions() -> None:
@@ -37,3 +37,36 @@ def test_floats_are_the_array_of_the_list(n: int) -> None:
     assert got.dtype == np.float64 and got.shape == (n,)
     assert got.tobytes() == expected.tobytes()  # bit for bit: -0.0 and NaN included
     assert (float_packer(n) is None) == (n < _PACK_FROM)  # a few by np.array, more packed
+
+
+def test_month_rows_start_from_the_array_and_copy_one_closed_row_each_time() -> None:
+    a = np.arange(12.0).reshape(4, 3) - 4.0  # its values so far: the list's start
+    rows = MonthRows(a)
+    assert rows.cells == a.ravel().tolist() and rows.width == 3 and rows.rows is a
+    before = a.copy()
+    for m in range(4):
+        for i in range(3):
+            rows.cells[m * 3 + i] += 0.5 + m * 0.25 - i  # row m, column i
+    np.testing.assert_array_equal(a, before)  # nothing written before a month closes
+    rows.close(2)
+    expected = before.copy()
+    expected[2] += 0.5 + 2 * 0.25 - np.arange(3)
+    assert a.tobytes() == expected.tobytes()  # that row only, the list's doubles
+    for m in (0, 1, 3):
+        rows.close(m)
+    assert a.tobytes() == np.array(rows.cells).reshape(4, 3).tobytes()
+
+
+def test_month_rows_copy_the_doubles_numpy_would_and_refuse_other_arrays() -> None:
+    a = np.zeros((2, 5))
+    rows = MonthRows(a)
+    special = [0.1, -0.0, float("nan"), float("-inf"), 5e-324]
+    rows.cells[5:] = special
+    rows.close(1)
+    expected = np.zeros((2, 5))
+    expected[1] = special
+    assert a.tobytes() == expected.tobytes()  # bit for bit: -0.0, NaN and a subnormal included
+    with pytest.raises(TypeError):
+        MonthRows(np.zeros((3, 4)).T)  # not in C order
+    with pytest.raises(TypeError):
+        MonthRows(np.zeros((3, 4), dtype=np.float32))

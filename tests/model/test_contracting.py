@@ -11,6 +11,7 @@ import pytest
 import dxsim as dx
 from dxsim.model import contracting
 from dxsim.model.applications import Refusal, Refused, Signed, SignOutcome, Waits
+from dxsim.model.cells import MonthRows
 from dxsim.model.contracting import SETTLE_BLOCK
 from dxsim.model.world import World
 from dxsim.random import replication_key
@@ -214,7 +215,9 @@ def test_in_use_is_counted_in_a_list_and_each_month_s_row_copied_as_it_closes():
     # no contract changes a closed month's row, so the array's rows, copied at each close, are the list's
     world = World(dx.load_scenario("small").with_overrides({"horizon_months": 36}), replication_key(3, 1))
     live = world.live
-    rows = live._in_use_rows
+    in_use = live.at_close[0]
+    assert isinstance(in_use, MonthRows)  # in_use's rows first
+    rows = in_use.rows
     close = world.driver.close_month
     closed = []
 
@@ -229,6 +232,80 @@ def test_in_use_is_counted_in_a_list_and_each_month_s_row_copied_as_it_closes():
     world.run()
     assert closed == list(range(36))
     assert rows[:36].any() and (np.reshape(live.in_use, rows.shape) == rows).all()
+
+
+def test_those_turned_away_in_a_month_join_the_rejecters_at_its_close_in_order() -> None:
+    """TurnedAway.close joins one Considerers: the concatenation of one per applicant, in order, each dtype kept."""
+    from dxsim.model.contracting import TurnedAway
+    from dxsim.model.population import Considerers, _concat
+
+    joined: list[Considerers] = []
+    population = typing.cast(typing.Any, type("P", (), {"reconsider": lambda self, c: joined.append(c)})())
+    turned = TurnedAway(population)
+    turned.close(3)
+    assert joined == []  # nobody turned away: no join
+    rows = [(17, 2, 3.25, 0.5, 0), (4, 0, 3.5, 1.75, 2), (99, 2, 3.5, -0.0, 1)]
+    turned.rows.extend(rows)
+    one_each = _concat(
+        [Considerers(*(np.array([value]) for value in row)) for row in rows]  # as each was joined before
+    )
+    turned.close(3)
+    assert len(joined) == 1 and turned.rows == []
+    for name in ("ids", "industry", "time", "threshold", "attempt"):
+        got, expected = getattr(joined[0], name), getattr(one_each, name)
+        assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes(), name
+    turned.close(4)
+    assert len(joined) == 1  # emptied at the close
+
+
+def test_a_run_with_those_turned_away_joined_at_once_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Joined as each is turned away (as before TurnedAway), a run's outputs and ledger are bit for bit the same."""
+    from dxsim.model.contracting import TurnedAway
+    from dxsim.model.population import Considerers
+
+    def run() -> tuple[typing.Any, int]:
+        world = World(dx.load_scenario("city-pilot-east-tiered"), replication_key(3, 1))
+        turned: list[typing.Any] = []
+        turn_away = world.contracting._turn_away
+
+        def counted(app: typing.Any) -> None:
+            turned.append(app)
+            turn_away(app)
+
+        world.contracting._turn_away = counted  # type: ignore[method-assign]
+        result = world.run()
+        return result, len(turned)
+
+    batched, n = run()
+    assert n > 10  # some are turned away
+
+    def join_now(self: contracting.Contracting, app: typing.Any) -> None:
+        self.outlets.turned_away.population.reconsider(
+            Considerers(
+                np.array([app.enterprise]),
+                np.array([app.industry]),
+                np.array([app.time]),
+                np.array([app.threshold]),
+                np.array([app.attempt]),
+            )
+        )
+
+    monkeypatch.setattr(contracting.Contracting, "_turn_away", join_now)
+    monkeypatch.setattr(TurnedAway, "close", lambda self, month: None)
+    at_once, _ = run()
+    for name, value in vars(batched).items():
+        other = vars(at_once)[name]
+        if isinstance(value, dict):
+            assert value.keys() == other.keys(), name
+            for key in value:
+                assert np.asarray(value[key]).tobytes() == np.asarray(other[key]).tobytes(), (name, key)
+        elif isinstance(value, np.ndarray):
+            assert value.tobytes() == other.tobytes(), name
+        elif isinstance(value, int):
+            assert value == other, name  # the count of events
+    table, other_table = batched.ledger, at_once.ledger
+    for column in ("month", "payer", "payee", "kind", "contract", "platform", "amount"):
+        assert getattr(table, column).tobytes() == getattr(other_table, column).tobytes(), column
 
 
 @pytest.mark.parametrize("contingent", [True, False])
