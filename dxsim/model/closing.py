@@ -189,7 +189,7 @@ def income_tax_schedule(
     months: int,
     exit_time: NDArray[np.float64] | None = None,
     overwrite: bool = False,
-) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+) -> NDArray[np.float64]:
     """Monthly incremental income tax of contracts gone live (yuan / month; negative: a saving).
 
     Parameters
@@ -220,22 +220,20 @@ def income_tax_schedule(
 
     Returns
     -------
-    (array of int, array)
-        The calendar month of each grid cell and the tax in it, both shape (n, width).
+    array, shape (n, width)
+        The tax in each grid cell; cell ``(i, j)`` is calendar month ``floor(golive[i]) + j``.
 
     Examples
     --------
     >>> law = TaxLaw(0.25, 0.15, 0.05, 0.20, 64.0, 3e6, 0.25, 0.06, 0.5, 5e6)
-    >>> month, tax = income_tax_schedule(
+    >>> income_tax_schedule(
     ...     law, base=np.array([2.4e6]), high_tech=np.array([False]), golive=np.array([1.0]),
     ...     lifetime=np.array([2.0]), deductible=np.array([12_000.0]), gain=np.array([[1_000.0, 1_000.0, 0.0]]),
-    ...     months=120)
-    >>> month.tolist(), tax.tolist()  # 5% of 12 x (1,000 - 6,000) / 12 in each of the two months
-    ([[1, 2, 3]], [[-250.0, -250.0, 0.0]])
+    ...     months=120).tolist()  # 5% of 12 x (1,000 - 6,000) / 12 in each of months 1 and 2
+    [[-250.0, -250.0, 0.0]]
     """
     width = gain.shape[1]
     start = np.floor(golive).astype(np.int64)
-    calendar = start[:, None] + np.arange(width)
     end = np.full(len(start), float(months)) if exit_time is None else np.fmin(months, np.ceil(exit_time))
     paying = np.clip(end - start, 0, width).astype(np.int64)  # each row's cells before the horizon or the exit month
     offset = golive - start
@@ -246,13 +244,34 @@ def income_tax_schedule(
         if cut > 0:  # some of them pay tax within the horizon
             deduction = straight_line(deductible[rows], offset[rows], lifetime[rows], cut)
             part = law.incremental(
-                base[rows, None], gain[rows, :cut], deduction, high_tech[rows, None], calendar[rows, :cut]
+                base[rows, None], gain[rows, :cut], deduction, high_tech[rows, None], _months(law, start[rows], cut)
             )
             # the cells at or after the horizon or the exit month (each row's last cells): only they are read
             np.put(part, tails(paying[rows], cut), 0.0)
             tax[rows, :cut] = part  # its rows of gain read (the tax may overwrite them)
         tax[rows, cut:] = 0.0  # each cell written once: no grid of zeros first
-    return calendar, tax
+    return tax
+
+
+def _months(law: TaxLaw, start: NDArray[np.int64], cut: int) -> NDArray[np.int64]:
+    """The calendar months of a block's grid (rows from month ``start``, ``cut`` cells), as the tax reads them.
+
+    The grid ``start[:, None] + arange(cut)`` where it has months on both
+    sides of the SLP switch; else one of its months, shape (1, 1): every
+    cell is then on the side of that month (:meth:`~dxsim.model.tax.TaxLaw.before_switch`
+    is monotone), and :meth:`~dxsim.model.tax.TaxLaw.incremental` takes the
+    path it takes for a grid all on one side (its one rate).
+
+    Examples
+    --------
+    >>> law = TaxLaw(0.25, 0.15, 0.05, 0.20, 64.0, 3e6, 0.25, 0.06, 0.5, 5e6)
+    >>> _months(law, np.array([60, 62]), 3).tolist(), _months(law, np.array([60, 61]), 3).tolist()
+    ([[60, 61, 62], [62, 63, 64]], [[60]])
+    """
+    first, last = int(start.min()), int(start.max()) + cut - 1
+    if law.before_switch(first) == law.before_switch(last):
+        return np.array([[first]], dtype=np.int64)
+    return start[:, None] + np.arange(cut)
 
 
 def tails(first: NDArray[np.int64], width: int) -> NDArray[np.int64]:
@@ -303,7 +322,7 @@ def _write_income_tax(
     received = table.part("subsidy", "reward", payee=ENTERPRISE)
     paid = table.total(_outlays(table), by="contract", size=n)  # entries of no contract (-1) left out
     deductible = np.clip(paid - credit - table.total(received, by="contract", size=n), 0.0, None)
-    _, tax = income_tax_schedule(
+    tax = income_tax_schedule(
         law,
         base=(book["revenue"] * book["margin"])[live],
         high_tech=book["high_tech"][live] > 0,

@@ -288,16 +288,16 @@ def test_income_tax_in_blocks_is_the_tax_of_the_whole_grid(monkeypatch: pytest.M
     whole = closing.income_tax_schedule(law, **case)
     monkeypatch.setattr(closing, "TAX_BLOCK", 3)
     blocks = closing.income_tax_schedule(law, **case)
-    np.testing.assert_array_equal(blocks[0], whole[0])
-    assert blocks[1].tobytes() == whole[1].tobytes() and (whole[1][2:4] != 0).any()
-    assert (whole[1][whole[0] >= months] == 0).all() and not whole[1][5].any()  # exited before going live
+    calendar = np.floor(golive).astype(np.int64)[:, None] + np.arange(width)
+    assert blocks.tobytes() == whole.tobytes() and (whole[2:4] != 0).any()
+    assert (whole[calendar >= months] == 0).all() and not whole[5].any()  # exited before going live
     late = {**case, "golive": golive + 30.0}  # every block past the horizon: no tax
-    assert not closing.income_tax_schedule(law, **late)[1].any()
+    assert not closing.income_tax_schedule(law, **late).any()
     own = {**case, "gain": case["gain"].copy()}  # the tax written into the gains, each block's read first
-    written = closing.income_tax_schedule(law, **own, overwrite=True)[1]
-    assert written is own["gain"] and written.tobytes() == whole[1].tobytes()
+    written = closing.income_tax_schedule(law, **own, overwrite=True)
+    assert written is own["gain"] and written.tobytes() == whole.tobytes()
     late_own = {**late, "gain": case["gain"].copy()}  # every cell of a block paying nothing is 0 as well
-    assert not closing.income_tax_schedule(law, **late_own, overwrite=True)[1].any()
+    assert not closing.income_tax_schedule(law, **late_own, overwrite=True).any()
 
 
 def test_chosen_is_where_and_integer_months_meet_the_switch_as_floats() -> None:
@@ -377,3 +377,27 @@ def test_tails_are_the_cells_of_each_row_from_its_first_on(width: int, data: st.
     got = tails(first, width)
     assert got.dtype == np.int64
     np.testing.assert_array_equal(got, expected)
+
+
+def test_a_blocks_months_are_its_grid_or_one_month_on_the_grids_one_side() -> None:
+    # one month (1, 1) only where every month of the block's grid is on its side of the SLP switch, and then
+    # the incremental tax is the grid's bit for bit; the grid itself where the switch falls inside it
+    from dxsim.model import closing
+    from dxsim.model.tax import TaxLaw
+
+    rng = np.random.default_rng(8)
+    base, gain = rng.uniform(-1e6, 5e6, (6, 1)), rng.uniform(0.0, 4e4, (6, 10))
+    deduction, high_tech = rng.uniform(0.0, 3e4, (6, 10)), rng.random((6, 1)) < 0.5
+    for switch in (20.0, 20.5, 25.0, 30.0, 0.0, np.inf):
+        law = TaxLaw(0.25, 0.15, 0.05, 0.20, switch, 3e6, 0.25, 0.06, 0.5, 5e6)
+        for start in (np.array([11, 12, 14, 11, 13, 12]), np.array([20, 21, 20, 22, 20, 20])):
+            grid = start[:, None] + np.arange(10)
+            months = closing._months(law, start, 10)
+            side = law.before_switch(grid)
+            if side.all() or not side.any():
+                assert months.shape == (1, 1) and (law.before_switch(months) == side).all()
+                assert months[0, 0] in grid
+            else:
+                np.testing.assert_array_equal(months, grid)
+            got = law.incremental(base, gain, deduction, high_tech, months)
+            assert got.tobytes() == law.incremental(base, gain, deduction, high_tech, grid).tobytes()
