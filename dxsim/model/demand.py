@@ -778,6 +778,10 @@ class Demand:
         if self.offers.decisions is not None:
             steps = (has_platform, would, signs, adopt)
             self._record(c, t, platform, (price, counted), (failure, trust), (offer, decision), steps, renewing)
+        rows = adopt.nonzero()[0]  # the adopters
+        if len(rows) == 0:  # no adopter: every considerer reconsiders, as it is
+            self.population.reconsider(c)
+            return
         self.population.reconsider(c.subset(~adopt))
         head = (
             c.ids,
@@ -793,19 +797,18 @@ class Demand:
             renewing,
             exit_at,
         )
-        self._apply(adopt, head, att, t)
+        self._apply(rows, adopt, head, att, t)
 
-    def _apply(self, adopt: NDArray[np.bool_], head: tuple[NDArray[Any], ...], att: Attributes, t: int) -> None:
-        """The considerers that ``adopt`` apply, each at its own time; those counting on programme money are the month's cohort.
+    def _apply(
+        self, rows: NDArray[np.int64], adopt: NDArray[np.bool_], head: tuple[NDArray[Any], ...], att: Attributes, t: int
+    ) -> None:
+        """The considerers that ``adopt`` (at ``rows``) apply, each at its own time; those counting on programme money are the month's cohort.
 
         ``head`` holds the considerers' columns: enterprise, industry,
         platform, time, threshold, attempt, quoted price, programme money
         counted on, perceived failure, benefit share, renewing, exit time;
         ``t`` is the month.
         """
-        rows = adopt.nonzero()[0]
-        if len(rows) == 0:
-            return
         ids, industry, platform, time, _, _, price, counted, failure, trust, renewing, _ = head
         money = adopt & (counted > 0)  # the month's cohort: those counting on programme money (if any)
         cohort = None

@@ -367,12 +367,14 @@ class Thresholds:
         lo = self.integrated  # replaced below, never written in place: each industry's level at the month's start
         self.integrated = lo + hazard
         moving = (hazard > 0).nonzero()[0]
-        first_ids, first_industry, first_e = self._first_thresholds(moving, self.integrated[moving])
-        again_ids, again_industry, again_e, again_attempt = self._pending.take(self.integrated)
-        ids = np.concatenate([first_ids, again_ids])
-        industry = np.concatenate([first_industry, again_industry])
-        e = np.concatenate([first_e, again_e])
-        attempt = np.concatenate([np.zeros(len(first_ids), dtype=np.int64), again_attempt])
+        first = self._first_thresholds(moving, self.integrated[moving])
+        ids, industry, e, attempt = self._pending.take(self.integrated)
+        if first is not None:  # else the rejecters alone: the arrays the concatenation would copy
+            first_ids, first_industry, first_e = first
+            ids = np.concatenate([first_ids, ids])
+            industry = np.concatenate([first_industry, industry])
+            e = np.concatenate([first_e, e])
+            attempt = np.concatenate([np.zeros(len(first_ids), dtype=np.int64), attempt])
         # with every industry's hazard positive no division by zero is silenced (the context costs more than the
         # division); the fraction of the month clipped to [0, 1] by maximum, then minimum: clip's floats, -0.0 for
         # -0.0 alone, which the month's addition makes the same (a whole number + -0.0 or + 0.0 is that number)
@@ -383,15 +385,21 @@ class Thresholds:
 
     def _first_thresholds(
         self, moving: NDArray[np.int64], upto: NDArray[np.float64]
-    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
-        """Pop the first-time thresholds of industries ``moving`` that are <= their ``upto``: ids, industries, values."""
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]] | None:
+        """Pop the first-time thresholds of industries ``moving`` that are <= their ``upto``: ids, industries, values.
+
+        None where none is (no threshold to pop: nothing gathered).
+        """
         self._fill(moving, upto)
         head, end = self._head[moving], self._end[moving]
         # between each industry's head and end (whole numbers: the clip's minimum of maximum)
         cut = np.minimum(np.maximum(self._values.searchsorted(_keys_of(moving, upto), side="right"), head), end)
+        popped = cut - head
+        if not popped.any():
+            return None
         at = _ranges(head, cut)
         self._head[moving] = cut
-        industry = moving.repeat(cut - head)
+        industry = moving.repeat(popped)
         return self.offset[industry] + self._holders(industry, self._ranks[at] - 1), industry, self._values[at].imag
 
     def _fill(self, moving: NDArray[np.int64], upto: NDArray[np.float64]) -> None:

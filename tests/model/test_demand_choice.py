@@ -119,3 +119,39 @@ def test_the_screen_evaluates_each_offers_own_pair(small_world, data):
         of, at = of[back], at[back]
     np.testing.assert_array_equal(of, industry)
     np.testing.assert_array_equal(at, platform)
+
+
+def test_the_adopters_apply_with_their_own_values_in_the_applications_fields() -> None:
+    """``Demand._apply`` hands each adopter's row of every column to its application, as an int, float or bool."""
+    from types import SimpleNamespace
+
+    from dxsim.model.applications import Application
+    from dxsim.model.population import Attributes
+
+    n = 7
+    rng = np.random.default_rng(3)
+    ints = [rng.integers(0, 10**6, n) for _ in range(4)]  # enterprise, industry, platform, attempt
+    reals = [rng.random(n) for _ in range(7)]  # time, threshold, price, money, failure, share, exit
+    reals[3][[0, 4]] = 0.0  # two adopters count on no programme money: no cohort
+    renewing = rng.random(n) < 0.5
+    att = Attributes(*[rng.random(n) for _ in range(10)], rng.random(n) < 0.5)  # type: ignore[arg-type, call-arg]
+    head = (*ints[:3], *reals[:2], ints[3], *reals[2:6], renewing, reals[6])
+    adopt = np.array([True, False, True, True, True, False, True])
+    made: list[Application] = []
+    stub = SimpleNamespace(applicants=SimpleNamespace(apply=made.append))
+    rows = adopt.nonzero()[0]
+    demand.Demand._apply(stub, rows, adopt, head, att, 5)  # type: ignore[arg-type]
+    assert len(made) == len(rows)
+    names = ["enterprise", "industry", "platform", "time", "threshold", "attempt", "price", "expected_grant"]
+    names += ["perceived_failure", "benefit_share"]
+    for app, row in zip(made, rows.tolist(), strict=True):
+        for name, column in zip(names, head[:10], strict=True):
+            value = getattr(app, name)
+            assert value == column[row] and type(value) is type(column[row].item()), name
+        for name in Attributes.__dataclass_fields__:
+            value = getattr(app.traits, name)
+            assert value == getattr(att, name)[row] and type(value) is type(getattr(att, name)[row].item()), name
+        assert app.renewal is bool(renewing[row]) and app.exit == reals[6][row] and type(app.exit) is float
+        assert (app.cohort is None) == (reals[3][row] == 0.0)
+        if app.cohort is not None:
+            assert app.cohort.month == 5 and row in [int(i) for i in np.flatnonzero(adopt & (reals[3] > 0))]

@@ -232,3 +232,24 @@ def test_ranges_are_the_positions_of_each_range_in_turn(bounds):
     got = population_module._ranges(start, stop)
     assert got.dtype == np.int64
     assert got.tolist() == [p for a, b in zip(start.tolist(), stop.tolist(), strict=True) for p in range(a, b)]
+
+
+def test_a_month_without_first_time_considerers_gives_the_rejecters_alone() -> None:
+    # once every first threshold is passed, a month's considerers are the pool's due rejecters, as they joined
+    size = np.array([5, 3], dtype=np.int64)
+    keys = Keys(replication_key(4, 0))
+    th = population_module.Thresholds(size, np.array([0, 5], dtype=np.int64), keys)
+    first = th.step(np.array([80.0, 80.0]), 0)  # every threshold passed in the first month
+    assert sorted(first.ids.tolist()) == list(range(8)) and not first.attempt.any()
+    none = th.step(np.array([0.0, 0.0]), 1)  # no first-time considerer left, none waiting
+    assert len(none) == 0
+    dtypes = [np.int64, np.int64, np.float64, np.float64, np.int64]
+    assert [a.dtype for a in (none.ids, none.industry, none.time, none.threshold, none.attempt)] == dtypes
+    th.reconsider(first)
+    again = th.step(np.array([1e-9, 0.0]), 2)  # their next thresholds lie below the level of 80
+    assert [a.dtype for a in (again.ids, again.industry, again.time, again.threshold, again.attempt)] == dtypes
+    np.testing.assert_array_equal(again.ids, first.ids)  # in the order they joined
+    np.testing.assert_array_equal(again.industry, first.industry)
+    np.testing.assert_array_equal(again.attempt, first.attempt + 1)
+    np.testing.assert_array_equal(again.threshold, first.threshold + keys.exponential("reconsider", first.ids, 0))
+    np.testing.assert_array_equal(again.time, np.full(8, 2.0))  # at the month's start: passed before it
