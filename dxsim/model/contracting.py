@@ -120,7 +120,7 @@ class Grants:
         grants = self.register.grants[cid]
         if not grants:
             return
-        month = int(self.env._now)  # SimPy's clock, as the applicants' steps read it (not through its property)
+        month = floor(self.env._now)  # SimPy's clock, as the applicants' steps read it (never negative: floor is int)
         p = self.register.apps[cid].platform
         add = self.ledger.add_coded
         for g in grants:
@@ -149,7 +149,7 @@ class Grants:
 
     def forfeit(self, cid: int, at: str) -> None:
         """Failed acceptance: release the commitment; the price part becomes a shortfall."""
-        month = int(self.env._now)  # as in :meth:`pay`
+        month = floor(self.env._now)  # as in :meth:`pay`
         p = self.register.apps[cid].platform
         for g in self.register.grants[cid]:
             if g.paid_at != at or g.settled:
@@ -586,7 +586,7 @@ class Contracting:
         if rules.deferred and self.working_capital.over_limit()[app.platform]:
             self._turn_away(app)  # the platform signs no more deferred-payment contracts for now
             return _WORKING_CAPITAL
-        month = int(now)  # once: the applicant log's month, and the signing's
+        month = floor(now)  # once: the applicant log's month, and the signing's (now >= 0: as int, for less)
         programme = self.programme
         outlets = self.outlets
         batch = programme.batch_at(now) if now < outlets.windows_end else None  # after the windows, without a call
