@@ -43,46 +43,53 @@ __all__ = [
 def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
     """Net cash flow of government, platform and enterprise per month (yuan), shape (months, 3).
 
-    One ``bincount`` over (month, party) for what each party receives and one
+    One ``bincount`` over (party, month) for what each party receives and one
     for what it pays, over the cash entries within the horizon (but the runs
     that would only fill the market's cells, not returned): each cell adds
     its entries in ledger order, as a separate sum per party would.  The
-    entries are read run by run (:meth:`~dxsim.model.ledger.LedgerTable.pieces`).
+    entries are read run by run (:meth:`~dxsim.model.ledger.LedgerTable.pieces`),
+    each side's cells and amounts straight from the table's columns: a run
+    of one party on that side is a cell per month, its month plus the
+    party's first cell (one addition, no product).
     """
     n = len(PARTIES)
-    first, weight, pieces = _gathered(table, codes_of(CASH), months, n)  # each entry's first cell (party 0)
+    pieces = _within(table, codes_of(CASH), months)
 
     def by_party(side: int) -> NDArray[np.float64]:
-        # the runs whose party on this side is the market (its column is not returned) are left out:
+        # the runs whose party on this side is the market (its row is not returned) are left out:
         # every other cell adds the same entries in the same order
         kept = [
-            (begin, stop, payer_payee(code)[side] if code >= 0 else (table.payer, table.payee)[side][part])
-            for begin, stop, code, part in pieces
+            (part, payer_payee(code)[side] if code >= 0 else -1)
+            for part, code in pieces
             if code < 0 or payer_payee(code)[side] != MARKET
         ]
-        size = sum(stop - begin for begin, stop, _ in kept)
-        cell, kept_weight = np.empty(size, dtype=np.int64), weight if size == len(weight) else np.empty(size)
+        size = sum(_length(part) for part, _ in kept)
+        cell, weight = np.empty(size, dtype=np.int64), np.empty(size)
         at = 0
-        for begin, stop, party in kept:
-            np.add(first[begin:stop], party, out=cell[at : at + stop - begin])
-            if kept_weight is not weight:
-                kept_weight[at : at + stop - begin] = weight[begin:stop]
-            at += stop - begin
-        sums = np.bincount(cell, weights=kept_weight, minlength=months * n)
-        return np.asarray(sums, dtype=np.float64).reshape(months, n)
+        for part, party in kept:
+            stop = at + _length(part)
+            if party >= 0:  # a run of one code: its party's cells, month by month
+                np.add(table.month[part], party * months, out=cell[at:stop])
+            else:  # a mixed run: each entry's party
+                cell[at:stop] = (table.payer, table.payee)[side][part]
+                cell[at:stop] *= months
+                cell[at:stop] += table.month[part]
+            if isinstance(part, slice):
+                weight[at:stop] = table.amount[part]
+            else:
+                np.take(table.amount, part, out=weight[at:stop])
+            at = stop
+        sums = np.bincount(cell, weights=weight, minlength=n * months)
+        return np.asarray(sums, dtype=np.float64).reshape(n, months)
 
-    return np.asarray((by_party(1) - by_party(0))[:, [GOVERNMENT, PLATFORM, ENTERPRISE]])
+    return np.asarray((by_party(1) - by_party(0))[[GOVERNMENT, PLATFORM, ENTERPRISE]].T)
 
 
-def _gathered(
-    table: LedgerTable, wanted: NDArray[np.bool_], months: int, per_month: int
-) -> tuple[NDArray[np.int64], NDArray[np.float64], list[tuple[int, int, int, Rows]]]:
-    """The entries of the codes ``wanted`` in months ``[0, months)``, run by run.
+def _within(table: LedgerTable, wanted: NDArray[np.bool_], months: int) -> list[tuple[Rows, int]]:
+    """The entries of the codes ``wanted`` in months ``[0, months)``, as pieces ``(rows, code)`` in ledger order.
 
-    Returns their months times ``per_month`` (in the same pass as they are
-    read) and their amounts, in ledger order, and for each piece
-    (:meth:`~dxsim.model.ledger.LedgerTable.pieces`) where its entries lie in
-    them, its code and its rows.
+    Those of :meth:`~dxsim.model.ledger.LedgerTable.pieces`; a piece with
+    entries outside the months becomes the indices of those inside.
     """
     pieces = []
     for part, code in table.pieces(wanted):
@@ -92,16 +99,7 @@ def _gathered(
             keep = (month >= 0) & (month < months)
             part = (np.arange(part.start, part.stop) if isinstance(part, slice) else part)[keep]
         pieces.append((part, code))
-    size = sum(_length(part) for part, _ in pieces)
-    month, weight = np.empty(size, dtype=np.int64), np.empty(size)
-    placed, begin = [], 0
-    for part, code in pieces:
-        stop = begin + _length(part)
-        np.multiply(table.month[part], per_month, out=month[begin:stop])
-        weight[begin:stop] = table.amount[part]
-        placed.append((begin, stop, code, part))
-        begin = stop
-    return month, weight, placed
+    return pieces
 
 
 def _length(part: Rows) -> int:
