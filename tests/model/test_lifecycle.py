@@ -382,6 +382,19 @@ def test_nonzero_answers_a_broadcast_of_one_value_by_that_value():
     assert nonzero([one_row]) == [True]
 
 
+def test_nonzero_of_a_large_schedule_reads_its_first_elements_then_the_rest():
+    """A large C-ordered schedule: money in its first elements, after them, or none, as any() answers."""
+    from dxsim.model.settlement import _FIRST
+
+    for where in (0, _FIRST - 1, _FIRST, 3 * _FIRST - 1, None):
+        for value in (2.0, -1.0, np.nan, -0.0):
+            grid = np.zeros((3, _FIRST))
+            if where is not None:
+                grid.reshape(-1)[where] = value
+            for a in (grid, np.asfortranarray(grid), grid[:, ::2], grid[:1, :5]):
+                assert nonzero([a]) == [bool(a.any())], (where, value, a.shape, a.strides)
+
+
 def test_a_lifetime_is_renewed_only_before_its_industry_s_until():
     # until: the horizon for a renewed solution, -inf for one not renewed; the caller skips schedule past it
     renewals = Renewals(np.array([True, False]), 24)
