@@ -44,7 +44,7 @@ from dxsim.model.population import Considerers, Population
 from dxsim.model.programme import Grant, ProgrammeState
 from dxsim.model.quality import failure_probability, realised_share
 from dxsim.model.schemes import fixed_payments
-from dxsim.model.settlement import nonzero, settle
+from dxsim.model.settlement import nonzero, settle, within
 from dxsim.scenario.schema import Lighthouse, Tiered
 
 __all__ = ["SETTLE_BLOCK", "Contracting", "Grants", "LiveContracts", "Register", "SignOutlets"]
@@ -343,7 +343,6 @@ class LiveContracts:
             horizon=self.horizon,  # every schedule on the grid is censored there
         )
         months = st.months
-        inside = months < self.horizon
         grid, each = (cids[:, None], platform[:, None]), (cids, platform)
         schedules = (
             ("market", "enterprise", "gain", months, st.gain, grid, True),
@@ -355,7 +354,7 @@ class LiveContracts:
         *held, collected = nonzero([schedule[4] for schedule in schedules] + [st.collected])
         for (payer, payee, kind, when, amount, owner, censored), money in zip(schedules, held, strict=True):
             if money:  # a schedule of zeros writes nothing (e.g. no fee, nothing paid from go-live)
-                amount = amount * inside if censored else amount  # within the horizon
+                amount = within(amount, months, self.horizon) if censored else amount  # within the horizon
                 self.ledger.add_schedule(
                     payer, payee, when, contract=owner[0], kind=kind, amount=amount, platform=owner[1]
                 )

@@ -26,7 +26,7 @@ from dxsim.finance import gain_profile
 from dxsim.model.schemes import deferred_owed, deferred_payments, due_if_failed, window
 from dxsim.scenario.schema import PaymentScheme
 
-__all__ = ["Settlement", "nonzero", "settle"]
+__all__ = ["Settlement", "nonzero", "settle", "within"]
 
 
 @dataclass(frozen=True)
@@ -189,3 +189,30 @@ def _any(a: NDArray[np.float64]) -> bool:
         flat = a.reshape(-1)
         return bool(flat[:_FIRST].any()) or bool(flat[_FIRST:].any())
     return bool(a.any())
+
+
+def within(amount: NDArray[np.float64], months: NDArray[np.int64], horizon: int) -> NDArray[np.float64]:
+    """``amount * (months < horizon)``: a schedule censored at the horizon, the same products where they change a cell.
+
+    ``months`` is the calendar month of each cell, increasing along each row
+    (:attr:`Settlement.months`).  A row whose last month lies before the
+    horizon is ``amount``'s own (``x * 1`` is ``x``, NaN and -0.0 included):
+    only the rows from the first that reaches the horizon are multiplied;
+    ``amount`` itself where none does.  ``amount`` is read, never written.
+
+    Examples
+    --------
+    >>> months = np.array([[3, 4, 5], [5, 6, 7], [4, 5, 6]])
+    >>> within(np.array([[1.0, 2.0, 3.0], [4.0, np.nan, 6.0], [7.0, 8.0, 9.0]]), months, 6).tolist()
+    [[1.0, 2.0, 3.0], [4.0, nan, 0.0], [7.0, 8.0, 0.0]]
+    """
+    reaching = np.flatnonzero(months[:, -1] >= horizon)
+    if not amount.size or not len(reaching):  # every cell before the horizon
+        return amount
+    first = int(reaching[0])
+    if first == 0:  # every row multiplied
+        return np.asarray(amount * (months < horizon))
+    out = np.empty(amount.shape)
+    out[:first] = amount[:first]
+    np.multiply(amount[first:], months[first:] < horizon, out=out[first:])
+    return out

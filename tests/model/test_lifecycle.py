@@ -26,7 +26,7 @@ import dxsim as dx
 from dxsim.model import population as population_module
 from dxsim.model.applications import Applicants
 from dxsim.model.lifecycle import Exits, Renewals, binomial_quantile
-from dxsim.model.settlement import nonzero, settle
+from dxsim.model.settlement import nonzero, settle, within
 from dxsim.model.world import World
 from dxsim.random import Keys, replication_key
 from dxsim.scenario.schema import RevenueShare, Subscription, Upfront
@@ -393,6 +393,24 @@ def test_nonzero_of_a_large_schedule_reads_its_first_elements_then_the_rest():
                 grid.reshape(-1)[where] = value
             for a in (grid, np.asfortranarray(grid), grid[:, ::2], grid[:1, :5]):
                 assert nonzero([a]) == [bool(a.any())], (where, value, a.shape, a.strides)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    start=st.lists(st.integers(0, 30), min_size=1, max_size=6),
+    width=st.integers(1, 8),
+    horizon=st.integers(0, 40),
+    seed=st.integers(0, 2**16),
+)
+def test_a_schedule_within_the_horizon_is_the_product_of_every_cell(start, width, horizon, seed):
+    """within() equals amount x (months < horizon), bit for bit: NaN, inf and -0.0 too, rows in any order."""
+    rng = np.random.default_rng(seed)
+    months = np.array(start)[:, None] + np.arange(width)
+    amount = rng.choice([0.0, -0.0, 1.5, 1e-300, np.inf, np.nan, 7.25], size=months.shape)
+    got = within(amount, months, horizon)
+    expected = amount * (months < horizon)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert got.tobytes() == expected.tobytes()
 
 
 def test_a_lifetime_is_renewed_only_before_its_industry_s_until():
