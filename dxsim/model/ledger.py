@@ -793,7 +793,9 @@ class _ContractTotals:
 
     One pass over the entries of the kinds the identities read
     (:data:`_CHECKED_KINDS`): the total of every allowed (kind, payer,
-    payee) of them per contract; a question adds the columns it asks for.
+    payee) of them per contract, code-major (an entry of a run of one code:
+    its contract plus the code's first cell, one addition); a question adds
+    the codes it asks for.
     """
 
     def __init__(self, table: LedgerTable, n: int) -> None:
@@ -821,11 +823,11 @@ class _ContractTotals:
         begin = 0
         for contract, amount, column in pieces:
             stop = begin + len(contract)
-            np.multiply(contract, width, out=cell[begin:stop])
-            cell[begin:stop] += column
+            first = column.astype(np.int64) * n if isinstance(column, np.ndarray) else int(column) * n
+            np.add(contract, first, out=cell[begin:stop])
             weight[begin:stop] = amount
             begin = stop
-        self.sums = np.bincount(cell, weights=weight, minlength=n * width).reshape(n, width)
+        self.sums = np.bincount(cell, weights=weight, minlength=width * n).reshape(width, n)
 
     def __call__(self, kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:
         if kind not in _CHECKED_KINDS:
@@ -837,7 +839,7 @@ class _ContractTotals:
             & ((a == payer) if payer is not None else True)
             & ((b == payee) if payee is not None else True)
         )
-        return np.asarray(self.sums[:, pick].sum(axis=1))
+        return np.asarray(self.sums[pick].sum(axis=0))
 
 
 def _tax_checks(
