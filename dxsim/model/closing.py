@@ -152,27 +152,25 @@ def _write_vat(
     credited = _outlays(table)
     contract = table.contract[credited]
     credited = credited[(contract >= 0) & general[np.clip(contract, 0, None)]]
-    parts = (
-        ("platform", "government", "vat", receipts, share),
-        ("government", "platform", "vat", delivery, share * law.input_vat_share),
-        ("market", "government", "vat", delivery, share * law.input_vat_share),
-        ("government", "enterprise", "vat_credit", credited, share),
+    # each set of entries' columns gathered once: the input VAT's two schedules and the net VAT read the same
+    paid, delivered, credits = (
+        (table.month[rows], table.contract[rows], table.platform[rows], table.amount[rows])
+        for rows in (receipts, delivery, credited)
     )
-    for payer, payee, kind, rows, rate in parts:
-        ledger.add_schedule(
-            payer,
-            payee,
-            table.month[rows],
-            contract=table.contract[rows],
-            kind=kind,
-            amount=rate * table.amount[rows],
-            platform=table.platform[rows],
-        )
+    input_vat = share * law.input_vat_share * delivered[3]
+    parts = (
+        ("platform", "government", "vat", paid, share * paid[3]),
+        ("government", "platform", "vat", delivered, input_vat),
+        ("market", "government", "vat", delivered, input_vat),
+        ("government", "enterprise", "vat_credit", credits, share * credits[3]),
+    )
+    for payer, payee, kind, (month, contract, platform, _), amount in parts:
+        ledger.add_schedule(payer, payee, month, contract=contract, kind=kind, amount=amount, platform=platform)
     net = np.zeros(months * n_platforms)
-    for rows, rate in ((receipts, share), (delivery, -share * law.input_vat_share)):
-        inside = rows[(table.platform[rows] >= 0) & (table.month[rows] < months)]
-        cell = table.month[inside] * n_platforms + table.platform[inside]
-        net += rate * np.bincount(cell, weights=table.amount[inside], minlength=months * n_platforms)
+    for (month, _, platform, amount), rate in ((paid, share), (delivered, -share * law.input_vat_share)):
+        inside = (platform >= 0) & (month < months)
+        cell = month[inside] * n_platforms + platform[inside]
+        net += rate * np.bincount(cell, weights=amount[inside], minlength=months * n_platforms)
     credit = share * table.total(credited, by="contract", size=len(general))
     return net.reshape(months, n_platforms), credit
 
