@@ -77,7 +77,7 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
             if isinstance(part, slice):
                 weight[at:stop] = table.amount[part]
             else:
-                np.take(table.amount, part, out=weight[at:stop])
+                weight[at:stop] = np.take(table.amount, part)  # (a take with out= buffers its result)
             at = stop
         sums = np.bincount(cell, weights=weight, minlength=n * months)
         return np.asarray(sums, dtype=np.float64).reshape(n, months)
