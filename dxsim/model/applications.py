@@ -315,7 +315,7 @@ class Applicants:
 
     def apply(self, app: Application) -> None:
         """``app`` applies at ``app.time`` (months, not before now)."""
-        _schedule(self._step(), app.time - self.env._now, _applies, (self, app))
+        _schedule(self._step(), app.time - self.env._now, _APPLIES, (self, app))
 
     def _step(self) -> simpy.Event:
         """A step to schedule: a spare one (:attr:`spare`), or a new one if there is none."""
@@ -355,13 +355,13 @@ def _applies(event: simpy.Event) -> None:
         if cap is None or occupancy.in_service[p] < cap:  # it starts at once: in service without waiting
             occupancy.change(p, now, 1.0)  # in service
             contract = outcome.contract
-            _schedule(event, steps.start_implementation(contract, now), _goes_live, (applicants, contract, p))
+            _schedule(event, steps.start_implementation(contract, now), _GOES_LIVE, (applicants, contract, p))
         else:
             occupancy.change(p, now, 0.0, 1.0)  # in service, waiting
             applicants.waiting[p].append(outcome.contract)
             applicants._done(event)
     elif isinstance(outcome, Waits):
-        _schedule(event, outcome.until - applicants.env._now, _applies, event._value)
+        _schedule(event, outcome.until - applicants.env._now, _APPLIES, event._value)
     else:  # refused: it may consider again later
         assert isinstance(outcome, Refused)
         applicants._done(event)
@@ -380,7 +380,7 @@ def _goes_live(event: simpy.Event) -> None:
     delay = steps.go_live(contract, now)
     step: simpy.Event | None = event
     if delay is not None:
-        _schedule(event, delay, _assessed, (applicants, contract))
+        _schedule(event, delay, _ASSESSED, (applicants, contract))
         step = None  # it is the assessment's step now
     queue = applicants.waiting[p]
     if queue:  # the server passes to the first in the queue: one fewer waiting, as many in service
@@ -389,7 +389,7 @@ def _goes_live(event: simpy.Event) -> None:
         _schedule(
             applicants._step() if step is None else step,
             steps.start_implementation(nxt, now),
-            _goes_live,
+            _GOES_LIVE,
             (applicants, nxt, p),
         )
     else:
@@ -427,10 +427,23 @@ class _Step(simpy.Event):
         self._ok = True
 
 
-def _schedule(event: simpy.Event, delay: float, step: Callable[[simpy.Event], None], value: Any) -> None:
-    """Schedule the :class:`_Step` ``event`` ``delay`` months from now: its one callback ``step`` reads ``value`` then.
+#: A step's callbacks: its one function, as a tuple (made once per step function, not a list per step).
+_Callbacks: TypeAlias = tuple[Callable[[simpy.Event], None]]
 
-    The value is kept as ``_value`` (where the steps read it).  The event
+#: The steps' callbacks, each made once and shared by every event scheduled as that step: SimPy's loop
+#: only iterates an event's callbacks (``for callback in callbacks``) and then drops them, and no one
+#: adds a callback to a step (nothing waits on it), so a tuple serves as the list it makes per timeout.
+_APPLIES: _Callbacks = (_applies,)
+_GOES_LIVE: _Callbacks = (_goes_live,)
+_ASSESSED: _Callbacks = (_assessed,)
+
+
+def _schedule(event: simpy.Event, delay: float, step: _Callbacks, value: Any) -> None:
+    """Schedule the :class:`_Step` ``event`` ``delay`` months from now: its callbacks ``step`` (one function) read ``value`` then.
+
+    The value is kept as ``_value`` (where the steps read it), the
+    callbacks as ``callbacks``, where SimPy's loop takes them (a tuple made
+    once, no list made per step).  The event
     is pushed onto the environment's queue as
     :meth:`simpy.Environment.schedule` pushes a timeout (priority
     ``NORMAL``, the next event number), so the environment numbers and
@@ -441,7 +454,7 @@ def _schedule(event: simpy.Event, delay: float, step: Callable[[simpy.Event], No
         raise ValueError(f"negative delay {delay}")
     if event.callbacks:
         raise RuntimeError("a step scheduled again before it was processed")
-    event.callbacks = [step]
+    event.callbacks = step  # type: ignore[assignment]  # a tuple where SimPy types a list: it only iterates it
     event._value = value
     env = event.env
     heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))  # env.schedule(event, NORMAL, delay)

@@ -24,7 +24,7 @@ def test_a_step_is_numbered_and_ordered_as_a_timeout():
     for k in range(8):
         delay = float(k % 3)
         if k % 2:
-            _schedule(_Step(env), delay, record, k)
+            _schedule(_Step(env), delay, (record,), k)
         else:
             simpy.Timeout(env, delay, k).callbacks.append(record)
     made = next(env._eid)  # simpy.core.Environment._eid: count of scheduled events
@@ -39,7 +39,7 @@ def test_a_step_is_queued_as_schedule_queues_a_timeout() -> None:
     env = simpy.Environment(initial_time=2.5)
     timeout = simpy.Timeout(env, 1.5)
     step = _Step(env)
-    _schedule(step, 1.5, lambda event: None, "v")
+    _schedule(step, 1.5, (lambda event: None,), "v")
     (t0, p0, n0, e0), (t1, p1, n1, e1) = env._queue  # simpy.core.Environment._queue: a heap of such tuples
     assert e0 is timeout and e1 is step
     assert (t1, p1, n1) == (t0, p0, n0 + 1) == (4.0, simpy.events.NORMAL, n0 + 1)
@@ -49,9 +49,28 @@ def test_a_step_is_queued_as_schedule_queues_a_timeout() -> None:
     assert step._value is step.value  # the value the steps read
 
 
+def test_a_step_shares_its_callbacks_and_simpy_leaves_them_as_they_were() -> None:
+    # each step function's callbacks are one tuple shared by every event scheduled as that step: SimPy's
+    # loop takes an event's callbacks, calls each and drops them (simpy.core.Environment.step), never
+    # changing them, so every step scheduled with the same tuple calls the same function once
+    env = simpy.Environment()
+    seen: list[tuple[float, str]] = []
+    callbacks = (lambda event: seen.append((env.now, event.value)),)
+    steps = [_Step(env), _Step(env)]
+    for k, step in enumerate(steps):
+        _schedule(step, 1.0 + k, callbacks, f"step {k}")
+        assert step.callbacks is callbacks
+    env.run()
+    assert seen == [(1.0, "step 0"), (2.0, "step 1")]
+    assert len(callbacks) == 1 and all(step.processed for step in steps)  # callbacks taken: None
+    assert applications._APPLIES == (applications._applies,)
+    assert applications._GOES_LIVE == (applications._goes_live,)
+    assert applications._ASSESSED == (applications._assessed,)
+
+
 def test_a_step_cannot_go_back_in_time():
     with pytest.raises(ValueError, match="negative delay"):
-        _schedule(_Step(simpy.Environment()), -1.0, lambda event: None, None)
+        _schedule(_Step(simpy.Environment()), -1.0, (lambda event: None,), None)
 
 
 def test_a_processed_step_is_scheduled_again_as_a_new_one() -> None:
@@ -63,11 +82,11 @@ def test_a_processed_step_is_scheduled_again_as_a_new_one() -> None:
     def first(event: simpy.Event) -> None:
         seen.append((env.now, event.value))
         simpy.Timeout(env, 2.0, "timeout").callbacks.append(lambda e: seen.append((env.now, e.value)))
-        _schedule(step, 2.0, lambda e: seen.append((env.now, e.value)), "again")  # after the timeout made before it
+        _schedule(step, 2.0, (lambda e: seen.append((env.now, e.value)),), "again")  # after the timeout made before it
         with pytest.raises(RuntimeError, match="before it was processed"):
-            _schedule(step, 1.0, lambda e: None, "twice")
+            _schedule(step, 1.0, (lambda e: None,), "twice")
 
-    _schedule(step, 1.0, first, "first")
+    _schedule(step, 1.0, (first,), "first")
     env.run()
     assert seen == [(1.0, "first"), (3.0, "timeout"), (3.0, "again")]
     assert next(env._eid) == 3  # as many events as if the step had been made anew
