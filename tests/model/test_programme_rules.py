@@ -340,6 +340,17 @@ def test_the_batch_at_a_time_is_the_first_window_holding_it(name):
             assert prog.batch_at(t) == first_window(prog.opens, prog.closes, t), t
 
 
+@pytest.mark.parametrize(
+    "name", ["small", "city-pilot-east-tiered", "city-pilot-east-vouchers", "city-pilot-east-platform-reward"]
+)
+def test_the_plain_terms_are_the_fields_in_order(name):
+    """``Terms.plain`` is every field of the terms, in their order (what ``commit`` unpacks)."""
+    prog = World(dx.load_scenario(name), replication_key(1, 0)).driver.demand.programme
+    assert prog.terms
+    for term in prog.terms:
+        assert term.plain() == tuple(getattr(term, f.name) for f in dataclasses.fields(term))
+
+
 @settings(max_examples=50, deadline=None)
 @given(
     st.integers(0, 3),
