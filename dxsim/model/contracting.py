@@ -428,10 +428,11 @@ class SignOutlets:
         The platform's discount (share of the price) on a contract without
         grants and on one with: :meth:`~dxsim.model.parameters.ContractRules.discount_share`
         of False and True, read once, not called at each signing.
-    windows_end : float
-        When the last batch's window closes (months; -inf without batches):
-        from then on no batch is open (:meth:`~dxsim.model.programme.ProgrammeState.batch_at`
-        answers None), so a signing asks no more.
+    window : list of (float, float, int or None)
+        The last answer of :meth:`~dxsim.model.programme.ProgrammeState.window`
+        to signing (one item; none yet: an empty span): the batch open from
+        its first time to its second (months), so a signing between them
+        asks no more.
     tallies : tuple of memoryview
         The adoptions and the renewals signed, per month and industry, each
         as one row of cells in C order (month m, industry i at m x
@@ -446,7 +447,7 @@ class SignOutlets:
     turned_away: TurnedAway
     applicants: ApplicantLog
     discount_shares: tuple[float, float]
-    windows_end: float
+    window: list[tuple[float, float, int | None]]
     tallies: tuple[memoryview[float], memoryview[float]]
     industries: int
     internal: list[tuple[float, float]]
@@ -457,11 +458,10 @@ class SignOutlets:
         turned_away: TurnedAway,
         applicants: ApplicantLog,
         rules: ContractRules,
-        programme: ProgrammeState,
         counts: dict[str, memoryview[float]],
         live: LiveContracts,
     ) -> SignOutlets:
-        """The outlets of a replication's signing under ``rules`` and ``programme``, counting in ``counts`` (cells).
+        """The outlets of a replication's signing under ``rules``, counting in ``counts`` (cells).
 
         The industries and their internal costs are those of ``live`` (:attr:`LiveContracts.per_industry`).
         """
@@ -469,7 +469,7 @@ class SignOutlets:
             turned_away,
             applicants,
             (rules.discount_share(False), rules.discount_share(True)),
-            float(programme.closes.max()) if len(programme.closes) else -np.inf,
+            [(np.inf, np.inf, None)],
             (counts["adoptions"], counts["renewals"]),
             live.industries,
             [(share, fixed) for _, _, share, fixed, _ in live.per_industry],
@@ -560,7 +560,7 @@ class Contracting:
         self.lighthouses = Lighthouses(
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
         )
-        self.outlets = SignOutlets.of(TurnedAway(population), applicants, rules, programme, self.counts, live)
+        self.outlets = SignOutlets.of(TurnedAway(population), applicants, rules, self.counts, live)
         live.at_close.append(self.outlets.turned_away)  # after in_use's row (the order changes nothing)
 
     # ------------------------------------------------------------- signing
@@ -589,7 +589,12 @@ class Contracting:
         month = floor(now)  # once: the applicant log's month, and the signing's (now >= 0: as int, for less)
         programme = self.programme
         outlets = self.outlets
-        batch = programme.batch_at(now) if now < outlets.windows_end else None  # after the windows, without a call
+        # the batch open now (ProgrammeState.batch_at), asked only when the clock has left the times of the last
+        # answer (SimPy's clock never goes back: a few times a run)
+        lo, hi, batch = outlets.window[0]
+        if not lo <= now < hi:
+            window = outlets.window[0] = programme.window(now)
+            batch = window[2]
         grants: tuple[Grant, ...] = ()  # outside the windows nothing to commit (ProgrammeState.commit), nor to ask
         if batch is not None:
             if programme.is_eligible(app.industry, app.traits.revenue):  # without instruments commit gives none

@@ -15,6 +15,7 @@ batch; a batch fixes its sub-industries, then admits platforms within them
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -265,6 +266,28 @@ class ProgrammeState:
         """The batch whose window holds time ``t`` (the first one if several): one bisection of the windows' ends."""
         ends, batches = self._between
         return batches[bisect_right(ends, t)]
+
+    def window(self, t: float) -> tuple[float, float, int | None]:
+        """:meth:`batch_at` of time ``t`` with the times ``lo <= t < hi`` around it between which it is the same: ``(lo, hi, batch)``.
+
+        ``lo`` and ``hi`` are consecutive ends of the windows (months;
+        ``-inf`` before the first, ``inf`` after the last): the bisection
+        finds every time between them at the same place, so one answer holds
+        until the clock reaches ``hi`` (signing asks again only then).
+
+        Examples
+        --------
+        >>> import dxsim as dx
+        >>> from dxsim.random import Keys
+        >>> sc = dx.load_scenario("small")
+        >>> prog = ProgrammeState(sc, 3, simpy.Environment(), Keys(sc.seed))
+        >>> lo, hi, batch = prog.window(4.5)
+        >>> batch == prog.batch_at(4.5) == prog.batch_at(lo) and lo <= 4.5 < hi
+        True
+        """
+        ends, batches = self._between
+        at = bisect_right(ends, t)
+        return (ends[at - 1] if at else -math.inf, ends[at] if at < len(ends) else math.inf, batches[at])
 
     def _first_window(self, t: float) -> int | None:
         """:meth:`batch_at`, window by window."""

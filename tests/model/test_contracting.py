@@ -320,7 +320,7 @@ def test_signing_reads_the_discount_share_of_a_contract_without_and_with_grants(
         ContractRules.of(dx.load_scenario("small")), discount=discount, discount_contingent=contingent
     )
     c = World(dx.load_scenario("small"), replication_key(1, 0)).contracting
-    outlets = SignOutlets.of(typing.cast(typing.Any, None), ApplicantLog(), rules, c.programme, c.counts, c.live)
+    outlets = SignOutlets.of(typing.cast(typing.Any, None), ApplicantLog(), rules, c.counts, c.live)
     assert outlets.discount_shares == (rules.discount_share(False), rules.discount_share(True))
     assert outlets.discount_shares == ((0.0 if contingent else discount), discount)
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -328,20 +328,12 @@ def test_signing_reads_the_discount_share_of_a_contract_without_and_with_grants(
 
 
 @pytest.mark.parametrize("name", ["small", "platform-pilot-2022-2025", "no-programme"])
-def test_sign_outlets_hold_the_end_of_the_windows_the_counts_and_the_internal_costs(name):
-    """From ``windows_end`` on no batch is open; the tallies are the counts' cells; the internal costs per industry."""
+def test_sign_outlets_hold_the_window_the_counts_and_the_internal_costs(name):
+    """No window asked yet; the tallies are the counts' cells; the internal costs per industry."""
     world = World(dx.load_scenario(name), replication_key(1, 0))
     c = world.contracting
-    outlets, programme = c.outlets, c.programme
-    ends = sorted({*programme.opens.tolist(), *programme.closes.tolist()})
-    for t in [*ends, *(np.nextafter(e, np.inf) for e in ends), 200.0]:
-        if t >= outlets.windows_end:
-            assert programme.batch_at(t) is None, t
-    if len(ends):
-        last = np.nextafter(outlets.windows_end, -np.inf)  # the last instant of the last window
-        assert programme.batch_at(last) is not None
-    else:
-        assert outlets.windows_end == -np.inf
+    outlets = c.outlets
+    assert outlets.window == [(np.inf, np.inf, None)]  # an empty span: the first signing asks
     assert outlets.tallies[False] is c.counts["adoptions"] and outlets.tallies[True] is c.counts["renewals"]
     industry = c.live.industry
     assert outlets.industries == len(industry.internal_share) == c.live.industries
