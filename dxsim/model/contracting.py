@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from dxsim.model.acceptance import Assessments, assessment
 from dxsim.model.applications import Application, Refused, Signed, SignOutcome, Waits
-from dxsim.model.cells import MonthRows, flat_cells
+from dxsim.model.cells import MonthRows, RunRows, flat_cells
 from dxsim.model.contracts import ContractBook, split_one
 from dxsim.model.decisions import APPLIED, REJECTED
 from dxsim.model.demand import Admission, Offers, WorkingCapital
@@ -433,10 +433,12 @@ class SignOutlets:
         to signing (one item; none yet: an empty span): the batch open from
         its first time to its second (months), so a signing between them
         asks no more.
-    tallies : tuple of memoryview
+    tallies : tuple of list of float
         The adoptions and the renewals signed, per month and industry, each
-        as one row of cells in C order (month m, industry i at m x
-        ``industries`` + i): a renewal's is ``tallies[True]``.
+        as a list of Python floats in C order (month m, industry i at m x
+        ``industries`` + i; :attr:`~dxsim.model.cells.RunRows.cells`, copied
+        to the counts as the run's last month closes): a renewal's is
+        ``tallies[True]``.
     industries : int
         The number of industries (the width of a month's row of cells).
     internal : list of (float, float)
@@ -448,7 +450,7 @@ class SignOutlets:
     applicants: ApplicantLog
     discount_shares: tuple[float, float]
     window: list[tuple[float, float, int | None]]
-    tallies: tuple[memoryview[float], memoryview[float]]
+    tallies: tuple[list[float], list[float]]
     industries: int
     internal: list[tuple[float, float]]
 
@@ -458,10 +460,10 @@ class SignOutlets:
         turned_away: TurnedAway,
         applicants: ApplicantLog,
         rules: ContractRules,
-        counts: dict[str, memoryview[float]],
+        tallies: tuple[list[float], list[float]],
         live: LiveContracts,
     ) -> SignOutlets:
-        """The outlets of a replication's signing under ``rules``, counting in ``counts`` (cells).
+        """The outlets of a replication's signing under ``rules``, counting adoptions and renewals in ``tallies``.
 
         The industries and their internal costs are those of ``live`` (:attr:`LiveContracts.per_industry`).
         """
@@ -470,7 +472,7 @@ class SignOutlets:
             applicants,
             (rules.discount_share(False), rules.discount_share(True)),
             [(np.inf, np.inf, None)],
-            (counts["adoptions"], counts["renewals"]),
+            tallies,
             live.industries,
             [(share, fixed) for _, _, share, fixed, _ in live.per_industry],
         )
@@ -550,8 +552,12 @@ class Contracting:
         self.grants = grants
         self.live = live
         # the counts it writes, one contract at a time, on Python floats, each as one row of cells in C order
-        # (month m, industry i at m x live.industries + i, as :attr:`LiveContracts.in_use`)
-        self.counts = {name: flat_cells(counts[name]) for name in ("adoptions", "renewals", "lighthouses")}
+        # (month m, industry i at m x live.industries + i, as :attr:`LiveContracts.in_use`): the lighthouses as
+        # cells of their array; the adoptions and renewals as lists, which nothing reads before the run's end,
+        # copied to their arrays as its last month closes (:class:`~dxsim.model.cells.RunRows`)
+        self.counts = {"lighthouses": flat_cells(counts["lighthouses"])}
+        tallies = (RunRows(counts["adoptions"], live.horizon - 1), RunRows(counts["renewals"], live.horizon - 1))
+        live.at_close.extend(tallies)
         #: The assessments' records, written at each month's close.
         self.assessments = Assessments(
             env, register.book, register.apps, admission, evidence, counts["accepted"], rules.acceptance_level
@@ -560,7 +566,9 @@ class Contracting:
         self.lighthouses = Lighthouses(
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
         )
-        self.outlets = SignOutlets.of(TurnedAway(population), applicants, rules, self.counts, live)
+        self.outlets = SignOutlets.of(
+            TurnedAway(population), applicants, rules, (tallies[0].cells, tallies[1].cells), live
+        )
         live.at_close.append(self.outlets.turned_away)  # after in_use's row (the order changes nothing)
 
     # ------------------------------------------------------------- signing

@@ -11,7 +11,7 @@ import pytest
 import dxsim as dx
 from dxsim.model import contracting
 from dxsim.model.applications import Refusal, Refused, Signed, SignOutcome, Waits
-from dxsim.model.cells import MonthRows
+from dxsim.model.cells import MonthRows, RunRows
 from dxsim.model.contracting import SETTLE_BLOCK
 from dxsim.model.world import World
 from dxsim.random import replication_key
@@ -320,7 +320,7 @@ def test_signing_reads_the_discount_share_of_a_contract_without_and_with_grants(
         ContractRules.of(dx.load_scenario("small")), discount=discount, discount_contingent=contingent
     )
     c = World(dx.load_scenario("small"), replication_key(1, 0)).contracting
-    outlets = SignOutlets.of(typing.cast(typing.Any, None), ApplicantLog(), rules, c.counts, c.live)
+    outlets = SignOutlets.of(typing.cast(typing.Any, None), ApplicantLog(), rules, c.outlets.tallies, c.live)
     assert outlets.discount_shares == (rules.discount_share(False), rules.discount_share(True))
     assert outlets.discount_shares == ((0.0 if contingent else discount), discount)
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -329,17 +329,24 @@ def test_signing_reads_the_discount_share_of_a_contract_without_and_with_grants(
 
 @pytest.mark.parametrize("name", ["small", "platform-pilot-2022-2025", "no-programme"])
 def test_sign_outlets_hold_the_window_the_counts_and_the_internal_costs(name):
-    """No window asked yet; the tallies are the counts' cells; the internal costs per industry."""
+    """No window asked yet; the tallies are the adoptions' and renewals' lists, copied as the last month closes; the internal costs per industry."""
     world = World(dx.load_scenario(name), replication_key(1, 0))
     c = world.contracting
     outlets = c.outlets
     assert outlets.window == [(np.inf, np.inf, None)]  # an empty span: the first signing asks
-    assert outlets.tallies[False] is c.counts["adoptions"] and outlets.tallies[True] is c.counts["renewals"]
+    tallies = [rows for rows in c.live.at_close if isinstance(rows, RunRows)]
+    counts = world.series.counts
+    assert [rows.rows for rows in tallies] == [counts["adoptions"], counts["renewals"]]
+    assert outlets.tallies[False] is tallies[0].cells and outlets.tallies[True] is tallies[1].cells
+    assert all(rows._last == world.horizon - 1 for rows in tallies)  # the run's last month
     industry = c.live.industry
     assert outlets.industries == len(industry.internal_share) == c.live.industries
     assert outlets.internal == list(
         zip(industry.internal_share.tolist(), industry.internal_fixed.tolist(), strict=True)
     )
+    world.run()
+    adopted = np.reshape(outlets.tallies[False], counts["adoptions"].shape)
+    assert adopted.tobytes() == counts["adoptions"].tobytes() and adopted.any()  # copied whole at the end
 
 
 def test_grants_outstanding_sums_the_unsettled_price_parts_of_each_contract_in_order():
