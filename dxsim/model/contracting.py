@@ -19,6 +19,7 @@ month, contract, kind, amount, platform): a cheaper call than by name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import compress
 from math import floor
@@ -422,8 +423,10 @@ class SignOutlets:
     ----------
     turned_away : TurnedAway
         The applicants turned away in the month (they consider again later).
-    applicants : ApplicantLog
-        Where the applicants that count on a batch's money are recorded.
+    record_applicant : callable
+        Records an applicant that counts on a batch's money in the
+        :class:`~dxsim.model.institutions.ApplicantLog` (its
+        :meth:`~dxsim.model.institutions.ApplicantLog.recorder`).
     discount_shares : tuple of float
         The platform's discount (share of the price) on a contract without
         grants and on one with: :meth:`~dxsim.model.parameters.ContractRules.discount_share`
@@ -447,7 +450,7 @@ class SignOutlets:
     """
 
     turned_away: TurnedAway
-    applicants: ApplicantLog
+    record_applicant: Callable[[tuple[int, int, int, bool]], None]
     discount_shares: tuple[float, float]
     window: list[tuple[float, float, int | None]]
     tallies: tuple[list[float], list[float]]
@@ -469,7 +472,7 @@ class SignOutlets:
         """
         return cls(
             turned_away,
-            applicants,
+            applicants.recorder(),
             (rules.discount_share(False), rules.discount_share(True)),
             [(np.inf, np.inf, None)],
             tallies,
@@ -614,7 +617,7 @@ class Contracting:
                     admitted = self.admission.admitted_in(batch)
                 grants = programme.commit(batch, price, app.platform, price * (1.0 - rules.discount), admitted)
             if app.expected_grant > 0.0:  # a float with a float: a comparison CPython 3.11 specialises
-                outlets.applicants.add(app.enterprise, month, batch, bool(grants))
+                outlets.record_applicant((app.enterprise, month, batch, grants != ()))  # won: any grant
         got = 0.0
         if grants:
             tiered = self.grants.tiered
