@@ -12,7 +12,9 @@ reads (what is owed per platform, the solutions in use and the platforms'
 deployments are counted in Python lists instead: a list's item costs less
 than a cell, where nothing reads the counts as an array at each change;
 :class:`MonthRows` copies a month's row of such a list to its array as the
-month closes).  The other way, a list of Python floats becomes an array by
+month closes; :class:`RunRows` copies all its rows as the run's last month
+closes, for counts nothing reads before: the adoptions and renewals
+signed).  The other way, a list of Python floats becomes an array by
 packing its doubles (:func:`packed_floats`).
 """
 
@@ -24,7 +26,7 @@ from typing import cast
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["MonthRows", "cells", "flat_cells", "float_packer", "packed_floats"]
+__all__ = ["MonthRows", "RunRows", "cells", "flat_cells", "float_packer", "packed_floats"]
 
 
 def cells(a: NDArray[np.float64]) -> memoryview[float]:
@@ -105,6 +107,48 @@ class MonthRows:
         """Month ``month`` closes: copy its row of :attr:`cells` to :attr:`rows` (packed into the array's memory)."""
         width = self.width
         self._row.pack_into(self._memory, month * self._row.size, *self.cells[month * width : (month + 1) * width])
+
+
+class RunRows(MonthRows):
+    """:class:`MonthRows` that nothing reads before the run's end: every row copied to the array at once, as its last month closes.
+
+    :attr:`cells` as in :class:`MonthRows`; :meth:`close` does nothing
+    before month ``last`` and packs all of :attr:`cells` into the array's
+    memory then (the same doubles as a row at a time).  Added to one at a
+    time through the run, read only in its results, such counts cost one
+    copy a run, not one a month.
+
+    Parameters
+    ----------
+    rows : array, shape (months, columns)
+        The C-ordered float64 array the rows are copied to (its values so far are the list's start).
+    last : int
+        The run's last month: its close copies the rows.
+
+    Examples
+    --------
+    >>> a = np.zeros((3, 2))
+    >>> counts = RunRows(a, 1)
+    >>> counts.cells[0 * 2 + 1] += 1.0
+    >>> counts.close(0)
+    >>> float(a[0, 1])
+    0.0
+    >>> counts.close(1)
+    >>> a.tolist()
+    [[0.0, 1.0], [0.0, 0.0], [0.0, 0.0]]
+    """
+
+    __slots__ = ("_last",)
+
+    def __init__(self, rows: NDArray[np.float64], last: int) -> None:
+        super().__init__(rows)
+        self._row = struct.Struct(f"{rows.size}d")  # every row's doubles, native
+        self._last = last
+
+    def close(self, month: int) -> None:
+        """Month ``month`` closes: at the last (or later) copy every row of :attr:`cells` to :attr:`rows`."""
+        if month >= self._last:
+            self._row.pack_into(self._memory, 0, *self.cells)
 
 
 #: Lists of at least this many floats become arrays by packing their doubles (:func:`packed_floats`).

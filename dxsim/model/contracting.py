@@ -19,6 +19,7 @@ month, contract, kind, amount, platform): a cheaper call than by name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import compress
 from math import floor
@@ -29,7 +30,7 @@ from numpy.typing import NDArray
 
 from dxsim.model.acceptance import Assessments, assessment
 from dxsim.model.applications import Application, Refused, Signed, SignOutcome, Waits
-from dxsim.model.cells import MonthRows, flat_cells
+from dxsim.model.cells import MonthRows, RunRows, flat_cells
 from dxsim.model.contracts import ContractBook, split_one
 from dxsim.model.decisions import APPLIED, REJECTED
 from dxsim.model.demand import Admission, Offers, WorkingCapital
@@ -421,20 +422,25 @@ class SignOutlets:
     ----------
     turned_away : TurnedAway
         The applicants turned away in the month (they consider again later).
-    applicants : ApplicantLog
-        Where the applicants that count on a batch's money are recorded.
+    record_applicant : callable
+        Records an applicant that counts on a batch's money in the
+        :class:`~dxsim.model.institutions.ApplicantLog` (its
+        :meth:`~dxsim.model.institutions.ApplicantLog.recorder`).
     discount_shares : tuple of float
         The platform's discount (share of the price) on a contract without
         grants and on one with: :meth:`~dxsim.model.parameters.ContractRules.discount_share`
         of False and True, read once, not called at each signing.
-    windows_end : float
-        When the last batch's window closes (months; -inf without batches):
-        from then on no batch is open (:meth:`~dxsim.model.programme.ProgrammeState.batch_at`
-        answers None), so a signing asks no more.
-    tallies : tuple of memoryview
+    window : list of (float, float, int or None)
+        The last answer of :meth:`~dxsim.model.programme.ProgrammeState.window`
+        to signing (one item; none yet: an empty span): the batch open from
+        its first time to its second (months), so a signing between them
+        asks no more.
+    tallies : tuple of list of float
         The adoptions and the renewals signed, per month and industry, each
-        as one row of cells in C order (month m, industry i at m x
-        ``industries`` + i): a renewal's is ``tallies[True]``.
+        as a list of Python floats in C order (month m, industry i at m x
+        ``industries`` + i; :attr:`~dxsim.model.cells.RunRows.cells`, copied
+        to the counts as the run's last month closes): a renewal's is
+        ``tallies[True]``.
     industries : int
         The number of industries (the width of a month's row of cells).
     internal : list of (float, float)
@@ -443,10 +449,10 @@ class SignOutlets:
     """
 
     turned_away: TurnedAway
-    applicants: ApplicantLog
+    record_applicant: Callable[[tuple[int, int, int, bool]], None]
     discount_shares: tuple[float, float]
-    windows_end: float
-    tallies: tuple[memoryview[float], memoryview[float]]
+    window: list[tuple[float, float, int | None]]
+    tallies: tuple[list[float], list[float]]
     industries: int
     internal: list[tuple[float, float]]
 
@@ -456,20 +462,19 @@ class SignOutlets:
         turned_away: TurnedAway,
         applicants: ApplicantLog,
         rules: ContractRules,
-        programme: ProgrammeState,
-        counts: dict[str, memoryview[float]],
+        tallies: tuple[list[float], list[float]],
         live: LiveContracts,
     ) -> SignOutlets:
-        """The outlets of a replication's signing under ``rules`` and ``programme``, counting in ``counts`` (cells).
+        """The outlets of a replication's signing under ``rules``, counting adoptions and renewals in ``tallies``.
 
         The industries and their internal costs are those of ``live`` (:attr:`LiveContracts.per_industry`).
         """
         return cls(
             turned_away,
-            applicants,
+            applicants.recorder(),
             (rules.discount_share(False), rules.discount_share(True)),
-            float(programme.closes.max()) if len(programme.closes) else -np.inf,
-            (counts["adoptions"], counts["renewals"]),
+            [(np.inf, np.inf, None)],
+            tallies,
             live.industries,
             [(share, fixed) for _, _, share, fixed, _ in live.per_industry],
         )
@@ -549,8 +554,12 @@ class Contracting:
         self.grants = grants
         self.live = live
         # the counts it writes, one contract at a time, on Python floats, each as one row of cells in C order
-        # (month m, industry i at m x live.industries + i, as :attr:`LiveContracts.in_use`)
-        self.counts = {name: flat_cells(counts[name]) for name in ("adoptions", "renewals", "lighthouses")}
+        # (month m, industry i at m x live.industries + i, as :attr:`LiveContracts.in_use`): the lighthouses as
+        # cells of their array; the adoptions and renewals as lists, which nothing reads before the run's end,
+        # copied to their arrays as its last month closes (:class:`~dxsim.model.cells.RunRows`)
+        self.counts = {"lighthouses": flat_cells(counts["lighthouses"])}
+        tallies = (RunRows(counts["adoptions"], live.horizon - 1), RunRows(counts["renewals"], live.horizon - 1))
+        live.at_close.extend(tallies)
         #: The assessments' records, written at each month's close.
         self.assessments = Assessments(
             env, register.book, register.apps, admission, evidence, counts["accepted"], rules.acceptance_level
@@ -559,7 +568,9 @@ class Contracting:
         self.lighthouses = Lighthouses(
             env, lighthouses, programme.closes + lighthouses.designation_months, self._designate
         )
-        self.outlets = SignOutlets.of(TurnedAway(population), applicants, rules, programme, self.counts, live)
+        self.outlets = SignOutlets.of(
+            TurnedAway(population), applicants, rules, (tallies[0].cells, tallies[1].cells), live
+        )
         live.at_close.append(self.outlets.turned_away)  # after in_use's row (the order changes nothing)
 
     # ------------------------------------------------------------- signing
@@ -588,7 +599,12 @@ class Contracting:
         month = floor(now)  # once: the applicant log's month, and the signing's (now >= 0: as int, for less)
         programme = self.programme
         outlets = self.outlets
-        batch = programme.batch_at(now) if now < outlets.windows_end else None  # after the windows, without a call
+        # the batch open now (ProgrammeState.batch_at), asked only when the clock has left the times of the last
+        # answer (SimPy's clock never goes back: a few times a run)
+        lo, hi, batch = outlets.window[0]
+        if not lo <= now < hi:
+            window = outlets.window[0] = programme.window(now)
+            batch = window[2]
         grants: tuple[Grant, ...] = ()  # outside the windows nothing to commit (ProgrammeState.commit), nor to ask
         if batch is not None:
             if programme.is_eligible(app.industry, app.traits.revenue):  # without instruments commit gives none
@@ -600,7 +616,7 @@ class Contracting:
                     admitted = self.admission.admitted_in(batch)
                 grants = programme.commit(batch, price, app.platform, price * (1.0 - rules.discount), admitted)
             if app.expected_grant > 0.0:  # a float with a float: a comparison CPython 3.11 specialises
-                outlets.applicants.add(app.enterprise, month, batch, bool(grants))
+                outlets.record_applicant((app.enterprise, month, batch, grants != ()))  # won: any grant
         got = 0.0
         if grants:
             tiered = self.grants.tiered

@@ -15,6 +15,7 @@ batch; a batch fixes its sub-industries, then admits platforms within them
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -127,6 +128,26 @@ class Terms:
     paid_to: PaidTo  # the instrument's payee and when it pays, as its grants carry them
     paid_at: PaidAt
 
+    def plain(self) -> tuple[float | None, float, float, float, float, bool, int, PaidTo, PaidAt]:
+        """The fields as one tuple, in their order (:meth:`ProgrammeState.commit` unpacks it at each signing: one step).
+
+        Examples
+        --------
+        >>> Terms(0.3, 0.0, 300e3, 6e6, 1.0, True, 0, "platform", "acceptance").plain()
+        (0.3, 0.0, 300000.0, 6000000.0, 1.0, True, 0, 'platform', 'acceptance')
+        """
+        return (
+            self.share,
+            self.amount,
+            self.cap_per_enterprise,
+            self.cap_per_platform,
+            self.priced_share,
+            self.to_platform,
+            self.pool,
+            self.paid_to,
+            self.paid_at,
+        )
+
     @classmethod
     def of(cls, inst: AnyInstrument, pool: int) -> Terms:
         """The terms of ``inst`` drawing on ``pool``."""
@@ -187,6 +208,9 @@ class ProgrammeState:
         self.book = BudgetBook(0.0, [0.0] * len(spec.batches))
         #: Each instrument's terms, among them the pool it draws on.
         self.terms = [Terms.of(inst, 0 if spec.split is None else POOLS.index(inst.pool)) for inst in self.instruments]
+        #: The terms as :meth:`commit` reads them, one tuple of plain values per instrument, its index first
+        #: (:meth:`Terms.plain`): one unpacking each, not a read of each field and an ``enumerate``.
+        self._plain_terms = tuple((k, *term.plain()) for k, term in enumerate(self.terms))
         #: Money committed or paid per batch, instrument and platform (yuan), for the platform caps: changed
         #: one contract at a time as a list of Python floats (an item of a list costs less than a memoryview's
         #: cell), its cells in C order: batch b, instrument k, platform p at b x :attr:`_strides` [0] + k x
@@ -242,6 +266,28 @@ class ProgrammeState:
         """The batch whose window holds time ``t`` (the first one if several): one bisection of the windows' ends."""
         ends, batches = self._between
         return batches[bisect_right(ends, t)]
+
+    def window(self, t: float) -> tuple[float, float, int | None]:
+        """:meth:`batch_at` of time ``t`` with the times ``lo <= t < hi`` around it between which it is the same: ``(lo, hi, batch)``.
+
+        ``lo`` and ``hi`` are consecutive ends of the windows (months;
+        ``-inf`` before the first, ``inf`` after the last): the bisection
+        finds every time between them at the same place, so one answer holds
+        until the clock reaches ``hi`` (signing asks again only then).
+
+        Examples
+        --------
+        >>> import dxsim as dx
+        >>> from dxsim.random import Keys
+        >>> sc = dx.load_scenario("small")
+        >>> prog = ProgrammeState(sc, 3, simpy.Environment(), Keys(sc.seed))
+        >>> lo, hi, batch = prog.window(4.5)
+        >>> batch == prog.batch_at(4.5) == prog.batch_at(lo) and lo <= 4.5 < hi
+        True
+        """
+        ends, batches = self._between
+        at = bisect_right(ends, t)
+        return (ends[at - 1] if at else -math.inf, ends[at] if at < len(ends) else math.inf, batches[at])
 
     def _first_window(self, t: float) -> int | None:
         """:meth:`batch_at`, window by window."""
@@ -465,21 +511,20 @@ class ProgrammeState:
         # min(x, y) as ``y if y < x else x`` and max(x, 0.0) as ``0.0 if x < 0.0 else x``: what the
         # builtins return (the first of equal ones, a NaN first kept), without their calls; floats compared
         # with 0.0, not 0 (the same answers: a comparison CPython 3.11 specialises)
-        for k, term in enumerate(self.terms):
-            raw = term.share * price if term.share is not None else term.amount
-            cap = term.cap_per_enterprise
-            raw = cap if cap < raw else raw
-            if term.priced_share > 0.0:
-                cap = room / term.priced_share
+        # (each instrument's terms by one unpacking: its caps per enterprise and per platform as cap_e and cap_p)
+        for k, share, amount, cap_e, cap_p, priced_share, to_platform, pool, paid_to, paid_at in self._plain_terms:
+            raw = share * price if share is not None else amount
+            raw = cap_e if cap_e < raw else raw
+            if priced_share > 0.0:
+                cap = room / priced_share
                 raw = cap if cap < raw else raw
-            pool = term.pool
             cap = pools[pool]
             raw = cap if cap < raw else raw
             raw = 0.0 if raw < 0.0 else raw
-            cap = term.cap_per_platform - used[at]
+            cap = cap_p - used[at]
             committed = cap if cap < raw else raw
             committed = 0.0 if committed < 0.0 else committed
-            priced = term.priced_share * ((raw if committed > 0.0 else 0.0) if term.to_platform else committed)
+            priced = priced_share * ((raw if committed > 0.0 else 0.0) if to_platform else committed)
             room -= priced
             room = 0.0 if room < 0.0 else room
             if not committed <= 0.0:  # taking nothing (a zero) would leave every level as it is
@@ -487,7 +532,7 @@ class ProgrammeState:
                 self.book.committed += committed
                 used[at] += committed
                 # the payee and stage from the terms, not the scenario's instrument (a pydantic model's reads cost more)
-                grants += (new_grant(k, batch, committed, priced, term.paid_to, term.paid_at),)  # mostly one
+                grants += (new_grant(k, batch, committed, priced, paid_to, paid_at),)  # mostly one
             at += per_instrument
         return grants
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dxsim.model.cells import _PACK_FROM, MonthRows, cells, flat_cells, float_packer, packed_floats
+from dxsim.model.cells import _PACK_FROM, MonthRows, RunRows, cells, flat_cells, float_packer, packed_floats
 
 
 def test_flat_cells_write_the_array_at_row_major_positions() -> None:
@@ -70,3 +70,25 @@ def test_month_rows_copy_the_doubles_numpy_would_and_refuse_other_arrays() -> No
         MonthRows(np.zeros((3, 4)).T)  # not in C order
     with pytest.raises(TypeError):
         MonthRows(np.zeros((3, 4), dtype=np.float32))
+
+
+def test_run_rows_copy_every_row_as_the_last_month_closes_and_nothing_before() -> None:
+    a = np.arange(12.0).reshape(4, 3) - 4.0  # its values so far: the list's start
+    rows = RunRows(a, 2)
+    assert rows.cells == a.ravel().tolist() and rows.width == 3 and rows.rows is a
+    before = a.copy()
+    special = [0.1, -0.0, float("nan"), float("-inf"), 5e-324, 1e300]
+    for m in range(4):
+        for i in range(3):
+            rows.cells[m * 3 + i] += special[(m + i) % len(special)]
+    for m in (0, 1):
+        rows.close(m)
+        assert a.tobytes() == before.tobytes()  # nothing written before the last month closes
+    rows.close(2)
+    expected = np.array(rows.cells, dtype=np.float64).reshape(4, 3)
+    assert a.tobytes() == expected.tobytes()  # every row, the list's doubles (-0.0, NaN, a subnormal)
+    rows.cells[0] = 7.0
+    rows.close(3)  # a later close copies again
+    assert a[0, 0] == 7.0
+    with pytest.raises(TypeError):
+        RunRows(np.zeros((3, 4)).T, 2)  # not in C order

@@ -11,7 +11,7 @@ import pytest
 import dxsim as dx
 from dxsim.model import contracting
 from dxsim.model.applications import Refusal, Refused, Signed, SignOutcome, Waits
-from dxsim.model.cells import MonthRows
+from dxsim.model.cells import MonthRows, RunRows
 from dxsim.model.contracting import SETTLE_BLOCK
 from dxsim.model.world import World
 from dxsim.random import replication_key
@@ -320,7 +320,7 @@ def test_signing_reads_the_discount_share_of_a_contract_without_and_with_grants(
         ContractRules.of(dx.load_scenario("small")), discount=discount, discount_contingent=contingent
     )
     c = World(dx.load_scenario("small"), replication_key(1, 0)).contracting
-    outlets = SignOutlets.of(typing.cast(typing.Any, None), ApplicantLog(), rules, c.programme, c.counts, c.live)
+    outlets = SignOutlets.of(typing.cast(typing.Any, None), ApplicantLog(), rules, c.outlets.tallies, c.live)
     assert outlets.discount_shares == (rules.discount_share(False), rules.discount_share(True))
     assert outlets.discount_shares == ((0.0 if contingent else discount), discount)
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -328,26 +328,25 @@ def test_signing_reads_the_discount_share_of_a_contract_without_and_with_grants(
 
 
 @pytest.mark.parametrize("name", ["small", "platform-pilot-2022-2025", "no-programme"])
-def test_sign_outlets_hold_the_end_of_the_windows_the_counts_and_the_internal_costs(name):
-    """From ``windows_end`` on no batch is open; the tallies are the counts' cells; the internal costs per industry."""
+def test_sign_outlets_hold_the_window_the_counts_and_the_internal_costs(name):
+    """No window asked yet; the tallies are the adoptions' and renewals' lists, copied as the last month closes; the internal costs per industry."""
     world = World(dx.load_scenario(name), replication_key(1, 0))
     c = world.contracting
-    outlets, programme = c.outlets, c.programme
-    ends = sorted({*programme.opens.tolist(), *programme.closes.tolist()})
-    for t in [*ends, *(np.nextafter(e, np.inf) for e in ends), 200.0]:
-        if t >= outlets.windows_end:
-            assert programme.batch_at(t) is None, t
-    if len(ends):
-        last = np.nextafter(outlets.windows_end, -np.inf)  # the last instant of the last window
-        assert programme.batch_at(last) is not None
-    else:
-        assert outlets.windows_end == -np.inf
-    assert outlets.tallies[False] is c.counts["adoptions"] and outlets.tallies[True] is c.counts["renewals"]
+    outlets = c.outlets
+    assert outlets.window == [(np.inf, np.inf, None)]  # an empty span: the first signing asks
+    tallies = [rows for rows in c.live.at_close if isinstance(rows, RunRows)]
+    counts = world.series.counts
+    assert [rows.rows for rows in tallies] == [counts["adoptions"], counts["renewals"]]
+    assert outlets.tallies[False] is tallies[0].cells and outlets.tallies[True] is tallies[1].cells
+    assert all(rows._last == world.horizon - 1 for rows in tallies)  # the run's last month
     industry = c.live.industry
     assert outlets.industries == len(industry.internal_share) == c.live.industries
     assert outlets.internal == list(
         zip(industry.internal_share.tolist(), industry.internal_fixed.tolist(), strict=True)
     )
+    world.run()
+    adopted = np.reshape(outlets.tallies[False], counts["adoptions"].shape)
+    assert adopted.tobytes() == counts["adoptions"].tobytes() and adopted.any()  # copied whole at the end
 
 
 def test_grants_outstanding_sums_the_unsettled_price_parts_of_each_contract_in_order():

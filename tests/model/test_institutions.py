@@ -258,13 +258,14 @@ def test_the_keyed_lottery_ranks_each_applicant_uniformly():
 
 
 def test_the_applicant_log_gives_each_attempts_values_in_their_columns():
-    """One row per attempt: its enterprise, month, batch and whether it won (1 or 0), as floats."""
+    """One row per attempt recorded: its enterprise, month, batch and whether it won (1 or 0), as floats."""
     from dxsim.model.institutions import ApplicantLog
 
     log = ApplicantLog()
     assert {k: v.tolist() for k, v in log.arrays().items()} == {"enterprise": [], "month": [], "batch": [], "won": []}
+    record = log.recorder()
     for attempt in [(7, 3, 0, True), (2, 3, 0, False), (7, 15, 1, True)]:
-        log.add(*attempt)
+        record(attempt)
     cols = log.arrays()
     assert list(cols) == ["enterprise", "month", "batch", "won"]
     assert cols["enterprise"].tolist() == [7.0, 2.0, 7.0] and cols["month"].tolist() == [3.0, 3.0, 15.0]

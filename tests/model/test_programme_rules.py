@@ -340,6 +340,40 @@ def test_the_batch_at_a_time_is_the_first_window_holding_it(name):
             assert prog.batch_at(t) == first_window(prog.opens, prog.closes, t), t
 
 
+@pytest.mark.parametrize("name", ["national", "small", "no-programme"])
+def test_the_window_of_a_time_is_its_batch_and_the_ends_between_which_every_time_has_it(name):
+    """``window(t)``: ``batch_at(t)``, consecutive ends ``lo <= t < hi`` (or the infinities), the same batch from lo to just below hi."""
+    batches = [  # as above: two windows apart, one inside the other from the same opening
+        {"name": "a", "opens": "2022-09-01", "closes": "2022-12-31", "budget": 1e6},
+        {"name": "b", "opens": "2023-03-01", "closes": "2023-08-31", "budget": 1e6},
+        {"name": "c", "opens": "2023-03-01", "closes": "2024-02-29", "budget": 1e6},
+    ]
+    sc = dx.load_scenario(name)
+    for scenario in (sc, sc.with_overrides({"programme": {"batches": batches}}) if name == "small" else sc):
+        prog = World(scenario, replication_key(1, 0)).driver.demand.programme
+        ends = sorted({*prog.opens.tolist(), *prog.closes.tolist()})
+        times = [*ends, *np.nextafter(ends, -np.inf), *np.nextafter(ends, np.inf), *np.linspace(-3.0, 130.0, 541)]
+        for t in [*map(float, times), -np.inf]:
+            lo, hi, batch = prog.window(t)
+            assert batch == prog.batch_at(t) and lo <= t < hi, t
+            assert lo in ends or (lo == -np.inf and (not ends or t < ends[0])), t
+            assert hi in ends or (hi == np.inf and (not ends or t >= ends[-1])), t
+            assert not [e for e in ends if lo < e <= t or t < e < hi], t  # no end between: consecutive
+            for u in (lo, np.nextafter(hi, -np.inf), (max(lo, -1e3) + min(hi, 1e3)) / 2):
+                assert prog.batch_at(float(u)) == batch, (t, u)
+
+
+@pytest.mark.parametrize(
+    "name", ["small", "city-pilot-east-tiered", "city-pilot-east-vouchers", "city-pilot-east-platform-reward"]
+)
+def test_the_plain_terms_are_the_fields_in_order(name):
+    """``Terms.plain`` is every field of the terms, in their order (what ``commit`` unpacks)."""
+    prog = World(dx.load_scenario(name), replication_key(1, 0)).driver.demand.programme
+    assert prog.terms
+    for term in prog.terms:
+        assert term.plain() == tuple(getattr(term, f.name) for f in dataclasses.fields(term))
+
+
 @settings(max_examples=50, deadline=None)
 @given(
     st.integers(0, 3),
