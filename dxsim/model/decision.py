@@ -177,13 +177,13 @@ def decide(
     fits = due <= liquidity
     live = fits
     if screen:  # the monthly hurdle rate (a pow each) only where it is read: the screen writes those it computes
-        rho = np.full(len(fits), np.nan)
+        rho = _nans(len(fits))
         taxed = _tax_bounds(offer, lifetime, tax_rate, tax, classes=not record)
         rates = (hurdle_rate, rho)
         live = _screened(
             offer, first, fits, gain, ramp, lifetime, rates, failure, horizon, max_payback, taxed, record=record
         )
-        todo = np.flatnonzero(live & np.isnan(rho))  # those evaluated that the screen did not look at (or NaN)
+        todo = (live & np.isnan(rho)).nonzero()[0]  # those evaluated that the screen did not look at (or NaN)
         rho[todo] = monthly_rate(hurdle_rate[todo])
     else:  # few enterprises (a re-decision at signing, mostly): one call for all
         rho = monthly_rate(hurdle_rate)
@@ -192,8 +192,8 @@ def decide(
     if n and np.count_nonzero(live) == n:  # every one evaluated (a single enterprise, mostly): no gaps to fill
         value, payback = _value_and_payback(offer, first, slice(None), *args, record=record)
     else:
-        rows = np.flatnonzero(live)
-        value, payback = np.full(n, np.nan), np.full(n, np.nan)
+        rows = live.nonzero()[0]
+        value, payback = _nans(n), _nans(n)
         if len(rows):
             value[rows], payback[rows] = _value_and_payback(offer, first, rows, *args, record=record)
     adopt = (value > 0) & (payback <= max_payback) & fits
@@ -285,11 +285,11 @@ def _screened(
     hurdle_rate, monthly = rates
     live = fits.copy() if record else fits & _repaid_by_limit(offer, first, gain, ramp, lifetime, max_payback, taxed)
     beyond = fits & (gain < 0)
-    maybe = np.flatnonzero(fits & ~(hurdle_rate >= 0))  # (NaN too)
+    maybe = (fits & ~(hurdle_rate >= 0)).nonzero()[0]  # (NaN too)
     if len(maybe):
         monthly[maybe] = monthly_rate(hurdle_rate[maybe])
         beyond[maybe] |= monthly[maybe] < 0
-    rows = np.flatnonzero(live)
+    rows = live.nonzero()[0]
     offer, first = offer.take(rows), first.take(rows, axis=0)
     rho = monthly[rows] = monthly_rate(hurdle_rate[rows])
     gain, ramp, lifetime, failure = (x[rows] for x in (gain, ramp, lifetime, failure))
@@ -355,13 +355,13 @@ def _upper_bound(
     k = min(first.shape[1], horizon)
     fixed = first[:, :k].sum(axis=1)
     live_from = np.minimum(np.floor(offer.golive), horizon)
-    annuity = _annuity(rho, live_from, np.full(len(gain), float(horizon)))  # the months from go-live to the horizon
+    annuity = _annuity(rho, live_from, float(horizon))  # the months from go-live to the horizon (one end for all)
     # Only its sign counts: a term of zeros is not added (it could only change the sign of a zero).
     bound = np.asarray((1.0 - failure) * taxed.kept * np.maximum(gain, 0.0) * annuity)
     if taxed.saving is not None and taxed.credit is not None:
         # the saving to the horizon too, or to the end of the lifetime if it comes first (NaN: not the horizon)
         ends = np.minimum(horizon, live_from + np.ceil(lifetime) + 1)
-        short = np.flatnonzero(ends != horizon)
+        short = (ends != horizon).nonzero()[0]
         saved = annuity
         if len(short):
             saved = annuity.copy()
@@ -457,16 +457,26 @@ def _repaid_by_limit(
     return np.asarray(~short | ~(max_payback <= MAX_MONTHS - 2))  # ~(x <= y): NaN too
 
 
-def _annuity(rho: NDArray[np.float64], start: NDArray[np.float64], end: NDArray[np.float64]) -> NDArray[np.float64]:
+def _annuity(
+    rho: NDArray[np.float64], start: NDArray[np.float64], end: NDArray[np.float64] | float
+) -> NDArray[np.float64]:
     """Sum of ``(1 + rho) ** -m`` over the months ``m`` from ``start`` up to ``end`` (whole numbers; 0 if none).
 
-    ``end`` may have leading axes (several ends for each start), ``rho`` and ``start`` broadcast against it.
+    ``end`` may have leading axes (several ends for each start), or be one for all; ``rho`` and ``start``
+    broadcast against it (each element the same either way).
     """
     months = np.maximum(end - start, 0.0)
     v = 1.0 / (1.0 + rho)
     with np.errstate(divide="ignore", invalid="ignore"):
         sums = v**start * (1.0 - v**months) / (1.0 - v)
     return np.asarray(np.where(rho > 0, sums, months))
+
+
+def _nans(n: int) -> NDArray[np.float64]:
+    """``np.full(n, np.nan)``: ``n`` NaNs (no unit), without its wrapper's calls."""
+    out = np.empty(n)
+    out.fill(np.nan)
+    return out
 
 
 def _each(x: NDArray[np.float64] | float, rows: NDArray[np.int64] | slice) -> NDArray[np.float64] | float:
@@ -492,7 +502,7 @@ def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount:
         return
     col = when.astype(np.int64)
     inside = col < flows.shape[-1]
-    flows[..., np.flatnonzero(inside), col[inside]] += amount[inside]
+    flows[..., inside.nonzero()[0], col[inside]] += amount[inside]
 
 
 #: Decisions on at least this many enterprises compute the income tax once for months alike (:func:`_net_of_tax`).
@@ -583,10 +593,12 @@ def _kept_columns(bits: bytes, months: int, first: int, slp: bytes) -> _Columns 
     new = np.empty(months, dtype=bool)  # where a month differs from the one before it (or is one of the first)
     new[: first + 1] = True
     np.any(keys[:, first + 1 :] != keys[:, first:-1], axis=0, out=new[first + 1 :])
-    at = np.flatnonzero(new)
+    at = new.nonzero()[0]
     if 10 * len(at) > 9 * months:
         return None
-    runs = np.diff(at, append=months)
+    runs = np.empty(len(at), dtype=at.dtype)  # np.diff(at, append=months), without its wrapper's calls
+    np.subtract(at[1:], at[:-1], out=runs[:-1])
+    runs[-1] = months - at[-1]
     columns = _Columns(at, runs, ramped[:, at], deduction[:, at])
     for each in columns:
         each.flags.writeable = False
@@ -691,9 +703,9 @@ def _value_and_payback(
     payback = payback_period(seen, final=True)
     pi, rate, horizon_flows = failure[rows], rho[rows], flows[:, :, :horizon]
     if not record:
-        wanted = np.flatnonzero(payback <= limit)
+        wanted = (payback <= limit).nonzero()[0]
         if len(wanted) < len(payback):
-            value = np.full(len(payback), np.nan)
+            value = _nans(len(payback))
             if len(wanted):
                 pi, rate, horizon_flows = pi[wanted], rate[wanted], np.take(horizon_flows, wanted, axis=1)
                 npv_ok, npv_fail = npv(rate, horizon_flows)  # one set of discount factors

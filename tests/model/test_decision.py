@@ -627,6 +627,25 @@ def test_rows_taken_are_those_indexed() -> None:
     assert np.shares_memory(view, table) and view.tobytes() == table[1:3].tobytes()
 
 
+@pytest.mark.parametrize("n", [0, 1, 7])
+def test_nans_are_a_new_array_of_n_nans(n) -> None:
+    got = decision._nans(n)
+    assert got.dtype == np.float64 and got.shape == (n,) and np.isnan(got).all()
+    assert got.tobytes() == np.full(n, np.nan).tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(-0.5, 0.5), st.floats(0.0, 70.0)), min_size=1, max_size=8),
+    st.integers(0, 60),
+)
+def test_an_annuity_to_one_end_for_all_is_the_one_to_that_end_each(pairs, end) -> None:
+    rho, start = (np.array(x) for x in zip(*pairs, strict=True))
+    start = np.floor(start)
+    each = decision._annuity(rho, start, np.full(len(rho), float(end)))
+    assert decision._annuity(rho, start, float(end)).tobytes() == each.tobytes()
+
+
 def test_money_added_at_its_month_lands_in_its_month_inside_the_window():
     flows = np.zeros((2, 2, 4))
     decision._add_at_month(flows, np.array([1.0, 9.0]), np.array([0.0, -0.0]))
