@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from dxsim.model.parameters import IndustryParameters
     from dxsim.model.population import Attributes
 
-__all__ = ["Decision", "Offer", "decide", "weigh"]
+__all__ = ["Decision", "Inputs", "Offer", "decide", "weigh"]
 
 #: Longest schedule the decision looks at (months), whatever the payback limits.
 MAX_MONTHS = 600
@@ -81,8 +81,8 @@ class Offer:
     internal: NDArray[np.float64] | float = 0.0  # yuan at signing
     monthly_revenue: NDArray[np.float64] | None = None
 
-    def take(self, rows: NDArray[np.int64]) -> Offer:
-        """The offers of the enterprises ``rows`` only."""
+    def take(self, rows: NDArray[np.int64] | slice, golive: NDArray[np.float64] | None = None) -> Offer:
+        """The offers of the enterprises ``rows`` only (views for a slice), with ``golive`` (months) if given."""
         revenue = self.monthly_revenue
         return Offer(  # (every field: fewer steps than dataclasses.replace)
             owed=self.owed[rows],
@@ -90,7 +90,7 @@ class Offer:
             receive_signing=self.receive_signing[rows],
             receive_golive=self.receive_golive[rows],
             receive_acceptance=self.receive_acceptance[rows],
-            golive=self.golive[rows],
+            golive=self.golive[rows] if golive is None else golive,
             acceptance_delay=self.acceptance_delay,
             subscription=self.subscription[rows],
             internal=_each(self.internal, rows),
@@ -239,22 +239,66 @@ def weigh(
     screen, record : bool
         As :func:`decide`.
     """
-    failure, benefit_share = belief
-    tax = TaxPosition(law, att.revenue * att.margin, att.high_tech, law.general_vat(att.revenue), month)
-    return decide(
-        offer,
-        gain=att.revenue / 12.0 * att.benefit * benefit_share,
-        tax=tax,
-        ramp=params.ramp[industry],
-        lifetime=params.lifetime[industry],
-        hurdle_rate=att.hurdle_rate,
-        failure=failure,
-        horizon=horizon,
-        max_payback=att.max_payback,
-        liquidity=att.liquidity,
-        screen=screen,
-        record=record,
-    )
+    inputs = Inputs.of(att, belief, industry=industry, params=params, law=law, month=month)
+    return decide(offer, **inputs._asdict(), horizon=horizon, screen=screen, record=record)
+
+
+class Inputs(NamedTuple):
+    """What :func:`decide` reads of the enterprises besides the offer (arrays, one entry per enterprise).
+
+    ``gain`` in yuan / month, ``ramp``, ``lifetime`` and ``max_payback`` in months,
+    ``hurdle_rate`` in 1 / year, ``failure`` the perceived failure probability,
+    ``liquidity`` in yuan, ``tax`` each one's tax position: :func:`decide`'s arguments of
+    the same names.  Each entry is a function of its enterprise alone, so the inputs of
+    some enterprises (:meth:`take`) are what :meth:`of` gives for them alone.
+    """
+
+    gain: NDArray[np.float64]
+    ramp: NDArray[np.float64]
+    lifetime: NDArray[np.float64]
+    hurdle_rate: NDArray[np.float64]
+    failure: NDArray[np.float64]
+    max_payback: NDArray[np.float64]
+    liquidity: NDArray[np.float64]
+    tax: TaxPosition
+
+    @classmethod
+    def of(
+        cls,
+        att: Attributes,
+        belief: tuple[NDArray[np.float64], NDArray[np.float64]],
+        *,
+        industry: NDArray[np.int64],
+        params: IndustryParameters,
+        law: TaxLaw,
+        month: int,
+    ) -> Inputs:
+        """The inputs of enterprises from their attributes and beliefs (the arguments as :func:`weigh`'s)."""
+        failure, benefit_share = belief
+        return cls(
+            gain=att.revenue / 12.0 * att.benefit * benefit_share,
+            ramp=params.ramp[industry],
+            lifetime=params.lifetime[industry],
+            hurdle_rate=att.hurdle_rate,
+            failure=failure,
+            max_payback=att.max_payback,
+            liquidity=att.liquidity,
+            tax=TaxPosition(law, att.revenue * att.margin, att.high_tech, law.general_vat(att.revenue), month),
+        )
+
+    def take(self, rows: NDArray[np.int64] | slice) -> Inputs:
+        """The inputs of the enterprises ``rows`` only (views for a slice)."""
+        tax = self.tax
+        return Inputs(
+            self.gain[rows],
+            self.ramp[rows],
+            self.lifetime[rows],
+            self.hurdle_rate[rows],
+            self.failure[rows],
+            self.max_payback[rows],
+            self.liquidity[rows],
+            TaxPosition(tax.law, tax.base_profit[rows], tax.high_tech[rows], tax.general_vat[rows], tax.month),
+        )
 
 
 def _screened(
