@@ -123,6 +123,7 @@ def decide(
     tax: TaxPosition | None = None,
     screen: bool = True,
     record: bool = True,
+    taxed: _Taxed | None = None,
 ) -> Decision:
     """Evaluate the adoption decision for many enterprises at once.
 
@@ -160,25 +161,24 @@ def decide(
         ramp-up, the tax class) and one on the running total at the payback
         limit rule out more enterprises (the same adoptions; NaN value and
         payback for more of those that do not adopt; NaN value wherever the payback is beyond the limit).
+    taxed : optional
+        The tax as the screen takes it, if taken before for these enterprises (:meth:`Inputs.bounded`).
 
     Notes
     -----
-    ``value`` and ``payback`` are NaN where a quick bound already rules
-    adoption out (what is due at signing exceeds liquidity, or even the full
-    gain in every month from the expected go-live, taxed at the enterprise's
-    lowest rate, with the largest tax saving the deduction could bring in
-    every month of the lifetime, cannot make V positive; without ``record``,
-    or the same gain less what its ramp-up costs at least, or the same gain
-    and saving to the end of the month after its payback limit cannot repay
+    ``value`` and ``payback`` are NaN where a quick bound already rules adoption out (what is due at
+    signing exceeds liquidity, or even the full gain in every month from the expected go-live, taxed at
+    the enterprise's lowest rate, with the largest tax saving the deduction could bring in every month of
+    the lifetime, cannot make V positive; without ``record``, or the same gain less what its ramp-up costs
+    at least, or the same gain and saving to the end of the month after its payback limit cannot repay
     what it has paid by then).
     """
     first = fixed_payments(offer.scheme, offer.owed, fixed_months(offer.scheme))
     due = first[:, 0] - offer.receive_signing
-    fits = due <= liquidity
-    live = fits
+    live = fits = due <= liquidity
     if screen:  # the monthly hurdle rate (a pow each) only where it is read: the screen writes those it computes
         rho = _nans(len(fits))
-        taxed = _tax_bounds(offer, lifetime, tax_rate, tax, classes=not record)
+        taxed = _tax_bounds(offer, lifetime, tax_rate, tax, classes=not record) if taxed is None else taxed
         rates = (hurdle_rate, rho)
         live = _screened(
             offer, first, fits, gain, ramp, lifetime, rates, failure, horizon, max_payback, taxed, record=record
@@ -248,9 +248,10 @@ class Inputs(NamedTuple):
 
     ``gain`` in yuan / month, ``ramp``, ``lifetime`` and ``max_payback`` in months,
     ``hurdle_rate`` in 1 / year, ``failure`` the perceived failure probability,
-    ``liquidity`` in yuan, ``tax`` each one's tax position: :func:`decide`'s arguments of
-    the same names.  Each entry is a function of its enterprise alone, so the inputs of
-    some enterprises (:meth:`take`) are what :meth:`of` gives for them alone.
+    ``liquidity`` in yuan, ``tax`` each one's tax position, ``taxed`` the tax as the
+    screen takes it if taken before (:meth:`bounded`; None: not yet): :func:`decide`'s
+    arguments of the same names.  Each entry is a function of its enterprise alone, so the
+    inputs of some enterprises (:meth:`take`) are what :meth:`of` gives for them alone.
     """
 
     gain: NDArray[np.float64]
@@ -261,6 +262,7 @@ class Inputs(NamedTuple):
     max_payback: NDArray[np.float64]
     liquidity: NDArray[np.float64]
     tax: TaxPosition
+    taxed: _Taxed | None = None  # the tax as the screen takes it, if taken before (:meth:`bounded`)
 
     @classmethod
     def of(
@@ -298,7 +300,16 @@ class Inputs(NamedTuple):
             self.max_payback[rows],
             self.liquidity[rows],
             TaxPosition(tax.law, tax.base_profit[rows], tax.high_tech[rows], tax.general_vat[rows], tax.month),
+            None if self.taxed is None else self.taxed.take(rows),
         )
+
+    def bounded(self, offer: Offer, *, record: bool) -> Inputs:
+        """These inputs with the tax as :func:`decide`'s screen takes it for ``offer``, as ``record`` asks (taken once).
+
+        A function of each enterprise's own entries, of its offer's but its go-live: the same for the
+        enterprises taken (:meth:`take`), whatever their go-live.
+        """
+        return self._replace(taxed=_tax_bounds(offer, self.lifetime, 0.0, self.tax, classes=not record))
 
 
 def _screened(
@@ -337,10 +348,7 @@ def _screened(
     offer, first = offer.take(rows), first.take(rows, axis=0)
     rho = monthly[rows] = monthly_rate(hurdle_rate[rows])
     gain, ramp, lifetime, failure = (x[rows] for x in (gain, ramp, lifetime, failure))
-    kept, saving, credit = taxed
-    taxed = _Taxed(
-        _each(kept, rows), None if saving is None else saving[rows], None if credit is None else credit[rows]
-    )
+    taxed = taxed.take(rows)
     upper = _upper_bound(offer, first, rho, gain, lifetime, failure, horizon, taxed)
     if record:
         live[rows] = upper > 0
@@ -363,6 +371,13 @@ class _Taxed(NamedTuple):
     kept: NDArray[np.float64] | float
     saving: NDArray[np.float64] | None
     credit: NDArray[np.float64] | None
+
+    def take(self, rows: NDArray[np.int64] | slice) -> _Taxed:
+        """The bounds of the enterprises ``rows`` only (views for a slice)."""
+        saving, credit = self.saving, self.credit
+        return _Taxed(
+            _each(self.kept, rows), None if saving is None else saving[rows], None if credit is None else credit[rows]
+        )
 
 
 def _tax_bounds(

@@ -426,9 +426,11 @@ class Offers:
         """The members of ``cohort`` in the order they apply, their offers without programme money and the inputs of their decision.
 
         Every entry is the member's own (its offer's go-live with no one
-        waiting; :meth:`adopts_without_money` puts in the one it decides with):
-        so the offers and inputs of the members from one on are what
-        :meth:`evaluate` builds for them alone.
+        waiting; :meth:`adopts_without_money` puts in the one it decides with),
+        the tax as the decision's screen takes it included
+        (:meth:`~dxsim.model.decision.Inputs.bounded`): so the offers and
+        inputs of the members from one on are what :meth:`evaluate` builds
+        for them alone.
         """
         order = np.argsort(cohort.time, kind="stable")
         industry, platform = cohort.industry[order], cohort.platform[order]
@@ -436,6 +438,7 @@ class Offers:
         none = np.zeros((len(self.programme.instruments), len(order)))
         offer = self._terms(industry, platform, cohort.price[order], (none, none), att, renewing, np.zeros(len(order)))
         inputs = self._inputs(industry, att, (cohort.belief[0][order], cohort.belief[1][order]), cohort.month)
+        inputs = inputs.bounded(offer, record=self.decisions is not None)  # (its go-live not read)
         return Unfunded(cohort.time[order], cohort.enterprise[order], industry, platform, offer, inputs)
 
     def offer(

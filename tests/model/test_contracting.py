@@ -169,9 +169,13 @@ def test_a_cohorts_unfunded_members_are_its_members_in_the_order_they_apply(smal
             if isinstance(value, np.ndarray) and field.name != "golive":
                 assert getattr(members.offer, field.name).tobytes() == value.tobytes(), field.name
         inputs = self._inputs(cohort.industry, cohort.attributes, cohort.belief, cohort.month)  # in the cohort's order
-        for got, want in zip(members.inputs[:-1], inputs[:-1], strict=True):
-            assert got.tobytes() == want[order].tobytes()
+        for name in ("gain", "ramp", "lifetime", "hurdle_rate", "failure", "max_payback", "liquidity"):
+            assert getattr(members.inputs, name).tobytes() == getattr(inputs, name)[order].tobytes(), name
         assert members.inputs.tax.base_profit.tobytes() == inputs.tax.base_profit[order].tobytes()
+        alone = self._terms(cohort.industry, cohort.platform, cohort.price, (none, none), cohort.attributes, None, None)
+        taxed = inputs.bounded(alone, record=False).taxed
+        for got, want in zip(members.inputs.taxed, taxed, strict=True):  # the tax as the screen takes it
+            assert got.tobytes() == want[order].tobytes()
         checked.append(len(order))
         return members
 

@@ -757,13 +757,31 @@ def test_the_inputs_of_some_enterprises_are_those_made_for_them_alone(rows):
     alone = decision.Inputs.of(
         att.take(np.arange(n)[rows]), (belief[0][rows], belief[1][rows]), industry=industry[rows], **kw
     )
-    for got, want in zip(taken[:-1], alone[:-1], strict=True):
-        assert got.tobytes() == want.tobytes()
+    for name in ("gain", "ramp", "lifetime", "hurdle_rate", "failure", "max_payback", "liquidity"):
+        assert getattr(taken, name).tobytes() == getattr(alone, name).tobytes(), name
     for name in ("base_profit", "high_tech", "general_vat"):
         assert getattr(taken.tax, name).tobytes() == getattr(alone.tax, name).tobytes()
     assert taken.tax.law is law and taken.tax.month == 40
     assert taken.gain.tobytes() == (att.revenue / 12.0 * att.benefit * belief[1])[rows].tobytes()
     assert taken.ramp.tobytes() == params.ramp[industry[rows]].tobytes()
+    # the tax as the screen takes it, taken once for all: at the rows, what it is for them alone
+    offer = Offer(
+        owed=rng.uniform(0.0, 5e5, n),
+        scheme=Upfront(),
+        receive_signing=np.zeros(n),
+        receive_golive=np.zeros(n),
+        receive_acceptance=np.zeros(n),
+        golive=rng.uniform(0.0, 9.0, n),
+        acceptance_delay=1.0,
+        subscription=rng.uniform(0.0, 1e3, n),
+    )
+    assert taken.taxed is None
+    for record in (False, True):
+        bounded = inputs.bounded(offer, record=record).take(rows)
+        want = decision._tax_bounds(offer.take(np.arange(n)[rows]), alone.lifetime, 0.0, alone.tax, classes=not record)
+        for got, expected in zip(bounded.taxed, want, strict=True):
+            assert got.tobytes() == expected.tobytes()
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(bounded[:-2], taken[:-2], strict=True))
 
 
 @SETTINGS
