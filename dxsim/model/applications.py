@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from heapq import heappush
-from typing import Any, Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeAlias
 
 import numpy as np
 import simpy
@@ -39,6 +39,9 @@ from simpy.events import NORMAL
 
 from dxsim.model.platform import Occupancy
 from dxsim.model.population import Attributes
+
+if TYPE_CHECKING:
+    from dxsim.model.decision import Inputs, Offer
 
 __all__ = [
     "ApplicantSteps",
@@ -50,6 +53,7 @@ __all__ = [
     "SignOutcome",
     "Signed",
     "Traits",
+    "Unfunded",
     "Waits",
 ]
 
@@ -187,7 +191,8 @@ class Cohort:
     so an application and its cohort make no reference cycle (a run leaves
     nothing for the paused garbage collector).  ``decided`` maps a number
     waiting to each member's enterprise and whether it adopts without
-    programme money with that many waiting at its platform.
+    programme money with that many waiting at its platform; ``unfunded``
+    is what every such decision reads, made at the first (None before).
     """
 
     month: int
@@ -200,6 +205,26 @@ class Cohort:
     renewing: NDArray[np.bool_]
     time: NDArray[np.float64]  # when each applies, months since start
     decided: dict[float, dict[int, bool]] = field(default_factory=dict)
+    unfunded: Unfunded | None = None
+
+
+class Unfunded(NamedTuple):
+    """A cohort's members in the order they apply, and what deciding them without programme money reads.
+
+    ``time`` (months since start, in increasing order), ``enterprise``,
+    ``industry`` and ``platform`` of each member; ``offer`` the terms
+    without programme money of each (its go-live with no one waiting),
+    ``inputs`` those of its decision (:class:`~dxsim.model.decision.Inputs`).
+    The members yet to apply at a time are those from the first at it or
+    after (:meth:`numpy.ndarray.searchsorted` of ``time``): slices of these.
+    """
+
+    time: NDArray[np.float64]
+    enterprise: NDArray[np.int64]
+    industry: NDArray[np.int64]
+    platform: NDArray[np.int64]
+    offer: Offer
+    inputs: Inputs
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from dxsim.model.parameters import IndustryParameters
     from dxsim.model.population import Attributes
 
-__all__ = ["Decision", "Offer", "decide", "weigh"]
+__all__ = ["Decision", "Inputs", "Offer", "decide", "weigh"]
 
 #: Longest schedule the decision looks at (months), whatever the payback limits.
 MAX_MONTHS = 600
@@ -81,8 +81,8 @@ class Offer:
     internal: NDArray[np.float64] | float = 0.0  # yuan at signing
     monthly_revenue: NDArray[np.float64] | None = None
 
-    def take(self, rows: NDArray[np.int64]) -> Offer:
-        """The offers of the enterprises ``rows`` only."""
+    def take(self, rows: NDArray[np.int64] | slice, golive: NDArray[np.float64] | None = None) -> Offer:
+        """The offers of the enterprises ``rows`` only (views for a slice), with ``golive`` (months) if given."""
         revenue = self.monthly_revenue
         return Offer(  # (every field: fewer steps than dataclasses.replace)
             owed=self.owed[rows],
@@ -90,7 +90,7 @@ class Offer:
             receive_signing=self.receive_signing[rows],
             receive_golive=self.receive_golive[rows],
             receive_acceptance=self.receive_acceptance[rows],
-            golive=self.golive[rows],
+            golive=self.golive[rows] if golive is None else golive,
             acceptance_delay=self.acceptance_delay,
             subscription=self.subscription[rows],
             internal=_each(self.internal, rows),
@@ -123,6 +123,7 @@ def decide(
     tax: TaxPosition | None = None,
     screen: bool = True,
     record: bool = True,
+    taxed: _Taxed | None = None,
 ) -> Decision:
     """Evaluate the adoption decision for many enterprises at once.
 
@@ -160,30 +161,29 @@ def decide(
         ramp-up, the tax class) and one on the running total at the payback
         limit rule out more enterprises (the same adoptions; NaN value and
         payback for more of those that do not adopt; NaN value wherever the payback is beyond the limit).
+    taxed : optional
+        The tax as the screen takes it, if taken before for these enterprises (:meth:`Inputs.bounded`).
 
     Notes
     -----
-    ``value`` and ``payback`` are NaN where a quick bound already rules
-    adoption out (what is due at signing exceeds liquidity, or even the full
-    gain in every month from the expected go-live, taxed at the enterprise's
-    lowest rate, with the largest tax saving the deduction could bring in
-    every month of the lifetime, cannot make V positive; without ``record``,
-    or the same gain less what its ramp-up costs at least, or the same gain
-    and saving to the end of the month after its payback limit cannot repay
+    ``value`` and ``payback`` are NaN where a quick bound already rules adoption out (what is due at
+    signing exceeds liquidity, or even the full gain in every month from the expected go-live, taxed at
+    the enterprise's lowest rate, with the largest tax saving the deduction could bring in every month of
+    the lifetime, cannot make V positive; without ``record``, or the same gain less what its ramp-up costs
+    at least, or the same gain and saving to the end of the month after its payback limit cannot repay
     what it has paid by then).
     """
     first = fixed_payments(offer.scheme, offer.owed, fixed_months(offer.scheme))
     due = first[:, 0] - offer.receive_signing
-    fits = due <= liquidity
-    live = fits
+    live = fits = due <= liquidity
     if screen:  # the monthly hurdle rate (a pow each) only where it is read: the screen writes those it computes
-        rho = np.full(len(fits), np.nan)
-        taxed = _tax_bounds(offer, lifetime, tax_rate, tax, classes=not record)
+        rho = _nans(len(fits))
+        taxed = _tax_bounds(offer, lifetime, tax_rate, tax, classes=not record) if taxed is None else taxed
         rates = (hurdle_rate, rho)
         live = _screened(
             offer, first, fits, gain, ramp, lifetime, rates, failure, horizon, max_payback, taxed, record=record
         )
-        todo = np.flatnonzero(live & np.isnan(rho))  # those evaluated that the screen did not look at (or NaN)
+        todo = (live & np.isnan(rho)).nonzero()[0]  # those evaluated that the screen did not look at (or NaN)
         rho[todo] = monthly_rate(hurdle_rate[todo])
     else:  # few enterprises (a re-decision at signing, mostly): one call for all
         rho = monthly_rate(hurdle_rate)
@@ -192,8 +192,8 @@ def decide(
     if n and np.count_nonzero(live) == n:  # every one evaluated (a single enterprise, mostly): no gaps to fill
         value, payback = _value_and_payback(offer, first, slice(None), *args, record=record)
     else:
-        rows = np.flatnonzero(live)
-        value, payback = np.full(n, np.nan), np.full(n, np.nan)
+        rows = live.nonzero()[0]
+        value, payback = _nans(n), _nans(n)
         if len(rows):
             value[rows], payback[rows] = _value_and_payback(offer, first, rows, *args, record=record)
     adopt = (value > 0) & (payback <= max_payback) & fits
@@ -239,22 +239,77 @@ def weigh(
     screen, record : bool
         As :func:`decide`.
     """
-    failure, benefit_share = belief
-    tax = TaxPosition(law, att.revenue * att.margin, att.high_tech, law.general_vat(att.revenue), month)
-    return decide(
-        offer,
-        gain=att.revenue / 12.0 * att.benefit * benefit_share,
-        tax=tax,
-        ramp=params.ramp[industry],
-        lifetime=params.lifetime[industry],
-        hurdle_rate=att.hurdle_rate,
-        failure=failure,
-        horizon=horizon,
-        max_payback=att.max_payback,
-        liquidity=att.liquidity,
-        screen=screen,
-        record=record,
-    )
+    inputs = Inputs.of(att, belief, industry=industry, params=params, law=law, month=month)
+    return decide(offer, **inputs._asdict(), horizon=horizon, screen=screen, record=record)
+
+
+class Inputs(NamedTuple):
+    """What :func:`decide` reads of the enterprises besides the offer (arrays, one entry per enterprise).
+
+    ``gain`` in yuan / month, ``ramp``, ``lifetime`` and ``max_payback`` in months,
+    ``hurdle_rate`` in 1 / year, ``failure`` the perceived failure probability,
+    ``liquidity`` in yuan, ``tax`` each one's tax position, ``taxed`` the tax as the
+    screen takes it if taken before (:meth:`bounded`; None: not yet): :func:`decide`'s
+    arguments of the same names.  Each entry is a function of its enterprise alone, so the
+    inputs of some enterprises (:meth:`take`) are what :meth:`of` gives for them alone.
+    """
+
+    gain: NDArray[np.float64]
+    ramp: NDArray[np.float64]
+    lifetime: NDArray[np.float64]
+    hurdle_rate: NDArray[np.float64]
+    failure: NDArray[np.float64]
+    max_payback: NDArray[np.float64]
+    liquidity: NDArray[np.float64]
+    tax: TaxPosition
+    taxed: _Taxed | None = None  # the tax as the screen takes it, if taken before (:meth:`bounded`)
+
+    @classmethod
+    def of(
+        cls,
+        att: Attributes,
+        belief: tuple[NDArray[np.float64], NDArray[np.float64]],
+        *,
+        industry: NDArray[np.int64],
+        params: IndustryParameters,
+        law: TaxLaw,
+        month: int,
+    ) -> Inputs:
+        """The inputs of enterprises from their attributes and beliefs (the arguments as :func:`weigh`'s)."""
+        failure, benefit_share = belief
+        return cls(
+            gain=att.revenue / 12.0 * att.benefit * benefit_share,
+            ramp=params.ramp[industry],
+            lifetime=params.lifetime[industry],
+            hurdle_rate=att.hurdle_rate,
+            failure=failure,
+            max_payback=att.max_payback,
+            liquidity=att.liquidity,
+            tax=TaxPosition(law, att.revenue * att.margin, att.high_tech, law.general_vat(att.revenue), month),
+        )
+
+    def take(self, rows: NDArray[np.int64] | slice) -> Inputs:
+        """The inputs of the enterprises ``rows`` only (views for a slice)."""
+        tax = self.tax
+        return Inputs(
+            self.gain[rows],
+            self.ramp[rows],
+            self.lifetime[rows],
+            self.hurdle_rate[rows],
+            self.failure[rows],
+            self.max_payback[rows],
+            self.liquidity[rows],
+            TaxPosition(tax.law, tax.base_profit[rows], tax.high_tech[rows], tax.general_vat[rows], tax.month),
+            None if self.taxed is None else self.taxed.take(rows),
+        )
+
+    def bounded(self, offer: Offer, *, record: bool) -> Inputs:
+        """These inputs with the tax as :func:`decide`'s screen takes it for ``offer``, as ``record`` asks (taken once).
+
+        A function of each enterprise's own entries, of its offer's but its go-live: the same for the
+        enterprises taken (:meth:`take`), whatever their go-live.
+        """
+        return self._replace(taxed=_tax_bounds(offer, self.lifetime, 0.0, self.tax, classes=not record))
 
 
 def _screened(
@@ -285,18 +340,15 @@ def _screened(
     hurdle_rate, monthly = rates
     live = fits.copy() if record else fits & _repaid_by_limit(offer, first, gain, ramp, lifetime, max_payback, taxed)
     beyond = fits & (gain < 0)
-    maybe = np.flatnonzero(fits & ~(hurdle_rate >= 0))  # (NaN too)
+    maybe = (fits & ~(hurdle_rate >= 0)).nonzero()[0]  # (NaN too)
     if len(maybe):
         monthly[maybe] = monthly_rate(hurdle_rate[maybe])
         beyond[maybe] |= monthly[maybe] < 0
-    rows = np.flatnonzero(live)
+    rows = live.nonzero()[0]
     offer, first = offer.take(rows), first.take(rows, axis=0)
     rho = monthly[rows] = monthly_rate(hurdle_rate[rows])
     gain, ramp, lifetime, failure = (x[rows] for x in (gain, ramp, lifetime, failure))
-    kept, saving, credit = taxed
-    taxed = _Taxed(
-        _each(kept, rows), None if saving is None else saving[rows], None if credit is None else credit[rows]
-    )
+    taxed = taxed.take(rows)
     upper = _upper_bound(offer, first, rho, gain, lifetime, failure, horizon, taxed)
     if record:
         live[rows] = upper > 0
@@ -319,6 +371,13 @@ class _Taxed(NamedTuple):
     kept: NDArray[np.float64] | float
     saving: NDArray[np.float64] | None
     credit: NDArray[np.float64] | None
+
+    def take(self, rows: NDArray[np.int64] | slice) -> _Taxed:
+        """The bounds of the enterprises ``rows`` only (views for a slice)."""
+        saving, credit = self.saving, self.credit
+        return _Taxed(
+            _each(self.kept, rows), None if saving is None else saving[rows], None if credit is None else credit[rows]
+        )
 
 
 def _tax_bounds(
@@ -355,13 +414,13 @@ def _upper_bound(
     k = min(first.shape[1], horizon)
     fixed = first[:, :k].sum(axis=1)
     live_from = np.minimum(np.floor(offer.golive), horizon)
-    annuity = _annuity(rho, live_from, np.full(len(gain), float(horizon)))  # the months from go-live to the horizon
+    annuity = _annuity(rho, live_from, float(horizon))  # the months from go-live to the horizon (one end for all)
     # Only its sign counts: a term of zeros is not added (it could only change the sign of a zero).
     bound = np.asarray((1.0 - failure) * taxed.kept * np.maximum(gain, 0.0) * annuity)
     if taxed.saving is not None and taxed.credit is not None:
         # the saving to the horizon too, or to the end of the lifetime if it comes first (NaN: not the horizon)
         ends = np.minimum(horizon, live_from + np.ceil(lifetime) + 1)
-        short = np.flatnonzero(ends != horizon)
+        short = (ends != horizon).nonzero()[0]
         saved = annuity
         if len(short):
             saved = annuity.copy()
@@ -457,16 +516,26 @@ def _repaid_by_limit(
     return np.asarray(~short | ~(max_payback <= MAX_MONTHS - 2))  # ~(x <= y): NaN too
 
 
-def _annuity(rho: NDArray[np.float64], start: NDArray[np.float64], end: NDArray[np.float64]) -> NDArray[np.float64]:
+def _annuity(
+    rho: NDArray[np.float64], start: NDArray[np.float64], end: NDArray[np.float64] | float
+) -> NDArray[np.float64]:
     """Sum of ``(1 + rho) ** -m`` over the months ``m`` from ``start`` up to ``end`` (whole numbers; 0 if none).
 
-    ``end`` may have leading axes (several ends for each start), ``rho`` and ``start`` broadcast against it.
+    ``end`` may have leading axes (several ends for each start), or be one for all; ``rho`` and ``start``
+    broadcast against it (each element the same either way).
     """
     months = np.maximum(end - start, 0.0)
     v = 1.0 / (1.0 + rho)
     with np.errstate(divide="ignore", invalid="ignore"):
         sums = v**start * (1.0 - v**months) / (1.0 - v)
     return np.asarray(np.where(rho > 0, sums, months))
+
+
+def _nans(n: int) -> NDArray[np.float64]:
+    """``np.full(n, np.nan)``: ``n`` NaNs (no unit), without its wrapper's calls."""
+    out = np.empty(n)
+    out.fill(np.nan)
+    return out
 
 
 def _each(x: NDArray[np.float64] | float, rows: NDArray[np.int64] | slice) -> NDArray[np.float64] | float:
@@ -492,7 +561,7 @@ def _add_at_month(flows: NDArray[np.float64], when: NDArray[np.float64], amount:
         return
     col = when.astype(np.int64)
     inside = col < flows.shape[-1]
-    flows[..., np.flatnonzero(inside), col[inside]] += amount[inside]
+    flows[..., inside.nonzero()[0], col[inside]] += amount[inside]
 
 
 #: Decisions on at least this many enterprises compute the income tax once for months alike (:func:`_net_of_tax`).
@@ -583,10 +652,12 @@ def _kept_columns(bits: bytes, months: int, first: int, slp: bytes) -> _Columns 
     new = np.empty(months, dtype=bool)  # where a month differs from the one before it (or is one of the first)
     new[: first + 1] = True
     np.any(keys[:, first + 1 :] != keys[:, first:-1], axis=0, out=new[first + 1 :])
-    at = np.flatnonzero(new)
+    at = new.nonzero()[0]
     if 10 * len(at) > 9 * months:
         return None
-    runs = np.diff(at, append=months)
+    runs = np.empty(len(at), dtype=at.dtype)  # np.diff(at, append=months), without its wrapper's calls
+    np.subtract(at[1:], at[:-1], out=runs[:-1])
+    runs[-1] = months - at[-1]
     columns = _Columns(at, runs, ramped[:, at], deduction[:, at])
     for each in columns:
         each.flags.writeable = False
@@ -691,9 +762,9 @@ def _value_and_payback(
     payback = payback_period(seen, final=True)
     pi, rate, horizon_flows = failure[rows], rho[rows], flows[:, :, :horizon]
     if not record:
-        wanted = np.flatnonzero(payback <= limit)
+        wanted = (payback <= limit).nonzero()[0]
         if len(wanted) < len(payback):
-            value = np.full(len(payback), np.nan)
+            value = _nans(len(payback))
             if len(wanted):
                 pi, rate, horizon_flows = pi[wanted], rate[wanted], np.take(horizon_flows, wanted, axis=1)
                 npv_ok, npv_fail = npv(rate, horizon_flows)  # one set of discount factors

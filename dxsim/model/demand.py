@@ -37,9 +37,9 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from dxsim.model.applications import Applicants, Application, Cohort
+from dxsim.model.applications import Applicants, Application, Cohort, Unfunded
 from dxsim.model.contracts import split_price
-from dxsim.model.decision import Decision, Offer, weigh
+from dxsim.model.decision import Decision, Inputs, Offer, decide
 from dxsim.model.decisions import APPLIED, DECLINED, NO_PLATFORM, RATIONED, REJECTED, DecisionLog
 from dxsim.model.information import Beliefs
 from dxsim.model.institutions import LOTTERY_STREAM, allocation_rank
@@ -309,6 +309,21 @@ class Offers:
         only the adoptions are read: the decision screens harder, or, on
         fewer than :data:`_SCREEN_FROM` enterprises, evaluates each in full.
         """
+        offer = self._terms(industry, platform, price, (amount, to_price), att, renewing, waiting)
+        return offer, self._decide(offer, self._inputs(industry, att, belief, month))
+
+    def _terms(
+        self,
+        industry: NDArray[np.int64],
+        platform: NDArray[np.int64],
+        price: NDArray[np.float64],
+        money: tuple[NDArray[np.float64], NDArray[np.float64]],
+        att: Attributes,
+        renewing: NDArray[np.bool_] | None,
+        waiting: NDArray[np.float64] | None,
+    ) -> Offer:
+        """The offers :meth:`evaluate` decides on; ``money`` its ``amount`` and ``to_price`` (yuan), the rest as there."""
+        amount, to_price = money
         tier = np.zeros(len(price))
         if self.tiered.any():
             gain = self.industry.mean_maturity_gain[industry]
@@ -317,20 +332,28 @@ class Offers:
             level = maturity_level(att.maturity + gain)
             tier = self.programme.tier_amounts(level, amount)[self.to_enterprise].sum(axis=0)
         discount = self.rules.discount_share(amount.sum(axis=0) > 0)
-        offer = self.offer(industry, platform, price, to_price, tier, discount, att.revenue, waiting)
+        return self.offer(industry, platform, price, to_price, tier, discount, att.revenue, waiting)
+
+    def _inputs(
+        self,
+        industry: NDArray[np.int64],
+        att: Attributes,
+        belief: tuple[NDArray[np.float64], NDArray[np.float64]],
+        month: int,
+    ) -> Inputs:
+        """What the decision reads of the enterprises besides the offer (:class:`~dxsim.model.decision.Inputs`)."""
+        return Inputs.of(att, belief, industry=industry, params=self.industry, law=self.rules.tax, month=month)
+
+    def _decide(self, offer: Offer, inputs: Inputs) -> Decision:
+        """:func:`~dxsim.model.decision.decide` on ``offer`` with ``inputs``, as :meth:`evaluate` takes it.
+
+        Without a decision record only the adoptions are read: the decision
+        screens harder, or, on fewer than :data:`_SCREEN_FROM` enterprises,
+        evaluates each in full.
+        """
         record = self.decisions is not None  # unrecorded, the decision may screen harder, or not at all
-        return offer, weigh(
-            offer,
-            att,
-            belief,
-            industry=industry,
-            params=self.industry,
-            law=self.rules.tax,
-            month=month,
-            horizon=self.evaluation_months,
-            screen=record or len(price) >= _SCREEN_FROM,
-            record=record,
-        )
+        screen = record or len(offer.owed) >= _SCREEN_FROM
+        return decide(offer, **inputs._asdict(), horizon=self.evaluation_months, screen=screen, record=record)
 
     def expected_golive(
         self,
@@ -387,23 +410,36 @@ class Offers:
         decided = cohort.decided.setdefault(waiting, {})
         adopt = decided.get(app.enterprise)
         if adopt is None:
-            rows = np.flatnonzero(cohort.time >= app.time)  # the members yet to apply, it among them
-            none = np.zeros((len(self.programme.instruments), len(rows)))
-            _, decision = self.evaluate(
-                cohort.industry[rows],
-                cohort.platform[rows],
-                cohort.price[rows],
-                none,
-                none,
-                cohort.attributes.take(rows),
-                (cohort.belief[0][rows], cohort.belief[1][rows]),
-                month,
-                cohort.renewing[rows],
-                np.full(len(rows), waiting),
-            )
-            decided.update(zip(cohort.enterprise[rows].tolist(), decision.adopt.tolist(), strict=True))
+            members = cohort.unfunded
+            if members is None:  # the first re-decision of the cohort
+                members = cohort.unfunded = self._unfunded(cohort)
+            # the members yet to apply, it among them: those from the first to apply at its time or later
+            rest = slice(int(members.time.searchsorted(app.time)), None)
+            industry, platform = members.industry[rest], members.platform[rest]
+            golive = self.expected_golive(industry, platform, np.full(len(industry), waiting))
+            decision = self._decide(members.offer.take(rest, golive), members.inputs.take(rest))
+            decided.update(zip(members.enterprise[rest].tolist(), decision.adopt.tolist(), strict=True))
             adopt = decided[app.enterprise]
         return adopt
+
+    def _unfunded(self, cohort: Cohort) -> Unfunded:
+        """The members of ``cohort`` in the order they apply, their offers without programme money and the inputs of their decision.
+
+        Every entry is the member's own (its offer's go-live with no one
+        waiting; :meth:`adopts_without_money` puts in the one it decides with),
+        the tax as the decision's screen takes it included
+        (:meth:`~dxsim.model.decision.Inputs.bounded`): so the offers and
+        inputs of the members from one on are what :meth:`evaluate` builds
+        for them alone.
+        """
+        order = np.argsort(cohort.time, kind="stable")
+        industry, platform = cohort.industry[order], cohort.platform[order]
+        att, renewing = cohort.attributes.take(order), cohort.renewing[order]
+        none = np.zeros((len(self.programme.instruments), len(order)))
+        offer = self._terms(industry, platform, cohort.price[order], (none, none), att, renewing, np.zeros(len(order)))
+        inputs = self._inputs(industry, att, (cohort.belief[0][order], cohort.belief[1][order]), cohort.month)
+        inputs = inputs.bounded(offer, record=self.decisions is not None)  # (its go-live not read)
+        return Unfunded(cohort.time[order], cohort.enterprise[order], industry, platform, offer, inputs)
 
     def offer(
         self,

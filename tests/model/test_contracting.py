@@ -145,6 +145,45 @@ def test_a_cohort_decides_each_member_as_deciding_it_alone_would(small, monkeypa
     assert dx.simulate(sc, replications=3, seed=5, progress=False).identical(with_cohorts)
 
 
+def test_a_cohorts_unfunded_members_are_its_members_in_the_order_they_apply(small, monkeypatch):
+    """What a cohort's re-decisions read: each member's own entries, the members sorted by when they apply."""
+    from dxsim.model.demand import Offers
+
+    sc = small.with_overrides({"horizon_months": 24, "programme.batches[0].budget": 5e5, "platforms.capacity": 1})
+    made = Offers._unfunded
+    checked = []
+
+    def unfunded(self: Offers, cohort):
+        members = made(self, cohort)
+        order = np.argsort(cohort.time, kind="stable")
+        assert (np.diff(members.time) >= 0).all() and members.time.tobytes() == cohort.time[order].tobytes()
+        for got, want in ((members.enterprise, cohort.enterprise), (members.platform, cohort.platform)):
+            assert got.tobytes() == want[order].tobytes()
+        none = np.zeros((len(self.programme.instruments), len(order)))
+        att = cohort.attributes.take(order)
+        offer = self._terms(
+            members.industry, members.platform, cohort.price[order], (none, none), att, cohort.renewing[order], None
+        )
+        for field in dataclasses.fields(offer):
+            value = getattr(offer, field.name)
+            if isinstance(value, np.ndarray) and field.name != "golive":
+                assert getattr(members.offer, field.name).tobytes() == value.tobytes(), field.name
+        inputs = self._inputs(cohort.industry, cohort.attributes, cohort.belief, cohort.month)  # in the cohort's order
+        for name in ("gain", "ramp", "lifetime", "hurdle_rate", "failure", "max_payback", "liquidity"):
+            assert getattr(members.inputs, name).tobytes() == getattr(inputs, name)[order].tobytes(), name
+        assert members.inputs.tax.base_profit.tobytes() == inputs.tax.base_profit[order].tobytes()
+        alone = self._terms(cohort.industry, cohort.platform, cohort.price, (none, none), cohort.attributes, None, None)
+        taxed = inputs.bounded(alone, record=False).taxed
+        for got, want in zip(members.inputs.taxed, taxed, strict=True):  # the tax as the screen takes it
+            assert got.tobytes() == want[order].tobytes()
+        checked.append(len(order))
+        return members
+
+    monkeypatch.setattr(Offers, "_unfunded", unfunded)
+    dx.simulate(sc, replications=2, seed=5, progress=False)
+    assert len(checked) >= 2 and max(checked) > 1
+
+
 def _settled(scenario: dx.Scenario, monthly: bool | None) -> tuple[dict[str, np.ndarray], bool]:
     """The ledger's columns and outputs of one replication, its settlement forced monthly or not (None: as run)."""
     world = World(scenario, replication_key(3, 1))
@@ -192,17 +231,17 @@ def test_a_decision_on_few_enterprises_unrecorded_skips_the_screen_and_adopts_as
     import dxsim.model.demand as demand
 
     sc = dx.load_scenario("city-pilot-east-tiered")  # applicants re-decide on part of a tiered reward
-    weigh = demand.weigh
+    decide = demand.decide
     seen: list[tuple[int, bool, bool, bool]] = []  # enterprises, screen, record, ruled out by the screen
 
-    def checked(offer, att, belief, **kw):
-        decision = weigh(offer, att, belief, **kw)
-        screened = weigh(offer, att, belief, **{**kw, "screen": True})
+    def checked(offer, **kw):
+        decision = decide(offer, **kw)
+        screened = decide(offer, **{**kw, "screen": True})
         assert np.array_equal(decision.adopt, screened.adopt)
         seen.append((len(decision.adopt), kw["screen"], kw["record"], bool(np.isnan(screened.value).any())))
         return decision
 
-    monkeypatch.setattr(demand, "weigh", checked)
+    monkeypatch.setattr(demand, "decide", checked)
     dx.simulate(sc, replications=1, seed=5, progress=False)
     dx.simulate(sc, replications=1, seed=5, progress=False, decisions=True)
     assert all(screen == (record or n >= demand._SCREEN_FROM) for n, screen, record, _ in seen)

@@ -627,6 +627,25 @@ def test_rows_taken_are_those_indexed() -> None:
     assert np.shares_memory(view, table) and view.tobytes() == table[1:3].tobytes()
 
 
+@pytest.mark.parametrize("n", [0, 1, 7])
+def test_nans_are_a_new_array_of_n_nans(n) -> None:
+    got = decision._nans(n)
+    assert got.dtype == np.float64 and got.shape == (n,) and np.isnan(got).all()
+    assert got.tobytes() == np.full(n, np.nan).tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(-0.5, 0.5), st.floats(0.0, 70.0)), min_size=1, max_size=8),
+    st.integers(0, 60),
+)
+def test_an_annuity_to_one_end_for_all_is_the_one_to_that_end_each(pairs, end) -> None:
+    rho, start = (np.array(x) for x in zip(*pairs, strict=True))
+    start = np.floor(start)
+    each = decision._annuity(rho, start, np.full(len(rho), float(end)))
+    assert decision._annuity(rho, start, float(end)).tobytes() == each.tobytes()
+
+
 def test_money_added_at_its_month_lands_in_its_month_inside_the_window():
     flows = np.zeros((2, 2, 4))
     decision._add_at_month(flows, np.array([1.0, 9.0]), np.array([0.0, -0.0]))
@@ -687,6 +706,82 @@ def test_the_offers_taken_are_every_field_of_the_rows_taken(case, data):
             assert got.tobytes() == value[rows].tobytes(), field.name
         else:
             assert got is value, field.name
+
+
+@SETTINGS
+@given(case=cases(), data=st.data())
+def test_the_offers_from_a_row_on_are_views_with_the_go_live_given(case, data):
+    # a slice takes views of every array (their rows from ``start`` on), and a go-live given replaces theirs
+    offer, _ = case
+    n = len(offer.owed)
+    start = data.draw(st.integers(0, n))
+    golive = np.arange(n - start, dtype=np.float64) + 0.5
+    for given_golive in (None, golive):
+        taken = offer.take(slice(start, None), given_golive)
+        for field in dataclasses.fields(Offer):
+            value, got = getattr(offer, field.name), getattr(taken, field.name)
+            if field.name == "golive" and given_golive is not None:
+                assert got is given_golive
+            elif isinstance(value, np.ndarray):
+                assert got.tobytes() == value[start:].tobytes() and np.shares_memory(got, value) == (start < n)
+            else:
+                assert got is value, field.name
+
+
+def _attributes(n: int, seed: int):
+    """Keyed attributes of ``n`` enterprises (random, some high-tech, some general VAT taxpayers)."""
+    from dxsim.model.population import Attributes
+
+    rng = np.random.default_rng(seed)
+    values = {name: rng.uniform(0.1, 2.0, n) for name in Attributes.__dataclass_fields__}
+    values["revenue"] = rng.uniform(1e6, 1e7, n)
+    values["high_tech"] = rng.random(n) < 0.5
+    return Attributes(**values)
+
+
+@pytest.mark.parametrize("rows", [slice(3, None), slice(0, None), slice(7, None), np.array([4, 0, 4, 6])])
+def test_the_inputs_of_some_enterprises_are_those_made_for_them_alone(rows):
+    # each input is its enterprise's own: taken at rows (views for a slice), the inputs made from their rows alone
+    from dxsim.model.parameters import IndustryParameters
+
+    n = 7
+    att = _attributes(n, 3)
+    rng = np.random.default_rng(4)
+    belief = (rng.uniform(0.0, 0.5, n), rng.uniform(0.3, 1.0, n))
+    industry = np.array([0, 1, 1, 0, 1, 0, 0])
+    params = IndustryParameters(**{name: np.array([3.0, 5.0]) for name in IndustryParameters.__dataclass_fields__})
+    law = TaxLaw(0.25, 0.15, 0.05, 0.20, 64.0, 3e6, 0.25, 0.06, 0.5, 5e6)
+    kw = dict(params=params, law=law, month=40)
+    inputs = decision.Inputs.of(att, belief, industry=industry, **kw)
+    taken = inputs.take(rows)
+    alone = decision.Inputs.of(
+        att.take(np.arange(n)[rows]), (belief[0][rows], belief[1][rows]), industry=industry[rows], **kw
+    )
+    for name in ("gain", "ramp", "lifetime", "hurdle_rate", "failure", "max_payback", "liquidity"):
+        assert getattr(taken, name).tobytes() == getattr(alone, name).tobytes(), name
+    for name in ("base_profit", "high_tech", "general_vat"):
+        assert getattr(taken.tax, name).tobytes() == getattr(alone.tax, name).tobytes()
+    assert taken.tax.law is law and taken.tax.month == 40
+    assert taken.gain.tobytes() == (att.revenue / 12.0 * att.benefit * belief[1])[rows].tobytes()
+    assert taken.ramp.tobytes() == params.ramp[industry[rows]].tobytes()
+    # the tax as the screen takes it, taken once for all: at the rows, what it is for them alone
+    offer = Offer(
+        owed=rng.uniform(0.0, 5e5, n),
+        scheme=Upfront(),
+        receive_signing=np.zeros(n),
+        receive_golive=np.zeros(n),
+        receive_acceptance=np.zeros(n),
+        golive=rng.uniform(0.0, 9.0, n),
+        acceptance_delay=1.0,
+        subscription=rng.uniform(0.0, 1e3, n),
+    )
+    assert taken.taxed is None
+    for record in (False, True):
+        bounded = inputs.bounded(offer, record=record).take(rows)
+        want = decision._tax_bounds(offer.take(np.arange(n)[rows]), alone.lifetime, 0.0, alone.tax, classes=not record)
+        for got, expected in zip(bounded.taxed, want, strict=True):
+            assert got.tobytes() == expected.tobytes()
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(bounded[:-2], taken[:-2], strict=True))
 
 
 @SETTINGS
