@@ -253,3 +253,78 @@ def test_a_month_without_first_time_considerers_gives_the_rejecters_alone() -> N
     np.testing.assert_array_equal(again.attempt, first.attempt + 1)
     np.testing.assert_array_equal(again.threshold, first.threshold + keys.exponential("reconsider", first.ids, 0))
     np.testing.assert_array_equal(again.time, np.full(8, 2.0))  # at the month's start: passed before it
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.lists(st.integers(0, 399), min_size=1, max_size=40),
+    st.lists(st.floats(0.0, 80.0), min_size=40, max_size=40),
+    st.booleans(),
+)
+def test_in_business_gives_those_not_exited_their_attributes_and_exit_times(chosen, times, kept):
+    from dxsim.model.lifecycle import Exits
+
+    with pytest.MonkeyPatch.context() as patch:
+        if not kept:  # above the cache limit: the exit times asked of the exits, the attributes drawn
+            patch.setattr(population_module, "CACHE_LIMIT", 10)
+        pop = population()
+        exits = Exits(pop.size, pop.offset, 0.6, 60, Keys(replication_key(1, 0)))
+    assert exits.any and pop.draws.cached == kept
+    pop.keep_exits(exits)  # kept: read with the attributes, from their rows
+    ids = np.array(chosen, dtype=np.int64)
+    industry = pop.industry_of(ids)
+    time = np.array(times[: len(ids)])
+    staying, att, exit_at = pop.in_business(ids, industry, time)
+    expected_exit = exits.time(ids, industry)
+    expected_staying = expected_exit > time
+    if staying is None:
+        assert expected_staying.all()
+    else:
+        assert staying.dtype == np.bool_ and not staying.all()
+        np.testing.assert_array_equal(staying, expected_staying)
+    np.testing.assert_array_equal(exit_at, expected_exit[expected_staying])
+    whole = population().draws.draw(ids[expected_staying], industry[expected_staying])
+    for name in Attributes.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(att, name), getattr(whole, name), err_msg=name)
+        assert getattr(att, name).dtype == getattr(whole, name).dtype, name
+
+
+def test_in_business_without_exits_kept_gives_every_one_never_exiting():
+    pop = population()
+    ids = np.array([3, 250, 3], dtype=np.int64)
+    staying, att, exit_at = pop.in_business(ids, pop.industry_of(ids), np.array([1.0, 2.0, 70.0]))
+    assert staying is None and np.isinf(exit_at).all()
+    assert_same(att, population().attributes(ids, pop.industry_of(ids)))
+
+
+def test_exit_times_are_kept_with_the_attributes_only_before_the_first_ask():
+    from dxsim.model.lifecycle import Exits
+
+    pop = population()
+    pop.columns(("revenue",), np.array([1]), np.array([0]))  # the memo computes every enterprise's values
+    with pytest.raises(RuntimeError, match="before the first ask"):
+        pop.keep_exits(Exits(pop.size, pop.offset, 0.6, 60, Keys(replication_key(1, 0))))
+
+
+def test_a_memo_gives_bools_back_as_bools_from_its_rows():
+    size = np.array([3, 2])
+    memo = population_module.Memo(
+        size,
+        lambda ids, industry: {
+            "x": ids * 1.5,
+            "flag": ids % 2 == 1,
+            "n": ids * 2,
+        },
+    )
+    ids = np.array([4, 0, 3, 3])
+    got = memo.get(ids)
+    np.testing.assert_array_equal(got["x"], ids * 1.5)
+    assert got["flag"].dtype == np.bool_ and got["flag"].tolist() == [False, False, True, True]
+    assert got["n"].dtype == np.int64 and got["n"].tolist() == (ids * 2).tolist()
+    only = memo.get(ids, ("flag", "x"))
+    assert only["flag"].dtype == np.bool_ and only["flag"].tolist() == [False, False, True, True]
+    above, some = memo.get_above(ids, "x", np.array([5.0, -1.0, 4.5, 4.0]))
+    assert above is not None and above.tolist() == [True, True, False, True]
+    assert some["flag"].tolist() == [False, False, True] and some["n"].tolist() == [8, 0, 6]
+    everyone, every = memo.get_above(ids, "x", np.full(4, -1.0))
+    assert everyone is None and every["x"].tolist() == (ids * 1.5).tolist()
