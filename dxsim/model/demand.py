@@ -684,9 +684,7 @@ class Demand:
     screen : PlatformScreen
         The platforms' participation constraint.
     lifecycle : Lifecycle
-        Former users (renewers); the exit times (exited enterprises do not
-        consider) are read with the attributes
-        (:meth:`~dxsim.model.population.Population.in_business`).
+        Exit times (exited enterprises do not consider) and former users (renewers).
     """
 
     def __init__(
@@ -736,10 +734,12 @@ class Demand:
         solution does not raise again, with no perceived failure and counting
         on their whole potential gain (they have used it).
         """
-        staying, att, exit_at = self.population.in_business(c.ids, c.industry, c.time)
-        if staying is not None:
-            c = c.subset(staying)
+        exit_at = self.lifecycle.exits.time(c.ids, c.industry)
+        staying = exit_at > c.time
+        if not staying.all():
+            c, exit_at = c.subset(staying), exit_at[staying]
         self.considering[t] += np.bincount(c.industry, minlength=self.considering.shape[1])
+        att = self.population.attributes(c.ids, c.industry)
         score = self.lifecycle.renewals.former_scores(c.ids)
         renewing = ~np.isnan(score)
         any_renewing = bool(renewing.any())

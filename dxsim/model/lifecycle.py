@@ -118,7 +118,9 @@ class Exits:
         # Global ranks exited by each month's end, industry after industry: one increasing sequence,
         # since industry i's ranks run from offset[i] to offset[i] + size[i] <= offset[i + 1].
         self._global = (cumulated + offset[:, None]).ravel()
-        self._kept = Memo.of(size, lambda ids, industry: {"exit": self.computed(ids, industry)}) if self.any else None
+        self._kept = (
+            Memo.of(size, lambda ids, industry: {"exit": self._time(ids, industry, every=True)}) if self.any else None
+        )
 
     @staticmethod
     def exit_months(counts: NDArray[np.float64], size: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -162,10 +164,6 @@ class Exits:
         if self._kept is None or len(ids) == 0:
             return self._time(ids, industry)
         return self._kept.get(ids, ("exit",))["exit"]
-
-    def computed(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
-        """:meth:`time` computed, not looked up, for many enterprises at once (each rank's month from a table of all)."""
-        return self._time(ids, industry, every=True)
 
     def _time(self, ids: NDArray[np.int64], industry: NDArray[np.int64], every: bool = False) -> NDArray[np.float64]:
         """:meth:`time`, computed; ``every``: for every enterprise at once (a rank's month from a table, not a search)."""

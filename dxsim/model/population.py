@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -32,7 +32,6 @@ __all__ = [
     "AttributeDraws",
     "Attributes",
     "Considerers",
-    "ExitTimes",
     "Memo",
     "Population",
     "Thresholds",
@@ -58,8 +57,6 @@ _STREAMS = (
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_VALUES = np.zeros(0)
-#: The name of the exit time among the values a population keeps of each enterprise (no attribute's name).
-_EXIT = "exit_time"
 
 #: Industries up to this many enterprises keep their keyed permutation as an array.
 DENSE_LIMIT = 1 << 20
@@ -120,18 +117,6 @@ def benefit_factor(score: ArrayLike, reference: ArrayLike = 30.0, exponent: Arra
     s = np.asarray(score, dtype=np.float64)
     ratio = (100.0 - s) / (100.0 - np.asarray(reference, dtype=np.float64))
     return np.asarray(ratio ** np.asarray(exponent, dtype=np.float64))
-
-
-class ExitTimes(Protocol):
-    """The enterprises' exit times (:class:`dxsim.model.lifecycle.Exits`), as a population keeps them."""
-
-    def time(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Exit time of enterprises ``ids`` of industries ``industry`` (months since start; inf: not within the horizon)."""
-        ...  # pragma: no cover
-
-    def computed(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
-        """:meth:`time` computed for many enterprises at once (not looked up)."""
-        ...  # pragma: no cover
 
 
 @dataclass(frozen=True)
@@ -520,11 +505,10 @@ class Memo:
     but the time.  Every enterprise's values are computed in one vectorised
     call when the first are asked for (an enterprise is asked about at each
     of its considerations, and most of a population considers: one call is
-    cheaper than a call a month).  The float and bool values of an
-    enterprise are kept side by side as floats (one row each; a bool as 0.0
-    or 1.0, given back as the same bool), so that the values of the
-    enterprises asked about come in one gather.  Kept for populations of at
-    most ``CACHE_LIMIT`` enterprises (:meth:`of`).
+    cheaper than a call a month).  The float values of an enterprise are kept
+    side by side (one row each), so that the values of the enterprises asked
+    about come in one gather.  Kept for populations of at most
+    ``CACHE_LIMIT`` enterprises (:meth:`of`).
 
     Parameters
     ----------
@@ -542,7 +526,7 @@ class Memo:
     ) -> None:
         self.size = size
         self.compute = compute
-        self._kept: _Kept | None = None
+        self._kept: tuple[list[str], NDArray[np.float64], dict[str, NDArray[Any]]] | None = None
 
     @classmethod
     def of(
@@ -553,84 +537,26 @@ class Memo:
         """A memo for industries of ``size`` enterprises, None above ``CACHE_LIMIT`` enterprises in all."""
         return cls(size, compute) if int(size.sum()) <= CACHE_LIMIT else None
 
-    @property
-    def computed(self) -> bool:
-        """True once the values are computed (at the first ask)."""
-        return self._kept is not None
-
     def get(self, ids: NDArray[np.int64], only: Sequence[str] | None = None) -> dict[str, NDArray[Any]]:
         """The values of enterprises ``ids``: all of them, or ``only`` those named (each gathered alone)."""
-        kept = self._kept if self._kept is not None else self._keep()
-        if only is None:  # one gather of whole rows: an enterprise's values lie side by side in memory
-            return kept.columns(np.ascontiguousarray(kept.rows.take(ids, axis=0).T), ids)
-        out = {}
-        for name in only:  # a row value's column gathered by take (a pair of indices costs more)
-            if name in kept.columns_by_name:
-                out[name] = kept.columns_by_name[name][ids]
-            else:
-                column = kept.rows[:, kept.names.index(name)].take(ids)
-                out[name] = column != 0.0 if name in kept.flags else column
+        names, rows, columns = self._kept if self._kept is not None else self._keep()
+        if only is not None:  # a float's column gathered by take (a pair of indices costs more)
+            return {
+                name: columns[name][ids] if name in columns else rows[:, names.index(name)].take(ids) for name in only
+            }
+        # one gather of whole rows: an enterprise's float values lie side by side in memory
+        out = dict(zip(names, np.ascontiguousarray(rows.take(ids, axis=0).T), strict=True))
+        out.update({name: column[ids] for name, column in columns.items()})
         return out
 
-    def get_above(
-        self, ids: NDArray[np.int64], name: str, bound: NDArray[np.float64]
-    ) -> tuple[NDArray[np.bool_] | None, dict[str, NDArray[Any]]]:
-        """Which of enterprises ``ids`` have their float value ``name`` above ``bound``, and the values of those.
-
-        Their values are :meth:`get`'s of the enterprises above (the rows of
-        all in one gather, those of the others dropped before the columns are
-        made); the mask is None where every one is above.
-        """
-        kept = self._kept if self._kept is not None else self._keep()
-        got = kept.rows.take(ids, axis=0)
-        above = got[:, kept.names.index(name)] > bound
-        if above.all():
-            return None, kept.columns(np.ascontiguousarray(got.T), ids)
-        # the rows of those above (whole rows copied, each in one piece), then their columns
-        return above, kept.columns(np.ascontiguousarray(got.compress(above, axis=0).T), ids, above)
-
-    def _keep(self) -> _Kept:
-        """Compute every enterprise's values: floats and bools as the rows of one array, the rest as columns."""
+    def _keep(self) -> tuple[list[str], NDArray[np.float64], dict[str, NDArray[Any]]]:
+        """Compute every enterprise's values: the floats as the rows of one array (their names), the rest as columns."""
         industry = np.repeat(np.arange(len(self.size)), self.size)
         values = self.compute(np.arange(len(industry), dtype=np.int64), industry)
-        in_rows = {name: v for name, v in values.items() if v.dtype in _ROW_TYPES}
-        self._kept = _Kept(
-            list(in_rows),
-            np.stack([v.astype(np.float64, copy=False) for v in in_rows.values()], axis=1),
-            {name: v for name, v in values.items() if name not in in_rows},
-            frozenset(name for name, v in in_rows.items() if v.dtype == np.bool_),
-        )
+        names = [name for name, v in values.items() if v.dtype == np.float64]
+        rows = np.stack([values[name] for name in names], axis=1)
+        self._kept = (names, rows, {name: v for name, v in values.items() if v.dtype != np.float64})
         return self._kept
-
-
-#: What a memo keeps in its rows of floats (a bool as 0.0 or 1.0).
-_ROW_TYPES = (np.dtype(np.float64), np.dtype(np.bool_))
-
-
-@dataclass(frozen=True)
-class _Kept:
-    """What a :class:`Memo` keeps: the names of its rows' values, the rows, the other columns, the bools' names."""
-
-    names: list[str]
-    rows: NDArray[np.float64]
-    columns_by_name: dict[str, NDArray[Any]]
-    flags: frozenset[str]
-
-    def columns(
-        self, values: NDArray[np.float64], ids: NDArray[np.int64], rows: NDArray[np.bool_] | None = None
-    ) -> dict[str, NDArray[Any]]:
-        """The values by name of enterprises ``ids`` (those where ``rows`` holds, if given), from their ``values``.
-
-        ``values`` holds the kept rows' values of those enterprises, a
-        contiguous row per name; the other columns are gathered by id.
-        """
-        out = dict(zip(self.names, values, strict=True))
-        for name in self.flags:  # a bool kept as 0.0 or 1.0: the same bool
-            out[name] = out[name] != 0.0
-        if self.columns_by_name:
-            at = ids if rows is None else ids[rows]
-            out.update({name: column[at] for name, column in self.columns_by_name.items()})
-        return out
 
 
 class AttributeDraws:
@@ -676,23 +602,11 @@ class AttributeDraws:
         self._band_high = np.array([ind.maturity.exploration + ind.maturity.practice for ind in industries])
         size = np.array([ind.enterprises for ind in industries], dtype=np.int64)
         self._cache = Memo.of(size, self._draw_columns)
-        self._exits: ExitTimes | None = None  # the exit times, kept with the attributes (keep_exits)
 
     @property
     def cached(self) -> bool:
         """True when the attributes drawn are kept (a population of at most ``CACHE_LIMIT`` enterprises)."""
         return self._cache is not None
-
-    def keep_exits(self, exits: ExitTimes) -> None:
-        """Read the enterprises' exit times from ``exits``: kept with the attributes, where these are kept.
-
-        Before the first attributes are asked for (the memo computes every
-        enterprise's values at once): an enterprise's exit time then lies in
-        the row of its attributes, and :meth:`in_business` gathers both at once.
-        """
-        if self._cache is not None and self._cache.computed:
-            raise RuntimeError("the exit times are kept with the attributes: keep them before the first ask")
-        self._exits = exits
 
     def attributes(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
         """Keyed attributes of enterprises ``ids`` (a pure function of seed and id).
@@ -705,29 +619,7 @@ class AttributeDraws:
         """
         if self._cache is None:
             return self.draw(ids, industry)
-        values = self._cache.get(ids)
-        values.pop(_EXIT, None)
-        return Attributes(**values)
-
-    def in_business(
-        self, ids: NDArray[np.int64], industry: NDArray[np.int64], time: NDArray[np.float64]
-    ) -> tuple[NDArray[np.bool_] | None, Attributes, NDArray[np.float64]]:
-        """Which of enterprises ``ids`` have not exited by their ``time`` (None: all), and their attributes and exit times.
-
-        The attributes and exit times (inf: none within the horizon; all
-        inf without :meth:`keep_exits`) of those still in business only.
-        Kept, an enterprise's attributes and exit time come in one gather.
-        """
-        exits = self._exits
-        if self._cache is not None and exits is not None:
-            staying, values = self._cache.get_above(ids, _EXIT, time)
-            exit_at = values.pop(_EXIT)
-            return staying, Attributes(**values), exit_at
-        exit_at = np.full(len(ids), np.inf) if exits is None or len(ids) == 0 else exits.time(ids, industry)
-        staying = exit_at > time
-        if staying.all():
-            return None, self.attributes(ids, industry), exit_at
-        return staying, self.attributes(ids[staying], industry[staying]), exit_at[staying]
+        return Attributes(**self._cache.get(ids))
 
     def columns(
         self, names: Sequence[str], ids: NDArray[np.int64], industry: NDArray[np.int64]
@@ -743,12 +635,9 @@ class AttributeDraws:
         return self._cache.get(ids, names)
 
     def _draw_columns(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
-        """:meth:`draw` as columns by name, and the exit times (name ``_EXIT``) where :meth:`keep_exits` gave them."""
+        """:meth:`draw` as columns by name."""
         drawn = self.draw(ids, industry)
-        columns = {name: getattr(drawn, name) for name in Attributes.__dataclass_fields__}
-        if self._exits is not None:
-            columns[_EXIT] = self._exits.computed(ids, industry)
-        return columns
+        return {name: getattr(drawn, name) for name in Attributes.__dataclass_fields__}
 
     def draw(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
         """Draw the attributes of ``ids`` (of industries ``industry``) from their keyed uniforms, uncached."""
@@ -854,16 +743,6 @@ class Population:
     def attributes(self, ids: NDArray[np.int64], industry: NDArray[np.int64]) -> Attributes:
         """Keyed attributes of enterprises ``ids``; see :meth:`AttributeDraws.attributes`."""
         return self.draws.attributes(ids, industry)
-
-    def keep_exits(self, exits: ExitTimes) -> None:
-        """Keep the exit times with the attributes; see :meth:`AttributeDraws.keep_exits`."""
-        self.draws.keep_exits(exits)
-
-    def in_business(
-        self, ids: NDArray[np.int64], industry: NDArray[np.int64], time: NDArray[np.float64]
-    ) -> tuple[NDArray[np.bool_] | None, Attributes, NDArray[np.float64]]:
-        """Those of ``ids`` in business at ``time``, their attributes and exit times; see :meth:`AttributeDraws.in_business`."""
-        return self.draws.in_business(ids, industry, time)
 
     def columns(
         self, names: Sequence[str], ids: NDArray[np.int64], industry: NDArray[np.int64]

@@ -174,8 +174,6 @@ class World:
         """The enterprises' exits (counted in the series) and the renewals of their solutions."""
         scenario, population = self.scenario, self.population
         exits = Exits(population.size, population.offset, scenario.behaviour.exit_rate, self.horizon, keys)
-        if exits.any:  # the considerers' exit times read with their attributes (none exits: none read)
-            population.keep_exits(exits)
         self.series.counts["exits"][: self.horizon] = exits.counts
         renewal = np.array([scenario.solutions[ind.solution].renewal for ind in scenario.resolved_industries])
         return Lifecycle(exits, Renewals(renewal, self.horizon, int(population.size.sum())))
