@@ -611,8 +611,9 @@ class PlatformScreen:
         )
         if back is not None:
             failure = failure[back]
-        mean_gain, reference, exponent, mean_benefit, ramp, lifetime = self._per_industry[:, industry]
-        realised, cost_of_capital, required_return = self._per_platform[:, platform]
+        # the contracts' columns of the tables by take along the columns (an index along the second axis costs more)
+        mean_gain, reference, exponent, mean_benefit, ramp, lifetime = self._per_industry.take(industry, axis=1)
+        realised, cost_of_capital, required_return = self._per_platform.take(platform, axis=1)
         level = maturity_level(maturity + mean_gain)
         passes = (1.0 - failure) * (level >= self.rules.acceptance_level)
         factor = benefit_factor(maturity, reference, exponent)
@@ -917,8 +918,8 @@ class Demand:
             c.industry[rows],
             platform[rows],
             offer.take(rows),
-            amount[:, rows],
-            to_price[:, rows],
+            amount.take(rows, axis=1),  # by take along the columns (an index along the second axis costs more)
+            to_price.take(rows, axis=1),
             att.maturity[rows],
             att.revenue[rows],
         )
