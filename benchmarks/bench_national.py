@@ -230,8 +230,10 @@ def first_floor(sc: dx.Scenario, seed: int) -> tuple[int, int]:
 
 
 #: The stages of a replication: (stage, owner, function or method); each stage's time is net of the others inside it.
+#: A function is wrapped where the model calls it by name: ``decide`` in ``decision`` (for ``weigh``) and in ``demand``.
 STAGES = [
     ("decisions (decide: consideration, cohorts, re-decisions at signing)", decision, "decide"),
+    ("decisions (decide: consideration, cohorts, re-decisions at signing)", demand, "decide"),  # as demand calls it
     ("platforms' participation screen", demand, "valuation"),
     ("consideration, less its decisions and screen", demand.Demand, "consider"),
     ("the population's clock (thresholds, exits)", Population, "step"),
