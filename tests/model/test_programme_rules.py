@@ -319,6 +319,22 @@ def test_what_the_platforms_used_is_read_only_and_set_whole(programmes):
     np.testing.assert_array_equal(prog.used, saved)
 
 
+def programmes_of(name: str) -> list[ProgrammeState]:
+    """The programme of scenario ``name``'s first replication, and for ``small`` one with windows apart and nested.
+
+    The batches added to ``small`` have two windows apart and one inside
+    another from the same opening: window ends shared and not.
+    """
+    batches = [
+        {"name": "a", "opens": "2022-09-01", "closes": "2022-12-31", "budget": 1e6},
+        {"name": "b", "opens": "2023-03-01", "closes": "2023-08-31", "budget": 1e6},
+        {"name": "c", "opens": "2023-03-01", "closes": "2024-02-29", "budget": 1e6},
+    ]
+    sc = dx.load_scenario(name)
+    scenarios = (sc, sc.with_overrides({"programme": {"batches": batches}})) if name == "small" else (sc,)
+    return [World(scenario, replication_key(1, 0)).driver.demand.programme for scenario in scenarios]
+
+
 def first_window(opens: np.ndarray, closes: np.ndarray, t: float) -> int | None:
     return next((k for k, (lo, hi) in enumerate(zip(opens, closes, strict=True)) if lo <= t < hi), None)
 
@@ -326,14 +342,7 @@ def first_window(opens: np.ndarray, closes: np.ndarray, t: float) -> int | None:
 @pytest.mark.parametrize("name", ["national", "small", "no-programme"])
 def test_the_batch_at_a_time_is_the_first_window_holding_it(name):
     """At and just beside every end of a window, between them, before, after, and at no time (NaN)."""
-    batches = [  # two windows apart, one inside the other from the same opening: ends shared and not
-        {"name": "a", "opens": "2022-09-01", "closes": "2022-12-31", "budget": 1e6},
-        {"name": "b", "opens": "2023-03-01", "closes": "2023-08-31", "budget": 1e6},
-        {"name": "c", "opens": "2023-03-01", "closes": "2024-02-29", "budget": 1e6},
-    ]
-    sc = dx.load_scenario(name)
-    for scenario in (sc, sc.with_overrides({"programme": {"batches": batches}}) if name == "small" else sc):
-        prog = World(scenario, replication_key(1, 0)).driver.demand.programme
+    for prog in programmes_of(name):
         ends = np.concatenate([prog.opens, prog.closes])
         times = [*ends, *np.nextafter(ends, -np.inf), *np.nextafter(ends, np.inf), *np.linspace(-3.0, 130.0, 541)]
         for t in [*map(float, times), -np.inf, np.inf, np.nan]:
@@ -343,14 +352,7 @@ def test_the_batch_at_a_time_is_the_first_window_holding_it(name):
 @pytest.mark.parametrize("name", ["national", "small", "no-programme"])
 def test_the_window_of_a_time_is_its_batch_and_the_ends_between_which_every_time_has_it(name):
     """``window(t)``: ``batch_at(t)``, consecutive ends ``lo <= t < hi`` (or the infinities), the same batch from lo to just below hi."""
-    batches = [  # as above: two windows apart, one inside the other from the same opening
-        {"name": "a", "opens": "2022-09-01", "closes": "2022-12-31", "budget": 1e6},
-        {"name": "b", "opens": "2023-03-01", "closes": "2023-08-31", "budget": 1e6},
-        {"name": "c", "opens": "2023-03-01", "closes": "2024-02-29", "budget": 1e6},
-    ]
-    sc = dx.load_scenario(name)
-    for scenario in (sc, sc.with_overrides({"programme": {"batches": batches}}) if name == "small" else sc):
-        prog = World(scenario, replication_key(1, 0)).driver.demand.programme
+    for prog in programmes_of(name):
         ends = sorted({*prog.opens.tolist(), *prog.closes.tolist()})
         times = [*ends, *np.nextafter(ends, -np.inf), *np.nextafter(ends, np.inf), *np.linspace(-3.0, 130.0, 541)]
         for t in [*map(float, times), -np.inf]:
