@@ -455,9 +455,10 @@ class _Step(simpy.Event):
 #: A step's callbacks: its one function, as a tuple (made once per step function, not a list per step).
 _Callbacks: TypeAlias = tuple[Callable[[simpy.Event], None]]
 
-#: The steps' callbacks, each made once and shared by every event scheduled as that step: SimPy's loop
-#: only iterates an event's callbacks (``for callback in callbacks``) and then drops them, and no one
-#: adds a callback to a step (nothing waits on it), so a tuple serves as the list it makes per timeout.
+#: The steps' callbacks, each made once and shared by every event scheduled as that step: the run's loop
+#: (SimPy's, inlined in :func:`~dxsim.model.driver.run_until`) only iterates an event's callbacks
+#: (``for callback in callbacks``) and then drops them, and no one adds a callback to a step (nothing
+#: waits on it), so a tuple serves as the list SimPy makes per timeout.
 _APPLIES: _Callbacks = (_applies,)
 _GOES_LIVE: _Callbacks = (_goes_live,)
 _ASSESSED: _Callbacks = (_assessed,)

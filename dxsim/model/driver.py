@@ -26,11 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
+from heapq import heappop
 from typing import Any
 
 import numpy as np
 import simpy
 from numpy.typing import NDArray
+from simpy.core import StopSimulation
+from simpy.events import URGENT, EventPriority
 
 from dxsim.model.acceptance import Assessments
 from dxsim.model.contracting import LiveContracts
@@ -41,7 +44,7 @@ from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Population
 from dxsim.model.programme import ProgrammeState, UrgentTimeout
 
-__all__ = ["COUNTS", "PLATFORM_SERIES", "MonthlyDriver", "MonthlySeries"]
+__all__ = ["COUNTS", "PLATFORM_SERIES", "MonthlyDriver", "MonthlySeries", "run_until"]
 
 #: Counts per month and industry (enterprises): considering and adoptions in the month; changes
 #: of those in use; acceptances and lighthouses in the month; would-be adopters their platform
@@ -103,6 +106,47 @@ class MonthlySeries:
             "lighthouses": np.cumsum(c["lighthouses"][:months], axis=0),
             "declined": c["declined"][:months],
         }
+
+
+def run_until(env: simpy.Environment, until: float) -> None:
+    """``env.run(until=until)`` for a time ``until`` (months since the start, after now): SimPy's loop, inlined.
+
+    The loop of :meth:`simpy.Environment.run` calls
+    :meth:`simpy.Environment.step` once per event; this runs the body of
+    ``step`` in the loop itself, without a method call per event (a
+    replication's ~67,000 events, most of them the applicants' steps).  It
+    does what ``run`` does for a time, step for step: an urgent event at
+    ``until`` (``int`` kept as ``int``, otherwise a ``float``) whose
+    callback stops the run; each event popped from the queue, the clock set
+    to its time, its callbacks taken and called in order, a failed event
+    not defused raising a copy of its exception; at the stop, the stopping
+    event scheduled again with its callbacks left (as ``step`` does at a
+    :class:`~simpy.core.StopSimulation`, which counts one more event).  So
+    the same events run in the same order with the same numbers
+    (tests/model/test_driver.py compares the two).
+    """
+    at = until if isinstance(until, int) else float(until)
+    if at <= env.now:
+        raise ValueError(f"until ({at}) must be greater than the current simulation time")
+    stop = simpy.Event(env)
+    stop._ok = True
+    stop._value = None
+    env.schedule(stop, URGENT, at - env.now)
+    stop.callbacks.append(StopSimulation.callback)
+    queue = env._queue
+    try:
+        while True:
+            env._now, _, _, event = heappop(queue)  # the stopping event is in the queue: never empty before it
+            callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]  # as step: processed
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):  # failed, not defused: crash, as step does
+                exc = type(event._value)(*event._value.args)
+                exc.__cause__ = event._value
+                raise exc
+    except StopSimulation:
+        event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+        env.schedule(event, EventPriority(-1))
 
 
 class MonthlyDriver:
@@ -185,7 +229,7 @@ class MonthlyDriver:
         """Run the months to the horizon and close the last one."""
         months = self.months()
         self.env.process(months)
-        self.env.run(until=self.horizon)
+        run_until(self.env, self.horizon)
         self.close_month(self.horizon - 1)  # the run stops just before the last month's close
         # The driver waits at the horizon in the environment's queue, and its frame holds the
         # replication's parts: closed, nothing pending refers to them, and reference counting frees
