@@ -575,7 +575,7 @@ class Contracting:
 
     # ------------------------------------------------------------- signing
     def try_sign(self, app: Application) -> SignOutcome:
-        """Sign ``app`` now if the terms it counted on still hold.
+        """Sign ``app`` now if the terms it counted on still hold: register its contract, write what is paid then.
 
         Returns
         -------
@@ -585,9 +585,9 @@ class Contracting:
             :class:`Refused` when the applicant is turned away or no longer
             willing (it may consider again later).
 
-        An applicant that counted on programme money, trying inside a
-        window, is recorded in the :class:`~dxsim.model.institutions.ApplicantLog`
-        with whether the batch committed money to it now.
+        An applicant that counted on programme money, trying inside a window, is recorded in the
+        :class:`~dxsim.model.institutions.ApplicantLog` with whether the batch committed money to it now.
+        The contract is registered here, not by a call of its own (one call fewer a signing).
         """
         now = self.env._now  # SimPy's clock, as the applicants' steps read it (tests/model/test_applications.py)
         rules = self.rules
@@ -606,36 +606,85 @@ class Contracting:
             window = outlets.window[0] = programme.window(now)
             batch = window[2]
         grants: tuple[Grant, ...] = ()  # outside the windows nothing to commit (ProgrammeState.commit), nor to ask
+        price, p = app.price, app.platform  # each read once
         if batch is not None:
             if programme.is_eligible(app.industry, app.traits.revenue):  # without instruments commit gives none
-                price = app.price
                 # the batch's platforms as it admitted them when first asked (BatchAdmission.admit), without
                 # the calls that ask; the first time through them (it scores the platforms then)
                 admitted: list[bool] | NDArray[np.bool_] | None = programme.batch_admission.admits.get(batch)
                 if admitted is None:
                     admitted = self.admission.admitted_in(batch)
-                grants = programme.commit(batch, price, app.platform, price * (1.0 - rules.discount), admitted)
+                grants = programme.commit(batch, price, p, price * (1.0 - rules.discount), admitted)
             if app.expected_grant > 0.0:  # a float with a float: a comparison CPython 3.11 specialises
                 outlets.record_applicant((app.enterprise, month, batch, grants != ()))  # won: any grant
-        got = 0.0
+        # what it gets, and the government's price parts to platform and enterprise: each summed in the grants' order
+        got = gov_p = gov_e = 0.0
         if grants:
             tiered = self.grants.tiered
             for g in grants:
                 got += g.to_price + (g.amount if tiered[g.instrument] else 0.0)
+                if g.paid_to == "platform":
+                    gov_p += g.to_price
+                else:
+                    gov_e += g.to_price
         if got < app.expected_grant - 1e-6:
-            rule = rules.when_budget_exhausted
-            if not grants and rule in ("wait", "reject"):
-                nxt = self.programme.next_opening(now) if rule == "wait" else None
-                if nxt is not None:
-                    return Waits(nxt)
-                self._turn_away(app)
-                return _BUDGET
-            if not self._still_adopts(app, grants, month):
-                for g in grants:
-                    self.programme.release(g, app.platform)
-                self._turn_away(app)
-                return _UNWILLING
-        return _signed(self._sign(app, grants, now, month))
+            short = self._short_of(app, grants, now, month)
+            if short is not None:
+                return short
+        # the discount share of a contract with grants, which commit money (ProgrammeState.commit), or without
+        _, discount, enterprise_part = split_one(price, gov_p + gov_e, outlets.discount_shares[1 if grants else 0])
+        register = self.register
+        # by position: signed, government to platform and to enterprise, platform discount, enterprise part
+        cid = register.book.sign(app, now, gov_p, gov_e, discount, enterprise_part)
+        register.grants.append(grants)
+        register.apps.append(app)
+        owed = enterprise_part + gov_e  # what the enterprise owes
+        i = app.industry
+        # one more, as a float (a float and a float: an addition CPython 3.11 specialises; the same sum as with 1)
+        outlets.tallies[app.renewal][month * outlets.industries + i] += 1.0
+        internal_share, internal_fixed = outlets.internal[i]
+        internal = internal_cost(internal_share, internal_fixed, price)
+        # the ledger's entries in order: the enterprise's payments, the grants paid at signing, the internal cost
+        ledger = self.ledger
+        paid_now = grants and "signing" in self.grants.paid_at  # Grants.pay's own first test, without its call
+        # owed and paid go to the receivables in one call (kept apart there: the same amounts as two calls)
+        receivables = self.working_capital.receivables
+        if rules.fixed_months == 1:  # one payment at signing (upfront, or a hybrid's upfront fraction): the common case
+            first = float(fixed_payments(rules.scheme, np.array([owed]), 1)[0, 0]) if rules.deferred else owed
+            receivables.add_paid(p, owed, month, first)
+            if internal > 0.0 and not paid_now:  # the payment and the internal cost one after the other: one call
+                ledger.add_coded_pair(_PAYMENT, first, _INTERNAL, internal, month, cid, p)
+                return _signed(cid)
+            ledger.add_coded(_PAYMENT, month, cid, first, p)
+        else:
+            receivables.add(p, owed)
+            self._pay_instalments(app, cid, owed, month)
+        if paid_now:
+            self.grants.pay(cid, "signing")
+        if internal > 0.0:
+            ledger.add_coded(_INTERNAL, month, cid, internal, p)
+        return _signed(cid)
+
+    def _short_of(self, app: Application, grants: tuple[Grant, ...], now: float, month: int) -> Waits | Refused | None:
+        """``app`` gets ``grants``, less than it counted on, in ``month`` (``now``): None if it signs all the same, else why not.
+
+        With nothing, under rule ``wait`` or ``reject``, it waits for the
+        next batch (if one opens) or is turned away; otherwise it signs if
+        it still adopts with what it gets (the grants go back if not).
+        """
+        rule = self.rules.when_budget_exhausted
+        if not grants and rule in ("wait", "reject"):
+            nxt = self.programme.next_opening(now) if rule == "wait" else None
+            if nxt is not None:
+                return Waits(nxt)
+            self._turn_away(app)
+            return _BUDGET
+        if not self._still_adopts(app, grants, month):
+            for g in grants:
+                self.programme.release(g, app.platform)
+            self._turn_away(app)
+            return _UNWILLING
+        return None
 
     def _still_adopts(self, app: Application, grants: tuple[Grant, ...], month: int) -> bool:
         """Whether ``app`` still adopts in ``month`` (now) with ``grants`` instead of what it counted on."""
@@ -668,56 +717,12 @@ class Contracting:
         """``app`` goes back to the population, to consider again later (it joins as the month closes: :class:`TurnedAway`)."""
         self.outlets.turned_away.rows.append((app.enterprise, app.industry, app.time, app.threshold, app.attempt))
 
-    def _sign(self, app: Application, grants: tuple[Grant, ...], now: float, month: int) -> int:
-        """Register the contract of ``app`` with ``grants`` signed ``now``, in ``month``; write what is paid then; return its id."""
-        rules = self.rules
-        gov_p = gov_e = 0.0
-        for g in grants:
-            if g.paid_to == "platform":
-                gov_p += g.to_price
-            else:
-                gov_e += g.to_price
-        outlets = self.outlets
-        shares = outlets.discount_shares  # grants commit money (ProgrammeState.commit)
-        share = shares[1] if grants else shares[0]
-        _, discount, enterprise_part = split_one(app.price, gov_p + gov_e, share)
-        register = self.register
-        # by position: signed, government to platform and to enterprise, platform discount, enterprise part
-        cid = register.book.sign(app, now, gov_p, gov_e, discount, enterprise_part)
-        register.grants.append(grants)
-        register.apps.append(app)
-        owed = enterprise_part + gov_e  # what the enterprise owes
-        receivables = self.working_capital.receivables
-        receivables.add(app.platform, owed)
-        i = app.industry
-        # one more, as a float (a float and a float: an addition CPython 3.11 specialises; the same sum as with 1)
-        outlets.tallies[app.renewal][month * outlets.industries + i] += 1.0
-        internal_share, internal_fixed = outlets.internal[i]
-        internal = internal_cost(internal_share, internal_fixed, app.price)
-        # the ledger's entries in order: the enterprise's payments, the grants paid at signing, the internal cost
-        ledger = self.ledger
-        paid_now = grants and "signing" in self.grants.paid_at  # Grants.pay's own first test, without its call
-        if rules.fixed_months == 1:  # one payment at signing (upfront, or a hybrid's upfront fraction): the common case
-            first = float(fixed_payments(rules.scheme, np.array([owed]), 1)[0, 0]) if rules.deferred else owed
-            receivables.reduce_one(app.platform, month, first)
-            if internal > 0.0 and not paid_now:  # the payment and the internal cost one after the other: one call
-                ledger.add_coded_pair(_PAYMENT, first, _INTERNAL, internal, month, cid, app.platform)
-                return cid
-            ledger.add_coded(_PAYMENT, month, cid, first, app.platform)
-        else:
-            self._pay_instalments(app, cid, owed, month)
-        if paid_now:
-            self.grants.pay(cid, "signing")
-        if internal > 0.0:
-            ledger.add_coded(_INTERNAL, month, cid, internal, app.platform)
-        return cid
-
     def _pay_instalments(self, app: Application, cid: int, owed: float, month: int) -> None:
         """Write the instalments of contract ``cid`` signed in ``month`` (yuan), paid over more than one month; ``owed`` is what the enterprise owes.
 
         The enterprise pays an instalment in each month it begins in
         business; the instalments after its exit are written off, a payment
-        shortfall the platform bears in the exit month.  (:meth:`_sign`
+        shortfall the platform bears in the exit month.  (:meth:`try_sign`
         writes a payment in one month itself, and the receivable.)
         """
         rules = self.rules

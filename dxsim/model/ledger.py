@@ -61,6 +61,8 @@ KINDS = (
 )
 NON_CASH = ("shortfall", "payment_shortfall", "payment_premium")
 KIND = {name: k for k, name in enumerate(KINDS)}
+#: ``math.inf`` as a module constant: the single entries' test reads one global, not a module's attribute too.
+_INF = math.inf
 
 #: Who pays whom in each kind of entry: the (payer, payee) pairs allowed.
 DIRECTIONS: dict[str, frozenset[tuple[str, str]]] = {
@@ -387,7 +389,7 @@ class Ledger:
         >>> int(t.month[0]), int(t.kind[0]), float(t.amount[0])
         (3, 0, 100.0)
         """
-        if 0.0 < amount < math.inf:  # a float with floats: comparisons CPython 3.11 specialises (with 0 it does not)
+        if 0.0 < amount < _INF:  # a float with floats: comparisons CPython 3.11 specialises (with 0 it does not)
             payer, payee, kind = code
             self._rows.extend((month, payer, payee, kind, contract, platform, amount))
         elif amount != 0:  # negative, infinite or NaN
@@ -419,7 +421,7 @@ class Ledger:
         >>> t.kind.tolist(), t.amount.tolist()
         ([0, 16], [100.0, 30.0])
         """
-        if 0.0 < amount < math.inf and 0.0 < then_amount < math.inf:  # floats with floats, as in add_coded
+        if 0.0 < amount < _INF and 0.0 < then_amount < _INF:  # floats with floats, as in add_coded
             payer, payee, kind = code
             then_payer, then_payee, then_kind = then
             # two rows of add_coded's layout, in one flat tuple

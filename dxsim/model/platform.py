@@ -282,6 +282,16 @@ class Receivables:
         if month < self.months:
             self._reduced[month * self._platforms + p] += amount
 
+    def add_paid(self, p: int, amount: float, month: int, paid: float) -> None:
+        """:meth:`add` of ``amount`` yuan owed, then :meth:`reduce_one` of ``paid`` yuan paid in ``month``, of platform ``p``: one call.
+
+        For a contract paid at signing (the common case): what is owed and
+        what is paid are kept apart (the same additions as the two calls).
+        """
+        self._owed[p] += amount
+        if month < self.months:
+            self._reduced[month * self._platforms + p] += paid
+
     def level(self, month: int) -> NDArray[np.float64]:
         """Receivables per platform once the payments due up to ``month`` (inclusive) are in."""
         # the months' sum by the ufunc's reduce, as ndarray.sum calls it, without the method's Python wrapper

@@ -79,3 +79,20 @@ def test_the_receivables_level_reads_every_amount_owed_added_before_it() -> None
             level = owed - rec.reduced[: month + 1].sum(axis=0)
             assert rec.level(month).tobytes() == np.where(np.abs(level) < 1e-6, 0.0, level).tobytes()
     assert rec.level(3).dtype == np.float64 and rec.level(3).shape == (3,)
+
+
+def test_add_paid_is_add_then_reduce_one() -> None:
+    # signing's one call: what is owed and what is paid land where the two calls put them, bit for bit,
+    # and a payment at or after the last month tracked reduces nothing
+    one, two = Receivables(3, 4), Receivables(3, 4)
+    rng = np.random.default_rng(11)
+    for month in range(6):
+        for _ in range(5):
+            p, owed = int(rng.integers(3)), float(rng.uniform(1e3, 1e6)) / 3
+            paid = owed / 7 if month % 2 else owed
+            one.add(p, owed)
+            one.reduce_one(p, month, paid)
+            two.add_paid(p, owed, month, paid)
+    assert one.reduced.tobytes() == two.reduced.tobytes()
+    for month in range(4):
+        assert one.level(month).tobytes() == two.level(month).tobytes()
