@@ -70,6 +70,17 @@ _SLOT_BY_SLOT_FROM = 256
 #: Up to this many contracts, the platforms' screen evaluates each one's failure probability (not each distinct pair's).
 _EACH_ROW = 16
 
+#: From this many considerers on, the platform choice is first run as a race of exponential clocks (:func:`_race`):
+#: one logarithm per candidate, not two; on fewer the numpy calls it adds cost more (the same choice).
+_RACE_FROM = 256
+
+#: The race decides a considerer's choice where its second-best clock is later than its best by more than this share.
+#: The two forms of a candidate's utility differ by less than 1e-13 (:func:`_race`): any margin far above is safe.
+_RACE_MARGIN = 1e-9
+
+#: The race is run where every platform's utility is at most this in magnitude (the bound of its rounding errors).
+_RACE_UTILITY = 100.0
+
 
 class Prices:
     """The prices the platforms quote this month (the driver reprices them at each month's start).
@@ -1007,21 +1018,75 @@ class Demand:
 
         The candidate of highest utility plus keyed Gumbel noise (keyed by
         enterprise and ``attempt x slots + slot``); ``valid`` None: every
-        candidate is valid (the same choice, fewer steps).
+        candidate is valid (the same choice, fewer steps).  From
+        :data:`_RACE_FROM` considerers on, where every platform's utility is
+        at most :data:`_RACE_UTILITY` in magnitude, the choice is found by a
+        race of exponential clocks (:func:`_race`: one logarithm per
+        candidate, not the Gumbel noise's two) and only its near ties by the
+        utilities: the same choice.
         """
         pc = self.behaviour.platform_choice
         p = self.platforms
         # each platform's utility, then each considerer's candidates' (the same floats, fewer of them computed)
-        utility = (
+        each = (
             pc.quality_weight * p.quality
             - pc.price_weight * self.prices.index
             - pc.queue_weight * self.occupancy.waiting
-        )[safe]
+        )
         slots = np.arange(safe.shape[0])[:, None]
-        utility += self.keys.gumbel("platform_choice", c.ids, c.attempt * safe.shape[0] + slots)
-        if valid is None:
-            return _first_best(utility, safe), np.ones(safe.shape[1], dtype=bool)
-        return _first_best(np.where(valid, utility, -np.inf), safe), np.asarray(valid.any(axis=0))
+        # -log(u) of the candidate's keyed uniform: the Gumbel noise is -log of it (Keys.gumbel's steps, the same floats)
+        clock = self.keys.exponential("platform_choice", c.ids, c.attempt * safe.shape[0] + slots)
+        has = np.ones(safe.shape[1], dtype=bool) if valid is None else np.asarray(valid.any(axis=0))
+        if safe.shape[1] >= _RACE_FROM and bool((np.abs(each) <= _RACE_UTILITY).all()):
+            chosen, near = _race(each, clock, safe, valid)
+            rows = near.nonzero()[0]  # near ties, or no valid candidate: chosen by their utilities, as below
+            if len(rows):
+                chosen[rows] = _pick_by_utility(
+                    each, clock[:, rows], safe[:, rows], None if valid is None else valid[:, rows]
+                )
+            return chosen, has
+        return _pick_by_utility(each, clock, safe, valid), has
+
+
+def _pick_by_utility(
+    each: NDArray[np.float64], clock: NDArray[np.float64], safe: NDArray[np.int64], valid: NDArray[np.bool_] | None
+) -> NDArray[np.int64]:
+    """The candidate ``safe`` (slots x considerers) of highest utility plus Gumbel noise ``-log(clock)``, where ``valid``.
+
+    ``each`` is every platform's utility (no unit); ``valid`` None: every candidate is valid.
+    """
+    utility = each[safe]
+    utility -= np.log(clock)  # plus the Gumbel noise -log(clock): subtracting a float adds its negation, exactly
+    return _first_best(utility if valid is None else np.where(valid, utility, -np.inf), safe)
+
+
+def _race(
+    each: NDArray[np.float64], clock: NDArray[np.float64], safe: NDArray[np.int64], valid: NDArray[np.bool_] | None
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """:func:`_pick_by_utility`'s choice by one logarithm per candidate, and where it is left open (near ties).
+
+    The candidate of highest ``a - log(l)`` (``a`` its platform's utility in
+    ``each``, ``l`` its ``clock``) is the one of least ``l exp(-a)``: the
+    first of a race of exponential clocks.  Each product is the float of
+    ``exp(log(l) - a)`` to a relative error below 1e-15 (one rounding of the
+    product and a few ulp of ``exp``), while the utility
+    :func:`_pick_by_utility` compares, ``a - log(l)`` rounded twice with
+    ``|a| <= _RACE_UTILITY`` and ``|log(l)| < 38`` (``l`` is ``-log u`` of a
+    uniform of 53 bits), is within 3e-14 of the exact value: where the
+    second-least product exceeds the least by more than
+    :data:`_RACE_MARGIN`, the least one's candidate is the one of highest
+    utility, strictly (no tie to break).  Elsewhere, and where no candidate
+    is valid, the choice is left open (to :func:`_pick_by_utility`).
+    """
+    clock = clock * np.exp(-each).take(safe)  # each candidate's clock, scaled by its platform's rate
+    if valid is not None:
+        clock[~valid] = np.inf  # an invalid candidate never comes first
+    best, second, chosen = clock[0], np.full(clock.shape[1], np.inf), safe[0].copy()  # a copy: the caller writes it
+    for scaled, choice in zip(clock[1:], safe[1:], strict=True):
+        second = np.minimum(second, np.maximum(best, scaled))
+        chosen = np.where(scaled < best, choice, chosen)
+        best = np.minimum(best, scaled)
+    return np.asarray(chosen), np.asarray(~(second > best * (1.0 + _RACE_MARGIN)))
 
 
 def _first_best(utility: NDArray[np.float64], choices: NDArray[np.int64]) -> NDArray[np.int64]:

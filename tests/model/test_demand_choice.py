@@ -155,3 +155,56 @@ def test_the_adopters_apply_with_their_own_values_in_the_applications_fields() -
         assert (app.cohort is None) == (reals[3][row] == 0.0)
         if app.cohort is not None:
             assert app.cohort.month == 5 and row in [int(i) for i in np.flatnonzero(adopt & (reals[3] > 0))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.data(),
+    slots=st.integers(1, 4),
+    columns=st.integers(0, 12),
+    utilities=st.lists(st.sampled_from([0.0, -0.0, 1.0, 1.0 + 1e-12, -3.5, 99.0, -100.0]), min_size=1, max_size=5),
+)
+def test_the_race_decides_what_the_utilities_decide_and_leaves_near_ties_open(data, slots, columns, utilities):
+    """Where ``_race`` decides a choice it is ``_pick_by_utility``'s; equal clocks and no valid candidate stay open."""
+    each = np.array(utilities, dtype=np.float64)
+    safe = np.array(
+        data.draw(st.lists(st.integers(0, len(each) - 1), min_size=slots * columns, max_size=slots * columns)),
+        dtype=np.int64,
+    ).reshape(slots, columns)
+    clocks = st.sampled_from([1.1e-16, 0.5, 0.5 + 1e-13, 1.0, np.e, 37.4])
+    clock = np.array(data.draw(st.lists(clocks, min_size=slots * columns, max_size=slots * columns))).reshape(
+        slots, columns
+    )
+    valid = data.draw(st.one_of(st.none(), st.lists(st.booleans(), min_size=slots * columns, max_size=slots * columns)))
+    valid = None if valid is None else np.array(valid, dtype=bool).reshape(slots, columns)
+    chosen, near = demand._race(each, clock, safe, valid)
+    expected = demand._pick_by_utility(each, clock, safe, valid)
+    np.testing.assert_array_equal(chosen[~near], expected[~near])
+    scaled = clock * np.exp(-each)[safe]
+    if valid is not None:
+        scaled[~valid] = np.inf
+        assert near[~valid.any(axis=0)].all()  # no candidate to choose: left to the utilities
+    tied = (
+        (np.sort(scaled, axis=0)[:1] == np.sort(scaled, axis=0)[1:2]).ravel() if slots > 1 else np.zeros(columns, bool)
+    )
+    assert near[tied].all()  # equal clocks are near ties: the utilities break them (to the first)
+
+
+@pytest.mark.parametrize("margin", [demand._RACE_MARGIN, np.inf])  # the race decides, or leaves every choice open
+def test_the_choice_by_the_race_is_the_choice_by_the_utilities(small_world, monkeypatch, margin):
+    """Run from any number of considerers, the race (near ties left to the utilities) chooses what the utilities choose."""
+    d = small_world.driver.demand
+    n_ids = int(d.population.size.sum())
+    ids = np.arange(n_ids, dtype=np.int64)
+    attempt = ids % 5
+    c = Considerers(ids, d.population.industry_of(ids), np.zeros(n_ids), np.zeros(n_ids), attempt)
+    cand = d.platforms.by_industry[c.industry].T
+    valid = (ids % 3 != 0)[None, :] | (np.arange(len(cand))[:, None] == 0)  # some candidates closed, slot 0 open
+    for v in (None, valid):
+        monkeypatch.setattr(demand, "_RACE_FROM", 1 << 30)
+        by_utility = d._pick(c, cand, v)
+        monkeypatch.setattr(demand, "_RACE_FROM", 0)
+        monkeypatch.setattr(demand, "_RACE_MARGIN", margin)
+        raced = d._pick(c, cand, v)
+        np.testing.assert_array_equal(raced[0], by_utility[0])
+        np.testing.assert_array_equal(raced[1], by_utility[1])
