@@ -474,10 +474,9 @@ class Ledger:
         if a.size and not (a.min() >= 0 and a.max() < np.inf):  # NaN fails both
             ok = (a >= 0) & np.isfinite(a)
             raise ConservationError(f"amount(={a[~ok][0]}) must be finite and >= 0 ({kind})")
-        positive = a > 0
-        keep = np.flatnonzero(positive)  # the entries kept, in C order: copied out of the broadcast views
-        if len(keep):
-            kept = _Kept(keep, positive)
+        positive = a > 0  # the entries kept, in C order: copied out of the broadcast views
+        if positive.any():
+            kept = _Kept(positive)
             self._append((payer, payee, kind), kept(m), kept(c), kept(p), kept(a))
 
     def add_entries(
@@ -589,15 +588,14 @@ class Ledger:
 
 
 class _Kept:
-    """The elements of arrays at flat (C-order) indices ``keep``, as the boolean mask ``positive`` would select them.
+    """The elements of arrays (of the shape of ``positive``) that the boolean mask ``positive`` selects, in C order.
 
-    Faster than the mask when an array is contiguous (gathered), or broadcast
-    from one column, a value per row (each value repeated as many times as
-    its row keeps elements); any other array is copied first.
+    A contiguous array is masked; one broadcast from one column, a value per
+    row, repeats each value as many times as its row keeps elements; any
+    other array is copied first, then gathered at the kept flat indices.
     """
 
-    def __init__(self, keep: NDArray[np.int64], positive: NDArray[np.bool_]) -> None:
-        self.keep = keep
+    def __init__(self, positive: NDArray[np.bool_]) -> None:
         self.positive = positive
 
     @cached_property
@@ -605,10 +603,17 @@ class _Kept:
         """How many elements each row (all axes but the last) keeps."""
         return np.asarray(self.positive.reshape(-1, self.positive.shape[-1]).sum(axis=1))
 
+    @cached_property
+    def keep(self) -> NDArray[np.intp]:
+        """The kept elements' flat (C-order) indices."""
+        return np.flatnonzero(self.positive)
+
     def __call__(self, x: NDArray[Any]) -> NDArray[Any]:
         if not x.flags.c_contiguous and x.strides[-1] == 0 and x[..., 0].flags.c_contiguous:
             return np.repeat(x[..., 0].reshape(-1), self.per_row)
-        # as x.reshape(-1)[keep] in fewer instructions (x not contiguous: a copy of it first)
+        if x.flags.c_contiguous:  # masked: its kept runs copied, fewer instructions than indices and a gather
+            return np.asarray(x[self.positive])
+        # as x.reshape(-1)[keep] in fewer instructions (a copy of x first)
         return np.take(x.reshape(-1), self.keep)
 
 
