@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import compress
-from math import floor
+from math import floor, log2
 
 import numpy as np
 import simpy
@@ -43,7 +43,7 @@ from dxsim.model.parameters import ContractRules, IndustryParameters, internal_c
 from dxsim.model.platform import Platforms, Receivables
 from dxsim.model.population import Considerers, Population
 from dxsim.model.programme import Grant, ProgrammeState
-from dxsim.model.quality import failure_probability, realised_share
+from dxsim.model.quality import learned_failure_probability, realised_share
 from dxsim.model.schemes import fixed_payments
 from dxsim.model.settlement import nonzero, settle, within
 from dxsim.scenario.schema import Lighthouse, Tiered
@@ -243,11 +243,13 @@ class LiveContracts:
         #: interleave with the gains in the ledger; otherwise they are written once, at the end.
         self.monthly = rules.deferred or bool(np.any(industry.subscription > 0))
         #: Per industry, as Python floats for the steps of one contract at a time: failure probability
-        #: and its learning ratio, internal costs (share of the price, yuan), lifetime (months).
+        #: and the exponent log2(r) of its learning ratio r (one logarithm per industry, not per start:
+        #: :func:`~dxsim.model.quality.learned_failure_probability`), internal costs (share of the
+        #: price, yuan), lifetime (months).
         self.per_industry = list(
             zip(
                 industry.failure.tolist(),
-                industry.failure_learning_ratio.tolist(),
+                [log2(r) for r in industry.failure_learning_ratio.tolist()],
                 industry.internal_share.tolist(),
                 industry.internal_fixed.tolist(),
                 industry.lifetime_months,
@@ -759,10 +761,10 @@ class Contracting:
         app = register.apps[contract]
         p = app.platform
         traits = app.traits
-        failure, ratio, _, _, _ = live.per_industry[app.industry]
+        failure, exponent, _, _, _ = live.per_industry[app.industry]
         experience, cost = self.platforms.start_deployment(p)
-        traits.fails = fails = traits.failure_draw < failure_probability(
-            failure, live.per_platform[p][0], experience, ratio
+        traits.fails = fails = traits.failure_draw < learned_failure_probability(
+            failure, live.per_platform[p][0], experience, exponent
         )
         self.ledger.add_coded(_DELIVERY, floor(now), contract, cost, p)  # cost: a Python float; its month as in add
         register.book.started(contract, now, fails)

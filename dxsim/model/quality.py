@@ -24,7 +24,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["failure_probability", "realised_share"]
+__all__ = ["failure_probability", "learned_failure_probability", "realised_share"]
 
 
 def failure_probability(base: float, quality: float, experience: float, ratio: float) -> float:
@@ -50,9 +50,35 @@ def failure_probability(base: float, quality: float, experience: float, ratio: f
     >>> failure_probability(0.1, 0.5, 0.0, 0.9)
     0.2
     """
+    return learned_failure_probability(base, quality, experience, math.log2(ratio))
+
+
+def learned_failure_probability(base: float, quality: float, experience: float, exponent: float) -> float:
+    """:func:`failure_probability` with the learning ratio r given as its exponent ``log2(r)``.
+
+    A project's start calls this with the exponent of its solution's ratio
+    computed once per replication: the same ``math.log2`` of the same
+    float, so the same probability, without a logarithm per project.
+
+    Parameters
+    ----------
+    base : float
+        The solution's failure probability pi_0 (0-1).
+    quality : float
+        The platform's quality Q (a quality <= 0 fails every project).
+    experience : float
+        The platform's experience n >= 0 before this project, deployments.
+    exponent : float
+        ``log2(r)`` of the solution's failure learning ratio r in (0, 1] (<= 0).
+
+    Examples
+    --------
+    >>> learned_failure_probability(0.1, 1.0, 1.0, -1.0)
+    0.05
+    """
     if quality <= 0.0:  # float with float: a comparison CPython 3.11 specialises (float with int it does not)
         return 1.0
-    pi = base * (experience + 1.0) ** math.log2(ratio) / quality
+    pi = base * (experience + 1.0) ** exponent / quality
     return pi if pi < 1.0 else 1.0  # min(1.0, pi) without a call (NaN: 1.0 as min gives)
 
 
