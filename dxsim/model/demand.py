@@ -417,7 +417,7 @@ class Offers:
             return None
         # with no limit to capacity the wait is none whatever the number waiting
         capacity = self.platforms.capacity[app.platform]
-        waiting = float(self.occupancy.waiting[app.platform]) if math.isfinite(capacity) else 0.0
+        waiting = self.occupancy.queued[app.platform] if math.isfinite(capacity) else 0.0
         decided = cohort.decided.setdefault(waiting, {})
         adopt = decided.get(app.enterprise)
         if adopt is None:

@@ -184,9 +184,11 @@ class Occupancy:
 
     def __init__(self, n: int) -> None:
         self._waiting_all = np.zeros(n)  # an array, so that :attr:`waiting` is one copy
-        # the same numbers as Python floats, read at every change (a list's item is cheaper than a cell's),
-        # and the array's cells, written with them when the number waiting changes
-        self._waiting, self._waiting_cells = [0.0] * n, cells(self._waiting_all)
+        #: The number waiting at each platform now, the same numbers as Python floats: read at every change
+        #: (a list's item is cheaper than a cell's), and read, not written, where one platform's number is
+        #: wanted (a re-decision at signing: no copy of :attr:`waiting`, no float made of its cell).
+        self.queued = [0.0] * n
+        self._waiting_cells = cells(self._waiting_all)  # the array's cells, written with the list's items
         #: The number in service at each platform now (Python floats, whole numbers): read, not written, by
         #: the applicants' steps (:class:`~dxsim.model.applications.Applicants`) to find whether a server is free.
         self.in_service = [0.0] * n
@@ -217,7 +219,7 @@ class Occupancy:
         last = self._last
         dt = now - last[p]
         last[p] = now
-        queued = self._waiting[p]
+        queued = self.queued[p]
         if queued:
             self._area_wait[p] += queued * dt
         in_service = self.in_service
@@ -226,7 +228,7 @@ class Occupancy:
         in_service[p] = count + busy
         if waiting:
             queued += waiting
-            self._waiting[p] = self._waiting_cells[p] = queued
+            self.queued[p] = self._waiting_cells[p] = queued
             self._waiting_now = None
 
     def close(self, end: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

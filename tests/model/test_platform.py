@@ -39,6 +39,7 @@ def test_the_number_waiting_is_read_after_each_change_and_averaged_over_the_mont
         occupancy.change(p, now, b, w)
         waiting[p] += w
         np.testing.assert_array_equal(occupancy.waiting, waiting)
+        assert occupancy.queued == waiting.tolist()  # one platform's number, as the array's
     wait, busy = occupancy.close(1.0)
     np.testing.assert_array_equal(wait, [0.5, 0.0, 0.25 + 2 * 0.25])  # 1 over [0.25, 0.75); 1 then 2 from 0.5
     np.testing.assert_array_equal(busy, [0.5, 0.0, 0.25])
