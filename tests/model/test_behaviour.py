@@ -11,14 +11,17 @@ import math
 
 import numpy as np
 import pytest
+import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dxsim as dx
 from dxsim.model.information import Beliefs, Evidence, perceived_benefit_share, perceived_failure
+from dxsim.model.lighthouses import Lighthouses
 from dxsim.model.quality import failure_probability
 from dxsim.model.world import World
 from dxsim.random import replication_key
+from dxsim.scenario.schema import Lighthouse
 
 SMALL = dx.load_scenario("small")
 
@@ -187,6 +190,29 @@ def test_largest_gain_designates_each_platforms_best_candidates_up_to_its_quota(
         chosen = [c[3] for c in mine]
         assert sum(chosen) <= 3
         assert chosen == sorted(chosen, reverse=True)  # the designated are the largest gains
+
+
+class _Designations:
+    """Records the designations of a :class:`Lighthouses` (a bound method, as it holds one weakly)."""
+
+    def __init__(self) -> None:
+        self.made: list[tuple[int, int]] = []
+
+    def designate(self, contract: int, industry: int) -> None:
+        self.made.append((contract, industry))
+
+
+def test_largest_gain_ranks_by_platform_then_largest_gain_then_contract():
+    env = simpy.Environment()
+    record = _Designations()
+    rule = Lighthouse(min_level=2, per_platform=2, rule="largest_gain", designation_months=1.0)
+    lighthouses = Lighthouses(env, rule, np.array([1.0]), record.designate)
+    # (contract, platform, industry, gain): ties of gain come in reverse contract order
+    for who in [(5, 1, 0, 2.0), (3, 1, 1, 2.0), (4, 1, 2, 3.0), (1, 1, 3, 1.0), (2, 0, 4, 1.0), (0, 0, 5, 1.0)]:
+        lighthouses.candidate(0, who)
+    env.run(until=2.0)
+    assert record.made == [(0, 5), (2, 4), (4, 2), (3, 1)]  # the quota of 2: not 5 (a tie, a later contract) nor 1
+    lighthouses.close()
 
 
 def test_first_accepted_designates_until_the_quota_and_never_outside_the_programme():
