@@ -888,9 +888,22 @@ def _windows(scheme: PaymentScheme, max_payback: NDArray[np.float64], horizon: i
     reach = np.where(np.isfinite(max_payback), np.ceil(max_payback) + 2, MAX_MONTHS)
     longest = reach.max(initial=-np.inf)  # -inf: no enterprise
     months = int(max(min(MAX_MONTHS, max(horizon, longest)), fixed_months(scheme)))
-    own = reach  # (not cut to the months: a month of the schedule is inside the window the same way)
-    np.maximum(own, horizon, out=own)
-    return months, np.arange(months) < own[:, None]
+    own = reach  # whole numbers: month k is inside where k < own, the same with own cut to [0, months]
+    np.maximum(own, max(horizon, 0), out=own)
+    np.minimum(own, months, out=own)
+    return months, _kept_windows(months).take(own.astype(np.intp), axis=0)
+
+
+@functools.lru_cache(maxsize=64)
+def _kept_windows(months: int) -> NDArray[np.bool_]:
+    """``np.arange(months) < np.arange(months + 1)[:, None]``: row j the window of the first j months, kept (read only).
+
+    Taking each enterprise's row copies it, in fewer instructions than comparing the months with
+    its own end broadcast along them.  A function of ``months`` alone; the cache (thread-safe) keeps 64.
+    """
+    windows = np.arange(months) < np.arange(months + 1)[:, None]
+    windows.flags.writeable = False
+    return windows
 
 
 def _taxes(

@@ -842,3 +842,15 @@ def test_the_runs_of_months_alike_are_runs_of_the_same_profiles_and_rates(data, 
     if len(slp) > 1:
         assert np.repeat(slp[columns.months], columns.runs).tobytes() == slp.tobytes()
     assert all(not x.flags.writeable for x in columns)
+
+
+@pytest.mark.parametrize("horizon", [0, 36, 700])
+def test_each_window_is_its_months_before_its_own_end(horizon):
+    # the window taken from a kept table is the comparison of the months with each one's own end
+    # (its payback limit rounded up plus two, or the longest schedule without a finite limit, at least
+    # the horizon), whatever the limit: fractional, whole, negative, beyond the longest schedule, NaN
+    limit = np.array([0.0, 0.5, 11.0, 47.9, 48.0, -3.0, 1e300, np.inf, np.nan, 597.5, 2.0])
+    months, inside = decision._windows(Upfront(scheme="upfront"), limit, horizon)
+    own = np.maximum(np.where(np.isfinite(limit), np.ceil(limit) + 2, decision.MAX_MONTHS), horizon)
+    assert inside.tobytes() == (np.arange(months) < own[:, None]).tobytes()
+    assert months == decision.MAX_MONTHS  # (a limit of 1e300: the longest schedule)
