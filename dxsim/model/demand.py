@@ -787,9 +787,13 @@ class Demand:
             c, exit_at = c.subset(staying), exit_at[staying]
         self.considering[t] += np.bincount(c.industry, minlength=self.considering.shape[1])
         att = self.population.attributes(c.ids, c.industry)
-        score = self.lifecycle.renewals.former_scores(c.ids)
-        renewing = ~np.isnan(score)
-        any_renewing = bool(renewing.any())
+        renewals = self.lifecycle.renewals
+        if renewals.any_former:
+            score = renewals.former_scores(c.ids)
+            renewing = ~np.isnan(score)
+            any_renewing = bool(renewing.any())
+        else:  # no solution has ended yet: no one renews (the mask of former_scores' NaNs, without its look-up)
+            renewing, any_renewing = np.zeros(len(c.ids), dtype=np.bool_), False
         if any_renewing:
             att = replace(
                 att,
