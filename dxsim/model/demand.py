@@ -380,7 +380,9 @@ class Offers:
         mean_implementation = self.industry.mean_implementation[industry]
         if waiting is None:
             waiting = self.occupancy.waiting[platform]
-        wait = np.where(np.isfinite(capacity), waiting * mean_implementation / capacity, 0.0)
+        wait = waiting * mean_implementation / capacity
+        if not np.isfinite(self.platforms.capacity).all():  # else no wait to set to none (checked per platform)
+            wait = np.where(np.isfinite(capacity), wait, 0.0)
         return np.asarray(wait + mean_implementation)
 
     def evaluate_applicant(
@@ -787,9 +789,13 @@ class Demand:
             c, exit_at = c.subset(staying), exit_at[staying]
         self.considering[t] += np.bincount(c.industry, minlength=self.considering.shape[1])
         att = self.population.attributes(c.ids, c.industry)
-        score = self.lifecycle.renewals.former_scores(c.ids)
-        renewing = ~np.isnan(score)
-        any_renewing = bool(renewing.any())
+        renewals = self.lifecycle.renewals
+        if renewals.any_former:
+            score = renewals.former_scores(c.ids)
+            renewing = ~np.isnan(score)
+            any_renewing = bool(renewing.any())
+        else:  # no solution has ended yet: no one renews (the mask of former_scores' NaNs, without its look-up)
+            renewing, any_renewing = np.zeros(len(c.ids), dtype=np.bool_), False
         if any_renewing:
             att = replace(
                 att,
@@ -798,7 +804,9 @@ class Demand:
             )
         admitted = self.admission.admitted_now(float(t))  # a batch's platforms are fixed when first asked
         platform, has_platform = self._choose(c, admitted)
-        price = np.where(has_platform, self.prices.quote[platform], 0.0)
+        price = self.prices.quote[platform]
+        if not has_platform.all():  # else every considerer has its quote (np.where would select them all)
+            price = np.where(has_platform, price, 0.0)
         budget = self.announced_budget(float(t))
         room = price * (1.0 - self.rules.discount)
         amount, to_price = self.programme.entitlements(price, platform, room, budget, self.programme.batch_at(t))
@@ -845,12 +853,10 @@ class Demand:
             renewing,
             exit_at,
         )
-        self._apply(rows, adopt, head, att, t)
+        self._apply(rows, head, att, t)
 
-    def _apply(
-        self, rows: NDArray[np.int64], adopt: NDArray[np.bool_], head: tuple[NDArray[Any], ...], att: Attributes, t: int
-    ) -> None:
-        """The considerers that ``adopt`` (at ``rows``) apply, each at its own time; those counting on programme money are the month's cohort.
+    def _apply(self, rows: NDArray[np.int64], head: tuple[NDArray[Any], ...], att: Attributes, t: int) -> None:
+        """The considerers that adopt (at ``rows``, in order) apply, each at its own time; those counting on programme money are the month's cohort.
 
         ``head`` holds the considerers' columns: enterprise, industry,
         platform, time, threshold, attempt, quoted price, programme money
@@ -858,9 +864,11 @@ class Demand:
         ``t`` is the month.
         """
         ids, industry, platform, time, _, _, price, counted, failure, trust, renewing, _ = head
-        money = adopt & (counted > 0)  # the month's cohort: those counting on programme money (if any)
+        # the month's cohort: the adopters counting on programme money (if any), in order: the rows of the mask
+        # adopting & (counted > 0), gathered by index (a few adopters, where the mask would run over every considerer)
+        money = rows[counted[rows] > 0]
         cohort = None
-        if money.any():
+        if len(money):
             belief = (failure[money], trust[money])
             cohort = Cohort(
                 t,

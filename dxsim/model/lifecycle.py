@@ -217,6 +217,7 @@ class Renewals:
         # ... or the former users in increasing id, and their scores
         self._former_ids = np.zeros(0, dtype=np.int64)
         self._former_scores = np.zeros(0)
+        self._any_former = False  # no former user recorded yet (see any_former)
 
     def schedule(self, enterprise: int, industry: int, end: float, attempt: int, score: float) -> None:
         """A working solution of ``enterprise`` ends at ``end`` (months); ``attempt`` its consideration, ``score`` reached.
@@ -260,6 +261,7 @@ class Renewals:
 
     def _remember(self, enterprise: NDArray[np.int64], score: NDArray[np.float64]) -> None:
         """Record former users (each at most once in ``enterprise``) and their scores, the latest kept."""
+        self._any_former = True
         if self._score_of is not None:
             self._score_of[enterprise] = score
             return
@@ -272,6 +274,11 @@ class Renewals:
         self._former_scores[at[seen]] = score[seen]
         self._former_ids = np.insert(known, at[~seen], enterprise[~seen])
         self._former_scores = np.insert(self._former_scores, at[~seen], score[~seen])
+
+    @property
+    def any_former(self) -> bool:
+        """True once a solution has ended within the run (before, :meth:`former_scores` is NaN for every id)."""
+        return self._any_former
 
     def former_scores(self, ids: NDArray[np.int64]) -> NDArray[np.float64]:
         """Maturity score reached by each of ``ids`` whose solution has ended (NaN: not a former user)."""

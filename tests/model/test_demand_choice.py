@@ -140,7 +140,7 @@ def test_the_adopters_apply_with_their_own_values_in_the_applications_fields() -
     made: list[Application] = []
     stub = SimpleNamespace(applicants=SimpleNamespace(apply=made.append))
     rows = adopt.nonzero()[0]
-    demand.Demand._apply(stub, rows, adopt, head, att, 5)  # type: ignore[arg-type]
+    demand.Demand._apply(stub, rows, head, att, 5)  # type: ignore[arg-type]
     assert len(made) == len(rows)
     names = ["enterprise", "industry", "platform", "time", "threshold", "attempt", "price", "expected_grant"]
     names += ["perceived_failure", "benefit_share"]
@@ -155,6 +155,16 @@ def test_the_adopters_apply_with_their_own_values_in_the_applications_fields() -
         assert (app.cohort is None) == (reals[3][row] == 0.0)
         if app.cohort is not None:
             assert app.cohort.month == 5 and row in [int(i) for i in np.flatnonzero(adopt & (reals[3] > 0))]
+    # the cohort (one object) holds the rows of the mask adopt & (money > 0), in order, whatever _apply gathers them by
+    cohort = next(app.cohort for app in made if app.cohort is not None)
+    money = adopt & (reals[3] > 0)
+    assert not money.all() and (reals[3][~adopt] > 0).any()  # some who count on money do not adopt
+    columns = (cohort.enterprise, cohort.industry, cohort.platform, cohort.price, *cohort.belief, cohort.renewing)
+    for got, column in zip(columns, (*ints[:3], reals[2], reals[4], reals[5], renewing), strict=True):
+        np.testing.assert_array_equal(got, column[money])
+    np.testing.assert_array_equal(cohort.time, reals[0][money])
+    for name in Attributes.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(cohort.attributes, name), getattr(att, name)[money])
 
 
 @settings(max_examples=200, deadline=None)

@@ -174,6 +174,19 @@ def test_former_scores_kept_by_id_equal_those_searched():
     np.testing.assert_array_equal(scores, [44.0, 47.0, np.nan, 140.0, 42.0, 91.0, np.nan, 44.0])  # the latest kept
 
 
+def test_no_former_user_until_a_lifetime_ends():
+    # Demand.consider skips former_scores while any_former is False: every score must then be NaN
+    for renewals in (Renewals(np.array([True]), 24, 100), Renewals(np.array([True]), 24)):
+        ids = np.array([0, 3, 7, 99])
+        renewals.schedule(7, 0, 1.5, 0, 47.0)
+        renewals.due(0, np.ones(1), np.ones(1))  # nothing ends in month 0
+        assert not renewals.any_former
+        assert np.isnan(renewals.former_scores(ids)).all()
+        renewals.due(1, np.ones(1), np.ones(1))
+        assert renewals.any_former
+        np.testing.assert_array_equal(renewals.former_scores(ids), [np.nan, np.nan, 47.0, np.nan])
+
+
 def test_settlement_stops_at_the_exit():
     # full gain 1,000 a month from go-live at 2.0 for 24 months; exit at 5.25; revenue share of 50%
     # of the gain, capped at 1.2 x 10,000, over 24 months
