@@ -40,6 +40,10 @@ __all__ = [
 ]
 
 
+#: :func:`cash_flows` gives every row of the table a cell on a side that leaves out at most one in this many.
+_FEW_LEFT_OUT = 16
+
+
 def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
     """Net cash flow of government, platform and enterprise per month (yuan), shape (months, 3).
 
@@ -50,7 +54,10 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
     entries are read run by run (:meth:`~dxsim.model.ledger.LedgerTable.pieces`),
     each side's cells and amounts straight from the table's columns: a run
     of one party on that side is a cell per month, its month plus the
-    party's first cell (one addition, no product).
+    party's first cell (one addition, no product).  A side that leaves out
+    few entries (:data:`_FEW_LEFT_OUT`) gives every row of the table a cell,
+    those it leaves out one cell more (not returned), and weighs them by the
+    amounts column itself: no amount copied.
     """
     n = len(PARTIES)
     pieces = _within(table, codes_of(CASH), months)
@@ -64,23 +71,34 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
             if code < 0 or payer_payee(code)[side] != MARKET
         ]
         size = sum(_length(part) for part, _ in kept)
-        cell, weight = np.empty(size, dtype=np.int64), np.empty(size)
-        at = 0
+        every_row = len(table) - size <= len(table) // _FEW_LEFT_OUT
+        # with every row, the entries left out go to one cell more: the others' cells add as they would alone
+        cell = np.empty(len(table) if every_row else size, dtype=np.int64)
+        weight = table.amount if every_row else np.empty(size)
+        at = done = 0  # (every row: the rows before done have their cells)
         for part, party in kept:
             stop = at + _length(part)
-            if party >= 0:  # a run of one code: its party's cells, month by month
-                np.add(table.month[part], party * months, out=cell[at:stop])
-            else:  # a mixed run: each entry's party
-                cell[at:stop] = (table.payer, table.payee)[side][part]
-                cell[at:stop] *= months
-                cell[at:stop] += table.month[part]
-            if isinstance(part, slice):
-                weight[at:stop] = table.amount[part]
-            else:
-                weight[at:stop] = np.take(table.amount, part)  # (a take with out= buffers its result)
+            rows = part if every_row else slice(at, stop)  # the piece's cells: its own rows, or the next ones
+            if every_row and stop > at:  # the rows left out before it (and in its span, if indices) first
+                end = part.stop if isinstance(part, slice) else int(part[-1]) + 1
+                cell[done : part.start if isinstance(part, slice) else end] = n * months
+                done = end
+            if party >= 0 and isinstance(rows, slice):  # a run of one code: its party's cells, month by month
+                np.add(table.month[part], party * months, out=cell[rows])
+            elif party >= 0:
+                cell[rows] = table.month[part] + party * months
+            else:  # a mixed run: each entry's party (as int64: the product may exceed int8)
+                where = (table.payer, table.payee)[side][part].astype(np.int64)
+                where *= months
+                where += table.month[part]
+                cell[rows] = where
+            if not every_row:
+                weight[rows] = table.amount[part] if isinstance(part, slice) else np.take(table.amount, part)
             at = stop
+        if every_row:
+            cell[done:] = n * months
         sums = np.bincount(cell, weights=weight, minlength=n * months)
-        return np.asarray(sums, dtype=np.float64).reshape(n, months)
+        return np.asarray(sums[: n * months], dtype=np.float64).reshape(n, months)
 
     return np.asarray((by_party(1) - by_party(0))[[GOVERNMENT, PLATFORM, ENTERPRISE]].T)
 

@@ -562,8 +562,8 @@ class Ledger:
 
     def _new_columns(self) -> dict[str, list[NDArray[np.generic]]]:
         """The entries added since the last :meth:`table`: each column's pieces, to be joined in this order."""
-        packed = _packed(self._rows)
-        as_int, as_double = (np.frombuffer(packed, dtype=t).reshape(-1, len(_ENTRY)) for t in (np.int64, np.float64))
+        as_int = _packed(self._rows).reshape(-1, len(_ENTRY))
+        as_double = as_int.view(np.float64)
         single = {
             name: (as_double if dtype is np.float64 else as_int)[:, k].astype(dtype)
             for k, (name, dtype) in enumerate(_ENTRY.items())
@@ -639,22 +639,25 @@ _PACK_BLOCK = 1024
 _PACK = struct.Struct("6qd" * _PACK_BLOCK)
 
 
-def _packed(values: list[float]) -> bytearray:
+def _packed(values: list[float]) -> NDArray[np.int64]:
     """The single entries ``values`` (the values of :data:`_ENTRY` of each, in order) as 8-byte words, native order.
 
     The six integers of an entry as int64, its amount as a double (the
-    amount is the entry's last value).  Packed :data:`_PACK_BLOCK` entries
-    at a time with one compiled format: less than half the instructions of
-    reading every value as a double with ``array.array``.
+    amount is the entry's last value; read it through a float64 view).
+    Packed :data:`_PACK_BLOCK` entries at a time with one compiled format:
+    less than half the instructions of reading every value as a double with
+    ``array.array``.  Packed into an array never zeroed (a ``bytearray``
+    would be): every word is written.
     """
     width = len(_ENTRY)
-    out = bytearray(8 * len(values))
+    out = np.empty(len(values), dtype=np.int64)
+    words = out.data  # its memory, as struct writes it
     block = _PACK_BLOCK * width
     full = len(values) // block * block
     for first in range(0, full, block):
-        _PACK.pack_into(out, 8 * first, *values[first : first + block])
+        _PACK.pack_into(words, 8 * first, *values[first : first + block])
     rest = values[full:]
-    struct.pack_into("6qd" * (len(rest) // width), out, 8 * full, *rest)
+    struct.pack_into("6qd" * (len(rest) // width), words, 8 * full, *rest)
     return out
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dxsim.model import accounts
 from dxsim.model.accounts import cash_flows, party_flows, platform_cash_flows
 from dxsim.model.ledger import (
     DIRECTIONS,
@@ -507,6 +509,9 @@ def test_cash_flows_read_by_runs_are_those_of_every_row(steps, months):
         np.add.at(side, (t.month[cash], column[cash]), t.amount[cash])
         expected += sign * side
     np.testing.assert_array_equal(cash_flows(t, months), expected[:, [0, 1, 2]])
+    for few in (1, len(t) + 1):  # every row a cell on each side, or only on a side that leaves none out
+        with mock.patch.object(accounts, "_FEW_LEFT_OUT", few):
+            assert cash_flows(t, months).tobytes() == expected[:, [0, 1, 2]].tobytes()
     of_platform = cash & (t.platform >= 0)  # each platform's receipts, less what it pays
     sides = [np.zeros((months, 2)), np.zeros((months, 2))]
     for side, column in zip(sides, (t.payee, t.payer), strict=True):
