@@ -164,6 +164,8 @@ class ContractBook:
             rows.frombytes(self._BLANK * max(cid, self._FIRST_ROOM))
         self._signed = cid + 1
         traits = app.traits
+        # the three flags (bools) given as the doubles packing makes of them (1.0, 0.0): packing converts a
+        # bool through its int's ``__float__``, a float object made and freed each, and a float as it is
         _ROW.pack_into(  # the row's format and the size of a double as module constants, read at each signing
             rows,
             at * _DOUBLE,  # in bytes
@@ -176,16 +178,16 @@ class ContractBook:
             government_to_enterprise,
             platform_discount,
             enterprise_part,
-            traits.fails,
+            1.0 if traits.fails else 0.0,
             traits.revenue,
             traits.liquidity,
             traits.hurdle_rate,
             app.perceived_failure,
             traits.maturity,
             traits.margin,
-            traits.high_tech,
+            1.0 if traits.high_tech else 0.0,
             app.exit,
-            app.renewal,
+            1.0 if app.renewal else 0.0,
         )
         return cid
 
@@ -193,7 +195,7 @@ class ContractBook:
         """The implementation of contract ``cid`` started at ``time`` (months): its wait since signing, whether it fails."""
         row, rows = cid * _WIDTH, self._rows  # module constants: a read each, cheaper than through ``self``
         rows[row + _AT_WAIT] = time - rows[row + _AT_SIGNED]
-        rows[row + _AT_FAILED] = failed
+        rows[row + _AT_FAILED] = 1.0 if failed else 0.0  # the double the array makes of a bool, as at signing
 
     def went_live(self, cid: int, time: float) -> None:
         """Contract ``cid`` went live at ``time`` (months): :meth:`set` of its "golive", without the name's look-up."""
