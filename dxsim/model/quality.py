@@ -62,12 +62,9 @@ def learned_failure_probability(base: float, quality: float, experience: float, 
 
     Parameters
     ----------
-    base : float
-        The solution's failure probability pi_0 (0-1).
-    quality : float
-        The platform's quality Q (a quality <= 0 fails every project).
-    experience : float
-        The platform's experience n >= 0 before this project, deployments.
+    base, quality, experience : float
+        As :func:`failure_probability`'s (a probability 0-1, a quality,
+        deployments).
     exponent : float
         ``log2(r)`` of the solution's failure learning ratio r in (0, 1] (<= 0).
 
