@@ -286,6 +286,8 @@ class Offers:
         }
         #: Instruments paid to the enterprise at signing, go-live, acceptance: only where some are.
         self.received_at = {at: mask for at, mask in received_at.items() if mask.any()}
+        #: Whether some platform has no limit to its capacity (no one waits there): the capacities are fixed.
+        self.any_unlimited = not bool(np.isfinite(platforms.capacity).all())
 
     def counted_on(self, amount: NDArray[np.float64], to_price: NDArray[np.float64]) -> NDArray[np.float64]:
         """Programme money an enterprise counts on: price parts plus tiered rewards committed (yuan)."""
@@ -381,7 +383,7 @@ class Offers:
         if waiting is None:
             waiting = self.occupancy.waiting[platform]
         wait = waiting * mean_implementation / capacity
-        if not np.isfinite(self.platforms.capacity).all():  # else no wait to set to none (checked per platform)
+        if self.any_unlimited:  # else no wait to set to none (every platform's capacity is finite)
             wait = np.where(np.isfinite(capacity), wait, 0.0)
         return np.asarray(wait + mean_implementation)
 

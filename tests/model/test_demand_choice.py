@@ -218,3 +218,24 @@ def test_the_choice_by_the_race_is_the_choice_by_the_utilities(small_world, monk
         raced = d._pick(c, cand, v)
         np.testing.assert_array_equal(raced[0], by_utility[0])
         np.testing.assert_array_equal(raced[1], by_utility[1])
+
+
+def test_an_unlimited_platform_makes_no_one_wait_whatever_the_number_waiting():
+    # the expected go-live: the queue at each one's platform (number waiting x mean implementation /
+    # capacity), then the implementation; at a platform without a limit no wait at all, even with an
+    # infinite number waiting (inf / inf would be NaN)
+    offers = World(dx.load_scenario("small"), replication_key(3, 0)).driver.demand.offers
+    assert not offers.any_unlimited  # small: every platform has 4 servers
+    platforms = offers.platforms
+    platforms.capacity[0] = np.inf
+    unlimited = demand.Offers(
+        offers.programme, platforms, offers.occupancy, offers.industry, offers.rules, offers.evaluation_months
+    )
+    assert unlimited.any_unlimited
+    industry, platform = np.array([0, 0, 1]), np.array([0, 1, 2])
+    waiting = np.array([np.inf, 2.0, 0.0])
+    mean = offers.industry.mean_implementation[industry]
+    expected = np.array([mean[0], 2.0 * mean[1] / platforms.capacity[1] + mean[1], mean[2]])
+    with np.errstate(invalid="ignore"):  # inf / inf, the cell the unlimited platform's rule replaces
+        got = unlimited.expected_golive(industry, platform, waiting)
+    np.testing.assert_array_equal(got, expected)
