@@ -887,11 +887,9 @@ class Demand:
         columns = [x[rows].tolist() for x in head]
         traits = (getattr(att, name)[rows].tolist() for name in Attributes.__dataclass_fields__)
         cohorts = [cohort if counted_on > 0 else None for counted_on in columns[7]]
-        apply = self.applicants.apply
         # Application.of's arguments: the first ten columns of head, the traits' columns, the last two, the cohort
         # (every column has one entry per row: map stops at none early)
-        for app in map(Application.of, *columns[:10], *traits, *columns[10:], cohorts):
-            apply(app)
+        self.applicants.apply_all(map(Application.of, *columns[:10], *traits, *columns[10:], cohorts))
 
     def _record(
         self,

@@ -8,7 +8,7 @@ import pytest
 import simpy
 
 from dxsim.model import applications
-from dxsim.model.applications import Applicants, Refused, Signed, SignOutcome, _schedule, _Step
+from dxsim.model.applications import Applicants, Refused, Signed, SignOutcome, Waits, _schedule, _Step
 from dxsim.model.platform import Occupancy
 
 
@@ -151,6 +151,84 @@ def test_a_step_no_application_schedules_again_is_made_again_for_the_next(monkey
         stops.run(until=until)
     # numbered as if each step were made anew: 8 applying, 4 going live, 2 assessed
     assert next(env._eid) == 14 + next(stops._eid)
+
+
+class _Logged:
+    """Applicant steps that log each action with the clock: even enterprises sign, every third waits 0.3 months once."""
+
+    def __init__(self, env: simpy.Environment, log: list[tuple[float, str]]) -> None:
+        self.env, self.log, self.waited = env, log, set()
+
+    def try_sign(self, app: SimpleNamespace) -> SignOutcome:
+        self.log.append((self.env.now, f"apply {app.enterprise}"))
+        if app.enterprise % 3 == 1 and app.enterprise not in self.waited:
+            self.waited.add(app.enterprise)
+            return Waits(self.env.now + 0.3)
+        return Signed(app.enterprise) if app.enterprise % 2 == 0 else Refused("unwilling")
+
+    def start_implementation(self, contract: int, now: float) -> float:
+        self.log.append((now, f"start {contract}"))
+        return 0.25
+
+    def go_live(self, contract: int, now: float) -> float | None:
+        self.log.append((now, f"live {contract}"))
+        return 0.25 if contract % 4 == 0 else None
+
+    def assess(self, contract: int, now: float) -> None:
+        self.log.append((now, f"assess {contract}"))
+
+
+def _applied(together: bool) -> tuple[list[tuple[float, str]], int, float]:
+    """What the steps of two months' applications did, applied one by one or each month's together, and the events and clock."""
+    env = simpy.Environment()
+    log: list[tuple[float, str]] = []
+    actions = _Logged(env, log)  # held here: the applicants hold it weakly
+    applicants = Applicants(env, actions, Occupancy(2), [1, None])  # type: ignore[arg-type]
+
+    def timeout(delay: float, name: str, priority: simpy.events.EventPriority = simpy.events.NORMAL) -> None:
+        event = simpy.Event(env)
+        event._ok, event._value = True, name
+        env.schedule(event, priority, delay)
+        event.callbacks.append(lambda e: log.append((env.now, e.value)))
+
+    def month(first: int, times: list[float]) -> None:
+        apps = [SimpleNamespace(enterprise=first + k, platform=k % 2, time=t) for k, t in enumerate(times)]
+        if together:
+            applicants.apply_all(apps)  # type: ignore[arg-type]
+        else:
+            for app in apps:
+                applicants.apply(app)  # type: ignore[arg-type]
+
+    # events made before the applications come first at equal times, those made after come after them,
+    # urgent ones first whenever made; the times out of order, some equal (then in the order given)
+    timeout(0.5, "before 0.5")
+    timeout(1.0, "before 1.0")
+    month(0, [0.5, 0.25, 0.5, 1.0, 0.75, 1.0, 0.25, 1.5, 0.5, 0.8])
+    timeout(1.0, "after 1.0")
+    timeout(0.75, "urgent 0.75", simpy.events.URGENT)
+    timeout(0.6, "second month")  # a second run, applied at 0.6, interleaves with the first
+    env.run(until=0.6)
+    month(20, [0.75, 0.6, 1.0, 0.8, 2.0])
+    timeout(0.15, "after the second")  # at 0.75
+    env.run()
+    return log, next(env._eid), env.now
+
+
+def test_applications_applied_together_apply_as_each_one_by_one() -> None:
+    # the same actions at the same times in the same order, the same number of events and the same clock
+    one_by_one, together = _applied(False), _applied(True)
+    assert together == one_by_one
+    log = one_by_one[0]
+    assert log.index((0.5, "before 0.5")) < log.index((0.5, "apply 0")) < log.index((0.5, "apply 2"))
+    assert log.index((1.0, "apply 5")) < log.index((1.0, "after 1.0")) < log.index((1.0, "apply 22"))
+
+
+def test_a_run_of_applications_refuses_one_due_before_now() -> None:
+    env = simpy.Environment(initial_time=1.0)
+    actions = _Logged(env, [])
+    applicants = Applicants(env, actions, Occupancy(1), [None])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="negative delay"):
+        applicants.apply_all([SimpleNamespace(enterprise=0, platform=0, time=t) for t in (1.5, 0.5)])  # type: ignore[misc]
 
 
 def test_application_of_is_the_constructors():

@@ -138,7 +138,7 @@ def test_the_adopters_apply_with_their_own_values_in_the_applications_fields() -
     head = (*ints[:3], *reals[:2], ints[3], *reals[2:6], renewing, reals[6])
     adopt = np.array([True, False, True, True, True, False, True])
     made: list[Application] = []
-    stub = SimpleNamespace(applicants=SimpleNamespace(apply=made.append))
+    stub = SimpleNamespace(applicants=SimpleNamespace(apply_all=made.extend))  # the month's applications together
     rows = adopt.nonzero()[0]
     demand.Demand._apply(stub, rows, head, att, 5)  # type: ignore[arg-type]
     assert len(made) == len(rows)

@@ -301,13 +301,14 @@ def test_in_use_counts_the_working_solutions_until_their_lifetime_or_exit(exitin
 
 def test_an_exited_enterprise_never_applies(monkeypatch):
     seen = []
-    apply = Applicants.apply
+    apply_all = Applicants.apply_all  # a month's applications apply together
 
-    def spy(self, app):
-        seen.append(app)
-        apply(self, app)
+    def spy(self, apps):
+        apps = list(apps)
+        seen.extend(apps)
+        apply_all(self, apps)
 
-    monkeypatch.setattr(Applicants, "apply", spy)
+    monkeypatch.setattr(Applicants, "apply_all", spy)
     sc = dx.load_scenario("small").with_overrides({"behaviour.exit_rate": 1.0, "horizon_months": 36})
     World(sc, replication_key(2, 0)).run()
     assert len(seen) > 50
