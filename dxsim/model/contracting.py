@@ -817,5 +817,6 @@ class Contracting:
     def _designate(self, contract: int, industry: int) -> None:
         """The programme designates contract ``contract``'s enterprise a lighthouse now."""
         self.register.book.set(contract, "lighthouse", 1.0)
-        self.counts["lighthouses"][int(self.env.now) * self.live.industries + industry] += 1
+        # the month by ``floor`` of SimPy's clock, as the applicants' steps read it (a time never negative)
+        self.counts["lighthouses"][floor(self.env._now) * self.live.industries + industry] += 1.0
         self.assessments.evidence.designated(industry)  # the evidence the assessments write
