@@ -353,11 +353,11 @@ class Applicants:
         the order given, and is due at the same time, but only the first due
         is in the environment's queue: the run's one step (:func:`_arrives`)
         stands for it, and once it has applied the next stands in its place,
-        applying at once if nothing in the queue comes before it (a month's
-        applicants, about 250 in ``national``, mostly follow one another
-        with no event between them).  The heap then holds one entry per run,
-        not one per application, and an application that follows another
-        costs no push and no pop.
+        applying at once if nothing in the queue comes before it.  The heap
+        then holds one entry per run, not one per application, and an
+        application that follows another with nothing queued between them
+        costs no push and no pop (13,805 of the 29,606 of a ``national``
+        replication, in runs of about 250 a month).
         """
         env = self.env
         now, number = env._now, env._eid
