@@ -35,7 +35,7 @@ def discount_factors(rate: ArrayLike, periods: int) -> NDArray[np.float64]:
     return np.asarray((1.0 + r) ** -np.arange(periods, dtype=np.float64))
 
 
-def npv(rate: ArrayLike, flows: ArrayLike) -> NDArray[np.float64]:
+def npv(rate: ArrayLike, flows: ArrayLike, *, factors: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
     """Net present value of ``flows`` at ``rate`` per period.
 
     Parameters
@@ -44,6 +44,9 @@ def npv(rate: ArrayLike, flows: ArrayLike) -> NDArray[np.float64]:
         Discount rate per period; broadcasts against ``flows[..., 0]``.
     flows : array
         Cash flows (yuan), ``flows[..., k]`` at the end of period ``k``.
+    factors : array, optional
+        ``discount_factors(rate, periods)`` over at least the periods of ``flows``, if computed
+        before (no unit); only their first periods are read.  None computes them (the same).
 
     Returns
     -------
@@ -56,7 +59,8 @@ def npv(rate: ArrayLike, flows: ArrayLike) -> NDArray[np.float64]:
     -25.0
     """
     f = np.asarray(flows, dtype=np.float64)
-    return np.asarray(np.add.reduce(f * discount_factors(rate, f.shape[-1]), axis=-1))
+    n = f.shape[-1]
+    return np.asarray(np.add.reduce(f * (discount_factors(rate, n) if factors is None else factors[..., :n]), axis=-1))
 
 
 def irr(flows: ArrayLike, *, low: float = -0.5, high: float = 10.0, iterations: int = 200) -> NDArray[np.float64]:

@@ -43,7 +43,15 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from dxsim.finance import gain_profile, monthly_rate, npv, payback_period, ramp_integral, straight_line
+from dxsim.finance import (
+    discount_factors,
+    gain_profile,
+    monthly_rate,
+    npv,
+    payback_period,
+    ramp_integral,
+    straight_line,
+)
 from dxsim.model.schemes import expected_payments, fixed_months, fixed_payments, most_paid, window
 from dxsim.model.tax import TaxLaw, TaxPosition
 from dxsim.scenario.schema import PaymentScheme
@@ -124,6 +132,7 @@ def decide(
     screen: bool = True,
     record: bool = True,
     taxed: _Taxed | None = None,
+    discounts: NDArray[np.float64] | None = None,
 ) -> Decision:
     """Evaluate the adoption decision for many enterprises at once.
 
@@ -146,23 +155,22 @@ def decide(
     liquidity : array
         Cash the enterprise can pay at signing, yuan.
     tax_rate : float
-        Without ``tax``: a flat tax on the gain; the enterprise keeps
-        ``1 - tax_rate`` of it (no deduction, no VAT).
+        Without ``tax``: a flat tax on the gain; the enterprise keeps ``1 - tax_rate`` of it (no deduction, no VAT).
     tax : TaxPosition, optional
-        Each enterprise's tax position (see the module's docstring); it
-        replaces ``tax_rate``.
+        Each enterprise's tax position (see the module's docstring); it replaces ``tax_rate``.
     screen : bool
         Skip the enterprises a quick upper bound on V rules out (the
         default); False evaluates every one (the same adoptions, slower).
     record : bool
-        Whether ``value`` and ``payback`` are wanted for every enterprise the
-        quick bound on V lets through (the decision record keeps them).
-        False, with ``screen``, screens harder: a tighter bound on V (the
-        ramp-up, the tax class) and one on the running total at the payback
-        limit rule out more enterprises (the same adoptions; NaN value and
-        payback for more of those that do not adopt; NaN value wherever the payback is beyond the limit).
+        Whether ``value`` and ``payback`` are wanted for every enterprise the quick bound on V lets through
+        (the decision record keeps them). False, with ``screen``, screens harder: a tighter bound on V (the
+        ramp-up, the tax class) and one on the running total at the payback limit rule out more enterprises
+        (the same adoptions; NaN value and payback for more of those that do not adopt; NaN value wherever
+        the payback is beyond the limit).
     taxed : optional
         The tax as the screen takes it, if taken before for these enterprises (:meth:`Inputs.bounded`).
+    discounts : array, optional
+        Each one's discount factors over the horizon, if computed before (:meth:`Inputs.discounted`).
 
     Notes
     -----
@@ -187,7 +195,7 @@ def decide(
         rho[todo] = monthly_rate(hurdle_rate[todo])
     else:  # few enterprises (a re-decision at signing, mostly): one call for all
         rho = monthly_rate(hurdle_rate)
-    args = (gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax)
+    args = (gain, ramp, lifetime, rho, failure, horizon, max_payback, tax_rate, tax, discounts)
     n = len(live)
     if n and np.count_nonzero(live) == n:  # every one evaluated (a single enterprise, mostly): no gaps to fill
         value, payback = _value_and_payback(offer, first, slice(None), *args, record=record)
@@ -249,7 +257,8 @@ class Inputs(NamedTuple):
     ``gain`` in yuan / month, ``ramp``, ``lifetime`` and ``max_payback`` in months,
     ``hurdle_rate`` in 1 / year, ``failure`` the perceived failure probability,
     ``liquidity`` in yuan, ``tax`` each one's tax position, ``taxed`` the tax as the
-    screen takes it if taken before (:meth:`bounded`; None: not yet): :func:`decide`'s
+    screen takes it if taken before (:meth:`bounded`; None: not yet), ``discounts`` the
+    discount factors if computed before (:meth:`discounted`; None: not yet): :func:`decide`'s
     arguments of the same names.  Each entry is a function of its enterprise alone, so the
     inputs of some enterprises (:meth:`take`) are what :meth:`of` gives for them alone.
     """
@@ -263,6 +272,7 @@ class Inputs(NamedTuple):
     liquidity: NDArray[np.float64]
     tax: TaxPosition
     taxed: _Taxed | None = None  # the tax as the screen takes it, if taken before (:meth:`bounded`)
+    discounts: NDArray[np.float64] | None = None  # the discount factors, if computed before (:meth:`discounted`)
 
     @classmethod
     def of(
@@ -301,6 +311,7 @@ class Inputs(NamedTuple):
             self.liquidity[rows],
             TaxPosition(tax.law, tax.base_profit[rows], tax.high_tech[rows], tax.general_vat[rows], tax.month),
             None if self.taxed is None else self.taxed.take(rows),
+            None if self.discounts is None else self.discounts[rows],
         )
 
     def bounded(self, offer: Offer, *, record: bool) -> Inputs:
@@ -310,6 +321,15 @@ class Inputs(NamedTuple):
         enterprises taken (:meth:`take`), whatever their go-live.
         """
         return self._replace(taxed=_tax_bounds(offer, self.lifetime, 0.0, self.tax, classes=not record))
+
+    def discounted(self, horizon: int) -> Inputs:
+        """These inputs with each one's discount factors over ``horizon`` months, computed once (no unit).
+
+        ``(1 + rho) ** -k`` for ``k = 0, ..., horizon - 1``, rho the monthly hurdle rate: each factor a
+        ``pow`` of the enterprise's own rate, as :func:`decide` computes it, bit for bit; so an
+        enterprise decided on again and again (a cohort's member) has them computed once, not each time.
+        """
+        return self._replace(discounts=discount_factors(monthly_rate(self.hurdle_rate), horizon))
 
 
 def _screened(
@@ -743,12 +763,14 @@ def _value_and_payback(
     max_payback: NDArray[np.float64],
     tax_rate: float,
     tax: TaxPosition | None,
+    discounts: NDArray[np.float64] | None,
     *,
     record: bool = True,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """V and the success-case payback of the enterprises ``rows`` (month-by-month cash flows; ``rho`` 1 / month).
 
-    ``first`` are every enterprise's fixed payments (yuan; :func:`_flows`).
+    ``first`` are every enterprise's fixed payments (yuan; :func:`_flows`), ``discounts`` their
+    discount factors if computed before (:func:`decide`).
 
     Without ``record``, V only of those whose payback is within their maximum (NaN for the others:
     they do not adopt whatever V is); each one's V is the same, computed with others or alone.
@@ -761,16 +783,18 @@ def _value_and_payback(
         seen[~inside] = 0.0  # only the months of each one's own window
     payback = payback_period(seen, final=True)
     pi, rate, horizon_flows = failure[rows], rho[rows], flows[:, :, :horizon]
+    factors = None if discounts is None else _taken(discounts, rows)
     if not record:
         wanted = (payback <= limit).nonzero()[0]
         if len(wanted) < len(payback):
             value = _nans(len(payback))
             if len(wanted):
                 pi, rate, horizon_flows = pi[wanted], rate[wanted], np.take(horizon_flows, wanted, axis=1)
-                npv_ok, npv_fail = npv(rate, horizon_flows)  # one set of discount factors
+                factors = None if factors is None else factors.take(wanted, axis=0)
+                npv_ok, npv_fail = npv(rate, horizon_flows, factors=factors)  # one set of discount factors
                 value[wanted] = (1.0 - pi) * npv_ok + pi * npv_fail
             return value, payback
-    npv_ok, npv_fail = npv(rate, horizon_flows)  # one set of discount factors
+    npv_ok, npv_fail = npv(rate, horizon_flows, factors=factors)  # one set of discount factors
     return (1.0 - pi) * npv_ok + pi * npv_fail, payback
 
 

@@ -443,9 +443,11 @@ class Offers:
         Every entry is the member's own (its offer's go-live with no one
         waiting; :meth:`adopts_without_money` puts in the one it decides with),
         the tax as the decision's screen takes it included
-        (:meth:`~dxsim.model.decision.Inputs.bounded`): so the offers and
-        inputs of the members from one on are what :meth:`evaluate` builds
-        for them alone.
+        (:meth:`~dxsim.model.decision.Inputs.bounded`), and so are their
+        discount factors (:meth:`~dxsim.model.decision.Inputs.discounted`,
+        computed once for the many re-decisions): so the offers and inputs
+        of the members from one on are what :meth:`evaluate` builds for them
+        alone, but for the factors it leaves to the decision.
         """
         order = np.argsort(cohort.time, kind="stable")
         industry, platform = cohort.industry[order], cohort.platform[order]
@@ -454,6 +456,7 @@ class Offers:
         offer = self._terms(industry, platform, cohort.price[order], (none, none), att, renewing, np.zeros(len(order)))
         inputs = self._inputs(industry, att, (cohort.belief[0][order], cohort.belief[1][order]), cohort.month)
         inputs = inputs.bounded(offer, record=self.decisions is not None)  # (its go-live not read)
+        inputs = inputs.discounted(self.evaluation_months)
         return Unfunded(cohort.time[order], cohort.enterprise[order], industry, platform, offer, inputs)
 
     def offer(

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dxsim.finance import gain_profile, monthly_rate, straight_line
+from dxsim.finance import discount_factors, gain_profile, monthly_rate, straight_line
 from dxsim.model import decision
 from dxsim.model.decision import (
     Offer,
@@ -274,6 +274,23 @@ def test_the_quick_screen_never_changes_a_decision(case, scheme, data):
     seen = ~np.isnan(quick.value)
     np.testing.assert_array_equal(quick.value[seen], full.value[seen])
     assert not (full.value[~seen & (full.due_at_signing <= attrs["liquidity"])] > 0).any()
+
+
+@SETTINGS
+@given(case=cases(), scheme=schemes, data=st.data())
+def test_discount_factors_computed_before_give_the_same_decisions_bit_for_bit(case, scheme, data):
+    # a cohort's members have their discount factors computed once (Inputs.discounted): whatever rows
+    # the screen lets through and whatever the payback limit keeps, each one's V is that computed
+    # with the factors computed in the decision
+    offer, attrs = case
+    offer = dataclasses.replace(offer, scheme=scheme)
+    tax = data.draw(st.one_of(st.none(), tax_positions(len(offer.owed))))
+    factors = discount_factors(monthly_rate(attrs["hurdle_rate"]), HORIZON + data.draw(st.integers(0, 3)))
+    for screen, record in ((True, True), (True, False), (False, True)):
+        computed = decide(offer, **attrs, tax=tax, screen=screen, record=record)
+        kept = decide(offer, **attrs, tax=tax, screen=screen, record=record, discounts=factors)
+        for a, b in zip(dataclasses.astuple(computed), dataclasses.astuple(kept), strict=True):
+            assert a.tobytes() == b.tobytes()
 
 
 @SETTINGS
@@ -781,7 +798,12 @@ def test_the_inputs_of_some_enterprises_are_those_made_for_them_alone(rows):
         want = decision._tax_bounds(offer.take(np.arange(n)[rows]), alone.lifetime, 0.0, alone.tax, classes=not record)
         for got, expected in zip(bounded.taxed, want, strict=True):
             assert got.tobytes() == expected.tobytes()
-        assert all(a.tobytes() == b.tobytes() for a, b in zip(bounded[:-2], taken[:-2], strict=True))
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(bounded[:-3], taken[:-3], strict=True))
+    # the discount factors, computed once for all: at the rows, those of their own rates
+    assert taken.discounts is None
+    discounted = inputs.discounted(HORIZON).take(rows)
+    assert discounted.discounts.tobytes() == discount_factors(monthly_rate(alone.hurdle_rate), HORIZON).tobytes()
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(discounted[:-3], taken[:-3], strict=True))
 
 
 @SETTINGS
