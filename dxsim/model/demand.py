@@ -49,7 +49,7 @@ from dxsim.model.participation import Outlook, ProgrammeMoney, Valuation, valuat
 from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Attributes, Considerers, Population, benefit_factor, maturity_level
 from dxsim.model.programme import ProgrammeState
-from dxsim.model.quality import failure_probability, realised_share
+from dxsim.model.quality import learned_failure_probability, realised_share
 from dxsim.model.schemes import on_revenue
 from dxsim.random import Keys
 from dxsim.scenario.schema import Behaviour, Scenario, Tiered
@@ -474,13 +474,17 @@ class Offers:
         ``waiting`` as in :meth:`expected_golive`.
         """
         to_enterprise = self.to_enterprise
+        # one array of zeros for every term that is none: no term of an offer is written in place (read only, so
+        # none can be), so sharing it gives the same floats as zeros of its own each, without zeroing each
+        none = np.zeros(len(price))
+        none.flags.writeable = False
 
         def receive(at: str) -> NDArray[np.float64]:
             mask = self.received_at.get(at)
-            return np.zeros(len(price)) if mask is None else to_price[mask].sum(axis=0)
+            return none if mask is None else to_price[mask].sum(axis=0)
 
-        gov = to_price.sum(axis=0) if self.programme.active else np.zeros(len(price))
-        gov_e = to_price[to_enterprise].sum(axis=0) if to_enterprise.any() else np.zeros(len(price))
+        gov = to_price.sum(axis=0) if self.programme.active else none
+        gov_e = to_price[to_enterprise].sum(axis=0) if to_enterprise.any() else none
         _, _, enterprise_part = split_price(price, gov, discount)
         return Offer(
             owed=enterprise_part + gov_e,
@@ -497,10 +501,16 @@ class Offers:
 
 
 def _failure_probabilities(
-    base: NDArray[np.float64], quality: NDArray[np.float64], experience: NDArray[np.float64], ratio: NDArray[np.float64]
+    base: NDArray[np.float64],
+    quality: NDArray[np.float64],
+    experience: NDArray[np.float64],
+    exponent: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """:func:`~dxsim.model.quality.failure_probability` element by element, on Python floats (the platform's own quality and experience)."""
-    values = map(failure_probability, base.tolist(), quality.tolist(), experience.tolist(), ratio.tolist())
+    """:func:`~dxsim.model.quality.failure_probability` element by element, on Python floats (the platform's own quality and experience).
+
+    ``exponent`` is ``log2`` of each one's learning ratio (:func:`~dxsim.model.quality.learned_failure_probability`).
+    """
+    values = map(learned_failure_probability, base.tolist(), quality.tolist(), experience.tolist(), exponent.tolist())
     return np.fromiter(values, dtype=np.float64, count=len(base))
 
 
@@ -582,6 +592,10 @@ class PlatformScreen:
             dtype=np.float64,
         )
         self._per_industry.flags.writeable = False
+        #: The exponent log2(r) of each industry's failure learning ratio r: one logarithm per industry, not per
+        #: pair evaluated (the same math.log2 of the same float that failure_probability takes, so the same floats).
+        self._learning = np.array([math.log2(r) for r in industry.failure_learning_ratio.tolist()])
+        self._learning.flags.writeable = False
         specs = scenario.resolved_platforms
         # what value reads per platform and never changes, stacked: the share of a gain its quality realises
         # (realised_share of each platform once: the same floats), its cost of capital and required return
@@ -622,7 +636,7 @@ class PlatformScreen:
             self.industry.failure[of],
             p.quality[at],
             p.experience[at],
-            self.industry.failure_learning_ratio[of],
+            self._learning[of],
         )
         if back is not None:
             failure = failure[back]
