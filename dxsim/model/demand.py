@@ -49,7 +49,7 @@ from dxsim.model.participation import Outlook, ProgrammeMoney, Valuation, valuat
 from dxsim.model.platform import Occupancy, Platforms, Receivables
 from dxsim.model.population import Attributes, Considerers, Population, benefit_factor, maturity_level
 from dxsim.model.programme import ProgrammeState
-from dxsim.model.quality import failure_probability, realised_share
+from dxsim.model.quality import learned_failure_probability, realised_share
 from dxsim.model.schemes import on_revenue
 from dxsim.random import Keys
 from dxsim.scenario.schema import Behaviour, Scenario, Tiered
@@ -477,13 +477,17 @@ class Offers:
         ``waiting`` as in :meth:`expected_golive`.
         """
         to_enterprise = self.to_enterprise
+        # one array of zeros for every term that is none: no term of an offer is written in place (read only, so
+        # none can be), so sharing it gives the same floats as zeros of its own each, without zeroing each
+        none = np.zeros(len(price))
+        none.flags.writeable = False
 
         def receive(at: str) -> NDArray[np.float64]:
             mask = self.received_at.get(at)
-            return np.zeros(len(price)) if mask is None else to_price[mask].sum(axis=0)
+            return none if mask is None else to_price[mask].sum(axis=0)
 
-        gov = to_price.sum(axis=0) if self.programme.active else np.zeros(len(price))
-        gov_e = to_price[to_enterprise].sum(axis=0) if to_enterprise.any() else np.zeros(len(price))
+        gov = to_price.sum(axis=0) if self.programme.active else none
+        gov_e = to_price[to_enterprise].sum(axis=0) if to_enterprise.any() else none
         _, _, enterprise_part = split_price(price, gov, discount)
         return Offer(
             owed=enterprise_part + gov_e,
@@ -500,10 +504,16 @@ class Offers:
 
 
 def _failure_probabilities(
-    base: NDArray[np.float64], quality: NDArray[np.float64], experience: NDArray[np.float64], ratio: NDArray[np.float64]
+    base: NDArray[np.float64],
+    quality: NDArray[np.float64],
+    experience: NDArray[np.float64],
+    exponent: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """:func:`~dxsim.model.quality.failure_probability` element by element, on Python floats (the platform's own quality and experience)."""
-    values = map(failure_probability, base.tolist(), quality.tolist(), experience.tolist(), ratio.tolist())
+    """:func:`~dxsim.model.quality.failure_probability` element by element, on Python floats (the platform's own quality and experience).
+
+    ``exponent`` is ``log2`` of each one's learning ratio (:func:`~dxsim.model.quality.learned_failure_probability`).
+    """
+    values = map(learned_failure_probability, base.tolist(), quality.tolist(), experience.tolist(), exponent.tolist())
     return np.fromiter(values, dtype=np.float64, count=len(base))
 
 
@@ -585,6 +595,10 @@ class PlatformScreen:
             dtype=np.float64,
         )
         self._per_industry.flags.writeable = False
+        #: The exponent log2(r) of each industry's failure learning ratio r: one logarithm per industry, not per
+        #: pair evaluated (the same math.log2 of the same float that failure_probability takes, so the same floats).
+        self._learning = np.array([math.log2(r) for r in industry.failure_learning_ratio.tolist()])
+        self._learning.flags.writeable = False
         specs = scenario.resolved_platforms
         # what value reads per platform and never changes, stacked: the share of a gain its quality realises
         # (realised_share of each platform once: the same floats), its cost of capital and required return
@@ -625,7 +639,7 @@ class PlatformScreen:
             self.industry.failure[of],
             p.quality[at],
             p.experience[at],
-            self.industry.failure_learning_ratio[of],
+            self._learning[of],
         )
         if back is not None:
             failure = failure[back]
@@ -1007,12 +1021,12 @@ class Demand:
     ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
         """:meth:`choose_platform` while the platforms ``admitted`` are open to choose (None: all of them)."""
         by_industry = self.platforms.by_industry
-        # slot by slot (slots x considerers): the elementwise steps run along the considerers, not along a few slots
-        cand = by_industry.T.take(c.industry, axis=1)
         restricted = admitted is not None and not admitted.all()
         # no slot empty (-1): the least candidate in one reduction, not a comparison of each and all of them
         if not (self.rules.deferred or restricted) and int(np.minimum.reduce(by_industry, axis=None)) >= 0:
-            return self._pick(c, cand)  # every industry has a platform in each slot, all open to choose
+            return self._pick(c, None)  # every industry has a platform in each slot, all open to choose
+        # slot by slot (slots x considerers): the elementwise steps run along the considerers, not along a few slots
+        cand = by_industry.T.take(c.industry, axis=1)
         valid: NDArray[np.bool_] = np.asarray(cand >= 0)
         if self.rules.deferred:
             valid &= ~self.working_capital.over_limit()[np.where(valid, cand, 0)]
@@ -1023,13 +1037,15 @@ class Demand:
         return self._pick(c, safe, valid)
 
     def _pick(
-        self, c: Considerers, safe: NDArray[np.int64], valid: NDArray[np.bool_] | None = None
+        self, c: Considerers, safe: NDArray[np.int64] | None, valid: NDArray[np.bool_] | None = None
     ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
         """Each considerer's platform among its candidates ``safe`` (slots x considerers) where ``valid``, and whether it had any.
 
         The candidate of highest utility plus keyed Gumbel noise (keyed by
         enterprise and ``attempt x slots + slot``); ``valid`` None: every
-        candidate is valid (the same choice, fewer steps).  From
+        candidate is valid (the same choice, fewer steps); ``safe`` None: the
+        candidates are the slots of each one's industry
+        (``platforms.by_industry``, none empty), every one valid.  From
         :data:`_RACE_FROM` considerers on, where every platform's utility is
         at most :data:`_RACE_UTILITY` in magnitude, the choice is found by a
         race of exponential clocks (:func:`_race`: one logarithm per
@@ -1044,18 +1060,30 @@ class Demand:
             - pc.price_weight * self.prices.index
             - pc.queue_weight * self.occupancy.waiting
         )
-        slots = np.arange(safe.shape[0])[:, None]
+        by_industry = p.by_industry
+        n_slots = by_industry.shape[1] if safe is None else safe.shape[0]
+        slots = np.arange(n_slots)[:, None]
         # -log(u) of the candidate's keyed uniform: the Gumbel noise is -log of it (Keys.gumbel's steps, the same floats)
-        clock = self.keys.exponential("platform_choice", c.ids, c.attempt * safe.shape[0] + slots)
-        has = np.ones(safe.shape[1], dtype=bool) if valid is None else np.asarray(valid.any(axis=0))
-        if safe.shape[1] >= _RACE_FROM and bool((np.abs(each) <= _RACE_UTILITY).all()):
-            chosen, near = _race(each, clock, safe, valid)
+        clock = self.keys.exponential("platform_choice", c.ids, c.attempt * n_slots + slots)
+        has = np.ones(len(c), dtype=bool) if valid is None else np.asarray(valid.any(axis=0))
+        if len(c) >= _RACE_FROM and bool((np.abs(each) <= _RACE_UTILITY).all()):
+            if safe is None:
+                # each industry's slots' rates, then each considerer's (the rates of its candidates, the same floats):
+                # the race finds each one's slot, and only the chosen slot's platform is gathered, not every candidate
+                rates = np.exp(-each).take(by_industry).T.take(c.industry, axis=1)
+                slot, near = _first_clock(clock * rates, slots)
+                chosen = by_industry.ravel().take(c.industry * n_slots + slot)
+            else:
+                chosen, near = _race(each, clock, safe, valid)
             rows = near.nonzero()[0]  # near ties, or no valid candidate: chosen by their utilities, as below
             if len(rows):
+                near_safe = by_industry.T.take(c.industry[rows], axis=1) if safe is None else safe[:, rows]
                 chosen[rows] = _pick_by_utility(
-                    each, clock[:, rows], safe[:, rows], None if valid is None else valid[:, rows]
+                    each, clock[:, rows], near_safe, None if valid is None else valid[:, rows]
                 )
             return chosen, has
+        if safe is None:
+            safe = by_industry.T.take(c.industry, axis=1)
         return _pick_by_utility(each, clock, safe, valid), has
 
 
@@ -1092,8 +1120,35 @@ def _race(
     clock = clock * np.exp(-each).take(safe)  # each candidate's clock, scaled by its platform's rate
     if valid is not None:
         clock[~valid] = np.inf  # an invalid candidate never comes first
-    best, second, chosen = clock[0], np.full(clock.shape[1], np.inf), safe[0].copy()  # a copy: the caller writes it
-    for scaled, choice in zip(clock[1:], safe[1:], strict=True):
+    return _first_clock(clock, safe)
+
+
+def _first_clock(clock: NDArray[np.float64], choices: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """The choice of each column's least ``clock`` (slots x columns; the first of equal ones), and whether it is near a tie.
+
+    ``choices`` (slots x columns, or slots x 1: the same in every column)
+    is what each slot chooses.  A column is near a tie where its
+    second-least clock is not later than its least by more than
+    :data:`_RACE_MARGIN` of it (so where no clock is finite): :func:`_race`
+    leaves it open.
+
+    Parameters
+    ----------
+    clock : array, shape (slots, columns)
+        Each candidate's exponential clock, scaled by its rate (no unit; ``inf``: never first).
+    choices : array of int, shape (slots, columns) or (slots, 1)
+        What each slot chooses.
+
+    Returns
+    -------
+    chosen : array of int, shape (columns,)
+        The choice of each column's least clock (a new array: the caller may write it).
+    near : array of bool, shape (columns,)
+        Where the choice is left open.
+    """
+    best, second = clock[0], np.full(clock.shape[1], np.inf)
+    chosen = np.broadcast_to(choices[0], best.shape).copy()  # a copy: the caller writes it
+    for scaled, choice in zip(clock[1:], choices[1:], strict=True):
         second = np.minimum(second, np.maximum(best, scaled))
         chosen = np.where(scaled < best, choice, chosen)
         best = np.minimum(best, scaled)

@@ -37,6 +37,9 @@ def test_a_choice_among_valid_slots_only_is_the_general_choice(small_world, data
     fast, general = d._pick(c, cand), d._pick(c, cand, cand >= 0)
     np.testing.assert_array_equal(fast[0], general[0])
     np.testing.assert_array_equal(fast[1], general[1])
+    by_slots = d._pick(c, None)  # the candidates: each one's industry's slots
+    np.testing.assert_array_equal(by_slots[0], general[0])
+    np.testing.assert_array_equal(by_slots[1], general[1])
     chosen = d.choose_platform(c, 0.5)  # outside a batch that restricts the platforms: the shortcut
     np.testing.assert_array_equal(chosen[0], general[0])
 
@@ -210,12 +213,13 @@ def test_the_choice_by_the_race_is_the_choice_by_the_utilities(small_world, monk
     c = Considerers(ids, d.population.industry_of(ids), np.zeros(n_ids), np.zeros(n_ids), attempt)
     cand = d.platforms.by_industry[c.industry].T
     valid = (ids % 3 != 0)[None, :] | (np.arange(len(cand))[:, None] == 0)  # some candidates closed, slot 0 open
-    for v in (None, valid):
+    # the candidates given, or (None) each one's industry's slots: the race then finds the slot, and its platform
+    for s, v in ((cand, None), (cand, valid), (None, None)):
         monkeypatch.setattr(demand, "_RACE_FROM", 1 << 30)
         by_utility = d._pick(c, cand, v)
         monkeypatch.setattr(demand, "_RACE_FROM", 0)
         monkeypatch.setattr(demand, "_RACE_MARGIN", margin)
-        raced = d._pick(c, cand, v)
+        raced = d._pick(c, s, v)
         np.testing.assert_array_equal(raced[0], by_utility[0])
         np.testing.assert_array_equal(raced[1], by_utility[1])
 
