@@ -39,6 +39,7 @@ It returns the totals each identity of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -251,14 +252,22 @@ def income_tax_schedule(
     return tax
 
 
-def _months(law: TaxLaw, start: NDArray[np.int64], cut: int) -> NDArray[np.int64]:
+#: Months whose magnitude is below this fit in int16 (:func:`_months`).
+_SMALL_MONTHS = 2**15
+
+
+def _months(law: TaxLaw, start: NDArray[np.int64], cut: int) -> NDArray[np.signedinteger[Any]]:
     """The calendar months of a block's grid (rows from month ``start``, ``cut`` cells), as the tax reads them.
 
     The grid ``start[:, None] + arange(cut)`` where it has months on both
     sides of the SLP switch; else one of its months, shape (1, 1): every
     cell is then on the side of that month (:meth:`~dxsim.model.tax.TaxLaw.before_switch`
     is monotone), and :meth:`~dxsim.model.tax.TaxLaw.incremental` takes the
-    path it takes for a grid all on one side (its one rate).
+    path it takes for a grid all on one side (its one rate).  The grid is of
+    int16 when all its months fit (:data:`_SMALL_MONTHS`): the same months,
+    compared with the switch as the same integers (numpy compares int16 with
+    a Python integer beyond its range exactly, e.g. 2 ** 15), in less than
+    half the instructions of int64.
 
     Examples
     --------
@@ -269,6 +278,8 @@ def _months(law: TaxLaw, start: NDArray[np.int64], cut: int) -> NDArray[np.int64
     first, last = int(start.min()), int(start.max()) + cut - 1
     if law.before_switch(first) == law.before_switch(last):
         return np.array([[first]], dtype=np.int64)
+    if -_SMALL_MONTHS <= first and last < _SMALL_MONTHS:  # every cell's month lies in [first, last]
+        return np.add(start.astype(np.int16)[:, None], np.arange(cut, dtype=np.int16))
     return start[:, None] + np.arange(cut)
 
 

@@ -531,7 +531,7 @@ class Ledger:
         self._rows, self._chunks, self._codes, self._amounts = [], [], [], []
         size = done + sum(len(a) for a in new["amount"])
         if self._room is None or size > len(self._room["amount"]):
-            full, self._room = self._room, {name: np.empty(_ROOM * size, parts[0].dtype) for name, parts in new.items()}
+            full, self._room = self._room, {name: np.empty(_ROOM * size, _ENTRY[name]) for name in new}
             for name, column in self._room.items():
                 column[:done] = full[name][:done] if full is not None else []
         for name, parts in new.items():
@@ -564,9 +564,10 @@ class Ledger:
         """The entries added since the last :meth:`table`: each column's pieces, to be joined in this order."""
         as_int = _packed(self._rows).reshape(-1, len(_ENTRY))
         as_double = as_int.view(np.float64)
+        # each column of the single entries as a view of the packed words: joining the pieces casts it into
+        # the table's column (as astype would: payer, payee and kind fit int8), with no copy of its own first
         single = {
-            name: (as_double if dtype is np.float64 else as_int)[:, k].astype(dtype)
-            for k, (name, dtype) in enumerate(_ENTRY.items())
+            name: (as_double if dtype is np.float64 else as_int)[:, k] for k, (name, dtype) in enumerate(_ENTRY.items())
         }
         sizes = [len(a) for a in self._amounts]
 

@@ -300,6 +300,28 @@ def test_income_tax_in_blocks_is_the_tax_of_the_whole_grid(monkeypatch: pytest.M
     assert not closing.income_tax_schedule(law, **late_own, overwrite=True).any()
 
 
+def test_the_months_of_a_block_are_its_calendar_months_in_int16_where_they_fit() -> None:
+    # the grid of a block with months on both sides of the switch: its calendar months, of int16 only
+    # where every one fits (up to 2 ** 15 - 1), and each on the side of the switch its int64 month is
+    from dxsim.model.closing import _months
+    from dxsim.model.tax import TaxLaw
+
+    for starts, cut, switch, small in (
+        ([60, 62, 3], 9, 64.0, True),
+        ([-32768, -32760], 20, -32750.5, True),
+        ([32700, 32759], 9, 32760.5, True),  # the last month is 32767
+        ([32700, 32760], 9, 32760.5, False),  # 32768 does not fit
+        ([-32769, -32760], 20, -32750.5, False),
+    ):
+        start = np.array(starts, dtype=np.int64)
+        law = TaxLaw(0.25, 0.15, 0.05, 0.20, switch, 3e6, 0.25, 0.06, 0.5, 5e6)
+        grid = _months(law, start, cut)
+        calendar = start[:, None] + np.arange(cut)
+        assert grid.dtype == (np.int16 if small else np.int64)
+        assert (grid.astype(np.int64) == calendar).all()
+        assert (law.before_switch(grid) == law.before_switch(calendar)).all() and law.before_switch(grid).any()
+
+
 def test_chosen_is_where_and_integer_months_meet_the_switch_as_floats() -> None:
     from dxsim.model.tax import TaxLaw, chosen
 
