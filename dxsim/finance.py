@@ -46,7 +46,8 @@ def npv(rate: ArrayLike, flows: ArrayLike, *, factors: NDArray[np.float64] | Non
         Cash flows (yuan), ``flows[..., k]`` at the end of period ``k``.
     factors : array, optional
         ``discount_factors(rate, periods)`` over at least the periods of ``flows``, if computed
-        before (no unit); only their first periods are read.  None computes them (the same).
+        before (no unit); only their first periods are read (fewer periods than ``flows`` raise
+        ValueError).  None computes them (the same).
 
     Returns
     -------
@@ -60,7 +61,11 @@ def npv(rate: ArrayLike, flows: ArrayLike, *, factors: NDArray[np.float64] | Non
     """
     f = np.asarray(flows, dtype=np.float64)
     n = f.shape[-1]
-    return np.asarray(np.add.reduce(f * (discount_factors(rate, n) if factors is None else factors[..., :n]), axis=-1))
+    if factors is None:
+        return np.asarray(np.add.reduce(f * discount_factors(rate, n), axis=-1))
+    if factors.shape[-1] < n:  # fewer would broadcast (one period) or fail far from the cause
+        raise ValueError(f"npv: factors over {factors.shape[-1]} periods for flows over {n}")
+    return np.asarray(np.add.reduce(f * factors[..., :n], axis=-1))
 
 
 def irr(flows: ArrayLike, *, low: float = -0.5, high: float = 10.0, iterations: int = 200) -> NDArray[np.float64]:

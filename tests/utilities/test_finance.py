@@ -51,6 +51,16 @@ def test_npv_broadcasts_rates_over_rows():
     np.testing.assert_allclose(npv(0.1, flows), [npv(0.1, flows[0]), npv(0.1, flows[1])])
 
 
+def test_npv_with_factors_computed_before_reads_their_first_periods_and_refuses_too_few():
+    flows = np.array([[-100.0, 60.0, 60.0], [10.0, 0.0, 121.0]])
+    rate = np.array([0.0, 0.1])
+    longer = dx.finance.discount_factors(rate, 5)
+    assert npv(rate, flows, factors=longer).tobytes() == npv(rate, flows).tobytes()
+    for periods in (1, 2):  # one period would broadcast over every month: a wrong value, not an error
+        with pytest.raises(ValueError, match=f"factors over {periods} periods for flows over 3"):
+            npv(rate, flows, factors=dx.finance.discount_factors(rate, periods))
+
+
 # -------------------------------------------------------------------- payback
 @pytest.mark.parametrize(
     ("flows", "expected"),
