@@ -260,14 +260,19 @@ schemes = st.sampled_from(
 )
 
 
+def taxed(case, scheme, data):
+    """A case's offer under ``scheme``, its attributes, and a tax position drawn for it (None: no tax at all)."""
+    offer, attrs = case
+    offer = dataclasses.replace(offer, scheme=scheme)
+    return offer, attrs, data.draw(st.one_of(st.none(), tax_positions(len(offer.owed))))
+
+
 @SETTINGS
 @given(case=cases(), scheme=schemes, data=st.data())
 def test_the_quick_screen_never_changes_a_decision(case, scheme, data):
     # the bound counts the gain from go-live at the lowest rate and the largest saving the deduction
     # could bring, both discounted: no enterprise it rules out would adopt
-    offer, attrs = case
-    offer = dataclasses.replace(offer, scheme=scheme)
-    tax = data.draw(st.one_of(st.none(), tax_positions(len(offer.owed))))  # None: no tax at all
+    offer, attrs, tax = taxed(case, scheme, data)
     quick = decide(offer, **attrs, tax=tax)
     full = decide(offer, **attrs, tax=tax, screen=False)
     np.testing.assert_array_equal(quick.adopt, full.adopt)
@@ -282,9 +287,7 @@ def test_discount_factors_computed_before_give_the_same_decisions_bit_for_bit(ca
     # a cohort's members have their discount factors computed once (Inputs.discounted): whatever rows
     # the screen lets through and whatever the payback limit keeps, each one's V is that computed
     # with the factors computed in the decision
-    offer, attrs = case
-    offer = dataclasses.replace(offer, scheme=scheme)
-    tax = data.draw(st.one_of(st.none(), tax_positions(len(offer.owed))))
+    offer, attrs, tax = taxed(case, scheme, data)
     factors = discount_factors(monthly_rate(attrs["hurdle_rate"]), HORIZON + data.draw(st.integers(0, 3)))
     for screen, record in ((True, True), (True, False), (False, True)):
         computed = decide(offer, **attrs, tax=tax, screen=screen, record=record)
@@ -373,9 +376,7 @@ def test_the_harder_screen_never_changes_a_decision(case, scheme, data):
     # without a record the screen bounds V with the ramp-up's cost and the tax class, and the running
     # total at the end of the month after the payback limit: no enterprise it rules out would adopt,
     # even one with its limit at its payback, or its V a millionth of what it was
-    offer, attrs = case
-    offer = dataclasses.replace(offer, scheme=scheme)
-    tax = data.draw(st.one_of(st.none(), tax_positions(len(offer.owed))))
+    offer, attrs, tax = taxed(case, scheme, data)
     n = len(offer.owed)
     margin = np.array(data.draw(st.lists(st.sampled_from(["none", "payback", "value"]), min_size=n, max_size=n)))
     payback = decide(offer, **attrs, tax=tax, screen=False).payback
@@ -678,9 +679,7 @@ def test_money_added_at_its_month_lands_in_its_month_inside_the_window():
 def test_an_unrecorded_decision_values_only_those_whose_payback_is_within_reach(case, scheme, data):
     # without a record, V is left NaN where the payback is beyond the limit (no adoption there
     # whatever V is), and is elsewhere the V of the recorded decision, bit for bit
-    offer, attrs = case
-    offer = dataclasses.replace(offer, scheme=scheme)
-    tax = data.draw(st.one_of(st.none(), tax_positions(len(offer.owed))))
+    offer, attrs, tax = taxed(case, scheme, data)
     attrs["max_payback"] = attrs["max_payback"] * data.draw(st.sampled_from([1.0, 0.3]))  # more beyond reach
     recorded = decide(offer, **attrs, tax=tax, screen=False)
     quick = decide(offer, **attrs, tax=tax, screen=False, record=False)
