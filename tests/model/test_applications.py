@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import simpy
@@ -221,6 +222,40 @@ def test_applications_applied_together_apply_as_each_one_by_one() -> None:
     log = one_by_one[0]
     assert log.index((0.5, "before 0.5")) < log.index((0.5, "apply 0")) < log.index((0.5, "apply 2"))
     assert log.index((1.0, "apply 5")) < log.index((1.0, "after 1.0")) < log.index((1.0, "apply 22"))
+
+
+def test_a_run_runs_the_contracts_steps_due_before_its_next_as_the_loop_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    # contract 0's go-live (0.25) and assessment (0.5) fall between two applications of one run (0.0, 0.9),
+    # with nothing else queued between them: the run runs them itself, at their own times, and is not queued again
+    queued: list[float] = []  # the times the run's step is queued at
+    queue = applications._queue
+
+    def counted(event: simpy.Event, time: float, *rest: Any) -> None:
+        queued.append(time)
+        queue(event, time, *rest)
+
+    monkeypatch.setattr(applications, "_queue", counted)
+
+    def applied(together: bool) -> tuple[list[tuple[float, str]], int, float]:
+        env = simpy.Environment()
+        log: list[tuple[float, str]] = []
+        actions = _Logged(env, log)  # held here: the applicants hold it weakly
+        applicants = Applicants(env, actions, Occupancy(1), [None])  # type: ignore[arg-type]
+        apps = [SimpleNamespace(enterprise=k, platform=0, time=t) for k, t in ((0, 0.0), (2, 0.9), (4, 0.9))]
+        if together:
+            applicants.apply_all(apps)  # type: ignore[arg-type]
+        else:
+            for app in apps:
+                applicants.apply(app)  # type: ignore[arg-type]
+        env.run()
+        return log, next(env._eid), env.now
+
+    one_by_one = applied(False)
+    assert not queued
+    together = applied(True)
+    assert together == one_by_one
+    assert together[0][:4] == [(0.0, "apply 0"), (0.0, "start 0"), (0.25, "live 0"), (0.5, "assess 0")]
+    assert queued == [0.0]  # once, as the run is applied
 
 
 def test_a_run_of_applications_refuses_one_due_before_now() -> None:
