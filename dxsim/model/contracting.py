@@ -357,7 +357,8 @@ class LiveContracts:
         *held, collected = nonzero([schedule[4] for schedule in schedules] + [st.collected])
         for (payer, payee, kind, when, amount, owner, censored), money in zip(schedules, held, strict=True):
             if money:  # a schedule of zeros writes nothing (e.g. no fee, nothing paid from go-live)
-                amount = within(amount, months, self.horizon) if censored else amount  # within the horizon
+                # within the horizon; the gains and fees are settle's own arrays, read by nothing after: censored in place
+                amount = within(amount, months, self.horizon, overwrite=True) if censored else amount
                 self.ledger.add_schedule(
                     payer, payee, when, contract=owner[0], kind=kind, amount=amount, platform=owner[1]
                 )

@@ -497,6 +497,31 @@ def test_pieces_of_a_mixed_run_answer_each_question_from_its_codes():
 
 
 @settings(max_examples=60, deadline=None)
+@given(first=st.lists(st.integers(0, len(_CODES) - 1), min_size=1, max_size=30), seed=st.integers(0, 2**16))
+def test_the_rows_of_mixed_runs_are_those_of_their_codes_however_many_are_wanted(first, seed):
+    """Rows of mixed runs (one from row 0, one after): of one code, of a few compared, of many gathered."""
+    rng = np.random.default_rng(seed)
+    led = Ledger()
+    for part in (first, [int(c) for c in rng.integers(0, len(_CODES), 12)]):
+        for month, c in enumerate(part):
+            kind, payer, payee = _CODES[c]
+            led.add(payer, payee, month, contract=month % 3, kind=kind, amount=1.0 + month, platform=0)
+        t = led.table()  # the second table: a mixed run from row len(first) too
+    for _ in range(6):
+        wanted = rng.random(len(codes_of())) < rng.choice([0.002, 0.01, 0.5, 0.9])
+        for _ in range(2):  # asked again: the rows of one code are the same (read-only) array
+            rows = [part for part, _ in t.pieces(wanted)]
+            got = np.concatenate([np.empty(0, dtype=np.int64), *(np.arange(len(t))[p] for p in rows)])
+            np.testing.assert_array_equal(got, np.flatnonzero(wanted[t.code]))
+    one = t.code[0]
+    alone = np.zeros(len(codes_of()), dtype=bool)
+    alone[one] = True
+    if not alone[t.code[: len(first)]].all():  # some but not all of the first run's rows: indices, kept
+        rows = t.pieces(alone)[0][0]
+        assert not rows.flags.writeable and t.pieces(alone)[0][0] is rows
+
+
+@settings(max_examples=60, deadline=None)
 @given(steps=_STEPS, months=st.integers(1, 30))
 def test_cash_flows_read_by_runs_are_those_of_every_row(steps, months):
     """The accounts' flows, read run by run, equal sums over every row in ledger order (np.add.at)."""
