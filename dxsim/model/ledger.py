@@ -107,7 +107,7 @@ _ALLOWED[
 
 
 #: The most codes :meth:`LedgerTable._hits` compares each row of a mixed run with (each comparison and its
-#: ``|`` cost about a sixth of a gather of a flag per row).
+#: ``|`` cost a small part of a gather of a flag per row, which finding the rows after them costs again).
 _COMPARED = 5
 
 #: Rows of the ledger's table: a slice or increasing indices.
@@ -240,12 +240,12 @@ class LedgerTable:
             begin = stop
         return out
 
-    def _hits(self, begin: int, mixed: NDArray[np.intp], codes: NDArray[np.intp]) -> NDArray[np.int64]:
+    def _hits(self, begin: int, mixed: NDArray[np.int16], codes: NDArray[np.intp]) -> NDArray[np.int64]:
         """The rows, in order, of the mixed run from row ``begin`` (its codes ``mixed``) whose code is one of ``codes``.
 
         ``codes`` are some of those present in the run.  A row's code is
-        compared with each of them: numpy compares a column with one value
-        in about a sixth of the instructions of a gather of a flag per row
+        compared with each of them: numpy compares an int16 column with one
+        value in a tenth of the instructions of a gather of a flag per row
         (:data:`_COMPARED` codes at most; more, and the flags are gathered).
         The rows of one code are found once per table, read-only: each
         question asking for them gets the same array.
@@ -257,9 +257,10 @@ class LedgerTable:
             flags = np.zeros(len(_ALLOWED), dtype=bool)
             flags[codes] = True
             hit = flags[mixed]
-        else:
-            hit = mixed == codes[0]
-            for code in codes[1:]:
+        else:  # Python ints: compared as int16 (a numpy intp would make numpy cast the column to it first)
+            first, *more = codes.tolist()
+            hit = mixed == first
+            for code in more:
                 hit |= mixed == code
         rows = np.flatnonzero(hit)
         if begin:
@@ -269,15 +270,15 @@ class LedgerTable:
             self._code_rows[key] = rows
         return rows
 
-    def _mixed(self, begin: int, stop: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    def _mixed(self, begin: int, stop: int) -> tuple[NDArray[np.int16], NDArray[np.intp]]:
         """The codes of the rows of the mixed run ``[begin, stop)`` and the codes present in it, read once per table.
 
-        The codes as indices (intp): a flag per row is one plain gather (:meth:`_hits`, of many codes).
+        The rows' codes as :func:`_direction_code` gives them, int16: numpy
+        compares them with a code (:meth:`_hits`) in about a quarter of the
+        instructions of intp.
         """
         if begin not in self._mixed_codes:
-            codes = _direction_code(self.kind[begin:stop], self.payer[begin:stop], self.payee[begin:stop]).astype(
-                np.intp
-            )
+            codes = _direction_code(self.kind[begin:stop], self.payer[begin:stop], self.payee[begin:stop])
             self._mixed_codes[begin] = codes, np.flatnonzero(np.bincount(codes))
         return self._mixed_codes[begin]
 
@@ -295,7 +296,7 @@ class LedgerTable:
         return np.concatenate(rows), np.concatenate(codes)
 
     @cached_property
-    def _mixed_codes(self) -> dict[int, tuple[NDArray[np.intp], NDArray[np.intp]]]:
+    def _mixed_codes(self) -> dict[int, tuple[NDArray[np.int16], NDArray[np.intp]]]:
         """The (kind, payer, payee) code of each row of each mixed run read so far, and those present, by its first row."""
         return {}
 

@@ -598,7 +598,7 @@ def test_a_mixed_run_keeps_each_row_s_code_and_the_codes_present():
     codes, present = t._mixed(2, len(t))
     np.testing.assert_array_equal(codes, t.code[2:])
     np.testing.assert_array_equal(present, np.unique(t.code[2:]))
-    assert codes.dtype == np.intp and t._mixed(2, len(t))[0] is codes  # read once per table
+    assert codes.dtype == np.int16 and t._mixed(2, len(t))[0] is codes  # read once per table
     every = np.zeros(len(codes_of()), dtype=bool)
     every[present] = True  # every code present: the whole run, as indices
     assert [(p.tolist(), c) for p, c in t.pieces(every)] == [(list(range(len(t))), -1)]
