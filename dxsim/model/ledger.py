@@ -328,21 +328,32 @@ class LedgerTable:
         return cash
 
 
+#: The kind, payer and payee of every (kind, payer, payee) code (:func:`_direction_code`).
+_CODE_PARTS = (
+    np.arange(len(_ALLOWED)) // len(PARTIES) ** 2,
+    np.arange(len(_ALLOWED)) // len(PARTIES) % len(PARTIES),
+    np.arange(len(_ALLOWED)) % len(PARTIES),
+)
+
+
 def codes_of(
     kinds: tuple[str, ...] = KINDS, *, payer: int | None = None, payee: int | None = None, party: int | None = None
 ) -> NDArray[np.bool_]:
     """Flags of the (kind, payer, payee) codes (:func:`_direction_code`) of ``kinds``.
 
     Only those of ``payer``, to ``payee``, or of ``party`` as either, if given.
+    Each code's kind, payer and payee are read from tables made once
+    (:data:`_CODE_PARTS`); a code's flag is its kind's.
     """
-    n = len(PARTIES)
-    codes = np.arange(len(_ALLOWED))
-    wanted = np.isin(codes // n**2, [KIND[k] for k in kinds])
-    for who, of in ((payer, codes // n % n), (payee, codes % n)):
+    of_kind = np.zeros(len(KINDS), dtype=bool)
+    of_kind[[KIND[k] for k in kinds]] = True
+    kind, by, to = _CODE_PARTS
+    wanted = of_kind[kind]
+    for who, of in ((payer, by), (payee, to)):
         if who is not None:
             wanted &= of == who
     if party is not None:
-        wanted &= (codes // n % n == party) | (codes % n == party)
+        wanted &= (by == party) | (to == party)
     return wanted
 
 

@@ -483,6 +483,24 @@ def test_entries_found_from_the_runs_are_those_the_columns_give(steps, asked, pa
     np.testing.assert_array_equal(codes, t.code[rows])
 
 
+@pytest.mark.parametrize("kinds", [KINDS, ("gain",), ("tax", "tax_saving", "vat"), ()])
+def test_codes_of_kinds_and_parties_are_those_the_codes_spell(kinds: tuple[str, ...]) -> None:
+    """A code's flag: its kind among ``kinds``, and its payer, payee or either the party asked for."""
+    n = len(PARTIES)
+    for payer in (None, *range(n)):
+        for payee in (None, *range(n)):
+            for party in (None, *range(n)):
+                expected = [
+                    (code // n**2 < len(KINDS) and KINDS[code // n**2] in kinds)
+                    and payer in (None, code // n % n)
+                    and payee in (None, code % n)
+                    and party in (None, code // n % n, code % n)
+                    for code in range(len(KINDS) * n**2)
+                ]
+                got = codes_of(kinds, payer=payer, payee=payee, party=party)
+                assert got.dtype == np.bool_ and got.tolist() == expected
+
+
 def test_pieces_of_a_mixed_run_answer_each_question_from_its_codes():
     """A mixed run's codes are kept once per table: each later question still gets its own rows."""
     led = Ledger()
