@@ -290,19 +290,16 @@ def adopter_records(
 def platform_cash_flows(table: LedgerTable, months: int, n_platforms: int) -> NDArray[np.float64]:
     """Net cash flow of each platform per month (yuan), shape (months, platforms).
 
-    The platforms' entries (few) are read run by run (a run of one code as a
-    slice, :meth:`~dxsim.model.ledger.LedgerTable.pieces`): each cell adds the
+    The platforms' entries (few) are read run by run, those they receive,
+    then those they pay (a run of one code as a slice,
+    :meth:`~dxsim.model.ledger.LedgerTable.pieces`): each cell adds the
     entries it receives, and those it pays, in ledger order.
     """
-    pieces = table.pieces(codes_of(CASH, party=PLATFORM))
     out = np.zeros(months * n_platforms)
-    for side, sign in ((1, 1.0), (0, -1.0)):  # what the platforms receive, then what they pay
-        column = (table.payer, table.payee)[side]
+    receives, pays = codes_of(CASH, payee=PLATFORM), codes_of(CASH, payer=PLATFORM)
+    for wanted, sign in ((receives, 1.0), (pays, -1.0)):  # what the platforms receive, then what they pay
         cells, amounts = [], []
-        for part, code in pieces:  # a run of one code is read as a slice, whole or not at all
-            if code >= 0 and payer_payee(code)[side] != PLATFORM:
-                continue
-            rows = part if isinstance(part, slice) else part[column[part] == PLATFORM]  # a slice: a run of one code
+        for rows, _ in table.pieces(wanted):  # a run of one code is read as a slice, whole or not at all
             month, platform, amount = table.month[rows], table.platform[rows], table.amount[rows]
             keep = (platform >= 0) & (month >= 0) & (month < months)
             if not keep.all():

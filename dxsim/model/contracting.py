@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from dxsim.model.acceptance import Assessments, assessment
 from dxsim.model.applications import Application, Refused, Signed, SignOutcome, Waits
-from dxsim.model.cells import MonthRows, RunRows, flat_cells
+from dxsim.model.cells import MonthRows, RunRows, flat_cells, float_packer, packed_floats, packed_ints
 from dxsim.model.contracts import ContractBook, split_one
 from dxsim.model.decisions import APPLIED, REJECTED
 from dxsim.model.demand import Admission, Offers, WorkingCapital
@@ -324,8 +324,9 @@ class LiveContracts:
 
     def _settle(self, pending: list[int], benefit_of: list[float]) -> None:
         """:meth:`settle` the contracts ``pending``, one batch of arrays; ``benefit_of`` their enterprises' potential gains."""
-        cids = np.asarray(pending, dtype=np.int64)
-        benefit = np.fromiter(benefit_of, np.float64, len(benefit_of))  # not a column of the book's: not an output
+        cids = packed_ints(pending)  # read-only: read and gathered from, never written
+        # not a column of the book's (not an output): its doubles packed, as np.fromiter converts each
+        benefit = packed_floats(benefit_of, float_packer(len(benefit_of)))
         book = self.register.book  # the rest from the book's columns
         industry, platform = (book.take(name, cids).astype(np.int64) for name in ("industry", "platform"))
         revenue, exit_at = book.take("revenue", cids), book.take("exit", cids)
@@ -357,7 +358,8 @@ class LiveContracts:
         *held, collected = nonzero([schedule[4] for schedule in schedules] + [st.collected])
         for (payer, payee, kind, when, amount, owner, censored), money in zip(schedules, held, strict=True):
             if money:  # a schedule of zeros writes nothing (e.g. no fee, nothing paid from go-live)
-                amount = within(amount, months, self.horizon) if censored else amount  # within the horizon
+                # within the horizon; the gains and fees are settle's own arrays, read by nothing after: censored in place
+                amount = within(amount, months, self.horizon, overwrite=True) if censored else amount
                 self.ledger.add_schedule(
                     payer, payee, when, contract=owner[0], kind=kind, amount=amount, platform=owner[1]
                 )

@@ -26,6 +26,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from dxsim.model.cells import packed_ints
 from dxsim.random import Keys
 from dxsim.scenario.schema import Scenario
 
@@ -285,6 +286,12 @@ class ApplicantLog:
         return self.rows.extend
 
     def arrays(self) -> dict[str, NDArray[np.float64]]:
-        """The columns as float arrays, named as the Dataset's ``applicant_<name>``."""
-        table = np.asarray(self.rows, dtype=np.float64).reshape(-1, len(self.COLUMNS))
-        return {name: table[:, k].copy() for k, name in enumerate(self.COLUMNS)}
+        """The columns as float arrays, named as the Dataset's ``applicant_<name>``.
+
+        Every value is a whole number (an id, a month, a batch, a bool):
+        packed as int64 at once (:func:`~dxsim.model.cells.packed_ints`),
+        each column then cast to float, the double ``np.asarray`` makes of
+        each int (both round to nearest; exact below 2 ** 53).
+        """
+        table = packed_ints(self.rows).reshape(-1, len(self.COLUMNS))
+        return {name: table[:, k].astype(np.float64) for k, name in enumerate(self.COLUMNS)}

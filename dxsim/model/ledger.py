@@ -106,6 +106,10 @@ _ALLOWED[
 ] = True
 
 
+#: The most codes :meth:`LedgerTable._hits` compares each row of a mixed run with (each comparison and its
+#: ``|`` cost a small part of a gather of a flag per row, which finding the rows after them costs again).
+_COMPARED = 5
+
 #: Rows of the ledger's table: a slice or increasing indices.
 Rows = slice | NDArray[np.int64]
 
@@ -231,20 +235,50 @@ class LedgerTable:
                 mixed, present = self._mixed(begin, stop)
                 flags = wanted[present]  # its rows are read only if some of its codes, not all, are wanted
                 if flags.any() and stop > begin:
-                    hit = np.arange(begin, stop) if flags.all() else np.flatnonzero(wanted[mixed]) + begin
+                    hit = np.arange(begin, stop) if flags.all() else self._hits(begin, mixed, present[flags])
                     out.append((hit, -1))
             begin = stop
         return out
 
-    def _mixed(self, begin: int, stop: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    def _hits(self, begin: int, mixed: NDArray[np.int16], codes: NDArray[np.intp]) -> NDArray[np.int64]:
+        """The rows, in order, of the mixed run from row ``begin`` (its codes ``mixed``) whose code is one of ``codes``.
+
+        ``codes`` are some of those present in the run.  A row's code is
+        compared with each of them: numpy compares an int16 column with one
+        value in a tenth of the instructions of a gather of a flag per row
+        (:data:`_COMPARED` codes at most; more, and the flags are gathered).
+        The rows of one code are found once per table, read-only: each
+        question asking for them gets the same array.
+        """
+        key = (begin, int(codes[0])) if len(codes) == 1 else None
+        if key is not None and key in self._code_rows:
+            return self._code_rows[key]
+        if len(codes) > _COMPARED:
+            flags = np.zeros(len(_ALLOWED), dtype=bool)
+            flags[codes] = True
+            hit = flags[mixed]
+        else:  # Python ints: compared as int16 (a numpy intp would make numpy cast the column to it first)
+            first, *more = codes.tolist()
+            hit = mixed == first
+            for code in more:
+                hit |= mixed == code
+        rows = np.flatnonzero(hit)
+        if begin:
+            rows += begin
+        if key is not None:
+            rows.flags.writeable = False
+            self._code_rows[key] = rows
+        return rows
+
+    def _mixed(self, begin: int, stop: int) -> tuple[NDArray[np.int16], NDArray[np.intp]]:
         """The codes of the rows of the mixed run ``[begin, stop)`` and the codes present in it, read once per table.
 
-        The codes as indices (intp): a flag per row is then one plain gather.
+        The rows' codes as :func:`_direction_code` gives them, int16: numpy
+        compares them with a code (:meth:`_hits`) in about a quarter of the
+        instructions of intp.
         """
         if begin not in self._mixed_codes:
-            codes = _direction_code(self.kind[begin:stop], self.payer[begin:stop], self.payee[begin:stop]).astype(
-                np.intp
-            )
+            codes = _direction_code(self.kind[begin:stop], self.payer[begin:stop], self.payee[begin:stop])
             self._mixed_codes[begin] = codes, np.flatnonzero(np.bincount(codes))
         return self._mixed_codes[begin]
 
@@ -262,8 +296,13 @@ class LedgerTable:
         return np.concatenate(rows), np.concatenate(codes)
 
     @cached_property
-    def _mixed_codes(self) -> dict[int, tuple[NDArray[np.intp], NDArray[np.intp]]]:
+    def _mixed_codes(self) -> dict[int, tuple[NDArray[np.int16], NDArray[np.intp]]]:
         """The (kind, payer, payee) code of each row of each mixed run read so far, and those present, by its first row."""
+        return {}
+
+    @cached_property
+    def _code_rows(self) -> dict[tuple[int, int], NDArray[np.int64]]:
+        """The rows of each code of a mixed run asked for alone so far (:meth:`_hits`), by the run's first row and the code."""
         return {}
 
     @cached_property
@@ -289,21 +328,32 @@ class LedgerTable:
         return cash
 
 
+#: The kind, payer and payee of every (kind, payer, payee) code (:func:`_direction_code`).
+_CODE_PARTS = (
+    np.arange(len(_ALLOWED)) // len(PARTIES) ** 2,
+    np.arange(len(_ALLOWED)) // len(PARTIES) % len(PARTIES),
+    np.arange(len(_ALLOWED)) % len(PARTIES),
+)
+
+
 def codes_of(
     kinds: tuple[str, ...] = KINDS, *, payer: int | None = None, payee: int | None = None, party: int | None = None
 ) -> NDArray[np.bool_]:
     """Flags of the (kind, payer, payee) codes (:func:`_direction_code`) of ``kinds``.
 
     Only those of ``payer``, to ``payee``, or of ``party`` as either, if given.
+    Each code's kind, payer and payee are read from tables made once
+    (:data:`_CODE_PARTS`); a code's flag is its kind's.
     """
-    n = len(PARTIES)
-    codes = np.arange(len(_ALLOWED))
-    wanted = np.isin(codes // n**2, [KIND[k] for k in kinds])
-    for who, of in ((payer, codes // n % n), (payee, codes % n)):
+    of_kind = np.zeros(len(KINDS), dtype=bool)
+    of_kind[[KIND[k] for k in kinds]] = True
+    kind, by, to = _CODE_PARTS
+    wanted = of_kind[kind]
+    for who, of in ((payer, by), (payee, to)):
         if who is not None:
             wanted &= of == who
     if party is not None:
-        wanted &= (codes // n % n == party) | (codes % n == party)
+        wanted &= (by == party) | (to == party)
     return wanted
 
 

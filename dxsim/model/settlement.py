@@ -191,14 +191,20 @@ def _any(a: NDArray[np.float64]) -> bool:
     return bool(a.any())
 
 
-def within(amount: NDArray[np.float64], months: NDArray[np.int64], horizon: int) -> NDArray[np.float64]:
+def within(
+    amount: NDArray[np.float64], months: NDArray[np.int64], horizon: int, *, overwrite: bool = False
+) -> NDArray[np.float64]:
     """``amount * (months < horizon)``: a schedule censored at the horizon, the same products where they change a cell.
 
     ``months`` is the calendar month of each cell, increasing along each row
     (:attr:`Settlement.months`).  A row whose last month lies before the
     horizon is ``amount``'s own (``x * 1`` is ``x``, NaN and -0.0 included):
     only the rows from the first that reaches the horizon are multiplied;
-    ``amount`` itself where none does.  ``amount`` is read, never written.
+    ``amount`` itself where none does.  ``amount`` is read, never written,
+    unless ``overwrite``: then its rows from the first that reaches the
+    horizon are multiplied in place (``amount`` must be a writable array
+    of its own, read by no one after) and it is returned; the rows before
+    are not copied.
 
     Examples
     --------
@@ -210,6 +216,9 @@ def within(amount: NDArray[np.float64], months: NDArray[np.int64], horizon: int)
     if not amount.size or not len(reaching):  # every cell before the horizon
         return amount
     first = int(reaching[0])
+    if overwrite:  # the same products, into the rows they change
+        np.multiply(amount[first:], months[first:] < horizon, out=amount[first:])
+        return amount
     if first == 0:  # every row multiplied
         return np.asarray(amount * (months < horizon))
     out = np.empty(amount.shape)

@@ -3,7 +3,17 @@
 import numpy as np
 import pytest
 
-from dxsim.model.cells import _PACK_FROM, MonthRows, RunRows, cells, flat_cells, float_packer, packed_floats
+from dxsim.model.cells import (
+    _PACK_FROM,
+    MonthRows,
+    RunRows,
+    cells,
+    flat_cells,
+    float_packer,
+    packed_floats,
+    packed_ints,
+)
+from dxsim.model.institutions import ApplicantLog
 
 
 def test_flat_cells_write_the_array_at_row_major_positions() -> None:
@@ -37,6 +47,26 @@ def test_floats_are_the_array_of_the_list(n: int) -> None:
     assert got.dtype == np.float64 and got.shape == (n,)
     assert got.tobytes() == expected.tobytes()  # bit for bit: -0.0 and NaN included
     assert (float_packer(n) is None) == (n < _PACK_FROM)  # a few by np.array, more packed
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 3000])
+def test_ints_are_the_array_of_the_list(n: int) -> None:
+    special = [0, 1, -1, True, False, 2**53 + 1, -(2**63), 2**63 - 1, 48241, np.int64(7)]
+    values = (special * (n // len(special) + 1))[:n]
+    got = packed_ints(values)
+    assert got.dtype == np.int64 and got.shape == (n,) and not got.flags.writeable
+    assert got.tobytes() == np.array(values, dtype=np.int64).tobytes()
+
+
+def test_applicant_columns_are_the_floats_of_the_list() -> None:
+    log = ApplicantLog()
+    record = log.recorder()
+    for row in ((48241, 0, 0, True), (2**53 + 1, 119, 3, False), (-(2**62) - 1, 7, 1, True)):  # rounded alike
+        record(row)
+    table = np.asarray(log.rows, dtype=np.float64).reshape(-1, 4)
+    for k, (name, column) in enumerate(log.arrays().items()):
+        assert name == ApplicantLog.COLUMNS[k] and column.flags.c_contiguous
+        assert column.tobytes() == table[:, k].copy().tobytes()
 
 
 def test_month_rows_start_from_the_array_and_copy_one_closed_row_each_time() -> None:

@@ -483,6 +483,24 @@ def test_entries_found_from_the_runs_are_those_the_columns_give(steps, asked, pa
     np.testing.assert_array_equal(codes, t.code[rows])
 
 
+@pytest.mark.parametrize("kinds", [KINDS, ("gain",), ("tax", "tax_saving", "vat"), ()])
+def test_codes_of_kinds_and_parties_are_those_the_codes_spell(kinds: tuple[str, ...]) -> None:
+    """A code's flag: its kind among ``kinds``, and its payer, payee or either the party asked for."""
+    n = len(PARTIES)
+    for payer in (None, *range(n)):
+        for payee in (None, *range(n)):
+            for party in (None, *range(n)):
+                expected = [
+                    (code // n**2 < len(KINDS) and KINDS[code // n**2] in kinds)
+                    and payer in (None, code // n % n)
+                    and payee in (None, code % n)
+                    and party in (None, code // n % n, code % n)
+                    for code in range(len(KINDS) * n**2)
+                ]
+                got = codes_of(kinds, payer=payer, payee=payee, party=party)
+                assert got.dtype == np.bool_ and got.tolist() == expected
+
+
 def test_pieces_of_a_mixed_run_answer_each_question_from_its_codes():
     """A mixed run's codes are kept once per table: each later question still gets its own rows."""
     led = Ledger()
@@ -494,6 +512,31 @@ def test_pieces_of_a_mixed_run_answer_each_question_from_its_codes():
         rows = [part for part, _ in t.pieces(codes_of(kinds))]
         expected = np.flatnonzero(np.isin(t.kind, [KIND[k] for k in kinds]))
         np.testing.assert_array_equal(np.concatenate([np.empty(0, dtype=np.int64), *rows]), expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(first=st.lists(st.integers(0, len(_CODES) - 1), min_size=1, max_size=30), seed=st.integers(0, 2**16))
+def test_the_rows_of_mixed_runs_are_those_of_their_codes_however_many_are_wanted(first, seed):
+    """Rows of mixed runs (one from row 0, one after): of one code, of a few compared, of many gathered."""
+    rng = np.random.default_rng(seed)
+    led = Ledger()
+    for part in (first, [int(c) for c in rng.integers(0, len(_CODES), 12)]):
+        for month, c in enumerate(part):
+            kind, payer, payee = _CODES[c]
+            led.add(payer, payee, month, contract=month % 3, kind=kind, amount=1.0 + month, platform=0)
+        t = led.table()  # the second table: a mixed run from row len(first) too
+    for _ in range(6):
+        wanted = rng.random(len(codes_of())) < rng.choice([0.002, 0.01, 0.5, 0.9])
+        for _ in range(2):  # asked again: the rows of one code are the same (read-only) array
+            rows = [part for part, _ in t.pieces(wanted)]
+            got = np.concatenate([np.empty(0, dtype=np.int64), *(np.arange(len(t))[p] for p in rows)])
+            np.testing.assert_array_equal(got, np.flatnonzero(wanted[t.code]))
+    one = t.code[0]
+    alone = np.zeros(len(codes_of()), dtype=bool)
+    alone[one] = True
+    if not alone[t.code[: len(first)]].all():  # some but not all of the first run's rows: indices, kept
+        rows = t.pieces(alone)[0][0]
+        assert not rows.flags.writeable and t.pieces(alone)[0][0] is rows
 
 
 @settings(max_examples=60, deadline=None)
@@ -573,7 +616,7 @@ def test_a_mixed_run_keeps_each_row_s_code_and_the_codes_present():
     codes, present = t._mixed(2, len(t))
     np.testing.assert_array_equal(codes, t.code[2:])
     np.testing.assert_array_equal(present, np.unique(t.code[2:]))
-    assert codes.dtype == np.intp and t._mixed(2, len(t))[0] is codes  # read once per table
+    assert codes.dtype == np.int16 and t._mixed(2, len(t))[0] is codes  # read once per table
     every = np.zeros(len(codes_of()), dtype=bool)
     every[present] = True  # every code present: the whole run, as indices
     assert [(p.tolist(), c) for p, c in t.pieces(every)] == [(list(range(len(t))), -1)]

@@ -419,7 +419,7 @@ def test_nonzero_of_a_large_schedule_reads_its_first_elements_then_the_rest():
     seed=st.integers(0, 2**16),
 )
 def test_a_schedule_within_the_horizon_is_the_product_of_every_cell(start, width, horizon, seed):
-    """within() equals amount x (months < horizon), bit for bit: NaN, inf and -0.0 too, rows in any order."""
+    """within() equals amount x (months < horizon), bit for bit: NaN, inf and -0.0 too, rows in any order; in place too."""
     rng = np.random.default_rng(seed)
     months = np.array(start)[:, None] + np.arange(width)
     amount = rng.choice([0.0, -0.0, 1.5, 1e-300, np.inf, np.nan, 7.25], size=months.shape)
@@ -427,6 +427,8 @@ def test_a_schedule_within_the_horizon_is_the_product_of_every_cell(start, width
     expected = amount * (months < horizon)
     assert got.dtype == expected.dtype and got.shape == expected.shape
     assert got.tobytes() == expected.tobytes()
+    own = amount.copy()  # censored in place: the same products, in the caller's own array
+    assert within(own, months, horizon, overwrite=True) is own and own.tobytes() == expected.tobytes()
 
 
 def test_a_lifetime_is_renewed_only_before_its_industry_s_until():
