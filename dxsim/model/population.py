@@ -209,11 +209,12 @@ class _Pool:
         self._joining.append(considerers)
 
     def take(
-        self, level: NDArray[np.float64]
+        self, level: NDArray[np.float64], ahead: int = 0
     ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
         """Remove the entries whose threshold is at most their industry's ``level``.
 
-        Returns their ids, industries, thresholds and attempts, in pool order.
+        Returns their ids, industries, thresholds and attempts, in pool order,
+        after ``ahead`` entries of each column left for the caller to write.
         """
         self._add_joining()
         cols = self._columns
@@ -222,7 +223,15 @@ class _Pool:
         # each entry's level by take: on the whole pool fewer instructions than indexing (not so on a few elements);
         # its industry is an index of level, so wrapping (no check of the index per entry) takes the same element
         due = (threshold[:n] <= level.take(cols.industry[:n], mode="wrap")).nonzero()[0]
-        taken = (cols.ids[due], cols.industry[due], threshold[due], cols.attempt[due])
+        columns = (cols.ids, cols.industry, threshold, cols.attempt)
+        if ahead:
+            k = ahead + len(due)
+            taken = (np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64), np.empty(k), np.empty(k, dtype=np.int64))
+            for column, out in zip(columns, taken, strict=True):
+                # straight into the caller's columns, after the rows left (rows of the column: wrapping takes them)
+                column.take(due, out=out[ahead:], mode="wrap")
+        else:  # the rows alone: indexing costs fewer numpy steps than columns made and taken into
+            taken = (cols.ids[due], cols.industry[due], threshold[due], cols.attempt[due])
         threshold[due] = np.inf
         self._spent += len(due)
         if self._spent > max(n // 2, SPENT_KEPT):
@@ -368,13 +377,13 @@ class Thresholds:
         self.integrated = lo + hazard
         moving = (hazard > 0).nonzero()[0]
         first = self._first_thresholds(moving, self.integrated[moving])
-        ids, industry, e, attempt = self._pending.take(self.integrated)
-        if first is not None:  # else the rejecters alone: the arrays the concatenation would copy
-            first_ids, first_industry, first_e = first
-            ids = np.concatenate([first_ids, ids])
-            industry = np.concatenate([first_industry, industry])
-            e = np.concatenate([first_e, e])
-            attempt = np.concatenate([np.zeros(len(first_ids), dtype=np.int64), attempt])
+        ahead = 0 if first is None else len(first[0])
+        # the rejecters taken into the month's columns after the first-time considerers' rows, written here (no
+        # concatenation copies the rejecters' rows again)
+        ids, industry, e, attempt = self._pending.take(self.integrated, ahead)
+        if first is not None:
+            ids[:ahead], industry[:ahead], e[:ahead] = first
+            attempt[:ahead] = 0
         # with every industry's hazard positive no division by zero is silenced (the context costs more than the
         # division); the fraction of the month clipped to [0, 1] by maximum, then minimum: clip's floats, -0.0 for
         # -0.0 alone, which the month's addition makes the same (a whole number + -0.0 or + 0.0 is that number)

@@ -187,10 +187,12 @@ def test_maturity_levels_count_the_edges_each_score_reaches(scores):
     assert [population_module.maturity_level(float(x)) for x in scores] == expected.tolist()
 
 
+@pytest.mark.parametrize("ahead", [0, 3])
 @pytest.mark.parametrize("spent_kept", [population_module.SPENT_KEPT, 3])
-def test_the_pool_gives_the_due_entries_once_in_the_order_they_joined(monkeypatch, spent_kept):
+def test_the_pool_gives_the_due_entries_once_in_the_order_they_joined(monkeypatch, spent_kept, ahead):
     # against a plain list of the entries: every take returns those at or below their industry's level,
-    # in the order they joined, and each only once (with the columns compacted often, or seldom)
+    # in the order they joined, and each only once (with the columns compacted often, or seldom), after the
+    # rows left ahead of them for the first-time considerers
     monkeypatch.setattr(population_module, "SPENT_KEPT", spent_kept)
     rng = np.random.default_rng(5)
     pool = population_module._Pool(lambda c: c)  # the entries wait at the threshold they join with
@@ -207,9 +209,10 @@ def test_the_pool_gives_the_due_entries_once_in_the_order_they_joined(monkeypatc
         level = level + rng.exponential(0.3, 4)
         due = [w for w in waiting if w[2] <= level[w[1]]]
         waiting = [w for w in waiting if w[2] > level[w[1]]]
-        got = pool.take(level)
+        got = pool.take(level, ahead)
         assert [a.dtype for a in got] == [np.int64, np.int64, np.float64, np.int64]
-        assert list(zip(*(a.tolist() for a in got), strict=True)) == due, month
+        assert all(len(a) == ahead + len(due) for a in got)
+        assert list(zip(*(a[ahead:].tolist() for a in got), strict=True)) == due, month
 
 
 @settings(max_examples=200, deadline=None)
