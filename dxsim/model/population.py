@@ -192,12 +192,12 @@ class _Pool:
     ----------
     after : callable
         The entries that joined since the last :meth:`take` as they wait:
-        ``after(joined)`` gives each its next threshold, all in one call.
+        ``after(joined)`` gives the step of each to its next threshold, all in one call.
     """
 
     _FIELDS = ("ids", "industry", "threshold", "attempt")  # a rejecter's time is not read again
 
-    def __init__(self, after: Callable[[Considerers], Considerers]) -> None:
+    def __init__(self, after: Callable[[Considerers], NDArray[np.float64]]) -> None:
         self.after = after
         self._columns = _Columns.empty()
         self._size = 0  # rows in use, spent ones included
@@ -242,14 +242,19 @@ class _Pool:
         if not self._joining:
             return
         joining = self._joining
-        new = self.after(joining[0] if len(joining) == 1 else _concat(joining))  # copied into the columns below
+        new = joining[0] if len(joining) == 1 else _concat(joining)  # copied into the columns below
+        step = self.after(new)
         self._joining = []
         n, k = self._size, len(new)
         if n + k > len(self._columns.ids):
             spare = max(n + k, 2 * len(self._columns.ids))
             self._columns = _Columns(*(_grown(getattr(self._columns, f)[:n], spare) for f in self._FIELDS))
-        for f in self._FIELDS:
-            getattr(self._columns, f)[n : n + k] = getattr(new, f)
+        cols = self._columns
+        cols.ids[n : n + k] = new.ids
+        cols.industry[n : n + k] = new.industry
+        # the next threshold and attempt written straight into the columns: the same sums, not copied again
+        np.add(new.threshold, step, out=cols.threshold[n : n + k])
+        np.add(new.attempt, 1, out=cols.attempt[n : n + k])
         self._size = n + k
 
     def _compact(self) -> None:
@@ -500,10 +505,9 @@ class Thresholds:
         if len(considerers):
             self._pending.join(considerers)
 
-    def _next_thresholds(self, c: Considerers) -> Considerers:
-        """Rejecters at their next threshold ``E + X'`` (keyed by enterprise and attempt) and next attempt."""
-        step = self.keys.exponential("reconsider", c.ids, c.attempt)
-        return Considerers(c.ids, c.industry, c.time, c.threshold + step, c.attempt + 1)
+    def _next_thresholds(self, c: Considerers) -> NDArray[np.float64]:
+        """The step ``X'`` of rejecters to their next threshold ``E + X'`` (keyed by enterprise and attempt)."""
+        return self.keys.exponential("reconsider", c.ids, c.attempt)
 
 
 class Memo:

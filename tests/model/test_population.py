@@ -195,7 +195,7 @@ def test_the_pool_gives_the_due_entries_once_in_the_order_they_joined(monkeypatc
     # rows left ahead of them for the first-time considerers
     monkeypatch.setattr(population_module, "SPENT_KEPT", spent_kept)
     rng = np.random.default_rng(5)
-    pool = population_module._Pool(lambda c: c)  # the entries wait at the threshold they join with
+    pool = population_module._Pool(lambda c: np.full(len(c), 0.5))  # each entry's next threshold: 0.5 above its last
     waiting: list[tuple[int, int, float, int]] = []
     level = np.zeros(4)
     for month in range(30):
@@ -205,7 +205,10 @@ def test_the_pool_gives_the_due_entries_once_in_the_order_they_joined(monkeypatc
         threshold = level[industry] + rng.exponential(1.0, k)
         attempt = rng.integers(0, 5, k)
         pool.join(population_module.Considerers(ids, industry, np.full(k, float(month)), threshold, attempt))
-        waiting += list(zip(ids.tolist(), industry.tolist(), threshold.tolist(), attempt.tolist(), strict=True))
+        # each waits at its next threshold, for its next attempt
+        waiting += list(
+            zip(ids.tolist(), industry.tolist(), (threshold + 0.5).tolist(), (attempt + 1).tolist(), strict=True)
+        )
         level = level + rng.exponential(0.3, 4)
         due = [w for w in waiting if w[2] <= level[w[1]]]
         waiting = [w for w in waiting if w[2] > level[w[1]]]
