@@ -192,12 +192,12 @@ class _Pool:
     ----------
     after : callable
         The entries that joined since the last :meth:`take` as they wait:
-        ``after(joined)`` gives each its next threshold, all in one call.
+        ``after(joined)`` gives the step of each to its next threshold, all in one call.
     """
 
     _FIELDS = ("ids", "industry", "threshold", "attempt")  # a rejecter's time is not read again
 
-    def __init__(self, after: Callable[[Considerers], Considerers]) -> None:
+    def __init__(self, after: Callable[[Considerers], NDArray[np.float64]]) -> None:
         self.after = after
         self._columns = _Columns.empty()
         self._size = 0  # rows in use, spent ones included
@@ -209,11 +209,12 @@ class _Pool:
         self._joining.append(considerers)
 
     def take(
-        self, level: NDArray[np.float64]
+        self, level: NDArray[np.float64], ahead: int = 0
     ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
         """Remove the entries whose threshold is at most their industry's ``level``.
 
-        Returns their ids, industries, thresholds and attempts, in pool order.
+        Returns their ids, industries, thresholds and attempts, in pool order,
+        after ``ahead`` entries of each column left for the caller to write.
         """
         self._add_joining()
         cols = self._columns
@@ -222,7 +223,15 @@ class _Pool:
         # each entry's level by take: on the whole pool fewer instructions than indexing (not so on a few elements);
         # its industry is an index of level, so wrapping (no check of the index per entry) takes the same element
         due = (threshold[:n] <= level.take(cols.industry[:n], mode="wrap")).nonzero()[0]
-        taken = (cols.ids[due], cols.industry[due], threshold[due], cols.attempt[due])
+        columns = (cols.ids, cols.industry, threshold, cols.attempt)
+        if ahead:
+            k = ahead + len(due)
+            taken = (np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64), np.empty(k), np.empty(k, dtype=np.int64))
+            for column, out in zip(columns, taken, strict=True):
+                # straight into the caller's columns, after the rows left (rows of the column: wrapping takes them)
+                column.take(due, out=out[ahead:], mode="wrap")
+        else:  # the rows alone: indexing costs fewer numpy steps than columns made and taken into
+            taken = (cols.ids[due], cols.industry[due], threshold[due], cols.attempt[due])
         threshold[due] = np.inf
         self._spent += len(due)
         if self._spent > max(n // 2, SPENT_KEPT):
@@ -233,14 +242,19 @@ class _Pool:
         if not self._joining:
             return
         joining = self._joining
-        new = self.after(joining[0] if len(joining) == 1 else _concat(joining))  # copied into the columns below
+        new = joining[0] if len(joining) == 1 else _concat(joining)  # copied into the columns below
+        step = self.after(new)
         self._joining = []
         n, k = self._size, len(new)
         if n + k > len(self._columns.ids):
             spare = max(n + k, 2 * len(self._columns.ids))
             self._columns = _Columns(*(_grown(getattr(self._columns, f)[:n], spare) for f in self._FIELDS))
-        for f in self._FIELDS:
-            getattr(self._columns, f)[n : n + k] = getattr(new, f)
+        cols = self._columns
+        cols.ids[n : n + k] = new.ids
+        cols.industry[n : n + k] = new.industry
+        # the next threshold and attempt written straight into the columns: the same sums, not copied again
+        np.add(new.threshold, step, out=cols.threshold[n : n + k])
+        np.add(new.attempt, 1, out=cols.attempt[n : n + k])
         self._size = n + k
 
     def _compact(self) -> None:
@@ -368,13 +382,13 @@ class Thresholds:
         self.integrated = lo + hazard
         moving = (hazard > 0).nonzero()[0]
         first = self._first_thresholds(moving, self.integrated[moving])
-        ids, industry, e, attempt = self._pending.take(self.integrated)
-        if first is not None:  # else the rejecters alone: the arrays the concatenation would copy
-            first_ids, first_industry, first_e = first
-            ids = np.concatenate([first_ids, ids])
-            industry = np.concatenate([first_industry, industry])
-            e = np.concatenate([first_e, e])
-            attempt = np.concatenate([np.zeros(len(first_ids), dtype=np.int64), attempt])
+        ahead = 0 if first is None else len(first[0])
+        # the rejecters taken into the month's columns after the first-time considerers' rows, written here (no
+        # concatenation copies the rejecters' rows again)
+        ids, industry, e, attempt = self._pending.take(self.integrated, ahead)
+        if first is not None:
+            ids[:ahead], industry[:ahead], e[:ahead] = first
+            attempt[:ahead] = 0
         # with every industry's hazard positive no division by zero is silenced (the context costs more than the
         # division); the fraction of the month clipped to [0, 1] by maximum, then minimum: clip's floats, -0.0 for
         # -0.0 alone, which the month's addition makes the same (a whole number + -0.0 or + 0.0 is that number)
@@ -491,10 +505,9 @@ class Thresholds:
         if len(considerers):
             self._pending.join(considerers)
 
-    def _next_thresholds(self, c: Considerers) -> Considerers:
-        """Rejecters at their next threshold ``E + X'`` (keyed by enterprise and attempt) and next attempt."""
-        step = self.keys.exponential("reconsider", c.ids, c.attempt)
-        return Considerers(c.ids, c.industry, c.time, c.threshold + step, c.attempt + 1)
+    def _next_thresholds(self, c: Considerers) -> NDArray[np.float64]:
+        """The step ``X'`` of rejecters to their next threshold ``E + X'`` (keyed by enterprise and attempt)."""
+        return self.keys.exponential("reconsider", c.ids, c.attempt)
 
 
 class Memo:

@@ -187,13 +187,15 @@ def test_maturity_levels_count_the_edges_each_score_reaches(scores):
     assert [population_module.maturity_level(float(x)) for x in scores] == expected.tolist()
 
 
+@pytest.mark.parametrize("ahead", [0, 3])
 @pytest.mark.parametrize("spent_kept", [population_module.SPENT_KEPT, 3])
-def test_the_pool_gives_the_due_entries_once_in_the_order_they_joined(monkeypatch, spent_kept):
+def test_the_pool_gives_the_due_entries_once_in_the_order_they_joined(monkeypatch, spent_kept, ahead):
     # against a plain list of the entries: every take returns those at or below their industry's level,
-    # in the order they joined, and each only once (with the columns compacted often, or seldom)
+    # in the order they joined, and each only once (with the columns compacted often, or seldom), after the
+    # rows left ahead of them for the first-time considerers
     monkeypatch.setattr(population_module, "SPENT_KEPT", spent_kept)
     rng = np.random.default_rng(5)
-    pool = population_module._Pool(lambda c: c)  # the entries wait at the threshold they join with
+    pool = population_module._Pool(lambda c: np.full(len(c), 0.5))  # each entry's next threshold: 0.5 above its last
     waiting: list[tuple[int, int, float, int]] = []
     level = np.zeros(4)
     for month in range(30):
@@ -203,13 +205,17 @@ def test_the_pool_gives_the_due_entries_once_in_the_order_they_joined(monkeypatc
         threshold = level[industry] + rng.exponential(1.0, k)
         attempt = rng.integers(0, 5, k)
         pool.join(population_module.Considerers(ids, industry, np.full(k, float(month)), threshold, attempt))
-        waiting += list(zip(ids.tolist(), industry.tolist(), threshold.tolist(), attempt.tolist(), strict=True))
+        # each waits at its next threshold, for its next attempt
+        waiting += list(
+            zip(ids.tolist(), industry.tolist(), (threshold + 0.5).tolist(), (attempt + 1).tolist(), strict=True)
+        )
         level = level + rng.exponential(0.3, 4)
         due = [w for w in waiting if w[2] <= level[w[1]]]
         waiting = [w for w in waiting if w[2] > level[w[1]]]
-        got = pool.take(level)
+        got = pool.take(level, ahead)
         assert [a.dtype for a in got] == [np.int64, np.int64, np.float64, np.int64]
-        assert list(zip(*(a.tolist() for a in got), strict=True)) == due, month
+        assert all(len(a) == ahead + len(due) for a in got)
+        assert list(zip(*(a[ahead:].tolist() for a in got), strict=True)) == due, month
 
 
 @settings(max_examples=200, deadline=None)
