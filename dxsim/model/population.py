@@ -362,7 +362,7 @@ class Thresholds:
         self._ranks = np.zeros(0, dtype=np.int64)  # the rank (1-based) of each
         self._head = np.zeros(n_ind, dtype=np.int64)  # each industry's first not yet passed, in _values
         self._end = np.zeros(n_ind, dtype=np.int64)  # where each industry's end, in _values
-        self._pending = _Pool(self._next_thresholds)  # rejecters waiting for their next threshold
+        self._pending = _Pool(self._steps_to_next)  # rejecters waiting for their next threshold
         self._complete = bool((size == 0).all())  # every industry's thresholds generated: none left to generate
         # keyed permutations of the industries up to DENSE_LIMIT enterprises, side by side
         dense = size <= DENSE_LIMIT
@@ -496,7 +496,7 @@ class Thresholds:
         return ks, values
 
     def reconsider(self, considerers: Considerers) -> None:
-        """Rejecters wait in the pool of pending ones for their next threshold (:meth:`_next_thresholds`).
+        """Rejecters wait in the pool of pending ones for their next threshold (:meth:`_steps_to_next`).
 
         The month's rejecters (the considerers', then each one turned away
         at signing) draw it together as the pool next takes: one keyed draw,
@@ -505,7 +505,7 @@ class Thresholds:
         if len(considerers):
             self._pending.join(considerers)
 
-    def _next_thresholds(self, c: Considerers) -> NDArray[np.float64]:
+    def _steps_to_next(self, c: Considerers) -> NDArray[np.float64]:
         """The step ``X'`` of rejecters to their next threshold ``E + X'`` (keyed by enterprise and attempt)."""
         return self.keys.exponential("reconsider", c.ids, c.attempt)
 
