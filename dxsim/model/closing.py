@@ -242,12 +242,22 @@ def income_tax_schedule(
         cut = int(paying[rows].max())
         if cut > 0:  # some of them pay tax within the horizon
             deduction = straight_line(deductible[rows], offset[rows], lifetime[rows], cut)
+            # a block whose cells are all read (cut = width): its rows of the tax grid are contiguous, and the
+            # tax is computed in them (the same values; its rows of gain are read cell by cell as they are
+            # overwritten); otherwise in an array of its own, copied into them after
+            whole = cut == width
             part = law.incremental(
-                base[rows, None], gain[rows, :cut], deduction, high_tech[rows, None], _months(law, start[rows], cut)
+                base[rows, None],
+                gain[rows, :cut],
+                deduction,
+                high_tech[rows, None],
+                _months(law, start[rows], cut),
+                out=tax[rows] if whole else None,
             )
             # the cells at or after the horizon or the exit month (each row's last cells): only they are read
             np.put(part, tails(paying[rows], cut), 0.0)
-            tax[rows, :cut] = part  # its rows of gain read (the tax may overwrite them)
+            if not whole:
+                tax[rows, :cut] = part  # its rows of gain read (the tax may overwrite them)
         tax[rows, cut:] = 0.0  # each cell written once: no grid of zeros first
     return tax
 

@@ -192,6 +192,8 @@ class TaxLaw:
         deduction: ArrayLike,
         high_tech: ArrayLike,
         month: ArrayLike,
+        *,
+        out: NDArray[np.float64] | None = None,
     ) -> NDArray[np.float64]:
         """A project's incremental EIT in each month, yuan / month (negative: a saving).
 
@@ -205,11 +207,15 @@ class TaxLaw:
             High-tech enterprises.
         month : array
             Model months (since the scenario start).
+        out : array, optional
+            Where to write the tax (float64, of the result's shape; it may be
+            ``gain`` itself): every step after the first is in place, so the
+            same values are computed in it, not in an array of their own.
 
         Returns
         -------
         array
-            ``[T(P + 12 g - 12 d, m) - T(P, m)] / 12``; ``flat_rate x g`` under the flat rate.
+            ``[T(P + 12 g - 12 d, m) - T(P, m)] / 12``; ``flat_rate x g`` under the flat rate (``out`` if given).
 
         Examples
         --------
@@ -221,10 +227,11 @@ class TaxLaw:
         """
         g = np.asarray(gain, dtype=np.float64)
         if self.flat_rate is not None:
-            return np.asarray(self.flat_rate * g)
+            return np.asarray(np.multiply(self.flat_rate, g, out=out))
         before = self.before_switch(month)
         p = np.asarray(base, dtype=np.float64)
-        taxable = np.asarray(g - np.asarray(deduction, dtype=np.float64))  # then 12 x it, then P +, in place
+        # then 12 x it, then P +, in place (in out, if given: each step writes the same values where it computes)
+        taxable = np.asarray(np.subtract(g, np.asarray(deduction, dtype=np.float64), out=out))
         taxable *= 12.0
         taxable = np.add(
             p, taxable, out=taxable if taxable.shape == np.broadcast_shapes(p.shape, taxable.shape) else None

@@ -300,6 +300,29 @@ def test_income_tax_in_blocks_is_the_tax_of_the_whole_grid(monkeypatch: pytest.M
     assert not closing.income_tax_schedule(law, **late_own, overwrite=True).any()
 
 
+def test_the_incremental_tax_written_into_out_is_the_tax_bit_for_bit() -> None:
+    # the tax computed in ``out`` (an array of its own, or the gains themselves) is the tax of an array of its
+    # own: under one SLP rate, across the switch, and under the flat rate
+    from dxsim.model.tax import TaxLaw
+
+    rng = np.random.default_rng(5)
+    base, high_tech = rng.uniform(-1e6, 5e6, (6, 1)), rng.random((6, 1)) < 0.5
+    gain, deduction = rng.uniform(0.0, 4e4, (6, 10)), rng.uniform(0.0, 3e4, (6, 10))
+    grid = np.arange(6)[:, None] + np.arange(10) + 15
+    for law in (
+        TaxLaw(0.25, 0.15, 0.05, 0.20, 20.0, 3e6, 0.25, 0.06, 0.5, 5e6),  # the switch inside the grid
+        TaxLaw(0.25, 0.15, 0.05, 0.20, 99.0, 3e6, 0.25, 0.06, 0.5, 5e6),  # one rate
+        TaxLaw(0.25, 0.15, 0.05, 0.20, 20.0, 3e6, 0.25, 0.06, 0.5, 5e6, flat_rate=0.1),
+    ):
+        for month in (grid, grid[:1, :1]):
+            want = law.incremental(base, gain, deduction, high_tech, month)
+            out = np.full(gain.shape, np.nan)
+            assert law.incremental(base, gain, deduction, high_tech, month, out=out) is out
+            own = gain.copy()  # the gains overwritten by their tax
+            assert law.incremental(base, own, deduction, high_tech, month, out=own) is own
+            assert out.tobytes() == want.tobytes() == own.tobytes()
+
+
 def test_the_months_of_a_block_are_its_calendar_months_in_int16_where_they_fit() -> None:
     # the grid of a block with months on both sides of the switch: its calendar months, of int16 only
     # where every one fits (up to 2 ** 15 - 1), and each on the side of the switch its int64 month is
