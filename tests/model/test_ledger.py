@@ -384,6 +384,22 @@ def test_a_later_table_adds_the_entries_written_since():
     assert led.table().amount.tolist() == again.amount.tolist()  # nothing new: the same entries
 
 
+@pytest.mark.parametrize("width", [1, 255, 256, 300])
+def test_a_schedule_repeats_a_column_as_many_times_as_its_row_keeps_entries_however_long_the_rows(width):
+    # rows shorter than 256 cells count their kept entries in bytes: a full row of 255 still counts 255, and
+    # longer rows (256: one more than a byte holds) are counted as bools are summed
+    amount = np.ones((3, width))
+    amount[1, : width // 2] = 0.0
+    contract = np.array([[7], [8], [9]])
+    led = Ledger()
+    led.add_schedule("market", "enterprise", 0, contract=contract, kind="gain", amount=amount, platform=contract)
+    t = led.table()
+    kept = [width, width - width // 2, width]
+    np.testing.assert_array_equal(t.contract, np.repeat([7, 8, 9], kept))
+    np.testing.assert_array_equal(t.platform, np.repeat([7, 8, 9], kept))
+    assert len(t) == sum(kept)
+
+
 def test_a_schedule_keeps_its_positive_entries_in_c_order_whatever_the_broadcast():
     rng = np.random.default_rng(3)
     amount = np.where(rng.random((5, 7)) < 0.4, 0.0, rng.random((5, 7)))
