@@ -902,17 +902,20 @@ class _ContractTotals:
             weight[begin:stop] = amount
             begin = stop
         self.sums = np.bincount(cell, weights=weight, minlength=width * n).reshape(width, n)
+        self.sums.flags.writeable = False  # a question of one code gets its row itself
 
     def __call__(self, kind: str, *, payer: int | None = None, payee: int | None = None) -> NDArray[np.float64]:
         if kind not in _CHECKED_KINDS:
             raise KeyError(f"{kind} is not totalled per contract")
         parties = len(PARTIES)
         k, a, b = self.codes // parties**2, self.codes // parties % parties, self.codes % parties
-        pick = (
+        pick = np.flatnonzero(
             (k == KIND[kind])
             & ((a == payer) if payer is not None else True)
             & ((b == payee) if payee is not None else True)
         )
+        if len(pick) == 1:  # one code: its row (read only), what the sum over one row copies
+            return np.asarray(self.sums[int(pick[0])])
         return np.asarray(self.sums[pick].sum(axis=0))
 
 
