@@ -197,9 +197,9 @@ class ContractBook:
         rows[row + _AT_WAIT] = time - rows[row + _AT_SIGNED]
         rows[row + _AT_FAILED] = 1.0 if failed else 0.0  # the double the array makes of a bool, as at signing
 
-    def went_live(self, cid: int, time: float) -> None:
-        """Contract ``cid`` went live at ``time`` (months): :meth:`set` of its "golive", without the name's look-up."""
-        self._rows[cid * _WIDTH + _AT_GOLIVE] = time
+    def went_live(self, cids: NDArray[np.int64], time: NDArray[np.float64]) -> None:
+        """Contracts ``cids`` went live at ``time`` (months): their "golive", written at once (as the contracts settle)."""
+        np.frombuffer(self._rows, dtype=np.float64).reshape(-1, _WIDTH)[:, _AT_GOLIVE][cids] = time  # a view: the book
 
     def set(self, cid: int, name: str, value: float) -> None:
         """Record a later fact (go-live time, acceptance) of contract ``cid``."""
