@@ -7,9 +7,10 @@ or turns it away, as a :data:`~dxsim.model.applications.SignOutcome`), pays
 the delivery cost when its project starts, and at go-live and acceptance
 pays or forfeits the programme's grants (:class:`Grants`).  Contracts gone
 live are counted in use and their known schedules (gain, fees, payments
-from go-live) are written to the ledger as arrays, at each month's end, or
-at the run's end when nothing the run reads depends on them
-(:class:`LiveContracts`, :func:`dxsim.model.settlement.settle`).
+from go-live) are written to the ledger as arrays, and their go-live times
+to the contract book, at each month's end, or at the run's end when nothing
+the run reads depends on them (:class:`LiveContracts`,
+:func:`dxsim.model.settlement.settle`).
 Every contract is kept in the :class:`Register`.
 
 The steps of one contract write their ledger entries by position, in the
@@ -180,7 +181,7 @@ SETTLE_BLOCK = 2048
 
 
 class LiveContracts:
-    """Contracts gone live: counted in use for their lifetime, their schedules written at the month's (or the run's) end.
+    """Contracts gone live: counted in use for their lifetime, their schedules and go-live times (the book's) written at the month's (or the run's) end.
 
     Parameters
     ----------

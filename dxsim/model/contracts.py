@@ -82,7 +82,8 @@ class ContractBook:
         "platform_discount",
         "enterprise_part",
     )
-    #: Columns set later, with their value until then.
+    #: Columns set later, with their value until then (the go-live time as the contract settles, at its
+    #: month's close or the run's end: :class:`~dxsim.model.contracting.LiveContracts`).
     LATER: ClassVar[dict[str, float]] = {
         "wait": np.nan,
         "golive": np.nan,
