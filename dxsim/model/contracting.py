@@ -7,9 +7,10 @@ or turns it away, as a :data:`~dxsim.model.applications.SignOutcome`), pays
 the delivery cost when its project starts, and at go-live and acceptance
 pays or forfeits the programme's grants (:class:`Grants`).  Contracts gone
 live are counted in use and their known schedules (gain, fees, payments
-from go-live) are written to the ledger as arrays, at each month's end, or
-at the run's end when nothing the run reads depends on them
-(:class:`LiveContracts`, :func:`dxsim.model.settlement.settle`).
+from go-live) are written to the ledger as arrays, and their go-live times
+to the contract book, at each month's end, or at the run's end when nothing
+the run reads depends on them (:class:`LiveContracts`,
+:func:`dxsim.model.settlement.settle`).
 Every contract is kept in the :class:`Register`.
 
 The steps of one contract write their ledger entries by position, in the
@@ -180,7 +181,7 @@ SETTLE_BLOCK = 2048
 
 
 class LiveContracts:
-    """Contracts gone live: counted in use for their lifetime, their schedules written at the month's (or the run's) end.
+    """Contracts gone live: counted in use for their lifetime, their schedules and go-live times (the book's) written at the month's (or the run's) end.
 
     Parameters
     ----------
@@ -234,10 +235,12 @@ class LiveContracts:
         self.realised = realised_share(quality)
         self.renewals = renewals
         self.horizon = in_use.shape[0] - 1
-        self.pending: list[int] = []  # contracts gone live, not yet settled
-        #: The potential gain of each pending contract's enterprise (share of revenue / year), read as it went
-        #: live (its application is read then, not again among thousands at the settlement).
-        self.benefit: list[float] = []
+        #: The contracts gone live, not yet settled, one list per column: the contract; the potential gain of
+        #: its enterprise (share of revenue / year), read as it went live (its application is read then, not
+        #: again among thousands at the settlement); when it went live (months), written to the book's
+        #: "golive" column as it is settled (:meth:`settle`, at the month's close or the run's end, before the
+        #: book's columns are read: nothing reads that column before), one array write, not a cell a go-live.
+        self.pending: tuple[list[int], list[float], list[float]] = ([], [], [])
         #: Whether the schedules are written at each month's close (:meth:`month_closed`): only
         #: payments from go-live move the receivables the run reads each month, and only fees
         #: interleave with the gains in the ledger; otherwise they are written once, at the end.
@@ -270,8 +273,10 @@ class LiveContracts:
         """
         app = self.register.apps[cid]
         traits, exit_at = app.traits, app.exit
-        self.pending.append(cid)
-        self.benefit.append(traits.benefit)
+        pending, benefit, golive = self.pending
+        pending.append(cid)
+        benefit.append(traits.benefit)
+        golive.append(now)
         if not traits.fails and exit_at > now:
             i = app.industry
             in_use, width = self.in_use, self.industries
@@ -314,26 +319,34 @@ class LiveContracts:
         the run's end, blocks of :data:`SETTLE_BLOCK` (arrays that stay in
         cache; the gains, the only schedule then, in the same order).
         """
-        if not self.pending:
+        pending, benefit, golive = self.pending
+        if not pending:
             return
-        pending, self.pending = self.pending, []
-        benefit, self.benefit = self.benefit, []
+        self.pending = ([], [], [])
         step = len(pending) if self.monthly else SETTLE_BLOCK
         for first in range(0, len(pending), step):
-            self._settle(pending[first : first + step], benefit[first : first + step])
+            block = slice(first, first + step)
+            self._settle(pending[block], benefit[block], golive[block])
 
-    def _settle(self, pending: list[int], benefit_of: list[float]) -> None:
-        """:meth:`settle` the contracts ``pending``, one batch of arrays; ``benefit_of`` their enterprises' potential gains."""
+    def _settle(self, pending: list[int], benefit_of: list[float], golive_of: list[float]) -> None:
+        """:meth:`settle` the contracts ``pending``, one batch of arrays; ``benefit_of`` their enterprises' potential gains, ``golive_of`` when they went live (months).
+
+        Their go-live times are written to the book here (:attr:`golive`).
+        """
         cids = packed_ints(pending)  # read-only: read and gathered from, never written
-        # not a column of the book's (not an output): its doubles packed, as np.fromiter converts each
-        benefit = packed_floats(benefit_of, float_packer(len(benefit_of)))
+        # their doubles packed, as np.fromiter converts each: the gains are not a column of the book's (not an
+        # output); the go-live times, the doubles the book holds (its cells are set from the array, as each was
+        # set from the float)
+        packer = float_packer(len(pending))
+        benefit, golive = packed_floats(benefit_of, packer), packed_floats(golive_of, packer)
         book = self.register.book  # the rest from the book's columns
+        book.went_live(cids, golive)
         industry, platform = (book.take(name, cids).astype(np.int64) for name in ("industry", "platform"))
         revenue, exit_at = book.take("revenue", cids), book.take("exit", cids)
         works = book.take("failed", cids) == 0.0
         owed = book.take("enterprise_part", cids) + book.take("government_to_enterprise", cids)
         st = settle(
-            golive=book.take("golive", cids),
+            golive=golive,
             monthly_gain=revenue / 12.0 * benefit * self.realised[platform],
             works=works,
             ramp=self.industry.ramp[industry],
@@ -773,16 +786,14 @@ class Contracting:
         return traits.implementation
 
     def go_live(self, contract: int, now: float) -> float | None:
-        """Go live ``now``: pay the grants due; in use from now; its acceptance assessment is due.
+        """Go live ``now``: pay the grants due; in use from now (:meth:`LiveContracts.add`, which keeps its time for the book); its acceptance assessment is due.
 
         Returns the delay to the assessment's own step (months), for a
         contract with programme money to pay or forfeit then
         (:meth:`assess`); None for one without: its assessment is only
         recorded, at the close of its month (:class:`~dxsim.model.acceptance.Assessments`).
         """
-        register = self.register
-        register.book.went_live(contract, now)
-        funded = register.grants[contract]  # empty without programme money
+        funded = self.register.grants[contract]  # empty without programme money
         if funded and "golive" in self.grants.paid_at:  # Grants.pay's own first test, without its call
             self.grants.pay(contract, "golive")
         self.live.add(contract, now)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import struct
 from array import array
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -82,7 +82,8 @@ class ContractBook:
         "platform_discount",
         "enterprise_part",
     )
-    #: Columns set later, with their value until then.
+    #: Columns set later, with their value until then (the go-live time as the contract settles, at its
+    #: month's close or the run's end: :class:`~dxsim.model.contracting.LiveContracts`).
     LATER: ClassVar[dict[str, float]] = {
         "wait": np.nan,
         "golive": np.nan,
@@ -132,6 +133,10 @@ class ContractBook:
 
     def __init__(self) -> None:
         self._rows = array("d")  # the rows signed, then room for more (never read)
+        #: The rows' doubles as a view, where the later steps of one contract write a cell: a view's item is
+        #: set by ``PyFloat_AsDouble`` (the array's by ``PyArg_Parse`` of "d", which calls it), the same
+        #: double for less.  An array viewed cannot grow: the view is let go and made anew as the room doubles.
+        self._cells = _view(self._rows)
         self._signed = 0  # rows signed
 
     def __len__(self) -> int:
@@ -161,7 +166,9 @@ class ContractBook:
         cid = self._signed
         at = cid * _WIDTH  # in doubles
         if at == len(rows):  # no room left: double it
+            self._cells.release()
             rows.frombytes(self._BLANK * max(cid, self._FIRST_ROOM))
+            self._cells = _view(rows)
         self._signed = cid + 1
         traits = app.traits
         # the three flags (bools) given as the doubles packing makes of them (1.0, 0.0): packing converts a
@@ -193,17 +200,17 @@ class ContractBook:
 
     def started(self, cid: int, time: float, failed: bool) -> None:
         """The implementation of contract ``cid`` started at ``time`` (months): its wait since signing, whether it fails."""
-        row, rows = cid * _WIDTH, self._rows  # module constants: a read each, cheaper than through ``self``
-        rows[row + _AT_WAIT] = time - rows[row + _AT_SIGNED]
-        rows[row + _AT_FAILED] = 1.0 if failed else 0.0  # the double the array makes of a bool, as at signing
+        row, cells = cid * _WIDTH, self._cells  # module constants: a read each, cheaper than through ``self``
+        cells[row + _AT_WAIT] = time - cells[row + _AT_SIGNED]
+        cells[row + _AT_FAILED] = 1.0 if failed else 0.0  # the double the array makes of a bool, as at signing
 
-    def went_live(self, cid: int, time: float) -> None:
-        """Contract ``cid`` went live at ``time`` (months): :meth:`set` of its "golive", without the name's look-up."""
-        self._rows[cid * _WIDTH + _AT_GOLIVE] = time
+    def went_live(self, cids: NDArray[np.int64], time: NDArray[np.float64]) -> None:
+        """Contracts ``cids`` went live at ``time`` (months): their "golive", written at once (as the contracts settle)."""
+        np.frombuffer(self._rows, dtype=np.float64).reshape(-1, _WIDTH)[:, _AT_GOLIVE][cids] = time  # a view: the book
 
     def set(self, cid: int, name: str, value: float) -> None:
         """Record a later fact (go-live time, acceptance) of contract ``cid``."""
-        self._rows[cid * self._WIDTH + self.PLACE[name]] = value
+        self._cells[cid * self._WIDTH + self.PLACE[name]] = value
 
     def assessed(
         self,
@@ -238,6 +245,11 @@ class ContractBook:
         """The columns as float arrays (copies: the book may grow on)."""
         rows = np.frombuffer(self._rows, dtype=np.float64)[: self._signed * self._WIDTH].reshape(-1, self._WIDTH)
         return {name: rows[:, k].copy() for name, k in self.PLACE.items()}
+
+
+def _view(rows: array[float]) -> memoryview[float]:
+    """The doubles of ``rows`` as a memoryview (its items floats)."""
+    return cast("memoryview[float]", memoryview(rows))
 
 
 #: :class:`ContractBook`'s row width and the places its per-contract steps write, as module constants:

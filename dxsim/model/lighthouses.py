@@ -68,6 +68,10 @@ class Lighthouses:
         self._designate = weakref.WeakMethod(designate)
         self.env = env
         self.rule = rule
+        #: Whether each candidate is designated at once (rule ``first_accepted``), read at each candidate: a
+        #: bool of the object's own, where the rule's ``rule`` is a pydantic model's field (a read through
+        #: its ``__getattr__`` hook, which CPython 3.11 does not specialise).
+        self.at_once = rule.rule == "first_accepted"
         self.quota = np.inf if rule.per_platform is None else float(rule.per_platform)
         self.designated: defaultdict[tuple[int, int], int] = defaultdict(int)  # per (batch, platform)
         self.candidates: defaultdict[int, list[Candidate]] = defaultdict(list)  # per batch, largest_gain
@@ -85,7 +89,7 @@ class Lighthouses:
 
     def candidate(self, batch: int, who: Candidate) -> None:
         """An accepted programme contract of ``batch`` reached the minimum level."""
-        if self.rule.rule == "first_accepted":
+        if self.at_once:
             self._try(batch, (who,))
         elif batch not in self.closed:
             self.candidates[batch].append(who)

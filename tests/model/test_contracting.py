@@ -226,6 +226,27 @@ def test_settling_at_the_end_writes_what_settling_monthly_writes(name, block, mo
     assert _settled(with_fee, None)[1]  # fees interleave with the gains: monthly
 
 
+@pytest.mark.parametrize(("name", "block"), [("small", SETTLE_BLOCK), ("small", 7), ("revenue-share", 7)])
+def test_each_contract_s_go_live_is_in_the_book_once_settled(name, block, monkeypatch):
+    """A go-live's time, kept as the contract goes live, is its "golive" in the book once it settles (NaN if not live)."""
+    monkeypatch.setattr(contracting, "SETTLE_BLOCK", block)  # at the run's end, blocks of 7 (monthly: each month's)
+    seen: dict[int, float] = {}
+    add = contracting.LiveContracts.add
+
+    def recording(self: contracting.LiveContracts, cid: int, now: float) -> None:
+        seen[cid] = now
+        add(self, cid, now)
+
+    monkeypatch.setattr(contracting.LiveContracts, "add", recording)
+    world = World(dx.load_scenario(name).with_overrides({"horizon_months": 36}), replication_key(1, 0))
+    world.run()
+    golive = world.book.arrays()["golive"]
+    want = np.full(len(golive), np.nan)
+    want[list(seen)] = list(seen.values())
+    assert len(seen) > 14  # several blocks of 7
+    assert golive.tobytes() == want.tobytes()
+
+
 def test_a_decision_on_few_enterprises_unrecorded_skips_the_screen_and_adopts_as_with_it(monkeypatch):
     """Unrecorded, a re-decision of one applicant (or of a few) is evaluated in full: the screened adoptions."""
     import dxsim.model.demand as demand

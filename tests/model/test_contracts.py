@@ -52,7 +52,7 @@ def test_the_book_keeps_each_row_as_signed_as_it_grows_past_its_room():
         assert len(book) == k + 1
     book.started(5, 9.0, True)
     book.set(n - 1, "golive", 7.25)
-    book.went_live(3, 6.5)  # what set(3, "golive", 6.5) writes
+    book.went_live(np.array([3]), np.array([6.5]))  # what set(3, "golive", 6.5) writes
     book.assessed(np.array([2, n - 2]), np.array([4.0, 5.0]), np.array([True, False]), np.array([60.0, 20.0]))
     at = {name: j for j, name in enumerate(ContractBook.PLACE)}  # the columns of ``want``: in the order of arrays()
     want[5][at["wait"]], want[5][at["failed"]] = 9.0 - want[5][at["signed"]], True
