@@ -37,12 +37,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
 from dxsim.model import population
+from dxsim.model.cells import float_packer, packed_floats, packed_ints
 from dxsim.model.population import Considerers, Memo
 from dxsim.random import Keys
 
@@ -210,7 +212,9 @@ class Renewals:
         ]
         #: The last month whose considerers were drawn (a lifetime ending in it waits for the next).
         self.opened = -1
-        self._due: defaultdict[int, list[tuple[int, int, float, int, float]]] = defaultdict(list)
+        # per month, the values of its rows one after another (enterprise, industry, end, attempt, score: five a
+        # row), where a tuple a row made numpy discover a 2-D table of objects when the month opened
+        self._due: defaultdict[int, list[Any]] = defaultdict(list)  # ints and floats
         # the maturity score each former user (its solution ended) reached, NaN for the others, by id
         limit = population.CACHE_LIMIT  # read now, not at import: a test may lower it to run the search
         self._score_of = np.full(enterprises, np.nan) if enterprises is not None and enterprises <= limit else None
@@ -235,7 +239,7 @@ class Renewals:
             end = float(month)
             if month >= self.months:
                 return
-        self._due[month].append((enterprise, industry, end, attempt + 1, score))
+        self._due[month].extend((enterprise, industry, end, attempt + 1, score))
 
     def due(self, month: int, level: NDArray[np.float64], hazard: NDArray[np.float64]) -> Considerers:
         """The enterprises whose solution's lifetime ends in ``month``, as considerers.
@@ -247,14 +251,14 @@ class Renewals:
         (:meth:`dxsim.model.population.Thresholds.reconsider`).
         """
         self.opened = month
-        rows = self._due.pop(month, [])
-        if not rows:
+        values = self._due.pop(month, [])
+        if not values:
             empty = np.zeros(0, dtype=np.int64)
             return Considerers(empty, empty, np.zeros(0), np.zeros(0), empty)
-        # one conversion of the rows: the ids, industries and attempts are whole numbers below 2**53, exact as floats
-        table = np.array(rows, dtype=np.float64).T
-        enterprise, industry, attempt = table[[0, 1, 3]].astype(np.int64)
-        time, score = table[2].copy(), table[4]
+        # each column packed as np.array converts it (the whole numbers as int64, the rest as doubles; read-only)
+        enterprise, industry, attempt = packed_ints(values[0::5]), packed_ints(values[1::5]), packed_ints(values[3::5])
+        packer = float_packer(len(enterprise))
+        time, score = packed_floats(values[2::5], packer), packed_floats(values[4::5], packer)
         self._remember(enterprise, score)
         threshold = level[industry] - hazard[industry] * (month + 1 - time)
         return Considerers(enterprise, industry, time, threshold, attempt)

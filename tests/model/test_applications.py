@@ -13,10 +13,16 @@ from dxsim.model.applications import Applicants, Refused, Signed, SignOutcome, W
 from dxsim.model.platform import Occupancy
 
 
+def _applicants(env: simpy.Environment) -> Applicants:
+    """Applicants of ``env`` that schedule steps (their actions, held weakly, are never called here)."""
+    return Applicants(env, _Actions(), Occupancy(1), [None])  # type: ignore[arg-type]
+
+
 def test_a_step_is_numbered_and_ordered_as_a_timeout():
     # steps and timeouts due at the same times run in the order they were made (their numbers),
     # each carrying its value; the environment counts one event for each
     env = simpy.Environment()
+    applicants = _applicants(env)
     seen: list[tuple[float, int]] = []
 
     def record(event: simpy.Event) -> None:
@@ -25,7 +31,7 @@ def test_a_step_is_numbered_and_ordered_as_a_timeout():
     for k in range(8):
         delay = float(k % 3)
         if k % 2:
-            _schedule(_Step(env), delay, (record,), k)
+            _schedule(applicants, _Step(env) if k % 4 == 1 else None, delay, (record,), k)  # None: a new one
         else:
             simpy.Timeout(env, delay, k).callbacks.append(record)
     made = next(env._eid)  # simpy.core.Environment._eid: count of scheduled events
@@ -40,7 +46,7 @@ def test_a_step_is_queued_as_schedule_queues_a_timeout() -> None:
     env = simpy.Environment(initial_time=2.5)
     timeout = simpy.Timeout(env, 1.5)
     step = _Step(env)
-    _schedule(step, 1.5, (lambda event: None,), "v")
+    _schedule(_applicants(env), step, 1.5, (lambda event: None,), "v")
     (t0, p0, n0, e0), (t1, p1, n1, e1) = env._queue  # simpy.core.Environment._queue: a heap of such tuples
     assert e0 is timeout and e1 is step
     assert (t1, p1, n1) == (t0, p0, n0 + 1) == (4.0, simpy.events.NORMAL, n0 + 1)
@@ -58,8 +64,9 @@ def test_a_step_shares_its_callbacks_and_simpy_leaves_them_as_they_were() -> Non
     seen: list[tuple[float, str]] = []
     callbacks = (lambda event: seen.append((env.now, event.value)),)
     steps = [_Step(env), _Step(env)]
+    applicants = _applicants(env)
     for k, step in enumerate(steps):
-        _schedule(step, 1.0 + k, callbacks, f"step {k}")
+        _schedule(applicants, step, 1.0 + k, callbacks, f"step {k}")
         assert step.callbacks is callbacks
     env.run()
     assert seen == [(1.0, "step 0"), (2.0, "step 1")]
@@ -71,23 +78,25 @@ def test_a_step_shares_its_callbacks_and_simpy_leaves_them_as_they_were() -> Non
 
 def test_a_step_cannot_go_back_in_time():
     with pytest.raises(ValueError, match="negative delay"):
-        _schedule(_Step(simpy.Environment()), -1.0, (lambda event: None,), None)
+        _schedule(_applicants(simpy.Environment()), None, -1.0, (lambda event: None,), None)
 
 
 def test_a_processed_step_is_scheduled_again_as_a_new_one() -> None:
     # the step that ran schedules its event again: numbered and ordered as a new timeout made then
     env = simpy.Environment()
+    applicants = _applicants(env)
     seen: list[tuple[float, str]] = []
     step = _Step(env)
 
     def first(event: simpy.Event) -> None:
         seen.append((env.now, event.value))
         simpy.Timeout(env, 2.0, "timeout").callbacks.append(lambda e: seen.append((env.now, e.value)))
-        _schedule(step, 2.0, (lambda e: seen.append((env.now, e.value)),), "again")  # after the timeout made before it
+        again = (lambda e: seen.append((env.now, e.value)),)
+        _schedule(applicants, step, 2.0, again, "again")  # after the timeout made before it
         with pytest.raises(RuntimeError, match="before it was processed"):
-            _schedule(step, 1.0, (lambda e: None,), "twice")
+            _schedule(applicants, step, 1.0, (lambda e: None,), "twice")
 
-    _schedule(step, 1.0, (first,), "first")
+    _schedule(applicants, step, 1.0, (first,), "first")
     env.run()
     assert seen == [(1.0, "first"), (3.0, "timeout"), (3.0, "again")]
     assert next(env._eid) == 3  # as many events as if the step had been made anew

@@ -8,9 +8,14 @@ from typing import Any
 import pytest
 import simpy
 
-from dxsim.model.applications import _schedule, _Step
+from dxsim.model.applications import Applicants, _schedule, _Step
 from dxsim.model.driver import run_until
+from dxsim.model.platform import Occupancy
 from dxsim.model.programme import UrgentTimeout
+
+
+class _NoActions:
+    """The actions of applicants whose steps only record (never called)."""
 
 
 def _scene(env: simpy.Environment, seen: list[tuple[float, str]]) -> None:
@@ -18,6 +23,9 @@ def _scene(env: simpy.Environment, seen: list[tuple[float, str]]) -> None:
 
     def record(name: str) -> Callable[[simpy.Event], None]:
         return lambda event: seen.append((env.now, f"{name}:{event.value}"))
+
+    actions = _NoActions()  # held here: the applicants hold it weakly
+    applicants = Applicants(env, actions, Occupancy(1), [None])  # type: ignore[arg-type]
 
     def months() -> Generator[simpy.Event, Any, None]:
         for t in range(6):
@@ -27,7 +35,7 @@ def _scene(env: simpy.Environment, seen: list[tuple[float, str]]) -> None:
             UrgentTimeout(env, 1.0).callbacks.append(record("month end"))  # before what else is due then
             yield env.timeout(1.0)
             for k in range(3):
-                _schedule(_Step(env), 0.25 * k, (record(f"step {t}"),), k)
+                _schedule(applicants, _Step(env), 0.25 * k, (record(f"step {t}"),), k)
 
     env.process(months())
     for k in range(5):

@@ -431,6 +431,32 @@ def test_a_schedule_within_the_horizon_is_the_product_of_every_cell(start, width
     assert within(own, months, horizon, overwrite=True) is own and own.tobytes() == expected.tobytes()
 
 
+@pytest.mark.parametrize("rows", [3, 40])  # below and above the packing threshold of cells.float_packer
+def test_a_month_s_renewers_are_the_rows_np_array_makes(rows: int) -> None:
+    # due packs each column of the month's rows by itself; it must give what one np.array of the rows gave
+    # (ids, industries and attempts through doubles, exact below 2**53), bit for bit, with the thresholds
+    rng = np.random.default_rng(rows)
+    renewals = Renewals(np.ones(5, dtype=np.bool_), 24)
+    expected = []
+    for _ in range(rows):
+        enterprise, industry, attempt = int(rng.integers(0, 2**40)), int(rng.integers(0, 5)), int(rng.integers(0, 9))
+        end = 6.0 + float(rng.random())
+        score = float(rng.choice([0.0, -0.0, 1e-300, 37.25, np.inf, np.nan, rng.random() * 100]))
+        renewals.schedule(enterprise, industry, end, attempt, score)
+        expected.append((enterprise, industry, end, attempt + 1, score))
+    level, hazard = rng.random(5) + 1.0, rng.random(5) / 10
+    got = renewals.due(6, level, hazard)
+    table = np.array(expected, dtype=np.float64).T
+    enterprise, industry, attempt = table[[0, 1, 3]].astype(np.int64)
+    threshold = level[industry] - hazard[industry] * (6 + 1 - table[2])
+    for column, want in ((got.ids, enterprise), (got.industry, industry), (got.attempt, attempt)):
+        assert column.dtype == np.int64 and column.tolist() == want.tolist()
+    for column, want in ((got.time, table[2]), (got.threshold, threshold)):
+        assert column.dtype == np.float64 and column.tobytes() == want.tobytes()
+    scores = renewals.former_scores(enterprise)  # the last of an id twice (none here: ids of 40 bits)
+    assert scores.tobytes() == table[4].tobytes()
+
+
 def test_a_lifetime_is_renewed_only_before_its_industry_s_until():
     # until: the horizon for a renewed solution, -inf for one not renewed; the caller skips schedule past it
     renewals = Renewals(np.array([True, False]), 24)
