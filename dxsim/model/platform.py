@@ -69,11 +69,10 @@ class Platforms:
         #: Each platform's servers, NaN for an unlimited one: a month's utilisation is its mean number in
         #: service over this, NaN without a limit (any number over NaN is NaN).
         self.servers = np.where(np.isfinite(self.capacity), self.capacity, np.nan)
-        ids = np.arange(len(specs))
-        self.quality = np.array(
-            [s.quality.ppf(keys.uniform("platform_quality", k))[0] for k, s in zip(ids, specs, strict=True)],
-            dtype=float,
-        )
+        # each platform's draw keyed by its index, all drawn in one call (the same bits as a call a platform: the
+        # keyed hash is elementwise), each one's quantile taken of its own one-element slice, as of that call's draw
+        drawn = keys.uniform("platform_quality", np.arange(len(specs)))
+        self.quality = np.array([s.quality.ppf(drawn[k : k + 1])[0] for k, s in enumerate(specs)], dtype=float)
         # deployments started, per platform and per industry: Python floats, changed one start at a time
         self._own, self._started = [0.0] * len(specs), [0.0] * len(industries)
         # both as arrays, and what is made of them (:attr:`experience`, :attr:`unit_cost`: the month's close and

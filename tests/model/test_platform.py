@@ -8,7 +8,7 @@ import pytest
 import dxsim as dx
 from dxsim.model.platform import Occupancy, Receivables
 from dxsim.model.world import World
-from dxsim.random import replication_key
+from dxsim.random import Keys, replication_key
 
 
 def test_the_deployments_read_after_each_start_are_those_started() -> None:
@@ -97,3 +97,14 @@ def test_add_paid_is_add_then_reduce_one() -> None:
     assert one.reduced.tobytes() == two.reduced.tobytes()
     for month in range(4):
         assert one.level(month).tobytes() == two.level(month).tobytes()
+
+
+def test_each_platform_s_quality_is_its_own_keyed_draw() -> None:
+    scenario = dx.load_scenario("platform-pilot-2022")
+    key = replication_key(1, 0)
+    world = World(scenario, key)
+    keys, specs = Keys(key), scenario.resolved_platforms
+    # the definition (docs/design.md, stream platform_quality keyed by the platform's index), one draw at a time
+    one_at_a_time = [s.quality.ppf(keys.uniform("platform_quality", k))[0] for k, s in enumerate(specs)]
+    np.testing.assert_array_equal(world.platforms.quality, one_at_a_time)
+    assert len(set(world.platforms.quality.tolist())) > 1  # drawn, not one value for all
