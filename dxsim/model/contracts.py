@@ -206,7 +206,7 @@ class ContractBook:
 
     def went_live(self, cids: NDArray[np.int64], time: NDArray[np.float64]) -> None:
         """Contracts ``cids`` went live at ``time`` (months): their "golive", written at once (as the contracts settle)."""
-        np.frombuffer(self._rows, dtype=np.float64).reshape(-1, _WIDTH)[:, _AT_GOLIVE][cids] = time  # a view: the book
+        self._table()[:, _AT_GOLIVE][cids] = time
 
     def set(self, cid: int, name: str, value: float) -> None:
         """Record a later fact (go-live time, acceptance) of contract ``cid``."""
@@ -220,11 +220,18 @@ class ContractBook:
         maturity_after: NDArray[np.float64],
     ) -> None:
         """Record the acceptance assessments of contracts ``cids``: when (months), whether each passed, the score after."""
-        rows = np.frombuffer(self._rows, dtype=np.float64).reshape(-1, _WIDTH)  # a view: writing it writes the book
+        rows = self._table()
         # each column as a view, written at ``cids``: no index computed per column
         rows[:, _AT_ASSESSED][cids] = time
         rows[:, _AT_ACCEPTED][cids] = accepted
         rows[:, _AT_AFTER][cids] = maturity_after
+
+    def _table(self) -> NDArray[np.float64]:
+        """The rows and their room as a (rows, width) view of the book's doubles: writing it writes the book.
+
+        Made at each use, never kept: while a view of the array lives, the book cannot grow.
+        """
+        return np.frombuffer(self._rows, dtype=np.float64).reshape(-1, _WIDTH)
 
     def take(self, name: str, cids: NDArray[np.int64]) -> NDArray[np.float64]:
         """Column ``name`` of contracts ``cids`` (a copy)."""
@@ -237,7 +244,7 @@ class ContractBook:
         view of that copy (strided: a row apart), so a few columns cost one
         gather, not one each, with the same values.
         """
-        rows = np.frombuffer(self._rows, dtype=np.float64).reshape(-1, _WIDTH).take(cids, axis=0)
+        rows = self._table().take(cids, axis=0)
         place = self.PLACE
         return tuple(rows[:, place[name]] for name in names)
 
