@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import chain, compress
 from math import floor, log2
+from operator import attrgetter
 
 import numpy as np
 import simpy
@@ -57,6 +58,9 @@ _DELIVERY = Ledger.code("platform", "market", "delivery_cost")
 #: The codes of the entries every signing writes, module constants for the same reason.
 _PAYMENT = Ledger.code("enterprise", "platform", "enterprise_payment")
 _INTERNAL = Ledger.code("enterprise", "market", "internal_cost")
+
+#: Whether a grant is settled (paid or forfeited), read in C (:meth:`Grants.outstanding`).
+_SETTLED = attrgetter("settled")
 
 
 @dataclass
@@ -162,13 +166,19 @@ class Grants:
     def outstanding(self) -> dict[str, NDArray[np.float64]]:
         """Price parts (yuan) of grants not yet paid or forfeited, per contract, by payee ("platform", "enterprise").
 
-        Only the contracts with grants are visited (most have none): their
-        ids and grants picked out together in C, in the contracts' order, so
-        each contract's sums are the same additions in the same order.
+        Where every grant is settled (as at the end of a ``national`` run)
+        nothing is added: the zeros, found by one scan in C (from the last
+        contracts, where a grant not yet due is, so it stops early where
+        there is one).  Otherwise only the contracts with grants are visited
+        (most have none): their ids and grants picked out together in C, in
+        the contracts' order, so each contract's sums are the same additions
+        in the same order.
         """
         n = len(self.register)
         out = {"platform": np.zeros(n), "enterprise": np.zeros(n)}
         every = self.register.grants
+        if all(map(_SETTLED, chain.from_iterable(reversed(every)))):
+            return out
         for cid, grants in zip(compress(range(n), every), filter(None, every), strict=True):
             for g in grants:
                 if not g.settled:

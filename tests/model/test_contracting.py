@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import typing
 
 import numpy as np
@@ -438,3 +439,12 @@ def test_grants_outstanding_sums_the_unsettled_price_parts_of_each_contract_in_o
     # in the grants' order 1e16 + 1 - 1e16 is 0 (1 is lost), in another order it would be 1
     assert got["platform"].tolist() == [0.0, 0.0, 0.0, 0.25, 0.0, 0.0]
     assert got["enterprise"].tolist() == [0.0, 0.5, 0.0, 0.0, 2.0, 0.0]
+    # the last contract's grant alone unsettled: the scan from the last contracts finds it first
+    for g in itertools.chain.from_iterable(grants):
+        g.settled = True
+    grants[4][0].settled = False
+    got = contracting.Grants.outstanding(SimpleNamespace(register=register))  # type: ignore[arg-type]
+    assert got["enterprise"].tolist() == [0.0, 0.0, 0.0, 0.0, 2.0, 0.0] and not got["platform"].any()
+    grants[4][0].settled = True  # every grant settled: zeros, one per contract
+    got = contracting.Grants.outstanding(SimpleNamespace(register=register))  # type: ignore[arg-type]
+    assert [a.tolist() for a in got.values()] == [[0.0] * 6, [0.0] * 6]
