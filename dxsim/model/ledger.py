@@ -336,6 +336,20 @@ _CODE_PARTS = (
 )
 
 
+def _codes_by_name() -> dict[tuple[str, str, str], int]:
+    """The code (:func:`_direction_code`) of every payer, payee and kind, by their names (allowed or not)."""
+    names = list(itertools.product(PARTIES, PARTIES, KINDS))
+    payer, payee, kind = (
+        np.array(column, dtype=np.int8)
+        for column in zip(*((PARTY[a], PARTY[b], KIND[k]) for a, b, k in names), strict=True)
+    )
+    return dict(zip(names, _direction_code(kind, payer, payee).tolist(), strict=True))
+
+
+#: :meth:`Ledger.code`'s answers: the code of each (payer, payee, kind) by name.
+_CODE = _codes_by_name()
+
+
 def codes_of(
     kinds: tuple[str, ...] = KINDS, *, payer: int | None = None, payee: int | None = None, party: int | None = None
 ) -> NDArray[np.bool_]:
@@ -396,7 +410,7 @@ class Ledger:
     def __init__(self) -> None:
         self._done: LedgerTable | None = None  # the entries of the last table(), moved out of the lists below
         self._room: dict[str, NDArray[Any]] | None = None  # the arrays the last table's columns begin
-        self._rows: list[float] = []  # the single entries, one after another, each the values of _ENTRY in order
+        self._rows: list[float] = []  # the single entries, one after another, each the values of _SINGLE in order
         self._chunks: list[
             tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
         ] = []  # month, contract, platform
@@ -411,20 +425,23 @@ class Ledger:
         The arguments may be given by position (in this order: the steps of
         one contract do, a cheaper call) or by name.
         """
-        self.add_coded((PARTY[payer], PARTY[payee], KIND[kind]), int(month), contract, float(amount), platform)
+        self.add_coded(_CODE[payer, payee, kind], int(month), contract, float(amount), platform)
 
     @staticmethod
-    def code(payer: str, payee: str, kind: str) -> tuple[int, int, int]:
-        """The codes of ``payer``, ``payee`` and ``kind`` the ledger keeps (for :meth:`add_coded`).
+    def code(payer: str, payee: str, kind: str) -> int:
+        """The code of ``payer``, ``payee`` and ``kind`` the ledger keeps (for :meth:`add_coded`).
+
+        Their (kind, payer, payee) code (:func:`_direction_code`), which a
+        single entry keeps as one value for the three.
 
         Examples
         --------
         >>> Ledger.code("enterprise", "platform", "enterprise_payment")
-        (2, 1, 0)
+        9
         """
-        return PARTY[payer], PARTY[payee], KIND[kind]
+        return _CODE[payer, payee, kind]
 
-    def add_coded(self, code: tuple[int, int, int], month: int, contract: int, amount: float, platform: int) -> None:
+    def add_coded(self, code: int, month: int, contract: int, amount: float, platform: int) -> None:
         """:meth:`add` of a payment whose payer, payee and kind are ``code`` (:meth:`code`), in ``month`` (an int).
 
         The same entry without the look-ups and conversions: for the steps of
@@ -440,16 +457,15 @@ class Ledger:
         (3, 0, 100.0)
         """
         if 0.0 < amount < _INF:  # a float with floats: comparisons CPython 3.11 specialises (with 0 it does not)
-            payer, payee, kind = code
-            self._rows.extend((month, payer, payee, kind, contract, platform, amount))
+            self._rows.extend((month, code, contract, platform, amount))  # payer, payee and kind as one value
         elif amount != 0:  # negative, infinite or NaN
-            raise ConservationError(f"amount(={amount}) must be finite and >= 0 ({KINDS[code[2]]})")
+            raise ConservationError(f"amount(={amount}) must be finite and >= 0 ({KINDS[_CODE_PARTS[0][code]]})")
 
     def add_coded_pair(
         self,
-        code: tuple[int, int, int],
+        code: int,
         amount: float,
-        then: tuple[int, int, int],
+        then: int,
         then_amount: float,
         month: int,
         contract: int,
@@ -472,27 +488,8 @@ class Ledger:
         ([0, 16], [100.0, 30.0])
         """
         if 0.0 < amount < _INF and 0.0 < then_amount < _INF:  # floats with floats, as in add_coded
-            payer, payee, kind = code
-            then_payer, then_payee, then_kind = then
             # two rows of add_coded's layout, in one flat tuple
-            self._rows.extend(
-                (
-                    month,
-                    payer,
-                    payee,
-                    kind,
-                    contract,
-                    platform,
-                    amount,
-                    month,
-                    then_payer,
-                    then_payee,
-                    then_kind,
-                    contract,
-                    platform,
-                    then_amount,
-                )
-            )
+            self._rows.extend((month, code, contract, platform, amount, month, then, contract, platform, then_amount))
         else:
             self.add_coded(code, month, contract, amount, platform)
             self.add_coded(then, month, contract, then_amount, platform)
@@ -612,13 +609,14 @@ class Ledger:
 
     def _new_columns(self) -> dict[str, list[NDArray[np.generic]]]:
         """The entries added since the last :meth:`table`: each column's pieces, to be joined in this order."""
-        as_int = _packed(self._rows).reshape(-1, len(_ENTRY))
-        as_double = as_int.view(np.float64)
-        # each column of the single entries as a view of the packed words: joining the pieces casts it into
-        # the table's column (as astype would: payer, payee and kind fit int8), with no copy of its own first
-        single = {
-            name: (as_double if dtype is np.float64 else as_int)[:, k] for k, (name, dtype) in enumerate(_ENTRY.items())
-        }
+        as_int = _packed(self._rows).reshape(-1, len(_SINGLE))
+        # each column of the single entries as a view of the packed words, payer, payee and kind taken from
+        # their code's (:data:`_CODE_PARTS`): joining the pieces casts each into the table's column (as astype
+        # would: payer, payee and kind fit int8), with no copy of its own first
+        single = {name: as_int[:, k] for k, name in enumerate(_SINGLE)}
+        single["amount"] = as_int[:, _SINGLE.index("amount")].view(np.float64)
+        code = single.pop("code")
+        single["kind"], single["payer"], single["payee"] = (parts.take(code) for parts in _CODE_PARTS)
         sizes = [len(a) for a in self._amounts]
 
         def ints(name: str, chunk_k: int) -> list[NDArray[np.generic]]:  # the single entries' column, then the chunks'
@@ -685,9 +683,7 @@ class _Kept:
 #: books about doubles them (an income tax entry per month of gain).
 _ROOM = 3
 
-#: The values of a single entry of :meth:`Ledger.add`, in the order it keeps them, and their columns' types.
-#: They are kept as Python numbers and packed at once (:func:`_packed`): the integers as int64, the amount as
-#: a double.
+#: The columns of a ledger's table, in order, and their types.
 _ENTRY: dict[str, type[np.generic]] = {
     "month": np.int64,
     "payer": np.int8,
@@ -698,22 +694,28 @@ _ENTRY: dict[str, type[np.generic]] = {
     "amount": np.float64,
 }
 
+#: The values of a single entry of :meth:`Ledger.add_coded`, in the order it keeps them: its payer, payee and
+#: kind as one value, their code (:meth:`Ledger.code`), so five values, not seven. They are kept as Python
+#: numbers and packed at once (:func:`_packed`): the integers as int64, the amount as a double.
+_SINGLE = ("month", "code", "contract", "platform", "amount")
+
 #: Single entries packed by one compiled :class:`struct.Struct` (its format's length grows with the entries).
 _PACK_BLOCK = 1024
-_PACK = struct.Struct("6qd" * _PACK_BLOCK)
+_ONE = "4qd"  # an entry of _SINGLE
+_PACK = struct.Struct(_ONE * _PACK_BLOCK)
 
 
 def _packed(values: list[float]) -> NDArray[np.int64]:
-    """The single entries ``values`` (the values of :data:`_ENTRY` of each, in order) as 8-byte words, native order.
+    """The single entries ``values`` (the values of :data:`_SINGLE` of each, in order) as 8-byte words, native order.
 
-    The six integers of an entry as int64, its amount as a double (the
+    The four integers of an entry as int64, its amount as a double (the
     amount is the entry's last value; read it through a float64 view).
     Packed :data:`_PACK_BLOCK` entries at a time with one compiled format:
     less than half the instructions of reading every value as a double with
     ``array.array``.  Packed into an array never zeroed (a ``bytearray``
     would be): every word is written.
     """
-    width = len(_ENTRY)
+    width = len(_SINGLE)
     out = np.empty(len(values), dtype=np.int64)
     words = out.data  # its memory, as struct writes it
     block = _PACK_BLOCK * width
@@ -721,7 +723,7 @@ def _packed(values: list[float]) -> NDArray[np.int64]:
     for first in range(0, full, block):
         _PACK.pack_into(words, 8 * first, *values[first : first + block])
     rest = values[full:]
-    struct.pack_into("6qd" * (len(rest) // width), words, 8 * full, *rest)
+    struct.pack_into(_ONE * (len(rest) // width), words, 8 * full, *rest)
     return out
 
 
