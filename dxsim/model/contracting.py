@@ -167,9 +167,9 @@ class Grants:
         """Price parts (yuan) of grants not yet paid or forfeited, per contract, by payee ("platform", "enterprise").
 
         Where every grant is settled (as at the end of a ``national`` run)
-        nothing is added: the zeros, found by one scan in C (from the last
-        contracts, where a grant not yet due is, so it stops early where
-        there is one).  Otherwise only the contracts with grants are visited
+        nothing is added: the zeros, found by one scan in C of the contracts
+        with grants (from the last, where a grant not yet due is, so it stops
+        early where there is one).  Otherwise only the contracts with grants are visited
         (most have none): their ids and grants picked out together in C, in
         the contracts' order, so each contract's sums are the same additions
         in the same order.
@@ -177,7 +177,7 @@ class Grants:
         n = len(self.register)
         out = {"platform": np.zeros(n), "enterprise": np.zeros(n)}
         every = self.register.grants
-        if all(map(_SETTLED, chain.from_iterable(reversed(every)))):
+        if all(map(_SETTLED, chain.from_iterable(filter(None, reversed(every))))):  # (the empty tuples skipped first)
             return out
         for cid, grants in zip(compress(range(n), every), filter(None, every), strict=True):
             for g in grants:
