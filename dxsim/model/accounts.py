@@ -193,7 +193,7 @@ def _contract_cells(
         stop = begin + len(month)
         np.multiply(month, n, out=cell[begin:stop])
         # (months since the signing month) x n + contract
-        cell[begin:stop] += np.take(shift, contract, mode="wrap" if inside else "raise")
+        cell[begin:stop] += shift.take(contract, mode="wrap" if inside else "raise")
         amount = table.read("amount", part)
         if code >= 0 and payer_payee(code)[0] == party:  # a run it pays whole
             np.negative(amount, out=weight[begin:stop])

@@ -339,7 +339,7 @@ def _write_income_tax(
         r = table.read("contract", gains)
     # each gain's cell on the grid from its go-live month; every contract in range(n) (or numpy checks each index):
     # a gather that wraps takes the same elements without checking each
-    cell = np.add(table.read("month", gains), np.take(shift, r, mode="wrap" if greatest < n else "raise"))
+    cell = np.add(table.read("month", gains), shift.take(r, mode="wrap" if greatest < n else "raise"))
     gain = np.asarray(np.bincount(cell, weights=table.read("amount", gains), minlength=len(live) * width), dtype=float)
     received = table.part("subsidy", "reward", payee=ENTERPRISE)
     paid = table.total(_outlays(table), by="contract", size=n)  # entries of no contract (-1) left out
@@ -368,7 +368,7 @@ def _write_income_tax(
     ):
         cells = np.flatnonzero(taken)  # the cells of each kind in C order, as add_schedule would keep them
         counts = np.diff(np.searchsorted(cells, np.arange(len(live) + 1) * width))  # in each row: its entries repeat
-        amount = np.take(flat, cells, mode="wrap")  # flat indices of flat itself: as mode="raise", unchecked
+        amount = flat.take(cells, mode="wrap")  # flat indices of flat itself: as mode="raise", unchecked
         if kind == "tax_saving":  # what is saved: the negative tax
             np.negative(amount, out=amount)
         cells += np.repeat(first, counts)

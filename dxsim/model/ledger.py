@@ -193,14 +193,18 @@ class LedgerTable:
         return self._rows[key]
 
     def read(self, name: str, rows: Rows) -> NDArray[Any]:
-        """Column ``name`` at ``rows`` (a slice or increasing indices): a view of the column if they are consecutive (read only).
+        """Column ``name`` at ``rows`` (a slice or increasing indices), read only.
 
-        Other indices are gathered by ``take``, unchecked where they are
-        known to lie in the column (:func:`_gathered`).
+        A view of the column if they are a slice, or many (:data:`_TAKEN`)
+        and consecutive; many others are gathered by ``take``, unchecked
+        where they are known to lie in the column (:func:`_gathered`); a
+        few, by the index array (its call costs less than either).
         """
-        column = getattr(self, name)
-        part = rows if isinstance(rows, slice) else _span(rows)
-        return np.asarray(column[part] if isinstance(part, slice) else _gathered(column, part))
+        column: NDArray[Any] = getattr(self, name)
+        if isinstance(rows, slice) or len(rows) < _TAKEN:
+            return column[rows]
+        part = _span(rows)
+        return column[part] if isinstance(part, slice) else _gathered(column, part)
 
     def before(self, rows: Rows, months: int) -> Rows:
         """The entries ``rows`` (a slice or increasing indices) in months before ``months``: ``rows`` if all are."""
@@ -396,6 +400,11 @@ def _indices(rows: Rows) -> NDArray[np.int64]:
     return np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
 
 
+#: :meth:`LedgerTable.read` gathers at least this many indices by ``take`` (:func:`_gathered`); fewer, by the
+#: index array.
+_TAKEN = 1024
+
+
 def _gathered(column: NDArray[Any], rows: NDArray[np.int64]) -> NDArray[Any]:
     """``column[rows]`` of increasing indices ``rows``, by ``take``.
 
@@ -404,8 +413,8 @@ def _gathered(column: NDArray[Any], rows: NDArray[np.int64]) -> NDArray[Any]:
     (about 10 instructions an element against 15 for an index array);
     otherwise each is checked as the index array's would be.
     """
-    inside = not len(rows) or (0 <= rows[0] and rows[-1] < len(column))
-    return np.take(column, rows, mode="wrap" if inside else "raise")
+    inside = not len(rows) or (0 <= int(rows[0]) and int(rows[-1]) < len(column))
+    return column.take(rows, mode="wrap" if inside else "raise")
 
 
 def _adjoining(slices: list[slice]) -> bool:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dxsim.model import accounts
+from dxsim.model import accounts, ledger
 from dxsim.model.accounts import cash_flows, party_flows, platform_cash_flows
 from dxsim.model.ledger import (
     DIRECTIONS,
@@ -792,10 +792,25 @@ def test_a_column_at_indices_is_the_index_array_s_and_rows_beyond_the_table_are_
     led = Ledger()
     led.add_schedule("market", "enterprise", [7, 2, 9, 4, 5], contract=[3, 1, 5, 0, 2], kind="gain", amount=1.0)
     t = led.table()
-    for rows in ([0, 2, 4], [1, 3], [-2, 4], []):
-        index = np.array(rows, dtype=np.int64)
-        np.testing.assert_array_equal(t.read("month", index), t.month[index])
-    with pytest.raises(IndexError):
-        t.read("month", np.array([1, 5]))
+    for taken in (0, 1024):  # by take (unchecked where in range), and by the index array
+        with mock.patch.object(ledger, "_TAKEN", taken):
+            for rows in ([0, 2, 4], [1, 3], [-2, 4], []):
+                index = np.array(rows, dtype=np.int64)
+                np.testing.assert_array_equal(t.read("month", index), t.month[index])
+            with pytest.raises(IndexError):
+                t.read("month", np.array([1, 5]))
     with pytest.raises(IndexError):  # a contract beyond those signed: refused, as the index array refused it
         party_flows(t, (ENTERPRISE,), np.zeros(3), 12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(steps=_STEPS)
+def test_totals_per_contract_and_code_are_sums_in_ledger_order(steps):
+    """The conservation check's totals, runs alone or joined with mixed runs, are sums in ledger order (np.add.at)."""
+    t = _random_ledger(steps)
+    totals = ledger._ContractTotals(t, 3)
+    column = ledger._COLUMN[t.code]
+    mine = (column >= 0) & (t.contract >= 0) & (t.contract < 3)
+    expected = np.zeros(totals.sums.shape)
+    np.add.at(expected, (column[mine], t.contract[mine]), t.amount[mine])
+    np.testing.assert_array_equal(totals.sums, expected)
