@@ -84,16 +84,16 @@ def cash_flows(table: LedgerTable, months: int) -> NDArray[np.float64]:
                 cell[done : part.start if isinstance(part, slice) else end] = n * months
                 done = end
             if party >= 0 and isinstance(rows, slice):  # a run of one code: its party's cells, month by month
-                np.add(table.month[part], party * months, out=cell[rows])
+                np.add(table.read("month", part), party * months, out=cell[rows])
             elif party >= 0:
-                cell[rows] = table.month[part] + party * months
+                cell[rows] = table.read("month", part) + party * months
             else:  # a mixed run: each entry's party (as int64: the product may exceed int8)
-                where = (table.payer, table.payee)[side][part].astype(np.int64)
+                where = table.read(("payer", "payee")[side], part).astype(np.int64)
                 where *= months
-                where += table.month[part]
+                where += table.read("month", part)
                 cell[rows] = where
             if not every_row:
-                weight[rows] = table.amount[part] if isinstance(part, slice) else np.take(table.amount, part)
+                weight[rows] = table.read("amount", part)
             at = stop
         if every_row:
             cell[done:] = n * months
@@ -111,7 +111,7 @@ def _within(table: LedgerTable, wanted: NDArray[np.bool_], months: int) -> list[
     """
     pieces = []
     for part, code in table.pieces(wanted):
-        month = table.month[part]
+        month = table.read("month", part)
         least, greatest = table.bounds("month", part, month)
         if least < 0 or greatest >= months:
             keep = (month >= 0) & (month < months)
@@ -177,25 +177,28 @@ def _contract_cells(
     n = len(shift)
     pieces = []
     for part, code in table.pieces(codes_of(CASH, party=party)):
-        month, contract = table.month[part], table.contract[part]
+        month, contract = table.read("month", part), table.read("contract", part)
         least, greatest = table.bounds("month", part, month)
-        if least < 0 or greatest >= months or table.bounds("contract", part, contract)[0] < 0:
+        first, last = table.bounds("contract", part, contract)
+        if least < 0 or greatest >= months or first < 0:
             keep = (month >= 0) & (month < months) & (contract >= 0)
             part = (np.arange(part.start, part.stop) if isinstance(part, slice) else part)[keep]
             month, contract = month[keep], contract[keep]
-        pieces.append((part, code, month, contract))
-    size = sum(len(month) for _, _, month, _ in pieces)
+        # its contracts all in range(n): a gather that wraps takes the same elements, without checking each index
+        pieces.append((part, code, month, contract, last < n))
+    size = sum(len(month) for _, _, month, _, _ in pieces)
     cell, weight = np.empty(size, dtype=np.int64), np.empty(size)
     begin = 0
-    for part, code, month, contract in pieces:
+    for part, code, month, contract, inside in pieces:
         stop = begin + len(month)
         np.multiply(month, n, out=cell[begin:stop])
-        cell[begin:stop] += np.take(shift, contract)  # (months since the signing month) x n + contract
-        amount = table.amount[part]
+        # (months since the signing month) x n + contract
+        cell[begin:stop] += shift.take(contract, mode="wrap" if inside else "raise")
+        amount = table.read("amount", part)
         if code >= 0 and payer_payee(code)[0] == party:  # a run it pays whole
             np.negative(amount, out=weight[begin:stop])
         elif code < 0:  # what the party pays, negated (a choice per entry: no masked loop)
-            weight[begin:stop] = np.where(table.payer[part] == party, np.negative(amount), amount)
+            weight[begin:stop] = np.where(table.read("payer", part) == party, np.negative(amount), amount)
         else:
             weight[begin:stop] = amount
         begin = stop
@@ -300,7 +303,7 @@ def platform_cash_flows(table: LedgerTable, months: int, n_platforms: int) -> ND
     for wanted, sign in ((receives, 1.0), (pays, -1.0)):  # what the platforms receive, then what they pay
         cells, amounts = [], []
         for rows, _ in table.pieces(wanted):  # a run of one code is read as a slice, whole or not at all
-            month, platform, amount = table.month[rows], table.platform[rows], table.amount[rows]
+            month, platform, amount = (table.read(name, rows) for name in ("month", "platform", "amount"))
             keep = (platform >= 0) & (month >= 0) & (month < months)
             if not keep.all():
                 month, platform, amount = month[keep], platform[keep], amount[keep]

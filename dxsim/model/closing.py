@@ -148,14 +148,14 @@ def _write_vat(
     """
     share = law.vat_share
     receipts = table.rows("enterprise_payment", "subscription", "subsidy")
-    receipts = receipts[(table.kind[receipts] != KIND["subsidy"]) | (table.payee[receipts] == PLATFORM)]
+    receipts = receipts[(table.read("kind", receipts) != KIND["subsidy"]) | (table.read("payee", receipts) == PLATFORM)]
     delivery = table.rows("delivery_cost")
     credited = _outlays(table)
-    contract = table.contract[credited]
+    contract = table.read("contract", credited)
     credited = credited[(contract >= 0) & general[np.clip(contract, 0, None)]]
     # each set of entries' columns gathered once: the input VAT's two schedules and the net VAT read the same
     paid, delivered, credits = (
-        (table.month[rows], table.contract[rows], table.platform[rows], table.amount[rows])
+        tuple(table.read(name, rows) for name in ("month", "contract", "platform", "amount"))
         for rows in (receipts, delivery, credited)
     )
     input_vat = share * law.input_vat_share * delivered[3]
@@ -333,10 +333,13 @@ def _write_income_tax(
     shift[live] = np.arange(len(live)) * width - start
     gains = table.part("gain")  # a slice if one run: no index written
     r = table.read("contract", gains)
-    if len(r) and r.min() < 0:
+    least, greatest = table.bounds("contract", gains, r) if len(r) else (0, -1)
+    if least < 0:
         gains = table.rows("gain")[r >= 0]
-        r = table.contract[gains]
-    cell = np.add(table.read("month", gains), np.take(shift, r))  # each gain's cell on the grid from its go-live month
+        r = table.read("contract", gains)
+    # each gain's cell on the grid from its go-live month; every contract in range(n) (or numpy checks each index):
+    # a gather that wraps takes the same elements without checking each
+    cell = np.add(table.read("month", gains), shift.take(r, mode="wrap" if greatest < n else "raise"))
     gain = np.asarray(np.bincount(cell, weights=table.read("amount", gains), minlength=len(live) * width), dtype=float)
     received = table.part("subsidy", "reward", payee=ENTERPRISE)
     paid = table.total(_outlays(table), by="contract", size=n)  # entries of no contract (-1) left out
@@ -365,7 +368,7 @@ def _write_income_tax(
     ):
         cells = np.flatnonzero(taken)  # the cells of each kind in C order, as add_schedule would keep them
         counts = np.diff(np.searchsorted(cells, np.arange(len(live) + 1) * width))  # in each row: its entries repeat
-        amount = np.take(flat, cells)
+        amount = flat.take(cells, mode="wrap")  # flat indices of flat itself: as mode="raise", unchecked
         if kind == "tax_saving":  # what is saved: the negative tax
             np.negative(amount, out=amount)
         cells += np.repeat(first, counts)

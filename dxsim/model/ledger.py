@@ -160,12 +160,12 @@ class LedgerTable:
         else:
             rows = np.flatnonzero(where) if where.dtype == np.bool_ else np.asarray(where, dtype=np.int64)
             part = _span(rows)
-        key = getattr(self, by)[part]
+        key = self.read(by, part)
         least, greatest = self.bounds(by, part, key) if len(key) else (0, -1)
         if least < 0 or greatest >= size:
             keep = np.flatnonzero((key >= 0) & (key < size))
             part, key = _indices(part)[keep], key[keep]
-        return np.asarray(np.bincount(key, weights=self.amount[part], minlength=size), dtype=np.float64)
+        return np.asarray(np.bincount(key, weights=self.read("amount", part), minlength=size), dtype=np.float64)
 
     def rows(
         self, *kinds: str, payer: int | None = None, payee: int | None = None, party: int | None = None
@@ -193,13 +193,23 @@ class LedgerTable:
         return self._rows[key]
 
     def read(self, name: str, rows: Rows) -> NDArray[Any]:
-        """Column ``name`` at ``rows`` (a slice or increasing indices): a view of the column if they are consecutive (read only)."""
-        return np.asarray(getattr(self, name)[rows if isinstance(rows, slice) else _span(rows)])
+        """Column ``name`` at ``rows`` (a slice or increasing indices), read only.
+
+        A view of the column if they are a slice, or many (:data:`_TAKEN`)
+        and consecutive; many others are gathered by ``take``, unchecked
+        where they are known to lie in the column (:func:`_gathered`); a
+        few, by the index array (its call costs less than either).
+        """
+        column: NDArray[Any] = getattr(self, name)
+        if isinstance(rows, slice) or len(rows) < _TAKEN:
+            return column[rows]
+        part = _span(rows)
+        return column[part] if isinstance(part, slice) else _gathered(column, part)
 
     def before(self, rows: Rows, months: int) -> Rows:
         """The entries ``rows`` (a slice or increasing indices) in months before ``months``: ``rows`` if all are."""
         part = rows if isinstance(rows, slice) else _span(rows)
-        month = self.month[part]
+        month = self.read("month", part)
         if not len(month) or self.bounds("month", part, month)[1] < months:
             return rows
         return _indices(rows)[month < months]
@@ -292,7 +302,7 @@ class LedgerTable:
                 codes.append(np.full(len(rows[-1]), code, dtype=np.int16))
             else:
                 rows.append(part)
-                codes.append(_direction_code(self.kind[part], self.payer[part], self.payee[part]))
+                codes.append(_direction_code(*(self.read(name, part) for name in ("kind", "payer", "payee"))))
         return np.concatenate(rows), np.concatenate(codes)
 
     @cached_property
@@ -377,9 +387,48 @@ def payer_payee(code: int) -> tuple[int, int]:
     return code // n % n, code % n
 
 
+#: The caches of a :class:`LedgerTable` that hold for a later table of the same ledger (:func:`_carry_caches`).
+_ROW_CACHES = ("_mixed_codes", "_code_rows", "_bounds")
+
+
+def _carry_caches(earlier: LedgerTable, later: LedgerTable) -> None:
+    """Give ``later``, a later table of the same ledger, what ``earlier`` has found of its rows.
+
+    A later table begins with the earlier one's rows, the same values
+    (:meth:`Ledger.table` only appends), and keeps its runs: a mixed run
+    keeps its first and last rows (the single entries that come later are
+    a run of their own), and a slice's bounds are those of the same rows.
+    So the codes of its mixed runs, the rows of a code in one of them and
+    the bounds of its slices hold; the rows of a question (:attr:`LedgerTable._rows`)
+    and the columns of every row (``code``, ``is_cash``) do not, and are
+    found anew.  Each cache is a copy: the two tables stay apart.
+    """
+    found = earlier.__dict__
+    for name in _ROW_CACHES:
+        if name in found:  # a cached_property set: the later table's own, found before it is asked for
+            later.__dict__[name] = dict(found[name])
+
+
 def _indices(rows: Rows) -> NDArray[np.int64]:
     """The rows of a slice as indices; indices as they are."""
     return np.arange(rows.start, rows.stop) if isinstance(rows, slice) else rows
+
+
+#: :meth:`LedgerTable.read` gathers at least this many indices by ``take`` (:func:`_gathered`); fewer, by the
+#: index array.
+_TAKEN = 1024
+
+
+def _gathered(column: NDArray[Any], rows: NDArray[np.int64]) -> NDArray[Any]:
+    """``column[rows]`` of increasing indices ``rows``, by ``take``.
+
+    Where the first and the last lie in the column, every one does (they
+    increase): the gather then wraps none of them, and numpy checks none
+    (about 10 instructions an element against 15 for an index array);
+    otherwise each is checked as the index array's would be.
+    """
+    inside = not len(rows) or (0 <= int(rows[0]) and int(rows[-1]) < len(column))
+    return column.take(rows, mode="wrap" if inside else "raise")
 
 
 def _adjoining(slices: list[slice]) -> bool:
@@ -583,7 +632,12 @@ class Ledger:
                 column[:done] = full[name][:done] if full is not None else []
         for name, parts in new.items():
             np.concatenate(parts, out=self._room[name][done:size])
-        self._done = LedgerTable(**{name: column[:size] for name, column in self._room.items()}, runs=runs)
+        earlier, self._done = (
+            self._done,
+            LedgerTable(**{name: column[:size] for name, column in self._room.items()}, runs=runs),
+        )
+        if earlier is not None:
+            _carry_caches(earlier, self._done)
         return self._done
 
     def _runs(self, done: int, single: int) -> tuple[tuple[int, int], ...]:
@@ -880,11 +934,11 @@ class _ContractTotals:
         width = len(self.codes)
         pieces = []
         for part, code in table.pieces(_COLUMN >= 0):  # a run of one code is read as a slice: nothing gathered
-            contract, amount = table.contract[part], table.amount[part]
+            contract, amount = table.read("contract", part), table.read("amount", part)
             column = (
                 _COLUMN[code]
                 if code >= 0
-                else _COLUMN[_direction_code(table.kind[part], table.payer[part], table.payee[part])]
+                else _COLUMN[_direction_code(*(table.read(name, part) for name in ("kind", "payer", "payee")))]
             )
             least, greatest = table.bounds("contract", part, contract)
             if least < 0 or greatest >= n:

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dxsim.model import accounts
+from dxsim.model import accounts, ledger
 from dxsim.model.accounts import cash_flows, party_flows, platform_cash_flows
 from dxsim.model.ledger import (
     DIRECTIONS,
+    ENTERPRISE,
     KIND,
     KINDS,
     PARTIES,
@@ -717,3 +718,98 @@ def test_a_coded_pair_refuses_what_add_coded_refuses_and_writes_what_came_before
     with pytest.raises(ConservationError, match=r"amount.*\((enterprise_payment|internal_cost)\)"):
         led.add_coded_pair(pay, bad if first else 5.0, cost, 3.0 if first else bad, 0, 0, 0)
     assert led.table().amount.tolist() == ([] if first else [5.0])
+
+
+def _answers(t: LedgerTable, asked: list[str], party: int | None) -> list[Any]:
+    """What the results ask of a table: rows, parts, totals, rows before a month, pieces and entries."""
+    wanted = codes_of(tuple(asked), party=party)
+    part = t.part(*asked, party=party)
+    return [
+        t.rows(*asked, party=party),
+        t.total(part, by="contract", size=3),
+        t.total(part, by="month", size=30),
+        t.before(part, 7),
+        t.read("amount", part),
+        [(p if isinstance(p, slice) else p.tolist(), code) for p, code in t.pieces(wanted)],
+        *t.entries(wanted),
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=_STEPS,
+    asked=st.lists(st.sampled_from(KINDS), min_size=1, max_size=4),
+    party=st.sampled_from([None, *range(len(PARTIES))]),
+)
+def test_a_later_table_answers_as_one_that_found_everything_itself(steps, asked, party):
+    """A later table begins with what earlier tables found of their rows; its answers are a fresh table's."""
+    led = Ledger()
+    for month, (what, c, size) in enumerate(steps):
+        kind, payer, payee = _CODES[c]
+        if what == "add":
+            led.add(payer, payee, month, contract=size - 1, kind=kind, amount=0.1 + size / 3, platform=size % 2)
+        elif what == "schedule":
+            amount = (np.arange(size) % 3) / 7 * (month + 1)
+            led.add_schedule(payer, payee, month + np.arange(size), contract=size - 2, kind=kind, amount=amount)
+        else:
+            _answers(led.table(), asked, party)  # what it finds, the next table begins with
+    t = led.table()
+    fresh = LedgerTable(**{name: getattr(t, name).copy() for name in _COLUMNS}, runs=t.runs)
+    for got, expected in zip(_answers(t, asked, party), _answers(fresh, asked, party), strict=True):
+        if isinstance(got, np.ndarray):
+            np.testing.assert_array_equal(got, expected)
+            assert got.dtype == expected.dtype
+        else:
+            assert got == expected
+
+
+_COLUMNS = ("month", "payer", "payee", "kind", "contract", "platform", "amount")
+
+
+def test_a_later_table_has_copies_of_what_the_earlier_found_not_its_questions():
+    """The mixed runs' codes, a code's rows and slices' bounds are carried (as copies); questions' rows are not."""
+    led = Ledger()
+    led.add("government", "platform", 0, contract=0, kind="subsidy", amount=1.0, platform=0)
+    led.add("enterprise", "platform", 0, contract=1, kind="enterprise_payment", amount=2.0, platform=0)
+    led.add_schedule("market", "enterprise", [1, 2], contract=1, kind="gain", amount=3.0)
+    first = led.table()
+    np.testing.assert_array_equal(first.rows("subsidy"), [0])
+    assert first.bounds("month", first.part("gain"), first.read("month", first.part("gain"))) == (1, 2)
+    led.add_schedule("market", "enterprise", [3], contract=0, kind="gain", amount=4.0)
+    later = led.table()
+    for name in ("_mixed_codes", "_code_rows", "_bounds"):
+        carried, found = later.__dict__[name], first.__dict__[name]
+        assert carried.keys() == found.keys() and carried is not found
+        assert all(carried[key] is found[key] for key in found)  # the same (read-only) values
+    assert "_rows" not in later.__dict__  # the gains are one run longer now
+    assert later.part("gain") == slice(2, 5)
+    np.testing.assert_array_equal(later.rows("subsidy"), [0])
+
+
+def test_a_column_at_indices_is_the_index_array_s_and_rows_beyond_the_table_are_refused():
+    """Indices are gathered unchecked only where they lie in the column; beyond it, refused as before."""
+    led = Ledger()
+    led.add_schedule("market", "enterprise", [7, 2, 9, 4, 5], contract=[3, 1, 5, 0, 2], kind="gain", amount=1.0)
+    t = led.table()
+    for taken in (0, 1024):  # by take (unchecked where in range), and by the index array
+        with mock.patch.object(ledger, "_TAKEN", taken):
+            for rows in ([0, 2, 4], [1, 3], [-2, 4], []):
+                index = np.array(rows, dtype=np.int64)
+                np.testing.assert_array_equal(t.read("month", index), t.month[index])
+            with pytest.raises(IndexError):
+                t.read("month", np.array([1, 5]))
+    with pytest.raises(IndexError):  # a contract beyond those signed: refused, as the index array refused it
+        party_flows(t, (ENTERPRISE,), np.zeros(3), 12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(steps=_STEPS)
+def test_totals_per_contract_and_code_are_sums_in_ledger_order(steps):
+    """The conservation check's totals, runs alone or joined with mixed runs, are sums in ledger order (np.add.at)."""
+    t = _random_ledger(steps)
+    totals = ledger._ContractTotals(t, 3)
+    column = ledger._COLUMN[t.code]
+    mine = (column >= 0) & (t.contract >= 0) & (t.contract < 3)
+    expected = np.zeros(totals.sums.shape)
+    np.add.at(expected, (column[mine], t.contract[mine]), t.amount[mine])
+    np.testing.assert_array_equal(totals.sums, expected)
