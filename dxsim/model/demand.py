@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -52,7 +52,7 @@ from dxsim.model.programme import ProgrammeState
 from dxsim.model.quality import learned_failure_probability, realised_share
 from dxsim.model.schemes import on_revenue
 from dxsim.random import Keys
-from dxsim.scenario.schema import Behaviour, Scenario, Tiered
+from dxsim.scenario.schema import Behaviour, PlatformChoice, Scenario, Tiered
 
 __all__ = ["Admission", "Demand", "Offers", "PlatformScreen", "Prices", "WorkingCapital"]
 
@@ -715,6 +715,24 @@ class PlatformScreen:
         return ProgrammeMoney(price_part, reward)
 
 
+@dataclass(frozen=True)
+class _Choice:
+    """What the platform choice reads that stays as it is through a run: its weights, each industry's candidates."""
+
+    weights: PlatformChoice
+    #: Each industry's platforms slot by slot, shape (slots, industries), C-ordered, read only (-1: an empty slot).
+    candidates: NDArray[np.int64]
+    #: Every industry has a platform in each slot.
+    filled: bool
+
+    @classmethod
+    def of(cls, weights: PlatformChoice, platforms: Platforms) -> _Choice:
+        """The choice by ``weights`` among ``platforms`` (``platforms.by_industry``, transposed)."""
+        candidates = np.ascontiguousarray(platforms.by_industry.T)
+        candidates.flags.writeable = False
+        return cls(weights, candidates, bool((candidates >= 0).all()))
+
+
 class Demand:
     """The month's considerers: platform choice, offers, decisions, rationing; adopters apply.
 
@@ -775,7 +793,7 @@ class Demand:
         screen: PlatformScreen,
         lifecycle: Lifecycle,
     ) -> None:
-        self.behaviour = behaviour
+        self.choice = _Choice.of(behaviour.platform_choice, platforms)  # fixed in a run: made once
         self.beliefs = beliefs
         self.keys = keys
         keys.keep("platform_choice", int(population.size.sum()))  # considerers are asked about month after month
@@ -1020,39 +1038,37 @@ class Demand:
         self, c: Considerers, admitted: NDArray[np.bool_] | None
     ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
         """:meth:`choose_platform` while the platforms ``admitted`` are open to choose (None: all of them)."""
-        by_industry = self.platforms.by_industry
+        # each industry's candidates (slots x industries): a considerer's are its industry's, and so is which of them
+        # it may choose (every step below is a function of the candidate, or of its industry's column): computed per
+        # industry, gathered for the considerers only where needed (the same values as computed per considerer)
+        table = self.choice.candidates
         restricted = admitted is not None and not admitted.all()
-        # no slot empty (-1): the least candidate in one reduction, not a comparison of each and all of them
-        if not (self.rules.deferred or restricted) and int(np.minimum.reduce(by_industry, axis=None)) >= 0:
-            return self._pick(c, None)  # every industry has a platform in each slot, all open to choose
-        # slot by slot (slots x considerers): the elementwise steps run along the considerers, not along a few slots
-        cand = by_industry.T.take(c.industry, axis=1)
-        valid: NDArray[np.bool_] = np.asarray(cand >= 0)
+        if not (self.rules.deferred or restricted) and self.choice.filled:
+            return self._pick(c, table)  # every industry has a platform in each slot, all open to choose
+        valid: NDArray[np.bool_] = np.asarray(table >= 0)
         if self.rules.deferred:
-            valid &= ~self.working_capital.over_limit()[np.where(valid, cand, 0)]
-        safe = np.where(valid, cand, 0)
+            valid &= ~self.working_capital.over_limit()[np.where(valid, table, 0)]
+        safe = np.where(valid, table, 0)
         if admitted is not None and restricted:
             inside = np.asarray(valid & admitted[safe])
             valid = np.where(np.asarray(np.any(inside, axis=0)), inside, valid)
         return self._pick(c, safe, valid)
 
     def _pick(
-        self, c: Considerers, safe: NDArray[np.int64] | None, valid: NDArray[np.bool_] | None = None
+        self, c: Considerers, table: NDArray[np.int64], valid: NDArray[np.bool_] | None = None
     ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-        """Each considerer's platform among its candidates ``safe`` (slots x considerers) where ``valid``, and whether it had any.
+        """Each considerer's platform among its industry's candidates ``table`` (slots x industries) where ``valid``, and whether it had any.
 
         The candidate of highest utility plus keyed Gumbel noise (keyed by
-        enterprise and ``attempt x slots + slot``); ``valid`` None: every
-        candidate is valid (the same choice, fewer steps); ``safe`` None: the
-        candidates are the slots of each one's industry
-        (``platforms.by_industry``, none empty), every one valid.  From
-        :data:`_RACE_FROM` considerers on, where every platform's utility is
-        at most :data:`_RACE_UTILITY` in magnitude, the choice is found by a
-        race of exponential clocks (:func:`_race`: one logarithm per
-        candidate, not the Gumbel noise's two) and only its near ties by the
-        utilities: the same choice.
+        enterprise and ``attempt x slots + slot``); ``valid`` (slots x
+        industries) None: every candidate is valid (the same choice, fewer
+        steps).  From :data:`_RACE_FROM` considerers on, where every
+        platform's utility is at most :data:`_RACE_UTILITY` in magnitude, the
+        choice is found by a race of exponential clocks (:func:`_race`: one
+        logarithm per candidate, not the Gumbel noise's two) and only its near
+        ties by the utilities: the same choice.
         """
-        pc = self.behaviour.platform_choice
+        pc = self.choice.weights
         p = self.platforms
         # each platform's utility, then each considerer's candidates' (the same floats, fewer of them computed)
         each = (
@@ -1060,31 +1076,21 @@ class Demand:
             - pc.price_weight * self.prices.index
             - pc.queue_weight * self.occupancy.waiting
         )
-        by_industry = p.by_industry
-        n_slots = by_industry.shape[1] if safe is None else safe.shape[0]
-        slots = np.arange(n_slots)[:, None]
+        slots = np.arange(table.shape[0])[:, None]
         # -log(u) of the candidate's keyed uniform: the Gumbel noise is -log of it (Keys.gumbel's steps, the same floats)
-        clock = self.keys.exponential("platform_choice", c.ids, c.attempt * n_slots + slots)
-        has = np.ones(len(c), dtype=bool) if valid is None else np.asarray(valid.any(axis=0))
+        clock = self.keys.exponential("platform_choice", c.ids, c.attempt * table.shape[0] + slots)
+        has = np.ones(len(c), dtype=bool) if valid is None else np.asarray(valid.any(axis=0)).take(c.industry)
         if len(c) >= _RACE_FROM and bool((np.abs(each) <= _RACE_UTILITY).all()):
-            if safe is None:
-                # each industry's slots' rates, then each considerer's (the rates of its candidates, the same floats):
-                # the race finds each one's slot, and only the chosen slot's platform is gathered, not every candidate
-                rates = np.exp(-each).take(by_industry).T.take(c.industry, axis=1)
-                slot, near = _first_clock(clock * rates, slots)
-                chosen = by_industry.ravel().take(c.industry * n_slots + slot)
-            else:
-                chosen, near = _race(each, clock, safe, valid)
+            chosen, near = _race(each, clock, table, valid, c.industry)
             rows = near.nonzero()[0]  # near ties, or no valid candidate: chosen by their utilities, as below
             if len(rows):
-                near_safe = by_industry.T.take(c.industry[rows], axis=1) if safe is None else safe[:, rows]
+                of = c.industry[rows]
                 chosen[rows] = _pick_by_utility(
-                    each, clock[:, rows], near_safe, None if valid is None else valid[:, rows]
+                    each, clock[:, rows], table.take(of, axis=1), None if valid is None else valid.take(of, axis=1)
                 )
             return chosen, has
-        if safe is None:
-            safe = by_industry.T.take(c.industry, axis=1)
-        return _pick_by_utility(each, clock, safe, valid), has
+        safe = table.take(c.industry, axis=1)  # each considerer's candidates (slots x considerers)
+        return _pick_by_utility(each, clock, safe, None if valid is None else valid.take(c.industry, axis=1)), has
 
 
 def _pick_by_utility(
@@ -1100,27 +1106,38 @@ def _pick_by_utility(
 
 
 def _race(
-    each: NDArray[np.float64], clock: NDArray[np.float64], safe: NDArray[np.int64], valid: NDArray[np.bool_] | None
+    each: NDArray[np.float64],
+    clock: NDArray[np.float64],
+    table: NDArray[np.int64],
+    valid: NDArray[np.bool_] | None,
+    of: NDArray[np.int64],
 ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     """:func:`_pick_by_utility`'s choice by one logarithm per candidate, and where it is left open (near ties).
 
-    The candidate of highest ``a - log(l)`` (``a`` its platform's utility in
-    ``each``, ``l`` its ``clock``) is the one of least ``l exp(-a)``: the
-    first of a race of exponential clocks.  Each product is the float of
-    ``exp(log(l) - a)`` to a relative error below 1e-15 (one rounding of the
-    product and a few ulp of ``exp``), while the utility
-    :func:`_pick_by_utility` compares, ``a - log(l)`` rounded twice with
-    ``|a| <= _RACE_UTILITY`` and ``|log(l)| < 38`` (``l`` is ``-log u`` of a
-    uniform of 53 bits), is within 3e-14 of the exact value: where the
-    second-least product exceeds the least by more than
+    Column ``j`` of ``clock`` (slots x columns) chooses among the candidates
+    ``table[:, of[j]]`` (slots x groups) where ``valid[:, of[j]]`` (None:
+    every one), as :func:`_pick_by_utility` chooses among
+    ``table.take(of, axis=1)``.  The candidate of highest ``a - log(l)``
+    (``a`` its platform's utility in ``each``, ``l`` its ``clock``) is the
+    one of least ``l exp(-a)``: the first of a race of exponential clocks.
+    Each product is the float of ``exp(log(l) - a)`` to a relative error
+    below 1e-15 (one rounding of the product and a few ulp of ``exp``),
+    while the utility :func:`_pick_by_utility` compares, ``a - log(l)``
+    rounded twice with ``|a| <= _RACE_UTILITY`` and ``|log(l)| < 38`` (``l``
+    is ``-log u`` of a uniform of 53 bits), is within 3e-14 of the exact
+    value: where the second-least product exceeds the least by more than
     :data:`_RACE_MARGIN`, the least one's candidate is the one of highest
     utility, strictly (no tie to break).  Elsewhere, and where no candidate
     is valid, the choice is left open (to :func:`_pick_by_utility`).
     """
-    clock = clock * np.exp(-each).take(safe)  # each candidate's clock, scaled by its platform's rate
+    # each group's candidates' rates, then each column's (the same floats); an invalid candidate's rate is infinite,
+    # so its clock is inf, never first (a clock is finite and positive: -log u, u of 53 bits in (0, 1))
+    rate = np.exp(-each).take(table)
     if valid is not None:
-        clock[~valid] = np.inf  # an invalid candidate never comes first
-    return _first_clock(clock, safe)
+        rate = np.where(valid, rate, np.inf)
+    slot, near = _first_clock(clock * rate.take(of, axis=1), np.arange(len(table))[:, None])
+    # the slot's candidate (the first slot where none is valid: left open)
+    return table.ravel().take(slot * table.shape[1] + of), near
 
 
 def _first_clock(clock: NDArray[np.float64], choices: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from unittest import mock
 
 import numpy as np
@@ -32,14 +33,11 @@ def test_a_choice_among_valid_slots_only_is_the_general_choice(small_world, data
     attempt = np.array(data.draw(st.lists(st.integers(0, 9), min_size=len(ids), max_size=len(ids))), dtype=np.int64)
     industry = d.population.industry_of(ids)
     c = Considerers(ids, industry, np.zeros(len(ids)), np.zeros(len(ids)), attempt)
-    cand = d.platforms.by_industry[industry].T  # slots x considerers
-    assert (cand >= 0).all()  # small: every industry fills every slot
-    fast, general = d._pick(c, cand), d._pick(c, cand, cand >= 0)
+    table = d.platforms.by_industry.T  # each industry's candidates, slots x industries
+    assert (table >= 0).all()  # small: every industry fills every slot
+    fast, general = d._pick(c, table), d._pick(c, table, table >= 0)
     np.testing.assert_array_equal(fast[0], general[0])
     np.testing.assert_array_equal(fast[1], general[1])
-    by_slots = d._pick(c, None)  # the candidates: each one's industry's slots
-    np.testing.assert_array_equal(by_slots[0], general[0])
-    np.testing.assert_array_equal(by_slots[1], general[1])
     chosen = d.choose_platform(c, 0.5)  # outside a batch that restricts the platforms: the shortcut
     np.testing.assert_array_equal(chosen[0], general[0])
 
@@ -190,7 +188,8 @@ def test_the_race_decides_what_the_utilities_decide_and_leaves_near_ties_open(da
     )
     valid = data.draw(st.one_of(st.none(), st.lists(st.booleans(), min_size=slots * columns, max_size=slots * columns)))
     valid = None if valid is None else np.array(valid, dtype=bool).reshape(slots, columns)
-    chosen, near = demand._race(each, clock, safe, valid)
+    # each column its own group: any candidates and any valid ones, column by column
+    chosen, near = demand._race(each, clock, safe, valid, np.arange(columns))
     expected = demand._pick_by_utility(each, clock, safe, valid)
     np.testing.assert_array_equal(chosen[~near], expected[~near])
     scaled = clock * np.exp(-each)[safe]
@@ -211,15 +210,15 @@ def test_the_choice_by_the_race_is_the_choice_by_the_utilities(small_world, monk
     ids = np.arange(n_ids, dtype=np.int64)
     attempt = ids % 5
     c = Considerers(ids, d.population.industry_of(ids), np.zeros(n_ids), np.zeros(n_ids), attempt)
-    cand = d.platforms.by_industry[c.industry].T
-    valid = (ids % 3 != 0)[None, :] | (np.arange(len(cand))[:, None] == 0)  # some candidates closed, slot 0 open
-    # the candidates given, or (None) each one's industry's slots: the race then finds the slot, and its platform
-    for s, v in ((cand, None), (cand, valid), (None, None)):
+    table = d.platforms.by_industry.T  # slots x industries
+    # every candidate open; the second slot of the first industry closed; every slot of the second closed
+    closed = np.array([[True, True], [False, True]]), np.array([[True, False], [True, False]])
+    for v in (None, *closed):
         monkeypatch.setattr(demand, "_RACE_FROM", 1 << 30)
-        by_utility = d._pick(c, cand, v)
+        by_utility = d._pick(c, table, v)
         monkeypatch.setattr(demand, "_RACE_FROM", 0)
         monkeypatch.setattr(demand, "_RACE_MARGIN", margin)
-        raced = d._pick(c, s, v)
+        raced = d._pick(c, table, v)
         np.testing.assert_array_equal(raced[0], by_utility[0])
         np.testing.assert_array_equal(raced[1], by_utility[1])
 
@@ -243,3 +242,42 @@ def test_an_unlimited_platform_makes_no_one_wait_whatever_the_number_waiting():
     with np.errstate(invalid="ignore"):  # inf / inf, the cell the unlimited platform's rule replaces
         got = unlimited.expected_golive(industry, platform, waiting)
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("race_from", [0, 1 << 30])  # by the race (near ties by the utilities), or the utilities
+@pytest.mark.parametrize("deferred", [False, True])
+@pytest.mark.parametrize("admitted", [None, [True, False, False, False], [False, False, True, True]])
+def test_the_candidates_found_per_industry_are_each_considerers_own(
+    small_world, monkeypatch, race_from, deferred, admitted
+):
+    """``_choose`` works out which candidates are open per industry: each considerer gets what it would on its own.
+
+    The reference, considerer by considerer: its industry's platforms, less those over their working-capital
+    limit under a deferred scheme, then only the admitted ones where its industry has any; the highest
+    utility plus the keyed Gumbel noise (ties to the first slot; with none open, the first slot's platform).
+    """
+    d = small_world.driver.demand
+    monkeypatch.setattr(demand, "_RACE_FROM", race_from)
+    monkeypatch.setattr(d, "rules", replace(d.rules, deferred=deferred))
+    over = np.array([False, True, False, False])  # the first industry's second platform at its limit
+    monkeypatch.setattr(d.working_capital, "over_limit", lambda: over)
+    mask = None if admitted is None else np.array(admitted)
+    n_ids = int(d.population.size.sum())
+    ids = np.arange(n_ids, dtype=np.int64)
+    c = Considerers(ids, d.population.industry_of(ids), np.zeros(n_ids), np.zeros(n_ids), ids % 7)
+    chosen, has = d._choose(c, mask)
+    pc, p = d.choice.weights, d.platforms
+    each = pc.quality_weight * p.quality - pc.price_weight * d.prices.index - pc.queue_weight * d.occupancy.waiting
+    n_slots = p.by_industry.shape[1]
+    for j in range(n_ids):
+        cand = p.by_industry[c.industry[j]]
+        open_ = [k for k in cand if k >= 0 and not (deferred and over[k])]
+        if mask is not None and any(mask[k] for k in open_):
+            open_ = [k for k in open_ if mask[k]]
+        assert has[j] == bool(open_)
+        if not open_:
+            assert chosen[j] == max(cand[0], 0)
+            continue
+        noise = d.keys.gumbel("platform_choice", c.ids[j], c.attempt[j] * n_slots + np.arange(n_slots))
+        utility = [each[k] + noise[s] if k in open_ else -np.inf for s, k in enumerate(cand)]
+        assert chosen[j] == cand[int(np.argmax(utility))]
