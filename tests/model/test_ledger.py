@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from unittest import mock
 
@@ -455,9 +456,21 @@ _STEPS = st.lists(
     max_size=25,
 )
 
+#: A random ledger's steps, and a question of it: kinds asked for, of a party (None: any).
+_QUESTIONS = {
+    "steps": _STEPS,
+    "asked": st.lists(st.sampled_from(KINDS), min_size=1, max_size=4),
+    "party": st.sampled_from([None, *range(len(PARTIES))]),
+}
 
-def _random_ledger(steps: list[tuple[str, int, int]]) -> LedgerTable:
-    """A ledger of single entries, schedules and tables in between, as ``steps`` say; its last table."""
+
+def _random_ledger(
+    steps: list[tuple[str, int, int]], asked_of: Callable[[LedgerTable], object] = lambda table: None
+) -> LedgerTable:
+    """A ledger of single entries, schedules and tables in between, as ``steps`` say; its last table.
+
+    ``asked_of`` is called with each table in between (its questions' answers found, the next table may begin with).
+    """
     led = Ledger()
     for month, (what, c, size) in enumerate(steps):
         kind, payer, payee = _CODES[c]
@@ -467,16 +480,12 @@ def _random_ledger(steps: list[tuple[str, int, int]]) -> LedgerTable:
             amount = (np.arange(size) % 3) / 7 * (month + 1)  # some zeros: dropped; sums depend on their order
             led.add_schedule(payer, payee, month + np.arange(size), contract=size - 2, kind=kind, amount=amount)
         else:
-            led.table()
+            asked_of(led.table())
     return led.table()
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    steps=_STEPS,
-    asked=st.lists(st.sampled_from(KINDS), min_size=1, max_size=4),
-    party=st.sampled_from([None, *range(len(PARTIES))]),
-)
+@given(**_QUESTIONS)
 def test_entries_found_from_the_runs_are_those_the_columns_give(steps, asked, party):
     """Rows, cash flags, totals and month limits read from the runs equal those computed on every row."""
     t = _random_ledger(steps)
@@ -736,24 +745,11 @@ def _answers(t: LedgerTable, asked: list[str], party: int | None) -> list[Any]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    steps=_STEPS,
-    asked=st.lists(st.sampled_from(KINDS), min_size=1, max_size=4),
-    party=st.sampled_from([None, *range(len(PARTIES))]),
-)
+@given(**_QUESTIONS)
 def test_a_later_table_answers_as_one_that_found_everything_itself(steps, asked, party):
     """A later table begins with what earlier tables found of their rows; its answers are a fresh table's."""
-    led = Ledger()
-    for month, (what, c, size) in enumerate(steps):
-        kind, payer, payee = _CODES[c]
-        if what == "add":
-            led.add(payer, payee, month, contract=size - 1, kind=kind, amount=0.1 + size / 3, platform=size % 2)
-        elif what == "schedule":
-            amount = (np.arange(size) % 3) / 7 * (month + 1)
-            led.add_schedule(payer, payee, month + np.arange(size), contract=size - 2, kind=kind, amount=amount)
-        else:
-            _answers(led.table(), asked, party)  # what it finds, the next table begins with
-    t = led.table()
+    # what each table in between finds, the next begins with
+    t = _random_ledger(steps, asked_of=lambda table: _answers(table, asked, party))
     fresh = LedgerTable(**{name: getattr(t, name).copy() for name in _COLUMNS}, runs=t.runs)
     for got, expected in zip(_answers(t, asked, party), _answers(fresh, asked, party), strict=True):
         if isinstance(got, np.ndarray):
