@@ -632,10 +632,8 @@ class Ledger:
                 column[:done] = full[name][:done] if full is not None else []
         for name, parts in new.items():
             np.concatenate(parts, out=self._room[name][done:size])
-        earlier, self._done = (
-            self._done,
-            LedgerTable(**{name: column[:size] for name, column in self._room.items()}, runs=runs),
-        )
+        earlier = self._done
+        self._done = LedgerTable(**{name: column[:size] for name, column in self._room.items()}, runs=runs)
         if earlier is not None:
             _carry_caches(earlier, self._done)
         return self._done
