@@ -184,6 +184,8 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
     n = f.shape[-1]
     factors = None if rate is None else discount_factors(rate, n)
     cum = _running_total(f) if factors is None else _running_total(f * factors, overwrite=True)
+    if final and factors is None and f.shape[:-1] == (1,):  # one series (a re-decision at signing): on floats
+        return _final_payback_of_one(f[0], cum[0])
     if final:
         negative = cum < 0.0
         # the period in which it turns non-negative: 1 + the last with a negative total, 0 if none
@@ -208,6 +210,24 @@ def payback_period(flows: ArrayLike, rate: ArrayLike | None = None, *, final: bo
     # and the quotient is in [0, 1] (NaN only for inf / inf, as a clip would leave it).
     out = np.where(start == 0, 0.0, np.add(before, frac, out=frac))
     return np.asarray(np.where(never, np.nan, out))
+
+
+def _final_payback_of_one(f: NDArray[np.float64], cum: NDArray[np.float64]) -> NDArray[np.float64]:
+    """:func:`payback_period` with ``final`` of the one series ``f`` (periods; ``cum`` its running total), as one entry.
+
+    The same steps on Python floats where numpy would take each on one element: the same IEEE
+    negation, quotient and sum (the period before the crossing a whole number, exact as a float),
+    so the same bits, in a few numpy calls rather than a dozen and an ``errstate``.
+    """
+    n = len(f)
+    negative = (cum < 0.0).nonzero()[0]
+    start = int(negative[-1]) + 1 if len(negative) else 0  # 1 + the last period with a negative total, 0 if none
+    if start == n:  # negative at the end: never for good
+        return np.array([np.nan])
+    if start == 0:  # never negative
+        return np.array([0.0])
+    before, step = start - 1, f.item(start)  # the crossing in period start, inside (0, n): k = start
+    return np.array([before + (-cum.item(before) / step if step > 0 else 1.0)])
 
 
 def _at(a: NDArray[np.float64], k: NDArray[np.integer]) -> NDArray[np.float64]:

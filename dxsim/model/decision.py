@@ -37,6 +37,7 @@ acceptable payback, and what it must pay at signing fits its liquidity.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -907,8 +908,16 @@ def _windows(scheme: PaymentScheme, max_payback: NDArray[np.float64], horizon: i
 
     Each enterprise looks ahead over its own window (the evaluation horizon, or its maximum payback
     plus two months, or :data:`MAX_MONTHS` without a finite maximum payback), so its payback and its
-    deduction do not depend on who else is evaluated with it.
+    deduction do not depend on who else is evaluated with it.  One enterprise's window is a
+    read-only view of the kept windows (:func:`_kept_windows`), the others' a copy.
     """
+    if len(max_payback) == 1:  # one enterprise (a re-decision at signing): the same whole numbers, on Python ints
+        # math.ceil is exact where np.ceil + 2 is (below 2 ** 53 in size); beyond, both are cut to the same bounds
+        limit = max_payback.item()
+        end = math.ceil(limit) + 2 if math.isfinite(limit) else MAX_MONTHS
+        months = max(min(MAX_MONTHS, max(horizon, end)), fixed_months(scheme))
+        row = min(max(end, horizon, 0), months)  # its own end, cut to [0, months]
+        return months, _kept_windows(months)[row : row + 1]
     reach = np.where(np.isfinite(max_payback), np.ceil(max_payback) + 2, MAX_MONTHS)
     longest = reach.max(initial=-np.inf)  # -inf: no enterprise
     months = int(max(min(MAX_MONTHS, max(horizon, longest)), fixed_months(scheme)))
@@ -971,7 +980,7 @@ def _taxes(
     base = tax.base_profit[rows][:, None]
     taxable += base
     high_tech = tax.high_tech[rows]
-    if high_tech.all() or not high_tech.any():  # one class for all: its rates, kept
+    if np.count_nonzero(high_tech) in (0, len(high_tech)):  # one class for all (none, or all): its rates, kept
         low, high = _class_brackets(law, tax.month, months, bool(high_tech[0]))
         if columns is not None:  # (a rate for every month: at the months computed)
             low, high = (x if x.shape[1] == 1 else x[:, columns] for x in (low, high))

@@ -875,3 +875,16 @@ def test_each_window_is_its_months_before_its_own_end(horizon):
     own = np.maximum(np.where(np.isfinite(limit), np.ceil(limit) + 2, decision.MAX_MONTHS), horizon)
     assert inside.tobytes() == (np.arange(months) < own[:, None]).tobytes()
     assert months == decision.MAX_MONTHS  # (a limit of 1e300: the longest schedule)
+
+
+@pytest.mark.parametrize("horizon", [0, 1, 36, 700])
+@pytest.mark.parametrize("scheme", [Upfront(scheme="upfront"), Installments(scheme="installments", months=40)])
+def test_one_enterprise_s_window_is_its_row_among_others(horizon, scheme):
+    # one enterprise (a re-decision at signing) takes its window on Python numbers: the months of the
+    # schedules and its row are those it has with another of the same limit (the same longest schedule)
+    limits = [0.0, 0.5, 11.0, 37.2, 47.9, -3.0, -0.5, 1e300, -1e300, 2.0**53, np.inf, -np.inf, np.nan, 597.5, 598.0]
+    for limit in limits:
+        months, inside = decision._windows(scheme, np.array([limit]), horizon)
+        both, table = decision._windows(scheme, np.array([limit, limit]), horizon)
+        assert type(months) is int and months == both
+        assert inside.shape == (1, months) and inside.tobytes() == table[:1].tobytes()

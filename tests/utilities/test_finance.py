@@ -343,3 +343,23 @@ def test_final_paybacks_of_flows_ending_in_zeros_are_those_of_the_flows_without_
         whole = payback_period(flows, rate, final=True)
         assert payback_period(trimmed, rate, final=True).tobytes() == whole.tobytes()
         assert np.isnan(whole).any() and (cut == 1 or (whole[~np.isnan(whole)] > 0).any())
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(
+    flows=st.lists(
+        st.one_of(
+            st.floats(-1e3, 1e3),
+            st.integers(-5, 5).map(float),
+            st.sampled_from([0.0, -0.0, np.nan, np.inf, -np.inf, 1e308, -1e308, 5e-324]),
+        ),
+        min_size=1,
+        max_size=24,
+    )
+)
+def test_the_final_payback_of_one_series_is_its_row_in_a_table(flows):
+    # one series (a re-decision at signing) is paid back on Python floats: bit for bit its row among others
+    one = np.array([flows])
+    alone = payback_period(one, final=True)
+    assert alone.shape == (1,) and alone.dtype == np.float64
+    assert alone.tobytes() == payback_period(np.vstack([one, one]), final=True)[:1].tobytes()
