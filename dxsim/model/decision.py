@@ -839,8 +839,11 @@ def _flows(
             net, runs = np.repeat(net, runs, axis=2), None
     # success, failure: what the programme pays, then the net flows (a column a run of months, or a month)
     flows = received if received is not None else np.zeros((2, n, months if runs is None else len(runs)))
-    flows[0, :, : paid_ok.shape[1]] -= paid_ok
-    flows[1, :, : paid_fail.shape[1]] -= paid_fail
+    if paid_fail is paid_ok:  # one subtraction for both cases: the same one in each cell
+        flows[:, :, : paid_ok.shape[1]] -= paid_ok
+    else:
+        flows[0, :, : paid_ok.shape[1]] -= paid_ok
+        flows[1, :, : paid_fail.shape[1]] -= paid_fail
     flows[:, :, 0] -= _each(offer.internal, rows)
     if net is None:
         flows[0] += (1.0 - tax_rate) * (timing.gain(amount, months) if g is None else g)
@@ -992,8 +995,11 @@ def _taxes(
     due /= 12.0
     # a credit is never negative (v >= 0): on the months after those of ``paid`` it is 0.0, which changes nothing
     credited = credit[:, None] * paid_ok
-    due[0, :, : paid_ok.shape[1]] -= credited
-    due[1, :, : paid_fail.shape[1]] -= credited if paid_fail is paid_ok else credit[:, None] * paid_fail
+    if paid_fail is paid_ok:  # one subtraction for both cases: the same one in each cell
+        due[:, :, : paid_ok.shape[1]] -= credited
+    else:
+        due[0, :, : paid_ok.shape[1]] -= credited
+        due[1, :, : paid_fail.shape[1]] -= credit[:, None] * paid_fail
     return due
 
 
