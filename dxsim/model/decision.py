@@ -935,7 +935,8 @@ def _kept_windows(months: int) -> NDArray[np.bool_]:
     """``np.arange(months) < np.arange(months + 1)[:, None]``: row j the window of the first j months, kept (read only).
 
     Taking each enterprise's row copies it, in fewer instructions than comparing the months with
-    its own end broadcast along them.  A function of ``months`` alone; the cache (thread-safe) keeps 64.
+    its own end broadcast along them (one enterprise alone reads its row as a view, read only:
+    :func:`_windows`).  A function of ``months`` alone; the cache (thread-safe) keeps 64.
     """
     windows = np.arange(months) < np.arange(months + 1)[:, None]
     windows.flags.writeable = False
