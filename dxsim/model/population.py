@@ -663,7 +663,10 @@ class AttributeDraws:
         b = self.behaviour
         liquidity_months = np.clip(b.liquidity_months.ppf(u["liquidity"]), 0.0, None)
         maturity = _BAND_LOW.take(band) + u["maturity_score"] * _BAND_WIDTH.take(band)
-        potential = self._draw("benefit", u["benefit"], industry) * benefit_factor(
+        # the benefit's normal scores, computed once: the copula reads them, and so does a normal or lognormal
+        # benefit's quantile (the same ndtri of the same uniforms its ppf computed)
+        z_benefit = np.asarray(ndtri(u["benefit"]))
+        potential = self._draw("benefit", u["benefit"], industry, z_benefit) * benefit_factor(
             maturity, self._reference.take(industry), self._exponent.take(industry)
         )
         return Attributes(
@@ -675,34 +678,42 @@ class AttributeDraws:
             implementation=np.clip(self._draw("implementation", u["implementation"], industry), 0.0, None),
             failure_draw=u["failure"],
             maturity=maturity,
-            maturity_gain=np.clip(self._draw("maturity_gain", self._coupled(u, industry), industry), 0.0, None),
+            maturity_gain=np.clip(
+                self._draw("maturity_gain", self._coupled(u, z_benefit, industry), industry), 0.0, None
+            ),
             margin=self._draw("margin", u["margin"], industry),
             high_tech=u["high_tech"] < self._high_tech.take(industry),
         )
 
-    def _coupled(self, u: dict[str, NDArray[np.float64]], industry: NDArray[np.int64]) -> NDArray[np.float64]:
+    def _coupled(
+        self, u: dict[str, NDArray[np.float64]], z_benefit: NDArray[np.float64], industry: NDArray[np.int64]
+    ) -> NDArray[np.float64]:
         """The uniform of the maturity gain, coupled to the benefit's by a Gaussian copula.
 
         ``Phi(rho z_b + sqrt(1 - rho**2) z_m)`` with ``z`` the standard normal
-        scores of the two keyed uniforms and ``rho`` the solution's
-        ``maturity_benefit_correlation``: still uniform, so the maturity gain
-        keeps its distribution.
+        scores of the two keyed uniforms (``z_benefit``, the benefit's) and
+        ``rho`` the solution's ``maturity_benefit_correlation``: still
+        uniform, so the maturity gain keeps its distribution.
         """
-        z = self._rho.take(industry) * ndtri(u["benefit"]) + self._rho_complement.take(industry) * ndtri(
-            u["maturity_gain"]
-        )
+        z = self._rho.take(industry) * z_benefit + self._rho_complement.take(industry) * ndtri(u["maturity_gain"])
         return np.asarray(ndtr(z))
 
-    def _draw(self, attribute: str, u: NDArray[np.float64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Inverse-CDF draws, one distribution per group of industries that share it."""
+    def _draw(
+        self,
+        attribute: str,
+        u: NDArray[np.float64],
+        industry: NDArray[np.int64],
+        z: NDArray[np.float64] | None = None,
+    ) -> NDArray[np.float64]:
+        """Inverse-CDF draws, one distribution per group of industries that share it (``z``: ``u``'s normal scores)."""
         dists, group_of = self._groups[attribute]
         if len(dists) == 1:
-            return dists[0].ppf(u)
+            return dists[0].ppf(u) if z is None else dists[0]._ppf_at_score(u, z)
         out = np.empty(len(u))
         which = group_of.take(industry)
         for g, dist in enumerate(dists):
             m = which == g
-            out[m] = dist.ppf(u[m])
+            out[m] = dist.ppf(u[m]) if z is None else dist._ppf_at_score(u[m], z[m])
         return out
 
 
