@@ -67,6 +67,10 @@ MIN_CHUNK = 1024
 #: Spent rows a pool of rejecters keeps at least before it compacts its columns.
 SPENT_KEPT = 512
 
+#: Fewest elements from which :func:`benefit_factor` looks for exponents of 1.0 to skip (the look, two numpy calls,
+#: costs about what SVML's power of 400 elements does).
+POWER_ONE_FROM = 1024
+
 #: Populations up to this many enterprises keep every enterprise's attributes and exit time (82 bytes each, at most 86 MB).
 CACHE_LIMIT = 1 << 20
 
@@ -116,7 +120,13 @@ def benefit_factor(score: ArrayLike, reference: ArrayLike = 30.0, exponent: Arra
     """
     s = np.asarray(score, dtype=np.float64)
     ratio = (100.0 - s) / (100.0 - np.asarray(reference, dtype=np.float64))
-    return np.asarray(ratio ** np.asarray(exponent, dtype=np.float64))
+    e = np.asarray(exponent, dtype=np.float64)
+    if e.size >= POWER_ONE_FROM and e.shape == np.shape(ratio) and bool((e == 1.0).all()):
+        # x ** 1.0 is x on every path numpy's float64 power takes (no shortcut of its own for 1.0): glibc's pow and
+        # SVML's pow8_ha (AVX-512) both err far less than half an ulp before their last rounding, so a result that
+        # is a double (x itself) comes out exactly, signed zeros and infinities included, NaN as NaN (tested)
+        return np.asarray(ratio)
+    return np.asarray(ratio**e)
 
 
 @dataclass(frozen=True)
@@ -663,7 +673,10 @@ class AttributeDraws:
         b = self.behaviour
         liquidity_months = np.clip(b.liquidity_months.ppf(u["liquidity"]), 0.0, None)
         maturity = _BAND_LOW.take(band) + u["maturity_score"] * _BAND_WIDTH.take(band)
-        potential = self._draw("benefit", u["benefit"], industry) * benefit_factor(
+        # the benefit's normal scores, computed once: the copula reads them, and so does a normal or lognormal
+        # benefit's quantile (the same ndtri of the same uniforms its ppf computed)
+        z_benefit = np.asarray(ndtri(u["benefit"]))
+        potential = self._draw("benefit", u["benefit"], industry, z_benefit) * benefit_factor(
             maturity, self._reference.take(industry), self._exponent.take(industry)
         )
         return Attributes(
@@ -675,34 +688,42 @@ class AttributeDraws:
             implementation=np.clip(self._draw("implementation", u["implementation"], industry), 0.0, None),
             failure_draw=u["failure"],
             maturity=maturity,
-            maturity_gain=np.clip(self._draw("maturity_gain", self._coupled(u, industry), industry), 0.0, None),
+            maturity_gain=np.clip(
+                self._draw("maturity_gain", self._coupled(u, z_benefit, industry), industry), 0.0, None
+            ),
             margin=self._draw("margin", u["margin"], industry),
             high_tech=u["high_tech"] < self._high_tech.take(industry),
         )
 
-    def _coupled(self, u: dict[str, NDArray[np.float64]], industry: NDArray[np.int64]) -> NDArray[np.float64]:
+    def _coupled(
+        self, u: dict[str, NDArray[np.float64]], z_benefit: NDArray[np.float64], industry: NDArray[np.int64]
+    ) -> NDArray[np.float64]:
         """The uniform of the maturity gain, coupled to the benefit's by a Gaussian copula.
 
         ``Phi(rho z_b + sqrt(1 - rho**2) z_m)`` with ``z`` the standard normal
-        scores of the two keyed uniforms and ``rho`` the solution's
-        ``maturity_benefit_correlation``: still uniform, so the maturity gain
-        keeps its distribution.
+        scores of the two keyed uniforms (``z_benefit``, the benefit's) and
+        ``rho`` the solution's ``maturity_benefit_correlation``: still
+        uniform, so the maturity gain keeps its distribution.
         """
-        z = self._rho.take(industry) * ndtri(u["benefit"]) + self._rho_complement.take(industry) * ndtri(
-            u["maturity_gain"]
-        )
+        z = self._rho.take(industry) * z_benefit + self._rho_complement.take(industry) * ndtri(u["maturity_gain"])
         return np.asarray(ndtr(z))
 
-    def _draw(self, attribute: str, u: NDArray[np.float64], industry: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Inverse-CDF draws, one distribution per group of industries that share it."""
+    def _draw(
+        self,
+        attribute: str,
+        u: NDArray[np.float64],
+        industry: NDArray[np.int64],
+        z: NDArray[np.float64] | None = None,
+    ) -> NDArray[np.float64]:
+        """Inverse-CDF draws, one distribution per group of industries that share it (``z``: ``u``'s normal scores)."""
         dists, group_of = self._groups[attribute]
         if len(dists) == 1:
-            return dists[0].ppf(u)
+            return dists[0].ppf(u) if z is None else dists[0]._ppf_at_score(u, z)
         out = np.empty(len(u))
         which = group_of.take(industry)
         for g, dist in enumerate(dists):
             m = which == g
-            out[m] = dist.ppf(u[m])
+            out[m] = dist.ppf(u[m]) if z is None else dist._ppf_at_score(u[m], z[m])
         return out
 
 

@@ -96,6 +96,15 @@ class _Distribution(Frozen):
         """Inverse CDF at probabilities ``u`` in (0, 1)."""
         raise NotImplementedError
 
+    def _ppf_at_score(self, u: ArrayLike, z: NDArray[np.float64]) -> NDArray[np.float64]:
+        """:meth:`ppf` at ``u``, whose standard normal scores ``z = Phi^-1(u)`` (``special.ndtri``) the caller has.
+
+        A distribution whose quantile is a function of the normal score
+        (:class:`Normal`, :class:`Lognormal`) reads ``z`` instead of computing
+        it again; the others read ``u``.
+        """
+        return self.ppf(u)
+
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...] | None = None) -> NDArray[np.float64]:
         """Draw from the distribution with a caller's generator (by :meth:`ppf` of its uniforms)."""
         return self.ppf(rng.random(size))
@@ -245,7 +254,11 @@ class Normal(_Distribution):
 
     def ppf(self, u: ArrayLike) -> NDArray[np.float64]:
         """``mean + sd * Phi^-1(u)``."""
-        return np.asarray(self.mean + self.sd * special.ndtri(np.asarray(u, dtype=np.float64)))
+        return self._ppf_at_score(u, special.ndtri(np.asarray(u, dtype=np.float64)))
+
+    def _ppf_at_score(self, u: ArrayLike, z: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``mean + sd * z``: the quantile at the normal score ``z`` of ``u``."""
+        return np.asarray(self.mean + self.sd * z)
 
     @property
     def variance(self) -> float:
@@ -275,7 +288,11 @@ class Lognormal(_Distribution):
 
     def ppf(self, u: ArrayLike) -> NDArray[np.float64]:
         """``median * exp(sigma * Phi^-1(u))``."""
-        return np.asarray(self.median * np.exp(self.sigma * special.ndtri(np.asarray(u, dtype=np.float64))))
+        return self._ppf_at_score(u, special.ndtri(np.asarray(u, dtype=np.float64)))
+
+    def _ppf_at_score(self, u: ArrayLike, z: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``median * exp(sigma * z)``: the quantile at the normal score ``z`` of ``u``."""
+        return np.asarray(self.median * np.exp(self.sigma * z))
 
     @property
     def mean(self) -> float:

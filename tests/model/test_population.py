@@ -187,6 +187,51 @@ def test_maturity_levels_count_the_edges_each_score_reaches(scores):
     assert [population_module.maturity_level(float(x)) for x in scores] == expected.tolist()
 
 
+def test_a_power_of_one_is_its_base_on_this_machine():
+    """``x ** 1.0`` is ``x`` to the last bit on the paths numpy's float64 power takes here (benefit_factor skips it).
+
+    An exponent array (AVX-512: SVML's pow8_ha) and a scalar one, on doubles of
+    random bits over the scale of the benefit's ratio, every one of the 2^16
+    leading mantissa patterns (the tables' indices) and the special values.
+    """
+    rng = np.random.default_rng(17)
+    n = 1 << 20
+    random = (
+        (rng.integers(1023 - 60, 1023 + 5, n, dtype=np.uint64) << np.uint64(52))
+        | rng.integers(0, 1 << 52, n, dtype=np.uint64)
+    ).view(np.float64)
+    patterns = np.arange(1 << 16, dtype=np.uint64) << np.uint64(36)
+    leading = np.concatenate(
+        [
+            ((np.uint64(e) << np.uint64(52)) | patterns | low).view(np.float64)
+            for e in (1022, 1023)
+            for low in (0, 1 << 35)
+        ]
+    )
+    special = np.array([0.0, -0.0, np.inf, -np.inf, -1.0, -2.5, 1.0, 0.5, 2.0, 8 / 7, 1e-300, 1.7976931348623157e308])
+    for x in (random, leading, special):
+        with np.errstate(all="ignore"):
+            by_array, by_scalar = np.power(x, np.ones(len(x))), x**1.0
+        assert (by_array.view(np.int64) == x.view(np.int64)).all()
+        assert (by_scalar.view(np.int64) == x.view(np.int64)).all()
+    assert np.isnan(np.power(np.array([np.nan] * 9), np.ones(9))).all()
+
+
+@pytest.mark.parametrize("exponent", [1.0, 0.0, 0.5, 2.0, 1.5])
+def test_the_benefit_factor_is_the_ratio_to_its_power_bit_for_bit(exponent):
+    rng = np.random.default_rng(3)
+    score = np.concatenate([[0.0, 20.0, 30.0, 99.99999999999999, 100.0], 20.0 + 80.0 * rng.random(5000)])
+    reference = np.where(rng.random(len(score)) < 0.5, 30.0, 25.0)
+    ratio = (100.0 - score) / (100.0 - reference)
+    assert len(score) >= population_module.POWER_ONE_FROM  # large enough to look for exponents of 1.0
+    for e in (np.full(len(score), exponent), exponent):  # an exponent per enterprise, or one for all
+        factor = population_module.benefit_factor(score, reference, e)
+        assert factor.shape == score.shape
+        assert (factor.view(np.int64) == (ratio ** np.asarray(e)).view(np.int64)).all()
+    mixed = np.where(rng.random(len(score)) < 0.5, 1.0, exponent)  # not all 1.0: raised as before
+    assert (population_module.benefit_factor(score, reference, mixed) == ratio**mixed).all()
+
+
 @pytest.mark.parametrize("ahead", [0, 3])
 @pytest.mark.parametrize("spent_kept", [population_module.SPENT_KEPT, 3])
 def test_the_pool_gives_the_due_entries_once_in_the_order_they_joined(monkeypatch, spent_kept, ahead):

@@ -15,7 +15,7 @@ import pydantic
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from scipy import stats
+from scipy import special, stats
 
 from dxsim.scenario.dists import (
     DIST_KINDS,
@@ -170,6 +170,25 @@ def test_ppf_is_monotone(kind):
     d = parse_dist(CASES[kind][0])
     u = np.linspace(0.0, 1.0, 10_001)[1:-1]
     assert (np.diff(d.ppf(u)) >= 0).all()
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_ppf_at_score_is_ppf_bit_for_bit(kind):
+    """Given the normal scores of its uniforms, a distribution's quantile is its ``ppf``, to the last bit.
+
+    The population computes the benefit's scores once for the quantile and the
+    copula: a normal or lognormal reads them in place of its own ``ndtri``; the
+    other kinds must ignore them (here scores of other uniforms).
+    """
+    d = parse_dist(CASES[kind][0])
+    u = np.concatenate([[1e-300, 0.5, 1.0 - 2**-53], np.random.default_rng(7).random(1000)])
+    z = special.ndtri(u)
+    expected = d.ppf(u).view(np.int64)
+    assert (d._ppf_at_score(u, z).view(np.int64) == expected).all()
+    if kind in ("normal", "lognormal"):  # they read the scores, not the uniforms
+        assert (d._ppf_at_score(u[::-1], z).view(np.int64) == expected).all()
+    else:
+        assert (d._ppf_at_score(u, z[::-1]).view(np.int64) == expected).all()
 
 
 def test_sample_uses_the_callers_generator():
