@@ -296,21 +296,36 @@ def platform_cash_flows(table: LedgerTable, months: int, n_platforms: int) -> ND
     The platforms' entries (few) are read run by run, those they receive,
     then those they pay (a run of one code as a slice,
     :meth:`~dxsim.model.ledger.LedgerTable.pieces`): each cell adds the
-    entries it receives, and those it pays, in ledger order.
+    entries it receives, and those it pays, in ledger order.  The two sums
+    are kept with the table (:meth:`~dxsim.model.ledger.LedgerTable.keep`):
+    a later table of the same ledger, whose first rows are these, reads only
+    the entries after them and adds them to the sums one at a time, in
+    ledger order (``np.add.at``), so each cell adds the same entries in the
+    same order as over every row (the books' close reads the table before
+    its taxes and costs, the results after).
     """
-    out = np.zeros(months * n_platforms)
+    key = ("platform_cash_flows", months, n_platforms)
+    start, earlier = table.kept(key)
     receives, pays = codes_of(CASH, payee=PLATFORM), codes_of(CASH, payer=PLATFORM)
-    for wanted, sign in ((receives, 1.0), (pays, -1.0)):  # what the platforms receive, then what they pay
+    sums = []
+    for k, wanted in enumerate((receives, pays)):  # what the platforms receive, then what they pay
         cells, amounts = [], []
-        for rows, _ in table.pieces(wanted):  # a run of one code is read as a slice, whole or not at all
+        for rows, _ in table.pieces(wanted, start):  # a run of one code is read as a slice, whole or not at all
             month, platform, amount = (table.read(name, rows) for name in ("month", "platform", "amount"))
             keep = (platform >= 0) & (month >= 0) & (month < months)
             if not keep.all():
                 month, platform, amount = month[keep], platform[keep], amount[keep]
             cells.append(month * n_platforms + platform)
             amounts.append(amount)
-        if cells:  # each cell adds its entries in ledger order
-            out += sign * np.bincount(
-                np.concatenate(cells), weights=np.concatenate(amounts), minlength=months * n_platforms
-            )
-    return out.reshape(months, n_platforms)
+        # a side of one piece (the single entries' rows, or a later table's one run) is read as it is: no copy
+        cell = cells[0] if len(cells) == 1 else np.concatenate([np.empty(0, dtype=np.int64), *cells])
+        weight = amounts[0] if len(amounts) == 1 else np.concatenate([np.empty(0), *amounts])
+        if earlier:  # the kept sums, then each later entry added to its cell in ledger order
+            total = earlier[k].copy()
+            np.add.at(total, cell, weight)
+        else:  # each cell adds its entries in ledger order
+            total = np.asarray(np.bincount(cell, weights=weight, minlength=months * n_platforms), dtype=np.float64)
+        sums.append(total)
+    table.keep(key, (sums[0], sums[1]))
+    # what they receive less what they pay (from a grid of zeros, 0.0 + x is x: the sums are never -0.0)
+    return np.subtract(sums[0], sums[1]).reshape(months, n_platforms)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 import struct
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -227,26 +228,30 @@ class LedgerTable:
             self._bounds[key] = found
         return self._bounds[key]
 
-    def pieces(self, wanted: NDArray[np.bool_]) -> list[tuple[slice | NDArray[np.int64], int]]:
+    def pieces(self, wanted: NDArray[np.bool_], start: int = 0) -> list[tuple[slice | NDArray[np.int64], int]]:
         """The entries whose (kind, payer, payee) code ``wanted`` marks, in ledger order, as pieces ``(rows, code)``.
 
         ``wanted`` has one flag per code (:func:`_direction_code`).  A run of
         one code is taken whole, as a slice with its code, or not at all; the
         entries taken from a mixed run are its rows' indices, with code -1.
-        Only the mixed runs' rows are read, their codes once per table.
+        Only the mixed runs' rows are read, their codes once per table.  With
+        ``start``, only the entries from row ``start`` on: the runs that end
+        before it are not read, and a run of one code that begins before it
+        is taken from it on.
         """
         out: list[tuple[slice | NDArray[np.int64], int]] = []
         begin = 0
         for stop, code in self.runs if self.runs is not None else ((len(self), -1),):
-            if code >= 0:
-                if wanted[code] and stop > begin:
-                    out.append((slice(begin, stop), code))
-            else:
+            first = max(begin, start)  # the run's first row taken
+            if stop > first and code >= 0:
+                if wanted[code]:
+                    out.append((slice(first, stop), code))
+            elif stop > first:
                 mixed, present = self._mixed(begin, stop)
                 flags = wanted[present]  # its rows are read only if some of its codes, not all, are wanted
-                if flags.any() and stop > begin:
+                if flags.any():
                     hit = np.arange(begin, stop) if flags.all() else self._hits(begin, mixed, present[flags])
-                    out.append((hit, -1))
+                    out.append((hit if first == begin else hit[np.searchsorted(hit, first) :], -1))
             begin = stop
         return out
 
@@ -304,6 +309,29 @@ class LedgerTable:
                 rows.append(part)
                 codes.append(_direction_code(*(self.read(name, part) for name in ("kind", "payer", "payee"))))
         return np.concatenate(rows), np.concatenate(codes)
+
+    def kept(self, key: Hashable) -> tuple[int, tuple[NDArray[np.float64], ...]]:
+        """The sums a reader kept under ``key`` (:meth:`keep`) of this table's first rows, and how many rows they cover.
+
+        Kept by this table or an earlier table of the same ledger (whose rows
+        are this one's first); ``(0, ())`` if none were.
+        """
+        return self._kept.get(key, (0, ()))
+
+    def keep(self, key: Hashable, sums: tuple[NDArray[np.float64], ...]) -> None:
+        """Keep ``sums`` of this table's rows under ``key`` (read only from now on) for a later table to go on from.
+
+        A later table of the same ledger gives them back (:meth:`kept`), with
+        the number of rows they cover: its reader then reads only the rows after.
+        """
+        for each in sums:
+            each.flags.writeable = False
+        self._kept[key] = (len(self), sums)
+
+    @cached_property
+    def _kept(self) -> dict[Hashable, tuple[int, tuple[NDArray[np.float64], ...]]]:
+        """The sums kept so far (:meth:`keep`), with the rows they cover, by their reader's key."""
+        return {}
 
     @cached_property
     def _mixed_codes(self) -> dict[int, tuple[NDArray[np.int16], NDArray[np.intp]]]:
@@ -388,7 +416,7 @@ def payer_payee(code: int) -> tuple[int, int]:
 
 
 #: The caches of a :class:`LedgerTable` that hold for a later table of the same ledger (:func:`_carry_caches`).
-_ROW_CACHES = ("_mixed_codes", "_code_rows", "_bounds")
+_ROW_CACHES = ("_mixed_codes", "_code_rows", "_bounds", "_kept")
 
 
 def _carry_caches(earlier: LedgerTable, later: LedgerTable) -> None:
@@ -398,10 +426,11 @@ def _carry_caches(earlier: LedgerTable, later: LedgerTable) -> None:
     (:meth:`Ledger.table` only appends), and keeps its runs: a mixed run
     keeps its first and last rows (the single entries that come later are
     a run of their own), and a slice's bounds are those of the same rows.
-    So the codes of its mixed runs, the rows of a code in one of them and
-    the bounds of its slices hold; the rows of a question (:attr:`LedgerTable._rows`)
-    and the columns of every row (``code``, ``is_cash``) do not, and are
-    found anew.  Each cache is a copy: the two tables stay apart.
+    So the codes of its mixed runs, the rows of a code in one of them, the
+    bounds of its slices and the sums kept of its rows (:meth:`LedgerTable.keep`)
+    hold; the rows of a question (:attr:`LedgerTable._rows`) and the columns
+    of every row (``code``, ``is_cash``) do not, and are found anew.  Each
+    cache is a copy (of arrays read only): the two tables stay apart.
     """
     found = earlier.__dict__
     for name in _ROW_CACHES:

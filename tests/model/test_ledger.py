@@ -506,6 +506,10 @@ def test_entries_found_from_the_runs_are_those_the_columns_give(steps, asked, pa
     rows, codes = t.entries(wanted)
     np.testing.assert_array_equal(rows, np.flatnonzero(wanted[t.code]))
     np.testing.assert_array_equal(codes, t.code[rows])
+    for start in (0, 1, len(t) // 2, len(t)):  # the entries from a row on: a run (mixed or not) taken from it
+        got = [np.arange(len(t))[part] for part, _ in t.pieces(wanted, start)]
+        expected = np.flatnonzero(wanted[t.code] & (np.arange(len(t)) >= start))
+        np.testing.assert_array_equal(np.concatenate([np.empty(0, dtype=np.int64), *got]), expected)
 
 
 @pytest.mark.parametrize("kinds", [KINDS, ("gain",), ("tax", "tax_saving", "vat"), ()])
@@ -741,6 +745,7 @@ def _answers(t: LedgerTable, asked: list[str], party: int | None) -> list[Any]:
         t.read("amount", part),
         [(p if isinstance(p, slice) else p.tolist(), code) for p, code in t.pieces(wanted)],
         *t.entries(wanted),
+        platform_cash_flows(t, 30, 2),  # a later table's from the sums the earlier kept
     ]
 
 
@@ -760,6 +765,45 @@ def test_a_later_table_answers_as_one_that_found_everything_itself(steps, asked,
 
 
 _COLUMNS = ("month", "payer", "payee", "kind", "contract", "platform", "amount")
+
+
+def test_a_later_tables_platform_flows_go_on_from_the_earlier_sums_in_ledger_order():
+    """A later table adds its entries after the earlier's to the sums it kept one by one: a fresh table's flows."""
+    rng = np.random.default_rng(3)
+    led = Ledger()
+
+    def schedules(*codes: tuple[str, str, str]) -> None:  # several entries a cell, of inexact amounts: order matters
+        for payer, payee, kind in codes:
+            month, platform = rng.integers(-1, 4, 30), rng.integers(-1, 2, 30)
+            amount = rng.uniform(0.1, 1e3, 30)
+            led.add_schedule(payer, payee, month, contract=0, kind=kind, amount=amount, platform=platform)
+
+    def singles() -> None:
+        for _ in range(30):
+            month, platform, amount = int(rng.integers(-1, 4)), int(rng.integers(-1, 2)), float(rng.uniform(0.1, 1e3))
+            led.add(
+                "enterprise", "platform", month, contract=0, kind="enterprise_payment", amount=amount, platform=platform
+            )
+            led.add("platform", "government", month, contract=0, kind="vat", amount=amount / 7, platform=platform)
+
+    def table() -> tuple[LedgerTable, list[bytes]]:  # a table and its flows, asked at once (as the close asks)
+        t = led.table()
+        return t, [platform_cash_flows(t, months, 2).tobytes() for months in (3, 4)]
+
+    cost, subsidy = ("platform", "market", "delivery_cost"), ("government", "platform", "subsidy")
+    singles()
+    schedules(cost, subsidy)
+    tables = [table()]
+    schedules(subsidy, cost)  # the subsidies: a run that goes on from the last table's last
+    tables.append(table())
+    singles()
+    schedules(cost)
+    tables.append(table())
+    assert tables[1][0].runs[-2] == (len(tables[0][0]) + 30, tables[0][0].runs[-1][1])
+    for t, flows in tables:
+        assert t.kept(("platform_cash_flows", 3, 2))[0] == len(t)
+        fresh = LedgerTable(**{name: getattr(t, name).copy() for name in _COLUMNS}, runs=t.runs)
+        assert flows == [platform_cash_flows(fresh, months, 2).tobytes() for months in (3, 4)]
 
 
 def test_a_later_table_has_copies_of_what_the_earlier_found_not_its_questions():
