@@ -242,11 +242,14 @@ class LedgerTable:
         out: list[tuple[slice | NDArray[np.int64], int]] = []
         begin = 0
         for stop, code in self.runs if self.runs is not None else ((len(self), -1),):
-            first = max(begin, start)  # the run's first row taken
-            if stop > first and code >= 0:
+            if stop <= begin or stop <= start:  # an empty run, or one that ends before row start
+                begin = stop
+                continue
+            first = begin if begin >= start else start  # the run's first row taken
+            if code >= 0:
                 if wanted[code]:
                     out.append((slice(first, stop), code))
-            elif stop > first:
+            else:
                 mixed, present = self._mixed(begin, stop)
                 flags = wanted[present]  # its rows are read only if some of its codes, not all, are wanted
                 if flags.any():
