@@ -360,6 +360,8 @@ def test_final_paybacks_of_flows_ending_in_zeros_are_those_of_the_flows_without_
 def test_the_final_payback_of_one_series_is_its_row_in_a_table(flows):
     # one series (a re-decision at signing) is paid back on Python floats: bit for bit its row among others
     one = np.array([flows])
-    alone = payback_period(one, final=True)
+    with np.errstate(over="ignore", invalid="ignore"):  # running totals of +-1e308 and inf overflow, as they may
+        alone = payback_period(one, final=True)
+        among = payback_period(np.vstack([one, one]), final=True)
     assert alone.shape == (1,) and alone.dtype == np.float64
-    assert alone.tobytes() == payback_period(np.vstack([one, one]), final=True)[:1].tobytes()
+    assert alone.tobytes() == among[:1].tobytes()
