@@ -1,3 +1,3 @@
 """The version of dxsim (single source for the package metadata)."""
 
-__version__ = "0.5.19"
+__version__ = "0.5.20"
